@@ -1,0 +1,383 @@
+//! Facts: the seam between front ends (JS, shell, …) and rules.
+//!
+//! A front end reads one file and emits a [`FileFacts`]; rules never see syntax. Every fact
+//! carries a [`Span`] (byte offsets into the file); reports turn spans into line:column with
+//! [`LineIndex`].
+
+use serde::{Deserialize, Serialize};
+
+/// A byte range in one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: u32, end: u32) -> Self {
+        Span { start, end }
+    }
+}
+
+/// What kind of value a source produces. Identity items say who or which machine; region
+/// items say where the user is; the rest are intermediate labels used by analyses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DataKind {
+    // identity
+    Hostname,
+    Username,
+    HomeDir,
+    NetworkInterfaces,
+    CpuInfo,
+    OsRelease,
+    WholeEnvironment,
+    SecretEnv,
+    MachineId,
+    SshKey,
+    NpmToken,
+    GitConfig,
+    CloudMetadata,
+    WorkingDirectory,
+    // region
+    TimeZone,
+    Locale,
+    GeoIpAnswer,
+    PageHost,
+    // intermediate
+    NetworkResponse,
+    DirectoryListing,
+}
+
+impl DataKind {
+    pub fn is_identity(self) -> bool {
+        (self as u8) <= (DataKind::WorkingDirectory as u8)
+    }
+    pub fn is_region(self) -> bool {
+        matches!(self, DataKind::TimeZone | DataKind::Locale | DataKind::GeoIpAnswer | DataKind::PageHost)
+    }
+    pub fn bit(self) -> u32 {
+        1u32 << (self as u8)
+    }
+    pub const ALL: [DataKind; 20] = [
+        DataKind::Hostname,
+        DataKind::Username,
+        DataKind::HomeDir,
+        DataKind::NetworkInterfaces,
+        DataKind::CpuInfo,
+        DataKind::OsRelease,
+        DataKind::WholeEnvironment,
+        DataKind::SecretEnv,
+        DataKind::MachineId,
+        DataKind::SshKey,
+        DataKind::NpmToken,
+        DataKind::GitConfig,
+        DataKind::CloudMetadata,
+        DataKind::WorkingDirectory,
+        DataKind::TimeZone,
+        DataKind::Locale,
+        DataKind::GeoIpAnswer,
+        DataKind::PageHost,
+        DataKind::NetworkResponse,
+        DataKind::DirectoryListing,
+    ];
+    /// Words a person reads in a report.
+    pub fn describe(self) -> &'static str {
+        match self {
+            DataKind::Hostname => "host name",
+            DataKind::Username => "user name",
+            DataKind::HomeDir => "home directory",
+            DataKind::NetworkInterfaces => "network interfaces (IP/MAC addresses)",
+            DataKind::CpuInfo => "CPU model",
+            DataKind::OsRelease => "OS release",
+            DataKind::WholeEnvironment => "the whole environment",
+            DataKind::SecretEnv => "a secret environment variable",
+            DataKind::MachineId => "machine id",
+            DataKind::SshKey => "SSH key",
+            DataKind::NpmToken => "npm credentials",
+            DataKind::GitConfig => "git identity",
+            DataKind::CloudMetadata => "cloud instance metadata",
+            DataKind::WorkingDirectory => "working directory",
+            DataKind::TimeZone => "time zone",
+            DataKind::Locale => "locale / language",
+            DataKind::GeoIpAnswer => "IP-geolocation answer",
+            DataKind::PageHost => "page host name",
+            DataKind::NetworkResponse => "network response",
+            DataKind::DirectoryListing => "directory listing",
+        }
+    }
+}
+
+/// A set of [`DataKind`]s as bits: cheap to union in fixpoint loops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Kinds(pub u32);
+
+impl Kinds {
+    pub const EMPTY: Kinds = Kinds(0);
+    pub fn of(k: DataKind) -> Kinds {
+        Kinds(k.bit())
+    }
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+    pub fn contains(self, k: DataKind) -> bool {
+        self.0 & k.bit() != 0
+    }
+    pub fn union(self, o: Kinds) -> Kinds {
+        Kinds(self.0 | o.0)
+    }
+    pub fn insert(&mut self, k: DataKind) {
+        self.0 |= k.bit();
+    }
+    pub fn identity(self) -> Kinds {
+        Kinds(self.0 & ((DataKind::WorkingDirectory.bit() << 1) - 1))
+    }
+    pub fn region(self) -> Kinds {
+        let mut r = Kinds::EMPTY;
+        for k in self.iter() {
+            if k.is_region() {
+                r.insert(k);
+            }
+        }
+        r
+    }
+    pub fn iter(self) -> impl Iterator<Item = DataKind> {
+        DataKind::ALL.into_iter().filter(move |k| self.contains(*k))
+    }
+}
+
+impl Serialize for Kinds {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+/// Where data leaves the process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SinkKind {
+    Http,
+    Dns,
+    Socket,
+    WebSocket,
+    Beacon,
+    /// A child process running a network tool (curl, wget, nslookup, …).
+    NetworkCommand,
+}
+
+impl SinkKind {
+    pub fn describe(self) -> &'static str {
+        match self {
+            SinkKind::Http => "HTTP request",
+            SinkKind::Dns => "DNS lookup",
+            SinkKind::Socket => "raw socket",
+            SinkKind::WebSocket => "WebSocket",
+            SinkKind::Beacon => "beacon",
+            SinkKind::NetworkCommand => "network command",
+        }
+    }
+}
+
+/// What a piece of guarded code does, from least to most harmful.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Effect {
+    /// Prints or shows a message (console, alert).
+    Message,
+    /// Contacts the network.
+    Network,
+    /// Starts a process.
+    Exec,
+    /// Interferes with the page or the user: blocks clicks, plays audio, redirects, opens windows.
+    UiSabotage,
+    /// Writes over or deletes files.
+    Destructive,
+}
+
+impl Effect {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Effect::Message => "shows a message",
+            Effect::Network => "contacts the network",
+            Effect::Exec => "runs a process",
+            Effect::UiSabotage => "interferes with the user interface",
+            Effect::Destructive => "overwrites or deletes files",
+        }
+    }
+}
+
+/// A step on the way from a source to a sink.
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    pub span: Span,
+    /// A short snippet or description of what happens at this step.
+    pub what: String,
+}
+
+/// A read of identity or region data.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceFact {
+    pub kind: DataKind,
+    /// The API or constant that reads it, resolved (`os.hostname()`, `/etc/machine-id`).
+    pub api: String,
+    pub span: Span,
+}
+
+/// A host or URL the code names.
+#[derive(Debug, Clone, Serialize)]
+pub struct EndpointFact {
+    pub host: String,
+    pub url: Option<String>,
+    pub span: Span,
+    /// How the string was hidden, outermost first (`base64`, `hex`, `char-codes`); empty if plain.
+    pub encodings: Vec<String>,
+}
+
+/// Identity or region data reaching a sink.
+#[derive(Debug, Clone, Serialize)]
+pub struct FlowFact {
+    pub kinds: Kinds,
+    pub sink: SinkKind,
+    pub sink_api: String,
+    pub span: Span,
+    /// Hosts the sink contacts, where known.
+    pub endpoints: Vec<String>,
+    pub steps: Vec<Step>,
+}
+
+/// A comparison of region data with constants that decides whether code runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionGuardFact {
+    pub source: Kinds,
+    /// The region source as resolved (`Intl.DateTimeFormat().resolvedOptions().timeZone`).
+    pub source_api: String,
+    /// The constants compared with (decoded).
+    pub constants: Vec<String>,
+    /// ISO 3166-1 alpha-2 codes the constants name.
+    pub countries: Vec<String>,
+    /// What the guarded code does.
+    pub effects: Vec<Effect>,
+    /// Evidence of each effect (resolved API names).
+    pub effect_apis: Vec<String>,
+    pub span: Span,
+    /// The code that runs only in the named region.
+    pub guarded: Span,
+}
+
+/// A value that was hidden by an encoding and decoded statically.
+#[derive(Debug, Clone, Serialize)]
+pub struct ObfuscationFact {
+    pub technique: String,
+    pub decoded: String,
+    pub span: Span,
+}
+
+/// Code built at run time and executed.
+#[derive(Debug, Clone, Serialize)]
+pub struct DynamicCodeFact {
+    pub api: String,
+    pub from_network: bool,
+    pub span: Span,
+    pub steps: Vec<Step>,
+}
+
+/// A write or delete that destroys data.
+#[derive(Debug, Clone, Serialize)]
+pub struct DestructiveFact {
+    pub api: String,
+    /// The target path comes from a directory listing: every file found is hit.
+    pub mass: bool,
+    pub span: Span,
+    pub detail: String,
+}
+
+/// An import of a known telemetry SDK.
+#[derive(Debug, Clone, Serialize)]
+pub struct SdkImportFact {
+    pub module: String,
+    pub span: Span,
+}
+
+/// A package.json lifecycle script that runs at install time.
+#[derive(Debug, Clone, Serialize)]
+pub struct InstallScriptFact {
+    pub hook: String,
+    pub command: String,
+    pub span: Span,
+    /// Package-relative files the command runs (`setup.js`, `./x.sh`).
+    pub runs: Vec<String>,
+}
+
+/// Everything one front end learned about one file.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FileFacts {
+    /// Path inside the target, e.g. `package/_postinstall.js`.
+    pub file: String,
+    /// Reached from an install script.
+    pub install_time: bool,
+    /// A long-line file: locations are best read as byte offsets.
+    pub minified: bool,
+    pub sources: Vec<SourceFact>,
+    pub endpoints: Vec<EndpointFact>,
+    pub flows: Vec<FlowFact>,
+    pub region_guards: Vec<RegionGuardFact>,
+    pub obfuscations: Vec<ObfuscationFact>,
+    pub dynamic_code: Vec<DynamicCodeFact>,
+    pub destructive: Vec<DestructiveFact>,
+    pub sdk_imports: Vec<SdkImportFact>,
+    pub install_scripts: Vec<InstallScriptFact>,
+    /// Module specifiers this file loads (`./update.js`, `os`), for install-time reachability.
+    pub requires: Vec<String>,
+    /// Problems reading the file (parse errors, limits hit). Not findings.
+    pub diagnostics: Vec<String>,
+}
+
+/// Maps byte offsets to 1-based line and column (column in bytes).
+pub struct LineIndex {
+    line_starts: Vec<u32>,
+}
+
+impl LineIndex {
+    pub fn new(text: &[u8]) -> Self {
+        let mut line_starts = vec![0u32];
+        line_starts.extend(memchr_newlines(text));
+        LineIndex { line_starts }
+    }
+    /// (line, column), both 1-based.
+    pub fn line_col(&self, offset: u32) -> (u32, u32) {
+        let i = match self.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        (i as u32 + 1, offset - self.line_starts[i] + 1)
+    }
+    pub fn line_start(&self, line: u32) -> u32 {
+        self.line_starts[(line as usize - 1).min(self.line_starts.len() - 1)]
+    }
+}
+
+fn memchr_newlines(text: &[u8]) -> impl Iterator<Item = u32> + '_ {
+    text.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i as u32 + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_is_one_based() {
+        let idx = LineIndex::new(b"ab\ncd\n");
+        assert_eq!(idx.line_col(0), (1, 1));
+        assert_eq!(idx.line_col(4), (2, 2));
+        assert_eq!(idx.line_col(6), (3, 1));
+    }
+
+    #[test]
+    fn kinds_split_identity_and_region() {
+        let mut k = Kinds::of(DataKind::Hostname);
+        k.insert(DataKind::TimeZone);
+        k.insert(DataKind::NetworkResponse);
+        assert_eq!(k.identity(), Kinds::of(DataKind::Hostname));
+        assert_eq!(k.region(), Kinds::of(DataKind::TimeZone));
+    }
+}

@@ -1,0 +1,407 @@
+//! Pass 1: record declarations (for aliases and constants), functions, data edges
+//! (assignments, returns, arguments, callbacks) and calls; emit literal-level facts
+//! (endpoints, machine-id markers, module loads).
+
+use crate::strings;
+use crate::{fspan, Analyzer, CallSite, Edge, EdgeSrc, FnBody, FuncInfo, Init, Node};
+use oxc_ast::ast::*;
+use oxc_ast_visit::{walk, Visit};
+use oxc_semantic::SymbolId;
+use oxc_span::GetSpan;
+use oxc_syntax::scope::ScopeFlags;
+use std::rc::Rc;
+use telltale_facts::{DataKind, EndpointFact, Kinds, SdkImportFact, SourceFact};
+use telltale_knowledge::{js_api::js_api, vendors};
+
+/// Extend a node reference to the arena lifetime.
+///
+/// `Visit` hands out references with an anonymous lifetime, but every node lives in the
+/// arena that `analyze` keeps alive (and immutably borrowed) for `'a`, so the node outlives
+/// every use in the analyzer.
+fn arena<'a, T>(r: &T) -> &'a T {
+    // SAFETY: see above; the program is never mutated or freed while the analyzer runs.
+    unsafe { &*(r as *const T) }
+}
+
+struct Collector<'a, 'b> {
+    an: &'b mut Analyzer<'a>,
+    fn_stack: Vec<usize>,
+    /// Declarator symbols initialised with a function expression: (symbol, function start).
+    fn_aliases: Vec<(SymbolId, u32)>,
+}
+
+pub(crate) fn collect<'a>(an: &mut Analyzer<'a>, program: &'a Program<'a>) {
+    let mut c = Collector { an, fn_stack: Vec::new(), fn_aliases: Vec::new() };
+    c.visit_program(program);
+    let aliases = std::mem::take(&mut c.fn_aliases);
+    for (sym, start) in aliases {
+        if let Some(&f) = c.an.fn_by_start.get(&start) {
+            c.an.fn_by_symbol.insert(sym, f);
+        }
+    }
+    link_calls(c.an);
+}
+
+fn binding_symbol(p: &BindingPattern) -> Option<SymbolId> {
+    match p {
+        BindingPattern::BindingIdentifier(b) => b.symbol_id.get(),
+        BindingPattern::AssignmentPattern(a) => binding_symbol(&a.left),
+        _ => None,
+    }
+}
+
+/// Every symbol a pattern binds (for field-insensitive data edges).
+fn pattern_symbols(p: &BindingPattern, out: &mut Vec<SymbolId>) {
+    match p {
+        BindingPattern::BindingIdentifier(b) => out.extend(b.symbol_id.get()),
+        BindingPattern::AssignmentPattern(a) => pattern_symbols(&a.left, out),
+        BindingPattern::ObjectPattern(o) => {
+            for prop in &o.properties {
+                pattern_symbols(&prop.value, out);
+            }
+            if let Some(r) = &o.rest {
+                pattern_symbols(&r.argument, out);
+            }
+        }
+        BindingPattern::ArrayPattern(a) => {
+            for el in a.elements.iter().flatten() {
+                pattern_symbols(el, out);
+            }
+            if let Some(r) = &a.rest {
+                pattern_symbols(&r.argument, out);
+            }
+        }
+    }
+}
+
+/// The identifier at the root of a member chain (`a` in `a.b[c].d`).
+pub(crate) fn root_ident<'x, 'a>(e: &'x Expression<'a>) -> Option<&'x IdentifierReference<'a>> {
+    match e.without_parentheses() {
+        Expression::Identifier(id) => Some(id),
+        Expression::StaticMemberExpression(m) => root_ident(&m.object),
+        Expression::ComputedMemberExpression(m) => root_ident(&m.object),
+        _ => None,
+    }
+}
+
+pub(crate) fn function_start(e: &Expression) -> Option<u32> {
+    match e.without_parentheses() {
+        Expression::FunctionExpression(f) => Some(f.span.start),
+        Expression::ArrowFunctionExpression(f) => Some(f.span.start),
+        _ => None,
+    }
+}
+
+impl<'a> Collector<'a, '_> {
+    fn edge(&mut self, target: Node, e: &Expression<'a>) {
+        let e = arena(e);
+        self.an.edges.push(Edge { target, src: EdgeSrc::Expr(e), span: e.span() });
+    }
+
+    fn add_function(&mut self, params: &FormalParameters<'a>, body: FnBody<'a>, span: oxc_span::Span) -> usize {
+        let idx = self.an.funcs.len();
+        let params = params.items.iter().map(|p| binding_symbol(&p.pattern)).collect();
+        self.an.funcs.push(FuncInfo { params, body, span });
+        self.an.fn_by_start.insert(span.start, idx);
+        idx
+    }
+
+    fn endpoint_from_literal(&mut self, value: &str, span: oxc_span::Span) {
+        if value.len() > 4096 {
+            // Long strings are text or data blobs; their URLs are documentation, not endpoints.
+            return;
+        }
+        for (url, host) in strings::urls(value) {
+            self.an.facts.endpoints.push(EndpointFact { host, url: Some(url), span: fspan(span), encodings: vec![] });
+        }
+        let lower = value.to_ascii_lowercase();
+        if strings::is_host(&lower) && strings::is_catalogued_host(&lower) {
+            self.an.facts.endpoints.push(EndpointFact { host: lower, url: None, span: fspan(span), encodings: vec![] });
+        }
+    }
+
+    fn module_load(&mut self, module: &str, span: oxc_span::Span) {
+        let m = module.strip_prefix("node:").unwrap_or(module);
+        self.an.facts.requires.push(m.to_string());
+        if vendors::telemetry_vendor_for_package(m).is_some() {
+            self.an.facts.sdk_imports.push(SdkImportFact { module: m.to_string(), span: fspan(span) });
+        }
+    }
+}
+
+impl<'a> Visit<'a> for Collector<'a, '_> {
+    fn visit_variable_declarator(&mut self, it: &VariableDeclarator<'a>) {
+        if let Some(init) = &it.init {
+            let init_a: &'a Expression<'a> = arena(init);
+            match &it.id {
+                BindingPattern::BindingIdentifier(b) => {
+                    if let Some(sym) = b.symbol_id.get() {
+                        self.an.inits.insert(sym, Init::Expr(init_a));
+                        if let Some(start) = function_start(init) {
+                            self.fn_aliases.push((sym, start));
+                        }
+                        self.edge(Node::Sym(sym), init);
+                    }
+                }
+                BindingPattern::ObjectPattern(o) => {
+                    for prop in &o.properties {
+                        if let (Some(key), Some(sym)) = (prop.key.static_name(), binding_symbol(&prop.value)) {
+                            self.an.inits.insert(sym, Init::Member(init_a, key.to_string()));
+                        }
+                    }
+                    let mut syms = Vec::new();
+                    pattern_symbols(&it.id, &mut syms);
+                    for s in syms {
+                        self.edge(Node::Sym(s), init);
+                    }
+                }
+                other => {
+                    let mut syms = Vec::new();
+                    pattern_symbols(other, &mut syms);
+                    for s in syms {
+                        self.edge(Node::Sym(s), init);
+                    }
+                }
+            }
+        }
+        walk::walk_variable_declarator(self, it);
+    }
+
+    fn visit_function(&mut self, it: &Function<'a>, flags: ScopeFlags) {
+        let Some(body) = &it.body else {
+            return walk::walk_function(self, it, flags);
+        };
+        let idx = self.add_function(&it.params, FnBody::Block(arena(&**body)), it.span);
+        if let Some(sym) = it.id.as_ref().and_then(|id| id.symbol_id.get()) {
+            self.an.fn_by_symbol.insert(sym, idx);
+        }
+        self.fn_stack.push(idx);
+        walk::walk_function(self, it, flags);
+        self.fn_stack.pop();
+    }
+
+    fn visit_arrow_function_expression(&mut self, it: &ArrowFunctionExpression<'a>) {
+        let body = match &it.body {
+            ArrowFunctionBody::FunctionBody(b) => FnBody::Block(arena(&**b)),
+            other => FnBody::Expr(arena(other.to_expression())),
+        };
+        let idx = self.add_function(&it.params, body, it.span);
+        if let FnBody::Expr(e) = body {
+            self.edge(Node::Ret(idx), e);
+        }
+        self.fn_stack.push(idx);
+        walk::walk_arrow_function_expression(self, it);
+        self.fn_stack.pop();
+    }
+
+    fn visit_return_statement(&mut self, it: &ReturnStatement<'a>) {
+        if let (Some(arg), Some(&f)) = (&it.argument, self.fn_stack.last()) {
+            self.edge(Node::Ret(f), arg);
+        }
+        walk::walk_return_statement(self, it);
+    }
+
+    fn visit_assignment_expression(&mut self, it: &AssignmentExpression<'a>) {
+        let target = match &it.left {
+            AssignmentTarget::AssignmentTargetIdentifier(id) => self.an.symbol_of(id),
+            AssignmentTarget::StaticMemberExpression(m) => root_ident(&m.object).and_then(|id| self.an.symbol_of(id)),
+            AssignmentTarget::ComputedMemberExpression(m) => root_ident(&m.object).and_then(|id| self.an.symbol_of(id)),
+            _ => None,
+        };
+        if let Some(sym) = target {
+            self.edge(Node::Sym(sym), &it.right);
+        }
+        walk::walk_assignment_expression(self, it);
+    }
+
+    fn visit_for_of_statement(&mut self, it: &ForOfStatement<'a>) {
+        if let ForStatementLeft::VariableDeclaration(d) = &it.left {
+            for decl in &d.declarations {
+                let mut syms = Vec::new();
+                pattern_symbols(&decl.id, &mut syms);
+                for s in syms {
+                    self.edge(Node::Sym(s), &it.right);
+                }
+            }
+        }
+        walk::walk_for_of_statement(self, it);
+    }
+
+    fn visit_for_in_statement(&mut self, it: &ForInStatement<'a>) {
+        if let ForStatementLeft::VariableDeclaration(d) = &it.left {
+            for decl in &d.declarations {
+                let mut syms = Vec::new();
+                pattern_symbols(&decl.id, &mut syms);
+                for s in syms {
+                    self.edge(Node::Sym(s), &it.right);
+                }
+            }
+        }
+        walk::walk_for_in_statement(self, it);
+    }
+
+    fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
+        let it_a: &'a CallExpression<'a> = arena(it);
+        self.an.calls.push(CallSite { callee: &it_a.callee, args: &it_a.arguments, span: it.span });
+        if let Expression::Identifier(id) = it.callee.without_parentheses() {
+            if id.name == "require" && self.an.symbol_of(id).is_none() {
+                if let Some(m) = it.arguments.first().and_then(|a| a.as_expression()).and_then(|e| self.an.value_of(arena(e))).and_then(|v| v.text()) {
+                    self.module_load(&m, it.span);
+                }
+            }
+        }
+        // `arr.push(x)`, `Object.assign(o, x)`: x flows into the container.
+        if let Expression::StaticMemberExpression(m) = it.callee.without_parentheses() {
+            let method = m.property.name.as_str();
+            if matches!(method, "push" | "unshift" | "set" | "add") {
+                if let Some(sym) = root_ident(&m.object).and_then(|id| self.an.symbol_of(id)) {
+                    for a in &it.arguments {
+                        if let Some(e) = a.as_expression() {
+                            self.edge(Node::Sym(sym), e);
+                        }
+                    }
+                }
+            }
+        }
+        walk::walk_call_expression(self, it);
+    }
+
+    fn visit_new_expression(&mut self, it: &NewExpression<'a>) {
+        let it_a: &'a NewExpression<'a> = arena(it);
+        self.an.calls.push(CallSite { callee: &it_a.callee, args: &it_a.arguments, span: it.span });
+        walk::walk_new_expression(self, it);
+    }
+
+    fn visit_import_expression(&mut self, it: &ImportExpression<'a>) {
+        if let Some(m) = self.an.value_of(arena(&it.source)).and_then(|v| v.text()) {
+            self.module_load(&m, it.span);
+        }
+        walk::walk_import_expression(self, it);
+    }
+
+    fn visit_import_declaration(&mut self, it: &ImportDeclaration<'a>) {
+        let module = it.source.value.as_str();
+        let module = module.strip_prefix("node:").unwrap_or(module).to_string();
+        self.module_load(&module, it.span);
+        for spec in it.specifiers.iter().flatten() {
+            let (sym, name) = match spec {
+                ImportDeclarationSpecifier::ImportSpecifier(s) => (s.local.symbol_id.get(), Some(s.imported.name().to_string())),
+                ImportDeclarationSpecifier::ImportDefaultSpecifier(s) => (s.local.symbol_id.get(), None),
+                ImportDeclarationSpecifier::ImportNamespaceSpecifier(s) => (s.local.symbol_id.get(), None),
+            };
+            if let Some(sym) = sym {
+                self.an.inits.insert(sym, Init::Import(module.clone(), name));
+            }
+        }
+    }
+
+    fn visit_export_from_declaration(&mut self, it: &ExportFromDeclaration<'a>) {
+        self.module_load(it.source.value.as_str(), it.span);
+        walk::walk_export_from_declaration(self, it);
+    }
+
+    fn visit_export_all_declaration(&mut self, it: &ExportAllDeclaration<'a>) {
+        self.module_load(it.source.value.as_str(), it.span);
+        walk::walk_export_all_declaration(self, it);
+    }
+
+    fn visit_string_literal(&mut self, it: &StringLiteral<'a>) {
+        let v = it.value.as_str();
+        self.endpoint_from_literal(v, it.span);
+        if v.len() < 512 {
+            let api = js_api();
+            if let Some(m) = api.machine_id_markers.iter().find(|m| v.contains(m.as_str())) {
+                self.an.facts.sources.push(SourceFact { kind: DataKind::MachineId, api: m.clone(), span: fspan(it.span) });
+            }
+        }
+    }
+
+    fn visit_template_literal(&mut self, it: &TemplateLiteral<'a>) {
+        for q in &it.quasis {
+            if let Some(c) = &q.value.cooked {
+                self.endpoint_from_literal(c.as_str(), q.span);
+            }
+        }
+        walk::walk_template_literal(self, it);
+    }
+}
+
+/// Pass 1b: with every function known, bind arguments to parameters and callbacks to what
+/// they receive.
+fn link_calls(an: &mut Analyzer<'_>) {
+    let api = js_api();
+    let mut call_counts: std::collections::HashMap<usize, u32> = std::collections::HashMap::new();
+    let mut new_edges = Vec::new();
+    let mut single_site: Vec<(usize, usize)> = Vec::new(); // (fn, call index)
+    let mut resolvers = std::collections::HashSet::new();
+    for (ci, call) in an.calls.iter().enumerate() {
+        let callee = call.callee.without_parentheses();
+        let local = match callee {
+            Expression::Identifier(id) => an.symbol_of(id).and_then(|s| an.fn_by_symbol.get(&s).copied()),
+            other => function_start(other).and_then(|s| an.fn_by_start.get(&s).copied()),
+        };
+        if let Some(f) = local {
+            *call_counts.entry(f).or_default() += 1;
+            single_site.push((f, ci));
+            for (i, p) in an.funcs[f].params.iter().enumerate() {
+                if let (Some(sym), Some(arg)) = (p, call.args.get(i).and_then(|a| a.as_expression())) {
+                    new_edges.push(Edge { target: Node::Sym(*sym), src: EdgeSrc::Expr(arg), span: arg.span() });
+                }
+            }
+        }
+        // Callbacks receive what the call works on: `res.on("data", d => …)`, `p.then(v => …)`,
+        // and a request's callback receives the response.
+        let callee_path = an.path_of(call.callee);
+        let response: Option<Kinds> = callee_path.as_deref().filter(|p| api.sink(p).is_some()).map(|_| crate::taint::response_kinds(an, call));
+        let receiver = match callee {
+            Expression::StaticMemberExpression(m) => Some(&m.object),
+            _ => None,
+        };
+        let is_promise = callee_path.as_deref() == Some("Promise()");
+        let lists_directory = callee_path.as_deref().is_some_and(|p| api.is_directory_listing(p));
+        for a in call.args.iter() {
+            let Some(start) = a.as_expression().and_then(function_start) else { continue };
+            let Some(&f) = an.fn_by_start.get(&start) else { continue };
+            let Some(Some(p0)) = an.funcs[f].params.first().copied() else { continue };
+            if is_promise {
+                // `new Promise(resolve => resolve(v))`: the promise carries v.
+                an.promise_resolvers.insert(call.span.start, p0);
+                resolvers.insert(p0);
+                continue;
+            }
+            if lists_directory {
+                for p in an.funcs[f].params.iter().flatten() {
+                    let k = Kinds::of(DataKind::DirectoryListing);
+                    new_edges.push(Edge { target: Node::Sym(*p), src: EdgeSrc::Kinds(k, Rc::from("directory listing")), span: call.span });
+                }
+            } else if let Some(k) = response {
+                new_edges.push(Edge { target: Node::Sym(p0), src: EdgeSrc::Kinds(k, Rc::from("response")), span: call.span });
+            } else if let Some(r) = receiver {
+                new_edges.push(Edge { target: Node::Sym(p0), src: EdgeSrc::Expr(r), span: call.span });
+            }
+        }
+    }
+    for call in an.calls.iter() {
+        if let Expression::Identifier(id) = call.callee.without_parentheses() {
+            if let Some(sym) = an.symbol_of(id).filter(|s| resolvers.contains(s)) {
+                if let Some(arg) = call.args.first().and_then(|a| a.as_expression()) {
+                    new_edges.push(Edge { target: Node::Sym(sym), src: EdgeSrc::Expr(arg), span: arg.span() });
+                }
+            }
+        }
+    }
+    // A function called from exactly one place: its parameters are aliases of the arguments
+    // there (IIFEs, UMD factories, helpers like `fetchIpInfo(url)`).
+    for (f, ci) in single_site {
+        if call_counts.get(&f) != Some(&1) {
+            continue;
+        }
+        let call = &an.calls[ci];
+        for (i, p) in an.funcs[f].params.iter().enumerate() {
+            if let (Some(sym), Some(arg)) = (p, call.args.get(i).and_then(|a| a.as_expression())) {
+                an.inits.entry(*sym).or_insert(Init::Expr(arg));
+            }
+        }
+    }
+    an.edges.extend(new_edges);
+}

@@ -1,0 +1,239 @@
+//! The JavaScript/TypeScript front end.
+//!
+//! Parses with `oxc` (parser + semantic), resolves what the code means — module aliases,
+//! destructuring, constants, encodings — and emits [`FileFacts`]: identity and region
+//! sources, network sinks, flows between them with steps, region guards with the effects of
+//! the code they control, decoded obfuscated values, dynamic code and destructive writes.
+//!
+//! The analysis runs in passes over one file: [`collect`] records declarations, functions,
+//! assignments and calls; [`taint`] propagates data kinds to a fixpoint over that graph and
+//! finds sinks; [`guards`] finds region comparisons and what they control.
+
+mod collect;
+mod guards;
+mod resolve;
+pub mod strings;
+mod taint;
+
+use oxc_allocator::Allocator;
+use oxc_ast::ast::*;
+use oxc_parser::{ParseOptions, Parser};
+use oxc_semantic::{Scoping, SemanticBuilder, SymbolId};
+use oxc_span::SourceType;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use telltale_facts::{FileFacts, Kinds, Span};
+
+pub use resolve::{Decoded, Val};
+
+/// Files larger than this are not parsed (their literals are still not scanned); a clear
+/// diagnostic says so. Raised with `--max-file-bytes` by the CLI through [`Options`].
+pub const DEFAULT_MAX_PARSE_BYTES: usize = 64 << 20;
+
+/// Knobs for one analysis.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub max_parse_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { max_parse_bytes: DEFAULT_MAX_PARSE_BYTES }
+    }
+}
+
+/// How a symbol got its value, for alias and constant resolution.
+pub(crate) enum Init<'a> {
+    /// `const x = <expr>` (or a parameter bound at its only call site).
+    Expr(&'a Expression<'a>),
+    /// `const { key: x } = <expr>`.
+    Member(&'a Expression<'a>, String),
+    /// `import x from "m"` (None or `default`) / `import { name as x } from "m"`.
+    Import(String, Option<String>),
+}
+
+#[derive(Clone, Copy)]
+pub(crate) enum FnBody<'a> {
+    Block(&'a FunctionBody<'a>),
+    Expr(&'a Expression<'a>),
+}
+
+pub(crate) struct FuncInfo<'a> {
+    pub params: Vec<Option<SymbolId>>,
+    pub body: FnBody<'a>,
+    pub span: oxc_span::Span,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub(crate) enum Node {
+    Sym(SymbolId),
+    Ret(usize),
+}
+
+pub(crate) enum EdgeSrc<'a> {
+    Expr(&'a Expression<'a>),
+    Kinds(Kinds, Rc<str>),
+}
+
+pub(crate) struct Edge<'a> {
+    pub target: Node,
+    pub src: EdgeSrc<'a>,
+    pub span: oxc_span::Span,
+}
+
+pub(crate) struct CallSite<'a> {
+    pub callee: &'a Expression<'a>,
+    pub args: &'a [Argument<'a>],
+    pub span: oxc_span::Span,
+}
+
+/// State shared by the passes over one file.
+pub(crate) struct Analyzer<'a> {
+    pub src: &'a str,
+    pub scoping: &'a Scoping,
+    pub inits: HashMap<SymbolId, Init<'a>>,
+    pub path_memo: RefCell<HashMap<SymbolId, Option<Rc<str>>>>,
+    pub value_memo: RefCell<HashMap<SymbolId, Option<Decoded>>>,
+    pub funcs: Vec<FuncInfo<'a>>,
+    pub fn_by_symbol: HashMap<SymbolId, usize>,
+    pub fn_by_start: HashMap<u32, usize>,
+    pub edges: Vec<Edge<'a>>,
+    pub calls: Vec<CallSite<'a>>,
+    pub facts: FileFacts,
+    pub state: HashMap<Node, taint::NodeState>,
+    /// `new Promise(executor)` start → the executor's `resolve` parameter.
+    pub promise_resolvers: HashMap<u32, SymbolId>,
+}
+
+impl<'a> Analyzer<'a> {
+    pub(crate) fn snippet(&self, span: oxc_span::Span) -> String {
+        snippet_of(self.src, span.start, span.end)
+    }
+}
+
+/// A one-line excerpt of at most ~100 characters.
+pub(crate) fn snippet_of(src: &str, start: u32, end: u32) -> String {
+    let (s, e) = (start as usize, (end as usize).min(src.len()));
+    let mut e2 = e.min(s + 100);
+    while e2 < src.len() && !src.is_char_boundary(e2) {
+        e2 += 1;
+    }
+    let mut s2 = s;
+    while s2 > 0 && !src.is_char_boundary(s2) {
+        s2 -= 1;
+    }
+    let mut out: String = src.get(s2..e2).unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
+    if e2 < e {
+        out.push('…');
+    }
+    out
+}
+
+pub(crate) fn fspan(s: oxc_span::Span) -> Span {
+    Span::new(s.start, s.end)
+}
+
+/// Whether a file's lines are so long that it is minified or generated.
+pub fn looks_minified(src: &[u8]) -> bool {
+    let lines = memchr::memchr_iter(b'\n', src).count() + 1;
+    src.len() / lines > 400 || src.split(|b| *b == b'\n').any(|l| l.len() > 5000)
+}
+
+/// Pick the source type: TypeScript by extension, everything else as JavaScript with JSX,
+/// module or script decided by the code itself.
+fn source_type_for(path: &str) -> SourceType {
+    let lower = path.to_ascii_lowercase();
+    if lower.ends_with(".ts") || lower.ends_with(".mts") || lower.ends_with(".cts") {
+        SourceType::ts()
+    } else if lower.ends_with(".tsx") {
+        SourceType::tsx()
+    } else {
+        SourceType::unambiguous().with_jsx(true)
+    }
+}
+
+/// oxc 0.146 matches every export against every import when it builds the module record; a
+/// file with tens of thousands of both takes seconds. Such a file is parsed as a script.
+fn too_many_module_items(src: &str) -> bool {
+    let count = |needle: &[u8]| memchr::memmem::find_iter(src.as_bytes(), needle).take(200_000).count();
+    let imports = count(b"import");
+    imports > 2_000 && imports * count(b"export") > 20_000_000
+}
+
+/// Analyse one JavaScript or TypeScript file.
+pub fn analyze(path: &str, src: &str, opts: &Options) -> FileFacts {
+    let mut facts = FileFacts { file: path.to_string(), minified: looks_minified(src.as_bytes()), ..Default::default() };
+    if src.len() > opts.max_parse_bytes {
+        facts.diagnostics.push(format!(
+            "not parsed: {} bytes is over the {} byte limit (raise it with --max-file-bytes)",
+            src.len(),
+            opts.max_parse_bytes
+        ));
+        return facts;
+    }
+    let allocator = Allocator::default();
+    let mut source_type = source_type_for(path);
+    if too_many_module_items(src) {
+        source_type = source_type.with_script(true);
+        facts.diagnostics.push("parsed as a script: too many import/export items for a module".into());
+    }
+    let parse = |st: SourceType| {
+        Parser::new(&allocator, src, st)
+            .with_options(ParseOptions { allow_return_outside_function: true, ..ParseOptions::default() })
+            .parse()
+    };
+    let mut ret = parse(source_type);
+    if (ret.panicked || !ret.diagnostics.is_empty()) && !source_type.is_typescript() {
+        // Old sloppy-mode code (octal escapes, `with`) fails as a module: retry as a script.
+        let retry = parse(SourceType::cjs().with_jsx(true));
+        if !retry.panicked && retry.diagnostics.len() < ret.diagnostics.len() {
+            ret = retry;
+        }
+    }
+    if ret.panicked {
+        let first = ret.diagnostics.first().map(|d| d.to_string()).unwrap_or_default();
+        facts.diagnostics.push(format!("could not parse: {first}"));
+        return facts;
+    }
+    if let Some(d) = ret.diagnostics.first() {
+        facts.diagnostics.push(format!("parsed with {} syntax error(s), first: {d}", ret.diagnostics.len()));
+    }
+    let program = allocator.alloc(ret.program);
+    let semantic = SemanticBuilder::new().build(program);
+    let scoping = semantic.semantic.into_scoping();
+    let mut an = Analyzer {
+        src,
+        scoping: &scoping,
+        inits: HashMap::new(),
+        path_memo: RefCell::new(HashMap::new()),
+        value_memo: RefCell::new(HashMap::new()),
+        funcs: Vec::new(),
+        fn_by_symbol: HashMap::new(),
+        fn_by_start: HashMap::new(),
+        edges: Vec::new(),
+        calls: Vec::new(),
+        facts,
+        state: HashMap::new(),
+        promise_resolvers: HashMap::new(),
+    };
+    collect::collect(&mut an, program);
+    taint::run(&mut an);
+    guards::run(&mut an, program);
+    dedupe(&mut an.facts);
+    an.facts
+}
+
+fn dedupe(f: &mut FileFacts) {
+    f.endpoints.sort_by(|a, b| (a.span, &a.host).cmp(&(b.span, &b.host)));
+    f.endpoints.dedup_by(|a, b| a.span == b.span && a.host == b.host);
+    f.obfuscations.sort_by_key(|o| o.span);
+    f.obfuscations.dedup_by(|a, b| a.span.start >= b.span.start && a.span.end <= b.span.end && a.decoded == b.decoded);
+    f.sources.sort_by_key(|s| s.span);
+    f.sources.dedup_by(|a, b| a.span == b.span && a.kind == b.kind);
+    f.requires.sort();
+    f.requires.dedup();
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,572 @@
+//! What an expression means: its access path (`os.hostname()`), its constant value (decoding
+//! base64, hex, char codes, joins), and the shape of a path-like string (`*/.ssh/id_rsa`).
+
+use crate::{Analyzer, Init};
+use oxc_ast::ast::*;
+use std::rc::Rc;
+
+/// A constant value computed statically.
+#[derive(Debug, Clone)]
+pub enum Val {
+    Str(String),
+    Num(f64),
+    Bytes(Vec<u8>),
+    Arr(Vec<Val>),
+}
+
+/// A value with how it was hidden, outermost encoding last.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    pub val: Val,
+    pub encodings: Vec<&'static str>,
+}
+
+impl Decoded {
+    fn plain(val: Val) -> Self {
+        Decoded { val, encodings: Vec::new() }
+    }
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.val {
+            Val::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+    /// The value as text, decoding bytes as UTF-8.
+    pub fn text(&self) -> Option<String> {
+        match &self.val {
+            Val::Str(s) => Some(s.clone()),
+            Val::Bytes(b) => crate::strings::printable(b),
+            Val::Num(n) => Some(num_to_string(*n)),
+            Val::Arr(_) => None,
+        }
+    }
+}
+
+const MAX_DEPTH: u32 = 48;
+const MAX_LEN: usize = 1 << 20;
+
+fn num_to_string(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+fn normalize_module(m: &str) -> String {
+    m.strip_prefix("node:").unwrap_or(m).to_string()
+}
+
+/// Global objects whose members are globals (`window.fetch` is `fetch`).
+fn is_global_object(name: &str) -> bool {
+    matches!(name, "window" | "globalThis" | "self" | "global" | "top" | "parent")
+}
+
+impl<'a> Analyzer<'a> {
+    pub(crate) fn symbol_of(&self, id: &IdentifierReference<'a>) -> Option<oxc_semantic::SymbolId> {
+        let r = id.reference_id.get()?;
+        self.scoping.get_reference(r).symbol_id()
+    }
+
+    /// The access path of an expression, with aliases resolved: `e.hostname()` where `e` is
+    /// `require("os")` resolves to `os.hostname()`. `None` when it does not name an API.
+    pub fn path_of(&self, e: &'a Expression<'a>) -> Option<Rc<str>> {
+        self.path_at(e, 0)
+    }
+
+    fn path_at(&self, e: &'a Expression<'a>, depth: u32) -> Option<Rc<str>> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match e {
+            Expression::Identifier(id) => match self.symbol_of(id) {
+                None => {
+                    let n = id.name.as_str();
+                    if n == "undefined" {
+                        None
+                    } else if is_global_object(n) {
+                        Some(Rc::from(""))
+                    } else {
+                        Some(Rc::from(n))
+                    }
+                }
+                Some(sym) => self.symbol_path(sym, depth + 1),
+            },
+            Expression::ThisExpression(_) => Some(Rc::from("")),
+            Expression::StaticMemberExpression(m) => {
+                let base = self.path_at(&m.object, depth + 1)?;
+                Some(join(&base, m.property.name.as_str()))
+            }
+            Expression::ComputedMemberExpression(m) => {
+                let base = self.path_at(&m.object, depth + 1)?;
+                let key = self.value_at(&m.expression, depth + 1)?.text()?;
+                if key.len() > 64 {
+                    return None;
+                }
+                Some(join(&base, &key))
+            }
+            Expression::CallExpression(c) => {
+                if let Expression::Identifier(id) = c.callee.without_parentheses() {
+                    if id.name == "require" && self.symbol_of(id).is_none() {
+                        let arg = c.arguments.first()?.as_expression()?;
+                        let m = self.value_at(arg, depth + 1)?.text()?;
+                        return Some(Rc::from(normalize_module(&m).as_str()));
+                    }
+                }
+                let callee = self.path_at(&c.callee, depth + 1)?;
+                if callee.is_empty() {
+                    return None;
+                }
+                Some(Rc::from(format!("{callee}()").as_str()))
+            }
+            Expression::NewExpression(n) => {
+                let callee = self.path_at(&n.callee, depth + 1)?;
+                Some(Rc::from(format!("{callee}()").as_str()))
+            }
+            Expression::ParenthesizedExpression(p) => self.path_at(&p.expression, depth + 1),
+            Expression::SequenceExpression(s) => self.path_at(s.expressions.last()?, depth + 1),
+            Expression::ChainExpression(c) => match &c.expression {
+                ChainElement::StaticMemberExpression(m) => {
+                    let base = self.path_at(&m.object, depth + 1)?;
+                    Some(join(&base, m.property.name.as_str()))
+                }
+                ChainElement::CallExpression(call) => {
+                    let callee = self.path_at(&call.callee, depth + 1)?;
+                    Some(Rc::from(format!("{callee}()").as_str()))
+                }
+                _ => None,
+            },
+            Expression::AwaitExpression(a) => self.path_at(&a.argument, depth + 1),
+            Expression::TSAsExpression(t) => self.path_at(&t.expression, depth + 1),
+            Expression::TSNonNullExpression(t) => self.path_at(&t.expression, depth + 1),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn symbol_path(&self, sym: oxc_semantic::SymbolId, depth: u32) -> Option<Rc<str>> {
+        if let Some(p) = self.path_memo.borrow().get(&sym) {
+            return p.clone();
+        }
+        // Cycle guard: a symbol whose path depends on itself names nothing.
+        self.path_memo.borrow_mut().insert(sym, None);
+        let init = self.inits.get(&sym);
+        let p = match init {
+            Some(Init::Import(module, name)) => match name {
+                None => Some(Rc::from(module.as_str())),
+                Some(n) if n == "default" => Some(Rc::from(module.as_str())),
+                Some(n) => Some(join(module, n)),
+            },
+            _ if self.scoping.symbol_is_mutated(sym) => None,
+            Some(Init::Expr(e)) => self.path_at(e, depth + 1),
+            Some(Init::Member(e, key)) => self.path_at(e, depth + 1).map(|b| join(&b, key)),
+            None => None,
+        };
+        self.path_memo.borrow_mut().insert(sym, p.clone());
+        p
+    }
+
+    /// The constant value of an expression, decoding as it goes.
+    pub fn value_of(&self, e: &'a Expression<'a>) -> Option<Decoded> {
+        self.value_at(e, 0)
+    }
+
+    pub(crate) fn value_at(&self, e: &'a Expression<'a>, depth: u32) -> Option<Decoded> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let d = depth + 1;
+        match e {
+            Expression::StringLiteral(s) => Some(Decoded::plain(Val::Str(s.value.to_string()))),
+            Expression::NumericLiteral(n) => Some(Decoded::plain(Val::Num(n.value))),
+            Expression::TemplateLiteral(t) => {
+                let mut out = String::new();
+                let mut enc = Vec::new();
+                for (i, q) in t.quasis.iter().enumerate() {
+                    out.push_str(q.value.cooked.as_ref()?.as_str());
+                    if let Some(x) = t.expressions.get(i) {
+                        let v = self.value_at(x, d)?;
+                        out.push_str(&v.text()?);
+                        enc.extend(v.encodings);
+                    }
+                    if out.len() > MAX_LEN {
+                        return None;
+                    }
+                }
+                Some(Decoded { val: Val::Str(out), encodings: enc })
+            }
+            Expression::Identifier(id) => {
+                let sym = self.symbol_of(id)?;
+                self.symbol_value(sym, d)
+            }
+            Expression::ParenthesizedExpression(p) => self.value_at(&p.expression, d),
+            Expression::SequenceExpression(s) => self.value_at(s.expressions.last()?, d),
+            Expression::ArrayExpression(a) => {
+                if a.elements.len() > 4096 {
+                    return None;
+                }
+                let mut items = Vec::with_capacity(a.elements.len());
+                for el in &a.elements {
+                    items.push(self.value_at(el.as_expression()?, d)?.val);
+                }
+                Some(Decoded::plain(Val::Arr(items)))
+            }
+            Expression::BinaryExpression(b) => self.binary_value(b, d),
+            Expression::UnaryExpression(u) => match u.operator {
+                UnaryOperator::Typeof => {
+                    let p = self.path_at(&u.argument, d)?;
+                    telltale_knowledge::js_api::js_api()
+                        .is_known_function(&p)
+                        .then(|| Decoded::plain(Val::Str("function".into())))
+                }
+                UnaryOperator::UnaryNegation => match self.value_at(&u.argument, d)?.val {
+                    Val::Num(n) => Some(Decoded::plain(Val::Num(-n))),
+                    _ => None,
+                },
+                _ => None,
+            },
+            Expression::StaticMemberExpression(m) => {
+                let obj = self.value_at(&m.object, d)?;
+                match (&obj.val, m.property.name.as_str()) {
+                    (Val::Str(s), "length") => Some(Decoded::plain(Val::Num(s.encode_utf16().count() as f64))),
+                    (Val::Arr(a), "length") => Some(Decoded::plain(Val::Num(a.len() as f64))),
+                    _ => None,
+                }
+            }
+            Expression::ComputedMemberExpression(m) => {
+                let idx = match self.value_at(&m.expression, d)?.val {
+                    Val::Num(n) if n >= 0.0 => n as usize,
+                    _ => return None,
+                };
+                let obj = self.value_at(&m.object, d)?;
+                match obj.val {
+                    Val::Arr(a) => a.into_iter().nth(idx).map(|v| Decoded { val: v, encodings: obj.encodings }),
+                    Val::Str(s) => s.chars().nth(idx).map(|c| Decoded { val: Val::Str(c.to_string()), encodings: obj.encodings }),
+                    _ => None,
+                }
+            }
+            Expression::CallExpression(c) => self.call_value(&c.callee, &c.arguments, d),
+            Expression::NewExpression(n) => self.call_value(&n.callee, &n.arguments, d),
+            _ => None,
+        }
+    }
+
+    fn symbol_value(&self, sym: oxc_semantic::SymbolId, depth: u32) -> Option<Decoded> {
+        if let Some(v) = self.value_memo.borrow().get(&sym) {
+            return v.clone();
+        }
+        self.value_memo.borrow_mut().insert(sym, None);
+        let v = match self.inits.get(&sym) {
+            Some(Init::Expr(e)) if !self.scoping.symbol_is_mutated(sym) => self.value_at(e, depth),
+            _ => None,
+        };
+        self.value_memo.borrow_mut().insert(sym, v.clone());
+        v
+    }
+
+    fn binary_value(&self, b: &'a BinaryExpression<'a>, d: u32) -> Option<Decoded> {
+        let l = self.value_at(&b.left, d)?;
+        let r = self.value_at(&b.right, d)?;
+        let mut enc = l.encodings.clone();
+        enc.extend(r.encodings.iter().copied());
+        let val = match (b.operator, &l.val, &r.val) {
+            (BinaryOperator::Addition, Val::Num(x), Val::Num(y)) => Val::Num(x + y),
+            (BinaryOperator::Addition, _, _) => {
+                let s = l.text()? + &r.text()?;
+                if s.len() > MAX_LEN {
+                    return None;
+                }
+                Val::Str(s)
+            }
+            (op, Val::Num(x), Val::Num(y)) => {
+                let (x, y) = (*x, *y);
+                let (xi, yi) = (x as i64 as i32, y as i64 as i32);
+                Val::Num(match op {
+                    BinaryOperator::Subtraction => x - y,
+                    BinaryOperator::Multiplication => x * y,
+                    BinaryOperator::Division if y != 0.0 => x / y,
+                    BinaryOperator::Remainder if y != 0.0 => x % y,
+                    BinaryOperator::BitwiseXOR => (xi ^ yi) as f64,
+                    BinaryOperator::BitwiseAnd => (xi & yi) as f64,
+                    BinaryOperator::BitwiseOR => (xi | yi) as f64,
+                    BinaryOperator::ShiftLeft => (xi.wrapping_shl(yi as u32 & 31)) as f64,
+                    BinaryOperator::ShiftRight => (xi.wrapping_shr(yi as u32 & 31)) as f64,
+                    _ => return None,
+                })
+            }
+            _ => return None,
+        };
+        Some(Decoded { val, encodings: enc })
+    }
+
+    /// The constant value of a call, from its callee and arguments.
+    pub(crate) fn eval_call(&self, callee: &'a Expression<'a>, args: &'a [Argument<'a>]) -> Option<Decoded> {
+        self.call_value(callee, args, 0)
+    }
+
+    fn call_value(&self, callee: &'a Expression<'a>, args: &'a [Argument<'a>], d: u32) -> Option<Decoded> {
+        let arg = |i: usize| args.get(i).and_then(|a| a.as_expression());
+        let callee = callee.without_parentheses();
+        // Method calls on a constant receiver.
+        if let Expression::StaticMemberExpression(m) = callee {
+            let method = m.property.name.as_str();
+            let path = self.path_at(callee, d);
+            match path.as_deref() {
+                Some("Buffer.from") | Some("Buffer") => {}
+                Some("String.fromCharCode") => return self.from_char_codes(args, d),
+                Some("String.fromCharCode.apply") | Some("String.fromCharCode.call") => {
+                    let v = self.value_at(arg(1)?, d)?;
+                    return codes_to_string(&v.val).map(|s| Decoded { val: Val::Str(s), encodings: vec!["char-codes"] });
+                }
+                _ => return self.method_value(&m.object, method, args, d),
+            }
+        }
+        let path = self.path_at(callee, d)?;
+        match &*path {
+            "Buffer.from" | "Buffer" => {
+                let v = self.value_at(arg(0)?, d)?;
+                let enc = match arg(1) {
+                    Some(e) => self.value_at(e, d)?.text()?,
+                    None => "utf8".into(),
+                };
+                let mut encodings = v.encodings.clone();
+                let bytes = match (&v.val, enc.as_str()) {
+                    (Val::Str(s), "base64" | "base64url") => {
+                        encodings.push("base64");
+                        crate::strings::decode_base64(s)?
+                    }
+                    (Val::Str(s), "hex") => {
+                        encodings.push("hex");
+                        crate::strings::decode_hex(s)?
+                    }
+                    (Val::Str(s), _) => s.as_bytes().to_vec(),
+                    (Val::Arr(a), _) => {
+                        encodings.push("byte-array");
+                        a.iter().map(|x| match x { Val::Num(n) => Some(*n as u8), _ => None }).collect::<Option<Vec<u8>>>()?
+                    }
+                    (Val::Bytes(b), _) => b.clone(),
+                    _ => return None,
+                };
+                Some(Decoded { val: Val::Bytes(bytes), encodings })
+            }
+            "atob" => {
+                let v = self.value_at(arg(0)?, d)?;
+                let bytes = crate::strings::decode_base64(v.as_str()?)?;
+                let mut encodings = v.encodings;
+                encodings.push("base64");
+                Some(Decoded { val: Val::Str(bytes.iter().map(|b| *b as char).collect()), encodings })
+            }
+            "decodeURIComponent" | "decodeURI" | "unescape" => {
+                let v = self.value_at(arg(0)?, d)?;
+                let mut encodings = v.encodings.clone();
+                encodings.push("uri");
+                Some(Decoded { val: Val::Str(crate::strings::percent_decode(v.as_str()?)), encodings })
+            }
+            "String" => {
+                let v = self.value_at(arg(0)?, d)?;
+                Some(Decoded { val: Val::Str(v.text()?), encodings: v.encodings })
+            }
+            "String.fromCharCode" => self.from_char_codes(args, d),
+            _ => None,
+        }
+    }
+
+    fn from_char_codes(&self, args: &'a [Argument<'a>], d: u32) -> Option<Decoded> {
+        let mut out = String::new();
+        for a in args.iter().take(4096) {
+            let v = match a {
+                Argument::SpreadElement(s) => self.value_at(&s.argument, d)?,
+                _ => self.value_at(a.as_expression()?, d)?,
+            };
+            match &v.val {
+                Val::Num(n) => out.push(char::from_u32(*n as u32)?),
+                other => out.push_str(&codes_to_string(other)?),
+            }
+        }
+        Some(Decoded { val: Val::Str(out), encodings: vec!["char-codes"] })
+    }
+
+    fn method_value(&self, recv: &'a Expression<'a>, method: &str, args: &'a [Argument<'a>], d: u32) -> Option<Decoded> {
+        let arg = |i: usize| args.get(i).and_then(|a| a.as_expression());
+        let num = |i: usize| -> Option<Option<f64>> {
+            match arg(i) {
+                None => Some(None),
+                Some(e) => match self.value_at(e, d)?.val {
+                    Val::Num(n) => Some(Some(n)),
+                    _ => None,
+                },
+            }
+        };
+        let r = self.value_at(recv, d)?;
+        let enc = r.encodings.clone();
+        let wrap = |val: Val| Some(Decoded { val, encodings: enc.clone() });
+        match (&r.val, method) {
+            (Val::Bytes(b), "toString") => {
+                let to = match arg(0) {
+                    Some(e) => self.value_at(e, d)?.text()?,
+                    None => "utf8".into(),
+                };
+                match to.as_str() {
+                    "hex" => wrap(Val::Str(b.iter().map(|x| format!("{x:02x}")).collect())),
+                    "base64" => {
+                        use base64::Engine;
+                        wrap(Val::Str(base64::engine::general_purpose::STANDARD.encode(b)))
+                    }
+                    "latin1" | "binary" | "ascii" => wrap(Val::Str(b.iter().map(|x| *x as char).collect())),
+                    _ => wrap(Val::Str(String::from_utf8_lossy(b).into_owned())),
+                }
+            }
+            (Val::Str(s), "toString" | "valueOf" | "trim" | "normalize") => {
+                wrap(Val::Str(if method == "trim" { s.trim().to_string() } else { s.clone() }))
+            }
+            (Val::Str(s), "toLowerCase" | "toLocaleLowerCase") => wrap(Val::Str(s.to_lowercase())),
+            (Val::Str(s), "toUpperCase" | "toLocaleUpperCase") => wrap(Val::Str(s.to_uppercase())),
+            (Val::Str(s), "charAt") => {
+                let i = num(0)?.unwrap_or(0.0) as usize;
+                wrap(Val::Str(s.chars().nth(i).map(String::from).unwrap_or_default()))
+            }
+            (Val::Str(s), "charCodeAt") => {
+                let i = num(0)?.unwrap_or(0.0) as usize;
+                wrap(Val::Num(s.encode_utf16().nth(i)? as f64))
+            }
+            (Val::Str(s), "slice" | "substring" | "substr") => {
+                let chars: Vec<char> = s.chars().collect();
+                let len = chars.len() as f64;
+                let a = num(0)?.unwrap_or(0.0);
+                let b = num(1)?;
+                let (start, end) = match method {
+                    "substr" => {
+                        let st = if a < 0.0 { (len + a).max(0.0) } else { a.min(len) };
+                        (st, (st + b.unwrap_or(len)).min(len))
+                    }
+                    "substring" => {
+                        let (x, y) = (a.clamp(0.0, len), b.unwrap_or(len).clamp(0.0, len));
+                        (x.min(y), x.max(y))
+                    }
+                    _ => {
+                        let fix = |v: f64| if v < 0.0 { (len + v).max(0.0) } else { v.min(len) };
+                        (fix(a), fix(b.unwrap_or(len)))
+                    }
+                };
+                let out: String = chars[start as usize..(end as usize).max(start as usize)].iter().collect();
+                wrap(Val::Str(out))
+            }
+            (Val::Str(s), "split") => {
+                let sep = self.value_at(arg(0)?, d)?.text()?;
+                let parts: Vec<Val> = if sep.is_empty() {
+                    s.chars().map(|c| Val::Str(c.to_string())).collect()
+                } else {
+                    s.split(sep.as_str()).map(|p| Val::Str(p.to_string())).collect()
+                };
+                wrap(Val::Arr(parts))
+            }
+            (Val::Str(s), "replace" | "replaceAll") => {
+                let from = self.value_at(arg(0)?, d)?.text()?;
+                let to = self.value_at(arg(1)?, d)?.text()?;
+                wrap(Val::Str(if method == "replace" { s.replacen(&from, &to, 1) } else { s.replace(&from, &to) }))
+            }
+            (Val::Str(s), "concat") => {
+                let mut out = s.clone();
+                for i in 0..args.len().min(64) {
+                    out.push_str(&self.value_at(arg(i)?, d)?.text()?);
+                }
+                wrap(Val::Str(out))
+            }
+            (Val::Arr(a), "join") => {
+                let sep = match arg(0) {
+                    Some(e) => self.value_at(e, d)?.text()?,
+                    None => ",".into(),
+                };
+                let parts: Option<Vec<String>> = a.iter().map(|v| Decoded::plain(v.clone()).text()).collect();
+                let s = parts?.join(&sep);
+                (s.len() <= MAX_LEN).then_some(())?;
+                wrap(Val::Str(s))
+            }
+            (Val::Arr(a), "reverse") => wrap(Val::Arr(a.iter().rev().cloned().collect())),
+            _ => None,
+        }
+    }
+
+    /// The shape of a path-like string: constant parts kept, unknown parts as `*`, home
+    /// directory reads as `~` (`path.join(os.homedir(), ".ssh")` → `~/.ssh`).
+    pub fn shape_of(&self, e: &'a Expression<'a>) -> String {
+        let mut out = String::new();
+        self.shape_into(e, 0, &mut out);
+        out
+    }
+
+    fn shape_into(&self, e: &'a Expression<'a>, depth: u32, out: &mut String) {
+        if depth > 16 || out.len() > 4096 {
+            out.push('*');
+            return;
+        }
+        if let Some(v) = self.value_at(e, depth).and_then(|v| v.text()) {
+            out.push_str(&v);
+            return;
+        }
+        match e {
+            Expression::BinaryExpression(b) if b.operator == BinaryOperator::Addition => {
+                self.shape_into(&b.left, depth + 1, out);
+                self.shape_into(&b.right, depth + 1, out);
+            }
+            Expression::TemplateLiteral(t) => {
+                for (i, q) in t.quasis.iter().enumerate() {
+                    out.push_str(q.value.raw.as_str());
+                    if let Some(x) = t.expressions.get(i) {
+                        self.shape_into(x, depth + 1, out);
+                    }
+                }
+            }
+            Expression::Identifier(id) => match self.symbol_of(id).and_then(|s| match self.inits.get(&s) {
+                Some(Init::Expr(init)) if !self.scoping.symbol_is_mutated(s) => Some(*init),
+                _ => None,
+            }) {
+                Some(init) => self.shape_into(init, depth + 1, out),
+                None => out.push('*'),
+            },
+            Expression::CallExpression(c) => {
+                let p = self.path_at(&c.callee, depth + 1);
+                match p.as_deref() {
+                    Some("os.homedir") => out.push('~'),
+                    Some("path.join" | "path.resolve" | "path.posix.join") => {
+                        for (i, a) in c.arguments.iter().enumerate() {
+                            if i > 0 {
+                                out.push('/');
+                            }
+                            match a.as_expression() {
+                                Some(x) => self.shape_into(x, depth + 1, out),
+                                None => out.push('*'),
+                            }
+                        }
+                    }
+                    _ => out.push('*'),
+                }
+            }
+            Expression::StaticMemberExpression(_) => match self.path_at(e, depth + 1).as_deref() {
+                Some("process.env.HOME" | "process.env.USERPROFILE") => out.push('~'),
+                _ => out.push('*'),
+            },
+            _ => out.push('*'),
+        }
+    }
+}
+
+fn codes_to_string(v: &Val) -> Option<String> {
+    match v {
+        Val::Arr(items) => items
+            .iter()
+            .map(|x| match x {
+                Val::Num(n) => char::from_u32(*n as u32),
+                _ => None,
+            })
+            .collect(),
+        _ => None,
+    }
+}
+
+fn join(base: &str, key: &str) -> Rc<str> {
+    if base.is_empty() {
+        Rc::from(key)
+    } else {
+        Rc::from(format!("{base}.{key}").as_str())
+    }
+}

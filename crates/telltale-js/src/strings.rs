@@ -1,0 +1,145 @@
+//! String knowledge used by the JS front end: URL and host extraction, decoding helpers, and
+//! whether a decoded value is worth reporting.
+
+use regex::Regex;
+use std::sync::LazyLock;
+use telltale_knowledge::{geo, vendors};
+
+static URL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(?:https?|wss?)://([a-z0-9](?:[a-z0-9\-]{0,62}\.)*[a-z0-9\-]{1,63}|\[[0-9a-f:]+\])(?::[0-9]{1,5})?(?:[/?#][^\s'\x22<>`]*)?")
+        .expect("valid regex")
+});
+static HOST: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i-u)^(?:[a-z0-9](?:[a-z0-9\-]{0,62})\.)+[a-z]{2,24}$|^(?:[0-9]{1,3}\.){3}[0-9]{1,3}$").expect("valid regex")
+});
+
+/// URLs in a string, as (url, host) pairs.
+pub fn urls(s: &str) -> Vec<(String, String)> {
+    if memchr::memmem::find(s.as_bytes(), b"://").is_none() {
+        return Vec::new();
+    }
+    URL.captures_iter(s)
+        .take(64)
+        .map(|c| (c[0].to_string(), c[1].to_ascii_lowercase()))
+        .collect()
+}
+
+/// Whether the whole string is a host name or IPv4 address.
+pub fn is_host(s: &str) -> bool {
+    s.len() <= 253 && s.contains('.') && HOST.is_match(s)
+}
+
+/// Hosts that deserve an endpoint fact even as a bare string: catalogued telemetry and
+/// geo-IP services, and cloud metadata addresses.
+pub fn is_catalogued_host(host: &str) -> bool {
+    vendors::telemetry_vendor_for_host(host).is_some()
+        || vendors::geoip_service(host).is_some()
+        || vendors::is_cloud_metadata_host(host)
+}
+
+pub fn decode_base64(s: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    let cleaned: String = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let cfg = base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true);
+    let std = base64::engine::GeneralPurpose::new(&base64::alphabet::STANDARD, cfg);
+    let url = base64::engine::GeneralPurpose::new(&base64::alphabet::URL_SAFE, cfg);
+    std.decode(cleaned.as_bytes()).or_else(|_| url.decode(cleaned.as_bytes())).ok()
+}
+
+pub fn decode_hex(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim();
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+pub fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Text that reads as text: decoded bytes that are mostly printable.
+pub fn printable(bytes: &[u8]) -> Option<String> {
+    let s = std::str::from_utf8(bytes).ok()?;
+    let bad = s.chars().filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')).count();
+    (bad * 10 <= s.chars().count()).then(|| s.to_string())
+}
+
+const SENSITIVE_WORDS: &[&str] = &[
+    "child_process", "hostname", "userinfo", "homedir", "networkinterfaces", "country", "eval",
+    "function", "exec", "spawn", "process.env", "/.ssh", ".npmrc", "/etc/passwd", "machine-id",
+    "require", "http", "https", "dns", "net", "fs", "os", "writefile", "unlink", "readdir",
+    "timezone", "locale", "language", "curl", "wget", "powershell", "/bin/sh", "bash", "token",
+    "password", "webhook", "discord", "telegram",
+];
+
+/// Whether a value that was hidden by an encoding is worth a finding: it names a place to
+/// send data, a sensitive API or file, a region, or is code.
+pub fn interesting_decoded(s: &str) -> bool {
+    let t = s.trim();
+    if t.len() < 2 || t.len() > 100_000 {
+        return false;
+    }
+    if !urls(t).is_empty() || is_host(t) {
+        return true;
+    }
+    let lower = t.to_ascii_lowercase();
+    if SENSITIVE_WORDS.iter().any(|w| lower == *w || (w.len() > 4 && lower.contains(w))) {
+        return true;
+    }
+    if geo::country_of_name(&lower).is_some() || geo::country_of_time_zone(t).is_some() {
+        return true;
+    }
+    // Code: a call or a property chain.
+    t.len() > 12 && (t.contains("=>") || t.contains("function") || t.contains("();"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_urls_and_hosts() {
+        let u = urls("go to https://api.ipgeolocation.io/ipgeo?apiKey=x now");
+        assert_eq!(u[0].1, "api.ipgeolocation.io");
+        assert!(is_host("api.mixpanel.com"));
+        assert!(is_host("23.94.46.191"));
+        assert!(!is_host("a b.com"));
+    }
+
+    #[test]
+    fn decodes() {
+        assert_eq!(decode_base64("cnVzc2lh").unwrap(), b"russia");
+        assert_eq!(decode_base64("aHR0cHM6Ly9pZmNvbmZpZy5jby9qc29u\n").unwrap(), b"https://ifconfig.co/json");
+        assert_eq!(decode_hex("6f73").unwrap(), b"os");
+        assert_eq!(percent_decode("a%20b%zz"), "a b%zz");
+    }
+
+    #[test]
+    fn interesting_values() {
+        assert!(interesting_decoded("russia"));
+        assert!(interesting_decoded("https://x.example/p"));
+        assert!(interesting_decoded("country_name"));
+        assert!(!interesting_decoded("./"));
+        assert!(!interesting_decoded("hello world"));
+    }
+}

@@ -1,0 +1,535 @@
+//! Pass 2: what data each value carries, as a fixpoint over the edges recorded by
+//! [`crate::collect`], and the sinks it reaches: flows with their steps, dynamic code from the
+//! network, mass writes over listed directories, and decoded hidden strings.
+
+use crate::collect::function_start;
+use crate::strings;
+use crate::{fspan, Analyzer, CallSite, EdgeSrc, Node};
+use oxc_ast::ast::*;
+use oxc_span::GetSpan;
+use std::collections::HashSet;
+use std::rc::Rc;
+use telltale_facts::{
+    DataKind, DestructiveFact, DynamicCodeFact, EndpointFact, FlowFact, Kinds, ObfuscationFact, SinkKind, SourceFact, Step,
+};
+use telltale_knowledge::{js_api::js_api, vendors};
+
+/// What one value is known to carry, and where that came from (for steps).
+#[derive(Clone, Debug)]
+pub(crate) struct NodeState {
+    pub kinds: Kinds,
+    pub span: oxc_span::Span,
+    pub from: Option<Node>,
+    pub source: Option<(oxc_span::Span, Rc<str>)>,
+}
+
+/// The data an expression carries directly (`kinds`, first direct `source`) and the values
+/// it depends on (`deps`), before the fixpoint.
+#[derive(Default, Debug)]
+pub(crate) struct Atoms {
+    pub kinds: Kinds,
+    pub deps: Vec<Node>,
+    pub source: Option<(oxc_span::Span, Rc<str>)>,
+}
+
+/// Methods whose result is a boolean or an index: comparing data does not carry it.
+const PREDICATE_METHODS: &[&str] = &[
+    "includes", "test", "indexOf", "lastIndexOf", "startsWith", "endsWith", "has", "some", "every", "isArray",
+    "hasOwnProperty", "localeCompare", "search", "isNaN", "isFinite", "existsSync",
+];
+
+const MAX_DEPTH: u32 = 96;
+
+impl<'a> Analyzer<'a> {
+    fn add_source(&self, out: &mut Atoms, kind: DataKind, span: oxc_span::Span, api: Rc<str>) {
+        out.kinds.insert(kind);
+        if out.source.is_none() {
+            out.source = Some((span, api));
+        }
+    }
+
+    pub(crate) fn atoms(&self, e: &'a Expression<'a>) -> Atoms {
+        let mut out = Atoms::default();
+        self.atoms_into(e, &mut out, 0);
+        out
+    }
+
+    fn atoms_into(&self, e: &'a Expression<'a>, out: &mut Atoms, depth: u32) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        let d = depth + 1;
+        let api = js_api();
+        match e {
+            Expression::Identifier(id) => {
+                if let Some(p) = self.path_of(e) {
+                    if let Some(k) = api.source(&p) {
+                        self.add_source(out, k, id.span, p);
+                    }
+                }
+                if let Some(sym) = self.symbol_of(id) {
+                    out.deps.push(Node::Sym(sym));
+                }
+            }
+            Expression::StaticMemberExpression(_) | Expression::ComputedMemberExpression(_) | Expression::ChainExpression(_) => {
+                let path = self.path_of(e);
+                if let Some(p) = &path {
+                    if let Some(k) = api.source(p) {
+                        self.add_source(out, k, e.span(), p.clone());
+                        return;
+                    }
+                    // Environment variables are separate values: `process.env.NODE_ENV` does
+                    // not carry the whole environment.
+                    if p.starts_with("process.env.") {
+                        return;
+                    }
+                }
+                {
+                    match e {
+                        Expression::StaticMemberExpression(m) => self.atoms_into(&m.object, out, d),
+                        Expression::ComputedMemberExpression(m) => self.atoms_into(&m.object, out, d),
+                        Expression::ChainExpression(c) => match &c.expression {
+                            ChainElement::CallExpression(call) => self.call_atoms(e, &call.callee, &call.arguments, out, d),
+                            ChainElement::StaticMemberExpression(m) => self.atoms_into(&m.object, out, d),
+                            ChainElement::ComputedMemberExpression(m) => self.atoms_into(&m.object, out, d),
+                            _ => {}
+                        },
+                        _ => {}
+                    }
+                }
+            }
+            Expression::CallExpression(c) => self.call_atoms(e, &c.callee, &c.arguments, out, d),
+            Expression::NewExpression(n) => {
+                if let Some(&r) = self.promise_resolvers.get(&n.span.start) {
+                    out.deps.push(Node::Sym(r));
+                    return;
+                }
+                self.call_atoms(e, &n.callee, &n.arguments, out, d)
+            }
+            Expression::BinaryExpression(b) => {
+                if b.operator.is_arithmetic() || b.operator.is_bitwise() {
+                    self.atoms_into(&b.left, out, d);
+                    self.atoms_into(&b.right, out, d);
+                }
+            }
+            Expression::LogicalExpression(l) => {
+                self.atoms_into(&l.left, out, d);
+                self.atoms_into(&l.right, out, d);
+            }
+            Expression::ConditionalExpression(c) => {
+                self.atoms_into(&c.consequent, out, d);
+                self.atoms_into(&c.alternate, out, d);
+            }
+            Expression::AssignmentExpression(a) => self.atoms_into(&a.right, out, d),
+            Expression::SequenceExpression(s) => {
+                if let Some(last) = s.expressions.last() {
+                    self.atoms_into(last, out, d)
+                }
+            }
+            Expression::ParenthesizedExpression(p) => self.atoms_into(&p.expression, out, d),
+            Expression::AwaitExpression(a) => self.atoms_into(&a.argument, out, d),
+            Expression::YieldExpression(y) => {
+                if let Some(a) = &y.argument {
+                    self.atoms_into(a, out, d)
+                }
+            }
+            Expression::UnaryExpression(u) => {
+                if !matches!(u.operator, UnaryOperator::LogicalNot | UnaryOperator::Typeof | UnaryOperator::Void | UnaryOperator::Delete) {
+                    self.atoms_into(&u.argument, out, d)
+                }
+            }
+            Expression::TemplateLiteral(t) => {
+                for x in &t.expressions {
+                    self.atoms_into(x, out, d);
+                }
+            }
+            Expression::TaggedTemplateExpression(t) => {
+                for x in &t.quasi.expressions {
+                    self.atoms_into(x, out, d);
+                }
+            }
+            Expression::ObjectExpression(o) => {
+                for p in &o.properties {
+                    match p {
+                        ObjectPropertyKind::ObjectProperty(p) => {
+                            if !p.method {
+                                self.atoms_into(&p.value, out, d)
+                            }
+                        }
+                        ObjectPropertyKind::SpreadProperty(s) => self.atoms_into(&s.argument, out, d),
+                    }
+                }
+            }
+            Expression::ArrayExpression(a) => {
+                for el in &a.elements {
+                    match el {
+                        ArrayExpressionElement::SpreadElement(s) => self.atoms_into(&s.argument, out, d),
+                        other => {
+                            if let Some(x) = other.as_expression() {
+                                self.atoms_into(x, out, d)
+                            }
+                        }
+                    }
+                }
+            }
+            Expression::TSAsExpression(t) => self.atoms_into(&t.expression, out, d),
+            Expression::TSNonNullExpression(t) => self.atoms_into(&t.expression, out, d),
+            Expression::TSSatisfiesExpression(t) => self.atoms_into(&t.expression, out, d),
+            _ => {}
+        }
+    }
+
+    fn call_atoms(&self, whole: &'a Expression<'a>, callee: &'a Expression<'a>, args: &'a [Argument<'a>], out: &mut Atoms, d: u32) {
+        let api = js_api();
+        if let Some(p) = self.path_of(whole) {
+            if let Some(k) = api.source(&p) {
+                self.add_source(out, k, whole.span(), p);
+                return;
+            }
+        }
+        let callee_path = self.path_of(callee);
+        if let Some(p) = callee_path.as_deref() {
+            if api.sink(p).is_some() {
+                let site = CallSite { callee, args, span: whole.span() };
+                out.kinds = out.kinds.union(response_kinds(self, &site));
+                return;
+            }
+            if api.is_directory_listing(p) {
+                out.kinds.insert(DataKind::DirectoryListing);
+                return;
+            }
+            if matches!(p, "fs.readFileSync" | "fs.readFile" | "fs.promises.readFile" | "fs/promises.readFile") {
+                if let Some(a) = args.first().and_then(|a| a.as_expression()) {
+                    let shape = self.shape_of(a);
+                    if let Some(k) = api.sensitive_file(&shape) {
+                        self.add_source(out, k, whole.span(), Rc::from(format!("{p}({shape})").as_str()));
+                    }
+                }
+                return;
+            }
+        }
+        let local = match callee.without_parentheses() {
+            Expression::Identifier(id) => self.symbol_of(id).and_then(|s| self.fn_by_symbol.get(&s).copied()),
+            other => function_start(other).and_then(|s| self.fn_by_start.get(&s).copied()),
+        };
+        if let Some(f) = local {
+            out.deps.push(Node::Ret(f));
+            return;
+        }
+        if let Expression::StaticMemberExpression(m) = callee.without_parentheses() {
+            if PREDICATE_METHODS.contains(&m.property.name.as_str()) {
+                return;
+            }
+            self.atoms_into(&m.object, out, d);
+        } else if let Expression::ComputedMemberExpression(m) = callee.without_parentheses() {
+            self.atoms_into(&m.object, out, d);
+        }
+        for a in args {
+            match a {
+                Argument::SpreadElement(s) => self.atoms_into(&s.argument, out, d),
+                other => {
+                    if let Some(x) = other.as_expression() {
+                        if function_start(x).is_none() {
+                            self.atoms_into(x, out, d)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Current kinds of atoms: direct kinds plus what their dependencies carry now.
+    pub(crate) fn resolve_kinds(&self, a: &Atoms) -> Kinds {
+        let mut k = a.kinds;
+        for dep in &a.deps {
+            if let Some(s) = self.state.get(dep) {
+                k = k.union(s.kinds);
+            }
+        }
+        k
+    }
+
+    /// The kinds an expression carries after the fixpoint.
+    pub(crate) fn kinds_of(&self, e: &'a Expression<'a>) -> Kinds {
+        self.resolve_kinds(&self.atoms(e))
+    }
+
+    /// Steps from where data of `want` kinds was read to the expression with these atoms.
+    pub(crate) fn steps_for(&self, a: &Atoms, want: Kinds) -> Vec<Step> {
+        let mut steps = Vec::new();
+        if let Some((span, api)) = &a.source {
+            if a.kinds.0 & want.0 != 0 {
+                steps.push(Step { span: fspan(*span), what: format!("reads {api}") });
+                return steps;
+            }
+        }
+        let Some(mut node) = a.deps.iter().copied().find(|d| self.state.get(d).is_some_and(|s| s.kinds.0 & want.0 != 0)) else {
+            return steps;
+        };
+        let mut seen = HashSet::new();
+        while seen.insert(node) && steps.len() < 16 {
+            let Some(st) = self.state.get(&node) else { break };
+            steps.push(Step { span: fspan(st.span), what: self.snippet(st.span) });
+            if let Some((span, api)) = &st.source {
+                steps.push(Step { span: fspan(*span), what: format!("reads {api}") });
+                break;
+            }
+            match st.from {
+                Some(n) => node = n,
+                None => break,
+            }
+        }
+        steps.reverse();
+        steps
+    }
+
+    /// The host a request call contacts, from its URL or options argument.
+    pub(crate) fn call_endpoint(&self, args: &'a [Argument<'a>]) -> Option<(String, Option<String>)> {
+        let first = args.first()?.as_expression()?;
+        if let Some(text) = self.value_of(first).and_then(|v| v.text()) {
+            if let Some((url, host)) = strings::urls(&text).into_iter().next() {
+                return Some((host, Some(url)));
+            }
+            if strings::is_host(&text) {
+                return Some((text.to_ascii_lowercase(), None));
+            }
+            return None;
+        }
+        let obj = match first.without_parentheses() {
+            Expression::ObjectExpression(o) => o,
+            Expression::Identifier(id) => match self.symbol_of(id).and_then(|s| self.inits.get(&s)) {
+                Some(crate::Init::Expr(Expression::ObjectExpression(o))) => o,
+                _ => return None,
+            },
+            _ => return None,
+        };
+        for p in &obj.properties {
+            if let ObjectPropertyKind::ObjectProperty(p) = p {
+                let key = p.key.static_name();
+                if matches!(key.as_deref(), Some("host" | "hostname" | "url" | "baseURL")) {
+                    if let Some(text) = self.value_of(&p.value).and_then(|v| v.text()) {
+                        if let Some((url, host)) = strings::urls(&text).into_iter().next() {
+                            return Some((host, Some(url)));
+                        }
+                        let host = text.split(':').next().unwrap_or("").to_ascii_lowercase();
+                        if strings::is_host(&host) {
+                            return Some((host, None));
+                        }
+                    }
+                }
+            }
+        }
+        None
+    }
+}
+
+/// What a request's response carries: network data, and where the request asks an
+/// IP-geolocation service, the user's location.
+pub(crate) fn response_kinds<'a>(an: &Analyzer<'a>, call: &CallSite<'a>) -> Kinds {
+    let mut k = Kinds::of(DataKind::NetworkResponse);
+    if let Some((host, _)) = an.call_endpoint(call.args) {
+        if vendors::geoip_service(&host).is_some_and(|s| s.returns_country) {
+            k.insert(DataKind::GeoIpAnswer);
+        }
+    }
+    k
+}
+
+pub(crate) fn run(an: &mut Analyzer<'_>) {
+    fixpoint(an);
+    scan_calls(an);
+}
+
+fn fixpoint(an: &mut Analyzer<'_>) {
+    let edge_atoms: Vec<Atoms> = an
+        .edges
+        .iter()
+        .map(|e| match &e.src {
+            EdgeSrc::Expr(x) => an.atoms(x),
+            EdgeSrc::Kinds(k, api) => Atoms { kinds: *k, deps: vec![], source: Some((e.span, api.clone())) },
+        })
+        .collect();
+    for a in &edge_atoms {
+        record_source(an, a);
+    }
+    for _round in 0..32 {
+        let mut changed = false;
+        for (i, edge) in an.edges.iter().enumerate() {
+            let atoms = &edge_atoms[i];
+            let k = an.resolve_kinds(atoms);
+            if k.is_empty() {
+                continue;
+            }
+            let cur = an.state.get(&edge.target).map(|s| s.kinds).unwrap_or_default();
+            if cur.union(k) == cur {
+                continue;
+            }
+            changed = true;
+            let entry = an.state.entry(edge.target).or_insert_with(|| NodeState {
+                kinds: Kinds::EMPTY,
+                span: edge.span,
+                from: None,
+                source: None,
+            });
+            if entry.kinds.is_empty() {
+                entry.span = edge.span;
+                if atoms.kinds.is_empty() {
+                    entry.from = atoms.deps.iter().copied().find(|d| *d != edge.target);
+                } else {
+                    entry.source = atoms.source.clone();
+                }
+            }
+            entry.kinds = entry.kinds.union(k);
+        }
+        if !changed {
+            break;
+        }
+    }
+}
+
+fn record_source(an: &mut Analyzer<'_>, a: &Atoms) {
+    if let Some((span, api)) = &a.source {
+        for kind in a.kinds.iter().filter(|k| k.is_identity()) {
+            an.facts.sources.push(SourceFact { kind, api: api.to_string(), span: fspan(*span) });
+        }
+    }
+}
+
+fn network_tool_in(cmd: &str) -> bool {
+    cmd.split(|c: char| c == ';' || c == '|' || c == '&' || c == '(' || c == '`' || c == '\n')
+        .filter_map(|seg| seg.split_whitespace().next())
+        .any(|w| matches!(w.rsplit('/').next().unwrap_or(w), "curl" | "wget" | "nslookup" | "dig" | "host" | "ping" | "nc" | "ncat" | "telnet" | "socat"))
+}
+
+fn handle_sink(path: &str) -> Option<(SinkKind, &str)> {
+    let api = js_api();
+    let (base, method) = path.rsplit_once('.')?;
+    if !api.send_methods.iter().any(|m| m == method) {
+        return None;
+    }
+    let ctor = base.strip_suffix("()")?;
+    if !api.is_handle_constructor(ctor) {
+        return None;
+    }
+    let kind = api.sink(ctor).unwrap_or(match ctor {
+        "WebSocket" | "ws" => SinkKind::WebSocket,
+        c if c.starts_with("net.") || c.starts_with("tls.") || c.starts_with("dgram.") => SinkKind::Socket,
+        _ => SinkKind::Http,
+    });
+    Some((kind, method))
+}
+
+fn scan_calls(an: &mut Analyzer<'_>) {
+    let api = js_api();
+    let mut flows = Vec::new();
+    let mut dynamic = Vec::new();
+    let mut destructive = Vec::new();
+    let mut obfuscations = Vec::new();
+    let mut endpoints = Vec::new();
+    let mut sources = Vec::new();
+    for call in &an.calls {
+        let Some(path) = an.path_of(call.callee) else { continue };
+        let args: Vec<&Expression> = call.args.iter().filter_map(|a| a.as_expression()).collect();
+
+        // Data leaving the machine.
+        let sink = api.sink(&path).map(|k| (k, path.to_string())).or_else(|| handle_sink(&path).map(|(k, _)| (k, path.to_string())));
+        let exec_net = api.is_exec(&path) && args.first().is_some_and(|a| network_tool_in(&an.shape_of(a)));
+        if let Some((kind, sink_api)) = sink.or(exec_net.then(|| (SinkKind::NetworkCommand, path.to_string()))) {
+            let mut endpoints_here = Vec::new();
+            if let Some((host, _)) = an.call_endpoint(call.args) {
+                endpoints_here.push(host);
+            }
+            for a in &args {
+                if function_start(a).is_some() {
+                    continue;
+                }
+                let atoms = an.atoms(a);
+                sources.push(atoms.source.clone().map(|s| (s, atoms.kinds)));
+                let k = an.resolve_kinds(&atoms);
+                let carried = Kinds(k.identity().0 | k.region().0);
+                if carried.is_empty() {
+                    continue;
+                }
+                let mut steps = an.steps_for(&atoms, carried);
+                steps.push(Step { span: fspan(call.span), what: format!("sent by {sink_api}: {}", an.snippet(call.span)) });
+                flows.push(FlowFact { kinds: carried, sink: kind, sink_api: sink_api.clone(), span: fspan(call.span), endpoints: endpoints_here.clone(), steps });
+                break;
+            }
+        }
+
+        // Code built from what the network sent.
+        if api.is_dynamic_code(&path) {
+            let code_args: Vec<&&Expression> = match &*path {
+                "setTimeout" | "setInterval" => args.first().filter(|a| function_start(a).is_none()).into_iter().collect(),
+                _ => args.iter().collect(),
+            };
+            for a in code_args {
+                let atoms = an.atoms(a);
+                let k = an.resolve_kinds(&atoms);
+                if k.contains(DataKind::NetworkResponse) {
+                    let mut steps = an.steps_for(&atoms, Kinds::of(DataKind::NetworkResponse));
+                    steps.push(Step { span: fspan(call.span), what: format!("run as code by {path}: {}", an.snippet(call.span)) });
+                    dynamic.push(DynamicCodeFact { api: path.to_string(), from_network: true, span: fspan(call.span), steps });
+                    break;
+                }
+            }
+        }
+
+        // Writes over every file a directory listing found.
+        if api.is_destructive(&path) {
+            if let Some(target) = args.first() {
+                let k = an.kinds_of(target);
+                let shape = an.shape_of(target);
+                let mass = k.contains(DataKind::DirectoryListing);
+                if mass || matches!(shape.as_str(), "~" | "/" | "~/" | "~/*" | "/*") {
+                    destructive.push(DestructiveFact {
+                        api: path.to_string(),
+                        mass,
+                        span: fspan(call.span),
+                        detail: if mass { format!("{path} on every entry of a directory listing") } else { format!("{path} on {shape}") },
+                    });
+                }
+            }
+        }
+
+        // Strings hidden by an encoding.
+        let decoder = match &*path {
+            "Buffer.from" | "Buffer" => args.get(1).and_then(|a| an.value_of(a)).and_then(|v| v.text()).is_some_and(|e| matches!(e.as_str(), "base64" | "hex" | "base64url")),
+            "atob" | "String.fromCharCode" | "String.fromCharCode.apply" | "decodeURIComponent" | "unescape" => true,
+            _ => false,
+        };
+        if decoder {
+            let whole = call_expression_value(an, call);
+            if let Some(v) = whole {
+                if let Some(text) = v.text() {
+                    if !v.encodings.is_empty() && strings::interesting_decoded(&text) {
+                        let technique = v.encodings.join(" → ");
+                        for (url, host) in strings::urls(&text) {
+                            endpoints.push(EndpointFact { host, url: Some(url), span: fspan(call.span), encodings: v.encodings.iter().map(|s| s.to_string()).collect() });
+                        }
+                        let lower = text.trim().to_ascii_lowercase();
+                        if strings::is_host(&lower) {
+                            endpoints.push(EndpointFact { host: lower, url: None, span: fspan(call.span), encodings: v.encodings.iter().map(|s| s.to_string()).collect() });
+                        }
+                        obfuscations.push(ObfuscationFact { technique, decoded: text.chars().take(300).collect(), span: fspan(call.span) });
+                    }
+                }
+            }
+        }
+    }
+    for (span, api_name, kinds) in sources.into_iter().flatten().map(|((s, a), k)| (s, a, k)) {
+        for kind in kinds.iter().filter(|k| k.is_identity()) {
+            an.facts.sources.push(SourceFact { kind, api: api_name.to_string(), span: fspan(span) });
+        }
+    }
+    an.facts.flows.extend(flows);
+    an.facts.dynamic_code.extend(dynamic);
+    an.facts.destructive.extend(destructive);
+    an.facts.obfuscations.extend(obfuscations);
+    an.facts.endpoints.extend(endpoints);
+}
+
+/// The value of a decoder call as written (`Buffer.from(s, "base64")` decodes to bytes).
+fn call_expression_value<'a>(an: &Analyzer<'a>, call: &CallSite<'a>) -> Option<crate::Decoded> {
+    an.eval_call(call.callee, call.args)
+}

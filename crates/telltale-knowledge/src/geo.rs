@@ -1,0 +1,418 @@
+//! Geography as data: IANA time zones (`data/time_zones.toml`), locale tags
+//! (`data/locales.toml`), country-code TLDs (`data/tlds.toml`) and ISO 3166-1 country codes and
+//! names (`data/countries.toml`), each mapped to an ISO 3166-1 alpha-2 code.
+//!
+//! Every answer is a `&'static str` borrowed from catalogs parsed once on first use.
+
+use serde::Deserialize;
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+
+/// How strongly a value points at a country.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Confidence {
+    /// The value suggests the country (a bare language tied to one country: `ru`, `ja`).
+    Low,
+    /// The value names the country (a locale with a region: `ru-RU`, `zh_TW.UTF-8`).
+    High,
+}
+
+// ---------------------------------------------------------------------------------- raw data
+
+#[derive(Deserialize)]
+struct RawCountries {
+    #[allow(dead_code)]
+    source: String,
+    countries: Vec<RawCountry>,
+}
+#[derive(Deserialize)]
+struct RawCountry {
+    code: String,
+    name: String,
+    #[serde(default)]
+    alt: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct RawTimeZones {
+    #[allow(dead_code)]
+    source: String,
+    zones: HashMap<String, String>,
+    links: HashMap<String, String>,
+}
+
+#[derive(Deserialize)]
+struct RawLocales {
+    #[allow(dead_code)]
+    source: String,
+    languages: Vec<String>,
+    language_country: HashMap<String, String>,
+    no_country: RawNoCountry,
+}
+#[derive(Deserialize)]
+struct RawNoCountry {
+    languages: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct RawTlds {
+    #[allow(dead_code)]
+    source: String,
+    exceptional: HashMap<String, String>,
+    generic: Vec<String>,
+    idn: HashMap<String, (String, String)>,
+}
+
+// ------------------------------------------------------------------------------- the catalog
+
+struct Geo {
+    /// Upper-case code → English short name; the keys are the canonical codes handed out.
+    names: HashMap<String, String>,
+    /// Normalised English name (see [`normalize_name`]) → code.
+    by_name: HashMap<String, String>,
+    zones: HashMap<String, String>,
+    /// Lower-cased zone name → code, for the case-insensitive fallback.
+    zones_lower: HashMap<String, String>,
+    languages: HashSet<String>,
+    /// Language or `language-Script` → code.
+    language_country: HashMap<String, String>,
+    /// ccTLD label (lower case, Unicode and punycode) → code, or `None` for generic-use ccTLDs.
+    tlds: HashMap<String, Option<String>>,
+}
+
+static GEO: LazyLock<Geo> = LazyLock::new(|| {
+    let countries: RawCountries =
+        toml::from_str(include_str!("../data/countries.toml")).expect("data/countries.toml is valid");
+    let zones: RawTimeZones =
+        toml::from_str(include_str!("../data/time_zones.toml")).expect("data/time_zones.toml is valid");
+    let locales: RawLocales = toml::from_str(include_str!("../data/locales.toml")).expect("data/locales.toml is valid");
+    let tlds: RawTlds = toml::from_str(include_str!("../data/tlds.toml")).expect("data/tlds.toml is valid");
+
+    let mut names = HashMap::new();
+    let mut by_name = HashMap::new();
+    for c in countries.countries {
+        for n in std::iter::once(&c.name).chain(&c.alt) {
+            by_name.insert(normalize_name(n), c.code.clone());
+        }
+        names.insert(c.code, c.name);
+    }
+
+    let zones: HashMap<String, String> = zones.zones.into_iter().chain(zones.links).collect();
+    let zones_lower = zones.iter().map(|(z, c)| (z.to_lowercase(), c.clone())).collect();
+
+    // Every ISO code is its own ccTLD; the TOML lists only the exceptions and IDNs.
+    let mut tld_map: HashMap<String, Option<String>> =
+        names.keys().map(|c| (c.to_ascii_lowercase(), Some(c.clone()))).collect();
+    for (label, code) in tlds.exceptional {
+        tld_map.insert(label, Some(code));
+    }
+    for (unicode, (puny, code)) in tlds.idn {
+        tld_map.insert(unicode, Some(code.clone()));
+        tld_map.insert(puny, Some(code));
+    }
+    for label in tlds.generic {
+        tld_map.insert(label, None);
+    }
+
+    let no_country: HashSet<String> = locales.no_country.languages.into_iter().collect();
+    debug_assert!(locales.language_country.keys().all(|l| !no_country.contains(l)));
+
+    Geo {
+        names,
+        by_name,
+        zones,
+        zones_lower,
+        languages: locales.languages.into_iter().collect(),
+        language_country: locales.language_country,
+        tlds: tld_map,
+    }
+});
+
+/// Lower case, trimmed, inner whitespace collapsed, a leading "the " dropped, `&` read as "and"
+/// and typographic apostrophes as `'`, so "The  Bahamas" and "Bosnia & Herzegovina" match.
+fn normalize_name(name: &str) -> String {
+    let lower = name.trim().to_lowercase().replace(['\u{2019}', '\u{2018}'], "'");
+    let mut words: Vec<&str> = lower.split_whitespace().map(|w| if w == "&" { "and" } else { w }).collect();
+    if words.len() > 1 && words[0] == "the" {
+        words.remove(0);
+    }
+    words.join(" ")
+}
+
+/// The canonical (static) spelling of a code from any of the catalog maps.
+fn canonical(code: &str) -> Option<&'static str> {
+    GEO.names.get_key_value(code).map(|(k, _)| k.as_str())
+}
+
+// --------------------------------------------------------------------------------- time zones
+
+/// The country of an IANA time-zone name (`Europe/Moscow` → `RU`), including the old link names
+/// of tzdata's `backward` file (`W-SU`, `Asia/Calcutta`, `US/Eastern`). Exact spelling first,
+/// then case-insensitively. Zones that name no country (`UTC`, `Etc/GMT+3`, `EST5EDT`) give
+/// `None`.
+pub fn country_of_time_zone(tz: &str) -> Option<&'static str> {
+    let tz = tz.trim();
+    let code = match GEO.zones.get(tz) {
+        Some(c) => c,
+        None => GEO.zones_lower.get(&tz.to_lowercase())?,
+    };
+    canonical(code)
+}
+
+// ------------------------------------------------------------------------------------ locales
+
+/// The country a locale tag points at. BCP 47 (`ru-RU`, `zh-Hans-CN`, `sr-Latn-RS`) and POSIX
+/// (`ru_RU`, `ru_RU.UTF-8`, `sr_RS@latin`) tags with a region give that region with
+/// [`Confidence::High`]. A tag without a region gives the language's country with
+/// [`Confidence::Low`], but only for languages spoken mainly in one country (`ru` → RU, `ja` →
+/// JP, `zh-Hant` → TW); world languages (`en`, `es`, `fr`, `pt`, `ar`, ...) give `None`.
+/// Strings that are not locale-shaped (`C`, `POSIX`, `C.UTF-8`, unknown languages, regions
+/// that are not ISO 3166-1 codes) give `None`.
+///
+/// Bare two-letter tags coincide with English words (`no`, `it`, `be`): call this on values
+/// known to be locales, not on arbitrary strings.
+pub fn country_of_locale(tag: &str) -> Option<(&'static str, Confidence)> {
+    // POSIX: language[_territory][.codeset][@modifier]
+    let tag = tag.trim();
+    let tag = tag.split(['.', '@']).next().unwrap_or_default();
+    let mut subtags = tag.split(['-', '_']);
+    let language = subtags.next()?.to_ascii_lowercase();
+    let alpha = |s: &str| s.bytes().all(|b| b.is_ascii_alphabetic());
+    if !(2..=3).contains(&language.len()) || !alpha(&language) || !GEO.languages.contains(&language) {
+        return None;
+    }
+    let rest: Vec<&str> = subtags.collect();
+    if rest.iter().any(|s| s.is_empty() || s.len() > 8 || !s.bytes().all(|b| b.is_ascii_alphanumeric())) {
+        return None;
+    }
+    let mut rest = rest.into_iter().peekable();
+    // Extended language subtags (zh-yue-HK) carry no country.
+    while rest.peek().is_some_and(|s| s.len() == 3 && alpha(s)) {
+        rest.next();
+    }
+    let script = rest.next_if(|s| s.len() == 4 && alpha(s)).map(|s| {
+        let mut s = s.to_ascii_lowercase();
+        s[..1].make_ascii_uppercase();
+        s
+    });
+    match rest.peek() {
+        Some(r) if r.len() == 2 && alpha(r) => {
+            // An explicit region decides, even against the language (ru-UA is Ukraine); a region
+            // that is not a country (EU, ZZ) means the tag names no country.
+            return canonical(&r.to_ascii_uppercase()).map(|c| (c, Confidence::High));
+        }
+        // UN M.49 numeric regions (es-419) are areas, not countries: fall back to the language.
+        _ => {}
+    }
+    let by_script = script.and_then(|s| GEO.language_country.get(&format!("{language}-{s}")));
+    let code = by_script.or_else(|| GEO.language_country.get(&language))?;
+    canonical(code).map(|c| (c, Confidence::Low))
+}
+
+// --------------------------------------------------------------------------------------- TLDs
+
+/// The country of a country-code top-level domain: `ru`, `.RU`, `su` → RU, `uk` → GB, and IDN
+/// ccTLDs in either form (`рф`, `xn--p1ai` → RU; `中国`, `xn--fiqs8s` → CN). Given a whole host
+/// name, its last label is used. ccTLDs sold for generic use (`io`, `co`, `me`, `tv`, `ai`,
+/// `ly`, ... listed in `data/tlds.toml`), gTLDs (`com`, `dev`) and `eu` give `None`.
+pub fn country_of_tld(label: &str) -> Option<&'static str> {
+    let label = label.trim().trim_end_matches('.');
+    let label = label.rsplit('.').next().unwrap_or_default().to_lowercase();
+    let code = GEO.tlds.get(&label)?.as_deref()?;
+    canonical(code)
+}
+
+// ---------------------------------------------------------------------------------- countries
+
+/// The ISO 3166-1 alpha-2 code of an English country name: short, formal, former and common
+/// names (`Russia`, `Russian Federation`, `USA`, `Korea, Republic of`, `Ivory Coast`),
+/// case-insensitive, ignoring surrounding and repeated whitespace and a leading "the".
+pub fn country_of_name(name: &str) -> Option<&'static str> {
+    canonical(GEO.by_name.get(&normalize_name(name))?)
+}
+
+/// Whether `code` is an officially assigned ISO 3166-1 alpha-2 code (case-insensitive).
+pub fn is_country_code(code: &str) -> bool {
+    code.len() == 2 && GEO.names.contains_key(&code.to_ascii_uppercase())
+}
+
+/// The English short name of an ISO 3166-1 alpha-2 code (`RU` → "Russia"), case-insensitive.
+pub fn country_name(code: &str) -> Option<&'static str> {
+    if code.len() != 2 {
+        return None;
+    }
+    GEO.names.get(&code.to_ascii_uppercase()).map(String::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_zones() {
+        assert_eq!(country_of_time_zone("Europe/Moscow"), Some("RU"));
+        assert_eq!(country_of_time_zone("Asia/Shanghai"), Some("CN"));
+        assert_eq!(country_of_time_zone("America/New_York"), Some("US"));
+        assert_eq!(country_of_time_zone("Europe/Minsk"), Some("BY"));
+        assert_eq!(country_of_time_zone("Europe/Kyiv"), Some("UA"));
+        // zone1970.tab-only sharing: zone.tab still wins with the zone's own country.
+        assert_eq!(country_of_time_zone("Europe/Amsterdam"), Some("NL"));
+        // backward links
+        for (tz, cc) in [
+            ("W-SU", "RU"),
+            ("Europe/Kiev", "UA"),
+            ("PRC", "CN"),
+            ("Asia/Harbin", "CN"),
+            ("Asia/Chungking", "CN"),
+            ("ROC", "TW"),
+            ("ROK", "KR"),
+            ("Asia/Calcutta", "IN"),
+            ("Asia/Saigon", "VN"),
+            ("Israel", "IL"),
+            ("Iran", "IR"),
+            ("Iceland", "IS"),
+            ("Pacific/Yap", "FM"),
+            ("US/Eastern", "US"),
+            ("Canada/Pacific", "CA"),
+            ("Australia/ACT", "AU"),
+            ("Europe/Belfast", "GB"),
+            ("GB-Eire", "GB"),
+            ("Asia/Istanbul", "TR"),
+            ("Europe/Nicosia", "CY"),
+            ("US/Pacific-New", "US"),
+        ] {
+            assert_eq!(country_of_time_zone(tz), Some(cc), "{tz}");
+        }
+        // case-insensitive fallback, whitespace
+        assert_eq!(country_of_time_zone("europe/moscow"), Some("RU"));
+        assert_eq!(country_of_time_zone(" w-su "), Some("RU"));
+        for tz in ["UTC", "Etc/UTC", "GMT", "Etc/GMT+3", "Zulu", "EST5EDT", "CET", "Factory", "", "Europe/Nowhere"] {
+            assert_eq!(country_of_time_zone(tz), None, "{tz}");
+        }
+    }
+
+    #[test]
+    fn locales() {
+        let high = |c| Some((c, Confidence::High));
+        let low = |c| Some((c, Confidence::Low));
+        assert_eq!(country_of_locale("ru-RU"), high("RU"));
+        assert_eq!(country_of_locale("ru_RU"), high("RU"));
+        assert_eq!(country_of_locale("ru_RU.UTF-8"), high("RU"));
+        assert_eq!(country_of_locale("be_BY.UTF-8@latin"), high("BY"));
+        assert_eq!(country_of_locale("zh-CN"), high("CN"));
+        assert_eq!(country_of_locale("zh-Hans-CN"), high("CN"));
+        assert_eq!(country_of_locale("zh-TW"), high("TW"));
+        assert_eq!(country_of_locale("zh-Hant-TW"), high("TW"));
+        assert_eq!(country_of_locale("zh-HK"), high("HK"));
+        assert_eq!(country_of_locale("en-US"), high("US"));
+        assert_eq!(country_of_locale("en-us"), high("US"));
+        assert_eq!(country_of_locale("ru-UA"), high("UA"));
+        assert_eq!(country_of_locale("sr-Latn-RS"), high("RS"));
+        assert_eq!(country_of_locale("en-US-u-ca-gregory"), high("US"));
+        assert_eq!(country_of_locale("ru"), low("RU"));
+        assert_eq!(country_of_locale("RU"), low("RU"));
+        assert_eq!(country_of_locale("uk"), low("UA"));
+        assert_eq!(country_of_locale("zh"), low("CN"));
+        assert_eq!(country_of_locale("zh-Hant"), low("TW"));
+        assert_eq!(country_of_locale("fa"), low("IR"));
+        assert_eq!(country_of_locale("my"), low("MM"));
+        assert_eq!(country_of_locale("de"), low("DE"));
+        for t in [
+            "en",
+            "es",
+            "fr",
+            "pt",
+            "ar",
+            "es-419",
+            "en-EU",
+            "en-ZZ",
+            "C",
+            "POSIX",
+            "C.UTF-8",
+            "",
+            "-",
+            "xx-RU",
+            "ru RU",
+            "ru-RU,en;q=0.9",
+            "english",
+        ] {
+            assert_eq!(country_of_locale(t), None, "{t:?}");
+        }
+    }
+
+    #[test]
+    fn tlds() {
+        for (l, c) in [
+            ("ru", "RU"),
+            (".su", "RU"),
+            ("RU", "RU"),
+            ("by", "BY"),
+            ("uk", "GB"),
+            ("cn", "CN"),
+            ("xn--p1ai", "RU"),
+            ("рф", "RU"),
+            ("РФ", "RU"),
+            ("xn--90ais", "BY"),
+            ("бел", "BY"),
+            ("xn--fiqs8s", "CN"),
+            ("中国", "CN"),
+            ("xn--j1amh", "UA"),
+            ("укр", "UA"),
+            ("yandex.ru", "RU"),
+            ("mail.ru.", "RU"),
+        ] {
+            assert_eq!(country_of_tld(l), Some(c), "{l}");
+        }
+        for l in ["com", "io", ".io", "co", "me", "tv", "ai", "ly", "net", "org", "dev", "app", "top", "eu", "", "r"] {
+            assert_eq!(country_of_tld(l), None, "{l}");
+        }
+    }
+
+    #[test]
+    fn names_and_codes() {
+        for (n, c) in [
+            ("russia", "RU"),
+            ("Russian Federation", "RU"),
+            ("  BELARUS ", "BY"),
+            ("china", "CN"),
+            ("People's Republic of China", "CN"),
+            ("People\u{2019}s Republic of China", "CN"),
+            ("ukraine", "UA"),
+            ("United States", "US"),
+            ("usa", "US"),
+            ("United States of America", "US"),
+            ("iran", "IR"),
+            ("Iran, Islamic Republic of", "IR"),
+            ("north korea", "KP"),
+            ("South Korea", "KR"),
+            ("the netherlands", "NL"),
+            ("Bosnia & Herzegovina", "BA"),
+            ("Côte d'Ivoire", "CI"),
+            ("ivory coast", "CI"),
+            ("UK", "GB"),
+        ] {
+            assert_eq!(country_of_name(n), Some(c), "{n}");
+        }
+        for n in ["", "atlantis", "us", "ru", "soviet union"] {
+            assert_eq!(country_of_name(n), None, "{n}");
+        }
+        assert!(is_country_code("RU") && is_country_code("ru") && is_country_code("AX"));
+        assert!(!is_country_code("UK") && !is_country_code("EU") && !is_country_code("RUS") && !is_country_code(""));
+        assert_eq!(country_name("ru"), Some("Russia"));
+        assert_eq!(country_name("GB"), Some("United Kingdom"));
+        assert_eq!(country_name("XX"), None);
+        assert_eq!(GEO.names.len(), 249, "all officially assigned ISO 3166-1 codes");
+    }
+
+    #[test]
+    fn data_is_consistent() {
+        // Every code a catalog hands out is an ISO code (canonical() would silently drop others).
+        let codes = GEO.zones.values().chain(GEO.language_country.values()).chain(GEO.tlds.values().flatten());
+        for c in codes {
+            assert!(GEO.names.contains_key(c), "{c} is not in countries.toml");
+        }
+        for l in GEO.language_country.keys() {
+            assert!(GEO.languages.contains(l.split('-').next().unwrap()), "{l} not in languages");
+        }
+    }
+}

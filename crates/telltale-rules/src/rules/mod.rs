@@ -1,0 +1,58 @@
+//! The rules. Ids: TT1xx identity, TT2xx region, TT3xx endpoints and telemetry,
+//! TT4xx obfuscation and dynamic code, TT5xx install time, TT6xx destructive.
+
+mod destructive_mass_write;
+mod dynamic_code_from_network;
+mod geoip_lookup;
+mod hidden_endpoint;
+mod identity_exfiltration;
+mod identity_read;
+mod install_script;
+mod obfuscated_string;
+mod region_conditional;
+mod telemetry_endpoint;
+mod telemetry_sdk;
+
+pub use destructive_mass_write::DestructiveMassWrite;
+pub use dynamic_code_from_network::DynamicCodeFromNetwork;
+pub use geoip_lookup::GeoipLookup;
+pub use hidden_endpoint::HiddenEndpoint;
+pub use identity_exfiltration::IdentityExfiltration;
+pub use identity_read::IdentityRead;
+pub use install_script::InstallScript;
+pub use obfuscated_string::ObfuscatedString;
+pub use region_conditional::RegionConditional;
+pub use telemetry_endpoint::TelemetryEndpoint;
+pub use telemetry_sdk::TelemetrySdk;
+
+use crate::Rule;
+
+pub(crate) static ALL: &[&dyn Rule] = &[
+    &IdentityRead,
+    &IdentityExfiltration,
+    &RegionConditional,
+    &GeoipLookup,
+    &TelemetryEndpoint,
+    &TelemetrySdk,
+    &HiddenEndpoint,
+    &ObfuscatedString,
+    &DynamicCodeFromNetwork,
+    &InstallScript,
+    &DestructiveMassWrite,
+];
+
+/// Helpers for rule fixtures.
+#[cfg(test)]
+pub(crate) mod fixture {
+    use crate::{RawFinding, Rule};
+    use telltale_facts::FileFacts;
+
+    pub fn facts() -> FileFacts {
+        FileFacts { file: "package/index.js".into(), ..Default::default() }
+    }
+    pub fn run(rule: &dyn Rule, f: &FileFacts) -> Vec<RawFinding> {
+        let mut out = Vec::new();
+        rule.check(f, &mut out);
+        out
+    }
+}
