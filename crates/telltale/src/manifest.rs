@@ -1,0 +1,65 @@
+//! `package.json`: lifecycle scripts that run at install time (analysed as shell), the files
+//! they run, inline `node -e` code, and dependencies on telemetry SDKs.
+
+use telltale_facts::{FileFacts, InstallScriptFact, SdkImportFact, Span};
+use telltale_knowledge::vendors;
+
+/// Scripts npm runs during `npm install` of the package.
+pub const INSTALL_HOOKS: &[&str] = &["preinstall", "install", "postinstall", "prepare"];
+
+/// What a manifest says, as facts plus the inline code its scripts carry.
+pub struct Manifest {
+    pub facts: FileFacts,
+    /// (hook, interpreter, code) for `node -e "…"` and the like.
+    pub inline_code: Vec<(String, String, String)>,
+}
+
+fn key_span(text: &str, key: &str) -> Span {
+    let needle = format!("\"{key}\"");
+    match text.find(&needle) {
+        Some(i) => Span::new(i as u32, (i + needle.len()) as u32),
+        None => Span::new(0, 0),
+    }
+}
+
+pub fn analyze(path: &str, text: &str) -> Manifest {
+    let mut facts = FileFacts { file: path.to_string(), install_time: true, ..Default::default() };
+    let mut inline_code = Vec::new();
+    let json: serde_json::Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            facts.diagnostics.push(format!("not valid JSON: {e}"));
+            return Manifest { facts, inline_code };
+        }
+    };
+    if let Some(scripts) = json.get("scripts").and_then(|s| s.as_object()) {
+        for hook in INSTALL_HOOKS {
+            let Some(cmd) = scripts.get(*hook).and_then(|c| c.as_str()) else { continue };
+            let span = key_span(text, hook);
+            let sa = telltale_shell::analyze_shell(cmd, span.start);
+            facts.install_scripts.push(InstallScriptFact {
+                hook: hook.to_string(),
+                command: cmd.to_string(),
+                span,
+                runs: sa.runs.iter().map(|r| r.path.clone()).collect(),
+            });
+            facts.sources.extend(sa.sources);
+            facts.flows.extend(sa.flows);
+            facts.endpoints.extend(sa.endpoints);
+            facts.dynamic_code.extend(sa.dynamic_code);
+            for code in sa.inline_code {
+                inline_code.push((hook.to_string(), code.interpreter, code.code));
+            }
+        }
+    }
+    for section in ["dependencies", "optionalDependencies", "peerDependencies"] {
+        if let Some(deps) = json.get(section).and_then(|d| d.as_object()) {
+            for name in deps.keys() {
+                if vendors::telemetry_vendor_for_package(name).is_some() {
+                    facts.sdk_imports.push(SdkImportFact { module: name.clone(), span: key_span(text, name) });
+                }
+            }
+        }
+    }
+    Manifest { facts, inline_code }
+}

@@ -1,0 +1,215 @@
+//! Scanning one target: load its files, run the front ends in parallel, mark what install
+//! scripts reach, run the rules, and locate the findings.
+
+use crate::manifest;
+use rayon::prelude::*;
+use std::collections::{HashMap, HashSet, VecDeque};
+use telltale_facts::{FileFacts, LineIndex};
+use telltale_ingest::{load_target, Limits};
+use telltale_report::TargetReport;
+use telltale_rules::{check_file, finalize, Finding};
+
+/// Knobs for a scan.
+#[derive(Debug, Clone, Default)]
+pub struct ScanOptions {
+    pub limits: Limits,
+    pub js: telltale_js::Options,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Js,
+    Shell,
+    Manifest,
+}
+
+fn kind_of(path: &str) -> Option<Kind> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if name == "package.json" {
+        return Some(Kind::Manifest);
+    }
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".d.ts") || lower.ends_with(".d.mts") || lower.ends_with(".d.cts") {
+        return None;
+    }
+    let ext = lower.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
+    match ext {
+        "js" | "cjs" | "mjs" | "jsx" | "ts" | "tsx" | "mts" | "cts" => Some(Kind::Js),
+        "sh" | "bash" => Some(Kind::Shell),
+        _ => None,
+    }
+}
+
+/// One analysed file and the text its locations refer to.
+struct Analysed {
+    facts: FileFacts,
+    text: String,
+}
+
+fn analyse_file(path: &str, bytes: &[u8], opts: &ScanOptions) -> Vec<Analysed> {
+    let Some(kind) = kind_of(path) else { return vec![] };
+    if bytes.iter().take(8192).any(|b| *b == 0) {
+        let facts = FileFacts { file: path.to_string(), diagnostics: vec!["binary content: not analysed".into()], ..Default::default() };
+        return vec![Analysed { facts, text: String::new() }];
+    }
+    let text = String::from_utf8_lossy(bytes).into_owned();
+    match kind {
+        Kind::Js => {
+            let facts = telltale_js::analyze(path, &text, &opts.js);
+            vec![Analysed { facts, text }]
+        }
+        Kind::Shell => {
+            let sa = telltale_shell::analyze_shell(&text, 0);
+            let facts = FileFacts {
+                file: path.to_string(),
+                sources: sa.sources,
+                flows: sa.flows,
+                endpoints: sa.endpoints,
+                dynamic_code: sa.dynamic_code,
+                ..Default::default()
+            };
+            vec![Analysed { facts, text }]
+        }
+        Kind::Manifest => {
+            let m = manifest::analyze(path, &text);
+            let mut out = vec![];
+            for (hook, interpreter, code) in m.inline_code {
+                if interpreter != "node" {
+                    continue;
+                }
+                let name = format!("{path} › {hook}");
+                let mut facts = telltale_js::analyze(&format!("{name}.js"), &code, &opts.js);
+                facts.file = name;
+                facts.install_time = true;
+                out.push(Analysed { facts, text: code });
+            }
+            out.insert(0, Analysed { facts: m.facts, text });
+            out
+        }
+    }
+}
+
+fn parent(path: &str) -> &str {
+    path.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
+}
+
+/// `a/b` + `../c/./d` → `a/c/d`.
+fn join_rel(dir: &str, rel: &str) -> String {
+    let mut parts: Vec<&str> = if dir.is_empty() { vec![] } else { dir.split('/').collect() };
+    for seg in rel.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    parts.join("/")
+}
+
+/// The file a package-local module specifier names, Node-style.
+fn resolve_local(files: &HashSet<&str>, dir: &str, spec: &str) -> Option<String> {
+    let base = join_rel(dir, spec);
+    let candidates = [
+        base.clone(),
+        format!("{base}.js"),
+        format!("{base}.cjs"),
+        format!("{base}.mjs"),
+        format!("{base}.ts"),
+        format!("{base}/index.js"),
+    ];
+    candidates.into_iter().find(|c| files.contains(c.as_str()))
+}
+
+/// Mark every file reached from an install script, following package-local requires.
+fn mark_install_time(analysed: &mut [Analysed]) {
+    let names: Vec<String> = analysed.iter().map(|a| a.facts.file.clone()).collect();
+    let files: HashSet<&str> = names.iter().map(|s| s.as_str()).collect();
+    let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+    let mut queue = VecDeque::new();
+    for a in analysed.iter() {
+        if !a.facts.install_time {
+            continue;
+        }
+        // Scripts run from the manifest's folder; inline code resolves from there too.
+        let manifest = a.facts.file.split(" › ").next().unwrap_or("");
+        let dir = parent(manifest);
+        for s in &a.facts.install_scripts {
+            for r in &s.runs {
+                if let Some(f) = resolve_local(&files, dir, r) {
+                    queue.push_back(f);
+                }
+            }
+        }
+        for r in a.facts.requires.iter().filter(|r| r.starts_with('.')) {
+            if let Some(f) = resolve_local(&files, dir, r) {
+                queue.push_back(f);
+            }
+        }
+    }
+    let mut seen = HashSet::new();
+    while let Some(f) = queue.pop_front() {
+        if !seen.insert(f.clone()) {
+            continue;
+        }
+        let Some(&i) = index.get(f.as_str()) else { continue };
+        analysed[i].facts.install_time = true;
+        let dir = parent(&f).to_string();
+        for r in analysed[i].facts.requires.clone().iter().filter(|r| r.starts_with('.')) {
+            if let Some(next) = resolve_local(&files, &dir, r) {
+                queue.push_back(next);
+            }
+        }
+    }
+}
+
+/// Scan one target as named on the command line.
+pub fn scan_target(spec: &str, opts: &ScanOptions) -> TargetReport {
+    let wanted = |p: &str| kind_of(p).is_some();
+    let target = match load_target(spec, &opts.limits, &wanted) {
+        Ok(t) => t,
+        Err(e) => {
+            return TargetReport { target: spec.to_string(), files_scanned: 0, bytes_scanned: 0, error: Some(e.to_string()), warnings: vec![], findings: vec![] }
+        }
+    };
+    let bytes_scanned = target.files.iter().map(|f| f.bytes.len() as u64).sum();
+    let mut analysed: Vec<Analysed> = target.files.par_iter().flat_map_iter(|f| analyse_file(&f.path, &f.bytes, opts)).collect();
+    mark_install_time(&mut analysed);
+    let mut warnings = target.warnings;
+    for a in &analysed {
+        for d in &a.facts.diagnostics {
+            warnings.push(format!("{}: {d}", a.facts.file));
+        }
+    }
+    let mut findings: Vec<Finding> = analysed
+        .par_iter()
+        .flat_map_iter(|a| {
+            let raw = check_file(&a.facts);
+            let index = LineIndex::new(a.text.as_bytes());
+            raw.into_iter().map(move |r| finalize(r, &a.facts, &a.text, &index)).collect::<Vec<_>>()
+        })
+        .collect();
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.file.cmp(&b.file)).then(a.offset.cmp(&b.offset)));
+    TargetReport { target: spec.to_string(), files_scanned: analysed.len(), bytes_scanned, error: None, warnings, findings }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_join() {
+        assert_eq!(join_rel("package/lib", "../x/./y"), "package/x/y");
+        assert_eq!(join_rel("", "./a.js"), "a.js");
+    }
+
+    #[test]
+    fn file_kinds() {
+        assert_eq!(kind_of("package/index.js"), Some(Kind::Js));
+        assert_eq!(kind_of("package/types.d.ts"), None);
+        assert_eq!(kind_of("package/package.json"), Some(Kind::Manifest));
+        assert_eq!(kind_of("package/x.sh"), Some(Kind::Shell));
+        assert_eq!(kind_of("package/README.md"), None);
+    }
+}

