@@ -78,7 +78,7 @@ pub(crate) enum Part {
     /// `$(…)` or backticks.
     Cmd { list: List, start: usize, end: usize },
     /// `<(…)` or `>(…)`.
-    Proc { list: List },
+    Proc { list: List, start: usize, end: usize },
     /// Something dynamic that is not analysed (arithmetic, constructs past the depth limit).
     Opaque { start: usize, end: usize },
 }
@@ -234,13 +234,8 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                     continue;
                 }
-                b'`' if self.backticks > 0 => {
-                    if term == Term::Backtick {
-                        break;
-                    }
-                    // Closes an enclosing backtick substitution: let it see the backtick.
-                    break;
-                }
+                // Closes this backtick substitution, or an enclosing one: let it see the backtick.
+                b'`' if self.backticks > 0 => break,
                 _ => {}
             }
             let before = self.pos;
@@ -683,7 +678,7 @@ impl<'a> Parser<'a> {
         }
         self.backticks = saved;
         self.depth -= 1;
-        Part::Proc { list }
+        Part::Proc { list, start, end: self.pos }
     }
 
     fn parse_backtick(&mut self) -> Part {
