@@ -330,10 +330,10 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
 /// they receive.
 fn link_calls(an: &mut Analyzer<'_>) {
     let api = js_api();
-    let mut call_counts: std::collections::HashMap<usize, u32> = std::collections::HashMap::new();
+    let mut call_counts: rustc_hash::FxHashMap<usize, u32> = Default::default();
     let mut new_edges = Vec::new();
     let mut single_site: Vec<(usize, usize)> = Vec::new(); // (fn, call index)
-    let mut resolvers = std::collections::HashSet::new();
+    let mut resolvers = rustc_hash::FxHashSet::default();
     for (ci, call) in an.calls.iter().enumerate() {
         let callee = call.callee.without_parentheses();
         let local = match callee {

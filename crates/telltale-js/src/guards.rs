@@ -9,7 +9,8 @@ use oxc_ast::ast::*;
 use oxc_ast_visit::{walk, Visit};
 use oxc_span::GetSpan;
 use oxc_syntax::scope::ScopeFlags;
-use std::collections::{BTreeSet, HashSet};
+use rustc_hash::FxHashSet as HashSet;
+use std::collections::BTreeSet;
 use telltale_facts::{DataKind, Effect, Kinds, RegionGuardFact};
 use telltale_knowledge::{geo, js_api::js_api};
 
@@ -119,12 +120,22 @@ impl<'a> Analyzer<'a> {
     }
 
     fn make_cmp(&self, subject: &'a Expression<'a>, constants_from: &'a Expression<'a>, positive: bool) -> Option<Cmp> {
-        let kinds = self.region_kinds(subject);
-        if kinds.is_empty() {
+        // Constants first: most comparisons are with words that name no country, and that
+        // check is far cheaper than the data kinds of the subject.
+        let constants = self.constants_of(constants_from);
+        let all = Kinds(DataKind::TimeZone.bit() | DataKind::Locale.bit() | DataKind::PageHost.bit() | DataKind::GeoIpAnswer.bit());
+        let mut possible = BTreeSet::new();
+        for c in &constants {
+            countries_of(all, c, &mut possible);
+            if !possible.is_empty() {
+                break;
+            }
+        }
+        if possible.is_empty() {
             return None;
         }
-        let constants = self.constants_of(constants_from);
-        if constants.is_empty() {
+        let kinds = self.region_kinds(subject);
+        if kinds.is_empty() {
             return None;
         }
         let mut countries = BTreeSet::new();
@@ -374,7 +385,7 @@ impl<'a> GuardVisitor<'a, '_> {
     }
 
     fn record(&mut self, cmps: &[Cmp], test_span: oxc_span::Span, guarded: Guarded<'a, '_>) {
-        let mut finder = EffectFinder { an: self.an, effects: BTreeSet::new(), apis: BTreeSet::new(), visited: HashSet::new(), depth: 0 };
+        let mut finder = EffectFinder { an: self.an, effects: BTreeSet::new(), apis: BTreeSet::new(), visited: HashSet::default(), depth: 0 };
         let span = match guarded {
             Guarded::Stmts(list) => {
                 for s in list {

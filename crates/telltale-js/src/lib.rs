@@ -21,7 +21,7 @@ use oxc_parser::{ParseOptions, Parser};
 use oxc_semantic::{Scoping, SemanticBuilder, SymbolId};
 use oxc_span::SourceType;
 use std::cell::RefCell;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::rc::Rc;
 use telltale_facts::{FileFacts, Kinds, Span};
 
@@ -205,17 +205,17 @@ pub fn analyze(path: &str, src: &str, opts: &Options) -> FileFacts {
     let mut an = Analyzer {
         src,
         scoping: &scoping,
-        inits: HashMap::new(),
-        path_memo: RefCell::new(HashMap::new()),
-        value_memo: RefCell::new(HashMap::new()),
+        inits: HashMap::default(),
+        path_memo: RefCell::new(HashMap::default()),
+        value_memo: RefCell::new(HashMap::default()),
         funcs: Vec::new(),
-        fn_by_symbol: HashMap::new(),
-        fn_by_start: HashMap::new(),
+        fn_by_symbol: HashMap::default(),
+        fn_by_start: HashMap::default(),
         edges: Vec::new(),
         calls: Vec::new(),
         facts,
-        state: HashMap::new(),
-        promise_resolvers: HashMap::new(),
+        state: HashMap::default(),
+        promise_resolvers: HashMap::default(),
     };
     collect::collect(&mut an, program);
     taint::run(&mut an);

