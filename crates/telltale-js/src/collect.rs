@@ -101,7 +101,7 @@ impl<'a> Collector<'a, '_> {
     fn add_function(&mut self, params: &FormalParameters<'a>, body: FnBody<'a>, span: oxc_span::Span) -> usize {
         let idx = self.an.funcs.len();
         let params = params.items.iter().map(|p| binding_symbol(&p.pattern)).collect();
-        self.an.funcs.push(FuncInfo { params, body, span });
+        self.an.funcs.push(FuncInfo { params, body });
         self.an.fn_by_start.insert(span.start, idx);
         idx
     }

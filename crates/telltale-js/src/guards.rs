@@ -2,7 +2,7 @@
 //! page host) with constants that name countries, the code it controls, and what that code
 //! does (message, network, process, UI sabotage, destruction).
 
-use crate::collect::{function_start, root_ident};
+use crate::collect::function_start;
 use crate::resolve::Val;
 use crate::{fspan, Analyzer, FnBody, Init};
 use oxc_ast::ast::*;
@@ -286,7 +286,7 @@ impl<'a> EffectFinder<'a, '_> {
         self.depth -= 1;
     }
 
-    fn call(&mut self, callee: &'a Expression<'a>, args: &'a [Argument<'a>]) {
+    fn call(&mut self, callee: &'a Expression<'a>) {
         let api = js_api();
         let local = match callee.without_parentheses() {
             Expression::Identifier(id) => self.an.symbol_of(id).and_then(|s| self.an.fn_by_symbol.get(&s).copied()),
@@ -312,19 +312,18 @@ impl<'a> EffectFinder<'a, '_> {
                 self.note(Effect::UiSabotage, &format!(".{}()", m.property.name));
             }
         }
-        let _ = args;
     }
 }
 
 impl<'a> Visit<'a> for EffectFinder<'a, '_> {
     fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
         let it: &'a CallExpression<'a> = arena(it);
-        self.call(&it.callee, &it.arguments);
+        self.call(&it.callee);
         walk::walk_call_expression(self, it);
     }
     fn visit_new_expression(&mut self, it: &NewExpression<'a>) {
         let it: &'a NewExpression<'a> = arena(it);
-        self.call(&it.callee, &it.arguments);
+        self.call(&it.callee);
         walk::walk_new_expression(self, it);
     }
     fn visit_assignment_expression(&mut self, it: &AssignmentExpression<'a>) {
@@ -523,7 +522,6 @@ pub(crate) fn run<'a>(an: &mut Analyzer<'a>, program: &'a Program<'a>) {
     v.visit_program(program);
     let out = v.out;
     an.facts.region_guards.extend(out);
-    let _ = root_ident;
 }
 
 #[cfg(test)]

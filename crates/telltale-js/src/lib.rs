@@ -62,7 +62,6 @@ pub(crate) enum FnBody<'a> {
 pub(crate) struct FuncInfo<'a> {
     pub params: Vec<Option<SymbolId>>,
     pub body: FnBody<'a>,
-    pub span: oxc_span::Span,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]

@@ -662,13 +662,9 @@ impl<'a> Parser<'a> {
         self.depth -= 1;
     }
 
-    fn parse_proc(&mut self) -> Part {
-        let start = self.pos;
-        if self.depth >= self.max_depth {
-            self.pos += 1;
-            self.skip_balanced(b'(', b')');
-            return Part::Opaque { start, end: self.pos };
-        }
+    /// The command list of `$(…)` or `<(…)`, with `self.pos` at the `$`/`<`; backtick
+    /// nesting restarts inside the parentheses.
+    fn parse_paren_list(&mut self) -> List {
         self.pos += 2;
         self.depth += 1;
         let saved = std::mem::replace(&mut self.backticks, 0);
@@ -678,6 +674,17 @@ impl<'a> Parser<'a> {
         }
         self.backticks = saved;
         self.depth -= 1;
+        list
+    }
+
+    fn parse_proc(&mut self) -> Part {
+        let start = self.pos;
+        if self.depth >= self.max_depth {
+            self.pos += 1;
+            self.skip_balanced(b'(', b')');
+            return Part::Opaque { start, end: self.pos };
+        }
+        let list = self.parse_paren_list();
         Part::Proc { list, start, end: self.pos }
     }
 
@@ -714,15 +721,7 @@ impl<'a> Parser<'a> {
                     self.skip_balanced(b'(', b')');
                     return Dollar::Part(Part::Opaque { start, end: self.pos });
                 }
-                self.pos += 2;
-                self.depth += 1;
-                let saved = std::mem::replace(&mut self.backticks, 0);
-                let list = self.parse_list(Term::Paren);
-                if self.peek() == Some(b')') {
-                    self.pos += 1;
-                }
-                self.backticks = saved;
-                self.depth -= 1;
+                let list = self.parse_paren_list();
                 Dollar::Part(Part::Cmd { list, start, end: self.pos })
             }
             Some(b'{') => {
