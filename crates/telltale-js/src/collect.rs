@@ -2,6 +2,7 @@
 //! (assignments, returns, arguments, callbacks) and calls; emit literal-level facts
 //! (endpoints, machine-id markers, module loads).
 
+use crate::guards::{is_early_exit, GuardSite};
 use crate::strings;
 use crate::{fspan, Analyzer, CallSite, Edge, EdgeSrc, FnBody, FuncInfo, Init, Node};
 use oxc_ast::ast::*;
@@ -130,6 +131,35 @@ impl<'a> Collector<'a, '_> {
 }
 
 impl<'a> Visit<'a> for Collector<'a, '_> {
+    fn visit_statements(&mut self, list: &oxc_allocator::Vec<'a, Statement<'a>>) {
+        let list: &'a oxc_allocator::Vec<'a, Statement<'a>> = arena(list);
+        for (i, s) in list.iter().enumerate() {
+            if let Statement::IfStatement(ifs) = s {
+                if ifs.alternate.is_none() && i + 1 < list.len() && is_early_exit(&ifs.consequent) {
+                    self.an.guard_sites.push(GuardSite::EarlyExit(ifs, &list[i + 1..]));
+                }
+            }
+        }
+        walk::walk_statements(self, list);
+    }
+
+    fn visit_if_statement(&mut self, it: &IfStatement<'a>) {
+        self.an.guard_sites.push(GuardSite::If(arena(it)));
+        walk::walk_if_statement(self, it);
+    }
+
+    fn visit_expression_statement(&mut self, it: &ExpressionStatement<'a>) {
+        if matches!(it.expression.without_parentheses(), Expression::LogicalExpression(_) | Expression::ConditionalExpression(_) | Expression::SequenceExpression(_)) {
+            self.an.guard_sites.push(GuardSite::Expr(arena(&it.expression)));
+        }
+        walk::walk_expression_statement(self, it);
+    }
+
+    fn visit_switch_statement(&mut self, it: &SwitchStatement<'a>) {
+        self.an.guard_sites.push(GuardSite::Switch(arena(it)));
+        walk::walk_switch_statement(self, it);
+    }
+
     fn visit_variable_declarator(&mut self, it: &VariableDeclarator<'a>) {
         if let Some(init) = &it.init {
             let init_a: &'a Expression<'a> = arena(init);
@@ -242,7 +272,7 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
 
     fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
         let it_a: &'a CallExpression<'a> = arena(it);
-        self.an.calls.push(CallSite { callee: &it_a.callee, args: &it_a.arguments, span: it.span });
+        self.an.calls.push(CallSite { callee: &it_a.callee, args: &it_a.arguments, span: it.span, path: None });
         if let Expression::Identifier(id) = it.callee.without_parentheses() {
             if id.name == "require" && self.an.symbol_of(id).is_none() {
                 if let Some(m) = it.arguments.first().and_then(|a| a.as_expression()).and_then(|e| self.an.value_of(arena(e))).and_then(|v| v.text()) {
@@ -268,7 +298,7 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
 
     fn visit_new_expression(&mut self, it: &NewExpression<'a>) {
         let it_a: &'a NewExpression<'a> = arena(it);
-        self.an.calls.push(CallSite { callee: &it_a.callee, args: &it_a.arguments, span: it.span });
+        self.an.calls.push(CallSite { callee: &it_a.callee, args: &it_a.arguments, span: it.span, path: None });
         walk::walk_new_expression(self, it);
     }
 
@@ -330,6 +360,10 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
 /// they receive.
 fn link_calls(an: &mut Analyzer<'_>) {
     let api = js_api();
+    let paths: Vec<_> = an.calls.iter().map(|c| an.path_of(c.callee)).collect();
+    for (call, path) in an.calls.iter_mut().zip(paths) {
+        call.path = path;
+    }
     let mut call_counts: rustc_hash::FxHashMap<usize, u32> = Default::default();
     let mut new_edges = Vec::new();
     let mut single_site: Vec<(usize, usize)> = Vec::new(); // (fn, call index)
@@ -351,14 +385,14 @@ fn link_calls(an: &mut Analyzer<'_>) {
         }
         // Callbacks receive what the call works on: `res.on("data", d => …)`, `p.then(v => …)`,
         // and a request's callback receives the response.
-        let callee_path = an.path_of(call.callee);
-        let response: Option<Kinds> = callee_path.as_deref().filter(|p| api.sink(p).is_some()).map(|_| crate::taint::response_kinds(an, call));
+        let callee_path = call.path.as_deref();
+        let response: Option<Kinds> = callee_path.filter(|p| api.sink(p).is_some()).map(|_| crate::taint::response_kinds(an, call.args));
         let receiver = match callee {
             Expression::StaticMemberExpression(m) => Some(&m.object),
             _ => None,
         };
-        let is_promise = callee_path.as_deref() == Some("Promise()");
-        let lists_directory = callee_path.as_deref().is_some_and(|p| api.is_directory_listing(p));
+        let is_promise = callee_path == Some("Promise()");
+        let lists_directory = callee_path.is_some_and(|p| api.is_directory_listing(p));
         for a in call.args.iter() {
             let Some(start) = a.as_expression().and_then(function_start) else { continue };
             let Some(&f) = an.fn_by_start.get(&start) else { continue };
@@ -399,7 +433,7 @@ fn link_calls(an: &mut Analyzer<'_>) {
         let call = &an.calls[ci];
         for (i, p) in an.funcs[f].params.iter().enumerate() {
             if let (Some(sym), Some(arg)) = (p, call.args.get(i).and_then(|a| a.as_expression())) {
-                an.inits.entry(*sym).or_insert(Init::Expr(arg));
+                an.inits.or_insert(*sym, Init::Expr(arg));
             }
         }
     }

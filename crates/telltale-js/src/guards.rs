@@ -355,12 +355,18 @@ impl<'a> Visit<'a> for EffectFinder<'a, '_> {
     }
 }
 
-struct GuardVisitor<'a, 'b> {
-    an: &'b Analyzer<'a>,
-    out: Vec<RegionGuardFact>,
+/// A place where a condition may control code, recorded by [`crate::collect`] in source
+/// order so this pass needs no walk of its own.
+pub(crate) enum GuardSite<'a> {
+    /// `if (c) return;` followed by more statements of the same block.
+    EarlyExit(&'a IfStatement<'a>, &'a [Statement<'a>]),
+    If(&'a IfStatement<'a>),
+    /// The expression of an expression statement: `c && f()`, `c ? f() : g()`.
+    Expr(&'a Expression<'a>),
+    Switch(&'a SwitchStatement<'a>),
 }
 
-fn is_early_exit(s: &Statement<'_>) -> bool {
+pub(crate) fn is_early_exit(s: &Statement<'_>) -> bool {
     match s {
         Statement::ReturnStatement(_) | Statement::ThrowStatement(_) | Statement::BreakStatement(_) | Statement::ContinueStatement(_) => true,
         Statement::BlockStatement(b) => b.body.last().is_some_and(is_early_exit),
@@ -369,13 +375,18 @@ fn is_early_exit(s: &Statement<'_>) -> bool {
     }
 }
 
+struct GuardFinder<'a, 'b> {
+    an: &'b Analyzer<'a>,
+    out: Vec<RegionGuardFact>,
+}
+
 enum Guarded<'a, 'x> {
     Stmts(&'x [Statement<'a>]),
     Stmt(&'x Statement<'a>),
     Expr(&'x Expression<'a>),
 }
 
-impl<'a> GuardVisitor<'a, '_> {
+impl<'a> GuardFinder<'a, '_> {
     fn cmps(&self, test: &Expression<'a>) -> Vec<Cmp> {
         let mut out = Vec::new();
         self.an.test_cmps(arena(test), false, 0, &mut out);
@@ -430,7 +441,7 @@ impl<'a> GuardVisitor<'a, '_> {
         cmps.first().is_some_and(|c| c.positive)
     }
 
-    fn control_expression(&mut self, e: &Expression<'a>) {
+    fn control_expression(&mut self, e: &'a Expression<'a>) {
         match e.without_parentheses() {
             Expression::LogicalExpression(l) => {
                 let cmps = self.cmps(&l.left);
@@ -460,67 +471,58 @@ impl<'a> GuardVisitor<'a, '_> {
             _ => {}
         }
     }
-}
 
-impl<'a> Visit<'a> for GuardVisitor<'a, '_> {
-    fn visit_statements(&mut self, list: &oxc_allocator::Vec<'a, Statement<'a>>) {
-        for (i, s) in list.iter().enumerate() {
-            if let Statement::IfStatement(ifs) = s {
-                if ifs.alternate.is_none() && is_early_exit(&ifs.consequent) {
-                    let cmps = self.cmps(&ifs.test);
-                    if !cmps.is_empty() && !Self::positive(&cmps) && i + 1 < list.len() {
-                        // `if (!inRegion) return;` — the rest of the block runs only in-region.
-                        self.record(&cmps, ifs.test.span(), Guarded::Stmts(&list[i + 1..]));
+    fn site(&mut self, site: &GuardSite<'a>) {
+        match *site {
+            GuardSite::EarlyExit(ifs, rest) => {
+                let cmps = self.cmps(&ifs.test);
+                if !cmps.is_empty() && !Self::positive(&cmps) {
+                    // `if (!inRegion) return;` — the rest of the block runs only in-region.
+                    self.record(&cmps, ifs.test.span(), Guarded::Stmts(rest));
+                }
+            }
+            GuardSite::If(it) => {
+                let cmps = self.cmps(&it.test);
+                if !cmps.is_empty() {
+                    if Self::positive(&cmps) {
+                        self.record(&cmps, it.test.span(), Guarded::Stmt(&it.consequent));
+                    } else if let Some(alt) = &it.alternate {
+                        self.record(&cmps, it.test.span(), Guarded::Stmt(alt));
                     }
                 }
             }
-        }
-        walk::walk_statements(self, list);
-    }
-
-    fn visit_if_statement(&mut self, it: &IfStatement<'a>) {
-        let cmps = self.cmps(&it.test);
-        if !cmps.is_empty() {
-            if Self::positive(&cmps) {
-                self.record(&cmps, it.test.span(), Guarded::Stmt(&it.consequent));
-            } else if let Some(alt) = &it.alternate {
-                self.record(&cmps, it.test.span(), Guarded::Stmt(alt));
+            GuardSite::Expr(e) => self.control_expression(e),
+            GuardSite::Switch(it) => {
+                let subject: &'a Expression<'a> = &it.discriminant;
+                let kinds = self.an.region_kinds(subject);
+                if kinds.is_empty() {
+                    return;
+                }
+                for case in &it.cases {
+                    let Some(test) = &case.test else { continue };
+                    let constants = self.an.constants_of(test);
+                    let mut countries = BTreeSet::new();
+                    for c in &constants {
+                        countries_of(kinds, c, &mut countries);
+                    }
+                    if countries.is_empty() || case.consequent.is_empty() {
+                        continue;
+                    }
+                    let cmp = Cmp { kinds, subject: self.an.subject_name(subject), constants, countries, positive: true };
+                    self.record(&[cmp], test.span(), Guarded::Stmts(&case.consequent));
+                }
             }
         }
-        walk::walk_if_statement(self, it);
-    }
-
-    fn visit_expression_statement(&mut self, it: &ExpressionStatement<'a>) {
-        self.control_expression(&it.expression);
-        walk::walk_expression_statement(self, it);
-    }
-
-    fn visit_switch_statement(&mut self, it: &SwitchStatement<'a>) {
-        let subject: &'a Expression<'a> = arena(&it.discriminant);
-        let kinds = self.an.region_kinds(subject);
-        if !kinds.is_empty() {
-            for case in &it.cases {
-                let Some(test) = &case.test else { continue };
-                let constants = self.an.constants_of(arena(test));
-                let mut countries = BTreeSet::new();
-                for c in &constants {
-                    countries_of(kinds, c, &mut countries);
-                }
-                if countries.is_empty() || case.consequent.is_empty() {
-                    continue;
-                }
-                let cmp = Cmp { kinds, subject: self.an.subject_name(subject), constants, countries, positive: true };
-                self.record(&[cmp], test.span(), Guarded::Stmts(&case.consequent));
-            }
-        }
-        walk::walk_switch_statement(self, it);
     }
 }
 
-pub(crate) fn run<'a>(an: &mut Analyzer<'a>, program: &'a Program<'a>) {
-    let mut v = GuardVisitor { an, out: Vec::new() };
-    v.visit_program(program);
-    let out = v.out;
+pub(crate) fn run(an: &mut Analyzer<'_>) {
+    let sites = std::mem::take(&mut an.guard_sites);
+    let mut finder = GuardFinder { an, out: Vec::new() };
+    for site in &sites {
+        finder.site(site);
+    }
+    let out = finder.out;
     an.facts.region_guards.extend(out);
 }
 

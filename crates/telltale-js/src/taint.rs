@@ -193,8 +193,7 @@ impl<'a> Analyzer<'a> {
         let callee_path = self.path_of(callee);
         if let Some(p) = callee_path.as_deref() {
             if api.sink(p).is_some() {
-                let site = CallSite { callee, args, span: whole.span() };
-                out.kinds = out.kinds.union(response_kinds(self, &site));
+                out.kinds = out.kinds.union(response_kinds(self, args));
                 return;
             }
             if api.is_directory_listing(p) {
@@ -250,11 +249,22 @@ impl<'a> Analyzer<'a> {
     pub(crate) fn resolve_kinds(&self, a: &Atoms) -> Kinds {
         let mut k = a.kinds;
         for dep in &a.deps {
-            if let Some(s) = self.state.get(dep) {
-                k = k.union(s.kinds);
-            }
+            k = k.union(self.kinds_of_node(*dep));
         }
         k
+    }
+
+    /// Dense index of a value: symbols first, then function returns.
+    pub(crate) fn node_index(&self, n: Node) -> usize {
+        match n {
+            Node::Sym(s) => s.index(),
+            Node::Ret(f) => self.scoping.symbols_len() + f,
+        }
+    }
+
+    /// What a value carries after the fixpoint.
+    pub(crate) fn kinds_of_node(&self, n: Node) -> Kinds {
+        self.node_kinds.get(self.node_index(n)).copied().unwrap_or_default()
     }
 
     /// The kinds an expression carries after the fixpoint.
@@ -271,7 +281,7 @@ impl<'a> Analyzer<'a> {
                 return steps;
             }
         }
-        let Some(mut node) = a.deps.iter().copied().find(|d| self.state.get(d).is_some_and(|s| s.kinds.0 & want.0 != 0)) else {
+        let Some(mut node) = a.deps.iter().copied().find(|d| self.kinds_of_node(*d).0 & want.0 != 0) else {
             return steps;
         };
         let mut seen = HashSet::default();
@@ -333,9 +343,9 @@ impl<'a> Analyzer<'a> {
 
 /// What a request's response carries: network data, and where the request asks an
 /// IP-geolocation service, the user's location.
-pub(crate) fn response_kinds<'a>(an: &Analyzer<'a>, call: &CallSite<'a>) -> Kinds {
+pub(crate) fn response_kinds<'a>(an: &Analyzer<'a>, args: &'a [Argument<'a>]) -> Kinds {
     let mut k = Kinds::of(DataKind::NetworkResponse);
-    if let Some((host, _)) = an.call_endpoint(call.args) {
+    if let Some((host, _)) = an.call_endpoint(args) {
         if vendors::geoip_service(&host).is_some_and(|s| s.returns_country) {
             k.insert(DataKind::GeoIpAnswer);
         }
@@ -348,60 +358,105 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
     scan_calls(an);
 }
 
+/// One edge's atoms with its dependencies stored in a shared buffer.
+struct EdgeAtoms {
+    kinds: Kinds,
+    deps: std::ops::Range<usize>,
+    source: Option<(oxc_span::Span, Rc<str>)>,
+}
+
+/// Propagate kinds along the edges with a worklist: an edge is re-evaluated only when a value
+/// it depends on gained a kind, so the work is linear in edges plus changes (each value can
+/// gain each kind once).
 fn fixpoint(an: &mut Analyzer<'_>) {
-    let edge_atoms: Vec<Atoms> = an
-        .edges
-        .iter()
-        .map(|e| match &e.src {
-            EdgeSrc::Expr(x) => an.atoms(x),
-            EdgeSrc::Kinds(k, api) => Atoms { kinds: *k, deps: vec![], source: Some((e.span, api.clone())) },
-        })
-        .collect();
-    for a in &edge_atoms {
-        record_source(an, a);
+    let node_count = an.scoping.symbols_len() + an.funcs.len();
+    an.node_kinds = vec![Kinds::EMPTY; node_count];
+    let mut deps: Vec<Node> = Vec::new();
+    let mut scratch = Atoms::default();
+    let mut edge_atoms = Vec::with_capacity(an.edges.len());
+    for e in &an.edges {
+        let start = deps.len();
+        let (kinds, source) = match &e.src {
+            EdgeSrc::Expr(x) => {
+                scratch.kinds = Kinds::EMPTY;
+                scratch.source = None;
+                scratch.deps.clear();
+                an.atoms_into(x, &mut scratch, 0);
+                deps.extend(scratch.deps.iter().copied().filter(|d| *d != e.target));
+                (scratch.kinds, scratch.source.take())
+            }
+            EdgeSrc::Kinds(k, api) => (*k, Some((e.span, api.clone()))),
+        };
+        edge_atoms.push(EdgeAtoms { kinds, deps: start..deps.len(), source });
     }
-    for _round in 0..32 {
-        let mut changed = false;
-        for (i, edge) in an.edges.iter().enumerate() {
-            let atoms = &edge_atoms[i];
-            let k = an.resolve_kinds(atoms);
-            if k.is_empty() {
-                continue;
+    for a in &edge_atoms {
+        if let Some((span, api)) = &a.source {
+            for kind in a.kinds.iter().filter(|k| k.is_identity()) {
+                an.facts.sources.push(SourceFact { kind, api: api.to_string(), span: fspan(*span) });
             }
-            let cur = an.state.get(&edge.target).map(|s| s.kinds).unwrap_or_default();
-            if cur.union(k) == cur {
-                continue;
-            }
-            changed = true;
-            let entry = an.state.entry(edge.target).or_insert_with(|| NodeState {
-                kinds: Kinds::EMPTY,
-                span: edge.span,
-                from: None,
-                source: None,
-            });
-            if entry.kinds.is_empty() {
-                entry.span = edge.span;
-                if atoms.kinds.is_empty() {
-                    entry.from = atoms.deps.iter().copied().find(|d| *d != edge.target);
-                } else {
-                    entry.source = atoms.source.clone();
-                }
-            }
-            entry.kinds = entry.kinds.union(k);
         }
-        if !changed {
-            break;
+    }
+    // Reverse adjacency (CSR): for each value, the edges that read it.
+    let mut offsets = vec![0u32; node_count + 1];
+    for d in &deps {
+        offsets[an.node_index(*d) + 1] += 1;
+    }
+    for i in 0..node_count {
+        offsets[i + 1] += offsets[i];
+    }
+    let mut fill = offsets.clone();
+    let mut readers = vec![0u32; deps.len()];
+    for (ei, a) in edge_atoms.iter().enumerate() {
+        for d in &deps[a.deps.clone()] {
+            let slot = &mut fill[an.node_index(*d)];
+            readers[*slot as usize] = ei as u32;
+            *slot += 1;
+        }
+    }
+    let mut queued = vec![false; edge_atoms.len()];
+    let mut queue: std::collections::VecDeque<u32> = Default::default();
+    for (ei, a) in edge_atoms.iter().enumerate() {
+        if !a.kinds.is_empty() {
+            queued[ei] = true;
+            queue.push_back(ei as u32);
+        }
+    }
+    while let Some(ei) = queue.pop_front() {
+        let ei = ei as usize;
+        queued[ei] = false;
+        let atoms = &edge_atoms[ei];
+        let edge = &an.edges[ei];
+        let mut k = atoms.kinds;
+        for d in &deps[atoms.deps.clone()] {
+            k = k.union(an.node_kinds[an.node_index(*d)]);
+        }
+        let target = an.node_index(edge.target);
+        let cur = an.node_kinds[target];
+        if cur.union(k) == cur {
+            continue;
+        }
+        if cur.is_empty() {
+            let (from, source) = if atoms.kinds.is_empty() {
+                (deps[atoms.deps.clone()].iter().copied().find(|d| !an.node_kinds[an.node_index(*d)].is_empty()), None)
+            } else {
+                (None, atoms.source.clone())
+            };
+            an.state.insert(edge.target, NodeState { kinds: Kinds::EMPTY, span: edge.span, from, source });
+        }
+        let merged = cur.union(k);
+        an.node_kinds[target] = merged;
+        if let Some(st) = an.state.get_mut(&edge.target) {
+            st.kinds = merged;
+        }
+        for &r in &readers[offsets[target] as usize..offsets[target + 1] as usize] {
+            if !queued[r as usize] {
+                queued[r as usize] = true;
+                queue.push_back(r);
+            }
         }
     }
 }
 
-fn record_source(an: &mut Analyzer<'_>, a: &Atoms) {
-    if let Some((span, api)) = &a.source {
-        for kind in a.kinds.iter().filter(|k| k.is_identity()) {
-            an.facts.sources.push(SourceFact { kind, api: api.to_string(), span: fspan(*span) });
-        }
-    }
-}
 
 fn network_tool_in(cmd: &str) -> bool {
     cmd.split(|c: char| c == ';' || c == '|' || c == '&' || c == '(' || c == '`' || c == '\n')
@@ -436,15 +491,22 @@ fn scan_calls(an: &mut Analyzer<'_>) {
     let mut endpoints = Vec::new();
     let mut sources = Vec::new();
     for call in &an.calls {
-        let Some(path) = an.path_of(call.callee) else { continue };
+        let Some(path) = call.path.as_deref() else { continue };
+        let sink = api.sink(path).map(|k| (k, path.to_string())).or_else(|| handle_sink(path).map(|(k, _)| (k, path.to_string())));
+        let exec = api.is_exec(path);
+        let dynamic_code = api.is_dynamic_code(path);
+        let mass_write = api.is_destructive(path);
+        let decoder_name = matches!(path, "Buffer.from" | "Buffer" | "atob" | "String.fromCharCode" | "String.fromCharCode.apply" | "decodeURIComponent" | "unescape");
+        if sink.is_none() && !exec && !dynamic_code && !mass_write && !decoder_name {
+            continue;
+        }
         let args: Vec<&Expression> = call.args.iter().filter_map(|a| a.as_expression()).collect();
 
         // Data leaving the machine.
-        let sink = api.sink(&path).map(|k| (k, path.to_string())).or_else(|| handle_sink(&path).map(|(k, _)| (k, path.to_string())));
-        let exec_net = api.is_exec(&path) && args.first().is_some_and(|a| network_tool_in(&an.shape_of(a)));
+        let exec_net = exec && args.first().is_some_and(|a| network_tool_in(&an.shape_of(a)));
         // A socket's connect options are where to connect, not what is sent: payloads go
         // through the handle's `write`/`end`, which are sinks of their own.
-        let connect_only = api.sink(&path) == Some(SinkKind::Socket) && handle_sink(&path).is_none();
+        let connect_only = api.sink(path) == Some(SinkKind::Socket) && handle_sink(path).is_none();
         if let Some((kind, sink_api)) = sink.filter(|_| !connect_only).or(exec_net.then(|| (SinkKind::NetworkCommand, path.to_string()))) {
             let mut endpoints_here = Vec::new();
             if let Some((host, _)) = an.call_endpoint(call.args) {
@@ -469,8 +531,8 @@ fn scan_calls(an: &mut Analyzer<'_>) {
         }
 
         // Code built from what the network sent.
-        if api.is_dynamic_code(&path) {
-            let code_args: Vec<&&Expression> = match &*path {
+        if dynamic_code {
+            let code_args: Vec<&&Expression> = match path {
                 "setTimeout" | "setInterval" => args.first().filter(|a| function_start(a).is_none()).into_iter().collect(),
                 _ => args.iter().collect(),
             };
@@ -487,7 +549,7 @@ fn scan_calls(an: &mut Analyzer<'_>) {
         }
 
         // Writes over every file a directory listing found.
-        if api.is_destructive(&path) {
+        if mass_write {
             if let Some(target) = args.first() {
                 let k = an.kinds_of(target);
                 let shape = an.shape_of(target);
@@ -504,7 +566,7 @@ fn scan_calls(an: &mut Analyzer<'_>) {
         }
 
         // Strings hidden by an encoding.
-        let decoder = match &*path {
+        let decoder = decoder_name && match path {
             "Buffer.from" | "Buffer" => args.get(1).and_then(|a| an.value_of(a)).and_then(|v| v.text()).is_some_and(|e| matches!(e.as_str(), "base64" | "hex" | "base64url")),
             "atob" | "String.fromCharCode" | "String.fromCharCode.apply" | "decodeURIComponent" | "unescape" => true,
             _ => false,

@@ -3,7 +3,8 @@
 //! writes, and what effects calls in guarded code have.
 
 use serde::Deserialize;
-use std::collections::HashMap;
+// FxHash: these tables are probed for every call and member path in a bundle.
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::LazyLock;
 use telltale_facts::{DataKind, Effect, SinkKind};
 
@@ -90,7 +91,7 @@ struct PathTable<T: Copy> {
 
 impl<T: Copy> PathTable<T> {
     fn new(entries: impl IntoIterator<Item = (String, T)>) -> Self {
-        let mut exact = HashMap::new();
+        let mut exact = HashMap::default();
         let mut prefixes = Vec::new();
         for (p, v) in entries {
             match p.strip_suffix('*') {
@@ -137,7 +138,7 @@ pub struct JsApi {
 static API: LazyLock<JsApi> = LazyLock::new(|| {
     let raw: Raw = toml::from_str(include_str!("../data/js_api.toml")).expect("data/js_api.toml is valid");
     let unit = |v: Vec<String>| PathTable::new(v.into_iter().map(|p| (p, ())));
-    let mut env_names = HashMap::new();
+    let mut env_names = HashMap::default();
     for (names, kind) in [
         (&raw.env.hostname, DataKind::Hostname),
         (&raw.env.username, DataKind::Username),
