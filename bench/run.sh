@@ -18,7 +18,7 @@ ts=$(fetch typescript@5.9.3 package/lib/typescript.js)
 cc=$(fetch @anthropic-ai/claude-code@1.0.100 package/cli.js)
 cargo build --release --quiet -p telltale -p telltale-js --examples
 for f in "$ts" "$cc"; do
-  target/release/examples/bench_js "$f"
+  target/release/examples/bench_js "$f" 11
 done
 echo
 echo "end to end (telltale scan, 1 thread, whole package):"

@@ -24,6 +24,13 @@ fn arena<'a, T>(r: &T) -> &'a T {
     unsafe { &*(r as *const T) }
 }
 
+/// The catalog's machine-id markers as one matcher: every string literal of a bundle is
+/// checked against them.
+static MACHINE_ID_MARKERS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    let alternatives: Vec<String> = js_api().machine_id_markers.iter().map(|m| regex::escape(m)).collect();
+    regex::Regex::new(&alternatives.join("|")).expect("escaped literals form a valid regex")
+});
+
 struct Collector<'a, 'b> {
     an: &'b mut Analyzer<'a>,
     fn_stack: Vec<usize>,
@@ -93,8 +100,32 @@ pub(crate) fn function_start(e: &Expression) -> Option<u32> {
     }
 }
 
+/// Expressions that carry no data of their own and read no value: edges from them can never
+/// propagate anything, so they are not recorded (most declarations of a bundle are these).
+pub(crate) fn carries_nothing(e: &Expression) -> bool {
+    match e {
+        Expression::StringLiteral(_)
+        | Expression::NumericLiteral(_)
+        | Expression::BooleanLiteral(_)
+        | Expression::NullLiteral(_)
+        | Expression::BigIntLiteral(_)
+        | Expression::RegExpLiteral(_)
+        | Expression::FunctionExpression(_)
+        | Expression::ArrowFunctionExpression(_)
+        | Expression::ClassExpression(_)
+        | Expression::ThisExpression(_) => true,
+        Expression::UnaryExpression(u) => matches!(u.operator, UnaryOperator::LogicalNot | UnaryOperator::Typeof | UnaryOperator::Void | UnaryOperator::Delete),
+        Expression::BinaryExpression(b) => !(b.operator.is_arithmetic() || b.operator.is_bitwise()),
+        Expression::TemplateLiteral(t) => t.expressions.is_empty(),
+        _ => false,
+    }
+}
+
 impl<'a> Collector<'a, '_> {
     fn edge(&mut self, target: Node, e: &Expression<'a>) {
+        if carries_nothing(e) {
+            return;
+        }
         let e = arena(e);
         self.an.edges.push(Edge { target, src: EdgeSrc::Expr(e), span: e.span() });
     }
@@ -115,9 +146,12 @@ impl<'a> Collector<'a, '_> {
         for (url, host) in strings::urls(value) {
             self.an.facts.endpoints.push(EndpointFact { host, url: Some(url), span: fspan(span), encodings: vec![] });
         }
-        let lower = value.to_ascii_lowercase();
-        if strings::is_host(&lower) && strings::is_catalogued_host(&lower) {
-            self.an.facts.endpoints.push(EndpointFact { host: lower, url: None, span: fspan(span), encodings: vec![] });
+        // The host check is case-insensitive: lowercase only what is a host.
+        if strings::is_host(value) {
+            let lower = value.to_ascii_lowercase();
+            if strings::is_catalogued_host(&lower) {
+                self.an.facts.endpoints.push(EndpointFact { host: lower, url: None, span: fspan(span), encodings: vec![] });
+            }
         }
     }
 
@@ -339,9 +373,8 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
         let v = it.value.as_str();
         self.endpoint_from_literal(v, it.span);
         if v.len() < 512 {
-            let api = js_api();
-            if let Some(m) = api.machine_id_markers.iter().find(|m| v.contains(m.as_str())) {
-                self.an.facts.sources.push(SourceFact { kind: DataKind::MachineId, api: m.clone(), span: fspan(it.span) });
+            if let Some(m) = MACHINE_ID_MARKERS.find(v) {
+                self.an.facts.sources.push(SourceFact { kind: DataKind::MachineId, api: m.as_str().to_string(), span: fspan(it.span) });
             }
         }
     }
@@ -360,14 +393,11 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
 /// they receive.
 fn link_calls(an: &mut Analyzer<'_>) {
     let api = js_api();
-    let paths: Vec<_> = an.calls.iter().map(|c| an.path_of(c.callee)).collect();
-    for (call, path) in an.calls.iter_mut().zip(paths) {
-        call.path = path;
-    }
-    let mut call_counts: rustc_hash::FxHashMap<usize, u32> = Default::default();
+    let mut call_counts = vec![0u32; an.funcs.len()];
     let mut new_edges = Vec::new();
     let mut single_site: Vec<(usize, usize)> = Vec::new(); // (fn, call index)
     let mut resolvers = rustc_hash::FxHashSet::default();
+    let mut paths = Vec::with_capacity(an.calls.len());
     for (ci, call) in an.calls.iter().enumerate() {
         let callee = call.callee.without_parentheses();
         let local = match callee {
@@ -375,17 +405,18 @@ fn link_calls(an: &mut Analyzer<'_>) {
             other => function_start(other).and_then(|s| an.fn_by_start.get(&s).copied()),
         };
         if let Some(f) = local {
-            *call_counts.entry(f).or_default() += 1;
+            call_counts[f] += 1;
             single_site.push((f, ci));
             for (i, p) in an.funcs[f].params.iter().enumerate() {
-                if let (Some(sym), Some(arg)) = (p, call.args.get(i).and_then(|a| a.as_expression())) {
+                if let (Some(sym), Some(arg)) = (p, call.args.get(i).and_then(|a| a.as_expression()).filter(|a| !carries_nothing(a))) {
                     new_edges.push(Edge { target: Node::Sym(*sym), src: EdgeSrc::Expr(arg), span: arg.span() });
                 }
             }
         }
         // Callbacks receive what the call works on: `res.on("data", d => …)`, `p.then(v => …)`,
         // and a request's callback receives the response.
-        let callee_path = call.path.as_deref();
+        let path = an.path_of(call.callee);
+        let callee_path = path.as_deref();
         let response: Option<Kinds> = callee_path.filter(|p| api.sink(p).is_some()).map(|_| crate::taint::response_kinds(an, call.args));
         let receiver = match callee {
             Expression::StaticMemberExpression(m) => Some(&m.object),
@@ -414,8 +445,13 @@ fn link_calls(an: &mut Analyzer<'_>) {
                 new_edges.push(Edge { target: Node::Sym(p0), src: EdgeSrc::Expr(r), span: call.span });
             }
         }
+        paths.push(path);
     }
-    for call in an.calls.iter() {
+    // The callee's path is computed once, here, and kept for the sink scan.
+    for (call, path) in an.calls.iter_mut().zip(paths) {
+        call.path = path;
+    }
+    for call in an.calls.iter().filter(|_| !resolvers.is_empty()) {
         if let Expression::Identifier(id) = call.callee.without_parentheses() {
             if let Some(sym) = an.symbol_of(id).filter(|s| resolvers.contains(s)) {
                 if let Some(arg) = call.args.first().and_then(|a| a.as_expression()) {
@@ -427,7 +463,7 @@ fn link_calls(an: &mut Analyzer<'_>) {
     // A function called from exactly one place: its parameters are aliases of the arguments
     // there (IIFEs, UMD factories, helpers like `fetchIpInfo(url)`).
     for (f, ci) in single_site {
-        if call_counts.get(&f) != Some(&1) {
+        if call_counts[f] != 1 {
             continue;
         }
         let call = &an.calls[ci];

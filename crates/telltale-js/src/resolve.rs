@@ -117,11 +117,11 @@ impl<'a> Analyzer<'a> {
                 if callee.is_empty() {
                     return None;
                 }
-                Some(Rc::from(format!("{callee}()").as_str()))
+                Some(called(&callee))
             }
             Expression::NewExpression(n) => {
                 let callee = self.path_at(&n.callee, depth + 1)?;
-                Some(Rc::from(format!("{callee}()").as_str()))
+                Some(called(&callee))
             }
             Expression::ParenthesizedExpression(p) => self.path_at(&p.expression, depth + 1),
             Expression::SequenceExpression(s) => self.path_at(s.expressions.last()?, depth + 1),
@@ -132,7 +132,7 @@ impl<'a> Analyzer<'a> {
                 }
                 ChainElement::CallExpression(call) => {
                     let callee = self.path_at(&call.callee, depth + 1)?;
-                    Some(Rc::from(format!("{callee}()").as_str()))
+                    Some(called(&callee))
                 }
                 _ => None,
             },
@@ -567,6 +567,28 @@ fn join(base: &str, key: &str) -> Rc<str> {
     if base.is_empty() {
         Rc::from(key)
     } else {
-        Rc::from(format!("{base}.{key}").as_str())
+        concat_rc(&[base, ".", key])
     }
+}
+
+/// `callee()`: the path of what a call returns.
+fn called(callee: &str) -> Rc<str> {
+    concat_rc(&[callee, "()"])
+}
+
+/// Concatenate into one `Rc<str>` with a single allocation (paths are built for every
+/// member expression of a bundle; `format!` would allocate twice).
+fn concat_rc(parts: &[&str]) -> Rc<str> {
+    const STACK: usize = 256;
+    let len: usize = parts.iter().map(|p| p.len()).sum();
+    if len > STACK {
+        return Rc::from(parts.concat().as_str());
+    }
+    let mut buf = [0u8; STACK];
+    let mut at = 0;
+    for p in parts {
+        buf[at..at + p.len()].copy_from_slice(p.as_bytes());
+        at += p.len();
+    }
+    Rc::from(std::str::from_utf8(&buf[..at]).expect("concatenation of str is UTF-8"))
 }
