@@ -330,6 +330,19 @@ pub struct FileFacts {
     pub requires: Vec<String>,
     /// Problems reading the file (parse errors, limits hit). Not findings.
     pub diagnostics: Vec<String>,
+    /// Code this file runs from constant strings (`eval("…")`, `new Function("…")`,
+    /// `vm.runInThisContext(decoded)`), analysed as sources of their own named
+    /// `file › eval#1`; their locations are inside that code.
+    #[serde(skip)]
+    pub nested: Vec<NestedSource>,
+}
+
+/// A piece of code found as a constant string and analysed on its own.
+#[derive(Debug, Clone, Default)]
+pub struct NestedSource {
+    pub facts: FileFacts,
+    /// The code, which the nested facts' spans index.
+    pub text: String,
 }
 
 /// Maps byte offsets to 1-based line and column (column in bytes).

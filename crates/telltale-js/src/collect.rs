@@ -398,6 +398,7 @@ fn link_calls(an: &mut Analyzer<'_>) {
     let mut single_site: Vec<(usize, usize)> = Vec::new(); // (fn, call index)
     let mut resolvers = rustc_hash::FxHashSet::default();
     let mut paths = Vec::with_capacity(an.calls.len());
+    let mut call_reads = Vec::new();
     for (ci, call) in an.calls.iter().enumerate() {
         let callee = call.callee.without_parentheses();
         let local = match callee {
@@ -417,6 +418,10 @@ fn link_calls(an: &mut Analyzer<'_>) {
         // and a request's callback receives the response.
         let path = an.path_of(call.callee);
         let callee_path = path.as_deref();
+        // Every call that reads identity is a read, wherever its value goes.
+        if let Some(kind) = callee_path.and_then(|p| api.call_source(p)).filter(|k| k.is_identity()) {
+            call_reads.push(SourceFact { kind, api: format!("{}()", callee_path.unwrap_or_default()), span: fspan(call.span) });
+        }
         let response: Option<Kinds> = callee_path.filter(|p| api.sink(p).is_some()).map(|_| crate::taint::response_kinds(an, call.args));
         let receiver = match callee {
             Expression::StaticMemberExpression(m) => Some(&m.object),
@@ -474,4 +479,5 @@ fn link_calls(an: &mut Analyzer<'_>) {
         }
     }
     an.edges.extend(new_edges);
+    an.facts.sources.extend(call_reads);
 }

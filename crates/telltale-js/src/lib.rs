@@ -11,6 +11,7 @@
 
 mod collect;
 mod guards;
+mod nested;
 mod resolve;
 pub mod strings;
 mod taint;
@@ -134,6 +135,8 @@ pub(crate) struct Analyzer<'a> {
     pub state: HashMap<Node, taint::NodeState>,
     /// What each value carries, by [`Analyzer::node_index`].
     pub node_kinds: Vec<Kinds>,
+    /// Constant code passed to `eval` and kin, analysed after this file's passes.
+    pub nested_code: Vec<nested::Pending>,
     /// Conditions that may guard code, for [`guards`].
     pub guard_sites: Vec<guards::GuardSite<'a>>,
     /// `new Promise(executor)` start → the executor's `resolve` parameter.
@@ -197,6 +200,11 @@ fn too_many_module_items(src: &str) -> bool {
 
 /// Analyse one JavaScript or TypeScript file.
 pub fn analyze(path: &str, src: &str, opts: &Options) -> FileFacts {
+    analyze_at_depth(path, src, opts, 0)
+}
+
+/// Analyse code at a nesting depth (0: a file; 1: code a file evaluates; …).
+pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32) -> FileFacts {
     let mut facts = FileFacts { file: path.to_string(), minified: looks_minified(src.as_bytes()), ..Default::default() };
     if src.len() > opts.max_parse_bytes {
         facts.diagnostics.push(format!(
@@ -252,6 +260,7 @@ pub fn analyze(path: &str, src: &str, opts: &Options) -> FileFacts {
         state: HashMap::default(),
         node_kinds: Vec::new(),
         guard_sites: Vec::new(),
+        nested_code: Vec::new(),
         promise_resolvers: HashMap::default(),
     };
     // Room for the tables the collect pass fills, from the file size, so large bundles do
@@ -263,7 +272,10 @@ pub fn analyze(path: &str, src: &str, opts: &Options) -> FileFacts {
     taint::run(&mut an);
     guards::run(&mut an);
     dedupe(&mut an.facts);
-    an.facts
+    let pending = std::mem::take(&mut an.nested_code);
+    let mut facts = an.facts;
+    nested::analyze_pending(&mut facts, pending, opts, depth);
+    facts
 }
 
 /// Capacities for the semantic tables from the file size, so oxc skips its counting pass over

@@ -486,6 +486,7 @@ fn scan_calls(an: &mut Analyzer<'_>) {
     let api = js_api();
     let mut flows = Vec::new();
     let mut dynamic = Vec::new();
+    let mut nested = Vec::new();
     let mut destructive = Vec::new();
     let mut obfuscations = Vec::new();
     let mut endpoints = Vec::new();
@@ -536,6 +537,16 @@ fn scan_calls(an: &mut Analyzer<'_>) {
                 "setTimeout" | "setInterval" => args.first().filter(|a| function_start(a).is_none()).into_iter().collect(),
                 _ => args.iter().collect(),
             };
+            // Constant code is analysed as a source of its own (see `crate::nested`).
+            let code = match path {
+                "Function" => args.last(),
+                _ => code_args.first().copied(),
+            };
+            if let Some(v) = code.and_then(|c| an.value_of(c)) {
+                if let Some(text) = v.text() {
+                    nested.push(crate::nested::Pending { code: text, encodings: v.encodings.clone(), api: path.to_string(), span: call.span });
+                }
+            }
             for a in code_args {
                 let atoms = an.atoms(a);
                 let k = an.resolve_kinds(&atoms);
@@ -597,6 +608,7 @@ fn scan_calls(an: &mut Analyzer<'_>) {
     }
     an.facts.flows.extend(flows);
     an.facts.dynamic_code.extend(dynamic);
+    an.nested_code = nested;
     an.facts.destructive.extend(destructive);
     an.facts.obfuscations.extend(obfuscations);
     an.facts.endpoints.extend(endpoints);

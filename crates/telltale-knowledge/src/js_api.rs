@@ -116,6 +116,8 @@ impl<T: Copy> PathTable<T> {
 /// The loaded catalog.
 pub struct JsApi {
     sources: PathTable<DataKind>,
+    /// Sources that are calls, keyed by the callee (`os.hostname` for `os.hostname()`).
+    call_sources: HashMap<String, DataKind>,
     env_names: HashMap<String, DataKind>,
     secret_words: Vec<String>,
     not_secret: Vec<String>,
@@ -150,7 +152,9 @@ static API: LazyLock<JsApi> = LazyLock::new(|| {
             env_names.insert(n.clone(), kind);
         }
     }
+    let call_sources = raw.sources.iter().filter_map(|s| Some((s.path.strip_suffix("()")?.to_string(), s.kind))).collect();
     JsApi {
+        call_sources,
         sources: PathTable::new(raw.sources.into_iter().map(|s| (s.path, s.kind))),
         env_names,
         secret_words: raw.env.secret_words,
@@ -184,6 +188,10 @@ impl JsApi {
             return self.env_var(name);
         }
         self.sources.get(path)
+    }
+    /// The data a call to `callee` returns, if that call is a source (`os.hostname`).
+    pub fn call_source(&self, callee: &str) -> Option<DataKind> {
+        self.call_sources.get(callee).copied()
     }
     /// The data an environment variable holds, by name.
     pub fn env_var(&self, name: &str) -> Option<DataKind> {

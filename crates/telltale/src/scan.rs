@@ -55,8 +55,11 @@ fn analyse_file(path: &str, bytes: &[u8], opts: &ScanOptions) -> Vec<Analysed> {
     let text = String::from_utf8_lossy(bytes).into_owned();
     match kind {
         Kind::Js => {
-            let facts = telltale_js::analyze(path, &text, &opts.js);
-            vec![Analysed { facts, text }]
+            let mut facts = telltale_js::analyze(path, &text, &opts.js);
+            let nested = std::mem::take(&mut facts.nested);
+            let mut out = vec![Analysed { facts, text }];
+            out.extend(nested.into_iter().map(|n| Analysed { facts: n.facts, text: n.text }));
+            out
         }
         Kind::Shell => {
             let sa = telltale_shell::analyze_shell(&text, 0);
@@ -81,7 +84,9 @@ fn analyse_file(path: &str, bytes: &[u8], opts: &ScanOptions) -> Vec<Analysed> {
                 let mut facts = telltale_js::analyze(&format!("{name}.js"), &code, &opts.js);
                 facts.file = name;
                 facts.install_time = true;
+                let nested = std::mem::take(&mut facts.nested);
                 out.push(Analysed { facts, text: code });
+                out.extend(nested.into_iter().map(|n| Analysed { facts: n.facts, text: n.text }));
             }
             out.insert(0, Analysed { facts: m.facts, text });
             out
@@ -159,6 +164,15 @@ fn mark_install_time(analysed: &mut [Analysed]) {
         for r in analysed[i].facts.requires.clone().iter().filter(|r| r.starts_with('.')) {
             if let Some(next) = resolve_local(&files, &dir, r) {
                 queue.push_back(next);
+            }
+        }
+    }
+    // Code a file evaluates runs when the file runs.
+    let at_install: HashSet<String> = analysed.iter().filter(|a| a.facts.install_time).map(|a| a.facts.file.clone()).collect();
+    for a in analysed.iter_mut() {
+        if let Some((outer, _)) = a.facts.file.split_once(" › eval#") {
+            if at_install.contains(outer) {
+                a.facts.install_time = true;
             }
         }
     }

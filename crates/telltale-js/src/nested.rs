@@ -1,0 +1,59 @@
+//! Code hidden in strings: what a file passes to `eval`, `Function`, `vm.run*` or a string
+//! `setTimeout` as a constant (often after decoding) is parsed and analysed as a source of its
+//! own, named `file › eval#1`, so its identity reads, endpoints and region checks are found
+//! with locations inside that code.
+//!
+//! Bounded: nesting at most [`MAX_DEPTH`] levels and [`MAX_NESTED_BYTES`] of nested code per
+//! file, so a file that builds ever larger strings cannot make the analysis explode.
+
+use crate::{analyze_at_depth, fspan, snippet_of, Options};
+use telltale_facts::{FileFacts, NestedSource, ObfuscationFact};
+
+const MAX_DEPTH: u32 = 4;
+const MAX_NESTED_BYTES: usize = 8 << 20;
+/// Shorter strings are not programs worth a source of their own (`eval("x")`).
+const MIN_CODE_BYTES: usize = 8;
+
+/// Constant code found by the sink scan, waiting for analysis.
+#[derive(Debug)]
+pub(crate) struct Pending {
+    pub code: String,
+    pub encodings: Vec<&'static str>,
+    pub api: String,
+    pub span: oxc_span::Span,
+}
+
+pub(crate) fn analyze_pending(facts: &mut FileFacts, pending: Vec<Pending>, opts: &Options, depth: u32) {
+    let mut budget = MAX_NESTED_BYTES;
+    for (n, p) in pending.into_iter().enumerate() {
+        let code = p.code.trim();
+        if code.len() < MIN_CODE_BYTES {
+            continue;
+        }
+        if depth + 1 > MAX_DEPTH || code.len() > budget {
+            facts.diagnostics.push(format!(
+                "code passed to {} at byte {} not analysed: nesting or size limit reached",
+                p.api, p.span.start
+            ));
+            continue;
+        }
+        budget -= code.len();
+        let name = format!("{} › eval#{}", facts.file, n + 1);
+        let mut inner = analyze_at_depth(&format!("{name}.js"), code, opts, depth + 1);
+        inner.file = name.clone();
+        if !inner.diagnostics.is_empty() && inner.diagnostics.iter().any(|d| d.starts_with("could not parse")) {
+            // Not code after all (a template, a message): nothing to report from it.
+            continue;
+        }
+        if !p.encodings.is_empty() {
+            facts.obfuscations.push(ObfuscationFact {
+                technique: format!("{} → code run by {}", p.encodings.join(" → "), p.api),
+                decoded: format!("{name}: {}", snippet_of(code, 0, code.len() as u32)),
+                span: fspan(p.span),
+            });
+        }
+        let mut children = std::mem::take(&mut inner.nested);
+        facts.nested.push(NestedSource { facts: inner, text: code.to_string() });
+        facts.nested.append(&mut children);
+    }
+}
