@@ -3,9 +3,13 @@
 //! The JSON shape is documented in `docs/json-schema.md`; `schema_version` changes only when
 //! a field is removed or changes meaning (which the project promises not to do).
 
+mod label;
+
 use serde::Serialize;
 use std::fmt::Write;
 use telltale_rules::{Finding, Severity};
+
+pub use label::{LabelInput, PrivacyLabel};
 
 /// Bumped only on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -21,7 +25,17 @@ pub struct TargetReport {
     pub error: Option<String>,
     /// Problems with parts of the target (skipped symlinks, unparseable files).
     pub warnings: Vec<String>,
+    /// What the package collects, where it sends it, when, behind which opt-out, and for
+    /// which regions it behaves differently.
+    pub label: PrivacyLabel,
     pub findings: Vec<Finding>,
+}
+
+impl TargetReport {
+    /// A target that could not be read at all.
+    pub fn failed(target: &str, error: String) -> Self {
+        TargetReport { target: target.to_string(), files_scanned: 0, bytes_scanned: 0, error: Some(error), warnings: vec![], label: PrivacyLabel::default(), findings: vec![] }
+    }
 }
 
 /// The whole report.
@@ -69,6 +83,7 @@ pub fn to_text(report: &Report, min_severity: Severity) -> String {
         if t.warnings.len() > 20 {
             let _ = writeln!(out, "warning: … and {} more", t.warnings.len() - 20);
         }
+        write_label(&mut out, &t.label);
         for f in shown {
             let _ = writeln!(out, "\n{} {} [{}] {}", f.severity.as_str(), f.rule, f.category.as_str(), f.name);
             let _ = writeln!(out, "  --> {}:{}:{} (byte {}){}", f.file, f.line, f.column, f.offset, if f.install_time { " [install time]" } else { "" });
@@ -99,13 +114,70 @@ pub fn to_text(report: &Report, min_severity: Severity) -> String {
     out
 }
 
+/// The label as a short block ahead of the findings.
+fn write_label(out: &mut String, l: &PrivacyLabel) {
+    if l.is_empty() {
+        let _ = writeln!(out, "privacy label: collects no identity, names no tracking or geolocation service, no region-dependent code");
+        return;
+    }
+    let _ = writeln!(out, "privacy label:");
+    if !l.collects.is_empty() {
+        let _ = writeln!(out, "  collects:");
+        for c in &l.collects {
+            let _ = writeln!(
+                out,
+                "    - {} ({}){}, at {} time, read {} time(s)",
+                c.item,
+                c.apis.join(", "),
+                if c.sent { ", SENT" } else { "" },
+                c.when.join("/"),
+                c.reads
+            );
+        }
+    }
+    if !l.sends.is_empty() {
+        let _ = writeln!(out, "  sends:");
+        for s in l.sends.iter().take(20) {
+            let to = if s.to.is_empty() { "destination not known statically".to_string() } else { s.to.join(", ") };
+            let gate = if s.gated_by.is_empty() { "no opt-out found".to_string() } else { format!("opt-out: {}", s.gated_by.join(", ")) };
+            let _ = writeln!(out, "    - {} via {} to {} at {} time ({}) — {}", s.items.join(", "), s.sink, to, s.when, s.location, gate);
+        }
+        if l.sends.len() > 20 {
+            let _ = writeln!(out, "    … and {} more", l.sends.len() - 20);
+        }
+    }
+    if !l.destinations.is_empty() {
+        let _ = writeln!(out, "  destinations:");
+        for d in &l.destinations {
+            let owner = d.owner.as_deref().map(|o| format!(" — {o}")).unwrap_or_default();
+            let _ = writeln!(out, "    - {} [{}]{} ({})", d.host, d.role, owner, d.location);
+        }
+    }
+    if !l.opt_outs.is_empty() {
+        let _ = writeln!(out, "  opt-outs:");
+        for o in &l.opt_outs {
+            let _ = writeln!(out, "    - {} (checked on {}), gates {} send(s)", o.setting, o.check, o.gates);
+        }
+    }
+    if !l.regions.is_empty() {
+        let _ = writeln!(out, "  behaves differently in:");
+        for r in &l.regions {
+            let effects = if r.effects.is_empty() { "changes behaviour".to_string() } else { r.effects.join(", ") };
+            let _ = writeln!(out, "    - {}: {} (by {}, at {} time, {})", r.countries.join(", "), effects, r.source, r.when, r.location);
+        }
+    }
+    for s in &l.install_scripts {
+        let _ = writeln!(out, "  install script: {s}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn empty_report_has_schema_version() {
-        let r = Report::new(vec![TargetReport { target: "x".into(), files_scanned: 0, bytes_scanned: 0, error: None, warnings: vec![], findings: vec![] }]);
+        let r = Report::new(vec![TargetReport::failed("x", "nope".into())]);
         let v: serde_json::Value = serde_json::from_str(&to_json(&r)).unwrap();
         assert_eq!(v["schema_version"], 1);
         assert!(to_text(&r, Severity::Info).contains("0 finding"));

@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use std::collections::{HashMap, HashSet, VecDeque};
 use telltale_facts::{FileFacts, LineIndex};
 use telltale_ingest::{load_target, Limits};
-use telltale_report::TargetReport;
+use telltale_report::{LabelInput, PrivacyLabel, TargetReport};
 use telltale_rules::{check_file, finalize, Finding};
 
 /// Knobs for a scan.
@@ -184,7 +184,7 @@ pub fn scan_target(spec: &str, opts: &ScanOptions) -> TargetReport {
     let target = match load_target(spec, &opts.limits, &wanted) {
         Ok(t) => t,
         Err(e) => {
-            return TargetReport { target: spec.to_string(), files_scanned: 0, bytes_scanned: 0, error: Some(e.to_string()), warnings: vec![], findings: vec![] }
+            return TargetReport::failed(spec, e.to_string())
         }
     };
     let bytes_scanned = target.files.iter().map(|f| f.bytes.len() as u64).sum();
@@ -196,16 +196,19 @@ pub fn scan_target(spec: &str, opts: &ScanOptions) -> TargetReport {
             warnings.push(format!("{}: {d}", a.facts.file));
         }
     }
+    let indexes: Vec<LineIndex> = analysed.par_iter().map(|a| LineIndex::new(a.text.as_bytes())).collect();
     let mut findings: Vec<Finding> = analysed
         .par_iter()
-        .flat_map_iter(|a| {
+        .zip(indexes.par_iter())
+        .flat_map_iter(|(a, index)| {
             let raw = check_file(&a.facts);
-            let index = LineIndex::new(a.text.as_bytes());
-            raw.into_iter().map(move |r| finalize(r, &a.facts, &a.text, &index)).collect::<Vec<_>>()
+            raw.into_iter().map(move |r| finalize(r, &a.facts, &a.text, index)).collect::<Vec<_>>()
         })
         .collect();
+    let inputs: Vec<LabelInput> = analysed.iter().zip(&indexes).map(|(a, index)| LabelInput { facts: &a.facts, index }).collect();
+    let label = PrivacyLabel::build(&inputs);
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.file.cmp(&b.file)).then(a.offset.cmp(&b.offset)));
-    TargetReport { target: spec.to_string(), files_scanned: analysed.len(), bytes_scanned, error: None, warnings, findings }
+    TargetReport { target: spec.to_string(), files_scanned: analysed.len(), bytes_scanned, error: None, warnings, label, findings }
 }
 
 #[cfg(test)]

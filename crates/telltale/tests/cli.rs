@@ -40,6 +40,22 @@ fn json_findings_have_the_contract_fields() {
     }
     assert_eq!(f["countries"][0], "BY");
     assert_eq!(f["line"], 1);
+    let label = &doc["targets"][0]["label"];
+    assert_eq!(label["regions"][0]["countries"][0], "BY", "{label}");
+    assert_eq!(label["regions"][0]["effects"][0], "shows a message");
+}
+
+#[test]
+fn label_comes_first_in_text_and_names_what_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.js", b"const os = require('os');\nfetch('https://api.mixpanel.com/track', { method: 'POST', body: os.userInfo().username });\n");
+    let out = telltale().arg("scan").arg(dir.path()).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let label_at = text.find("privacy label:").expect("label printed");
+    let first_finding = text.find("TT102").expect("exfiltration finding");
+    assert!(label_at < first_finding, "{text}");
+    assert!(text.contains("user name (os.userInfo().username), SENT"), "{text}");
+    assert!(text.contains("api.mixpanel.com [receives-data] — Mixpanel"), "{text}");
 }
 
 #[test]

@@ -1,0 +1,267 @@
+//! The privacy label: one summary per package of what it collects, where it sends it, when,
+//! behind which opt-out, and for which regions it behaves differently — the answer a person
+//! vetting a tool wants before reading any single finding.
+//!
+//! Built from the facts of every file of a target (not from findings, so it is the same
+//! whatever `--min-severity` hides). Text output prints it first; JSON has it as `label`.
+
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use telltale_facts::{DataKind, FileFacts, LineIndex, Span};
+use telltale_knowledge::vendors;
+
+/// When collected data leaves or code runs: `install` (reached from an install script) or
+/// `run` (when the package's code runs).
+fn when_word(facts: &FileFacts) -> &'static str {
+    if facts.install_time {
+        "install"
+    } else {
+        "run"
+    }
+}
+
+/// One identity item the package reads.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Collected {
+    /// Kebab-case kind (`hostname`, `whole-environment`), as in finding evidence.
+    pub kind: DataKind,
+    /// The same in words.
+    pub item: String,
+    /// APIs or files read (`os.hostname()`, `process.env.USER`), at most a few.
+    pub apis: Vec<String>,
+    /// `install` and/or `run`.
+    pub when: Vec<String>,
+    /// Whether a flow carries it to a network sink.
+    pub sent: bool,
+    /// Number of places it is read.
+    pub reads: usize,
+}
+
+/// One place where collected data leaves the machine.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Sent {
+    pub items: Vec<String>,
+    /// The sending API (`https.request`, `fetch`, `dns.lookup`).
+    pub sink: String,
+    /// Hosts the call contacts, where known statically.
+    pub to: Vec<String>,
+    pub when: String,
+    /// `file:line:col` of the sending call.
+    pub location: String,
+    /// Opt-out settings that stop this send; empty when none was found.
+    pub gated_by: Vec<String>,
+}
+
+/// A destination the package names: catalogued telemetry or IP-geolocation services, cloud
+/// metadata, hosts that receive collected data, and hosts hidden by an encoding.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Destination {
+    pub host: String,
+    /// `telemetry`, `ip-geolocation`, `cloud-metadata`, `receives-data` or `hidden`.
+    pub role: String,
+    /// The service and who receives the data, when catalogued (`Statsig (Statsig, Inc.)`).
+    pub owner: Option<String>,
+    /// First place it is named, `file:line:col`.
+    pub location: String,
+}
+
+/// A setting that turns collection off.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct OptOut {
+    pub setting: String,
+    /// `presence` (any value disables, even `0`) or `value` (only listed values).
+    pub check: String,
+    /// Number of sends it gates.
+    pub gates: usize,
+}
+
+/// Code that runs only for users in some countries.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RegionBehaviour {
+    pub countries: Vec<String>,
+    /// What the region-dependent code does, in words.
+    pub effects: Vec<String>,
+    /// The region data compared (`Intl.DateTimeFormat().resolvedOptions().timeZone`).
+    pub source: String,
+    pub when: String,
+    pub location: String,
+}
+
+/// The label of one target.
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct PrivacyLabel {
+    pub collects: Vec<Collected>,
+    pub sends: Vec<Sent>,
+    pub destinations: Vec<Destination>,
+    pub opt_outs: Vec<OptOut>,
+    pub regions: Vec<RegionBehaviour>,
+    /// Install hooks with their commands (`postinstall: node setup.js`).
+    pub install_scripts: Vec<String>,
+}
+
+/// One analysed file: its facts and the line index of the text its spans refer to.
+pub struct LabelInput<'a> {
+    pub facts: &'a FileFacts,
+    pub index: &'a LineIndex,
+}
+
+fn location(input: &LabelInput<'_>, span: Span) -> String {
+    let (line, col) = input.index.line_col(span.start);
+    format!("{}:{line}:{col}", input.facts.file)
+}
+
+const MAX_APIS: usize = 6;
+const MAX_SENDS: usize = 64;
+
+impl PrivacyLabel {
+    pub fn build(files: &[LabelInput<'_>]) -> Self {
+        let mut label = PrivacyLabel::default();
+        let mut collected: BTreeMap<DataKind, (BTreeSet<String>, BTreeSet<&'static str>, usize)> = BTreeMap::new();
+        let mut sent_kinds = BTreeSet::new();
+        let mut destinations: BTreeMap<String, Destination> = BTreeMap::new();
+        let mut add_destination = |host: &str, role: &str, owner: Option<String>, loc: String| {
+            destinations.entry(host.to_string()).or_insert(Destination { host: host.to_string(), role: role.to_string(), owner, location: loc });
+        };
+        for input in files {
+            let f = input.facts;
+            let when = when_word(f);
+            for s in &f.sources {
+                let e = collected.entry(s.kind).or_default();
+                if e.0.len() < MAX_APIS {
+                    e.0.insert(s.api.clone());
+                }
+                e.1.insert(when);
+                e.2 += 1;
+            }
+            for fl in &f.flows {
+                let items: Vec<String> = fl.kinds.iter().filter(|k| k.is_identity() || k.is_region()).map(|k| k.describe().to_string()).collect();
+                if items.is_empty() {
+                    continue;
+                }
+                for k in fl.kinds.iter() {
+                    sent_kinds.insert(k);
+                    if k.is_identity() || k.is_region() {
+                        // A flow proves the read even where the source was not listed alone.
+                        let e = collected.entry(k).or_default();
+                        e.1.insert(when);
+                    }
+                }
+                for h in &fl.endpoints {
+                    add_destination(h, "receives-data", vendor_owner(h), location(input, fl.span));
+                }
+                if label.sends.len() < MAX_SENDS {
+                    label.sends.push(Sent {
+                        items,
+                        sink: fl.sink_api.clone(),
+                        to: fl.endpoints.clone(),
+                        when: when.to_string(),
+                        location: location(input, fl.span),
+                        gated_by: Vec::new(),
+                    });
+                }
+            }
+            for e in &f.endpoints {
+                let loc = || location(input, e.span);
+                if let Some(v) = vendors::telemetry_vendor_for_host(&e.host) {
+                    add_destination(&e.host, "telemetry", Some(format!("{} ({})", v.name, v.owner)), loc());
+                } else if let Some(g) = e.url.as_deref().and_then(vendors::geoip_service_for_url).or_else(|| vendors::geoip_service(&e.host)) {
+                    add_destination(&e.host, "ip-geolocation", Some(g.name.to_string()), loc());
+                } else if vendors::is_cloud_metadata_host(&e.host) {
+                    add_destination(&e.host, "cloud-metadata", None, loc());
+                } else if !e.encodings.is_empty() {
+                    add_destination(&e.host, "hidden", None, loc());
+                }
+            }
+            for g in &f.region_guards {
+                if g.countries.is_empty() {
+                    continue;
+                }
+                label.regions.push(RegionBehaviour {
+                    countries: g.countries.clone(),
+                    effects: g.effects.iter().map(|e| e.describe().to_string()).collect(),
+                    source: g.source_api.clone(),
+                    when: when.to_string(),
+                    location: location(input, g.span),
+                });
+            }
+            for s in &f.install_scripts {
+                label.install_scripts.push(format!("{}: {}", s.hook, s.command));
+            }
+        }
+        label.collects = collected
+            .into_iter()
+            .filter(|(k, _)| k.is_identity())
+            .map(|(kind, (apis, when, reads))| Collected {
+                kind,
+                item: kind.describe().to_string(),
+                apis: apis.into_iter().collect(),
+                when: when.into_iter().map(String::from).collect(),
+                sent: sent_kinds.contains(&kind),
+                reads,
+            })
+            .collect();
+        label.destinations = destinations.into_values().collect();
+        label.regions.dedup_by(|a, b| a.countries == b.countries && a.effects == b.effects && a.source == b.source);
+        label
+    }
+
+    /// Whether there is anything to say.
+    pub fn is_empty(&self) -> bool {
+        self.collects.is_empty() && self.sends.is_empty() && self.destinations.is_empty() && self.regions.is_empty() && self.install_scripts.is_empty()
+    }
+}
+
+fn vendor_owner(host: &str) -> Option<String> {
+    vendors::telemetry_vendor_for_host(host).map(|v| format!("{} ({})", v.name, v.owner))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use telltale_facts::{EndpointFact, FlowFact, Kinds, RegionGuardFact, SinkKind, SourceFact, Effect};
+
+    #[test]
+    fn label_lists_items_sends_destinations_and_regions() {
+        let text = "const h = os.hostname();\nfetch('https://api.mixpanel.com/track', {body: h});\n";
+        let index = LineIndex::new(text.as_bytes());
+        let facts = FileFacts {
+            file: "package/index.js".into(),
+            sources: vec![SourceFact { kind: DataKind::Hostname, api: "os.hostname()".into(), span: Span::new(10, 23) }],
+            flows: vec![FlowFact {
+                kinds: Kinds::of(DataKind::Hostname),
+                sink: SinkKind::Http,
+                sink_api: "fetch".into(),
+                span: Span::new(25, 75),
+                endpoints: vec!["api.mixpanel.com".into()],
+                steps: vec![],
+            }],
+            endpoints: vec![EndpointFact { host: "api.mixpanel.com".into(), url: Some("https://api.mixpanel.com/track".into()), span: Span::new(31, 61), encodings: vec![] }],
+            region_guards: vec![RegionGuardFact {
+                source: Kinds::of(DataKind::TimeZone),
+                source_api: "process.env.TZ".into(),
+                constants: vec!["Europe/Moscow".into()],
+                countries: vec!["RU".into()],
+                effects: vec![Effect::Network],
+                effect_apis: vec![],
+                span: Span::new(0, 5),
+                guarded: Span::new(0, 5),
+            }],
+            ..Default::default()
+        };
+        let label = PrivacyLabel::build(&[LabelInput { facts: &facts, index: &index }]);
+        assert_eq!(label.collects.len(), 1);
+        assert!(label.collects[0].sent);
+        assert_eq!(label.collects[0].when, vec!["run"]);
+        assert_eq!(label.sends[0].location, "package/index.js:2:1");
+        assert_eq!(label.destinations[0].role, "receives-data");
+        assert!(label.destinations[0].owner.as_deref().unwrap_or("").contains("Mixpanel"));
+        assert_eq!(label.regions[0].countries, vec!["RU"]);
+    }
+
+    #[test]
+    fn quiet_package_has_an_empty_label() {
+        let facts = FileFacts { file: "package/index.js".into(), ..Default::default() };
+        let index = LineIndex::new(b"");
+        assert!(PrivacyLabel::build(&[LabelInput { facts: &facts, index: &index }]).is_empty());
+    }
+}
