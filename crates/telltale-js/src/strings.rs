@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use telltale_knowledge::{geo, vendors};
 
 static URL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(?:https?|wss?)://([a-z0-9](?:[a-z0-9\-]{0,62}\.)*[a-z0-9\-]{1,63}|\[[0-9a-f:]+\])(?::[0-9]{1,5})?(?:[/?#][^\s'\x22<>`]*)?")
+    Regex::new(r"(?i)(?-u:\b)(?:https?|wss?)://(?:[a-z0-9._~%+\-]+(?::[a-z0-9._~%+\-]*)?@)?([a-z0-9](?:[a-z0-9\-]{0,62}\.)*[a-z0-9\-]{1,63}|\[[0-9a-f:]+\])(?::[0-9]{1,5})?(?:[/?#][^\s'\x22<>`]*)?")
         .expect("valid regex")
 });
 static HOST: LazyLock<Regex> = LazyLock::new(|| {
@@ -124,6 +124,9 @@ mod tests {
         assert!(is_host("api.mixpanel.com"));
         assert!(is_host("23.94.46.191"));
         assert!(!is_host("a b.com"));
+        // A DSN's key is user info, not the host.
+        let dsn = urls("https://e531a1d9ec1d@o1158394.ingest.us.sentry.io/4508259541909504");
+        assert_eq!(dsn[0].1, "o1158394.ingest.us.sentry.io");
     }
 
     #[test]

@@ -60,6 +60,8 @@ struct RawTlds {
     source: String,
     exceptional: HashMap<String, String>,
     generic: Vec<String>,
+    #[serde(default)]
+    gtlds: Vec<String>,
     idn: HashMap<String, (String, String)>,
 }
 
@@ -112,6 +114,9 @@ static GEO: LazyLock<Geo> = LazyLock::new(|| {
     }
     for label in tlds.generic {
         tld_map.insert(label, None);
+    }
+    for label in tlds.gtlds {
+        tld_map.entry(label).or_insert(None);
     }
 
     let no_country: HashSet<String> = locales.no_country.languages.into_iter().collect();
@@ -220,6 +225,12 @@ pub fn country_of_tld(label: &str) -> Option<&'static str> {
     let label = label.rsplit('.').next().unwrap_or_default().to_lowercase();
     let code = GEO.tlds.get(&label)?.as_deref()?;
     canonical(code)
+}
+
+/// Whether a label is a top-level domain in use: every ccTLD (ISO, exceptional, IDN) and the
+/// common generic ones. `nextjs` or `prototype` are not.
+pub fn is_known_tld(label: &str) -> bool {
+    GEO.tlds.contains_key(label.trim_end_matches('.').to_lowercase().as_str())
 }
 
 // ---------------------------------------------------------------------------------- countries

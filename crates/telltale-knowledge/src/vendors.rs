@@ -45,6 +45,9 @@ pub struct TelemetryVendor {
     pub packages: Vec<&'static str>,
     /// PyPI SDK packages; a trailing `*` is a prefix.
     pub pypi: Vec<&'static str>,
+    /// A DNS label that names this vendor's product on someone else's domain: a self-hosted
+    /// or proxied instance (`statsig.example.com`, `sentry.corp.example`).
+    pub host_label: Option<&'static str>,
     /// Where the entry's facts come from.
     pub source: &'static str,
 }
@@ -88,6 +91,8 @@ struct RawVendor {
     packages: Vec<String>,
     #[serde(default)]
     pypi: Vec<String>,
+    #[serde(default)]
+    host_label: Option<String>,
     source: String,
 }
 
@@ -308,6 +313,7 @@ static TELEMETRY: LazyLock<TelemetryCatalog> = LazyLock::new(|| {
             packages: leak_all(v.packages),
             // PyPI names compare after PEP 503 normalisation.
             pypi: v.pypi.iter().map(|p| leak(normalize_pypi(p))).collect(),
+            host_label: v.host_label.map(leak),
             source: leak(v.source),
         })
         .collect();
@@ -322,9 +328,22 @@ static TELEMETRY: LazyLock<TelemetryCatalog> = LazyLock::new(|| {
 /// Documentation sites (`posthog.com`, `sentry.io`) and look-alikes (`notposthog.com`,
 /// `evil-google-analytics.com`) do not match. Accepts `host:port` and URLs too; vendors known
 /// only by `host/path` (Google Clearcut) need [`telemetry_vendor_for_url`].
+///
+/// A host on another domain whose first label is the vendor's product name
+/// (`statsig.example.com`) is that vendor's self-hosted or proxied instance; the vendor's own
+/// two-label sites (`sentry.io`) are not.
 pub fn telemetry_vendor_for_host(host: &str) -> Option<&'static TelemetryVendor> {
     let t = &*TELEMETRY;
-    t.index.host(&normalize_host(host)).map(|i| &t.vendors[i])
+    let host = normalize_host(host);
+    if let Some(i) = t.index.host(&host) {
+        return Some(&t.vendors[i]);
+    }
+    let (first, rest) = host.split_once('.')?;
+    let tld = rest.rsplit('.').next().unwrap_or_default();
+    if !rest.contains('.') || !crate::geo::is_known_tld(tld) {
+        return None;
+    }
+    t.vendors.iter().find(|v| v.host_label == Some(first))
 }
 
 /// The telemetry vendor a URL reaches, by host or by `host/path` endpoint
@@ -537,7 +556,14 @@ mod tests {
         assert_eq!(id("hm.baidu.com"), Some("baidu-tongji"));
         assert_eq!(id("a.clarity.ms"), Some("microsoft-clarity"));
         assert_eq!(id("https://api.segment.io/v1/track"), Some("segment"));
+        // Self-hosted or proxied instances named after the product.
+        assert_eq!(id("statsig.example.com"), Some("statsig"));
+        assert_eq!(id("https://sentry.corp.example.net/api/1/"), Some("sentry"));
         for h in [
+            "posthog.example",
+            "docs.example.com",
+            "mystatsig.example.com",
+            "sentry.javascript.nextjs",
             "posthog.com",
             "notposthog.com",
             "i.posthog.com.evil.net",
