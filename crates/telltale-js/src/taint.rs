@@ -30,6 +30,8 @@ pub(crate) struct Atoms {
     pub kinds: Kinds,
     pub deps: Vec<Node>,
     pub source: Option<(oxc_span::Span, Rc<str>)>,
+    /// Every identity read in the expression, each with its own API.
+    pub reads: Vec<(oxc_span::Span, Rc<str>, DataKind)>,
 }
 
 /// Methods whose result is a boolean or an index: comparing data does not carry it.
@@ -46,6 +48,9 @@ const MAX_DEPTH: u32 = 96;
 impl<'a> Analyzer<'a> {
     fn add_source(&self, out: &mut Atoms, kind: DataKind, span: oxc_span::Span, api: Rc<str>) {
         out.kinds.insert(kind);
+        if kind.is_identity() {
+            out.reads.push((span, api.clone(), kind));
+        }
         if out.source.is_none() {
             out.source = Some((span, api));
         }
@@ -374,6 +379,7 @@ fn fixpoint(an: &mut Analyzer<'_>) {
     let mut deps: Vec<Node> = Vec::new();
     let mut scratch = Atoms::default();
     let mut edge_atoms = Vec::with_capacity(an.edges.len());
+    let mut reads = Vec::new();
     for e in &an.edges {
         let start = deps.len();
         let (kinds, source) = match &e.src {
@@ -381,7 +387,9 @@ fn fixpoint(an: &mut Analyzer<'_>) {
                 scratch.kinds = Kinds::EMPTY;
                 scratch.source = None;
                 scratch.deps.clear();
+                scratch.reads.clear();
                 an.atoms_into(x, &mut scratch, 0);
+                reads.extend(scratch.reads.drain(..).map(|(span, api, kind)| SourceFact { kind, api: api.to_string(), span: fspan(span) }));
                 deps.extend(scratch.deps.iter().copied().filter(|d| *d != e.target));
                 (scratch.kinds, scratch.source.take())
             }
@@ -389,13 +397,7 @@ fn fixpoint(an: &mut Analyzer<'_>) {
         };
         edge_atoms.push(EdgeAtoms { kinds, deps: start..deps.len(), source });
     }
-    for a in &edge_atoms {
-        if let Some((span, api)) = &a.source {
-            for kind in a.kinds.iter().filter(|k| k.is_identity()) {
-                an.facts.sources.push(SourceFact { kind, api: api.to_string(), span: fspan(*span) });
-            }
-        }
-    }
+    an.facts.sources.extend(reads);
     // Reverse adjacency (CSR): for each value, the edges that read it.
     let mut offsets = vec![0u32; node_count + 1];
     for d in &deps {
@@ -518,9 +520,10 @@ fn scan_calls(an: &mut Analyzer<'_>) {
                     continue;
                 }
                 let atoms = an.atoms(a);
-                sources.push(atoms.source.clone().map(|s| (s, atoms.kinds)));
+                sources.extend(atoms.reads.iter().cloned());
                 let k = an.resolve_kinds(&atoms);
-                let carried = Kinds(k.identity().0 | k.region().0);
+                // The page's own host in a request is where it goes, not data about the user.
+                let carried = Kinds((k.identity().0 | k.region().0) & !DataKind::PageHost.bit());
                 if carried.is_empty() {
                     continue;
                 }
@@ -601,10 +604,8 @@ fn scan_calls(an: &mut Analyzer<'_>) {
             }
         }
     }
-    for (span, api_name, kinds) in sources.into_iter().flatten().map(|((s, a), k)| (s, a, k)) {
-        for kind in kinds.iter().filter(|k| k.is_identity()) {
-            an.facts.sources.push(SourceFact { kind, api: api_name.to_string(), span: fspan(span) });
-        }
+    for (span, api_name, kind) in sources {
+        an.facts.sources.push(SourceFact { kind, api: api_name.to_string(), span: fspan(span) });
     }
     an.facts.flows.extend(flows);
     an.facts.dynamic_code.extend(dynamic);
