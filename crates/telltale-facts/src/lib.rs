@@ -163,6 +163,9 @@ pub enum SinkKind {
     Beacon,
     /// A child process running a network tool (curl, wget, nslookup, …).
     NetworkCommand,
+    /// An attribute a telemetry SDK sends with its events (Sentry `serverName`,
+    /// OpenTelemetry `host.name`).
+    TelemetryAttribute,
 }
 
 impl SinkKind {
@@ -174,6 +177,7 @@ impl SinkKind {
             SinkKind::WebSocket => "WebSocket",
             SinkKind::Beacon => "beacon",
             SinkKind::NetworkCommand => "network command",
+            SinkKind::TelemetryAttribute => "telemetry attribute",
         }
     }
 }

@@ -369,6 +369,22 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
         walk::walk_export_all_declaration(self, it);
     }
 
+    fn visit_object_property(&mut self, it: &ObjectProperty<'a>) {
+        let key = match &it.key {
+            PropertyKey::StaticIdentifier(id) => Some(id.name.as_str()),
+            PropertyKey::StringLiteral(s) => Some(s.value.as_str()),
+            // `[semconv.SEMRESATTRS_HOST_NAME]: …`: the constant's name says the key.
+            PropertyKey::StaticMemberExpression(m) => Some(m.property.name.as_str()),
+            _ => None,
+        };
+        if let Some(key) = key.filter(|k| js_api().is_telemetry_attribute(k)) {
+            if !carries_nothing(&it.value) {
+                self.an.telemetry_attributes.push((arena(&it.value), key.to_string(), it.span));
+            }
+        }
+        walk::walk_object_property(self, it);
+    }
+
     fn visit_string_literal(&mut self, it: &StringLiteral<'a>) {
         let v = it.value.as_str();
         self.endpoint_from_literal(v, it.span);

@@ -135,6 +135,8 @@ pub(crate) struct Analyzer<'a> {
     pub state: HashMap<Node, taint::NodeState>,
     /// What each value carries, by [`Analyzer::node_index`].
     pub node_kinds: Vec<Kinds>,
+    /// Values stored under telemetry attribute keys: (value, key, property span).
+    pub telemetry_attributes: Vec<(&'a Expression<'a>, String, oxc_span::Span)>,
     /// Constant code passed to `eval` and kin, analysed after this file's passes.
     pub nested_code: Vec<nested::Pending>,
     /// Conditions that may guard code, for [`guards`].
@@ -261,6 +263,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
         node_kinds: Vec::new(),
         guard_sites: Vec::new(),
         nested_code: Vec::new(),
+        telemetry_attributes: Vec::new(),
         promise_resolvers: HashMap::default(),
     };
     // Room for the tables the collect pass fills, from the file size, so large bundles do

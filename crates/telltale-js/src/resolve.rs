@@ -117,6 +117,13 @@ impl<'a> Analyzer<'a> {
                 if callee.is_empty() {
                     return None;
                 }
+                // A require function made by `module.createRequire(import.meta.url)` (ESM
+                // bundles) or `require` under another name loads modules like `require`.
+                if matches!(&*callee, "module.createRequire()" | "require") {
+                    let arg = c.arguments.first()?.as_expression()?;
+                    let m = self.value_at(arg, depth + 1)?.text()?;
+                    return Some(Rc::from(normalize_module(&m).as_str()));
+                }
                 Some(called(&callee))
             }
             Expression::NewExpression(n) => {

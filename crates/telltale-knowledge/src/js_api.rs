@@ -25,6 +25,12 @@ struct Raw {
     effects: Vec<RawEffect>,
     assign_effects: RawAssignEffects,
     functions: Paths,
+    telemetry_attributes: RawKeys,
+}
+
+#[derive(Deserialize)]
+struct RawKeys {
+    keys: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -135,6 +141,7 @@ pub struct JsApi {
     pub ui_methods: Vec<String>,
     pub ui_style_properties: Vec<String>,
     functions: PathTable<()>,
+    telemetry_attributes: Vec<String>,
 }
 
 static API: LazyLock<JsApi> = LazyLock::new(|| {
@@ -173,6 +180,7 @@ static API: LazyLock<JsApi> = LazyLock::new(|| {
         ui_methods: raw.assign_effects.ui_methods,
         ui_style_properties: raw.assign_effects.ui_style_properties,
         functions: unit(raw.functions.paths),
+        telemetry_attributes: raw.telemetry_attributes.keys,
     }
 });
 
@@ -238,6 +246,10 @@ impl JsApi {
     }
     pub fn is_ui_assignment(&self, target: &str) -> bool {
         self.ui_assign.get(target).is_some()
+    }
+    /// Whether an object key names an attribute telemetry SDKs send with every event.
+    pub fn is_telemetry_attribute(&self, key: &str) -> bool {
+        self.telemetry_attributes.iter().any(|k| k == key)
     }
     pub fn is_known_function(&self, path: &str) -> bool {
         self.functions.get(path).is_some()

@@ -1,5 +1,5 @@
 use crate::{declare_rule, Category, RawFinding, Rule, RuleMeta, Severity};
-use telltale_facts::FileFacts;
+use telltale_facts::{FileFacts, SinkKind};
 use telltale_knowledge::vendors;
 
 declare_rule! {
@@ -39,7 +39,9 @@ impl Rule for IdentityExfiltration {
             let what: Vec<&str> = identity.iter().map(|k| k.describe()).collect();
             let to = if flow.endpoints.is_empty() { String::new() } else { format!(" to {}", flow.endpoints.join(", ")) };
             let mut r = RawFinding::new(&Self::META, flow.span, format!("sends {}{to} via {} ({})", what.join(", "), flow.sink_api, flow.sink.describe()));
-            if !flow.endpoints.is_empty() && flow.endpoints.iter().all(|h| vendors::telemetry_vendor_for_host(h).is_some()) {
+            // Documented collection by a telemetry vendor: reported, not alarmed.
+            let to_vendor = !flow.endpoints.is_empty() && flow.endpoints.iter().all(|h| vendors::telemetry_vendor_for_host(h).is_some());
+            if to_vendor || flow.sink == SinkKind::TelemetryAttribute {
                 r.severity = Severity::Medium;
             }
             r.evidence = what.iter().map(|s| s.to_string()).collect();
@@ -68,6 +70,16 @@ mod tests {
         let out = run(&IdentityExfiltration, &f);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].severity, Severity::High);
+    }
+
+    #[test]
+    fn identity_as_telemetry_attribute_is_medium() {
+        let mut f = facts();
+        let mut fl = flow(DataKind::Hostname, "x");
+        fl.endpoints.clear();
+        fl.sink = SinkKind::TelemetryAttribute;
+        f.flows.push(fl);
+        assert_eq!(run(&IdentityExfiltration, &f)[0].severity, Severity::Medium);
     }
 
     #[test]
