@@ -1,0 +1,59 @@
+//! Tests on real packages fetched from the npm registry. Not part of the hermetic default
+//! suite: they are `#[ignore]`d (run them with `cargo test --release -p telltale --test
+//! registry -- --ignored`) and skip, saying so, when `npm` or the registry is unavailable.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// `npm pack SPEC` into a cache folder (reusing `bench/cache` when the benchmark fetched it),
+/// unpacked; `None` with a message when the registry cannot be reached.
+fn fetch(spec: &str) -> Option<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/cache");
+    let dir = root.join(spec.replace(['/', '@'], "_"));
+    if dir.join("package/package.json").exists() {
+        return Some(dir.join("package"));
+    }
+    std::fs::create_dir_all(&dir).ok()?;
+    let packed = Command::new("npm").args(["pack", "--silent", spec]).current_dir(&dir).output();
+    match packed {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => {
+            eprintln!("skipped: npm pack {spec} failed (registry unreachable?): {}", String::from_utf8_lossy(&o.stderr));
+            return None;
+        }
+        Err(e) => {
+            eprintln!("skipped: npm is not available: {e}");
+            return None;
+        }
+    }
+    let tgz = std::fs::read_dir(&dir).ok()?.flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "tgz"))?;
+    let status = Command::new("tar").arg("xzf").arg(&tgz).current_dir(&dir).status().ok()?;
+    status.success().then(|| dir.join("package"))
+}
+
+fn label_of(target: &Path) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_telltale")).args(["scan", "--format", "json"]).arg(target).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    doc["targets"][0]["label"].clone()
+}
+
+fn strings<'a>(v: &'a serde_json::Value, key: &str) -> Vec<&'a str> {
+    v.as_array().into_iter().flatten().filter_map(|x| x[key].as_str()).collect()
+}
+
+#[test]
+#[ignore = "needs the npm registry"]
+fn claude_code_label_names_telemetry_identity_and_opt_outs() {
+    let Some(pkg) = fetch("@anthropic-ai/claude-code@1.0.100") else { return };
+    let label = label_of(&pkg);
+    let hosts = strings(&label["destinations"], "host");
+    let owners: Vec<&str> = label["destinations"].as_array().unwrap().iter().filter_map(|d| d["owner"].as_str()).collect();
+    assert!(owners.iter().any(|o| o.starts_with("Statsig")), "{hosts:?}");
+    assert!(owners.iter().any(|o| o.starts_with("Sentry")), "{hosts:?}");
+    assert!(hosts.contains(&"statsig.anthropic.com"), "{hosts:?}");
+    // Identity that leaves with the SDKs' events.
+    let sent: Vec<&str> = label["collects"].as_array().unwrap().iter().filter(|c| c["sent"] == true).filter_map(|c| c["kind"].as_str()).collect();
+    assert!(sent.contains(&"hostname"), "{sent:?}");
+    let sinks = strings(&label["sends"], "sink");
+    assert!(sinks.iter().any(|s| s.starts_with("telemetry attribute")), "{sinks:?}");
+}
