@@ -141,7 +141,7 @@ pub struct JsApi {
     pub ui_methods: Vec<String>,
     pub ui_style_properties: Vec<String>,
     functions: PathTable<()>,
-    telemetry_attributes: Vec<String>,
+    telemetry_attributes: rustc_hash::FxHashSet<String>,
 }
 
 static API: LazyLock<JsApi> = LazyLock::new(|| {
@@ -180,7 +180,7 @@ static API: LazyLock<JsApi> = LazyLock::new(|| {
         ui_methods: raw.assign_effects.ui_methods,
         ui_style_properties: raw.assign_effects.ui_style_properties,
         functions: unit(raw.functions.paths),
-        telemetry_attributes: raw.telemetry_attributes.keys,
+        telemetry_attributes: raw.telemetry_attributes.keys.into_iter().collect(),
     }
 });
 
@@ -249,7 +249,7 @@ impl JsApi {
     }
     /// Whether an object key names an attribute telemetry SDKs send with every event.
     pub fn is_telemetry_attribute(&self, key: &str) -> bool {
-        self.telemetry_attributes.iter().any(|k| k == key)
+        self.telemetry_attributes.contains(key)
     }
     pub fn is_known_function(&self, path: &str) -> bool {
         self.functions.get(path).is_some()
