@@ -271,6 +271,8 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
     an.edges.reserve(src.len() / 48);
     an.calls.reserve(src.len() / 70);
     an.guard_sites.reserve(src.len() / 400);
+    an.funcs.reserve(src.len() / 200);
+    an.fn_by_start.reserve(src.len() / 200);
     collect::collect(&mut an, program);
     taint::run(&mut an);
     guards::run(&mut an);
