@@ -247,6 +247,8 @@ pub struct FlowFact {
     /// Hosts the sink contacts, where known.
     pub endpoints: Vec<String>,
     pub steps: Vec<Step>,
+    /// Opt-out settings whose check controls this sink; empty when none was found.
+    pub gated_by: Vec<String>,
 }
 
 /// A comparison of region data with constants that decides whether code runs.
@@ -302,6 +304,25 @@ pub struct SdkImportFact {
     pub span: Span,
 }
 
+/// A read of a setting that turns telemetry off, and the code its check controls.
+#[derive(Debug, Clone, Serialize)]
+pub struct OptOutFact {
+    /// `DO_NOT_TRACK`, `telemetry.telemetryLevel`, …
+    pub setting: String,
+    /// The product whose catalogued setting it is (toptout), if any.
+    pub product: Option<String>,
+    /// `presence`: any value counts, even `0` or `false`; `value`: only the compared constants.
+    pub check: String,
+    /// Constants the setting is compared with, for `value` checks.
+    pub values: Vec<String>,
+    /// The condition that reads it.
+    pub span: Span,
+    /// Code that runs only on one side of the check (and local functions called from it).
+    pub gates: Vec<Span>,
+    /// Calls in that code that send or start a telemetry client, as `api at offset`.
+    pub gated_calls: Vec<String>,
+}
+
 /// A package.json lifecycle script that runs at install time.
 #[derive(Debug, Clone, Serialize)]
 pub struct InstallScriptFact {
@@ -330,6 +351,7 @@ pub struct FileFacts {
     pub destructive: Vec<DestructiveFact>,
     pub sdk_imports: Vec<SdkImportFact>,
     pub install_scripts: Vec<InstallScriptFact>,
+    pub opt_outs: Vec<OptOutFact>,
     /// Module specifiers this file loads (`./update.js`, `os`), for install-time reachability.
     pub requires: Vec<String>,
     /// Problems reading the file (parse errors, limits hit). Not findings.

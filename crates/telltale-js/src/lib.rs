@@ -10,6 +10,7 @@
 //! finds sinks; [`guards`] finds region comparisons and what they control.
 
 mod collect;
+mod consent;
 mod guards;
 mod nested;
 mod resolve;
@@ -275,6 +276,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
     an.fn_by_start.reserve(src.len() / 200);
     collect::collect(&mut an, program);
     taint::run(&mut an);
+    consent::run(&mut an);
     guards::run(&mut an);
     dedupe(&mut an.facts);
     let pending = std::mem::take(&mut an.nested_code);

@@ -232,3 +232,46 @@ fn require_made_by_create_require_loads_modules() {
     let f = run("import { createRequire as c } from 'node:module'; var r = c(import.meta.url); var o = r('os'); fetch('https://x.example.com/?h=' + o.hostname());");
     assert!(f.flows.iter().any(|fl| fl.kinds.contains(DataKind::Hostname)), "{:#?}", f.flows);
 }
+
+fn opt_outs(f: &FileFacts) -> Vec<(String, String)> {
+    f.opt_outs.iter().map(|o| (o.setting.clone(), o.check.clone())).collect()
+}
+
+#[test]
+fn early_return_on_an_opt_out_gates_the_send() {
+    let f = run("const os = require('os'), https = require('https');
+        function report() { if (process.env.DISABLE_TELEMETRY || process.env.DO_NOT_TRACK) return; https.request({ host: 't.example.com', path: '/?h=' + os.hostname() }).end(); }");
+    assert_eq!(opt_outs(&f), vec![("DISABLE_TELEMETRY".into(), "presence".into()), ("DO_NOT_TRACK".into(), "presence".into())]);
+    assert_eq!(f.flows[0].gated_by, vec!["DISABLE_TELEMETRY", "DO_NOT_TRACK"]);
+    assert!(f.opt_outs[0].gated_calls.iter().any(|c| c.starts_with("https.request")), "{:?}", f.opt_outs[0].gated_calls);
+}
+
+#[test]
+fn value_check_alias_and_predicate_function() {
+    let f = run("const off = process.env.MYTOOL_TELEMETRY === '0'; function telemetryOff() { return off; }
+        if (!telemetryOff()) { fetch('https://t.example.com', { body: require('os').userInfo().username }); }");
+    assert_eq!(opt_outs(&f), vec![("MYTOOL_TELEMETRY".into(), "value".into())]);
+    assert_eq!(f.opt_outs[0].values, vec!["0"]);
+    assert_eq!(f.flows[0].gated_by, vec!["MYTOOL_TELEMETRY"]);
+}
+
+#[test]
+fn gate_reaches_local_functions_called_from_gated_code() {
+    let f = run("function send() { fetch('https://t.example.com', { body: require('os').hostname() }); }
+        process.env.DO_NOT_TRACK || send();");
+    assert_eq!(f.flows.len(), 1);
+    assert_eq!(f.flows[0].gated_by, vec!["DO_NOT_TRACK"]);
+}
+
+#[test]
+fn config_key_is_an_opt_out() {
+    let f = run("const cfg = vscode.workspace.getConfiguration('telemetry'); if (cfg.get('telemetryLevel') === 'off') { return; } sendEvent();");
+    assert_eq!(opt_outs(&f), vec![("telemetry.telemetryLevel".into(), "value".into())]);
+}
+
+#[test]
+fn ungated_send_and_ordinary_env_checks_are_not_opt_outs() {
+    let f = run("if (process.env.NODE_ENV === 'production') { fetch('https://t.example.com', { body: require('os').hostname() }); }");
+    assert!(f.opt_outs.is_empty());
+    assert!(f.flows[0].gated_by.is_empty());
+}

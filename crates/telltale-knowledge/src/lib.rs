@@ -4,3 +4,4 @@
 pub mod geo;
 pub mod js_api;
 pub mod vendors;
+pub mod optout;

@@ -69,10 +69,16 @@ pub struct Destination {
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct OptOut {
     pub setting: String,
+    /// The product whose catalogued setting it is (toptout), if any.
+    pub product: Option<String>,
     /// `presence` (any value disables, even `0`) or `value` (only listed values).
     pub check: String,
-    /// Number of sends it gates.
+    /// Number of identity or region sends it gates.
     pub gates: usize,
+    /// Number of places it is checked.
+    pub checks: usize,
+    /// Sending or telemetry-client calls in the code it controls, `file: api at byte N`.
+    pub controls: Vec<String>,
 }
 
 /// Code that runs only for users in some countries.
@@ -112,6 +118,7 @@ fn location(input: &LabelInput<'_>, span: Span) -> String {
 
 const MAX_APIS: usize = 6;
 const MAX_SENDS: usize = 64;
+const MAX_CONTROLS: usize = 8;
 
 impl PrivacyLabel {
     pub fn build(files: &[LabelInput<'_>]) -> Self {
@@ -156,7 +163,7 @@ impl PrivacyLabel {
                         to: fl.endpoints.clone(),
                         when: when.to_string(),
                         location: location(input, fl.span),
-                        gated_by: Vec::new(),
+                        gated_by: fl.gated_by.clone(),
                     });
                 }
             }
@@ -187,6 +194,28 @@ impl PrivacyLabel {
             for s in &f.install_scripts {
                 label.install_scripts.push(format!("{}: {}", s.hook, s.command));
             }
+            for o in &f.opt_outs {
+                let sends = f.flows.iter().filter(|fl| fl.gated_by.contains(&o.setting)).count();
+                match label.opt_outs.iter_mut().find(|x| x.setting == o.setting) {
+                    Some(x) => {
+                        x.gates += sends;
+                        x.checks += 1;
+                        let room = MAX_CONTROLS.saturating_sub(x.controls.len());
+                        x.controls.extend(o.gated_calls.iter().take(room).map(|c| format!("{}: {c}", f.file)));
+                        if x.check != o.check {
+                            x.check = "presence and value".into();
+                        }
+                    }
+                    None => label.opt_outs.push(OptOut {
+                        setting: o.setting.clone(),
+                        product: o.product.clone(),
+                        check: o.check.clone(),
+                        gates: sends,
+                        checks: 1,
+                        controls: o.gated_calls.iter().take(MAX_CONTROLS).map(|c| format!("{}: {c}", f.file)).collect(),
+                    }),
+                }
+            }
         }
         label.collects = collected
             .into_iter()
@@ -207,7 +236,12 @@ impl PrivacyLabel {
 
     /// Whether there is anything to say.
     pub fn is_empty(&self) -> bool {
-        self.collects.is_empty() && self.sends.is_empty() && self.destinations.is_empty() && self.regions.is_empty() && self.install_scripts.is_empty()
+        self.collects.is_empty()
+            && self.sends.is_empty()
+            && self.destinations.is_empty()
+            && self.regions.is_empty()
+            && self.install_scripts.is_empty()
+            && self.opt_outs.is_empty()
     }
 }
 
@@ -234,6 +268,7 @@ mod tests {
                 span: Span::new(25, 75),
                 endpoints: vec!["api.mixpanel.com".into()],
                 steps: vec![],
+                gated_by: vec![],
             }],
             endpoints: vec![EndpointFact { host: "api.mixpanel.com".into(), url: Some("https://api.mixpanel.com/track".into()), span: Span::new(31, 61), encodings: vec![] }],
             region_guards: vec![RegionGuardFact {

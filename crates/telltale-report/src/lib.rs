@@ -135,8 +135,9 @@ fn write_label(out: &mut String, l: &PrivacyLabel) {
             );
         }
     }
+    let ungated = l.sends.iter().filter(|s| s.gated_by.is_empty()).count();
     if !l.sends.is_empty() {
-        let _ = writeln!(out, "  sends:");
+        let _ = writeln!(out, "  sends ({ungated} of {} with no opt-out found):", l.sends.len());
         for s in l.sends.iter().take(20) {
             let to = if s.to.is_empty() { "destination not known statically".to_string() } else { s.to.join(", ") };
             let gate = if s.gated_by.is_empty() { "no opt-out found".to_string() } else { format!("opt-out: {}", s.gated_by.join(", ")) };
@@ -156,7 +157,11 @@ fn write_label(out: &mut String, l: &PrivacyLabel) {
     if !l.opt_outs.is_empty() {
         let _ = writeln!(out, "  opt-outs:");
         for o in &l.opt_outs {
-            let _ = writeln!(out, "    - {} (checked on {}), gates {} send(s)", o.setting, o.check, o.gates);
+            let product = o.product.as_deref().map(|p| format!(" [{p}]")).unwrap_or_default();
+            let _ = writeln!(out, "    - {}{product}: checked on {} in {} place(s), gates {} identity send(s)", o.setting, o.check, o.checks, o.gates);
+            for c in o.controls.iter().take(4) {
+                let _ = writeln!(out, "        controls {c}");
+            }
         }
     }
     if !l.regions.is_empty() {

@@ -56,4 +56,13 @@ fn claude_code_label_names_telemetry_identity_and_opt_outs() {
     assert!(sent.contains(&"hostname"), "{sent:?}");
     let sinks = strings(&label["sends"], "sink");
     assert!(sinks.iter().any(|s| s.starts_with("telemetry attribute")), "{sinks:?}");
+    // The opt-out variables and what they control; ungated sends are named by location.
+    let settings = strings(&label["opt_outs"], "setting");
+    for s in ["DISABLE_TELEMETRY", "DISABLE_ERROR_REPORTING", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] {
+        assert!(settings.contains(&s), "{settings:?}");
+    }
+    let telemetry = label["opt_outs"].as_array().unwrap().iter().find(|o| o["setting"] == "DISABLE_TELEMETRY").unwrap();
+    assert!(telemetry["controls"].as_array().unwrap().iter().any(|c| c.as_str().unwrap_or("").contains("StatsigClient")), "{telemetry}");
+    let ungated: Vec<&str> = label["sends"].as_array().unwrap().iter().filter(|s| s["gated_by"].as_array().is_some_and(|g| g.is_empty())).filter_map(|s| s["location"].as_str()).collect();
+    assert!(!ungated.is_empty());
 }

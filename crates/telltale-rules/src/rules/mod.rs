@@ -1,5 +1,5 @@
 //! The rules. Ids: TT1xx identity, TT2xx region, TT3xx endpoints and telemetry,
-//! TT4xx obfuscation and dynamic code, TT5xx install time, TT6xx destructive.
+//! TT4xx obfuscation and dynamic code, TT5xx install time, TT6xx destructive, TT7xx consent.
 
 mod destructive_mass_write;
 mod dynamic_code_from_network;
@@ -7,8 +7,10 @@ mod geoip_lookup;
 mod hidden_endpoint;
 mod identity_exfiltration;
 mod identity_read;
+mod identity_sent_without_opt_out;
 mod install_script;
 mod obfuscated_string;
+mod opt_out_setting;
 mod region_conditional;
 mod telemetry_endpoint;
 mod telemetry_sdk;
@@ -19,8 +21,10 @@ pub use geoip_lookup::GeoipLookup;
 pub use hidden_endpoint::HiddenEndpoint;
 pub use identity_exfiltration::IdentityExfiltration;
 pub use identity_read::IdentityRead;
+pub use identity_sent_without_opt_out::IdentitySentWithoutOptOut;
 pub use install_script::InstallScript;
 pub use obfuscated_string::ObfuscatedString;
+pub use opt_out_setting::OptOutSetting;
 pub use region_conditional::RegionConditional;
 pub use telemetry_endpoint::TelemetryEndpoint;
 pub use telemetry_sdk::TelemetrySdk;
@@ -39,6 +43,8 @@ pub(crate) static ALL: &[&dyn Rule] = &[
     &DynamicCodeFromNetwork,
     &InstallScript,
     &DestructiveMassWrite,
+    &IdentitySentWithoutOptOut,
+    &OptOutSetting,
 ];
 
 /// Helpers for rule fixtures.

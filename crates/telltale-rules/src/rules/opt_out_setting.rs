@@ -1,0 +1,71 @@
+use crate::{declare_rule, Category, RawFinding, Rule, RuleMeta, Severity};
+use telltale_facts::FileFacts;
+
+declare_rule! {
+    /// ## What it detects
+    /// A check of a setting that turns telemetry off — `DO_NOT_TRACK`, a product's variable
+    /// from the toptout catalogue (`NEXT_TELEMETRY_DISABLED`, …), generic names
+    /// (`*_TELEMETRY*`, `*DISABLE*TRACK*`, `*OPT_OUT*`, `*_NONESSENTIAL_TRAFFIC`) or a
+    /// `telemetry.*` configuration key — with how it is checked and what it controls.
+    ///
+    /// ## Why it matters
+    /// It is the evidence for "can I turn it off?": which variable to set, whether any value
+    /// works (`presence`: even `DISABLE_TELEMETRY=0` disables) or only some (`value`), and which
+    /// sends it stops. Informational.
+    ///
+    /// ## Example
+    /// ```js
+    /// if (process.env.DISABLE_TELEMETRY) return;
+    /// client.track("start");
+    /// ```
+    OptOutSetting { id: "TT702", name: "opt-out-setting", category: Category::Consent, severity: Severity::Info }
+}
+
+impl Rule for OptOutSetting {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check(&self, f: &FileFacts, out: &mut Vec<RawFinding>) {
+        for o in &f.opt_outs {
+            let check = if o.values.is_empty() { "on presence (any value turns it off)".to_string() } else { format!("on value ({})", o.values.join(", ")) };
+            let product = o.product.as_deref().map(|p| format!(" ({p})")).unwrap_or_default();
+            let mut r = RawFinding::new(&Self::META, o.span, format!("opt-out {}{product} checked {check}", o.setting));
+            r.evidence.push(format!("{} ({})", o.setting, o.check));
+            if o.gated_calls.is_empty() {
+                r.evidence.push("controls code with no send in sight".into());
+            }
+            r.evidence.extend(o.gated_calls.iter().map(|c| format!("gates {c}")));
+            out.push(r);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::fixture::{facts, run};
+    use telltale_facts::{OptOutFact, Span};
+
+    #[test]
+    fn each_opt_out_check_is_reported_with_what_it_gates() {
+        let mut f = facts();
+        f.opt_outs.push(OptOutFact {
+            setting: "DISABLE_TELEMETRY".into(),
+            product: None,
+            check: "presence".into(),
+            values: vec![],
+            span: Span::new(0, 1),
+            gates: vec![Span::new(2, 9)],
+            gated_calls: vec!["https.request at byte 4".into()],
+        });
+        let out = run(&OptOutSetting, &f);
+        assert_eq!(out.len(), 1);
+        assert!(out[0].message.contains("on presence"));
+        assert!(out[0].evidence.iter().any(|e| e == "gates https.request at byte 4"));
+    }
+
+    #[test]
+    fn no_opt_out_no_finding() {
+        assert!(run(&OptOutSetting, &facts()).is_empty());
+    }
+}
