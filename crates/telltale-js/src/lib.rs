@@ -10,6 +10,7 @@
 //! finds sinks; [`guards`] finds region comparisons and what they control.
 
 mod collect;
+mod deobf;
 mod guards;
 mod resolve;
 pub mod strings;
@@ -138,6 +139,11 @@ pub(crate) struct Analyzer<'a> {
     pub guard_sites: Vec<guards::GuardSite<'a>>,
     /// `new Promise(executor)` start → the executor's `resolve` parameter.
     pub promise_resolvers: HashMap<u32, SymbolId>,
+    /// Outermost `a + b` expressions (string concatenations are read whole when the file
+    /// hides strings).
+    pub concats: Vec<&'a Expression<'a>>,
+    /// The partial evaluator's state (string arrays, bindings, budget).
+    pub deobf: deobf::Deobf<'a>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -253,6 +259,8 @@ pub fn analyze(path: &str, src: &str, opts: &Options) -> FileFacts {
         node_kinds: Vec::new(),
         guard_sites: Vec::new(),
         promise_resolvers: HashMap::default(),
+        concats: Vec::new(),
+        deobf: deobf::Deobf::new(src.len()),
     };
     // Room for the tables the collect pass fills, from the file size, so large bundles do
     // not copy them as they grow (ratios of dense minified code).
