@@ -436,14 +436,23 @@ impl<'a> Analyzer<'a> {
         }
         let offset = num(self.value_of(&b.right))?;
         let (mut local, mut array, mut indexed) = (None, None, false);
+        let source = |e: &Expression<'a>| match e.without_parentheses() {
+            Expression::Identifier(id) => self.symbol_of(id).and_then(|s| self.string_array(s)),
+            _ => None,
+        };
         for s in stmts.iter().skip(1).take(6) {
-            let Statement::VariableDeclaration(v) = s else { continue };
-            for decl in &v.declarations {
+            let decls: &[VariableDeclarator<'a>] = match s {
+                Statement::VariableDeclaration(v) => &v.declarations,
+                Statement::ReturnStatement(r) => {
+                    if let Some(Expression::ComputedMemberExpression(m)) = r.argument.as_ref().map(|e| e.without_parentheses()) {
+                        indexed |= is_ident(&m.expression, p0, self) && local.is_some_and(|l| is_ident(&m.object, l, self));
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            for decl in decls {
                 let (Some(bound), Some(init)) = (binding_symbol(&decl.id), &decl.init) else { continue };
-                let source = |e: &Expression<'a>| match e.without_parentheses() {
-                    Expression::Identifier(id) => self.symbol_of(id).and_then(|s| self.string_array(s)),
-                    _ => None,
-                };
                 match init.without_parentheses() {
                     Expression::CallExpression(c) if c.arguments.is_empty() => {
                         if let Some(arr) = source(&c.callee) {

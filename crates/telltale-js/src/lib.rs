@@ -297,3 +297,5 @@ fn dedupe(f: &mut FileFacts) {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod deobf_tests;
