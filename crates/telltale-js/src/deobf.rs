@@ -89,6 +89,9 @@ struct CharLoop<'a> {
     code: &'a Expression<'a>,
 }
 
+/// A rotation loop's checksum expression and the value it must reach.
+type Checksum<'a> = (&'a Expression<'a>, f64);
+
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Rotation {
     Unknown,
@@ -99,12 +102,15 @@ enum Rotation {
     Failed,
 }
 
+/// An array entry by original position, with the key it is decoded with.
+type EntryKey = (u32, Option<String>);
+
 struct StringArray {
     sym: SymbolId,
     items: Vec<Rc<str>>,
     rotation: Cell<Rotation>,
     /// Decoded entries by original position and key.
-    decoded: RefCell<HashMap<(u32, Option<String>), Option<Rc<str>>>>,
+    decoded: RefCell<HashMap<EntryKey, Option<Rc<str>>>>,
 }
 
 /// Per-file state of the partial evaluator.
@@ -603,8 +609,7 @@ impl<'a> Analyzer<'a> {
     /// source and a target, looping `try { const v = <checksum>; if (v === target) break; …
     /// } catch { x.push(x.shift()) }`. `None`: the array is never rotated; `Some(None)`: it
     /// is handed to such a function whose loop is not understood.
-    #[allow(clippy::type_complexity)]
-    fn rotation_site(&self, sym: SymbolId) -> Option<Option<(&'a Expression<'a>, f64)>> {
+    fn rotation_site(&self, sym: SymbolId) -> Option<Option<Checksum<'a>>> {
         let call = self.calls.iter().find(|c| {
             crate::collect::function_start(c.callee).is_some()
                 && matches!(c.args.first().and_then(|a| a.as_expression()), Some(e) if is_ident(e, sym, self))
@@ -678,7 +683,8 @@ impl<'a> Analyzer<'a> {
     fn run_char_loop(&self, l: &CharLoop<'a>, d: u32) -> Option<Decoded> {
         let start = num(self.value_at(l.start, d))?;
         let bound = num(self.value_at(l.bound, d))?;
-        if !(bound - start <= MAX_LOOP_CHARS) || start.fract() != 0.0 {
+        let count = bound - start;
+        if count.is_nan() || count > MAX_LOOP_CHARS || start.fract() != 0.0 {
             return None;
         }
         self.deobf.env.borrow_mut().push((l.index, Some(Decoded::plain(Val::Num(start)))));
