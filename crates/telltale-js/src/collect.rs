@@ -36,10 +36,15 @@ struct Collector<'a, 'b> {
     fn_stack: Vec<usize>,
     /// Declarator symbols initialised with a function expression: (symbol, function start).
     fn_aliases: Vec<(SymbolId, u32)>,
+    /// `require(x)` and `import(x)` arguments, read once the whole file is known (the name
+    /// may come from a decoder declared further down).
+    modules: Vec<(&'a Expression<'a>, oxc_span::Span)>,
+    /// Inside an `a + b` already recorded in [`Analyzer::concats`].
+    in_concat: bool,
 }
 
 pub(crate) fn collect<'a>(an: &mut Analyzer<'a>, program: &'a Program<'a>) {
-    let mut c = Collector { an, fn_stack: Vec::new(), fn_aliases: Vec::new() };
+    let mut c = Collector { an, fn_stack: Vec::new(), fn_aliases: Vec::new(), modules: Vec::new(), in_concat: false };
     c.visit_program(program);
     let aliases = std::mem::take(&mut c.fn_aliases);
     for (sym, start) in aliases {
@@ -47,10 +52,17 @@ pub(crate) fn collect<'a>(an: &mut Analyzer<'a>, program: &'a Program<'a>) {
             c.an.fn_by_symbol.insert(sym, f);
         }
     }
+    // Every function is known: local calls may now be evaluated.
+    c.an.deobf.set_ready();
+    for (e, span) in std::mem::take(&mut c.modules) {
+        if let Some(m) = c.an.value_of(e).and_then(|v| v.text()) {
+            c.module_load(&m, span);
+        }
+    }
     link_calls(c.an);
 }
 
-fn binding_symbol(p: &BindingPattern) -> Option<SymbolId> {
+pub(crate) fn binding_symbol(p: &BindingPattern) -> Option<SymbolId> {
     match p {
         BindingPattern::BindingIdentifier(b) => b.symbol_id.get(),
         BindingPattern::AssignmentPattern(a) => binding_symbol(&a.left),
@@ -175,6 +187,17 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
             }
         }
         walk::walk_statements(self, list);
+    }
+
+    fn visit_expression(&mut self, it: &Expression<'a>) {
+        if !self.in_concat && matches!(it, Expression::BinaryExpression(b) if b.operator == BinaryOperator::Addition) {
+            self.an.concats.push(arena(it));
+            self.in_concat = true;
+            walk::walk_expression(self, it);
+            self.in_concat = false;
+        } else {
+            walk::walk_expression(self, it);
+        }
     }
 
     fn visit_if_statement(&mut self, it: &IfStatement<'a>) {
@@ -307,10 +330,12 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
     fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
         let it_a: &'a CallExpression<'a> = arena(it);
         self.an.calls.push(CallSite { callee: &it_a.callee, args: &it_a.arguments, span: it.span, path: None });
+        // The arguments of a call inside a concatenation are concatenations of their own.
+        let in_concat = std::mem::replace(&mut self.in_concat, false);
         if let Expression::Identifier(id) = it.callee.without_parentheses() {
             if id.name == "require" && self.an.symbol_of(id).is_none() {
-                if let Some(m) = it.arguments.first().and_then(|a| a.as_expression()).and_then(|e| self.an.value_of(arena(e))).and_then(|v| v.text()) {
-                    self.module_load(&m, it.span);
+                if let Some(e) = it.arguments.first().and_then(|a| a.as_expression()) {
+                    self.modules.push((arena(e), it.span));
                 }
             }
         }
@@ -328,6 +353,7 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
             }
         }
         walk::walk_call_expression(self, it);
+        self.in_concat = in_concat;
     }
 
     fn visit_new_expression(&mut self, it: &NewExpression<'a>) {
@@ -337,9 +363,7 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
     }
 
     fn visit_import_expression(&mut self, it: &ImportExpression<'a>) {
-        if let Some(m) = self.an.value_of(arena(&it.source)).and_then(|v| v.text()) {
-            self.module_load(&m, it.span);
-        }
+        self.modules.push((arena(&it.source), it.span));
         walk::walk_import_expression(self, it);
     }
 

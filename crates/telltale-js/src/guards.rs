@@ -71,11 +71,11 @@ fn countries_of(kinds: Kinds, constant: &str, out: &mut BTreeSet<String>) {
     }
 }
 
-fn is_minus_one(a: &Analyzer<'_>, e: &Expression<'_>) -> bool {
+fn is_minus_one<'a>(a: &Analyzer<'a>, e: &Expression<'a>) -> bool {
     matches!(a.value_of(arena(e)).map(|v| v.val), Some(Val::Num(n)) if n == -1.0)
 }
 
-fn is_zero(a: &Analyzer<'_>, e: &Expression<'_>) -> bool {
+fn is_zero<'a>(a: &Analyzer<'a>, e: &Expression<'a>) -> bool {
     matches!(a.value_of(arena(e)).map(|v| v.val), Some(Val::Num(n)) if n == 0.0)
 }
 

@@ -11,6 +11,7 @@
 
 mod collect;
 mod consent;
+mod deobf;
 mod guards;
 mod nested;
 mod resolve;
@@ -144,6 +145,11 @@ pub(crate) struct Analyzer<'a> {
     pub guard_sites: Vec<guards::GuardSite<'a>>,
     /// `new Promise(executor)` start → the executor's `resolve` parameter.
     pub promise_resolvers: HashMap<u32, SymbolId>,
+    /// Outermost `a + b` expressions (string concatenations are read whole when the file
+    /// hides strings).
+    pub concats: Vec<&'a Expression<'a>>,
+    /// The partial evaluator's state (string arrays, bindings, budget).
+    pub deobf: deobf::Deobf<'a>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -266,6 +272,8 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
         nested_code: Vec::new(),
         telemetry_attributes: Vec::new(),
         promise_resolvers: HashMap::default(),
+        concats: Vec::new(),
+        deobf: deobf::Deobf::new(src.len()),
     };
     // Room for the tables the collect pass fills, from the file size, so large bundles do
     // not copy them as they grow (ratios of dense minified code).
@@ -308,3 +316,5 @@ fn dedupe(f: &mut FileFacts) {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod deobf_tests;

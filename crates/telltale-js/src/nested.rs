@@ -18,7 +18,7 @@ const MIN_CODE_BYTES: usize = 8;
 #[derive(Debug)]
 pub(crate) struct Pending {
     pub code: String,
-    pub encodings: Vec<&'static str>,
+    pub encodings: Vec<String>,
     pub api: String,
     pub span: oxc_span::Span,
 }

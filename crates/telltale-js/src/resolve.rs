@@ -3,6 +3,7 @@
 
 use crate::{Analyzer, Init};
 use oxc_ast::ast::*;
+use std::borrow::Cow;
 use std::rc::Rc;
 
 /// A constant value computed statically.
@@ -14,16 +15,29 @@ pub enum Val {
     Arr(Vec<Val>),
 }
 
-/// A value with how it was hidden, outermost encoding last.
+/// A value with how it was hidden, outermost encoding last. Most encodings are fixed words
+/// (`base64`); some carry a parameter (`xor(0x2a)`).
 #[derive(Debug, Clone)]
 pub struct Decoded {
     pub val: Val,
-    pub encodings: Vec<&'static str>,
+    pub encodings: Vec<Cow<'static, str>>,
 }
 
 impl Decoded {
-    fn plain(val: Val) -> Self {
+    pub(crate) fn plain(val: Val) -> Self {
         Decoded { val, encodings: Vec::new() }
+    }
+    pub(crate) fn hidden(val: Val, encodings: Vec<Cow<'static, str>>) -> Self {
+        Decoded { val, encodings }
+    }
+    /// Add the encodings of a part: a string split into pieces hidden the same way names the
+    /// technique once.
+    fn absorb(encodings: &mut Vec<Cow<'static, str>>, part: &[Cow<'static, str>]) {
+        for e in part {
+            if !encodings.contains(e) {
+                encodings.push(e.clone());
+            }
+        }
     }
     pub fn as_str(&self) -> Option<&str> {
         match &self.val {
@@ -193,7 +207,7 @@ impl<'a> Analyzer<'a> {
                     if let Some(x) = t.expressions.get(i) {
                         let v = self.value_at(x, d)?;
                         out.push_str(&v.text()?);
-                        enc.extend(v.encodings);
+                        Decoded::absorb(&mut enc, &v.encodings);
                     }
                     if out.len() > MAX_LEN {
                         return None;
@@ -203,6 +217,9 @@ impl<'a> Analyzer<'a> {
             }
             Expression::Identifier(id) => {
                 let sym = self.symbol_of(id)?;
+                if let Some(bound) = self.bound_value(sym) {
+                    return bound;
+                }
                 self.symbol_value(sym, d)
             }
             Expression::ParenthesizedExpression(p) => self.value_at(&p.expression, d),
@@ -258,14 +275,20 @@ impl<'a> Analyzer<'a> {
     }
 
     fn symbol_value(&self, sym: oxc_semantic::SymbolId, depth: u32) -> Option<Decoded> {
+        let compute = || match self.inits.get(&sym) {
+            Some(Init::Expr(e)) if !self.scoping.symbol_is_mutated(sym) => self.value_at(e, depth),
+            _ => None,
+        };
+        // While a string array's rotation is being searched, values read through it are not
+        // final: nothing is remembered.
+        if self.emulating() {
+            return compute();
+        }
         if let Some(v) = self.value_memo.borrow().get(&sym) {
             return v.clone();
         }
         self.value_memo.borrow_mut().insert(sym, None);
-        let v = match self.inits.get(&sym) {
-            Some(Init::Expr(e)) if !self.scoping.symbol_is_mutated(sym) => self.value_at(e, depth),
-            _ => None,
-        };
+        let v = compute();
         self.value_memo.borrow_mut().insert(sym, v.clone());
         v
     }
@@ -274,7 +297,7 @@ impl<'a> Analyzer<'a> {
         let l = self.value_at(&b.left, d)?;
         let r = self.value_at(&b.right, d)?;
         let mut enc = l.encodings.clone();
-        enc.extend(r.encodings.iter().copied());
+        Decoded::absorb(&mut enc, &r.encodings);
         let val = match (b.operator, &l.val, &r.val) {
             (BinaryOperator::Addition, Val::Num(x), Val::Num(y)) => Val::Num(x + y),
             (BinaryOperator::Addition, _, _) => {
@@ -313,6 +336,10 @@ impl<'a> Analyzer<'a> {
     fn call_value(&self, callee: &'a Expression<'a>, args: &'a [Argument<'a>], d: u32) -> Option<Decoded> {
         let arg = |i: usize| args.get(i).and_then(|a| a.as_expression());
         let callee = callee.without_parentheses();
+        // Calls of the file's own functions: evaluated by substituting the arguments.
+        if let Some(f) = self.local_function(callee) {
+            return self.local_call_value(f, args, d);
+        }
         // Method calls on a constant receiver.
         if let Expression::StaticMemberExpression(m) = callee {
             let method = m.property.name.as_str();
@@ -322,7 +349,7 @@ impl<'a> Analyzer<'a> {
                 Some("String.fromCharCode") => return self.from_char_codes(args, d),
                 Some("String.fromCharCode.apply") | Some("String.fromCharCode.call") => {
                     let v = self.value_at(arg(1)?, d)?;
-                    return codes_to_string(&v.val).map(|s| Decoded { val: Val::Str(s), encodings: vec!["char-codes"] });
+                    return codes_to_string(&v.val).map(|s| Decoded { val: Val::Str(s), encodings: vec!["char-codes".into()] });
                 }
                 _ => return self.method_value(&m.object, method, args, d),
             }
@@ -338,16 +365,16 @@ impl<'a> Analyzer<'a> {
                 let mut encodings = v.encodings.clone();
                 let bytes = match (&v.val, enc.as_str()) {
                     (Val::Str(s), "base64" | "base64url") => {
-                        encodings.push("base64");
+                        encodings.push("base64".into());
                         crate::strings::decode_base64(s)?
                     }
                     (Val::Str(s), "hex") => {
-                        encodings.push("hex");
+                        encodings.push("hex".into());
                         crate::strings::decode_hex(s)?
                     }
                     (Val::Str(s), _) => s.as_bytes().to_vec(),
                     (Val::Arr(a), _) => {
-                        encodings.push("byte-array");
+                        encodings.push("byte-array".into());
                         a.iter().map(|x| match x { Val::Num(n) => Some(*n as u8), _ => None }).collect::<Option<Vec<u8>>>()?
                     }
                     (Val::Bytes(b), _) => b.clone(),
@@ -359,13 +386,13 @@ impl<'a> Analyzer<'a> {
                 let v = self.value_at(arg(0)?, d)?;
                 let bytes = crate::strings::decode_base64(v.as_str()?)?;
                 let mut encodings = v.encodings;
-                encodings.push("base64");
+                encodings.push("base64".into());
                 Some(Decoded { val: Val::Str(bytes.iter().map(|b| *b as char).collect()), encodings })
             }
             "decodeURIComponent" | "decodeURI" | "unescape" => {
                 let v = self.value_at(arg(0)?, d)?;
                 let mut encodings = v.encodings.clone();
-                encodings.push("uri");
+                encodings.push("uri".into());
                 Some(Decoded { val: Val::Str(crate::strings::percent_decode(v.as_str()?)), encodings })
             }
             "String" => {
@@ -373,6 +400,17 @@ impl<'a> Analyzer<'a> {
                 Some(Decoded { val: Val::Str(v.text()?), encodings: v.encodings })
             }
             "String.fromCharCode" => self.from_char_codes(args, d),
+            "parseInt" | "Number.parseInt" => {
+                let text = self.value_at(arg(0)?, d)?.text()?;
+                let radix = match arg(1) {
+                    Some(e) => match self.value_at(e, d)?.val {
+                        Val::Num(n) => n,
+                        _ => return None,
+                    },
+                    None => 0.0,
+                };
+                Some(Decoded::plain(Val::Num(crate::deobf::parse_int(&text, radix))))
+            }
             _ => None,
         }
     }
@@ -389,7 +427,7 @@ impl<'a> Analyzer<'a> {
                 other => out.push_str(&codes_to_string(other)?),
             }
         }
-        Some(Decoded { val: Val::Str(out), encodings: vec!["char-codes"] })
+        Some(Decoded { val: Val::Str(out), encodings: vec!["char-codes".into()] })
     }
 
     fn method_value(&self, recv: &'a Expression<'a>, method: &str, args: &'a [Argument<'a>], d: u32) -> Option<Decoded> {

@@ -547,7 +547,7 @@ fn scan_calls(an: &mut Analyzer<'_>) {
             };
             if let Some(v) = code.and_then(|c| an.value_of(c)) {
                 if let Some(text) = v.text() {
-                    nested.push(crate::nested::Pending { code: text, encodings: v.encodings.clone(), api: path.to_string(), span: call.span });
+                    nested.push(crate::nested::Pending { code: text, encodings: v.encodings.iter().map(|e| e.to_string()).collect(), api: path.to_string(), span: call.span });
                 }
             }
             for a in code_args {
@@ -586,23 +586,13 @@ fn scan_calls(an: &mut Analyzer<'_>) {
             _ => false,
         };
         if decoder {
-            let whole = call_expression_value(an, call);
-            if let Some(v) = whole {
-                if let Some(text) = v.text() {
-                    if !v.encodings.is_empty() && strings::interesting_decoded(&text) {
-                        let technique = v.encodings.join(" → ");
-                        for (url, host) in strings::urls(&text) {
-                            endpoints.push(EndpointFact { host, url: Some(url), span: fspan(call.span), encodings: v.encodings.iter().map(|s| s.to_string()).collect() });
-                        }
-                        let lower = text.trim().to_ascii_lowercase();
-                        if strings::is_host(&lower) {
-                            endpoints.push(EndpointFact { host: lower, url: None, span: fspan(call.span), encodings: v.encodings.iter().map(|s| s.to_string()).collect() });
-                        }
-                        obfuscations.push(ObfuscationFact { technique, decoded: text.chars().take(300).collect(), span: fspan(call.span) });
-                    }
-                }
+            if let Some(v) = call_expression_value(an, call) {
+                report_decoded(&v, call.span, &mut obfuscations, &mut endpoints);
             }
         }
+    }
+    if an.has_decoders() {
+        decoded_by_local_functions(an, &mut obfuscations, &mut endpoints);
     }
     // Identity stored where a telemetry SDK picks it up for every event. Only what the value
     // reads itself counts: these keys are common words (`serverName` of an MCP server), and
@@ -627,6 +617,60 @@ fn scan_calls(an: &mut Analyzer<'_>) {
     an.facts.destructive.extend(destructive);
     an.facts.obfuscations.extend(obfuscations);
     an.facts.endpoints.extend(endpoints);
+}
+
+/// A value that was hidden by an encoding: an obfuscation fact when it is worth one, and the
+/// endpoints it names.
+fn report_decoded(v: &crate::Decoded, span: oxc_span::Span, obfuscations: &mut Vec<ObfuscationFact>, endpoints: &mut Vec<EndpointFact>) {
+    let Some(text) = v.text() else { return };
+    if v.encodings.is_empty() || !strings::interesting_decoded(&text) {
+        return;
+    }
+    let encodings: Vec<String> = v.encodings.iter().map(|s| s.to_string()).collect();
+    for (url, host) in strings::urls(&text) {
+        endpoints.push(EndpointFact { host, url: Some(url), span: fspan(span), encodings: encodings.clone() });
+    }
+    let lower = text.trim().to_ascii_lowercase();
+    if strings::is_host(&lower) {
+        endpoints.push(EndpointFact { host: lower, url: None, span: fspan(span), encodings: encodings.clone() });
+    }
+    obfuscations.push(ObfuscationFact { technique: encodings.join(" → "), decoded: text.chars().take(300).collect(), span: fspan(span) });
+}
+
+/// In a file with a string-array decoder or a decoding loop: the outermost concatenations
+/// that are constant, or their longest constant start (`d(1) + d(2) + zone`), since split
+/// strings are only whole there; then the calls of evaluated functions outside them.
+fn decoded_by_local_functions<'a>(an: &Analyzer<'a>, obfuscations: &mut Vec<ObfuscationFact>, endpoints: &mut Vec<EndpointFact>) {
+    let mut whole = Vec::new();
+    for &e in &an.concats {
+        let mut cur = e;
+        for _ in 0..48 {
+            if let Some(v) = an.value_of(cur) {
+                if !v.encodings.is_empty() {
+                    whole.push((cur.span().start, cur.span().end));
+                    report_decoded(&v, cur.span(), obfuscations, endpoints);
+                }
+                break;
+            }
+            match cur.without_parentheses() {
+                Expression::BinaryExpression(b) if b.operator == BinaryOperator::Addition => cur = &b.left,
+                _ => break,
+            }
+        }
+    }
+    whole.sort_unstable();
+    let inside_whole = |s: oxc_span::Span| {
+        let i = whole.partition_point(|w| w.0 <= s.start);
+        i > 0 && whole[i - 1].1 >= s.end
+    };
+    for call in &an.calls {
+        if inside_whole(call.span) || !an.local_function(call.callee.without_parentheses()).is_some_and(|f| an.is_evaluated_function(f)) {
+            continue;
+        }
+        if let Some(v) = an.eval_call(call.callee, call.args) {
+            report_decoded(&v, call.span, obfuscations, endpoints);
+        }
+    }
 }
 
 /// The value of a decoder call as written (`Buffer.from(s, "base64")` decodes to bytes).
