@@ -91,8 +91,15 @@ fn generic_env_name(name: &str) -> bool {
         || (n.contains("DISABLE") && n.contains("USAGE_STAT"))
 }
 
+/// Variables some catalogued product reads as an opt-out but that mean something else to
+/// everyone else (`CI` disables Cordova's telemetry; elsewhere it only says "in CI").
+const GENERAL_PURPOSE: &[&str] = &["CI", "CONTINUOUS_INTEGRATION", "BUILD_NUMBER", "RUN_ID", "DEBUG", "NODE_ENV", "TERM"];
+
 /// The opt-out setting an environment variable is, if it is one.
 pub fn env_setting(name: &str) -> Option<OptOutSetting> {
+    if GENERAL_PURPOSE.contains(&name) {
+        return None;
+    }
     if let Some(s) = CATALOG.get(name) {
         return Some(*s);
     }
@@ -123,7 +130,7 @@ mod tests {
         for name in ["DO_NOT_TRACK", "DISABLE_TELEMETRY", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "DISABLE_ERROR_REPORTING", "MYTOOL_OPT_OUT", "X_NO_ANALYTICS", "GATSBY_TELEMETRY_DISABLED"] {
             assert!(env_setting(name).is_some(), "{name}");
         }
-        for name in ["NODE_ENV", "HOME", "TRACK_ID", "PATH", "DEBUG", "disable_telemetry_lowercase_is_not_env_style"] {
+        for name in ["NODE_ENV", "HOME", "TRACK_ID", "PATH", "DEBUG", "CI", "disable_telemetry_lowercase_is_not_env_style"] {
             assert!(env_setting(name).is_none(), "{name}");
         }
     }
