@@ -89,9 +89,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Rules => {
-            for r in telltale_rules::all_rules() {
+            let rules = telltale_rules::all_rules();
+            let width = rules.iter().map(|r| r.meta().name.len()).max().unwrap_or(0);
+            for r in rules {
                 let m = r.meta();
-                println!("{}  {:<28} {:<13} {}", m.id, m.name, m.category.as_str(), m.severity.as_str());
+                println!("{}  {:<width$} {:<13} {}", m.id, m.name, m.category.as_str(), m.severity.as_str());
             }
             ExitCode::SUCCESS
         }
