@@ -441,10 +441,7 @@ fn link_calls(an: &mut Analyzer<'_>) {
     let mut call_reads = Vec::new();
     for (ci, call) in an.calls.iter().enumerate() {
         let callee = call.callee.without_parentheses();
-        let local = match callee {
-            Expression::Identifier(id) => an.symbol_of(id).and_then(|s| an.fn_by_symbol.get(&s).copied()),
-            other => function_start(other).and_then(|s| an.fn_by_start.get(&s).copied()),
-        };
+        let local = an.callee_function(callee);
         if let Some(f) = local {
             call_counts[f] += 1;
             single_site.push((f, ci));

@@ -95,19 +95,8 @@ impl<'a> Analyzer<'a> {
     fn opt_out_call(&self, c: &'a CallExpression<'a>, d: u32, out: &mut Vec<Read>) {
         // A zero-argument predicate of the file's own: `function telemetryOff() { return … }`.
         if c.arguments.is_empty() {
-            if let Expression::Identifier(id) = c.callee.without_parentheses() {
-                if let Some(&f) = self.symbol_of(id).and_then(|s| self.fn_by_symbol.get(&s)) {
-                    let ret = match self.funcs[f].body {
-                        FnBody::Expr(x) => Some(x),
-                        FnBody::Block(b) => b.statements.iter().find_map(|s| match s {
-                            Statement::ReturnStatement(r) => r.argument.as_ref(),
-                            _ => None,
-                        }),
-                    };
-                    if let Some(r) = ret {
-                        self.opt_out_reads(r, d, out);
-                    }
-                }
+            if let Some(r) = self.predicate_return(&c.callee) {
+                self.opt_out_reads(r, d, out);
             }
             return;
         }
@@ -153,11 +142,7 @@ impl<'a> Analyzer<'a> {
             return;
         }
         for call in self.calls.iter().filter(|c| c.span.start >= span.start && c.span.end <= span.end) {
-            let local = match call.callee.without_parentheses() {
-                Expression::Identifier(id) => self.symbol_of(id).and_then(|s| self.fn_by_symbol.get(&s).copied()),
-                _ => None,
-            };
-            let Some(f) = local else { continue };
+            let Some(f) = self.callee_function(call.callee) else { continue };
             let body = match self.funcs[f].body {
                 FnBody::Block(b) => b.span,
                 FnBody::Expr(x) => x.span(),

@@ -2,7 +2,6 @@
 //! page host) with constants that name countries, the code it controls, and what that code
 //! does (message, network, process, UI sabotage, destruction).
 
-use crate::collect::function_start;
 use crate::resolve::Val;
 use crate::{fspan, Analyzer, FnBody, Init};
 use oxc_ast::ast::*;
@@ -227,19 +226,9 @@ impl<'a> Analyzer<'a> {
             }
             Expression::CallExpression(c) if c.arguments.is_empty() => {
                 // A predicate function: `function isRu() { return … }`.
-                let f = match c.callee.without_parentheses() {
-                    Expression::Identifier(id) => self.symbol_of(id).and_then(|s| self.fn_by_symbol.get(&s).copied()),
-                    _ => None,
-                };
-                if let Some(f) = f {
-                    let ret = match self.funcs[f].body {
-                        FnBody::Expr(x) => Some(x),
-                        FnBody::Block(b) => b.statements.iter().find_map(|s| match s {
-                            Statement::ReturnStatement(r) => r.argument.as_ref(),
-                            _ => None,
-                        }),
-                    };
-                    if let Some(r) = ret {
+                let is_local = matches!(c.callee.without_parentheses(), Expression::Identifier(id) if self.symbol_of(id).is_some_and(|s| self.fn_by_symbol.get(&s).is_some()));
+                if is_local {
+                    if let Some(r) = self.predicate_return(&c.callee) {
                         self.test_cmps(r, negated, depth + 1, out);
                     }
                 } else if let Some(mut cmp) = self.region_cmp(e) {
@@ -288,10 +277,7 @@ impl<'a> EffectFinder<'a, '_> {
 
     fn call(&mut self, callee: &'a Expression<'a>) {
         let api = js_api();
-        let local = match callee.without_parentheses() {
-            Expression::Identifier(id) => self.an.symbol_of(id).and_then(|s| self.an.fn_by_symbol.get(&s).copied()),
-            other => function_start(other).and_then(|s| self.an.fn_by_start.get(&s).copied()),
-        };
+        let local = self.an.callee_function(callee);
         if let Some(f) = local {
             self.visit_fn(f);
             return;

@@ -34,6 +34,9 @@ pub use resolve::{Decoded, Val};
 /// diagnostic says so. Raised with `--max-file-bytes` by the CLI through [`Options`].
 pub const DEFAULT_MAX_PARSE_BYTES: usize = 64 << 20;
 
+/// How the diagnostic of a file that could not be parsed at all begins.
+pub(crate) const PARSE_FAILED: &str = "could not parse";
+
 /// Knobs for one analysis.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -153,6 +156,29 @@ pub(crate) struct Analyzer<'a> {
 }
 
 impl<'a> Analyzer<'a> {
+    /// The file's own function a callee names: `f` declared or bound to a function, or a
+    /// function written in place (`(function () { … })()`).
+    pub(crate) fn callee_function(&self, callee: &Expression<'a>) -> Option<usize> {
+        match callee.without_parentheses() {
+            Expression::Identifier(id) => self.symbol_of(id).and_then(|s| self.fn_by_symbol.get(&s).copied()),
+            other => collect::function_start(other).and_then(|s| self.fn_by_start.get(&s).copied()),
+        }
+    }
+
+    /// What a zero-argument predicate of the file's own returns (`function isRu() { return … }`):
+    /// its expression body or its first `return`.
+    pub(crate) fn predicate_return(&self, callee: &Expression<'a>) -> Option<&'a Expression<'a>> {
+        let Expression::Identifier(id) = callee.without_parentheses() else { return None };
+        let f = *self.symbol_of(id).and_then(|s| self.fn_by_symbol.get(&s))?;
+        match self.funcs[f].body {
+            FnBody::Expr(x) => Some(x),
+            FnBody::Block(b) => b.statements.iter().find_map(|s| match s {
+                Statement::ReturnStatement(r) => r.argument.as_ref(),
+                _ => None,
+            }),
+        }
+    }
+
     pub(crate) fn snippet(&self, span: oxc_span::Span) -> String {
         snippet_of(self.src, span.start, span.end)
     }
@@ -244,7 +270,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
     }
     if ret.panicked {
         let first = ret.diagnostics.first().map(|d| d.to_string()).unwrap_or_default();
-        facts.diagnostics.push(format!("could not parse: {first}"));
+        facts.diagnostics.push(format!("{PARSE_FAILED}: {first}"));
         return facts;
     }
     if let Some(d) = ret.diagnostics.first() {

@@ -41,7 +41,7 @@ pub(crate) fn analyze_pending(facts: &mut FileFacts, pending: Vec<Pending>, opts
         let name = format!("{} › eval#{}", facts.file, n + 1);
         let mut inner = analyze_at_depth(&format!("{name}.js"), code, opts, depth + 1);
         inner.file = name.clone();
-        if !inner.diagnostics.is_empty() && inner.diagnostics.iter().any(|d| d.starts_with("could not parse")) {
+        if inner.diagnostics.iter().any(|d| d.starts_with(crate::PARSE_FAILED)) {
             // Not code after all (a template, a message): nothing to report from it.
             continue;
         }

@@ -14,10 +14,9 @@ use telltale_facts::{
 };
 use telltale_knowledge::{js_api::js_api, vendors};
 
-/// What one value is known to carry, and where that came from (for steps).
+/// Where a value first got its data (for steps); what it carries is `Analyzer::node_kinds`.
 #[derive(Clone, Debug)]
 pub(crate) struct NodeState {
-    pub kinds: Kinds,
     pub span: oxc_span::Span,
     pub from: Option<Node>,
     pub source: Option<(oxc_span::Span, Rc<str>)>,
@@ -215,10 +214,7 @@ impl<'a> Analyzer<'a> {
                 return;
             }
         }
-        let local = match callee.without_parentheses() {
-            Expression::Identifier(id) => self.symbol_of(id).and_then(|s| self.fn_by_symbol.get(&s).copied()),
-            other => function_start(other).and_then(|s| self.fn_by_start.get(&s).copied()),
-        };
+        let local = self.callee_function(callee);
         if let Some(f) = local {
             out.deps.push(Node::Ret(f));
             return;
@@ -443,13 +439,9 @@ fn fixpoint(an: &mut Analyzer<'_>) {
             } else {
                 (None, atoms.source.clone())
             };
-            an.state.insert(edge.target, NodeState { kinds: Kinds::EMPTY, span: edge.span, from, source });
+            an.state.insert(edge.target, NodeState { span: edge.span, from, source });
         }
-        let merged = cur.union(k);
-        an.node_kinds[target] = merged;
-        if let Some(st) = an.state.get_mut(&edge.target) {
-            st.kinds = merged;
-        }
+        an.node_kinds[target] = cur.union(k);
         for &r in &readers[offsets[target] as usize..offsets[target + 1] as usize] {
             if !queued[r as usize] {
                 queued[r as usize] = true;

@@ -169,8 +169,8 @@ impl PrivacyLabel {
             }
             for e in &f.endpoints {
                 let loc = || location(input, e.span);
-                if let Some(v) = vendors::telemetry_vendor_for_host(&e.host) {
-                    add_destination(&e.host, "telemetry", Some(format!("{} ({})", v.name, v.owner)), loc());
+                if let Some(owner) = vendor_owner(&e.host) {
+                    add_destination(&e.host, "telemetry", Some(owner), loc());
                 } else if let Some(g) = e.url.as_deref().and_then(vendors::geoip_service_for_url).or_else(|| vendors::geoip_service(&e.host)) {
                     add_destination(&e.host, "ip-geolocation", Some(g.name.to_string()), loc());
                 } else if vendors::is_cloud_metadata_host(&e.host) {
