@@ -133,6 +133,68 @@ pub(crate) fn carries_nothing(e: &Expression) -> bool {
     }
 }
 
+/// The literal key of a property access: `o.k`, `o["k"]`.
+pub(crate) fn literal_key<'a>(e: &Expression<'a>) -> Option<(&'a Expression<'a>, &'a str)> {
+    let e: &'a Expression<'a> = arena(e);
+    match e.without_parentheses() {
+        Expression::StaticMemberExpression(m) => Some((&m.object, m.property.name.as_str())),
+        Expression::ComputedMemberExpression(m) => match &m.expression {
+            Expression::StringLiteral(k) => Some((&m.object, k.value.as_str())),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A property key written literally in an object expression.
+fn property_key<'a>(k: &'a PropertyKey<'a>) -> Option<&'a str> {
+    match k {
+        PropertyKey::StaticIdentifier(id) => Some(id.name.as_str()),
+        PropertyKey::StringLiteral(s) => Some(s.value.as_str()),
+        _ => None,
+    }
+}
+
+impl<'a> Analyzer<'a> {
+    /// `sym.key` gets `value` (see [`crate::Fields`]); `span` is the write, for steps.
+    pub(crate) fn field_edge(&mut self, sym: SymbolId, key: &'a str, value: &'a Expression<'a>, span: oxc_span::Span) {
+        if carries_nothing(value) {
+            return;
+        }
+        let had_whole = self.fields.whole(sym).is_some();
+        let before = self.fields.len();
+        let field = self.fields.intern(sym, key);
+        self.edges.push(Edge { target: Node::Field(field), src: EdgeSrc::Expr(value), span });
+        if self.fields.len() > before {
+            let whole = Node::Field(self.fields.whole(sym).expect("interned with its object"));
+            self.edges.push(Edge { target: whole, src: EdgeSrc::Node(Node::Field(field)), span });
+            if !had_whole {
+                self.edges.push(Edge { target: whole, src: EdgeSrc::Node(Node::Sym(sym)), span });
+            }
+        }
+    }
+
+    /// `const o = { k: v, ...rest }`: each literal key is a field of `o`; spreads and
+    /// computed keys are writes to `o` as a whole.
+    pub(crate) fn object_edges(&mut self, sym: SymbolId, obj: &'a ObjectExpression<'a>) {
+        for p in &obj.properties {
+            match p {
+                ObjectPropertyKind::ObjectProperty(p) if !p.method => match property_key(&p.key) {
+                    Some(key) => self.field_edge(sym, key, &p.value, p.span),
+                    None if !carries_nothing(&p.value) => {
+                        self.edges.push(Edge { target: Node::Sym(sym), src: EdgeSrc::Expr(&p.value), span: p.span })
+                    }
+                    None => {}
+                },
+                ObjectPropertyKind::SpreadProperty(sp) => {
+                    self.edges.push(Edge { target: Node::Sym(sym), src: EdgeSrc::Expr(&sp.argument), span: sp.span })
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
 impl<'a> Collector<'a, '_> {
     fn edge(&mut self, target: Node, e: &Expression<'a>) {
         if carries_nothing(e) {
@@ -227,7 +289,10 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
                         if let Some(start) = function_start(init) {
                             self.fn_aliases.push((sym, start));
                         }
-                        self.edge(Node::Sym(sym), init);
+                        match init_a.without_parentheses() {
+                            Expression::ObjectExpression(o) => self.an.object_edges(sym, o),
+                            _ => self.edge(Node::Sym(sym), init),
+                        }
                     }
                 }
                 BindingPattern::ObjectPattern(o) => {
@@ -289,6 +354,29 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
     }
 
     fn visit_assignment_expression(&mut self, it: &AssignmentExpression<'a>) {
+        let right: &'a Expression<'a> = arena(&it.right);
+        // `o.k = v` and `o.k.j = v` write the field `k` of a local `o`; `o = { … }` its fields.
+        let field = match &it.left {
+            AssignmentTarget::StaticMemberExpression(_) | AssignmentTarget::ComputedMemberExpression(_) => {
+                it.left.as_member_expression().and_then(|m| first_field(m, self.an))
+            }
+            AssignmentTarget::AssignmentTargetIdentifier(id) if matches!(right.without_parentheses(), Expression::ObjectExpression(_)) => {
+                if let (Some(sym), Expression::ObjectExpression(o)) = (self.an.symbol_of(id), right.without_parentheses()) {
+                    if it.operator == AssignmentOperator::Assign {
+                        self.an.object_edges(sym, o);
+                        walk::walk_assignment_expression(self, it);
+                        return;
+                    }
+                }
+                None
+            }
+            _ => None,
+        };
+        if let Some((sym, key)) = field {
+            self.an.field_edge(sym, key, right, it.span);
+            walk::walk_assignment_expression(self, it);
+            return;
+        }
         let target = match &it.left {
             AssignmentTarget::AssignmentTargetIdentifier(id) => self.an.symbol_of(id),
             AssignmentTarget::StaticMemberExpression(m) => root_ident(&m.object).and_then(|id| self.an.symbol_of(id)),
@@ -429,6 +517,37 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
     }
 }
 
+/// The object symbol and first literal key of a member chain rooted at a local identifier:
+/// `o.k`, `o["k"]`, `o.k.j[i]` → (`o`, `k`).
+fn first_field<'a>(m: &MemberExpression<'a>, an: &Analyzer<'a>) -> Option<(SymbolId, &'a str)> {
+    let mut cur: &'a Expression<'a> = match m {
+        MemberExpression::StaticMemberExpression(s) => arena(&s.object),
+        MemberExpression::ComputedMemberExpression(c) => arena(&c.object),
+        MemberExpression::PrivateFieldExpression(_) => return None,
+    };
+    let mut key = match m {
+        MemberExpression::StaticMemberExpression(s) => Some(arena(&s.property.name).as_str()),
+        MemberExpression::ComputedMemberExpression(c) => match &c.expression {
+            Expression::StringLiteral(k) => Some(arena(&k.value).as_str()),
+            _ => None,
+        },
+        MemberExpression::PrivateFieldExpression(_) => None,
+    };
+    loop {
+        match cur.without_parentheses() {
+            Expression::Identifier(id) => return Some((an.symbol_of(id)?, key?)),
+            inner => {
+                let (object, k) = literal_key(inner).map(|(o, k)| (o, Some(k))).or_else(|| match inner {
+                    Expression::ComputedMemberExpression(c) => Some((arena(&c.object), None)),
+                    _ => None,
+                })?;
+                key = k;
+                cur = object;
+            }
+        }
+    }
+}
+
 /// Pass 1b: with every function known, bind arguments to parameters and callbacks to what
 /// they receive.
 fn link_calls(an: &mut Analyzer<'_>) {
@@ -439,6 +558,7 @@ fn link_calls(an: &mut Analyzer<'_>) {
     let mut resolvers = rustc_hash::FxHashSet::default();
     let mut paths = Vec::with_capacity(an.calls.len());
     let mut call_reads = Vec::new();
+    let mut object_args = Vec::new();
     for (ci, call) in an.calls.iter().enumerate() {
         let callee = call.callee.without_parentheses();
         let local = an.callee_function(callee);
@@ -447,7 +567,11 @@ fn link_calls(an: &mut Analyzer<'_>) {
             single_site.push((f, ci));
             for (i, p) in an.funcs[f].params.iter().enumerate() {
                 if let (Some(sym), Some(arg)) = (p, call.args.get(i).and_then(|a| a.as_expression()).filter(|a| !carries_nothing(a))) {
-                    new_edges.push(Edge { target: Node::Sym(*sym), src: EdgeSrc::Expr(arg), span: arg.span() });
+                    match arg.without_parentheses() {
+                        // `send({ url, body })`: the parameter's fields are the literal's.
+                        Expression::ObjectExpression(o) => object_args.push((*sym, &**o)),
+                        _ => new_edges.push(Edge { target: Node::Sym(*sym), src: EdgeSrc::Expr(arg), span: arg.span() }),
+                    }
                 }
             }
         }
@@ -516,5 +640,8 @@ fn link_calls(an: &mut Analyzer<'_>) {
         }
     }
     an.edges.extend(new_edges);
+    for (sym, obj) in object_args {
+        an.object_edges(sym, obj);
+    }
     an.facts.sources.extend(call_reads);
 }

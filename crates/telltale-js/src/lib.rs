@@ -74,11 +74,58 @@ pub(crate) struct FuncInfo<'a> {
 pub(crate) enum Node {
     Sym(SymbolId),
     Ret(usize),
+    /// A property with a literal key of a local object, or the whole object (every property
+    /// and its other writes) for objects that have such properties: see [`Fields`].
+    Field(u32),
 }
 
 pub(crate) enum EdgeSrc<'a> {
     Expr(&'a Expression<'a>),
     Kinds(Kinds, Rc<str>),
+    /// What another value carries (a property into its whole object).
+    Node(Node),
+}
+
+/// Field-sensitive properties: `o.k = v` and `const o = { k: v }` write the property `k`
+/// of `o` only, so reading `o.other` does not carry `v`. An object with such properties has
+/// a whole-object node too, which every property and the object's own symbol (its other
+/// writes: `o = x`, `o[i] = x`, `o.push(x)`) flow into; reading `o` itself reads that.
+pub(crate) struct Fields<'a> {
+    ids: HashMap<(SymbolId, &'a str), u32>,
+    /// Per object symbol: its whole-object node (dense: probed for every identifier read).
+    whole: SymMap<u32>,
+    /// (object, key) of each field node; key `None` for whole-object nodes.
+    pub(crate) nodes: Vec<(SymbolId, Option<&'a str>)>,
+}
+
+impl<'a> Fields<'a> {
+    fn new(symbols: usize) -> Self {
+        Fields { ids: HashMap::default(), whole: SymMap::new(symbols), nodes: Vec::new() }
+    }
+    /// The node of `sym.key`, created on first write.
+    pub(crate) fn intern(&mut self, sym: SymbolId, key: &'a str) -> u32 {
+        if let Some(&i) = self.ids.get(&(sym, key)) {
+            return i;
+        }
+        let i = self.nodes.len() as u32;
+        self.nodes.push((sym, Some(key)));
+        self.ids.insert((sym, key), i);
+        if self.whole.get(&sym).is_none() {
+            self.whole.insert(sym, self.nodes.len() as u32);
+            self.nodes.push((sym, None));
+        }
+        i
+    }
+    pub(crate) fn get(&self, sym: SymbolId, key: &str) -> Option<u32> {
+        self.whole.get(&sym)?;
+        self.ids.get(&(sym, key)).copied()
+    }
+    pub(crate) fn whole(&self, sym: SymbolId) -> Option<u32> {
+        self.whole.get(&sym).copied()
+    }
+    pub(crate) fn len(&self) -> usize {
+        self.nodes.len()
+    }
 }
 
 pub(crate) struct Edge<'a> {
@@ -153,6 +200,8 @@ pub(crate) struct Analyzer<'a> {
     pub concats: Vec<&'a Expression<'a>>,
     /// The partial evaluator's state (string arrays, bindings, budget).
     pub deobf: deobf::Deobf<'a>,
+    /// Properties with literal keys of local objects.
+    pub fields: Fields<'a>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -300,6 +349,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
         promise_resolvers: HashMap::default(),
         concats: Vec::new(),
         deobf: deobf::Deobf::new(src.len()),
+        fields: Fields::new(symbols),
     };
     // Room for the tables the collect pass fills, from the file size, so large bundles do
     // not copy them as they grow (ratios of dense minified code).

@@ -75,7 +75,10 @@ impl<'a> Analyzer<'a> {
                     }
                 }
                 if let Some(sym) = self.symbol_of(id) {
-                    out.deps.push(Node::Sym(sym));
+                    out.deps.push(match self.fields.whole(sym) {
+                        Some(w) => Node::Field(w),
+                        None => Node::Sym(sym),
+                    });
                 }
             }
             Expression::StaticMemberExpression(_) | Expression::ComputedMemberExpression(_) | Expression::ChainExpression(_) => {
@@ -90,6 +93,9 @@ impl<'a> Analyzer<'a> {
                     if p.starts_with("process.env.") {
                         return;
                     }
+                }
+                if self.field_atoms(e, out) {
+                    return;
                 }
                 {
                     match e {
@@ -246,6 +252,37 @@ impl<'a> Analyzer<'a> {
         }
     }
 
+    /// `o.k` of a local object with literal-key fields: the field and the object's other
+    /// writes, not its other fields. False when `e` is no such read.
+    fn field_atoms(&self, e: &'a Expression<'a>, out: &mut Atoms) -> bool {
+        let member = match e {
+            Expression::ChainExpression(c) => match &c.expression {
+                ChainElement::StaticMemberExpression(_) | ChainElement::ComputedMemberExpression(_) => c.expression.as_member_expression(),
+                _ => None,
+            },
+            other => other.as_member_expression(),
+        };
+        let Some(m) = member else { return false };
+        let (object, key) = match m {
+            MemberExpression::StaticMemberExpression(s) => (&s.object, s.property.name.as_str()),
+            MemberExpression::ComputedMemberExpression(c) => match &c.expression {
+                Expression::StringLiteral(k) => (&c.object, k.value.as_str()),
+                _ => return false,
+            },
+            MemberExpression::PrivateFieldExpression(_) => return false,
+        };
+        let Expression::Identifier(id) = object.without_parentheses() else { return false };
+        let Some(sym) = self.symbol_of(id) else { return false };
+        if self.fields.whole(sym).is_none() {
+            return false;
+        }
+        out.deps.push(Node::Sym(sym));
+        if let Some(f) = self.fields.get(sym, key) {
+            out.deps.push(Node::Field(f));
+        }
+        true
+    }
+
     /// Current kinds of atoms: direct kinds plus what their dependencies carry now.
     pub(crate) fn resolve_kinds(&self, a: &Atoms) -> Kinds {
         let mut k = a.kinds;
@@ -260,6 +297,7 @@ impl<'a> Analyzer<'a> {
         match n {
             Node::Sym(s) => s.index(),
             Node::Ret(f) => self.scoping.symbols_len() + f,
+            Node::Field(i) => self.scoping.symbols_len() + self.funcs.len() + i as usize,
         }
     }
 
@@ -288,7 +326,10 @@ impl<'a> Analyzer<'a> {
         let mut seen = HashSet::default();
         while seen.insert(node) && steps.len() < 16 {
             let Some(st) = self.state.get(&node) else { break };
-            steps.push(Step { span: fspan(st.span), what: self.snippet(st.span) });
+            // A property and its whole object are written by the same statement: one step.
+            if steps.last().is_none_or(|s: &Step| s.span != fspan(st.span)) {
+                steps.push(Step { span: fspan(st.span), what: self.snippet(st.span) });
+            }
             if let Some((span, api)) = &st.source {
                 steps.push(Step { span: fspan(*span), what: format!("reads {api}") });
                 break;
@@ -370,7 +411,7 @@ struct EdgeAtoms {
 /// it depends on gained a kind, so the work is linear in edges plus changes (each value can
 /// gain each kind once).
 fn fixpoint(an: &mut Analyzer<'_>) {
-    let node_count = an.scoping.symbols_len() + an.funcs.len();
+    let node_count = an.scoping.symbols_len() + an.funcs.len() + an.fields.len();
     an.node_kinds = vec![Kinds::EMPTY; node_count];
     let mut deps: Vec<Node> = Vec::new();
     let mut scratch = Atoms::default();
@@ -390,6 +431,10 @@ fn fixpoint(an: &mut Analyzer<'_>) {
                 (scratch.kinds, scratch.source.take())
             }
             EdgeSrc::Kinds(k, api) => (*k, Some((e.span, api.clone()))),
+            EdgeSrc::Node(n) => {
+                deps.push(*n);
+                (Kinds::EMPTY, None)
+            }
         };
         edge_atoms.push(EdgeAtoms { kinds, deps: start..deps.len(), source });
     }

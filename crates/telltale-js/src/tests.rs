@@ -275,3 +275,46 @@ fn ungated_send_and_ordinary_env_checks_are_not_opt_outs() {
     assert!(f.opt_outs.is_empty());
     assert!(f.flows[0].gated_by.is_empty());
 }
+
+#[test]
+fn fields_with_literal_keys_are_separate_values() {
+    // The URL field is sent, the hostname field is not.
+    let f = run("const os = require('os'), https = require('https');
+        const cfg = { url: 'https://api.example.com/v1', host: os.hostname() };
+        cfg.path = '/x'; cfg['user'] = os.userInfo().username;
+        https.get(cfg.url); https.get(cfg['path']);");
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+}
+
+#[test]
+fn field_read_whole_object_and_nested_write_still_flow() {
+    let f = run("const os = require('os'), https = require('https');
+        const info = { v: 1 }; info.meta = {}; info.meta.host = os.hostname();
+        https.get('https://t.example.com/?h=' + info.meta.host);
+        const o = { a: os.userInfo().username }; https.request({ host: 't.example.com' }).end(JSON.stringify(o));");
+    assert!(f.flows.iter().any(|fl| fl.kinds.contains(DataKind::Hostname)), "{:#?}", f.flows);
+    assert!(f.flows.iter().any(|fl| fl.kinds.contains(DataKind::Username)), "{:#?}", f.flows);
+}
+
+#[test]
+fn object_argument_fields_reach_parameter_reads() {
+    // `opts.body` carries the hostname, `opts.url` does not.
+    let pos = run("const os = require('os');
+        function send(opts) { fetch(opts.url, { method: 'POST', body: opts.body }); }
+        send({ url: 'https://t.example.com/e', body: os.hostname() });");
+    assert!(pos.flows.iter().any(|fl| fl.kinds.contains(DataKind::Hostname)), "{:#?}", pos.flows);
+    let neg = run("const os = require('os');
+        function send(opts) { fetch(opts.url); }
+        send({ url: 'https://t.example.com/e', body: os.hostname() });");
+    assert!(neg.flows.is_empty(), "{:#?}", neg.flows);
+}
+
+#[test]
+fn field_flow_steps_name_the_property_write() {
+    let f = run("const os = require('os'), https = require('https');
+        const ev = {}; ev.machine = os.hostname();
+        https.get('https://t.example.com/?m=' + ev.machine);");
+    let steps: Vec<&str> = f.flows[0].steps.iter().map(|s| s.what.as_str()).collect();
+    assert!(steps.iter().any(|s| s.contains("ev.machine = os.hostname()")), "{steps:#?}");
+    assert!(steps.first().is_some_and(|s| s.starts_with("reads os.hostname")), "{steps:#?}");
+}
