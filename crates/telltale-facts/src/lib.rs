@@ -361,6 +361,59 @@ pub struct FileFacts {
     /// `file › eval#1`; their locations are inside that code.
     #[serde(skip)]
     pub nested: Vec<NestedSource>,
+    /// What this module gives other files of its package and passes to them, for flows
+    /// across package-local `require`/`import` (see [`Links`]).
+    #[serde(skip)]
+    pub module: ModuleSummary,
+}
+
+/// A module's side of cross-file flows.
+#[derive(Debug, Clone, Default)]
+pub struct ModuleSummary {
+    /// Exports that carry identity or region data.
+    pub exports: Vec<ExportSummary>,
+    /// Calls into package-local modules with identity or region data in an argument.
+    pub local_calls: Vec<LocalCall>,
+}
+
+/// `exports.getId = () => os.hostname()`: name `getId`, `call` (the data is what calling it
+/// returns). The name is empty for the module value itself (`module.exports =`, `export default`).
+#[derive(Debug, Clone)]
+pub struct ExportSummary {
+    pub name: String,
+    pub call: bool,
+    pub kinds: Kinds,
+    /// Where the data was read: "reads os.hostname()" and its span in this file.
+    pub origin: String,
+    pub span: Span,
+}
+
+/// `send(os.hostname())` where `send` comes from a package-local module: the callee's access
+/// path as written here (`./send`, `./lib/api.post`), the argument and its data.
+#[derive(Debug, Clone)]
+pub struct LocalCall {
+    pub callee: String,
+    pub arg: usize,
+    pub kinds: Kinds,
+    pub origin: String,
+    pub span: Span,
+}
+
+/// What other files of the package give a module, from their [`ModuleSummary`]: the input of
+/// a second analysis of a file whose imports or callers carry data.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Links {
+    /// Access path as this file writes it (`./id.getId()`, `./config.host`) → data and a
+    /// description of where it was read (file:line:col).
+    pub values: Vec<(String, Kinds, String)>,
+    /// (export name, parameter index) → data callers in other files pass, and from where.
+    pub params: Vec<(String, usize, Kinds, String)>,
+}
+
+impl Links {
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty() && self.params.is_empty()
+    }
 }
 
 /// A piece of code found as a constant string and analysed on its own.

@@ -60,6 +60,7 @@ pub(crate) fn collect<'a>(an: &mut Analyzer<'a>, program: &'a Program<'a>) {
         }
     }
     link_calls(c.an);
+    crate::link::seed_parameters(c.an);
 }
 
 pub(crate) fn binding_symbol(p: &BindingPattern) -> Option<SymbolId> {
@@ -355,6 +356,9 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
 
     fn visit_assignment_expression(&mut self, it: &AssignmentExpression<'a>) {
         let right: &'a Expression<'a> = arena(&it.right);
+        if let Some(name) = it.left.as_member_expression().and_then(|m| commonjs_export(m, self.an)) {
+            self.an.exports.push((name, crate::link::Exported::Expr(right)));
+        }
         // `o.k = v` and `o.k.j = v` write the field `k` of a local `o`; `o = { … }` its fields.
         let field = match &it.left {
             AssignmentTarget::StaticMemberExpression(_) | AssignmentTarget::ComputedMemberExpression(_) => {
@@ -471,6 +475,49 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
         }
     }
 
+    fn visit_export_named_declaration(&mut self, it: &ExportNamedDeclaration<'a>) {
+        walk::walk_export_named_declaration(self, it);
+        // `export { a as b }`
+        for spec in &it.specifiers {
+            if let ModuleExportName::IdentifierReference(local) = &spec.local {
+                if let Some(sym) = self.an.symbol_of(local) {
+                    let name: &'a str = arena(&spec.exported).name().as_str();
+                    self.an.exports.push((name, crate::link::Exported::Symbol(sym)));
+                }
+            }
+        }
+    }
+
+    fn visit_export_declaration(&mut self, it: &ExportDeclaration<'a>) {
+        walk::walk_export_declaration(self, it);
+        match &it.declaration {
+            Declaration::FunctionDeclaration(f) => {
+                if let (Some(id), Some(&idx)) = (&f.id, self.an.fn_by_start.get(&f.span.start)) {
+                    self.an.exports.push((arena(&id.name).as_str(), crate::link::Exported::Function(idx)));
+                }
+            }
+            Declaration::VariableDeclaration(d) => {
+                for decl in &d.declarations {
+                    if let (BindingPattern::BindingIdentifier(b), Some(init)) = (&decl.id, &decl.init) {
+                        self.an.exports.push((arena(&b.name).as_str(), crate::link::Exported::Expr(arena(init))));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn visit_export_default_declaration(&mut self, it: &ExportDefaultDeclaration<'a>) {
+        walk::walk_export_default_declaration(self, it);
+        let exported = match &it.declaration {
+            ExportDefaultDeclarationKind::FunctionDeclaration(f) => self.an.fn_by_start.get(&f.span.start).map(|&i| crate::link::Exported::Function(i)),
+            other => other.as_expression().map(|e| crate::link::Exported::Expr(arena(e))),
+        };
+        if let Some(e) = exported {
+            self.an.exports.push(("", e));
+        }
+    }
+
     fn visit_export_from_declaration(&mut self, it: &ExportFromDeclaration<'a>) {
         self.module_load(it.source.value.as_str(), it.span);
         walk::walk_export_from_declaration(self, it);
@@ -545,6 +592,24 @@ fn first_field<'a>(m: &MemberExpression<'a>, an: &Analyzer<'a>) -> Option<(Symbo
                 cur = object;
             }
         }
+    }
+}
+
+/// The export a CommonJS assignment names: `module.exports` → "", `module.exports.n` and
+/// `exports.n` → "n" (with `module`/`exports` the module's own, not local variables).
+fn commonjs_export<'a>(m: &MemberExpression<'a>, an: &Analyzer<'a>) -> Option<&'a str> {
+    let m: &'a MemberExpression<'a> = arena(m);
+    let MemberExpression::StaticMemberExpression(s) = m else { return None };
+    let global = |e: &Expression<'a>, name: &str| matches!(e.without_parentheses(), Expression::Identifier(id) if id.name == name && an.symbol_of(id).is_none());
+    if global(&s.object, "module") && s.property.name == "exports" {
+        return Some("");
+    }
+    if global(&s.object, "exports") {
+        return Some(s.property.name.as_str());
+    }
+    match s.object.without_parentheses() {
+        Expression::StaticMemberExpression(inner) if global(&inner.object, "module") && inner.property.name == "exports" => Some(s.property.name.as_str()),
+        _ => None,
     }
 }
 

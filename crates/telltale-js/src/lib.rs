@@ -13,6 +13,7 @@ mod collect;
 mod consent;
 mod deobf;
 mod guards;
+mod link;
 mod nested;
 mod resolve;
 pub mod strings;
@@ -26,7 +27,8 @@ use oxc_span::SourceType;
 use std::cell::RefCell;
 use rustc_hash::FxHashMap as HashMap;
 use std::rc::Rc;
-use telltale_facts::{FileFacts, Kinds, Span};
+use std::sync::Arc;
+use telltale_facts::{FileFacts, Kinds, Links, Span};
 
 pub use resolve::{Decoded, Val};
 
@@ -41,11 +43,14 @@ pub(crate) const PARSE_FAILED: &str = "could not parse";
 #[derive(Debug, Clone)]
 pub struct Options {
     pub max_parse_bytes: usize,
+    /// What other files of the package give this one (second analysis of a file whose
+    /// package-local imports or callers carry data).
+    pub links: Option<Arc<Links>>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { max_parse_bytes: DEFAULT_MAX_PARSE_BYTES }
+        Options { max_parse_bytes: DEFAULT_MAX_PARSE_BYTES, links: None }
     }
 }
 
@@ -202,6 +207,9 @@ pub(crate) struct Analyzer<'a> {
     pub deobf: deobf::Deobf<'a>,
     /// Properties with literal keys of local objects.
     pub fields: Fields<'a>,
+    /// `module.exports =`, `exports.n =`, `export …`: name ("" for the module value) and value.
+    pub exports: Vec<(&'a str, link::Exported<'a>)>,
+    pub links: Option<Arc<Links>>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -350,6 +358,8 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
         concats: Vec::new(),
         deobf: deobf::Deobf::new(src.len()),
         fields: Fields::new(symbols),
+        exports: Vec::new(),
+        links: opts.links.clone().filter(|l| !l.is_empty()),
     };
     // Room for the tables the collect pass fills, from the file size, so large bundles do
     // not copy them as they grow (ratios of dense minified code).
@@ -362,6 +372,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
     taint::run(&mut an);
     consent::run(&mut an);
     guards::run(&mut an);
+    link::summarize(&mut an);
     dedupe(&mut an.facts);
     let pending = std::mem::take(&mut an.nested_code);
     let mut facts = an.facts;

@@ -72,6 +72,8 @@ impl<'a> Analyzer<'a> {
                 if let Some(p) = self.path_of(e) {
                     if let Some(k) = api.source(&p) {
                         self.add_source(out, k, id.span, p);
+                    } else {
+                        self.link_source(&p, id.span, out);
                     }
                 }
                 if let Some(sym) = self.symbol_of(id) {
@@ -86,6 +88,9 @@ impl<'a> Analyzer<'a> {
                 if let Some(p) = &path {
                     if let Some(k) = api.source(p) {
                         self.add_source(out, k, e.span(), p.clone());
+                        return;
+                    }
+                    if self.link_source(p, e.span(), out) {
                         return;
                     }
                     // Environment variables are separate values: `process.env.NODE_ENV` does
@@ -197,6 +202,9 @@ impl<'a> Analyzer<'a> {
         if let Some(p) = self.path_of(whole) {
             if let Some(k) = api.source(&p) {
                 self.add_source(out, k, whole.span(), p);
+                return;
+            }
+            if self.link_source(&p, whole.span(), out) {
                 return;
             }
         }
@@ -326,8 +334,11 @@ impl<'a> Analyzer<'a> {
         let mut seen = HashSet::default();
         while seen.insert(node) && steps.len() < 16 {
             let Some(st) = self.state.get(&node) else { break };
-            // A property and its whole object are written by the same statement: one step.
-            if steps.last().is_none_or(|s: &Step| s.span != fspan(st.span)) {
+            // A property and its whole object are written by the same statement, and data
+            // that arrives whole (a response, a caller's argument) is read where it lands:
+            // one step each.
+            let read_here = st.source.as_ref().is_some_and(|(span, _)| *span == st.span);
+            if !read_here && steps.last().is_none_or(|s: &Step| s.span != fspan(st.span)) {
                 steps.push(Step { span: fspan(st.span), what: self.snippet(st.span) });
             }
             if let Some((span, api)) = &st.source {

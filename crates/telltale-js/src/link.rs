@@ -1,0 +1,153 @@
+//! Flows across the files of a package: what a module exports that carries identity or region
+//! data, what it passes to functions of package-local modules, and — on a second analysis
+//! driven by the scanner — the same data arriving from the package's other files
+//! ([`Links`]): `require("./id").getId()` carries what `getId` returns there, and the
+//! parameters of an exported `send(data)` carry what callers elsewhere pass.
+//!
+//! Example: `lib/id.js` has `exports.getId = () => os.hostname()`; `index.js` has
+//! `https.get(url + require("./id").getId())`. The second analysis of `index.js` reports the
+//! flow, its first step naming `reads os.hostname() at lib/id.js:1:27`.
+
+use crate::taint::Atoms;
+use crate::{fspan, Analyzer, Edge, EdgeSrc, Init, Node};
+use oxc_ast::ast::*;
+use oxc_semantic::SymbolId;
+use std::rc::Rc;
+use telltale_facts::{DataKind, ExportSummary, Kinds, LocalCall, SourceFact};
+
+/// What an export statement gives.
+#[derive(Clone, Copy)]
+pub(crate) enum Exported<'a> {
+    Expr(&'a Expression<'a>),
+    Function(usize),
+    /// `export { a as b }`
+    Symbol(SymbolId),
+}
+
+/// The kinds worth following into other files: identity and region data, not the page's own
+/// host (a request's destination), nor the working and home directories: those are in every
+/// CLI's configuration object, which modules hand each other whole.
+fn worth_linking(k: Kinds) -> Kinds {
+    let paths = DataKind::PageHost.bit() | DataKind::WorkingDirectory.bit() | DataKind::HomeDir.bit();
+    Kinds((k.identity().0 | k.region().0) & !paths)
+}
+
+impl<'a> Analyzer<'a> {
+    fn exported_function(&self, e: Exported<'a>) -> Option<usize> {
+        match e {
+            Exported::Function(f) => Some(f),
+            Exported::Expr(x) => self.callee_function(x),
+            Exported::Symbol(s) => self.fn_by_symbol.get(&s).copied(),
+        }
+    }
+
+    /// Every export by name, with `module.exports = { a, b: … }` (also through a constant
+    /// object) read as the exports `a` and `b`.
+    fn export_entries(&self) -> Vec<(&'a str, Exported<'a>)> {
+        let mut out = Vec::new();
+        for &(name, e) in &self.exports {
+            out.push((name, e));
+            let Exported::Expr(x) = e else { continue };
+            let object = match x.without_parentheses() {
+                Expression::ObjectExpression(o) => Some(&**o),
+                Expression::Identifier(id) => match self.symbol_of(id).and_then(|s| self.inits.get(&s)) {
+                    Some(Init::Expr(Expression::ObjectExpression(o))) => Some(&**o),
+                    _ => None,
+                },
+                _ => None,
+            };
+            if let (true, Some(o)) = (name.is_empty(), object) {
+                for p in &o.properties {
+                    if let ObjectPropertyKind::ObjectProperty(p) = p {
+                        let key = match &p.key {
+                            PropertyKey::StaticIdentifier(id) => id.name.as_str(),
+                            PropertyKey::StringLiteral(s) => s.value.as_str(),
+                            _ => continue,
+                        };
+                        out.push((key, Exported::Expr(&p.value)));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The data a path into a package-local module carries, from [`Links::values`]
+    /// (`./id.getId()`), added to `out`. False when the path is no such link.
+    pub(crate) fn link_source(&self, path: &str, span: oxc_span::Span, out: &mut Atoms) -> bool {
+        let Some(links) = &self.links else { return false };
+        if !path.starts_with('.') {
+            return false;
+        }
+        let Some((_, kinds, origin)) = links.values.iter().find(|(p, ..)| p == path) else { return false };
+        out.kinds = out.kinds.union(*kinds);
+        if out.source.is_none() {
+            out.source = Some((span, Rc::from(origin.as_str())));
+        }
+        true
+    }
+}
+
+/// Parameters of exported functions receive what callers in other files pass.
+pub(crate) fn seed_parameters(an: &mut Analyzer<'_>) {
+    let Some(links) = an.links.clone() else { return };
+    if links.params.is_empty() {
+        return;
+    }
+    let entries = an.export_entries();
+    for (name, arg, kinds, origin) in &links.params {
+        for &(_, e) in entries.iter().filter(|(n, _)| n == name) {
+            let Some(f) = an.exported_function(e) else { continue };
+            let Some(Some(param)) = an.funcs[f].params.get(*arg).copied() else { continue };
+            let span = an.scoping.symbol_span(param);
+            an.edges.push(Edge { target: Node::Sym(param), src: EdgeSrc::Kinds(*kinds, Rc::from(origin.as_str())), span });
+        }
+    }
+}
+
+/// This module's side of cross-file flows, after the fixpoint.
+pub(crate) fn summarize(an: &mut Analyzer<'_>) {
+    let mut exports = Vec::new();
+    for (name, e) in an.export_entries() {
+        let (atoms, call) = match (an.exported_function(e), e) {
+            (Some(f), _) => (Atoms { deps: vec![Node::Ret(f)], ..Default::default() }, true),
+            (None, Exported::Expr(x)) => (an.atoms(x), false),
+            (None, Exported::Symbol(s)) => (Atoms { deps: vec![an.fields.whole(s).map_or(Node::Sym(s), Node::Field)], ..Default::default() }, false),
+            (None, Exported::Function(_)) => continue,
+        };
+        let kinds = worth_linking(an.resolve_kinds(&atoms));
+        if kinds.is_empty() {
+            continue;
+        }
+        let (origin, span) = first_step(an, &atoms, kinds);
+        exports.push(ExportSummary { name: name.to_string(), call, kinds, origin, span });
+    }
+    let mut local_calls = Vec::new();
+    let mut reads = Vec::new();
+    for call in &an.calls {
+        let Some(callee) = call.path.as_deref().filter(|p| p.starts_with('.')) else { continue };
+        for (i, arg) in call.args.iter().enumerate() {
+            let Some(x) = arg.as_expression() else { continue };
+            let atoms = an.atoms(x);
+            let kinds = worth_linking(an.resolve_kinds(&atoms));
+            if kinds.is_empty() {
+                continue;
+            }
+            // What the argument reads here is read here, wherever the callee sends it.
+            reads.extend(atoms.reads.iter().map(|(span, api, kind)| SourceFact { kind: *kind, api: api.to_string(), span: fspan(*span) }));
+            let (origin, span) = first_step(an, &atoms, kinds);
+            local_calls.push(LocalCall { callee: callee.to_string(), arg: i, kinds, origin, span });
+        }
+    }
+    an.facts.sources.extend(reads);
+    an.facts.module.exports = exports;
+    an.facts.module.local_calls = local_calls;
+}
+
+/// Where the data was read, as the first step of its flow says it.
+fn first_step(an: &Analyzer<'_>, atoms: &Atoms, kinds: Kinds) -> (String, telltale_facts::Span) {
+    match an.steps_for(atoms, kinds).into_iter().next() {
+        Some(s) => (s.what, s.span),
+        None => ("reads data".to_string(), fspan(oxc_span::Span::default())),
+    }
+}
