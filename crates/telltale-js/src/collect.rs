@@ -59,6 +59,7 @@ pub(crate) fn collect<'a>(an: &mut Analyzer<'a>, program: &'a Program<'a>) {
             c.module_load(&m, span);
         }
     }
+    debug_assert!(c.an.calls.is_sorted_by_key(|call| call.span.start), "calls_within needs calls in source order");
     link_calls(c.an);
     crate::link::seed_parameters(c.an);
 }

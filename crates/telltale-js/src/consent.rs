@@ -76,8 +76,17 @@ impl<'a> Analyzer<'a> {
                 }
             }
             Expression::Identifier(id) => {
-                if let Some(Init::Expr(init)) = self.symbol_of(id).and_then(|s| self.inits.get(&s)) {
+                let Some(sym) = self.symbol_of(id) else { return };
+                if let Some(Init::Expr(init)) = self.inits.get(&sym) {
+                    // Most conditions test constants that read no setting: remember those.
+                    if self.no_opt_out.borrow().get(&sym).is_some() {
+                        return;
+                    }
+                    let before = out.len();
                     self.opt_out_reads(init, d, out);
+                    if out.len() == before && depth == 0 {
+                        self.no_opt_out.borrow_mut().insert(sym, ());
+                    }
                 }
             }
             Expression::StaticMemberExpression(_) | Expression::ComputedMemberExpression(_) | Expression::ChainExpression(_) => {
@@ -141,7 +150,7 @@ impl<'a> Analyzer<'a> {
         if depth > 2 {
             return;
         }
-        for call in self.calls.iter().filter(|c| c.span.start >= span.start && c.span.end <= span.end) {
+        for call in self.calls_within(span) {
             let Some(f) = self.callee_function(call.callee) else { continue };
             let body = match self.funcs[f].body {
                 FnBody::Block(b) => b.span,
@@ -176,10 +185,6 @@ fn controlled<'a>(site: &GuardSite<'a>) -> Option<(&'a Expression<'a>, Vec<oxc_s
     }
 }
 
-fn inside(span: oxc_span::Span, regions: &[oxc_span::Span]) -> bool {
-    regions.iter().any(|r| span.start >= r.start && span.end <= r.end)
-}
-
 /// Calls in gated code worth naming: network sinks and what looks like a telemetry client.
 fn worth_naming(path: &str) -> bool {
     let api = js_api();
@@ -206,10 +211,11 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
         for r in regions.clone() {
             an.called_bodies(r, &mut regions, 0);
         }
-        let gated_calls: Vec<String> = an
-            .calls
+        let mut seen = rustc_hash::FxHashSet::default();
+        let gated_calls: Vec<String> = regions
             .iter()
-            .filter(|c| inside(c.span, &regions))
+            .flat_map(|r| an.calls_within(*r))
+            .filter(|c| seen.insert((c.span.start, c.span.end)))
             .filter_map(|c| {
                 // Unresolved callees (a bundled SDK behind a lazy loader) go by their own name.
                 let name = c.path.as_deref().map(str::to_string).or_else(|| match c.callee.without_parentheses() {

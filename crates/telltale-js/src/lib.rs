@@ -210,6 +210,8 @@ pub(crate) struct Analyzer<'a> {
     /// `module.exports =`, `exports.n =`, `export …`: name ("" for the module value) and value.
     pub exports: Vec<(&'a str, link::Exported<'a>)>,
     pub links: Option<Arc<Links>>,
+    /// Constants whose value reads no opt-out setting (see [`consent`]).
+    pub no_opt_out: RefCell<SymMap<()>>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -234,6 +236,13 @@ impl<'a> Analyzer<'a> {
                 _ => None,
             }),
         }
+    }
+
+    /// The calls inside a span. Calls are recorded in source order of their start, so this is
+    /// a binary search, not a scan of every call of a bundle.
+    pub(crate) fn calls_within(&self, span: oxc_span::Span) -> impl Iterator<Item = &CallSite<'a>> {
+        let first = self.calls.partition_point(|c| c.span.start < span.start);
+        self.calls[first..].iter().take_while(move |c| c.span.start < span.end).filter(move |c| c.span.end <= span.end)
     }
 
     pub(crate) fn snippet(&self, span: oxc_span::Span) -> String {
@@ -360,6 +369,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
         fields: Fields::new(symbols),
         exports: Vec::new(),
         links: opts.links.clone().filter(|l| !l.is_empty()),
+        no_opt_out: RefCell::new(SymMap::new(0)),
     };
     // Room for the tables the collect pass fills, from the file size, so large bundles do
     // not copy them as they grow (ratios of dense minified code).

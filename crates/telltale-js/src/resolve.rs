@@ -617,7 +617,7 @@ fn join(base: &str, key: &str) -> Rc<str> {
 }
 
 /// `callee()`: the path of what a call returns.
-fn called(callee: &str) -> Rc<str> {
+pub(crate) fn called(callee: &str) -> Rc<str> {
     concat_rc(&[callee, "()"])
 }
 

@@ -199,7 +199,14 @@ impl<'a> Analyzer<'a> {
 
     fn call_atoms(&self, whole: &'a Expression<'a>, callee: &'a Expression<'a>, args: &'a [Argument<'a>], out: &mut Atoms, d: u32) {
         let api = js_api();
-        if let Some(p) = self.path_of(whole) {
+        let callee_path = self.path_of(callee);
+        // What the call returns is `callee()`, except for module loads; one walk of the callee.
+        let whole_path = match callee_path.as_deref() {
+            Some("require" | "module.createRequire()") => self.path_of(whole),
+            Some(c) if !c.is_empty() => Some(crate::resolve::called(c)),
+            _ => None,
+        };
+        if let Some(p) = whole_path {
             if let Some(k) = api.source(&p) {
                 self.add_source(out, k, whole.span(), p);
                 return;
@@ -208,7 +215,6 @@ impl<'a> Analyzer<'a> {
                 return;
             }
         }
-        let callee_path = self.path_of(callee);
         if let Some(p) = callee_path.as_deref() {
             if api.sink(p).is_some() {
                 out.kinds = out.kinds.union(response_kinds(self, args));
