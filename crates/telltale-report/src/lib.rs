@@ -23,6 +23,10 @@ pub struct TargetReport {
     pub bytes_scanned: u64,
     /// Set when the target could not be read at all (corrupt archive, limit hit, …).
     pub error: Option<String>,
+    /// Where the scanned bytes came from, for registry targets: the resolved version and
+    /// the integrity hash they were checked against.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
     /// Problems with parts of the target (skipped symlinks, unparseable files).
     pub warnings: Vec<String>,
     /// What the package collects, where it sends it, when, behind which opt-out, and for
@@ -34,7 +38,7 @@ pub struct TargetReport {
 impl TargetReport {
     /// A target that could not be read at all.
     pub fn failed(target: &str, error: String) -> Self {
-        TargetReport { target: target.to_string(), files_scanned: 0, bytes_scanned: 0, error: Some(error), warnings: vec![], label: PrivacyLabel::default(), findings: vec![] }
+        TargetReport { target: target.to_string(), files_scanned: 0, bytes_scanned: 0, error: Some(error), source: None, warnings: vec![], label: PrivacyLabel::default(), findings: vec![] }
     }
 }
 
@@ -76,6 +80,9 @@ pub fn to_text(report: &Report, min_severity: Severity) -> String {
         let _ = writeln!(out, "== {} ({} files, {} findings)", t.target, t.files_scanned, t.findings.len());
         if let Some(e) = &t.error {
             let _ = writeln!(out, "error: {e}");
+        }
+        if let Some(s) = &t.source {
+            let _ = writeln!(out, "source: {s}");
         }
         for w in t.warnings.iter().take(20) {
             let _ = writeln!(out, "warning: {w}");

@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Write;
 use std::process::ExitCode;
-use telltale::scan::{scan_target, ScanOptions};
+use telltale::scan::{scan_spec, ScanOptions};
 use telltale_report::Report;
 use telltale_rules::Severity;
 
@@ -43,7 +43,8 @@ impl From<Level> for Severity {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Scan packages: a folder, a file, an npm tarball (.tgz) or a zip.
+    /// Scan packages: a folder, a file, an npm tarball (.tgz), a zip, or `npm:name[@version|@range|@tag]`
+    /// from the registry npm is configured for (with its platform packages).
     ///
     /// Exit status: 0 when no finding is at or above --fail-on, 1 when one is,
     /// 2 on usage errors or when a target could not be read.
@@ -51,6 +52,15 @@ enum Command {
         /// What to scan.
         #[arg(required = true)]
         targets: Vec<String>,
+        /// Registry for `npm:` targets (default: npm_config_registry, then `.npmrc`, then the public registry).
+        #[arg(long)]
+        registry: Option<String>,
+        /// Use only the download cache for `npm:` targets.
+        #[arg(long)]
+        offline: bool,
+        /// Platform whose packages `npm:` targets pull in (`linux-x64`, `linux-x64-musl`, `darwin-arm64`, `win32-x64`; default: this machine), or `none`.
+        #[arg(long)]
+        platform: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
@@ -108,7 +118,7 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Command::Scan { targets, format, fail_on, min_severity, output, max_archive_bytes, max_archive_entries, max_file_bytes, threads } => {
+        Command::Scan { targets, registry, offline, platform, format, fail_on, min_severity, output, max_archive_bytes, max_archive_entries, max_file_bytes, threads } => {
             // Deeply nested code recurses deeply in the parser: give workers room.
             let mut pool = rayon::ThreadPoolBuilder::new().stack_size(256 << 20);
             if let Some(n) = threads {
@@ -123,10 +133,26 @@ fn main() -> ExitCode {
             opts.limits.max_entries = max_archive_entries;
             opts.limits.max_file_bytes = max_file_bytes;
             opts.js.max_parse_bytes = max_file_bytes as usize;
+            if let Some(r) = registry {
+                opts.npm.registry.registry = if r.ends_with('/') { r } else { format!("{r}/") };
+            }
+            opts.npm.registry.offline = offline;
+            opts.npm.registry.max_tarball_bytes = max_archive_bytes;
+            match platform.as_deref() {
+                None => {}
+                Some("none") => opts.npm.platform = None,
+                Some(p) => match telltale_registry::Platform::parse(p) {
+                    Some(p) => opts.npm.platform = Some(p),
+                    None => {
+                        eprintln!("error: --platform `{p}` is not os-cpu[-libc] (e.g. linux-x64, darwin-arm64, linux-x64-musl) or none");
+                        return ExitCode::from(2);
+                    }
+                },
+            }
             // Run on a big-stack thread too: the main thread's stack is small.
             let handle = std::thread::Builder::new()
                 .stack_size(256 << 20)
-                .spawn(move || targets.iter().map(|t| scan_target(t, &opts)).collect::<Vec<_>>());
+                .spawn(move || targets.iter().flat_map(|t| scan_spec(t, &opts)).collect::<Vec<_>>());
             let reports = match handle.map(|h| h.join()) {
                 Ok(Ok(r)) => r,
                 _ => {

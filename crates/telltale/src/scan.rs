@@ -15,6 +15,61 @@ use telltale_rules::{check_file, finalize, Finding};
 pub struct ScanOptions {
     pub limits: Limits,
     pub js: telltale_js::Options,
+    /// How `npm:` targets are fetched.
+    pub npm: NpmOptions,
+}
+
+/// Registry access for `npm:name@version` targets.
+#[derive(Debug, Clone)]
+pub struct NpmOptions {
+    pub registry: telltale_registry::Config,
+    /// Whose platform packages (`optionalDependencies` restricted by os/cpu) to scan too;
+    /// none scans the named package alone.
+    pub platform: Option<telltale_registry::Platform>,
+}
+
+impl Default for NpmOptions {
+    fn default() -> Self {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        NpmOptions { registry: telltale_registry::Config::from_environment(&cwd), platform: Some(telltale_registry::Platform::current()) }
+    }
+}
+
+/// Scan what one command-line spec names: a path, or `npm:name@version` together with its
+/// platform packages (one report each).
+pub fn scan_spec(spec: &str, opts: &ScanOptions) -> Vec<TargetReport> {
+    let Some(npm) = spec.strip_prefix("npm:") else { return vec![scan_target(spec, opts)] };
+    let parsed = match telltale_registry::Spec::parse(npm) {
+        Ok(s) => s,
+        Err(e) => return vec![TargetReport::failed(spec, e.to_string())],
+    };
+    let client = telltale_registry::Client::new(opts.npm.registry.clone());
+    let pkg = match client.fetch(&parsed) {
+        Ok(p) => p,
+        Err(e) => return vec![TargetReport::failed(spec, e.to_string())],
+    };
+    let mut reports = vec![scan_package(&pkg, None, opts)];
+    if let Some(platform) = &opts.npm.platform {
+        for p in client.platform_packages(&pkg, platform) {
+            reports.push(match p {
+                Ok(p) => scan_package(&p, Some(&pkg), opts),
+                Err(e) => TargetReport::failed(&format!("{spec} (platform package)"), e.to_string()),
+            });
+        }
+    }
+    reports
+}
+
+/// Scan a fetched package's tarball.
+fn scan_package(pkg: &telltale_registry::Package, parent: Option<&telltale_registry::Package>, opts: &ScanOptions) -> TargetReport {
+    let mut name = format!("npm:{}@{}", pkg.name, pkg.version);
+    if let Some(p) = parent {
+        name.push_str(&format!(" (platform package of {}@{})", p.name, p.version));
+    }
+    let wanted = |p: &str| kind_of(p).is_some();
+    let mut report = scan_loaded(&name, telltale_ingest::load_bytes(&name, &pkg.tarball, &opts.limits, &wanted), opts);
+    report.source = Some(format!("{}@{} verified against {}{}", pkg.name, pkg.version, pkg.integrity, if pkg.cached { " (from the cache)" } else { "" }));
+    report
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -283,7 +338,12 @@ fn mark_install_time(analysed: &mut [Analysed]) {
 /// Scan one target as named on the command line.
 pub fn scan_target(spec: &str, opts: &ScanOptions) -> TargetReport {
     let wanted = |p: &str| kind_of(p).is_some();
-    let target = match load_target(spec, &opts.limits, &wanted) {
+    scan_loaded(spec, load_target(spec, &opts.limits, &wanted), opts)
+}
+
+/// Analyse a loaded target (or report why it could not be loaded).
+fn scan_loaded(spec: &str, loaded: Result<telltale_ingest::Target, telltale_ingest::IngestError>, opts: &ScanOptions) -> TargetReport {
+    let target = match loaded {
         Ok(t) => t,
         Err(e) => {
             return TargetReport::failed(spec, e.to_string())
@@ -312,7 +372,7 @@ pub fn scan_target(spec: &str, opts: &ScanOptions) -> TargetReport {
     let inputs: Vec<LabelInput> = analysed.iter().zip(&indexes).map(|(a, index)| LabelInput { facts: &a.facts, index }).collect();
     let label = PrivacyLabel::build(&inputs);
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.file.cmp(&b.file)).then(a.offset.cmp(&b.offset)));
-    TargetReport { target: spec.to_string(), files_scanned: analysed.len(), bytes_scanned, error: None, warnings, label, findings }
+    TargetReport { target: spec.to_string(), files_scanned: analysed.len(), bytes_scanned, error: None, source: None, warnings, label, findings }
 }
 
 #[cfg(test)]
