@@ -23,10 +23,10 @@ use oxc_ast::ast::*;
 use oxc_parser::{ParseOptions, Parser};
 use oxc_semantic::{Scoping, SemanticBuilder, SymbolId};
 use oxc_span::SourceType;
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use rustc_hash::FxHashMap as HashMap;
 use std::rc::Rc;
-use telltale_facts::{FileFacts, Kinds, Span};
+use telltale_facts::{FileFacts, Kinds, LineIndex, Span};
 
 pub use resolve::{Decoded, Val};
 
@@ -153,6 +153,8 @@ pub(crate) struct Analyzer<'a> {
     pub concats: Vec<&'a Expression<'a>>,
     /// The partial evaluator's state (string arrays, bindings, budget).
     pub deobf: deobf::Deobf<'a>,
+    /// Line starts, built only when a decoded value's literal is located.
+    pub lines: OnceCell<LineIndex>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -176,6 +178,20 @@ impl<'a> Analyzer<'a> {
                 Statement::ReturnStatement(r) => r.argument.as_ref(),
                 _ => None,
             }),
+        }
+    }
+
+    /// Where a hidden value comes from: its technique, then the literal decoding started from
+    /// as line:column (`base64 → hex → literal at 3:1042`); the technique alone when no
+    /// literal is known.
+    pub(crate) fn provenance(&self, v: &Decoded) -> String {
+        let technique = v.encodings.join(" → ");
+        match v.origin {
+            Some(o) => {
+                let (line, col) = self.lines.get_or_init(|| LineIndex::new(self.src.as_bytes())).line_col(o.start);
+                format!("{technique} → literal at {line}:{col}")
+            }
+            None => technique,
         }
     }
 
@@ -300,6 +316,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
         promise_resolvers: HashMap::default(),
         concats: Vec::new(),
         deobf: deobf::Deobf::new(src.len()),
+        lines: OnceCell::new(),
     };
     // Room for the tables the collect pass fills, from the file size, so large bundles do
     // not copy them as they grow (ratios of dense minified code).
