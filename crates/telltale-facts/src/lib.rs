@@ -235,6 +235,11 @@ pub struct EndpointFact {
     pub span: Span,
     /// How the string was hidden, outermost first (`base64`, `hex`, `char-codes`); empty if plain.
     pub encodings: Vec<String>,
+    /// For a hidden address, the encodings and the literal decoding started from, as
+    /// [`ObfuscationFact::provenance`]; empty when plain or unknown.
+    pub provenance: String,
+    /// That literal.
+    pub origin: Option<Span>,
 }
 
 /// Identity or region data reaching a sink.
@@ -275,7 +280,16 @@ pub struct RegionGuardFact {
 pub struct ObfuscationFact {
     pub technique: String,
     pub decoded: String,
+    /// Where the value is decoded (the decoding expression).
     pub span: Span,
+    /// The technique, then where the encoded data is written: the literal decoding started
+    /// from, 1-based line and byte column in the file (`base64 → hex → literal at 3:1042`);
+    /// the technique alone when no literal is known. Rendered by the front end, which has the
+    /// text.
+    pub provenance: String,
+    /// That literal (string, number array, template or string-array entry; of joined parts,
+    /// the first hidden one).
+    pub origin: Option<Span>,
 }
 
 /// Code built at run time and executed.

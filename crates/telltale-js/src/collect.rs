@@ -220,13 +220,13 @@ impl<'a> Collector<'a, '_> {
             return;
         }
         for (url, host) in strings::urls(value) {
-            self.an.facts.endpoints.push(EndpointFact { host, url: Some(url), span: fspan(span), encodings: vec![] });
+            self.an.facts.endpoints.push(EndpointFact { host, url: Some(url), span: fspan(span), encodings: vec![], provenance: String::new(), origin: None });
         }
         // The host check is case-insensitive: lowercase only what is a host.
         if strings::is_host(value) {
             let lower = value.to_ascii_lowercase();
             if strings::is_catalogued_host(&lower) {
-                self.an.facts.endpoints.push(EndpointFact { host: lower, url: None, span: fspan(span), encodings: vec![] });
+                self.an.facts.endpoints.push(EndpointFact { host: lower, url: None, span: fspan(span), encodings: vec![], provenance: String::new(), origin: None });
             }
         }
     }

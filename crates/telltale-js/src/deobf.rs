@@ -108,6 +108,8 @@ type EntryKey = (u32, Option<String>);
 struct StringArray {
     sym: SymbolId,
     items: Vec<Rc<str>>,
+    /// Where each entry is written, by original position.
+    spans: Vec<oxc_span::Span>,
     rotation: Cell<Rotation>,
     /// Decoded entries by original position and key.
     decoded: RefCell<HashMap<EntryKey, Option<Rc<str>>>>,
@@ -518,17 +520,17 @@ impl<'a> Analyzer<'a> {
                     .map(|el| match el {
                         ArrayExpressionElement::StringLiteral(s) => {
                             bytes += s.value.len();
-                            (bytes <= MAX_ARRAY_BYTES).then(|| Rc::from(s.value.as_str()))
+                            (bytes <= MAX_ARRAY_BYTES).then(|| (Rc::from(s.value.as_str()), s.span))
                         }
                         _ => None,
                     })
-                    .collect::<Option<Vec<Rc<str>>>>()
+                    .collect::<Option<(Vec<Rc<str>>, Vec<oxc_span::Span>)>>()
             }
             _ => None,
         });
-        let id = items.map(|items| {
+        let id = items.map(|(items, spans)| {
             let mut arrays = self.deobf.arrays.borrow_mut();
-            arrays.push(Rc::new(StringArray { sym, items, rotation: Cell::new(Rotation::Unknown), decoded: RefCell::default() }));
+            arrays.push(Rc::new(StringArray { sym, items, spans, rotation: Cell::new(Rotation::Unknown), decoded: RefCell::default() }));
             arrays.len() - 1
         });
         self.deobf.array_of_symbol.borrow_mut().insert(sym, id);
@@ -568,7 +570,7 @@ impl<'a> Analyzer<'a> {
             Scheme::Base64(_) => vec!["string-array".into(), "base64".into()],
             Scheme::Rc4(_) => vec!["string-array".into(), "rc4".into(), "base64".into()],
         };
-        Some(Decoded::hidden(Val::Str(text.to_string()), encodings))
+        Some(Decoded::hidden(Val::Str(text.to_string()), encodings, arr.spans.get(orig).copied()))
     }
 
     /// How far the array is rotated before use: the number of `push(shift())` steps after
@@ -692,21 +694,25 @@ impl<'a> Analyzer<'a> {
         let mut out = String::new();
         let mut i = start;
         let mut ok = true;
+        // Each character comes from the loop's input; the first one names its literal.
+        let mut origin = None;
         while i < bound {
             if let Some(last) = self.deobf.env.borrow_mut().last_mut() {
                 last.1 = Some(Decoded::plain(Val::Num(i)));
             }
-            match self.value_at(l.piece, d).and_then(|v| v.text()).filter(|_| self.deobf.spend(1)) {
+            let piece = self.value_at(l.piece, d).filter(|_| self.deobf.spend(1));
+            match piece.as_ref().and_then(|v| v.text()) {
                 Some(t) => out.push_str(&t),
                 None => {
                     ok = false;
                     break;
                 }
             }
+            origin = origin.or(piece.and_then(|v| v.origin));
             i += 1.0;
         }
         self.deobf.env.borrow_mut().pop();
-        ok.then(|| Decoded::hidden(Val::Str(out), vec![technique]))
+        ok.then(|| Decoded::hidden(Val::Str(out), vec![technique], origin))
     }
 
     /// The name of a loop's transformation: `xor(0x2a)` or `shift(-3)` with a constant key,

@@ -238,3 +238,83 @@ fn self_recursive_wrappers_are_bounded() {
     let f = run("function w(a) { return w(a + 1) + w(a + 2); } const x = w(0); fetch(x);");
     assert!(f.obfuscations.is_empty());
 }
+
+#[test]
+fn xor_loop_provenance_names_the_argument_literal() {
+    let lit = format!("'{}'", xor_literal("https://prov-xor.example.net/c", 0x2a));
+    let src = format!(
+        "function dec(s, k) {{ let o = ''; for (let i = 0; i < s.length; i++) o += String.fromCharCode(s.charCodeAt(i) ^ k); return o; }}
+         const x = 0x2a;
+         fetch(dec({lit}, x));"
+    );
+    let f = run(&src);
+    let o = f.obfuscations.iter().find(|o| o.decoded == "https://prov-xor.example.net/c").expect("decoded");
+    assert_eq!(o.provenance, format!("xor(0x2a) → {}", crate::tests::literal_at(&src, &lit)));
+}
+
+/// The string literal written at `at`, without its quotes, if it is an entry of an array
+/// literal (between `[` or `,` and `,` or `]`).
+fn array_entry_at(src: &str, at: usize) -> Option<&str> {
+    let quote = src[at..].chars().next().filter(|c| *c == '\'' || *c == '"')?;
+    let len = src[at + 1..].find(quote)?;
+    let (before, after) = (src[..at].chars().last()?, src[at + len + 2..].chars().next()?);
+    (matches!(before, '[' | ',') && matches!(after, ',' | ']')).then(|| &src[at + 1..at + 1 + len])
+}
+
+#[test]
+fn obfuscator_provenance_names_the_string_array_entry() {
+    let t = table("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=");
+    for ((name, src), technique) in levels!("beacon") {
+        let f = run(src);
+        let o = f.obfuscations.iter().find(|o| o.decoded == COLLECTOR).unwrap_or_else(|| panic!("{name}: {:#?}", f.obfuscations));
+        let origin = o.origin.unwrap_or_else(|| panic!("{name}: no origin"));
+        assert_eq!(o.provenance, format!("{technique} → {}", crate::tests::location(src, origin.start)), "{name}");
+        let entry = array_entry_at(src, origin.start as usize).unwrap_or_else(|| panic!("{name}: not an array entry: {}", &src[origin.start as usize..][..40]));
+        // Where the entry can be decoded without the call's key, it must be the collector;
+        // RC4 levels split the string, and the first piece's entry is named.
+        let entry = unescape(entry);
+        match name {
+            "low" => assert_eq!(entry, COLLECTOR),
+            "base64" | "base64-var" => assert_eq!(decode_base64_with(&entry, &t).as_deref(), Some(COLLECTOR), "{name}"),
+            _ => {
+                // RC4 levels split the string: the entry is the first piece under one of the
+                // file's four-character keys.
+                let first_piece = string_literals(src).filter(|k| k.encode_utf16().count() == 4).find_map(|key| {
+                    let data: Vec<u16> = decode_base64_with(&entry, &t)?.encode_utf16().collect();
+                    let piece = String::from_utf16(&rc4(&data, &key.encode_utf16().collect::<Vec<_>>())?).ok()?;
+                    (!piece.is_empty() && COLLECTOR.starts_with(&piece)).then_some(piece)
+                });
+                assert!(first_piece.is_some(), "{name}: entry {entry:?} is no piece of the collector");
+            }
+        }
+    }
+}
+
+/// A JavaScript string literal's content with `\xNN`, `\uNNNN` and single-character escapes
+/// resolved.
+fn unescape(raw: &str) -> String {
+    let mut out = String::new();
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let hex_char = |n: usize, chars: &mut std::str::Chars| {
+            let h: String = chars.take(n).collect();
+            u32::from_str_radix(&h, 16).ok().and_then(char::from_u32)
+        };
+        match chars.next() {
+            Some('x') => out.extend(hex_char(2, &mut chars)),
+            Some('u') => out.extend(hex_char(4, &mut chars)),
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
+}
+
+/// The contents of the file's single-quoted literals, unescaped.
+fn string_literals(src: &str) -> impl Iterator<Item = String> + '_ {
+    src.split('\'').skip(1).step_by(2).map(unescape)
+}

@@ -24,11 +24,11 @@ use oxc_ast::ast::*;
 use oxc_parser::{ParseOptions, Parser};
 use oxc_semantic::{Scoping, SemanticBuilder, SymbolId};
 use oxc_span::SourceType;
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use rustc_hash::FxHashMap as HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
-use telltale_facts::{FileFacts, Kinds, Links, Span};
+use telltale_facts::{FileFacts, Kinds, LineIndex, Links, Span};
 
 pub use resolve::{Decoded, Val};
 
@@ -212,6 +212,8 @@ pub(crate) struct Analyzer<'a> {
     pub links: Option<Arc<Links>>,
     /// Constants whose value reads no opt-out setting (see [`consent`]).
     pub no_opt_out: RefCell<SymMap<()>>,
+    /// Line starts, built only when a decoded value's literal is located.
+    pub lines: OnceCell<LineIndex>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -243,6 +245,20 @@ impl<'a> Analyzer<'a> {
     pub(crate) fn calls_within(&self, span: oxc_span::Span) -> impl Iterator<Item = &CallSite<'a>> {
         let first = self.calls.partition_point(|c| c.span.start < span.start);
         self.calls[first..].iter().take_while(move |c| c.span.start < span.end).filter(move |c| c.span.end <= span.end)
+    }
+
+    /// Where a hidden value comes from: its technique, then the literal decoding started from
+    /// as line:column (`base64 → hex → literal at 3:1042`); the technique alone when no
+    /// literal is known.
+    pub(crate) fn provenance(&self, v: &Decoded) -> String {
+        let technique = v.encodings.join(" → ");
+        match v.origin {
+            Some(o) => {
+                let (line, col) = self.lines.get_or_init(|| LineIndex::new(self.src.as_bytes())).line_col(o.start);
+                format!("{technique} → literal at {line}:{col}")
+            }
+            None => technique,
+        }
     }
 
     pub(crate) fn snippet(&self, span: oxc_span::Span) -> String {
@@ -370,6 +386,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
         exports: Vec::new(),
         links: opts.links.clone().filter(|l| !l.is_empty()),
         no_opt_out: RefCell::new(SymMap::new(0)),
+        lines: OnceCell::new(),
     };
     // Room for the tables the collect pass fills, from the file size, so large bundles do
     // not copy them as they grow (ratios of dense minified code).

@@ -19,6 +19,9 @@ const MIN_CODE_BYTES: usize = 8;
 pub(crate) struct Pending {
     pub code: String,
     pub encodings: Vec<String>,
+    /// Where the hidden code comes from (see [`crate::Analyzer::provenance`]).
+    pub provenance: String,
+    pub origin: Option<oxc_span::Span>,
     pub api: String,
     pub span: oxc_span::Span,
 }
@@ -50,6 +53,8 @@ pub(crate) fn analyze_pending(facts: &mut FileFacts, pending: Vec<Pending>, opts
                 technique: format!("{} → code run by {}", p.encodings.join(" → "), p.api),
                 decoded: format!("{name}: {}", snippet_of(code, 0, code.len() as u32)),
                 span: fspan(p.span),
+                provenance: p.provenance,
+                origin: p.origin.map(fspan),
             });
         }
         let mut children = std::mem::take(&mut inner.nested);

@@ -21,14 +21,37 @@ pub enum Val {
 pub struct Decoded {
     pub val: Val,
     pub encodings: Vec<Cow<'static, str>>,
+    /// The literal the value was computed from (string, number, array, template, string-array
+    /// entry): where a hidden value's encoded form is written. A span, not a copy, so every
+    /// literal may carry one for free.
+    pub origin: Option<oxc_span::Span>,
 }
 
 impl Decoded {
     pub(crate) fn plain(val: Val) -> Self {
-        Decoded { val, encodings: Vec::new() }
+        Decoded { val, encodings: Vec::new(), origin: None }
     }
-    pub(crate) fn hidden(val: Val, encodings: Vec<Cow<'static, str>>) -> Self {
-        Decoded { val, encodings }
+    pub(crate) fn literal(val: Val, span: oxc_span::Span) -> Self {
+        Decoded { val, encodings: Vec::new(), origin: Some(span) }
+    }
+    pub(crate) fn hidden(val: Val, encodings: Vec<Cow<'static, str>>, origin: Option<oxc_span::Span>) -> Self {
+        Decoded { val, encodings, origin }
+    }
+    /// Another value computed from this one alone: same encodings, same literal.
+    fn derived(&self, val: Val) -> Self {
+        Decoded { val, encodings: self.encodings.clone(), origin: self.origin }
+    }
+    /// The literal of a value built from parts: the first hidden part's, since that is what a
+    /// reader looks for; the first part's when none is hidden.
+    fn first_origin<'d>(parts: impl IntoIterator<Item = &'d Decoded>) -> Option<oxc_span::Span> {
+        let mut first = None;
+        for p in parts {
+            if !p.encodings.is_empty() && p.origin.is_some() {
+                return p.origin;
+            }
+            first = first.or(p.origin);
+        }
+        first
     }
     /// Add the encodings of a part: a string split into pieces hidden the same way names the
     /// technique once.
@@ -197,23 +220,28 @@ impl<'a> Analyzer<'a> {
         }
         let d = depth + 1;
         match e {
-            Expression::StringLiteral(s) => Some(Decoded::plain(Val::Str(s.value.to_string()))),
-            Expression::NumericLiteral(n) => Some(Decoded::plain(Val::Num(n.value))),
+            Expression::StringLiteral(s) => Some(Decoded::literal(Val::Str(s.value.to_string()), s.span)),
+            Expression::NumericLiteral(n) => Some(Decoded::literal(Val::Num(n.value), n.span)),
             Expression::TemplateLiteral(t) => {
                 let mut out = String::new();
                 let mut enc = Vec::new();
+                let mut hidden_origin = None;
                 for (i, q) in t.quasis.iter().enumerate() {
                     out.push_str(q.value.cooked.as_ref()?.as_str());
                     if let Some(x) = t.expressions.get(i) {
                         let v = self.value_at(x, d)?;
                         out.push_str(&v.text()?);
+                        if hidden_origin.is_none() && !v.encodings.is_empty() {
+                            hidden_origin = v.origin;
+                        }
                         Decoded::absorb(&mut enc, &v.encodings);
                     }
                     if out.len() > MAX_LEN {
                         return None;
                     }
                 }
-                Some(Decoded { val: Val::Str(out), encodings: enc })
+                // The template's own text is written here; a hidden part is written elsewhere.
+                Some(Decoded::hidden(Val::Str(out), enc, hidden_origin.or(Some(t.span))))
             }
             Expression::Identifier(id) => {
                 let sym = self.symbol_of(id)?;
@@ -232,7 +260,7 @@ impl<'a> Analyzer<'a> {
                 for el in &a.elements {
                     items.push(self.value_at(el.as_expression()?, d)?.val);
                 }
-                Some(Decoded::plain(Val::Arr(items)))
+                Some(Decoded::literal(Val::Arr(items), a.span))
             }
             Expression::BinaryExpression(b) => self.binary_value(b, d),
             Expression::UnaryExpression(u) => match u.operator {
@@ -242,10 +270,13 @@ impl<'a> Analyzer<'a> {
                         .is_known_function(&p)
                         .then(|| Decoded::plain(Val::Str("function".into())))
                 }
-                UnaryOperator::UnaryNegation => match self.value_at(&u.argument, d)?.val {
-                    Val::Num(n) => Some(Decoded::plain(Val::Num(-n))),
-                    _ => None,
-                },
+                UnaryOperator::UnaryNegation => {
+                    let v = self.value_at(&u.argument, d)?;
+                    match v.val {
+                        Val::Num(n) => Some(v.derived(Val::Num(-n))),
+                        _ => None,
+                    }
+                }
                 _ => None,
             },
             Expression::StaticMemberExpression(m) => {
@@ -263,8 +294,8 @@ impl<'a> Analyzer<'a> {
                 };
                 let obj = self.value_at(&m.object, d)?;
                 match obj.val {
-                    Val::Arr(a) => a.into_iter().nth(idx).map(|v| Decoded { val: v, encodings: obj.encodings }),
-                    Val::Str(s) => s.chars().nth(idx).map(|c| Decoded { val: Val::Str(c.to_string()), encodings: obj.encodings }),
+                    Val::Arr(a) => a.into_iter().nth(idx).map(|v| Decoded { val: v, encodings: obj.encodings, origin: obj.origin }),
+                    Val::Str(s) => s.chars().nth(idx).map(|c| Decoded { val: Val::Str(c.to_string()), encodings: obj.encodings, origin: obj.origin }),
                     _ => None,
                 }
             }
@@ -325,7 +356,7 @@ impl<'a> Analyzer<'a> {
             }
             _ => return None,
         };
-        Some(Decoded { val, encodings: enc })
+        Some(Decoded::hidden(val, enc, Decoded::first_origin([&l, &r])))
     }
 
     /// The constant value of a call, from its callee and arguments.
@@ -349,7 +380,7 @@ impl<'a> Analyzer<'a> {
                 Some("String.fromCharCode") => return self.from_char_codes(args, d),
                 Some("String.fromCharCode.apply") | Some("String.fromCharCode.call") => {
                     let v = self.value_at(arg(1)?, d)?;
-                    return codes_to_string(&v.val).map(|s| Decoded { val: Val::Str(s), encodings: vec!["char-codes".into()] });
+                    return codes_to_string(&v.val).map(|s| Decoded::hidden(Val::Str(s), vec!["char-codes".into()], v.origin));
                 }
                 _ => return self.method_value(&m.object, method, args, d),
             }
@@ -380,24 +411,24 @@ impl<'a> Analyzer<'a> {
                     (Val::Bytes(b), _) => b.clone(),
                     _ => return None,
                 };
-                Some(Decoded { val: Val::Bytes(bytes), encodings })
+                Some(Decoded::hidden(Val::Bytes(bytes), encodings, v.origin))
             }
             "atob" => {
                 let v = self.value_at(arg(0)?, d)?;
                 let bytes = crate::strings::decode_base64(v.as_str()?)?;
                 let mut encodings = v.encodings;
                 encodings.push("base64".into());
-                Some(Decoded { val: Val::Str(bytes.iter().map(|b| *b as char).collect()), encodings })
+                Some(Decoded::hidden(Val::Str(bytes.iter().map(|b| *b as char).collect()), encodings, v.origin))
             }
             "decodeURIComponent" | "decodeURI" | "unescape" => {
                 let v = self.value_at(arg(0)?, d)?;
                 let mut encodings = v.encodings.clone();
                 encodings.push("uri".into());
-                Some(Decoded { val: Val::Str(crate::strings::percent_decode(v.as_str()?)), encodings })
+                Some(Decoded::hidden(Val::Str(crate::strings::percent_decode(v.as_str()?)), encodings, v.origin))
             }
             "String" => {
                 let v = self.value_at(arg(0)?, d)?;
-                Some(Decoded { val: Val::Str(v.text()?), encodings: v.encodings })
+                Some(v.derived(Val::Str(v.text()?)))
             }
             "String.fromCharCode" => self.from_char_codes(args, d),
             "parseInt" | "Number.parseInt" => {
@@ -417,17 +448,20 @@ impl<'a> Analyzer<'a> {
 
     fn from_char_codes(&self, args: &'a [Argument<'a>], d: u32) -> Option<Decoded> {
         let mut out = String::new();
+        let mut origin = None;
         for a in args.iter().take(4096) {
             let v = match a {
                 Argument::SpreadElement(s) => self.value_at(&s.argument, d)?,
                 _ => self.value_at(a.as_expression()?, d)?,
             };
+            // The codes start at the first argument's literal.
+            origin = origin.or(v.origin);
             match &v.val {
                 Val::Num(n) => out.push(char::from_u32(*n as u32)?),
                 other => out.push_str(&codes_to_string(other)?),
             }
         }
-        Some(Decoded { val: Val::Str(out), encodings: vec!["char-codes".into()] })
+        Some(Decoded::hidden(Val::Str(out), vec!["char-codes".into()], origin))
     }
 
     fn method_value(&self, recv: &'a Expression<'a>, method: &str, args: &'a [Argument<'a>], d: u32) -> Option<Decoded> {
@@ -442,8 +476,7 @@ impl<'a> Analyzer<'a> {
             }
         };
         let r = self.value_at(recv, d)?;
-        let enc = r.encodings.clone();
-        let wrap = |val: Val| Some(Decoded { val, encodings: enc.clone() });
+        let wrap = |val: Val| Some(r.derived(val));
         match (&r.val, method) {
             (Val::Bytes(b), "toString") => {
                 let to = match arg(0) {

@@ -637,7 +637,9 @@ fn scan_calls(an: &mut Analyzer<'_>) {
             };
             if let Some(v) = code.and_then(|c| an.value_of(c)) {
                 if let Some(text) = v.text() {
-                    nested.push(crate::nested::Pending { code: text, encodings: v.encodings.iter().map(|e| e.to_string()).collect(), api: path.to_string(), span: call.span });
+                    // Only hidden code becomes an obfuscation fact, so only it is located.
+                    let provenance = if v.encodings.is_empty() { String::new() } else { an.provenance(&v) };
+                    nested.push(crate::nested::Pending { code: text, encodings: v.encodings.iter().map(|e| e.to_string()).collect(), provenance, origin: v.origin, api: path.to_string(), span: call.span });
                 }
             }
             for a in code_args {
@@ -677,7 +679,7 @@ fn scan_calls(an: &mut Analyzer<'_>) {
         };
         if decoder {
             if let Some(v) = call_expression_value(an, call) {
-                report_decoded(&v, call.span, &mut obfuscations, &mut endpoints);
+                report_decoded(an, &v, call.span, &mut obfuscations, &mut endpoints);
             }
         }
     }
@@ -711,20 +713,23 @@ fn scan_calls(an: &mut Analyzer<'_>) {
 
 /// A value that was hidden by an encoding: an obfuscation fact when it is worth one, and the
 /// endpoints it names.
-fn report_decoded(v: &crate::Decoded, span: oxc_span::Span, obfuscations: &mut Vec<ObfuscationFact>, endpoints: &mut Vec<EndpointFact>) {
+fn report_decoded(an: &Analyzer<'_>, v: &crate::Decoded, span: oxc_span::Span, obfuscations: &mut Vec<ObfuscationFact>, endpoints: &mut Vec<EndpointFact>) {
     let Some(text) = v.text() else { return };
     if v.encodings.is_empty() || !strings::interesting_decoded(&text) {
         return;
     }
     let encodings: Vec<String> = v.encodings.iter().map(|s| s.to_string()).collect();
+    let provenance = an.provenance(v);
+    let origin = v.origin.map(fspan);
+    let endpoint = |host, url| EndpointFact { host, url, span: fspan(span), encodings: encodings.clone(), provenance: provenance.clone(), origin };
     for (url, host) in strings::urls(&text) {
-        endpoints.push(EndpointFact { host, url: Some(url), span: fspan(span), encodings: encodings.clone() });
+        endpoints.push(endpoint(host, Some(url)));
     }
     let lower = text.trim().to_ascii_lowercase();
     if strings::is_host(&lower) {
-        endpoints.push(EndpointFact { host: lower, url: None, span: fspan(span), encodings: encodings.clone() });
+        endpoints.push(endpoint(lower, None));
     }
-    obfuscations.push(ObfuscationFact { technique: encodings.join(" → "), decoded: text.chars().take(300).collect(), span: fspan(span) });
+    obfuscations.push(ObfuscationFact { technique: encodings.join(" → "), decoded: text.chars().take(300).collect(), span: fspan(span), provenance, origin });
 }
 
 /// In a file with a string-array decoder or a decoding loop: the outermost concatenations
@@ -738,7 +743,7 @@ fn decoded_by_local_functions<'a>(an: &Analyzer<'a>, obfuscations: &mut Vec<Obfu
             if let Some(v) = an.value_of(cur) {
                 if !v.encodings.is_empty() {
                     whole.push((cur.span().start, cur.span().end));
-                    report_decoded(&v, cur.span(), obfuscations, endpoints);
+                    report_decoded(an, &v, cur.span(), obfuscations, endpoints);
                 }
                 break;
             }
@@ -758,7 +763,7 @@ fn decoded_by_local_functions<'a>(an: &Analyzer<'a>, obfuscations: &mut Vec<Obfu
             continue;
         }
         if let Some(v) = an.eval_call(call.callee, call.args) {
-            report_decoded(&v, call.span, obfuscations, endpoints);
+            report_decoded(an, &v, call.span, obfuscations, endpoints);
         }
     }
 }

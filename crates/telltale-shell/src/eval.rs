@@ -653,7 +653,8 @@ impl<'s, 'o> Analyzer<'s, 'o> {
         let span = self.map.span(w.0, w.1);
         let out = &mut *self.out;
         if out.res.endpoints.len() < MAX_FACTS && out.seen_endpoints.insert((host.to_string(), span)) {
-            out.res.endpoints.push(EndpointFact { host: host.to_string(), url, span, encodings });
+            // Shell words are not located back to a literal: no provenance.
+            out.res.endpoints.push(EndpointFact { host: host.to_string(), url, span, encodings, provenance: String::new(), origin: None });
         }
     }
 

@@ -153,3 +153,23 @@ fn unrelated_exports_do_not_link() {
     write(dir.path(), "package/index.js", b"import { url } from './id.js';\nimport * as id from './id.js';\nfetch(url);\nfetch(id.url);\n");
     assert!(flows_in(dir.path()).is_empty());
 }
+
+#[test]
+fn obfuscation_evidence_names_where_the_encoded_literal_is() {
+    let dir = tempfile::tempdir().unwrap();
+    // "https://prov.example.net/c" in base64, written on line 2 and decoded on line 3.
+    let src = "const pad = 0;\nconst k =   'aHR0cHM6Ly9wcm92LmV4YW1wbGUubmV0L2M=';\nfetch(atob(k));\n";
+    write(dir.path(), "a.js", src.as_bytes());
+    let col = src.lines().nth(1).unwrap().find('\'').unwrap() + 1;
+    let provenance = format!("base64 → literal at 2:{col}");
+    let out = telltale().args(["scan", "--format", "json"]).arg(dir.path()).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = doc["targets"][0]["findings"].as_array().unwrap();
+    for rule in ["TT401", "TT303"] {
+        let f = findings.iter().find(|f| f["rule"] == rule).unwrap_or_else(|| panic!("no {rule} in {findings:#?}"));
+        assert_eq!(f["line"], 3, "{f}");
+        assert!(f["evidence"].as_array().unwrap().iter().any(|e| e == &provenance), "{rule}: {f}");
+    }
+    let text = String::from_utf8(telltale().arg("scan").arg(dir.path()).output().unwrap().stdout).unwrap();
+    assert!(text.contains(&format!("= evidence: {provenance}")), "{text}");
+}

@@ -6,6 +6,8 @@ declare_rule! {
     /// A string hidden by an encoding (base64, hex, char codes, URI escapes) whose decoded
     /// value matters: an address, a module or API name (`child_process`, `country_name`), a
     /// sensitive path, a country, or code. Decoded values that are ordinary text are ignored.
+    /// The evidence gives the decoded value and where the encoded data is written
+    /// (`base64 → literal at 3:1042`).
     ///
     /// ## Why it matters
     /// Encoding the words a reviewer would search for is the simplest way to hide behaviour.
@@ -29,6 +31,7 @@ impl Rule for ObfuscatedString {
         for o in f.obfuscations.iter().take(MAX_PER_FILE) {
             let mut r = RawFinding::new(&Self::META, o.span, format!("hides {:?} with {}", o.decoded.chars().take(80).collect::<String>(), o.technique));
             r.evidence.push(o.decoded.clone());
+            r.evidence.push(o.provenance.clone());
             out.push(r);
         }
     }
@@ -41,11 +44,12 @@ mod tests {
     use telltale_facts::{ObfuscationFact, Span};
 
     #[test]
-    fn decoded_value_is_evidence() {
+    fn decoded_value_and_provenance_are_evidence() {
         let mut f = facts();
         assert!(run(&ObfuscatedString, &f).is_empty());
-        f.obfuscations.push(ObfuscationFact { technique: "base64".into(), decoded: "russia".into(), span: Span::new(0, 1) });
+        let provenance = "base64 → literal at 1:22".to_string();
+        f.obfuscations.push(ObfuscationFact { technique: "base64".into(), decoded: "russia".into(), span: Span::new(0, 1), provenance: provenance.clone(), origin: Some(Span::new(21, 31)) });
         let out = run(&ObfuscatedString, &f);
-        assert_eq!(out[0].evidence, vec!["russia"]);
+        assert_eq!(out[0].evidence, vec!["russia".to_string(), provenance]);
     }
 }

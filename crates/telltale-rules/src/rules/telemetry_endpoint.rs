@@ -46,7 +46,7 @@ mod tests {
     use telltale_facts::{EndpointFact, Span};
 
     fn ep(host: &str) -> EndpointFact {
-        EndpointFact { host: host.into(), url: None, span: Span::new(0, 1), encodings: vec![] }
+        EndpointFact { host: host.into(), url: None, span: Span::new(0, 1), encodings: vec![], provenance: String::new(), origin: None }
     }
 
     #[test]
