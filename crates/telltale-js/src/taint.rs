@@ -659,7 +659,10 @@ fn scan_calls(an: &mut Analyzer<'_>) {
             if let Some(target) = args.first() {
                 let k = an.kinds_of(target);
                 let shape = an.shape_of(target);
-                let mass = k.contains(DataKind::DirectoryListing);
+                // A wiper writes the same thing into every file it lists; a build step that
+                // writes each listed template's compiled output writes what it computed.
+                let computed_content = (path.contains("write") || path.contains("append")) && args.get(1).is_some_and(|c| an.value_of(c).is_none());
+                let mass = k.contains(DataKind::DirectoryListing) && !computed_content;
                 if mass || matches!(shape.as_str(), "~" | "/" | "~/" | "~/*" | "/*") {
                     destructive.push(DestructiveFact {
                         api: path.to_string(),

@@ -426,3 +426,15 @@ fn hidden_code_provenance_names_its_literal() {
     let o = f.obfuscations.iter().find(|o| o.technique == "base64 → code run by eval").unwrap_or_else(|| panic!("{:#?}", f.obfuscations));
     assert_eq!(o.provenance, format!("base64 → {}", literal_at(&src, &lit)));
 }
+
+#[test]
+fn writing_computed_output_for_each_listed_file_is_no_wiper() {
+    // A build step: each template compiled into a new file.
+    let build = run("const fs = require('fs'), path = require('path');
+        fs.readdirSync('./tpl').forEach(function (f) { const code = compile(fs.readFileSync(path.join('./tpl', f))); fs.writeFileSync(path.join('./out', f + '.js'), code); });");
+    assert!(build.destructive.iter().all(|d| !d.mass), "{:#?}", build.destructive);
+    // A wiper: the same content over every listed file.
+    let wiper = run("const fs = require('fs'), path = require('path');
+        fs.readdirSync('../').forEach(function (f) { fs.writeFileSync(path.join('../', f), '\\u2764'); });");
+    assert!(wiper.destructive.iter().any(|d| d.mass), "{:#?}", wiper.destructive);
+}

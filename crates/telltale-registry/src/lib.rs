@@ -191,7 +191,7 @@ impl Platform {
 
     /// Whether a package restricted to these `os`/`cpu`/`libc` lists runs here (npm's rules:
     /// an empty list allows all, `!x` excludes x).
-    fn allows(&self, os: &[String], cpu: &[String], libc: &[String]) -> bool {
+    pub fn allows(&self, os: &[String], cpu: &[String], libc: &[String]) -> bool {
         fn fits(list: &[String], value: Option<&str>) -> bool {
             let Some(value) = value else { return true };
             if list.is_empty() {
@@ -288,7 +288,13 @@ impl Client {
 
     /// Resolve, download (or take from the cache) and verify one package.
     pub fn fetch(&self, spec: &Spec) -> Result<Package, RegistryError> {
-        let packument = self.packument(&spec.name)?;
+        // A published version never changes: a cached packument that has it will do.
+        let exact = spec.wanted.as_deref().filter(|w| w.parse::<nodejs_semver::Version>().is_ok());
+        let cached = exact.and_then(|v| self.cached_packument(&spec.name).filter(|p| p.versions.contains_key(v)));
+        let packument = match cached {
+            Some(p) => p,
+            None => self.packument(&spec.name)?,
+        };
         let version = resolve_version(&spec.name, &packument, spec.wanted.as_deref())?;
         let meta = packument.versions[&version].clone();
         let expected = expected_integrity(&meta.dist).ok_or_else(|| RegistryError::NoIntegrity { name: spec.name.clone(), version: version.clone() })?;
@@ -347,6 +353,11 @@ impl Client {
             }
         }
         out
+    }
+
+    fn cached_packument(&self, name: &str) -> Option<Packument> {
+        let path = self.cache_path("packuments", &format!("{}.json", escape(name)))?;
+        serde_json::from_slice(&std::fs::read(path).ok()?).ok()
     }
 
     fn packument(&self, name: &str) -> Result<Packument, RegistryError> {
@@ -497,6 +508,7 @@ fn check_integrity(bytes: &[u8], expected: &Expected) -> Result<(), String> {
     }
 }
 
+pub mod lockfile;
 #[doc(hidden)]
 pub mod testing;
 #[cfg(test)]

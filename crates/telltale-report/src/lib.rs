@@ -113,12 +113,46 @@ pub fn to_text(report: &Report, min_severity: Severity) -> String {
             }
         }
     }
+    if report.targets.len() > 1 {
+        write_summary(&mut out, report);
+    }
     let total: usize = report.targets.iter().map(|t| t.findings.len()).sum();
     let _ = writeln!(out, "\n{} target(s), {} finding(s){}", report.targets.len(), total, match report.max_severity() {
         Some(s) => format!(", highest {}", s.as_str()),
         None => String::new(),
     });
     out
+}
+
+/// One line per target, worst first: what a platform team reads after scanning a tree.
+fn write_summary(out: &mut String, report: &Report) {
+    let mut rows: Vec<&TargetReport> = report.targets.iter().collect();
+    rows.sort_by_key(|t| (std::cmp::Reverse(t.findings.iter().map(|f| f.severity).max()), t.error.is_none(), t.target.clone()));
+    let width = rows.iter().map(|t| t.target.chars().count()).max().unwrap_or(0).min(60);
+    let _ = writeln!(out, "\nsummary:");
+    let _ = writeln!(out, "  {:<width$}  {:>6}  {:>8}  {:<8}  what", "target", "files", "findings", "highest");
+    for t in rows {
+        let highest = t.findings.iter().map(|f| f.severity).max();
+        let what = if let Some(e) = &t.error {
+            format!("error: {}", e.chars().take(80).collect::<String>())
+        } else {
+            let l = &t.label;
+            let mut parts = Vec::new();
+            if !l.sends.is_empty() {
+                parts.push(format!("sends {}", l.sends.iter().flat_map(|s| s.items.iter().cloned()).collect::<std::collections::BTreeSet<_>>().into_iter().collect::<Vec<_>>().join(", ")));
+            }
+            let countries: std::collections::BTreeSet<&str> = l.regions.iter().flat_map(|r| r.countries.iter().map(String::as_str)).collect();
+            if !countries.is_empty() {
+                parts.push(format!("region: {}", countries.into_iter().collect::<Vec<_>>().join(", ")));
+            }
+            if !l.install_scripts.is_empty() {
+                parts.push("install scripts".into());
+            }
+            parts.join("; ")
+        };
+        let name: String = t.target.chars().take(60).collect();
+        let _ = writeln!(out, "  {:<width$}  {:>6}  {:>8}  {:<8}  {}", name, t.files_scanned, t.findings.len(), highest.map_or("-", |s| s.as_str()), what);
+    }
 }
 
 /// The label as a short block ahead of the findings.

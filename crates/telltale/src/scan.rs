@@ -38,6 +38,9 @@ impl Default for NpmOptions {
 /// Scan what one command-line spec names: a path, or `npm:name@version` together with its
 /// platform packages (one report each).
 pub fn scan_spec(spec: &str, opts: &ScanOptions) -> Vec<TargetReport> {
+    if telltale_registry::lockfile::is_lockfile(spec) && std::path::Path::new(spec).is_file() {
+        return scan_lockfile(spec, opts);
+    }
     let Some(npm) = spec.strip_prefix("npm:") else { return vec![scan_target(spec, opts)] };
     let parsed = match telltale_registry::Spec::parse(npm) {
         Ok(s) => s,
@@ -57,6 +60,63 @@ pub fn scan_spec(spec: &str, opts: &ScanOptions) -> Vec<TargetReport> {
             });
         }
     }
+    reports
+}
+
+/// Downloads in flight at once for a lockfile.
+const FETCH_CONCURRENCY: usize = 16;
+/// Packages fetched before they are scanned and their tarballs dropped.
+const FETCH_BATCH: usize = 64;
+
+/// Scan every registry package a lockfile pins (for `--platform`, only the platform packages
+/// of that platform), fetched and scanned in parallel; the first report is the lockfile's own,
+/// naming what was skipped.
+fn scan_lockfile(path: &str, opts: &ScanOptions) -> Vec<TargetReport> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => return vec![TargetReport::failed(path, format!("cannot read: {e}"))],
+    };
+    let lock = match telltale_registry::lockfile::parse(path, &text) {
+        Ok(l) => l,
+        Err(e) => return vec![TargetReport::failed(path, e.to_string())],
+    };
+    let wanted: Vec<&telltale_registry::lockfile::Locked> = lock
+        .packages
+        .iter()
+        .filter(|p| opts.npm.platform.as_ref().is_none_or(|pl| pl.allows(&p.os, &p.cpu, &[])))
+        .collect();
+    let mut head = TargetReport::failed(path, String::new());
+    head.error = None;
+    head.source = Some(format!("lockfile: {} registry packages, {} for other platforms, {} skipped", wanted.len(), lock.packages.len() - wanted.len(), lock.skipped.len()));
+    head.warnings = lock.skipped.iter().map(|(what, why)| format!("skipped {what}: {why}")).collect();
+    let client = telltale_registry::Client::new(opts.npm.registry.clone());
+    let progress = indicatif::ProgressBar::new(wanted.len() as u64);
+    progress.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} packages {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+    // Downloads wait on the network, not the CPU: more of them run at once than scans do.
+    let fetchers = rayon::ThreadPoolBuilder::new().num_threads(FETCH_CONCURRENCY).build();
+    let mut reports = Vec::with_capacity(wanted.len() + 1);
+    // In batches, so a large tree never holds every tarball in memory at once.
+    for batch in wanted.chunks(FETCH_BATCH) {
+        let fetch = || -> Vec<_> { batch.par_iter().map(|p| (p, client.fetch(&telltale_registry::Spec { name: p.name.clone(), wanted: Some(p.version.clone()) }))).collect() };
+        let fetched = match &fetchers {
+            Ok(pool) => pool.install(fetch),
+            Err(_) => fetch(),
+        };
+        reports.par_extend(fetched.into_par_iter().map(|(p, fetched)| {
+            let report = match fetched {
+                Ok(pkg) if p.integrity.as_deref().is_some_and(|i| i.starts_with("sha512-") && i != pkg.integrity) => TargetReport::failed(
+                    &format!("npm:{}@{}", p.name, p.version),
+                    format!("the lockfile's integrity {} differs from the registry's {}", p.integrity.as_deref().unwrap_or(""), pkg.integrity),
+                ),
+                Ok(pkg) => scan_package(&pkg, None, opts),
+                Err(e) => TargetReport::failed(&format!("npm:{}@{}", p.name, p.version), e.to_string()),
+            };
+            progress.inc(1);
+            report
+        }));
+    }
+    progress.finish_and_clear();
+    reports.insert(0, head);
     reports
 }
 

