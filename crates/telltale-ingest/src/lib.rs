@@ -23,6 +23,7 @@ use std::io::{self, BufReader, Cursor, Read};
 use std::path::Path;
 
 mod dir;
+pub mod executable;
 mod paths;
 mod tar_gz;
 mod zip_archive;

@@ -614,6 +614,14 @@ fn commonjs_export<'a>(m: &MemberExpression<'a>, an: &Analyzer<'a>) -> Option<&'
     }
 }
 
+/// A directory whose every entry nobody's own code deletes: the root, the home directory,
+/// the working directory and its parents (node-ipc listed `./`, `../`, `../../`, `/`). A
+/// folder not known statically is usually the program's own cache or temp folder.
+fn is_broad_location(shape: &str) -> bool {
+    let s = shape.trim_end_matches('/');
+    shape == "/" || s == "~" || s == "." || (!s.is_empty() && s.split('/').all(|seg| seg == ".." || seg == "."))
+}
+
 /// Pass 1b: with every function known, bind arguments to parameters and callbacks to what
 /// they receive.
 fn link_calls(an: &mut Analyzer<'_>) {
@@ -656,6 +664,9 @@ fn link_calls(an: &mut Analyzer<'_>) {
         };
         let is_promise = callee_path == Some("Promise()");
         let lists_directory = callee_path.is_some_and(|p| api.is_directory_listing(p));
+        if lists_directory && !an.broad_listing {
+            an.broad_listing = call.args.first().and_then(|a| a.as_expression()).is_some_and(|a| is_broad_location(&an.shape_of(a)));
+        }
         for a in call.args.iter() {
             let Some(start) = a.as_expression().and_then(function_start) else { continue };
             let Some(&f) = an.fn_by_start.get(&start) else { continue };

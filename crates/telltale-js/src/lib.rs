@@ -214,6 +214,9 @@ pub(crate) struct Analyzer<'a> {
     pub no_opt_out: RefCell<SymMap<()>>,
     /// Line starts, built only when a decoded value's literal is located.
     pub lines: OnceCell<LineIndex>,
+    /// The file lists a directory that is not its own (root, home, working directory or its
+    /// parents, or one not known statically): deleting its entries is wiping.
+    pub broad_listing: bool,
 }
 
 impl<'a> Analyzer<'a> {
@@ -386,6 +389,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
         exports: Vec::new(),
         links: opts.links.clone().filter(|l| !l.is_empty()),
         no_opt_out: RefCell::new(SymMap::new(0)),
+        broad_listing: false,
         lines: OnceCell::new(),
     };
     // Room for the tables the collect pass fills, from the file size, so large bundles do

@@ -661,8 +661,13 @@ fn scan_calls(an: &mut Analyzer<'_>) {
                 let shape = an.shape_of(target);
                 // A wiper writes the same thing into every file it lists; a build step that
                 // writes each listed template's compiled output writes what it computed.
-                let computed_content = (path.contains("write") || path.contains("append")) && args.get(1).is_some_and(|c| an.value_of(c).is_none());
-                let mass = k.contains(DataKind::DirectoryListing) && !computed_content;
+                let writes = path.contains("write") || path.contains("append");
+                let computed_content = writes && args.get(1).is_some_and(|c| an.value_of(c).is_none());
+                // `{ flag: "wx" }` creates a file and fails when one exists: it destroys nothing.
+                let create_only = writes && args.get(2).is_some_and(|o| matches!(o.without_parentheses(), Expression::ObjectExpression(obj) if obj.properties.iter().any(|p| matches!(p, ObjectPropertyKind::ObjectProperty(p) if p.key.static_name().as_deref() == Some("flag") && an.value_of(&p.value).and_then(|v| v.text()).is_some_and(|f| f.contains('x'))))));
+                // Deleting the entries of one's own cache or temp folder is cleanup.
+                let own_folder = !writes && !an.broad_listing;
+                let mass = k.contains(DataKind::DirectoryListing) && !computed_content && !own_folder && !create_only;
                 if mass || matches!(shape.as_str(), "~" | "/" | "~/" | "~/*" | "/*") {
                     destructive.push(DestructiveFact {
                         api: path.to_string(),

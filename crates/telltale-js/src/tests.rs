@@ -438,3 +438,21 @@ fn writing_computed_output_for_each_listed_file_is_no_wiper() {
         fs.readdirSync('../').forEach(function (f) { fs.writeFileSync(path.join('../', f), '\\u2764'); });");
     assert!(wiper.destructive.iter().any(|d| d.mass), "{:#?}", wiper.destructive);
 }
+
+#[test]
+fn deleting_entries_of_an_own_folder_is_cleanup_but_of_parents_is_wiping() {
+    let cleanup = run("const fs = require('fs'), path = require('path'), os = require('os');
+        const dir = path.join(os.tmpdir(), 'mytool-cache');
+        for (const f of fs.readdirSync(dir)) fs.unlinkSync(path.join(dir, f));");
+    assert!(cleanup.destructive.iter().all(|d| !d.mass), "{:#?}", cleanup.destructive);
+    let wiper = run("const fs = require('fs'), path = require('path');
+        for (const f of fs.readdirSync('../../')) fs.rmSync(path.join('../../', f), { recursive: true });");
+    assert!(wiper.destructive.iter().any(|d| d.mass), "{:#?}", wiper.destructive);
+}
+
+#[test]
+fn exclusive_create_for_each_listed_name_destroys_nothing() {
+    let f = run("const fs = require('fs');
+        for (const f of fs.readdirSync('../')) fs.writeFileSync(f + '.lock', '', { flag: 'wx' });");
+    assert!(f.destructive.iter().all(|d| !d.mass), "{:#?}", f.destructive);
+}

@@ -79,8 +79,10 @@ enum Command {
         /// Limit on entries in one target.
         #[arg(long, default_value_t = 200_000)]
         max_archive_entries: u64,
-        /// Limit on the size of one file (larger files are reported, not analysed).
-        #[arg(long, default_value_t = 256 << 20)]
+        /// Limit on the size of one file (larger files are reported, not analysed). Source files
+        /// are parsed up to the smaller of this and 256 MiB; executables (Bun builds of CLIs
+        /// run to 400 MB) are read whole.
+        #[arg(long, default_value_t = 1 << 30)]
         max_file_bytes: u64,
         /// Worker threads (default: one per core).
         #[arg(short = 'j', long)]
@@ -132,7 +134,7 @@ fn main() -> ExitCode {
             opts.limits.max_total_bytes = max_archive_bytes;
             opts.limits.max_entries = max_archive_entries;
             opts.limits.max_file_bytes = max_file_bytes;
-            opts.js.max_parse_bytes = max_file_bytes as usize;
+            opts.js.max_parse_bytes = max_file_bytes.min(256 << 20) as usize;
             if let Some(r) = registry {
                 opts.npm.registry.registry = if r.ends_with('/') { r } else { format!("{r}/") };
             }

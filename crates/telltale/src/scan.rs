@@ -126,7 +126,7 @@ fn scan_package(pkg: &telltale_registry::Package, parent: Option<&telltale_regis
     if let Some(p) = parent {
         name.push_str(&format!(" (platform package of {}@{})", p.name, p.version));
     }
-    let wanted = |p: &str| kind_of(p).is_some();
+    let wanted = |p: &str| wanted_file(p);
     let mut report = scan_loaded(&name, telltale_ingest::load_bytes(&name, &pkg.tarball, &opts.limits, &wanted), opts);
     report.source = Some(format!("{}@{} verified against {}{}", pkg.name, pkg.version, pkg.integrity, if pkg.cached { " (from the cache)" } else { "" }));
     report
@@ -162,7 +162,41 @@ struct Analysed {
     text: String,
 }
 
+/// Files worth loading: sources by extension, and files that may be executables (no
+/// extension, `.exe`), whose embedded JavaScript is analysed.
+fn wanted_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    kind_of(path).is_some() || !name.contains('.') || name.to_ascii_lowercase().ends_with(".exe")
+}
+
+/// The JavaScript modules an executable embeds, each analysed as a file of its own named
+/// `package/claude › /$bunfs/root/cli`.
+fn analyse_executable(path: &str, bytes: &[u8], opts: &ScanOptions) -> Vec<Analysed> {
+    let Some(embedded) = telltale_ingest::executable::bun_modules(bytes) else {
+        let facts = FileFacts { file: path.to_string(), diagnostics: vec!["native executable with no embedded JavaScript found: not analysed".into()], ..Default::default() };
+        return vec![Analysed { facts, text: String::new() }];
+    };
+    let mut out: Vec<Analysed> = embedded
+        .modules
+        .par_iter()
+        .flat_map_iter(|m| {
+            let name = format!("{path} › {}", m.name);
+            let mut facts = telltale_js::analyze(&name, m.text, &opts.js);
+            facts.file = name;
+            let nested = std::mem::take(&mut facts.nested);
+            std::iter::once(Analysed { facts, text: m.text.to_string() }).chain(nested.into_iter().map(|n| Analysed { facts: n.facts, text: n.text })).collect::<Vec<_>>()
+        })
+        .collect();
+    if let Some(first) = out.first_mut() {
+        first.facts.diagnostics.push(format!("{} modules embedded by {} in {path}; {} without JavaScript text (bytecode or assets) skipped", embedded.modules.len(), embedded.format, embedded.skipped));
+    }
+    out
+}
+
 fn analyse_file(path: &str, bytes: &[u8], opts: &ScanOptions) -> Vec<Analysed> {
+    if telltale_ingest::executable::is_executable(bytes) {
+        return analyse_executable(path, bytes, opts);
+    }
     let Some(kind) = kind_of(path) else { return vec![] };
     if bytes.iter().take(8192).any(|b| *b == 0) {
         let facts = FileFacts { file: path.to_string(), diagnostics: vec!["binary content: not analysed".into()], ..Default::default() };
@@ -397,7 +431,7 @@ fn mark_install_time(analysed: &mut [Analysed]) {
 
 /// Scan one target as named on the command line.
 pub fn scan_target(spec: &str, opts: &ScanOptions) -> TargetReport {
-    let wanted = |p: &str| kind_of(p).is_some();
+    let wanted = |p: &str| wanted_file(p);
     scan_loaded(spec, load_target(spec, &opts.limits, &wanted), opts)
 }
 
