@@ -381,13 +381,13 @@ impl Client {
 
     /// GET with retries on transport errors and 5xx/429 answers.
     fn get(&self, url: &str, limit: u64) -> Result<Vec<u8>, RegistryError> {
+        self.get_with_accept(url, "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*", limit)
+    }
+
+    pub(crate) fn get_with_accept(&self, url: &str, accept: &str, limit: u64) -> Result<Vec<u8>, RegistryError> {
         let mut attempt = 0;
         loop {
-            let result = self
-                .agent
-                .get(url)
-                .header("Accept", "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*")
-                .call();
+            let result = self.agent.get(url).header("Accept", accept).call();
             let retry = match result {
                 Ok(mut resp) => {
                     let status = resp.status().as_u16();
@@ -417,7 +417,7 @@ impl Client {
         }
     }
 
-    fn cache_path(&self, kind: &str, file: &str) -> Option<PathBuf> {
+    pub(crate) fn cache_path(&self, kind: &str, file: &str) -> Option<PathBuf> {
         self.cfg.cache_dir.as_ref().map(|d| d.join("npm").join(kind).join(file))
     }
 }
@@ -509,6 +509,7 @@ fn check_integrity(bytes: &[u8], expected: &Expected) -> Result<(), String> {
 }
 
 pub mod lockfile;
+pub mod pypi;
 #[doc(hidden)]
 pub mod testing;
 #[cfg(test)]

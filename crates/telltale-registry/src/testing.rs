@@ -39,6 +39,17 @@ impl FakeRegistry {
         for (name, p) in packuments {
             routes.insert(format!("/{}", name.replace('/', "%2f")), (200, serde_json::to_vec(&p).unwrap()));
         }
+        Self::serve(listener, url, routes)
+    }
+
+    /// A server answering exactly these paths (anything else: 404).
+    pub fn with_routes(routes: Vec<(String, Vec<u8>)>) -> FakeRegistry {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        Self::serve(listener, url, routes.into_iter().map(|(p, b)| (p, (200, b))).collect())
+    }
+
+    fn serve(listener: TcpListener, url: String, routes: HashMap<String, (u16, Vec<u8>)>) -> FakeRegistry {
         let hits = Arc::new(Mutex::new(Vec::new()));
         let seen = hits.clone();
         std::thread::spawn(move || {

@@ -43,8 +43,9 @@ impl From<Level> for Severity {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Scan packages: a folder, a file, an npm tarball (.tgz), a zip, or `npm:name[@version|@range|@tag]`
-    /// from the registry npm is configured for (with its platform packages).
+    /// Scan packages: a folder, a file, an npm tarball (.tgz), a zip, a lockfile,
+    /// `npm:name[@version|@range|@tag]` from the registry npm is configured for (with its
+    /// platform packages), or `pypi:name[==version]`.
     ///
     /// Exit status: 0 when no finding is at or above --fail-on, 1 when one is,
     /// 2 on usage errors or when a target could not be read.
@@ -55,6 +56,9 @@ enum Command {
         /// Registry for `npm:` targets (default: npm_config_registry, then `.npmrc`, then the public registry).
         #[arg(long)]
         registry: Option<String>,
+        /// Python package index for `pypi:` targets, a PEP 691 simple API (default: PIP_INDEX_URL, then https://pypi.org/simple/).
+        #[arg(long)]
+        pypi_index: Option<String>,
         /// Use only the download cache for `npm:` targets.
         #[arg(long)]
         offline: bool,
@@ -120,7 +124,7 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Command::Scan { targets, registry, offline, platform, format, fail_on, min_severity, output, max_archive_bytes, max_archive_entries, max_file_bytes, threads } => {
+        Command::Scan { targets, registry, pypi_index, offline, platform, format, fail_on, min_severity, output, max_archive_bytes, max_archive_entries, max_file_bytes, threads } => {
             // Deeply nested code recurses deeply in the parser: give workers room.
             let mut pool = rayon::ThreadPoolBuilder::new().stack_size(256 << 20);
             if let Some(n) = threads {
@@ -137,6 +141,9 @@ fn main() -> ExitCode {
             opts.js.max_parse_bytes = max_file_bytes.min(256 << 20) as usize;
             if let Some(r) = registry {
                 opts.npm.registry.registry = if r.ends_with('/') { r } else { format!("{r}/") };
+            }
+            if let Some(i) = pypi_index {
+                opts.npm.pypi_index = i;
             }
             opts.npm.registry.offline = offline;
             opts.npm.registry.max_tarball_bytes = max_archive_bytes;

@@ -26,12 +26,15 @@ pub struct NpmOptions {
     /// Whose platform packages (`optionalDependencies` restricted by os/cpu) to scan too;
     /// none scans the named package alone.
     pub platform: Option<telltale_registry::Platform>,
+    /// The Python package index for `pypi:` targets (a PEP 691 simple API).
+    pub pypi_index: String,
 }
 
 impl Default for NpmOptions {
     fn default() -> Self {
         let cwd = std::env::current_dir().unwrap_or_default();
-        NpmOptions { registry: telltale_registry::Config::from_environment(&cwd), platform: Some(telltale_registry::Platform::current()) }
+        let pypi_index = std::env::var("PIP_INDEX_URL").ok().filter(|u| !u.trim().is_empty()).unwrap_or_else(|| telltale_registry::pypi::DEFAULT_INDEX.to_string());
+        NpmOptions { registry: telltale_registry::Config::from_environment(&cwd), platform: Some(telltale_registry::Platform::current()), pypi_index }
     }
 }
 
@@ -40,6 +43,9 @@ impl Default for NpmOptions {
 pub fn scan_spec(spec: &str, opts: &ScanOptions) -> Vec<TargetReport> {
     if telltale_registry::lockfile::is_lockfile(spec) && std::path::Path::new(spec).is_file() {
         return scan_lockfile(spec, opts);
+    }
+    if let Some(py) = spec.strip_prefix("pypi:") {
+        return vec![scan_pypi(spec, py, opts)];
     }
     let Some(npm) = spec.strip_prefix("npm:") else { return vec![scan_target(spec, opts)] };
     let parsed = match telltale_registry::Spec::parse(npm) {
@@ -118,6 +124,24 @@ fn scan_lockfile(path: &str, opts: &ScanOptions) -> Vec<TargetReport> {
     progress.finish_and_clear();
     reports.insert(0, head);
     reports
+}
+
+/// Scan a distribution from the Python package index.
+fn scan_pypi(spec: &str, py: &str, opts: &ScanOptions) -> TargetReport {
+    let parsed = match telltale_registry::pypi::PySpec::parse(py) {
+        Ok(s) => s,
+        Err(e) => return TargetReport::failed(spec, e.to_string()),
+    };
+    let client = telltale_registry::Client::new(opts.npm.registry.clone());
+    let dist = match client.fetch_pypi(&opts.npm.pypi_index, &parsed) {
+        Ok(d) => d,
+        Err(e) => return TargetReport::failed(spec, e.to_string()),
+    };
+    let name = format!("pypi:{}=={}", dist.name, dist.version);
+    let wanted = |p: &str| wanted_file(p);
+    let mut report = scan_loaded(&name, telltale_ingest::load_bytes(&dist.filename, &dist.bytes, &opts.limits, &wanted), opts);
+    report.source = Some(format!("{} verified against sha256:{}{}", dist.filename, dist.sha256, if dist.cached { " (from the cache)" } else { "" }));
+    report
 }
 
 /// Scan a fetched package's tarball.
