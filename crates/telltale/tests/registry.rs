@@ -66,3 +66,34 @@ fn claude_code_label_names_telemetry_identity_and_opt_outs() {
     let ungated: Vec<&str> = label["sends"].as_array().unwrap().iter().filter(|s| s["gated_by"].as_array().is_some_and(|g| g.is_empty())).filter_map(|s| s["location"].as_str()).collect();
     assert!(!ungated.is_empty());
 }
+
+/// `telltale scan npm:…` itself (its registry client and cache); `None` with a message when
+/// the registry cannot be reached.
+fn scan_npm(spec: &str, extra: &[&str]) -> Option<serde_json::Value> {
+    let out = Command::new(env!("CARGO_BIN_EXE_telltale")).args(["scan", "--format", "json"]).args(extra).arg(spec).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    if let Some(e) = doc["targets"][0]["error"].as_str() {
+        eprintln!("skipped: {spec}: {e}");
+        return None;
+    }
+    Some(doc)
+}
+
+#[test]
+#[ignore = "needs the npm registry (downloads a 185 MB platform package)"]
+fn claude_code_bun_executable_is_opened() {
+    let Some(doc) = scan_npm("npm:@anthropic-ai/claude-code@2.1.331", &["--platform", "linux-x64"]) else { return };
+    let targets = doc["targets"].as_array().unwrap();
+    let native = targets.iter().find(|t| t["target"].as_str().unwrap_or("").contains("claude-code-linux-x64")).expect("platform package scanned");
+    let label = &native["label"];
+    let owners: Vec<&str> = label["destinations"].as_array().unwrap().iter().filter_map(|d| d["owner"].as_str()).collect();
+    assert!(owners.iter().any(|o| o.starts_with("Datadog")), "{owners:?}");
+    let settings = strings(&label["opt_outs"], "setting");
+    for s in ["DISABLE_TELEMETRY", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "DISABLE_ERROR_REPORTING"] {
+        assert!(settings.contains(&s), "{settings:?}");
+    }
+    // Embedded modules are located inside the executable; ICU locale tables give no region finding.
+    let findings = native["findings"].as_array().unwrap();
+    assert!(findings.iter().any(|f| f["file"].as_str().unwrap_or("").starts_with("package/claude › /$bunfs/root/")));
+    assert!(findings.iter().all(|f| f["category"] != "region"), "region findings in the binary");
+}
