@@ -375,6 +375,9 @@ pub struct FileFacts {
     /// `file › eval#1`; their locations are inside that code.
     #[serde(skip)]
     pub nested: Vec<NestedSource>,
+    /// A native executable read for its strings (no code to follow).
+    #[serde(skip)]
+    pub native: bool,
     /// What this module gives other files of its package and passes to them, for flows
     /// across package-local `require`/`import` (see [`Links`]).
     #[serde(skip)]

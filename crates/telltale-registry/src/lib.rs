@@ -337,7 +337,17 @@ impl Client {
     pub fn platform_packages(&self, pkg: &Package, platform: &Platform) -> Vec<Result<Package, RegistryError>> {
         let mut out = Vec::new();
         for (name, range) in &pkg.optional_dependencies {
-            let spec = Spec { name: name.clone(), wanted: Some(range.clone()) };
+            // `"@openai/codex-linux-x64": "npm:@openai/codex@0.169.0-linux-x64"`: an alias.
+            let spec = match range.strip_prefix("npm:").map(Spec::parse) {
+                Some(Ok(real)) => real,
+                Some(Err(e)) => {
+                    out.push(Err(e));
+                    continue;
+                }
+                None => Spec { name: name.clone(), wanted: Some(range.clone()) },
+            };
+            let (name, range) = (&spec.name, spec.wanted.clone().unwrap_or_else(|| "latest".into()));
+            let range = &range;
             let packument = match self.packument(name) {
                 Ok(p) => p,
                 Err(e) => {

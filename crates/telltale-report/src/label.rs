@@ -119,6 +119,12 @@ fn location(input: &LabelInput<'_>, span: Span) -> String {
 const MAX_APIS: usize = 6;
 const MAX_SENDS: usize = 64;
 const MAX_CONTROLS: usize = 8;
+/// Hosts listed per target from native executables' strings.
+const MAX_NATIVE_HOSTS: usize = 64;
+
+fn is_loopback_or_example(host: &str) -> bool {
+    host == "localhost" || host.starts_with("127.") || host == "0.0.0.0" || host.ends_with("example.com") || host.ends_with("example.org") || host == "example.net"
+}
 
 impl PrivacyLabel {
     pub fn build(files: &[LabelInput<'_>]) -> Self {
@@ -129,6 +135,7 @@ impl PrivacyLabel {
         let mut add_destination = |host: &str, role: &str, owner: Option<String>, loc: String| {
             destinations.entry(host.to_string()).or_insert(Destination { host: host.to_string(), role: role.to_string(), owner, location: loc });
         };
+        let mut native_hosts: BTreeSet<&str> = BTreeSet::new();
         for input in files {
             let f = input.facts;
             let when = when_word(f);
@@ -177,6 +184,12 @@ impl PrivacyLabel {
                     add_destination(&e.host, "cloud-metadata", None, loc());
                 } else if !e.encodings.is_empty() {
                     add_destination(&e.host, "hidden", None, loc());
+                } else if f.native && !is_loopback_or_example(&e.host) {
+                    // A native binary's code cannot be followed: every service it names is a
+                    // candidate destination.
+                    if native_hosts.len() < MAX_NATIVE_HOSTS && native_hosts.insert(e.host.as_str()) {
+                        add_destination(&e.host, "named-in-executable", None, loc());
+                    }
                 }
             }
             for g in &f.region_guards {

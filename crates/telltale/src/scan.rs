@@ -197,8 +197,7 @@ fn wanted_file(path: &str) -> bool {
 /// `package/claude › /$bunfs/root/cli`.
 fn analyse_executable(path: &str, bytes: &[u8], opts: &ScanOptions) -> Vec<Analysed> {
     let Some(embedded) = telltale_ingest::executable::bun_modules(bytes) else {
-        let facts = FileFacts { file: path.to_string(), diagnostics: vec!["native executable with no embedded JavaScript found: not analysed".into()], ..Default::default() };
-        return vec![Analysed { facts, text: String::new() }];
+        return vec![native_strings(path, bytes)];
     };
     let mut out: Vec<Analysed> = embedded
         .modules
@@ -215,6 +214,43 @@ fn analyse_executable(path: &str, bytes: &[u8], opts: &ScanOptions) -> Vec<Analy
         first.facts.diagnostics.push(format!("{} modules embedded by {} in {path}; {} without JavaScript text (bytecode or assets) skipped", embedded.modules.len(), embedded.format, embedded.skipped));
     }
     out
+}
+
+/// A native executable (Go, Rust, C) without embedded JavaScript: the endpoints its strings
+/// name (URLs, and hosts of catalogued telemetry and geolocation services). Locations are
+/// byte offsets; the text shown is the binary with unprintable bytes as `.`.
+fn native_strings(path: &str, bytes: &[u8]) -> Analysed {
+    const MIN_RUN: usize = 8;
+    let mut facts = FileFacts { file: path.to_string(), minified: true, native: true, ..Default::default() };
+    let mut start = None;
+    for (i, b) in bytes.iter().chain(std::iter::once(&0)).enumerate() {
+        let printable = (0x20..0x7f).contains(b);
+        match (printable, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                start = None;
+                if i - s < MIN_RUN || i - s > 4096 {
+                    continue;
+                }
+                let run = std::str::from_utf8(&bytes[s..i]).unwrap_or("");
+                let span = telltale_facts::Span::new(s as u32, i as u32);
+                // Strings in binaries run together (`chatgpt.comthis`): keep hosts whose last
+                // label is a real top-level domain.
+                let real = |h: &str| h.rsplit('.').next().is_some_and(|tld| h.contains('.') && telltale_knowledge::geo::is_known_tld(tld));
+                for (url, host) in telltale_js::strings::urls(run).into_iter().filter(|(_, h)| real(h)) {
+                    facts.endpoints.push(telltale_facts::EndpointFact { host, url: Some(url), span, encodings: vec![], provenance: String::new(), origin: None });
+                }
+                let lower = run.to_ascii_lowercase();
+                if telltale_js::strings::is_host(&lower) && telltale_js::strings::is_catalogued_host(&lower) {
+                    facts.endpoints.push(telltale_facts::EndpointFact { host: lower, url: None, span, encodings: vec![], provenance: String::new(), origin: None });
+                }
+            }
+            _ => {}
+        }
+    }
+    facts.diagnostics.push(format!("native executable without embedded JavaScript: {} endpoint(s) from its strings", facts.endpoints.len()));
+    let text = bytes.iter().map(|&b| if (0x20..0x7f).contains(&b) || b == b'\n' { b as char } else { '.' }).collect();
+    Analysed { facts, text }
 }
 
 fn analyse_file(path: &str, bytes: &[u8], opts: &ScanOptions) -> Vec<Analysed> {
@@ -501,6 +537,17 @@ mod tests {
     fn relative_paths_join() {
         assert_eq!(join_rel("package/lib", "../x/./y"), "package/x/y");
         assert_eq!(join_rel("", "./a.js"), "a.js");
+    }
+
+    #[test]
+    fn native_executables_give_the_endpoints_their_strings_name() {
+        let mut exe = b"\x7fELF\x02\x01\x01\0\0\0".to_vec();
+        exe.extend_from_slice(b"\0\x01https://api.telemetry-vendor.io/v1/events\0\0https://docs.example.comthis\0short\0");
+        let a = &analyse_file("package/bin/tool", &exe, &ScanOptions::default())[0];
+        let hosts: Vec<&str> = a.facts.endpoints.iter().map(|e| e.host.as_str()).collect();
+        assert_eq!(hosts, vec!["api.telemetry-vendor.io"]);
+        assert_eq!(a.text.len(), exe.len());
+        assert!(wanted_file("package/bin/tool") && wanted_file("x/tool.exe") && !wanted_file("x/readme.md"));
     }
 
     #[test]
