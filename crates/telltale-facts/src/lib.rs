@@ -366,6 +366,10 @@ pub struct FileFacts {
     pub sdk_imports: Vec<SdkImportFact>,
     pub install_scripts: Vec<InstallScriptFact>,
     pub opt_outs: Vec<OptOutFact>,
+    /// When an editor or host runs the package's code (`VS Code extension: ./out/extension.js
+    /// runs at every VS Code start (*)`), from its manifest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub activation: Vec<String>,
     /// Module specifiers this file loads (`./update.js`, `os`), for install-time reachability.
     pub requires: Vec<String>,
     /// Problems reading the file (parse errors, limits hit). Not findings.

@@ -103,6 +103,9 @@ pub struct PrivacyLabel {
     pub regions: Vec<RegionBehaviour>,
     /// Install hooks with their commands (`postinstall: node setup.js`).
     pub install_scripts: Vec<String>,
+    /// When a host (VS Code) runs the package's code.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub activation: Vec<String>,
 }
 
 /// One analysed file: its facts and the line index of the text its spans refer to.
@@ -207,6 +210,7 @@ impl PrivacyLabel {
             for s in &f.install_scripts {
                 label.install_scripts.push(format!("{}: {}", s.hook, s.command));
             }
+            label.activation.extend(f.activation.iter().cloned());
             for o in &f.opt_outs {
                 let sends = f.flows.iter().filter(|fl| fl.gated_by.contains(&o.setting)).count();
                 match label.opt_outs.iter_mut().find(|x| x.setting == o.setting) {
@@ -255,6 +259,7 @@ impl PrivacyLabel {
             && self.regions.is_empty()
             && self.install_scripts.is_empty()
             && self.opt_outs.is_empty()
+            && self.activation.is_empty()
     }
 }
 

@@ -215,6 +215,9 @@ fn write_label(out: &mut String, l: &PrivacyLabel) {
     for s in &l.install_scripts {
         let _ = writeln!(out, "  install script: {s}");
     }
+    for a in &l.activation {
+        let _ = writeln!(out, "  activation: {a}");
+    }
 }
 
 #[cfg(test)]

@@ -61,5 +61,21 @@ pub fn analyze(path: &str, text: &str) -> Manifest {
             }
         }
     }
+    // A VS Code extension: its `main`/`browser` code runs when an activation event fires.
+    if json.pointer("/engines/vscode").is_some() {
+        let events: Vec<&str> = json.get("activationEvents").and_then(|a| a.as_array()).map(|a| a.iter().filter_map(|e| e.as_str()).collect()).unwrap_or_default();
+        let entries: Vec<&str> = ["main", "browser"].iter().filter_map(|k| json.get(*k).and_then(|m| m.as_str())).collect();
+        if !entries.is_empty() {
+            let always = events.iter().any(|e| *e == "*" || *e == "onStartupFinished");
+            let when = if always {
+                format!("at every VS Code start ({})", events.iter().filter(|e| **e == "*" || **e == "onStartupFinished").copied().collect::<Vec<_>>().join(", "))
+            } else if events.is_empty() {
+                "when a contributed command, view or language is first used".to_string()
+            } else {
+                format!("on {}", events.iter().take(6).copied().collect::<Vec<_>>().join(", "))
+            };
+            facts.activation.push(format!("VS Code extension: {} runs {when}", entries.join(" and ")));
+        }
+    }
     Manifest { facts, inline_code }
 }

