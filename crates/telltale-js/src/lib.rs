@@ -68,6 +68,10 @@ pub(crate) enum FnBody<'a> {
 pub(crate) struct FuncInfo<'a> {
     pub params: Vec<Option<SymbolId>>,
     pub body: FnBody<'a>,
+    /// The whole function. Functions are numbered in source order of their start.
+    pub span: oxc_span::Span,
+    /// The function it is written in, if any.
+    pub parent: Option<usize>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -93,6 +97,11 @@ pub(crate) struct CallSite<'a> {
     pub span: oxc_span::Span,
     /// The callee's resolved access path, computed once after collection.
     pub path: Option<Rc<str>>,
+    /// The function the call is written in (`None` at the top level).
+    pub func: Option<usize>,
+    /// The file's own function it calls ([`Analyzer::callee_function`]), computed once
+    /// after collection.
+    pub local: Option<usize>,
 }
 
 /// A table keyed by symbol, stored densely: symbols are numbered from 0 by oxc, and these
@@ -162,6 +171,20 @@ impl<'a> Analyzer<'a> {
         match callee.without_parentheses() {
             Expression::Identifier(id) => self.symbol_of(id).and_then(|s| self.fn_by_symbol.get(&s).copied()),
             other => collect::function_start(other).and_then(|s| self.fn_by_start.get(&s).copied()),
+        }
+    }
+
+    /// The innermost function of the file that contains `span` (`None`: the top level).
+    /// Functions are numbered in source order, so the candidate is found by binary search and
+    /// its parents are tried outwards.
+    pub(crate) fn function_at(&self, span: oxc_span::Span) -> Option<usize> {
+        let mut f = self.funcs.partition_point(|x| x.span.start <= span.start).checked_sub(1)?;
+        loop {
+            let s = self.funcs[f].span;
+            if s.start <= span.start && span.end <= s.end {
+                return Some(f);
+            }
+            f = self.funcs[f].parent?;
         }
     }
 
