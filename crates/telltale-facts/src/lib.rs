@@ -254,6 +254,12 @@ pub struct FlowFact {
     pub steps: Vec<Step>,
     /// Opt-out settings whose check controls this sink; empty when none was found.
     pub gated_by: Vec<String>,
+    /// The same data leaves before an opt-out check runs: this send, or one of the same kind
+    /// (overlapping identity), comes earlier in the function that checks (or in a function it
+    /// calls first, or in the predicate that reads the setting). Such a send is not really
+    /// gated, whatever `gated_by` says.
+    #[serde(default)]
+    pub sent_before_check: bool,
 }
 
 /// A comparison of region data with constants that decides whether code runs.
@@ -319,7 +325,7 @@ pub struct SdkImportFact {
 }
 
 /// A read of a setting that turns telemetry off, and the code its check controls.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct OptOutFact {
     /// `DO_NOT_TRACK`, `telemetry.telemetryLevel`, …
     pub setting: String,
@@ -335,6 +341,11 @@ pub struct OptOutFact {
     pub gates: Vec<Span>,
     /// Calls in that code that send or start a telemetry client, as `api at offset`.
     pub gated_calls: Vec<String>,
+    /// Calls of the same kind as those it gates (same API, or carrying the same identity)
+    /// that run before the check in the same function, or in the predicate that reads the
+    /// setting, or in local functions called there first; `api at byte N`.
+    #[serde(default)]
+    pub sends_before_check: Vec<String>,
 }
 
 /// A package.json lifecycle script that runs at install time.

@@ -59,7 +59,6 @@ pub(crate) fn collect<'a>(an: &mut Analyzer<'a>, program: &'a Program<'a>) {
             c.module_load(&m, span);
         }
     }
-    debug_assert!(c.an.calls.is_sorted_by_key(|call| call.span.start), "calls_within needs calls in source order");
     link_calls(c.an);
     crate::link::seed_parameters(c.an);
 }
@@ -209,7 +208,7 @@ impl<'a> Collector<'a, '_> {
     fn add_function(&mut self, params: &FormalParameters<'a>, body: FnBody<'a>, span: oxc_span::Span) -> usize {
         let idx = self.an.funcs.len();
         let params = params.items.iter().map(|p| binding_symbol(&p.pattern)).collect();
-        self.an.funcs.push(FuncInfo { params, body });
+        self.an.funcs.push(FuncInfo { params, body, span, parent: self.fn_stack.last().copied() });
         self.an.fn_by_start.insert(span.start, idx);
         idx
     }
@@ -422,7 +421,7 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
 
     fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
         let it_a: &'a CallExpression<'a> = arena(it);
-        self.an.calls.push(CallSite { callee: &it_a.callee, args: &it_a.arguments, span: it.span, path: None });
+        self.an.calls.push(CallSite { callee: &it_a.callee, args: &it_a.arguments, span: it.span, path: None, func: self.fn_stack.last().copied(), local: None });
         // The arguments of a call inside a concatenation are concatenations of their own.
         let in_concat = std::mem::replace(&mut self.in_concat, false);
         if let Expression::Identifier(id) = it.callee.without_parentheses() {
@@ -451,7 +450,7 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
 
     fn visit_new_expression(&mut self, it: &NewExpression<'a>) {
         let it_a: &'a NewExpression<'a> = arena(it);
-        self.an.calls.push(CallSite { callee: &it_a.callee, args: &it_a.arguments, span: it.span, path: None });
+        self.an.calls.push(CallSite { callee: &it_a.callee, args: &it_a.arguments, span: it.span, path: None, func: self.fn_stack.last().copied(), local: None });
         walk::walk_new_expression(self, it);
     }
 
@@ -631,11 +630,13 @@ fn link_calls(an: &mut Analyzer<'_>) {
     let mut single_site: Vec<(usize, usize)> = Vec::new(); // (fn, call index)
     let mut resolvers = rustc_hash::FxHashSet::default();
     let mut paths = Vec::with_capacity(an.calls.len());
+    let mut locals = Vec::with_capacity(an.calls.len());
     let mut call_reads = Vec::new();
     let mut object_args = Vec::new();
     for (ci, call) in an.calls.iter().enumerate() {
         let callee = call.callee.without_parentheses();
         let local = an.callee_function(callee);
+        locals.push(local);
         if let Some(f) = local {
             call_counts[f] += 1;
             single_site.push((f, ci));
@@ -691,8 +692,9 @@ fn link_calls(an: &mut Analyzer<'_>) {
         paths.push(path);
     }
     // The callee's path is computed once, here, and kept for the sink scan.
-    for (call, path) in an.calls.iter_mut().zip(paths) {
+    for ((call, path), local) in an.calls.iter_mut().zip(paths).zip(locals) {
         call.path = path;
+        call.local = local;
     }
     for call in an.calls.iter().filter(|_| !resolvers.is_empty()) {
         if let Expression::Identifier(id) = call.callee.without_parentheses() {

@@ -87,20 +87,24 @@ impl<'a> Analyzer<'a> {
         self.path_of(e).map(|p| p.to_string()).unwrap_or_else(|| self.snippet(e.span()))
     }
 
-    fn constants_of(&self, e: &'a Expression<'a>) -> Vec<String> {
+    /// The constants a value is compared with or looked up in: a string, an array, a regex's
+    /// words, a `new Set([...])` (written in place or stored in a constant).
+    pub(crate) fn constants_of(&self, e: &'a Expression<'a>) -> Vec<String> {
         if let Expression::RegExpLiteral(r) = e.without_parentheses() {
             return regex_words(r.regex.pattern.text.as_str());
         }
-        // `new Set([...])` stored in a constant.
-        let e = match e.without_parentheses() {
+        let set = match e.without_parentheses() {
             Expression::Identifier(id) => match self.symbol_of(id).and_then(|s| self.inits.get(&s)) {
-                Some(Init::Expr(Expression::NewExpression(n))) if self.path_of(&n.callee).as_deref() == Some("Set") => {
-                    match n.arguments.first().and_then(|a| a.as_expression()) {
-                        Some(x) => x,
-                        None => return vec![],
-                    }
-                }
-                _ => e,
+                Some(Init::Expr(Expression::NewExpression(n))) => Some(n),
+                _ => None,
+            },
+            Expression::NewExpression(n) => Some(n),
+            _ => None,
+        };
+        let e = match set {
+            Some(n) if self.path_of(&n.callee).as_deref() == Some("Set") => match n.arguments.first().and_then(|a| a.as_expression()) {
+                Some(x) => x,
+                None => return vec![],
             },
             _ => e,
         };

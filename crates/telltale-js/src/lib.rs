@@ -73,6 +73,10 @@ pub(crate) enum FnBody<'a> {
 pub(crate) struct FuncInfo<'a> {
     pub params: Vec<Option<SymbolId>>,
     pub body: FnBody<'a>,
+    /// The whole function. Functions are numbered in source order of their start.
+    pub span: oxc_span::Span,
+    /// The function it is written in, if any.
+    pub parent: Option<usize>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -145,6 +149,11 @@ pub(crate) struct CallSite<'a> {
     pub span: oxc_span::Span,
     /// The callee's resolved access path, computed once after collection.
     pub path: Option<Rc<str>>,
+    /// The function the call is written in (`None` at the top level).
+    pub func: Option<usize>,
+    /// The file's own function it calls ([`Analyzer::callee_function`]), computed once
+    /// after collection.
+    pub local: Option<usize>,
 }
 
 /// A table keyed by symbol, stored densely: symbols are numbered from 0 by oxc, and these
@@ -210,8 +219,6 @@ pub(crate) struct Analyzer<'a> {
     /// `module.exports =`, `exports.n =`, `export …`: name ("" for the module value) and value.
     pub exports: Vec<(&'a str, link::Exported<'a>)>,
     pub links: Option<Arc<Links>>,
-    /// Constants whose value reads no opt-out setting (see [`consent`]).
-    pub no_opt_out: RefCell<SymMap<()>>,
     /// Line starts, built only when a decoded value's literal is located.
     pub lines: OnceCell<LineIndex>,
     /// The file lists a directory that is not its own (root, home, working directory or its
@@ -229,6 +236,20 @@ impl<'a> Analyzer<'a> {
         }
     }
 
+    /// The innermost function of the file that contains `span` (`None`: the top level).
+    /// Functions are numbered in source order, so the candidate is found by binary search and
+    /// its parents are tried outwards.
+    pub(crate) fn function_at(&self, span: oxc_span::Span) -> Option<usize> {
+        let mut f = self.funcs.partition_point(|x| x.span.start <= span.start).checked_sub(1)?;
+        loop {
+            let s = self.funcs[f].span;
+            if s.start <= span.start && span.end <= s.end {
+                return Some(f);
+            }
+            f = self.funcs[f].parent?;
+        }
+    }
+
     /// What a zero-argument predicate of the file's own returns (`function isRu() { return … }`):
     /// its expression body or its first `return`.
     pub(crate) fn predicate_return(&self, callee: &Expression<'a>) -> Option<&'a Expression<'a>> {
@@ -241,13 +262,6 @@ impl<'a> Analyzer<'a> {
                 _ => None,
             }),
         }
-    }
-
-    /// The calls inside a span. Calls are recorded in source order of their start, so this is
-    /// a binary search, not a scan of every call of a bundle.
-    pub(crate) fn calls_within(&self, span: oxc_span::Span) -> impl Iterator<Item = &CallSite<'a>> {
-        let first = self.calls.partition_point(|c| c.span.start < span.start);
-        self.calls[first..].iter().take_while(move |c| c.span.start < span.end).filter(move |c| c.span.end <= span.end)
     }
 
     /// Where a hidden value comes from: its technique, then the literal decoding started from
@@ -388,7 +402,6 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
         fields: Fields::new(symbols),
         exports: Vec::new(),
         links: opts.links.clone().filter(|l| !l.is_empty()),
-        no_opt_out: RefCell::new(SymMap::new(0)),
         broad_listing: false,
         lines: OnceCell::new(),
     };

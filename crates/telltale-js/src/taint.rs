@@ -619,7 +619,7 @@ fn scan_calls(an: &mut Analyzer<'_>) {
                 }
                 let mut steps = an.steps_for(&atoms, carried);
                 steps.push(Step { span: fspan(call.span), what: format!("sent by {sink_api}: {}", an.snippet(call.span)) });
-                flows.push(FlowFact { kinds: carried, sink: kind, sink_api: sink_api.clone(), span: fspan(call.span), endpoints: endpoints_here.clone(), steps, gated_by: vec![] });
+                flows.push(FlowFact { kinds: carried, sink: kind, sink_api: sink_api.clone(), span: fspan(call.span), endpoints: endpoints_here.clone(), steps, gated_by: vec![], sent_before_check: false });
                 break;
             }
         }
@@ -706,7 +706,7 @@ fn scan_calls(an: &mut Analyzer<'_>) {
         sources.extend(atoms.reads.iter().cloned());
         let mut steps = an.steps_for(&atoms, carried);
         steps.push(Step { span: fspan(*span), what: format!("set as telemetry attribute {key}: {}", an.snippet(*span)) });
-        flows.push(FlowFact { kinds: carried, sink: SinkKind::TelemetryAttribute, sink_api: format!("telemetry attribute {key}"), span: fspan(*span), endpoints: vec![], steps, gated_by: vec![] });
+        flows.push(FlowFact { kinds: carried, sink: SinkKind::TelemetryAttribute, sink_api: format!("telemetry attribute {key}"), span: fspan(*span), endpoints: vec![], steps, gated_by: vec![], sent_before_check: false });
     }
     for (span, api_name, kind) in sources {
         an.facts.sources.push(SourceFact { kind, api: api_name.to_string(), span: fspan(span) });

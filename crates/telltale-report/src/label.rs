@@ -50,6 +50,8 @@ pub struct Sent {
     pub location: String,
     /// Opt-out settings that stop this send; empty when none was found.
     pub gated_by: Vec<String>,
+    /// The same data leaves before the opt-out check runs: not really gated.
+    pub sent_before_check: bool,
 }
 
 /// A destination the package names: catalogued telemetry or IP-geolocation services, cloud
@@ -73,12 +75,15 @@ pub struct OptOut {
     pub product: Option<String>,
     /// `presence` (any value disables, even `0`) or `value` (only listed values).
     pub check: String,
-    /// Number of identity or region sends it gates.
+    /// Number of identity or region sends it gates (not counting those whose data is sent
+    /// before the check anyway).
     pub gates: usize,
     /// Number of places it is checked.
     pub checks: usize,
     /// Sending or telemetry-client calls in the code it controls, `file: api at byte N`.
     pub controls: Vec<String>,
+    /// Calls of the same kind that run before the check, `file: api at byte N`.
+    pub sends_before_check: Vec<String>,
 }
 
 /// Code that runs only for users in some countries.
@@ -174,6 +179,7 @@ impl PrivacyLabel {
                         when: when.to_string(),
                         location: location(input, fl.span),
                         gated_by: fl.gated_by.clone(),
+                        sent_before_check: fl.sent_before_check,
                     });
                 }
             }
@@ -212,13 +218,15 @@ impl PrivacyLabel {
             }
             label.activation.extend(f.activation.iter().cloned());
             for o in &f.opt_outs {
-                let sends = f.flows.iter().filter(|fl| fl.gated_by.contains(&o.setting)).count();
+                let sends = f.flows.iter().filter(|fl| fl.gated_by.contains(&o.setting) && !fl.sent_before_check).count();
+                let before = |room: usize| o.sends_before_check.iter().take(room).map(|c| format!("{}: {c}", f.file));
                 match label.opt_outs.iter_mut().find(|x| x.setting == o.setting) {
                     Some(x) => {
                         x.gates += sends;
                         x.checks += 1;
                         let room = MAX_CONTROLS.saturating_sub(x.controls.len());
                         x.controls.extend(o.gated_calls.iter().take(room).map(|c| format!("{}: {c}", f.file)));
+                        x.sends_before_check.extend(before(MAX_CONTROLS.saturating_sub(x.sends_before_check.len())));
                         if x.check != o.check {
                             x.check = "presence and value".into();
                         }
@@ -230,6 +238,7 @@ impl PrivacyLabel {
                         gates: sends,
                         checks: 1,
                         controls: o.gated_calls.iter().take(MAX_CONTROLS).map(|c| format!("{}: {c}", f.file)).collect(),
+                        sends_before_check: before(MAX_CONTROLS).collect(),
                     }),
                 }
             }
@@ -287,6 +296,7 @@ mod tests {
                 endpoints: vec!["api.mixpanel.com".into()],
                 steps: vec![],
                 gated_by: vec![],
+                sent_before_check: false,
             }],
             endpoints: vec![EndpointFact { host: "api.mixpanel.com".into(), url: Some("https://api.mixpanel.com/track".into()), span: Span::new(31, 61), encodings: vec![], provenance: String::new(), origin: None }],
             region_guards: vec![RegionGuardFact {
@@ -309,6 +319,36 @@ mod tests {
         assert_eq!(label.destinations[0].role, "receives-data");
         assert!(label.destinations[0].owner.as_deref().unwrap_or("").contains("Mixpanel"));
         assert_eq!(label.regions[0].countries, vec!["RU"]);
+    }
+
+    #[test]
+    fn sends_before_the_check_are_labelled_and_not_counted_as_gated() {
+        let flow = |start: u32, sent_before_check: bool| FlowFact {
+            kinds: Kinds::of(DataKind::Hostname),
+            sink: SinkKind::Http,
+            sink_api: "fetch".into(),
+            span: Span::new(start, start + 5),
+            endpoints: vec![],
+            steps: vec![],
+            gated_by: vec!["DO_NOT_TRACK".into()],
+            sent_before_check,
+        };
+        let facts = FileFacts {
+            file: "package/index.js".into(),
+            flows: vec![flow(0, true), flow(10, false)],
+            opt_outs: vec![telltale_facts::OptOutFact {
+                setting: "DO_NOT_TRACK".into(),
+                check: "presence".into(),
+                sends_before_check: vec!["track at byte 0".into()],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let index = LineIndex::new(b"");
+        let label = PrivacyLabel::build(&[LabelInput { facts: &facts, index: &index }]);
+        assert_eq!(label.sends.iter().map(|s| s.sent_before_check).collect::<Vec<_>>(), vec![true, false]);
+        assert_eq!(label.opt_outs[0].gates, 1, "the send before the check is not gated");
+        assert_eq!(label.opt_outs[0].sends_before_check, vec!["package/index.js: track at byte 0"]);
     }
 
     #[test]

@@ -177,11 +177,16 @@ fn write_label(out: &mut String, l: &PrivacyLabel) {
         }
     }
     let ungated = l.sends.iter().filter(|s| s.gated_by.is_empty()).count();
+    let early = l.sends.iter().filter(|s| s.sent_before_check).count();
     if !l.sends.is_empty() {
-        let _ = writeln!(out, "  sends ({ungated} of {} with no opt-out found):", l.sends.len());
+        let early_note = if early > 0 { format!(", {early} sent before the opt-out check") } else { String::new() };
+        let _ = writeln!(out, "  sends ({ungated} of {} with no opt-out found{early_note}):", l.sends.len());
         for s in l.sends.iter().take(20) {
             let to = if s.to.is_empty() { "destination not known statically".to_string() } else { s.to.join(", ") };
-            let gate = if s.gated_by.is_empty() { "no opt-out found".to_string() } else { format!("opt-out: {}", s.gated_by.join(", ")) };
+            let mut gate = if s.gated_by.is_empty() { "no opt-out found".to_string() } else { format!("opt-out: {}", s.gated_by.join(", ")) };
+            if s.sent_before_check {
+                gate.push_str(", but sent before the check");
+            }
             let _ = writeln!(out, "    - {} via {} to {} at {} time ({}) — {}", s.items.join(", "), s.sink, to, s.when, s.location, gate);
         }
         if l.sends.len() > 20 {
@@ -202,6 +207,9 @@ fn write_label(out: &mut String, l: &PrivacyLabel) {
             let _ = writeln!(out, "    - {}{product}: checked on {} in {} place(s), gates {} identity send(s)", o.setting, o.check, o.checks, o.gates);
             for c in o.controls.iter().take(4) {
                 let _ = writeln!(out, "        controls {c}");
+            }
+            for c in o.sends_before_check.iter().take(4) {
+                let _ = writeln!(out, "        sent before the check: {c}");
             }
         }
     }

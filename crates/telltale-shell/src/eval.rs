@@ -709,7 +709,7 @@ impl<'s, 'o> Analyzer<'s, 'o> {
         }
         if out.res.flows.len() < MAX_FACTS {
             out.flow_index.insert((sp, tool.to_string()), out.res.flows.len());
-            out.res.flows.push(FlowFact { kinds, sink, sink_api: tool.to_string(), span: sp, endpoints, steps, gated_by: vec![] });
+            out.res.flows.push(FlowFact { kinds, sink, sink_api: tool.to_string(), span: sp, endpoints, steps, gated_by: vec![], sent_before_check: false });
         }
     }
 

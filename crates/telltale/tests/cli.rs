@@ -59,6 +59,30 @@ fn label_comes_first_in_text_and_names_what_is_sent() {
 }
 
 #[test]
+fn send_before_the_opt_out_check_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a.js",
+        b"const os = require('os');\nfunction track(e) { fetch('https://t.example.com/e', { method: 'POST', body: os.hostname() + e }); }\nfunction main() { track('start'); if (process.env.DO_NOT_TRACK) return; track('run'); }\nmain();\n",
+    );
+    let out = telltale().args(["scan", "--format", "json"]).arg(dir.path()).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let target = &doc["targets"][0];
+    let send = &target["label"]["sends"][0];
+    assert_eq!(send["sent_before_check"], true, "{send}");
+    let opt_out = &target["label"]["opt_outs"][0];
+    assert_eq!(opt_out["setting"], "DO_NOT_TRACK");
+    assert_eq!(opt_out["product"], serde_json::Value::Null, "a convention of many products: {opt_out}");
+    assert!(opt_out["sends_before_check"].as_array().unwrap().iter().any(|c| c.as_str().unwrap_or("").contains("track at byte")), "{opt_out}");
+    let tt701: Vec<&serde_json::Value> = target["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "TT701").collect();
+    assert!(tt701.iter().any(|f| f["message"].as_str().unwrap_or("").contains("before the opt-out check runs")), "{tt701:?}");
+    let text = String::from_utf8(telltale().arg("scan").arg(dir.path()).output().unwrap().stdout).unwrap();
+    assert!(text.contains("1 sent before the opt-out check"), "{text}");
+    assert!(text.contains("sent before the check: a.js: track at byte"), "{text}");
+}
+
+#[test]
 fn hostile_inputs_give_errors_not_panics() {
     let dir = tempfile::tempdir().unwrap();
     // Truncated gzip.

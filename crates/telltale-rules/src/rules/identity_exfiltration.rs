@@ -60,7 +60,7 @@ mod tests {
     use telltale_facts::{DataKind, FlowFact, Kinds, SinkKind, Span};
 
     fn flow(kind: DataKind, host: &str) -> FlowFact {
-        FlowFact { kinds: Kinds::of(kind), sink: SinkKind::Http, sink_api: "https.request".into(), span: Span::new(0, 1), endpoints: vec![host.into()], steps: vec![], gated_by: vec![] }
+        FlowFact { kinds: Kinds::of(kind), sink: SinkKind::Http, sink_api: "https.request".into(), span: Span::new(0, 1), endpoints: vec![host.into()], steps: vec![], gated_by: vec![], sent_before_check: false }
     }
 
     #[test]

@@ -5,8 +5,10 @@ declare_rule! {
     /// ## What it detects
     /// A check of a setting that turns telemetry off — `DO_NOT_TRACK`, a product's variable
     /// from the toptout catalogue (`NEXT_TELEMETRY_DISABLED`, …), generic names
-    /// (`*_TELEMETRY*`, `*DISABLE*TRACK*`, `*OPT_OUT*`, `*_NONESSENTIAL_TRAFFIC`) or a
-    /// `telemetry.*` configuration key — with how it is checked and what it controls.
+    /// (`*_TELEMETRY*`, `*DISABLE*TRACK*`, `*OPT_OUT*`, `*_NONESSENTIAL_TRAFFIC`), a
+    /// `telemetry.*` configuration key, or a method or property that says whether telemetry
+    /// is on (`config.getUsageStatisticsEnabled()`, `settings.telemetry.enabled`) — with how it
+    /// is checked, what it controls, and what is sent before the check runs.
     ///
     /// ## Why it matters
     /// It is the evidence for "can I turn it off?": which variable to set, whether any value
@@ -35,6 +37,7 @@ impl Rule for OptOutSetting {
                 r.evidence.push("controls code with no send in sight".into());
             }
             r.evidence.extend(o.gated_calls.iter().map(|c| format!("gates {c}")));
+            r.evidence.extend(o.sends_before_check.iter().map(|c| format!("sent before the check: {c}")));
             out.push(r);
         }
     }
@@ -57,11 +60,13 @@ mod tests {
             span: Span::new(0, 1),
             gates: vec![Span::new(2, 9)],
             gated_calls: vec!["https.request at byte 4".into()],
+            sends_before_check: vec!["track at byte 0".into()],
         });
         let out = run(&OptOutSetting, &f);
         assert_eq!(out.len(), 1);
         assert!(out[0].message.contains("on presence"));
         assert!(out[0].evidence.iter().any(|e| e == "gates https.request at byte 4"));
+        assert!(out[0].evidence.iter().any(|e| e == "sent before the check: track at byte 0"));
     }
 
     #[test]
