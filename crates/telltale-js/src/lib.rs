@@ -16,7 +16,6 @@ mod guards;
 mod link;
 mod nested;
 mod resolve;
-pub mod strings;
 mod taint;
 
 use oxc_allocator::Allocator;
@@ -31,6 +30,8 @@ use std::sync::Arc;
 use telltale_facts::{FileFacts, Kinds, Links, Span};
 
 pub use resolve::{Decoded, Val};
+/// URL, host and decoding helpers, shared with the other front ends.
+pub use telltale_knowledge::strings;
 
 /// Files larger than this are not parsed (their literals are still not scanned); a clear
 /// diagnostic says so. Raised with `--max-file-bytes` by the CLI through [`Options`].

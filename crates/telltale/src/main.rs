@@ -123,6 +123,7 @@ fn main() -> ExitCode {
             opts.limits.max_entries = max_archive_entries;
             opts.limits.max_file_bytes = max_file_bytes;
             opts.js.max_parse_bytes = max_file_bytes as usize;
+            opts.python.max_parse_bytes = max_file_bytes as usize;
             // Run on a big-stack thread too: the main thread's stack is small.
             let handle = std::thread::Builder::new()
                 .stack_size(256 << 20)

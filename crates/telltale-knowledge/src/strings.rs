@@ -1,9 +1,9 @@
-//! String knowledge used by the JS front end: URL and host extraction, decoding helpers, and
-//! whether a decoded value is worth reporting.
+//! String knowledge shared by the front ends (JS, Python): URL and host extraction, decoding
+//! helpers, and whether a decoded value is worth reporting.
 
 use regex::Regex;
 use std::sync::LazyLock;
-use telltale_knowledge::{geo, vendors};
+use crate::{geo, vendors};
 
 static URL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?-u:\b)(?:https?|wss?)://(?:[a-z0-9._~%+\-]+(?::[a-z0-9._~%+\-]*)?@)?([a-z0-9](?:[a-z0-9\-]{0,62}\.)*[a-z0-9\-]{1,63}|\[[0-9a-f:]+\])(?::[0-9]{1,5})?(?:[/?#][^\s'\x22<>`]*)?")
@@ -35,6 +35,24 @@ pub fn is_catalogued_host(host: &str) -> bool {
     vendors::telemetry_vendor_for_host(host).is_some()
         || vendors::geoip_service(host).is_some()
         || vendors::is_cloud_metadata_host(host)
+}
+
+/// Endpoints a string literal written in code names: every URL in it, and the whole string
+/// when it is a catalogued host (telemetry, geo-IP, cloud metadata), as (host, url). Long
+/// strings are text or data blobs: their URLs are documentation, not endpoints.
+pub fn literal_endpoints(value: &str) -> Vec<(String, Option<String>)> {
+    if value.len() > 4096 {
+        return Vec::new();
+    }
+    let mut out: Vec<(String, Option<String>)> = urls(value).into_iter().map(|(url, host)| (host, Some(url))).collect();
+    // The host check is case-insensitive: lowercase only what is a host.
+    if is_host(value) {
+        let lower = value.to_ascii_lowercase();
+        if is_catalogued_host(&lower) {
+            out.push((lower, None));
+        }
+    }
+    out
 }
 
 pub fn decode_base64(s: &str) -> Option<Vec<u8>> {
@@ -93,8 +111,19 @@ const SENSITIVE_WORDS: &[&str] = &[
 ];
 
 /// Whether a value that was hidden by an encoding is worth a finding: it names a place to
-/// send data, a sensitive API or file, a region, or is code.
+/// send data, a sensitive API or file, a region, or is JavaScript code.
 pub fn interesting_decoded(s: &str) -> bool {
+    let t = s.trim();
+    if names_something(t) {
+        return true;
+    }
+    // Code: a call or a property chain.
+    t.len() > 12 && t.len() <= 100_000 && (t.contains("=>") || t.contains("function") || t.contains("();"))
+}
+
+/// The language-neutral part of [`interesting_decoded`]: the decoded text names a place to send
+/// data, a sensitive API or file, or a region.
+pub fn names_something(s: &str) -> bool {
     let t = s.trim();
     if t.len() < 2 || t.len() > 100_000 {
         return false;
@@ -106,11 +135,7 @@ pub fn interesting_decoded(s: &str) -> bool {
     if SENSITIVE_WORDS.iter().any(|w| lower == *w || (w.len() > 4 && lower.contains(w))) {
         return true;
     }
-    if geo::country_of_name(&lower).is_some() || geo::country_of_time_zone(t).is_some() {
-        return true;
-    }
-    // Code: a call or a property chain.
-    t.len() > 12 && (t.contains("=>") || t.contains("function") || t.contains("();"))
+    geo::country_of_name(&lower).is_some() || geo::country_of_time_zone(t).is_some()
 }
 
 #[cfg(test)]
