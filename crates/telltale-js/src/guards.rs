@@ -11,18 +11,8 @@ use oxc_syntax::scope::ScopeFlags;
 use rustc_hash::FxHashSet as HashSet;
 use std::collections::BTreeSet;
 use telltale_facts::{DataKind, Effect, Kinds, RegionGuardFact};
-use telltale_knowledge::{geo::countries_of, js_api::js_api};
-
-/// One comparison of region data with constants.
-#[derive(Debug, Clone)]
-struct Cmp {
-    kinds: Kinds,
-    subject: String,
-    constants: Vec<String>,
-    countries: BTreeSet<String>,
-    /// True when the comparison holds for users in the named countries.
-    positive: bool,
-}
+use telltale_knowledge::geo::{countries_of, RegionCmp as Cmp};
+use telltale_knowledge::js_api::js_api;
 
 fn arena<'a, T>(r: &T) -> &'a T {
     // SAFETY: as in `collect::arena`: nodes live in the arena for 'a.

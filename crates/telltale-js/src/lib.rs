@@ -252,22 +252,7 @@ impl<'a> Analyzer<'a> {
 }
 
 /// A one-line excerpt of at most ~100 characters.
-pub(crate) fn snippet_of(src: &str, start: u32, end: u32) -> String {
-    let (s, e) = (start as usize, (end as usize).min(src.len()));
-    let mut e2 = e.min(s + 100);
-    while e2 < src.len() && !src.is_char_boundary(e2) {
-        e2 += 1;
-    }
-    let mut s2 = s;
-    while s2 > 0 && !src.is_char_boundary(s2) {
-        s2 -= 1;
-    }
-    let mut out: String = src.get(s2..e2).unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
-    if e2 < e {
-        out.push('…');
-    }
-    out
-}
+pub(crate) use telltale_knowledge::strings::snippet as snippet_of;
 
 pub(crate) fn fspan(s: oxc_span::Span) -> Span {
     Span::new(s.start, s.end)

@@ -258,6 +258,18 @@ pub fn country_name(code: &str) -> Option<&'static str> {
 
 // ------------------------------------------------------------------------- region constants
 
+/// One comparison of region data with constants, as the front ends' region guards find it.
+#[derive(Debug, Clone)]
+pub struct RegionCmp {
+    pub kinds: Kinds,
+    /// The region data compared, as written or resolved.
+    pub subject: String,
+    pub constants: Vec<String>,
+    pub countries: BTreeSet<String>,
+    /// True when the comparison holds for users in the named countries.
+    pub positive: bool,
+}
+
 /// Countries that a constant names, read as the kind of region data it is compared with: a
 /// time-zone name for the time zone, a locale tag for the locale, a ccTLD for the page host, a
 /// country name or code for an IP-geolocation answer. Shared by the front ends' region guards.

@@ -147,6 +147,9 @@ pub struct PyApi {
     setup_functions: HashSet<String>,
     install_commands: HashSet<String>,
     sensitive_words: Vec<String>,
+    /// The last member name of every source, quiet and environment path (`gethostname`,
+    /// `nodename`, `environ`): an attribute named otherwise reads none of them itself.
+    members: HashSet<String>,
 }
 
 fn set(v: Vec<String>) -> HashSet<String> {
@@ -163,6 +166,14 @@ static API: LazyLock<PyApi> = LazyLock::new(|| {
         }
         handle_constructors.insert(h.constructor);
     }
+    let members = raw
+        .sources
+        .iter()
+        .map(|s| s.path.as_str())
+        .chain(raw.quiet.paths.iter().map(String::as_str))
+        .chain(raw.env.objects.iter().map(String::as_str))
+        .filter_map(last_member)
+        .collect();
     let exec = raw.exec.paths.into_iter().map(|p| (p, ExecStyle::First)).chain(raw.exec.argv_paths.into_iter().map(|p| (p, ExecStyle::Argv)));
     PyApi {
         sources: PathTable::new(raw.sources.into_iter().map(|s| (s.path, s.kind))),
@@ -188,8 +199,24 @@ static API: LazyLock<PyApi> = LazyLock::new(|| {
         setup_functions: set(raw.setup.functions),
         install_commands: set(raw.setup.install_commands),
         sensitive_words: raw.sensitive_words.words,
+        members,
     }
 });
+
+/// `os.uname().nodename` → `nodename`; `time.tzname*` → `tzname`; `os.uname()[1]` → `uname`.
+fn last_member(path: &str) -> Option<String> {
+    let mut p = path.trim_end_matches('*');
+    loop {
+        if let Some(rest) = p.strip_suffix("()") {
+            p = rest;
+        } else if p.ends_with(']') {
+            p = &p[..p.rfind('[')?];
+        } else {
+            break;
+        }
+    }
+    Some(p.rsplit('.').next()?.to_string())
+}
 
 /// The catalog, parsed on first use.
 pub fn py_api() -> &'static PyApi {
@@ -208,6 +235,11 @@ impl PyApi {
     /// Whether a path is a quiet member of a source: it carries nothing.
     pub fn is_quiet(&self, path: &str) -> bool {
         self.quiet.contains(path)
+    }
+    /// Whether an attribute named `member` can itself be a source, a quiet member or the
+    /// environment (a cheap test before resolving its path).
+    pub fn is_catalog_member(&self, member: &str) -> bool {
+        self.members.contains(member)
     }
     /// Whether a path is the environment itself (`os.environ`).
     pub fn is_env_object(&self, path: &str) -> bool {
@@ -313,6 +345,8 @@ mod tests {
         assert_eq!(api.env_var("USER"), Some(DataKind::Username));
         assert_eq!(api.sensitive_file("/etc/resolv.conf"), Some(DataKind::NetworkInterfaces));
         assert!(api.is_install_command("install"));
+        assert!(api.is_catalog_member("gethostname") && api.is_catalog_member("sysname") && api.is_catalog_member("environ"));
+        assert!(!api.is_catalog_member("join"));
         assert!(!api.is_install_command("test"));
     }
 }

@@ -55,6 +55,38 @@ pub fn literal_endpoints(value: &str) -> Vec<(String, Option<String>)> {
     out
 }
 
+/// A one-line excerpt of `src[start..end]` of at most ~100 characters, whitespace collapsed,
+/// for the steps of a flow.
+pub fn snippet(src: &str, start: u32, end: u32) -> String {
+    let (s, e) = (start as usize, (end as usize).min(src.len()));
+    let mut e2 = e.min(s + 100);
+    while e2 < src.len() && !src.is_char_boundary(e2) {
+        e2 += 1;
+    }
+    let mut s2 = s.min(src.len());
+    while s2 > 0 && !src.is_char_boundary(s2) {
+        s2 -= 1;
+    }
+    let mut out: String = src.get(s2..e2).unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
+    if e2 < e {
+        out.push('…');
+    }
+    out
+}
+
+/// The host of a URL shape (`https://t.example.com/?h=*`, `*` for parts not known
+/// statically) when the host part is wholly constant: followed by a path, port, query or the
+/// end, with no unknown part inside it.
+pub fn constant_host(shape: &str) -> Option<String> {
+    let rest = ["https://", "http://", "wss://", "ws://"].iter().find_map(|p| shape.strip_prefix(p))?;
+    let end = rest.find(['/', ':', '?', '#', '*']).unwrap_or(rest.len());
+    if rest[end..].starts_with('*') {
+        return None;
+    }
+    let host = rest[..end].to_ascii_lowercase();
+    is_host(&host).then_some(host)
+}
+
 pub fn decode_base64(s: &str) -> Option<Vec<u8>> {
     use base64::Engine;
     let cleaned: String = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
@@ -68,7 +100,7 @@ pub fn decode_base64(s: &str) -> Option<Vec<u8>> {
 
 pub fn decode_hex(s: &str) -> Option<Vec<u8>> {
     let s = s.trim();
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
@@ -152,6 +184,13 @@ mod tests {
         // A DSN's key is user info, not the host.
         let dsn = urls("https://e531a1d9ec1d@o1158394.ingest.us.sentry.io/4508259541909504");
         assert_eq!(dsn[0].1, "o1158394.ingest.us.sentry.io");
+    }
+
+    #[test]
+    fn constant_hosts_and_snippets() {
+        assert_eq!(constant_host("https://t.example.com/?h=*").as_deref(), Some("t.example.com"));
+        assert_eq!(constant_host("https://*.example.com/"), None);
+        assert_eq!(snippet("a  =\n  b", 0, 8), "a = b");
     }
 
     #[test]

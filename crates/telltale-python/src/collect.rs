@@ -69,13 +69,13 @@ fn link_calls(an: &mut Analyzer<'_>) {
                     break;
                 }
                 if let Some(p) = func.params.get(i + skip).filter(|_| i + skip < func.positional) {
-                    new_edges.push((Var::Name(func.scope, *p), a, c.scope, ci));
+                    new_edges.push((Var::Name(func.scope, p), a, c.scope, ci));
                 }
             }
             for k in &c.call.arguments.keywords {
                 if let Some(name) = &k.arg {
                     if let Some(p) = func.params.iter().find(|p| **p == name.as_str()) {
-                        new_edges.push((Var::Name(func.scope, *p), &k.value, c.scope, ci));
+                        new_edges.push((Var::Name(func.scope, p), &k.value, c.scope, ci));
                     }
                 }
             }
@@ -206,11 +206,7 @@ impl<'a> Collector<'a, '_> {
                     self.store_into(&a.value, EdgeSrc::Expr(value, scope), scope, stmt);
                 }
             }
-            Expr::Subscript(s) => {
-                if !carries_nothing(value) {
-                    self.store_into(&s.value, EdgeSrc::Expr(value, scope), scope, stmt);
-                }
-            }
+            Expr::Subscript(s) if !carries_nothing(value) => self.store_into(&s.value, EdgeSrc::Expr(value, scope), scope, stmt),
             _ => {}
         }
     }
@@ -612,6 +608,14 @@ impl<'a> Collector<'a, '_> {
                 self.in_concat = outer;
             }
             Expr::Lambda(l) => self.lambda(l, scope),
+            Expr::Subscript(sub) => {
+                // `'…'[::-1]`: text reversed in place.
+                if matches!(&*sub.slice, Expr::Slice(sl) if sl.step.is_some()) {
+                    self.an.assembled.push((e, scope));
+                }
+                self.expr(&sub.value, scope);
+                self.expr(&sub.slice, scope);
+            }
             Expr::Named(n) => {
                 self.expr(&n.value, scope);
                 self.assign(&n.target, &n.value, scope, n.range);

@@ -10,9 +10,9 @@
 //! os.popen(f"nslookup {h}.x.top")                 → nslookup ${TT_PY_0}.x.top
 //! ```
 
-use crate::value::{brace_format, percent_format, V};
+use crate::value::{brace_format, fstring_pieces, percent_format, FPiece, V};
 use crate::{Analyzer, Binding, ScopeId};
-use ruff_python_ast::{self as ast, Expr, InterpolatedStringElement, Operator};
+use ruff_python_ast::{self as ast, Expr, Operator};
 use ruff_text_size::Ranged;
 use std::rc::Rc;
 use telltale_facts::Kinds;
@@ -157,17 +157,10 @@ impl<'a> Analyzer<'a> {
         let d = depth + 1;
         match e {
             Expr::FString(f) => {
-                for part in f.value.iter() {
-                    match part {
-                        ast::FStringPart::Literal(l) => marked.push_str(&l.value),
-                        ast::FStringPart::FString(fs) => {
-                            for el in fs.elements.iter() {
-                                match el {
-                                    InterpolatedStringElement::Literal(l) => marked.push_str(&l.value),
-                                    InterpolatedStringElement::Interpolation(i) => self.piece(&i.expression, scope, marked, holes, d),
-                                }
-                            }
-                        }
+                for p in fstring_pieces(f) {
+                    match p {
+                        FPiece::Text(t) => marked.push_str(t),
+                        FPiece::Value(i) => self.piece(&i.expression, scope, marked, holes, d),
                     }
                 }
             }

@@ -13,17 +13,8 @@ use ruff_python_ast::{self as ast, CmpOp, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 use std::collections::BTreeSet;
 use telltale_facts::{Effect, Kinds, RegionGuardFact};
-use telltale_knowledge::{geo::countries_of, py_api::py_api};
-
-/// One comparison of region data with constants.
-struct Cmp {
-    kinds: Kinds,
-    subject: String,
-    constants: Vec<String>,
-    countries: BTreeSet<String>,
-    /// True when the comparison holds for users in the named countries.
-    positive: bool,
-}
+use telltale_knowledge::geo::{countries_of, RegionCmp as Cmp};
+use telltale_knowledge::py_api::py_api;
 
 impl<'a> Analyzer<'a> {
     fn constants_of(&self, e: &'a Expr, scope: ScopeId) -> Vec<String> {

@@ -192,7 +192,8 @@ pub(crate) struct Analyzer<'a> {
     pub edges: Vec<Edge<'a>>,
     pub calls: Vec<Call<'a>>,
     pub guard_sites: Vec<GuardSite<'a>>,
-    /// Outermost `a + b` chains and `sep.join(…)` calls: strings assembled from pieces.
+    /// Outermost `a + b` chains, `sep.join(…)` calls and stepped slices: strings assembled
+    /// from pieces or reversed.
     pub assembled: Vec<(&'a Expr, ScopeId)>,
     /// Parameters whose value a function opens as a file: (function, parameter index).
     pub opened_params: Vec<(usize, usize)>,
@@ -200,6 +201,8 @@ pub(crate) struct Analyzer<'a> {
     pub node_kinds: Vec<Kinds>,
     pub state: Vec<Option<taint::NodeState>>,
     pub path_memo: RefCell<HashMap<Var<'a>, Option<Rc<str>>>>,
+    /// Paths of expressions, by address (see [`resolve`]).
+    pub expr_paths: RefCell<HashMap<usize, Option<Rc<str>>>>,
     /// Work left for constant evaluation in this file (steps of [`value`]).
     pub eval_budget: Cell<u32>,
     /// Constant code passed to `exec`, analysed after this file's passes.
@@ -223,22 +226,7 @@ impl<'a> Analyzer<'a> {
 }
 
 /// A one-line excerpt of at most ~100 characters.
-pub(crate) fn snippet_of(src: &str, start: u32, end: u32) -> String {
-    let (s, e) = (start as usize, (end as usize).min(src.len()));
-    let mut e2 = e.min(s + 100);
-    while e2 < src.len() && !src.is_char_boundary(e2) {
-        e2 += 1;
-    }
-    let mut s2 = s.min(src.len());
-    while s2 > 0 && !src.is_char_boundary(s2) {
-        s2 -= 1;
-    }
-    let mut out: String = src.get(s2..e2).unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
-    if e2 < e {
-        out.push('…');
-    }
-    out
-}
+pub(crate) use telltale_knowledge::strings::snippet as snippet_of;
 
 pub(crate) fn span_of(r: TextRange) -> Span {
     Span::new(r.start().to_u32(), r.end().to_u32())
@@ -288,6 +276,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
         node_kinds: Vec::new(),
         state: Vec::new(),
         path_memo: RefCell::new(HashMap::default()),
+        expr_paths: RefCell::new(HashMap::default()),
         eval_budget: Cell::new(value::EVAL_BUDGET),
         nested_code: Vec::new(),
         command_memo: RefCell::new(HashMap::default()),
@@ -317,7 +306,7 @@ fn dedupe(f: &mut FileFacts) {
     f.endpoints.dedup_by(|a, b| a.span == b.span && a.host == b.host);
     f.obfuscations.sort_by_key(|o| o.span);
     f.obfuscations.dedup_by(|a, b| a.span.start >= b.span.start && a.span.end <= b.span.end && a.decoded == b.decoded);
-    f.sources.sort_by(|a, b| (a.span, a.kind).cmp(&(b.span, b.kind)));
+    f.sources.sort_by_key(|s| (s.span, s.kind));
     f.sources.dedup_by(|a, b| a.span == b.span && a.kind == b.kind);
     f.flows.sort_by_key(|fl| fl.span);
     f.requires.sort();
@@ -337,23 +326,25 @@ fn deeper_than(body: &[Stmt], limit: u32) -> bool {
         limit: u32,
         hit: bool,
     }
+    impl Probe {
+        /// One level down, unless that is past the limit.
+        fn enter(&mut self) -> bool {
+            self.hit |= self.depth >= self.limit;
+            self.depth += 1;
+            !self.hit
+        }
+    }
     impl<'b> Visitor<'b> for Probe {
         fn visit_stmt(&mut self, s: &'b Stmt) {
-            if self.hit || self.depth >= self.limit {
-                self.hit = true;
-                return;
+            if self.enter() {
+                walk_stmt(self, s);
             }
-            self.depth += 1;
-            walk_stmt(self, s);
             self.depth -= 1;
         }
         fn visit_expr(&mut self, e: &'b Expr) {
-            if self.hit || self.depth >= self.limit {
-                self.hit = true;
-                return;
+            if self.enter() {
+                walk_expr(self, e);
             }
-            self.depth += 1;
-            walk_expr(self, e);
             self.depth -= 1;
         }
     }

@@ -67,13 +67,27 @@ impl<'a> Analyzer<'a> {
         if depth > MAX_PATH_DEPTH {
             return None;
         }
-        let d = depth + 1;
+        // A name's path is memoized per variable; other expressions' by address, since every
+        // pass asks for the paths of the same ones.
+        if matches!(e, Expr::Name(_)) {
+            return self.compute_path(e, scope, depth + 1);
+        }
+        let key = e as *const Expr as usize;
+        if let Some(p) = self.expr_paths.borrow().get(&key) {
+            return p.clone();
+        }
+        let p = self.compute_path(e, scope, depth + 1);
+        self.expr_paths.borrow_mut().insert(key, p.clone());
+        p
+    }
+
+    fn compute_path(&self, e: &'a Expr, scope: ScopeId, d: u32) -> Option<Rc<str>> {
         match e {
             Expr::Name(n) => {
                 let var = self.var_of(e, scope)?;
                 if self.bindings_of(var).is_empty() {
                     // Unbound everywhere: a builtin (`open`, `exec`, `__import__`).
-                    return Some(Rc::from(n.id.as_str()));
+                    return Some(self.builtin(n.id.as_str()));
                 }
                 self.var_path(var, d)
             }
@@ -116,6 +130,17 @@ impl<'a> Analyzer<'a> {
             }
             _ => None,
         }
+    }
+
+    /// The path of a builtin name, allocated once per file.
+    fn builtin(&self, name: &'a str) -> Rc<str> {
+        let var = Var::Name(MODULE, name);
+        if let Some(Some(p)) = self.path_memo.borrow().get(&var) {
+            return p.clone();
+        }
+        let p: Rc<str> = Rc::from(name);
+        self.path_memo.borrow_mut().insert(var, Some(p.clone()));
+        p
     }
 
     /// What a variable stands for when every binding of it agrees: an import, a reference to
@@ -216,8 +241,16 @@ impl<'a> Analyzer<'a> {
                 _ => None,
             };
         }
-        // `obj.method(…)` where `obj = LocalClass(…)`, or `LocalClass.method(…)`.
+        // `obj.method(…)` where `obj = LocalClass(…)`, `LocalClass(…).method(…)`, or
+        // `LocalClass.method(…)`.
         let Expr::Attribute(a) = func else { return None };
+        if let Expr::Call(made) = &*a.value {
+            let class = self.var_of(&made.func, scope).and_then(|v| match self.bindings_of(v) {
+                [Binding::Class(c)] => Some(*c),
+                _ => None,
+            });
+            return class.and_then(|c| self.method_of(c, a.attr.as_str(), 0)).map(|f| (f, 1));
+        }
         let var = self.var_of(&a.value, scope)?;
         let bs = self.bindings_of(var);
         if bs.len() != 1 {

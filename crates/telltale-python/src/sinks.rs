@@ -14,9 +14,14 @@ use telltale_knowledge::{py_api::py_api, strings};
 /// The first argument of `requests.request("POST", url)` and kin is a method, not the URL.
 const HTTP_METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
-/// Identity and region data: what a flow reports.
+/// Identity and region data: what a flow reports. The OS release alone identifies nobody
+/// (user agents carry it to every server): it is reported only next to other identity.
 fn carried(k: Kinds) -> Kinds {
-    Kinds(k.identity().0 | k.region().0)
+    let identity = match k.identity() {
+        i if i == Kinds::of(DataKind::OsRelease) => Kinds::EMPTY,
+        i => i,
+    };
+    Kinds(identity.0 | k.region().0)
 }
 
 /// The domain a DNS name built from data ends in (`*.*.lib.x.top` → `lib.x.top`): data in the
@@ -33,17 +38,6 @@ fn dns_domain(shape: &str) -> Option<String> {
         domain = domain.split_once('.')?.1.to_string();
     }
     Some(domain)
-}
-
-/// The host of a URL shape (`https://t.example.com/?h=*`) when the host part is constant.
-fn constant_host(shape: &str) -> Option<String> {
-    let rest = ["https://", "http://", "wss://", "ws://"].iter().find_map(|p| shape.strip_prefix(p))?;
-    let end = rest.find(['/', ':', '?', '#', '*']).unwrap_or(rest.len());
-    if rest[end..].starts_with('*') {
-        return None;
-    }
-    let host = rest[..end].to_ascii_lowercase();
-    strings::is_host(&host).then_some(host)
 }
 
 fn kw<'a>(c: &'a ast::ExprCall, name: &str) -> Option<&'a Expr> {
@@ -98,7 +92,7 @@ impl<'a> Analyzer<'a> {
             let host = text.rsplit_once(':').map(|(h, p)| if p.bytes().all(|b| b.is_ascii_digit()) { h } else { text.as_str() }).unwrap_or(&text).to_ascii_lowercase();
             return strings::is_host(&host).then_some((host, None));
         }
-        if let Some(host) = constant_host(&self.shape_of(u, scope)) {
+        if let Some(host) = strings::constant_host(&self.shape_of(u, scope)) {
             return Some((host, None));
         }
         let (opened, s) = self.opened_by(u, scope)?;
@@ -142,6 +136,16 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
         for &(e, scope) in &a.assembled {
             if let Some(v) = a.value_of(e, scope) {
                 report_decoded(&v, e.range(), &mut found);
+            }
+        }
+        // What `acc += f(x)` loops over constants build, after the loop.
+        for (var, bindings) in &a.bindings {
+            for b in bindings {
+                if let (crate::Var::Name(scope, _), Binding::Aug { in_for: Some(f), .. }) = (var, b) {
+                    if let Some(v) = a.var_value(*var, *scope, f.end(), 0) {
+                        report_decoded(&v, f.range, &mut found);
+                    }
+                }
             }
         }
     }
@@ -305,7 +309,5 @@ mod tests {
         assert_eq!(dns_domain("v2_f.*.*.*.v2_e.x.oastify.com").as_deref(), Some("x.oastify.com"));
         assert_eq!(dns_domain("*"), None);
         assert_eq!(dns_domain("*local"), None);
-        assert_eq!(constant_host("https://t.example.com/?h=*").as_deref(), Some("t.example.com"));
-        assert_eq!(constant_host("https://*.example.com/"), None);
     }
 }

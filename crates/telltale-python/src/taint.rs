@@ -12,9 +12,8 @@
 use crate::{Analyzer, EdgeSrc, NodeId, ScopeId, Var, MAX_DEPTH, MODULE};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
-use rustc_hash::FxHashSet as HashSet;
 use std::rc::Rc;
-use telltale_facts::{DataKind, Kinds, SourceFact, Step};
+use telltale_facts::{graph, DataKind, Kinds, SourceFact, Step};
 use telltale_knowledge::{py_api::py_api, vendors};
 
 /// Where a variable first got its data (for steps); what it carries is `Analyzer::node_kinds`.
@@ -53,6 +52,11 @@ impl<'a> Analyzer<'a> {
                         return env_read(&name, "os.environ");
                     }
                 }
+                if let Expr::Attribute(a) = e {
+                    if !api.is_catalog_member(a.attr.as_str()) {
+                        return Direct::No;
+                    }
+                }
                 let Some(path) = self.path_of(e, scope) else { return Direct::No };
                 if api.is_quiet(&path) {
                     return Direct::Quiet;
@@ -65,13 +69,20 @@ impl<'a> Analyzer<'a> {
                 }
                 Direct::No
             }
-            Expr::Call(c) => self.call_source(c, scope),
+            Expr::Call(c) => self.call_source(e, c, scope),
             _ => Direct::No,
         }
     }
 
-    fn call_source(&self, c: &'a ast::ExprCall, scope: ScopeId) -> Direct {
+    /// `e` is the call `c` (its path is memoized by expression).
+    fn call_source(&self, e: &'a Expr, c: &'a ast::ExprCall, scope: ScopeId) -> Direct {
         let api = py_api();
+        if let Expr::Attribute(a) = &*c.func {
+            if api.is_path_read_method(a.attr.as_str()) && !matches!(self.path_of(&a.value, scope), Some(p) if !p.contains("()")) {
+                // `Path(p).read_text()`, `(Path.home() / ".ssh" / "id_rsa").read_text()`.
+                return self.file_source(&a.value, scope, a.attr.as_str());
+            }
+        }
         let Some(callee) = self.path_of(&c.func, scope) else { return self.local_file_read(c, scope) };
         let first = c.arguments.args.first();
         if api.is_env_getter(&callee) {
@@ -80,12 +91,13 @@ impl<'a> Analyzer<'a> {
                 None => Direct::No,
             };
         }
-        let whole = format!("{callee}()");
-        if api.is_quiet(&whole) {
-            return Direct::Quiet;
-        }
-        if let Some(k) = api.source(&whole) {
-            return Direct::Source(Kinds::of(k), Rc::from(whole));
+        if let Some(whole) = self.path_of(e, scope) {
+            if api.is_quiet(&whole) {
+                return Direct::Quiet;
+            }
+            if let Some(k) = api.source(&whole) {
+                return Direct::Source(Kinds::of(k), whole);
+            }
         }
         match &*callee {
             "os.path.expanduser" => {
@@ -108,12 +120,6 @@ impl<'a> Analyzer<'a> {
         }
         if api.is_file_read(&callee) {
             return first.map(|a| self.file_source(a, scope, &callee)).unwrap_or(Direct::No);
-        }
-        if let Expr::Attribute(a) = &*c.func {
-            if api.is_path_read_method(a.attr.as_str()) {
-                // `Path(p).read_text()`, `(Path.home() / ".ssh" / "id_rsa").read_text()`.
-                return self.file_source(&a.value, scope, a.attr.as_str());
-            }
         }
         self.local_file_read(c, scope)
     }
@@ -195,7 +201,7 @@ impl<'a> Analyzer<'a> {
                     _ => {}
                 }
             }
-            Expr::Call(c) => self.call_atoms(c, scope, out, d),
+            Expr::Call(c) => self.call_atoms(e, c, scope, out, d),
             Expr::BinOp(b) => {
                 // The left spine of a long chain in a loop.
                 let mut left = &*b.left;
@@ -211,11 +217,7 @@ impl<'a> Analyzer<'a> {
                 self.atoms_into(&i.body, scope, out, d);
                 self.atoms_into(&i.orelse, scope, out, d);
             }
-            Expr::UnaryOp(u) => {
-                if u.op != ast::UnaryOp::Not {
-                    self.atoms_into(&u.operand, scope, out, d)
-                }
-            }
+            Expr::UnaryOp(u) if u.op != ast::UnaryOp::Not => self.atoms_into(&u.operand, scope, out, d),
             Expr::FString(f) => {
                 for el in f.value.elements() {
                     if let ast::InterpolatedStringElement::Interpolation(i) = el {
@@ -255,9 +257,9 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    fn call_atoms(&self, c: &'a ast::ExprCall, scope: ScopeId, out: &mut Atoms, d: u32) {
+    fn call_atoms(&self, e: &'a Expr, c: &'a ast::ExprCall, scope: ScopeId, out: &mut Atoms, d: u32) {
         let api = py_api();
-        match self.call_source(c, scope) {
+        match self.call_source(e, c, scope) {
             Direct::Source(k, name) => return self.add(out, k, c.range(), name),
             Direct::Quiet => return,
             Direct::No => {}
@@ -355,27 +357,16 @@ impl<'a> Analyzer<'a> {
                 return steps;
             }
         }
-        let Some(mut node) = a.deps.iter().copied().find(|d| self.node_kinds[*d as usize].0 & want.0 != 0) else {
+        let Some(node) = a.deps.iter().copied().find(|d| self.node_kinds[*d as usize].0 & want.0 != 0) else {
             return steps;
         };
-        let mut seen = HashSet::default();
-        while seen.insert(node) && steps.len() < 16 {
-            let Some(st) = &self.state[node as usize] else { break };
-            let read_here = st.source.as_ref().is_some_and(|(r, _)| *r == st.span);
-            if !read_here && steps.last().is_none_or(|s: &Step| s.span != crate::span_of(st.span)) {
-                steps.push(Step { span: crate::span_of(st.span), what: self.snippet(st.span) });
-            }
-            if let Some((r, api)) = &st.source {
-                steps.push(Step { span: crate::span_of(*r), what: format!("reads {api}") });
-                break;
-            }
-            match st.from {
-                Some(n) => node = n,
-                None => break,
-            }
-        }
-        steps.reverse();
-        steps
+        graph::trace(
+            node,
+            |n| {
+                self.state[n as usize].as_ref().map(|st| (crate::span_of(st.span), st.from, st.source.as_ref().map(|(r, api)| (crate::span_of(*r), api.to_string()))))
+            },
+            |s| crate::snippet_of(self.src, s.start, s.end),
+        )
     }
 }
 
@@ -392,80 +383,32 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
     record_sources(an);
 }
 
-struct EdgeAtoms {
-    kinds: Kinds,
-    deps: std::ops::Range<usize>,
-    source: Option<(TextRange, Rc<str>)>,
-}
-
-/// Propagate kinds along the edges with a worklist: an edge is evaluated again only when a
-/// variable it depends on gained a kind.
+/// Propagate kinds along the edges to the fixpoint ([`telltale_facts::graph::propagate`]) and
+/// keep, for each variable that got data, where it first came from (for steps).
 fn fixpoint(an: &mut Analyzer<'_>) {
     let count = an.nodes.len();
-    an.node_kinds = vec![Kinds::EMPTY; count];
-    an.state = vec![None; count];
     let mut deps: Vec<NodeId> = Vec::new();
-    let mut edge_atoms = Vec::with_capacity(an.edges.len());
+    let mut edges = Vec::with_capacity(an.edges.len());
+    let mut sources = Vec::with_capacity(an.edges.len());
     for e in &an.edges {
         let start = deps.len();
         let EdgeSrc::Expr(x, scope) = e.src;
         let a = an.atoms(x, scope);
         deps.extend(a.deps.iter().copied().filter(|d| *d != e.target));
-        let (kinds, source) = (a.kinds, a.source);
-        edge_atoms.push(EdgeAtoms { kinds, deps: start..deps.len(), source });
+        edges.push(graph::Edge { target: e.target, kinds: a.kinds, deps: start..deps.len() });
+        sources.push(a.source);
     }
-    // Reverse adjacency (CSR): for each variable, the edges that read it.
-    let mut offsets = vec![0u32; count + 1];
-    for d in &deps {
-        offsets[*d as usize + 1] += 1;
+    let (kinds, first) = graph::propagate(count, &edges, &deps);
+    an.state = vec![None; count];
+    for (node, arrival) in first.into_iter().enumerate() {
+        let Some(arrival) = arrival else { continue };
+        let (from, source) = match arrival.from {
+            Some(p) => (Some(deps[p]), None),
+            None => (None, sources[arrival.edge].clone()),
+        };
+        an.state[node] = Some(NodeState { span: an.edges[arrival.edge].span, from, source });
     }
-    for i in 0..count {
-        offsets[i + 1] += offsets[i];
-    }
-    let mut fill = offsets.clone();
-    let mut readers = vec![0u32; deps.len()];
-    for (ei, a) in edge_atoms.iter().enumerate() {
-        for d in &deps[a.deps.clone()] {
-            let slot = &mut fill[*d as usize];
-            readers[*slot as usize] = ei as u32;
-            *slot += 1;
-        }
-    }
-    let mut queued = vec![false; edge_atoms.len()];
-    let mut queue: std::collections::VecDeque<u32> = Default::default();
-    for (ei, a) in edge_atoms.iter().enumerate() {
-        if !a.kinds.is_empty() {
-            queued[ei] = true;
-            queue.push_back(ei as u32);
-        }
-    }
-    while let Some(ei) = queue.pop_front() {
-        let ei = ei as usize;
-        queued[ei] = false;
-        let atoms = &edge_atoms[ei];
-        let edge = &an.edges[ei];
-        let k = deps[atoms.deps.clone()].iter().fold(atoms.kinds, |k, d| k.union(an.node_kinds[*d as usize]));
-        let target = edge.target as usize;
-        let cur = an.node_kinds[target];
-        if cur.union(k) == cur {
-            continue;
-        }
-        if cur.is_empty() {
-            let (from, source) = if atoms.kinds.is_empty() {
-                (deps[atoms.deps.clone()].iter().copied().find(|d| !an.node_kinds[*d as usize].is_empty()), None)
-            } else {
-                (None, atoms.source.clone())
-            };
-            an.state[target] = Some(NodeState { span: edge.span, from, source });
-        }
-        an.node_kinds[target] = cur.union(k);
-        for &r in &readers[offsets[target] as usize..offsets[target + 1] as usize] {
-            if !queued[r as usize] {
-                queued[r as usize] = true;
-                queue.push_back(r);
-            }
-        }
-    }
+    an.node_kinds = kinds;
 }
 
 /// Every identity and region read of the file, wherever it is (also in conditions and in

@@ -89,6 +89,25 @@ fn size(v: &V) -> usize {
     }
 }
 
+/// Python's `a + b` of two constants (text, bytes, lists, numbers), bounded in size.
+fn plus(mut a: Const, b: Const) -> Option<Const> {
+    merge_enc(&mut a.enc, &b.enc);
+    a.v = match (a.v, b.v) {
+        (V::Str(x), V::Str(y)) => V::Str(x + &y),
+        (V::Bytes(mut x), V::Bytes(y)) => {
+            x.extend(y);
+            V::Bytes(x)
+        }
+        (V::List(mut x), V::List(y)) => {
+            x.extend(y);
+            V::List(x)
+        }
+        (V::Int(x), V::Int(y)) => V::Int(x.checked_add(y)?),
+        _ => return None,
+    };
+    (size(&a.v) <= MAX_TEXT).then_some(a)
+}
+
 fn bounded(v: V) -> Option<V> {
     let ok = match &v {
         V::Str(s) => s.len() <= MAX_TEXT,
@@ -306,30 +325,39 @@ fn splits_a_word(pieces: &[String]) -> bool {
         })
 }
 
-/// The text of an f-string with `*` for its interpolations, when it has literal text.
-pub(crate) fn fstring_literal_shape(f: &ast::ExprFString) -> Option<String> {
-    let mut out = String::new();
-    let mut any = false;
+/// A piece of an f-string: literal text, or an interpolation (`{expr}`).
+pub(crate) enum FPiece<'a> {
+    Text(&'a str),
+    Value(&'a ast::InterpolatedElement),
+}
+
+/// The pieces of an f-string in order, across implicitly concatenated parts.
+pub(crate) fn fstring_pieces(f: &ast::ExprFString) -> Vec<FPiece<'_>> {
+    let mut out = Vec::new();
     for part in f.value.iter() {
         match part {
-            ast::FStringPart::Literal(l) => {
-                out.push_str(&l.value);
-                any = true;
-            }
-            ast::FStringPart::FString(fs) => {
-                for el in fs.elements.iter() {
-                    match el {
-                        InterpolatedStringElement::Literal(l) => {
-                            out.push_str(&l.value);
-                            any = true;
-                        }
-                        InterpolatedStringElement::Interpolation(_) => out.push('*'),
-                    }
-                }
-            }
+            ast::FStringPart::Literal(l) => out.push(FPiece::Text(&l.value)),
+            ast::FStringPart::FString(fs) => out.extend(fs.elements.iter().map(|el| match el {
+                InterpolatedStringElement::Literal(l) => FPiece::Text(&l.value),
+                InterpolatedStringElement::Interpolation(i) => FPiece::Value(i),
+            })),
         }
     }
-    any.then_some(out)
+    out
+}
+
+/// The text of an f-string with `*` for its interpolations, when it has literal text.
+pub(crate) fn fstring_literal_shape(f: &ast::ExprFString) -> Option<String> {
+    let pieces = fstring_pieces(f);
+    pieces.iter().any(|p| matches!(p, FPiece::Text(_))).then(|| {
+        pieces
+            .iter()
+            .map(|p| match p {
+                FPiece::Text(t) => *t,
+                FPiece::Value(_) => "*",
+            })
+            .collect()
+    })
 }
 
 impl<'a> Analyzer<'a> {
@@ -370,26 +398,19 @@ impl<'a> Analyzer<'a> {
             Expr::FString(f) => {
                 let mut out = String::new();
                 let mut enc = Vec::new();
-                for part in f.value.iter() {
-                    match part {
-                        ast::FStringPart::Literal(l) => out.push_str(&l.value),
-                        ast::FStringPart::FString(fs) => {
-                            for el in fs.elements.iter() {
-                                match el {
-                                    InterpolatedStringElement::Literal(l) => out.push_str(&l.value),
-                                    InterpolatedStringElement::Interpolation(i) => {
-                                        if i.format_spec.is_some() {
-                                            return None;
-                                        }
-                                        let v = self.eval(&i.expression, scope, env, d)?;
-                                        merge_enc(&mut enc, &v.enc);
-                                        match v.v {
-                                            V::Str(s) => out.push_str(&s),
-                                            V::Int(n) => out.push_str(&n.to_string()),
-                                            _ => return None,
-                                        }
-                                    }
-                                }
+                for piece in fstring_pieces(f) {
+                    match piece {
+                        FPiece::Text(t) => out.push_str(t),
+                        FPiece::Value(i) => {
+                            if i.format_spec.is_some() {
+                                return None;
+                            }
+                            let v = self.eval(&i.expression, scope, env, d)?;
+                            merge_enc(&mut enc, &v.enc);
+                            match v.v {
+                                V::Str(s) => out.push_str(&s),
+                                V::Int(n) => out.push_str(&n.to_string()),
+                                _ => return None,
                             }
                         }
                     }
@@ -487,26 +508,7 @@ impl<'a> Analyzer<'a> {
             }
             acc = Some(match acc {
                 None => v,
-                Some(mut a) => {
-                    merge_enc(&mut a.enc, &v.enc);
-                    a.v = match (a.v, v.v) {
-                        (V::Str(x), V::Str(y)) => V::Str(x + &y),
-                        (V::Bytes(mut x), V::Bytes(y)) => {
-                            x.extend(y);
-                            V::Bytes(x)
-                        }
-                        (V::List(mut x), V::List(y)) => {
-                            x.extend(y);
-                            V::List(x)
-                        }
-                        (V::Int(x), V::Int(y)) => V::Int(x.checked_add(y)?),
-                        _ => return None,
-                    };
-                    if size(&a.v) > MAX_TEXT {
-                        return None;
-                    }
-                    a
-                }
+                Some(a) => plus(a, v)?,
             });
         }
         let mut c = acc?;
@@ -521,11 +523,15 @@ impl<'a> Analyzer<'a> {
     /// accumulation loop (`acc = ''` then `for x in k: acc += f(x)`).
     fn eval_var(&self, e: &'a Expr, scope: ScopeId, d: u32) -> Option<Const> {
         let var = self.var_of(e, scope)?;
+        self.var_value(var, scope, e.start(), d)
+    }
+
+    /// The constant value of `var` read in `scope` at offset `use_at` (see [`Self::eval_var`]).
+    pub(crate) fn var_value(&self, var: Var<'a>, scope: ScopeId, use_at: ruff_text_size::TextSize, d: u32) -> Option<Const> {
         let bs = self.bindings_of(var);
         if bs.is_empty() {
             return None;
         }
-        let use_at = e.start();
         let same_scope = matches!(var, Var::Name(s, _) if s == scope);
         let mut chosen = None;
         let mut aug = None;
@@ -570,23 +576,7 @@ impl<'a> Analyzer<'a> {
             }
             let v = self.eval(value, scope, &mut env, d)?;
             env.truncate(mark);
-            merge_enc(&mut acc.enc, &v.enc);
-            acc.v = match (acc.v, v.v) {
-                (V::Str(x), V::Str(y)) => V::Str(x + &y),
-                (V::Bytes(mut x), V::Bytes(y)) => {
-                    x.extend(y);
-                    V::Bytes(x)
-                }
-                (V::List(mut x), V::List(y)) => {
-                    x.extend(y);
-                    V::List(x)
-                }
-                (V::Int(x), V::Int(y)) => V::Int(x.checked_add(y)?),
-                _ => return None,
-            };
-            if size(&acc.v) > MAX_TEXT {
-                return None;
-            }
+            acc = plus(acc, v)?;
         }
         Some(acc)
     }
@@ -989,23 +979,13 @@ impl<'a> Analyzer<'a> {
         let d = depth + 1;
         let api = py_api();
         match e {
-            Expr::FString(f) => {
-                let mut out = String::new();
-                for part in f.value.iter() {
-                    match part {
-                        ast::FStringPart::Literal(l) => out.push_str(&l.value),
-                        ast::FStringPart::FString(fs) => {
-                            for el in fs.elements.iter() {
-                                match el {
-                                    InterpolatedStringElement::Literal(l) => out.push_str(&l.value),
-                                    InterpolatedStringElement::Interpolation(i) => out.push_str(&self.shape_at(&i.expression, scope, d)),
-                                }
-                            }
-                        }
-                    }
-                }
-                out
-            }
+            Expr::FString(f) => fstring_pieces(f)
+                .into_iter()
+                .map(|p| match p {
+                    FPiece::Text(t) => t.to_string(),
+                    FPiece::Value(i) => self.shape_at(&i.expression, scope, d),
+                })
+                .collect(),
             Expr::BinOp(b) => match b.op {
                 Operator::Add => self.shape_at(&b.left, scope, d) + &self.shape_at(&b.right, scope, d),
                 Operator::Div => format!("{}/{}", self.shape_at(&b.left, scope, d), self.shape_at(&b.right, scope, d)),
