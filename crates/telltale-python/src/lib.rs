@@ -314,8 +314,10 @@ fn dedupe(f: &mut FileFacts) {
 }
 
 /// Trees nested deeper than this are leaked rather than dropped: dropping recurses once per
-/// level, and a hostile file of a million `-` signs would overflow the stack.
-const DROP_DEPTH: u32 = 1000;
+/// level, and a hostile file of a million `-` signs would overflow the stack. Ordinary code
+/// (even a concatenation of a few thousand strings) stays below it, and both the probe and a
+/// drop this deep fit in a 2 MiB thread stack.
+const DROP_DEPTH: u32 = 4000;
 
 /// Whether any statement or expression is nested deeper than `limit` (a complete walk that
 /// stops descending at the limit, so its own recursion is bounded).

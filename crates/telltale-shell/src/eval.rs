@@ -1377,6 +1377,10 @@ impl<'s, 'o> Analyzer<'s, 'o> {
             "scutil" if args.iter().any(|a| a.text() == "--get") => self.source_cmd(&[Hostname], "scutil --get", span),
             "ioreg" if args.iter().any(|a| a.text().contains("IOPlatform")) => self.source_cmd(&[MachineId], "ioreg IOPlatformUUID", span),
             "dmidecode" => self.source_cmd(&[MachineId], name, span),
+            // `wmic csproduct get uuid`, `wmic bios get serialnumber`: the Windows hardware id.
+            "wmic" if args.iter().any(|a| matches!(a.text().to_ascii_lowercase().as_str(), "uuid" | "serialnumber")) => {
+                self.source_cmd(&[MachineId], "wmic … uuid", span)
+            }
             "locale" => self.source_cmd(&[Locale], name, span),
             "timedatectl" => self.source_cmd(&[TimeZone], name, span),
             "echo" => self.echo(args),

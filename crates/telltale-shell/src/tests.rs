@@ -453,6 +453,7 @@ fn commands_built_elsewhere_carry_their_inputs() {
     assert_eq!(a.flows[0].endpoints, vec!["x.example"]);
     // What a command prints.
     assert!(analyze_command("whoami", span, &[]).output.contains(DataKind::Username));
+    assert!(analyze_command("wmic csproduct get uuid", span, &[]).output.contains(DataKind::MachineId));
     assert_eq!(analyze_command("curl -s https://x.example/p", span, &[]).output_from.as_deref(), Some("curl"));
     assert!(analyze_command("echo hi", span, &[]).output_from.is_none());
     // Paths the catalog and the shell know.
