@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod graph;
+
 /// A byte range in one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Default)]
 pub struct Span {
@@ -445,6 +447,49 @@ pub struct Links {
 impl Links {
     pub fn is_empty(&self) -> bool {
         self.values.is_empty() && self.params.is_empty()
+    }
+}
+
+/// Limits on code analysed from constant strings (`eval("…")`, `exec(…)`), per file: nesting
+/// depth, bytes in all, and the shortest string worth a source of its own.
+pub const NESTED_MAX_DEPTH: u32 = 4;
+pub const NESTED_MAX_BYTES: usize = 8 << 20;
+pub const NESTED_MIN_BYTES: usize = 8;
+
+impl FileFacts {
+    /// Whether code of `len` bytes passed to `api` at byte `at` may be analysed as a nested
+    /// source of a file analysed at `depth`, with `budget` bytes of nested code left (taken
+    /// when it may). Strings too short to be programs are skipped quietly; code over the
+    /// limits is skipped with a diagnostic.
+    pub fn admit_nested(&mut self, len: usize, api: &str, at: u32, depth: u32, budget: &mut usize) -> bool {
+        if len < NESTED_MIN_BYTES {
+            return false;
+        }
+        if depth + 1 > NESTED_MAX_DEPTH || len > *budget {
+            self.diagnostics.push(format!("code passed to {api} at byte {at} not analysed: nesting or size limit reached"));
+            return false;
+        }
+        *budget -= len;
+        true
+    }
+
+    /// Keeps the facts of code this file runs from a constant string (`eval("…")`,
+    /// `exec(b64decode("…"))`) as a nested source, with the nested sources found inside it.
+    /// Code that was hidden by an encoding is an obfuscation of this file at `span`:
+    /// `hidden_by` names the encodings, `excerpt` shows the code.
+    pub fn add_nested(&mut self, mut inner: FileFacts, code: &str, hidden_by: &[String], api: &str, span: Span, excerpt: &str) {
+        if !hidden_by.is_empty() {
+            self.obfuscations.push(ObfuscationFact {
+                technique: format!("{} → code run by {api}", hidden_by.join(" → ")),
+                decoded: format!("{}: {excerpt}", inner.file),
+                span,
+                provenance: hidden_by.join(" → "),
+                origin: None,
+            });
+        }
+        let mut children = std::mem::take(&mut inner.nested);
+        self.nested.push(NestedSource { facts: inner, text: code.to_string() });
+        self.nested.append(&mut children);
     }
 }
 

@@ -214,19 +214,8 @@ impl<'a> Collector<'a, '_> {
     }
 
     fn endpoint_from_literal(&mut self, value: &str, span: oxc_span::Span) {
-        if value.len() > 4096 {
-            // Long strings are text or data blobs; their URLs are documentation, not endpoints.
-            return;
-        }
-        for (url, host) in strings::urls(value) {
-            self.an.facts.endpoints.push(EndpointFact { host, url: Some(url), span: fspan(span), encodings: vec![], provenance: String::new(), origin: None });
-        }
-        // The host check is case-insensitive: lowercase only what is a host.
-        if strings::is_host(value) {
-            let lower = value.to_ascii_lowercase();
-            if strings::is_catalogued_host(&lower) {
-                self.an.facts.endpoints.push(EndpointFact { host: lower, url: None, span: fspan(span), encodings: vec![], provenance: String::new(), origin: None });
-            }
+        for (host, url) in strings::literal_endpoints(value) {
+            self.an.facts.endpoints.push(EndpointFact { host, url, span: fspan(span), encodings: vec![], provenance: String::new(), origin: None });
         }
     }
 

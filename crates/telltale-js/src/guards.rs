@@ -11,18 +11,8 @@ use oxc_syntax::scope::ScopeFlags;
 use rustc_hash::FxHashSet as HashSet;
 use std::collections::BTreeSet;
 use telltale_facts::{DataKind, Effect, Kinds, RegionGuardFact};
-use telltale_knowledge::{geo, js_api::js_api};
-
-/// One comparison of region data with constants.
-#[derive(Debug, Clone)]
-struct Cmp {
-    kinds: Kinds,
-    subject: String,
-    constants: Vec<String>,
-    countries: BTreeSet<String>,
-    /// True when the comparison holds for users in the named countries.
-    positive: bool,
-}
+use telltale_knowledge::geo::{countries_of, RegionCmp as Cmp};
+use telltale_knowledge::js_api::js_api;
 
 fn arena<'a, T>(r: &T) -> &'a T {
     // SAFETY: as in `collect::arena`: nodes live in the arena for 'a.
@@ -37,37 +27,6 @@ fn regex_words(pattern: &str) -> Vec<String> {
         .map(|w| w.trim_matches('.').to_ascii_lowercase())
         .filter(|w| w.len() >= 2 && w.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == '.' || c == '/'))
         .collect()
-}
-
-/// Countries that a constant names, read as the kind of region data it is compared with.
-fn countries_of(kinds: Kinds, constant: &str, out: &mut BTreeSet<String>) {
-    let c = constant.trim();
-    if c.is_empty() || c.len() > 64 {
-        return;
-    }
-    if kinds.contains(DataKind::TimeZone) {
-        if let Some(cc) = geo::country_of_time_zone(c) {
-            out.insert(cc.to_string());
-        }
-    }
-    if kinds.contains(DataKind::Locale) {
-        if let Some((cc, _)) = geo::country_of_locale(c) {
-            out.insert(cc.to_string());
-        }
-    }
-    if kinds.contains(DataKind::PageHost) {
-        let tld = c.trim_start_matches('.').rsplit('.').next().unwrap_or(c);
-        if let Some(cc) = geo::country_of_tld(tld) {
-            out.insert(cc.to_string());
-        }
-    }
-    if kinds.contains(DataKind::GeoIpAnswer) {
-        if let Some(cc) = geo::country_of_name(c) {
-            out.insert(cc.to_string());
-        } else if c.len() == 2 && geo::is_country_code(c) {
-            out.insert(c.to_ascii_uppercase());
-        }
-    }
 }
 
 fn is_minus_one<'a>(a: &Analyzer<'a>, e: &Expression<'a>) -> bool {

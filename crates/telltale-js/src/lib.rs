@@ -16,7 +16,6 @@ mod guards;
 mod link;
 mod nested;
 mod resolve;
-pub mod strings;
 mod taint;
 
 use oxc_allocator::Allocator;
@@ -31,6 +30,8 @@ use std::sync::Arc;
 use telltale_facts::{FileFacts, Kinds, LineIndex, Links, Span};
 
 pub use resolve::{Decoded, Val};
+/// URL, host and decoding helpers, shared with the other front ends.
+pub use telltale_knowledge::strings;
 
 /// Files larger than this are not parsed (their literals are still not scanned); a clear
 /// diagnostic says so. Raised with `--max-file-bytes` by the CLI through [`Options`].
@@ -284,22 +285,7 @@ impl<'a> Analyzer<'a> {
 }
 
 /// A one-line excerpt of at most ~100 characters.
-pub(crate) fn snippet_of(src: &str, start: u32, end: u32) -> String {
-    let (s, e) = (start as usize, (end as usize).min(src.len()));
-    let mut e2 = e.min(s + 100);
-    while e2 < src.len() && !src.is_char_boundary(e2) {
-        e2 += 1;
-    }
-    let mut s2 = s;
-    while s2 > 0 && !src.is_char_boundary(s2) {
-        s2 -= 1;
-    }
-    let mut out: String = src.get(s2..e2).unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
-    if e2 < e {
-        out.push('…');
-    }
-    out
-}
+pub(crate) use telltale_knowledge::strings::snippet as snippet_of;
 
 pub(crate) fn fspan(s: oxc_span::Span) -> Span {
     Span::new(s.start, s.end)

@@ -3,16 +3,11 @@
 //! own, named `file › eval#1`, so its identity reads, endpoints and region checks are found
 //! with locations inside that code.
 //!
-//! Bounded: nesting at most [`MAX_DEPTH`] levels and [`MAX_NESTED_BYTES`] of nested code per
-//! file, so a file that builds ever larger strings cannot make the analysis explode.
+//! Bounded by [`FileFacts::admit_nested`]: nesting depth and bytes of nested code per file, so
+//! a file that builds ever larger strings cannot make the analysis explode.
 
 use crate::{analyze_at_depth, fspan, snippet_of, Options};
-use telltale_facts::{FileFacts, NestedSource, ObfuscationFact};
-
-const MAX_DEPTH: u32 = 4;
-const MAX_NESTED_BYTES: usize = 8 << 20;
-/// Shorter strings are not programs worth a source of their own (`eval("x")`).
-const MIN_CODE_BYTES: usize = 8;
+use telltale_facts::{FileFacts, NestedSource, ObfuscationFact, NESTED_MAX_BYTES};
 
 /// Constant code found by the sink scan, waiting for analysis.
 #[derive(Debug)]
@@ -27,20 +22,12 @@ pub(crate) struct Pending {
 }
 
 pub(crate) fn analyze_pending(facts: &mut FileFacts, pending: Vec<Pending>, opts: &Options, depth: u32) {
-    let mut budget = MAX_NESTED_BYTES;
+    let mut budget = NESTED_MAX_BYTES;
     for (n, p) in pending.into_iter().enumerate() {
         let code = p.code.trim();
-        if code.len() < MIN_CODE_BYTES {
+        if !facts.admit_nested(code.len(), &p.api, p.span.start, depth, &mut budget) {
             continue;
         }
-        if depth + 1 > MAX_DEPTH || code.len() > budget {
-            facts.diagnostics.push(format!(
-                "code passed to {} at byte {} not analysed: nesting or size limit reached",
-                p.api, p.span.start
-            ));
-            continue;
-        }
-        budget -= code.len();
         let name = format!("{} › eval#{}", facts.file, n + 1);
         let mut inner = analyze_at_depth(&format!("{name}.js"), code, opts, depth + 1);
         inner.file = name.clone();

