@@ -45,6 +45,10 @@ pub fn scan_spec(spec: &str, opts: &ScanOptions) -> Vec<TargetReport> {
     if telltale_registry::lockfile::is_lockfile(spec) && std::path::Path::new(spec).is_file() {
         return scan_lockfile(spec, opts);
     }
+    let path = std::path::Path::new(spec);
+    if path.is_dir() && path.file_name().is_some_and(|n| n == "node_modules") {
+        return scan_node_modules(path, opts);
+    }
     if let Some(py) = spec.strip_prefix("pypi:") {
         return vec![scan_pypi(spec, py, opts)];
     }
@@ -67,6 +71,52 @@ pub fn scan_spec(spec: &str, opts: &ScanOptions) -> Vec<TargetReport> {
             });
         }
     }
+    reports
+}
+
+/// Every installed package of a `node_modules` folder (nested ones too), one report each,
+/// named `name@version (path)`; a package's own report leaves out the packages nested in it.
+fn scan_node_modules(root: &std::path::Path, opts: &ScanOptions) -> Vec<TargetReport> {
+    let mut packages = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for e in entries.flatten() {
+            // Links (workspaces, pnpm's store) are not followed: a link out of the tree is not this tree.
+            if !e.file_type().is_ok_and(|t| t.is_dir()) {
+                continue;
+            }
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with('@') {
+                stack.push(p);
+            } else if p.join("package.json").is_file() {
+                let nested = p.join("node_modules");
+                if nested.is_dir() {
+                    stack.push(nested);
+                }
+                packages.push(p);
+            }
+        }
+    }
+    packages.sort();
+    let progress = indicatif::ProgressBar::new(packages.len() as u64);
+    let reports = packages
+        .par_iter()
+        .map(|p| {
+            let manifest: serde_json::Value = std::fs::read(p.join("package.json")).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+            let id = match (manifest["name"].as_str(), manifest["version"].as_str()) {
+                (Some(n), Some(v)) => format!("{n}@{v} ({})", p.display()),
+                _ => p.display().to_string(),
+            };
+            let wanted = |f: &str| wanted_file(f) && !f.contains("node_modules/");
+            let spec = p.to_string_lossy();
+            let report = scan_loaded(&id, load_target(&spec, &opts.limits, &wanted), opts);
+            progress.inc(1);
+            report
+        })
+        .collect();
+    progress.finish_and_clear();
     reports
 }
 

