@@ -69,11 +69,13 @@ fn bun_payload(bytes: &[u8]) -> Option<&[u8]> {
             }
         }
     }
-    // Older builds append the graph: it ends at the trailer, at the end of the file.
-    let end = memchr::memmem::rfind(&bytes[bytes.len().saturating_sub(4096)..], TRAILER)? + bytes.len().saturating_sub(4096) + TRAILER.len();
-    let byte_count = u64::from_le_bytes(bytes.get(end - TRAILER.len() - OFFSETS_LEN..end - TRAILER.len() - OFFSETS_LEN + 8)?.try_into().ok()?) as usize;
-    let start = (end - TRAILER.len() - OFFSETS_LEN).checked_sub(byte_count)?;
-    bytes.get(start..end)
+    // Older builds append the graph: it ends at the trailer, near the end of the file, and
+    // its Offsets record says how many bytes come before it.
+    let tail = bytes.len().saturating_sub(4096);
+    let trailer_at = tail + memchr::memmem::rfind(&bytes[tail..], TRAILER)?;
+    let offsets_at = trailer_at.checked_sub(OFFSETS_LEN)?;
+    let byte_count = u64::from_le_bytes(bytes.get(offsets_at..offsets_at + 8)?.try_into().ok()?) as usize;
+    bytes.get(offsets_at.checked_sub(byte_count)?..trailer_at + TRAILER.len())
 }
 
 fn u32_at(b: &[u8], at: usize) -> Option<usize> {
@@ -121,7 +123,7 @@ fn read_graph(payload: &[u8]) -> Option<Embedded<'_>> {
 
 /// Module sources Bun wrote (`// @bun`), or files named as scripts.
 fn looks_like_js(name: &str, text: &str) -> bool {
-    text.starts_with("// @bun") || [".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx"].iter().any(|e| name.ends_with(e)) && !text.contains('\0')
+    text.starts_with("// @bun") || ([".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx"].iter().any(|e| name.ends_with(e)) && !text.contains('\0'))
 }
 
 #[cfg(test)]

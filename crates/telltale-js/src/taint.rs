@@ -381,7 +381,19 @@ impl<'a> Analyzer<'a> {
                 return Some((host, None));
             }
         }
-        let obj = match first.without_parentheses() {
+        ["host", "hostname", "url", "baseURL"].iter().filter_map(|k| self.option_text(first, k)).find_map(|text| {
+            if let Some((url, host)) = strings::urls(&text).into_iter().next() {
+                return Some((host, Some(url)));
+            }
+            let host = text.split(':').next().unwrap_or("").to_ascii_lowercase();
+            strings::is_host(&host).then_some((host, None))
+        })
+    }
+
+    /// The constant text of an options object's property (`{ hostname: "h" }`, also through
+    /// a constant: `const opts = { … }; request(opts)`).
+    fn option_text(&self, options: &'a Expression<'a>, key: &str) -> Option<String> {
+        let obj = match options.without_parentheses() {
             Expression::ObjectExpression(o) => o,
             Expression::Identifier(id) => match self.symbol_of(id).and_then(|s| self.inits.get(&s)) {
                 Some(crate::Init::Expr(Expression::ObjectExpression(o))) => o,
@@ -389,23 +401,10 @@ impl<'a> Analyzer<'a> {
             },
             _ => return None,
         };
-        for p in &obj.properties {
-            if let ObjectPropertyKind::ObjectProperty(p) = p {
-                let key = p.key.static_name();
-                if matches!(key.as_deref(), Some("host" | "hostname" | "url" | "baseURL")) {
-                    if let Some(text) = self.value_of(&p.value).and_then(|v| v.text()) {
-                        if let Some((url, host)) = strings::urls(&text).into_iter().next() {
-                            return Some((host, Some(url)));
-                        }
-                        let host = text.split(':').next().unwrap_or("").to_ascii_lowercase();
-                        if strings::is_host(&host) {
-                            return Some((host, None));
-                        }
-                    }
-                }
-            }
-        }
-        None
+        obj.properties.iter().find_map(|p| match p {
+            ObjectPropertyKind::ObjectProperty(p) if p.key.static_name().as_deref() == Some(key) => self.value_of(&p.value).and_then(|v| v.text()),
+            _ => None,
+        })
     }
 }
 
@@ -585,7 +584,7 @@ fn scan_calls(an: &mut Analyzer<'_>) {
                 let writes = path.contains("write") || path.contains("append");
                 let computed_content = writes && args.get(1).is_some_and(|c| an.value_of(c).is_none());
                 // `{ flag: "wx" }` creates a file and fails when one exists: it destroys nothing.
-                let create_only = writes && args.get(2).is_some_and(|o| matches!(o.without_parentheses(), Expression::ObjectExpression(obj) if obj.properties.iter().any(|p| matches!(p, ObjectPropertyKind::ObjectProperty(p) if p.key.static_name().as_deref() == Some("flag") && an.value_of(&p.value).and_then(|v| v.text()).is_some_and(|f| f.contains('x'))))));
+                let create_only = writes && args.get(2).and_then(|o| an.option_text(o, "flag")).is_some_and(|f| f.contains('x'));
                 // Deleting the entries of one's own cache or temp folder is cleanup.
                 let own_folder = !writes && !an.broad_listing;
                 let mass = k.contains(DataKind::DirectoryListing) && !computed_content && !own_folder && !create_only;

@@ -298,7 +298,7 @@ impl Client {
         let version = resolve_version(&spec.name, &packument, spec.wanted.as_deref())?;
         let meta = packument.versions[&version].clone();
         let expected = expected_integrity(&meta.dist).ok_or_else(|| RegistryError::NoIntegrity { name: spec.name.clone(), version: version.clone() })?;
-        let cache_file = self.cache_path("tarballs", &format!("{}-{version}.tgz", escape(&spec.name)));
+        let cache_file = self.cache_path("npm", "tarballs", &format!("{}-{version}.tgz", escape(&spec.name)));
         let mut cached = false;
         let tarball = match cache_file.as_deref().and_then(|p| std::fs::read(p).ok()) {
             Some(bytes) if check_integrity(&bytes, &expected).is_ok() => {
@@ -366,12 +366,12 @@ impl Client {
     }
 
     fn cached_packument(&self, name: &str) -> Option<Packument> {
-        let path = self.cache_path("packuments", &format!("{}.json", escape(name)))?;
+        let path = self.cache_path("npm", "packuments", &format!("{}.json", escape(name)))?;
         serde_json::from_slice(&std::fs::read(path).ok()?).ok()
     }
 
     fn packument(&self, name: &str) -> Result<Packument, RegistryError> {
-        let cache_file = self.cache_path("packuments", &format!("{}.json", escape(name)));
+        let cache_file = self.cache_path("npm", "packuments", &format!("{}.json", escape(name)));
         let bytes = if self.cfg.offline {
             let p = cache_file.ok_or_else(|| RegistryError::NotCached { what: name.to_string(), path: "no cache directory".into() })?;
             std::fs::read(&p).map_err(|_| RegistryError::NotCached { what: format!("the packument of {name}"), path: p.display().to_string() })?
@@ -398,7 +398,7 @@ impl Client {
         let mut attempt = 0;
         loop {
             let result = self.agent.get(url).header("Accept", accept).call();
-            let retry = match result {
+            match result {
                 Ok(mut resp) => {
                     let status = resp.status().as_u16();
                     if status == 200 {
@@ -412,23 +412,18 @@ impl Client {
                     if !(status >= 500 || status == 429) || attempt >= self.cfg.retries {
                         return Err(RegistryError::Status { url: url.to_string(), status });
                     }
-                    format!("status {status}")
                 }
-                Err(e) => {
-                    if attempt >= self.cfg.retries {
-                        return Err(RegistryError::Unreachable { url: url.to_string(), reason: e.to_string() });
-                    }
-                    e.to_string()
-                }
-            };
-            let _ = retry;
+                Err(e) if attempt >= self.cfg.retries => return Err(RegistryError::Unreachable { url: url.to_string(), reason: e.to_string() }),
+                Err(_) => {}
+            }
             attempt += 1;
             std::thread::sleep(Duration::from_millis(250 * 4u64.pow(attempt - 1)));
         }
     }
 
-    pub(crate) fn cache_path(&self, kind: &str, file: &str) -> Option<PathBuf> {
-        self.cfg.cache_dir.as_ref().map(|d| d.join("npm").join(kind).join(file))
+    /// `<cache>/<ecosystem>/<kind>/<file>` (`npm/tarballs/…`, `pypi/files/…`).
+    pub(crate) fn cache_path(&self, ecosystem: &str, kind: &str, file: &str) -> Option<PathBuf> {
+        self.cfg.cache_dir.as_ref().map(|d| d.join(ecosystem).join(kind).join(file))
     }
 }
 
@@ -484,7 +479,7 @@ impl std::fmt::Display for Expected {
     }
 }
 
-fn hex(d: &[u8]) -> String {
+pub(crate) fn hex(d: &[u8]) -> String {
     d.iter().map(|b| format!("{b:02x}")).collect()
 }
 

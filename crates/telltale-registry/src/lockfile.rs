@@ -145,17 +145,16 @@ fn yarn(text: &str) -> Lockfile {
         let first = key.split(',').next().unwrap_or(&key);
         let name = name_of_key(first).to_string();
         let Some(version) = fields.get("version") else { return };
-        let resolution = fields.get("resolution").or_else(|| fields.get("resolved")).map(String::as_str);
         // berry: `name@npm:1.2.3` comes from a registry; `workspace:`, `link:`, `patch:`,
-        // `file:` and git do not.
-        let berry_ok = resolution.is_none_or(|r| !r.contains('@') || r[1..].contains("@npm:") || r.starts_with("http"));
-        let classic = from_registry(fields.get("resolved").map(String::as_str));
-        match (berry_ok, classic) {
-            (true, Ok(())) if !fields.contains_key("resolution") || resolution.is_some_and(|r| r[1..].contains("@npm:")) => {
-                out.packages.push(Locked { name, version: version.clone(), integrity: fields.get("integrity").cloned(), os: vec![], cpu: vec![] });
-            }
-            (_, Err(why)) => out.skipped.push((format!("{name}@{version}"), why)),
-            _ => out.skipped.push((format!("{name}@{version}"), format!("not from a registry: {}", resolution.unwrap_or("?")))),
+        // `file:` and git do not. classic: the `resolved` URL says.
+        let not_from_registry = match fields.get("resolution") {
+            Some(r) if r.get(1..).is_some_and(|rest| rest.contains("@npm:")) => None,
+            Some(r) => Some(format!("not from a registry: {r}")),
+            None => from_registry(fields.get("resolved").map(String::as_str)).err(),
+        };
+        match not_from_registry {
+            None => out.packages.push(Locked { name, version: version.clone(), integrity: fields.get("integrity").cloned(), os: vec![], cpu: vec![] }),
+            Some(why) => out.skipped.push((format!("{name}@{version}"), why)),
         }
     };
     for line in text.lines() {

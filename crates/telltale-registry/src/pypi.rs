@@ -136,7 +136,7 @@ impl Client {
     pub fn fetch_pypi(&self, index: &str, spec: &PySpec) -> Result<Distribution, RegistryError> {
         let name = normalize(&spec.name);
         let index = if index.ends_with('/') { index.to_string() } else { format!("{index}/") };
-        let cache_file = self.cache_path("pypi-projects", &format!("{name}.json"));
+        let cache_file = self.cache_path("pypi", "projects", &format!("{name}.json"));
         let body = if self.config().offline {
             let p = cache_file.clone().ok_or_else(|| RegistryError::NotCached { what: name.clone(), path: "no cache directory".into() })?;
             std::fs::read(&p).map_err(|_| RegistryError::NotCached { what: format!("the PyPI index page of {name}"), path: p.display().to_string() })?
@@ -175,8 +175,8 @@ impl Client {
                 RegistryError::NoSuchVersion { name: name.clone(), wanted: version.clone(), latest: "see the index".into(), count }
             })?;
         let expected = file.hashes.get("sha256").cloned().ok_or_else(|| RegistryError::NoIntegrity { name: name.clone(), version: version.clone() })?;
-        let cached_path = self.cache_path("pypi-files", &file.filename.replace(['/', '\\'], "_"));
-        let sha = |b: &[u8]| sha2::Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect::<String>();
+        let cached_path = self.cache_path("pypi", "files", &file.filename.replace(['/', '\\'], "_"));
+        let sha = |b: &[u8]| crate::hex(&sha2::Sha256::digest(b));
         let mut cached = false;
         let bytes = match cached_path.as_deref().and_then(|p| std::fs::read(p).ok()) {
             Some(b) if sha(&b) == expected => {
@@ -227,7 +227,7 @@ mod tests {
         use crate::testing::FakeRegistry;
         let sdist = b"sdist bytes".to_vec();
         let wheel = b"wheel bytes".to_vec();
-        let hex = |b: &[u8]| sha2::Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect::<String>();
+        let hex = |b: &[u8]| crate::hex(&sha2::Sha256::digest(b));
         let page = serde_json::json!({ "files": [
             { "filename": "demo-1.0-py3-none-any.whl", "url": "../../files/demo-1.0-py3-none-any.whl", "hashes": { "sha256": hex(&wheel) } },
             { "filename": "demo-1.0.tar.gz", "url": "../../files/demo-1.0.tar.gz", "hashes": { "sha256": hex(&sdist) } },

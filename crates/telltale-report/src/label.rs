@@ -130,8 +130,10 @@ const MAX_CONTROLS: usize = 8;
 /// Hosts listed per target from native executables' strings.
 const MAX_NATIVE_HOSTS: usize = 64;
 
+/// Hosts that name no service: loopback and the documentation domains of RFC 2606.
 fn is_loopback_or_example(host: &str) -> bool {
-    host == "localhost" || host.starts_with("127.") || host == "0.0.0.0" || host.ends_with("example.com") || host.ends_with("example.org") || host == "example.net"
+    let under = |d: &str| host == d || host.strip_suffix(d).is_some_and(|rest| rest.ends_with('.'));
+    host == "localhost" || host.starts_with("127.") || host == "0.0.0.0" || ["example.com", "example.org", "example.net"].iter().any(|d| under(d))
 }
 
 impl PrivacyLabel {

@@ -36,9 +36,14 @@ pub struct TargetReport {
 }
 
 impl TargetReport {
+    /// A target with nothing scanned yet.
+    pub fn empty(target: &str) -> Self {
+        TargetReport { target: target.to_string(), files_scanned: 0, bytes_scanned: 0, error: None, source: None, warnings: vec![], label: PrivacyLabel::default(), findings: vec![] }
+    }
+
     /// A target that could not be read at all.
     pub fn failed(target: &str, error: String) -> Self {
-        TargetReport { target: target.to_string(), files_scanned: 0, bytes_scanned: 0, error: Some(error), source: None, warnings: vec![], label: PrivacyLabel::default(), findings: vec![] }
+        TargetReport { error: Some(error), ..TargetReport::empty(target) }
     }
 }
 

@@ -100,7 +100,7 @@ fn scan_node_modules(root: &std::path::Path, opts: &ScanOptions) -> Vec<TargetRe
         }
     }
     packages.sort();
-    let progress = indicatif::ProgressBar::new(packages.len() as u64);
+    let progress = package_progress(packages.len());
     let reports = packages
         .par_iter()
         .map(|p| {
@@ -118,6 +118,13 @@ fn scan_node_modules(root: &std::path::Path, opts: &ScanOptions) -> Vec<TargetRe
         .collect();
     progress.finish_and_clear();
     reports
+}
+
+/// A bar counting packages on a terminal (hidden when stderr is not one).
+fn package_progress(len: usize) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len as u64);
+    bar.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} packages {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+    bar
 }
 
 /// Downloads in flight at once for a lockfile.
@@ -142,13 +149,11 @@ fn scan_lockfile(path: &str, opts: &ScanOptions) -> Vec<TargetReport> {
         .iter()
         .filter(|p| opts.npm.platform.as_ref().is_none_or(|pl| pl.allows(&p.os, &p.cpu, &[])))
         .collect();
-    let mut head = TargetReport::failed(path, String::new());
-    head.error = None;
+    let mut head = TargetReport::empty(path);
     head.source = Some(format!("lockfile: {} registry packages, {} for other platforms, {} skipped", wanted.len(), lock.packages.len() - wanted.len(), lock.skipped.len()));
     head.warnings = lock.skipped.iter().map(|(what, why)| format!("skipped {what}: {why}")).collect();
     let client = telltale_registry::Client::new(opts.npm.registry.clone());
-    let progress = indicatif::ProgressBar::new(wanted.len() as u64);
-    progress.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} packages {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+    let progress = package_progress(wanted.len());
     // Downloads wait on the network, not the CPU: more of them run at once than scans do.
     let fetchers = rayon::ThreadPoolBuilder::new().num_threads(FETCH_CONCURRENCY).build();
     let mut reports = Vec::with_capacity(wanted.len() + 1);
@@ -177,6 +182,14 @@ fn scan_lockfile(path: &str, opts: &ScanOptions) -> Vec<TargetReport> {
     reports
 }
 
+/// Scan a verified download (`archive` names it for the reader) and say where it came from.
+fn scan_downloaded(name: &str, archive: &str, bytes: &[u8], verified: String, cached: bool, opts: &ScanOptions) -> TargetReport {
+    let wanted = |p: &str| wanted_file(p);
+    let mut report = scan_loaded(name, telltale_ingest::load_bytes(archive, bytes, &opts.limits, &wanted), opts);
+    report.source = Some(if cached { format!("{verified} (from the cache)") } else { verified });
+    report
+}
+
 /// Scan a distribution from the Python package index.
 fn scan_pypi(spec: &str, py: &str, opts: &ScanOptions) -> TargetReport {
     let parsed = match telltale_registry::pypi::PySpec::parse(py) {
@@ -189,10 +202,7 @@ fn scan_pypi(spec: &str, py: &str, opts: &ScanOptions) -> TargetReport {
         Err(e) => return TargetReport::failed(spec, e.to_string()),
     };
     let name = format!("pypi:{}=={}", dist.name, dist.version);
-    let wanted = |p: &str| wanted_file(p);
-    let mut report = scan_loaded(&name, telltale_ingest::load_bytes(&dist.filename, &dist.bytes, &opts.limits, &wanted), opts);
-    report.source = Some(format!("{} verified against sha256:{}{}", dist.filename, dist.sha256, if dist.cached { " (from the cache)" } else { "" }));
-    report
+    scan_downloaded(&name, &dist.filename, &dist.bytes, format!("{} verified against sha256:{}", dist.filename, dist.sha256), dist.cached, opts)
 }
 
 /// Scan a fetched package's tarball.
@@ -201,10 +211,7 @@ fn scan_package(pkg: &telltale_registry::Package, parent: Option<&telltale_regis
     if let Some(p) = parent {
         name.push_str(&format!(" (platform package of {}@{})", p.name, p.version));
     }
-    let wanted = |p: &str| wanted_file(p);
-    let mut report = scan_loaded(&name, telltale_ingest::load_bytes(&name, &pkg.tarball, &opts.limits, &wanted), opts);
-    report.source = Some(format!("{}@{} verified against {}{}", pkg.name, pkg.version, pkg.integrity, if pkg.cached { " (from the cache)" } else { "" }));
-    report
+    scan_downloaded(&name, &name, &pkg.tarball, format!("{}@{} verified against {}", pkg.name, pkg.version, pkg.integrity), pkg.cached, opts)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -289,13 +296,9 @@ fn native_strings(path: &str, bytes: &[u8]) -> Analysed {
                 let span = telltale_facts::Span::new(s as u32, i as u32);
                 // Strings in binaries run together (`chatgpt.comthis`): keep hosts whose last
                 // label is a real top-level domain.
-                let real = |h: &str| h.rsplit('.').next().is_some_and(|tld| h.contains('.') && telltale_knowledge::geo::is_known_tld(tld));
-                for (url, host) in telltale_js::strings::urls(run).into_iter().filter(|(_, h)| real(h)) {
-                    facts.endpoints.push(telltale_facts::EndpointFact { host, url: Some(url), span, encodings: vec![], provenance: String::new(), origin: None });
-                }
-                let lower = run.to_ascii_lowercase();
-                if telltale_js::strings::is_host(&lower) && telltale_js::strings::is_catalogued_host(&lower) {
-                    facts.endpoints.push(telltale_facts::EndpointFact { host: lower, url: None, span, encodings: vec![], provenance: String::new(), origin: None });
+                let real = |h: &str| h.contains('.') && h.rsplit('.').next().is_some_and(telltale_knowledge::geo::is_known_tld);
+                for (host, url) in telltale_knowledge::strings::literal_endpoints(run).into_iter().filter(|(h, _)| real(h)) {
+                    facts.endpoints.push(telltale_facts::EndpointFact { host, url, span, encodings: vec![], provenance: String::new(), origin: None });
                 }
             }
             _ => {}
