@@ -165,7 +165,7 @@ impl<'a> Analyzer<'a> {
         let had_whole = self.fields.whole(sym).is_some();
         let before = self.fields.len();
         let field = self.fields.intern(sym, key);
-        self.edges.push(Edge { target: Node::Field(field), src: EdgeSrc::Expr(value), span });
+        self.edges.push(Edge { target: Node::Field(field), src: self.edge_src(value), span });
         if self.fields.len() > before {
             let whole = Node::Field(self.fields.whole(sym).expect("interned with its object"));
             self.edges.push(Edge { target: whole, src: EdgeSrc::Node(Node::Field(field)), span });
@@ -183,12 +183,12 @@ impl<'a> Analyzer<'a> {
                 ObjectPropertyKind::ObjectProperty(p) if !p.method => match property_key(&p.key) {
                     Some(key) => self.field_edge(sym, key, &p.value, p.span),
                     None if !carries_nothing(&p.value) => {
-                        self.edges.push(Edge { target: Node::Sym(sym), src: EdgeSrc::Expr(&p.value), span: p.span })
+                        self.edges.push(Edge { target: Node::Sym(sym), src: self.edge_src(&p.value), span: p.span })
                     }
                     None => {}
                 },
                 ObjectPropertyKind::SpreadProperty(sp) => {
-                    self.edges.push(Edge { target: Node::Sym(sym), src: EdgeSrc::Expr(&sp.argument), span: sp.span })
+                    self.edges.push(Edge { target: Node::Sym(sym), src: self.edge_src(&sp.argument), span: sp.span })
                 }
                 _ => {}
             }
@@ -202,7 +202,8 @@ impl<'a> Collector<'a, '_> {
             return;
         }
         let e = arena(e);
-        self.an.edges.push(Edge { target, src: EdgeSrc::Expr(e), span: e.span() });
+        let src = self.an.edge_src(e);
+        self.an.edges.push(Edge { target, src, span: e.span() });
     }
 
     fn add_function(&mut self, params: &FormalParameters<'a>, body: FnBody<'a>, span: oxc_span::Span) -> usize {
@@ -623,6 +624,10 @@ fn link_calls(an: &mut Analyzer<'_>) {
     let mut call_reads = Vec::new();
     let mut object_args = Vec::new();
     for (ci, call) in an.calls.iter().enumerate() {
+        crate::prefetch::ahead(&an.calls, ci, an, |c| Some(c.callee));
+        if let Some(later) = an.calls.get(ci + 16) {
+            crate::prefetch::touch(later.args.as_ptr());
+        }
         let callee = call.callee.without_parentheses();
         let local = an.callee_function(callee);
         locals.push(local);
@@ -634,7 +639,7 @@ fn link_calls(an: &mut Analyzer<'_>) {
                     match arg.without_parentheses() {
                         // `send({ url, body })`: the parameter's fields are the literal's.
                         Expression::ObjectExpression(o) => object_args.push((*sym, &**o)),
-                        _ => new_edges.push(Edge { target: Node::Sym(*sym), src: EdgeSrc::Expr(arg), span: arg.span() }),
+                        _ => new_edges.push(Edge { target: Node::Sym(*sym), src: an.edge_src(arg), span: arg.span() }),
                     }
                 }
             }
@@ -675,7 +680,7 @@ fn link_calls(an: &mut Analyzer<'_>) {
             } else if let Some(k) = response {
                 new_edges.push(Edge { target: Node::Sym(p0), src: EdgeSrc::Kinds(k, Rc::from("response")), span: call.span });
             } else if let Some(r) = receiver {
-                new_edges.push(Edge { target: Node::Sym(p0), src: EdgeSrc::Expr(r), span: call.span });
+                new_edges.push(Edge { target: Node::Sym(p0), src: an.edge_src(r), span: call.span });
             }
         }
         paths.push(path);
@@ -689,7 +694,7 @@ fn link_calls(an: &mut Analyzer<'_>) {
         if let Expression::Identifier(id) = call.callee.without_parentheses() {
             if let Some(sym) = an.symbol_of(id).filter(|s| resolvers.contains(s)) {
                 if let Some(arg) = call.args.first().and_then(|a| a.as_expression()) {
-                    new_edges.push(Edge { target: Node::Sym(sym), src: EdgeSrc::Expr(arg), span: arg.span() });
+                    new_edges.push(Edge { target: Node::Sym(sym), src: an.edge_src(arg), span: arg.span() });
                 }
             }
         }

@@ -28,7 +28,7 @@
 
 use crate::guards::GuardSite;
 use crate::resolve::Val;
-use crate::{fspan, Analyzer, FnBody, Init};
+use crate::{fspan, Analyzer, FnBody, Init, SymMap};
 use oxc_ast::ast::*;
 use oxc_semantic::SymbolId;
 use oxc_span::{GetSpan, Span};
@@ -112,9 +112,9 @@ struct Reader<'a, 'b> {
     an: &'b Analyzer<'a>,
     /// What each constant reads (`None`: nothing, or being read). A map, not a table by
     /// symbol: the constants met in conditions are few, and a small map stays in cache.
-    syms: RefCell<HashMap<SymbolId, Option<Rc<Found>>>>,
+    syms: RefCell<SymMap<Option<Rc<Found>>>>,
     /// What each predicate function reads.
-    fns: RefCell<HashMap<usize, Option<Rc<Found>>>>,
+    fns: RefCell<Vec<Option<Option<Rc<Found>>>>>,
     /// Constants and predicates being read, one inside another.
     nesting: std::cell::Cell<u32>,
 }
@@ -153,14 +153,16 @@ impl<'a> Reader<'a, '_> {
     fn remember(&self, key: Memo, out: &mut Found, compute: impl FnOnce(&mut Found)) {
         let hit = match key {
             Memo::Sym(s) => self.syms.borrow().get(&s).cloned(),
-            Memo::Fn(f) => self.fns.borrow().get(&f).cloned(),
+            Memo::Fn(f) => self.fns.borrow().get(f).cloned().flatten(),
         };
         let store = |v: Option<Rc<Found>>| match key {
             Memo::Sym(s) => {
                 self.syms.borrow_mut().insert(s, v);
             }
             Memo::Fn(f) => {
-                self.fns.borrow_mut().insert(f, v);
+                if let Some(slot) = self.fns.borrow_mut().get_mut(f) {
+                    *slot = Some(v);
+                }
             }
         };
         let found = match hit {
@@ -667,41 +669,49 @@ fn flows_in(flows: &[FlowFact], regions: &[Span]) -> (Kinds, Vec<usize>) {
     (kinds, idx)
 }
 
-pub(crate) fn run(an: &mut Analyzer<'_>) {
-    if !CANDIDATE.is_match(an.src) {
-        return;
-    }
-    let mut flows = std::mem::take(&mut an.facts.flows);
-    let opt_outs = opt_outs(an, &mut flows);
-    an.facts.flows = flows;
-    an.facts.opt_outs = opt_outs;
+/// The opt-out checks of a file, read one condition site at a time (in the same pass over
+/// the sites as [`crate::guards`], so each condition is brought into cache once).
+pub(crate) struct Sites<'a, 'b> {
+    an: &'b Analyzer<'a>,
+    reader: Reader<'a, 'b>,
+    /// An `if (c) return;` is both an early exit and an if, recorded first as the early exit:
+    /// one check per condition. (Compared by address: reading the nodes again costs more.)
+    early_exits: Vec<usize>,
+    checks: Vec<Check>,
 }
 
-/// The opt-out checks of a file; marks the flows they gate and those sent before them.
-fn opt_outs(an: &Analyzer<'_>, flows: &mut [FlowFact]) -> Vec<OptOutFact> {
-    let reader = Reader { an, syms: RefCell::new(HashMap::default()), fns: RefCell::new(HashMap::default()), nesting: std::cell::Cell::new(0) };
-    let mut checks: Vec<Check> = Vec::new();
-    // An `if (c) return;` is both an early exit and an if, recorded first as the early exit:
-    // one check per condition.
-    // (Compared by address: reading the nodes of every site again costs more.)
-    let mut early_exits: Vec<usize> = an
-        .guard_sites
-        .iter()
-        .filter_map(|s| match s {
-            GuardSite::EarlyExit(ifs, _) => Some(std::ptr::from_ref(*ifs) as usize),
-            _ => None,
-        })
-        .collect();
-    early_exits.sort_unstable();
-    for site in &an.guard_sites {
-        if matches!(site, GuardSite::If(ifs) if early_exits.binary_search(&(std::ptr::from_ref(*ifs) as usize)).is_ok()) {
-            continue;
+impl<'a, 'b> Sites<'a, 'b> {
+    /// `None` when the file names no telemetry setting at all.
+    pub(crate) fn new(an: &'b Analyzer<'a>, sites: &[GuardSite<'a>]) -> Option<Self> {
+        if !CANDIDATE.is_match(an.src) {
+            return None;
         }
-        let Some(test) = test_of(site) else { continue };
+        let reader = Reader {
+            an,
+            syms: RefCell::new(SymMap::new(an.scoping.symbols_len())),
+            fns: RefCell::new(vec![None; an.funcs.len()]),
+            nesting: std::cell::Cell::new(0),
+        };
+        let mut early_exits: Vec<usize> = sites
+            .iter()
+            .filter_map(|s| match s {
+                GuardSite::EarlyExit(ifs, _) => Some(std::ptr::from_ref(*ifs) as usize),
+                _ => None,
+            })
+            .collect();
+        early_exits.sort_unstable();
+        Some(Sites { an, reader, early_exits, checks: Vec::new() })
+    }
+
+    pub(crate) fn site(&mut self, site: &GuardSite<'a>) {
+        if matches!(site, GuardSite::If(ifs) if self.early_exits.binary_search(&(std::ptr::from_ref(*ifs) as usize)).is_ok()) {
+            return;
+        }
+        let Some(test) = test_of(site) else { return };
         let mut found = Found::default();
-        reader.reads(test, 0, &mut found);
+        self.reader.reads(test, 0, &mut found);
         if found.reads.is_empty() {
-            continue;
+            return;
         }
         let regions = controlled(site);
         // One read per setting and condition; a value check keeps its values.
@@ -718,9 +728,18 @@ fn opt_outs(an: &Analyzer<'_>, flows: &mut [FlowFact]) -> Vec<OptOutFact> {
                 None => reads.push(r),
             }
         }
-        checks.push(Check { test: test.span(), regions, reads, preds: found.preds });
+        self.checks.push(Check { test: test.span(), regions, reads, preds: found.preds });
     }
-    drop(reader);
+
+    /// The opt-outs found; marks the flows they gate and those sent before them.
+    pub(crate) fn finish(self, flows: &mut [FlowFact]) -> Vec<OptOutFact> {
+        let Sites { an, reader, checks, .. } = self;
+        drop(reader);
+        opt_outs(an, checks, flows)
+    }
+}
+
+fn opt_outs(an: &Analyzer<'_>, checks: Vec<Check>, flows: &mut [FlowFact]) -> Vec<OptOutFact> {
 
     if checks.is_empty() {
         return Vec::new();

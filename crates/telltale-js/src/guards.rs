@@ -465,14 +465,27 @@ impl<'a> GuardFinder<'a, '_> {
     }
 }
 
+/// Pass 3: the conditions of the file, each read once for region guards and for opt-out
+/// checks ([`crate::consent`]).
 pub(crate) fn run(an: &mut Analyzer<'_>) {
     let sites = std::mem::take(&mut an.guard_sites);
-    let mut finder = GuardFinder { an, out: Vec::new() };
-    for site in &sites {
-        finder.site(site);
-    }
-    let out = finder.out;
-    an.facts.region_guards.extend(out);
+    let mut flows = std::mem::take(&mut an.facts.flows);
+    let (opt_outs, guards) = {
+        let an: &Analyzer<'_> = an;
+        let mut consent = crate::consent::Sites::new(an, &sites);
+        let mut finder = GuardFinder { an, out: Vec::new() };
+        for (i, site) in sites.iter().enumerate() {
+            crate::prefetch::ahead(&sites, i, an, crate::prefetch::site_expression);
+            if let Some(c) = consent.as_mut() {
+                c.site(site);
+            }
+            finder.site(site);
+        }
+        (consent.map(|c| c.finish(&mut flows)).unwrap_or_default(), finder.out)
+    };
+    an.facts.flows = flows;
+    an.facts.opt_outs = opt_outs;
+    an.facts.region_guards.extend(guards);
 }
 
 #[cfg(test)]

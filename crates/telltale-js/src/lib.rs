@@ -15,6 +15,7 @@ mod deobf;
 mod guards;
 mod link;
 mod nested;
+mod prefetch;
 mod resolve;
 mod taint;
 
@@ -91,6 +92,9 @@ pub(crate) enum Node {
 
 pub(crate) enum EdgeSrc<'a> {
     Expr(&'a Expression<'a>),
+    /// An identifier, kept as the symbol it names (or its name when global): half the edges
+    /// of a bundle, and the fixpoint then need not read their nodes again.
+    Name(Option<SymbolId>, &'a str),
     Kinds(Kinds, Rc<str>),
     /// What another value carries (a property into its whole object).
     Node(Node),
@@ -103,7 +107,7 @@ pub(crate) enum EdgeSrc<'a> {
 pub(crate) struct Fields<'a> {
     ids: HashMap<(SymbolId, &'a str), u32>,
     /// Per object symbol: its whole-object node (dense: probed for every identifier read).
-    whole: SymMap<u32>,
+    pub(crate) whole: SymMap<u32>,
     /// (object, key) of each field node; key `None` for whole-object nodes.
     pub(crate) nodes: Vec<(SymbolId, Option<&'a str>)>,
 }
@@ -169,6 +173,10 @@ impl<T> SymMap<T> {
     }
     pub fn get(&self, sym: &SymbolId) -> Option<&T> {
         self.slots.get(sym.index()).and_then(|s| s.as_ref())
+    }
+    /// Where a symbol's entry lives, for [`prefetch`] (no read).
+    pub fn slot(&self, sym: SymbolId) -> *const Option<T> {
+        self.slots.as_ptr().wrapping_add(sym.index())
     }
     pub fn insert(&mut self, sym: SymbolId, value: T) {
         let i = sym.index();
@@ -237,6 +245,14 @@ impl<'a> Analyzer<'a> {
         }
     }
 
+    /// The source of an edge from `e` (see [`EdgeSrc::Name`]).
+    pub(crate) fn edge_src(&self, e: &'a Expression<'a>) -> EdgeSrc<'a> {
+        match e {
+            Expression::Identifier(id) => EdgeSrc::Name(self.symbol_of(id), id.name.as_str()),
+            _ => EdgeSrc::Expr(e),
+        }
+    }
+
     /// The innermost function of the file that contains `span` (`None`: the top level).
     /// Functions are numbered in source order, so the candidate is found by binary search and
     /// its parents are tried outwards.
@@ -293,8 +309,32 @@ pub(crate) fn fspan(s: oxc_span::Span) -> Span {
 
 /// Whether a file's lines are so long that it is minified or generated.
 pub fn looks_minified(src: &[u8]) -> bool {
-    let lines = memchr::memchr_iter(b'\n', src).count() + 1;
-    src.len() / lines > 400 || src.split(|b| *b == b'\n').any(|l| l.len() > 5000)
+    const AVERAGE: usize = 400;
+    const LONGEST: usize = 5000;
+    // Lines average over 400 bytes. Counting stops once there are too many lines for that.
+    let cap = src.len() / AVERAGE + 1;
+    let newlines = memchr::memchr_iter(b'\n', src).take(cap).count();
+    if newlines < cap && src.len() / (newlines + 1) > AVERAGE {
+        return true;
+    }
+    // A line over 5000 bytes covers a whole aligned 2500-byte block with no newline; only
+    // such blocks are measured, so ordinary code costs one short search per block.
+    const BLOCK: usize = LONGEST / 2;
+    let mut start = 0;
+    while start < src.len() {
+        let end = (start + BLOCK).min(src.len());
+        if end - start == BLOCK && memchr::memchr(b'\n', &src[start..end]).is_none() {
+            let line_start = memchr::memrchr(b'\n', &src[..start]).map_or(0, |i| i + 1);
+            let line_end = memchr::memchr(b'\n', &src[end..]).map_or(src.len(), |i| end + i);
+            if line_end - line_start > LONGEST {
+                return true;
+            }
+            start = line_end;
+        } else {
+            start = end;
+        }
+    }
+    false
 }
 
 /// Pick the source type: TypeScript by extension, everything else as JavaScript with JSX,
@@ -325,7 +365,9 @@ pub fn analyze(path: &str, src: &str, opts: &Options) -> FileFacts {
 
 /// Analyse code at a nesting depth (0: a file; 1: code a file evaluates; …).
 pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32) -> FileFacts {
+    let mut timer = PhaseTimer::new(path);
     let mut facts = FileFacts { file: path.to_string(), minified: looks_minified(src.as_bytes()), ..Default::default() };
+    timer.lap("minified?");
     if src.len() > opts.max_parse_bytes {
         facts.diagnostics.push(format!(
             "not parsed: {} bytes is over the {} byte limit (raise it with --max-file-bytes)",
@@ -345,6 +387,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
             .with_options(ParseOptions { allow_return_outside_function: true, ..ParseOptions::default() })
             .parse()
     };
+    timer.lap("module items");
     let mut ret = parse(source_type);
     if (ret.panicked || !ret.diagnostics.is_empty()) && !source_type.is_typescript() {
         // Old sloppy-mode code (octal escapes, `with`) fails as a module: retry as a script.
@@ -398,14 +441,23 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
     an.guard_sites.reserve(src.len() / 400);
     an.funcs.reserve(src.len() / 200);
     an.fn_by_start.reserve(src.len() / 200);
+    timer.lap("parse+semantic");
     collect::collect(&mut an, program);
+    timer.lap("collect");
     taint::run(&mut an);
-    consent::run(&mut an);
+    timer.lap("taint");
     guards::run(&mut an);
+    timer.lap("conditions");
     link::summarize(&mut an);
     dedupe(&mut an.facts);
+    timer.lap("summaries");
     let pending = std::mem::take(&mut an.nested_code);
-    let mut facts = an.facts;
+    let mut facts = std::mem::take(&mut an.facts);
+    drop(an);
+    timer.lap("free tables");
+    drop(scoping);
+    drop(allocator);
+    timer.lap("free AST");
     nested::analyze_pending(&mut facts, pending, opts, depth);
     facts
 }
@@ -418,6 +470,28 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
 fn estimated_stats(len: usize) -> oxc_semantic::Stats {
     let n = |per_byte: usize| u32::try_from(len / per_byte + 16).unwrap_or(u32::MAX);
     oxc_semantic::Stats::new(n(3), n(100), n(50), n(16))
+}
+
+/// Phase times on stderr when `TELLTALE_PHASE_TIMES` is set (profiling aid; off by default).
+struct PhaseTimer<'p> {
+    path: &'p str,
+    last: Option<std::time::Instant>,
+}
+
+impl<'p> PhaseTimer<'p> {
+    fn new(path: &'p str) -> Self {
+        static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+        let on = *ON.get_or_init(|| std::env::var_os("TELLTALE_PHASE_TIMES").is_some());
+        PhaseTimer { path, last: on.then(std::time::Instant::now) }
+    }
+
+    fn lap(&mut self, phase: &str) {
+        if let Some(last) = self.last {
+            let now = std::time::Instant::now();
+            eprintln!("{}: {phase} {:.1} ms", self.path, (now - last).as_secs_f64() * 1e3);
+            self.last = Some(now);
+        }
+    }
 }
 
 fn dedupe(f: &mut FileFacts) {

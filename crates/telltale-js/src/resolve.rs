@@ -80,6 +80,7 @@ impl Decoded {
 }
 
 const MAX_DEPTH: u32 = 48;
+
 const MAX_LEN: usize = 1 << 20;
 
 fn num_to_string(n: f64) -> String {
@@ -116,19 +117,7 @@ impl<'a> Analyzer<'a> {
             return None;
         }
         match e {
-            Expression::Identifier(id) => match self.symbol_of(id) {
-                None => {
-                    let n = id.name.as_str();
-                    if n == "undefined" {
-                        None
-                    } else if is_global_object(n) {
-                        Some(Rc::from(""))
-                    } else {
-                        Some(Rc::from(n))
-                    }
-                }
-                Some(sym) => self.symbol_path(sym, depth + 1),
-            },
+            Expression::Identifier(id) => self.name_path(self.symbol_of(id), id.name.as_str(), depth),
             Expression::ThisExpression(_) => Some(Rc::from("")),
             Expression::StaticMemberExpression(m) => {
                 let base = self.path_at(&m.object, depth + 1)?;
@@ -184,6 +173,16 @@ impl<'a> Analyzer<'a> {
             Expression::TSAsExpression(t) => self.path_at(&t.expression, depth + 1),
             Expression::TSNonNullExpression(t) => self.path_at(&t.expression, depth + 1),
             _ => None,
+        }
+    }
+
+    /// The path of a name: its symbol's, or the global it names.
+    pub(crate) fn name_path(&self, sym: Option<oxc_semantic::SymbolId>, name: &str, depth: u32) -> Option<Rc<str>> {
+        match sym {
+            Some(sym) => self.symbol_path(sym, depth + 1),
+            None if name == "undefined" => None,
+            None if is_global_object(name) => Some(Rc::from("")),
+            None => Some(Rc::from(name)),
         }
     }
 

@@ -3,9 +3,11 @@
 //! network, mass writes over listed directories, and decoded hidden strings.
 
 use crate::collect::function_start;
+use crate::prefetch;
 use crate::strings;
 use crate::{fspan, Analyzer, CallSite, EdgeSrc, Node};
 use oxc_ast::ast::*;
+use oxc_semantic::SymbolId;
 use oxc_span::GetSpan;
 use std::rc::Rc;
 use telltale_facts::{
@@ -60,6 +62,23 @@ impl<'a> Analyzer<'a> {
         out
     }
 
+    /// What a name carries: an API it stands for, or the value of its symbol.
+    pub(crate) fn name_atoms(&self, sym: Option<SymbolId>, name: &str, span: oxc_span::Span, out: &mut Atoms) {
+        if let Some(p) = self.name_path(sym, name, 0) {
+            if let Some(k) = js_api().source(&p) {
+                self.add_source(out, k, span, p);
+            } else {
+                self.link_source(&p, span, out);
+            }
+        }
+        if let Some(sym) = sym {
+            out.deps.push(match self.fields.whole(sym) {
+                Some(w) => Node::Field(w),
+                None => Node::Sym(sym),
+            });
+        }
+    }
+
     fn atoms_into(&self, e: &'a Expression<'a>, out: &mut Atoms, depth: u32) {
         if depth > MAX_DEPTH {
             return;
@@ -67,21 +86,7 @@ impl<'a> Analyzer<'a> {
         let d = depth + 1;
         let api = js_api();
         match e {
-            Expression::Identifier(id) => {
-                if let Some(p) = self.path_of(e) {
-                    if let Some(k) = api.source(&p) {
-                        self.add_source(out, k, id.span, p);
-                    } else {
-                        self.link_source(&p, id.span, out);
-                    }
-                }
-                if let Some(sym) = self.symbol_of(id) {
-                    out.deps.push(match self.fields.whole(sym) {
-                        Some(w) => Node::Field(w),
-                        None => Node::Sym(sym),
-                    });
-                }
-            }
+            Expression::Identifier(id) => self.name_atoms(self.symbol_of(id), id.name.as_str(), id.span, out),
             Expression::StaticMemberExpression(_) | Expression::ComputedMemberExpression(_) | Expression::ChainExpression(_) => {
                 let path = self.path_of(e);
                 if let Some(p) = &path {
@@ -434,15 +439,26 @@ fn fixpoint(an: &mut Analyzer<'_>) {
     let mut edges = Vec::with_capacity(an.edges.len());
     let mut sources = Vec::with_capacity(an.edges.len());
     let mut reads = Vec::new();
-    for e in &an.edges {
+    for (i, e) in an.edges.iter().enumerate() {
+        prefetch::ahead(&an.edges, i, an, |e| match e.src {
+            EdgeSrc::Expr(x) => Some(x),
+            _ => None,
+        });
+        if let Some(EdgeSrc::Name(Some(sym), _)) = an.edges.get(i + prefetch::SYMBOL_AHEAD).map(|e| &e.src) {
+            prefetch::symbol(an, *sym);
+        }
         let start = deps.len();
         let (kinds, source) = match &e.src {
-            EdgeSrc::Expr(x) => {
+            EdgeSrc::Expr(_) | EdgeSrc::Name(..) => {
                 scratch.kinds = Kinds::EMPTY;
                 scratch.source = None;
                 scratch.deps.clear();
                 scratch.reads.clear();
-                an.atoms_into(x, &mut scratch, 0);
+                match e.src {
+                    EdgeSrc::Expr(x) => an.atoms_into(x, &mut scratch, 0),
+                    EdgeSrc::Name(sym, name) => an.name_atoms(sym, name, e.span, &mut scratch),
+                    _ => {}
+                }
                 reads.extend(scratch.reads.drain(..).map(|(span, api, kind)| SourceFact { kind, api: api.to_string(), span: fspan(span) }));
                 deps.extend(scratch.deps.iter().copied().filter(|d| *d != e.target));
                 (scratch.kinds, scratch.source.take())

@@ -456,3 +456,40 @@ fn exclusive_create_for_each_listed_name_destroys_nothing() {
         for (const f of fs.readdirSync('../')) fs.writeFileSync(f + '.lock', '', { flag: 'wx' });");
     assert!(f.destructive.iter().all(|d| !d.mass), "{:#?}", f.destructive);
 }
+
+/// `looks_minified` skips most of the text; it must answer as a plain scan of every line does.
+#[test]
+fn looks_minified_matches_a_scan_of_every_line() {
+    fn plain(src: &[u8]) -> bool {
+        let lines = src.iter().filter(|b| **b == b'\n').count() + 1;
+        src.len() / lines > 400 || src.split(|b| *b == b'\n').any(|l| l.len() > 5000)
+    }
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    for case in 0..400 {
+        let mut src = Vec::new();
+        let lines = next(40) + 1;
+        for _ in 0..lines {
+            // Mostly short lines, sometimes one near or over the limits.
+            let len = match next(10) {
+                0 => 4990 + next(20),
+                1 => next(12_000),
+                2 => 2499 + next(3),
+                _ => next(120),
+            };
+            src.extend(std::iter::repeat_n(b'x', len as usize));
+            if next(8) != 0 {
+                src.push(b'\n');
+            }
+        }
+        assert_eq!(crate::looks_minified(&src), plain(&src), "case {case}: {} bytes", src.len());
+    }
+    assert!(!crate::looks_minified(b""));
+    assert!(crate::looks_minified(&[b'x'; 5001]));
+    assert!(!crate::looks_minified(&[b'x'; 400]));
+}
