@@ -121,10 +121,10 @@ fn sea<'a>(name: &str, text: &'a str) -> Embedded<'a> {
 
 fn read_sea(blob: &[u8]) -> Option<Embedded<'_>> {
     let flags = u32::from_le_bytes(blob.get(4..8)?.try_into().ok()?);
-    if flags <= SEA_MAX_FLAGS && flags & SEA_USE_SNAPSHOT != 0 {
-        return Some(Embedded { format: "node-sea", modules: Vec::new(), skipped: 1 });
-    }
     if flags <= SEA_MAX_FLAGS {
+        if flags & SEA_USE_SNAPSHOT != 0 {
+            return Some(Embedded { format: "node-sea", modules: Vec::new(), skipped: 1 });
+        }
         // Node 21+: the main script's path, then its code.
         if let Some((path, next)) = sea_string(blob, 8).filter(|(p, _)| is_script_path(p)) {
             if let Some(text) = sea_string(blob, next).and_then(|(code, _)| sea_text(code)) {

@@ -625,7 +625,7 @@ fn link_calls(an: &mut Analyzer<'_>) {
     let mut object_args = Vec::new();
     for (ci, call) in an.calls.iter().enumerate() {
         crate::prefetch::ahead(&an.calls, ci, an, |c| Some(c.callee));
-        if let Some(later) = an.calls.get(ci + 16) {
+        if let Some(later) = an.calls.get(ci + crate::prefetch::LIST_AHEAD) {
             crate::prefetch::touch(later.args.as_ptr());
         }
         let callee = call.callee.without_parentheses();

@@ -28,7 +28,7 @@
 
 use crate::guards::GuardSite;
 use crate::resolve::Val;
-use crate::{fspan, Analyzer, FnBody, Init, SymMap};
+use crate::{fspan, Analyzer, FnBody, Init};
 use oxc_ast::ast::*;
 use oxc_semantic::SymbolId;
 use oxc_span::{GetSpan, Span};
@@ -112,9 +112,9 @@ struct Reader<'a, 'b> {
     an: &'b Analyzer<'a>,
     /// What each constant reads (`None`: nothing, or being read). A map, not a table by
     /// symbol: the constants met in conditions are few, and a small map stays in cache.
-    syms: RefCell<SymMap<Option<Rc<Found>>>>,
+    syms: RefCell<HashMap<SymbolId, Option<Rc<Found>>>>,
     /// What each predicate function reads.
-    fns: RefCell<Vec<Option<Option<Rc<Found>>>>>,
+    fns: RefCell<HashMap<usize, Option<Rc<Found>>>>,
     /// Constants and predicates being read, one inside another.
     nesting: std::cell::Cell<u32>,
 }
@@ -153,16 +153,14 @@ impl<'a> Reader<'a, '_> {
     fn remember(&self, key: Memo, out: &mut Found, compute: impl FnOnce(&mut Found)) {
         let hit = match key {
             Memo::Sym(s) => self.syms.borrow().get(&s).cloned(),
-            Memo::Fn(f) => self.fns.borrow().get(f).cloned().flatten(),
+            Memo::Fn(f) => self.fns.borrow().get(&f).cloned(),
         };
         let store = |v: Option<Rc<Found>>| match key {
             Memo::Sym(s) => {
                 self.syms.borrow_mut().insert(s, v);
             }
             Memo::Fn(f) => {
-                if let Some(slot) = self.fns.borrow_mut().get_mut(f) {
-                    *slot = Some(v);
-                }
+                self.fns.borrow_mut().insert(f, v);
             }
         };
         let found = match hit {
@@ -686,12 +684,7 @@ impl<'a, 'b> Sites<'a, 'b> {
         if !CANDIDATE.is_match(an.src) {
             return None;
         }
-        let reader = Reader {
-            an,
-            syms: RefCell::new(SymMap::new(an.scoping.symbols_len())),
-            fns: RefCell::new(vec![None; an.funcs.len()]),
-            nesting: std::cell::Cell::new(0),
-        };
+        let reader = Reader { an, syms: RefCell::default(), fns: RefCell::default(), nesting: std::cell::Cell::new(0) };
         let mut early_exits: Vec<usize> = sites
             .iter()
             .filter_map(|s| match s {
@@ -740,7 +733,6 @@ impl<'a, 'b> Sites<'a, 'b> {
 }
 
 fn opt_outs(an: &Analyzer<'_>, checks: Vec<Check>, flows: &mut [FlowFact]) -> Vec<OptOutFact> {
-
     if checks.is_empty() {
         return Vec::new();
     }

@@ -108,6 +108,9 @@ pub(crate) fn symbol(an: &Analyzer<'_>, sym: SymbolId) {
 /// How far ahead [`symbol`] is asked for, for items that name their symbol directly.
 pub(crate) const SYMBOL_AHEAD: usize = AHEAD[4];
 
+/// How far ahead a list an item points to (a call's arguments) is asked for.
+pub(crate) const LIST_AHEAD: usize = AHEAD[3];
+
 /// The identifier an expression is or starts with.
 fn named<'x, 'a>(e: &'x Expression<'a>) -> Option<&'x IdentifierReference<'a>> {
     match e {

@@ -80,7 +80,6 @@ impl Decoded {
 }
 
 const MAX_DEPTH: u32 = 48;
-
 const MAX_LEN: usize = 1 << 20;
 
 fn num_to_string(n: f64) -> String {

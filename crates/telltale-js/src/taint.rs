@@ -34,6 +34,16 @@ pub(crate) struct Atoms {
     pub reads: Vec<(oxc_span::Span, Rc<str>, DataKind)>,
 }
 
+impl Atoms {
+    /// Empty again, keeping the buffers (one `Atoms` serves every edge of the fixpoint).
+    fn clear(&mut self) {
+        self.kinds = Kinds::EMPTY;
+        self.source = None;
+        self.deps.clear();
+        self.reads.clear();
+    }
+}
+
 /// Methods whose result is a boolean or an index: comparing data does not carry it.
 const PREDICATE_METHODS: &[&str] = &[
     "includes", "test", "indexOf", "lastIndexOf", "startsWith", "endsWith", "has", "some", "every", "isArray",
@@ -60,6 +70,15 @@ impl<'a> Analyzer<'a> {
         let mut out = Atoms::default();
         self.atoms_into(e, &mut out, 0);
         out
+    }
+
+    /// What an edge's expression or name carries directly (nothing for the other sources).
+    fn source_atoms(&self, e: &crate::Edge<'a>, out: &mut Atoms) {
+        match e.src {
+            EdgeSrc::Expr(x) => self.atoms_into(x, out, 0),
+            EdgeSrc::Name(sym, name) => self.name_atoms(sym, name, e.span, out),
+            EdgeSrc::Kinds(..) | EdgeSrc::Node(_) => {}
+        }
     }
 
     /// What a name carries: an API it stands for, or the value of its symbol.
@@ -450,15 +469,8 @@ fn fixpoint(an: &mut Analyzer<'_>) {
         let start = deps.len();
         let (kinds, source) = match &e.src {
             EdgeSrc::Expr(_) | EdgeSrc::Name(..) => {
-                scratch.kinds = Kinds::EMPTY;
-                scratch.source = None;
-                scratch.deps.clear();
-                scratch.reads.clear();
-                match e.src {
-                    EdgeSrc::Expr(x) => an.atoms_into(x, &mut scratch, 0),
-                    EdgeSrc::Name(sym, name) => an.name_atoms(sym, name, e.span, &mut scratch),
-                    _ => {}
-                }
+                scratch.clear();
+                an.source_atoms(e, &mut scratch);
                 reads.extend(scratch.reads.drain(..).map(|(span, api, kind)| SourceFact { kind, api: api.to_string(), span: fspan(span) }));
                 deps.extend(scratch.deps.iter().copied().filter(|d| *d != e.target));
                 (scratch.kinds, scratch.source.take())

@@ -270,9 +270,12 @@ fn analyse_executable(path: &str, bytes: &[u8], opts: &ScanOptions) -> Vec<Analy
             std::iter::once(Analysed { facts, text: m.text.to_string() }).chain(nested.into_iter().map(|n| Analysed { facts: n.facts, text: n.text })).collect::<Vec<_>>()
         })
         .collect();
-    if let Some(first) = out.first_mut() {
-        first.facts.diagnostics.push(format!("{} modules embedded by {} in {path}; {} without JavaScript text (bytecode or assets) skipped", embedded.modules.len(), embedded.format, embedded.skipped));
+    let note = format!("{} modules embedded by {} in {path}; {} without JavaScript text (bytecode, assets or a snapshot) skipped", embedded.modules.len(), embedded.format, embedded.skipped);
+    if out.is_empty() {
+        // Nothing readable as source: the binary's strings are still searched.
+        out.push(native_strings(path, bytes));
     }
+    out[0].facts.diagnostics.push(note);
     out
 }
 

