@@ -208,7 +208,9 @@ impl<'a> Collector<'a, '_> {
 
     fn add_function(&mut self, params: &FormalParameters<'a>, body: FnBody<'a>, span: oxc_span::Span) -> usize {
         let idx = self.an.funcs.len();
-        let params = params.items.iter().map(|p| binding_symbol(&p.pattern)).collect();
+        let start = self.an.params.len() as u32;
+        self.an.params.extend(params.items.iter().map(|p| binding_symbol(&p.pattern)));
+        let params = start..self.an.params.len() as u32;
         self.an.funcs.push(FuncInfo { params, body, span, parent: self.fn_stack.last().copied() });
         self.an.fn_by_start.insert(span.start, idx);
         idx
@@ -634,7 +636,7 @@ fn link_calls(an: &mut Analyzer<'_>) {
         if let Some(f) = local {
             call_counts[f] += 1;
             single_site.push((f, ci));
-            for (i, p) in an.funcs[f].params.iter().enumerate() {
+            for (i, p) in an.params_of(f).iter().enumerate() {
                 if let (Some(sym), Some(arg)) = (p, call.args.get(i).and_then(|a| a.as_expression()).filter(|a| !carries_nothing(a))) {
                     match arg.without_parentheses() {
                         // `send({ url, body })`: the parameter's fields are the literal's.
@@ -665,7 +667,7 @@ fn link_calls(an: &mut Analyzer<'_>) {
         for a in call.args.iter() {
             let Some(start) = a.as_expression().and_then(function_start) else { continue };
             let Some(&f) = an.fn_by_start.get(&start) else { continue };
-            let Some(Some(p0)) = an.funcs[f].params.first().copied() else { continue };
+            let Some(Some(p0)) = an.params_of(f).first().copied() else { continue };
             if is_promise {
                 // `new Promise(resolve => resolve(v))`: the promise carries v.
                 an.promise_resolvers.insert(call.span.start, p0);
@@ -673,7 +675,7 @@ fn link_calls(an: &mut Analyzer<'_>) {
                 continue;
             }
             if lists_directory {
-                for p in an.funcs[f].params.iter().flatten() {
+                for p in an.params_of(f).iter().flatten() {
                     let k = Kinds::of(DataKind::DirectoryListing);
                     new_edges.push(Edge { target: Node::Sym(*p), src: EdgeSrc::Kinds(k, Rc::from("directory listing")), span: call.span });
                 }
@@ -706,7 +708,8 @@ fn link_calls(an: &mut Analyzer<'_>) {
             continue;
         }
         let call = &an.calls[ci];
-        for (i, p) in an.funcs[f].params.iter().enumerate() {
+        let params = &an.params[an.funcs[f].params.start as usize..an.funcs[f].params.end as usize];
+        for (i, p) in params.iter().enumerate() {
             if let (Some(sym), Some(arg)) = (p, call.args.get(i).and_then(|a| a.as_expression())) {
                 an.inits.or_insert(*sym, Init::Expr(arg));
             }

@@ -382,8 +382,7 @@ impl<'a> Analyzer<'a> {
     }
 
     fn bind(&self, f: usize, args: &'a [Argument<'a>], d: u32) -> Vec<(SymbolId, Option<Decoded>)> {
-        let params = &self.funcs[f].params;
-        params
+        self.params_of(f)
             .iter()
             .enumerate()
             .filter_map(|(i, p)| {
@@ -432,7 +431,7 @@ impl<'a> Analyzer<'a> {
 
     /// `function d(i, …) { i = i - C; const s = source(); let v = s[i]; … }`.
     fn decoder_shape(&self, f: usize, stmts: &'a [Statement<'a>]) -> Option<Decoder> {
-        let p0 = (*self.funcs[f].params.first()?)?;
+        let p0 = (*self.params_of(f).first()?)?;
         let Statement::ExpressionStatement(first) = stmts.first()? else { return None };
         let Expression::AssignmentExpression(a) = first.expression.without_parentheses() else { return None };
         if a.operator != AssignmentOperator::Assign || !target_is(&a.left, p0, self) {

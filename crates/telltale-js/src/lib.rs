@@ -73,7 +73,9 @@ pub(crate) enum FnBody<'a> {
 }
 
 pub(crate) struct FuncInfo<'a> {
-    pub params: Vec<Option<SymbolId>>,
+    /// Its parameters' symbols, as a range of [`Analyzer::params`] (one table for the file:
+    /// bundles have tens of thousands of functions).
+    pub params: std::ops::Range<u32>,
     pub body: FnBody<'a>,
     /// The whole function. Functions are numbered in source order of their start.
     pub span: oxc_span::Span,
@@ -201,6 +203,8 @@ pub(crate) struct Analyzer<'a> {
     pub path_memo: RefCell<SymMap<Option<Rc<str>>>>,
     pub value_memo: RefCell<SymMap<Option<Decoded>>>,
     pub funcs: Vec<FuncInfo<'a>>,
+    /// The parameters of every function, in function order ([`FuncInfo::params`]).
+    pub params: Vec<Option<SymbolId>>,
     pub fn_by_symbol: SymMap<usize>,
     pub fn_by_start: HashMap<u32, usize>,
     pub edges: Vec<Edge<'a>>,
@@ -243,6 +247,12 @@ impl<'a> Analyzer<'a> {
             Expression::Identifier(id) => self.symbol_of(id).and_then(|s| self.fn_by_symbol.get(&s).copied()),
             other => collect::function_start(other).and_then(|s| self.fn_by_start.get(&s).copied()),
         }
+    }
+
+    /// The parameters of function `f` (`None` for a pattern parameter).
+    pub(crate) fn params_of(&self, f: usize) -> &[Option<SymbolId>] {
+        let r = &self.funcs[f].params;
+        &self.params[r.start as usize..r.end as usize]
     }
 
     /// The source of an edge from `e` (see [`EdgeSrc::Name`]).
@@ -415,6 +425,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
         path_memo: RefCell::new(SymMap::new(symbols)),
         value_memo: RefCell::new(SymMap::new(symbols)),
         funcs: Vec::new(),
+        params: Vec::new(),
         fn_by_symbol: SymMap::new(symbols),
         fn_by_start: HashMap::default(),
         edges: Vec::new(),
@@ -440,6 +451,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
     an.calls.reserve(src.len() / 70);
     an.guard_sites.reserve(src.len() / 400);
     an.funcs.reserve(src.len() / 200);
+    an.params.reserve(src.len() / 150);
     an.fn_by_start.reserve(src.len() / 200);
     timer.lap("parse+semantic");
     collect::collect(&mut an, program);

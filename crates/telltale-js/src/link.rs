@@ -98,7 +98,7 @@ pub(crate) fn seed_parameters(an: &mut Analyzer<'_>) {
     for (name, arg, kinds, origin) in &links.params {
         for &(_, e) in entries.iter().filter(|(n, _)| n == name) {
             let Some(f) = an.exported_function(e) else { continue };
-            let Some(Some(param)) = an.funcs[f].params.get(*arg).copied() else { continue };
+            let Some(Some(param)) = an.params_of(f).get(*arg).copied() else { continue };
             let span = an.scoping.symbol_span(param);
             an.edges.push(Edge { target: Node::Sym(param), src: EdgeSrc::Kinds(*kinds, Rc::from(origin.as_str())), span });
         }
