@@ -8,10 +8,12 @@
 //! setup(name="x", cmdclass={"install": CustomInstall})
 //! ```
 //!
+//! `entry_points` console and GUI scripts are listed as activation (see [`crate::metadata`],
+//! which reads the same from `entry_points.txt`, `pyproject.toml` and `setup.cfg`).
 //! `__init__.py` code runs on import and console scripts run when the user runs them: both are
 //! analysed like any module (flows in any function are reported, called or not).
 
-use crate::{span_of, Analyzer, Binding};
+use crate::{span_of, Analyzer, Binding, ScopeId};
 use ruff_python_ast::{Expr, Stmt};
 use telltale_facts::InstallScriptFact;
 use telltale_knowledge::py_api::py_api;
@@ -22,32 +24,25 @@ const COMMAND_METHODS: &[&str] = &["run", "initialize_options", "finalize_option
 pub(crate) fn run<'a>(an: &mut Analyzer<'a>, _body: &'a [Stmt]) {
     let api = py_api();
     let mut scripts = Vec::new();
+    let mut activation = Vec::new();
     for call in &an.calls {
         let Some(p) = an.path_of(&call.call.func, call.scope) else { continue };
         if !api.is_setup(&p) {
             continue;
         }
-        let Some(cmdclass) = call.call.arguments.keywords.iter().find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "cmdclass")) else { continue };
-        let mut value = &cmdclass.value;
-        let mut scope = call.scope;
-        // `cmdclass=commands` with `commands = {…}` assigned once.
-        if let Some(var) = an.var_of(value, scope) {
-            if let [Binding::Assign { value: v, scope: s, .. }] = an.bindings_of(var) {
-                value = v;
-                scope = *s;
+        // `entry_points={"console_scripts": ["mytool = mypkg.cli:main"]}` (or one string).
+        if let Some((value, scope)) = setup_keyword(an, call, "entry_points") {
+            for (group, lines) in dict_entries(an, value, scope) {
+                let (lines, scope) = assigned_once(an, lines, scope);
+                let lines = match lines {
+                    Expr::List(l) => l.elts.iter().filter_map(|e| an.value_of(e, scope)?.text()).collect::<Vec<_>>().join("\n"),
+                    other => an.value_of(other, scope).and_then(|v| v.text()).unwrap_or_default(),
+                };
+                activation.extend(crate::metadata::group_scripts(&group, &lines));
             }
         }
-        let entries: Vec<(String, &Expr)> = match value {
-            Expr::Dict(d) => d
-                .items
-                .iter()
-                .filter_map(|i| Some((an.value_of(i.key.as_ref()?, scope)?.text()?, &i.value)))
-                .collect(),
-            Expr::Call(c) if an.path_of(&c.func, scope).as_deref() == Some("dict") => {
-                c.arguments.keywords.iter().filter_map(|k| Some((k.arg.as_ref()?.as_str().to_string(), &k.value))).collect()
-            }
-            _ => vec![],
-        };
+        let Some((value, scope)) = setup_keyword(an, call, "cmdclass") else { continue };
+        let entries = dict_entries(an, value, scope);
         for (command, class_expr) in entries {
             if !api.is_install_command(&command) {
                 continue;
@@ -68,4 +63,33 @@ pub(crate) fn run<'a>(an: &mut Analyzer<'a>, _body: &'a [Stmt]) {
         }
     }
     an.facts.install_scripts.extend(scripts);
+    an.facts.activation.extend(activation);
+}
+
+/// A keyword argument of a `setup()` call, through a variable assigned once
+/// (`cmdclass=commands` with `commands = {…}`).
+fn setup_keyword<'a>(an: &Analyzer<'a>, call: &crate::Call<'a>, name: &str) -> Option<(&'a Expr, ScopeId)> {
+    let keyword = call.call.arguments.keywords.iter().find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name))?;
+    Some(assigned_once(an, &keyword.value, call.scope))
+}
+
+/// What a variable assigned exactly once holds; any other expression as it is.
+fn assigned_once<'a>(an: &Analyzer<'a>, value: &'a Expr, scope: ScopeId) -> (&'a Expr, ScopeId) {
+    if let Some(var) = an.var_of(value, scope) {
+        if let [Binding::Assign { value: v, scope: s, .. }] = an.bindings_of(var) {
+            return (v, *s);
+        }
+    }
+    (value, scope)
+}
+
+/// The constant keys of a dict literal or a `dict(key=…)` call, with their values.
+fn dict_entries<'a>(an: &Analyzer<'a>, value: &'a Expr, scope: ScopeId) -> Vec<(String, &'a Expr)> {
+    match value {
+        Expr::Dict(d) => d.items.iter().filter_map(|i| Some((an.value_of(i.key.as_ref()?, scope)?.text()?, &i.value))).collect(),
+        Expr::Call(c) if an.path_of(&c.func, scope).as_deref() == Some("dict") => {
+            c.arguments.keywords.iter().filter_map(|k| Some((k.arg.as_ref()?.as_str().to_string(), &k.value))).collect()
+        }
+        _ => vec![],
+    }
 }

@@ -41,6 +41,7 @@ mod collect;
 mod command;
 mod decode;
 mod entry;
+pub mod metadata;
 mod guards;
 mod nested;
 mod resolve;

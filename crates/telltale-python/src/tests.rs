@@ -368,6 +368,18 @@ fn cmdclass_install_overrides_are_install_scripts() {
 }
 
 #[test]
+fn setup_entry_points_name_console_scripts() {
+    let f = facts(
+        "from setuptools import setup\nscripts = ['mytool = mypkg.cli:main', 'other=mypkg.o:run [x]']\n\
+         setup(name='x', entry_points={'console_scripts': scripts, 'gui_scripts': 'viewer = mypkg.gui:start', 'pytest11': ['p = m']})\n",
+    );
+    assert_eq!(f.activation, vec!["console script mytool runs mypkg.cli:main", "console script other runs mypkg.o:run", "GUI script viewer runs mypkg.gui:start"]);
+    // `entry_points` of something other than setup(), or without script groups: nothing.
+    assert!(facts("def setup(**kw): pass\nsetup(entry_points={'console_scripts': ['a = b:c']})\n").activation.is_empty());
+    assert!(facts("from setuptools import setup\nsetup(entry_points={'pytest11': ['p = m']})\n").activation.is_empty());
+}
+
+#[test]
 fn imports_are_requirements_and_sdks() {
     let f = facts("import os.path\nfrom . import sibling\nfrom ..pkg import mod\nimport sentry_sdk\n");
     assert_eq!(f.requires, vec!["..pkg", ".sibling", "os.path", "sentry_sdk"]);

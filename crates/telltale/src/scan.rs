@@ -220,12 +220,17 @@ enum Kind {
     Shell,
     Python,
     Manifest,
+    /// Python packaging metadata: the console scripts a package installs.
+    PythonMetadata,
 }
 
 fn kind_of(path: &str) -> Option<Kind> {
     let name = path.rsplit('/').next().unwrap_or(path);
     if name == "package.json" {
         return Some(Kind::Manifest);
+    }
+    if telltale_python::metadata::is_metadata_file(path) {
+        return Some(Kind::PythonMetadata);
     }
     let lower = name.to_ascii_lowercase();
     if lower.ends_with(".d.ts") || lower.ends_with(".d.mts") || lower.ends_with(".d.cts") {
@@ -350,6 +355,7 @@ fn analyse_file(path: &str, bytes: &[u8], opts: &ScanOptions) -> Vec<Analysed> {
             };
             vec![Analysed { facts, text }]
         }
+        Kind::PythonMetadata => vec![Analysed { facts: telltale_python::metadata::analyze(path, &text), text }],
         Kind::Manifest => {
             let m = manifest::analyze(path, &text);
             let mut out = vec![];
@@ -669,6 +675,7 @@ mod tests {
         assert_eq!(kind_of("package/index.js"), Some(Kind::Js));
         assert_eq!(kind_of("package/types.d.ts"), None);
         assert_eq!(kind_of("package/package.json"), Some(Kind::Manifest));
+        assert_eq!(kind_of("pkg-1.0.dist-info/entry_points.txt"), Some(Kind::PythonMetadata));
         assert_eq!(kind_of("package/x.sh"), Some(Kind::Shell));
         assert_eq!(kind_of("package/README.md"), None);
         assert_eq!(kind_of("pkg-1.0/setup.py"), Some(Kind::Python));

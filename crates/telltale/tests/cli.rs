@@ -167,6 +167,8 @@ fn python_wheels_and_sdists_load() {
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
     w.start_file("pkg/__init__.py", zip::write::SimpleFileOptions::default()).unwrap();
     w.write_all(code).unwrap();
+    w.start_file("pkg-1.0.dist-info/entry_points.txt", zip::write::SimpleFileOptions::default()).unwrap();
+    w.write_all(b"[console_scripts]\npkg-cli = pkg.cli:main\n").unwrap();
     write(dir.path(), "pkg-1.0-py3-none-any.whl", &w.finish().unwrap().into_inner());
     // An sdist whose setup.py sends at install time.
     let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default()));
@@ -182,6 +184,8 @@ fn python_wheels_and_sdists_load() {
     assert_eq!(exfil(1)["file"], "pkg-1.0/setup.py");
     assert_eq!(exfil(1)["severity"], "critical", "setup.py runs at install time");
     assert_eq!(exfil(1)["install_time"], true);
+    // The wheel's console script is in its label: what runs when the user types the command.
+    assert_eq!(doc["targets"][0]["label"]["activation"][0], "console script pkg-cli runs pkg.cli:main", "{doc}");
 }
 
 #[test]
