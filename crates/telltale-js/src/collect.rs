@@ -613,6 +613,38 @@ fn is_broad_location(shape: &str) -> bool {
     shape == "/" || s == "~" || s == "." || (!s.is_empty() && s.split('/').all(|seg| seg == ".." || seg == "."))
 }
 
+/// The directory listings (by call start) of a location that is not the program's own: the
+/// root, the home or working directory or their parents, written there or passed by some
+/// caller of the function whose parameter is listed (a walker started on `/`). Deleting or
+/// overwriting the entries of such a listing is wiping; of an own cache or temp folder it is
+/// cleanup, however many other listings the file has.
+fn broad_listings(an: &Analyzer<'_>, listings: &[usize]) -> rustc_hash::FxHashSet<u32> {
+    let mut broad = rustc_hash::FxHashSet::default();
+    // Listings of a parameter: function → (parameter index, listing call start).
+    let mut by_function: rustc_hash::FxHashMap<usize, Vec<(usize, u32)>> = Default::default();
+    for &ci in listings {
+        let call = &an.calls[ci];
+        let Some(arg) = call.args.first().and_then(|a| a.as_expression()) else { continue };
+        if is_broad_location(&an.shape_of(arg)) {
+            broad.insert(call.span.start);
+        } else if let Some((f, i)) = an.parameter_position(arg, call.span) {
+            by_function.entry(f).or_default().push((i, call.span.start));
+        }
+    }
+    if by_function.is_empty() {
+        return broad;
+    }
+    for call in &an.calls {
+        let Some(listed) = call.local.and_then(|f| by_function.get(&f)) else { continue };
+        for &(i, start) in listed {
+            if call.args.get(i).and_then(|a| a.as_expression()).is_some_and(|a| is_broad_location(&an.shape_of(a))) {
+                broad.insert(start);
+            }
+        }
+    }
+    broad
+}
+
 /// Pass 1b: with every function known, bind arguments to parameters and callbacks to what
 /// they receive.
 fn link_calls(an: &mut Analyzer<'_>) {
@@ -625,6 +657,8 @@ fn link_calls(an: &mut Analyzer<'_>) {
     let mut locals = Vec::with_capacity(an.calls.len());
     let mut call_reads = Vec::new();
     let mut object_args = Vec::new();
+    let mut listings = Vec::new();
+    let mut listing_callbacks = Vec::new();
     for (ci, call) in an.calls.iter().enumerate() {
         crate::prefetch::ahead(&an.calls, ci, an, |c| Some(c.callee));
         if let Some(later) = an.calls.get(ci + crate::prefetch::LIST_AHEAD) {
@@ -661,8 +695,8 @@ fn link_calls(an: &mut Analyzer<'_>) {
         };
         let is_promise = callee_path == Some("Promise()");
         let lists_directory = callee_path.is_some_and(|p| api.is_directory_listing(p));
-        if lists_directory && !an.broad_listing {
-            an.broad_listing = call.args.first().and_then(|a| a.as_expression()).is_some_and(|a| is_broad_location(&an.shape_of(a)));
+        if lists_directory {
+            listings.push(ci);
         }
         for a in call.args.iter() {
             let Some(start) = a.as_expression().and_then(function_start) else { continue };
@@ -675,10 +709,8 @@ fn link_calls(an: &mut Analyzer<'_>) {
                 continue;
             }
             if lists_directory {
-                for p in an.params_of(f).iter().flatten() {
-                    let k = Kinds::of(DataKind::DirectoryListing);
-                    new_edges.push(Edge { target: Node::Sym(*p), src: EdgeSrc::Kinds(k, Rc::from("directory listing")), span: call.span });
-                }
+                // Decided once every call's callee is known (see `broad_listings`).
+                listing_callbacks.push((ci, f));
             } else if let Some(k) = response {
                 new_edges.push(Edge { target: Node::Sym(p0), src: EdgeSrc::Kinds(k, Rc::from("response")), span: call.span });
             } else if let Some(r) = receiver {
@@ -691,6 +723,17 @@ fn link_calls(an: &mut Analyzer<'_>) {
     for ((call, path), local) in an.calls.iter_mut().zip(paths).zip(locals) {
         call.path = path;
         call.local = local;
+    }
+    an.broad_listings = broad_listings(an, &listings);
+    for (ci, f) in listing_callbacks {
+        let call = &an.calls[ci];
+        if !an.broad_listings.contains(&call.span.start) {
+            continue;
+        }
+        for p in an.params_of(f).iter().flatten() {
+            let k = Kinds::of(DataKind::DirectoryListing);
+            new_edges.push(Edge { target: Node::Sym(*p), src: EdgeSrc::Kinds(k, Rc::from("directory listing")), span: call.span });
+        }
     }
     for call in an.calls.iter().filter(|_| !resolvers.is_empty()) {
         if let Expression::Identifier(id) = call.callee.without_parentheses() {

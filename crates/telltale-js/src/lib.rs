@@ -234,9 +234,9 @@ pub(crate) struct Analyzer<'a> {
     pub links: Option<Arc<Links>>,
     /// Line starts, built only when a decoded value's literal is located.
     pub lines: OnceCell<LineIndex>,
-    /// The file lists a directory that is not its own (root, home, working directory or its
-    /// parents, or one not known statically): deleting its entries is wiping.
-    pub broad_listing: bool,
+    /// Directory listings of a location that is not the program's own, by call start
+    /// (`collect::broad_listings`): only their entries carry `DirectoryListing`.
+    pub broad_listings: rustc_hash::FxHashSet<u32>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -260,6 +260,19 @@ impl<'a> Analyzer<'a> {
         match e {
             Expression::Identifier(id) => EdgeSrc::Name(self.symbol_of(id), id.name.as_str()),
             _ => EdgeSrc::Expr(e),
+        }
+    }
+
+    /// Which parameter of which enclosing function (of the code at `at`) an expression is.
+    pub(crate) fn parameter_position(&self, e: &Expression<'a>, at: oxc_span::Span) -> Option<(usize, usize)> {
+        let Expression::Identifier(id) = e.without_parentheses() else { return None };
+        let sym = self.symbol_of(id)?;
+        let mut f = self.function_at(at)?;
+        loop {
+            if let Some(i) = self.params_of(f).iter().position(|p| *p == Some(sym)) {
+                return Some((f, i));
+            }
+            f = self.funcs[f].parent?;
         }
     }
 
@@ -442,7 +455,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
         fields: Fields::new(symbols),
         exports: Vec::new(),
         links: opts.links.clone().filter(|l| !l.is_empty()),
-        broad_listing: false,
+        broad_listings: Default::default(),
         lines: OnceCell::new(),
     };
     // Room for the tables the collect pass fills, from the file size, so large bundles do

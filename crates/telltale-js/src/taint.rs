@@ -244,7 +244,9 @@ impl<'a> Analyzer<'a> {
                 return;
             }
             if api.is_directory_listing(p) {
-                out.kinds.insert(DataKind::DirectoryListing);
+                if self.broad_listings.contains(&whole.span().start) {
+                    out.kinds.insert(DataKind::DirectoryListing);
+                }
                 return;
             }
             if matches!(p, "fs.readFileSync" | "fs.readFile" | "fs.promises.readFile" | "fs/promises.readFile") {
@@ -613,9 +615,9 @@ fn scan_calls(an: &mut Analyzer<'_>) {
                 let computed_content = writes && args.get(1).is_some_and(|c| an.value_of(c).is_none());
                 // `{ flag: "wx" }` creates a file and fails when one exists: it destroys nothing.
                 let create_only = writes && args.get(2).and_then(|o| an.option_text(o, "flag")).is_some_and(|f| f.contains('x'));
-                // Deleting the entries of one's own cache or temp folder is cleanup.
-                let own_folder = !writes && !an.broad_listing;
-                let mass = k.contains(DataKind::DirectoryListing) && !computed_content && !own_folder && !create_only;
+                // Only listings of the root, home or working directory carry `DirectoryListing`:
+                // deleting the entries of one's own cache or temp folder is cleanup.
+                let mass = k.contains(DataKind::DirectoryListing) && !computed_content && !create_only;
                 if mass || matches!(shape.as_str(), "~" | "/" | "~/" | "~/*" | "/*") {
                     destructive.push(DestructiveFact {
                         api: path.to_string(),

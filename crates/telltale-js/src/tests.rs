@@ -460,6 +460,33 @@ fn deleting_entries_of_an_own_folder_is_cleanup_but_of_parents_is_wiping() {
 }
 
 #[test]
+fn a_listing_of_the_working_directory_elsewhere_does_not_make_cleanup_wiping() {
+    // One bundle: a project file picker lists the working directory; a sandbox cleanup
+    // deletes the entries of its own mount folder.
+    let f = run("const fs = require('fs'), path = require('path'), os = require('os');
+        function pick() { return fs.readdirSync('.').filter(n => n.endsWith('.json')); }
+        function cleanup() { const d = path.join(os.tmpdir(), 'sandbox-mounts');
+            for (const o of fs.readdirSync(d)) { if (fs.statSync(path.join(d, o)).size === 0) fs.unlinkSync(path.join(d, o)); } }");
+    assert!(f.destructive.iter().all(|d| !d.mass), "{:#?}", f.destructive);
+}
+
+#[test]
+fn a_walker_started_on_the_root_by_any_caller_is_wiping() {
+    // The listed folder is a parameter: recursive calls pass subfolders, the first call `/`.
+    let f = run("const fs = require('fs'), path = require('path');
+        function walk(dir) { for (const e of fs.readdirSync(dir)) { const p = path.join(dir, e);
+            if (fs.statSync(p).isDirectory()) walk(p); else fs.unlinkSync(p); } }
+        walk('/'); walk(process.argv[2]);");
+    assert!(f.destructive.iter().any(|d| d.mass), "{:#?}", f.destructive);
+    // The same walker started only on its own folder cleans up.
+    let own = run("const fs = require('fs'), path = require('path'), os = require('os');
+        function walk(dir) { for (const e of fs.readdirSync(dir)) { const p = path.join(dir, e);
+            if (fs.statSync(p).isDirectory()) walk(p); else fs.unlinkSync(p); } }
+        walk(path.join(os.tmpdir(), 'build-cache'));");
+    assert!(own.destructive.iter().all(|d| !d.mass), "{:#?}", own.destructive);
+}
+
+#[test]
 fn exclusive_create_for_each_listed_name_destroys_nothing() {
     let f = run("const fs = require('fs');
         for (const f of fs.readdirSync('../')) fs.writeFileSync(f + '.lock', '', { flag: 'wx' });");
