@@ -229,9 +229,13 @@ impl PrivacyLabel {
                         let room = MAX_CONTROLS.saturating_sub(x.controls.len());
                         x.controls.extend(o.gated_calls.iter().take(room).map(|c| format!("{}: {c}", f.file)));
                         x.sends_before_check.extend(before(MAX_CONTROLS.saturating_sub(x.sends_before_check.len())));
-                        if x.check != o.check {
-                            x.check = "presence and value".into();
-                        }
+                        // A name seen in a native binary says less than a check read in code.
+                        x.check = match (x.check.as_str(), o.check.as_str()) {
+                            (a, b) if a == b => x.check.clone(),
+                            ("named", _) => o.check.clone(),
+                            (_, "named") => x.check.clone(),
+                            _ => "presence and value".into(),
+                        };
                     }
                     None => label.opt_outs.push(OptOut {
                         setting: o.setting.clone(),

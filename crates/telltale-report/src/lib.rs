@@ -209,7 +209,11 @@ fn write_label(out: &mut String, l: &PrivacyLabel) {
         let _ = writeln!(out, "  opt-outs:");
         for o in &l.opt_outs {
             let product = o.product.as_deref().map(|p| format!(" [{p}]")).unwrap_or_default();
-            let _ = writeln!(out, "    - {}{product}: checked on {} in {} place(s), gates {} identity send(s)", o.setting, o.check, o.checks, o.gates);
+            if o.check == "named" {
+                let _ = writeln!(out, "    - {}{product}: named in a native executable (how it is checked is not visible)", o.setting);
+            } else {
+                let _ = writeln!(out, "    - {}{product}: checked on {} in {} place(s), gates {} identity send(s)", o.setting, o.check, o.checks, o.gates);
+            }
             for c in o.controls.iter().take(4) {
                 let _ = writeln!(out, "        controls {c}");
             }

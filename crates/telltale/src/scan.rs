@@ -284,6 +284,37 @@ fn analyse_executable(path: &str, bytes: &[u8], opts: &ScanOptions) -> Vec<Analy
     out
 }
 
+/// Telemetry opt-out variables a native executable names (`DO_NOT_TRACK`, catalogued and
+/// generic names): upper-case `A_B` words of a string run, once per setting. How the program
+/// checks them is not visible, so they are reported as `named`.
+fn opt_outs_named(run: &str, run_start: usize, out: &mut Vec<telltale_facts::OptOutFact>) {
+    let is_name_byte = |b: u8| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_';
+    let bytes = run.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        while i < bytes.len() && is_name_byte(bytes[i]) {
+            i += 1;
+        }
+        // Strings run together in binaries: `…_ENABLEDControls whether…` ends at `D`.
+        let end = if i < bytes.len() && bytes[i].is_ascii_lowercase() && i > start { i - 1 } else { i };
+        let word = &run[start..end];
+        if (6..=64).contains(&word.len()) && word.contains('_') && !out.iter().any(|o| o.setting == word) {
+            if let Some(setting) = telltale_knowledge::optout::env_setting(word) {
+                let at = (run_start + start) as u32;
+                out.push(telltale_facts::OptOutFact {
+                    setting: word.to_string(),
+                    product: setting.product.map(str::to_string),
+                    check: "named".into(),
+                    span: telltale_facts::Span::new(at, at + word.len() as u32),
+                    ..Default::default()
+                });
+            }
+        }
+        i += 1;
+    }
+}
+
 /// A native executable (Go, Rust, C) without embedded JavaScript: the endpoints its strings
 /// name (URLs, and hosts of catalogued telemetry and geolocation services). Locations are
 /// byte offsets; the text shown is the binary with unprintable bytes as `.`.
@@ -308,11 +339,16 @@ fn native_strings(path: &str, bytes: &[u8]) -> Analysed {
                 for (host, url) in telltale_knowledge::strings::literal_endpoints(run).into_iter().filter(|(h, _)| real(h)) {
                     facts.endpoints.push(telltale_facts::EndpointFact { host, url, span, encodings: vec![], provenance: String::new(), origin: None });
                 }
+                opt_outs_named(run, s, &mut facts.opt_outs);
             }
             _ => {}
         }
     }
-    facts.diagnostics.push(format!("native executable without embedded JavaScript: {} endpoint(s) from its strings", facts.endpoints.len()));
+    facts.diagnostics.push(format!(
+        "native executable without embedded JavaScript: {} endpoint(s) and {} opt-out setting(s) named in its strings",
+        facts.endpoints.len(),
+        facts.opt_outs.len()
+    ));
     let text = bytes.iter().map(|&b| if (0x20..0x7f).contains(&b) || b == b'\n' { b as char } else { '.' }).collect();
     Analysed { facts, text }
 }
@@ -652,6 +688,20 @@ fn scan_loaded(spec: &str, loaded: Result<telltale_ingest::Target, telltale_inge
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn native_strings_name_opt_out_settings_once_and_split_run_together_words() {
+        let mut out = Vec::new();
+        opt_outs_named("managed-daemonanalytics_default_enabledANALYTICS_DEFAULT_ENABLEDControls whether", 100, &mut out);
+        opt_outs_named("DO_NOT_TRACK=1 and DO_NOT_TRACK again", 200, &mut out);
+        let named: Vec<(&str, u32)> = out.iter().map(|o| (o.setting.as_str(), o.span.start)).collect();
+        assert_eq!(named, vec![("ANALYTICS_DEFAULT_ENABLED", 139), ("DO_NOT_TRACK", 200)]);
+        assert!(out.iter().all(|o| o.check == "named"));
+        // Ordinary constants and variables are no opt-out.
+        let mut none = Vec::new();
+        opt_outs_named("PATH_MAX NODE_ENV SSL_CERT_FILE RUST_BACKTRACE HTTP_PROXY O_RDONLY", 0, &mut none);
+        assert!(none.is_empty(), "{none:?}");
+    }
 
     #[test]
     fn relative_paths_join() {
