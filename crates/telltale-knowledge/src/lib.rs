@@ -8,3 +8,4 @@ pub mod py_api;
 pub mod vendors;
 pub mod optout;
 pub mod strings;
+pub mod native;

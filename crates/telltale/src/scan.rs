@@ -315,9 +315,10 @@ fn opt_outs_named(run: &str, run_start: usize, out: &mut Vec<telltale_facts::Opt
     }
 }
 
-/// A native executable (Go, Rust, C) without embedded JavaScript: the endpoints its strings
-/// name (URLs, and hosts of catalogued telemetry and geolocation services). Locations are
-/// byte offsets; the text shown is the binary with unprintable bytes as `.`.
+/// A native executable (Go, Rust, C) without embedded JavaScript: the endpoints and opt-out
+/// settings its strings name (URLs, hosts of catalogued telemetry and geolocation services),
+/// and the identity its imported functions read (`gethostname`). Locations are byte offsets;
+/// the text shown is the binary with unprintable bytes as `.`.
 fn native_strings(path: &str, bytes: &[u8]) -> Analysed {
     const MIN_RUN: usize = 8;
     let mut facts = FileFacts { file: path.to_string(), minified: true, native: true, ..Default::default() };
@@ -342,6 +343,12 @@ fn native_strings(path: &str, bytes: &[u8]) -> Analysed {
                 opt_outs_named(run, s, &mut facts.opt_outs);
             }
             _ => {}
+        }
+    }
+    for name in telltale_ingest::executable::imported_functions(bytes) {
+        if let Some(kind) = telltale_knowledge::native::imported_source(&name) {
+            let at = telltale_ingest::executable::name_offset(bytes, &name).unwrap_or(0) as u32;
+            facts.sources.push(telltale_facts::SourceFact { kind, api: format!("{name}() (imported)"), span: telltale_facts::Span::new(at, at + name.len() as u32) });
         }
     }
     facts.diagnostics.push(format!(

@@ -48,6 +48,24 @@ pub fn embedded_modules(bytes: &[u8]) -> Option<Embedded<'_>> {
     bun_modules(bytes).or_else(|| sea_modules(bytes)).or_else(|| deno_modules(bytes))
 }
 
+/// The functions an executable imports from shared libraries (ELF, Mach-O, PE), sorted;
+/// empty for static or unreadable binaries.
+pub fn imported_functions(bytes: &[u8]) -> Vec<String> {
+    use object::Object;
+    let Ok(file) = object::File::parse(bytes) else { return Vec::new() };
+    let mut names: Vec<String> = file.imports().unwrap_or_default().iter().filter_map(|i| std::str::from_utf8(i.name()).ok().map(str::to_string)).collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Where a symbol's name (NUL-terminated, as string tables hold it) is in the file.
+pub fn name_offset(bytes: &[u8], name: &str) -> Option<usize> {
+    let mut needle = name.as_bytes().to_vec();
+    needle.push(0);
+    memchr::memmem::find(bytes, &needle)
+}
+
 /// Little-endian fields read one after another, each checked against the end.
 pub(crate) struct Fields<'a> {
     pub data: &'a [u8],
@@ -81,5 +99,24 @@ impl<'a> Fields<'a> {
     pub fn with_u64_len(&mut self) -> Option<&'a [u8]> {
         let n = self.u64()?;
         self.bytes(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// This test binary is itself an executable linked against the C library.
+    #[test]
+    fn imports_of_a_dynamically_linked_executable_are_listed_with_their_names() {
+        let exe = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+        let imports = imported_functions(&exe);
+        if cfg!(all(target_os = "linux", target_env = "gnu")) {
+            assert!(imports.iter().any(|n| n == "malloc"), "{imports:?}");
+            let at = name_offset(&exe, "malloc").expect("the name is in the file");
+            assert_eq!(&exe[at..at + 7], b"malloc\0");
+        }
+        assert!(imported_functions(b"\x7fELF not really").is_empty());
+        assert!(imported_functions(b"").is_empty());
     }
 }
