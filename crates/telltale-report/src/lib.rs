@@ -3,13 +3,17 @@
 //! The JSON shape is documented in `docs/json-schema.md`; `schema_version` changes only when
 //! a field is removed or changes meaning (which the project promises not to do).
 
+pub mod diff;
+pub mod fingerprint;
 mod label;
+pub mod sarif;
 
 use serde::Serialize;
 use std::fmt::Write;
 use telltale_rules::{Finding, Severity};
 
 pub use label::{LabelInput, PrivacyLabel};
+pub use sarif::to_sarif;
 
 /// Bumped only on incompatible changes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -29,6 +33,13 @@ pub struct TargetReport {
     pub source: Option<String>,
     /// Problems with parts of the target (skipped symlinks, unparseable files).
     pub warnings: Vec<String>,
+    /// The package's name and version from its root manifest (`package.json`, `PKG-INFO`),
+    /// when it has one: what policy exceptions and `diff` match on.
+    pub package: Option<String>,
+    pub version: Option<String>,
+    /// The local folder that `file` paths are relative to, for a folder target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root: Option<String>,
     /// What the package collects, where it sends it, when, behind which opt-out, and for
     /// which regions it behaves differently.
     pub label: PrivacyLabel,
@@ -38,7 +49,19 @@ pub struct TargetReport {
 impl TargetReport {
     /// A target with nothing scanned yet.
     pub fn empty(target: &str) -> Self {
-        TargetReport { target: target.to_string(), files_scanned: 0, bytes_scanned: 0, error: None, source: None, warnings: vec![], label: PrivacyLabel::default(), findings: vec![] }
+        TargetReport {
+            target: target.to_string(),
+            files_scanned: 0,
+            bytes_scanned: 0,
+            error: None,
+            source: None,
+            warnings: vec![],
+            package: None,
+            version: None,
+            root: None,
+            label: PrivacyLabel::default(),
+            findings: vec![],
+        }
     }
 
     /// A target that could not be read at all.
@@ -62,7 +85,9 @@ pub struct Tool {
 }
 
 impl Report {
-    pub fn new(targets: Vec<TargetReport>) -> Self {
+    /// Assemble a report; every finding gets its fingerprint here.
+    pub fn new(mut targets: Vec<TargetReport>) -> Self {
+        fingerprint::assign(&mut targets);
         Report { schema_version: SCHEMA_VERSION, tool: Tool { name: "telltale", version: env!("CARGO_PKG_VERSION") }, targets }
     }
     pub fn max_severity(&self) -> Option<Severity> {
@@ -81,7 +106,10 @@ pub fn to_json(report: &Report) -> String {
 pub fn to_text(report: &Report, min_severity: Severity) -> String {
     let mut out = String::new();
     for t in &report.targets {
-        let shown: Vec<&Finding> = t.findings.iter().filter(|f| f.severity >= min_severity).collect();
+        // Findings the policy accepted (allowed, excepted, in the baseline) are listed in JSON only.
+        let accepted = |f: &Finding| f.policy.as_ref().is_some_and(|p| !p.fails && p.by != "severity");
+        let shown: Vec<&Finding> = t.findings.iter().filter(|f| f.severity >= min_severity && !accepted(f)).collect();
+        let hidden = t.findings.iter().filter(|f| accepted(f)).count();
         let _ = writeln!(out, "== {} ({} files, {} findings)", t.target, t.files_scanned, t.findings.len());
         if let Some(e) = &t.error {
             let _ = writeln!(out, "error: {e}");
@@ -116,16 +144,31 @@ pub fn to_text(report: &Report, min_severity: Severity) -> String {
                     let _ = writeln!(out, "       {}. {}:{}:{}  {}", i + 1, s.file, s.line, s.column, s.what);
                 }
             }
+            if let Some(p) = f.policy.as_ref().filter(|p| p.fails) {
+                let _ = writeln!(out, "   = fails the policy: {}", p.reason);
+            }
+        }
+        if hidden > 0 {
+            let _ = writeln!(out, "\n{hidden} finding(s) accepted by the policy are not shown (--format json lists them with the reason)");
         }
     }
     if report.targets.len() > 1 {
         write_summary(&mut out, report);
     }
     let total: usize = report.targets.iter().map(|t| t.findings.len()).sum();
-    let _ = writeln!(out, "\n{} target(s), {} finding(s){}", report.targets.len(), total, match report.max_severity() {
-        Some(s) => format!(", highest {}", s.as_str()),
-        None => String::new(),
-    });
+    let failing = report.targets.iter().flat_map(|t| &t.findings).filter(|f| f.policy.as_ref().is_some_and(|p| p.fails)).count();
+    let judged = report.targets.iter().flat_map(|t| &t.findings).any(|f| f.policy.is_some());
+    let _ = writeln!(
+        out,
+        "\n{} target(s), {} finding(s){}{}",
+        report.targets.len(),
+        total,
+        match report.max_severity() {
+            Some(s) => format!(", highest {}", s.as_str()),
+            None => String::new(),
+        },
+        if judged { format!(", {failing} fail the policy") } else { String::new() }
+    );
     out
 }
 

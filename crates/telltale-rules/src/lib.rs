@@ -38,6 +38,21 @@ impl Category {
             Category::DynamicCode => "dynamic-code",
         }
     }
+    pub const ALL: [Category; 10] = [
+        Category::Identity,
+        Category::Region,
+        Category::Endpoint,
+        Category::Telemetry,
+        Category::Consent,
+        Category::Obfuscation,
+        Category::Install,
+        Category::Exfiltration,
+        Category::Destructive,
+        Category::DynamicCode,
+    ];
+    pub fn parse(s: &str) -> Option<Category> {
+        Category::ALL.into_iter().find(|c| c.as_str() == s)
+    }
 }
 
 /// How bad a finding is. Part of the public JSON contract.
@@ -86,6 +101,29 @@ pub struct RuleMeta {
     pub severity: Severity,
     /// What it detects / Why it matters / Example, in Markdown.
     pub doc: &'static str,
+}
+
+impl RuleMeta {
+    /// The documentation as Markdown (the doc comment's leading space removed).
+    pub fn doc_markdown(&self) -> String {
+        let lines: Vec<&str> = self.doc.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect();
+        lines.join("\n").trim().to_string()
+    }
+
+    /// The first sentence of "What it detects", on one line: the rule's summary.
+    pub fn summary(&self) -> String {
+        let doc = self.doc_markdown();
+        let body = doc.split_once("## What it detects").map_or(doc.as_str(), |(_, b)| b);
+        let paragraph: Vec<&str> = body.trim_start().lines().take_while(|l| !l.trim().is_empty() && !l.starts_with('#')).map(str::trim).collect();
+        let text = paragraph.join(" ");
+        // The sentence ends at a period followed by a space and a capital letter.
+        let bytes = text.as_bytes();
+        let end = (0..bytes.len().saturating_sub(2)).find(|&i| bytes[i] == b'.' && bytes[i + 1] == b' ' && bytes[i + 2].is_ascii_uppercase());
+        match end {
+            Some(i) => text[..=i].to_string(),
+            None => text,
+        }
+    }
 }
 
 /// Declare a rule: its doc comment becomes both rustdoc and `RuleMeta::doc`.
@@ -163,6 +201,26 @@ pub struct Finding {
     pub install_time: bool,
     /// A window of the source around the finding (about 120 characters for long lines).
     pub snippet: String,
+    /// Stable across runs, line moves and versions: a hash of what the finding means
+    /// (rule, package name, file, countries, endpoints, first evidence) and the occurrence
+    /// among findings that mean the same (`telltale/v1` in SARIF, the key of baselines and
+    /// `diff`). Set when the report is assembled.
+    pub fingerprint: String,
+    /// What the policy decided about this finding (set when the report is assembled).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<PolicyVerdict>,
+}
+
+/// The policy's decision on one finding.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PolicyVerdict {
+    /// This finding fails the run.
+    pub fails: bool,
+    /// What decided: `severity` (compared with fail-on), `deny`, `allow`, `exception`
+    /// (a per-package exception) or `baseline` (accepted in the baseline file).
+    pub by: &'static str,
+    /// Words a person reads: the matching entry and where it is written.
+    pub reason: String,
 }
 
 /// Every rule, in id order.
@@ -249,6 +307,8 @@ pub fn finalize(raw: RawFinding, facts: &FileFacts, text: &str, index: &LineInde
         flow,
         install_time: facts.install_time,
         snippet: snippet_window(text, raw.span, 120),
+        fingerprint: String::new(),
+        policy: None,
     }
 }
 
@@ -282,6 +342,8 @@ mod tests {
             for part in ["What it detects", "Why it matters", "Example"] {
                 assert!(m.doc.contains(part), "{} lacks {part}", m.id);
             }
+            let summary = m.summary();
+            assert!(summary.len() > 20 && !summary.contains('#'), "{}: summary {summary:?}", m.id);
         }
     }
 }

@@ -1,5 +1,8 @@
 //! The telltale pipeline as a library: ingest → front ends → facts → rules → report.
-//! `main.rs` is the command line around it.
+//! `main.rs` is the command line around it; `policy` and `baseline` turn a report into a
+//! pass or a fail.
 
+pub mod baseline;
 pub mod manifest;
+pub mod policy;
 pub mod scan;

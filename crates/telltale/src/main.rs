@@ -1,23 +1,33 @@
 //! `telltale`: find hidden tracking, profiling and region targeting in packages.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use telltale::baseline::Baseline;
+use telltale::policy::Policy;
 use telltale::scan::{scan_spec, ScanOptions};
-use telltale_report::Report;
+use telltale_report::{Report, TargetReport};
 use telltale_rules::Severity;
 
+const EXIT_CODES: &str = "Exit status: 0 when no finding fails the policy, 1 when one does \
+(by default: a finding at or above --fail-on high; `telltale.toml` can deny or allow by rule, \
+category, endpoint and country, and accept findings per package or in a baseline), 2 on usage \
+or configuration errors or when a target could not be read.";
+
 #[derive(Parser)]
-#[command(name = "telltale", version, about = "Finds hidden tracking, profiling and region targeting in the software developers install.")]
+#[command(name = "telltale", version, about = "Finds hidden tracking, profiling and region targeting in the software developers install.", after_help = EXIT_CODES)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
 enum Format {
     Text,
     Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -41,56 +51,106 @@ impl From<Level> for Severity {
     }
 }
 
+/// Where targets come from and the limits on reading them.
+#[derive(Args)]
+struct InputArgs {
+    /// Registry for `npm:` targets (default: npm_config_registry, then `.npmrc`, then the public registry).
+    #[arg(long)]
+    registry: Option<String>,
+    /// Python package index for `pypi:` targets, a PEP 691 simple API (default: PIP_INDEX_URL, then https://pypi.org/simple/).
+    #[arg(long)]
+    pypi_index: Option<String>,
+    /// Use only the download cache for `npm:` targets.
+    #[arg(long)]
+    offline: bool,
+    /// Platform whose packages `npm:` targets pull in (`linux-x64`, `linux-x64-musl`, `darwin-arm64`, `win32-x64`; default: this machine), or `none`.
+    #[arg(long)]
+    platform: Option<String>,
+    /// Limit on uncompressed bytes read from one target (decompression bombs).
+    #[arg(long, default_value_t = 1 << 30)]
+    max_archive_bytes: u64,
+    /// Limit on entries in one target.
+    #[arg(long, default_value_t = 200_000)]
+    max_archive_entries: u64,
+    /// Limit on the size of one file (larger files are reported, not analysed). Source files
+    /// are parsed up to the smaller of this and 256 MiB; executables (Bun builds of CLIs
+    /// run to 400 MB) are read whole.
+    #[arg(long, default_value_t = 1 << 30)]
+    max_file_bytes: u64,
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long)]
+    threads: Option<usize>,
+}
+
+/// What fails the run.
+#[derive(Args)]
+struct PolicyArgs {
+    /// Policy file (default: `telltale.toml` in the working folder or the nearest one above it).
+    #[arg(long, conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+    /// Ignore any `telltale.toml`.
+    #[arg(long)]
+    no_config: bool,
+    /// Fail (exit 1) when a finding is at least this severe (overrides `fail-on` in the policy; default high).
+    #[arg(long, value_enum)]
+    fail_on: Option<Level>,
+    /// Findings accepted earlier (`telltale baseline`): they do not fail the run.
+    #[arg(long)]
+    baseline: Option<PathBuf>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Scan packages: a folder, a file, an npm tarball (.tgz), a zip, a lockfile,
     /// `npm:name[@version|@range|@tag]` from the registry npm is configured for (with its
     /// platform packages), or `pypi:name[==version]`.
-    ///
-    /// Exit status: 0 when no finding is at or above --fail-on, 1 when one is,
-    /// 2 on usage errors or when a target could not be read.
+    #[command(after_help = EXIT_CODES)]
     Scan {
         /// What to scan.
         #[arg(required = true)]
         targets: Vec<String>,
-        /// Registry for `npm:` targets (default: npm_config_registry, then `.npmrc`, then the public registry).
-        #[arg(long)]
-        registry: Option<String>,
-        /// Python package index for `pypi:` targets, a PEP 691 simple API (default: PIP_INDEX_URL, then https://pypi.org/simple/).
-        #[arg(long)]
-        pypi_index: Option<String>,
-        /// Use only the download cache for `npm:` targets.
-        #[arg(long)]
-        offline: bool,
-        /// Platform whose packages `npm:` targets pull in (`linux-x64`, `linux-x64-musl`, `darwin-arm64`, `win32-x64`; default: this machine), or `none`.
-        #[arg(long)]
-        platform: Option<String>,
+        #[command(flatten)]
+        input: InputArgs,
+        #[command(flatten)]
+        policy: PolicyArgs,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         format: Format,
-        /// Fail (exit 1) when a finding is at least this severe.
-        #[arg(long, value_enum, default_value = "high")]
-        fail_on: Level,
         /// In text output, hide findings below this severity.
         #[arg(long, value_enum, default_value = "info")]
         min_severity: Level,
         /// Write the report to this file instead of standard output.
         #[arg(short, long)]
-        output: Option<std::path::PathBuf>,
-        /// Limit on uncompressed bytes read from one target (decompression bombs).
-        #[arg(long, default_value_t = 1 << 30)]
-        max_archive_bytes: u64,
-        /// Limit on entries in one target.
-        #[arg(long, default_value_t = 200_000)]
-        max_archive_entries: u64,
-        /// Limit on the size of one file (larger files are reported, not analysed). Source files
-        /// are parsed up to the smaller of this and 256 MiB; executables (Bun builds of CLIs
-        /// run to 400 MB) are read whole.
-        #[arg(long, default_value_t = 1 << 30)]
-        max_file_bytes: u64,
-        /// Worker threads (default: one per core).
-        #[arg(short = 'j', long)]
-        threads: Option<usize>,
+        output: Option<PathBuf>,
+    },
+    /// Record every current finding of the targets as accepted, so that `scan --baseline`
+    /// (or `baseline = "…"` in `telltale.toml`) fails only on new ones.
+    Baseline {
+        #[arg(required = true)]
+        targets: Vec<String>,
+        #[command(flatten)]
+        input: InputArgs,
+        /// The baseline file to write.
+        #[arg(short, long, default_value = "telltale-baseline.json")]
+        output: PathBuf,
+    },
+    /// What changed between two targets (`npm:x@1.0.0 npm:x@1.1.0`, two tarballs, two
+    /// folders, two lockfiles): endpoints, identity collected and sent, region conditions,
+    /// install scripts, opt-outs, hidden code — matched by meaning, not by line.
+    /// Exit status 1 when an added finding fails the policy.
+    Diff {
+        old: String,
+        new: String,
+        #[command(flatten)]
+        input: InputArgs,
+        #[command(flatten)]
+        policy: PolicyArgs,
+        /// Output format (SARIF marks results `new` or `absent` in `baselineState`).
+        #[arg(long, value_enum, default_value = "text")]
+        format: Format,
+        /// Write the result to this file instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
     },
     /// List every rule.
     Rules,
@@ -109,14 +169,14 @@ fn main() -> ExitCode {
             let width = rules.iter().map(|r| r.meta().name.len()).max().unwrap_or(0);
             for r in rules {
                 let m = r.meta();
-                println!("{}  {:<width$} {:<13} {}", m.id, m.name, m.category.as_str(), m.severity.as_str());
+                println!("{}  {:<width$} {:<13} {:<8} {}", m.id, m.name, m.category.as_str(), m.severity.as_str(), m.summary());
             }
             ExitCode::SUCCESS
         }
         Command::Explain { rule } => match telltale_rules::find_rule(&rule) {
             Some(r) => {
                 let m = r.meta();
-                println!("# {} {} ({}, {})\n\n{}", m.id, m.name, m.category.as_str(), m.severity.as_str(), m.doc.trim());
+                println!("# {} {} ({}, {})\n\n{}", m.id, m.name, m.category.as_str(), m.severity.as_str(), m.doc_markdown());
                 ExitCode::SUCCESS
             }
             None => {
@@ -124,77 +184,177 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Command::Scan { targets, registry, pypi_index, offline, platform, format, fail_on, min_severity, output, max_archive_bytes, max_archive_entries, max_file_bytes, threads } => {
-            // Deeply nested code recurses deeply in the parser: give workers room.
-            let mut pool = rayon::ThreadPoolBuilder::new().stack_size(256 << 20);
-            if let Some(n) = threads {
-                pool = pool.num_threads(n);
-            }
-            if let Err(e) = pool.build_global() {
-                eprintln!("error: cannot start worker threads: {e}");
-                return ExitCode::from(2);
-            }
-            let mut opts = ScanOptions::default();
-            opts.limits.max_total_bytes = max_archive_bytes;
-            opts.limits.max_entries = max_archive_entries;
-            opts.limits.max_file_bytes = max_file_bytes;
-            opts.js.max_parse_bytes = max_file_bytes.min(256 << 20) as usize;
-            opts.python.max_parse_bytes = max_file_bytes.min(256 << 20) as usize;
-            if let Some(r) = registry {
-                opts.npm.registry.registry = if r.ends_with('/') { r } else { format!("{r}/") };
-            }
-            if let Some(i) = pypi_index {
-                opts.npm.pypi_index = i;
-            }
-            opts.npm.registry.offline = offline;
-            opts.npm.registry.max_tarball_bytes = max_archive_bytes;
-            match platform.as_deref() {
-                None => {}
-                Some("none") => opts.npm.platform = None,
-                Some(p) => match telltale_registry::Platform::parse(p) {
-                    Some(p) => opts.npm.platform = Some(p),
-                    None => {
-                        eprintln!("error: --platform `{p}` is not os-cpu[-libc] (e.g. linux-x64, darwin-arm64, linux-x64-musl) or none");
-                        return ExitCode::from(2);
-                    }
-                },
-            }
-            // Run on a big-stack thread too: the main thread's stack is small.
-            let handle = std::thread::Builder::new()
-                .stack_size(256 << 20)
-                .spawn(move || targets.iter().flat_map(|t| scan_spec(t, &opts)).collect::<Vec<_>>());
-            let reports = match handle.map(|h| h.join()) {
-                Ok(Ok(r)) => r,
-                _ => {
-                    eprintln!("error: the scan thread failed");
-                    return ExitCode::from(2);
-                }
+        Command::Scan { targets, input, policy, format, min_severity, output } => {
+            let policy = match load_policy(&policy) {
+                Ok(p) => p,
+                Err(e) => return usage_error(&e),
             };
-            let report = Report::new(reports);
+            let mut report = match scan_all(targets, &input) {
+                Ok(r) => r,
+                Err(e) => return usage_error(&e),
+            };
+            policy.apply(&mut report);
             let rendered = match format {
                 Format::Json => telltale_report::to_json(&report),
                 Format::Text => telltale_report::to_text(&report, min_severity.into()),
+                Format::Sarif => telltale_report::to_sarif(&report),
             };
-            let written = match &output {
-                Some(p) => std::fs::write(p, rendered.as_bytes()),
-                None => std::io::stdout().lock().write_all(rendered.as_bytes()),
+            if let Err(e) = write_out(output.as_deref(), &rendered) {
+                return usage_error(&e);
+            }
+            print_target_errors(&report.targets);
+            exit_status(report.targets.iter().flat_map(|t| &t.findings).any(|f| f.policy.as_ref().is_some_and(|p| p.fails)), report.has_errors())
+        }
+        Command::Baseline { targets, input, output } => {
+            let report = match scan_all(targets, &input) {
+                Ok(r) => r,
+                Err(e) => return usage_error(&e),
             };
-            if let Err(e) = written {
-                eprintln!("error: cannot write the report: {e}");
+            print_target_errors(&report.targets);
+            if report.has_errors() {
+                eprintln!("error: a target could not be read; no baseline written");
                 return ExitCode::from(2);
             }
-            for t in &report.targets {
-                if let Some(e) = &t.error {
-                    eprintln!("error: {}: {e}", t.target);
-                }
+            if let Err(e) = write_out(Some(&output), &telltale::baseline::render(&report)) {
+                return usage_error(&e);
             }
-            if report.max_severity().is_some_and(|s| s >= fail_on.into()) {
-                ExitCode::from(1)
-            } else if report.has_errors() {
-                ExitCode::from(2)
-            } else {
-                ExitCode::SUCCESS
+            let n: usize = report.targets.iter().map(|t| t.findings.len()).sum();
+            eprintln!("wrote {} accepting {n} finding(s)", output.display());
+            ExitCode::SUCCESS
+        }
+        Command::Diff { old, new, input, policy, format, output } => {
+            let policy = match load_policy(&policy) {
+                Ok(p) => p,
+                Err(e) => return usage_error(&e),
+            };
+            let old_report = match scan_all(vec![old], &input) {
+                Ok(r) => r,
+                Err(e) => return usage_error(&e),
+            };
+            let mut new_report = match scan_all(vec![new], &input) {
+                Ok(r) => r,
+                Err(e) => return usage_error(&e),
+            };
+            policy.apply(&mut new_report);
+            let diff = telltale_report::diff::diff(&old_report, &new_report);
+            let rendered = match format {
+                Format::Text => diff.to_text(),
+                Format::Json => diff.to_json(),
+                Format::Sarif => diff.sarif(&new_report),
+            };
+            if let Err(e) = write_out(output.as_deref(), &rendered) {
+                return usage_error(&e);
             }
+            print_target_errors(&old_report.targets);
+            print_target_errors(&new_report.targets);
+            exit_status(diff.failing() > 0, old_report.has_errors() || new_report.has_errors())
         }
     }
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
+/// 1 when the policy fails, else 2 when a target could not be read, else 0.
+fn exit_status(fails: bool, errors: bool) -> ExitCode {
+    if fails {
+        ExitCode::from(1)
+    } else if errors {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn print_target_errors(targets: &[TargetReport]) {
+    for t in targets {
+        if let Some(e) = &t.error {
+            eprintln!("error: {}: {e}", t.target);
+        }
+    }
+}
+
+fn write_out(path: Option<&Path>, text: &str) -> Result<(), String> {
+    let written = match path {
+        Some(p) => std::fs::write(p, text.as_bytes()),
+        None => std::io::stdout().lock().write_all(text.as_bytes()),
+    };
+    written.map_err(|e| format!("cannot write the report: {e}"))
+}
+
+/// The policy: `--config`, else `telltale.toml` found upward (unless `--no-config`), with
+/// `--fail-on` and `--baseline` on top.
+fn load_policy(args: &PolicyArgs) -> Result<Policy, String> {
+    let path = match (&args.config, args.no_config) {
+        (Some(p), _) => Some(p.clone()),
+        (None, true) => None,
+        (None, false) => std::env::current_dir().ok().and_then(|d| telltale::policy::find_config(&d)),
+    };
+    let mut policy = match path {
+        Some(p) => Policy::load(&p)?,
+        None => Policy::default(),
+    };
+    if let Some(level) = args.fail_on {
+        policy.set_fail_on(level.into());
+    }
+    if let Some(b) = &args.baseline {
+        policy.set_baseline(Baseline::load(b)?);
+    }
+    Ok(policy)
+}
+
+/// The worker pool is global: set it up once per process.
+static POOL: std::sync::Once = std::sync::Once::new();
+
+/// Scan targets into one report.
+fn scan_all(targets: Vec<String>, input: &InputArgs) -> Result<Report, String> {
+    let mut pool_error = None;
+    POOL.call_once(|| {
+        // Deeply nested code recurses deeply in the parser: give workers room.
+        let mut pool = rayon::ThreadPoolBuilder::new().stack_size(256 << 20);
+        if let Some(n) = input.threads {
+            pool = pool.num_threads(n);
+        }
+        if let Err(e) = pool.build_global() {
+            pool_error = Some(format!("cannot start worker threads: {e}"));
+        }
+    });
+    if let Some(e) = pool_error {
+        return Err(e);
+    }
+    let opts = scan_options(input)?;
+    // Run on a big-stack thread too: the main thread's stack is small.
+    let handle = std::thread::Builder::new().stack_size(256 << 20).spawn(move || targets.iter().flat_map(|t| scan_spec(t, &opts)).collect::<Vec<_>>());
+    match handle.map(|h| h.join()) {
+        Ok(Ok(r)) => Ok(Report::new(r)),
+        _ => Err("the scan thread failed".into()),
+    }
+}
+
+fn scan_options(input: &InputArgs) -> Result<ScanOptions, String> {
+    let mut opts = ScanOptions::default();
+    opts.limits.max_total_bytes = input.max_archive_bytes;
+    opts.limits.max_entries = input.max_archive_entries;
+    opts.limits.max_file_bytes = input.max_file_bytes;
+    opts.js.max_parse_bytes = input.max_file_bytes.min(256 << 20) as usize;
+    opts.python.max_parse_bytes = input.max_file_bytes.min(256 << 20) as usize;
+    if let Some(r) = &input.registry {
+        opts.npm.registry.registry = if r.ends_with('/') { r.clone() } else { format!("{r}/") };
+    }
+    if let Some(i) = &input.pypi_index {
+        opts.npm.pypi_index = i.clone();
+    }
+    opts.npm.registry.offline = input.offline;
+    opts.npm.registry.max_tarball_bytes = input.max_archive_bytes;
+    match input.platform.as_deref() {
+        None => {}
+        Some("none") => opts.npm.platform = None,
+        Some(p) => match telltale_registry::Platform::parse(p) {
+            Some(p) => opts.npm.platform = Some(p),
+            None => return Err(format!("--platform `{p}` is not os-cpu[-libc] (e.g. linux-x64, darwin-arm64, linux-x64-musl) or none")),
+        },
+    }
+    Ok(opts)
 }

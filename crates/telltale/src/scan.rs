@@ -111,7 +111,8 @@ fn scan_node_modules(root: &std::path::Path, opts: &ScanOptions) -> Vec<TargetRe
             };
             let wanted = |f: &str| wanted_file(f) && !f.contains("node_modules/");
             let spec = p.to_string_lossy();
-            let report = scan_loaded(&id, load_target(&spec, &opts.limits, &wanted), opts);
+            let mut report = scan_loaded(&id, load_target(&spec, &opts.limits, &wanted), opts);
+            report.root = Some(spec.into_owned());
             progress.inc(1);
             report
         })
@@ -689,7 +690,32 @@ fn scan_loaded(spec: &str, loaded: Result<telltale_ingest::Target, telltale_inge
     let inputs: Vec<LabelInput> = analysed.iter().zip(&indexes).map(|(a, index)| LabelInput { facts: &a.facts, index }).collect();
     let label = PrivacyLabel::build(&inputs);
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.file.cmp(&b.file)).then(a.offset.cmp(&b.offset)));
-    TargetReport { target: spec.to_string(), files_scanned: analysed.len(), bytes_scanned, error: None, source: None, warnings, label, findings }
+    let (package, version) = package_identity(&target.files);
+    let root = std::path::Path::new(spec).is_dir().then(|| spec.to_string());
+    TargetReport { target: spec.to_string(), files_scanned: analysed.len(), bytes_scanned, error: None, source: None, warnings, package, version, root, label, findings }
+}
+
+/// Name and version from the shallowest manifest: `package.json`, or a Python
+/// `PKG-INFO`/`METADATA` (`Name:`/`Version:` headers).
+fn package_identity(files: &[telltale_ingest::SourceFile]) -> (Option<String>, Option<String>) {
+    let depth = |p: &str| p.matches('/').count();
+    let manifest = files
+        .iter()
+        .filter(|f| {
+            let name = f.path.rsplit('/').next().unwrap_or(&f.path);
+            matches!(name, "package.json" | "PKG-INFO" | "METADATA") && !f.path.contains("node_modules/")
+        })
+        .min_by_key(|f| (depth(&f.path), !f.path.ends_with("package.json")));
+    let Some(m) = manifest else { return (None, None) };
+    if m.path.ends_with("package.json") {
+        let json: serde_json::Value = serde_json::from_slice(&m.bytes).unwrap_or_default();
+        let field = |k: &str| json[k].as_str().filter(|s| !s.is_empty()).map(str::to_string);
+        return (field("name"), field("version"));
+    }
+    let text = String::from_utf8_lossy(&m.bytes);
+    // Headers end at the first blank line; the description follows.
+    let header = |k: &str| text.lines().take_while(|l| !l.is_empty()).find_map(|l| l.strip_prefix(k).map(|v| v.trim().to_string()));
+    (header("Name:"), header("Version:"))
 }
 
 #[cfg(test)]

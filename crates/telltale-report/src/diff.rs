@@ -1,0 +1,247 @@
+//! `telltale diff OLD NEW`: what a new version added and removed, by meaning. Two levels:
+//!
+//! - **Changes** of the privacy label and of hidden behaviour: endpoints, identity items
+//!   collected and sent, region conditions, install scripts, opt-out settings, decoded hidden
+//!   strings, code run from the network, mass deletes. Each is keyed by what it is (a host, a
+//!   set of countries and the region data compared, a setting name), never by a line.
+//! - **Findings**, matched by their meaning key (see [`crate::fingerprint`]), counted as a
+//!   multiset: two identical sends in the old version and three in the new is one added.
+//!
+//! When each side is one package, package names are left out of the keys, so any two
+//! targets can be compared (a fork against its original); with several packages a side
+//! (lockfiles, `node_modules`) the package name is part of every key.
+
+use crate::fingerprint::meaning_key;
+use crate::{Report, TargetReport};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write;
+use telltale_rules::{Category, Finding};
+
+/// One change of meaning between the two sides.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Change {
+    /// `endpoint` | `collects` | `sends` | `region` | `install-script` | `opt-out` |
+    /// `obfuscation` | `dynamic-code` | `destructive`
+    pub aspect: &'static str,
+    /// The package it belongs to, when the sides hold several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    /// What it is, in words.
+    pub what: String,
+    pub countries: Vec<String>,
+    pub endpoints: Vec<String>,
+    /// `file:line:col` where it is, on the side that has it.
+    pub location: String,
+}
+
+/// One side of a comparison as written in the output.
+#[derive(Debug, Serialize)]
+pub struct SideInfo {
+    pub targets: Vec<String>,
+    pub package: Option<String>,
+    pub version: Option<String>,
+    pub errors: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FindingChanges<'a> {
+    pub added: Vec<&'a Finding>,
+    pub removed: Vec<&'a Finding>,
+    pub unchanged: usize,
+}
+
+/// The comparison.
+#[derive(Debug, Serialize)]
+pub struct Diff<'a> {
+    pub schema_version: u32,
+    pub old: SideInfo,
+    pub new: SideInfo,
+    pub added: Vec<Change>,
+    pub removed: Vec<Change>,
+    pub findings: FindingChanges<'a>,
+    /// The targets each added and removed finding belongs to (same order), for SARIF.
+    #[serde(skip)]
+    added_in: Vec<&'a TargetReport>,
+    #[serde(skip)]
+    removed_in: Vec<&'a TargetReport>,
+}
+
+/// Compare two reports.
+pub fn diff<'a>(old: &'a Report, new: &'a Report) -> Diff<'a> {
+    let with_package = old.targets.len() > 1 || new.targets.len() > 1;
+    let old_changes = changes_of(old, with_package);
+    let new_changes = changes_of(new, with_package);
+    let added: Vec<Change> = new_changes.iter().filter(|(k, _)| !old_changes.contains_key(*k)).map(|(_, c)| c.clone()).collect();
+    let removed: Vec<Change> = old_changes.iter().filter(|(k, _)| !new_changes.contains_key(*k)).map(|(_, c)| c.clone()).collect();
+
+    let keyed = |r: &'a Report| -> Vec<(String, &'a TargetReport, &'a Finding)> {
+        r.targets.iter().flat_map(|t| t.findings.iter().map(move |f| (meaning_key(t.package.as_deref().filter(|_| with_package), f), t, f))).collect()
+    };
+    let old_findings = keyed(old);
+    let new_findings = keyed(new);
+    let (added_f, unchanged) = multiset_minus(&new_findings, &old_findings);
+    let (removed_f, _) = multiset_minus(&old_findings, &new_findings);
+    Diff {
+        schema_version: crate::SCHEMA_VERSION,
+        old: side_info(old),
+        new: side_info(new),
+        added,
+        removed,
+        findings: FindingChanges { added: added_f.iter().map(|(_, f)| *f).collect(), removed: removed_f.iter().map(|(_, f)| *f).collect(), unchanged },
+        added_in: added_f.iter().map(|(t, _)| *t).collect(),
+        removed_in: removed_f.iter().map(|(t, _)| *t).collect(),
+    }
+}
+
+/// The items of `a` left after taking out as many of each key as `b` has, and how many
+/// were taken out.
+fn multiset_minus<'a>(a: &[(String, &'a TargetReport, &'a Finding)], b: &[(String, &'a TargetReport, &'a Finding)]) -> (Vec<(&'a TargetReport, &'a Finding)>, usize) {
+    let mut budget: HashMap<&str, usize> = HashMap::new();
+    for (k, _, _) in b {
+        *budget.entry(k.as_str()).or_default() += 1;
+    }
+    let mut left = Vec::new();
+    let mut matched = 0;
+    for (k, t, f) in a {
+        match budget.get_mut(k.as_str()) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                matched += 1;
+            }
+            _ => left.push((*t, *f)),
+        }
+    }
+    (left, matched)
+}
+
+fn side_info(r: &Report) -> SideInfo {
+    let single = (r.targets.len() == 1).then(|| &r.targets[0]);
+    SideInfo {
+        targets: r.targets.iter().map(|t| t.target.clone()).collect(),
+        package: single.and_then(|t| t.package.clone()),
+        version: single.and_then(|t| t.version.clone()),
+        errors: r.targets.iter().filter_map(|t| t.error.as_ref().map(|e| format!("{}: {e}", t.target))).collect(),
+    }
+}
+
+/// Every change-worthy item of a report, by key.
+fn changes_of(r: &Report, with_package: bool) -> BTreeMap<String, Change> {
+    let mut out = BTreeMap::new();
+    for t in &r.targets {
+        let package = t.package.clone().filter(|_| with_package);
+        let mut put = |aspect: &'static str, key: String, what: String, countries: Vec<String>, endpoints: Vec<String>, location: String| {
+            let full = format!("{aspect}|{}|{key}", package.as_deref().unwrap_or(""));
+            out.entry(full).or_insert(Change { aspect, package: package.clone(), what, countries, endpoints, location });
+        };
+        let l = &t.label;
+        for d in &l.destinations {
+            let owner = d.owner.as_deref().map(|o| format!(" — {o}")).unwrap_or_default();
+            put("endpoint", d.host.to_ascii_lowercase(), format!("{} [{}]{owner}", d.host, d.role), vec![], vec![d.host.clone()], d.location.clone());
+        }
+        for c in &l.collects {
+            let sent = if c.sent { ", sent off the machine" } else { "" };
+            put("collects", format!("{:?}|{}", c.kind, c.when.join("/")), format!("{} ({}) at {} time{sent}", c.item, c.apis.join(", "), c.when.join("/")), vec![], vec![], String::new());
+        }
+        for s in &l.sends {
+            let mut items = s.items.clone();
+            items.sort();
+            let mut to = s.to.clone();
+            to.sort();
+            let dest = if to.is_empty() { "a destination not known statically".to_string() } else { to.join(", ") };
+            let gate = if s.gated_by.is_empty() { "no opt-out found".to_string() } else { format!("opt-out: {}", s.gated_by.join(", ")) };
+            put("sends", format!("{}|{}|{}", items.join(","), to.join(","), s.when), format!("{} to {dest} at {} time ({gate})", items.join(", "), s.when), vec![], to, s.location.clone());
+        }
+        for g in &l.regions {
+            let mut countries = g.countries.clone();
+            countries.sort();
+            let effects = if g.effects.is_empty() { "changes behaviour".to_string() } else { g.effects.join(", ") };
+            put(
+                "region",
+                format!("{}|{}", countries.join(","), g.source),
+                format!("{}: {effects} (by {}, at {} time)", countries.join(", "), g.source, g.when),
+                countries,
+                vec![],
+                g.location.clone(),
+            );
+        }
+        for s in &l.install_scripts {
+            let normal = s.split_whitespace().collect::<Vec<_>>().join(" ");
+            put("install-script", normal.clone(), normal, vec![], vec![], String::new());
+        }
+        for o in &l.opt_outs {
+            put("opt-out", o.setting.clone(), format!("{} (checked on {})", o.setting, o.check), vec![], vec![], String::new());
+        }
+        for f in &t.findings {
+            let aspect = match f.category {
+                Category::Obfuscation => "obfuscation",
+                Category::DynamicCode => "dynamic-code",
+                Category::Destructive => "destructive",
+                _ => continue,
+            };
+            let Some(first) = f.evidence.first() else { continue };
+            // The decoded value, not where its literal sits.
+            let value = first.split(" ← ").next().unwrap_or(first).to_string();
+            put(aspect, format!("{}|{value}", f.rule), format!("{} ({} {})", value.chars().take(160).collect::<String>(), f.rule, f.name), f.countries.clone(), f.endpoints.clone(), format!("{}:{}:{}", f.file, f.line, f.column));
+        }
+    }
+    out
+}
+
+impl Diff<'_> {
+    /// The added and removed findings with their targets, for SARIF.
+    pub fn sarif(&self, new: &Report) -> String {
+        let added: Vec<(&TargetReport, &Finding)> = self.added_in.iter().copied().zip(self.findings.added.iter().copied()).collect();
+        let removed: Vec<(&TargetReport, &Finding)> = self.removed_in.iter().copied().zip(self.findings.removed.iter().copied()).collect();
+        crate::sarif::changes_to_sarif(new, &added, &removed)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("diff serialises")
+    }
+
+    /// Added findings that fail the policy (the exit code of `diff`).
+    pub fn failing(&self) -> usize {
+        self.findings.added.iter().filter(|f| f.policy.as_ref().is_some_and(|p| p.fails)).count()
+    }
+
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let side = |s: &SideInfo| {
+            let who = match (&s.package, &s.version) {
+                (Some(p), Some(v)) => format!(" ({p} {v})"),
+                (Some(p), None) => format!(" ({p})"),
+                _ => String::new(),
+            };
+            format!("{}{who}", s.targets.join(", "))
+        };
+        let _ = writeln!(out, "old: {}", side(&self.old));
+        let _ = writeln!(out, "new: {}", side(&self.new));
+        for e in self.old.errors.iter().chain(&self.new.errors) {
+            let _ = writeln!(out, "error: {e}");
+        }
+        for (title, sign, changes) in [("added", '+', &self.added), ("removed", '-', &self.removed)] {
+            let _ = writeln!(out, "\n{title}:");
+            if changes.is_empty() {
+                let _ = writeln!(out, "  (nothing)");
+            }
+            for c in changes {
+                let package = c.package.as_deref().map(|p| format!("{p}: ")).unwrap_or_default();
+                let at = if c.location.is_empty() { String::new() } else { format!("  [{}]", c.location) };
+                let _ = writeln!(out, "  {sign} {:<14} {package}{}{at}", c.aspect, c.what);
+            }
+        }
+        let f = &self.findings;
+        let _ = writeln!(out, "\nfindings: {} added, {} removed, {} unchanged", f.added.len(), f.removed.len(), f.unchanged);
+        for (sign, list) in [('+', &f.added), ('-', &f.removed)] {
+            for x in list.iter() {
+                let verdict = match &x.policy {
+                    Some(p) if p.fails && sign == '+' => "  FAILS",
+                    _ => "",
+                };
+                let _ = writeln!(out, "  {sign} {:<8} {} {} {}:{}:{}  {}{verdict}", x.severity.as_str(), x.rule, x.name, x.file, x.line, x.column, x.message);
+            }
+        }
+        out
+    }
+}

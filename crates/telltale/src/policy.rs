@@ -1,0 +1,360 @@
+//! The policy that turns findings into a pass or a fail: `telltale.toml` (found upward from
+//! the working folder, or `--config`), in the spirit of ruff's and cargo-deny's files.
+//!
+//! ```toml
+//! fail-on = "medium"                    # the severity that fails the run (default "high")
+//! baseline = "telltale-baseline.json"   # findings accepted earlier (`telltale baseline`)
+//!
+//! [deny]                                # always fail, whatever the severity
+//! categories = ["region", "destructive"]
+//! endpoints = ["*.ipinfo.io"]
+//! countries = ["*"]                     # any code that targets a country
+//!
+//! [allow]                               # never fail
+//! rules = ["TT302"]
+//! endpoints = ["*.sentry.io"]           # findings whose endpoints all match
+//!
+//! [[exception]]                         # one package, reviewed
+//! package = "es5-ext"                   # or "es5-ext@0.10.64"
+//! rules = ["TT201"]                     # optional: only these rules / categories
+//! reason = "prints a message; reviewed by security, 2026-11"
+//! ```
+//!
+//! Each finding is decided by the first of: a matching exception, the baseline, a deny
+//! entry, an allow entry, and last its severity against `fail-on`. The verdict and its
+//! reason (with the file and line of the entry) are written into the finding.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use telltale_report::{Report, TargetReport};
+use telltale_rules::{Category, Finding, PolicyVerdict, Severity};
+use toml::Spanned;
+
+/// The name looked for upward from the working folder.
+pub const FILE_NAME: &str = "telltale.toml";
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawConfig {
+    fail_on: Option<Spanned<String>>,
+    baseline: Option<Spanned<String>>,
+    #[serde(default)]
+    allow: RawLists,
+    #[serde(default)]
+    deny: RawLists,
+    #[serde(default, rename = "exception")]
+    exceptions: Vec<Spanned<RawException>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLists {
+    #[serde(default)]
+    rules: Vec<Spanned<String>>,
+    #[serde(default)]
+    categories: Vec<Spanned<String>>,
+    #[serde(default)]
+    endpoints: Vec<Spanned<String>>,
+    #[serde(default)]
+    countries: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawException {
+    package: Spanned<String>,
+    reason: Spanned<String>,
+    #[serde(default)]
+    rules: Vec<Spanned<String>>,
+    #[serde(default)]
+    categories: Vec<Spanned<String>>,
+}
+
+/// One entry of the file, with where it is written (`telltale.toml:12`).
+#[derive(Debug, Clone)]
+struct Entry<T> {
+    value: T,
+    at: String,
+}
+
+#[derive(Debug, Default)]
+struct Lists {
+    rules: Vec<Entry<&'static str>>,
+    categories: Vec<Entry<Category>>,
+    endpoints: Vec<Entry<String>>,
+    countries: Vec<Entry<String>>,
+}
+
+#[derive(Debug)]
+struct Exception {
+    name: String,
+    version: Option<String>,
+    rules: Vec<&'static str>,
+    categories: Vec<Category>,
+    reason: String,
+    at: String,
+}
+
+/// A loaded policy.
+#[derive(Debug)]
+pub struct Policy {
+    pub fail_on: Severity,
+    /// Where `fail_on` came from: `default`, `--fail-on` or `telltale.toml:3`.
+    fail_on_from: String,
+    allow: Lists,
+    deny: Lists,
+    exceptions: Vec<Exception>,
+    baseline: Option<crate::baseline::Baseline>,
+    /// The file read, if any.
+    pub path: Option<PathBuf>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy { fail_on: Severity::High, fail_on_from: "default".into(), allow: Lists::default(), deny: Lists::default(), exceptions: vec![], baseline: None, path: None }
+    }
+}
+
+/// `telltale.toml` in `start` or the nearest folder above it.
+pub fn find_config(start: &Path) -> Option<PathBuf> {
+    start.ancestors().map(|d| d.join(FILE_NAME)).find(|p| p.is_file())
+}
+
+impl Policy {
+    /// Read and check a policy file. Errors name the file, the line and the key.
+    pub fn load(path: &Path) -> Result<Policy, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        Policy::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Policy, String> {
+        let shown = path.display().to_string();
+        let raw: RawConfig = toml::from_str(text).map_err(|e| format!("{shown}: {e}"))?;
+        let at = |span: std::ops::Range<usize>| format!("{shown}:{}", line_of(text, span.start));
+        let fail = |span: std::ops::Range<usize>, key: &str, msg: String| format!("{}: `{key}`: {msg}", at(span));
+        let mut policy = Policy { path: Some(path.to_path_buf()), ..Policy::default() };
+        if let Some(s) = raw.fail_on {
+            policy.fail_on = Severity::parse(s.get_ref()).ok_or_else(|| fail(s.span(), "fail-on", format!("`{}` is not a severity (info, low, medium, high, critical)", s.get_ref())))?;
+            policy.fail_on_from = at(s.span());
+        }
+        for (name, raw_lists, lists) in [("allow", raw.allow, &mut policy.allow), ("deny", raw.deny, &mut policy.deny)] {
+            for r in raw_lists.rules {
+                let key = format!("{name}.rules");
+                let rule = telltale_rules::find_rule(r.get_ref()).ok_or_else(|| fail(r.span(), &key, format!("no rule `{}`; `telltale rules` lists them", r.get_ref())))?;
+                lists.rules.push(Entry { value: rule.meta().id, at: at(r.span()) });
+            }
+            for c in raw_lists.categories {
+                let key = format!("{name}.categories");
+                let cat = Category::parse(c.get_ref()).ok_or_else(|| fail(c.span(), &key, format!("`{}` is not a category ({})", c.get_ref(), Category::ALL.map(|c| c.as_str()).join(", "))))?;
+                lists.categories.push(Entry { value: cat, at: at(c.span()) });
+            }
+            for e in raw_lists.endpoints {
+                let key = format!("{name}.endpoints");
+                let pattern = e.get_ref().trim().to_ascii_lowercase();
+                let host = pattern.strip_prefix("*.").unwrap_or(&pattern);
+                if pattern != "*" && (host.is_empty() || host.contains(['*', '/', ':', ' '])) {
+                    return Err(fail(e.span(), &key, format!("`{}` is not a host pattern (`api.example.com`, `*.example.com` or `*`)", e.get_ref())));
+                }
+                lists.endpoints.push(Entry { value: pattern, at: at(e.span()) });
+            }
+            for c in raw_lists.countries {
+                let key = format!("{name}.countries");
+                let code = c.get_ref().trim().to_ascii_uppercase();
+                if code != "*" && !telltale_knowledge::geo::is_country_code(&code) {
+                    return Err(fail(c.span(), &key, format!("`{}` is not an ISO 3166-1 alpha-2 country code (e.g. RU, CN) or `*`", c.get_ref())));
+                }
+                lists.countries.push(Entry { value: code, at: at(c.span()) });
+            }
+        }
+        for ex in raw.exceptions {
+            let where_ = at(ex.span());
+            let ex = ex.into_inner();
+            if ex.reason.get_ref().trim().is_empty() {
+                return Err(fail(ex.reason.span(), "exception.reason", "an exception needs a reason a reviewer can read".into()));
+            }
+            let spec = ex.package.get_ref().trim();
+            // `@scope/name@1.2.3`: the version follows the last `@` that is not the first character.
+            let (name, version) = match spec[1.min(spec.len())..].rfind('@').map(|i| i + 1) {
+                Some(i) => (spec[..i].to_string(), Some(spec[i + 1..].to_string())),
+                None => (spec.to_string(), None),
+            };
+            if name.is_empty() || version.as_deref() == Some("") {
+                return Err(fail(ex.package.span(), "exception.package", format!("`{spec}` is not `name` or `name@version`")));
+            }
+            let mut rules = Vec::new();
+            for r in &ex.rules {
+                let rule = telltale_rules::find_rule(r.get_ref()).ok_or_else(|| fail(r.span(), "exception.rules", format!("no rule `{}`; `telltale rules` lists them", r.get_ref())))?;
+                rules.push(rule.meta().id);
+            }
+            let mut categories = Vec::new();
+            for c in &ex.categories {
+                categories.push(Category::parse(c.get_ref()).ok_or_else(|| fail(c.span(), "exception.categories", format!("`{}` is not a category", c.get_ref())))?);
+            }
+            policy.exceptions.push(Exception { name, version, rules, categories, reason: ex.reason.into_inner().trim().to_string(), at: where_ });
+        }
+        if let Some(b) = raw.baseline {
+            let file = path.parent().unwrap_or(Path::new(".")).join(b.get_ref());
+            let baseline = crate::baseline::Baseline::load(&file).map_err(|e| fail(b.span(), "baseline", e))?;
+            policy.baseline = Some(baseline);
+        }
+        Ok(policy)
+    }
+
+    /// `--fail-on` given on the command line wins over the file.
+    pub fn set_fail_on(&mut self, s: Severity) {
+        self.fail_on = s;
+        self.fail_on_from = "--fail-on".into();
+    }
+
+    pub fn set_baseline(&mut self, b: crate::baseline::Baseline) {
+        self.baseline = Some(b);
+    }
+
+    /// Decide one finding of a target.
+    pub fn judge(&self, t: &TargetReport, f: &Finding) -> PolicyVerdict {
+        let verdict = |fails: bool, by: &'static str, reason: String| PolicyVerdict { fails, by, reason };
+        if let Some(ex) = self.exceptions.iter().find(|ex| ex.covers(t, f)) {
+            return verdict(false, "exception", format!("exception for {} ({}): {}", ex.name, ex.at, ex.reason));
+        }
+        if let Some(b) = &self.baseline {
+            if b.contains(&f.fingerprint) {
+                return verdict(false, "baseline", format!("accepted in {}", b.path.display()));
+            }
+        }
+        if let Some(why) = self.deny.matching(f, Match::Any) {
+            return verdict(true, "deny", format!("denied: {why}"));
+        }
+        if let Some(why) = self.allow.matching(f, Match::All) {
+            return verdict(false, "allow", format!("allowed: {why}"));
+        }
+        let fails = f.severity >= self.fail_on;
+        let cmp = if fails { "at or above" } else { "below" };
+        verdict(fails, "severity", format!("{} is {cmp} fail-on {} ({})", f.severity.as_str(), self.fail_on.as_str(), self.fail_on_from))
+    }
+
+    /// Write a verdict into every finding.
+    pub fn apply(&self, report: &mut Report) {
+        for t in &mut report.targets {
+            let verdicts: Vec<PolicyVerdict> = t.findings.iter().map(|f| self.judge(t, f)).collect();
+            for (f, v) in t.findings.iter_mut().zip(verdicts) {
+                f.policy = Some(v);
+            }
+        }
+    }
+}
+
+/// Deny entries match when any endpoint or country matches; allow entries only when all
+/// do, so allowing `*.sentry.io` does not allow a send to Sentry and to an unknown host.
+#[derive(Clone, Copy, PartialEq)]
+enum Match {
+    Any,
+    All,
+}
+
+impl Lists {
+    fn matching(&self, f: &Finding, how: Match) -> Option<String> {
+        if let Some(e) = self.rules.iter().find(|e| e.value == f.rule) {
+            return Some(format!("rule {} ({})", e.value, e.at));
+        }
+        if let Some(e) = self.categories.iter().find(|e| e.value == f.category) {
+            return Some(format!("category {} ({})", e.value.as_str(), e.at));
+        }
+        let host_entry = |host: &str| self.endpoints.iter().find(|e| host_matches(&e.value, host));
+        if let Some(e) = matching_all_or_any(&f.endpoints, how, |h| host_entry(h)) {
+            return Some(format!("endpoint {} ({})", e.value, e.at));
+        }
+        let country_entry = |c: &str| self.countries.iter().find(|e| e.value == "*" || e.value == c);
+        if let Some(e) = matching_all_or_any(&f.countries, how, |c| country_entry(c)) {
+            return Some(format!("country {} ({})", e.value, e.at));
+        }
+        None
+    }
+}
+
+/// The entry that matched, when any item matches (`Any`) or every item matches (`All`,
+/// never true of an empty list).
+fn matching_all_or_any<'a, T>(items: &[String], how: Match, entry: impl Fn(&str) -> Option<&'a Entry<T>>) -> Option<&'a Entry<T>> {
+    let mut found = None;
+    for item in items {
+        match (entry(item), how) {
+            (Some(e), Match::Any) => return Some(e),
+            (Some(e), Match::All) => found = found.or(Some(e)),
+            (None, Match::All) => return None,
+            (None, Match::Any) => {}
+        }
+    }
+    found
+}
+
+/// `*` matches every host; `*.example.com` matches example.com and every name under it;
+/// anything else matches that host only (case-insensitive).
+fn host_matches(pattern: &str, host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    if pattern == "*" {
+        return true;
+    }
+    match pattern.strip_prefix("*.") {
+        Some(domain) => host == domain || host.ends_with(&format!(".{domain}")),
+        None => host == pattern,
+    }
+}
+
+impl Exception {
+    fn covers(&self, t: &TargetReport, f: &Finding) -> bool {
+        let name_ok = t.package.as_deref() == Some(self.name.as_str());
+        let version_ok = self.version.is_none() || t.version.as_deref() == self.version.as_deref();
+        let what_ok = (self.rules.is_empty() && self.categories.is_empty()) || self.rules.contains(&f.rule) || self.categories.contains(&f.category);
+        name_ok && version_ok && what_ok
+    }
+}
+
+/// 1-based line of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Policy, String> {
+        Policy::parse(text, Path::new("telltale.toml"))
+    }
+
+    #[test]
+    fn host_patterns() {
+        assert!(host_matches("*.sentry.io", "o1.ingest.sentry.io"));
+        assert!(host_matches("*.sentry.io", "sentry.io"));
+        assert!(!host_matches("*.sentry.io", "notsentry.io"));
+        assert!(host_matches("api.x.com", "API.x.com"));
+        assert!(!host_matches("api.x.com", "v2.api.x.com"));
+        assert!(host_matches("*", "anything"));
+    }
+
+    #[test]
+    fn errors_name_the_key_and_the_line() {
+        let e = parse("fail-on = \"high\"\n\n[deny]\nrules = [\"TT999\"]\n").unwrap_err();
+        assert!(e.contains("telltale.toml:4") && e.contains("deny.rules") && e.contains("TT999"), "{e}");
+        let e = parse("fail-on = \"severe\"\n").unwrap_err();
+        assert!(e.contains("telltale.toml:1") && e.contains("fail-on"), "{e}");
+        let e = parse("[allow]\ncountries = [\"XX\"]\n").unwrap_err();
+        assert!(e.contains("telltale.toml:2") && e.contains("allow.countries"), "{e}");
+        let e = parse("[allow]\nhosts = [\"x\"]\n").unwrap_err();
+        assert!(e.contains("line 2") && e.contains("hosts"), "{e}");
+        let e = parse("[[exception]]\npackage = \"x\"\n").unwrap_err();
+        assert!(e.contains("reason"), "{e}");
+        let e = parse("[[exception]]\npackage = \"x\"\nreason = \"  \"\n").unwrap_err();
+        assert!(e.contains("telltale.toml:3") && e.contains("exception.reason"), "{e}");
+        let e = parse("[deny]\nendpoints = [\"https://x.com/a\"]\n").unwrap_err();
+        assert!(e.contains("deny.endpoints"), "{e}");
+    }
+
+    #[test]
+    fn scoped_package_exceptions_split_name_and_version() {
+        let p = parse("[[exception]]\npackage = \"@scope/x@1.2.3\"\nreason = \"ok\"\n[[exception]]\npackage = \"@scope/y\"\nreason = \"ok\"\n").unwrap();
+        assert_eq!(p.exceptions[0].name, "@scope/x");
+        assert_eq!(p.exceptions[0].version.as_deref(), Some("1.2.3"));
+        assert_eq!(p.exceptions[1].name, "@scope/y");
+        assert_eq!(p.exceptions[1].version, None);
+    }
+}
