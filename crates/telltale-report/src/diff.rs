@@ -7,9 +7,11 @@
 //! - **Findings**, matched by their meaning key (see [`crate::fingerprint`]), counted as a
 //!   multiset: two identical sends in the old version and three in the new is one added.
 //!
-//! When each side is one package, package names are left out of the keys, so any two
-//! targets can be compared (a fork against its original); with several packages a side
-//! (lockfiles, `node_modules`) the package name is part of every key.
+//! A package and the platform packages it pulls in (the native build of a CLI) are one
+//! product. When each side is one product, package names are left out of the keys, so any
+//! two targets can be compared (a fork against its original, a CLI whose code moved into its
+//! platform package); with several products a side (lockfiles, `node_modules`) the product's
+//! name is part of every key.
 
 use crate::fingerprint::meaning_key;
 use crate::{Report, TargetReport};
@@ -69,14 +71,14 @@ pub struct Diff<'a> {
 
 /// Compare two reports.
 pub fn diff<'a>(old: &'a Report, new: &'a Report) -> Diff<'a> {
-    let with_package = old.targets.len() > 1 || new.targets.len() > 1;
+    let with_package = products(old) > 1 || products(new) > 1;
     let old_changes = changes_of(old, with_package);
     let new_changes = changes_of(new, with_package);
     let added: Vec<Change> = new_changes.iter().filter(|(k, _)| !old_changes.contains_key(*k)).map(|(_, c)| c.clone()).collect();
     let removed: Vec<Change> = old_changes.iter().filter(|(k, _)| !new_changes.contains_key(*k)).map(|(_, c)| c.clone()).collect();
 
     let keyed = |r: &'a Report| -> Vec<(String, &'a TargetReport, &'a Finding)> {
-        r.targets.iter().flat_map(|t| t.findings.iter().map(move |f| (meaning_key(t.package.as_deref().filter(|_| with_package), f), t, f))).collect()
+        r.targets.iter().flat_map(|t| t.findings.iter().map(move |f| (meaning_key(product(t).filter(|_| with_package), f), t, f))).collect()
     };
     let old_findings = keyed(old);
     let new_findings = keyed(new);
@@ -92,6 +94,16 @@ pub fn diff<'a>(old: &'a Report, new: &'a Report) -> Diff<'a> {
         added_in: added_f.iter().map(|(t, _)| *t).collect(),
         removed_in: removed_f.iter().map(|(t, _)| *t).collect(),
     }
+}
+
+/// The product a target belongs to: the package whose platform package it is, or itself.
+fn product(t: &TargetReport) -> Option<&str> {
+    t.platform_of.as_deref().or(t.package.as_deref())
+}
+
+fn products(r: &Report) -> usize {
+    let names: std::collections::HashSet<Option<&str>> = r.targets.iter().map(|t| product(t).or(Some(t.target.as_str()))).collect();
+    names.len()
 }
 
 /// The items of `a` left after taking out as many of each key as `b` has, and how many
@@ -116,7 +128,7 @@ fn multiset_minus<'a>(a: &[(String, &'a TargetReport, &'a Finding)], b: &[(Strin
 }
 
 fn side_info(r: &Report) -> SideInfo {
-    let single = (r.targets.len() == 1).then(|| &r.targets[0]);
+    let single = (products(r) == 1).then(|| &r.targets[0]);
     SideInfo {
         targets: r.targets.iter().map(|t| t.target.clone()).collect(),
         package: single.and_then(|t| t.package.clone()),
@@ -129,7 +141,7 @@ fn side_info(r: &Report) -> SideInfo {
 fn changes_of(r: &Report, with_package: bool) -> BTreeMap<String, Change> {
     let mut out = BTreeMap::new();
     for t in &r.targets {
-        let package = t.package.clone().filter(|_| with_package);
+        let package = product(t).map(str::to_string).filter(|_| with_package);
         let mut put = |aspect: &'static str, key: String, what: String, countries: Vec<String>, endpoints: Vec<String>, location: String| {
             let full = format!("{aspect}|{}|{key}", package.as_deref().unwrap_or(""));
             out.entry(full).or_insert(Change { aspect, package: package.clone(), what, countries, endpoints, location });
@@ -149,8 +161,15 @@ fn changes_of(r: &Report, with_package: bool) -> BTreeMap<String, Change> {
             let mut to = s.to.clone();
             to.sort();
             let dest = if to.is_empty() { "a destination not known statically".to_string() } else { to.join(", ") };
-            let gate = if s.gated_by.is_empty() { "no opt-out found".to_string() } else { format!("opt-out: {}", s.gated_by.join(", ")) };
-            put("sends", format!("{}|{}|{}", items.join(","), to.join(","), s.when), format!("{} to {dest} at {} time ({gate})", items.join(", "), s.when), vec![], to, s.location.clone());
+            let mut gates = s.gated_by.clone();
+            gates.sort();
+            let gate = match (gates.is_empty(), s.sent_before_check) {
+                (true, _) => "no opt-out found".to_string(),
+                (false, false) => format!("opt-out: {}", gates.join(", ")),
+                (false, true) => format!("opt-out: {}, but sent before the check", gates.join(", ")),
+            };
+            // A send that gains or loses its opt-out is a change of meaning.
+            put("sends", format!("{}|{}|{}|{gate}", items.join(","), to.join(","), s.when), format!("{} to {dest} at {} time ({gate})", items.join(", "), s.when), vec![], to, s.location.clone());
         }
         for g in &l.regions {
             let mut countries = g.countries.clone();

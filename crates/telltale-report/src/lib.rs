@@ -37,6 +37,10 @@ pub struct TargetReport {
     /// when it has one: what policy exceptions and `diff` match on.
     pub package: Option<String>,
     pub version: Option<String>,
+    /// For a platform package pulled in by an `npm:` target (`optionalDependencies` limited
+    /// by os/cpu), the package it belongs to: the two are one product in `diff`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_of: Option<String>,
     /// The local folder that `file` paths are relative to, for a folder target.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub root: Option<String>,
@@ -58,6 +62,7 @@ impl TargetReport {
             warnings: vec![],
             package: None,
             version: None,
+            platform_of: None,
             root: None,
             label: PrivacyLabel::default(),
             findings: vec![],

@@ -121,7 +121,7 @@ struct RunBuilder {
 
 impl RunBuilder {
     fn result(&mut self, t: &TargetReport, f: &Finding, baseline_state: Option<&str>) {
-        let rule_index = telltale_rules::all_rules().iter().position(|r| r.meta().id == f.rule);
+        let rule_index = telltale_rules::rule_index(f.rule);
         let mut location = self.location(t, &f.file, f.line, f.column, f.offset, f.end_offset.saturating_sub(f.offset));
         location["physicalLocation"]["region"]["snippet"] = json!({ "text": f.snippet });
         if f.file.contains(" › ") {

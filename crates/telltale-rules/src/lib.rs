@@ -228,6 +228,11 @@ pub fn all_rules() -> Vec<&'static dyn Rule> {
     rules::ALL.to_vec()
 }
 
+/// A rule's position in [`all_rules`] (SARIF's `ruleIndex`).
+pub fn rule_index(id: &str) -> Option<usize> {
+    rules::ALL.iter().position(|r| r.meta().id == id)
+}
+
 /// Look a rule up by id (`TT201`) or name.
 pub fn find_rule(key: &str) -> Option<&'static dyn Rule> {
     rules::ALL.iter().copied().find(|r| r.meta().id.eq_ignore_ascii_case(key) || r.meta().name == key)

@@ -212,7 +212,9 @@ fn scan_package(pkg: &telltale_registry::Package, parent: Option<&telltale_regis
     if let Some(p) = parent {
         name.push_str(&format!(" (platform package of {}@{})", p.name, p.version));
     }
-    scan_downloaded(&name, &name, &pkg.tarball, format!("{}@{} verified against {}", pkg.name, pkg.version, pkg.integrity), pkg.cached, opts)
+    let mut report = scan_downloaded(&name, &name, &pkg.tarball, format!("{}@{} verified against {}", pkg.name, pkg.version, pkg.integrity), pkg.cached, opts);
+    report.platform_of = parent.map(|p| p.name.clone());
+    report
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -692,7 +694,7 @@ fn scan_loaded(spec: &str, loaded: Result<telltale_ingest::Target, telltale_inge
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.file.cmp(&b.file)).then(a.offset.cmp(&b.offset)));
     let (package, version) = package_identity(&target.files);
     let root = std::path::Path::new(spec).is_dir().then(|| spec.to_string());
-    TargetReport { target: spec.to_string(), files_scanned: analysed.len(), bytes_scanned, error: None, source: None, warnings, package, version, root, label, findings }
+    TargetReport { target: spec.to_string(), files_scanned: analysed.len(), bytes_scanned, error: None, source: None, warnings, package, version, platform_of: None, root, label, findings }
 }
 
 /// Name and version from the shallowest manifest: `package.json`, or a Python
