@@ -577,7 +577,7 @@ fn scan_calls(an: &mut Analyzer<'_>) {
         // Code built from what the network sent.
         if dynamic_code {
             let code_args: Vec<&&Expression> = match path {
-                "setTimeout" | "setInterval" => args.first().filter(|a| function_start(a).is_none()).into_iter().collect(),
+                "setTimeout" | "setInterval" => args.first().filter(|a| !is_function_value(a)).into_iter().collect(),
                 _ => args.iter().collect(),
             };
             // Constant code is analysed as a source of its own (see `crate::nested`).
@@ -729,4 +729,16 @@ fn decoded_by_local_functions<'a>(an: &Analyzer<'a>, obfuscations: &mut Vec<Obfu
 /// The value of a decoder call as written (`Buffer.from(s, "base64")` decodes to bytes).
 fn call_expression_value<'a>(an: &Analyzer<'a>, call: &CallSite<'a>) -> Option<crate::Decoded> {
     an.eval_call(call.callee, call.args)
+}
+
+/// A timer's first argument that is a function, never code: a function or arrow expression,
+/// or `….bind(…)` (which always returns a function: `function () {…}.bind(null, client)`).
+fn is_function_value(e: &Expression) -> bool {
+    if function_start(e).is_some() {
+        return true;
+    }
+    match e.without_parentheses() {
+        Expression::CallExpression(call) => matches!(&call.callee, Expression::StaticMemberExpression(m) if m.property.name == "bind"),
+        _ => false,
+    }
 }

@@ -529,3 +529,19 @@ fn looks_minified_matches_a_scan_of_every_line() {
     assert!(crate::looks_minified(&[b'x'; 5001]));
     assert!(!crate::looks_minified(&[b'x'; 400]));
 }
+
+#[test]
+fn timer_with_a_bound_function_runs_no_network_code() {
+    // node-ipc's reconnect: the socket taints `client`, which is only bound as an argument.
+    let f = run(
+        "const net = require('net'); const client = {}; client.socket = net.connect({});
+         client.socket.on('close', function () {
+           setTimeout(function retry() { client.connect(); }.bind(null, client), 100);
+           setInterval((() => client.ping()).bind(client), 100);
+         });",
+    );
+    assert!(!f.dynamic_code.iter().any(|d| d.from_network), "{:#?}", f.dynamic_code);
+    // A string built from what the socket sent still is code.
+    let f = run("const net = require('net'); const s = net.connect({}); s.on('data', (d) => { setTimeout('run(' + d + ')', 10); });");
+    assert!(f.dynamic_code.iter().any(|d| d.from_network && d.api == "setTimeout"), "{:#?}", f.dynamic_code);
+}
