@@ -1,10 +1,12 @@
-//! Reports: one data model ([`Report`]), rendered as human text or JSON.
+//! Reports: one data model ([`Report`]), rendered as human text, JSON or a self-contained HTML
+//! page ([`to_html`]).
 //!
 //! The JSON shape is documented in `docs/json-schema.md`; `schema_version` changes only when
 //! a field is removed or changes meaning (which the project promises not to do).
 
 pub mod diff;
 pub mod fingerprint;
+mod html;
 mod label;
 pub mod sarif;
 
@@ -12,6 +14,7 @@ use serde::Serialize;
 use std::fmt::Write;
 use telltale_rules::{Finding, Severity};
 
+pub use html::to_html;
 pub use label::{LabelInput, PrivacyLabel};
 pub use sarif::to_sarif;
 

@@ -28,6 +28,8 @@ enum Format {
     Json,
     /// SARIF 2.1.0, for code scanning.
     Sarif,
+    /// One self-contained HTML page for people: label, charts, findings with code frames.
+    Html,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -198,6 +200,7 @@ fn main() -> ExitCode {
                 Format::Json => telltale_report::to_json(&report),
                 Format::Text => telltale_report::to_text(&report, min_severity.into()),
                 Format::Sarif => telltale_report::to_sarif(&report),
+                Format::Html => telltale_report::to_html(&report),
             };
             if let Err(e) = write_out(output.as_deref(), &rendered) {
                 return usage_error(&e);
@@ -241,6 +244,7 @@ fn main() -> ExitCode {
                 Format::Text => diff.to_text(),
                 Format::Json => diff.to_json(),
                 Format::Sarif => diff.sarif(&new_report),
+                Format::Html => return usage_error("diff writes text, json or sarif; --format html is for scan"),
             };
             if let Err(e) = write_out(output.as_deref(), &rendered) {
                 return usage_error(&e);

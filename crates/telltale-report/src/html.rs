@@ -1,0 +1,1118 @@
+//! The HTML report (`--format html`): one page a person can open, mail or print.
+//!
+//! The page contains, in order:
+//! - a header: tool version, the targets scanned (an index linking to each), totals by severity;
+//! - per target, worst first: its privacy label on top (what it collects, sends — with the
+//!   opt-outs that gate each send, when and from where —, destinations with role and owner,
+//!   opt-outs, region behaviour with countries, effects and the region data compared, install
+//!   scripts, activation), then a bar chart of the countries its region findings and label name
+//!   and a table of its destinations' owners, then its findings, worst severity first, each with
+//!   rule, category, location, message, a code frame with the span marked, countries,
+//!   endpoints, evidence and numbered flow steps;
+//! - targets with nothing to report, as one compact list (when more than one target was
+//!   scanned).
+//!
+//! It is self-contained — inline CSS, inline SVG, one small inline script, no URL of any kind —
+//! because a report about hidden network traffic must not make any itself, and must read the
+//! same offline, in an archive years later, or printed. A `Content-Security-Policy` allows only
+//! the page's own script (by hash) and inline styles, so the browser enforces it.
+//!
+//! Everything that comes from a scanned package (file names, snippets, evidence, messages, even
+//! the target's name) is hostile text: it goes through [`esc`], which also makes invisible and
+//! direction-changing characters visible (`⟨U+202E⟩`) so a code frame shows what is really
+//! there. Without the script the page is complete; the script only adds a severity filter and
+//! expand/collapse buttons, and opens every finding before printing.
+
+use crate::{PrivacyLabel, Report, TargetReport};
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::{self, Display, Write};
+use telltale_knowledge::geo::country_name;
+use telltale_rules::{Finding, Severity};
+
+/// Write to the page; writing to a `String` cannot fail.
+macro_rules! w {
+    ($out:expr, $($arg:tt)*) => {
+        let _ = write!($out, $($arg)*);
+    };
+}
+
+/// Most severe first.
+const SEVERITIES: [Severity; 5] = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info];
+
+/// Rows of a long label table shown before "… and N more".
+const MAX_ROWS: usize = 50;
+/// Evidence items per finding, and characters per item.
+const MAX_EVIDENCE: usize = 20;
+const MAX_EVIDENCE_CHARS: usize = 400;
+/// Warnings listed per target.
+const MAX_WARNINGS: usize = 100;
+
+/// Render the whole report as one self-contained HTML page.
+pub fn to_html(report: &Report) -> String {
+    let mut out = String::with_capacity(64 * 1024);
+    let script = SCRIPT.trim();
+    write_head(&mut out, report, script);
+    out.push_str("<body>\n");
+    write_header(&mut out, report);
+    let order = target_order(report);
+    let any_findings = report.targets.iter().any(|t| !t.findings.is_empty());
+    out.push_str("<main id=\"report\" class=\"page\">\n");
+    if any_findings {
+        out.push_str("<div id=\"tt-toolbar\" class=\"toolbar\" hidden></div>\n");
+    }
+    let group_clean = report.targets.len() > 1;
+    let mut clean = Vec::new();
+    for &i in &order {
+        let t = &report.targets[i];
+        if group_clean && is_clean(t) {
+            clean.push(i);
+        } else {
+            write_target(&mut out, i, t);
+        }
+    }
+    write_clean_targets(&mut out, report, &clean);
+    out.push_str("</main>\n");
+    write_footer(&mut out, report);
+    w!(out, "<script>{script}</script>\n</body>\n</html>\n");
+    out
+}
+
+// ------------------------------------------------------------------------------- escaping
+
+/// HTML-escapes hostile text for element content and quoted attribute values.
+pub(crate) fn esc(s: &str) -> Esc<'_> {
+    Esc(s)
+}
+
+pub(crate) struct Esc<'a>(&'a str);
+
+impl Display for Esc<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut last = 0;
+        for (i, c) in self.0.char_indices() {
+            let rep: Option<&str> = match c {
+                '&' => Some("&amp;"),
+                '<' => Some("&lt;"),
+                '>' => Some("&gt;"),
+                '"' => Some("&quot;"),
+                '\'' => Some("&#39;"),
+                _ => None,
+            };
+            let hidden = rep.is_none() && is_hidden_char(c);
+            if rep.is_none() && !hidden {
+                continue;
+            }
+            f.write_str(&self.0[last..i])?;
+            match rep {
+                Some(r) => f.write_str(r)?,
+                None => write!(f, "⟨U+{:04X}⟩", c as u32)?,
+            }
+            last = i + c.len_utf8();
+        }
+        f.write_str(&self.0[last..])
+    }
+}
+
+/// Characters that do not show as themselves: controls (but tab and line breaks), and the
+/// zero-width and bidirectional formatting characters that can make code read differently
+/// from what runs ("Trojan Source").
+fn is_hidden_char(c: char) -> bool {
+    matches!(c,
+        '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}'..='\u{9f}'
+        | '\u{200b}'..='\u{200f}' | '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+}
+
+/// At most `max` characters of `s`, with `…` when cut.
+fn clip(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]).into(),
+        None => s.into(),
+    }
+}
+
+// ------------------------------------------------------------------------------ page frame
+
+fn write_head(out: &mut String, report: &Report, script: &str) {
+    let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(script.as_bytes()));
+    let title = match report.targets.as_slice() {
+        [one] => format!("telltale report: {}", one.target),
+        many => format!("telltale report: {} targets", many.len()),
+    };
+    out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    w!(
+        out,
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{hash}'; base-uri 'none'; form-action 'none'\">\n"
+    );
+    out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    w!(out, "<meta name=\"generator\" content=\"telltale {}\">\n", esc(report.tool.version));
+    w!(out, "<title>{}</title>\n<style>{}</style>\n</head>\n", esc(&title), STYLE.trim());
+}
+
+fn write_header(out: &mut String, report: &Report) {
+    let files: usize = report.targets.iter().map(|t| t.files_scanned).sum();
+    let bytes: u64 = report.targets.iter().map(|t| t.bytes_scanned).sum();
+    let findings: usize = report.targets.iter().map(|t| t.findings.len()).sum();
+    out.push_str("<header class=\"masthead\">\n<div class=\"page\">\n");
+    w!(out, "<div class=\"brand\">telltale <span class=\"version\">{}</span></div>\n", esc(report.tool.version));
+    out.push_str("<h1>Package scan report</h1>\n");
+    w!(
+        out,
+        "<p class=\"subtitle\">{} · {} · {} · {}</p>\n",
+        plural(report.targets.len(), "target", "targets"),
+        plural(files, "file", "files"),
+        human_bytes(bytes),
+        plural(findings, "finding", "findings")
+    );
+    w!(out, "<p class=\"targets-line\">{}</p>\n", target_names(report));
+    out.push_str("</div>\n</header>\n<div class=\"page\">\n");
+    write_totals(out, report);
+    write_index(out, report);
+    out.push_str("</div>\n");
+}
+
+/// The targets as given, for the header (the first few).
+fn target_names(report: &Report) -> String {
+    let mut s = String::new();
+    for (i, t) in report.targets.iter().take(6).enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        w!(s, "<code>{}</code>", esc(&t.target));
+    }
+    if report.targets.len() > 6 {
+        w!(s, " and {} more", report.targets.len() - 6);
+    }
+    s
+}
+
+/// One tile per severity with its count across all targets.
+fn write_totals(out: &mut String, report: &Report) {
+    out.push_str("<section class=\"totals\" aria-label=\"Findings by severity\">\n");
+    for sev in SEVERITIES {
+        let n = report.targets.iter().flat_map(|t| &t.findings).filter(|f| f.severity == sev).count();
+        let zero = if n == 0 { " zero" } else { "" };
+        w!(
+            out,
+            "<div class=\"total sev-{s}{zero}\"><span class=\"count\">{n}</span><span class=\"what\">{s}</span></div>\n",
+            s = sev.as_str()
+        );
+    }
+    let errors = report.targets.iter().filter(|t| t.error.is_some()).count();
+    if errors > 0 {
+        w!(out, "<div class=\"total errors\"><span class=\"count\">{errors}</span><span class=\"what\">unreadable</span></div>\n");
+    }
+    out.push_str("</section>\n");
+}
+
+/// The targets, worst first, with what each does in a few words.
+fn write_index(out: &mut String, report: &Report) {
+    out.push_str("<section class=\"card index\">\n<h2>Targets</h2>\n<table>\n<thead><tr><th>Target</th><th class=\"num\">Files</th><th class=\"num\">Findings</th><th>Highest</th><th>Summary</th></tr></thead>\n<tbody>\n");
+    for i in target_order(report) {
+        let t = &report.targets[i];
+        w!(out, "<tr><td><a href=\"#target-{}\"><code>{}</code></a></td>", i + 1, esc(&t.target));
+        w!(out, "<td class=\"num\">{}</td><td class=\"num\">{}</td><td>", t.files_scanned, t.findings.len());
+        match highest(t) {
+            Some(s) => badge(out, s),
+            None if t.error.is_some() => pill(out, "bad", "unreadable"),
+            None => out.push_str("<span class=\"muted\">none</span>"),
+        }
+        w!(out, "</td><td>{}</td></tr>\n", esc(&target_summary(t)));
+    }
+    out.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+fn write_footer(out: &mut String, report: &Report) {
+    out.push_str("<footer class=\"page\">\n");
+    w!(
+        out,
+        "<p>Generated by telltale {} (report schema {}). This page is self-contained: it loads nothing from any network. Static analysis only: nothing from the scanned packages was run.</p>\n",
+        esc(report.tool.version),
+        report.schema_version
+    );
+    out.push_str("</footer>\n");
+}
+
+// --------------------------------------------------------------------------------- targets
+
+/// Indexes of the targets, worst severity first, unreadable ones first among equals.
+fn target_order(report: &Report) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..report.targets.len()).collect();
+    order.sort_by_key(|&i| {
+        let t = &report.targets[i];
+        (std::cmp::Reverse(highest(t)), t.error.is_none(), i)
+    });
+    order
+}
+
+fn highest(t: &TargetReport) -> Option<Severity> {
+    t.findings.iter().map(|f| f.severity).max()
+}
+
+/// Nothing to show beyond its name: read fine, no finding, an empty label, no warning.
+fn is_clean(t: &TargetReport) -> bool {
+    t.error.is_none() && t.findings.is_empty() && t.label.is_empty() && t.warnings.is_empty()
+}
+
+/// What the target does, in a few words (as the text summary).
+fn target_summary(t: &TargetReport) -> String {
+    if let Some(e) = &t.error {
+        return format!("could not be read: {}", clip(e, 120));
+    }
+    let l = &t.label;
+    let mut parts = Vec::new();
+    let items: BTreeSet<&str> = l.sends.iter().flat_map(|s| s.items.iter().map(String::as_str)).collect();
+    if !items.is_empty() {
+        parts.push(format!("sends {}", items.into_iter().collect::<Vec<_>>().join(", ")));
+    }
+    let countries = label_countries(l);
+    if !countries.is_empty() {
+        parts.push(format!("region: {}", countries.into_iter().collect::<Vec<_>>().join(", ")));
+    }
+    let telemetry = l.destinations.iter().filter(|d| d.role == "telemetry").count();
+    if telemetry > 0 {
+        parts.push(plural(telemetry, "telemetry host", "telemetry hosts"));
+    }
+    if !l.install_scripts.is_empty() {
+        parts.push("install scripts".into());
+    }
+    if parts.is_empty() && t.findings.is_empty() {
+        parts.push("nothing found".into());
+    }
+    parts.join("; ")
+}
+
+fn label_countries(l: &PrivacyLabel) -> BTreeSet<&str> {
+    l.regions.iter().flat_map(|r| r.countries.iter().map(String::as_str)).collect()
+}
+
+fn write_target(out: &mut String, i: usize, t: &TargetReport) {
+    w!(out, "<section class=\"target\" id=\"target-{}\">\n<div class=\"target-head\">\n", i + 1);
+    w!(out, "<h2><span class=\"kicker\">Target</span> <code>{}</code></h2>\n", esc(&t.target));
+    w!(out, "<p class=\"target-meta\">{} · {}", plural(t.files_scanned, "file", "files"), human_bytes(t.bytes_scanned));
+    if let Some(s) = &t.source {
+        w!(out, " · source <code>{}</code>", esc(s));
+    }
+    out.push_str("</p>\n</div>\n");
+    if let Some(e) = &t.error {
+        w!(out, "<div class=\"callout error\" role=\"alert\"><strong>Could not be read.</strong> {}</div>\n", esc(e));
+    }
+    write_warnings(out, &t.warnings);
+    write_label(out, &t.label, t.error.is_some());
+    write_charts(out, t);
+    write_findings(out, i, t);
+    out.push_str("</section>\n");
+}
+
+fn write_warnings(out: &mut String, warnings: &[String]) {
+    if warnings.is_empty() {
+        return;
+    }
+    w!(out, "<details class=\"warnings\"><summary>{}</summary>\n<ul>\n", plural(warnings.len(), "warning", "warnings"));
+    for wn in warnings.iter().take(MAX_WARNINGS) {
+        w!(out, "<li>{}</li>\n", esc(wn));
+    }
+    if warnings.len() > MAX_WARNINGS {
+        w!(out, "<li class=\"muted\">… and {} more</li>\n", warnings.len() - MAX_WARNINGS);
+    }
+    out.push_str("</ul>\n</details>\n");
+}
+
+fn write_clean_targets(out: &mut String, report: &Report, clean: &[usize]) {
+    if clean.is_empty() {
+        return;
+    }
+    out.push_str("<section class=\"card clean\">\n");
+    w!(
+        out,
+        "<h2>Nothing found in {}</h2>\n<p class=\"muted\">No finding, no warning, and an empty privacy label: collects no identity, names no tracking or geolocation service, no region-dependent code, no install script.</p>\n<ul class=\"clean-list\">\n",
+        plural(clean.len(), "target", "targets")
+    );
+    for &i in clean {
+        let t = &report.targets[i];
+        w!(out, "<li id=\"target-{}\"><code>{}</code> <span class=\"muted\">{}</span></li>\n", i + 1, esc(&t.target), plural(t.files_scanned, "file", "files"));
+    }
+    out.push_str("</ul>\n</section>\n");
+}
+
+// ----------------------------------------------------------------------------------- label
+
+/// The privacy label: a row of key figures, then one table per non-empty part.
+fn write_label(out: &mut String, l: &PrivacyLabel, unreadable: bool) {
+    out.push_str("<section class=\"card label\">\n<h3>Privacy label</h3>\n");
+    if l.is_empty() && unreadable {
+        out.push_str("<p class=\"empty-label unknown\">Unknown: the target could not be read.</p>\n</section>\n");
+        return;
+    }
+    if l.is_empty() {
+        out.push_str("<p class=\"empty-label\">Collects no identity, names no tracking or geolocation service, has no region-dependent code and no install script.</p>\n</section>\n");
+        return;
+    }
+    write_label_figures(out, l);
+    write_collects(out, l);
+    write_sends(out, l);
+    write_destinations(out, l);
+    write_opt_outs(out, l);
+    write_regions(out, l);
+    write_code_list(out, "Install scripts", "install-scripts", &l.install_scripts);
+    write_code_list(out, "Activation", "activation", &l.activation);
+    out.push_str("</section>\n");
+}
+
+fn write_label_figures(out: &mut String, l: &PrivacyLabel) {
+    let ungated = l.sends.iter().filter(|s| s.gated_by.is_empty() || s.sent_before_check).count();
+    let countries = label_countries(l);
+    let figure = |out: &mut String, n: String, what: &str, alarm: bool| {
+        let class = if alarm {
+            "figure alarm"
+        } else if n == "0" || n == "none" {
+            "figure zero"
+        } else {
+            "figure"
+        };
+        w!(out, "<div class=\"{class}\"><span class=\"n\">{}</span><span class=\"k\">{}</span></div>\n", esc(&n), esc(what));
+    };
+    out.push_str("<div class=\"figures\">\n");
+    figure(out, l.collects.len().to_string(), "identity items read", false);
+    figure(out, l.sends.len().to_string(), "sends off the machine", !l.sends.is_empty());
+    figure(out, ungated.to_string(), "sends with no effective opt-out", ungated > 0);
+    figure(out, l.destinations.len().to_string(), "destinations", false);
+    figure(out, l.opt_outs.len().to_string(), "opt-out settings", false);
+    let c = if countries.is_empty() { "none".to_string() } else { countries.into_iter().collect::<Vec<_>>().join(" ") };
+    figure(out, c, "countries treated differently", !l.regions.is_empty());
+    figure(out, l.install_scripts.len().to_string(), "install scripts", !l.install_scripts.is_empty());
+    out.push_str("</div>\n");
+}
+
+/// A label part: heading and table head.
+fn open_table(out: &mut String, title: &str, class: &str, heads: &[&str]) {
+    w!(out, "<div class=\"part {class}\">\n<h4>{}</h4>\n<table>\n<thead><tr>", esc(title));
+    for h in heads {
+        w!(out, "<th>{}</th>", esc(h));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+}
+
+fn close_table(out: &mut String, total: usize, cols: usize) {
+    if total > MAX_ROWS {
+        w!(out, "<tr><td colspan=\"{cols}\" class=\"muted\">… and {} more</td></tr>\n", total - MAX_ROWS);
+    }
+    out.push_str("</tbody>\n</table>\n</div>\n");
+}
+
+/// `a, b` each as `<code>`, or an em dash for none.
+fn codes<S: AsRef<str>>(items: &[S]) -> String {
+    if items.is_empty() {
+        return "<span class=\"muted\">—</span>".into();
+    }
+    let mut s = String::new();
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        w!(s, "<code>{}</code>", esc(x.as_ref()));
+    }
+    s
+}
+
+fn pill(out: &mut String, class: &str, text: &str) {
+    w!(out, "<span class=\"pill {class}\">{}</span>", esc(text));
+}
+
+fn write_collects(out: &mut String, l: &PrivacyLabel) {
+    if l.collects.is_empty() {
+        return;
+    }
+    open_table(out, "Collects", "collects", &["Item", "Read through", "When", "Sent", "Reads"]);
+    for c in l.collects.iter().take(MAX_ROWS) {
+        w!(out, "<tr><td><strong>{}</strong></td>", esc(&c.item));
+        w!(out, "<td>{}</td><td>{}</td><td>", codes(&c.apis), esc(&c.when.join(", ")));
+        if c.sent {
+            pill(out, "bad", "sent");
+        } else {
+            pill(out, "neutral", "stays local");
+        }
+        w!(out, "</td><td class=\"num\">{}</td></tr>\n", c.reads);
+    }
+    close_table(out, l.collects.len(), 5);
+}
+
+fn write_sends(out: &mut String, l: &PrivacyLabel) {
+    if l.sends.is_empty() {
+        return;
+    }
+    open_table(out, "Sends", "sends", &["Data", "Via", "To", "When", "Where", "Opt-out"]);
+    for s in l.sends.iter().take(MAX_ROWS) {
+        w!(out, "<tr><td>{}</td><td><code>{}</code></td>", esc(&s.items.join(", ")), esc(&s.sink));
+        if s.to.is_empty() {
+            out.push_str("<td><span class=\"muted\">not known statically</span></td>");
+        } else {
+            w!(out, "<td>{}</td>", codes(&s.to));
+        }
+        w!(out, "<td>{}</td><td><code class=\"loc\">{}</code></td><td>", esc(&s.when), esc(&s.location));
+        if s.gated_by.is_empty() {
+            pill(out, "bad", "no opt-out found");
+        } else {
+            pill(out, "good", &format!("gated by {}", s.gated_by.join(", ")));
+        }
+        if s.sent_before_check {
+            out.push(' ');
+            pill(out, "warn", "sent before the check");
+        }
+        out.push_str("</td></tr>\n");
+    }
+    close_table(out, l.sends.len(), 6);
+}
+
+fn write_destinations(out: &mut String, l: &PrivacyLabel) {
+    if l.destinations.is_empty() {
+        return;
+    }
+    open_table(out, "Destinations", "destinations", &["Host", "Role", "Owner", "First named at"]);
+    for d in l.destinations.iter().take(MAX_ROWS) {
+        w!(out, "<tr><td><code>{}</code></td><td>", esc(&d.host));
+        pill(out, &format!("role role-{}", role_class(&d.role)), &d.role);
+        let owner = d.owner.as_deref().map_or_else(|| "<span class=\"muted\">not catalogued</span>".to_string(), |o| esc(o).to_string());
+        w!(out, "</td><td>{owner}</td><td><code class=\"loc\">{}</code></td></tr>\n", esc(&d.location));
+    }
+    close_table(out, l.destinations.len(), 4);
+}
+
+fn write_opt_outs(out: &mut String, l: &PrivacyLabel) {
+    if l.opt_outs.is_empty() {
+        return;
+    }
+    open_table(out, "Opt-outs", "opt-outs", &["Setting", "Product", "Check", "Checked in", "Gates", "Code it controls"]);
+    for o in l.opt_outs.iter().take(MAX_ROWS) {
+        w!(out, "<tr><td><code>{}</code></td><td>{}</td>", esc(&o.setting), esc(o.product.as_deref().unwrap_or("—")));
+        if o.check == "named" {
+            out.push_str("<td colspan=\"3\">named in a native executable; how it is checked is not visible</td><td></td></tr>\n");
+            continue;
+        }
+        w!(out, "<td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>", esc(&o.check), plural(o.checks, "place", "places"), o.gates);
+        small_list(out, "controls", &o.controls);
+        small_list(out, "sent before the check", &o.sends_before_check);
+        out.push_str("</td></tr>\n");
+    }
+    close_table(out, l.opt_outs.len(), 6);
+}
+
+/// A few `code` lines under a caption, inside a table cell.
+fn small_list(out: &mut String, caption: &str, items: &[String]) {
+    if items.is_empty() {
+        return;
+    }
+    w!(out, "<div class=\"small-list\"><span class=\"muted\">{}:</span>", esc(caption));
+    for x in items.iter().take(4) {
+        w!(out, "<code>{}</code>", esc(x));
+    }
+    if items.len() > 4 {
+        w!(out, "<span class=\"muted\">… and {} more</span>", items.len() - 4);
+    }
+    out.push_str("</div>");
+}
+
+fn write_regions(out: &mut String, l: &PrivacyLabel) {
+    if l.regions.is_empty() {
+        return;
+    }
+    open_table(out, "Behaves differently in", "regions", &["Countries", "Effects", "Decided by", "When", "Where"]);
+    for r in l.regions.iter().take(MAX_ROWS) {
+        out.push_str("<tr><td>");
+        country_chips(out, &r.countries);
+        let effects = if r.effects.is_empty() { "changes behaviour".to_string() } else { r.effects.join(", ") };
+        w!(out, "</td><td><strong>{}</strong></td><td><code>{}</code></td>", esc(&effects), esc(&r.source));
+        w!(out, "<td>{}</td><td><code class=\"loc\">{}</code></td></tr>\n", esc(&r.when), esc(&r.location));
+    }
+    close_table(out, l.regions.len(), 5);
+}
+
+fn write_code_list(out: &mut String, title: &str, class: &str, items: &[String]) {
+    if items.is_empty() {
+        return;
+    }
+    w!(out, "<div class=\"part {class}\">\n<h4>{}</h4>\n<ul class=\"code-list\">\n", esc(title));
+    for x in items.iter().take(MAX_ROWS) {
+        w!(out, "<li><code>{}</code></li>\n", esc(x));
+    }
+    if items.len() > MAX_ROWS {
+        w!(out, "<li class=\"muted\">… and {} more</li>\n", items.len() - MAX_ROWS);
+    }
+    out.push_str("</ul>\n</div>\n");
+}
+
+/// `RU Russia` chips; a code the catalogue does not know shows alone.
+fn country_chips(out: &mut String, codes: &[String]) {
+    for c in codes {
+        w!(out, "<span class=\"country\"><span class=\"iso\">{}</span>", esc(c));
+        if let Some(name) = country_name(c) {
+            w!(out, " {}", esc(name));
+        }
+        out.push_str("</span> ");
+    }
+}
+
+// ---------------------------------------------------------------------------------- charts
+
+/// How often a country is named: by findings and by region behaviours of the label.
+#[derive(Default, Clone, Copy)]
+struct CountryCount {
+    findings: usize,
+    regions: usize,
+}
+
+fn country_counts(t: &TargetReport) -> Vec<(String, CountryCount)> {
+    let mut m: BTreeMap<String, CountryCount> = BTreeMap::new();
+    for f in &t.findings {
+        for c in &f.countries {
+            m.entry(c.to_ascii_uppercase()).or_default().findings += 1;
+        }
+    }
+    for r in &t.label.regions {
+        for c in &r.countries {
+            m.entry(c.to_ascii_uppercase()).or_default().regions += 1;
+        }
+    }
+    let mut v: Vec<_> = m.into_iter().collect();
+    v.sort_by_key(|(c, n)| (std::cmp::Reverse(n.findings + n.regions), c.clone()));
+    v
+}
+
+/// The countries chart and the destinations' owners, side by side; nothing when neither has data.
+fn write_charts(out: &mut String, t: &TargetReport) {
+    let countries = country_counts(t);
+    if countries.is_empty() && t.label.destinations.is_empty() {
+        return;
+    }
+    out.push_str("<div class=\"charts\">\n");
+    if !countries.is_empty() {
+        out.push_str("<section class=\"card chart countries\">\n<h3>Countries targeted</h3>\n");
+        countries_svg(out, &countries);
+        out.push_str("<p class=\"caption\">Bar length: findings naming the country plus region behaviours in the label.</p>\n</section>\n");
+    }
+    if !t.label.destinations.is_empty() {
+        out.push_str("<section class=\"card chart owners\">\n<h3>Destination owners</h3>\n");
+        owners_table(out, &t.label);
+        out.push_str("</section>\n");
+    }
+    out.push_str("</div>\n");
+}
+
+/// Horizontal bars, one per country: ISO code tile, name, bar, count.
+fn countries_svg(out: &mut String, rows: &[(String, CountryCount)]) {
+    const W: usize = 480;
+    const ROW: usize = 34;
+    const NAME_CHARS: usize = 24;
+    // Room for the longest name shown (about 8 units a character at this size).
+    let longest = rows.iter().map(|(c, _)| country_name(c).unwrap_or("unknown code").chars().count().min(NAME_CHARS + 1)).max().unwrap_or(0);
+    let bar_x = (52 + longest * 8 + 16).clamp(140, 260);
+    let bar_max = W - bar_x - 40;
+    let max = rows.iter().map(|(_, n)| n.findings + n.regions).max().unwrap_or(1).max(1);
+    let h = rows.len() * ROW + 6;
+    let names: Vec<String> = rows.iter().map(|(c, _)| format!("{} ({c})", country_name(c).unwrap_or("unknown code"))).collect();
+    w!(
+        out,
+        "<svg class=\"bars\" viewBox=\"0 0 {W} {h}\" width=\"{W}\" height=\"{h}\" role=\"img\" aria-label=\"{}\">\n",
+        esc(&format!("Countries targeted: {}", names.join(", ")))
+    );
+    for (k, ((code, n), name)) in rows.iter().zip(&names).enumerate() {
+        let y = k * ROW + 4;
+        let total = n.findings + n.regions;
+        let len = (total * bar_max / max).max(4);
+        let label = country_name(code).unwrap_or("unknown code");
+        w!(out, "<g class=\"row\"><title>{}: {}, {}</title>", esc(name), plural(n.findings, "finding", "findings"), plural(n.regions, "region behaviour", "region behaviours"));
+        w!(out, "<rect class=\"tile\" x=\"0\" y=\"{y}\" width=\"40\" height=\"26\" rx=\"4\"></rect>");
+        w!(out, "<text class=\"iso\" x=\"20\" y=\"{}\" text-anchor=\"middle\">{}</text>", y + 18, esc(code));
+        w!(out, "<text class=\"name\" x=\"52\" y=\"{}\">{}</text>", y + 18, esc(&clip(label, NAME_CHARS)));
+        w!(out, "<rect class=\"bar\" x=\"{bar_x}\" y=\"{}\" width=\"{len}\" height=\"18\" rx=\"3\"></rect>", y + 4);
+        w!(out, "<text class=\"count\" x=\"{}\" y=\"{}\">{total}</text></g>\n", bar_x + len + 8, y + 18);
+    }
+    out.push_str("</svg>\n");
+}
+
+/// Length of the longest bar in the owners table.
+const METER_PX: usize = 90;
+
+/// Destinations grouped by owner, most hosts first, each host with its role.
+fn owners_table(out: &mut String, l: &PrivacyLabel) {
+    let mut by_owner: BTreeMap<&str, Vec<&crate::label::Destination>> = BTreeMap::new();
+    for d in &l.destinations {
+        by_owner.entry(d.owner.as_deref().unwrap_or("")).or_default().push(d);
+    }
+    let mut rows: Vec<_> = by_owner.into_iter().collect();
+    rows.sort_by_key(|(o, ds)| (std::cmp::Reverse(ds.len()), o.is_empty(), o.to_string()));
+    let max = rows.iter().map(|(_, ds)| ds.len()).max().unwrap_or(1);
+    out.push_str("<table class=\"owners\">\n<thead><tr><th>Owner</th><th>Hosts</th><th class=\"meter-head\">Count</th></tr></thead>\n<tbody>\n");
+    for (owner, ds) in rows.iter().take(MAX_ROWS) {
+        if owner.is_empty() {
+            out.push_str("<tr><td><span class=\"muted\">not catalogued</span></td><td>");
+        } else {
+            w!(out, "<tr><td><strong>{}</strong></td><td>", esc(owner));
+        }
+        for d in ds.iter().take(MAX_ROWS) {
+            w!(out, "<div class=\"host\"><code>{}</code> ", esc(&d.host));
+            pill(out, &format!("role role-{}", role_class(&d.role)), &d.role);
+            out.push_str("</div>");
+        }
+        let px = (ds.len() * METER_PX / max).max(4);
+        w!(out, "</td><td class=\"meter\"><span class=\"meter-bar\" style=\"width:{px}px\"></span><span class=\"meter-n\">{}</span></td></tr>\n", ds.len());
+    }
+    out.push_str("</tbody>\n</table>\n");
+}
+
+/// A CSS class word for a destination role (roles are the label's own words, but a class name
+/// is never built from unchecked text).
+fn role_class(role: &str) -> &'static str {
+    match role {
+        "telemetry" => "telemetry",
+        "ip-geolocation" => "geo",
+        "cloud-metadata" => "cloud",
+        "receives-data" => "receives",
+        "hidden" => "hidden",
+        _ => "other",
+    }
+}
+
+// -------------------------------------------------------------------------------- findings
+
+fn write_findings(out: &mut String, ti: usize, t: &TargetReport) {
+    let mut findings: Vec<&Finding> = t.findings.iter().collect();
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| (&a.file, a.line, a.column, a.rule).cmp(&(&b.file, b.line, b.column, b.rule))));
+    out.push_str("<section class=\"findings\">\n<div class=\"findings-head\">\n");
+    w!(out, "<h3>Findings <span class=\"muted\">({})</span></h3>\n<div class=\"sev-counts\">", findings.len());
+    for sev in SEVERITIES {
+        let n = findings.iter().filter(|f| f.severity == sev).count();
+        if n > 0 {
+            w!(out, "<span class=\"sev-count sev-{}\">{n} {}</span>", sev.as_str(), sev.as_str());
+        }
+    }
+    out.push_str("</div>\n</div>\n");
+    if findings.is_empty() {
+        let why = if t.error.is_some() { "No findings: the target could not be read." } else { "No findings." };
+        w!(out, "<p class=\"card none\">{why}</p>\n");
+    }
+    for (j, f) in findings.iter().enumerate() {
+        write_finding(out, &format!("target-{}-finding-{}", ti + 1, j + 1), f);
+    }
+    out.push_str("</section>\n");
+}
+
+fn write_finding(out: &mut String, id: &str, f: &Finding) {
+    let sev = f.severity.as_str();
+    let open = if f.severity >= Severity::Medium { " open" } else { "" };
+    w!(out, "<details class=\"finding sev-{sev}\" id=\"{id}\"{open}>\n<summary>");
+    badge(out, f.severity);
+    w!(out, "<span class=\"rule\">{}</span><span class=\"rule-name\">{}</span>", esc(f.rule), esc(f.name));
+    pill(out, "category", f.category.as_str());
+    if f.install_time {
+        pill(out, "warn", "install time");
+    }
+    w!(out, "<span class=\"where\">{}</span>", esc(&location(f)));
+    // Shown while the finding is collapsed, so a closed one still says what it is.
+    w!(out, "<span class=\"gist\">{}</span></summary>\n<div class=\"body\">\n", esc(&clip(&f.message, 200)));
+    w!(out, "<p class=\"message\">{}</p>\n", esc(&f.message));
+    w!(out, "<p class=\"loc-line\"><code>{}</code> <span class=\"muted\">bytes {}–{}</span></p>\n", esc(&location(f)), f.offset, f.end_offset);
+    write_code_frame(out, f);
+    write_finding_facts(out, f);
+    out.push_str("</div>\n</details>\n");
+}
+
+fn location(f: &Finding) -> String {
+    format!("{}:{}:{}", f.file, f.line, f.column)
+}
+
+fn badge(out: &mut String, s: Severity) {
+    w!(out, "<span class=\"sev sev-{0}\">{0}</span>", s.as_str());
+}
+
+/// The snippet in a `<pre>` with the line number, the finding's span marked when it can be
+/// placed exactly.
+fn write_code_frame(out: &mut String, f: &Finding) {
+    w!(out, "<pre class=\"code\"><span class=\"gutter\">{}</span><span class=\"src\">", f.line);
+    match mark_span(f) {
+        Some((before, marked, after)) => {
+            w!(out, "{}<mark>{}</mark>{}", esc(before), esc(marked), esc(after));
+        }
+        None => {
+            w!(out, "{}", esc(&f.snippet));
+        }
+    }
+    out.push_str("</span></pre>\n");
+}
+
+/// The bytes of a cut line that `snippet_window(…, 120)` keeps before the span start.
+const SNIPPET_HALF: usize = 60;
+const ELLIPSIS: &str = "…";
+
+/// Split the snippet into text before the span, the span (clipped to the snippet) and after.
+///
+/// A snippet is the whole line, or a 120-byte window that starts 60 bytes before the span
+/// (moved back to a character boundary) with `…` in front: the start is exact for whole lines,
+/// and for cut ones when the window starts on an ASCII character (no move happened).
+fn mark_span(f: &Finding) -> Option<(&str, &str, &str)> {
+    let s = f.snippet.as_str();
+    let col = (f.column as usize).checked_sub(1)?;
+    let start = match s.strip_prefix(ELLIPSIS) {
+        Some(rest) if col > SNIPPET_HALF => {
+            if !rest.as_bytes().first()?.is_ascii() {
+                return None;
+            }
+            ELLIPSIS.len() + SNIPPET_HALF
+        }
+        _ => col,
+    };
+    let content_end = if s.ends_with(ELLIPSIS) && s.len() > ELLIPSIS.len() { s.len() - ELLIPSIS.len() } else { s.len() };
+    if start >= content_end || !s.is_char_boundary(start) {
+        return None;
+    }
+    let len = (f.end_offset.saturating_sub(f.offset) as usize).max(1);
+    let mut end = (start + len).min(content_end);
+    while !s.is_char_boundary(end) {
+        end += 1;
+    }
+    Some((&s[..start], &s[start..end], &s[end..]))
+}
+
+/// Countries, endpoints, evidence and flow, as a definition list.
+fn write_finding_facts(out: &mut String, f: &Finding) {
+    if f.countries.is_empty() && f.endpoints.is_empty() && f.evidence.is_empty() && f.flow.is_empty() {
+        return;
+    }
+    out.push_str("<dl class=\"facts\">\n");
+    if !f.countries.is_empty() {
+        out.push_str("<dt>Countries</dt><dd>");
+        country_chips(out, &f.countries);
+        out.push_str("</dd>\n");
+    }
+    if !f.endpoints.is_empty() {
+        w!(out, "<dt>Endpoints</dt><dd>{}</dd>\n", codes(&f.endpoints));
+    }
+    if !f.evidence.is_empty() {
+        out.push_str("<dt>Evidence</dt><dd><ul class=\"evidence\">");
+        for e in f.evidence.iter().take(MAX_EVIDENCE) {
+            w!(out, "<li><code>{}</code></li>", esc(&clip(e, MAX_EVIDENCE_CHARS)));
+        }
+        if f.evidence.len() > MAX_EVIDENCE {
+            w!(out, "<li class=\"muted\">… and {} more</li>", f.evidence.len() - MAX_EVIDENCE);
+        }
+        out.push_str("</ul></dd>\n");
+    }
+    if !f.flow.is_empty() {
+        out.push_str("<dt>Flow</dt><dd><ol class=\"flow\">");
+        for s in &f.flow {
+            w!(out, "<li><code class=\"loc\">{}:{}:{}</code> {}</li>", esc(&s.file), s.line, s.column, esc(&s.what));
+        }
+        out.push_str("</ol></dd>\n");
+    }
+    out.push_str("</dl>\n");
+}
+
+// ----------------------------------------------------------------------------------- words
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn human_bytes(b: u64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if b < 1000 {
+        return format!("{b} bytes");
+    }
+    let mut v = b as f64 / 1000.0;
+    let mut u = 0;
+    while v >= 1000.0 && u < UNITS.len() - 1 {
+        v /= 1000.0;
+        u += 1;
+    }
+    format!("{v:.1} {}", UNITS[u])
+}
+
+// ------------------------------------------------------------------------------ CSS and JS
+
+const STYLE: &str = include_str!("html/report.css");
+
+/// Builds the severity filter and expand/collapse buttons, and opens every finding before
+/// printing. Allowed by the page's CSP through its hash; must not read hostile text.
+const SCRIPT: &str = include_str!("html/report.js");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::label::{Destination, RegionBehaviour, Sent};
+    use telltale_rules::{Category, FlowStep};
+
+    const HOSTILE: &str = "</script><script>alert(1)</script><img src=x onerror=alert(1)>";
+
+    fn finding(rule: &'static str, severity: Severity, snippet: &str, column: u32, span: (u32, u32)) -> Finding {
+        Finding {
+            rule,
+            name: "region-conditional",
+            category: Category::Region,
+            severity,
+            file: "package/_postinstall.js".into(),
+            line: 9,
+            column,
+            offset: span.0,
+            end_offset: span.1,
+            message: "behaves differently for users in Russia".into(),
+            evidence: vec![],
+            countries: vec![],
+            endpoints: vec![],
+            flow: vec![],
+            install_time: false,
+            snippet: snippet.into(),
+        }
+    }
+
+    fn region_target() -> TargetReport {
+        let mut t = TargetReport::empty("es5-ext-0.10.64.tgz");
+        t.files_scanned = 74;
+        t.label.regions.push(RegionBehaviour {
+            countries: vec!["RU".into(), "UA".into()],
+            effects: vec!["shows a message".into()],
+            source: "Intl.DateTimeFormat().resolvedOptions().timeZone".into(),
+            when: "install".into(),
+            location: "package/_postinstall.js:9:3".into(),
+        });
+        t.label.destinations.push(Destination {
+            host: "api.ipgeolocation.io".into(),
+            role: "ip-geolocation".into(),
+            owner: Some("ipgeolocation.io".into()),
+            location: "package/x.js:1:141".into(),
+        });
+        t.label.install_scripts.push("postinstall: node -e \"require('./_postinstall')\"".into());
+        let mut f = finding("TT201", Severity::Medium, "\t\tif (tz === 'Europe/Moscow') {", 3, (100, 108));
+        f.countries = vec!["RU".into(), "UA".into()];
+        t.findings.push(f);
+        t
+    }
+
+    /// A target whose every text field carries markup and URLs.
+    fn hostile_target() -> TargetReport {
+        let mut t = TargetReport::empty(&format!("evil{HOSTILE}.tgz"));
+        let mut f = finding("TT102", Severity::High, &format!("x = '{HOSTILE}'; fetch('https://evil.example/a.png'); url(http://evil.example/b)"), 1, (0, 3));
+        f.file = format!("package/{HOSTILE}.js");
+        f.message = format!("sends {HOSTILE}");
+        f.evidence = vec![HOSTILE.into(), "<a href=\"https://evil.example/\">x</a>".into()];
+        f.endpoints = vec![format!("evil.example{HOSTILE}")];
+        f.countries = vec![HOSTILE.into()];
+        f.flow = vec![FlowStep { file: HOSTILE.into(), line: 1, column: 1, offset: 0, what: format!("reads {HOSTILE}") }];
+        t.findings.push(f);
+        t.warnings.push(HOSTILE.into());
+        t.error = Some(HOSTILE.into());
+        t.label.sends.push(Sent {
+            items: vec![HOSTILE.into()],
+            sink: HOSTILE.into(),
+            to: vec![HOSTILE.into()],
+            when: "run".into(),
+            location: HOSTILE.into(),
+            gated_by: vec![HOSTILE.into()],
+            sent_before_check: true,
+        });
+        t.label.destinations.push(Destination { host: HOSTILE.into(), role: HOSTILE.into(), owner: Some(HOSTILE.into()), location: HOSTILE.into() });
+        t.label.install_scripts.push(HOSTILE.into());
+        t
+    }
+
+    /// The markup of every real tag: text content has every `<` escaped, so each `<` left
+    /// starts a tag the renderer wrote (and `>` in attribute values is escaped too).
+    fn tags(html: &str) -> Vec<&str> {
+        html.split('<').skip(1).map(|s| &s[..s.find('>').unwrap_or(s.len())]).collect()
+    }
+
+    /// The attributes of a tag's markup, names lowercased, values as written.
+    fn attributes(tag: &str) -> Vec<(String, String)> {
+        let b = tag.as_bytes();
+        let mut i = tag.find(|c: char| c.is_ascii_whitespace()).unwrap_or(tag.len());
+        let mut out = Vec::new();
+        while i < b.len() {
+            while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b'/') {
+                i += 1;
+            }
+            let start = i;
+            while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'=' && b[i] != b'/' {
+                i += 1;
+            }
+            let name = tag[start..i].to_ascii_lowercase();
+            let mut value = String::new();
+            if i < b.len() && b[i] == b'=' {
+                i += 1;
+                let (end, skip) = match b.get(i) {
+                    Some(&q @ (b'"' | b'\'')) => {
+                        i += 1;
+                        (tag[i..].find(q as char).map_or(b.len(), |k| i + k), 1)
+                    }
+                    _ => (tag[i..].find(|c: char| c.is_ascii_whitespace()).map_or(b.len(), |k| i + k), 0),
+                };
+                value = tag[i..end].to_string();
+                i = (end + skip).min(b.len());
+            }
+            if !name.is_empty() {
+                out.push((name, value));
+            }
+        }
+        out
+    }
+
+    /// Attributes whose value the browser loads or follows.
+    const URL_ATTRIBUTES: [&str; 9] = ["src", "href", "xlink:href", "srcset", "action", "formaction", "poster", "data", "background"];
+
+    fn between<'a>(html: &'a str, open: &str, close: &str) -> &'a str {
+        let a = html.find(open).expect("open tag") + open.len();
+        let b = a + html[a..].find(close).expect("close tag");
+        &html[a..b]
+    }
+
+    #[test]
+    fn hostile_text_is_escaped() {
+        let html = to_html(&Report::new(vec![hostile_target()]));
+        assert_eq!(html.matches("<script").count(), 1, "only the page's own script");
+        assert!(!html.contains("<img"));
+        assert!(!html.contains("alert(1)</script>"));
+        // Every tag is one the renderer writes.
+        const OURS: &[&str] = &[
+            "!doctype", "html", "head", "meta", "title", "style", "body", "header", "main", "footer", "section", "div", "h1", "h2", "h3", "h4",
+            "p", "span", "strong", "code", "pre", "mark", "a", "table", "thead", "tbody", "tr", "th", "td", "ul", "ol", "li", "dl", "dt", "dd",
+            "details", "summary", "svg", "g", "title", "rect", "text", "script",
+        ];
+        for t in tags(&html) {
+            let name = t.trim_start_matches('/').split(|c: char| c.is_ascii_whitespace()).next().unwrap().to_ascii_lowercase();
+            assert!(OURS.contains(&name.as_str()), "a tag the renderer does not write: <{t}>");
+        }
+        for t in tags(&html) {
+            for (name, value) in attributes(t) {
+                assert!(!name.starts_with("on"), "event handler from the package: <{t}>");
+                assert!(!value.contains('"') && !value.contains('<'), "unescaped attribute value: <{t}>");
+            }
+        }
+        assert!(html.contains("&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"));
+        // The page still ends as written: nothing closed the script or body early.
+        assert!(html.ends_with("</script>\n</body>\n</html>\n"));
+    }
+
+    #[test]
+    fn no_external_urls() {
+        for report in [Report::new(vec![hostile_target()]), Report::new(vec![region_target()])] {
+            let html = to_html(&report);
+            for t in tags(&html) {
+                for (name, value) in attributes(t) {
+                    if URL_ATTRIBUTES.contains(&name.as_str()) {
+                        assert!(value.starts_with('#'), "{name} that is not a fragment of the page: <{t}>");
+                    }
+                    if name == "style" {
+                        assert!(!value.to_ascii_lowercase().contains("url("), "url() in a style attribute: <{t}>");
+                    }
+                }
+            }
+            assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
+            let css = between(&html, "<style>", "</style>").to_ascii_lowercase();
+            assert!(!css.contains("url(") && !css.contains("@import") && !css.contains("http"), "the stylesheet loads something");
+            let js = between(&html, "<script>", "</script>");
+            for word in ["http", "fetch", "XMLHttpRequest", "import", "src", "innerHTML", "WebSocket"] {
+                assert!(!js.contains(word), "the script mentions {word}");
+            }
+            assert!(html.contains("default-src 'none'"));
+        }
+    }
+
+    #[test]
+    fn csp_allows_the_script_by_hash() {
+        let html = to_html(&Report::new(vec![region_target()]));
+        let js = between(&html, "<script>", "</script>");
+        let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(js.as_bytes()));
+        assert!(html.contains(&format!("script-src 'sha256-{hash}'")));
+    }
+
+    #[test]
+    fn label_countries_and_findings_are_shown() {
+        let html = to_html(&Report::new(vec![region_target()]));
+        for want in [
+            "Privacy label",
+            "Behaves differently in",
+            "shows a message",
+            "Intl.DateTimeFormat().resolvedOptions().timeZone",
+            "<span class=\"iso\">RU</span> Russia",
+            "<span class=\"iso\">UA</span> Ukraine",
+            "Countries targeted",
+            "<svg class=\"bars\"",
+            ">Russia</text>",
+            "Destination owners",
+            "api.ipgeolocation.io",
+            "ipgeolocation.io",
+            "Install scripts",
+            "TT201",
+            "package/_postinstall.js:9:3",
+            "<pre class=\"code\">",
+        ] {
+            assert!(html.contains(want), "missing {want}");
+        }
+        // The label comes before the charts, the charts before the findings.
+        let at = |s: &str| html.find(s).unwrap();
+        assert!(at("Privacy label") < at("Countries targeted") && at("Countries targeted") < at("id=\"target-1-finding-1\""));
+    }
+
+    #[test]
+    fn findings_worst_first_and_totals() {
+        let mut t = region_target();
+        t.findings.push(finding("TT501", Severity::Low, "x", 1, (0, 1)));
+        t.findings.push(finding("TT102", Severity::Critical, "x", 1, (0, 1)));
+        let html = to_html(&Report::new(vec![t]));
+        let at = |s: &str| html.find(s).unwrap();
+        assert!(at("<span class=\"rule\">TT102") < at("<span class=\"rule\">TT201") && at("<span class=\"rule\">TT201") < at("<span class=\"rule\">TT501"));
+        assert!(html.contains("<div class=\"total sev-critical\"><span class=\"count\">1</span>"));
+        assert!(html.contains("<div class=\"total sev-high zero\"><span class=\"count\">0</span>"));
+    }
+
+    #[test]
+    fn empty_and_failed_reports() {
+        let html = to_html(&Report::new(vec![]));
+        assert!(html.contains("0 targets") && html.ends_with("</html>\n"));
+        assert!(!html.contains("id=\"tt-toolbar\""), "no filter without findings");
+
+        let html = to_html(&Report::new(vec![TargetReport::empty("clean-1.0.0.tgz")]));
+        assert!(html.contains("Collects no identity, names no tracking or geolocation service"));
+        assert!(html.contains("No findings."));
+        assert!(!html.contains("Countries targeted"));
+
+        let html = to_html(&Report::new(vec![TargetReport::failed("broken.tgz", "not a gzip archive".into())]));
+        assert!(html.contains("Could not be read.</strong> not a gzip archive"));
+        assert!(html.contains("Unknown: the target could not be read.") && !html.contains("Collects no identity"));
+        assert!(html.contains("<div class=\"total errors\">"));
+
+        // Several targets: clean ones are listed together at the end.
+        let html = to_html(&Report::new(vec![TargetReport::empty("a.tgz"), region_target(), TargetReport::empty("b.tgz")]));
+        assert!(html.contains("Nothing found in 2 targets"));
+        assert!(html.find("es5-ext-0.10.64.tgz</code></h2>").unwrap() < html.find("Nothing found in").unwrap());
+    }
+
+    #[test]
+    fn span_is_marked_in_the_code_frame() {
+        // A whole line: the column places the span.
+        let f = finding("TT201", Severity::Medium, "if (tz === 'Europe/Moscow') {", 5, (104, 106));
+        assert_eq!(mark_span(&f), Some(("if (", "tz", " === 'Europe/Moscow') {")));
+        assert!(to_html(&Report::new(vec![TargetReport { findings: vec![f], ..TargetReport::empty("x") }])).contains("if (<mark>tz</mark> ==="));
+        // A cut line: the span starts 60 bytes into the window, after the ellipsis.
+        let line: String = (0..300).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+        let text = format!("{}XYZ{}", &line[..200], &line[..100]);
+        let snippet = format!("…{}…", &text[140..260]);
+        let f = finding("TT201", Severity::Medium, &snippet, 201, (1200, 1203));
+        assert_eq!(mark_span(&f).map(|(_, m, _)| m), Some("XYZ"));
+        // A span past the end of the window is clipped to it; an empty one marks a character.
+        let f = finding("TT201", Severity::Medium, "abc", 3, (10, 50));
+        assert_eq!(mark_span(&f), Some(("ab", "c", "")));
+        let f = finding("TT201", Severity::Medium, "abc", 1, (10, 10));
+        assert_eq!(mark_span(&f), Some(("", "a", "bc")));
+        // A column past the snippet: shown unmarked.
+        let f = finding("TT201", Severity::Medium, "abc", 9, (10, 12));
+        assert_eq!(mark_span(&f), None);
+    }
+
+    #[test]
+    fn invisible_characters_are_shown() {
+        let s = esc("if (isAdmin\u{202e} \u{2066}// check later\u{2069}) a\u{0}b\tc").to_string();
+        assert_eq!(s, "if (isAdmin⟨U+202E⟩ ⟨U+2066⟩// check later⟨U+2069⟩) a⟨U+0000⟩b\tc");
+        assert_eq!(esc("a&b<c>\"d'").to_string(), "a&amp;b&lt;c&gt;&quot;d&#39;");
+    }
+}
