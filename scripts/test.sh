@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite. Needs Rust (1.95), ../shared/corpus and Chromium for the HTML report's
 # browser test (installed by scripts/install-test-deps.sh with apt-get when missing; set
-# TELLTALE_SKIP_BROWSER=1 to skip that test instead). No network otherwise.
+# TELLTALE_SKIP_BROWSER=1 to skip that test instead).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -f ../shared/corpus/labels.toml ]; then

@@ -1,14 +1,16 @@
 //! The HTML report (`--format html`): one page a person can open, mail or print.
 //!
 //! The page contains, in order:
-//! - a header: tool version, the targets scanned (an index linking to each), totals by severity;
+//! - a header: tool version, the targets scanned (an index linking to each), totals by severity
+//!   and, when a policy judged the findings, how many fail it;
 //! - per target, worst first: its privacy label on top (what it collects, sends — with the
 //!   opt-outs that gate each send, when and from where —, destinations with role and owner,
 //!   opt-outs, region behaviour with countries, effects and the region data compared, install
 //!   scripts, activation), then a bar chart of the countries its region findings and label name
 //!   and a table of its destinations' owners, then its findings, worst severity first, each with
-//!   rule, category, location, message, a code frame with the span marked, countries,
-//!   endpoints, evidence and numbered flow steps;
+//!   rule, category, location, fingerprint, message, a code frame with the span marked, the
+//!   policy's verdict (findings it accepted are shown too, marked so), countries, endpoints,
+//!   evidence and numbered flow steps;
 //! - targets with nothing to report, as one compact list (when more than one target was
 //!   scanned).
 //!
@@ -200,6 +202,12 @@ fn write_totals(out: &mut String, report: &Report) {
             s = sev.as_str()
         );
     }
+    let judged = report.targets.iter().flat_map(|t| &t.findings).any(|f| f.policy.is_some());
+    if judged {
+        let failing = report.targets.iter().flat_map(|t| &t.findings).filter(|f| fails_policy(f)).count();
+        let zero = if failing == 0 { " zero" } else { "" };
+        w!(out, "<div class=\"total policy{zero}\"><span class=\"count\">{failing}</span><span class=\"what\">fail the policy</span></div>\n");
+    }
     let errors = report.targets.iter().filter(|t| t.error.is_some()).count();
     if errors > 0 {
         w!(out, "<div class=\"total errors\"><span class=\"count\">{errors}</span><span class=\"what\">unreadable</span></div>\n");
@@ -291,7 +299,18 @@ fn label_countries(l: &PrivacyLabel) -> BTreeSet<&str> {
 fn write_target(out: &mut String, i: usize, t: &TargetReport) {
     w!(out, "<section class=\"target\" id=\"target-{}\">\n<div class=\"target-head\">\n", i + 1);
     w!(out, "<h2><span class=\"kicker\">Target</span> <code>{}</code></h2>\n", esc(&t.target));
-    w!(out, "<p class=\"target-meta\">{} · {}", plural(t.files_scanned, "file", "files"), human_bytes(t.bytes_scanned));
+    out.push_str("<p class=\"target-meta\">");
+    if let Some(p) = &t.package {
+        w!(out, "package <strong>{}</strong>", esc(p));
+        if let Some(v) = &t.version {
+            w!(out, " {}", esc(v));
+        }
+        out.push_str(" · ");
+    }
+    if let Some(of) = &t.platform_of {
+        w!(out, "platform package of <strong>{}</strong> · ", esc(of));
+    }
+    w!(out, "{} · {}", plural(t.files_scanned, "file", "files"), human_bytes(t.bytes_scanned));
     if let Some(s) = &t.source {
         w!(out, " · source <code>{}</code>", esc(s));
     }
@@ -709,14 +728,33 @@ fn write_finding(out: &mut String, id: &str, f: &Finding) {
     if f.install_time {
         pill(out, "warn", "install time");
     }
+    if fails_policy(f) {
+        pill(out, "bad", "fails the policy");
+    } else if accepted(f) {
+        pill(out, "good", "accepted by the policy");
+    }
     w!(out, "<span class=\"where\">{}</span>", esc(&location(f)));
     // Shown while the finding is collapsed, so a closed one still says what it is.
     w!(out, "<span class=\"gist\">{}</span></summary>\n<div class=\"body\">\n", esc(&clip(&f.message, 200)));
     w!(out, "<p class=\"message\">{}</p>\n", esc(&f.message));
-    w!(out, "<p class=\"loc-line\"><code>{}</code> <span class=\"muted\">bytes {}–{}</span></p>\n", esc(&location(f)), f.offset, f.end_offset);
+    w!(out, "<p class=\"loc-line\"><code>{}</code> <span class=\"muted\">bytes {}–{}", esc(&location(f)), f.offset, f.end_offset);
+    if !f.fingerprint.is_empty() {
+        w!(out, " · fingerprint <code>{}</code>", esc(&f.fingerprint));
+    }
+    out.push_str("</span></p>\n");
     write_code_frame(out, f);
     write_finding_facts(out, f);
     out.push_str("</div>\n</details>\n");
+}
+
+/// The policy fails the run on this finding.
+fn fails_policy(f: &Finding) -> bool {
+    f.policy.as_ref().is_some_and(|p| p.fails)
+}
+
+/// The policy accepted it on purpose (allowed, excepted, in the baseline), not by its severity.
+fn accepted(f: &Finding) -> bool {
+    f.policy.as_ref().is_some_and(|p| !p.fails && p.by != "severity")
 }
 
 fn location(f: &Finding) -> String {
@@ -777,10 +815,15 @@ fn mark_span(f: &Finding) -> Option<(&str, &str, &str)> {
 
 /// Countries, endpoints, evidence and flow, as a definition list.
 fn write_finding_facts(out: &mut String, f: &Finding) {
-    if f.countries.is_empty() && f.endpoints.is_empty() && f.evidence.is_empty() && f.flow.is_empty() {
+    let policy = f.policy.as_ref().filter(|p| p.fails || p.by != "severity");
+    if f.countries.is_empty() && f.endpoints.is_empty() && f.evidence.is_empty() && f.flow.is_empty() && policy.is_none() {
         return;
     }
     out.push_str("<dl class=\"facts\">\n");
+    if let Some(p) = policy {
+        let verdict = if p.fails { "fails" } else { "accepted" };
+        w!(out, "<dt>Policy</dt><dd><strong>{verdict}</strong> by {}: {}</dd>\n", esc(p.by), esc(&p.reason));
+    }
     if !f.countries.is_empty() {
         out.push_str("<dt>Countries</dt><dd>");
         country_chips(out, &f.countries);
@@ -841,7 +884,7 @@ const SCRIPT: &str = include_str!("html/report.js");
 mod tests {
     use super::*;
     use crate::label::{Destination, RegionBehaviour, Sent};
-    use telltale_rules::{Category, FlowStep};
+    use telltale_rules::{Category, FlowStep, PolicyVerdict};
 
     const HOSTILE: &str = "</script><script>alert(1)</script><img src=x onerror=alert(1)>";
 
@@ -863,6 +906,8 @@ mod tests {
             flow: vec![],
             install_time: false,
             snippet: snippet.into(),
+            fingerprint: String::new(),
+            policy: None,
         }
     }
 
@@ -1063,6 +1108,27 @@ mod tests {
         assert!(at("<span class=\"rule\">TT102") < at("<span class=\"rule\">TT201") && at("<span class=\"rule\">TT201") < at("<span class=\"rule\">TT501"));
         assert!(html.contains("<div class=\"total sev-critical\"><span class=\"count\">1</span>"));
         assert!(html.contains("<div class=\"total sev-high zero\"><span class=\"count\">0</span>"));
+    }
+
+    #[test]
+    fn policy_package_and_fingerprint_are_shown() {
+        let mut t = region_target();
+        t.package = Some("es5-ext".into());
+        t.version = Some("0.10.64".into());
+        t.platform_of = Some("es5-ext-parent".into());
+        t.findings[0].fingerprint = "1a2b3c4d:1".into();
+        t.findings[0].policy = Some(PolicyVerdict { fails: true, by: "deny", reason: "category region (telltale.toml:3)".into() });
+        let mut ok = finding("TT501", Severity::Low, "x", 1, (0, 1));
+        ok.policy = Some(PolicyVerdict { fails: false, by: "baseline", reason: "in the baseline <b>".into() });
+        t.findings.push(ok);
+        let html = to_html(&Report { schema_version: 1, tool: crate::Tool { name: "telltale", version: "0.1.0" }, targets: vec![t] });
+        assert!(html.contains("package <strong>es5-ext</strong> 0.10.64"));
+        assert!(html.contains("platform package of <strong>es5-ext-parent</strong>"));
+        assert!(html.contains("fingerprint <code>1a2b3c4d:1</code>"));
+        assert!(html.contains("<div class=\"total policy\"><span class=\"count\">1</span><span class=\"what\">fail the policy</span>"));
+        assert!(html.contains("fails the policy</span>") && html.contains("accepted by the policy</span>"));
+        assert!(html.contains("<strong>fails</strong> by deny: category region (telltale.toml:3)"));
+        assert!(html.contains("<strong>accepted</strong> by baseline: in the baseline &lt;b&gt;"));
     }
 
     #[test]

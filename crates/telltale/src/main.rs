@@ -226,6 +226,9 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Diff { old, new, input, policy, format, output } => {
+            if format == Format::Html {
+                return usage_error("diff writes text, json or sarif; --format html is for scan");
+            }
             let policy = match load_policy(&policy) {
                 Ok(p) => p,
                 Err(e) => return usage_error(&e),
@@ -244,7 +247,7 @@ fn main() -> ExitCode {
                 Format::Text => diff.to_text(),
                 Format::Json => diff.to_json(),
                 Format::Sarif => diff.sarif(&new_report),
-                Format::Html => return usage_error("diff writes text, json or sarif; --format html is for scan"),
+                Format::Html => unreachable!("refused before scanning"),
             };
             if let Err(e) = write_out(output.as_deref(), &rendered) {
                 return usage_error(&e);
