@@ -780,37 +780,15 @@ fn write_code_frame(out: &mut String, f: &Finding) {
     out.push_str("</span></pre>\n");
 }
 
-/// The bytes of a cut line that `snippet_window(…, 120)` keeps before the span start.
-const SNIPPET_HALF: usize = 60;
-const ELLIPSIS: &str = "…";
-
-/// Split the snippet into text before the span, the span (clipped to the snippet) and after.
-///
-/// A snippet is the whole line, or a 120-byte window that starts 60 bytes before the span
-/// (moved back to a character boundary) with `…` in front: the start is exact for whole lines,
-/// and for cut ones when the window starts on an ASCII character (no move happened).
+/// Split the snippet into text before the span, the span and after, from `snippet_mark`.
 fn mark_span(f: &Finding) -> Option<(&str, &str, &str)> {
     let s = f.snippet.as_str();
-    let col = (f.column as usize).checked_sub(1)?;
-    let start = match s.strip_prefix(ELLIPSIS) {
-        Some(rest) if col > SNIPPET_HALF => {
-            if !rest.as_bytes().first()?.is_ascii() {
-                return None;
-            }
-            ELLIPSIS.len() + SNIPPET_HALF
-        }
-        _ => col,
-    };
-    let content_end = if s.ends_with(ELLIPSIS) && s.len() > ELLIPSIS.len() { s.len() - ELLIPSIS.len() } else { s.len() };
-    if start >= content_end || !s.is_char_boundary(start) {
+    let [a, b] = f.snippet_mark?;
+    let (a, b) = (a as usize, (b as usize).max(a as usize + 1).min(s.len()));
+    if a >= s.len() || !s.is_char_boundary(a) || !s.is_char_boundary(b) {
         return None;
     }
-    let len = (f.end_offset.saturating_sub(f.offset) as usize).max(1);
-    let mut end = (start + len).min(content_end);
-    while !s.is_char_boundary(end) {
-        end += 1;
-    }
-    Some((&s[..start], &s[start..end], &s[end..]))
+    Some((&s[..a], &s[a..b], &s[b..]))
 }
 
 /// Countries, endpoints, evidence and flow, as a definition list.
@@ -906,6 +884,7 @@ mod tests {
             flow: vec![],
             install_time: false,
             snippet: snippet.into(),
+            snippet_mark: None,
             fingerprint: String::new(),
             policy: None,
         }
@@ -1155,24 +1134,15 @@ mod tests {
 
     #[test]
     fn span_is_marked_in_the_code_frame() {
-        // A whole line: the column places the span.
-        let f = finding("TT201", Severity::Medium, "if (tz === 'Europe/Moscow') {", 5, (104, 106));
+        let marked = |snippet: &str, mark: Option<[u32; 2]>| Finding { snippet_mark: mark, ..finding("TT201", Severity::Medium, snippet, 5, (104, 106)) };
+        let f = marked("if (tz === 'Europe/Moscow') {", Some([4, 6]));
         assert_eq!(mark_span(&f), Some(("if (", "tz", " === 'Europe/Moscow') {")));
         assert!(to_html(&Report::new(vec![TargetReport { findings: vec![f], ..TargetReport::empty("x") }])).contains("if (<mark>tz</mark> ==="));
-        // A cut line: the span starts 60 bytes into the window, after the ellipsis.
-        let line: String = (0..300).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
-        let text = format!("{}XYZ{}", &line[..200], &line[..100]);
-        let snippet = format!("…{}…", &text[140..260]);
-        let f = finding("TT201", Severity::Medium, &snippet, 201, (1200, 1203));
-        assert_eq!(mark_span(&f).map(|(_, m, _)| m), Some("XYZ"));
-        // A span past the end of the window is clipped to it; an empty one marks a character.
-        let f = finding("TT201", Severity::Medium, "abc", 3, (10, 50));
-        assert_eq!(mark_span(&f), Some(("ab", "c", "")));
-        let f = finding("TT201", Severity::Medium, "abc", 1, (10, 10));
-        assert_eq!(mark_span(&f), Some(("", "a", "bc")));
-        // A column past the snippet: shown unmarked.
-        let f = finding("TT201", Severity::Medium, "abc", 9, (10, 12));
-        assert_eq!(mark_span(&f), None);
+        // An empty span marks one character; a mark past the end or inside a character, none.
+        assert_eq!(mark_span(&marked("abc", Some([0, 0]))), Some(("", "a", "bc")));
+        assert_eq!(mark_span(&marked("abc", Some([9, 12]))), None);
+        assert_eq!(mark_span(&marked("é", Some([1, 2]))), None);
+        assert_eq!(mark_span(&marked("abc", None)), None);
     }
 
     #[test]

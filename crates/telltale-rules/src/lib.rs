@@ -201,6 +201,9 @@ pub struct Finding {
     pub install_time: bool,
     /// A window of the source around the finding (about 120 characters for long lines).
     pub snippet: String,
+    /// The byte range `[start, end)` of `snippet` that the finding's span covers, when the
+    /// span starts inside it: what a code frame underlines.
+    pub snippet_mark: Option<[u32; 2]>,
     /// Stable across runs, line moves and versions: a hash of what the finding means
     /// (rule, package name, file, countries, endpoints, first evidence) and the occurrence
     /// among findings that mean the same (`telltale/v1` in SARIF, the key of baselines and
@@ -249,6 +252,12 @@ pub fn check_file(facts: &FileFacts) -> Vec<RawFinding> {
 
 /// A window of at most `width` bytes of the line around `span`, on char boundaries.
 pub fn snippet_window(text: &str, span: Span, width: usize) -> String {
+    snippet_window_marked(text, span, width).0
+}
+
+/// [`snippet_window`], with the byte range of the snippet that the span covers (clipped to
+/// the window), for code frames that underline it.
+pub fn snippet_window_marked(text: &str, span: Span, width: usize) -> (String, Option<(usize, usize)>) {
     let len = text.len();
     let start = (span.start as usize).min(len);
     let line_start = text[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
@@ -266,13 +275,40 @@ pub fn snippet_window(text: &str, span: Span, width: usize) -> String {
         b += 1;
     }
     let mut s = text[a..b].trim_end().to_string();
+    let mut shift = 0;
     if a > line_start {
         s.insert(0, '…');
+        shift = '…'.len_utf8();
     }
+    let kept = s.len();
+    let end = (span.end as usize).clamp(start, len);
+    let mark = (start < a + kept - shift || start == end).then(|| (start - a + shift, (end.min(a + kept - shift) - a + shift).min(kept)));
     if b < line_end {
         s.push('…');
     }
-    s
+    (s, mark.filter(|(x, y)| x <= y && *y <= kept))
+}
+
+/// The code frame of a span: its line, and when the span runs over several lines and its
+/// first line says little (`if (`, `[`), its last line too, so `[ … ].indexOf(tz) === -1`
+/// shows the comparison rather than the bracket that opens it. With the byte range of the
+/// frame the span covers.
+pub fn code_frame(text: &str, span: Span) -> (String, Option<(usize, usize)>) {
+    let (first, mark) = snippet_window_marked(text, span, 120);
+    let (start, end) = ((span.start as usize).min(text.len()), (span.end as usize).min(text.len()));
+    let Some(last_break) = text.get(start..end).and_then(|s| s.rfind('\n')) else { return (first, mark) };
+    if first.trim().chars().count() >= 24 {
+        return (first, mark);
+    }
+    let last_start = start + last_break + 1;
+    let last = snippet_window(text, Span::new(last_start as u32, end as u32), 100);
+    if last.trim().is_empty() {
+        return (first, mark);
+    }
+    let joined = format!("{} … {}", first.trim_end(), last.trim());
+    // The span runs from its start in the first line to the end of the last line's text.
+    let mark = mark.map(|(x, _)| (x.min(joined.len()), joined.len()));
+    (joined, mark)
 }
 
 /// Locate a raw finding in its file's text.
@@ -295,6 +331,7 @@ pub fn finalize(raw: RawFinding, facts: &FileFacts, text: &str, index: &LineInde
     endpoints.sort();
     endpoints.dedup();
     let severity = if facts.install_time { install_escalation(raw.meta, raw.severity) } else { raw.severity };
+    let (snippet, mark) = code_frame(text, raw.span);
     Finding {
         rule: raw.meta.id,
         name: raw.meta.name,
@@ -311,7 +348,8 @@ pub fn finalize(raw: RawFinding, facts: &FileFacts, text: &str, index: &LineInde
         endpoints,
         flow,
         install_time: facts.install_time,
-        snippet: snippet_window(text, raw.span, 120),
+        snippet,
+        snippet_mark: mark.map(|(a, b)| [a as u32, b as u32]),
         fingerprint: String::new(),
         policy: None,
     }
@@ -333,9 +371,31 @@ mod tests {
     #[test]
     fn window_of_a_long_line_is_bounded() {
         let text = "a".repeat(10_000) + "NEEDLE" + &"b".repeat(10_000);
-        let w = snippet_window(&text, Span::new(10_000, 10_006), 120);
-        assert!(w.contains("NEEDLE"));
+        let (w, mark) = snippet_window_marked(&text, Span::new(10_000, 10_006), 120);
         assert!(w.len() < 140);
+        let (a, b) = mark.unwrap();
+        assert_eq!(&w[a..b], "NEEDLE");
+        // Whole short lines, multibyte text, a span past the window's end.
+        let text = "é = 1; fetch(x)\nnext";
+        let (w, mark) = snippet_window_marked(text, Span::new(8, 13), 120);
+        assert_eq!(&w[mark.unwrap().0..mark.unwrap().1], "fetch");
+        let long = "x".repeat(300);
+        let (w, mark) = snippet_window_marked(&long, Span::new(100, 290), 120);
+        let (a, b) = mark.unwrap();
+        assert!(b <= w.len() - '…'.len_utf8() && a < b && w.is_char_boundary(a) && w.is_char_boundary(b));
+    }
+
+    #[test]
+    fn a_span_opening_with_a_bracket_shows_its_last_line_too() {
+        let text = "if (\n  [\n    'Europe/Moscow'\n  ].indexOf(tz) === -1\n) {}";
+        let start = text.find('[').unwrap() as u32;
+        let end = text.find(" === -1").unwrap() as u32 + 7;
+        let (frame, mark) = code_frame(text, Span::new(start, end));
+        assert_eq!(frame, "  [ … ].indexOf(tz) === -1");
+        assert_eq!(&frame[mark.unwrap().0..mark.unwrap().1], "[ … ].indexOf(tz) === -1");
+        // A line that says enough stays alone.
+        let text = "const id = require('os').hostname(); send(\n id)";
+        assert_eq!(code_frame(text, Span::new(0, text.len() as u32)).0, "const id = require('os').hostname(); send(");
     }
 
     #[test]
