@@ -16,6 +16,7 @@ mod guards;
 mod link;
 mod nested;
 mod prefetch;
+pub mod prefilter;
 mod resolve;
 mod taint;
 

@@ -374,6 +374,8 @@ fn analyse_file(path: &str, bytes: &[u8], opts: &ScanOptions) -> Vec<Analysed> {
     }
     let text = String::from_utf8_lossy(bytes).into_owned();
     match kind {
+        // A file that names nothing reportable is counted as scanned, not parsed.
+        Kind::Js if prefilter_on() && !telltale_js::prefilter::worth_analysing(text.as_bytes()) => vec![Analysed { facts: FileFacts { file: path.to_string(), ..Default::default() }, text }],
         Kind::Js => {
             let mut facts = telltale_js::analyze(path, &text, &opts.js);
             let nested = std::mem::take(&mut facts.nested);
@@ -659,6 +661,19 @@ fn mark_install_time(analysed: &mut [Analysed]) {
 pub fn scan_target(spec: &str, opts: &ScanOptions) -> TargetReport {
     let wanted = |p: &str| wanted_file(p);
     scan_loaded(spec, load_target(spec, &opts.limits, &wanted), opts)
+}
+
+/// The JS prefilter is on unless `TELLTALE_NO_PREFILTER=1` (for measuring what it saves).
+fn prefilter_on() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("TELLTALE_NO_PREFILTER").is_none_or(|v| v != "1"))
+}
+
+/// Scan bytes held in memory as a target named `name` (an archive by its magic bytes, else
+/// one file of that name). What the fuzzers drive: the whole pipeline with no disk or network.
+pub fn scan_bytes(name: &str, bytes: &[u8], opts: &ScanOptions) -> TargetReport {
+    let wanted = |p: &str| wanted_file(p);
+    scan_loaded(name, telltale_ingest::load_bytes(name, bytes, &opts.limits, &wanted), opts)
 }
 
 /// Analyse a loaded target (or report why it could not be loaded).
