@@ -3,6 +3,7 @@
 
 usage: compare.py quality TELLTALE GUARDDOG LABELS ROOT
        compare.py speed   TELLTALE GUARDDOG LABELS ROOT [--runs N]
+       compare.py large   TELLTALE PATH... [--runs N]   (MB/s of `scan` on big bundles and trees)
 
 `bench/compare.sh` builds telltale, installs GuardDog 3.2.0 into bench/.venv-guarddog and runs
 both. Nothing here is part of the test suite; the numbers go into issue notes.
@@ -198,12 +199,31 @@ def speed(binary, guarddog, labels, root, runs):
     print(f"\nratio guarddog / telltale: {g / t1:.0f}x (one invocation), {g / tn:.0f}x (per case)")
 
 
+def large(binary, paths, runs):
+    """Whole-scan throughput: bytes telltale analysed (its own `bytes_scanned`) per wall second."""
+    print(f"{'target':60} {'MB':>7} {'wall s':>8} {'CPU s':>8} {'MB/s':>7} {'peak RSS':>9}   (median of {runs})")
+    for p in paths:
+        samples = []
+        for _ in range(runs):
+            out, wall, cpu, rss, _ = run([binary, "scan", "--no-config", "--format", "json", p])
+            size = sum(t["bytes_scanned"] for t in json.loads(out)["targets"])
+            samples.append((wall, cpu, rss, size))
+        wall = median([s[0] for s in samples])
+        cpu = median([s[1] for s in samples])
+        rss = max(s[2] for s in samples)
+        size = samples[0][3]
+        print(f"{p[-60:]:60} {size / 1e6:7.1f} {wall:8.3f} {cpu:8.3f} {size / 1e6 / wall:7.1f} {rss / 1024:7.0f} MB")
+
+
 def main():
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     runs = 3
     if "--runs" in sys.argv:
         runs = int(sys.argv[sys.argv.index("--runs") + 1])
         args = [a for a in args if a != str(runs)]
+    if args[0] == "large":
+        large(args[1], args[2:], runs)
+        return
     mode, binary, guarddog, labels, root = args
     if mode == "quality":
         quality(binary, guarddog, labels, root)
