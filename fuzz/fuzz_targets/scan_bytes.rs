@@ -21,6 +21,12 @@ fn options() -> &'static telltale::scan::ScanOptions {
 }
 
 fuzz_target!(|data: &[u8]| {
+    let data = data.to_vec();
+    // Like the scanner, on a thread with a 256 MiB stack: deep nesting recurses deeply.
+    std::thread::Builder::new().stack_size(256 << 20).spawn(move || run(&data)).unwrap().join().unwrap();
+});
+
+fn run(data: &[u8]) {
     let Some((&pick, bytes)) = data.split_first() else { return };
     let name = NAMES[pick as usize % NAMES.len()];
     let report = telltale::scan::scan_bytes(name, bytes, options());
@@ -29,4 +35,4 @@ fuzz_target!(|data: &[u8]| {
     let _ = telltale_report::to_sarif(&report);
     let _ = telltale_report::to_html(&report);
     let _ = telltale_report::to_text(&report, telltale_rules::Severity::Info);
-});
+}

@@ -387,8 +387,97 @@ pub fn analyze(path: &str, src: &str, opts: &Options) -> FileFacts {
     analyze_at_depth(path, src, opts, 0)
 }
 
-/// Analyse code at a nesting depth (0: a file; 1: code a file evaluates; …).
+/// Bracket nesting the scanner's 256 MiB worker stacks parse and walk with room to spare
+/// (150 000 levels is where they end).
+const NESTING_ON_WORKER_STACK: usize = 100_000;
+/// Stack per level of nesting for deeper code (about 1.7 KiB measured, with room).
+const STACK_PER_LEVEL: usize = 3 << 10;
+/// Deeper than this is not parsed: the stack would pass 6 GiB.
+const MAX_NESTING: usize = 2_000_000;
+
+/// An upper bound on the deepest bracket nesting of a text (brackets in strings and comments
+/// count too): what the parser may recurse through. Counted per 4 KiB chunk, which compilers
+/// vectorise, instead of byte by byte: a chunk with `o` openers and `c` closers leaves the
+/// nesting at most `max(start + o - c, o)` and never passes `start + o` inside.
+fn bracket_depth_bound(src: &[u8]) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for chunk in src.chunks(4096) {
+        let opens: usize = chunk.iter().map(|&b| usize::from((b == b'(') | (b == b'[') | (b == b'{'))).sum();
+        let closes: usize = chunk.iter().map(|&b| usize::from((b == b')') | (b == b']') | (b == b'}'))).sum();
+        max = max.max(depth + opens);
+        depth = (depth + opens).saturating_sub(closes).max(opens);
+    }
+    max
+}
+
+/// Analyse code at a nesting depth (0: a file; 1: code a file evaluates; …). Code nested
+/// too deeply for the worker's stack is analysed on a thread with a stack to match, so
+/// hostile nesting can neither crash the scan nor hide the file from it.
 pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32) -> FileFacts {
+    // Fewer bytes than twice the limit cannot nest that deep: skip the count.
+    let nesting = if src.len() > 2 * NESTING_ON_WORKER_STACK { bracket_depth_bound(src.as_bytes()) } else { 0 };
+    if nesting <= NESTING_ON_WORKER_STACK {
+        return analyze_on_this_stack(path, src, opts, depth);
+    }
+    if nesting > MAX_NESTING {
+        let mut facts = FileFacts { file: path.to_string(), ..Default::default() };
+        facts.diagnostics.push(format!("not parsed: brackets nest {nesting} deep, over the limit of {MAX_NESTING}"));
+        return facts;
+    }
+    let spawned = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(nesting * STACK_PER_LEVEL)
+            .spawn_scoped(scope, || analyze_on_this_stack(path, src, opts, depth))
+            .map(|h| h.join())
+    });
+    match spawned {
+        Ok(Ok(facts)) => facts,
+        _ => {
+            let mut facts = FileFacts { file: path.to_string(), ..Default::default() };
+            facts.diagnostics.push(format!("not parsed: no thread with a stack for {nesting} levels of nesting"));
+            facts
+        }
+    }
+}
+
+#[cfg(test)]
+mod nesting_tests {
+    use super::bracket_depth_bound;
+
+    /// The exact deepest nesting, closers past zero ignored.
+    fn exact(src: &[u8]) -> usize {
+        let (mut d, mut m) = (0usize, 0usize);
+        for &b in src {
+            match b {
+                b'(' | b'[' | b'{' => {
+                    d += 1;
+                    m = m.max(d);
+                }
+                b')' | b']' | b'}' => d = d.saturating_sub(1),
+                _ => {}
+            }
+        }
+        m
+    }
+
+    #[test]
+    fn the_bound_is_never_below_the_nesting() {
+        let cases: Vec<Vec<u8>> = vec![
+            b"f(a[1], {b: (c)})".to_vec(),
+            [")".repeat(9000), "(".repeat(9000)].concat().into_bytes(),
+            ["(".repeat(5000), ")".repeat(3000), "x".repeat(5000), "[".repeat(7000)].concat().into_bytes(),
+            (0..50_000).map(|i| b"([{)]}x"[(i * 7919) % 7]).collect(),
+        ];
+        for c in cases {
+            assert!(bracket_depth_bound(&c) >= exact(&c));
+        }
+        // Balanced code stays near its real depth, far from the limits.
+        let balanced = "function f(a) { return [a, {b: (a)}]; }\n".repeat(100_000);
+        assert!(bracket_depth_bound(balanced.as_bytes()) < 2_000);
+    }
+}
+
+fn analyze_on_this_stack(path: &str, src: &str, opts: &Options, depth: u32) -> FileFacts {
     let mut timer = PhaseTimer::new(path);
     let mut facts = FileFacts { file: path.to_string(), minified: looks_minified(src.as_bytes()), ..Default::default() };
     timer.lap("minified?");

