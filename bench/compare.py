@@ -201,18 +201,19 @@ def speed(binary, guarddog, labels, root, runs):
 
 def large(binary, paths, runs):
     """Whole-scan throughput: bytes telltale analysed (its own `bytes_scanned`) per wall second."""
-    print(f"{'target':60} {'MB':>7} {'wall s':>8} {'CPU s':>8} {'MB/s':>7} {'peak RSS':>9}   (median of {runs})")
+    print(f"{'target':60} {'pkgs':>5} {'MB':>7} {'wall s':>8} {'CPU s':>8} {'MB/s':>7} {'peak RSS':>9}   (median of {runs})")
     for p in paths:
         samples = []
         for _ in range(runs):
             out, wall, cpu, rss, _ = run([binary, "scan", "--no-config", "--format", "json", p])
-            size = sum(t["bytes_scanned"] for t in json.loads(out)["targets"])
-            samples.append((wall, cpu, rss, size))
+            targets = json.loads(out)["targets"]
+            size = sum(t["bytes_scanned"] for t in targets)
+            samples.append((wall, cpu, rss, size, len(targets)))
         wall = median([s[0] for s in samples])
         cpu = median([s[1] for s in samples])
         rss = max(s[2] for s in samples)
         size = samples[0][3]
-        print(f"{p[-60:]:60} {size / 1e6:7.1f} {wall:8.3f} {cpu:8.3f} {size / 1e6 / wall:7.1f} {rss / 1024:7.0f} MB")
+        print(f"{p[-60:]:60} {samples[0][4]:5} {size / 1e6:7.1f} {wall:8.3f} {cpu:8.3f} {size / 1e6 / wall:7.1f} {rss / 1024:7.0f} MB")
 
 
 def main():
