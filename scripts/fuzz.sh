@@ -3,7 +3,7 @@
 #   bash scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 # Seeds come from the repository's fixtures and small real packages of ../shared/corpus
 # (read as bytes, never run). Crashes land in fuzz/artifacts/TARGET/; each one fixed is kept
-# as a regression test in crates/telltale/tests/fuzz_regressions.rs.
+# as a regression test with the other hostile inputs in crates/telltale/tests/cli.rs.
 # Memory is bounded per input: -rss_limit_mb=2048 -malloc_limit_mb=2048, 30 s per input.
 set -euo pipefail
 cd "$(dirname "$0")/.."
