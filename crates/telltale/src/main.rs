@@ -32,6 +32,15 @@ enum Format {
     Html,
 }
 
+/// What `diff` writes (an HTML page is for `scan`).
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum DiffFormat {
+    Text,
+    Json,
+    /// SARIF 2.1.0; results are marked `new` or `absent` in `baselineState`.
+    Sarif,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Level {
     Info,
@@ -149,7 +158,7 @@ enum Command {
         policy: PolicyArgs,
         /// Output format (SARIF marks results `new` or `absent` in `baselineState`).
         #[arg(long, value_enum, default_value = "text")]
-        format: Format,
+        format: DiffFormat,
         /// Write the result to this file instead of standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
@@ -226,9 +235,6 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Diff { old, new, input, policy, format, output } => {
-            if format == Format::Html {
-                return usage_error("diff writes text, json or sarif; --format html is for scan");
-            }
             let policy = match load_policy(&policy) {
                 Ok(p) => p,
                 Err(e) => return usage_error(&e),
@@ -244,10 +250,9 @@ fn main() -> ExitCode {
             policy.apply(&mut new_report);
             let diff = telltale_report::diff::diff(&old_report, &new_report);
             let rendered = match format {
-                Format::Text => diff.to_text(),
-                Format::Json => diff.to_json(),
-                Format::Sarif => diff.sarif(&new_report),
-                Format::Html => unreachable!("refused before scanning"),
+                DiffFormat::Text => diff.to_text(),
+                DiffFormat::Json => diff.to_json(),
+                DiffFormat::Sarif => diff.sarif(&new_report),
             };
             if let Err(e) = write_out(output.as_deref(), &rendered) {
                 return usage_error(&e);

@@ -266,6 +266,9 @@ fn diff_fails_only_on_added_findings_that_fail_the_policy() {
     assert_eq!(out.status.code(), Some(0));
     let out = telltale().args(["diff", "--no-config"]).arg(&old).arg("/nonexistent/x.tgz").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
+    // An HTML page is for scan: diff refuses it as a usage error, before scanning anything.
+    let out = telltale().args(["diff", "--format", "html"]).arg(&old).arg(&new).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
 }
 
 #[test]
