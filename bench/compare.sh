@@ -21,16 +21,7 @@ echo
 echo "== speed over the corpus ($(nproc) cores)"
 python3 bench/compare.py speed target/release/telltale "$venv/bin/guarddog" "$corpus/labels.toml" "$corpus" --runs "$runs" 2>/dev/null
 echo
-cache=bench/cache
-mkdir -p "$cache"
-fetch() { # spec file-inside-package
-  local spec=$1 inner=$2 dir="$cache/${1//[\/@]/_}"
-  if [ ! -f "$dir/$inner" ]; then
-    mkdir -p "$dir"
-    (cd "$dir" && npm pack --silent "$spec" >/dev/null && tar xzf ./*.tgz)
-  fi
-  echo "$dir/$inner"
-}
+source bench/fetch.sh
 ts=$(fetch typescript@5.9.3 package/lib/typescript.js)
 cc=$(fetch @anthropic-ai/claude-code@1.0.100 package/cli.js)
 nm=$cache/large-lockfile

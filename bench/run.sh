@@ -4,16 +4,7 @@
 #   bash bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cache=bench/cache
-mkdir -p "$cache"
-fetch() { # spec file-inside-package
-  local spec=$1 inner=$2 dir="$cache/${1//[\/@]/_}"
-  if [ ! -f "$dir/$inner" ]; then
-    mkdir -p "$dir"
-    (cd "$dir" && npm pack --silent "$spec" >/dev/null && tar xzf ./*.tgz)
-  fi
-  echo "$dir/$inner"
-}
+source bench/fetch.sh
 ts=$(fetch typescript@5.9.3 package/lib/typescript.js)
 cc=$(fetch @anthropic-ai/claude-code@1.0.100 package/cli.js)
 cargo build --release --quiet -p telltale -p telltale-js --examples

@@ -3,11 +3,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let data = data.to_vec();
-    // Like the scanner, on a thread with a 256 MiB stack: deep nesting recurses deeply.
-    std::thread::Builder::new().stack_size(256 << 20).spawn(move || run(&data)).unwrap().join().unwrap();
-});
+fuzz_target!(|data: &[u8]| telltale_fuzz::on_scanner_stack(data, run));
 
 fn run(data: &[u8]) {
     let text = String::from_utf8_lossy(data);

@@ -5,11 +5,7 @@ use libfuzzer_sys::fuzz_target;
 
 const NAMES: &[&str] = &["package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml"];
 
-fuzz_target!(|data: &[u8]| {
-    let data = data.to_vec();
-    // Like the scanner, on a thread with a 256 MiB stack: deep nesting recurses deeply.
-    std::thread::Builder::new().stack_size(256 << 20).spawn(move || run(&data)).unwrap().join().unwrap();
-});
+fuzz_target!(|data: &[u8]| telltale_fuzz::on_scanner_stack(data, run));
 
 fn run(data: &[u8]) {
     let Some((&pick, bytes)) = data.split_first() else { return };

@@ -199,9 +199,8 @@ fn changes_of(r: &Report, with_package: bool) -> BTreeMap<String, Change> {
                 _ => continue,
             };
             let Some(first) = f.evidence.first() else { continue };
-            // The decoded value, not where its literal sits.
-            let value = first.split(" ← ").next().unwrap_or(first).to_string();
-            put(aspect, format!("{}|{value}", f.rule), format!("{} ({} {})", value.chars().take(160).collect::<String>(), f.rule, f.name), f.countries.clone(), f.endpoints.clone(), format!("{}:{}:{}", f.file, f.line, f.column));
+            // The first evidence is the decoded value or the API; its provenance follows.
+            put(aspect, format!("{}|{first}", f.rule), format!("{} ({} {})", first.chars().take(160).collect::<String>(), f.rule, f.name), f.countries.clone(), f.endpoints.clone(), format!("{}:{}:{}", f.file, f.line, f.column));
         }
     }
     out
@@ -221,7 +220,7 @@ impl Diff<'_> {
 
     /// Added findings that fail the policy (the exit code of `diff`).
     pub fn failing(&self) -> usize {
-        self.findings.added.iter().filter(|f| f.policy.as_ref().is_some_and(|p| p.fails)).count()
+        self.findings.added.iter().filter(|f| f.fails_policy()).count()
     }
 
     pub fn to_text(&self) -> String {
@@ -254,10 +253,7 @@ impl Diff<'_> {
         let _ = writeln!(out, "\nfindings: {} added, {} removed, {} unchanged", f.added.len(), f.removed.len(), f.unchanged);
         for (sign, list) in [('+', &f.added), ('-', &f.removed)] {
             for x in list.iter() {
-                let verdict = match &x.policy {
-                    Some(p) if p.fails && sign == '+' => "  FAILS",
-                    _ => "",
-                };
+                let verdict = if sign == '+' && x.fails_policy() { "  FAILS" } else { "" };
                 let _ = writeln!(out, "  {sign} {:<8} {} {} {}:{}:{}  {}{verdict}", x.severity.as_str(), x.rule, x.name, x.file, x.line, x.column, x.message);
             }
         }

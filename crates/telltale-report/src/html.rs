@@ -28,7 +28,7 @@
 use crate::{PrivacyLabel, Report, TargetReport};
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::{self, Display, Write};
 use telltale_knowledge::geo::country_name;
 use telltale_rules::{Finding, Severity};
@@ -204,7 +204,7 @@ fn write_totals(out: &mut String, report: &Report) {
     }
     let judged = report.targets.iter().flat_map(|t| &t.findings).any(|f| f.policy.is_some());
     if judged {
-        let failing = report.targets.iter().flat_map(|t| &t.findings).filter(|f| fails_policy(f)).count();
+        let failing = report.policy_failures();
         let zero = if failing == 0 { " zero" } else { "" };
         w!(out, "<div class=\"total policy{zero}\"><span class=\"count\">{failing}</span><span class=\"what\">fail the policy</span></div>\n");
     }
@@ -269,31 +269,11 @@ fn target_summary(t: &TargetReport) -> String {
     if let Some(e) = &t.error {
         return format!("could not be read: {}", clip(e, 120));
     }
-    let l = &t.label;
-    let mut parts = Vec::new();
-    let items: BTreeSet<&str> = l.sends.iter().flat_map(|s| s.items.iter().map(String::as_str)).collect();
-    if !items.is_empty() {
-        parts.push(format!("sends {}", items.into_iter().collect::<Vec<_>>().join(", ")));
-    }
-    let countries = label_countries(l);
-    if !countries.is_empty() {
-        parts.push(format!("region: {}", countries.into_iter().collect::<Vec<_>>().join(", ")));
-    }
-    let telemetry = l.destinations.iter().filter(|d| d.role == "telemetry").count();
-    if telemetry > 0 {
-        parts.push(plural(telemetry, "telemetry host", "telemetry hosts"));
-    }
-    if !l.install_scripts.is_empty() {
-        parts.push("install scripts".into());
-    }
+    let mut parts = crate::label_summary(&t.label);
     if parts.is_empty() && t.findings.is_empty() {
         parts.push("nothing found".into());
     }
     parts.join("; ")
-}
-
-fn label_countries(l: &PrivacyLabel) -> BTreeSet<&str> {
-    l.regions.iter().flat_map(|r| r.countries.iter().map(String::as_str)).collect()
 }
 
 fn write_target(out: &mut String, i: usize, t: &TargetReport) {
@@ -382,7 +362,7 @@ fn write_label(out: &mut String, l: &PrivacyLabel, unreadable: bool) {
 
 fn write_label_figures(out: &mut String, l: &PrivacyLabel) {
     let ungated = l.sends.iter().filter(|s| s.gated_by.is_empty() || s.sent_before_check).count();
-    let countries = label_countries(l);
+    let countries = l.countries();
     let figure = |out: &mut String, n: String, what: &str, alarm: bool| {
         let class = if alarm {
             "figure alarm"
@@ -728,9 +708,9 @@ fn write_finding(out: &mut String, id: &str, f: &Finding) {
     if f.install_time {
         pill(out, "warn", "install time");
     }
-    if fails_policy(f) {
+    if f.fails_policy() {
         pill(out, "bad", "fails the policy");
-    } else if accepted(f) {
+    } else if f.accepted_by_policy() {
         pill(out, "good", "accepted by the policy");
     }
     w!(out, "<span class=\"where\">{}</span>", esc(&location(f)));
@@ -745,16 +725,6 @@ fn write_finding(out: &mut String, id: &str, f: &Finding) {
     write_code_frame(out, f);
     write_finding_facts(out, f);
     out.push_str("</div>\n</details>\n");
-}
-
-/// The policy fails the run on this finding.
-fn fails_policy(f: &Finding) -> bool {
-    f.policy.as_ref().is_some_and(|p| p.fails)
-}
-
-/// The policy accepted it on purpose (allowed, excepted, in the baseline), not by its severity.
-fn accepted(f: &Finding) -> bool {
-    f.policy.as_ref().is_some_and(|p| !p.fails && p.by != "severity")
 }
 
 fn location(f: &Finding) -> String {

@@ -266,6 +266,11 @@ impl PrivacyLabel {
         label
     }
 
+    /// Every country its region behaviour names, sorted.
+    pub fn countries(&self) -> std::collections::BTreeSet<&str> {
+        self.regions.iter().flat_map(|r| r.countries.iter().map(String::as_str)).collect()
+    }
+
     /// Whether there is anything to say.
     pub fn is_empty(&self) -> bool {
         self.collects.is_empty()

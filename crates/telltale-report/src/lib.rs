@@ -101,6 +101,10 @@ impl Report {
     pub fn max_severity(&self) -> Option<Severity> {
         self.targets.iter().flat_map(|t| t.findings.iter().map(|f| f.severity)).max()
     }
+    /// Findings the policy fails the run on.
+    pub fn policy_failures(&self) -> usize {
+        self.targets.iter().flat_map(|t| &t.findings).filter(|f| f.fails_policy()).count()
+    }
     pub fn has_errors(&self) -> bool {
         self.targets.iter().any(|t| t.error.is_some())
     }
@@ -115,9 +119,8 @@ pub fn to_text(report: &Report, min_severity: Severity) -> String {
     let mut out = String::new();
     for t in &report.targets {
         // Findings the policy accepted (allowed, excepted, in the baseline) are listed in JSON only.
-        let accepted = |f: &Finding| f.policy.as_ref().is_some_and(|p| !p.fails && p.by != "severity");
-        let shown: Vec<&Finding> = t.findings.iter().filter(|f| f.severity >= min_severity && !accepted(f)).collect();
-        let hidden = t.findings.iter().filter(|f| accepted(f)).count();
+        let shown: Vec<&Finding> = t.findings.iter().filter(|f| f.severity >= min_severity && !f.accepted_by_policy()).collect();
+        let hidden = t.findings.iter().filter(|f| f.accepted_by_policy()).count();
         let _ = writeln!(out, "== {} ({} files, {} findings)", t.target, t.files_scanned, t.findings.len());
         if let Some(e) = &t.error {
             let _ = writeln!(out, "error: {e}");
@@ -164,7 +167,7 @@ pub fn to_text(report: &Report, min_severity: Severity) -> String {
         write_summary(&mut out, report);
     }
     let total: usize = report.targets.iter().map(|t| t.findings.len()).sum();
-    let failing = report.targets.iter().flat_map(|t| &t.findings).filter(|f| f.policy.as_ref().is_some_and(|p| p.fails)).count();
+    let failing = report.policy_failures();
     let judged = report.targets.iter().flat_map(|t| &t.findings).any(|f| f.policy.is_some());
     let _ = writeln!(
         out,
@@ -189,26 +192,35 @@ fn write_summary(out: &mut String, report: &Report) {
     let _ = writeln!(out, "  {:<width$}  {:>6}  {:>8}  {:<8}  what", "target", "files", "findings", "highest");
     for t in rows {
         let highest = t.findings.iter().map(|f| f.severity).max();
-        let what = if let Some(e) = &t.error {
-            format!("error: {}", e.chars().take(80).collect::<String>())
-        } else {
-            let l = &t.label;
-            let mut parts = Vec::new();
-            if !l.sends.is_empty() {
-                parts.push(format!("sends {}", l.sends.iter().flat_map(|s| s.items.iter().cloned()).collect::<std::collections::BTreeSet<_>>().into_iter().collect::<Vec<_>>().join(", ")));
-            }
-            let countries: std::collections::BTreeSet<&str> = l.regions.iter().flat_map(|r| r.countries.iter().map(String::as_str)).collect();
-            if !countries.is_empty() {
-                parts.push(format!("region: {}", countries.into_iter().collect::<Vec<_>>().join(", ")));
-            }
-            if !l.install_scripts.is_empty() {
-                parts.push("install scripts".into());
-            }
-            parts.join("; ")
+        let what = match &t.error {
+            Some(e) => format!("error: {}", e.chars().take(80).collect::<String>()),
+            None => label_summary(&t.label).join("; "),
         };
         let name: String = t.target.chars().take(60).collect();
         let _ = writeln!(out, "  {:<width$}  {:>6}  {:>8}  {:<8}  {}", name, t.files_scanned, t.findings.len(), highest.map_or("-", |s| s.as_str()), what);
     }
+}
+
+/// What a label says, in a few words each: what is sent, the countries targeted, how many
+/// telemetry hosts, install scripts. The summary rows of text and HTML reports.
+pub(crate) fn label_summary(l: &PrivacyLabel) -> Vec<String> {
+    let mut parts = Vec::new();
+    let items: std::collections::BTreeSet<&str> = l.sends.iter().flat_map(|s| s.items.iter().map(String::as_str)).collect();
+    if !items.is_empty() {
+        parts.push(format!("sends {}", items.into_iter().collect::<Vec<_>>().join(", ")));
+    }
+    let countries = l.countries();
+    if !countries.is_empty() {
+        parts.push(format!("region: {}", countries.into_iter().collect::<Vec<_>>().join(", ")));
+    }
+    let telemetry = l.destinations.iter().filter(|d| d.role == "telemetry").count();
+    if telemetry > 0 {
+        parts.push(format!("{telemetry} telemetry host{}", if telemetry == 1 { "" } else { "s" }));
+    }
+    if !l.install_scripts.is_empty() {
+        parts.push("install scripts".into());
+    }
+    parts
 }
 
 /// The label as a short block ahead of the findings.

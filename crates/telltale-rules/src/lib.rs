@@ -214,6 +214,19 @@ pub struct Finding {
     pub policy: Option<PolicyVerdict>,
 }
 
+impl Finding {
+    /// The policy fails the run on this finding.
+    pub fn fails_policy(&self) -> bool {
+        self.policy.as_ref().is_some_and(|p| p.fails)
+    }
+
+    /// The policy accepted it on purpose (allowed, excepted, in the baseline), not merely
+    /// for being below `fail-on`.
+    pub fn accepted_by_policy(&self) -> bool {
+        self.policy.as_ref().is_some_and(|p| !p.fails && p.by != "severity")
+    }
+}
+
 /// The policy's decision on one finding.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct PolicyVerdict {

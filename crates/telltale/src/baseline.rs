@@ -54,14 +54,6 @@ impl Baseline {
     pub fn contains(&self, fingerprint: &str) -> bool {
         self.fingerprints.contains(fingerprint)
     }
-
-    pub fn len(&self) -> usize {
-        self.fingerprints.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.fingerprints.is_empty()
-    }
 }
 
 /// Every finding of a report as an accepted finding, sorted so the file diffs well.

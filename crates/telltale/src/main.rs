@@ -215,7 +215,7 @@ fn main() -> ExitCode {
                 return usage_error(&e);
             }
             print_target_errors(&report.targets);
-            exit_status(report.targets.iter().flat_map(|t| &t.findings).any(|f| f.policy.as_ref().is_some_and(|p| p.fails)), report.has_errors())
+            exit_status(report.policy_failures() > 0, report.has_errors())
         }
         Command::Baseline { targets, input, output } => {
             let report = match scan_all(targets, &input) {

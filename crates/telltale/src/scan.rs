@@ -104,15 +104,13 @@ fn scan_node_modules(root: &std::path::Path, opts: &ScanOptions) -> Vec<TargetRe
     let reports = packages
         .par_iter()
         .map(|p| {
-            let manifest: serde_json::Value = std::fs::read(p.join("package.json")).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
-            let id = match (manifest["name"].as_str(), manifest["version"].as_str()) {
-                (Some(n), Some(v)) => format!("{n}@{v} ({})", p.display()),
-                _ => p.display().to_string(),
-            };
             let wanted = |f: &str| wanted_file(f) && !f.contains("node_modules/");
             let spec = p.to_string_lossy();
-            let mut report = scan_loaded(&id, load_target(&spec, &opts.limits, &wanted), opts);
-            report.root = Some(spec.into_owned());
+            let mut report = scan_loaded(&spec, load_target(&spec, &opts.limits, &wanted), opts);
+            // Named from the manifest the scan already read: `name@version (path)`.
+            if let (Some(n), Some(v)) = (&report.package, &report.version) {
+                report.target = format!("{n}@{v} ({spec})");
+            }
             progress.inc(1);
             report
         })
