@@ -66,7 +66,10 @@ fn texts(ev: &NetEvent) -> Vec<Text<'_>> {
             t("dns query", name, "plain"),
             t("dns query", name, "dns-labels"),
         ],
-        NetEvent::Connection { sni, .. } => sni.iter().map(|s| t("tls sni", s, "plain")).collect(),
+        NetEvent::Connection { sni, .. } => sni
+            .iter()
+            .flat_map(|s| [t("tls sni", s, "plain"), t("tls sni", s, "dns-labels")])
+            .collect(),
         NetEvent::Http {
             path,
             headers,

@@ -94,10 +94,13 @@ pub struct WorldConfig {
     pub max_connection_time: Duration,
     /// Most events kept (default 100 000); later ones are counted in [`World::dropped_events`].
     pub max_events: usize,
+    /// Most text kept over all events (default 64 MiB); past it bodies and raw texts are cut short.
+    pub max_total_capture_bytes: usize,
 }
 
 impl WorldConfig {
-    /// Defaults: no CA, started now, 1 MiB capture, 5 s read timeout, 256 connections.
+    /// Defaults: no CA, started now, 1 MiB capture, 5 s read timeout, 256 connections,
+    /// 30 s per connection, 100 000 events, 64 MiB of text in all.
     pub fn new(geo: Geo) -> WorldConfig {
         WorldConfig {
             geo,
@@ -108,6 +111,7 @@ impl WorldConfig {
             max_connections: 256,
             max_connection_time: Duration::from_secs(30),
             max_events: 100_000,
+            max_total_capture_bytes: 64 << 20,
         }
     }
 }
@@ -192,6 +196,64 @@ pub enum NetEvent {
 }
 
 impl NetEvent {
+    /// Bytes of text the event holds (for the world's total budget).
+    fn text_bytes(&self) -> usize {
+        match self {
+            NetEvent::Dns { name, .. } => name.len(),
+            NetEvent::Connection { sni, alpn, .. } => {
+                sni.as_ref().map_or(0, String::len) + alpn.iter().map(String::len).sum::<usize>()
+            }
+            NetEvent::Http {
+                method,
+                host,
+                path,
+                headers,
+                body,
+                ..
+            } => {
+                method.len()
+                    + host.len()
+                    + path.len()
+                    + headers
+                        .iter()
+                        .map(|(k, v)| k.len() + v.len())
+                        .sum::<usize>()
+                    + body.len()
+            }
+            NetEvent::Raw { text, .. } => text.len(),
+        }
+    }
+
+    /// Cuts the body or raw text so that the event holds at most `room` bytes of text; false if it cannot.
+    fn shrink_to(&mut self, room: usize) -> bool {
+        let size = self.text_bytes();
+        if size <= room {
+            return true;
+        }
+        let excess = size - room;
+        let cut = |s: &mut String| {
+            if s.len() < excess {
+                return false;
+            }
+            let mut at = s.len() - excess;
+            while !s.is_char_boundary(at) {
+                at -= 1;
+            }
+            s.truncate(at);
+            true
+        };
+        match self {
+            NetEvent::Http {
+                body, truncated, ..
+            } => {
+                *truncated = true;
+                cut(body)
+            }
+            NetEvent::Raw { text, .. } => cut(text),
+            NetEvent::Dns { .. } | NetEvent::Connection { .. } => false,
+        }
+    }
+
     /// Milliseconds since the world's start.
     pub fn t_ms(&self) -> u64 {
         match self {

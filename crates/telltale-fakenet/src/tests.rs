@@ -358,12 +358,13 @@ fn tls_without_ca_records_sni_and_alpn() {
     assert_eq!(ev, vec![want]);
 }
 
-#[test]
-fn node_accepts_the_generated_ca() {
-    let node = std::path::Path::new("/usr/bin/node");
-    if !node.exists() {
-        println!("skipped: /usr/bin/node not found");
-        return;
+/// Runs a real TLS client (`program args…`) against a world with a fresh CA whose PEM path is
+/// passed via `env_var` and substituted for `{pem}` / `{port}` in the args; returns its stdout.
+fn real_client(program: &str, args: &[&str], env_var: &str) -> Option<(String, Vec<NetEvent>)> {
+    let exe = std::path::Path::new(program);
+    if !exe.exists() {
+        println!("skipped: {program} not found");
+        return None;
     }
     let ca = Arc::new(Ca::generate().unwrap());
     let mut cfg = WorldConfig::new(geo());
@@ -373,16 +374,17 @@ fn node_accepts_the_generated_ca() {
     std::fs::create_dir_all(&dir).unwrap();
     let pem = dir.join("ca.pem");
     std::fs::write(&pem, ca.cert_pem()).unwrap();
-    let script = format!(
-        "const https=require('https');\
-         https.get({{host:'127.0.0.1',port:{port},servername:'ifconfig.co',headers:{{Host:'ifconfig.co'}},path:'/json'}},res=>{{\
-         let d='';res.on('data',c=>d+=c);res.on('end',()=>console.log(JSON.parse(d).country_iso));}})\
-         .on('error',e=>{{console.error('ERR '+e.message);process.exit(2);}});"
-    );
-    let mut child = std::process::Command::new(node)
-        .arg("-e")
-        .arg(script)
-        .env("NODE_EXTRA_CA_CERTS", &pem)
+    let pem_s = pem.to_string_lossy().into_owned();
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| {
+            a.replace("{port}", &port.to_string())
+                .replace("{pem}", &pem_s)
+        })
+        .collect();
+    let mut child = std::process::Command::new(exe)
+        .args(&args)
+        .env(env_var, &pem)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -391,20 +393,96 @@ fn node_accepts_the_generated_ca() {
     while child.try_wait().unwrap().is_none() {
         if Instant::now() > until {
             let _ = child.kill();
-            panic!("node hung");
+            panic!("{program} hung");
         }
         std::thread::sleep(Duration::from_millis(20));
     }
     let out = child.wait_with_output().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        "CN",
-        "stderr: {}",
+    let stdout = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(
+        out.status.success(),
+        "{program}: {stdout} / {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let ev = w.stop();
-    assert!(ev.iter().any(|e| matches!(e, NetEvent::Connection { sni: Some(s), decrypted: true, .. } if s == "ifconfig.co")));
+    Some((stdout, w.stop()))
+}
+
+fn decrypted_sni(ev: &[NetEvent], name: &str) -> bool {
+    ev.iter().any(
+        |e| matches!(e, NetEvent::Connection { sni: Some(s), decrypted: true, .. } if s == name),
+    )
+}
+
+#[test]
+fn node_accepts_the_generated_ca() {
+    let script = "const https=require('https');\
+        https.get({host:'127.0.0.1',port:+process.argv[1],servername:'ifconfig.co',headers:{Host:'ifconfig.co'},path:'/json'},res=>{\
+        let d='';res.on('data',c=>d+=c);res.on('end',()=>console.log(JSON.parse(d).country_iso));})\
+        .on('error',e=>{console.error('ERR '+e.message);process.exit(2);});";
+    let Some((out, ev)) = real_client(
+        "/usr/bin/node",
+        &["-e", script, "{port}"],
+        "NODE_EXTRA_CA_CERTS",
+    ) else {
+        return;
+    };
+    assert_eq!(out, "CN");
+    assert!(decrypted_sni(&ev, "ifconfig.co"));
+}
+
+#[test]
+fn curl_accepts_the_generated_ca() {
+    let args = [
+        "-sS",
+        "--max-time",
+        "20",
+        "--cacert",
+        "{pem}",
+        "--resolve",
+        "ipinfo.io:{port}:127.0.0.1",
+        "https://ipinfo.io:{port}/country",
+    ];
+    let Some((out, ev)) = real_client("/usr/bin/curl", &args, "SSL_CERT_FILE") else {
+        return;
+    };
+    assert_eq!(out, "CN");
+    assert!(decrypted_sni(&ev, "ipinfo.io"));
+    assert!(ev
+        .iter()
+        .any(|e| matches!(e, NetEvent::Connection { alpn, .. } if alpn.iter().any(|a| a == "h2"))));
+}
+
+#[test]
+fn python_accepts_the_generated_ca_strictly() {
+    let Ok(python) = std::process::Command::new("sh")
+        .args(["-c", "command -v python3"])
+        .output()
+    else {
+        return;
+    };
+    let python = String::from_utf8_lossy(&python.stdout).trim().to_string();
+    if python.is_empty() {
+        println!("skipped: python3 not found");
+        return;
+    }
+    // VERIFY_X509_STRICT is the default from Python 3.13 on; ask for it explicitly.
+    let script = "import ssl,sys,json,http.client\n\
+        ctx=ssl.create_default_context(cafile=sys.argv[2])\n\
+        ctx.verify_flags|=getattr(ssl,'VERIFY_X509_STRICT',0)\n\
+        c=http.client.HTTPSConnection('ip-api.com',int(sys.argv[1]),context=ctx)\n\
+        c.sock=None\n\
+        import socket\n\
+        raw=socket.create_connection(('127.0.0.1',int(sys.argv[1])))\n\
+        c.sock=ctx.wrap_socket(raw,server_hostname='ip-api.com')\n\
+        c.request('GET','/json')\n\
+        print(json.loads(c.getresponse().read())['countryCode'])\n";
+    let Some((out, ev)) = real_client(&python, &["-c", script, "{port}", "{pem}"], "SSL_CERT_FILE")
+    else {
+        return;
+    };
+    assert_eq!(out, "CN");
+    assert!(decrypted_sni(&ev, "ip-api.com"));
 }
 
 #[test]
@@ -485,4 +563,80 @@ fn events_serialize_with_kind_tags() {
         r#"{"kind":"dns","t_ms":3,"name":"x.y","qtype":"A","transport":"udp"}"#
     );
     assert_eq!(serde_json::from_str::<NetEvent>(&s).unwrap(), ev);
+}
+
+#[test]
+fn total_capture_budget_cuts_bodies() {
+    let mut cfg = WorldConfig::new(geo());
+    cfg.max_total_capture_bytes = 150;
+    let (w, port) = tcp_world(cfg);
+    let body = "x".repeat(80);
+    for _ in 0..2 {
+        let req = format!("POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 80\r\n\r\n{body}");
+        assert!(exchange(port, req.as_bytes()).contains("200 OK"));
+    }
+    let ev = w.stop();
+    let bodies: Vec<(usize, bool)> = ev
+        .iter()
+        .filter_map(|e| match e {
+            NetEvent::Http {
+                body, truncated, ..
+            } => Some((body.len(), *truncated)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(bodies.len(), 2);
+    assert_eq!(bodies[0], (80, false));
+    assert!(bodies[1].0 < 80 && bodies[1].1, "{bodies:?}");
+}
+
+#[test]
+fn hostile_bytes_never_kill_the_server() {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let u = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let uaddr = u.local_addr().unwrap();
+    let mut cfg = WorldConfig::new(geo());
+    cfg.ca = Some(Arc::new(Ca::generate().unwrap()));
+    cfg.read_timeout = Duration::from_millis(300);
+    let w = World::start(vec![Socket::Tcp(l), Socket::Udp(u)], cfg);
+    let c = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let prefixes: [&[u8]; 5] = [
+        b"",
+        b"\x16\x03\x01",
+        b"GET ",
+        b"POST / HTTP/1.1\r\nContent-Length: 99999999999\r\n",
+        b"\x16\x03\x01\x00\x05\x01\x00\x00\x01",
+    ];
+    for round in 0..40 {
+        let mut data = prefixes[round % prefixes.len()].to_vec();
+        let n = (next() % 300) as usize;
+        data.extend((0..n).map(|_| next() as u8));
+        let _ = c.send_to(&data, uaddr);
+        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
+            let _ = s.write_all(&data);
+            let _ = s.shutdown(Shutdown::Write);
+        }
+    }
+    let resp = exchange(port, b"GET /json HTTP/1.1\r\nHost: ipapi.co\r\n\r\n");
+    assert!(resp.contains("\"country_name\":\"China\""), "{resp}");
+    c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    c.send_to(&dns_query(77, "still.alive", 1), uaddr).unwrap();
+    let mut buf = [0u8; 512];
+    loop {
+        let (n, _) = c.recv_from(&mut buf).unwrap();
+        if n > 2 && buf[..2] == 77u16.to_be_bytes() {
+            break;
+        }
+    }
+    let t = Instant::now();
+    w.stop();
+    assert!(t.elapsed() < Duration::from_secs(2));
 }

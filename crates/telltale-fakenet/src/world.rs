@@ -27,11 +27,18 @@ const GRACE: Duration = Duration::from_secs(1);
 /// Most DNS messages served on one TCP connection.
 const MAX_TCP_DNS_MESSAGES: usize = 256;
 
+/// The recorded events and the text bytes they hold.
+#[derive(Default)]
+struct Log {
+    events: Vec<NetEvent>,
+    bytes: usize,
+}
+
 /// State shared by all server threads.
 pub(crate) struct Shared {
     pub(crate) cfg: WorldConfig,
     tls: Option<Arc<ServerConfig>>,
-    events: Mutex<Vec<NetEvent>>,
+    log: Mutex<Log>,
     dropped: AtomicUsize,
     stop: AtomicBool,
     active: AtomicUsize,
@@ -50,13 +57,15 @@ impl Shared {
         u64::try_from(self.cfg.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
-    pub(crate) fn record(&self, ev: NetEvent) {
-        let mut events = lock(&self.events);
-        if events.len() < self.cfg.max_events {
-            events.push(ev);
-        } else {
+    pub(crate) fn record(&self, mut ev: NetEvent) {
+        let mut log = lock(&self.log);
+        let room = self.cfg.max_total_capture_bytes.saturating_sub(log.bytes);
+        if log.events.len() >= self.cfg.max_events || !ev.shrink_to(room) {
             self.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
         }
+        log.bytes += ev.text_bytes();
+        log.events.push(ev);
     }
 
     fn stopping(&self) -> bool {
@@ -99,7 +108,7 @@ impl World {
         let shared = Arc::new(Shared {
             cfg,
             tls,
-            events: Mutex::new(Vec::new()),
+            log: Mutex::new(Log::default()),
             dropped: AtomicUsize::new(0),
             stop: AtomicBool::new(false),
             active: AtomicUsize::new(0),
@@ -126,12 +135,12 @@ impl World {
 
     /// Events so far (a copy), sorted by time.
     pub fn events(&self) -> Vec<NetEvent> {
-        let mut v = lock(&self.shared.events).clone();
+        let mut v = lock(&self.shared.log).events.clone();
         v.sort_by_key(NetEvent::t_ms);
         v
     }
 
-    /// Events not kept because `max_events` was reached.
+    /// Events not kept because `max_events` or `max_total_capture_bytes` was reached.
     pub fn dropped_events(&self) -> usize {
         self.shared.dropped.load(Ordering::Relaxed)
     }
@@ -156,7 +165,7 @@ impl World {
         }
         // Shut-down sockets wake their readers at once; whoever is still busy after this is abandoned.
         wait_idle(Duration::from_millis(300));
-        let mut v = std::mem::take(&mut *lock(&sh.events));
+        let mut v = std::mem::take(&mut lock(&sh.log).events);
         v.sort_by_key(NetEvent::t_ms);
         v
     }
