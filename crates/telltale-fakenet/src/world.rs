@@ -381,8 +381,12 @@ fn serve_tls(
         }
     }
     if !ok {
-        // Tell the client why (an alert) if rustls has one queued; then close.
-        let _ = tls_stream.conn.complete_io(&mut tls_stream.sock);
+        // Send the queued alert (why it failed) without reading any more; then close.
+        while tls_stream.conn.wants_write() {
+            if !matches!(tls_stream.conn.write_tls(&mut tls_stream.sock), Ok(n) if n > 0) {
+                break;
+            }
+        }
         sh.record(conn(true, sni, alpn, false));
         return;
     }
