@@ -163,6 +163,58 @@ enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Run a package (installed with its install scripts, then its bin or the command after
+    /// `--`) or a command inside a verified sandbox, once per persona (a user in another
+    /// country: time zone, locale, npm mirror, IP-geolocation answer, a home of honey
+    /// values), against a fake internet; report what it contacted, sent, read, wrote and
+    /// printed, and what it did differently by country. Never runs anything unless the
+    /// isolation check inside the sandbox passed. Needs bubblewrap (`bwrap`).
+    #[command(after_help = PROBE_EXIT_CODES)]
+    Probe {
+        /// A package: `npm:name@version`, an npm tarball or a package folder. Leave it out to
+        /// probe the command after `--`.
+        target: Option<String>,
+        /// Personas, comma separated (us, cn, ru, by, ua, ir, de, jp, in, br, kr, gb).
+        #[arg(long, value_delimiter = ',', default_value = "us,cn,ru")]
+        persona: Vec<String>,
+        /// Wall-clock limit per step (install script or run), in seconds.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+        /// Do not terminate TLS with a per-run CA trusted inside: record server names only.
+        #[arg(long)]
+        no_tls_intercept: bool,
+        /// Limit on the probed program's heap (RLIMIT_DATA), in MiB.
+        #[arg(long, default_value_t = 4096)]
+        memory_mib: u64,
+        /// Limit on processes inside the sandbox.
+        #[arg(long, default_value_t = 256)]
+        max_processes: u64,
+        #[command(flatten)]
+        input: InputArgs,
+        /// Output format (text or json; json has every captured event).
+        #[arg(long, value_enum, default_value = "text")]
+        format: DiffFormat,
+        /// Fail (exit 1) when a finding is at least this severe.
+        #[arg(long, value_enum, default_value = "high")]
+        fail_on: Level,
+        /// Write the report to this file instead of standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// The bin's arguments; or the command to run when there is no bin or no target.
+        #[arg(last = true)]
+        command: Vec<String>,
+    },
+    /// Inside the probe's sandbox: the agent (not for direct use).
+    #[command(name = "__probe-agent", hide = true)]
+    ProbeAgent { config: String },
+    /// Inside the probe's sandbox: drop privileges and exec (not for direct use).
+    #[command(name = "__probe-exec", hide = true)]
+    ProbeExec {
+        uid: String,
+        limits: String,
+        #[arg(last = true)]
+        argv: Vec<String>,
+    },
     /// List every rule.
     Rules,
     /// Print a rule's documentation.
@@ -172,9 +224,55 @@ enum Command {
     },
 }
 
+const PROBE_EXIT_CODES: &str = "Exit status: 0 when no finding is at or above --fail-on, 1 when one \
+is, 2 on usage errors or when the package cannot be fetched, 3 when no sandbox can be built here \
+(bubblewrap missing, namespaces forbidden by the kernel) or its isolation check failed; nothing \
+is run then.";
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::ProbeAgent { config } => ExitCode::from(telltale_probe::agent_main(&config).clamp(0, 255) as u8),
+        Command::ProbeExec { uid, limits, argv } => ExitCode::from(telltale_probe::exec_main(&uid, &limits, &argv).clamp(0, 255) as u8),
+        Command::Probe { target, persona, timeout, no_tls_intercept, memory_mib, max_processes, input, format, fail_on, output, command } => {
+            let scan = match scan_options(&input) {
+                Ok(o) => o,
+                Err(e) => return usage_error(&e),
+            };
+            let target = target.map(|t| match t.strip_prefix("npm:") {
+                Some(spec) => telltale_probe::TargetSpec::Npm(spec.to_string()),
+                None => telltale_probe::TargetSpec::Path(PathBuf::from(t)),
+            });
+            let opts = telltale_probe::ProbeOptions {
+                target,
+                command,
+                personas: persona,
+                timeout: std::time::Duration::from_secs(timeout.max(1)),
+                registry: scan.npm.registry.clone(),
+                max_archive_bytes: input.max_archive_bytes,
+                intercept_tls: !no_tls_intercept,
+                limits: telltale_probe::Limits { memory_bytes: memory_mib.saturating_mul(1 << 20), processes: max_processes, ..Default::default() },
+                exe: None,
+            };
+            let report = match telltale_probe::probe(&opts) {
+                Ok(r) => r,
+                Err(telltale_probe::ProbeError::Sandbox(e)) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(3);
+                }
+                Err(e) => return usage_error(&e.to_string()),
+            };
+            let rendered = match format {
+                DiffFormat::Json => serde_json::to_string_pretty(&report).map(|s| s + "\n").unwrap_or_default(),
+                DiffFormat::Text => telltale_probe::render::text(&report),
+                DiffFormat::Sarif => return usage_error("probe writes text or json"),
+            };
+            if let Err(e) = write_out(output.as_deref(), &rendered) {
+                return usage_error(&e);
+            }
+            let fail: Severity = fail_on.into();
+            exit_status(report.highest_severity().is_some_and(|s| s >= fail), false)
+        }
         Command::Rules => {
             let rules = telltale_rules::all_rules();
             let width = rules.iter().map(|r| r.meta().name.len()).max().unwrap_or(0);

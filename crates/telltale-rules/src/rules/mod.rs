@@ -1,5 +1,6 @@
 //! The rules. Ids: TT1xx identity, TT2xx region, TT3xx endpoints and telemetry,
-//! TT4xx obfuscation and dynamic code, TT5xx install time, TT6xx destructive, TT7xx consent.
+//! TT4xx obfuscation and dynamic code, TT5xx install time, TT6xx destructive, TT7xx consent,
+//! TT8xx observed by `telltale probe` in the sandbox.
 
 mod destructive_mass_write;
 mod dynamic_code_from_network;
@@ -12,6 +13,11 @@ mod install_script;
 mod obfuscated_string;
 mod opt_out_setting;
 mod region_conditional;
+mod probe_region_difference;
+mod probe_honey_leak;
+mod probe_sensitive_read;
+mod probe_geoip_lookup;
+mod probe_files_destroyed;
 mod telemetry_endpoint;
 mod telemetry_sdk;
 
@@ -26,6 +32,11 @@ pub use install_script::InstallScript;
 pub use obfuscated_string::ObfuscatedString;
 pub use opt_out_setting::OptOutSetting;
 pub use region_conditional::RegionConditional;
+pub use probe_region_difference::ProbeRegionDifference;
+pub use probe_honey_leak::ProbeHoneyLeak;
+pub use probe_sensitive_read::ProbeSensitiveRead;
+pub use probe_geoip_lookup::ProbeGeoipLookup;
+pub use probe_files_destroyed::ProbeFilesDestroyed;
 pub use telemetry_endpoint::TelemetryEndpoint;
 pub use telemetry_sdk::TelemetrySdk;
 
@@ -45,6 +56,11 @@ pub(crate) static ALL: &[&dyn Rule] = &[
     &DestructiveMassWrite,
     &IdentitySentWithoutOptOut,
     &OptOutSetting,
+    &ProbeRegionDifference,
+    &ProbeHoneyLeak,
+    &ProbeSensitiveRead,
+    &ProbeGeoipLookup,
+    &ProbeFilesDestroyed,
 ];
 
 /// Helpers for rule fixtures.
