@@ -27,6 +27,7 @@ pub struct ProbeFinding {
 enum Kind {
     Output,
     Exit,
+    Created,
     Contact,
     GeoIp,
     Read,
@@ -36,8 +37,9 @@ enum Kind {
 
 struct Behaviour {
     kind: Kind,
-    /// For output lines: "postinstall printed to stderr", to summarise lines together.
-    group: Option<String>,
+    /// Behaviours told together in a summary: ("postinstall printed to stderr", "lines"),
+    /// ("deleted", "files").
+    group: Option<(String, &'static str)>,
     /// What it was, in words, with this persona's values as placeholders.
     what: String,
     host: Option<String>,
@@ -50,7 +52,7 @@ const MAX_LINES: usize = 40;
 fn behaviours(run: &PersonaRun) -> BTreeMap<String, Behaviour> {
     let Some(p) = run.normalizer.as_ref() else { return BTreeMap::new() };
     let mut out = BTreeMap::new();
-    let mut add = |key: String, kind: Kind, what: String, host: Option<String>, step: Option<String>, group: Option<String>| {
+    let mut add = |key: String, kind: Kind, what: String, host: Option<String>, step: Option<String>, group: Option<(String, &'static str)>| {
         out.entry(key).or_insert(Behaviour { kind, group, what, host, step });
     };
     for h in &run.hosts {
@@ -73,11 +75,17 @@ fn behaviours(run: &PersonaRun) -> BTreeMap<String, Behaviour> {
     for r in &run.sensitive_reads {
         add(format!("read {r}"), Kind::Read, format!("read {r}"), None, None, None);
     }
-    if !run.files_deleted.is_empty() {
-        add("files deleted".into(), Kind::Files, format!("deleted {} ({})", count(run.files_deleted.len(), "file"), sample(&run.files_deleted)), None, None, None);
+    for f in &run.files_deleted {
+        let n = mask_digits(&p.normalize(f));
+        add(format!("deleted {n}"), Kind::Files, format!("deleted {n}"), None, None, Some(("deleted".into(), "files")));
     }
-    if !run.files_written.is_empty() {
-        add("files written".into(), Kind::Files, format!("wrote {} outside its package ({})", count(run.files_written.len(), "file"), sample(&run.files_written)), None, None, None);
+    for f in &run.files_written {
+        let n = mask_digits(&p.normalize(f));
+        add(format!("overwrote {n}"), Kind::Files, format!("overwrote {n}"), None, None, Some(("overwrote".into(), "files")));
+    }
+    for f in &run.files_created {
+        let n = mask_digits(&p.normalize(f));
+        add(format!("created {n}"), Kind::Created, format!("created {n}"), None, None, Some(("created".into(), "files")));
     }
     for s in &run.steps {
         let status = match (s.timed_out, s.exit_code, s.signal) {
@@ -92,7 +100,7 @@ fn behaviours(run: &PersonaRun) -> BTreeMap<String, Behaviour> {
             for line in clean.lines().map(str::trim).filter(|l| !l.is_empty()).take(MAX_LINES) {
                 let key = format!("out {} {stream} {}", s.name, mask_digits(&p.normalize(line)));
                 let shown: String = p.normalize(line).chars().take(160).collect();
-                add(key, Kind::Output, format!("{} {stream} “{shown}”", s.name), None, Some(s.name.clone()), Some(format!("{} {stream}", s.name)));
+                add(key, Kind::Output, format!("{} {stream} “{shown}”", s.name), None, Some(s.name.clone()), Some((format!("{} {stream}", s.name), "lines")));
             }
         }
     }
@@ -103,20 +111,20 @@ fn behaviours(run: &PersonaRun) -> BTreeMap<String, Behaviour> {
 /// with the first one quoted; the rest are named, four at most.
 fn summary(list: &[&Behaviour]) -> String {
     let mut parts: Vec<String> = Vec::new();
-    let mut groups: Vec<(&str, usize, &str)> = Vec::new();
+    let mut groups: Vec<(&str, &str, usize, &str)> = Vec::new();
     for b in list {
         match &b.group {
-            Some(g) => match groups.iter_mut().find(|(name, _, _)| name == g) {
-                Some(entry) => entry.1 += 1,
-                None => groups.push((g.as_str(), 1, b.what.as_str())),
+            Some((g, unit)) => match groups.iter_mut().find(|(name, _, _, _)| name == g) {
+                Some(entry) => entry.2 += 1,
+                None => groups.push((g.as_str(), unit, 1, b.what.as_str())),
             },
             None => parts.push(b.what.clone()),
         }
     }
-    for (group, n, first) in groups {
-        let quoted = first.strip_prefix(group).unwrap_or(first).trim();
-        let quoted: String = quoted.chars().take(90).collect();
-        parts.push(if n == 1 { format!("{group} {quoted}") } else { format!("{group} {n} lines, first {quoted}…") });
+    for (group, unit, n, first) in groups {
+        let first = first.strip_prefix(group).unwrap_or(first).trim();
+        let first: String = first.chars().take(90).collect();
+        parts.push(if n == 1 { format!("{group} {first}") } else { format!("{group} {n} {unit}, first {first}") });
     }
     let more = parts.len().saturating_sub(4);
     parts.truncate(4);
@@ -165,14 +173,6 @@ fn count(n: usize, what: &str) -> String {
     }
 }
 
-fn sample(paths: &[String]) -> String {
-    let mut s: Vec<&str> = paths.iter().take(3).map(String::as_str).collect();
-    if paths.len() > 3 {
-        s.push("…");
-    }
-    s.join(", ")
-}
-
 /// Times, counters and ids differ between any two runs; they are not a region difference.
 fn mask_digits(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -191,98 +191,133 @@ fn mask_digits(s: &str) -> String {
     out
 }
 
-pub fn findings(runs: &[PersonaRun], package: Option<&str>) -> Vec<ProbeFinding> {
-    let mut out = Vec::new();
-    let all: Vec<BTreeMap<String, Behaviour>> = runs.iter().map(behaviours).collect();
-    let install_steps: BTreeSet<String> = runs.iter().flat_map(|r| r.steps.iter().filter(|s| s.install_script).map(|s| s.name.clone())).collect();
+/// The runs of one persona.
+struct PersonaRuns<'a> {
+    code: &'a str,
+    country: &'a str,
+    runs: Vec<(&'a PersonaRun, BTreeMap<String, Behaviour>)>,
+}
 
-    // Differences, grouped by the set of personas that showed them.
-    if runs.len() > 1 {
+impl PersonaRuns<'_> {
+    /// Seen in every run.
+    fn always(&self, key: &str) -> bool {
+        self.runs.iter().all(|(_, b)| b.contains_key(key))
+    }
+    /// Seen in no run.
+    fn never(&self, key: &str) -> bool {
+        self.runs.iter().all(|(_, b)| !b.contains_key(key))
+    }
+    fn incomplete(&self) -> bool {
+        self.runs.iter().any(|(r, _)| r.incomplete)
+    }
+}
+
+pub fn findings(all_runs: &[PersonaRun], package: Option<&str>) -> Vec<ProbeFinding> {
+    let mut out = Vec::new();
+    let install_steps: BTreeSet<String> = all_runs.iter().flat_map(|r| r.steps.iter().filter(|s| s.install_script).map(|s| s.name.clone())).collect();
+    let mut personas: Vec<PersonaRuns> = Vec::new();
+    for r in all_runs {
+        let b = behaviours(r);
+        match personas.iter_mut().find(|p| p.code == r.persona) {
+            Some(p) => p.runs.push((r, b)),
+            None => personas.push(PersonaRuns { code: &r.persona, country: &r.country, runs: vec![(r, b)] }),
+        }
+    }
+
+    // Differences: seen in every run of some personas and in no run of the others, grouped
+    // by the set of personas that showed them. A behaviour seen in only some runs of one
+    // persona is a race, not a region difference.
+    if personas.len() > 1 {
+        let keys: BTreeSet<&String> = personas.iter().flat_map(|p| p.runs.iter().flat_map(|(_, b)| b.keys())).collect();
         let mut by_set: BTreeMap<Vec<usize>, Vec<&Behaviour>> = BTreeMap::new();
-        let keys: BTreeSet<&String> = all.iter().flat_map(|m| m.keys()).collect();
         for key in keys {
-            let present: Vec<usize> = (0..runs.len()).filter(|&i| all[i].contains_key(key)).collect();
-            if present.len() == runs.len() {
+            let present: Vec<usize> = (0..personas.len()).filter(|&i| personas[i].always(key)).collect();
+            let absent: Vec<usize> = (0..personas.len()).filter(|&i| personas[i].never(key)).collect();
+            if present.is_empty() || absent.is_empty() || present.len() + absent.len() != personas.len() {
                 continue;
             }
             // A run cut short proves nothing about what it would have done.
-            if (0..runs.len()).any(|i| runs[i].incomplete && !present.contains(&i)) {
+            if absent.iter().any(|&i| personas[i].incomplete()) {
                 continue;
             }
-            if let Some(b) = present.first().and_then(|&i| all[i].get(key)) {
+            if let Some(b) = personas[present[0]].runs[0].1.get(key) {
                 by_set.entry(present).or_default().push(b);
             }
         }
         for (set, mut list) in by_set {
-            list.sort_by(|a, b| b.kind.cmp(&a.kind).then(a.what.cmp(&b.what)));
+            list.sort_by(|a, b| b.kind.cmp(&a.kind));
             let worst = list.iter().map(|b| b.kind).max().unwrap_or(Kind::Output);
             let severity = match worst {
                 Kind::Leak | Kind::Files => Severity::Critical,
                 Kind::GeoIp | Kind::Read | Kind::Contact => Severity::High,
-                Kind::Output | Kind::Exit => Severity::Medium,
+                Kind::Created | Kind::Output | Kind::Exit => Severity::Medium,
             };
-            let names = |idx: &[usize]| idx.iter().map(|&i| runs[i].country.clone()).collect::<Vec<_>>().join(", ");
-            let others: Vec<usize> = (0..runs.len()).filter(|i| !set.contains(i)).collect();
+            let names = |idx: &[usize]| idx.iter().map(|&i| personas[i].country).collect::<Vec<_>>().join(", ");
+            let others: Vec<usize> = (0..personas.len()).filter(|i| !set.contains(i)).collect();
             let message = format!("as {}: {}; as {}: not", names(&set), summary(&list), names(&others));
             let step = list.iter().find_map(|b| b.step.clone());
             let mut f = finding(&ProbeRegionDifference::META, severity, message, step.as_deref(), &install_steps);
-            f.countries = set.iter().map(|&i| runs[i].country.clone()).collect();
-            f.countries.sort();
-            f.countries.dedup();
+            f.countries = dedup(set.iter().map(|&i| personas[i].country.to_string()).collect());
             f.endpoints = dedup(list.iter().filter_map(|b| b.host.clone()).collect());
             f.evidence = list.iter().map(|b| b.what.clone()).collect();
-            out.push(probe_finding(f, set.iter().map(|&i| runs[i].persona.clone()).collect()));
+            out.push(probe_finding(f, set.iter().map(|&i| personas[i].code.to_string()).collect()));
         }
     }
 
-    // Behaviours reported whatever the persona, once per behaviour with every persona listed.
-    let mut seen: BTreeMap<(String, String), (Finding, Vec<String>)> = BTreeMap::new();
-    for (i, run) in runs.iter().enumerate() {
-        let Some(p) = run.normalizer.as_ref() else { continue };
-        let mut add = |key: String, make: &dyn Fn() -> Finding| {
-            seen.entry((key.clone(), String::new())).or_insert_with(|| (make(), Vec::new())).1.push(runs[i].persona.clone());
-        };
-        for b in all[i].values() {
-            match b.kind {
-                Kind::Leak => {
-                    let leak = run.leaks.iter().find(|l| b.what.starts_with(&format!("sent the {} ", l.kind)));
-                    add(format!("leak|{}", b.what), &|| {
+    // Behaviours reported whatever the persona: once each, with every persona it was seen under.
+    let mut seen: BTreeMap<String, (Finding, Vec<String>)> = BTreeMap::new();
+    for p in &personas {
+        for (run, behaviours) in &p.runs {
+            let Some(norm) = run.normalizer.as_ref() else { continue };
+            for b in behaviours.values() {
+                let (key, f) = match b.kind {
+                    Kind::Leak => {
                         let mut f = finding(&ProbeHoneyLeak::META, Severity::Critical, b.what.clone(), b.step.as_deref(), &install_steps);
                         f.endpoints = b.host.iter().cloned().collect();
-                        if let Some(l) = leak {
-                            let ev = run.network.get(l.event).map(|e| p.normalize(&describe(e))).unwrap_or_default();
+                        if let Some(l) = run.leaks.iter().find(|l| b.what.starts_with(&format!("sent the {} ", l.kind))) {
+                            let ev = run.network.get(l.event).map(|e| norm.normalize(&describe(e))).unwrap_or_default();
                             f.evidence = vec![format!("{} `{}` ({}) in {}", l.kind, l.value, l.encoding, l.channel), ev];
                         }
-                        f
-                    });
+                        (format!("leak|{}", b.what), f)
+                    }
+                    Kind::GeoIp => {
+                        let mut f = finding(&ProbeGeoipLookup::META, Severity::Medium, b.what.clone(), b.step.as_deref(), &install_steps);
+                        f.endpoints = b.host.iter().cloned().collect();
+                        f.evidence = vec![b.what.clone()];
+                        (format!("geoip|{}", b.what), f)
+                    }
+                    Kind::Read => {
+                        let secret = [".ssh/id_", ".npmrc", ".aws/", ".config/gh/", ".netrc", ".docker/"].iter().any(|s| b.what.contains(s));
+                        let mut f = finding(&ProbeSensitiveRead::META, if secret { Severity::High } else { Severity::Medium }, b.what.clone(), b.step.as_deref(), &install_steps);
+                        f.evidence = vec![b.what.clone()];
+                        (format!("read|{}", b.what), f)
+                    }
+                    _ => continue,
+                };
+                let entry = seen.entry(key).or_insert_with(|| (f, Vec::new()));
+                if !entry.1.iter().any(|c| c == p.code) {
+                    entry.1.push(p.code.to_string());
                 }
-                Kind::GeoIp => add(format!("geoip|{}", b.what), &|| {
-                    let mut f = finding(&ProbeGeoipLookup::META, Severity::Medium, b.what.clone(), b.step.as_deref(), &install_steps);
-                    f.endpoints = b.host.iter().cloned().collect();
-                    f.evidence = vec![b.what.clone()];
-                    f
-                }),
-                Kind::Read => add(format!("read|{}", b.what), &|| {
-                    let secret = [".ssh/id_", ".npmrc", ".aws/", ".config/gh/", ".netrc", ".docker/"].iter().any(|s| b.what.contains(s));
-                    let mut f = finding(&ProbeSensitiveRead::META, if secret { Severity::High } else { Severity::Medium }, b.what.clone(), None, &install_steps);
-                    f.evidence = vec![b.what.clone()];
-                    f
-                }),
-                Kind::Files => add(format!("files|{}", b.what.split(" (").next().unwrap_or_default()), &|| {
-                    let mut f = finding(&ProbeFilesDestroyed::META, Severity::Critical, b.what.clone(), None, &install_steps);
-                    f.evidence = if b.what.starts_with("deleted") { run.files_deleted.clone() } else { run.files_written.clone() };
-                    f.evidence.truncate(50);
-                    f
-                }),
-                _ => {}
+            }
+            // Destroyed files: one finding per persona-independent count.
+            if !run.files_deleted.is_empty() || !run.files_written.is_empty() {
+                let mut touched: Vec<String> = run.files_deleted.iter().map(|f| format!("deleted {f}")).chain(run.files_written.iter().map(|f| format!("overwrote {f}"))).collect();
+                let message = format!("deleted {} and overwrote {} that existed before it ran, outside its own package", count(run.files_deleted.len(), "file"), count(run.files_written.len(), "file"));
+                touched.truncate(50);
+                let mut f = finding(&ProbeFilesDestroyed::META, Severity::Critical, message, None, &install_steps);
+                f.evidence = touched;
+                let entry = seen.entry("files".into()).or_insert_with(|| (f, Vec::new()));
+                if !entry.1.iter().any(|c| c == p.code) {
+                    entry.1.push(p.code.to_string());
+                }
             }
         }
     }
-    for (_, (mut f, personas)) in seen {
-        if personas.len() < runs.len() {
-            f.countries = runs.iter().filter(|r| personas.contains(&r.persona)).map(|r| r.country.clone()).collect();
+    for (_, (mut f, codes)) in seen {
+        if codes.len() < personas.len() {
+            f.countries = dedup(personas.iter().filter(|p| codes.iter().any(|c| c == p.code)).map(|p| p.country.to_string()).collect());
         }
-        out.push(probe_finding(f, personas));
+        out.push(probe_finding(f, codes));
     }
     out.sort_by(|a, b| b.finding.severity.cmp(&a.finding.severity).then(a.finding.rule.cmp(b.finding.rule)).then(a.finding.message.cmp(&b.finding.message)));
     for f in &mut out {

@@ -66,6 +66,9 @@ pub struct ProbeOptions {
     pub limits: Limits,
     /// The telltale binary to run inside as the agent (default: this executable).
     pub exe: Option<PathBuf>,
+    /// Runs per persona. With more than one, a difference counts only when it held in every
+    /// run, so timing races are not reported as region targeting.
+    pub repeat: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -112,6 +115,7 @@ pub struct SandboxSummary {
     pub program_uid: u32,
     pub limits: Limits,
     pub step_timeout_s: u64,
+    pub runs_per_persona: usize,
 }
 
 impl ProbeReport {
@@ -147,8 +151,8 @@ pub fn probe(opts: &ProbeOptions) -> Result<ProbeReport, ProbeError> {
     if !project.stand_ins.is_empty() {
         warnings.push(format!("{} dependencies could not be installed and were replaced by stand-in modules; the program may stop earlier than it would for real", project.stand_ins.len()));
     }
-    for t in templates {
-        let p = persona::Persona::new(t, seed);
+    let personas: Vec<persona::Persona> = templates.iter().map(|t| persona::Persona::new(t, seed)).collect();
+    for (attempt, p) in (0..opts.repeat.max(1)).flat_map(|a| personas.iter().map(move |p| (a, p))) {
         let spec = supervise::RunSpec {
             bwrap: &bwrap,
             exe: &exe,
@@ -159,7 +163,7 @@ pub fn probe(opts: &ProbeOptions) -> Result<ProbeReport, ProbeError> {
             ca: ca.clone(),
             work: work.path(),
         };
-        runs.push(supervise::run_persona(&p, &spec)?);
+        runs.push(supervise::run_persona(p, attempt, &spec)?);
     }
     let package = project.package.as_ref().map(|p| p.name.clone());
     let findings = compare::findings(&runs, package.as_deref());
@@ -185,6 +189,7 @@ pub fn probe(opts: &ProbeOptions) -> Result<ProbeReport, ProbeError> {
             program_uid: supervise::PROGRAM_UID,
             limits: opts.limits,
             step_timeout_s: opts.timeout.as_secs(),
+            runs_per_persona: opts.repeat.max(1),
         },
         personas: runs,
         findings,

@@ -18,7 +18,8 @@ pub fn text(r: &ProbeReport) -> String {
         let _ = writeln!(o, "warning: {w}");
     }
     for p in &r.personas {
-        let _ = writeln!(o, "\n== as {} ({}, {}, {}; host {}, user {})", p.country, p.persona, p.time_zone, p.locale, p.hostname, p.user);
+        let attempt = if p.attempt > 0 { format!(", run {}", p.attempt + 1) } else { String::new() };
+        let _ = writeln!(o, "\n== as {} ({}, {}, {}; host {}, user {}{attempt})", p.country, p.persona, p.time_zone, p.locale, p.hostname, p.user);
         let passed: Vec<&str> = p.isolation.iter().filter(|c| c.ok).map(|c| c.name.as_str()).collect();
         let _ = writeln!(o, "  isolation verified: {}", passed.join(", "));
         for s in &p.steps {
@@ -55,10 +56,10 @@ pub fn text(r: &ProbeReport) -> String {
         if !p.sensitive_reads.is_empty() {
             let _ = writeln!(o, "  sensitive files read: {}", p.sensitive_reads.join(", "));
         }
-        for (what, list) in [("created", &p.files_created), ("written", &p.files_written), ("deleted", &p.files_deleted)] {
+        for (what, list) in [("created outside the package", &p.files_created), ("that existed before, overwritten", &p.files_written), ("that existed before, deleted", &p.files_deleted)] {
             if !list.is_empty() {
                 let shown: Vec<&str> = list.iter().take(5).map(String::as_str).collect();
-                let _ = writeln!(o, "  files {what} outside the package: {} ({}{})", list.len(), shown.join(", "), if list.len() > 5 { ", …" } else { "" });
+                let _ = writeln!(o, "  files {what}: {} ({}{})", list.len(), shown.join(", "), if list.len() > 5 { ", …" } else { "" });
             }
         }
         for w in &p.warnings {

@@ -91,6 +91,11 @@ pub fn bwrap_command(bwrap: &Path, l: &Layout) -> Command {
         c.args(a);
     };
     s(&mut c, &["--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--uid", "0", "--gid", "0"]);
+    // For the test that proves the isolation check refuses: the host's network, which the
+    // check must catch. Never weakens a run that goes ahead, because the check stops it.
+    if std::env::var_os("TELLTALE_PROBE_TEST_SHARE_NET").is_some_and(|v| v == "1") {
+        s(&mut c, &["--share-net"]);
+    }
     // NET_ADMIN: route every address to loopback; NET_BIND_SERVICE: DNS on port 53 and
     // HTTP(S) on 80/443; SETFCAP: map uid 0 when the exec helper nests a user namespace.
     s(&mut c, &["--cap-add", "CAP_NET_ADMIN", "--cap-add", "CAP_NET_BIND_SERVICE", "--cap-add", "CAP_SETFCAP"]);

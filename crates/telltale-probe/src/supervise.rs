@@ -12,7 +12,7 @@ use crate::watch::{FileEvent, Watcher};
 use serde::Serialize;
 use std::io::Read;
 use std::os::fd::{AsRawFd, OwnedFd};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -57,10 +57,15 @@ pub struct PersonaRun {
     pub hosts: Vec<String>,
     pub network: Vec<NetEvent>,
     pub leaks: Vec<telltale_fakenet::Leak>,
+    /// Which run of this persona (with `--repeat`), from 0.
+    pub attempt: usize,
     /// Honey files opened (`~/.npmrc`, `/etc/machine-id`, …).
     pub sensitive_reads: Vec<String>,
+    /// Files the program made (outside its own package), temporary ones included.
     pub files_created: Vec<String>,
+    /// Files that existed before the run (outside its package) and were overwritten.
     pub files_written: Vec<String>,
+    /// Files that existed before the run (outside its package) and were deleted or moved away.
     pub files_deleted: Vec<String>,
     pub file_events: Vec<FileEvent>,
     pub file_events_dropped: usize,
@@ -84,9 +89,9 @@ pub struct RunSpec<'a> {
     pub work: &'a Path,
 }
 
-pub fn run_persona(p: &Persona, spec: &RunSpec) -> Result<PersonaRun, SandboxError> {
+pub fn run_persona(p: &Persona, attempt: usize, spec: &RunSpec) -> Result<PersonaRun, SandboxError> {
     let start_err = |what: &str, e: std::io::Error| SandboxError::Start(format!("{what}: {e}"));
-    let root = spec.work.join(&p.code);
+    let root = spec.work.join(format!("{}-{attempt}", p.code));
     let home = root.join("home");
     let run = root.join("run");
     let etc = root.join("etc");
@@ -192,6 +197,7 @@ pub fn run_persona(p: &Persona, spec: &RunSpec) -> Result<PersonaRun, SandboxErr
         _ => return Err(fail_with_stderr(&mut guard, stderr, "the agent did not hand over its sockets".into())),
     };
     let world = World::start(to_sockets(&infos, fds), WorldConfig { ca: spec.ca.clone(), started, ..WorldConfig::new(p.geo.clone()) });
+    let existing = files_below(&home, &p.home);
     let roots = vec![(home.clone(), p.home.clone())];
     let files = vec![(machine_id, "/etc/machine-id".to_string())];
     let watcher = match Watcher::start(&roots, &files, started) {
@@ -268,8 +274,8 @@ pub fn run_persona(p: &Persona, spec: &RunSpec) -> Result<PersonaRun, SandboxErr
                 }
             }
             "create" | "move-in" if !own_package => push_unique(&mut created, display_path(&e.path, p)),
-            "write" if !own_package => push_unique(&mut written, display_path(&e.path, p)),
-            "delete" | "move-out" if !own_package => push_unique(&mut deleted, display_path(&e.path, p)),
+            "write" if !own_package && existing.contains(&e.path) => push_unique(&mut written, display_path(&e.path, p)),
+            "delete" | "move-out" if !own_package && existing.contains(&e.path) => push_unique(&mut deleted, display_path(&e.path, p)),
             _ => {}
         }
     }
@@ -293,10 +299,31 @@ pub fn run_persona(p: &Persona, spec: &RunSpec) -> Result<PersonaRun, SandboxErr
         file_events,
         file_events_dropped,
         stragglers_killed,
+        attempt,
         incomplete,
         warnings,
         normalizer: Some(p.clone()),
     })
+}
+
+/// Every file below `host`, named as inside (`inside` + relative path).
+fn files_below(host: &Path, inside: &str) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    let mut stack = vec![(host.to_path_buf(), inside.to_string())];
+    while let Some((h, i)) = stack.pop() {
+        let Ok(rd) = std::fs::read_dir(&h) else { continue };
+        for entry in rd.flatten() {
+            let name = format!("{i}/{}", entry.file_name().to_string_lossy());
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => stack.push((entry.path(), name)),
+                Ok(_) => {
+                    out.insert(name);
+                }
+                Err(_) => {}
+            }
+        }
+    }
+    out
 }
 
 fn push_unique(v: &mut Vec<String>, s: String) {
@@ -403,7 +430,3 @@ impl Drop for ChildGuard {
     }
 }
 
-/// The host path of a persona's folder (for tests and reports).
-pub fn persona_dir(work: &Path, code: &str) -> PathBuf {
-    work.join(code)
-}

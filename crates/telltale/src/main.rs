@@ -189,6 +189,10 @@ enum Command {
         /// Limit on processes inside the sandbox.
         #[arg(long, default_value_t = 256)]
         max_processes: u64,
+        /// Runs per persona: with 2 or more, a difference between countries is reported only
+        /// when it held in every run (timing races are left out).
+        #[arg(long, default_value_t = 1)]
+        repeat: usize,
         #[command(flatten)]
         input: InputArgs,
         /// Output format (text or json; json has every captured event).
@@ -234,7 +238,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::ProbeAgent { config } => ExitCode::from(telltale_probe::agent_main(&config).clamp(0, 255) as u8),
         Command::ProbeExec { uid, limits, argv } => ExitCode::from(telltale_probe::exec_main(&uid, &limits, &argv).clamp(0, 255) as u8),
-        Command::Probe { target, persona, timeout, no_tls_intercept, memory_mib, max_processes, input, format, fail_on, output, command } => {
+        Command::Probe { target, persona, timeout, no_tls_intercept, memory_mib, max_processes, repeat, input, format, fail_on, output, command } => {
             let scan = match scan_options(&input) {
                 Ok(o) => o,
                 Err(e) => return usage_error(&e),
@@ -253,6 +257,7 @@ fn main() -> ExitCode {
                 intercept_tls: !no_tls_intercept,
                 limits: telltale_probe::Limits { memory_bytes: memory_mib.saturating_mul(1 << 20), processes: max_processes, ..Default::default() },
                 exe: None,
+                repeat,
             };
             let report = match telltale_probe::probe(&opts) {
                 Ok(r) => r,
