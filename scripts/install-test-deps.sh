@@ -1,25 +1,40 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs beyond Rust: Debian's chromium, for the real-browser test
-# of the HTML report (crates/telltale/tests/browser.rs). Idempotent: does nothing when a
-# chromium is already on PATH or named by TELLTALE_CHROMIUM, or when TELLTALE_SKIP_BROWSER=1.
+# Installs what the test suite needs beyond Rust, with apt-get, each only when missing:
+#   - chromium, for the real-browser test of the HTML report (crates/telltale/tests/browser.rs);
+#     TELLTALE_SKIP_BROWSER=1 skips it, TELLTALE_CHROMIUM names another one;
+#   - bubblewrap, Node.js and iproute2, for `telltale probe`'s sandbox tests
+#     (crates/telltale/tests/probe.rs). Those tests fail without them, by design: a probe that
+#     cannot build its sandbox must not pass for working. TELLTALE_BWRAP names another bwrap.
+# Idempotent.
 set -euo pipefail
-if [ "${TELLTALE_SKIP_BROWSER:-}" = 1 ]; then
-  exit 0
+want=()
+if [ "${TELLTALE_SKIP_BROWSER:-}" != 1 ] && [ -z "${TELLTALE_CHROMIUM:-}" ] \
+  && ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  want+=(chromium)
 fi
-if [ -n "${TELLTALE_CHROMIUM:-}" ] || command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
+if [ -z "${TELLTALE_BWRAP:-}" ] && ! command -v bwrap >/dev/null 2>&1; then
+  want+=(bubblewrap)
+fi
+if ! command -v node >/dev/null 2>&1; then
+  want+=(nodejs)
+fi
+if ! command -v ip >/dev/null 2>&1 && [ ! -x /usr/sbin/ip ] && [ ! -x /sbin/ip ]; then
+  want+=(iproute2)
+fi
+if [ ${#want[@]} -eq 0 ]; then
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "install-test-deps: no chromium on PATH and no apt-get to install it; install chromium," >&2
-  echo "  set TELLTALE_CHROMIUM=/path/to/chromium, or set TELLTALE_SKIP_BROWSER=1 to skip the browser test" >&2
+  echo "install-test-deps: missing ${want[*]} and no apt-get to install them; install them by hand" >&2
+  echo "  (TELLTALE_SKIP_BROWSER=1 skips the browser test; the probe tests need bubblewrap and node)" >&2
   exit 0
 fi
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
   sudo="sudo"
 fi
-echo "install-test-deps: installing chromium with apt-get" >&2
-# A failure here is not fatal: the browser test then fails and says why.
-if ! { $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }; then
-  echo "install-test-deps: warning: could not install chromium; the browser test will fail (TELLTALE_SKIP_BROWSER=1 skips it)" >&2
+echo "install-test-deps: installing ${want[*]} with apt-get" >&2
+# A failure here is not fatal: the tests that need the package then fail and say why.
+if ! { $sudo apt-get update -qq && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${want[@]}"; }; then
+  echo "install-test-deps: warning: could not install ${want[*]}; the tests that need them will fail" >&2
 fi

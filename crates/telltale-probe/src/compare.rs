@@ -40,6 +40,8 @@ struct Behaviour {
     /// Behaviours told together in a summary: ("postinstall printed to stderr", "lines"),
     /// ("deleted", "files").
     group: Option<(String, &'static str)>,
+    /// Order of observation, so output lines are quoted in the order they were printed.
+    order: usize,
     /// What it was, in words, with this persona's values as placeholders.
     what: String,
     host: Option<String>,
@@ -53,7 +55,8 @@ fn behaviours(run: &PersonaRun) -> BTreeMap<String, Behaviour> {
     let Some(p) = run.normalizer.as_ref() else { return BTreeMap::new() };
     let mut out = BTreeMap::new();
     let mut add = |key: String, kind: Kind, what: String, host: Option<String>, step: Option<String>, group: Option<(String, &'static str)>| {
-        out.entry(key).or_insert(Behaviour { kind, group, what, host, step });
+        let order = out.len();
+        out.entry(key).or_insert(Behaviour { kind, group, order, what, host, step });
     };
     for h in &run.hosts {
         let n = p.normalize(h);
@@ -162,7 +165,7 @@ fn first_contact(run: &PersonaRun, host: &str) -> u64 {
 
 /// The step running at `t_ms`.
 fn step_at(run: &PersonaRun, t_ms: u64) -> Option<String> {
-    run.steps.iter().filter(|s| s.error.as_deref() != Some("did not run") && s.started_ms <= t_ms).next_back().map(|s| s.name.clone())
+    run.steps.iter().rfind(|s| s.error.as_deref() != Some("did not run") && s.started_ms <= t_ms).map(|s| s.name.clone())
 }
 
 fn count(n: usize, what: &str) -> String {
@@ -245,11 +248,14 @@ pub fn findings(all_runs: &[PersonaRun], package: Option<&str>) -> Vec<ProbeFind
             }
         }
         for (set, mut list) in by_set {
-            list.sort_by(|a, b| b.kind.cmp(&a.kind));
+            list.sort_by_key(|b| (std::cmp::Reverse(b.kind), b.order));
             let worst = list.iter().map(|b| b.kind).max().unwrap_or(Kind::Output);
+            let repeated = personas.iter().all(|p| p.runs.len() > 1);
             let severity = match worst {
                 Kind::Leak | Kind::Files => Severity::Critical,
                 Kind::GeoIp | Kind::Read | Kind::Contact => Severity::High,
+                // Files a program makes in the background race its exit: seen once, it may be luck.
+                Kind::Created if !repeated => Severity::Low,
                 Kind::Created | Kind::Output | Kind::Exit => Severity::Medium,
             };
             let names = |idx: &[usize]| idx.iter().map(|&i| personas[i].country).collect::<Vec<_>>().join(", ");
@@ -380,7 +386,84 @@ fn fnv(bytes: &[u8]) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::mask_digits;
+    use super::*;
+    use crate::persona::{select, Persona};
+    use crate::supervise::StepRun;
+    use telltale_fakenet::NetEvent;
+
+    /// A run of persona `code` that looked up `hosts` and printed `stdout` in postinstall.
+    fn run(code: &str, attempt: usize, hosts: &[&str], stdout: &str) -> PersonaRun {
+        let p = Persona::new(select(&[code.to_string()]).unwrap()[0], 7);
+        let hosts: Vec<String> = hosts.iter().map(|h| h.replace("{hostname}", &p.hostname)).collect();
+        PersonaRun {
+            persona: p.code.clone(),
+            country: p.country.clone(),
+            time_zone: p.time_zone.clone(),
+            locale: p.locale.clone(),
+            hostname: p.hostname.clone(),
+            user: p.user.clone(),
+            registry: p.registry.clone(),
+            isolation: vec![],
+            steps: vec![StepRun { name: "postinstall".into(), command: vec![], install_script: true, started_ms: 0, ms: 5, exit_code: Some(0), signal: None, timed_out: false, stdout: stdout.into(), stderr: String::new(), error: None }],
+            network: hosts.iter().map(|h| NetEvent::Dns { t_ms: 1, name: h.clone(), qtype: "A".into(), transport: "udp".into() }).collect(),
+            hosts,
+            leaks: vec![],
+            attempt,
+            sensitive_reads: vec![],
+            files_created: vec![],
+            files_written: vec![],
+            files_deleted: vec![],
+            file_events: vec![],
+            file_events_dropped: 0,
+            stragglers_killed: 0,
+            incomplete: false,
+            warnings: vec![],
+            normalizer: Some(p),
+        }
+    }
+
+    #[test]
+    fn a_contact_under_one_persona_is_a_region_difference_naming_it() {
+        let runs = [run("us", 0, &[], "ok"), run("cn", 0, &["t.evil.example"], "ok"), run("ru", 0, &[], "ok")];
+        let f = findings(&runs, Some("x"));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].finding.rule, "TT801");
+        assert_eq!(f[0].finding.countries, ["CN"]);
+        assert_eq!(f[0].persona.as_deref(), Some("cn"));
+        assert_eq!(f[0].finding.severity, Severity::High);
+        assert_eq!(f[0].finding.message, "as CN: contacted t.evil.example; as US, RU: not");
+        assert!(f[0].finding.install_time);
+    }
+
+    #[test]
+    fn persona_values_and_numbers_do_not_make_a_difference() {
+        let runs = [run("us", 0, &["x.{hostname}.evil.example"], "took 12 ms"), run("cn", 0, &["x.{hostname}.evil.example"], "took 31 ms")];
+        assert!(findings(&runs, None).iter().all(|f| f.finding.rule != "TT801"));
+    }
+
+    #[test]
+    fn a_behaviour_seen_in_only_some_runs_of_a_persona_is_a_race_not_a_difference() {
+        let runs = [run("us", 0, &[], ""), run("cn", 0, &["t.example"], ""), run("us", 1, &[], ""), run("cn", 1, &[], "")];
+        assert!(findings(&runs, None).is_empty());
+        let steady = [run("us", 0, &[], ""), run("cn", 0, &["t.example"], ""), run("us", 1, &[], ""), run("cn", 1, &["t.example"], "")];
+        assert_eq!(findings(&steady, None).len(), 1);
+    }
+
+    #[test]
+    fn a_run_cut_short_proves_no_absence() {
+        let mut us = run("us", 0, &[], "");
+        us.incomplete = true;
+        assert!(findings(&[us, run("cn", 0, &["t.example"], "")], None).is_empty());
+    }
+
+    #[test]
+    fn output_lines_are_summarised_per_step() {
+        let runs = [run("us", 0, &[], ""), run("ru", 0, &[], "zeta first\nline two\nline three")];
+        let f = findings(&runs, None);
+        assert_eq!(f[0].finding.message, "as RU: postinstall printed 3 lines, first “zeta first”; as US: not");
+        assert_eq!(f[0].finding.severity, Severity::Medium);
+        assert_eq!(f[0].finding.evidence.len(), 3);
+    }
 
     #[test]
     fn digits_are_masked_so_times_do_not_differ() {

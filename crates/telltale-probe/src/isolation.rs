@@ -63,12 +63,9 @@ fn host_is_read_only(paths: &[String]) -> Check {
     let mut writable = Vec::new();
     for dir in paths {
         let probe = std::path::Path::new(dir).join(format!(".telltale-isolation-{}", std::process::id()));
-        match std::fs::OpenOptions::new().write(true).create_new(true).open(&probe) {
-            Ok(_) => {
-                let _ = std::fs::remove_file(&probe);
-                writable.push(dir.clone());
-            }
-            Err(_) => {}
+        if std::fs::OpenOptions::new().write(true).create_new(true).open(&probe).is_ok() {
+            let _ = std::fs::remove_file(&probe);
+            writable.push(dir.clone());
         }
     }
     let ok = writable.is_empty();

@@ -230,7 +230,12 @@ fn plan_steps(project: &prepare::Project, command: &[String], timeout: Duration)
             v
         }
         None if !command.is_empty() => command.to_vec(),
-        None => vec!["node".into(), "-e".into(), format!("require({})", serde_json::to_string(&pkg.name).unwrap_or_default())],
+        // Load it as a program that depends on it would: require(), or import() for ES modules.
+        None => {
+            let name = serde_json::to_string(&pkg.name).unwrap_or_default();
+            let js = format!("try {{ require({name}); }} catch (e) {{ if (e && ['ERR_REQUIRE_ESM', 'MODULE_NOT_FOUND', 'ERR_PACKAGE_PATH_NOT_EXPORTED'].includes(e.code)) {{ import({name}).catch((x) => {{ console.error(x); process.exitCode = 1; }}); }} else {{ throw e; }} }}");
+            vec!["node".into(), "-e".into(), js]
+        }
     };
     steps.push(Step { name: "run".into(), argv, cwd_in_project: None, env: vec![], timeout, install_script: false });
     Ok(steps)

@@ -9,6 +9,7 @@ use serde::Serialize;
 use telltale_fakenet::{Geo, Honey};
 
 /// A country's view of the world, as data.
+#[derive(Debug)]
 pub struct PersonaTemplate {
     /// The `--persona` word (`cn`, `ru`, `us`, …).
     pub code: &'static str,

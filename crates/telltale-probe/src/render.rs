@@ -30,7 +30,9 @@ pub fn text(r: &ProbeReport) -> String {
                 (_, None, Some(sig), _) => format!("signal {sig}"),
                 _ => "?".into(),
             };
-            let _ = writeln!(o, "  {:<12} {} — {status}, {} ms", s.name, s.command.join(" "), s.ms);
+            let command = s.command.join(" ");
+            let command = if command.chars().count() > 100 { format!("{}…", command.chars().take(100).collect::<String>()) } else { command };
+            let _ = writeln!(o, "  {:<12} {command} — {status}, {} ms", s.name, s.ms);
             for (label, text) in [("stdout", &s.stdout), ("stderr", &s.stderr)] {
                 let clean = crate::compare::strip_ansi(text);
                 let lines: Vec<&str> = clean.lines().filter(|l| !l.trim().is_empty()).collect();

@@ -163,7 +163,10 @@ pub fn run_persona(p: &Persona, attempt: usize, spec: &RunSpec) -> Result<Person
     let mut cmd = sandbox::bwrap_command(spec.bwrap, &layout);
     cmd.env_clear().env("PATH", "/usr/local/bin:/usr/bin:/bin").stdin(Stdio::from(theirs)).stdout(Stdio::null()).stderr(Stdio::piped());
     let started = Instant::now();
-    let mut child = cmd.spawn().map_err(|e| SandboxError::Start(format!("cannot run {}: {e}", spec.bwrap.display())))?;
+    let spawned = cmd.spawn();
+    // The command holds our copy of the agent's end: drop it, or the agent's death is never seen.
+    drop(cmd);
+    let mut child = spawned.map_err(|e| SandboxError::Start(format!("cannot run {}: {e}", spec.bwrap.display())))?;
     let stderr = child.stderr.take().map(|mut s| {
         std::thread::spawn(move || {
             let mut text = String::new();
@@ -255,7 +258,12 @@ pub fn run_persona(p: &Persona, attempt: usize, spec: &RunSpec) -> Result<Person
     let (file_events, file_events_dropped) = watcher.map(Watcher::stop).unwrap_or_default();
     let bwrap_stderr = stderr.and_then(|h| h.join().ok()).unwrap_or_default();
     if incomplete {
-        warnings.push(format!("the run did not finish: the agent stopped answering (the program killed it, or the deadline of {} s passed){}", total.as_secs(), if bwrap_stderr.trim().is_empty() { String::new() } else { format!("; bubblewrap said: {}", bwrap_stderr.trim()) }));
+        let why = if Instant::now() >= deadline { format!("the deadline of {} s passed", total.as_secs()) } else { "telltale's agent inside the sandbox was killed; the probed program can do that, and hiding from observation is itself a sign".to_string() };
+        let said = if bwrap_stderr.trim().is_empty() { String::new() } else { format!("; bubblewrap said: {}", bwrap_stderr.trim()) };
+        warnings.push(format!("the run was cut short: {why}{said}"));
+        for r in runs.iter_mut().filter(|r| r.error.is_none() && r.exit_code.is_none() && r.signal.is_none() && !r.timed_out) {
+            r.error = Some("cut short".into());
+        }
     }
     let leaks = telltale_fakenet::find_leaks(&network, &p.honey());
     let hosts = contacted_hosts(&network, p);

@@ -197,3 +197,14 @@ fn the_same_behaviour_everywhere_is_not_a_region_difference() {
     }
     assert_eq!(out.status.code(), Some(0));
 }
+
+#[test]
+fn a_program_that_kills_the_agent_ends_the_run_at_once_and_is_reported() {
+    let started = std::time::Instant::now();
+    let Some((_, doc)) = probe(&["--persona", "us", "--timeout", "20", "--", "sh", "-c", "kill -9 $PPID; sleep 30"]) else { return };
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "took {:?}", started.elapsed());
+    let us = persona(&doc, "us");
+    assert_eq!(us["incomplete"], true);
+    assert!(us["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("agent inside the sandbox was killed")), "{us}");
+    assert_eq!(step(us, "run")["error"], "cut short");
+}
