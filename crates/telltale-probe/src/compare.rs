@@ -176,21 +176,40 @@ fn count(n: usize, what: &str) -> String {
     }
 }
 
-/// Times, counters and ids differ between any two runs; they are not a region difference.
+/// Times, counters and random ids differ between any two runs; they are not a region
+/// difference. Digit runs become `#`, and so do words of five or more letters and digits
+/// mixed (`1795570266577jg3h4`, `a3f9c`).
 fn mask_digits(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut in_run = false;
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            if !in_run {
-                out.push('#');
-            }
-            in_run = true;
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if word.chars().count() >= 5 && word.chars().any(|c| c.is_ascii_digit()) && word.chars().any(|c| c.is_ascii_alphabetic()) {
+            out.push('#');
         } else {
-            in_run = false;
+            let mut in_run = false;
+            for c in word.chars() {
+                if c.is_ascii_digit() {
+                    if !in_run {
+                        out.push('#');
+                    }
+                    in_run = true;
+                } else {
+                    in_run = false;
+                    out.push(c);
+                }
+            }
+        }
+        word.clear();
+    };
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
             out.push(c);
         }
     }
+    flush(&mut word, &mut out);
     out
 }
 
@@ -278,7 +297,14 @@ pub fn findings(all_runs: &[PersonaRun], package: Option<&str>) -> Vec<ProbeFind
             for b in behaviours.values() {
                 let (key, f) = match b.kind {
                     Kind::Leak => {
-                        let mut f = finding(&ProbeHoneyLeak::META, Severity::Critical, b.what.clone(), b.step.as_deref(), &install_steps);
+                        // Sent to a known telemetry vendor (an error report's server name) is a
+                        // disclosure to name; sent anywhere else it is exfiltration.
+                        let vendor = b.host.as_deref().and_then(telltale_knowledge::vendors::telemetry_vendor_for_host);
+                        let (severity, what) = match vendor {
+                            Some(v) => (Severity::High, format!("{} — {} ({}, {})", b.what, v.name, v.kind, v.owner)),
+                            None => (Severity::Critical, b.what.clone()),
+                        };
+                        let mut f = finding(&ProbeHoneyLeak::META, severity, what, b.step.as_deref(), &install_steps);
                         f.endpoints = b.host.iter().cloned().collect();
                         if let Some(l) = run.leaks.iter().find(|l| b.what.starts_with(&format!("sent the {} ", l.kind))) {
                             let ev = run.network.get(l.event).map(|e| norm.normalize(&describe(e))).unwrap_or_default();
@@ -468,6 +494,7 @@ mod tests {
     #[test]
     fn digits_are_masked_so_times_do_not_differ() {
         assert_eq!(mask_digits("took 123 ms at 12:30"), "took # ms at #:#");
+        assert_eq!(mask_digits("snapshot-bash-1795570266577-jg3h4x.sh v2"), "snapshot-bash-#-#.sh v#");
     }
 
     #[test]
