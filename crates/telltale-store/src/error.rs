@@ -64,7 +64,7 @@ pub(crate) fn postgres_message(e: &postgres::Error) -> String {
 
 fn sqlite_transient(e: &rusqlite::Error) -> bool {
     use rusqlite::ErrorCode::*;
-    matches!(e.sqlite_error_code(), Some(DatabaseBusy | DatabaseLocked | SystemIoFailure | CannotOpen | DiskFull | OutOfMemory | FileLockingProtocolFailed))
+    matches!(e.sqlite_error_code(), Some(DatabaseBusy | DatabaseLocked | SystemIoFailure | DiskFull | OutOfMemory | FileLockingProtocolFailed))
 }
 
 pub(crate) fn postgres_transient(e: &postgres::Error) -> bool {

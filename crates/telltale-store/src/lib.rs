@@ -127,6 +127,8 @@ enum Conn {
 }
 
 /// One connection to a store. `Send`, not shared: give each worker thread its own.
+/// After a transient error on PostgreSQL the connection may be gone for good: open a new
+/// `Store` when retrying.
 pub struct Store {
     conn: Conn,
 }
