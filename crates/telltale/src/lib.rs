@@ -1,8 +1,9 @@
 //! The telltale pipeline as a library: ingest → front ends → facts → rules → report.
 //! `main.rs` is the command line around it; `policy` and `baseline` turn a report into a
-//! pass or a fail.
+//! pass or a fail; `history` keeps results in the store.
 
 pub mod baseline;
+pub mod history;
 pub mod manifest;
 pub mod policy;
 pub mod scan;

@@ -41,6 +41,35 @@ enum DiffFormat {
     Sarif,
 }
 
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum QueryFormat {
+    Text,
+    Json,
+}
+
+/// The store's shipped questions.
+#[derive(Subcommand)]
+enum Question {
+    /// Packages that gained a region condition (a region finding their previous version lacked) in versions scanned since a date.
+    RegionGained {
+        /// RFC 3339 date or time (`2026-11-01`).
+        #[arg(long)]
+        since: String,
+    },
+    /// Versions that send identity to an endpoint no earlier version of the package sent it to.
+    NewIdentityEndpoints {
+        #[arg(long)]
+        since: Option<String>,
+    },
+    /// A package's privacy label across its versions (`npm:name`, `pypi:name` or a name).
+    LabelHistory { package: String },
+    /// The latest scans with their findings by severity.
+    Scans {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Level {
     Info,
@@ -133,6 +162,21 @@ enum Command {
         /// Write the report to this file instead of standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Keep the results in the store and say what changed since the package's last stored
+        /// scan: alone, the SQLite store on this machine (`$TELLTALE_STORE`, else
+        /// `~/.local/share/telltale/store.sqlite`); or a `postgres://` URL or SQLite path.
+        #[arg(long, num_args = 0..=1, default_missing_value = "", value_name = "URL")]
+        store: Option<String>,
+    },
+    /// Ask the store questions across versions (see `--store`).
+    Query {
+        #[command(subcommand)]
+        question: Question,
+        /// The store: a `postgres://` URL or a SQLite path (default: the SQLite store on this machine).
+        #[arg(long, global = true, value_name = "URL")]
+        store: Option<String>,
+        #[arg(long, value_enum, default_value = "text", global = true)]
+        format: QueryFormat,
     },
     /// Record every current finding of the targets as accepted, so that `scan --baseline`
     /// (or `baseline = "…"` in `telltale.toml`) fails only on new ones.
@@ -298,7 +342,38 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
-        Command::Scan { targets, input, policy, format, min_severity, output } => {
+        Command::Query { question, store, format } => {
+            let mut store = match telltale::history::open(store.as_deref()) {
+                Ok(s) => s,
+                Err(e) => return usage_error(&e.to_string()),
+            };
+            let q = match question {
+                Question::RegionGained { since } => telltale_store::Query::RegionGainedSince { since },
+                Question::NewIdentityEndpoints { since } => telltale_store::Query::NewIdentityEndpoints { since },
+                Question::LabelHistory { package } => {
+                    let (ecosystem, name) = match package.split_once(':') {
+                        Some((e @ ("npm" | "pypi" | "file"), n)) => (e.to_string(), n.to_string()),
+                        _ => ("npm".to_string(), package.clone()),
+                    };
+                    telltale_store::Query::LabelHistory { ecosystem, name }
+                }
+                Question::Scans { limit } => telltale_store::Query::Scans { limit },
+            };
+            match store.query(&q) {
+                Ok(table) => {
+                    let text = match format {
+                        QueryFormat::Text => table.to_text(),
+                        QueryFormat::Json => serde_json::to_string_pretty(&table.to_json()).map(|s| s + "\n").unwrap_or_default(),
+                    };
+                    match write_out(None, &text) {
+                        Ok(()) => ExitCode::SUCCESS,
+                        Err(e) => usage_error(&e),
+                    }
+                }
+                Err(e) => usage_error(&e.to_string()),
+            }
+        }
+        Command::Scan { targets, input, policy, format, min_severity, output, store } => {
             let policy = match load_policy(&policy) {
                 Ok(p) => p,
                 Err(e) => return usage_error(&e),
@@ -318,6 +393,18 @@ fn main() -> ExitCode {
                 return usage_error(&e);
             }
             print_target_errors(&report.targets);
+            if let Some(url) = store {
+                let mut store = match telltale::history::open(Some(&url)) {
+                    Ok(s) => s,
+                    Err(e) => return usage_error(&e.to_string()),
+                };
+                for t in &report.targets {
+                    match telltale::history::record(&mut store, t, 0, None) {
+                        Ok(line) => eprintln!("store: {line}"),
+                        Err(e) => return usage_error(&format!("cannot store {}: {e}", t.target)),
+                    }
+                }
+            }
             exit_status(report.policy_failures() > 0, report.has_errors())
         }
         Command::Baseline { targets, input, output } => {
