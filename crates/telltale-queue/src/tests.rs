@@ -191,12 +191,28 @@ fn worker_processes_each_job_once() {
     let cfg = config(&nats);
     submit(&cfg, &jobs(10, "once")).unwrap();
     let seen = Seen::default();
+    // Jobs running at once, and the most seen: never above `concurrency`.
+    let running = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let (running2, peak2) = (running.clone(), peak.clone());
+    let process = recorder(&seen, move |_, _| {
+        let now = running2.fetch_add(1, Ordering::SeqCst) + 1;
+        peak2.fetch_max(now, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(200));
+        running2.fetch_sub(1, Ordering::SeqCst);
+        Ok(())
+    });
     let summary = run_bounded(
         &cfg,
         &options("w"),
-        recorder(&seen, |_, _| Ok(())),
+        process,
         Default::default(),
         Duration::from_secs(30),
+    );
+    let peak = peak.load(Ordering::SeqCst);
+    assert!(
+        (2..=4).contains(&peak),
+        "peak concurrency {peak}, want 2..=4"
     );
     let mut expected: Vec<String> = jobs(10, "once").into_iter().map(|j| j.id).collect();
     expected.sort();
