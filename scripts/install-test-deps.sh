@@ -4,7 +4,10 @@
 #     TELLTALE_SKIP_BROWSER=1 skips it, TELLTALE_CHROMIUM names another one;
 #   - bubblewrap, Node.js and iproute2, for `telltale probe`'s sandbox tests
 #     (crates/telltale/tests/probe.rs). Those tests fail without them, by design: a probe that
-#     cannot build its sandbox must not pass for working. TELLTALE_BWRAP names another bwrap.
+#     cannot build its sandbox must not pass for working. TELLTALE_BWRAP names another bwrap;
+#   - nats-server, for the job queue's tests (crates/telltale-queue), which start their own
+#     JetStream servers; they fail without it unless TELLTALE_SKIP_NATS=1.
+#     TELLTALE_NATS_SERVER names another binary.
 # Idempotent.
 set -euo pipefail
 want=()
@@ -21,12 +24,17 @@ fi
 if ! command -v ip >/dev/null 2>&1 && [ ! -x /usr/sbin/ip ] && [ ! -x /sbin/ip ]; then
   want+=(iproute2)
 fi
+if [ "${TELLTALE_SKIP_NATS:-}" != 1 ] && [ -z "${TELLTALE_NATS_SERVER:-}" ] \
+  && ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then
+  want+=(nats-server)
+fi
 if [ ${#want[@]} -eq 0 ]; then
   exit 0
 fi
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "install-test-deps: missing ${want[*]} and no apt-get to install them; install them by hand" >&2
-  echo "  (TELLTALE_SKIP_BROWSER=1 skips the browser test; the probe tests need bubblewrap and node)" >&2
+  echo "  (TELLTALE_SKIP_BROWSER=1 skips the browser test; the probe tests need bubblewrap and node;" >&2
+  echo "  TELLTALE_SKIP_NATS=1 skips the queue tests)" >&2
   exit 0
 fi
 sudo=""
