@@ -365,6 +365,14 @@ impl Client {
         out
     }
 
+    /// Every published version of a package, oldest first by semver (for `submit --all-versions`).
+    pub fn versions(&self, name: &str) -> Result<Vec<String>, RegistryError> {
+        let packument = self.packument(name)?;
+        let mut versions: Vec<(nodejs_semver::Version, String)> = packument.versions.keys().filter_map(|v| Some((v.parse().ok()?, v.clone()))).collect();
+        versions.sort();
+        Ok(versions.into_iter().map(|(_, v)| v).collect())
+    }
+
     fn cached_packument(&self, name: &str) -> Option<Packument> {
         let path = self.cache_path("npm", "packuments", &format!("{}.json", escape(name)))?;
         serde_json::from_slice(&std::fs::read(path).ok()?).ok()

@@ -3,6 +3,7 @@
 //! pass or a fail; `history` keeps results in the store.
 
 pub mod baseline;
+pub mod fleet;
 pub mod history;
 pub mod manifest;
 pub mod policy;

@@ -122,6 +122,30 @@ struct InputArgs {
     threads: Option<usize>,
 }
 
+/// Where the work queue is.
+#[derive(Args)]
+struct QueueArgs {
+    /// NATS server with JetStream (`nats-server -js`).
+    #[arg(long, default_value = "nats://127.0.0.1:4222", env = "TELLTALE_NATS")]
+    nats: String,
+    /// Seconds a job may go unacknowledged before it is given to another worker (workers
+    /// extend it while a long scan runs).
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    ack_wait: u64,
+    /// Deliveries before a failing job goes to the dead-letter stream (`telltale.dead.*`).
+    #[arg(long, default_value_t = 3)]
+    max_deliver: i64,
+}
+
+impl QueueArgs {
+    fn config(&self) -> telltale_queue::QueueConfig {
+        let mut cfg = telltale_queue::QueueConfig::new(&self.nats);
+        cfg.ack_wait = std::time::Duration::from_secs(self.ack_wait.max(1));
+        cfg.max_deliver = self.max_deliver.max(1);
+        cfg
+    }
+}
+
 /// What fails the run.
 #[derive(Args)]
 struct PolicyArgs {
@@ -167,6 +191,44 @@ enum Command {
         /// `~/.local/share/telltale/store.sqlite`); or a `postgres://` URL or SQLite path.
         #[arg(long, num_args = 0..=1, default_missing_value = "", value_name = "URL")]
         store: Option<String>,
+    },
+    /// Queue package versions for `telltale worker`s on a NATS JetStream server: specs
+    /// (`npm:name@version`, `pypi:…`, paths), every package a lockfile pins, or with
+    /// `--all-versions npm:NAME` every published version.
+    Submit {
+        #[arg(required = true)]
+        items: Vec<String>,
+        /// Every published version of each `npm:NAME`.
+        #[arg(long)]
+        all_versions: bool,
+        #[command(flatten)]
+        queue: QueueArgs,
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Take jobs from the queue, scan them and store the results (PostgreSQL with `--db`,
+    /// else the SQLite store on this machine); acknowledges a job only after its results are
+    /// committed. Stops on SIGTERM, finishing or handing back its current jobs.
+    Worker {
+        #[command(flatten)]
+        queue: QueueArgs,
+        /// The store: `postgres://…` or a SQLite path (default: this machine's SQLite store).
+        #[arg(long, value_name = "URL")]
+        db: Option<String>,
+        /// Jobs scanned at once.
+        #[arg(long, default_value_t = 1)]
+        concurrency: usize,
+        /// Name in logs and dead letters (default: host name and process id).
+        #[arg(long)]
+        name: Option<String>,
+        /// Exit once the queue has been empty this many seconds (batch runs, benchmarks).
+        #[arg(long, value_name = "SECONDS")]
+        exit_when_idle: Option<u64>,
+        /// On SIGTERM, how long running jobs may still finish before they are handed back.
+        #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+        shutdown_grace: u64,
+        #[command(flatten)]
+        input: InputArgs,
     },
     /// Ask the store questions across versions (see `--store`).
     Query {
@@ -342,6 +404,53 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Submit { items, all_versions, queue, input } => {
+            let opts = match scan_options(&input) {
+                Ok(o) => o,
+                Err(e) => return usage_error(&e),
+            };
+            let jobs = match telltale::fleet::jobs_for(&items, all_versions, &opts) {
+                Ok(j) => j,
+                Err(e) => return usage_error(&e),
+            };
+            let cfg = queue.config();
+            match telltale_queue::ensure(&cfg).and_then(|()| telltale_queue::submit(&cfg, &jobs)) {
+                Ok(sum) => {
+                    eprintln!("submitted {} job(s) to {}: {} new, {} already queued", sum.submitted, cfg.url, sum.new, sum.duplicates);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => usage_error(&e.to_string()),
+            }
+        }
+        Command::Worker { queue, db, concurrency, name, exit_when_idle, shutdown_grace, input } => {
+            let scan = match scan_options(&input) {
+                Ok(o) => o,
+                Err(e) => return usage_error(&e),
+            };
+            if let Some(n) = input.threads {
+                let _ = rayon::ThreadPoolBuilder::new().num_threads(n).stack_size(256 << 20).build_global();
+            } else {
+                let _ = rayon::ThreadPoolBuilder::new().stack_size(256 << 20).build_global();
+            }
+            let cfg = queue.config();
+            if let Err(e) = telltale_queue::ensure(&cfg) {
+                return usage_error(&e.to_string());
+            }
+            let host = std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_else(|_| "worker".into());
+            let mut opts = telltale_queue::WorkerOptions::new(&name.unwrap_or_else(|| format!("{host}-{}", std::process::id())));
+            opts.concurrency = concurrency.max(1);
+            opts.exit_when_idle = exit_when_idle.map(std::time::Duration::from_secs);
+            opts.shutdown_grace = std::time::Duration::from_secs(shutdown_grace);
+            let delay = std::env::var("TELLTALE_WORKER_TEST_DELAY_MS").ok().and_then(|v| v.parse().ok()).map(std::time::Duration::from_millis).unwrap_or_default();
+            let setup = telltale::fleet::WorkerSetup { scan, db, delay_before_commit: delay };
+            match telltale::fleet::run(&cfg, &opts, setup) {
+                Ok(sum) => {
+                    eprintln!("worker {}: {} processed, {} failed, {} dead-lettered, {} handed back", opts.name, sum.processed, sum.failed, sum.dead_lettered, sum.naked_on_shutdown);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => usage_error(&e),
+            }
+        }
         Command::Query { question, store, format } => {
             let mut store = match telltale::history::open(store.as_deref()) {
                 Ok(s) => s,
@@ -362,7 +471,10 @@ fn main() -> ExitCode {
             match store.query(&q) {
                 Ok(table) => {
                     let text = match format {
-                        QueryFormat::Text => table.to_text(),
+                        QueryFormat::Text => {
+                            let t = table.to_text();
+                            if t.ends_with('\n') { t } else { t + "\n" }
+                        }
                         QueryFormat::Json => serde_json::to_string_pretty(&table.to_json()).map(|s| s + "\n").unwrap_or_default(),
                     };
                     match write_out(None, &text) {
