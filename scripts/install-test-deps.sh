@@ -5,6 +5,7 @@
 #   - bubblewrap, Node.js and iproute2, for `telltale probe`'s sandbox tests
 #     (crates/telltale/tests/probe.rs). Those tests fail without them, by design: a probe that
 #     cannot build its sandbox must not pass for working. TELLTALE_BWRAP names another bwrap;
+#   - postgresql, for the store's and the fleet's tests (they initdb their own server);
 #   - nats-server, for the job queue's tests (crates/telltale-queue), which start their own
 #     JetStream servers; they fail without it unless TELLTALE_SKIP_NATS=1.
 #     TELLTALE_NATS_SERVER names another binary.
@@ -27,6 +28,10 @@ fi
 if [ "${TELLTALE_SKIP_NATS:-}" != 1 ] && [ -z "${TELLTALE_NATS_SERVER:-}" ] \
   && ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then
   want+=(nats-server)
+fi
+if [ "${TELLTALE_SKIP_POSTGRES:-}" != 1 ] && [ -z "${TELLTALE_PG_BIN:-}" ] && ! command -v initdb >/dev/null 2>&1 \
+  && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  want+=(postgresql)
 fi
 if [ ${#want[@]} -eq 0 ]; then
   exit 0
