@@ -230,6 +230,13 @@ enum Command {
         #[command(flatten)]
         input: InputArgs,
     },
+    /// The work queue: jobs waiting and in flight, and the dead letters with their errors.
+    QueueStatus {
+        #[command(flatten)]
+        queue: QueueArgs,
+        #[arg(long, value_enum, default_value = "text")]
+        format: QueryFormat,
+    },
     /// Ask the store questions across versions (see `--store`).
     Query {
         #[command(subcommand)]
@@ -448,6 +455,30 @@ fn main() -> ExitCode {
                     eprintln!("worker {}: {} processed, {} failed, {} dead-lettered, {} handed back", opts.name, sum.processed, sum.failed, sum.dead_lettered, sum.naked_on_shutdown);
                     ExitCode::SUCCESS
                 }
+                Err(e) => usage_error(&e),
+            }
+        }
+        Command::QueueStatus { queue, format } => {
+            let cfg = queue.config();
+            let (stats, dead) = match telltale_queue::ensure(&cfg).and_then(|()| Ok((telltale_queue::stats(&cfg)?, telltale_queue::dead_letters(&cfg)?))) {
+                Ok(x) => x,
+                Err(e) => return usage_error(&e.to_string()),
+            };
+            let text = match format {
+                QueryFormat::Json => {
+                    let doc = serde_json::json!({"waiting": stats.waiting, "in_flight": stats.in_flight, "dead_letters": dead});
+                    serde_json::to_string_pretty(&doc).map(|s| s + "\n").unwrap_or_default()
+                }
+                QueryFormat::Text => {
+                    let mut t = format!("{}: {} waiting, {} in flight, {} dead letters\n", cfg.url, stats.waiting, stats.in_flight, dead.len());
+                    for d in &dead {
+                        t.push_str(&format!("  dead  {}  after {} deliveries ({}, {}): {}\n", d.job.spec, d.deliveries, d.worker, d.at, d.error));
+                    }
+                    t
+                }
+            };
+            match write_out(None, &text) {
+                Ok(()) => ExitCode::SUCCESS,
                 Err(e) => usage_error(&e),
             }
         }

@@ -155,3 +155,26 @@ fn poison_jobs_end_in_the_dead_letter_stream_with_their_error() {
     assert!(bad_spec.error.contains("???"), "{bad_spec:?}");
     assert!(scans_in(&db).iter().all(|(p, _)| p != "lodash"), "nothing else was stored");
 }
+
+#[test]
+fn sigterm_hands_the_running_job_back_and_another_worker_finishes_it() {
+    let Some((nats, pg)) = servers() else { return };
+    let db = pg.url();
+    submit(&nats, &three_packages()[..1], &[]);
+    let a = worker(&nats, &db, &["--shutdown-grace", "1"]).env("TELLTALE_WORKER_TEST_DELAY_MS", "20000").stderr(Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(Duration::from_secs(3));
+    let stopped = Instant::now();
+    nix_kill(a.id(), "TERM");
+    let log = finish(a, Duration::from_secs(15), "worker A after SIGTERM");
+    assert!(stopped.elapsed() < Duration::from_secs(10), "{log}");
+    assert!(log.contains("0 processed") && log.contains("1 handed back"), "{log}");
+    assert!(scans_in(&db).is_empty());
+    let b = worker(&nats, &db, &["--exit-when-idle", "2"]).stderr(Stdio::piped()).spawn().unwrap();
+    let log = finish(b, Duration::from_secs(60), "worker B");
+    assert_eq!(scans_in(&db).len(), 1, "{log}");
+}
+
+fn nix_kill(pid: u32, signal: &str) {
+    let status = Command::new("kill").arg(format!("-{signal}")).arg(pid.to_string()).status().unwrap();
+    assert!(status.success());
+}

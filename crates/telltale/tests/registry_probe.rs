@@ -6,21 +6,8 @@
 use serde_json::Value;
 use std::process::Command;
 
-fn registry_reachable(spec: &str) -> bool {
-    if std::env::var_os("TELLTALE_SKIP_REGISTRY").is_some() {
-        eprintln!("skipped: TELLTALE_SKIP_REGISTRY is set");
-        return false;
-    }
-    let cwd = std::env::current_dir().unwrap();
-    let client = telltale_registry::Client::new(telltale_registry::Config::from_environment(&cwd));
-    match client.fetch(&telltale_registry::Spec::parse(spec).unwrap()) {
-        Ok(_) => true,
-        Err(e) => {
-            eprintln!("skipped: the npm registry cannot be reached ({e})");
-            false
-        }
-    }
-}
+mod common;
+use common::registry_reachable;
 
 fn probe(args: &[&str]) -> Option<Value> {
     let out = Command::new(env!("CARGO_BIN_EXE_telltale")).args(["probe", "--format", "json"]).args(args).output().unwrap();
