@@ -319,8 +319,9 @@ pub fn findings(all_runs: &[PersonaRun], package: Option<&str>) -> Vec<ProbeFind
                         (format!("geoip|{}", b.what), f)
                     }
                     Kind::Read => {
-                        let secret = [".ssh/id_", ".npmrc", ".aws/", ".config/gh/", ".netrc", ".docker/"].iter().any(|s| b.what.contains(s));
-                        let mut f = finding(&ProbeSensitiveRead::META, if secret { Severity::High } else { Severity::Medium }, b.what.clone(), b.step.as_deref(), &install_steps);
+                        // Reading is not sending: tools run `npm` or `git` that read their own
+                        // config. A secret that leaves is TT802; the read alone stays medium.
+                        let mut f = finding(&ProbeSensitiveRead::META, Severity::Medium, b.what.clone(), b.step.as_deref(), &install_steps);
                         f.evidence = vec![b.what.clone()];
                         (format!("read|{}", b.what), f)
                     }
