@@ -401,7 +401,44 @@ pub(crate) async fn ensure_on(
     )
     .await
     .map_err(|e| js_err(cfg, &format!("creating consumer {}", cfg.consumer), e))?;
+    // The server announces a job that used up its deliveries without an answer (its last
+    // worker died) as an advisory. Kept in a stream, it waits for a worker even when none was
+    // connected at the time, so no abandoned job is left behind unseen.
+    js.create_or_update_stream(stream::Config {
+        name: advisories_stream(cfg),
+        subjects: vec![max_deliveries_subject(cfg)],
+        retention: stream::RetentionPolicy::WorkQueue,
+        storage: stream::StorageType::File,
+        max_age: Duration::from_secs(14 * 24 * 3600),
+        description: Some("max-deliveries advisories of telltale's job consumer".to_string()),
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| js_err(cfg, &format!("creating stream {}", advisories_stream(cfg)), e))?;
+    js.create_consumer_on_stream(
+        consumer::pull::Config {
+            durable_name: Some(ADVISORIES_CONSUMER.to_string()),
+            description: Some("telltale workers, dead-lettering abandoned jobs".to_string()),
+            ack_policy: consumer::AckPolicy::Explicit,
+            ack_wait: Duration::from_secs(30),
+            ..Default::default()
+        },
+        advisories_stream(cfg).as_str(),
+    )
+    .await
+    .map_err(|e| js_err(cfg, &format!("creating consumer {ADVISORIES_CONSUMER}"), e))?;
     Ok(())
+}
+
+/// The durable consumer workers read advisories through.
+pub(crate) const ADVISORIES_CONSUMER: &str = "telltale-advisories";
+
+pub(crate) fn advisories_stream(cfg: &QueueConfig) -> String {
+    format!("{}_ADVISORIES", cfg.jobs_stream)
+}
+
+pub(crate) fn max_deliveries_subject(cfg: &QueueConfig) -> String {
+    format!("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{}.{}", cfg.jobs_stream, cfg.consumer)
 }
 
 pub(crate) async fn stats_on(

@@ -8,10 +8,11 @@
 //!
 //! Jobs a killed worker left behind come back after `ack_wait` by themselves. A job whose last
 //! allowed delivery went to a worker that died is never delivered again; the server then emits
-//! a `MAX_DELIVERIES` advisory, which every worker watches: it reads the job back from the
-//! stream (if still there), dead-letters it and deletes it. That path is best effort: an
-//! advisory sent while no worker is connected is lost, and the job then stays in the stream
-//! until removed by hand.
+//! a `MAX_DELIVERIES` advisory. The advisories are kept in a stream of their own
+//! (`<jobs stream>_ADVISORIES`, durable consumer `telltale-advisories`), so one sent while no
+//! worker was connected waits for the next one: a worker reads the job back from the jobs
+//! stream (if still there), dead-letters it, deletes it, and only then acknowledges the
+//! advisory.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -163,16 +164,11 @@ async fn worker_main(
         advisory_dead: AtomicU64::new(0),
     });
 
-    // Subscribed before the first pull, so an advisory caused by our own pull is seen.
-    let advisory_subject = format!(
-        "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{}.{}",
-        cfg.jobs_stream, cfg.consumer
-    );
-    let advisories = js
-        .client()
-        .subscribe(advisory_subject)
+    // Advisories are kept in a stream (see `ensure_on`): read them through its durable consumer.
+    let advisories: PullConsumer = js
+        .get_consumer_from_stream(crate::ADVISORIES_CONSUMER, &crate::advisories_stream(&cfg))
         .await
-        .map_err(|e| js_err(&cfg, "subscribing to max-deliveries advisories", e))?;
+        .map_err(|e| js_err(&cfg, "opening the max-deliveries advisories", e))?;
     let (advisory_stop, advisory_stop_rx) = watch::channel(false);
     let advisory_task = tokio::spawn(watch_max_deliveries(
         shared.clone(),
@@ -360,10 +356,13 @@ async fn wait_for_signal(name: String, shutdown: Arc<AtomicBool>) {
     shutdown.store(true, Ordering::SeqCst);
 }
 
-/// Retry delay after a transient failure on `delivery`: 1 s, 2 s, 4 s, … capped at 60 s.
-pub(crate) fn retry_backoff(delivery: i64) -> Duration {
+/// Retry delay after a transient failure on `delivery`: 1 s, 2 s, 4 s, … capped at 60 s and
+/// at half of `ack_wait`. A Nak delay as long as the ack deadline races the server's own
+/// redelivery timer: nats-server 2.9 then counted a delivery that never reached a worker
+/// (seen in `transient_errors_are_retried_then_dead_lettered` under load).
+pub(crate) fn retry_backoff(delivery: i64, ack_wait: Duration) -> Duration {
     let exp = (delivery.max(1) - 1).min(6) as u32;
-    Duration::from_secs(1u64 << exp).min(Duration::from_secs(60))
+    Duration::from_secs(1u64 << exp).min(Duration::from_secs(60)).min(ack_wait / 2)
 }
 
 async fn handle_message(
@@ -464,7 +463,7 @@ async fn handle_message(
         let eco = job.ecosystem();
         return dead_letter(&shared, &msg, job, eco, error.message, delivery, seq).await;
     }
-    let backoff = retry_backoff(delivery);
+    let backoff = retry_backoff(delivery, shared.cfg.ack_wait);
     if let Err(e) = msg.ack_with(AckKind::Nak(Some(backoff))).await {
         eprintln!(
             "worker {name}: nak of {} failed: {e}; it returns after ack_wait",
@@ -536,7 +535,7 @@ async fn dead_letter(
             Outcome::DeadLettered
         }
         Err(e) => {
-            let backoff = retry_backoff(delivery);
+            let backoff = retry_backoff(delivery, shared.cfg.ack_wait);
             eprintln!("worker {name}: could not dead-letter {id}: {e}; handing it back");
             let _ = msg.ack_with(AckKind::Nak(Some(backoff))).await;
             Outcome::Failed
@@ -584,27 +583,48 @@ struct MaxDeliveriesAdvisory {
 /// Handles one advisory at a time; `stop` is only looked at between them.
 async fn watch_max_deliveries(
     shared: Arc<Shared>,
-    mut advisories: async_nats::Subscriber,
+    advisories: PullConsumer,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
-        let msg = tokio::select! {
-            msg = advisories.next() => match msg {
-                Some(msg) => msg,
-                None => return,
-            },
+        // The message stream ends or fails across server restarts: open it again.
+        let mut messages = match advisories.messages().await {
+            Ok(m) => m,
+            Err(_) => {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                    _ = stop.changed() => return,
+                }
+            }
+        };
+        loop {
+            let msg = tokio::select! {
+                msg = messages.next() => match msg {
+                    Some(Ok(msg)) => msg,
+                    Some(Err(_)) | None => break,
+                },
+                _ = stop.changed() => return,
+            };
+            let Ok(advisory) = serde_json::from_slice::<MaxDeliveriesAdvisory>(&msg.payload) else {
+                let _ = msg.ack().await;
+                continue;
+            };
+            match dead_letter_abandoned(&shared, advisory.stream_seq, advisory.deliveries).await {
+                Ok(()) => {
+                    let _ = msg.ack().await;
+                }
+                Err(e) => {
+                    eprintln!(
+                        "worker {}: could not dead-letter abandoned job at sequence {}: {e}",
+                        shared.name, advisory.stream_seq
+                    );
+                    let _ = msg.ack_with(AckKind::Nak(Some(Duration::from_secs(5)))).await;
+                }
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
             _ = stop.changed() => return,
-        };
-        let Ok(advisory) = serde_json::from_slice::<MaxDeliveriesAdvisory>(&msg.payload) else {
-            continue;
-        };
-        if let Err(e) =
-            dead_letter_abandoned(&shared, advisory.stream_seq, advisory.deliveries).await
-        {
-            eprintln!(
-                "worker {}: could not dead-letter abandoned job at sequence {}: {e}",
-                shared.name, advisory.stream_seq
-            );
         }
     }
 }
