@@ -282,7 +282,9 @@ fn transient_errors_are_retried_then_dead_lettered() {
     let Some(nats) = TestNats::start_or_skip() else {
         return;
     };
-    let cfg = config(&nats);
+    let mut cfg = config(&nats);
+    // Room between the retry delays (at most half of it) and the ack deadline on a loaded machine.
+    cfg.ack_wait = Duration::from_secs(4);
     let batch = vec![
         Job::new("npm:flaky@1"),
         Job::new("npm:missing@1"),
