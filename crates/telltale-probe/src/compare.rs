@@ -52,7 +52,7 @@ struct Behaviour {
 const MAX_LINES: usize = 40;
 
 fn behaviours(run: &PersonaRun) -> BTreeMap<String, Behaviour> {
-    let Some(p) = run.normalizer.as_ref() else { return BTreeMap::new() };
+    let p = &run.normalizer;
     let mut out = BTreeMap::new();
     let mut add = |key: String, kind: Kind, what: String, host: Option<String>, step: Option<String>, group: Option<(String, &'static str)>| {
         let order = out.len();
@@ -293,7 +293,7 @@ pub fn findings(all_runs: &[PersonaRun], package: Option<&str>) -> Vec<ProbeFind
     let mut seen: BTreeMap<String, (Finding, Vec<String>)> = BTreeMap::new();
     for p in &personas {
         for (run, behaviours) in &p.runs {
-            let Some(norm) = run.normalizer.as_ref() else { continue };
+            let norm = &run.normalizer;
             for b in behaviours.values() {
                 let (key, f) = match b.kind {
                     Kind::Leak => {
@@ -354,7 +354,7 @@ pub fn findings(all_runs: &[PersonaRun], package: Option<&str>) -> Vec<ProbeFind
     }
     out.sort_by(|a, b| b.finding.severity.cmp(&a.finding.severity).then(a.finding.rule.cmp(b.finding.rule)).then(a.finding.message.cmp(&b.finding.message)));
     for f in &mut out {
-        f.finding.fingerprint = format!("{:016x}:0", fnv(format!("{}|{}|{}|{}|{}", f.finding.rule, package.unwrap_or(""), f.finding.countries.join(","), f.finding.endpoints.join(","), mask_digits(&f.finding.message)).as_bytes()));
+        f.finding.fingerprint = format!("{:016x}:0", telltale_report::fingerprint::fnv1a(format!("{}|{}|{}|{}|{}", f.finding.rule, package.unwrap_or(""), f.finding.countries.join(","), f.finding.endpoints.join(","), mask_digits(&f.finding.message)).as_bytes()));
     }
     out
 }
@@ -407,10 +407,6 @@ fn probe_finding(finding: Finding, personas: Vec<String>) -> ProbeFinding {
     ProbeFinding { finding, persona: (personas.len() == 1).then(|| personas[0].clone()), personas }
 }
 
-fn fnv(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -423,29 +419,10 @@ mod tests {
         let p = Persona::new(select(&[code.to_string()]).unwrap()[0], 7);
         let hosts: Vec<String> = hosts.iter().map(|h| h.replace("{hostname}", &p.hostname)).collect();
         PersonaRun {
-            persona: p.code.clone(),
-            country: p.country.clone(),
-            time_zone: p.time_zone.clone(),
-            locale: p.locale.clone(),
-            hostname: p.hostname.clone(),
-            user: p.user.clone(),
-            registry: p.registry.clone(),
-            isolation: vec![],
             steps: vec![StepRun { name: "postinstall".into(), command: vec![], install_script: true, started_ms: 0, ms: 5, exit_code: Some(0), signal: None, timed_out: false, stdout: stdout.into(), stderr: String::new(), error: None }],
             network: hosts.iter().map(|h| NetEvent::Dns { t_ms: 1, name: h.clone(), qtype: "A".into(), transport: "udp".into() }).collect(),
             hosts,
-            leaks: vec![],
-            attempt,
-            sensitive_reads: vec![],
-            files_created: vec![],
-            files_written: vec![],
-            files_deleted: vec![],
-            file_events: vec![],
-            file_events_dropped: 0,
-            stragglers_killed: 0,
-            incomplete: false,
-            warnings: vec![],
-            normalizer: Some(p),
+            ..PersonaRun::new(&p, attempt)
         }
     }
 
@@ -481,6 +458,56 @@ mod tests {
         let mut us = run("us", 0, &[], "");
         us.incomplete = true;
         assert!(findings(&[us, run("cn", 0, &["t.example"], "")], None).is_empty());
+    }
+
+    fn leak(r: &mut PersonaRun, host: &str) {
+        r.network.push(NetEvent::Dns { t_ms: 2, name: host.into(), qtype: "A".into(), transport: "udp".into() });
+        let value = r.hostname.clone();
+        r.leaks.push(telltale_fakenet::Leak { kind: "hostname".into(), value, encoding: "plain".into(), event: r.network.len() - 1, host: Some(host.into()), channel: "dns query".into() });
+    }
+
+    #[test]
+    fn a_honey_leak_is_critical_unless_it_went_to_a_known_telemetry_vendor() {
+        let mut us = run("us", 0, &[], "");
+        leak(&mut us, "x.evil.example");
+        leak(&mut us, "o1.ingest.sentry.io");
+        let f = findings(&[us], None);
+        let leaks: Vec<&ProbeFinding> = f.iter().filter(|f| f.finding.rule == "TT802").collect();
+        assert_eq!(leaks.len(), 2, "{f:?}");
+        let evil = leaks.iter().find(|f| f.finding.endpoints == ["x.evil.example"]).unwrap();
+        assert_eq!(evil.finding.severity, Severity::Critical);
+        assert!(evil.finding.evidence[0].starts_with("hostname `devbox-"), "{:?}", evil.finding.evidence);
+        let sentry = leaks.iter().find(|f| f.finding.endpoints == ["o1.ingest.sentry.io"]).unwrap();
+        assert_eq!(sentry.finding.severity, Severity::High);
+        assert!(sentry.finding.message.contains("Sentry"), "{}", sentry.finding.message);
+    }
+
+    #[test]
+    fn no_leak_no_read_no_destruction_means_no_finding() {
+        let mut quiet = run("us", 0, &["registry.npmjs.org"], "done");
+        quiet.files_created = vec!["~/.cache/tool/state.json".into()];
+        assert!(findings(&[quiet], None).is_empty());
+    }
+
+    #[test]
+    fn secret_reads_and_destroyed_files_are_reported_under_every_persona_that_did_them() {
+        let mut us = run("us", 0, &[], "");
+        let mut ru = run("ru", 0, &[], "");
+        for r in [&mut us, &mut ru] {
+            r.sensitive_reads = vec!["~/.npmrc".into()];
+        }
+        ru.files_written = vec!["~/Documents/notes.txt".into()];
+        ru.files_deleted = vec!["~/Desktop/todo.txt".into()];
+        let f = findings(&[us, ru], None);
+        let read = f.iter().find(|f| f.finding.rule == "TT803").unwrap();
+        assert_eq!((read.finding.severity, read.personas.clone()), (Severity::Medium, vec!["us".to_string(), "ru".to_string()]));
+        assert!(read.finding.countries.is_empty(), "seen everywhere: no country singled out");
+        let destroyed = f.iter().find(|f| f.finding.rule == "TT805").unwrap();
+        assert_eq!(destroyed.finding.severity, Severity::Critical);
+        assert_eq!(destroyed.finding.countries, ["RU"]);
+        assert_eq!(destroyed.finding.evidence, ["deleted ~/Desktop/todo.txt", "overwrote ~/Documents/notes.txt"]);
+        let region = f.iter().find(|f| f.finding.rule == "TT801").unwrap();
+        assert_eq!((region.finding.severity, region.finding.countries.clone()), (Severity::Critical, vec!["RU".to_string()]));
     }
 
     #[test]

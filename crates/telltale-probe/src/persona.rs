@@ -7,6 +7,7 @@
 
 use serde::Serialize;
 use telltale_fakenet::{Geo, Honey};
+use telltale_report::fingerprint::fnv1a;
 
 /// A country's view of the world, as data.
 #[derive(Debug)]
@@ -99,11 +100,11 @@ pub fn select(codes: &[String]) -> Result<Vec<&'static PersonaTemplate>, String>
 impl Persona {
     /// Make the persona concrete. `seed` varies per run so honey values are never the same twice.
     pub fn new(t: &PersonaTemplate, seed: u64) -> Persona {
-        let tag = token(seed ^ fnv(t.code.as_bytes()), 4, b"abcdefghjkmnpqrstuvwxyz23456789");
+        let tag = token(seed ^ fnv1a(t.code.as_bytes()), 4, b"abcdefghjkmnpqrstuvwxyz23456789");
         let user = format!("{}{}", t.user, &tag[..2]);
-        let hex = |salt: &str, n: usize| token(seed ^ fnv(salt.as_bytes()) ^ fnv(t.code.as_bytes()), n, b"0123456789abcdef");
-        let alnum = |salt: &str, n: usize| token(seed ^ fnv(salt.as_bytes()) ^ fnv(t.code.as_bytes()), n, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
-        let upper = |salt: &str, n: usize| token(seed ^ fnv(salt.as_bytes()) ^ fnv(t.code.as_bytes()), n, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+        let hex = |salt: &str, n: usize| token(seed ^ fnv1a(salt.as_bytes()) ^ fnv1a(t.code.as_bytes()), n, b"0123456789abcdef");
+        let alnum = |salt: &str, n: usize| token(seed ^ fnv1a(salt.as_bytes()) ^ fnv1a(t.code.as_bytes()), n, b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
+        let upper = |salt: &str, n: usize| token(seed ^ fnv1a(salt.as_bytes()) ^ fnv1a(t.code.as_bytes()), n, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
         Persona {
             code: t.code.into(),
             country: t.country.into(),
@@ -195,10 +196,6 @@ fn replace_ignore_case(text: &str, needle: &str, with: &str) -> String {
     out
 }
 
-fn fnv(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
-}
-
 /// `n` characters from `alphabet`, from a splitmix64 stream seeded with `seed`.
 fn token(seed: u64, n: usize, alphabet: &[u8]) -> String {
     let mut state = seed;
@@ -217,7 +214,7 @@ fn token(seed: u64, n: usize, alphabet: &[u8]) -> String {
 /// A seed that differs between runs.
 pub fn run_seed() -> u64 {
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
-    fnv(&nanos.to_le_bytes()) ^ (std::process::id() as u64).rotate_left(32)
+    fnv1a(&nanos.to_le_bytes()) ^ (std::process::id() as u64).rotate_left(32)
 }
 
 #[cfg(test)]

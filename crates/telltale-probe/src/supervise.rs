@@ -73,8 +73,40 @@ pub struct PersonaRun {
     /// The agent vanished before it finished: the program killed it, or the deadline passed.
     pub incomplete: bool,
     pub warnings: Vec<String>,
+    /// The persona itself, for replacing its values with placeholders when comparing.
     #[serde(skip)]
-    pub normalizer: Option<Persona>,
+    pub normalizer: Persona,
+}
+
+impl PersonaRun {
+    /// A run of `p` with nothing observed yet.
+    pub fn new(p: &Persona, attempt: usize) -> PersonaRun {
+        PersonaRun {
+            persona: p.code.clone(),
+            country: p.country.clone(),
+            time_zone: p.time_zone.clone(),
+            locale: p.locale.clone(),
+            hostname: p.hostname.clone(),
+            user: p.user.clone(),
+            registry: p.registry.clone(),
+            isolation: vec![],
+            steps: vec![],
+            hosts: vec![],
+            network: vec![],
+            leaks: vec![],
+            attempt,
+            sensitive_reads: vec![],
+            files_created: vec![],
+            files_written: vec![],
+            files_deleted: vec![],
+            file_events: vec![],
+            file_events_dropped: 0,
+            stragglers_killed: 0,
+            incomplete: false,
+            warnings: vec![],
+            normalizer: p.clone(),
+        }
+    }
 }
 
 pub struct RunSpec<'a> {
@@ -288,13 +320,6 @@ pub fn run_persona(p: &Persona, attempt: usize, spec: &RunSpec) -> Result<Person
         }
     }
     Ok(PersonaRun {
-        persona: p.code.clone(),
-        country: p.country.clone(),
-        time_zone: p.time_zone.clone(),
-        locale: p.locale.clone(),
-        hostname: p.hostname.clone(),
-        user: p.user.clone(),
-        registry: p.registry.clone(),
         isolation,
         steps: runs,
         hosts,
@@ -307,10 +332,9 @@ pub fn run_persona(p: &Persona, attempt: usize, spec: &RunSpec) -> Result<Person
         file_events,
         file_events_dropped,
         stragglers_killed,
-        attempt,
         incomplete,
         warnings,
-        normalizer: Some(p.clone()),
+        ..PersonaRun::new(p, attempt)
     })
 }
 

@@ -97,7 +97,8 @@ fn without_positions(evidence: &str) -> String {
 }
 
 /// 64-bit FNV-1a: tiny, and the same on every platform and release (unlike std's hasher).
-fn fnv1a(bytes: &[u8]) -> u64 {
+/// Also the hash of probe fingerprints, persona seeds and the store's rule-set key.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in bytes {
         h ^= u64::from(*b);

@@ -9,23 +9,19 @@ use telltale_store::{RecordOutcome, ScanKey, Store, StoreError};
 /// A hash of everything that decides findings: every rule's id, name, category, severity
 /// and documentation, and telltale's version (its catalogs ship inside it). A new rule or
 /// catalog entry makes a new key, so results of different rule sets never mix.
-pub fn ruleset_hash() -> String {
-    let mut h = 0xcbf2_9ce4_8422_2325u64;
-    let mut feed = |s: &str| {
-        for b in s.bytes().chain([0]) {
-            h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+pub fn ruleset_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| {
+        let mut text = String::from(env!("CARGO_PKG_VERSION"));
+        for r in telltale_rules::all_rules() {
+            let m = r.meta();
+            for part in [m.id, m.name, m.category.as_str(), m.severity.as_str(), m.doc] {
+                text.push('\0');
+                text.push_str(part);
+            }
         }
-    };
-    feed(env!("CARGO_PKG_VERSION"));
-    for r in telltale_rules::all_rules() {
-        let m = r.meta();
-        feed(m.id);
-        feed(m.name);
-        feed(m.category.as_str());
-        feed(m.severity.as_str());
-        feed(m.doc);
-    }
-    format!("{h:016x}")
+        format!("{:016x}", telltale_report::fingerprint::fnv1a(text.as_bytes()))
+    })
 }
 
 /// The key a target is stored under. Registry targets carry their ecosystem in the spec;
@@ -44,18 +40,24 @@ pub fn scan_key(t: &TargetReport) -> ScanKey {
         name,
         version: t.version.clone().unwrap_or_else(|| "unknown".into()),
         telltale_version: env!("CARGO_PKG_VERSION").to_string(),
-        ruleset_hash: ruleset_hash(),
+        ruleset_hash: ruleset_hash().to_string(),
     }
 }
 
-/// Record one target; returns a line for people: what was stored and what changed since
-/// the package's previous stored scan.
-pub fn record(store: &mut Store, t: &TargetReport, duration_ms: u64, worker: Option<&str>) -> Result<String, StoreError> {
+/// Record one target (idempotent on its [`scan_key`]).
+pub fn record(store: &mut Store, t: &TargetReport, duration_ms: u64, worker: Option<&str>) -> Result<RecordOutcome, StoreError> {
     let key = scan_key(t);
-    let outcome = match &t.error {
-        Some(e) => store.record_failure(&key, e)?,
-        None => store.record(&key, t, duration_ms, worker)?,
-    };
+    match &t.error {
+        Some(e) => store.record_failure(&key, e),
+        None => store.record(&key, t, duration_ms, worker),
+    }
+}
+
+/// Record one target and say, for people, what was stored and what changed since the
+/// package's previous stored scan (`scan --store`).
+pub fn record_and_compare(store: &mut Store, t: &TargetReport) -> Result<String, StoreError> {
+    let key = scan_key(t);
+    let outcome = record(store, t, 0, None)?;
     let what = format!("{}:{}@{}", key.ecosystem, key.name, key.version);
     let scan_id = outcome.scan_id();
     let mut line = match outcome {

@@ -542,7 +542,7 @@ fn main() -> ExitCode {
                     Err(e) => return usage_error(&e.to_string()),
                 };
                 for t in &report.targets {
-                    match telltale::history::record(&mut store, t, 0, None) {
+                    match telltale::history::record_and_compare(&mut store, t) {
                         Ok(line) => eprintln!("store: {line}"),
                         Err(e) => return usage_error(&format!("cannot store {}: {e}", t.target)),
                     }

@@ -21,6 +21,8 @@ declare_rule! {
     ProbeFilesDestroyed { id: "TT805", name: "probe-files-destroyed", category: Category::Destructive, severity: Severity::Critical }
 }
 
+// Fixtures: the pass and fail cases are where the finding is made, in
+// crates/telltale-probe/src/compare.rs (unit tests) and crates/telltale/tests/probe.rs (real sandbox).
 impl Rule for ProbeFilesDestroyed {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META

@@ -21,6 +21,8 @@ declare_rule! {
     ProbeGeoipLookup { id: "TT804", name: "probe-geoip-lookup", category: Category::Region, severity: Severity::Medium }
 }
 
+// Fixtures: the pass and fail cases are where the finding is made, in
+// crates/telltale-probe/src/compare.rs (unit tests) and crates/telltale/tests/probe.rs (real sandbox).
 impl Rule for ProbeGeoipLookup {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META

@@ -24,6 +24,8 @@ declare_rule! {
     ProbeHoneyLeak { id: "TT802", name: "probe-honey-leak", category: Category::Exfiltration, severity: Severity::Critical }
 }
 
+// Fixtures: the pass and fail cases are where the finding is made, in
+// crates/telltale-probe/src/compare.rs (unit tests) and crates/telltale/tests/probe.rs (real sandbox).
 impl Rule for ProbeHoneyLeak {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META

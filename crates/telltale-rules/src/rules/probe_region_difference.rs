@@ -25,6 +25,8 @@ declare_rule! {
     ProbeRegionDifference { id: "TT801", name: "probe-region-difference", category: Category::Region, severity: Severity::High }
 }
 
+// Fixtures: the pass and fail cases are where the finding is made, in
+// crates/telltale-probe/src/compare.rs (unit tests) and crates/telltale/tests/probe.rs (real sandbox).
 impl Rule for ProbeRegionDifference {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META

@@ -22,6 +22,8 @@ declare_rule! {
     ProbeSensitiveRead { id: "TT803", name: "probe-sensitive-file-read", category: Category::Identity, severity: Severity::Medium }
 }
 
+// Fixtures: the pass and fail cases are where the finding is made, in
+// crates/telltale-probe/src/compare.rs (unit tests) and crates/telltale/tests/probe.rs (real sandbox).
 impl Rule for ProbeSensitiveRead {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
