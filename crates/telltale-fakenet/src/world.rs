@@ -230,14 +230,7 @@ fn accept_loop(sh: &Arc<Shared>, listener: &TcpListener) {
             }
         };
         let t_ms = sh.now_ms();
-        let refused = || NetEvent::Connection {
-            t_ms,
-            port,
-            tls: false,
-            sni: None,
-            alpn: Vec::new(),
-            decrypted: false,
-        };
+        let refused = || NetEvent::plain_connection(t_ms, port);
         if sh.active.load(Ordering::Acquire) >= sh.cfg.max_connections {
             sh.record(refused());
             continue; // dropping the stream closes it
@@ -319,9 +312,9 @@ fn serve_tcp(sh: &Shared, stream: TcpStream, port: u16, t_ms: u64) {
         decrypted,
     };
     match kind {
-        Kind::Empty => sh.record(conn(false, None, Vec::new(), false)),
+        Kind::Empty => sh.record(NetEvent::plain_connection(t_ms, port)),
         Kind::Raw => {
-            sh.record(conn(false, None, Vec::new(), false));
+            sh.record(NetEvent::plain_connection(t_ms, port));
             let data = read_capped(&mut s, buf, sh.cfg.max_capture_bytes);
             let t = sh.now_ms();
             sh.record(NetEvent::Raw {
@@ -333,7 +326,7 @@ fn serve_tcp(sh: &Shared, stream: TcpStream, port: u16, t_ms: u64) {
             });
         }
         Kind::Http => {
-            sh.record(conn(false, None, Vec::new(), false));
+            sh.record(NetEvent::plain_connection(t_ms, port));
             let mut p = Prefixed::new(buf, &mut s);
             http::serve(sh, &mut p, port, false);
             linger(&mut s);
@@ -440,13 +433,6 @@ fn serve_dns_tcp(sh: &Shared, s: &mut Deadline<TcpStream>) {
     if !announced {
         let port = s.inner.local_addr().map(|a| a.port()).unwrap_or(53);
         let t_ms = sh.now_ms();
-        sh.record(NetEvent::Connection {
-            t_ms,
-            port,
-            tls: false,
-            sni: None,
-            alpn: Vec::new(),
-            decrypted: false,
-        });
+        sh.record(NetEvent::plain_connection(t_ms, port));
     }
 }
