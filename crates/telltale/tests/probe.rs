@@ -7,6 +7,8 @@
 //! forbids unprivileged user namespaces (exit 3 and a message saying so), the test prints
 //! that and passes, because no user-space fix exists on such a machine.
 
+mod common;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -23,20 +25,9 @@ fn fixture(name: &str) -> PathBuf {
 /// the kernel forbids the namespaces a sandbox needs (reported on stderr).
 fn probe(args: &[&str]) -> Option<(Output, Value)> {
     let cache = tempfile::tempdir().unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_telltale"))
-        .args(["probe", "--format", "json", "--offline"])
-        .args(args)
-        .env("TELLTALE_CACHE_DIR", cache.path())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if out.status.code() == Some(3) && stderr.contains("the kernel forbids the namespaces") {
-        eprintln!("NOT RUN: {}", stderr.trim());
-        return None;
-    }
-    assert!(matches!(out.status.code(), Some(0 | 1)), "probe {args:?} failed ({:?}): {stderr}", out.status);
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
-    Some((out, doc))
+    let mut all = vec!["--offline"];
+    all.extend_from_slice(args);
+    common::probe_json(&all, &[("TELLTALE_CACHE_DIR", cache.path())])
 }
 
 fn findings<'a>(doc: &'a Value, rule: &str) -> Vec<&'a Value> {

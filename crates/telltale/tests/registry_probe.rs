@@ -4,20 +4,12 @@
 //! namespaces a sandbox needs, they say so and pass, like tests/probe.rs.
 
 use serde_json::Value;
-use std::process::Command;
 
 mod common;
 use common::registry_reachable;
 
 fn probe(args: &[&str]) -> Option<Value> {
-    let out = Command::new(env!("CARGO_BIN_EXE_telltale")).args(["probe", "--format", "json"]).args(args).output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if out.status.code() == Some(3) && stderr.contains("the kernel forbids the namespaces") {
-        eprintln!("NOT RUN: {}", stderr.trim());
-        return None;
-    }
-    assert!(matches!(out.status.code(), Some(0 | 1)), "probe {args:?} failed: {stderr}");
-    Some(serde_json::from_slice(&out.stdout).unwrap())
+    common::probe_json(args, &[]).map(|(_, doc)| doc)
 }
 
 #[test]

@@ -1,7 +1,9 @@
-//! Helpers shared by the integration tests that need the npm registry.
+//! Helpers shared by the integration tests: the npm registry's reachability, and running
+//! `telltale probe` (which passes, saying so, only where the kernel forbids namespaces).
 
 /// Whether the registry answers for `spec`; prints why not (`TELLTALE_SKIP_REGISTRY=1`
 /// skips on purpose).
+#[allow(dead_code)] // not every test file needs the registry
 pub fn registry_reachable(spec: &str) -> bool {
     if std::env::var_os("TELLTALE_SKIP_REGISTRY").is_some() {
         eprintln!("skipped: TELLTALE_SKIP_REGISTRY is set");
@@ -17,4 +19,24 @@ pub fn registry_reachable(spec: &str) -> bool {
             false
         }
     }
+}
+
+/// `telltale probe --format json ARGS` with `envs`. `None`, after printing why, when the kernel
+/// forbids the namespaces a sandbox needs; any other failure fails the test.
+#[allow(dead_code)] // not every test file probes
+pub fn probe_json(args: &[&str], envs: &[(&str, &std::path::Path)]) -> Option<(std::process::Output, serde_json::Value)> {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_telltale"))
+        .args(["probe", "--format", "json"])
+        .args(args)
+        .envs(envs.iter().map(|(k, v)| (*k, *v)))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() == Some(3) && stderr.contains("the kernel forbids the namespaces") {
+        eprintln!("NOT RUN: {}", stderr.trim());
+        return None;
+    }
+    assert!(matches!(out.status.code(), Some(0 | 1)), "probe {args:?} failed ({:?}): {stderr}", out.status);
+    let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+    Some((out, doc))
 }
