@@ -201,7 +201,14 @@ fn install_dependencies(project: &Path, manifest: &Value, client: &Client, limit
         let fetched = match (&registry_down, fetchable) {
             (Some(why), _) => Err(format!("not fetched: {why}")),
             (None, false) => Err(format!("`{range}` is not a registry version")),
-            (None, true) => client.fetch(&Spec { name: name.clone(), wanted: wanted.clone() }).map_err(|e| e.to_string()),
+            (None, true) => client.fetch(&Spec { name: name.clone(), wanted: wanted.clone() }).map_err(|e| {
+                // An unreachable registry stays so: stop asking. A package missing from the
+                // offline cache says nothing about the next one.
+                if matches!(e, telltale_registry::RegistryError::Unreachable { .. }) {
+                    registry_down = Some(e.to_string());
+                }
+                e.to_string()
+            }),
         };
         let dest_base = match hoisted.get(&name) {
             None => project.join("node_modules"),
@@ -228,9 +235,6 @@ fn install_dependencies(project: &Path, manifest: &Value, client: &Client, limit
                 }
             }
             Err(why) => {
-                if registry_down.is_none() && (why.contains("offline") || why.contains("connect") || why.contains("resolve") || why.contains("timed out") || why.contains("dns")) {
-                    registry_down = Some(why.clone());
-                }
                 write_stand_in(&dest, &name)?;
                 hoisted.entry(name.clone()).or_insert_with(|| "stand-in".into());
                 out.stand_ins.push(format!("{name}@{range} ({why})"));
