@@ -102,6 +102,9 @@ struct Shared {
     js: jetstream::Context,
     process: Arc<Process>,
     advisory_dead: AtomicU64,
+    /// The last error of each job this worker handed back, by stream sequence: a job whose
+    /// final delivery is lost and reaches the dead letters by advisory keeps its real error.
+    last_errors: std::sync::Mutex<std::collections::HashMap<u64, String>>,
 }
 
 /// Run a worker until shutdown: SIGTERM/SIGINT (with `handle_signals`), the `shutdown` flag,
@@ -162,6 +165,7 @@ async fn worker_main(
         js: js.clone(),
         process,
         advisory_dead: AtomicU64::new(0),
+        last_errors: Default::default(),
     });
 
     // Advisories are kept in a stream (see `ensure_on`): read them through its durable consumer.
@@ -463,6 +467,14 @@ async fn handle_message(
         let eco = job.ecosystem();
         return dead_letter(&shared, &msg, job, eco, error.message, delivery, seq).await;
     }
+    if let Ok(mut last) = shared.last_errors.lock() {
+        // Bounded: a long-running worker forgets the oldest-looking half when it grows large.
+        if last.len() > 10_000 {
+            let cut = seq.saturating_sub(5_000);
+            last.retain(|&k, _| k >= cut);
+        }
+        last.insert(seq, error.message.clone());
+    }
     let backoff = retry_backoff(delivery, shared.cfg.ack_wait);
     if let Err(e) = msg.ack_with(AckKind::Nak(Some(backoff))).await {
         eprintln!(
@@ -654,8 +666,11 @@ async fn dead_letter_abandoned(shared: &Shared, seq: u64, deliveries: i64) -> Re
         ),
     };
     let id = job.id.clone();
-    let error =
-        format!("delivered {deliveries} times without completing (worker killed or timed out)");
+    let known = shared.last_errors.lock().ok().and_then(|mut m| m.remove(&seq));
+    let error = match known {
+        Some(e) => format!("{e} (then delivered {deliveries} times without completing)"),
+        None => format!("delivered {deliveries} times without completing (worker killed or timed out)"),
+    };
     if !publish_dead_letter(shared, job, eco, error.clone(), deliveries, seq).await? {
         // Another worker got the same advisory first.
         return Ok(());
