@@ -7,10 +7,10 @@ use std::sync::OnceLock;
 
 const NAMES: &[&str] = &["index.js", "dist/app.min.js", "setup.py", "install.sh", "package.json", "pkg.tgz", "pkg.zip", "pkg.whl", "bin/tool", "entry_points.txt", "mod.ts"];
 
-fn options() -> &'static telltale::scan::ScanOptions {
-    static OPTS: OnceLock<telltale::scan::ScanOptions> = OnceLock::new();
+fn options() -> &'static telltale_scan::ScanOptions {
+    static OPTS: OnceLock<telltale_scan::ScanOptions> = OnceLock::new();
     OPTS.get_or_init(|| {
-        let mut o = telltale::scan::ScanOptions::default();
+        let mut o = telltale_scan::ScanOptions::default();
         // Small limits: a bomb must stop at them, not at the fuzzer's memory limit.
         o.limits.max_total_bytes = 64 << 20;
         o.limits.max_entries = 10_000;
@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| telltale_fuzz::on_scanner_stack(data, run));
 fn run(data: &[u8]) {
     let Some((&pick, bytes)) = data.split_first() else { return };
     let name = NAMES[pick as usize % NAMES.len()];
-    let report = telltale::scan::scan_bytes(name, bytes, options());
+    let report = telltale_scan::scan_bytes(name, bytes, options());
     let report = telltale_report::Report::new(vec![report]);
     let _ = telltale_report::to_json(&report);
     let _ = telltale_report::to_sarif(&report);

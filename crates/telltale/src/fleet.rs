@@ -7,7 +7,7 @@
 //! with backoff, so an outage costs no delivery attempts; a job that keeps failing to scan
 //! ends in the dead-letter stream with its error after the queue's maximum deliveries.
 
-use crate::scan::{scan_spec, ScanOptions};
+use telltale_scan::{scan_spec, ScanOptions};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};

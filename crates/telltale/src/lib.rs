@@ -5,6 +5,4 @@
 pub mod baseline;
 pub mod fleet;
 pub mod history;
-pub mod manifest;
 pub mod policy;
-pub mod scan;

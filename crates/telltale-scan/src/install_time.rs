@@ -1,0 +1,56 @@
+//! Install time: what npm and pip run while installing, followed through package-local imports.
+
+use crate::analyse::Analysed;
+use crate::imports::{parent, resolve_import, resolve_local};
+use std::collections::{HashMap, HashSet, VecDeque};
+
+/// Mark every file reached from an install script, following package-local requires.
+pub(crate) fn mark_install_time(analysed: &mut [Analysed]) {
+    let names: Vec<String> = analysed.iter().map(|a| a.facts.file.clone()).collect();
+    let files: HashSet<&str> = names.iter().map(|s| s.as_str()).collect();
+    let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+    let mut queue = VecDeque::new();
+    for a in analysed.iter() {
+        if !a.facts.install_time {
+            continue;
+        }
+        // Scripts run from the manifest's folder; inline code resolves from there too.
+        let manifest = a.facts.file.split(" › ").next().unwrap_or("");
+        let dir = parent(manifest);
+        for s in &a.facts.install_scripts {
+            for r in &s.runs {
+                if let Some(f) = resolve_local(&files, dir, r) {
+                    queue.push_back(f);
+                }
+            }
+        }
+        for r in &a.facts.requires {
+            if let Some(f) = resolve_import(&files, manifest, r) {
+                queue.push_back(f);
+            }
+        }
+    }
+    let mut seen = HashSet::new();
+    while let Some(f) = queue.pop_front() {
+        if !seen.insert(f.clone()) {
+            continue;
+        }
+        let Some(&i) = index.get(f.as_str()) else { continue };
+        analysed[i].facts.install_time = true;
+        for r in analysed[i].facts.requires.clone().iter() {
+            if let Some(next) = resolve_import(&files, &f, r) {
+                queue.push_back(next);
+            }
+        }
+    }
+    // Code a file evaluates runs when the file runs.
+    let at_install: HashSet<String> = analysed.iter().filter(|a| a.facts.install_time).map(|a| a.facts.file.clone()).collect();
+    for a in analysed.iter_mut() {
+        if let Some((outer, _)) = a.facts.file.split_once(" › eval#").or_else(|| a.facts.file.split_once(" › exec#")) {
+            if at_install.contains(outer) {
+                a.facts.install_time = true;
+            }
+        }
+    }
+}
+

@@ -1,0 +1,20 @@
+//! The scan pipeline, wired in one place: a spec on the command line → targets
+//! ([`targets`]: paths, `node_modules`, lockfiles, `npm:` with platform packages, `pypi:`) →
+//! files loaded by `telltale-ingest` → one front end per file ([`analyse`], [`native`] for
+//! executables) → flows across modules ([`link`]) and install-time marking
+//! ([`install_time`]) → rules → one [`telltale_report::TargetReport`] per target
+//! ([`pipeline`]). Used by the CLI, the fleet's worker and the fuzz targets.
+
+pub mod analyse;
+mod imports;
+mod install_time;
+mod link;
+pub mod manifest;
+mod native;
+pub mod options;
+pub mod pipeline;
+pub mod targets;
+
+pub use options::{NpmOptions, ScanOptions};
+pub use pipeline::{scan_bytes, scan_target};
+pub use targets::scan_spec;

@@ -1,0 +1,111 @@
+//! Flows across package-local modules.
+
+use crate::analyse::{analyse_file, kind_of, Analysed, Kind};
+use crate::imports::{parent, resolve_local};
+use crate::options::ScanOptions;
+use rayon::prelude::*;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use telltale_facts::{LineIndex, Links};
+
+/// How many times a file may be analysed again for data from other files: enough for a
+/// chain of three modules, and a bound on hostile packages.
+const LINK_ROUNDS: usize = 3;
+
+/// Files larger than this are not linked: bundles already hold their modules in one file
+/// (their chunks share a runtime and large config objects, which would link everything to
+/// everything), and analysing a bundle again costs what the first analysis did.
+const LINK_MAX_FILE_BYTES: usize = 1 << 20;
+
+/// Flows across package-local modules: a JS file whose imports or callers carry identity or
+/// region data is analysed again with what the other files give it ([`Links`]), until
+/// nothing new arrives. `groups[i][0]` is input file i; the rest are its nested sources.
+pub(crate) fn link_package(groups: &mut [Vec<Analysed>], opts: &ScanOptions) {
+    let mut given: Vec<Option<Links>> = vec![None; groups.len()];
+    for _ in 0..LINK_ROUNDS {
+        let links = package_links(groups);
+        let todo: Vec<usize> = (0..groups.len()).filter(|&i| !links[i].is_empty() && given[i].as_ref() != Some(&links[i])).collect();
+        if todo.is_empty() {
+            break;
+        }
+        let redone: Vec<(usize, Vec<Analysed>)> = todo
+            .par_iter()
+            .map(|&i| {
+                let mut o = opts.clone();
+                o.js.links = Some(Arc::new(links[i].clone()));
+                let main = &groups[i][0];
+                (i, analyse_file(&main.facts.file, main.text.as_bytes(), &o))
+            })
+            .collect();
+        for (i, g) in redone {
+            if !g.is_empty() {
+                groups[i] = g;
+            }
+            given[i] = Some(links[i].clone());
+        }
+    }
+}
+
+/// What each JS file gets from the others: the data their exports carry, under the access
+/// path this file uses (`./id.getId()`), and the data callers pass to its exports.
+pub(crate) fn package_links(groups: &[Vec<Analysed>]) -> Vec<Links> {
+    let mut out = vec![Links::default(); groups.len()];
+    fn js(g: &[Analysed]) -> Option<&Analysed> {
+        g.first().filter(|a| kind_of(&a.facts.file) == Some(Kind::Js) && a.text.len() <= LINK_MAX_FILE_BYTES)
+    }
+    if !groups.iter().filter_map(|g| js(g)).any(|a| !a.facts.module.exports.is_empty() || !a.facts.module.local_calls.is_empty()) {
+        return out;
+    }
+    let index: HashMap<&str, usize> = groups.iter().enumerate().filter_map(|(i, g)| js(g).map(|a| (a.facts.file.as_str(), i))).collect();
+    let files: HashSet<&str> = index.keys().copied().collect();
+    let mut lines: HashMap<usize, LineIndex> = HashMap::new();
+    let mut located = |j: usize, what: &str, span: telltale_facts::Span| -> String {
+        let what = what.strip_prefix("reads ").unwrap_or(what);
+        if what.contains(" at ") {
+            return what.to_string(); // already located in a file further away
+        }
+        let a = &groups[j][0];
+        let (line, col) = lines.entry(j).or_insert_with(|| LineIndex::new(a.text.as_bytes())).line_col(span.start);
+        format!("{what} at {}:{line}:{col}", a.facts.file)
+    };
+    for (i, g) in groups.iter().enumerate() {
+        let Some(a) = js(g) else { continue };
+        let dir = parent(&a.facts.file);
+        let local: Vec<&String> = a.facts.requires.iter().filter(|r| r.starts_with('.')).collect();
+        for spec in &local {
+            let Some(&j) = resolve_local(&files, dir, spec).and_then(|t| index.get(t.as_str())) else { continue };
+            for e in &groups[j][0].facts.module.exports {
+                let mut key = spec.to_string();
+                if !e.name.is_empty() {
+                    key.push('.');
+                    key.push_str(&e.name);
+                }
+                let how = if e.call { "returned by" } else { "exported as" };
+                if e.call {
+                    key.push_str("()");
+                }
+                let origin = format!("{}, {how} {key}", located(j, &e.origin, e.span));
+                out[i].values.push((key, e.kinds, origin));
+            }
+        }
+        for c in &a.facts.module.local_calls {
+            // The longest local specifier the callee's path starts with names the module.
+            let Some((spec, name)) = local
+                .iter()
+                .filter_map(|s| match c.callee.strip_prefix(s.as_str()) {
+                    Some("") => Some((s, "")),
+                    Some(rest) => rest.strip_prefix('.').map(|n| (s, n)),
+                    None => None,
+                })
+                .max_by_key(|(s, _)| s.len())
+            else {
+                continue;
+            };
+            let Some(&j) = resolve_local(&files, dir, spec).and_then(|t| index.get(t.as_str())) else { continue };
+            let origin = format!("{}, passed to {}()", located(i, &c.origin, c.span), c.callee);
+            out[j].params.push((name.to_string(), c.arg, c.kinds, origin));
+        }
+    }
+    out
+}
+

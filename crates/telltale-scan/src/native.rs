@@ -1,0 +1,140 @@
+//! Executables: the JavaScript they embed (Bun, Node SEA, Deno), else the strings and
+//! imported functions of a native binary.
+
+use crate::analyse::Analysed;
+use crate::options::ScanOptions;
+use rayon::prelude::*;
+use telltale_facts::FileFacts;
+
+/// The JavaScript modules an executable embeds (Bun module graph, Node SEA blob), each
+/// analysed as a file of its own named `package/claude › /$bunfs/root/cli` or `app › main.js`.
+pub(crate) fn analyse_executable(path: &str, bytes: &[u8], opts: &ScanOptions) -> Vec<Analysed> {
+    let Some(embedded) = telltale_ingest::executable::embedded_modules(bytes) else {
+        return vec![native_strings(path, bytes)];
+    };
+    let mut out: Vec<Analysed> = embedded
+        .modules
+        .par_iter()
+        .flat_map_iter(|m| {
+            let name = format!("{path} › {}", m.name);
+            let mut facts = telltale_js::analyze(&name, m.text, &opts.js);
+            facts.file = name;
+            let nested = std::mem::take(&mut facts.nested);
+            std::iter::once(Analysed { facts, text: m.text.to_string() }).chain(nested.into_iter().map(|n| Analysed { facts: n.facts, text: n.text })).collect::<Vec<_>>()
+        })
+        .collect();
+    let note = format!("{} modules embedded by {} in {path}; {} without JavaScript text (bytecode, assets or a snapshot) skipped", embedded.modules.len(), embedded.format, embedded.skipped);
+    if out.is_empty() {
+        // Nothing readable as source: the binary's strings are still searched.
+        out.push(native_strings(path, bytes));
+    }
+    out[0].facts.diagnostics.push(note);
+    out
+}
+
+/// Telemetry opt-out variables a native executable names (`DO_NOT_TRACK`, catalogued and
+/// generic names): upper-case `A_B` words of a string run, once per setting. How the program
+/// checks them is not visible, so they are reported as `named`.
+pub(crate) fn opt_outs_named(run: &str, run_start: usize, out: &mut Vec<telltale_facts::OptOutFact>) {
+    let is_name_byte = |b: u8| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_';
+    let bytes = run.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        while i < bytes.len() && is_name_byte(bytes[i]) {
+            i += 1;
+        }
+        // Strings run together in binaries: `…_ENABLEDControls whether…` ends at `D`.
+        let end = if i < bytes.len() && bytes[i].is_ascii_lowercase() && i > start { i - 1 } else { i };
+        let word = &run[start..end];
+        if (6..=64).contains(&word.len()) && word.contains('_') && !out.iter().any(|o| o.setting == word) {
+            if let Some(setting) = telltale_knowledge::optout::env_setting(word) {
+                let at = (run_start + start) as u32;
+                out.push(telltale_facts::OptOutFact {
+                    setting: word.to_string(),
+                    product: setting.product.map(str::to_string),
+                    check: "named".into(),
+                    span: telltale_facts::Span::new(at, at + word.len() as u32),
+                    ..Default::default()
+                });
+            }
+        }
+        i += 1;
+    }
+}
+
+/// A native executable (Go, Rust, C) without embedded JavaScript: the endpoints and opt-out
+/// settings its strings name (URLs, hosts of catalogued telemetry and geolocation services),
+/// and the identity its imported functions read (`gethostname`). Locations are byte offsets;
+/// the text shown is the binary with unprintable bytes as `.`.
+pub(crate) fn native_strings(path: &str, bytes: &[u8]) -> Analysed {
+    const MIN_RUN: usize = 8;
+    let mut facts = FileFacts { file: path.to_string(), minified: true, native: true, ..Default::default() };
+    let mut start = None;
+    for (i, b) in bytes.iter().chain(std::iter::once(&0)).enumerate() {
+        let printable = (0x20..0x7f).contains(b);
+        match (printable, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                start = None;
+                if i - s < MIN_RUN || i - s > 4096 {
+                    continue;
+                }
+                let run = std::str::from_utf8(&bytes[s..i]).unwrap_or("");
+                let span = telltale_facts::Span::new(s as u32, i as u32);
+                // Strings in binaries run together (`chatgpt.comthis`): keep hosts whose last
+                // label is a real top-level domain.
+                let real = |h: &str| h.contains('.') && h.rsplit('.').next().is_some_and(telltale_knowledge::geo::is_known_tld);
+                for (host, url) in telltale_knowledge::strings::literal_endpoints(run).into_iter().filter(|(h, _)| real(h)) {
+                    facts.endpoints.push(telltale_facts::EndpointFact { host, url, span, encodings: vec![], provenance: String::new(), origin: None });
+                }
+                opt_outs_named(run, s, &mut facts.opt_outs);
+            }
+            _ => {}
+        }
+    }
+    for name in telltale_ingest::executable::imported_functions(bytes) {
+        if let Some(kind) = telltale_knowledge::native::imported_source(&name) {
+            let at = telltale_ingest::executable::name_offset(bytes, &name).unwrap_or(0) as u32;
+            facts.sources.push(telltale_facts::SourceFact { kind, api: format!("{name}() (imported)"), span: telltale_facts::Span::new(at, at + name.len() as u32) });
+        }
+    }
+    facts.diagnostics.push(format!(
+        "native executable without embedded JavaScript: {} endpoint(s) and {} opt-out setting(s) named in its strings",
+        facts.endpoints.len(),
+        facts.opt_outs.len()
+    ));
+    let text = bytes.iter().map(|&b| if (0x20..0x7f).contains(&b) || b == b'\n' { b as char } else { '.' }).collect();
+    Analysed { facts, text }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyse::{analyse_file, wanted_file};
+
+    #[test]
+    fn native_strings_name_opt_out_settings_once_and_split_run_together_words() {
+        let mut out = Vec::new();
+        opt_outs_named("managed-daemonanalytics_default_enabledANALYTICS_DEFAULT_ENABLEDControls whether", 100, &mut out);
+        opt_outs_named("DO_NOT_TRACK=1 and DO_NOT_TRACK again", 200, &mut out);
+        let named: Vec<(&str, u32)> = out.iter().map(|o| (o.setting.as_str(), o.span.start)).collect();
+        assert_eq!(named, vec![("ANALYTICS_DEFAULT_ENABLED", 139), ("DO_NOT_TRACK", 200)]);
+        assert!(out.iter().all(|o| o.check == "named"));
+        // Ordinary constants and variables are no opt-out.
+        let mut none = Vec::new();
+        opt_outs_named("PATH_MAX NODE_ENV SSL_CERT_FILE RUST_BACKTRACE HTTP_PROXY O_RDONLY", 0, &mut none);
+        assert!(none.is_empty(), "{none:?}");
+    }
+    #[test]
+    fn native_executables_give_the_endpoints_their_strings_name() {
+        let mut exe = b"\x7fELF\x02\x01\x01\0\0\0".to_vec();
+        exe.extend_from_slice(b"\0\x01https://api.telemetry-vendor.io/v1/events\0\0https://docs.example.comthis\0short\0");
+        let a = &analyse_file("package/bin/tool", &exe, &ScanOptions::default())[0];
+        let hosts: Vec<&str> = a.facts.endpoints.iter().map(|e| e.host.as_str()).collect();
+        assert_eq!(hosts, vec!["api.telemetry-vendor.io"]);
+        assert_eq!(a.text.len(), exe.len());
+        assert!(wanted_file("package/bin/tool") && wanted_file("x/tool.exe") && !wanted_file("x/readme.md"));
+    }
+}

@@ -1,0 +1,186 @@
+//! What a command-line spec names, resolved to targets: a path, a `node_modules` folder, a
+//! lockfile, `npm:` with its platform packages, `pypi:`.
+
+use crate::options::ScanOptions;
+use crate::analyse::wanted_file;
+use crate::pipeline::{scan_loaded, scan_target};
+use rayon::prelude::*;
+use telltale_ingest::load_target;
+use telltale_report::TargetReport;
+
+/// Scan what one command-line spec names: a path, or `npm:name@version` together with its
+/// platform packages (one report each).
+pub fn scan_spec(spec: &str, opts: &ScanOptions) -> Vec<TargetReport> {
+    if telltale_registry::lockfile::is_lockfile(spec) && std::path::Path::new(spec).is_file() {
+        return scan_lockfile(spec, opts);
+    }
+    let path = std::path::Path::new(spec);
+    if path.is_dir() && path.file_name().is_some_and(|n| n == "node_modules") {
+        return scan_node_modules(path, opts);
+    }
+    if let Some(py) = spec.strip_prefix("pypi:") {
+        return vec![scan_pypi(spec, py, opts)];
+    }
+    let Some(npm) = spec.strip_prefix("npm:") else { return vec![scan_target(spec, opts)] };
+    let parsed = match telltale_registry::Spec::parse(npm) {
+        Ok(s) => s,
+        Err(e) => return vec![TargetReport::failed(spec, e.to_string())],
+    };
+    let client = telltale_registry::Client::new(opts.npm.registry.clone());
+    let pkg = match client.fetch(&parsed) {
+        Ok(p) => p,
+        Err(e) => return vec![TargetReport::failed(spec, e.to_string())],
+    };
+    let mut reports = vec![scan_package(&pkg, None, opts)];
+    if let Some(platform) = &opts.npm.platform {
+        for p in client.platform_packages(&pkg, platform) {
+            reports.push(match p {
+                Ok(p) => scan_package(&p, Some(&pkg), opts),
+                Err(e) => TargetReport::failed(&format!("{spec} (platform package)"), e.to_string()),
+            });
+        }
+    }
+    reports
+}
+
+/// Every installed package of a `node_modules` folder (nested ones too), one report each,
+/// named `name@version (path)`; a package's own report leaves out the packages nested in it.
+fn scan_node_modules(root: &std::path::Path, opts: &ScanOptions) -> Vec<TargetReport> {
+    let mut packages = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for e in entries.flatten() {
+            // Links (workspaces, pnpm's store) are not followed: a link out of the tree is not this tree.
+            if !e.file_type().is_ok_and(|t| t.is_dir()) {
+                continue;
+            }
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with('@') {
+                stack.push(p);
+            } else if p.join("package.json").is_file() {
+                let nested = p.join("node_modules");
+                if nested.is_dir() {
+                    stack.push(nested);
+                }
+                packages.push(p);
+            }
+        }
+    }
+    packages.sort();
+    let progress = package_progress(packages.len());
+    let reports = packages
+        .par_iter()
+        .map(|p| {
+            let wanted = |f: &str| wanted_file(f) && !f.contains("node_modules/");
+            let spec = p.to_string_lossy();
+            let mut report = scan_loaded(&spec, load_target(&spec, &opts.limits, &wanted), opts);
+            // Named from the manifest the scan already read: `name@version (path)`.
+            if let (Some(n), Some(v)) = (&report.package, &report.version) {
+                report.target = format!("{n}@{v} ({spec})");
+            }
+            progress.inc(1);
+            report
+        })
+        .collect();
+    progress.finish_and_clear();
+    reports
+}
+
+/// A bar counting packages on a terminal (hidden when stderr is not one).
+fn package_progress(len: usize) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len as u64);
+    bar.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} packages {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+    bar
+}
+
+/// Downloads in flight at once for a lockfile.
+const FETCH_CONCURRENCY: usize = 16;
+/// Packages fetched before they are scanned and their tarballs dropped.
+const FETCH_BATCH: usize = 64;
+
+/// Scan every registry package a lockfile pins (for `--platform`, only the platform packages
+/// of that platform), fetched and scanned in parallel; the first report is the lockfile's own,
+/// naming what was skipped.
+fn scan_lockfile(path: &str, opts: &ScanOptions) -> Vec<TargetReport> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => return vec![TargetReport::failed(path, format!("cannot read: {e}"))],
+    };
+    let lock = match telltale_registry::lockfile::parse(path, &text) {
+        Ok(l) => l,
+        Err(e) => return vec![TargetReport::failed(path, e.to_string())],
+    };
+    let wanted: Vec<&telltale_registry::lockfile::Locked> = lock
+        .packages
+        .iter()
+        .filter(|p| opts.npm.platform.as_ref().is_none_or(|pl| pl.allows(&p.os, &p.cpu, &[])))
+        .collect();
+    let mut head = TargetReport::empty(path);
+    head.source = Some(format!("lockfile: {} registry packages, {} for other platforms, {} skipped", wanted.len(), lock.packages.len() - wanted.len(), lock.skipped.len()));
+    head.warnings = lock.skipped.iter().map(|(what, why)| format!("skipped {what}: {why}")).collect();
+    let client = telltale_registry::Client::new(opts.npm.registry.clone());
+    let progress = package_progress(wanted.len());
+    // Downloads wait on the network, not the CPU: more of them run at once than scans do.
+    let fetchers = rayon::ThreadPoolBuilder::new().num_threads(FETCH_CONCURRENCY).build();
+    let mut reports = Vec::with_capacity(wanted.len() + 1);
+    // In batches, so a large tree never holds every tarball in memory at once.
+    for batch in wanted.chunks(FETCH_BATCH) {
+        let fetch = || -> Vec<_> { batch.par_iter().map(|p| (p, client.fetch(&telltale_registry::Spec { name: p.name.clone(), wanted: Some(p.version.clone()) }))).collect() };
+        let fetched = match &fetchers {
+            Ok(pool) => pool.install(fetch),
+            Err(_) => fetch(),
+        };
+        reports.par_extend(fetched.into_par_iter().map(|(p, fetched)| {
+            let report = match fetched {
+                Ok(pkg) if p.integrity.as_deref().is_some_and(|i| i.starts_with("sha512-") && i != pkg.integrity) => TargetReport::failed(
+                    &format!("npm:{}@{}", p.name, p.version),
+                    format!("the lockfile's integrity {} differs from the registry's {}", p.integrity.as_deref().unwrap_or(""), pkg.integrity),
+                ),
+                Ok(pkg) => scan_package(&pkg, None, opts),
+                Err(e) => TargetReport::failed(&format!("npm:{}@{}", p.name, p.version), e.to_string()),
+            };
+            progress.inc(1);
+            report
+        }));
+    }
+    progress.finish_and_clear();
+    reports.insert(0, head);
+    reports
+}
+
+/// Scan a verified download (`archive` names it for the reader) and say where it came from.
+fn scan_downloaded(name: &str, archive: &str, bytes: &[u8], verified: String, cached: bool, opts: &ScanOptions) -> TargetReport {
+    let wanted = |p: &str| wanted_file(p);
+    let mut report = scan_loaded(name, telltale_ingest::load_bytes(archive, bytes, &opts.limits, &wanted), opts);
+    report.source = Some(if cached { format!("{verified} (from the cache)") } else { verified });
+    report
+}
+
+/// Scan a distribution from the Python package index.
+fn scan_pypi(spec: &str, py: &str, opts: &ScanOptions) -> TargetReport {
+    let parsed = match telltale_registry::pypi::PySpec::parse(py) {
+        Ok(s) => s,
+        Err(e) => return TargetReport::failed(spec, e.to_string()),
+    };
+    let client = telltale_registry::Client::new(opts.npm.registry.clone());
+    let dist = match client.fetch_pypi(&opts.npm.pypi_index, &parsed) {
+        Ok(d) => d,
+        Err(e) => return TargetReport::failed(spec, e.to_string()),
+    };
+    let name = format!("pypi:{}=={}", dist.name, dist.version);
+    scan_downloaded(&name, &dist.filename, &dist.bytes, format!("{} verified against sha256:{}", dist.filename, dist.sha256), dist.cached, opts)
+}
+
+/// Scan a fetched package's tarball.
+fn scan_package(pkg: &telltale_registry::Package, parent: Option<&telltale_registry::Package>, opts: &ScanOptions) -> TargetReport {
+    let mut name = format!("npm:{}@{}", pkg.name, pkg.version);
+    if let Some(p) = parent {
+        name.push_str(&format!(" (platform package of {}@{})", p.name, p.version));
+    }
+    let mut report = scan_downloaded(&name, &name, &pkg.tarball, format!("{}@{} verified against {}", pkg.name, pkg.version, pkg.integrity), pkg.cached, opts);
+    report.platform_of = parent.map(|p| p.name.clone());
+    report
+}
+

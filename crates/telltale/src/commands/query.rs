@@ -1,0 +1,75 @@
+//! `telltale query`: the store's shipped questions across versions.
+
+use super::args::{usage_error, write_out, QueryFormat};
+use clap::{Args, Subcommand};
+use std::process::ExitCode;
+
+/// The store's shipped questions.
+#[derive(Subcommand)]
+pub enum Question {
+    /// Packages that gained a region condition (a region finding their previous version lacked) in versions scanned since a date.
+    RegionGained {
+        /// RFC 3339 date or time (`2026-11-01`).
+        #[arg(long)]
+        since: String,
+    },
+    /// Versions that send identity to an endpoint no earlier version of the package sent it to.
+    NewIdentityEndpoints {
+        #[arg(long)]
+        since: Option<String>,
+    },
+    /// A package's privacy label across its versions (`npm:name`, `pypi:name` or a name).
+    LabelHistory { package: String },
+    /// The latest scans with their findings by severity.
+    Scans {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+}
+
+#[derive(Args)]
+pub struct QueryArgs {
+    #[command(subcommand)]
+    pub question: Question,
+    /// The store: a `postgres://` URL or a SQLite path (default: the SQLite store on this machine).
+    #[arg(long, global = true, value_name = "URL")]
+    pub store: Option<String>,
+    #[arg(long, value_enum, default_value = "text", global = true)]
+    pub format: QueryFormat,
+}
+
+pub fn run(args: QueryArgs) -> ExitCode {
+    let QueryArgs { question, store, format } = args;
+    let mut store = match telltale::history::open(store.as_deref()) {
+        Ok(s) => s,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    let q = match question {
+        Question::RegionGained { since } => telltale_store::Query::RegionGainedSince { since },
+        Question::NewIdentityEndpoints { since } => telltale_store::Query::NewIdentityEndpoints { since },
+        Question::LabelHistory { package } => {
+            let (ecosystem, name) = match package.split_once(':') {
+                Some((e @ ("npm" | "pypi" | "file"), n)) => (e.to_string(), n.to_string()),
+                _ => ("npm".to_string(), package.clone()),
+            };
+            telltale_store::Query::LabelHistory { ecosystem, name }
+        }
+        Question::Scans { limit } => telltale_store::Query::Scans { limit },
+    };
+    match store.query(&q) {
+        Ok(table) => {
+            let text = match format {
+                QueryFormat::Text => {
+                    let t = table.to_text();
+                    if t.ends_with('\n') { t } else { t + "\n" }
+                }
+                QueryFormat::Json => serde_json::to_string_pretty(&table.to_json()).map(|s| s + "\n").unwrap_or_default(),
+            };
+            match write_out(None, &text) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => usage_error(&e),
+            }
+        }
+        Err(e) => usage_error(&e.to_string()),
+    }
+}
