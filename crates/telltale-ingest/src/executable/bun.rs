@@ -19,7 +19,7 @@
 //!
 //! Example: `package/claude` → `package/claude › /$bunfs/root/cli`, `… › /$bunfs/root/chunk-….js`.
 
-use super::{Embedded, EmbeddedModule};
+use super::{Embedded, EmbeddedFile, EmbeddedModule};
 use object::{Object, ObjectSection};
 
 const TRAILER: &[u8] = b"\n---- Bun! ----\n";
@@ -84,16 +84,17 @@ fn read_graph(payload: &[u8]) -> Option<Embedded<'_>> {
     let reads_as_text = |r: &[u8], at: usize| pointer(payload, r, at).is_some_and(|c| !c.is_empty() && std::str::from_utf8(&c[..c.len().min(64)]).is_ok() && !c[..c.len().min(64)].contains(&0));
     let entry_record = records.get(entry).copied().unwrap_or(records[0]);
     let contents_at = (8..size.saturating_sub(7)).step_by(4).find(|&at| reads_as_text(entry_record, at))?;
-    let mut modules = Vec::new();
-    let mut skipped = 0;
+    let mut out = Embedded::new("bun");
     for r in &records {
         let name = String::from_utf8_lossy(pointer(payload, r, 0)?).into_owned();
-        match pointer(payload, r, contents_at).and_then(|c| std::str::from_utf8(c).ok()).filter(|t| looks_like_js(&name, t)) {
-            Some(text) => modules.push(EmbeddedModule { name, text }),
-            None => skipped += 1,
+        let contents = pointer(payload, r, contents_at).unwrap_or_default();
+        match std::str::from_utf8(contents).ok().filter(|t| looks_like_js(&name, t)) {
+            Some(text) => out.modules.push(EmbeddedModule { name, text: text.into() }),
+            None if !contents.is_empty() => out.files.push(EmbeddedFile { name, bytes: contents.into() }),
+            None => {}
         }
     }
-    Some(Embedded { format: "bun", modules, skipped })
+    Some(out)
 }
 
 /// Module sources Bun wrote (`// @bun`), or files named as scripts.
@@ -149,7 +150,7 @@ mod tests {
         let names: Vec<&str> = e.modules.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names, vec!["/$bunfs/root/chunk-a.js", "/$bunfs/root/cli"]);
         assert!(e.modules[0].text.contains("t.example.com"));
-        assert_eq!(e.skipped, 1);
+        assert_eq!(e.files.len(), 1);
     }
 
     #[test]

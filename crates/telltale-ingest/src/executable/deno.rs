@@ -18,7 +18,7 @@
 //!
 //! Example: `app` → `app › file:///home/dev/app/main.ts`.
 
-use super::{Embedded, EmbeddedModule, Fields};
+use super::{Embedded, EmbeddedFile, EmbeddedModule, Fields};
 
 const MAGIC: &[u8] = b"d3n0l4nd";
 /// More modules than this is not a module table.
@@ -54,18 +54,17 @@ fn read_payload(data: &[u8]) -> Option<Embedded<'_>> {
         fields.with_u32_len()?;
     }
     let store = fields.with_u64_len()?;
-    let mut modules = Vec::new();
-    let mut skipped = 0;
+    let mut out = Embedded::new("deno");
     for (specifier, offset) in specifiers {
         let mut entry = Fields::new(store, offset);
         let media = entry.u8()?;
         let source = entry.with_u32_len()?;
         match std::str::from_utf8(source) {
-            Ok(text) if SOURCE_MEDIA.contains(&media) => modules.push(EmbeddedModule { name: specifier.to_string(), text }),
-            _ => skipped += 1,
+            Ok(text) if SOURCE_MEDIA.contains(&media) => out.modules.push(EmbeddedModule { name: specifier.to_string(), text: text.into() }),
+            _ => out.files.push(EmbeddedFile { name: specifier.to_string(), bytes: source.into() }),
         }
     }
-    Some(Embedded { format: "deno", modules, skipped })
+    Some(out)
 }
 
 #[cfg(test)]
@@ -132,7 +131,7 @@ mod tests {
         let names: Vec<&str> = e.modules.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names, vec!["file:///app/main.ts", "https://deno.land/std/fmt/colors.ts"]);
         assert_eq!(e.modules[0].text.as_bytes(), MAIN, "the source as written, not the transpiled text");
-        assert_eq!(e.skipped, 1);
+        assert_eq!(e.files.len(), 1);
     }
 
     #[test]

@@ -16,23 +16,58 @@ pub use bun::bun_modules;
 pub use deno::deno_modules;
 pub use sea::sea_modules;
 
-/// A module found inside an executable.
+use std::borrow::Cow;
+
+/// A module found inside an executable, as source text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmbeddedModule<'a> {
     /// The module's path inside the executable (`/$bunfs/root/cli`).
     pub name: String,
-    /// Its source text.
-    pub text: &'a str,
+    /// Its source text: borrowed when the executable stores UTF-8, decoded when it stores
+    /// another encoding (Bun's Latin-1 and UTF-16).
+    pub text: Cow<'a, str>,
+}
+
+/// A payload an executable carries besides source text — an archive (a SEA asset
+/// `copilot.tgz`), JSON, a native addon, a file of a virtual file system — for the pipeline
+/// to load like a file of the package (archives opened, executables read again).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmbeddedFile<'a> {
+    /// How the executable names it: `asset:copilot.tgz`, `/$bunfs/root/keyring.node`,
+    /// `/snapshot/app/lib/index.js`.
+    pub name: String,
+    /// Its bytes; owned when the container stored them compressed.
+    pub bytes: Cow<'a, [u8]>,
+}
+
+/// Something an executable holds that could not be read as source: what it is, its size,
+/// and why (`bytecode only`, `V8 startup snapshot`, `compressed with an unknown method`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    pub name: String,
+    pub bytes: u64,
+    pub why: String,
 }
 
 /// What an executable holds, when it is a format this module reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Embedded<'a> {
-    /// `bun`, `node-sea` or `deno`.
+    /// `bun`, `node-sea`, `deno`, `pkg`, `nexe`, …
     pub format: &'static str,
+    /// Source modules, analysed as JavaScript/TypeScript.
     pub modules: Vec<EmbeddedModule<'a>>,
-    /// Modules that are not JavaScript text (bytecode-only, assets), by name.
-    pub skipped: usize,
+    /// Other payloads, loaded by name and magic bytes like files of the package.
+    pub files: Vec<EmbeddedFile<'a>>,
+    /// Code the runtime runs that is not readable source; every entry makes the target's
+    /// coverage incomplete.
+    pub unreadable: Vec<Unreadable>,
+}
+
+impl<'a> Embedded<'a> {
+    /// An empty result for `format`.
+    pub fn new(format: &'static str) -> Self {
+        Embedded { format, modules: Vec::new(), files: Vec::new(), unreadable: Vec::new() }
+    }
 }
 
 /// Whether bytes start like an executable (ELF, Mach-O, PE).

@@ -9,7 +9,7 @@
 //!
 //! Example: `app` → `app › sea.js`.
 
-use super::{Embedded, EmbeddedModule, Fields};
+use super::{Embedded, EmbeddedModule, Fields, Unreadable};
 
 /// The fuse postject flips when it injects a SEA blob (`…:0` in a plain `node`).
 const SEA_FUSE: &[u8] = b"NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2:1";
@@ -53,14 +53,18 @@ fn is_script_path(path: &[u8]) -> bool {
 }
 
 fn sea<'a>(name: &str, text: &'a str) -> Embedded<'a> {
-    Embedded { format: "node-sea", modules: vec![EmbeddedModule { name: name.to_string(), text }], skipped: 0 }
+    let mut out = Embedded::new("node-sea");
+    out.modules.push(EmbeddedModule { name: name.to_string(), text: text.into() });
+    out
 }
 
 fn read_sea(blob: &[u8]) -> Option<Embedded<'_>> {
     let flags = u32::from_le_bytes(blob.get(4..8)?.try_into().ok()?);
     if flags <= SEA_MAX_FLAGS {
         if flags & SEA_USE_SNAPSHOT != 0 {
-            return Some(Embedded { format: "node-sea", modules: Vec::new(), skipped: 1 });
+            let mut out = Embedded::new("node-sea");
+            out.unreadable.push(Unreadable { name: "snapshot".into(), bytes: blob.len() as u64, why: "a V8 startup snapshot (useSnapshot): no source".into() });
+            return Some(out);
         }
         // Node 21+: the main script's path, then its code.
         if let Some((path, next)) = sea_string(blob, 8).filter(|(p, _)| is_script_path(p)) {
@@ -139,7 +143,7 @@ mod tests {
         assert!(sea_modules(&unflipped).is_none(), "a plain node binary holds no application");
         let snapshot = sea_executable(&sea_blob(SEA_USE_SNAPSHOT, &[b"main.js", b"\x00\x01v8 snapshot"]));
         let e = sea_modules(&snapshot).expect("blob found");
-        assert_eq!((e.modules.len(), e.skipped), (0, 1));
+        assert_eq!((e.modules.len(), e.unreadable.len()), (0, 1));
         // A length past the end, binary bytes: no panic, no text.
         let mut broken = sea_blob(0, &[]);
         broken.truncate(8);
