@@ -17,13 +17,13 @@ pub(crate) fn analyse_executable(path: &str, bytes: &[u8], opts: &ScanOptions) -
         .par_iter()
         .flat_map_iter(|m| {
             let name = format!("{path} › {}", m.name);
-            let mut facts = telltale_js::analyze(&name, m.text, &opts.js);
+            let mut facts = telltale_js::analyze(&name, &m.text, &opts.js);
             facts.file = name;
             let nested = std::mem::take(&mut facts.nested);
             std::iter::once(Analysed { facts, text: m.text.to_string() }).chain(nested.into_iter().map(|n| Analysed { facts: n.facts, text: n.text })).collect::<Vec<_>>()
         })
         .collect();
-    let note = format!("{} modules embedded by {} in {path}; {} without JavaScript text (bytecode, assets or a snapshot) skipped", embedded.modules.len(), embedded.format, embedded.skipped);
+    let note = format!("{} modules embedded by {} in {path}; {} other files, {} unreadable", embedded.modules.len(), embedded.format, embedded.files.len(), embedded.unreadable.len());
     if out.is_empty() {
         // Nothing readable as source: the binary's strings are still searched.
         out.push(native_strings(path, bytes));
