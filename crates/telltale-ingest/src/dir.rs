@@ -141,5 +141,8 @@ pub(crate) fn load_dir(
             Err(ContentError::Io(e)) => col.warn(format!("cannot read {rel}: {e}")),
         }
     }
+    if col.names_seen() == 0 {
+        return Err(IngestError::EmptyFolder { spec: spec.to_string() });
+    }
     Ok(col.finish(spec))
 }

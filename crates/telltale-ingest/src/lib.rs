@@ -17,7 +17,7 @@
 //!
 //! Archive formats are recognised by their magic bytes, not by file extension.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::{self, File};
 use std::io::{self, BufReader, Cursor, Read};
 use std::path::Path;
@@ -76,6 +76,9 @@ pub struct Target {
     pub files: Vec<SourceFile>,
     /// Non-fatal problems worth telling the user (skipped links, unreadable files, ...).
     pub warnings: Vec<String>,
+    /// Uncompressed bytes read to load it (wanted or not): what it cost against
+    /// [`Limits::max_total_bytes`], for callers that share one budget across nested archives.
+    pub bytes_read: u64,
 }
 
 /// Why a target could not be loaded. The caller reports it for that target and goes on with
@@ -138,7 +141,23 @@ pub enum IngestError {
         /// The link target as stored.
         link: String,
     },
-    /// The same file name appears twice in an archive.
+    /// A file named as an archive (`.tgz`, `.zip`, `.whl`, …) whose bytes are not one (an
+    /// HTML error page saved as a tarball, an empty file).
+    #[error("`{spec}` is named as an archive but is not one: {what}")]
+    NotAnArchive {
+        /// The spec as given.
+        spec: String,
+        /// What the bytes look like instead.
+        what: String,
+    },
+    /// The named folder holds no files at all.
+    #[error("folder `{spec}` is empty: nothing to scan")]
+    EmptyFolder {
+        /// The spec as given.
+        spec: String,
+    },
+    /// The same file name appears twice in an archive. No longer raised: archives are read
+    /// as package managers read them (the last copy wins, every differing copy is analysed).
     #[error("archive contains the file `{entry}` more than once")]
     DuplicateEntry {
         /// The normalised path.
@@ -257,6 +276,7 @@ pub fn load_target(
             zip_archive::load_zip(spec, &bytes, limits, wanted)
         }
         Kind::Plain => {
+            not_an_archive(spec, &file_name, &prefix)?;
             let mut col = Collector::new(limits, wanted);
             col.single_file(
                 &file_name,
@@ -288,6 +308,7 @@ pub fn load_bytes(
         Kind::Tar => tar_gz::load_tar(name, bytes, limits, wanted),
         Kind::Zip => zip_archive::load_zip(name, bytes, limits, wanted),
         Kind::Plain => {
+            not_an_archive(name, file_name, prefix)?;
             let mut col = Collector::new(limits, wanted);
             col.single_file(file_name, &mut &bytes[..], bytes.len() as u64)
                 .map_err(|e| match e {
@@ -300,6 +321,48 @@ pub fn load_bytes(
                 })?;
             Ok(col.finish(name))
         }
+    }
+}
+
+/// Names package archives are published under: bytes named so must be an archive.
+const ARCHIVE_SUFFIXES: &[&str] = &[".tgz", ".tar.gz", ".tar", ".zip", ".whl", ".vsix", ".jar", ".egg", ".nupkg", ".crx", ".xpi"];
+
+/// Whether a file name says it is a package archive.
+pub fn named_as_archive(file_name: &str) -> bool {
+    let lower = file_name.to_ascii_lowercase();
+    ARCHIVE_SUFFIXES.iter().any(|s| lower.ends_with(s))
+}
+
+/// Bytes named as an archive that are not one are an error, not a package with nothing in it.
+fn not_an_archive(spec: &str, file_name: &str, prefix: &[u8]) -> Result<(), IngestError> {
+    if !named_as_archive(file_name) {
+        return Ok(());
+    }
+    let text = String::from_utf8_lossy(&prefix[..prefix.len().min(200)]);
+    let head = text.trim_start().to_ascii_lowercase();
+    let what = if prefix.is_empty() {
+        "it is empty".to_string()
+    } else if head.starts_with("<!doctype html") || head.starts_with("<html") || head.contains("<head") {
+        "it is an HTML page (an error page saved in its place?)".to_string()
+    } else if head.starts_with('{') || head.starts_with('[') {
+        "it is JSON text".to_string()
+    } else if prefix.iter().all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace()) {
+        let line: String = text.lines().next().unwrap_or("").chars().take(60).collect();
+        format!("it is text (`{line}`)")
+    } else {
+        "its bytes are no gzip, tar or zip data".to_string()
+    };
+    Err(IngestError::NotAnArchive { spec: spec.to_string(), what })
+}
+
+/// The container format bytes start with (`gzip`, `zip`, `tar`), if any: what the scan
+/// pipeline opens when it finds an archive inside a package.
+pub fn container_format(bytes: &[u8]) -> Option<&'static str> {
+    match detect(&bytes[..bytes.len().min(512)]) {
+        Kind::Gzip => Some("gzip"),
+        Kind::Zip => Some("zip"),
+        Kind::Tar => Some("tar"),
+        Kind::Plain => None,
     }
 }
 
@@ -398,6 +461,10 @@ pub(crate) struct Collector<'a> {
     names: HashSet<String>,
     files: Vec<SourceFile>,
     warnings: Vec<String>,
+    /// How many times each name was listed, for names listed more than once.
+    repeats: HashMap<String, u32>,
+    /// Where each kept file is in `files`, by path.
+    kept: HashMap<String, usize>,
 }
 
 impl<'a> Collector<'a> {
@@ -410,6 +477,8 @@ impl<'a> Collector<'a> {
             names: HashSet::new(),
             files: Vec::new(),
             warnings: Vec::new(),
+            repeats: HashMap::new(),
+            kept: HashMap::new(),
         }
     }
 
@@ -429,15 +498,18 @@ impl<'a> Collector<'a> {
         self.names.insert(path.to_string())
     }
 
-    /// Like [`Collector::claim`], but a repeated name is an error.
-    pub(crate) fn claim_unique(&mut self, path: &str) -> Result<(), IngestError> {
-        if self.claim(path) {
-            Ok(())
-        } else {
-            Err(IngestError::DuplicateEntry {
-                entry: path.to_string(),
-            })
+    /// An archive entry's name. A name listed again is read as npm and pip read it: the later
+    /// entry replaces the earlier one on disk. [`Collector::read_content`] keeps every copy
+    /// whose bytes differ (a later copy can hide code from a reviewer who reads the first).
+    pub(crate) fn claim_entry(&mut self, path: &str) {
+        if !self.claim(path) {
+            *self.repeats.entry(path.to_string()).or_insert(1) += 1;
         }
+    }
+
+    /// Files named so far.
+    pub(crate) fn names_seen(&self) -> usize {
+        self.names.len()
     }
 
     pub(crate) fn wants(&self, path: &str) -> bool {
@@ -499,12 +571,30 @@ impl<'a> Collector<'a> {
             .into());
         }
         if let Some(bytes) = data {
-            self.files.push(SourceFile {
-                path: path.to_string(),
-                bytes,
-            });
+            self.keep(path, bytes);
         }
         Ok(n)
+    }
+
+    /// Keep a file's content; a name listed again replaces the earlier copy, which is kept
+    /// beside it as `PATH (overwritten copy N)` when its bytes differ.
+    fn keep(&mut self, path: &str, bytes: Vec<u8>) {
+        if let Some(&at) = self.kept.get(path) {
+            let listed = self.repeats.get(path).copied().unwrap_or(2);
+            if self.files[at].bytes == bytes {
+                self.warn(format!("archive lists {path} {listed} times; the copies are identical"));
+                return;
+            }
+            let copy = format!("{path} (overwritten copy {})", listed - 1);
+            self.warn(format!(
+                "archive lists {path} {listed} times with different contents: npm and pip install the last copy, \
+                 so a reviewer reading the first sees other code; every copy is analysed (the earlier as `{copy}`)"
+            ));
+            self.files[at].path = copy.clone();
+            self.kept.insert(copy, at);
+        }
+        self.kept.insert(path.to_string(), self.files.len());
+        self.files.push(SourceFile { path: path.to_string(), bytes });
     }
 
     /// A target that is one plain file.
@@ -535,6 +625,7 @@ impl<'a> Collector<'a> {
             name: name.to_string(),
             files: self.files,
             warnings: self.warnings,
+            bytes_read: self.bytes,
         }
     }
 }

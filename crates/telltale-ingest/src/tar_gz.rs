@@ -170,7 +170,7 @@ fn read_tar<R: Read>(
                         .map(|b| String::from_utf8_lossy(&b).into_owned())
                         .unwrap_or_default();
                     non_empty(&path, &raw_name)?;
-                    col.claim_unique(&path)?;
+                    col.claim_entry(&path);
                     let (kind_name, resolved) = if kind == EntryType::Symlink {
                         ("symlink", resolve_link(parent(&path), &link))
                     } else {
@@ -189,7 +189,7 @@ fn read_tar<R: Read>(
                 }
                 EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
                     non_empty(&path, &raw_name)?;
-                    col.claim_unique(&path)?;
+                    col.claim_entry(&path);
                     let want = col.wants(&path);
                     if want && declared > limits.max_file_bytes {
                         return Err(IngestError::FileTooLarge {
@@ -219,14 +219,14 @@ fn read_tar<R: Read>(
                 }
                 EntryType::Char | EntryType::Block | EntryType::Fifo => {
                     non_empty(&path, &raw_name)?;
-                    col.claim_unique(&path)?;
+                    col.claim_entry(&path);
                     col.warn(format!(
                         "skipped special file {path} (device or FIFO entry)"
                     ));
                 }
                 other => {
                     non_empty(&path, &raw_name)?;
-                    col.claim_unique(&path)?;
+                    col.claim_entry(&path);
                     col.warn(format!(
                         "skipped entry {path} of unsupported tar type {:?} ({declared} bytes)",
                         char::from(other.as_byte())

@@ -2,7 +2,9 @@
 //!
 //! Before the `zip` crate sees the data, the central directory is walked here: the entry
 //! count is checked against the limit before anything is allocated per entry, every name is
-//! checked, and duplicate names (which the `zip` crate would silently merge) are rejected.
+//! checked, and names listed more than once are read as pip and unzip read them: the last
+//! copy is the file (the `zip` crate keeps the last), and earlier copies whose bytes differ
+//! are read straight from their local headers and kept beside it (see `Collector::keep`).
 //! Sizes declared in the archive are never trusted: every inflated byte is counted.
 
 use std::io::{Cursor, Read};
@@ -51,9 +53,23 @@ fn has_sig(b: &[u8], at: usize, sig: &[u8]) -> bool {
         .is_some_and(|s| s == sig)
 }
 
+/// Where an entry's data is, from its central directory record.
+#[derive(Clone, Copy)]
+struct Located {
+    flags: u16,
+    method: u16,
+    compressed: u32,
+    uncompressed: u32,
+    local_offset: u32,
+}
+
 /// The raw entry names listed in the central directory, and where the archive ends.
 struct CentralDirectory {
     names: Vec<Vec<u8>>,
+    /// Per name, where its data is (for reading copies of a repeated name).
+    located: Vec<Located>,
+    /// Bytes prepended to the archive: add to the offsets it records.
+    shift: usize,
     /// End of the end-of-central-directory record including its comment.
     end: usize,
 }
@@ -116,6 +132,8 @@ fn scan_central_directory(b: &[u8], limits: &Limits) -> Result<CentralDirectory,
     if total == 0 {
         return Ok(CentralDirectory {
             names: Vec::new(),
+            located: Vec::new(),
+            shift: 0,
             end,
         });
     }
@@ -133,7 +151,9 @@ fn scan_central_directory(b: &[u8], limits: &Limits) -> Result<CentralDirectory,
     else {
         return Err(corrupt("central directory not found"));
     };
+    let shift = usize::try_from(cd_offset).ok().and_then(|d| p.checked_sub(d)).unwrap_or(0);
     let mut names = Vec::new();
+    let mut located = Vec::new();
     for i in 0..total {
         let truncated = || corrupt(format!("central directory truncated at record {i}"));
         if !has_sig(b, p, CDFH_SIG) {
@@ -144,9 +164,43 @@ fn scan_central_directory(b: &[u8], limits: &Limits) -> Result<CentralDirectory,
         let comment_len = usize::from(le16(b, p + 32).ok_or_else(truncated)?);
         let name = b.get(p + 46..p + 46 + name_len).ok_or_else(truncated)?;
         names.push(name.to_vec());
+        located.push(Located {
+            flags: le16(b, p + 8).ok_or_else(truncated)?,
+            method: le16(b, p + 10).ok_or_else(truncated)?,
+            compressed: le32(b, p + 20).ok_or_else(truncated)?,
+            uncompressed: le32(b, p + 24).ok_or_else(truncated)?,
+            local_offset: le32(b, p + 42).ok_or_else(truncated)?,
+        });
         p = p + 46 + name_len + extra_len + comment_len;
     }
-    Ok(CentralDirectory { names, end })
+    Ok(CentralDirectory { names, located, shift, end })
+}
+
+/// The data of one entry read from its local header (stored or deflated, not encrypted,
+/// no zip64 sizes): the copies of a repeated name the `zip` crate does not keep.
+fn read_copy<'b>(b: &'b [u8], at: Located, shift: usize, entry: &str) -> Result<Box<dyn Read + 'b>, IngestError> {
+    let unsupported = |detail: &str| IngestError::Unsupported { entry: entry.to_string(), detail: detail.to_string() };
+    if at.flags & 1 != 0 {
+        return Err(unsupported("an encrypted copy of a repeated name"));
+    }
+    if at.compressed == u32::MAX || at.uncompressed == u32::MAX {
+        return Err(unsupported("a zip64 copy of a repeated name"));
+    }
+    let local = shift.checked_add(at.local_offset as usize).ok_or_else(|| corrupt(format!("entry `{entry}`: local header offset out of range")))?;
+    if !has_sig(b, local, b"PK\x03\x04") {
+        return Err(corrupt(format!("entry `{entry}`: no local header at {local}")));
+    }
+    let lens = le16(b, local + 26).zip(le16(b, local + 28)).ok_or_else(|| corrupt(format!("entry `{entry}`: truncated local header")))?;
+    let start = local + 30 + usize::from(lens.0) + usize::from(lens.1);
+    let data = start
+        .checked_add(at.compressed as usize)
+        .and_then(|end| b.get(start..end))
+        .ok_or_else(|| corrupt(format!("entry `{entry}`: data past the end of the archive")))?;
+    match at.method {
+        0 => Ok(Box::new(data)),
+        8 => Ok(Box::new(flate2::read::DeflateDecoder::new(data))),
+        m => Err(unsupported(&format!("compression method {m} in a copy of a repeated name"))),
+    }
 }
 
 fn is_dir_name(name: &str) -> bool {
@@ -174,20 +228,45 @@ pub(crate) fn load_zip(
                     entry: entry.into_owned(),
                 });
             }
-            col.claim_unique(&path)?;
+            col.claim_entry(&path);
         }
     }
 
     let mut archive =
         ZipArchive::new(Cursor::new(&bytes[..dir.end])).map_err(|e| corrupt(e.to_string()))?;
-    if archive.len() != dir.names.len() {
+    // The `zip` crate keeps one entry per name, at the place of its first listing, with the
+    // data of its last: `unique[k]` is the listing `by_index(k)` reads.
+    let mut first_seen = std::collections::HashMap::new();
+    let mut unique = Vec::new();
+    for (i, raw) in dir.names.iter().enumerate() {
+        if first_seen.insert(raw.as_slice(), i).is_none() {
+            unique.push(i);
+        }
+    }
+    if archive.len() != unique.len() {
         return Err(corrupt(format!(
-            "inconsistent central directory ({} entries listed, {} readable)",
-            dir.names.len(),
+            "inconsistent central directory ({} names listed, {} readable)",
+            unique.len(),
             archive.len()
         )));
     }
-    for (i, expected) in dir.names.iter().enumerate() {
+    for (k, &first) in unique.iter().enumerate() {
+        let expected = &dir.names[first];
+        // Earlier copies of a repeated name first, so that the last one read is the file.
+        let copies: Vec<usize> = (first..dir.names.len()).filter(|&j| dir.names[j] == *expected).collect();
+        if copies.len() > 1 && !is_dir_name(&String::from_utf8_lossy(expected)) {
+            let entry = String::from_utf8_lossy(expected).into_owned();
+            let path = normalize_entry(&entry)?;
+            for &j in &copies[..copies.len() - 1] {
+                let mut data = read_copy(bytes, dir.located[j], dir.shift, &entry)?;
+                let want = col.wants(&path);
+                col.read_content(&path, &mut data, want, u64::from(dir.located[j].uncompressed)).map_err(|e| match e {
+                    ContentError::Limit(e) => e,
+                    ContentError::Io(e) => corrupt(format!("entry `{entry}`: {e}")),
+                })?;
+            }
+        }
+        let i = k;
         let entry = String::from_utf8_lossy(expected).into_owned();
         let mut file = archive.by_index(i).map_err(|e| match e {
             ZipError::UnsupportedArchive(detail) => IngestError::Unsupported {

@@ -388,26 +388,58 @@ fn zip_symlinks_pointing_out_are_errors() {
 // ---------------------------------------------------------------- duplicates
 
 #[test]
-fn duplicate_names_are_errors() {
+fn duplicate_names_are_read_as_package_managers_read_them() {
+    // Different copies: the last is what npm installs; the earlier is kept beside it.
     let bytes = tgz(&[file("package/a.js", b"good"), file("package/a.js", b"evil")]);
-    let err = load("d.tgz", &bytes).unwrap_err();
-    assert!(matches!(err, IngestError::DuplicateEntry { .. }), "{err:?}");
-    assert!(err.to_string().contains("package/a.js"));
+    let t = load("d.tgz", &bytes).unwrap();
+    let got: Vec<(&str, &[u8])> = t.files.iter().map(|f| (f.path.as_str(), f.bytes.as_slice())).collect();
+    assert_eq!(got, [("package/a.js", &b"evil"[..]), ("package/a.js (overwritten copy 1)", &b"good"[..])]);
+    assert!(t.warnings.iter().any(|w| w.contains("package/a.js 2 times with different contents")), "{:?}", t.warnings);
 
-    // Same file once normalised.
-    let bytes = tgz(&[
-        file("package/a.js", b"good"),
-        file("./package//a.js", b"evil"),
-    ]);
-    assert!(matches!(
-        load("d.tgz", &bytes),
-        Err(IngestError::DuplicateEntry { .. })
-    ));
+    // Same file once normalised, three copies.
+    let bytes = tgz(&[file("package/a.js", b"one"), file("./package//a.js", b"two"), file("package/a.js", b"three")]);
+    let t = load("d.tgz", &bytes).unwrap();
+    let mut got: Vec<(&str, &[u8])> = t.files.iter().map(|f| (f.path.as_str(), f.bytes.as_slice())).collect();
+    got.sort();
+    assert_eq!(got, [("package/a.js", &b"three"[..]), ("package/a.js (overwritten copy 1)", &b"one"[..]), ("package/a.js (overwritten copy 2)", &b"two"[..])]);
+
+    // Identical copies: one file, a warning.
+    let bytes = tgz(&[file("package/a.js", b"same"), file("package/a.js", b"same")]);
+    let t = load("d.tgz", &bytes).unwrap();
+    assert_eq!(paths(&t), ["package/a.js"]);
+    assert!(t.warnings.iter().any(|w| w.contains("identical")), "{:?}", t.warnings);
 
     let mut bytes = zip_of(&[("a.js", b"good"), ("b.js", b"evil")]);
     replace_all(&mut bytes, b"b.js", b"a.js");
-    let err = load("d.zip", &bytes).unwrap_err();
-    assert!(matches!(err, IngestError::DuplicateEntry { .. }), "{err:?}");
+    let t = load("d.zip", &bytes).unwrap();
+    let got: Vec<(&str, &[u8])> = t.files.iter().map(|f| (f.path.as_str(), f.bytes.as_slice())).collect();
+    assert_eq!(got, [("a.js", &b"evil"[..]), ("a.js (overwritten copy 1)", &b"good"[..])]);
+}
+
+#[test]
+fn files_named_as_archives_must_be_archives() {
+    for (bytes, what) in [
+        (&b"<!DOCTYPE html><html><head><title>502</title>"[..], "HTML page"),
+        (&b""[..], "empty"),
+        (&b"{\"error\":\"Not found\"}"[..], "JSON"),
+        (&b"\x13\x99\xfe\x00garbage"[..], "no gzip, tar or zip"),
+    ] {
+        for name in ["x.tgz", "x.whl", "x.zip", "x.tar.gz"] {
+            let err = load(name, bytes).unwrap_err();
+            assert!(matches!(err, IngestError::NotAnArchive { .. }), "{name}: {err:?}");
+            assert!(err.to_string().contains(what), "{name}: {err}");
+        }
+    }
+    // Other names stay single files.
+    assert_eq!(paths(&load("index.js", b"console.log(1)").unwrap()), ["index.js"]);
+}
+
+#[test]
+fn an_empty_folder_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    let err = telltale_ingest::load_target(dir.path().to_str().unwrap(), &Limits::default(), &|_| true).unwrap_err();
+    assert!(matches!(err, IngestError::EmptyFolder { .. }), "{err:?}");
 }
 
 // ---------------------------------------------------------------- corrupt data
@@ -652,8 +684,12 @@ fn load_target_detects_archives_by_magic_not_extension() {
 
     let fake = dir.path().join("fake.tgz");
     std::fs::write(&fake, b"not really a tarball").unwrap();
-    let t = load_target(fake.to_str().unwrap(), &Limits::default(), &all).unwrap();
-    assert_eq!(paths(&t), ["fake.tgz"]);
+    let err = load_target(fake.to_str().unwrap(), &Limits::default(), &all).unwrap_err();
+    assert!(matches!(err, IngestError::NotAnArchive { .. }), "{err:?}");
+    let plain = dir.path().join("notes.txt");
+    std::fs::write(&plain, b"not really a tarball").unwrap();
+    let t = load_target(plain.to_str().unwrap(), &Limits::default(), &all).unwrap();
+    assert_eq!(paths(&t), ["notes.txt"]);
     assert_eq!(t.files[0].bytes, b"not really a tarball");
 
     let zip = dir.path().join("ext.vsix");
