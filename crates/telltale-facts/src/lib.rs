@@ -387,6 +387,13 @@ pub struct FileFacts {
     pub requires: Vec<String>,
     /// Problems reading the file (parse errors, limits hit). Not findings.
     pub diagnostics: Vec<String>,
+    /// Why this file's code was not analysed (over a limit, nested too deep, could not be
+    /// parsed): the report's coverage lists it.
+    #[serde(skip)]
+    pub not_analysed: Option<String>,
+    /// Why it was analysed only in part (syntax errors the parser recovered from).
+    #[serde(skip)]
+    pub partly_analysed: Option<String>,
     /// Code this file runs from constant strings (`eval("…")`, `new Function("…")`,
     /// `vm.runInThisContext(decoded)`), analysed as sources of their own named
     /// `file › eval#1`; their locations are inside that code.

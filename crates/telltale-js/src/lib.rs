@@ -422,6 +422,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
     if nesting > MAX_NESTING {
         let mut facts = FileFacts { file: path.to_string(), ..Default::default() };
         facts.diagnostics.push(format!("not parsed: brackets nest {nesting} deep, over the limit of {MAX_NESTING}"));
+        facts.not_analysed = Some(format!("brackets nest {nesting} deep, over the limit of {MAX_NESTING}"));
         return facts;
     }
     let spawned = std::thread::scope(|scope| {
@@ -435,6 +436,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
         _ => {
             let mut facts = FileFacts { file: path.to_string(), ..Default::default() };
             facts.diagnostics.push(format!("not parsed: no thread with a stack for {nesting} levels of nesting"));
+            facts.not_analysed = Some(format!("no thread with a stack for {nesting} levels of nesting"));
             facts
         }
     }
@@ -487,6 +489,7 @@ fn analyze_on_this_stack(path: &str, src: &str, opts: &Options, depth: u32) -> F
             src.len(),
             opts.max_parse_bytes
         ));
+        facts.not_analysed = Some(format!("over the parse limit of {} bytes (--max-file-bytes)", opts.max_parse_bytes));
         return facts;
     }
     let allocator = Allocator::default();
@@ -512,10 +515,12 @@ fn analyze_on_this_stack(path: &str, src: &str, opts: &Options, depth: u32) -> F
     if ret.panicked {
         let first = ret.diagnostics.first().map(|d| d.to_string()).unwrap_or_default();
         facts.diagnostics.push(format!("{PARSE_FAILED}: {first}"));
+        facts.not_analysed = Some(format!("{PARSE_FAILED}: {first}"));
         return facts;
     }
     if let Some(d) = ret.diagnostics.first() {
         facts.diagnostics.push(format!("parsed with {} syntax error(s), first: {d}", ret.diagnostics.len()));
+        facts.partly_analysed = Some(format!("{} syntax error(s), first: {d}", ret.diagnostics.len()));
     }
     let program = allocator.alloc(ret.program);
     let semantic = SemanticBuilder::new().with_stats(estimated_stats(src.len())).build(program);

@@ -243,6 +243,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
     let mut facts = FileFacts { file: path.to_string(), ..Default::default() };
     if src.len() > opts.max_parse_bytes {
         facts.diagnostics.push(format!("not parsed: {} bytes is over the {} byte limit (raise it with --max-file-bytes)", src.len(), opts.max_parse_bytes));
+        facts.not_analysed = Some(format!("over the parse limit of {} bytes (--max-file-bytes)", opts.max_parse_bytes));
         return facts;
     }
     let parsed = parse_unchecked(src, ParseOptions::from(Mode::Module));
@@ -250,14 +251,17 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
     let first_error = parsed.errors().first().map(|e| e.error.to_string()).unwrap_or_default();
     let Mod::Module(module) = parsed.into_syntax() else {
         facts.diagnostics.push(format!("{PARSE_FAILED}: not a module"));
+        facts.not_analysed = Some(format!("{PARSE_FAILED}: not a module"));
         return facts;
     };
     if errors > 0 {
         if module.body.is_empty() {
             facts.diagnostics.push(format!("{PARSE_FAILED}: {first_error}"));
+            facts.not_analysed = Some(format!("{PARSE_FAILED}: {first_error}"));
             return facts;
         }
         facts.diagnostics.push(format!("parsed with {errors} syntax error(s), first: {first_error}"));
+        facts.partly_analysed = Some(format!("{errors} syntax error(s), first: {first_error}"));
     }
     let deep = deeper_than(&module.body, DROP_DEPTH);
     let mut an = Analyzer {
@@ -290,6 +294,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
     entry::run(&mut an, &module.body);
     if an.too_deep.get() {
         an.facts.diagnostics.push(format!("code nested deeper than {MAX_DEPTH} levels was not analysed"));
+        an.facts.partly_analysed = Some(format!("code nested deeper than {MAX_DEPTH} levels was not analysed"));
     }
     let pending = std::mem::take(&mut an.nested_code);
     let mut facts = an.facts;

@@ -160,6 +160,61 @@ pub struct Platform {
 }
 
 impl Platform {
+    /// Operating systems npm knows (`process.platform`).
+    pub const OS: &'static [&'static str] = &["linux", "darwin", "win32", "freebsd", "openbsd", "netbsd", "sunos", "aix", "android"];
+    /// Processors npm knows (`process.arch`).
+    pub const CPU: &'static [&'static str] = &["x64", "arm64", "ia32", "arm", "ppc64", "s390x", "riscv64", "loong64", "mips64el"];
+
+    /// Like [`Platform::parse`], but only npm's words: `linux-x64-musl`, not `linux-amd64`.
+    pub fn parse_checked(s: &str) -> Result<Platform, String> {
+        let p = Platform::parse(s).ok_or_else(|| format!("`{s}` is not os-cpu or os-cpu-libc"))?;
+        if !Self::OS.contains(&p.os.as_str()) {
+            return Err(format!("`{}` is not an operating system npm knows ({})", p.os, Self::OS.join(", ")));
+        }
+        if !Self::CPU.contains(&p.cpu.as_str()) {
+            return Err(format!("`{}` is not a processor npm knows ({})", p.cpu, Self::CPU.join(", ")));
+        }
+        match p.libc.as_deref() {
+            None => {}
+            Some("glibc" | "musl") if p.os == "linux" => {}
+            Some(l) => return Err(format!("`{l}` is not a C library npm knows (glibc or musl, on linux)")),
+        }
+        Ok(p)
+    }
+
+    /// What a package's name says about this platform: `Some(true)` when the platform words
+    /// in it (`linux`, `darwin`, `windows`, `x64`, `arm64`, `musl`, …) fit this platform,
+    /// `Some(false)` when they name another, `None` when it names none.
+    pub fn named_in(&self, name: &str) -> Option<bool> {
+        let base = name.rsplit('/').next().unwrap_or(name).to_ascii_lowercase();
+        let words: Vec<&str> = base.split(['-', '_', '.']).collect();
+        let os = words.iter().find_map(|w| match *w {
+            "linux" | "linuxmusl" => Some("linux"),
+            "darwin" | "macos" | "mac" | "osx" | "apple" => Some("darwin"),
+            "win32" | "windows" | "win" | "win64" => Some("win32"),
+            "freebsd" | "openbsd" | "netbsd" | "sunos" | "aix" | "android" => Some(*w),
+            _ => None,
+        });
+        let cpu = words.iter().find_map(|w| match *w {
+            "x64" | "amd64" | "x86_64" => Some("x64"),
+            "arm64" | "aarch64" => Some("arm64"),
+            "ia32" | "x86" | "i686" | "i386" => Some("ia32"),
+            "arm" | "armv7" | "armhf" => Some("arm"),
+            "ppc64" | "ppc64le" => Some("ppc64"),
+            "s390x" | "riscv64" | "loong64" => Some(*w),
+            _ => None,
+        });
+        let musl = words.iter().any(|w| *w == "musl" || *w == "linuxmusl" || *w == "alpine");
+        if os.is_none() && cpu.is_none() {
+            return None;
+        }
+        let libc_fits = match self.libc.as_deref() {
+            Some("musl") => musl || os != Some("linux"),
+            _ => !musl,
+        };
+        Some(os.is_none_or(|o| o == self.os) && cpu.is_none_or(|c| c == self.cpu) && libc_fits)
+    }
+
     /// `linux-x64`, `linux-arm64-musl`, `darwin-arm64`, `win32-x64` (npm's words).
     pub fn parse(s: &str) -> Option<Platform> {
         let mut parts = s.split('-');
@@ -220,12 +275,26 @@ struct VersionMeta {
     dist: Dist,
     #[serde(default, rename = "optionalDependencies")]
     optional_dependencies: BTreeMap<String, String>,
+    #[serde(default, deserialize_with = "string_map")]
+    dependencies: BTreeMap<String, String>,
+    #[serde(default, rename = "peerDependencies", deserialize_with = "string_map")]
+    peer_dependencies: BTreeMap<String, String>,
+    #[serde(default, rename = "peerDependenciesMeta")]
+    peer_dependencies_meta: BTreeMap<String, serde_json::Value>,
     #[serde(default, deserialize_with = "string_list")]
     os: Vec<String>,
     #[serde(default, deserialize_with = "string_list")]
     cpu: Vec<String>,
     #[serde(default, deserialize_with = "string_list")]
     libc: Vec<String>,
+}
+
+/// A name → range map; entries whose range is not a string are left out.
+fn string_map<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Object(m) => m.into_iter().filter_map(|(k, v)| Some((k, v.as_str()?.to_string()))).collect(),
+        _ => BTreeMap::new(),
+    })
 }
 
 /// `os: "linux"` as well as `os: ["linux"]`; anything else as no restriction.
@@ -259,6 +328,25 @@ pub struct Package {
     pub cached: bool,
     /// Optional dependencies, by name and range, for [`Client::platform_packages`].
     pub optional_dependencies: Vec<(String, String)>,
+    /// Dependencies, by name and range.
+    pub dependencies: Vec<(String, String)>,
+    /// Peer dependencies npm installs (those not marked optional), by name and range.
+    pub peer_dependencies: Vec<(String, String)>,
+}
+
+/// What [`Client::platform_packages`] found for one platform.
+#[derive(Debug, Default)]
+pub struct PlatformPackages {
+    /// The platform packages for the platform, fetched and verified, or why not.
+    pub fetched: Vec<(String, Result<Package, RegistryError>)>,
+    /// Optional dependencies for other platforms (by their `os`/`cpu`/`libc`, or, for ones
+    /// not published, by the platform their name says).
+    pub other_platforms: Vec<String>,
+    /// How many optional dependencies are restricted to some platform.
+    pub restricted: usize,
+    /// Optional dependencies restricted to no platform (ordinary optional dependencies), by
+    /// name and range: what `npm install` also installs.
+    pub unrestricted: Vec<(String, String)>,
 }
 
 /// Fetches packages.
@@ -328,41 +416,80 @@ impl Client {
             integrity: expected.to_string(),
             cached,
             optional_dependencies: meta.optional_dependencies.into_iter().collect(),
+            dependencies: meta.dependencies.into_iter().collect(),
+            peer_dependencies: meta.peer_dependencies.into_iter().filter(|(n, _)| !meta.peer_dependencies_meta.get(n).is_some_and(|m| m["optional"] == serde_json::Value::Bool(true))).collect(),
         })
     }
 
     /// The optional dependencies of `pkg` that are platform packages for `platform`
     /// (restricted by `os`/`cpu`/`libc` and matching), fetched and verified. Optional
-    /// dependencies without such restrictions are not platform packages and are left out.
-    pub fn platform_packages(&self, pkg: &Package, platform: &Platform) -> Vec<Result<Package, RegistryError>> {
-        let mut out = Vec::new();
+    /// dependencies without such restrictions are not platform packages and are left out;
+    /// ones for other platforms are named, not fetched. One that cannot be resolved is an
+    /// error when its name says it is for `platform` (or says no platform), and counted as
+    /// another platform's when its name says so (packages publish optional dependencies for
+    /// platforms they never built).
+    pub fn platform_packages(&self, pkg: &Package, platform: &Platform) -> PlatformPackages {
+        let mut out = PlatformPackages::default();
         for (name, range) in &pkg.optional_dependencies {
             // `"@openai/codex-linux-x64": "npm:@openai/codex@0.169.0-linux-x64"`: an alias.
             let spec = match range.strip_prefix("npm:").map(Spec::parse) {
                 Some(Ok(real)) => real,
                 Some(Err(e)) => {
-                    out.push(Err(e));
+                    out.fetched.push((name.clone(), Err(e)));
                     continue;
                 }
                 None => Spec { name: name.clone(), wanted: Some(range.clone()) },
             };
-            let (name, range) = (&spec.name, spec.wanted.clone().unwrap_or_else(|| "latest".into()));
-            let range = &range;
-            let packument = match self.packument(name) {
-                Ok(p) => p,
+            let wanted = spec.wanted.clone().unwrap_or_else(|| "latest".into());
+            let resolved = self.packument_for(&spec.name, &wanted).and_then(|p| {
+                let version = resolve_version(&spec.name, &p, Some(&wanted))?;
+                Ok(p.versions[&version].clone())
+            });
+            let meta = match resolved {
+                Ok(meta) => meta,
+                Err(e @ (RegistryError::NoSuchPackage { .. } | RegistryError::NoSuchVersion { .. })) => {
+                    match platform.named_in(name) {
+                        Some(false) => {
+                            out.restricted += 1;
+                            out.other_platforms.push(name.clone());
+                        }
+                        Some(true) => {
+                            out.restricted += 1;
+                            out.fetched.push((name.clone(), Err(e)));
+                        }
+                        None => {}
+                    }
+                    continue;
+                }
                 Err(e) => {
-                    out.push(Err(e));
+                    if platform.named_in(name) != Some(false) {
+                        out.fetched.push((name.clone(), Err(e)));
+                    }
                     continue;
                 }
             };
-            let Ok(version) = resolve_version(name, &packument, Some(range)) else { continue };
-            let meta = &packument.versions[&version];
-            let restricted = !(meta.os.is_empty() && meta.cpu.is_empty() && meta.libc.is_empty());
-            if restricted && platform.allows(&meta.os, &meta.cpu, &meta.libc) {
-                out.push(self.fetch(&spec));
+            if meta.os.is_empty() && meta.cpu.is_empty() && meta.libc.is_empty() {
+                out.unrestricted.push((spec.name.clone(), wanted));
+                continue;
+            }
+            out.restricted += 1;
+            if platform.allows(&meta.os, &meta.cpu, &meta.libc) {
+                out.fetched.push((name.clone(), self.fetch(&spec)));
+            } else {
+                out.other_platforms.push(name.clone());
             }
         }
         out
+    }
+
+    /// A packument that has `wanted`: from the cache when it holds that exact version.
+    fn packument_for(&self, name: &str, wanted: &str) -> Result<Packument, RegistryError> {
+        if wanted.parse::<nodejs_semver::Version>().is_ok() {
+            if let Some(p) = self.cached_packument(name).filter(|p| p.versions.contains_key(wanted)) {
+                return Ok(p);
+            }
+        }
+        self.packument(name)
     }
 
     /// Every published version of a package, oldest first by semver (for `submit --all-versions`).

@@ -134,13 +134,43 @@ fn platform_packages_follow_os_cpu_and_libc() {
         tarball: vec![],
         integrity: String::new(),
         cached: false,
-        optional_dependencies: ["tool-linux-x64", "tool-linux-x64-musl", "tool-darwin-arm64", "ordinary-optional"].iter().map(|n| (n.to_string(), "1.0.0".to_string())).collect(),
+        optional_dependencies: ["tool-linux-x64", "tool-linux-x64-musl", "tool-darwin-arm64", "ordinary-optional", "tool-win32-arm64", "tool-linux-arm64"].iter().map(|n| (n.to_string(), "1.0.0".to_string())).collect(),
+        dependencies: vec![],
+        peer_dependencies: vec![],
     };
-    let names = |p: &str| -> Vec<String> { c.platform_packages(&main, &Platform::parse(p).unwrap()).into_iter().map(|r| r.unwrap().name).collect() };
+    let names = |p: &str| -> Vec<String> { c.platform_packages(&main, &Platform::parse(p).unwrap()).fetched.into_iter().map(|(_, r)| r.unwrap().name).collect() };
     assert_eq!(names("linux-x64"), vec!["tool-linux-x64"]);
     assert_eq!(names("linux-x64-musl"), vec!["tool-linux-x64-musl"]);
     assert_eq!(names("darwin-arm64"), vec!["tool-darwin-arm64"]);
-    assert!(names("win32-x64").is_empty());
+    // Listed but never published: another platform's is named, not an error…
+    let win = c.platform_packages(&main, &Platform::parse("win32-x64").unwrap());
+    assert!(win.fetched.is_empty());
+    assert!(win.other_platforms.contains(&"tool-win32-arm64".to_string()), "{:?}", win.other_platforms);
+    assert_eq!(win.restricted, 5);
+    // …but this platform's is.
+    let arm = c.platform_packages(&main, &Platform::parse("linux-arm64").unwrap());
+    assert_eq!(arm.fetched.len(), 1);
+    assert!(matches!(&arm.fetched[0], (n, Err(RegistryError::NoSuchPackage { .. })) if n == "tool-linux-arm64"), "{:?}", arm.fetched);
+}
+
+#[test]
+fn platform_words_in_package_names() {
+    let linux = Platform::parse("linux-x64").unwrap();
+    let musl = Platform::parse("linux-x64-musl").unwrap();
+    assert_eq!(linux.named_in("@openai/codex-linux-x64"), Some(true));
+    assert_eq!(linux.named_in("opencode-linux-x64-baseline"), Some(true));
+    assert_eq!(linux.named_in("opencode-linux-x64-baseline-musl"), Some(false));
+    assert_eq!(musl.named_in("opencode-linux-x64-baseline-musl"), Some(true));
+    assert_eq!(musl.named_in("@github/copilot-linuxmusl-x64"), Some(true));
+    assert_eq!(linux.named_in("@teddyzhu/clipboard-darwin-arm64"), Some(false));
+    assert_eq!(linux.named_in("@kilocode/cli-windows-x64-baseline"), Some(false));
+    assert_eq!(linux.named_in("@teddyzhu/clipboard-linux-x64-gnu"), Some(true));
+    assert_eq!(linux.named_in("sharp"), None);
+    assert!(Platform::parse_checked("linux-x64").is_ok());
+    assert!(Platform::parse_checked("linux-amd64").unwrap_err().contains("x64, arm64"));
+    assert!(Platform::parse_checked("macos-arm64").unwrap_err().contains("darwin"));
+    assert!(Platform::parse_checked("darwin-arm64-musl").is_err());
+    assert!(Platform::parse_checked("linux").is_err());
 }
 
 #[test]

@@ -869,12 +869,14 @@ mod tests {
             source: "Intl.DateTimeFormat().resolvedOptions().timeZone".into(),
             when: "install".into(),
             location: "package/_postinstall.js:9:3".into(),
+            packages: vec![],
         });
         t.label.destinations.push(Destination {
             host: "api.ipgeolocation.io".into(),
             role: "ip-geolocation".into(),
             owner: Some("ipgeolocation.io".into()),
             location: "package/x.js:1:141".into(),
+            packages: vec![],
         });
         t.label.install_scripts.push("postinstall: node -e \"require('./_postinstall')\"".into());
         let mut f = finding("TT201", Severity::Medium, "\t\tif (tz === 'Europe/Moscow') {", 3, (100, 108));
@@ -904,8 +906,9 @@ mod tests {
             location: HOSTILE.into(),
             gated_by: vec![HOSTILE.into()],
             sent_before_check: true,
+            packages: vec![],
         });
-        t.label.destinations.push(Destination { host: HOSTILE.into(), role: HOSTILE.into(), owner: Some(HOSTILE.into()), location: HOSTILE.into() });
+        t.label.destinations.push(Destination { host: HOSTILE.into(), role: HOSTILE.into(), owner: Some(HOSTILE.into()), location: HOSTILE.into(), packages: vec![] });
         t.label.install_scripts.push(HOSTILE.into());
         t
     }

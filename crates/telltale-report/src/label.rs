@@ -35,6 +35,9 @@ pub struct Collected {
     pub sent: bool,
     /// Number of places it is read.
     pub reads: usize,
+    /// With `--deps`, in the product's combined label: the packages it comes from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<String>,
 }
 
 /// One place where collected data leaves the machine.
@@ -52,6 +55,9 @@ pub struct Sent {
     pub gated_by: Vec<String>,
     /// The same data leaves before the opt-out check runs: not really gated.
     pub sent_before_check: bool,
+    /// With `--deps`, in the product's combined label: the packages it comes from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<String>,
 }
 
 /// A destination the package names: catalogued telemetry or IP-geolocation services, cloud
@@ -65,6 +71,9 @@ pub struct Destination {
     pub owner: Option<String>,
     /// First place it is named, `file:line:col`.
     pub location: String,
+    /// With `--deps`, in the product's combined label: the packages it comes from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<String>,
 }
 
 /// A setting that turns collection off.
@@ -84,6 +93,9 @@ pub struct OptOut {
     pub controls: Vec<String>,
     /// Calls of the same kind that run before the check, `file: api at byte N`.
     pub sends_before_check: Vec<String>,
+    /// With `--deps`, in the product's combined label: the packages it comes from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<String>,
 }
 
 /// Code that runs only for users in some countries.
@@ -96,6 +108,9 @@ pub struct RegionBehaviour {
     pub source: String,
     pub when: String,
     pub location: String,
+    /// With `--deps`, in the product's combined label: the packages it comes from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<String>,
 }
 
 /// The label of one target.
@@ -143,7 +158,7 @@ impl PrivacyLabel {
         let mut sent_kinds = BTreeSet::new();
         let mut destinations: BTreeMap<String, Destination> = BTreeMap::new();
         let mut add_destination = |host: &str, role: &str, owner: Option<String>, loc: String| {
-            destinations.entry(host.to_string()).or_insert(Destination { host: host.to_string(), role: role.to_string(), owner, location: loc });
+            destinations.entry(host.to_string()).or_insert(Destination { host: host.to_string(), role: role.to_string(), owner, location: loc, packages: vec![] });
         };
         let mut native_hosts: BTreeSet<&str> = BTreeSet::new();
         for input in files {
@@ -182,6 +197,7 @@ impl PrivacyLabel {
                         location: location(input, fl.span),
                         gated_by: fl.gated_by.clone(),
                         sent_before_check: fl.sent_before_check,
+                        packages: vec![],
                     });
                 }
             }
@@ -213,6 +229,7 @@ impl PrivacyLabel {
                     source: g.source_api.clone(),
                     when: when.to_string(),
                     location: location(input, g.span),
+                    packages: vec![],
                 });
             }
             for s in &f.install_scripts {
@@ -245,6 +262,7 @@ impl PrivacyLabel {
                         checks: 1,
                         controls: o.gated_calls.iter().take(MAX_CONTROLS).map(|c| format!("{}: {c}", f.file)).collect(),
                         sends_before_check: before(MAX_CONTROLS).collect(),
+                        packages: vec![],
                     }),
                 }
             }
@@ -259,11 +277,63 @@ impl PrivacyLabel {
                 when: when.into_iter().map(String::from).collect(),
                 sent: sent_kinds.contains(&kind),
                 reads,
+                packages: vec![],
             })
             .collect();
         label.destinations = destinations.into_values().collect();
         label.regions.dedup_by(|a, b| a.countries == b.countries && a.effects == b.effects && a.source == b.source);
         label
+    }
+
+    /// One label for a product made of several packages (`--deps`): every item of every
+    /// package's label, each naming the packages it comes from; the same collected item,
+    /// destination or opt-out in several packages is one entry.
+    pub fn combine(parts: &[(String, &PrivacyLabel)]) -> PrivacyLabel {
+        let mut out = PrivacyLabel::default();
+        for (package, label) in parts {
+            let from = || vec![package.clone()];
+            for c in &label.collects {
+                match out.collects.iter_mut().find(|x| x.kind == c.kind) {
+                    Some(x) => {
+                        x.sent |= c.sent;
+                        x.reads += c.reads;
+                        for a in &c.apis {
+                            if x.apis.len() < MAX_APIS && !x.apis.contains(a) {
+                                x.apis.push(a.clone());
+                            }
+                        }
+                        for w in &c.when {
+                            if !x.when.contains(w) {
+                                x.when.push(w.clone());
+                            }
+                        }
+                        x.packages.push(package.clone());
+                    }
+                    None => out.collects.push(Collected { packages: from(), ..c.clone() }),
+                }
+            }
+            out.sends.extend(label.sends.iter().map(|s| Sent { packages: from(), ..s.clone() }));
+            for d in &label.destinations {
+                match out.destinations.iter_mut().find(|x| x.host == d.host && x.role == d.role) {
+                    Some(x) => x.packages.push(package.clone()),
+                    None => out.destinations.push(Destination { packages: from(), ..d.clone() }),
+                }
+            }
+            for o in &label.opt_outs {
+                match out.opt_outs.iter_mut().find(|x| x.setting == o.setting) {
+                    Some(x) => {
+                        x.gates += o.gates;
+                        x.checks += o.checks;
+                        x.packages.push(package.clone());
+                    }
+                    None => out.opt_outs.push(OptOut { packages: from(), ..o.clone() }),
+                }
+            }
+            out.regions.extend(label.regions.iter().map(|r| RegionBehaviour { packages: from(), ..r.clone() }));
+            out.install_scripts.extend(label.install_scripts.iter().map(|s| format!("{package}: {s}")));
+            out.activation.extend(label.activation.iter().map(|s| format!("{package}: {s}")));
+        }
+        out
     }
 
     /// Every country its region behaviour names, sorted.

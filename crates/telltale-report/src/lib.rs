@@ -4,6 +4,7 @@
 //! The JSON shape is documented in `docs/json-schema.md`; `schema_version` changes only when
 //! a field is removed or changes meaning (which the project promises not to do).
 
+pub mod coverage;
 pub mod diff;
 pub mod fingerprint;
 mod html;
@@ -14,6 +15,7 @@ use serde::Serialize;
 use std::fmt::Write;
 use telltale_rules::{Finding, Severity};
 
+pub use coverage::Coverage;
 pub use html::to_html;
 pub use label::{LabelInput, PrivacyLabel};
 pub use sarif::to_sarif;
@@ -44,12 +46,25 @@ pub struct TargetReport {
     /// by os/cpu), the package it belongs to: the two are one product in `diff`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub platform_of: Option<String>,
+    /// For a dependency an `npm:` target's bin or main hands its program over to (a
+    /// launcher package), the package that hands over: the two are one product in `diff`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delegated_from: Option<String>,
+    /// How it hands over, in words (`its bin amp is node_modules/@ampcode/cli/bin/amp.exe`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delegation: Option<String>,
+    /// With `--deps`: the package whose install closure this one is part of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dependency_of: Option<String>,
     /// The local folder that `file` paths are relative to, for a folder target.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub root: Option<String>,
     /// What the package collects, where it sends it, when, behind which opt-out, and for
     /// which regions it behaves differently.
     pub label: PrivacyLabel,
+    /// What was analysed and what was not, with why; `complete` is false when code the
+    /// package runs was not analysed.
+    pub coverage: Coverage,
     pub findings: Vec<Finding>,
 }
 
@@ -66,15 +81,19 @@ impl TargetReport {
             package: None,
             version: None,
             platform_of: None,
+            delegated_from: None,
+            delegation: None,
+            dependency_of: None,
             root: None,
             label: PrivacyLabel::default(),
+            coverage: Coverage::default(),
             findings: vec![],
         }
     }
 
     /// A target that could not be read at all.
     pub fn failed(target: &str, error: String) -> Self {
-        TargetReport { error: Some(error), ..TargetReport::empty(target) }
+        TargetReport { coverage: Coverage::unreadable(target, &error), error: Some(error), ..TargetReport::empty(target) }
     }
 }
 
@@ -101,12 +120,17 @@ impl Report {
     pub fn max_severity(&self) -> Option<Severity> {
         self.targets.iter().flat_map(|t| t.findings.iter().map(|f| f.severity)).max()
     }
-    /// Findings the policy fails the run on.
+    /// Findings the policy fails the run on, and targets whose incomplete coverage it fails.
     pub fn policy_failures(&self) -> usize {
-        self.targets.iter().flat_map(|t| &t.findings).filter(|f| f.fails_policy()).count()
+        let findings = self.targets.iter().flat_map(|t| &t.findings).filter(|f| f.fails_policy()).count();
+        findings + self.targets.iter().filter(|t| t.coverage.policy.as_ref().is_some_and(|v| v.fails)).count()
     }
     pub fn has_errors(&self) -> bool {
         self.targets.iter().any(|t| t.error.is_some())
+    }
+    /// Targets whose code was not all analysed (read without error, but with gaps).
+    pub fn incomplete(&self) -> impl Iterator<Item = &TargetReport> {
+        self.targets.iter().filter(|t| t.error.is_none() && !t.coverage.complete)
     }
 }
 
@@ -124,6 +148,19 @@ pub fn to_text(report: &Report, min_severity: Severity) -> String {
         let _ = writeln!(out, "== {} ({} files, {} findings)", t.target, t.files_scanned, t.findings.len());
         if let Some(e) = &t.error {
             let _ = writeln!(out, "error: {e}");
+        }
+        if t.error.is_none() {
+            let _ = writeln!(out, "coverage: {}", t.coverage.summary());
+            let gaps = t.coverage.gaps().count();
+            for u in t.coverage.gaps().take(10) {
+                let _ = writeln!(out, "  not analysed: {}{}: {}", u.path, coverage::sized(u.bytes), u.why);
+            }
+            if gaps > 10 {
+                let _ = writeln!(out, "  … and {} more not analysed (--format json lists them)", gaps - 10);
+            }
+            if let Some(v) = &t.coverage.policy {
+                let _ = writeln!(out, "  {}: {}", if v.fails { "fails the policy" } else { "accepted by the policy" }, v.reason);
+            }
         }
         if let Some(s) = &t.source {
             let _ = writeln!(out, "source: {s}");
@@ -169,16 +206,20 @@ pub fn to_text(report: &Report, min_severity: Severity) -> String {
     let total: usize = report.targets.iter().map(|t| t.findings.len()).sum();
     let failing = report.policy_failures();
     let judged = report.targets.iter().flat_map(|t| &t.findings).any(|f| f.policy.is_some());
+    let incomplete = report.incomplete().count();
+    let errors = report.targets.iter().filter(|t| t.error.is_some()).count();
     let _ = writeln!(
         out,
-        "\n{} target(s), {} finding(s){}{}",
+        "\n{} target(s), {} finding(s){}{}{}{}",
         report.targets.len(),
         total,
         match report.max_severity() {
             Some(s) => format!(", highest {}", s.as_str()),
             None => String::new(),
         },
-        if judged { format!(", {failing} fail the policy") } else { String::new() }
+        if judged { format!(", {failing} fail the policy") } else { String::new() },
+        if incomplete > 0 { format!(", coverage INCOMPLETE for {incomplete}") } else { String::new() },
+        if errors > 0 { format!(", {errors} could not be read") } else { String::new() }
     );
     out
 }
@@ -194,6 +235,11 @@ fn write_summary(out: &mut String, report: &Report) {
         let highest = t.findings.iter().map(|f| f.severity).max();
         let what = match &t.error {
             Some(e) => format!("error: {}", e.chars().take(80).collect::<String>()),
+            None if !t.coverage.complete => {
+                let mut parts = vec![format!("INCOMPLETE ({} not analysed)", t.coverage.gaps().count())];
+                parts.extend(label_summary(&t.label));
+                parts.join("; ")
+            }
             None => label_summary(&t.label).join("; "),
         };
         let name: String = t.target.chars().take(60).collect();

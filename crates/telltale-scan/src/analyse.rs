@@ -1,7 +1,8 @@
 //! One file through its front end: the kind a path names, and the analysis for it.
 
+use crate::containers::{Content, Input};
 use crate::manifest;
-use crate::native::analyse_executable;
+use crate::native::native_strings;
 use crate::options::ScanOptions;
 use crate::pipeline::prefilter_on;
 use telltale_facts::FileFacts;
@@ -17,7 +18,9 @@ pub(crate) enum Kind {
 }
 
 pub(crate) fn kind_of(path: &str) -> Option<Kind> {
-    let name = path.rsplit('/').next().unwrap_or(path);
+    // An earlier copy of a name an archive lists twice is read like the installed one.
+    let path = path.split_once(" (overwritten copy ").map_or(path, |(p, _)| p);
+    let name = path.rsplit(['/', '›']).next().unwrap_or(path).trim();
     if name == "package.json" {
         return Some(Kind::Manifest);
     }
@@ -43,33 +46,72 @@ pub(crate) struct Analysed {
     pub(crate) text: String,
 }
 
-/// Files worth loading: sources by extension, and files that may be executables (no
-/// extension, `.exe`), whose embedded JavaScript is analysed.
+/// Names of files that may hold code inside them: archives and packed applications.
+const CONTAINER_SUFFIXES: &[&str] = &[".tgz", ".tar.gz", ".tar", ".gz", ".zip", ".whl", ".jar", ".asar", ".vsix", ".egg", ".nupkg", ".node", ".wasm"];
+
+/// Files worth loading: sources by extension; files that may be executables (no extension,
+/// `.exe`), whose embedded JavaScript is analysed; archives, native addons and WebAssembly,
+/// which are opened.
 pub(crate) fn wanted_file(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
-    kind_of(path).is_some() || !name.contains('.') || name.to_ascii_lowercase().ends_with(".exe")
+    let lower = name.to_ascii_lowercase();
+    kind_of(path).is_some() || !name.contains('.') || lower.ends_with(".exe") || CONTAINER_SUFFIXES.iter().any(|s| lower.ends_with(s))
 }
 
-pub(crate) fn analyse_file(path: &str, bytes: &[u8], opts: &ScanOptions) -> Vec<Analysed> {
-    if telltale_ingest::executable::is_executable(bytes) {
-        return analyse_executable(path, bytes, opts);
+/// Whether a path names a script whose text may carry an encoded archive.
+pub(crate) fn is_script_path(path: &str) -> bool {
+    matches!(kind_of(path), Some(Kind::Js | Kind::Python | Kind::Shell))
+}
+
+/// The word coverage counts an input under, or `None` for files that are not code.
+pub(crate) fn coverage_kind(input: &Input) -> Option<&'static str> {
+    match &input.content {
+        Content::Script(_) => Some("javascript"),
+        Content::Native(_) => Some("native"),
+        Content::File(_) => kind_of(&input.path).map(|k| match k {
+            Kind::Js => "javascript",
+            Kind::Shell => "shell",
+            Kind::Python => "python",
+            Kind::Manifest => "manifest",
+            Kind::PythonMetadata => "python-metadata",
+        }),
     }
+}
+
+/// One input through its front end.
+pub(crate) fn analyse_input(input: &Input, opts: &ScanOptions) -> Vec<Analysed> {
+    match &input.content {
+        Content::File(bytes) => analyse_file(&input.path, bytes, opts),
+        Content::Script(text) => analyse_js(&input.path, text.to_string(), opts),
+        Content::Native(bytes) => vec![native_strings(&input.path, bytes)],
+    }
+}
+
+/// JavaScript or TypeScript text, with the code it evaluates from constants.
+fn analyse_js(path: &str, text: String, opts: &ScanOptions) -> Vec<Analysed> {
+    // A file that names nothing reportable is counted as scanned, not parsed.
+    if prefilter_on() && !telltale_js::prefilter::worth_analysing(text.as_bytes()) {
+        return vec![Analysed { facts: FileFacts { file: path.to_string(), ..Default::default() }, text }];
+    }
+    let mut facts = telltale_js::analyze(path, &text, &opts.js);
+    facts.file = path.to_string();
+    let nested = std::mem::take(&mut facts.nested);
+    let mut out = vec![Analysed { facts, text }];
+    out.extend(nested.into_iter().map(|n| Analysed { facts: n.facts, text: n.text }));
+    out
+}
+
+/// A file by the kind its name says (executables and archives were opened before).
+pub(crate) fn analyse_file(path: &str, bytes: &[u8], opts: &ScanOptions) -> Vec<Analysed> {
     let Some(kind) = kind_of(path) else { return vec![] };
     if bytes.iter().take(8192).any(|b| *b == 0) {
-        let facts = FileFacts { file: path.to_string(), diagnostics: vec!["binary content: not analysed".into()], ..Default::default() };
+        let why = "binary content in a file named as source".to_string();
+        let facts = FileFacts { file: path.to_string(), diagnostics: vec![format!("{why}: not analysed")], not_analysed: Some(why), ..Default::default() };
         return vec![Analysed { facts, text: String::new() }];
     }
     let text = String::from_utf8_lossy(bytes).into_owned();
     match kind {
-        // A file that names nothing reportable is counted as scanned, not parsed.
-        Kind::Js if prefilter_on() && !telltale_js::prefilter::worth_analysing(text.as_bytes()) => vec![Analysed { facts: FileFacts { file: path.to_string(), ..Default::default() }, text }],
-        Kind::Js => {
-            let mut facts = telltale_js::analyze(path, &text, &opts.js);
-            let nested = std::mem::take(&mut facts.nested);
-            let mut out = vec![Analysed { facts, text }];
-            out.extend(nested.into_iter().map(|n| Analysed { facts: n.facts, text: n.text }));
-            out
-        }
+        Kind::Js => analyse_js(path, text, opts),
         Kind::Python => {
             let mut facts = telltale_python::analyze(path, &text, &opts.python);
             facts.install_time = runs_at_install(path);

@@ -6,15 +6,19 @@
 //! ([`pipeline`]). Used by the CLI, the fleet's worker and the fuzz targets.
 
 pub mod analyse;
+mod containers;
+pub mod delegate;
 mod imports;
 mod install_time;
 mod link;
 pub mod manifest;
 mod native;
+mod npm;
 pub mod options;
 pub mod pipeline;
 pub mod targets;
 
 pub use options::{NpmOptions, ScanOptions};
+pub use containers::SeenFiles;
 pub use pipeline::{scan_bytes, scan_target};
 pub use targets::scan_spec;

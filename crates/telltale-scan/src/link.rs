@@ -1,6 +1,7 @@
 //! Flows across package-local modules.
 
-use crate::analyse::{analyse_file, kind_of, Analysed, Kind};
+use crate::analyse::{analyse_input, kind_of, Analysed, Kind};
+use crate::containers::Input;
 use crate::imports::{parent, resolve_local};
 use crate::options::ScanOptions;
 use rayon::prelude::*;
@@ -19,8 +20,8 @@ const LINK_MAX_FILE_BYTES: usize = 1 << 20;
 
 /// Flows across package-local modules: a JS file whose imports or callers carry identity or
 /// region data is analysed again with what the other files give it ([`Links`]), until
-/// nothing new arrives. `groups[i][0]` is input file i; the rest are its nested sources.
-pub(crate) fn link_package(groups: &mut [Vec<Analysed>], opts: &ScanOptions) {
+/// nothing new arrives. `groups[i]` is what `inputs[i]` gave: the input, then its nested sources.
+pub(crate) fn link_package(groups: &mut [Vec<Analysed>], inputs: &[Input], opts: &ScanOptions) {
     let mut given: Vec<Option<Links>> = vec![None; groups.len()];
     for _ in 0..LINK_ROUNDS {
         let links = package_links(groups);
@@ -33,8 +34,7 @@ pub(crate) fn link_package(groups: &mut [Vec<Analysed>], opts: &ScanOptions) {
             .map(|&i| {
                 let mut o = opts.clone();
                 o.js.links = Some(Arc::new(links[i].clone()));
-                let main = &groups[i][0];
-                (i, analyse_file(&main.facts.file, main.text.as_bytes(), &o))
+                (i, analyse_input(&inputs[i], &o))
             })
             .collect();
         for (i, g) in redone {

@@ -1,36 +1,10 @@
-//! Executables: the JavaScript they embed (Bun, Node SEA, Deno), else the strings and
-//! imported functions of a native binary.
+//! Native binaries (Go, Rust, C executables, native addons, WebAssembly) with no JavaScript
+//! inside: the endpoints and opt-out settings their strings name, and the identity their
+//! imported functions read. Executables that do carry a program are opened by
+//! [`crate::containers`] first.
 
 use crate::analyse::Analysed;
-use crate::options::ScanOptions;
-use rayon::prelude::*;
 use telltale_facts::FileFacts;
-
-/// The JavaScript modules an executable embeds (Bun module graph, Node SEA blob), each
-/// analysed as a file of its own named `package/claude › /$bunfs/root/cli` or `app › main.js`.
-pub(crate) fn analyse_executable(path: &str, bytes: &[u8], opts: &ScanOptions) -> Vec<Analysed> {
-    let Some(embedded) = telltale_ingest::executable::embedded_modules(bytes) else {
-        return vec![native_strings(path, bytes)];
-    };
-    let mut out: Vec<Analysed> = embedded
-        .modules
-        .par_iter()
-        .flat_map_iter(|m| {
-            let name = format!("{path} › {}", m.name);
-            let mut facts = telltale_js::analyze(&name, &m.text, &opts.js);
-            facts.file = name;
-            let nested = std::mem::take(&mut facts.nested);
-            std::iter::once(Analysed { facts, text: m.text.to_string() }).chain(nested.into_iter().map(|n| Analysed { facts: n.facts, text: n.text })).collect::<Vec<_>>()
-        })
-        .collect();
-    let note = format!("{} modules embedded by {} in {path}; {} other files, {} unreadable", embedded.modules.len(), embedded.format, embedded.files.len(), embedded.unreadable.len());
-    if out.is_empty() {
-        // Nothing readable as source: the binary's strings are still searched.
-        out.push(native_strings(path, bytes));
-    }
-    out[0].facts.diagnostics.push(note);
-    out
-}
 
 /// Telemetry opt-out variables a native executable names (`DO_NOT_TRACK`, catalogued and
 /// generic names): upper-case `A_B` words of a string run, once per setting. How the program
@@ -99,11 +73,6 @@ pub(crate) fn native_strings(path: &str, bytes: &[u8]) -> Analysed {
             facts.sources.push(telltale_facts::SourceFact { kind, api: format!("{name}() (imported)"), span: telltale_facts::Span::new(at, at + name.len() as u32) });
         }
     }
-    facts.diagnostics.push(format!(
-        "native executable without embedded JavaScript: {} endpoint(s) and {} opt-out setting(s) named in its strings",
-        facts.endpoints.len(),
-        facts.opt_outs.len()
-    ));
     let text = bytes.iter().map(|&b| if (0x20..0x7f).contains(&b) || b == b'\n' { b as char } else { '.' }).collect();
     Analysed { facts, text }
 }
@@ -112,7 +81,7 @@ pub(crate) fn native_strings(path: &str, bytes: &[u8]) -> Analysed {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyse::{analyse_file, wanted_file};
+    use crate::analyse::wanted_file;
 
     #[test]
     fn native_strings_name_opt_out_settings_once_and_split_run_together_words() {
@@ -131,7 +100,7 @@ mod tests {
     fn native_executables_give_the_endpoints_their_strings_name() {
         let mut exe = b"\x7fELF\x02\x01\x01\0\0\0".to_vec();
         exe.extend_from_slice(b"\0\x01https://api.telemetry-vendor.io/v1/events\0\0https://docs.example.comthis\0short\0");
-        let a = &analyse_file("package/bin/tool", &exe, &ScanOptions::default())[0];
+        let a = native_strings("package/bin/tool", &exe);
         let hosts: Vec<&str> = a.facts.endpoints.iter().map(|e| e.host.as_str()).collect();
         assert_eq!(hosts, vec!["api.telemetry-vendor.io"]);
         assert_eq!(a.text.len(), exe.len());

@@ -10,6 +10,8 @@ pub struct ScanOptions {
     pub python: telltale_python::Options,
     /// How `npm:` targets are fetched.
     pub npm: NpmOptions,
+    /// `--deps`: scan the whole install closure of `npm:` targets.
+    pub deps: bool,
 }
 
 /// Registry access for `npm:name@version` targets.

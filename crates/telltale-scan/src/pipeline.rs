@@ -1,19 +1,29 @@
 //! A loaded target through the front ends, linking, install-time marking and the rules.
 
-use crate::analyse::{analyse_file, wanted_file, Analysed};
+use crate::analyse::{analyse_input, coverage_kind, wanted_file, Analysed};
+use crate::containers::{self, Budget, Content, Opened, SeenFiles};
 use crate::install_time::mark_install_time;
 use crate::link::link_package;
 use crate::options::ScanOptions;
 use rayon::prelude::*;
-use telltale_facts::LineIndex;
+use telltale_facts::{FileFacts, LineIndex};
+use telltale_report::coverage::{Coverage, Unanalysed};
 use telltale_ingest::load_target;
 use telltale_report::{LabelInput, PrivacyLabel, TargetReport};
 use telltale_rules::{check_file, finalize, Finding};
 
-/// Scan one target as named on the command line.
+/// Scan one target as named on the command line (a path). What its package hands over to
+/// and its platform packages cannot be fetched from here: they are coverage gaps.
 pub fn scan_target(spec: &str, opts: &ScanOptions) -> TargetReport {
     let wanted = |p: &str| wanted_file(p);
-    scan_loaded(spec, load_target(spec, &opts.limits, &wanted), opts)
+    let loaded = load_target(spec, &opts.limits, &wanted);
+    let gaps = loaded.as_ref().map(|t| crate::delegate::not_followed(&t.files)).unwrap_or_default();
+    let mut report = scan_loaded(spec, loaded, opts, &SeenFiles::default());
+    for (what, why) in gaps {
+        report.coverage.add_unanalysed(&what, 0, why);
+    }
+    report.coverage.settle();
+    report
 }
 
 /// The JS prefilter is on unless `TELLTALE_NO_PREFILTER=1` (for measuring what it saves).
@@ -26,28 +36,58 @@ pub(crate) fn prefilter_on() -> bool {
 /// one file of that name). What the fuzzers drive: the whole pipeline with no disk or network.
 pub fn scan_bytes(name: &str, bytes: &[u8], opts: &ScanOptions) -> TargetReport {
     let wanted = |p: &str| wanted_file(p);
-    scan_loaded(name, telltale_ingest::load_bytes(name, bytes, &opts.limits, &wanted), opts)
+    scan_loaded(name, telltale_ingest::load_bytes(name, bytes, &opts.limits, &wanted), opts, &SeenFiles::default())
 }
 
-/// Analyse a loaded target (or report why it could not be loaded).
-pub(crate) fn scan_loaded(spec: &str, loaded: Result<telltale_ingest::Target, telltale_ingest::IngestError>, opts: &ScanOptions) -> TargetReport {
+/// Analyse a loaded target (or report why it could not be loaded). `seen` holds the large
+/// files earlier targets of the same spec analysed: identical ones are analysed once.
+pub(crate) fn scan_loaded(spec: &str, loaded: Result<telltale_ingest::Target, telltale_ingest::IngestError>, opts: &ScanOptions, seen: &SeenFiles) -> TargetReport {
     let target = match loaded {
         Ok(t) => t,
-        Err(e) => {
-            return TargetReport::failed(spec, e.to_string())
-        }
+        Err(e) => return TargetReport::failed(spec, e.to_string()),
     };
     let bytes_scanned = target.files.iter().map(|f| f.bytes.len() as u64).sum();
-    let mut groups: Vec<Vec<Analysed>> = target.files.par_iter().map(|f| analyse_file(&f.path, &f.bytes, opts)).collect();
-    link_package(&mut groups, opts);
+    // Open what hides the program (executables, nested archives), then analyse every input.
+    let budget = Budget::after(opts, target.bytes_read, target.files.len() as u64);
+    let opened: Vec<Opened> = target.files.par_iter().map(|f| containers::open(&f.path, &f.bytes, opts, seen, &budget)).collect();
+    let mut coverage = Coverage::default();
+    let mut warnings = target.warnings.clone();
+    let mut inputs = Vec::new();
+    for o in opened {
+        inputs.extend(o.inputs);
+        warnings.extend(o.warnings);
+        coverage.unanalysed.extend(o.coverage.unanalysed);
+        coverage.containers.extend(o.coverage.containers);
+        coverage.identical.extend(o.coverage.identical);
+    }
+    let mut groups: Vec<Vec<Analysed>> = inputs.par_iter().map(|i| analyse_input(i, opts)).collect();
+    link_package(&mut groups, &inputs, opts);
+    for (input, group) in inputs.iter().zip(&groups) {
+        let Some(kind) = coverage_kind(input) else { continue };
+        let bytes = match &input.content {
+            Content::File(b) | Content::Native(b) => b.len(),
+            Content::Script(s) => s.len(),
+        } as u64;
+        match group.first().map(|a| &a.facts) {
+            Some(FileFacts { not_analysed: Some(why), .. }) => coverage.add_unanalysed(&input.path, bytes, why.clone()),
+            Some(facts) => {
+                coverage.add_analysed(kind, bytes);
+                if let Some(why) = &facts.partly_analysed {
+                    coverage.partial.push(Unanalysed { path: input.path.clone(), bytes, why: why.clone(), runs: telltale_report::coverage::runs(&input.path) });
+                }
+            }
+            None => {}
+        }
+    }
+    drop(inputs);
     let mut analysed: Vec<Analysed> = groups.into_iter().flatten().collect();
     mark_install_time(&mut analysed);
-    let mut warnings = target.warnings;
     for a in &analysed {
         for d in &a.facts.diagnostics {
             warnings.push(format!("{}: {d}", a.facts.file));
         }
     }
+    coverage.settle();
     let indexes: Vec<LineIndex> = analysed.par_iter().map(|a| LineIndex::new(a.text.as_bytes())).collect();
     let mut findings: Vec<Finding> = analysed
         .par_iter()
@@ -57,12 +97,12 @@ pub(crate) fn scan_loaded(spec: &str, loaded: Result<telltale_ingest::Target, te
             raw.into_iter().map(move |r| finalize(r, &a.facts, &a.text, index)).collect::<Vec<_>>()
         })
         .collect();
-    let inputs: Vec<LabelInput> = analysed.iter().zip(&indexes).map(|(a, index)| LabelInput { facts: &a.facts, index }).collect();
-    let label = PrivacyLabel::build(&inputs);
+    let label_inputs: Vec<LabelInput> = analysed.iter().zip(&indexes).map(|(a, index)| LabelInput { facts: &a.facts, index }).collect();
+    let label = PrivacyLabel::build(&label_inputs);
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.file.cmp(&b.file)).then(a.offset.cmp(&b.offset)));
     let (package, version) = package_identity(&target.files);
     let root = std::path::Path::new(spec).is_dir().then(|| spec.to_string());
-    TargetReport { target: spec.to_string(), files_scanned: analysed.len(), bytes_scanned, error: None, source: None, warnings, package, version, platform_of: None, root, label, findings }
+    TargetReport { files_scanned: analysed.len(), bytes_scanned, warnings, package, version, root, label, coverage, findings, ..TargetReport::empty(spec) }
 }
 
 /// Name and version from the shallowest manifest: `package.json`, or a Python

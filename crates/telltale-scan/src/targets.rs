@@ -4,12 +4,15 @@
 use crate::options::ScanOptions;
 use crate::analyse::wanted_file;
 use crate::pipeline::{scan_loaded, scan_target};
+use crate::SeenFiles;
 use rayon::prelude::*;
 use telltale_ingest::load_target;
 use telltale_report::TargetReport;
 
-/// Scan what one command-line spec names: a path, or `npm:name@version` together with its
-/// platform packages (one report each).
+/// Scan what one command-line spec names: a path, a lockfile, a `node_modules` folder,
+/// `pypi:name`, or `npm:name@version` as the product users install (its platform packages
+/// and the dependencies it hands its program to; with `--deps` its install closure), one
+/// report per package.
 pub fn scan_spec(spec: &str, opts: &ScanOptions) -> Vec<TargetReport> {
     if telltale_registry::lockfile::is_lockfile(spec) && std::path::Path::new(spec).is_file() {
         return scan_lockfile(spec, opts);
@@ -21,26 +24,10 @@ pub fn scan_spec(spec: &str, opts: &ScanOptions) -> Vec<TargetReport> {
     if let Some(py) = spec.strip_prefix("pypi:") {
         return vec![scan_pypi(spec, py, opts)];
     }
-    let Some(npm) = spec.strip_prefix("npm:") else { return vec![scan_target(spec, opts)] };
-    let parsed = match telltale_registry::Spec::parse(npm) {
-        Ok(s) => s,
-        Err(e) => return vec![TargetReport::failed(spec, e.to_string())],
-    };
-    let client = telltale_registry::Client::new(opts.npm.registry.clone());
-    let pkg = match client.fetch(&parsed) {
-        Ok(p) => p,
-        Err(e) => return vec![TargetReport::failed(spec, e.to_string())],
-    };
-    let mut reports = vec![scan_package(&pkg, None, opts)];
-    if let Some(platform) = &opts.npm.platform {
-        for p in client.platform_packages(&pkg, platform) {
-            reports.push(match p {
-                Ok(p) => scan_package(&p, Some(&pkg), opts),
-                Err(e) => TargetReport::failed(&format!("{spec} (platform package)"), e.to_string()),
-            });
-        }
+    match spec.strip_prefix("npm:") {
+        Some(npm) => crate::npm::scan_npm(spec, npm, opts),
+        None => vec![scan_target(spec, opts)],
     }
-    reports
 }
 
 /// Every installed package of a `node_modules` folder (nested ones too), one report each,
@@ -69,13 +56,14 @@ fn scan_node_modules(root: &std::path::Path, opts: &ScanOptions) -> Vec<TargetRe
         }
     }
     packages.sort();
+    let seen = SeenFiles::default();
     let progress = package_progress(packages.len());
     let reports = packages
         .par_iter()
         .map(|p| {
             let wanted = |f: &str| wanted_file(f) && !f.contains("node_modules/");
             let spec = p.to_string_lossy();
-            let mut report = scan_loaded(&spec, load_target(&spec, &opts.limits, &wanted), opts);
+            let mut report = scan_loaded(&spec, load_target(&spec, &opts.limits, &wanted), opts, &seen);
             // Named from the manifest the scan already read: `name@version (path)`.
             if let (Some(n), Some(v)) = (&report.package, &report.version) {
                 report.target = format!("{n}@{v} ({spec})");
@@ -121,6 +109,7 @@ fn scan_lockfile(path: &str, opts: &ScanOptions) -> Vec<TargetReport> {
     head.source = Some(format!("lockfile: {} registry packages, {} for other platforms, {} skipped", wanted.len(), lock.packages.len() - wanted.len(), lock.skipped.len()));
     head.warnings = lock.skipped.iter().map(|(what, why)| format!("skipped {what}: {why}")).collect();
     let client = telltale_registry::Client::new(opts.npm.registry.clone());
+    let seen = SeenFiles::default();
     let progress = package_progress(wanted.len());
     // Downloads wait on the network, not the CPU: more of them run at once than scans do.
     let fetchers = rayon::ThreadPoolBuilder::new().num_threads(FETCH_CONCURRENCY).build();
@@ -138,7 +127,7 @@ fn scan_lockfile(path: &str, opts: &ScanOptions) -> Vec<TargetReport> {
                     &format!("npm:{}@{}", p.name, p.version),
                     format!("the lockfile's integrity {} differs from the registry's {}", p.integrity.as_deref().unwrap_or(""), pkg.integrity),
                 ),
-                Ok(pkg) => scan_package(&pkg, None, opts),
+                Ok(pkg) => crate::npm::scan_registry_package(&pkg, opts, &seen),
                 Err(e) => TargetReport::failed(&format!("npm:{}@{}", p.name, p.version), e.to_string()),
             };
             progress.inc(1);
@@ -153,7 +142,7 @@ fn scan_lockfile(path: &str, opts: &ScanOptions) -> Vec<TargetReport> {
 /// Scan a verified download (`archive` names it for the reader) and say where it came from.
 fn scan_downloaded(name: &str, archive: &str, bytes: &[u8], verified: String, cached: bool, opts: &ScanOptions) -> TargetReport {
     let wanted = |p: &str| wanted_file(p);
-    let mut report = scan_loaded(name, telltale_ingest::load_bytes(archive, bytes, &opts.limits, &wanted), opts);
+    let mut report = scan_loaded(name, telltale_ingest::load_bytes(archive, bytes, &opts.limits, &wanted), opts, &SeenFiles::default());
     report.source = Some(if cached { format!("{verified} (from the cache)") } else { verified });
     report
 }
@@ -171,16 +160,5 @@ fn scan_pypi(spec: &str, py: &str, opts: &ScanOptions) -> TargetReport {
     };
     let name = format!("pypi:{}=={}", dist.name, dist.version);
     scan_downloaded(&name, &dist.filename, &dist.bytes, format!("{} verified against sha256:{}", dist.filename, dist.sha256), dist.cached, opts)
-}
-
-/// Scan a fetched package's tarball.
-fn scan_package(pkg: &telltale_registry::Package, parent: Option<&telltale_registry::Package>, opts: &ScanOptions) -> TargetReport {
-    let mut name = format!("npm:{}@{}", pkg.name, pkg.version);
-    if let Some(p) = parent {
-        name.push_str(&format!(" (platform package of {}@{})", p.name, p.version));
-    }
-    let mut report = scan_downloaded(&name, &name, &pkg.tarball, format!("{}@{} verified against {}", pkg.name, pkg.version, pkg.integrity), pkg.cached, opts);
-    report.platform_of = parent.map(|p| p.name.clone());
-    report
 }
 

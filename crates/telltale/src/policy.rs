@@ -4,6 +4,7 @@
 //! ```toml
 //! fail-on = "medium"                    # the severity that fails the run (default "high")
 //! baseline = "telltale-baseline.json"   # findings accepted earlier (`telltale baseline`)
+//! incomplete = "warn"                   # code not analysed: "fail" (default) or "warn"
 //!
 //! [deny]                                # always fail, whatever the severity
 //! categories = ["region", "destructive"]
@@ -19,6 +20,10 @@
 //! rules = ["TT201"]                     # optional: only these rules / categories
 //! reason = "prints a message; reviewed by security, 2026-11"
 //! ```
+//!
+//! A target whose coverage is incomplete (code the package runs was not analysed: bytecode
+//! only, an unreadable payload, a parse failure, a limit, a hand-over not followed) fails
+//! the run unless `incomplete = "warn"`: then it is reported and does not fail.
 //!
 //! Each finding is decided by the first of: a matching exception, the baseline, a deny
 //! entry, an allow entry, and last its severity against `fail-on`. The verdict and its
@@ -38,6 +43,7 @@ pub const FILE_NAME: &str = "telltale.toml";
 struct RawConfig {
     fail_on: Option<Spanned<String>>,
     baseline: Option<Spanned<String>>,
+    incomplete: Option<Spanned<String>>,
     #[serde(default)]
     allow: RawLists,
     #[serde(default)]
@@ -101,6 +107,9 @@ pub struct Policy {
     pub fail_on: Severity,
     /// Where `fail_on` came from: `default`, `--fail-on` or `telltale.toml:3`.
     fail_on_from: String,
+    /// Whether incomplete coverage fails the run, and where that was said.
+    incomplete_fails: bool,
+    incomplete_from: String,
     allow: Lists,
     deny: Lists,
     exceptions: Vec<Exception>,
@@ -111,7 +120,7 @@ pub struct Policy {
 
 impl Default for Policy {
     fn default() -> Self {
-        Policy { fail_on: Severity::High, fail_on_from: "default".into(), allow: Lists::default(), deny: Lists::default(), exceptions: vec![], baseline: None, path: None }
+        Policy { fail_on: Severity::High, fail_on_from: "default".into(), incomplete_fails: true, incomplete_from: "default".into(), allow: Lists::default(), deny: Lists::default(), exceptions: vec![], baseline: None, path: None }
     }
 }
 
@@ -136,6 +145,14 @@ impl Policy {
         if let Some(s) = raw.fail_on {
             policy.fail_on = Severity::parse(s.get_ref()).ok_or_else(|| fail(s.span(), "fail-on", format!("`{}` is not a severity (info, low, medium, high, critical)", s.get_ref())))?;
             policy.fail_on_from = at(s.span());
+        }
+        if let Some(s) = raw.incomplete {
+            policy.incomplete_fails = match s.get_ref().as_str() {
+                "fail" => true,
+                "warn" => false,
+                other => return Err(fail(s.span(), "incomplete", format!("`{other}` is not \"fail\" or \"warn\""))),
+            };
+            policy.incomplete_from = at(s.span());
         }
         for (name, raw_lists, lists) in [("allow", raw.allow, &mut policy.allow), ("deny", raw.deny, &mut policy.deny)] {
             for r in raw_lists.rules {
@@ -232,9 +249,14 @@ impl Policy {
         verdict(fails, "severity", format!("{} is {cmp} fail-on {} ({})", f.severity.as_str(), self.fail_on.as_str(), self.fail_on_from))
     }
 
-    /// Write a verdict into every finding.
+    /// Write a verdict into every finding, and into every incomplete coverage.
     pub fn apply(&self, report: &mut Report) {
         for t in &mut report.targets {
+            if t.error.is_none() && !t.coverage.complete {
+                let word = if self.incomplete_fails { "fail" } else { "warn" };
+                let reason = format!("code the package runs was not analysed; incomplete = \"{word}\" ({})", self.incomplete_from);
+                t.coverage.policy = Some(PolicyVerdict { fails: self.incomplete_fails, by: "incomplete", reason });
+            }
             let verdicts: Vec<PolicyVerdict> = t.findings.iter().map(|f| self.judge(t, f)).collect();
             for (f, v) in t.findings.iter_mut().zip(verdicts) {
                 f.policy = Some(v);
@@ -347,6 +369,23 @@ mod tests {
         assert!(e.contains("telltale.toml:3") && e.contains("exception.reason"), "{e}");
         let e = parse("[deny]\nendpoints = [\"https://x.com/a\"]\n").unwrap_err();
         assert!(e.contains("deny.endpoints"), "{e}");
+    }
+
+    #[test]
+    fn incomplete_coverage_fails_unless_the_policy_says_warn() {
+        let mut t = TargetReport::empty("x.tgz");
+        t.coverage.add_unanalysed("package/bin/x › /snapshot/app.js", 10, "V8 bytecode");
+        t.coverage.settle();
+        let mut report = Report::new(vec![t]);
+        Policy::default().apply(&mut report);
+        assert_eq!(report.policy_failures(), 1);
+        assert!(report.targets[0].coverage.policy.as_ref().unwrap().reason.contains("incomplete = \"fail\" (default)"));
+        let warn = parse("incomplete = \"warn\"\n").unwrap();
+        warn.apply(&mut report);
+        assert_eq!(report.policy_failures(), 0);
+        assert!(report.targets[0].coverage.policy.as_ref().unwrap().reason.contains("telltale.toml:1"));
+        let e = parse("incomplete = \"ignore\"\n").unwrap_err();
+        assert!(e.contains("telltale.toml:1") && e.contains("incomplete"), "{e}");
     }
 
     #[test]

@@ -51,6 +51,11 @@ pub struct InputArgs {
     /// Use only the download cache for `npm:` targets.
     #[arg(long)]
     pub offline: bool,
+    /// For `npm:` targets, scan the whole install closure (dependencies, the peer and optional
+    /// dependencies npm installs, for --platform) as `npm install` resolves it, each package
+    /// once, with one combined label for the product first.
+    #[arg(long)]
+    pub deps: bool,
     /// Platform whose packages `npm:` targets pull in (`linux-x64`, `linux-x64-musl`, `darwin-arm64`, `win32-x64`; default: this machine), or `none`.
     #[arg(long)]
     pub platform: Option<String>,
@@ -135,6 +140,15 @@ pub fn print_target_errors(targets: &[TargetReport]) {
     }
 }
 
+/// Incomplete coverage never passes silently: one line per target on standard error,
+/// whatever the format on standard output.
+pub fn print_incomplete(report: &Report) {
+    for t in report.incomplete() {
+        let fails = t.coverage.policy.as_ref().is_some_and(|v| v.fails);
+        eprintln!("{}: {}: coverage INCOMPLETE: {}", if fails { "error" } else { "warning" }, t.target, t.coverage.first_gap().unwrap_or_default());
+    }
+}
+
 pub fn write_out(path: Option<&Path>, text: &str) -> Result<(), String> {
     let written = match path {
         Some(p) => std::fs::write(p, text.as_bytes()),
@@ -206,13 +220,14 @@ pub fn scan_options(input: &InputArgs) -> Result<ScanOptions, String> {
         opts.npm.pypi_index = i.clone();
     }
     opts.npm.registry.offline = input.offline;
+    opts.deps = input.deps;
     opts.npm.registry.max_tarball_bytes = input.max_archive_bytes;
     match input.platform.as_deref() {
         None => {}
         Some("none") => opts.npm.platform = None,
-        Some(p) => match telltale_registry::Platform::parse(p) {
-            Some(p) => opts.npm.platform = Some(p),
-            None => return Err(format!("--platform `{p}` is not os-cpu[-libc] (e.g. linux-x64, darwin-arm64, linux-x64-musl) or none")),
+        Some(p) => match telltale_registry::Platform::parse_checked(p) {
+            Ok(p) => opts.npm.platform = Some(p),
+            Err(e) => return Err(format!("--platform {e}; use os-cpu[-musl] in npm's words (linux-x64, linux-arm64-musl, darwin-arm64, win32-x64) or none")),
         },
     }
     Ok(opts)

@@ -1,6 +1,6 @@
 //! `telltale scan`: targets → one report (text, JSON, SARIF or HTML) → the policy's exit status.
 
-use super::args::{exit_status, load_policy, print_target_errors, scan_all, usage_error, write_out, InputArgs, Level, PolicyArgs};
+use super::args::{print_incomplete, exit_status, load_policy, print_target_errors, scan_all, usage_error, write_out, InputArgs, Level, PolicyArgs};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -61,6 +61,7 @@ pub fn run(args: ScanArgs) -> ExitCode {
         return usage_error(&e);
     }
     print_target_errors(&report.targets);
+    print_incomplete(&report);
     if let Some(url) = store {
         let mut store = match telltale::history::open(Some(&url)) {
             Ok(s) => s,

@@ -1,0 +1,258 @@
+//! `npm:` targets as the product users install, not only the tarball named: the package,
+//! its platform packages for the platform asked for, and the dependencies its bins and main
+//! hand the program over to ([`crate::delegate`]), each with theirs in turn; or with
+//! `--deps`, the whole install closure as npm resolves it, with one combined label.
+
+use crate::delegate::{delegations, Delegation};
+use crate::options::ScanOptions;
+use crate::pipeline::scan_loaded;
+use crate::SeenFiles;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
+use telltale_registry::{Client, Package, Spec};
+use telltale_report::{PrivacyLabel, TargetReport};
+
+/// Launchers followed at most this deep (a launcher's dependency that is a launcher …).
+const MAX_HAND_OVERS: usize = 3;
+/// Packages in one install closure, at most.
+const MAX_CLOSURE: usize = 5_000;
+/// Packages fetched at once for a closure.
+const FETCH_CONCURRENCY: usize = 16;
+
+/// How a package came into the scan.
+enum Relation<'a> {
+    /// What the user named.
+    Named,
+    /// A platform package of this package.
+    PlatformOf(&'a Package),
+    /// The dependency this package hands its program to.
+    HandedOverBy(&'a Package, &'a Delegation),
+}
+
+/// Scan `npm:NAME[@version]` (`npm` is the part after `npm:`).
+pub(crate) fn scan_npm(spec: &str, npm: &str, opts: &ScanOptions) -> Vec<TargetReport> {
+    let parsed = match Spec::parse(npm) {
+        Ok(s) => s,
+        Err(e) => return vec![TargetReport::failed(spec, e.to_string())],
+    };
+    let client = Client::new(opts.npm.registry.clone());
+    let pkg = match client.fetch(&parsed) {
+        Ok(p) => p,
+        Err(e) => return vec![TargetReport::failed(spec, e.to_string())],
+    };
+    if opts.deps {
+        return scan_closure(&client, &pkg, opts);
+    }
+    let seen = SeenFiles::default();
+    let mut reports = Vec::new();
+    let mut visited = HashSet::new();
+    follow(&client, &pkg, Relation::Named, 0, opts, &seen, &mut visited, &mut reports);
+    reports
+}
+
+/// Scan a package fetched for a lockfile: the package alone.
+pub(crate) fn scan_registry_package(pkg: &Package, opts: &ScanOptions, seen: &SeenFiles) -> TargetReport {
+    scan_package(pkg, &Relation::Named, opts, seen).0
+}
+
+/// One package of the product and what it leads to: platform packages, hand-overs.
+#[allow(clippy::too_many_arguments)]
+fn follow(client: &Client, pkg: &Package, relation: Relation, depth: usize, opts: &ScanOptions, seen: &SeenFiles, visited: &mut HashSet<String>, reports: &mut Vec<TargetReport>) {
+    if !visited.insert(format!("{}@{}", pkg.name, pkg.version)) {
+        return;
+    }
+    let (mut report, handed_over) = scan_package(pkg, &relation, opts, seen);
+    let at = reports.len();
+    reports.push(TargetReport::empty(""));
+    match &opts.npm.platform {
+        Some(platform) => {
+            let found = client.platform_packages(pkg, platform);
+            if found.restricted > 0 && found.fetched.is_empty() {
+                report.coverage.add_unanalysed(
+                    &format!("npm:{}@{} platform packages", pkg.name, pkg.version),
+                    0,
+                    format!("none of its {} platform packages is for {} (--platform)", found.restricted, platform_words(platform)),
+                );
+            }
+            for (name, fetched) in found.fetched {
+                match fetched {
+                    Ok(p) => follow(client, &p, Relation::PlatformOf(pkg), depth, opts, seen, visited, reports),
+                    Err(e) => {
+                        let mut failed = TargetReport::failed(&format!("npm:{name} (platform package of {}@{} for {})", pkg.name, pkg.version, platform_words(platform)), e.to_string());
+                        failed.platform_of = Some(pkg.name.clone());
+                        reports.push(failed);
+                    }
+                }
+            }
+        }
+        None if !pkg.optional_dependencies.is_empty() => report.coverage.unanalysed.push(telltale_report::coverage::Unanalysed {
+            path: format!("npm:{}@{} optional dependencies", pkg.name, pkg.version),
+            bytes: 0,
+            why: format!("{} optional dependencies (platform packages among them) not followed: --platform none", pkg.optional_dependencies.len()),
+            runs: false,
+        }),
+        None => {}
+    }
+    for d in &handed_over {
+        if depth + 1 > MAX_HAND_OVERS {
+            report.coverage.add_unanalysed(&format!("npm:{}@{}", d.dependency, d.range), 0, format!("{}; not followed: more than {MAX_HAND_OVERS} hand-overs deep", d.how));
+            continue;
+        }
+        match client.fetch(&Spec { name: d.dependency.clone(), wanted: Some(d.range.clone()) }) {
+            Ok(dep) => follow(client, &dep, Relation::HandedOverBy(pkg, d), depth + 1, opts, seen, visited, reports),
+            Err(e) => report.coverage.add_unanalysed(&format!("npm:{}@{}", d.dependency, d.range), 0, format!("{}; it could not be fetched: {e}", d.how)),
+        }
+    }
+    report.coverage.settle();
+    reports[at] = report;
+}
+
+fn platform_words(p: &telltale_registry::Platform) -> String {
+    match p.libc.as_deref() {
+        Some("musl") => format!("{}-{}-musl", p.os, p.cpu),
+        _ => format!("{}-{}", p.os, p.cpu),
+    }
+}
+
+/// Scan one fetched package; also the dependencies its bins and main hand over to.
+fn scan_package(pkg: &Package, relation: &Relation, opts: &ScanOptions, seen: &SeenFiles) -> (TargetReport, Vec<Delegation>) {
+    let mut name = format!("npm:{}@{}", pkg.name, pkg.version);
+    match relation {
+        Relation::Named => {}
+        Relation::PlatformOf(p) => name.push_str(&format!(" (platform package of {}@{})", p.name, p.version)),
+        Relation::HandedOverBy(p, _) => name.push_str(&format!(" (run by {}@{})", p.name, p.version)),
+    }
+    let wanted = |p: &str| crate::analyse::wanted_file(p);
+    let loaded = telltale_ingest::load_bytes(&name, &pkg.tarball, &opts.limits, &wanted);
+    let deps: Vec<(String, String)> = pkg.dependencies.iter().chain(&pkg.optional_dependencies).cloned().collect();
+    let handed_over = loaded.as_ref().map(|t| delegations(&t.files, &deps)).unwrap_or_default();
+    let mut report = scan_loaded(&name, loaded, opts, seen);
+    let verified = format!("{}@{} verified against {}", pkg.name, pkg.version, pkg.integrity);
+    report.source = Some(if pkg.cached { format!("{verified} (from the cache)") } else { verified });
+    match relation {
+        Relation::Named => {}
+        Relation::PlatformOf(p) => report.platform_of = Some(p.name.clone()),
+        Relation::HandedOverBy(p, d) => {
+            report.delegated_from = Some(p.name.clone());
+            report.delegation = Some(d.how.clone());
+        }
+    }
+    (report, handed_over)
+}
+
+/// `--deps`: every package `npm install NAME` would install (dependencies, peer
+/// dependencies npm installs, optional dependencies for this platform), each name@version
+/// once, scanned in parallel; the first report is the product's, with one label combining
+/// every package's and naming which package each item comes from.
+fn scan_closure(client: &Client, root: &Package, opts: &ScanOptions) -> Vec<TargetReport> {
+    let root_name = format!("{}@{}", root.name, root.version);
+    let mut packages: Vec<Package> = Vec::new();
+    let mut problems: Vec<(String, String)> = Vec::new();
+    let mut resolved: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut have: HashSet<String> = HashSet::new();
+    let mut queue: VecDeque<(String, String)> = VecDeque::new();
+    let enqueue = |pkg: &Package, queue: &mut VecDeque<(String, String)>, problems: &mut Vec<(String, String)>| {
+        for (n, r) in pkg.dependencies.iter().chain(&pkg.peer_dependencies) {
+            queue.push_back(alias(n, r));
+        }
+        if let Some(platform) = &opts.npm.platform {
+            let found = client.platform_packages(pkg, platform);
+            queue.extend(found.unrestricted.iter().map(|(n, r)| alias(n, r)));
+            for (name, fetched) in found.fetched {
+                match fetched {
+                    Ok(p) => queue.push_back((p.name.clone(), p.version.clone())),
+                    Err(e) => problems.push((format!("npm:{name}"), e.to_string())),
+                }
+            }
+        }
+    };
+    have.insert(format!("{}@{}", root.name, root.version));
+    enqueue(root, &mut queue, &mut problems);
+    let fetchers = rayon::ThreadPoolBuilder::new().num_threads(FETCH_CONCURRENCY).build();
+    while !queue.is_empty() && have.len() < MAX_CLOSURE {
+        let batch: Vec<(String, String)> = queue.drain(..).filter(|k| !resolved.contains_key(k)).collect::<BTreeSet<_>>().into_iter().collect();
+        let fetch = || -> Vec<_> { batch.par_iter().map(|(n, r)| ((n.clone(), r.clone()), client.fetch(&Spec { name: n.clone(), wanted: Some(r.clone()) }))).collect() };
+        let fetched = match &fetchers {
+            Ok(pool) => pool.install(fetch),
+            Err(_) => fetch(),
+        };
+        for (key, result) in fetched {
+            match result {
+                Ok(p) => {
+                    resolved.insert(key, p.version.clone());
+                    if have.insert(format!("{}@{}", p.name, p.version)) && have.len() <= MAX_CLOSURE {
+                        enqueue(&p, &mut queue, &mut problems);
+                        packages.push(p);
+                    }
+                }
+                Err(e) => {
+                    resolved.insert(key.clone(), String::new());
+                    problems.push((format!("npm:{}@{}", key.0, key.1), e.to_string()));
+                }
+            }
+        }
+    }
+    let seen = SeenFiles::default();
+    let mut root_report = scan_package(root, &Relation::Named, opts, &seen).0;
+    let mut reports: Vec<TargetReport> = packages
+        .par_iter()
+        .map(|p| {
+            let mut r = scan_package(p, &Relation::Named, opts, &seen).0;
+            r.target = format!("npm:{}@{} (dependency of {root_name})", p.name, p.version);
+            r.dependency_of = Some(root.name.clone());
+            r
+        })
+        .collect();
+    reports.sort_by(|a, b| a.target.cmp(&b.target));
+    for (what, why) in &problems {
+        root_report.coverage.add_unanalysed(what, 0, format!("a dependency that could not be fetched: {why}"));
+    }
+    if have.len() > MAX_CLOSURE {
+        root_report.coverage.add_unanalysed(&format!("npm:{root_name} dependencies"), 0, format!("the install closure has more than {MAX_CLOSURE} packages; the rest were not followed"));
+    }
+    root_report.coverage.settle();
+    let product = product_report(&root_name, &root_report, &reports);
+    let mut out = vec![product, root_report];
+    out.extend(reports);
+    out
+}
+
+/// `"x": "npm:real@1.2.3"` installs `real` under the name `x`.
+fn alias(name: &str, range: &str) -> (String, String) {
+    match range.strip_prefix("npm:").map(Spec::parse) {
+        Some(Ok(s)) => (s.name, s.wanted.unwrap_or_else(|| "latest".into())),
+        _ => (name.to_string(), range.to_string()),
+    }
+}
+
+/// The product: every package's label in one, each item naming the packages it comes from;
+/// coverage complete only when every package's is.
+fn product_report(root: &str, root_report: &TargetReport, deps: &[TargetReport]) -> TargetReport {
+    let all: Vec<&TargetReport> = std::iter::once(root_report).chain(deps).collect();
+    let parts: Vec<(String, &PrivacyLabel)> = all.iter().map(|r| (r.package.as_ref().zip(r.version.as_ref()).map(|(n, v)| format!("{n}@{v}")).unwrap_or_else(|| r.target.clone()), &r.label)).collect();
+    let mut product = TargetReport::empty(&format!("product npm:{root} ({} packages)", all.len()));
+    product.label = PrivacyLabel::combine(&parts);
+    product.package = root_report.package.clone();
+    product.version = root_report.version.clone();
+    product.files_scanned = all.iter().map(|r| r.files_scanned).sum();
+    product.bytes_scanned = all.iter().map(|r| r.bytes_scanned).sum();
+    for r in &all {
+        for (kind, t) in &r.coverage.analysed {
+            let e = product.coverage.analysed.entry(kind.clone()).or_default();
+            e.files += t.files;
+            e.bytes += t.bytes;
+        }
+        if let Some(e) = &r.error {
+            product.coverage.add_unanalysed(&r.target, 0, format!("could not be read: {e}"));
+        }
+        for u in &r.coverage.unanalysed {
+            let mut u = u.clone();
+            if !u.path.starts_with("npm:") {
+                u.path = format!("{} › {}", r.target, u.path);
+            }
+            product.coverage.unanalysed.push(u);
+        }
+    }
+    product.coverage.settle();
+    product
+}
