@@ -24,7 +24,7 @@ use telltale_rules::{Category, Finding};
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Change {
     /// `endpoint` | `collects` | `sends` | `region` | `install-script` | `opt-out` |
-    /// `obfuscation` | `dynamic-code` | `destructive`
+    /// `obfuscation` | `dynamic-code` | `destructive` | `coverage` (code not analysed)
     pub aspect: &'static str,
     /// The package it belongs to, when the sides hold several.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -44,6 +44,8 @@ pub struct SideInfo {
     pub package: Option<String>,
     pub version: Option<String>,
     pub errors: Vec<String>,
+    /// Every target's code was analysed.
+    pub complete: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -67,6 +69,9 @@ pub struct Diff<'a> {
     added_in: Vec<&'a TargetReport>,
     #[serde(skip)]
     removed_in: Vec<&'a TargetReport>,
+    /// The policy fails incomplete coverage of the new side.
+    #[serde(skip)]
+    incomplete_fails: bool,
 }
 
 /// Compare two reports.
@@ -93,12 +98,33 @@ pub fn diff<'a>(old: &'a Report, new: &'a Report) -> Diff<'a> {
         findings: FindingChanges { added: added_f.iter().map(|(_, f)| *f).collect(), removed: removed_f.iter().map(|(_, f)| *f).collect(), unchanged },
         added_in: added_f.iter().map(|(t, _)| *t).collect(),
         removed_in: removed_f.iter().map(|(t, _)| *t).collect(),
+        incomplete_fails: new.targets.iter().any(|t| t.coverage.policy.as_ref().is_some_and(|v| v.fails)),
     }
 }
 
-/// The product a target belongs to: the package whose platform package it is, or itself.
+/// The product a target belongs to: the package whose platform package it is, the
+/// package that hands its program over to it, the package whose install closure holds it
+/// (`--deps`), or itself.
 fn product(t: &TargetReport) -> Option<&str> {
-    t.platform_of.as_deref().or(t.package.as_deref())
+    t.dependency_of.as_deref().or(t.delegated_from.as_deref()).or(t.platform_of.as_deref()).or(t.package.as_deref())
+}
+
+/// A coverage gap's path or reason with versions and numbers masked, so the same gap in two
+/// versions is one key (`npm:@x/cli@1.2.3` and `npm:@x/cli@1.2.4`).
+fn masked(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_number = false;
+    for c in s.chars() {
+        let digit = c.is_ascii_digit();
+        if digit && !in_number {
+            out.push('#');
+        }
+        if !digit && !(in_number && c == '.') {
+            out.push(c);
+        }
+        in_number = digit || (in_number && c == '.');
+    }
+    out
 }
 
 fn products(r: &Report) -> usize {
@@ -134,6 +160,7 @@ fn side_info(r: &Report) -> SideInfo {
         package: single.and_then(|t| t.package.clone()),
         version: single.and_then(|t| t.version.clone()),
         errors: r.targets.iter().filter_map(|t| t.error.as_ref().map(|e| format!("{}: {e}", t.target))).collect(),
+        complete: r.targets.iter().all(|t| t.coverage.complete),
     }
 }
 
@@ -191,6 +218,10 @@ fn changes_of(r: &Report, with_package: bool) -> BTreeMap<String, Change> {
         for o in &l.opt_outs {
             put("opt-out", o.setting.clone(), format!("{} (checked on {})", o.setting, o.check), vec![], vec![], String::new());
         }
+        // Code a version hides from analysis is a change as much as code it adds.
+        for g in t.coverage.gaps() {
+            put("coverage", format!("{}|{}", masked(&g.path), masked(&g.why)), format!("not analysed: {}: {}", g.path, g.why), vec![], vec![], g.path.clone());
+        }
         for f in &t.findings {
             let aspect = match f.category {
                 Category::Obfuscation => "obfuscation",
@@ -218,9 +249,12 @@ impl Diff<'_> {
         serde_json::to_string_pretty(self).expect("diff serialises")
     }
 
-    /// Added findings that fail the policy (the exit code of `diff`).
+    /// Added findings that fail the policy, and new coverage gaps when the policy fails
+    /// incomplete coverage (the exit code of `diff`).
     pub fn failing(&self) -> usize {
-        self.findings.added.iter().filter(|f| f.fails_policy()).count()
+        let findings = self.findings.added.iter().filter(|f| f.fails_policy()).count();
+        let gaps = if self.incomplete_fails { self.added.iter().filter(|c| c.aspect == "coverage").count() } else { 0 };
+        findings + gaps
     }
 
     pub fn to_text(&self) -> String {
@@ -233,8 +267,9 @@ impl Diff<'_> {
             };
             format!("{}{who}", s.targets.join(", "))
         };
-        let _ = writeln!(out, "old: {}", side(&self.old));
-        let _ = writeln!(out, "new: {}", side(&self.new));
+        let complete = |s: &SideInfo| if s.complete { "" } else { "  [coverage INCOMPLETE]" };
+        let _ = writeln!(out, "old: {}{}", side(&self.old), complete(&self.old));
+        let _ = writeln!(out, "new: {}{}", side(&self.new), complete(&self.new));
         for e in self.old.errors.iter().chain(&self.new.errors) {
             let _ = writeln!(out, "error: {e}");
         }
@@ -258,5 +293,42 @@ impl Diff<'_> {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn side(version: &str, gaps: &[(&str, &str)]) -> Report {
+        let mut t = TargetReport::empty(&format!("npm:x@{version}"));
+        t.package = Some("x".into());
+        t.version = Some(version.into());
+        for (path, why) in gaps {
+            t.coverage.add_unanalysed(&path.replace("VERSION", version), 100, why.to_string());
+        }
+        t.coverage.settle();
+        Report::new(vec![t])
+    }
+
+    #[test]
+    fn coverage_gaps_are_changes_matched_across_versions() {
+        let old = side("1.0.0", &[("npm:@x/cli@VERSION", "its bin x is node_modules/@x/cli/bin/x; it could not be fetched")]);
+        let new = side("1.0.1", &[("npm:@x/cli@VERSION", "its bin x is node_modules/@x/cli/bin/x; it could not be fetched"), ("package/bin/x › /snapshot/app/index.js", "V8 bytecode only")]);
+        let d = diff(&old, &new);
+        assert_eq!(d.added.len(), 1, "{:?}", d.added);
+        assert_eq!(d.added[0].aspect, "coverage");
+        assert!(d.added[0].what.contains("V8 bytecode only"));
+        assert!(d.removed.is_empty(), "{:?}", d.removed);
+        assert!(!d.new.complete && !d.old.complete);
+        let text = d.to_text();
+        assert!(text.contains("+ coverage       not analysed: package/bin/x › /snapshot/app/index.js: V8 bytecode only"), "{text}");
+        assert!(text.contains("[coverage INCOMPLETE]"), "{text}");
+        // Fixed in the next version: a removal.
+        let fixed = side("1.0.2", &[]);
+        let d = diff(&new, &fixed);
+        assert_eq!(d.removed.iter().filter(|c| c.aspect == "coverage").count(), 2);
+        assert!(d.new.complete);
+        assert_eq!(masked("npm:@x/cli@0.0.1790142911-g7618fb (3.1 MB)"), "npm:@x/cli@#-g#fb (# MB)");
     }
 }

@@ -212,6 +212,10 @@ fn write_totals(out: &mut String, report: &Report) {
     if errors > 0 {
         w!(out, "<div class=\"total errors\"><span class=\"count\">{errors}</span><span class=\"what\">unreadable</span></div>\n");
     }
+    let incomplete = report.incomplete().count();
+    if incomplete > 0 {
+        w!(out, "<div class=\"total errors\"><span class=\"count\">{incomplete}</span><span class=\"what\">not fully analysed</span></div>\n");
+    }
     out.push_str("</section>\n");
 }
 
@@ -226,6 +230,10 @@ fn write_index(out: &mut String, report: &Report) {
             Some(s) => badge(out, s),
             None if t.error.is_some() => pill(out, "bad", "unreadable"),
             None => out.push_str("<span class=\"muted\">none</span>"),
+        }
+        if t.error.is_none() && !t.coverage.complete {
+            out.push_str(" ");
+            pill(out, "bad", "incomplete");
         }
         w!(out, "</td><td>{}</td></tr>\n", esc(&target_summary(t)));
     }
@@ -261,7 +269,7 @@ fn highest(t: &TargetReport) -> Option<Severity> {
 
 /// Nothing to show beyond its name: read fine, no finding, an empty label, no warning.
 fn is_clean(t: &TargetReport) -> bool {
-    t.error.is_none() && t.findings.is_empty() && t.label.is_empty() && t.warnings.is_empty()
+    t.error.is_none() && t.coverage.complete && t.findings.is_empty() && t.label.is_empty() && t.warnings.is_empty()
 }
 
 /// What the target does, in a few words (as the text summary).
@@ -270,7 +278,9 @@ fn target_summary(t: &TargetReport) -> String {
         return format!("could not be read: {}", clip(e, 120));
     }
     let mut parts = crate::label_summary(&t.label);
-    if parts.is_empty() && t.findings.is_empty() {
+    if !t.coverage.complete {
+        parts.insert(0, format!("NOT FULLY ANALYSED ({} not analysed)", t.coverage.gaps().count()));
+    } else if parts.is_empty() && t.findings.is_empty() {
         parts.push("nothing found".into());
     }
     parts.join("; ")
@@ -290,6 +300,12 @@ fn write_target(out: &mut String, i: usize, t: &TargetReport) {
     if let Some(of) = &t.platform_of {
         w!(out, "platform package of <strong>{}</strong> · ", esc(of));
     }
+    if let Some(by) = &t.delegated_from {
+        w!(out, "run by <strong>{}</strong> ({}) · ", esc(by), esc(t.delegation.as_deref().unwrap_or("")));
+    }
+    if let Some(of) = &t.dependency_of {
+        w!(out, "dependency of <strong>{}</strong> · ", esc(of));
+    }
     w!(out, "{} · {}", plural(t.files_scanned, "file", "files"), human_bytes(t.bytes_scanned));
     if let Some(s) = &t.source {
         w!(out, " · source <code>{}</code>", esc(s));
@@ -297,12 +313,35 @@ fn write_target(out: &mut String, i: usize, t: &TargetReport) {
     out.push_str("</p>\n</div>\n");
     if let Some(e) = &t.error {
         w!(out, "<div class=\"callout error\" role=\"alert\"><strong>Could not be read.</strong> {}</div>\n", esc(e));
+    } else {
+        write_coverage(out, &t.coverage);
     }
     write_warnings(out, &t.warnings);
     write_label(out, &t.label, t.error.is_some());
     write_charts(out, t);
     write_findings(out, i, t);
     out.push_str("</section>\n");
+}
+
+/// Whether the code the package runs was all read: an alert when not, with each gap and why.
+fn write_coverage(out: &mut String, c: &crate::Coverage) {
+    if c.complete {
+        w!(out, "<p class=\"coverage muted\">Coverage: {}</p>\n", esc(&c.summary()));
+        return;
+    }
+    let gaps: Vec<&crate::coverage::Unanalysed> = c.gaps().collect();
+    w!(out, "<div class=\"callout error\" role=\"alert\"><strong>Not fully analysed: a clean result here says nothing about this code.</strong> {}\n<ul>\n", esc(&c.summary()));
+    for g in gaps.iter().take(MAX_WARNINGS) {
+        w!(out, "<li><code>{}</code>{}: {}</li>\n", esc(&g.path), esc(&crate::coverage::sized(g.bytes)), esc(&g.why));
+    }
+    if gaps.len() > MAX_WARNINGS {
+        w!(out, "<li class=\"muted\">… and {} more</li>\n", gaps.len() - MAX_WARNINGS);
+    }
+    out.push_str("</ul>\n");
+    if let Some(v) = &c.policy {
+        w!(out, "<p>{}: {}</p>\n", if v.fails { "Fails the policy" } else { "Accepted by the policy" }, esc(&v.reason));
+    }
+    out.push_str("</div>\n");
 }
 
 fn write_warnings(out: &mut String, warnings: &[String]) {

@@ -42,11 +42,32 @@ pub fn changes_to_sarif(report: &Report, added: &[(&TargetReport, &Finding)], re
 
 fn render(run: RunBuilder, report: &Report) -> String {
     let rules: Vec<Value> = telltale_rules::all_rules().iter().map(|r| rule_descriptor(r.meta())).collect();
-    let notifications: Vec<Value> = report
+    let errors: Vec<Value> = report
         .targets
         .iter()
         .filter_map(|t| t.error.as_ref().map(|e| json!({ "level": "error", "message": { "text": format!("{}: {e}", t.target) } })))
         .collect();
+    // Code not analysed is told as a notification per gap: code scanning shows them with the
+    // run, and a run with gaps is not reported as a clean, successful one.
+    let gaps: Vec<Value> = report
+        .targets
+        .iter()
+        .filter(|t| t.error.is_none())
+        .flat_map(|t| {
+            let level = if t.coverage.policy.as_ref().is_some_and(|v| v.fails) { "error" } else { "warning" };
+            t.coverage.gaps().map(move |g| {
+                json!({
+                    "level": level,
+                    "descriptor": { "id": "coverage-incomplete" },
+                    "message": { "text": format!("{}: not analysed: {}{}: {}", t.target, g.path, crate::coverage::sized(g.bytes), g.why) },
+                    "properties": { "target": t.target, "path": g.path, "bytes": g.bytes, "why": g.why },
+                })
+            })
+        })
+        .collect();
+    let successful = errors.is_empty() && gaps.is_empty();
+    let notifications: Vec<Value> = errors.into_iter().chain(gaps).collect();
+    let coverage: Vec<Value> = report.targets.iter().map(|t| json!({ "target": t.target, "coverage": t.coverage })).collect();
     let bases: Map<String, Value> = run.bases.iter().map(|(_, id, name)| (id.clone(), json!({ "description": { "text": name } }))).collect();
     let sarif = json!({
         "$schema": SCHEMA_URI,
@@ -59,9 +80,10 @@ fn render(run: RunBuilder, report: &Report) -> String {
                 "rules": rules,
             }},
             "invocations": [{
-                "executionSuccessful": notifications.is_empty(),
+                "executionSuccessful": successful,
                 "toolExecutionNotifications": notifications,
             }],
+            "properties": { "coverage": coverage },
             // Columns count bytes; for ASCII source (nearly all bundles) that is the same as code points.
             "columnKind": "unicodeCodePoints",
             "originalUriBaseIds": bases,
