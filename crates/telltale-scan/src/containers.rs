@@ -191,12 +191,13 @@ fn open_executable<'a>(path: &str, bytes: Cow<'a, [u8]>, depth: usize, opts: &Sc
     let Embedded { format, modules, files, unreadable } = embedded;
     let found = modules.len() + files.len();
     out.coverage.containers.push(Container { path: path.to_string(), format: format.to_string(), files: found as u64 });
+    if found == 0 && unreadable.is_empty() {
+        out.coverage.add_unanalysed(path, bytes.len() as u64, format!("a {format} executable with no readable program in it"));
+    }
     for u in unreadable {
         out.coverage.add_unanalysed(&format!("{path} › {}", u.name), u.bytes, u.why);
     }
-    if modules.is_empty() && files.is_empty() {
-        out.coverage.add_unanalysed(path, bytes.len() as u64, format!("a {format} executable with no readable program in it"));
-    }
+    let nothing_read = modules.is_empty() && files.is_empty();
     for m in modules {
         out.inputs.push(Input { path: format!("{path} › {}", m.name), content: Content::Script(m.text) });
     }
@@ -208,6 +209,10 @@ fn open_executable<'a>(path: &str, bytes: Cow<'a, [u8]>, depth: usize, opts: &Sc
             continue;
         }
         open_payload(&inner, data, depth + 1, opts, seen, budget, out);
+    }
+    if nothing_read {
+        // Nothing readable as source: the binary's strings are still searched.
+        out.inputs.push(Input { path: path.to_string(), content: Content::Native(bytes) });
     }
 }
 

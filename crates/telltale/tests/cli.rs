@@ -341,15 +341,17 @@ fn node_sea_executable_main_script_is_analysed() {
     assert!(exfil["endpoints"].to_string().contains("collect.example-metrics.top"), "{exfil}");
 }
 
-/// A SEA built as a V8 snapshot holds no source: the scan says so, and still searches the
-/// binary's strings for endpoints.
+/// A SEA built as a V8 snapshot holds no source: coverage says so (incomplete, failing the
+/// default policy), and the binary's strings are still searched for endpoints.
 #[test]
-fn node_sea_snapshot_is_reported_as_skipped() {
+fn node_sea_snapshot_is_reported_as_not_analysed() {
     let exe = sea_executable(2, &[b"main.js", b"\x00\x01snapshot https://snap.example-metrics.top/v1/t \x00"]);
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "app", &exe);
-    let (_, doc) = scan_json([dir.path().join("app")]);
-    let warnings = doc["targets"][0]["warnings"].to_string();
-    assert!(warnings.contains("embedded by node-sea") && warnings.contains("1 without JavaScript text"), "{doc}");
+    let (out, doc) = scan_json([dir.path().join("app")]);
+    let coverage = &doc["targets"][0]["coverage"];
+    assert_eq!(coverage["complete"], false, "{doc}");
+    assert!(coverage["unanalysed"][0]["why"].as_str().unwrap().contains("snapshot"), "{coverage}");
+    assert_eq!(out.status.code(), Some(1), "incomplete coverage fails the default policy");
     assert!(doc.to_string().contains("snap.example-metrics.top"), "{doc}");
 }
