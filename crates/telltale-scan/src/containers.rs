@@ -19,7 +19,6 @@
 use crate::analyse::wanted_file;
 use crate::options::ScanOptions;
 use base64::Engine;
-use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::Read;
@@ -61,7 +60,7 @@ impl SeenFiles {
         if bytes.len() < SAME_FILE_MIN_BYTES {
             return None;
         }
-        let hash: [u8; 32] = Sha256::digest(bytes).into();
+        let hash: [u8; 32] = blake3::Hasher::new().update_rayon(bytes).finalize().into();
         let mut seen = self.0.lock().unwrap_or_else(|e| e.into_inner());
         match seen.get(&hash) {
             Some(first) => Some(first.clone()),

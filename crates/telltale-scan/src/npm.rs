@@ -41,27 +41,28 @@ pub(crate) fn scan_npm(spec: &str, npm: &str, opts: &ScanOptions) -> Vec<TargetR
         Err(e) => return vec![TargetReport::failed(spec, e.to_string())],
     };
     if opts.deps {
-        return scan_closure(&client, &pkg, opts);
+        return scan_closure(&client, pkg, opts);
     }
     let seen = SeenFiles::default();
     let mut reports = Vec::new();
     let mut visited = HashSet::new();
-    follow(&client, &pkg, Relation::Named, 0, opts, &seen, &mut visited, &mut reports);
+    follow(&client, pkg, Relation::Named, 0, opts, &seen, &mut visited, &mut reports);
     reports
 }
 
 /// Scan a package fetched for a lockfile: the package alone.
-pub(crate) fn scan_registry_package(pkg: &Package, opts: &ScanOptions, seen: &SeenFiles) -> TargetReport {
-    scan_package(pkg, &Relation::Named, opts, seen).0
+pub(crate) fn scan_registry_package(mut pkg: Package, opts: &ScanOptions, seen: &SeenFiles) -> TargetReport {
+    scan_package(&mut pkg, &Relation::Named, opts, seen).0
 }
 
 /// One package of the product and what it leads to: platform packages, hand-overs.
 #[allow(clippy::too_many_arguments)]
-fn follow(client: &Client, pkg: &Package, relation: Relation, depth: usize, opts: &ScanOptions, seen: &SeenFiles, visited: &mut HashSet<String>, reports: &mut Vec<TargetReport>) {
+fn follow(client: &Client, mut pkg: Package, relation: Relation, depth: usize, opts: &ScanOptions, seen: &SeenFiles, visited: &mut HashSet<String>, reports: &mut Vec<TargetReport>) {
     if !visited.insert(format!("{}@{}", pkg.name, pkg.version)) {
         return;
     }
-    let (mut report, handed_over) = scan_package(pkg, &relation, opts, seen);
+    let (mut report, handed_over) = scan_package(&mut pkg, &relation, opts, seen);
+    let pkg = &pkg;
     let at = reports.len();
     reports.push(TargetReport::empty(""));
     match &opts.npm.platform {
@@ -76,7 +77,7 @@ fn follow(client: &Client, pkg: &Package, relation: Relation, depth: usize, opts
             }
             for (name, fetched) in found.fetched {
                 match fetched {
-                    Ok(p) => follow(client, &p, Relation::PlatformOf(pkg), depth, opts, seen, visited, reports),
+                    Ok(p) => follow(client, p, Relation::PlatformOf(pkg), depth, opts, seen, visited, reports),
                     Err(e) => {
                         let mut failed = TargetReport::failed(&format!("npm:{name} (platform package of {}@{} for {})", pkg.name, pkg.version, platform_words(platform)), e.to_string());
                         failed.platform_of = Some(pkg.name.clone());
@@ -99,7 +100,7 @@ fn follow(client: &Client, pkg: &Package, relation: Relation, depth: usize, opts
             continue;
         }
         match client.fetch(&Spec { name: d.dependency.clone(), wanted: Some(d.range.clone()) }) {
-            Ok(dep) => follow(client, &dep, Relation::HandedOverBy(pkg, d), depth + 1, opts, seen, visited, reports),
+            Ok(dep) => follow(client, dep, Relation::HandedOverBy(pkg, d), depth + 1, opts, seen, visited, reports),
             Err(e) => report.coverage.add_unanalysed(&format!("npm:{}@{}", d.dependency, d.range), 0, format!("{}; it could not be fetched: {e}", d.how)),
         }
     }
@@ -114,8 +115,9 @@ fn platform_words(p: &telltale_registry::Platform) -> String {
     }
 }
 
-/// Scan one fetched package; also the dependencies its bins and main hand over to.
-fn scan_package(pkg: &Package, relation: &Relation, opts: &ScanOptions, seen: &SeenFiles) -> (TargetReport, Vec<Delegation>) {
+/// Scan one fetched package; also the dependencies its bins and main hand over to. The
+/// compressed tarball is dropped once read: a 190 MB platform package need not stay.
+fn scan_package(pkg: &mut Package, relation: &Relation, opts: &ScanOptions, seen: &SeenFiles) -> (TargetReport, Vec<Delegation>) {
     let mut name = format!("npm:{}@{}", pkg.name, pkg.version);
     match relation {
         Relation::Named => {}
@@ -123,7 +125,9 @@ fn scan_package(pkg: &Package, relation: &Relation, opts: &ScanOptions, seen: &S
         Relation::HandedOverBy(p, _) => name.push_str(&format!(" (run by {}@{})", p.name, p.version)),
     }
     let wanted = |p: &str| crate::analyse::wanted_file(p);
-    let loaded = telltale_ingest::load_bytes(&name, &pkg.tarball, &opts.limits, &wanted);
+    let tarball = std::mem::take(&mut pkg.tarball);
+    let loaded = telltale_ingest::load_bytes(&name, &tarball, &opts.limits, &wanted);
+    drop(tarball);
     let deps: Vec<(String, String)> = pkg.dependencies.iter().chain(&pkg.optional_dependencies).cloned().collect();
     let handed_over = loaded.as_ref().map(|t| delegations(&t.files, &deps)).unwrap_or_default();
     let mut report = scan_loaded(&name, loaded, opts, seen);
@@ -144,7 +148,7 @@ fn scan_package(pkg: &Package, relation: &Relation, opts: &ScanOptions, seen: &S
 /// dependencies npm installs, optional dependencies for this platform), each name@version
 /// once, scanned in parallel; the first report is the product's, with one label combining
 /// every package's and naming which package each item comes from.
-fn scan_closure(client: &Client, root: &Package, opts: &ScanOptions) -> Vec<TargetReport> {
+fn scan_closure(client: &Client, mut root: Package, opts: &ScanOptions) -> Vec<TargetReport> {
     let root_name = format!("{}@{}", root.name, root.version);
     let mut packages: Vec<Package> = Vec::new();
     let mut problems: Vec<(String, String)> = Vec::new();
@@ -167,7 +171,7 @@ fn scan_closure(client: &Client, root: &Package, opts: &ScanOptions) -> Vec<Targ
         }
     };
     have.insert(format!("{}@{}", root.name, root.version));
-    enqueue(root, &mut queue, &mut problems);
+    enqueue(&root, &mut queue, &mut problems);
     let fetchers = rayon::ThreadPoolBuilder::new().num_threads(FETCH_CONCURRENCY).build();
     while !queue.is_empty() && have.len() < MAX_CLOSURE {
         let batch: Vec<(String, String)> = queue.drain(..).filter(|k| !resolved.contains_key(k)).collect::<BTreeSet<_>>().into_iter().collect();
@@ -193,11 +197,11 @@ fn scan_closure(client: &Client, root: &Package, opts: &ScanOptions) -> Vec<Targ
         }
     }
     let seen = SeenFiles::default();
-    let mut root_report = scan_package(root, &Relation::Named, opts, &seen).0;
+    let mut root_report = scan_package(&mut root, &Relation::Named, opts, &seen).0;
     let mut reports: Vec<TargetReport> = packages
-        .par_iter()
-        .map(|p| {
-            let mut r = scan_package(p, &Relation::Named, opts, &seen).0;
+        .into_par_iter()
+        .map(|mut p| {
+            let mut r = scan_package(&mut p, &Relation::Named, opts, &seen).0;
             r.target = format!("npm:{}@{} (dependency of {root_name})", p.name, p.version);
             r.dependency_of = Some(root.name.clone());
             r

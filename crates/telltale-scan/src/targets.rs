@@ -127,7 +127,7 @@ fn scan_lockfile(path: &str, opts: &ScanOptions) -> Vec<TargetReport> {
                     &format!("npm:{}@{}", p.name, p.version),
                     format!("the lockfile's integrity {} differs from the registry's {}", p.integrity.as_deref().unwrap_or(""), pkg.integrity),
                 ),
-                Ok(pkg) => crate::npm::scan_registry_package(&pkg, opts, &seen),
+                Ok(pkg) => crate::npm::scan_registry_package(pkg, opts, &seen),
                 Err(e) => TargetReport::failed(&format!("npm:{}@{}", p.name, p.version), e.to_string()),
             };
             progress.inc(1);
