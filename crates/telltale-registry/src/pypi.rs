@@ -13,11 +13,14 @@ use sha2::Digest;
 /// The public index.
 pub const DEFAULT_INDEX: &str = "https://pypi.org/simple/";
 
-/// A PyPI package as the user named it: `name` or `name==version`.
+/// A PyPI package as the user named it: `name` or `name==version`; as a requirement
+/// names it, with PEP 440 specifiers (`>=2.0,<3`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PySpec {
     pub name: String,
     pub version: Option<String>,
+    /// Specifiers the version must satisfy, when no exact version is named.
+    pub specifiers: Option<String>,
 }
 
 impl PySpec {
@@ -30,8 +33,32 @@ impl PySpec {
         if !valid {
             return Err(RegistryError::BadSpec(format!("pypi:{s} (expected pypi:name or pypi:name==version)")));
         }
-        Ok(PySpec { name: name.to_string(), version })
+        Ok(PySpec { name: name.to_string(), version, specifiers: None })
     }
+
+    /// A requirement's name and specifiers (`requests`, `>=2.0,<3`; empty for any version).
+    pub fn requirement(name: &str, specifiers: &str) -> PySpec {
+        let specifiers = Some(specifiers.trim().to_string()).filter(|s| !s.is_empty());
+        PySpec { name: name.to_string(), version: None, specifiers }
+    }
+}
+
+/// The newest version of `versions` that `specifiers` allow (every one when `None`): final
+/// releases first, pre-releases only when no final release fits (as pip does).
+pub fn pick_version<'v>(versions: impl IntoIterator<Item = &'v str>, specifiers: Option<&str>) -> Result<Option<&'v str>, String> {
+    use std::str::FromStr;
+    let specs = match specifiers {
+        Some(s) => Some(pep440_rs::VersionSpecifiers::from_str(s).map_err(|e| format!("`{s}` is not a PEP 440 specifier: {e}"))?),
+        None => None,
+    };
+    let mut fitting: Vec<(pep440_rs::Version, &str)> = versions
+        .into_iter()
+        .filter_map(|v| Some((pep440_rs::Version::from_str(v).ok()?, v)))
+        .filter(|(v, _)| specs.as_ref().is_none_or(|s| s.contains(v)))
+        .collect();
+    fitting.sort();
+    let final_release = fitting.iter().rev().find(|(v, _)| !v.any_prerelease()).map(|(_, s)| *s);
+    Ok(final_release.or_else(|| fitting.last().map(|(_, s)| *s)))
 }
 
 /// PEP 503: lowercase, runs of `-_.` as one `-`.
@@ -155,14 +182,18 @@ impl Client {
         let live = |f: &&IndexFile| f.yanked.as_bool() != Some(true) && !f.yanked.is_string() && version_of(&f.filename).is_some();
         let version = match &spec.version {
             Some(v) => v.clone(),
-            None => project
-                .files
-                .iter()
-                .filter(live)
-                .filter_map(|f| version_of(&f.filename))
-                .max_by(|a, b| version_key(a).cmp(&version_key(b)))
-                .ok_or_else(|| RegistryError::NoSuchVersion { name: name.clone(), wanted: "latest".into(), latest: "?".into(), count: 0 })?
-                .to_string(),
+            None => {
+                let published: std::collections::BTreeSet<&str> = project.files.iter().filter(live).filter_map(|f| version_of(&f.filename)).collect();
+                let wanted = spec.specifiers.clone().unwrap_or_else(|| "latest".into());
+                let newest = published.iter().copied().max_by(|a, b| version_key(a).cmp(&version_key(b))).unwrap_or("none").to_string();
+                let picked = match pick_version(published.iter().copied(), spec.specifiers.as_deref()) {
+                    Ok(p) => p,
+                    // A name pip cannot parse as PEP 440 is still ordered the old way.
+                    Err(_) if spec.specifiers.is_none() => published.iter().copied().max_by(|a, b| version_key(a).cmp(&version_key(b))),
+                    Err(e) => return Err(RegistryError::BadSpec(format!("pypi:{name} {e}"))),
+                };
+                picked.ok_or_else(|| RegistryError::NoSuchVersion { name: name.clone(), wanted, latest: newest, count: published.len() })?.to_string()
+            }
         };
         let file = project
             .files
@@ -172,7 +203,8 @@ impl Client {
             .cloned()
             .ok_or_else(|| {
                 let count = project.files.iter().filter_map(|f| version_of(&f.filename)).collect::<std::collections::BTreeSet<_>>().len();
-                RegistryError::NoSuchVersion { name: name.clone(), wanted: version.clone(), latest: "see the index".into(), count }
+                let newest = project.files.iter().filter(live).filter_map(|f| version_of(&f.filename)).max_by(|a, b| version_key(a).cmp(&version_key(b))).unwrap_or("none").to_string();
+                RegistryError::NoSuchVersion { name: name.clone(), wanted: version.clone(), latest: newest, count }
             })?;
         let expected = file.hashes.get("sha256").cloned().ok_or_else(|| RegistryError::NoIntegrity { name: name.clone(), version: version.clone() })?;
         let cached_path = self.cache_path("pypi", "files", &file.filename.replace(['/', '\\'], "_"));
@@ -208,7 +240,14 @@ mod tests {
 
     #[test]
     fn specs_names_and_versions() {
-        assert_eq!(PySpec::parse("Foo_Bar==1.0").unwrap(), PySpec { name: "Foo_Bar".into(), version: Some("1.0".into()) });
+        assert_eq!(PySpec::parse("Foo_Bar==1.0").unwrap(), PySpec { name: "Foo_Bar".into(), version: Some("1.0".into()), specifiers: None });
+        let v = ["1.0", "1.9", "1.10", "2.0rc1", "2.0", "3.0a1"];
+        assert_eq!(pick_version(v, None).unwrap(), Some("2.0"));
+        assert_eq!(pick_version(v, Some(">=1.0,<2")).unwrap(), Some("1.10"));
+        assert_eq!(pick_version(v, Some("~=1.9")).unwrap(), Some("1.10"));
+        assert_eq!(pick_version(v, Some(">2.0")).unwrap(), Some("3.0a1"), "a pre-release when nothing else fits");
+        assert_eq!(pick_version(v, Some(">=4")).unwrap(), None);
+        assert!(pick_version(v, Some("=>1")).is_err());
         assert!(PySpec::parse("x y").is_err());
         assert!(PySpec::parse("x==").is_err());
         assert_eq!(normalize("Foo__Bar.baz"), "foo-bar-baz");

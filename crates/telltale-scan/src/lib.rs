@@ -14,6 +14,8 @@ mod link;
 pub mod manifest;
 mod native;
 mod npm;
+mod product;
+mod pypi;
 pub mod options;
 pub mod pipeline;
 pub mod targets;

@@ -10,7 +10,7 @@ use crate::SeenFiles;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
 use telltale_registry::{Client, Package, Spec};
-use telltale_report::{PrivacyLabel, TargetReport};
+use telltale_report::TargetReport;
 
 /// Launchers followed at most this deep (a launcher's dependency that is a launcher …).
 const MAX_HAND_OVERS: usize = 3;
@@ -215,7 +215,7 @@ fn scan_closure(client: &Client, mut root: Package, opts: &ScanOptions) -> Vec<T
         root_report.coverage.add_unanalysed(&format!("npm:{root_name} dependencies"), 0, format!("the install closure has more than {MAX_CLOSURE} packages; the rest were not followed"));
     }
     root_report.coverage.settle();
-    let product = product_report(&root_name, &root_report, &reports);
+    let product = crate::product::product_report(&format!("npm:{root_name}"), &root_report, &reports);
     let mut out = vec![product, root_report];
     out.extend(reports);
     out
@@ -229,34 +229,3 @@ fn alias(name: &str, range: &str) -> (String, String) {
     }
 }
 
-/// The product: every package's label in one, each item naming the packages it comes from;
-/// coverage complete only when every package's is.
-fn product_report(root: &str, root_report: &TargetReport, deps: &[TargetReport]) -> TargetReport {
-    let all: Vec<&TargetReport> = std::iter::once(root_report).chain(deps).collect();
-    let parts: Vec<(String, &PrivacyLabel)> = all.iter().map(|r| (r.package.as_ref().zip(r.version.as_ref()).map(|(n, v)| format!("{n}@{v}")).unwrap_or_else(|| r.target.clone()), &r.label)).collect();
-    let mut product = TargetReport::empty(&format!("product npm:{root} ({} packages)", all.len()));
-    product.label = PrivacyLabel::combine(&parts);
-    product.package = root_report.package.clone();
-    product.version = root_report.version.clone();
-    product.files_scanned = all.iter().map(|r| r.files_scanned).sum();
-    product.bytes_scanned = all.iter().map(|r| r.bytes_scanned).sum();
-    for r in &all {
-        for (kind, t) in &r.coverage.analysed {
-            let e = product.coverage.analysed.entry(kind.clone()).or_default();
-            e.files += t.files;
-            e.bytes += t.bytes;
-        }
-        if let Some(e) = &r.error {
-            product.coverage.add_unanalysed(&r.target, 0, format!("could not be read: {e}"));
-        }
-        for u in &r.coverage.unanalysed {
-            let mut u = u.clone();
-            if !u.path.starts_with("npm:") {
-                u.path = format!("{} › {}", r.target, u.path);
-            }
-            product.coverage.unanalysed.push(u);
-        }
-    }
-    product.coverage.settle();
-    product
-}

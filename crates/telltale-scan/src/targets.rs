@@ -22,7 +22,7 @@ pub fn scan_spec(spec: &str, opts: &ScanOptions) -> Vec<TargetReport> {
         return scan_node_modules(path, opts);
     }
     if let Some(py) = spec.strip_prefix("pypi:") {
-        return vec![scan_pypi(spec, py, opts)];
+        return crate::pypi::scan_pypi(spec, py, opts);
     }
     match spec.strip_prefix("npm:") {
         Some(npm) => crate::npm::scan_npm(spec, npm, opts),
@@ -139,26 +139,5 @@ fn scan_lockfile(path: &str, opts: &ScanOptions) -> Vec<TargetReport> {
     reports
 }
 
-/// Scan a verified download (`archive` names it for the reader) and say where it came from.
-fn scan_downloaded(name: &str, archive: &str, bytes: &[u8], verified: String, cached: bool, opts: &ScanOptions) -> TargetReport {
-    let wanted = |p: &str| wanted_file(p);
-    let mut report = scan_loaded(name, telltale_ingest::load_bytes(archive, bytes, &opts.limits, &wanted), opts, &SeenFiles::default());
-    report.source = Some(if cached { format!("{verified} (from the cache)") } else { verified });
-    report
-}
 
-/// Scan a distribution from the Python package index.
-fn scan_pypi(spec: &str, py: &str, opts: &ScanOptions) -> TargetReport {
-    let parsed = match telltale_registry::pypi::PySpec::parse(py) {
-        Ok(s) => s,
-        Err(e) => return TargetReport::failed(spec, e.to_string()),
-    };
-    let client = telltale_registry::Client::new(opts.npm.registry.clone());
-    let dist = match client.fetch_pypi(&opts.npm.pypi_index, &parsed) {
-        Ok(d) => d,
-        Err(e) => return TargetReport::failed(spec, e.to_string()),
-    };
-    let name = format!("pypi:{}=={}", dist.name, dist.version);
-    scan_downloaded(&name, &dist.filename, &dist.bytes, format!("{} verified against sha256:{}", dist.filename, dist.sha256), dist.cached, opts)
-}
 
