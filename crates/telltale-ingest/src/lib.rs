@@ -1,5 +1,6 @@
 //! Ingest: turns what the user named — a directory, a single file, an npm tarball
-//! (`.tgz` / `.tar.gz` / `.tar`) or a zip (`.zip`, `.vsix`, `.whl`, `.jar`) — into a
+//! (`.tgz` / `.tar.gz` / `.tar`), a zip (`.zip`, `.vsix`, `.whl`, `.jar`) or an Electron
+//! `app.asar` — into a
 //! [`Target`]: a sorted list of [`SourceFile`]s with their bytes.
 //!
 //! # Safety boundary
@@ -22,6 +23,7 @@ use std::fs::{self, File};
 use std::io::{self, BufReader, Cursor, Read};
 use std::path::Path;
 
+mod asar;
 mod dir;
 pub mod executable;
 mod paths;
@@ -275,6 +277,18 @@ pub fn load_target(
             }
             zip_archive::load_zip(spec, &bytes, limits, wanted)
         }
+        Kind::Asar => {
+            // Read whole, like a zip: the header says where each file lies.
+            if meta.len() > limits.max_total_bytes {
+                return Err(IngestError::TooManyBytes { limit: limits.max_total_bytes });
+            }
+            let mut bytes = prefix;
+            reader.take(limits.max_total_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(io_err)?;
+            if bytes.len() as u64 > limits.max_total_bytes {
+                return Err(IngestError::TooManyBytes { limit: limits.max_total_bytes });
+            }
+            asar::load_asar(spec, &bytes, limits, wanted)
+        }
         Kind::Plain => {
             not_an_archive(spec, &file_name, &prefix)?;
             let mut col = Collector::new(limits, wanted);
@@ -307,6 +321,7 @@ pub fn load_bytes(
         Kind::Gzip => tar_gz::load_gzip(name, file_name, bytes, limits, wanted),
         Kind::Tar => tar_gz::load_tar(name, bytes, limits, wanted),
         Kind::Zip => zip_archive::load_zip(name, bytes, limits, wanted),
+        Kind::Asar => asar::load_asar(name, bytes, limits, wanted),
         Kind::Plain => {
             not_an_archive(name, file_name, prefix)?;
             let mut col = Collector::new(limits, wanted);
@@ -362,6 +377,7 @@ pub fn container_format(bytes: &[u8]) -> Option<&'static str> {
         Kind::Gzip => Some("gzip"),
         Kind::Zip => Some("zip"),
         Kind::Tar => Some("tar"),
+        Kind::Asar => Some("asar"),
         Kind::Plain => None,
     }
 }
@@ -372,6 +388,8 @@ enum Kind {
     Gzip,
     Zip,
     Tar,
+    /// An Electron `app.asar` archive (recognised by its header, see [`asar`]).
+    Asar,
     Plain,
 }
 
@@ -383,6 +401,8 @@ fn detect(prefix: &[u8]) -> Kind {
         || prefix.starts_with(b"PK\x07\x08")
     {
         Kind::Zip
+    } else if asar::looks_like_asar(prefix) {
+        Kind::Asar
     } else if looks_like_tar(prefix) {
         Kind::Tar
     } else {

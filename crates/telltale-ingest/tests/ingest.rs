@@ -825,3 +825,106 @@ fn every_corpus_tarball_loads() {
     }
     println!("loaded {n} corpus tarballs");
 }
+
+// ---------------------------------------------------------------- Electron asar
+
+/// `app.asar` as `@electron/asar` 4.3.2 packed it (scripts/gen-packer-fixtures.sh).
+const ASAR: &[u8] = include_bytes!("fixtures/asar/app.asar");
+
+/// An asar archive with this JSON header, then `data`.
+fn asar_of(json: &str, data: &[u8]) -> Vec<u8> {
+    let header_size = 8 + json.len().div_ceil(4) * 4;
+    let mut out = Vec::new();
+    for n in [4, header_size, header_size - 4, json.len()] {
+        out.extend_from_slice(&(n as u32).to_le_bytes());
+    }
+    out.extend_from_slice(json.as_bytes());
+    out.resize(8 + header_size, 0);
+    out.extend_from_slice(data);
+    out
+}
+
+#[test]
+fn asar_archives_load_by_header_not_by_name() {
+    assert_eq!(telltale_ingest::container_format(ASAR), Some("asar"));
+    for name in ["resources/app.asar", "payload.bin"] {
+        let t = load(name, ASAR).unwrap();
+        assert_eq!(paths(&t), ["config.json", "lib/track-copy.js", "lib/track.js", "main.js", "package.json"], "{name}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let on_disk = dir.path().join("resources.dat");
+    std::fs::write(&on_disk, ASAR).unwrap();
+    let t = load_target(on_disk.to_str().unwrap(), &Limits::default(), &all).unwrap();
+    assert_eq!(t.files.len(), 5);
+    assert!(t.warnings.iter().any(|w| w.contains("native/addon.node") && w.contains("app.asar.unpacked")), "{:?}", t.warnings);
+    // Only the header decides: JSON text that happens to start with a brace is one file.
+    assert_eq!(paths(&load("app.asar", br#"{"files":{}}"#).unwrap()), ["app.asar"]);
+}
+
+#[test]
+fn asar_entries_escaping_the_root_are_errors() {
+    let file = r#"{"offset":"0","size":1}"#;
+    for (json, what) in [
+        (format!(r#"{{"files":{{"..":{{"files":{{"x.js":{file}}}}}}}}}"#), "a `..` directory"),
+        (format!(r#"{{"files":{{"../../.bashrc":{file}}}}}"#), "a name climbing out"),
+        (format!(r#"{{"files":{{"a":{{"files":{{"..":{{"files":{{"..":{{"files":{{"x":{file}}}}}}}}}}}}}}}}}"#), "nested `..` directories"),
+        (format!(r#"{{"files":{{"..\\..\\x":{file}}}}}"#), "backslashes"),
+    ] {
+        // `a/..` is refused before the second `..` can climb out.
+        assert!(matches!(load("app.asar", &asar_of(&json, b"x")), Err(IngestError::PathEscapes { .. } | IngestError::ParentComponent { .. })), "{what}: {json}");
+    }
+    assert!(matches!(
+        load("app.asar", &asar_of(&format!(r#"{{"files":{{"/etc/cron.d/x":{file}}}}}"#), b"x")),
+        Err(IngestError::AbsolutePath { .. })
+    ));
+    assert!(matches!(
+        load("app.asar", &asar_of(&format!(r#"{{"files":{{"C:\\x":{file}}}}}"#), b"x")),
+        Err(IngestError::AbsolutePath { .. })
+    ));
+    for link in ["../../etc/passwd", "/etc/passwd", "a/../../x"] {
+        let json = format!(r#"{{"files":{{"lib":{{"files":{{"l":{{"link":"{link}"}}}}}}}}}}"#);
+        assert!(matches!(load("app.asar", &asar_of(&json, b"")), Err(IngestError::LinkEscapes { .. })), "{link}");
+    }
+    // A link inside the archive is skipped with a warning, never followed.
+    let t = load("app.asar", &asar_of(r#"{"files":{"a.js":{"offset":"0","size":1},"b.js":{"link":"a.js"}}}"#, b"x")).unwrap();
+    assert_eq!(paths(&t), ["a.js"]);
+    assert!(t.warnings.iter().any(|w| w.contains("b.js -> a.js")));
+}
+
+#[test]
+fn asar_truncated_or_mutated_never_panics() {
+    for cut in 0..ASAR.len() {
+        // Too short for the header to be recognised: one plain file; else an error.
+        if let Ok(t) = load("app.asar", &ASAR[..cut]) {
+            assert!(cut <= 16 && paths(&t) == ["app.asar"], "cut at {cut}");
+        }
+    }
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..3000 {
+        let mut bytes = ASAR.to_vec();
+        for _ in 0..4 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let at = (rng % bytes.len() as u64) as usize;
+            bytes[at] = (rng >> 32) as u8;
+        }
+        let _ = load("app.asar", &bytes);
+    }
+}
+
+#[test]
+fn asar_declared_sizes_are_checked_before_anything_is_read() {
+    // Sizes and offsets no archive of these bytes has: errors, never allocations.
+    for entry in [r#"{"offset":"0","size":4294967296000}"#, r#"{"offset":"99999999999999999999","size":1}"#, r#"{"offset":"3","size":2}"#] {
+        let json = format!(r#"{{"files":{{"a.js":{entry}}}}}"#);
+        assert!(load("app.asar", &asar_of(&json, b"abcd")).is_err(), "{entry}");
+    }
+    let limits = Limits { max_total_bytes: 1000, max_entries: 3, max_file_bytes: 10 };
+    let many = format!(r#"{{"files":{{{}}}}}"#, (0..4).map(|i| format!(r#""f{i}.js":{{"offset":"0","size":1}}"#)).collect::<Vec<_>>().join(","));
+    assert!(matches!(load_bytes("app.asar", &asar_of(&many, b"x"), &limits, &all), Err(IngestError::TooManyEntries { .. })));
+    let big = asar_of(r#"{"files":{"a.js":{"offset":"0","size":11}}}"#, &[b'x'; 11]);
+    assert!(matches!(load_bytes("app.asar", &big, &limits, &all), Err(IngestError::FileTooLarge { .. })));
+    let total = Limits { max_total_bytes: 10, ..Limits::default() };
+    assert!(matches!(load_bytes("app.asar", &big, &total, &all), Err(IngestError::TooManyBytes { .. })));
+}

@@ -3,17 +3,23 @@
 //! - [`bun`]: Bun standalone executables (`bun build --compile`, how `@anthropic-ai/claude-code`
 //!   ships since 2.x): `package/claude › /$bunfs/root/cli`;
 //! - [`sea`]: Node single executable applications: `app › main.js`;
-//! - [`deno`]: `deno compile` executables: `app › file:///…/main.ts`.
+//! - [`deno`]: `deno compile` executables: `app › file:///…/main.ts`, `app › main.ts`;
+//! - [`pkg`]: `pkg` executables (vercel/pkg, `@yao-pkg/pkg`): `app › /snapshot/app/index.js`;
+//! - [`nexe`]: `nexe` executables: `app › ./index.js`, `app › nexe:resources.zip`.
 //!
 //! [`embedded_modules`] tries them in turn. Every reader checks each offset and length against
 //! the bytes it has and returns `None` for anything it cannot read, never a panic.
 
 pub mod bun;
 pub mod deno;
+pub mod nexe;
+pub mod pkg;
 pub mod sea;
 
 pub use bun::bun_modules;
 pub use deno::deno_modules;
+pub use nexe::nexe_modules;
+pub use pkg::pkg_modules;
 pub use sea::sea_modules;
 
 use std::borrow::Cow;
@@ -77,10 +83,10 @@ pub fn is_executable(bytes: &[u8]) -> bool {
         || matches!(bytes.get(..4), Some([0xcf, 0xfa, 0xed, 0xfe] | [0xce, 0xfa, 0xed, 0xfe] | [0xca, 0xfe, 0xba, 0xbe]))
 }
 
-/// The JavaScript embedded in an executable: a Bun module graph, a Node SEA blob or a
-/// `deno compile` payload.
+/// The JavaScript embedded in an executable: a Bun module graph, a Node SEA blob, a
+/// `deno compile` payload, a `pkg` snapshot or `nexe` resources.
 pub fn embedded_modules(bytes: &[u8]) -> Option<Embedded<'_>> {
-    bun_modules(bytes).or_else(|| sea_modules(bytes)).or_else(|| deno_modules(bytes))
+    bun_modules(bytes).or_else(|| sea_modules(bytes)).or_else(|| deno_modules(bytes)).or_else(|| pkg_modules(bytes)).or_else(|| nexe_modules(bytes))
 }
 
 /// The functions an executable imports from shared libraries (ELF, Mach-O, PE), sorted;
