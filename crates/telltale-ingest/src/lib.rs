@@ -574,9 +574,15 @@ impl<'a> Collector<'a> {
         };
         let mut limited = r.take(cap.saturating_add(1));
         let (n, data) = if want {
-            let initial = size_hint.min(cap).min(1 << 20) as usize;
+            // The declared size (already checked against the limits) saves copying a 400 MB
+            // executable through every doubling; a lying one only reserves address space,
+            // given back below.
+            let initial = size_hint.min(cap) as usize;
             let mut v = Vec::with_capacity(initial);
             limited.read_to_end(&mut v).map_err(ContentError::Io)?;
+            if v.capacity() > v.len().saturating_mul(2).max(1 << 16) {
+                v.shrink_to_fit();
+            }
             (v.len() as u64, Some(v))
         } else {
             let n = io::copy(&mut limited, &mut io::sink()).map_err(ContentError::Io)?;

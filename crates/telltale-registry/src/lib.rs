@@ -332,6 +332,23 @@ pub struct Package {
     pub dependencies: Vec<(String, String)>,
     /// Peer dependencies npm installs (those not marked optional), by name and range.
     pub peer_dependencies: Vec<(String, String)>,
+    /// For a tarball read from the cache by a client that defers the check
+    /// ([`Client::deferring_cache_checks`]): the hash it must still be checked against.
+    pub unchecked: Option<PendingCheck>,
+}
+
+/// The integrity check a cached tarball still owes ([`Package::verify`]).
+#[derive(Debug, Clone)]
+pub struct PendingCheck(Expected);
+
+impl Package {
+    /// Check `tarball` (this package's, perhaps taken out of it) against its registry hash
+    /// when that check was deferred; the caller must not report anything read from it
+    /// before this succeeds.
+    pub fn verify(&self, tarball: &[u8]) -> Result<(), RegistryError> {
+        let Some(PendingCheck(expected)) = &self.unchecked else { return Ok(()) };
+        check_integrity(tarball, expected).map_err(|actual| RegistryError::Integrity { name: self.name.clone(), version: self.version.clone(), expected: expected.to_string(), actual })
+    }
 }
 
 /// What [`Client::platform_packages`] found for one platform.
@@ -353,6 +370,8 @@ pub struct PlatformPackages {
 pub struct Client {
     cfg: Config,
     agent: ureq::Agent,
+    /// Cached tarballs are returned with their check pending ([`Package::unchecked`]).
+    defer_cache_checks: bool,
 }
 
 impl Client {
@@ -367,11 +386,20 @@ impl Client {
             .user_agent(concat!("telltale/", env!("CARGO_PKG_VERSION")))
             .build()
             .into();
-        Client { cfg, agent }
+        Client { cfg, agent, defer_cache_checks: false }
     }
 
     pub fn config(&self) -> &Config {
         &self.cfg
+    }
+
+    /// A client whose cached tarballs come back with their integrity check pending
+    /// ([`Package::unchecked`], [`Package::verify`]), so the caller can hash a 190 MB
+    /// tarball on one core while it decompresses it on another. Downloads are still checked
+    /// before they are returned.
+    pub fn deferring_cache_checks(mut self) -> Client {
+        self.defer_cache_checks = true;
+        self
     }
 
     /// Resolve, download (or take from the cache) and verify one package.
@@ -388,7 +416,13 @@ impl Client {
         let expected = expected_integrity(&meta.dist).ok_or_else(|| RegistryError::NoIntegrity { name: spec.name.clone(), version: version.clone() })?;
         let cache_file = self.cache_path("npm", "tarballs", &format!("{}-{version}.tgz", escape(&spec.name)));
         let mut cached = false;
+        let mut unchecked = None;
         let tarball = match cache_file.as_deref().and_then(|p| std::fs::read(p).ok()) {
+            Some(bytes) if self.defer_cache_checks => {
+                cached = true;
+                unchecked = Some(PendingCheck(expected.clone()));
+                bytes
+            }
             Some(bytes) if check_integrity(&bytes, &expected).is_ok() => {
                 cached = true;
                 bytes
@@ -421,6 +455,7 @@ impl Client {
             optional_dependencies: meta.optional_dependencies.into_iter().collect(),
             dependencies: meta.dependencies.into_iter().collect(),
             peer_dependencies: meta.peer_dependencies.into_iter().filter(|(n, _)| !meta.peer_dependencies_meta.get(n).is_some_and(|m| m["optional"] == serde_json::Value::Bool(true))).collect(),
+            unchecked,
         })
     }
 

@@ -137,6 +137,7 @@ fn platform_packages_follow_os_cpu_and_libc() {
         optional_dependencies: ["tool-linux-x64", "tool-linux-x64-musl", "tool-darwin-arm64", "ordinary-optional", "tool-win32-arm64", "tool-linux-arm64"].iter().map(|n| (n.to_string(), "1.0.0".to_string())).collect(),
         dependencies: vec![],
         peer_dependencies: vec![],
+        unchecked: None,
     };
     let names = |p: &str| -> Vec<String> { c.platform_packages(&main, &Platform::parse(p).unwrap()).fetched.into_iter().map(|(_, r)| r.unwrap().name).collect() };
     assert_eq!(names("linux-x64"), vec!["tool-linux-x64"]);
@@ -151,6 +152,19 @@ fn platform_packages_follow_os_cpu_and_libc() {
     let arm = c.platform_packages(&main, &Platform::parse("linux-arm64").unwrap());
     assert_eq!(arm.fetched.len(), 1);
     assert!(matches!(&arm.fetched[0], (n, Err(RegistryError::NoSuchPackage { .. })) if n == "tool-linux-arm64"), "{:?}", arm.fetched);
+}
+
+#[test]
+fn a_deferred_cache_check_still_catches_a_tampered_cache() {
+    let tarball = b"the real tarball".to_vec();
+    let reg = FakeRegistry::new(&[("demo", "1.0.0", &tarball, serde_json::json!({}))], &sri);
+    let dir = tempfile::tempdir().unwrap();
+    let spec = Spec { name: "demo".into(), wanted: Some("1.0.0".into()) };
+    assert!(reg.client(dir.path(), false).fetch(&spec).unwrap().unchecked.is_none(), "a download is checked at once");
+    let cached = reg.client(dir.path(), false).deferring_cache_checks().fetch(&spec).unwrap();
+    assert!(cached.cached && cached.unchecked.is_some());
+    assert!(cached.verify(&cached.tarball).is_ok());
+    assert!(matches!(cached.verify(b"tampered in the cache"), Err(RegistryError::Integrity { .. })));
 }
 
 #[test]

@@ -19,6 +19,7 @@ mod pypi;
 pub mod options;
 pub mod pipeline;
 pub mod targets;
+pub mod timings;
 
 pub use options::{NpmOptions, ScanOptions};
 pub use containers::SeenFiles;

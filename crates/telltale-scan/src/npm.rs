@@ -35,11 +35,15 @@ pub(crate) fn scan_npm(spec: &str, npm: &str, opts: &ScanOptions) -> Vec<TargetR
         Ok(s) => s,
         Err(e) => return vec![TargetReport::failed(spec, e.to_string())],
     };
-    let client = Client::new(opts.npm.registry.clone());
+    // Cached tarballs are checked while they decompress (`scan_package`).
+    let client = Client::new(opts.npm.registry.clone()).deferring_cache_checks();
+    let mut laps = crate::timings::Laps::start(spec);
     let pkg = match client.fetch(&parsed) {
         Ok(p) => p,
         Err(e) => return vec![TargetReport::failed(spec, e.to_string())],
     };
+    crate::timings::lap(&mut laps, "fetch (or read and verify the cache)");
+    drop(laps);
     if opts.deps {
         return scan_closure(&client, pkg, opts);
     }
@@ -67,7 +71,10 @@ fn follow(client: &Client, mut pkg: Package, relation: Relation, depth: usize, o
     reports.push(TargetReport::empty(""));
     match &opts.npm.platform {
         Some(platform) => {
+            let mut laps = crate::timings::Laps::start(&format!("platform packages of {}@{}", pkg.name, pkg.version));
             let found = client.platform_packages(pkg, platform);
+            crate::timings::lap(&mut laps, "resolve and fetch (or read and verify the cache)");
+            drop(laps);
             if found.restricted > 0 && found.fetched.is_empty() {
                 report.coverage.add_unanalysed(
                     &format!("npm:{}@{} platform packages", pkg.name, pkg.version),
@@ -125,9 +132,20 @@ fn scan_package(pkg: &mut Package, relation: &Relation, opts: &ScanOptions, seen
         Relation::HandedOverBy(p, _) => name.push_str(&format!(" (run by {}@{})", p.name, p.version)),
     }
     let wanted = |p: &str| crate::analyse::wanted_file(p);
+    let mut laps = crate::timings::Laps::start(&name);
     let tarball = std::mem::take(&mut pkg.tarball);
-    let loaded = telltale_ingest::load_bytes(&name, &tarball, &opts.limits, &wanted);
+    // A cached tarball's integrity is checked on one core while another decompresses it;
+    // nothing read from it is reported unless the check passes.
+    let (loaded, verified) = std::thread::scope(|s| {
+        let check = s.spawn(|| pkg.verify(&tarball));
+        let loaded = telltale_ingest::load_bytes(&name, &tarball, &opts.limits, &wanted);
+        (loaded, check.join().unwrap_or_else(|_| Err(telltale_registry::RegistryError::Cache { path: name.clone(), reason: "the integrity check failed to run".into() })))
+    });
     drop(tarball);
+    crate::timings::lap(&mut laps, "decompress (and verify the cached tarball)");
+    if let Err(e) = verified {
+        return (TargetReport::failed(&name, format!("{e} (the cached copy: remove it from the cache to fetch it again)")), Vec::new());
+    }
     let deps: Vec<(String, String)> = pkg.dependencies.iter().chain(&pkg.optional_dependencies).cloned().collect();
     let handed_over = loaded.as_ref().map(|t| delegations(&t.files, &deps)).unwrap_or_default();
     let mut report = scan_loaded(&name, loaded, opts, seen);

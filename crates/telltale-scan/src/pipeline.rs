@@ -46,6 +46,7 @@ pub(crate) fn scan_loaded(spec: &str, loaded: Result<telltale_ingest::Target, te
         Ok(t) => t,
         Err(e) => return TargetReport::failed(spec, e.to_string()),
     };
+    let mut laps = crate::timings::Laps::start(spec);
     let bytes_scanned = target.files.iter().map(|f| f.bytes.len() as u64).sum();
     // Open what hides the program (executables, nested archives), then analyse every input.
     let budget = Budget::after(opts, target.bytes_read, target.files.len() as u64);
@@ -60,8 +61,11 @@ pub(crate) fn scan_loaded(spec: &str, loaded: Result<telltale_ingest::Target, te
         coverage.containers.extend(o.coverage.containers);
         coverage.identical.extend(o.coverage.identical);
     }
+    crate::timings::lap(&mut laps, "open containers");
     let mut groups: Vec<Vec<Analysed>> = inputs.par_iter().map(|i| analyse_input(i, opts)).collect();
+    crate::timings::lap(&mut laps, "analyse");
     link_package(&mut groups, &inputs, opts);
+    crate::timings::lap(&mut laps, "link");
     for (input, group) in inputs.iter().zip(&groups) {
         let Some(kind) = coverage_kind(input) else { continue };
         let bytes = match &input.content {
@@ -88,6 +92,7 @@ pub(crate) fn scan_loaded(spec: &str, loaded: Result<telltale_ingest::Target, te
         }
     }
     coverage.settle();
+    crate::timings::lap(&mut laps, "install time");
     let indexes: Vec<LineIndex> = analysed.par_iter().map(|a| LineIndex::new(a.text.as_bytes())).collect();
     let mut findings: Vec<Finding> = analysed
         .par_iter()
@@ -99,10 +104,15 @@ pub(crate) fn scan_loaded(spec: &str, loaded: Result<telltale_ingest::Target, te
         .collect();
     let label_inputs: Vec<LabelInput> = analysed.iter().zip(&indexes).map(|(a, index)| LabelInput { facts: &a.facts, index }).collect();
     let label = PrivacyLabel::build(&label_inputs);
+    crate::timings::lap(&mut laps, "rules and label");
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.file.cmp(&b.file)).then(a.offset.cmp(&b.offset)));
     let (package, version) = package_identity(&target.files);
     let root = std::path::Path::new(spec).is_dir().then(|| spec.to_string());
-    TargetReport { files_scanned: analysed.len(), bytes_scanned, warnings, package, version, root, label, coverage, findings, ..TargetReport::empty(spec) }
+    let files_scanned = analysed.len();
+    drop(label_inputs);
+    drop(analysed);
+    crate::timings::lap(&mut laps, "free");
+    TargetReport { files_scanned, bytes_scanned, warnings, package, version, root, label, coverage, findings, ..TargetReport::empty(spec) }
 }
 
 /// Name and version from the shallowest manifest: `package.json`, or a Python

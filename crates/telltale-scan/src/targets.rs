@@ -108,7 +108,7 @@ fn scan_lockfile(path: &str, opts: &ScanOptions) -> Vec<TargetReport> {
     let mut head = TargetReport::empty(path);
     head.source = Some(format!("lockfile: {} registry packages, {} for other platforms, {} skipped", wanted.len(), lock.packages.len() - wanted.len(), lock.skipped.len()));
     head.warnings = lock.skipped.iter().map(|(what, why)| format!("skipped {what}: {why}")).collect();
-    let client = telltale_registry::Client::new(opts.npm.registry.clone());
+    let client = telltale_registry::Client::new(opts.npm.registry.clone()).deferring_cache_checks();
     let seen = SeenFiles::default();
     let progress = package_progress(wanted.len());
     // Downloads wait on the network, not the CPU: more of them run at once than scans do.

@@ -41,6 +41,16 @@ fn npm_target_is_fetched_verified_scanned_and_cached() {
     let (code, doc) = scan(&reg, cache.path(), &["--offline", "npm:demo@1.0.0"]);
     assert_eq!(code, Some(1), "{doc}");
     assert!(doc["targets"][0]["source"].as_str().unwrap().contains("from the cache"));
+    // A cache tampered with after the download: checked while it decompresses, and nothing
+    // read from it is reported.
+    let cached = cache.path().join("npm/tarballs/demo-1.0.0.tgz");
+    assert!(cached.is_file(), "the cache layout changed");
+    std::fs::write(&cached, tarball("module.exports = 'swapped in the cache';")).unwrap();
+    let (code, doc) = scan(&reg, cache.path(), &["--offline", "npm:demo@1.0.0"]);
+    assert_eq!(code, Some(2), "{doc}");
+    let t = &doc["targets"][0];
+    assert!(t["error"].as_str().unwrap().contains("integrity check failed"), "{t}");
+    assert!(t["findings"].as_array().unwrap().is_empty());
 }
 
 #[test]
