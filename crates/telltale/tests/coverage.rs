@@ -170,3 +170,63 @@ fn a_local_launcher_says_what_it_did_not_follow() {
     assert_eq!(c["unanalysed"][0]["path"], "npm:@tool/impl@1.0.0");
     assert!(c["unanalysed"][0]["why"].as_str().unwrap().contains("its bin tool is node_modules/@tool/impl/bin/tool.js"), "{c}");
 }
+
+/// The readers' fixtures (cut from real builds) through the whole pipeline: what each
+/// executable embeds is analysed under its path, and what is not source is a gap.
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../telltale-ingest/tests/fixtures").join(name)
+}
+
+fn scan_fixture(name: &str) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    // Inside a package, as a platform package ships it.
+    let exe = std::fs::read(fixture(name)).unwrap();
+    let pkg = dir.path().join("pkg");
+    write(&pkg, "package.json", br#"{"name":"fixture","version":"1.0.0","bin":{"app":"bin/app"}}"#);
+    write(&pkg, "bin/app", &exe);
+    json(&run(&["--format", "json"], &[&pkg]))["targets"][0].clone()
+}
+
+#[test]
+fn executables_of_every_runtime_are_opened_in_the_pipeline() {
+    // Node 24 SEA with assets, exec argv and a code cache: the main script and every asset.
+    let t = scan_fixture("executables/sea-node24.22.3-assets-execargv-codecache.elf");
+    let c = &t["coverage"];
+    assert_eq!(c["containers"][0]["format"], "node-sea", "{c}");
+    assert_eq!(c["complete"], true, "{c}");
+    // Bun 1.4 storing a module as UTF-16: analysed as JavaScript.
+    let t = scan_fixture("executables/bun-1.4.5-utf16.elf");
+    assert_eq!(t["coverage"]["containers"][0]["format"], "bun", "{}", t["coverage"]);
+    assert!(t["coverage"]["analysed"]["javascript"]["files"].as_u64().unwrap() >= 1, "{}", t["coverage"]);
+    // Bun keeps the source beside the bytecode it compiles: read.
+    let t = scan_fixture("executables/bun-1.4.5-bytecode.elf");
+    assert_eq!(t["coverage"]["complete"], true, "{}", t["coverage"]);
+    // pkg's default bytecode and a SEA built as a snapshot carry no source: gaps that fail the
+    // default policy.
+    for (name, words) in [("executables/pkg-bytecode", "bytecode"), ("executables/sea-node22.23.5-snapshot-cut.elf", "snapshot")] {
+        let t = scan_fixture(name);
+        let c = &t["coverage"];
+        assert_eq!(c["complete"], false, "{name}: {c}");
+        assert!(c["unanalysed"].to_string().to_lowercase().contains(words), "{name}: {c}");
+    }
+    // pkg with its sources kept (gzip-compressed): read as source, complete.
+    let t = scan_fixture("executables/pkg-gzip");
+    assert_eq!(t["coverage"]["complete"], true, "{}", t["coverage"]);
+    assert!(t["coverage"]["analysed"]["javascript"]["files"].as_u64().unwrap() >= 1, "{}", t["coverage"]);
+    // nexe 5 keeps its resources in a zip: opened in turn.
+    let t = scan_fixture("executables/nexe5");
+    let formats = t["coverage"]["containers"].to_string();
+    assert!(formats.contains("nexe") && formats.contains("zip"), "{formats}");
+    // Deno 2.9: the program's modules from its virtual file system.
+    let t = scan_fixture("executables/deno-2.9");
+    assert_eq!(t["coverage"]["containers"][0]["format"], "deno", "{}", t["coverage"]);
+    assert!(t["coverage"]["analysed"]["javascript"]["files"].as_u64().unwrap() >= 1, "{}", t["coverage"]);
+    // An Electron archive inside a package.
+    let dir = tempfile::tempdir().unwrap();
+    let pkg = dir.path().join("pkg");
+    write(&pkg, "package.json", MANIFEST);
+    write(&pkg, "resources/app.asar", &std::fs::read(fixture("asar/app.asar")).unwrap());
+    let t = json(&run(&["--format", "json"], &[&pkg]))["targets"][0].clone();
+    assert_eq!(t["coverage"]["containers"][0]["path"], "resources/app.asar", "{}", t["coverage"]);
+    assert_eq!(t["coverage"]["containers"][0]["format"], "asar");
+}
