@@ -4,22 +4,9 @@
 //! appended to binaries or gzip inside them, base64 archives in scripts) under its limits.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use std::sync::OnceLock;
 
 const NAMES: &[&str] = &["package/vendor/app.tgz", "package/bin/tool", "package/build/addon.node", "package/index.js", "package/lib.wasm", "package/data.zip", "package/app.asar", "package/x.gz"];
 
-fn options() -> &'static telltale_scan::ScanOptions {
-    static OPTS: OnceLock<telltale_scan::ScanOptions> = OnceLock::new();
-    OPTS.get_or_init(|| {
-        let mut o = telltale_scan::ScanOptions::default();
-        // Small limits: nested bombs must stop at them, not at the fuzzer's memory limit.
-        o.limits.max_total_bytes = 64 << 20;
-        o.limits.max_entries = 10_000;
-        o.limits.max_file_bytes = 16 << 20;
-        o.npm.platform = None;
-        o
-    })
-}
 
 fuzz_target!(|data: &[u8]| telltale_fuzz::on_scanner_stack(data, run));
 
@@ -37,7 +24,7 @@ fn run(data: &[u8]) {
         }
     }
     let Ok(tarball) = tar.into_inner() else { return };
-    let report = telltale_scan::scan_bytes("f-1.0.0.tar", &tarball, options());
+    let report = telltale_scan::scan_bytes("f-1.0.0.tar", &tarball, telltale_fuzz::scan_options());
     assert!(report.error.is_some() || report.coverage.unanalysed.iter().all(|u| !u.why.is_empty()));
     let report = telltale_report::Report::new(vec![report]);
     let _ = telltale_report::to_json(&report);

@@ -7,20 +7,6 @@ fuzz_target!(|data: &[u8]| telltale_fuzz::on_scanner_stack(data, run));
 
 fn run(data: &[u8]) {
     if let Some(e) = telltale_ingest::executable::pkg_modules(data) {
-        touch(&e);
+        telltale_fuzz::touch_embedded(&e);
     }
-}
-
-fn touch(e: &telltale_ingest::executable::Embedded) {
-    let mut n = e.format.len();
-    for m in &e.modules {
-        n += m.name.len() + m.text.len() + m.text.as_bytes().iter().map(|&b| b as usize).sum::<usize>();
-    }
-    for f in &e.files {
-        n += f.name.len() + f.bytes.len() + f.bytes.iter().map(|&b| b as usize).sum::<usize>();
-    }
-    for u in &e.unreadable {
-        n += u.name.len() + u.why.len() + u.bytes as usize;
-    }
-    std::hint::black_box(n);
 }
