@@ -9,7 +9,7 @@ use crate::pipeline::scan_loaded;
 use crate::SeenFiles;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, HashSet, VecDeque};
-use telltale_registry::{Client, Package, Spec};
+use telltale_registry::{Client, Package, RegistryError, Spec};
 use telltale_report::TargetReport;
 
 /// Launchers followed at most this deep (a launcher's dependency that is a launcher …).
@@ -82,9 +82,19 @@ fn follow(client: &Client, mut pkg: Package, relation: Relation, depth: usize, o
                     format!("none of its {} platform packages is for {} (--platform)", found.restricted, platform_words(platform)),
                 );
             }
+            // Listed for this platform but never published (a variant such as `-baseline`,
+            // or a release that skipped this platform): a warning when another package for
+            // the platform came, else the product's program is missing here.
+            let published = found.fetched.iter().filter(|(_, f)| !matches!(f, Err(RegistryError::NoSuchPackage { .. } | RegistryError::NoSuchVersion { .. }))).count();
             for (name, fetched) in found.fetched {
                 match fetched {
                     Ok(p) => follow(client, p, Relation::PlatformOf(pkg), depth, opts, seen, visited, reports),
+                    Err(e @ (RegistryError::NoSuchPackage { .. } | RegistryError::NoSuchVersion { .. })) if published > 0 => {
+                        report.warnings.push(format!("platform package {name} for {} is listed but not published: {e}", platform_words(platform)));
+                    }
+                    Err(e @ (RegistryError::NoSuchPackage { .. } | RegistryError::NoSuchVersion { .. })) => {
+                        report.coverage.add_unanalysed(&format!("npm:{name}"), 0, format!("its platform package for {} is listed but not published: {e}", platform_words(platform)));
+                    }
                     Err(e) => {
                         let mut failed = TargetReport::failed(&format!("npm:{name} (platform package of {}@{} for {})", pkg.name, pkg.version, platform_words(platform)), e.to_string());
                         failed.platform_of = Some(pkg.name.clone());

@@ -171,14 +171,17 @@ fn a_launcher_is_followed_to_the_program_in_its_dependency_and_platform_package(
 }
 
 #[test]
-fn a_missing_package_for_the_platform_asked_is_an_error() {
+fn a_platform_package_listed_but_not_published_is_a_gap() {
     let reg = launcher_registry();
     let cache = tempfile::tempdir().unwrap();
     let (code, doc) = scan_with(&reg, cache.path(), &["--platform", "win32-x64", "npm:@demo/cli@1.0.0"]);
     let targets = doc["targets"].as_array().unwrap();
-    let missing = targets.iter().find(|t| t["target"].as_str().unwrap().contains("@demo/cli-win32-x64")).unwrap_or_else(|| panic!("{doc}"));
-    assert!(missing["error"].as_str().unwrap().contains("no package"), "{missing}");
-    assert_eq!(code, Some(2));
+    assert_eq!(targets.len(), 1, "nothing fetched for other platforms: {doc}");
+    let c = &targets[0]["coverage"];
+    assert_eq!(c["complete"], false, "{c}");
+    assert_eq!(c["unanalysed"][0]["path"], "npm:@demo/cli-win32-x64");
+    assert!(c["unanalysed"][0]["why"].as_str().unwrap().contains("listed but not published"), "{c}");
+    assert_eq!(code, Some(1));
     let bad = Command::new(env!("CARGO_BIN_EXE_telltale")).args(["scan", "--platform", "linux-amd64", "npm:x"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a processor npm knows"), "{}", String::from_utf8_lossy(&bad.stderr));
