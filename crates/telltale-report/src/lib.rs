@@ -158,6 +158,9 @@ pub fn to_text(report: &Report, min_severity: Severity) -> String {
             if gaps > 10 {
                 let _ = writeln!(out, "  … and {} more not analysed (--format json lists them)", gaps - 10);
             }
+            for i in &t.coverage.identical {
+                let _ = writeln!(out, "  identical: {}{} is the same bytes as {}, analysed once", i.path, coverage::sized(i.bytes), i.same_as);
+            }
             if let Some(v) = &t.coverage.policy {
                 let _ = writeln!(out, "  {}: {}", if v.fails { "fails the policy" } else { "accepted by the policy" }, v.reason);
             }

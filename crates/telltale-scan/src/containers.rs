@@ -56,7 +56,7 @@ pub struct SeenFiles(Mutex<HashMap<[u8; 32], String>>);
 
 impl SeenFiles {
     /// The earlier file with these bytes, or `None` after recording this one as `path`.
-    fn earlier(&self, path: &str, bytes: &[u8]) -> Option<String> {
+    fn earlier(&self, path: String, bytes: &[u8]) -> Option<String> {
         if bytes.len() < SAME_FILE_MIN_BYTES {
             return None;
         }
@@ -65,7 +65,7 @@ impl SeenFiles {
         match seen.get(&hash) {
             Some(first) => Some(first.clone()),
             None => {
-                seen.insert(hash, path.to_string());
+                seen.insert(hash, path);
                 None
             }
         }
@@ -108,33 +108,42 @@ impl Budget {
     }
 }
 
+/// What opening the files of one target shares.
+pub(crate) struct Ctx<'c> {
+    pub opts: &'c ScanOptions,
+    pub seen: &'c SeenFiles,
+    pub budget: &'c Budget,
+    /// The target's name, to say where an identical file was analysed.
+    pub target: &'c str,
+}
+
 /// Open one file of the target as deep as it goes.
-pub(crate) fn open<'a>(path: &str, bytes: &'a [u8], opts: &ScanOptions, seen: &SeenFiles, budget: &Budget) -> Opened<'a> {
+pub(crate) fn open<'a>(path: &str, bytes: &'a [u8], ctx: &Ctx) -> Opened<'a> {
     let mut out = Opened::default();
-    open_into(path, Cow::Borrowed(bytes), 0, opts, seen, budget, &mut out);
+    open_into(path, Cow::Borrowed(bytes), 0, ctx, &mut out);
     out
 }
 
-fn open_into<'a>(path: &str, bytes: Cow<'a, [u8]>, depth: usize, opts: &ScanOptions, seen: &SeenFiles, budget: &Budget, out: &mut Opened<'a>) {
-    if let Some(first) = seen.earlier(path, &bytes) {
+fn open_into<'a>(path: &str, bytes: Cow<'a, [u8]>, depth: usize, ctx: &Ctx, out: &mut Opened<'a>) {
+    if let Some(first) = ctx.seen.earlier(format!("{} › {path}", ctx.target), &bytes) {
         out.coverage.identical.push(Identical { path: path.to_string(), same_as: first, bytes: bytes.len() as u64 });
         return;
     }
     if bytes.starts_with(ZSTD_MAGIC) {
-        return open_zstd(path, &bytes, depth, opts, seen, budget, out);
+        return open_zstd(path, &bytes, depth, ctx, out);
     }
     if is_executable(&bytes) {
-        return open_executable(path, bytes, depth, opts, seen, budget, out);
+        return open_executable(path, bytes, depth, ctx, out);
     }
     if let Some(format) = telltale_ingest::container_format(&bytes) {
-        return open_archive(path, format, &bytes, depth, opts, seen, budget, out);
+        return open_archive(path, format, &bytes, depth, ctx, out);
     }
     if is_wasm(&bytes) {
         out.inputs.push(Input { path: path.to_string(), content: Content::Native(bytes) });
         return;
     }
     if depth < MAX_DEPTH && crate::analyse::is_script_path(path) {
-        open_base64_archives(path, &bytes, depth, opts, seen, budget, out);
+        open_base64_archives(path, &bytes, depth, ctx, out);
     }
     out.inputs.push(Input { path: path.to_string(), content: Content::File(bytes) });
 }
@@ -144,22 +153,22 @@ const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
 
 /// A zstd-compressed file (a compressed asset, a `.tar.zst`): its content, opened in turn
 /// under the same name.
-fn open_zstd<'a>(path: &str, bytes: &[u8], depth: usize, opts: &ScanOptions, seen: &SeenFiles, budget: &Budget, out: &mut Opened<'a>) {
+fn open_zstd<'a>(path: &str, bytes: &[u8], depth: usize, ctx: &Ctx, out: &mut Opened<'a>) {
     if depth >= MAX_DEPTH {
         out.coverage.add_unanalysed(path, bytes.len() as u64, format!("zstd data nested more than {MAX_DEPTH} containers deep"));
         return;
     }
-    let cap = budget.limits(opts).max_total_bytes.min(opts.limits.max_file_bytes);
+    let cap = ctx.budget.limits(ctx.opts).max_total_bytes.min(ctx.opts.limits.max_file_bytes);
     let mut data = Vec::new();
     let read = ruzstd::decoding::StreamingDecoder::new(bytes).map_err(|e| e.to_string()).and_then(|d| d.take(cap.saturating_add(1)).read_to_end(&mut data).map_err(|e| e.to_string()));
     match read {
         Err(e) => out.coverage.add_unanalysed(path, bytes.len() as u64, format!("zstd data that could not be decompressed: {e}")),
-        Ok(_) if data.len() as u64 > cap || !budget.take(data.len() as u64, 1) => {
+        Ok(_) if data.len() as u64 > cap || !ctx.budget.take(data.len() as u64, 1) => {
             out.coverage.add_unanalysed(path, bytes.len() as u64, "zstd data over the target's limits (--max-archive-bytes, --max-file-bytes)")
         }
         Ok(_) => {
             out.coverage.containers.push(Container { path: path.to_string(), format: "zstd".into(), files: 1 });
-            open_into(path, Cow::Owned(data), depth + 1, opts, seen, budget, out);
+            open_into(path, Cow::Owned(data), depth + 1, ctx, out);
         }
     }
 }
@@ -169,8 +178,7 @@ fn is_wasm(bytes: &[u8]) -> bool {
 }
 
 /// Opens an archive found inside the target (or inside something in it).
-#[allow(clippy::too_many_arguments)]
-fn open_archive<'a>(path: &str, format: &str, bytes: &[u8], depth: usize, opts: &ScanOptions, seen: &SeenFiles, budget: &Budget, out: &mut Opened<'a>) {
+fn open_archive<'a>(path: &str, format: &str, bytes: &[u8], depth: usize, ctx: &Ctx, out: &mut Opened<'a>) {
     if depth >= MAX_DEPTH {
         out.coverage.add_unanalysed(path, bytes.len() as u64, format!("a {format} archive nested more than {MAX_DEPTH} containers deep"));
         return;
@@ -178,7 +186,7 @@ fn open_archive<'a>(path: &str, format: &str, bytes: &[u8], depth: usize, opts: 
     // Named by its last component: a gzip file that holds no tar is one file without `.gz`.
     let short = path.rsplit(" › ").next().unwrap_or(path);
     let wanted = |p: &str| wanted_file(p);
-    let loaded = telltale_ingest::load_bytes(short, bytes, &budget.limits(opts), &wanted);
+    let loaded = telltale_ingest::load_bytes(short, bytes, &ctx.budget.limits(ctx.opts), &wanted);
     let target = match loaded {
         Ok(t) => t,
         Err(e) => {
@@ -186,7 +194,7 @@ fn open_archive<'a>(path: &str, format: &str, bytes: &[u8], depth: usize, opts: 
             return;
         }
     };
-    if !budget.take(target.bytes_read, target.files.len() as u64) {
+    if !ctx.budget.take(target.bytes_read, target.files.len() as u64) {
         out.coverage.add_unanalysed(path, bytes.len() as u64, "over the target's limits (--max-archive-bytes, --max-archive-entries) once its nested archives are counted");
         return;
     }
@@ -194,13 +202,12 @@ fn open_archive<'a>(path: &str, format: &str, bytes: &[u8], depth: usize, opts: 
     out.warnings.extend(target.warnings.into_iter().map(|w| format!("{path}: {w}")));
     for f in target.files {
         let inner = format!("{path} › {}", f.path);
-        open_into(&inner, Cow::Owned(f.bytes), depth + 1, opts, seen, budget, out);
+        open_into(&inner, Cow::Owned(f.bytes), depth + 1, ctx, out);
     }
 }
 
 /// An executable: its runtime's payload, or else its strings (and archives inside it).
-#[allow(clippy::too_many_arguments)]
-fn open_executable<'a>(path: &str, bytes: Cow<'a, [u8]>, depth: usize, opts: &ScanOptions, seen: &SeenFiles, budget: &Budget, out: &mut Opened<'a>) {
+fn open_executable<'a>(path: &str, bytes: Cow<'a, [u8]>, depth: usize, ctx: &Ctx, out: &mut Opened<'a>) {
     let embedded = match &bytes {
         Cow::Borrowed(b) => embedded_modules(b),
         Cow::Owned(b) => embedded_modules(b).map(into_owned),
@@ -210,7 +217,7 @@ fn open_executable<'a>(path: &str, bytes: Cow<'a, [u8]>, depth: usize, opts: &Sc
             out.coverage.add_unanalysed(path, bytes.len() as u64, format!("a {runtime} executable whose embedded program could not be read"));
         }
         if depth < MAX_DEPTH {
-            open_archives_in_binary(path, &bytes, depth, opts, seen, budget, out);
+            open_archives_in_binary(path, &bytes, depth, ctx, out);
         }
         out.inputs.push(Input { path: path.to_string(), content: Content::Native(bytes) });
         return;
@@ -235,7 +242,7 @@ fn open_executable<'a>(path: &str, bytes: Cow<'a, [u8]>, depth: usize, opts: &Sc
             out.coverage.add_unanalysed(&inner, data.len() as u64, format!("nested more than {MAX_DEPTH} containers deep"));
             continue;
         }
-        open_payload(&inner, data, depth + 1, opts, seen, budget, out);
+        open_payload(&inner, data, depth + 1, ctx, out);
     }
     if nothing_read {
         // Nothing readable as source: the binary's strings are still searched.
@@ -244,10 +251,10 @@ fn open_executable<'a>(path: &str, bytes: Cow<'a, [u8]>, depth: usize, opts: &Sc
 }
 
 /// A payload an executable carries: code by name or magic, else not code (images, text).
-fn open_payload<'a>(path: &str, bytes: Cow<'a, [u8]>, depth: usize, opts: &ScanOptions, seen: &SeenFiles, budget: &Budget, out: &mut Opened<'a>) {
+fn open_payload<'a>(path: &str, bytes: Cow<'a, [u8]>, depth: usize, ctx: &Ctx, out: &mut Opened<'a>) {
     let code = is_executable(&bytes) || is_wasm(&bytes) || bytes.starts_with(ZSTD_MAGIC) || telltale_ingest::container_format(&bytes).is_some() || crate::analyse::kind_of(path).is_some();
     if code {
-        open_into(path, bytes, depth, opts, seen, budget, out);
+        open_into(path, bytes, depth, ctx, out);
     }
 }
 
@@ -278,18 +285,18 @@ fn runtime_marker(bytes: &[u8]) -> Option<&'static str> {
 
 /// Archives inside a native binary: a zip appended to it (self-extracting and packed apps),
 /// and gzip streams whose header and first bytes read as a tarball or text.
-fn open_archives_in_binary<'a>(path: &str, bytes: &[u8], depth: usize, opts: &ScanOptions, seen: &SeenFiles, budget: &Budget, out: &mut Opened<'a>) {
+fn open_archives_in_binary<'a>(path: &str, bytes: &[u8], depth: usize, ctx: &Ctx, out: &mut Opened<'a>) {
     if let Some(start) = appended_zip(bytes) {
-        open_archive(&format!("{path} › zip@{start}"), "zip", &bytes[start..], depth + 1, opts, seen, budget, out);
+        open_archive(&format!("{path} › zip@{start}"), "zip", &bytes[start..], depth + 1, ctx, out);
     }
     for at in memchr::memmem::find_iter(bytes, &[0x1f, 0x8b, 0x08]) {
         if !plausible_gzip_header(&bytes[at..]) {
             continue;
         }
-        let Some(data) = inflate_gzip_member(&bytes[at..], budget, opts) else { continue };
+        let Some(data) = inflate_gzip_member(&bytes[at..], ctx) else { continue };
         let name = format!("{path} › gzip@{at}");
         if telltale_ingest::container_format(&data) == Some("tar") {
-            open_archive(&name, "gzip", &data, depth + 1, opts, seen, budget, out);
+            open_archive(&name, "gzip", &data, depth + 1, ctx, out);
         } else {
             out.coverage.containers.push(Container { path: name.clone(), format: "gzip".into(), files: 1 });
             out.inputs.push(Input { path: format!("{name}.js"), content: Content::File(Cow::Owned(data)) });
@@ -316,7 +323,7 @@ fn plausible_gzip_header(b: &[u8]) -> bool {
 }
 
 /// The member's data when its first kilobytes inflate; bounded by the budget.
-fn inflate_gzip_member(b: &[u8], budget: &Budget, opts: &ScanOptions) -> Option<Vec<u8>> {
+fn inflate_gzip_member(b: &[u8], ctx: &Ctx) -> Option<Vec<u8>> {
     let mut probe = Vec::new();
     flate2::read::GzDecoder::new(b).take(4096).read_to_end(&mut probe).ok()?;
     if probe.len() < 512 && !looks_like_source(&probe) {
@@ -325,10 +332,10 @@ fn inflate_gzip_member(b: &[u8], budget: &Budget, opts: &ScanOptions) -> Option<
     if !(telltale_ingest::container_format(&probe) == Some("tar") || looks_like_source(&probe)) {
         return None;
     }
-    let cap = budget.limits(opts).max_total_bytes.min(opts.limits.max_file_bytes);
+    let cap = ctx.budget.limits(ctx.opts).max_total_bytes.min(ctx.opts.limits.max_file_bytes);
     let mut data = Vec::new();
     flate2::read::GzDecoder::new(b).take(cap.saturating_add(1)).read_to_end(&mut data).ok()?;
-    if data.len() as u64 > cap || !budget.take(data.len() as u64, 1) {
+    if data.len() as u64 > cap || !ctx.budget.take(data.len() as u64, 1) {
         return None;
     }
     Some(data)
@@ -346,7 +353,7 @@ fn looks_like_source(b: &[u8]) -> bool {
 }
 
 /// Archives a script carries as base64 strings: gzip (`H4sI`) and zip (`UEsDB`).
-fn open_base64_archives<'a>(path: &str, bytes: &[u8], depth: usize, opts: &ScanOptions, seen: &SeenFiles, budget: &Budget, out: &mut Opened<'a>) {
+fn open_base64_archives<'a>(path: &str, bytes: &[u8], depth: usize, ctx: &Ctx, out: &mut Opened<'a>) {
     for marker in [&b"H4sI"[..], b"UEsDB"] {
         for at in memchr::memmem::find_iter(bytes, marker) {
             // A base64 run starts here, after a quote or other non-base64 byte.
@@ -360,7 +367,7 @@ fn open_base64_archives<'a>(path: &str, bytes: &[u8], depth: usize, opts: &ScanO
             let text = &bytes[at..at + len];
             let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(text).or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(text.trim_ascii_end())) else { continue };
             let Some(format) = telltale_ingest::container_format(&decoded) else { continue };
-            open_archive(&format!("{path} › base64@{at}"), &format!("base64 {format}"), &decoded, depth + 1, opts, seen, budget, out);
+            open_archive(&format!("{path} › base64@{at}"), &format!("base64 {format}"), &decoded, depth + 1, ctx, out);
         }
     }
 }
@@ -385,11 +392,15 @@ mod tests {
         builder.into_inner().unwrap().finish().unwrap()
     }
 
-    fn open_all(path: &str, bytes: &[u8]) -> Vec<String> {
+    /// Open with the default limits, as the only file of a target named `t`.
+    fn open_fresh<'a>(path: &str, bytes: &'a [u8]) -> Opened<'a> {
         let opts = ScanOptions::default();
         let budget = Budget::after(&opts, 0, 0);
-        let o = open(path, bytes, &opts, &SeenFiles::default(), &budget);
-        o.inputs.iter().map(|i| i.path.clone()).collect()
+        open(path, bytes, &Ctx { opts: &opts, seen: &SeenFiles::default(), budget: &budget, target: "t" })
+    }
+
+    fn open_all(path: &str, bytes: &[u8]) -> Vec<String> {
+        open_fresh(path, bytes).inputs.iter().map(|i| i.path.clone()).collect()
     }
 
     #[test]
@@ -417,8 +428,7 @@ mod tests {
         for i in 0..MAX_DEPTH + 1 {
             data = tgz(&[(&format!("package/l{i}.tgz"), &data)]);
         }
-        let opts = ScanOptions::default();
-        let o = open("x.tgz", &data, &opts, &SeenFiles::default(), &Budget::after(&opts, 0, 0));
+        let o = open_fresh("x.tgz", &data);
         assert!(o.inputs.is_empty());
         assert_eq!(o.coverage.unanalysed.len(), 1, "{:?}", o.coverage.unanalysed);
         assert!(o.coverage.unanalysed[0].why.contains("nested more than"));
@@ -435,12 +445,11 @@ mod tests {
         let header = (text.len() as u32) << 3 | 1; // last block, raw
         frame.extend_from_slice(&header.to_le_bytes()[..3]);
         frame.extend_from_slice(text);
-        let opts = ScanOptions::default();
-        let o = open("package/claude › /$bunfs/root/x.min.js", &frame, &opts, &SeenFiles::default(), &Budget::after(&opts, 0, 0));
+        let o = open_fresh("package/claude › /$bunfs/root/x.min.js", &frame);
         assert_eq!(o.inputs.len(), 1);
         assert!(matches!(&o.inputs[0].content, Content::File(b) if b.as_ref() == text));
         assert_eq!(o.coverage.containers[0].format, "zstd");
-        let broken = open("x.js", &frame[..9], &opts, &SeenFiles::default(), &Budget::after(&opts, 0, 0));
+        let broken = open_fresh("x.js", &frame[..9]);
         assert!(broken.inputs.is_empty() && broken.coverage.unanalysed[0].why.contains("zstd"), "{:?}", broken.coverage.unanalysed);
     }
 
@@ -450,10 +459,11 @@ mod tests {
         let opts = ScanOptions::default();
         let seen = SeenFiles::default();
         let budget = Budget::after(&opts, 0, 0);
-        assert_eq!(open("a/bin/tool", &big, &opts, &seen, &budget).inputs.len(), 1);
-        let again = open("b/bin/tool", &big, &opts, &seen, &budget);
+        let ctx = |target| Ctx { opts: &opts, seen: &seen, budget: &budget, target };
+        assert_eq!(open("package/bin/tool", &big, &ctx("npm:tool-linux-x64@1.0.0")).inputs.len(), 1);
+        let again = open("package/bin/tool", &big, &ctx("npm:tool-linux-x64-baseline@1.0.0"));
         assert!(again.inputs.is_empty());
-        assert_eq!(again.coverage.identical, [Identical { path: "b/bin/tool".into(), same_as: "a/bin/tool".into(), bytes: big.len() as u64 }]);
+        assert_eq!(again.coverage.identical, [Identical { path: "package/bin/tool".into(), same_as: "npm:tool-linux-x64@1.0.0 › package/bin/tool".into(), bytes: big.len() as u64 }]);
     }
 
     #[test]

@@ -50,7 +50,8 @@ pub(crate) fn scan_loaded(spec: &str, loaded: Result<telltale_ingest::Target, te
     let bytes_scanned = target.files.iter().map(|f| f.bytes.len() as u64).sum();
     // Open what hides the program (executables, nested archives), then analyse every input.
     let budget = Budget::after(opts, target.bytes_read, target.files.len() as u64);
-    let opened: Vec<Opened> = target.files.par_iter().map(|f| containers::open(&f.path, &f.bytes, opts, seen, &budget)).collect();
+    let ctx = containers::Ctx { opts, seen, budget: &budget, target: spec };
+    let opened: Vec<Opened> = target.files.par_iter().map(|f| containers::open(&f.path, &f.bytes, &ctx)).collect();
     let mut coverage = Coverage::default();
     let mut warnings = target.warnings.clone();
     let mut inputs = Vec::new();
