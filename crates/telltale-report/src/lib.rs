@@ -139,7 +139,29 @@ pub fn to_json(report: &Report) -> String {
 }
 
 /// Human text: per finding a header, location, message, code frame, evidence and flow.
+/// Control characters from packages (decoded binary, terminal escape sequences) are shown
+/// as `\x1b`, never sent to the terminal.
 pub fn to_text(report: &Report, min_severity: Severity) -> String {
+    printable(&text_of(report, min_severity))
+}
+
+/// `s` with every control character but newline and tab written as `\xHH`.
+fn printable(s: &str) -> String {
+    if !s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn text_of(report: &Report, min_severity: Severity) -> String {
     let mut out = String::new();
     for t in &report.targets {
         // Findings the policy accepted (allowed, excepted, in the baseline) are listed in JSON only.
@@ -359,5 +381,14 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&to_json(&r)).unwrap();
         assert_eq!(v["schema_version"], 1);
         assert!(to_text(&r, Severity::Info).contains("0 finding"));
+    }
+
+    #[test]
+    fn package_text_never_reaches_the_terminal_as_control_characters() {
+        let mut t = TargetReport::empty("evil.tgz");
+        t.warnings.push("decoded \u{1b}[2J\u{1b}]0;pwned\u{7}\u{0}\u{9b}31m".into());
+        let text = to_text(&Report::new(vec![t]), Severity::Info);
+        assert!(!text.chars().any(|c| c.is_control() && c != '\n' && c != '\t'), "{text:?}");
+        assert!(text.contains("decoded \\x1b[2J\\x1b]0;pwned\\x07\\x00\\x9b31m"), "{text}");
     }
 }
