@@ -63,7 +63,7 @@ pub(crate) fn scan_loaded(spec: &str, loaded: Result<telltale_ingest::Target, te
         coverage.identical.extend(o.coverage.identical);
     }
     crate::timings::lap(&mut laps, "open containers");
-    let mut groups: Vec<Vec<Analysed>> = inputs.par_iter().map(|i| analyse_input(i, opts)).collect();
+    let mut groups = analyse_all(&inputs, opts);
     crate::timings::lap(&mut laps, "analyse");
     link_package(&mut groups, &inputs, opts);
     crate::timings::lap(&mut laps, "link");
@@ -114,6 +114,23 @@ pub(crate) fn scan_loaded(spec: &str, loaded: Result<telltale_ingest::Target, te
     drop(analysed);
     crate::timings::lap(&mut laps, "free");
     TargetReport { files_scanned, bytes_scanned, warnings, package, version, root, label, coverage, findings, ..TargetReport::empty(spec) }
+}
+
+/// Every input through its front end, largest first: a 10 MB bundle started last would keep
+/// one core busy after the others ran out of work.
+fn analyse_all(inputs: &[containers::Input], opts: &ScanOptions) -> Vec<Vec<Analysed>> {
+    let size = |i: &containers::Input| match &i.content {
+        Content::File(b) | Content::Native(b) => b.len(),
+        Content::Script(s) => s.len(),
+    };
+    let mut order: Vec<usize> = (0..inputs.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(size(&inputs[i])));
+    let done: Vec<(usize, Vec<Analysed>)> = order.into_par_iter().with_max_len(1).map(|i| (i, analyse_input(&inputs[i], opts))).collect();
+    let mut groups: Vec<Vec<Analysed>> = (0..inputs.len()).map(|_| Vec::new()).collect();
+    for (i, g) in done {
+        groups[i] = g;
+    }
+    groups
 }
 
 /// Name and version from the shallowest manifest: `package.json`, or a Python
