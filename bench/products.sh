@@ -25,7 +25,8 @@ for p in "${products[@]}"; do
   "$bin" scan "$p" --platform linux-x64 --no-config --format json -o /dev/null 2>/dev/null || true  # fill the cache
   rows=()
   for _ in $(seq "$runs"); do
-    rows+=("$( { /usr/bin/time -f "%e %U %S %M" "$bin" scan "$p" --platform linux-x64 --no-config --format json -o /tmp/telltale-bench.json >/dev/null 2>/dev/null || true; } 2>&1 | tail -1)")
+    /usr/bin/time -o /tmp/telltale-bench.time -f "%e %U %S %M" "$bin" scan "$p" --platform linux-x64 --no-config --format json -o /tmp/telltale-bench.json >/dev/null 2>&1 || true
+    rows+=("$(tail -1 /tmp/telltale-bench.time)")
   done
   median=$(printf "%s\n" "${rows[@]}" | sort -n | sed -n "$(( (runs + 1) / 2 ))p")
   analysed=$(python3 -c "
@@ -48,8 +49,10 @@ fi
 tgz=$(ls "${XDG_CACHE_HOME:-$HOME/.cache}"/telltale/npm/tarballs/@anthropic-ai__claude-code-linux-x64-2.1.332.tgz 2>/dev/null || true)
 if [ -x "$venv/bin/guarddog" ] && [ -n "$tgz" ]; then
   echo "== the same platform tarball (186 MB; a 400 MB Bun executable inside), warm"
-  t1=$( { /usr/bin/time -f "%e %M" "$bin" scan "$tgz" --no-config --format json -o /dev/null >/dev/null 2>/dev/null || true; } 2>&1 | tail -1)
-  t2=$( { /usr/bin/time -f "%e %M" timeout 900 "$venv/bin/guarddog" npm scan "$tgz" >/dev/null 2>/dev/null || true; } 2>&1 | tail -1)
+  /usr/bin/time -o /tmp/telltale-bench.time -f "%e %M" "$bin" scan "$tgz" --no-config --format json -o /dev/null >/dev/null 2>&1 || true
+  t1=$(tail -1 /tmp/telltale-bench.time)
+  /usr/bin/time -o /tmp/telltale-bench.time -f "%e %M" timeout 900 "$venv/bin/guarddog" npm scan "$tgz" >/dev/null 2>&1 || true
+  t2=$(tail -1 /tmp/telltale-bench.time)
   read -r w1 m1 <<<"$t1"
   read -r w2 m2 <<<"$t2"
   echo "  telltale  ${w1} s, $((m1 / 1024)) MB peak (reads the 3,667 modules inside the executable)"

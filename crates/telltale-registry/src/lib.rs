@@ -14,7 +14,7 @@
 use base64::Engine;
 use serde::Deserialize;
 use sha2::Digest;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -22,7 +22,7 @@ use std::time::Duration;
 pub const DEFAULT_REGISTRY: &str = "https://registry.npmjs.org/";
 
 /// Why a package could not be fetched.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum RegistryError {
     #[error("`{0}` is not an npm package spec (expected npm:name, npm:name@version, npm:name@range or npm:name@tag)")]
     BadSpec(String),
@@ -468,21 +468,32 @@ impl Client {
     /// platforms they never built).
     pub fn platform_packages(&self, pkg: &Package, platform: &Platform) -> PlatformPackages {
         let mut out = PlatformPackages::default();
+        let mut specs = Vec::new();
         for (name, range) in &pkg.optional_dependencies {
             // `"@openai/codex-linux-x64": "npm:@openai/codex@0.169.0-linux-x64"`: an alias.
-            let spec = match range.strip_prefix("npm:").map(Spec::parse) {
-                Some(Ok(real)) => real,
-                Some(Err(e)) => {
-                    out.fetched.push((name.clone(), Err(e)));
-                    continue;
-                }
-                None => Spec { name: name.clone(), wanted: Some(range.clone()) },
-            };
+            match range.strip_prefix("npm:").map(Spec::parse) {
+                Some(Ok(real)) => specs.push((name, real)),
+                Some(Err(e)) => out.fetched.push((name.clone(), Err(e))),
+                None => specs.push((name, Spec { name: name.clone(), wanted: Some(range.clone()) })),
+            }
+        }
+        // Each packument once (aliases often share one), all asked at once: a dozen platform
+        // packages, some never published, cost one round trip rather than twelve.
+        let mut wanted: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+        for (_, s) in &specs {
+            wanted.entry(s.name.as_str()).or_default().insert(s.wanted.as_deref().unwrap_or("latest"));
+        }
+        let packuments: BTreeMap<&str, Result<Packument, RegistryError>> = std::thread::scope(|scope| {
+            let asked: Vec<_> = wanted.iter().map(|(n, versions)| (*n, scope.spawn(move || self.packument_having(n, versions)))).collect();
+            asked.into_iter().map(|(n, h)| (n, h.join().unwrap_or_else(|_| Err(RegistryError::Cache { path: n.to_string(), reason: "the request thread failed".into() })))).collect()
+        });
+        for (name, spec) in &specs {
+            let name: &String = name;
             let wanted = spec.wanted.clone().unwrap_or_else(|| "latest".into());
-            let resolved = self.packument_for(&spec.name, &wanted).and_then(|p| {
-                let version = resolve_version(&spec.name, &p, Some(&wanted))?;
-                Ok(p.versions[&version].clone())
-            });
+            let resolved = match &packuments[spec.name.as_str()] {
+                Ok(p) => resolve_version(&spec.name, p, Some(&wanted)).map(|v| p.versions[&v].clone()),
+                Err(e) => Err(e.clone()),
+            };
             let meta = match resolved {
                 Ok(meta) => meta,
                 Err(e @ (RegistryError::NoSuchPackage { .. } | RegistryError::NoSuchVersion { .. })) => {
@@ -520,10 +531,11 @@ impl Client {
         out
     }
 
-    /// A packument that has `wanted`: from the cache when it holds that exact version.
-    fn packument_for(&self, name: &str, wanted: &str) -> Result<Packument, RegistryError> {
-        if wanted.parse::<nodejs_semver::Version>().is_ok() {
-            if let Some(p) = self.cached_packument(name).filter(|p| p.versions.contains_key(wanted)) {
+    /// A packument that has every version `wanted` names: from the cache when they are all
+    /// exact versions it holds (a published version never changes), else from the registry.
+    fn packument_having(&self, name: &str, wanted: &BTreeSet<&str>) -> Result<Packument, RegistryError> {
+        if wanted.iter().all(|w| w.parse::<nodejs_semver::Version>().is_ok()) {
+            if let Some(p) = self.cached_packument(name).filter(|p| wanted.iter().all(|w| p.versions.contains_key(*w))) {
                 return Ok(p);
             }
         }
