@@ -523,7 +523,7 @@ impl Client {
             }
             out.restricted += 1;
             if platform.allows(&meta.os, &meta.cpu, &meta.libc) {
-                out.fetched.push((name.clone(), self.fetch(&spec)));
+                out.fetched.push((name.clone(), self.fetch(spec)));
             } else {
                 out.other_platforms.push(name.clone());
             }

@@ -119,7 +119,7 @@ fn masked(s: &str) -> String {
         if digit && !in_number {
             out.push('#');
         }
-        if !digit && !(in_number && c == '.') {
+        if !(digit || in_number && c == '.') {
             out.push(c);
         }
         in_number = digit || (in_number && c == '.');

@@ -232,7 +232,7 @@ fn write_index(out: &mut String, report: &Report) {
             None => out.push_str("<span class=\"muted\">none</span>"),
         }
         if t.error.is_none() && !t.coverage.complete {
-            out.push_str(" ");
+            out.push(' ');
             pill(out, "bad", "incomplete");
         }
         w!(out, "</td><td>{}</td></tr>\n", esc(&target_summary(t)));
