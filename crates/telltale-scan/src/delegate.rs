@@ -103,6 +103,30 @@ pub fn not_followed(files: &[SourceFile]) -> Vec<(String, String)> {
     out
 }
 
+/// Programs a package's manifest says are downloaded when it is installed, from outside the
+/// registry, as the installers of Go and Rust tools publish them: GoReleaser's
+/// `"archives": {"linux-x64": {"url": …}}`, cargo-dist's `"artifactDownloadUrl"`, go-npm's
+/// `"goBinary": {"url": …}`. The program users run is then not in the package: a coverage
+/// gap `(what, why)`, for `platform` (npm's words, `linux-x64`) when the manifest says.
+pub fn downloaded_programs(files: &[SourceFile], platform: Option<&str>) -> Vec<(String, String)> {
+    let Some((_, manifest)) = root_manifest(files) else { return Vec::new() };
+    let who = format!("{}@{}", manifest["name"].as_str().unwrap_or("?"), manifest["version"].as_str().unwrap_or("?"));
+    let gap = |url: &str| (format!("{who} program"), format!("the program is downloaded at install or run time from {url}, outside the registry: not in the package, not analysed"));
+    if let Some(archives) = manifest["archives"].as_object() {
+        let pick = platform.and_then(|p| archives.get(p)).or_else(|| archives.values().next());
+        if let Some(url) = pick.and_then(|a| a["url"].as_str()) {
+            return vec![gap(url)];
+        }
+    }
+    if let Some(url) = manifest["artifactDownloadUrl"].as_str() {
+        return vec![gap(url)];
+    }
+    if let Some(url) = manifest["goBinary"]["url"].as_str() {
+        return vec![gap(url)];
+    }
+    Vec::new()
+}
+
 /// The shallowest `package.json` and its folder.
 fn root_manifest(files: &[SourceFile]) -> Option<(String, serde_json::Value)> {
     let m = files.iter().filter(|f| f.path.rsplit('/').next() == Some("package.json") && !f.path.contains("node_modules/")).min_by_key(|f| f.path.matches('/').count())?;
@@ -202,6 +226,19 @@ mod tests {
 
     fn deps(names: &[&str]) -> Vec<(String, String)> {
         names.iter().map(|n| (n.to_string(), "1.0.0".to_string())).collect()
+    }
+
+    #[test]
+    fn programs_downloaded_at_install_are_gaps() {
+        let goreleaser = r#"{"name":"@charmland/crush","version":"0.96.1","bin":{"crush":"run-crush.js"},"archives":{
+            "darwin-arm64":{"url":"https://github.com/x/crush/releases/download/v0.96.1/crush_Darwin_arm64.tar.gz"},
+            "linux-x64":{"url":"https://github.com/x/crush/releases/download/v0.96.1/crush_Linux_x86_64.tar.gz"}}}"#;
+        let g = downloaded_programs(&[file("package/package.json", goreleaser)], Some("linux-x64"));
+        assert_eq!(g.len(), 1);
+        assert!(g[0].1.contains("crush_Linux_x86_64.tar.gz") && g[0].1.contains("not analysed"), "{g:?}");
+        let cargo_dist = r#"{"name":"tool","version":"1.0.0","artifactDownloadUrl":"https://github.com/x/tool/releases/download/v1.0.0"}"#;
+        assert_eq!(downloaded_programs(&[file("package/package.json", cargo_dist)], None).len(), 1);
+        assert!(downloaded_programs(&[file("package/package.json", r#"{"name":"plain","version":"1.0.0"}"#)], None).is_empty());
     }
 
     #[test]

@@ -158,7 +158,13 @@ fn scan_package(pkg: &mut Package, relation: &Relation, opts: &ScanOptions, seen
     }
     let deps: Vec<(String, String)> = pkg.dependencies.iter().chain(&pkg.optional_dependencies).cloned().collect();
     let handed_over = loaded.as_ref().map(|t| delegations(&t.files, &deps)).unwrap_or_default();
+    let platform = opts.npm.platform.as_ref().map(platform_words);
+    let downloaded = loaded.as_ref().map(|t| crate::delegate::downloaded_programs(&t.files, platform.as_deref())).unwrap_or_default();
     let mut report = scan_loaded(&name, loaded, opts, seen);
+    for (what, why) in downloaded {
+        report.coverage.add_unanalysed(&what, 0, why);
+    }
+    report.coverage.settle();
     let verified = format!("{}@{} verified against {}", pkg.name, pkg.version, pkg.integrity);
     report.source = Some(if pkg.cached { format!("{verified} (from the cache)") } else { verified });
     match relation {

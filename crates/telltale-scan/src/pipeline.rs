@@ -17,7 +17,7 @@ use telltale_rules::{check_file, finalize, Finding};
 pub fn scan_target(spec: &str, opts: &ScanOptions) -> TargetReport {
     let wanted = |p: &str| wanted_file(p);
     let loaded = load_target(spec, &opts.limits, &wanted);
-    let gaps = loaded.as_ref().map(|t| crate::delegate::not_followed(&t.files)).unwrap_or_default();
+    let gaps = loaded.as_ref().map(|t| [crate::delegate::not_followed(&t.files), crate::delegate::downloaded_programs(&t.files, None)].concat()).unwrap_or_default();
     let mut report = scan_loaded(spec, loaded, opts, &SeenFiles::default());
     for (what, why) in gaps {
         report.coverage.add_unanalysed(&what, 0, why);
