@@ -512,6 +512,15 @@ fn analyze_on_this_stack(path: &str, src: &str, opts: &Options, depth: u32) -> F
             ret = retry;
         }
     }
+    if ret.panicked && ret.diagnostics.iter().any(|d| d.to_string().contains("Flow")) {
+        // oxc refuses files marked `@flow`; Flow's annotations are TypeScript's syntax in the
+        // main, so the file is read as TSX rather than left unanalysed.
+        let retry = parse(SourceType::tsx());
+        if !retry.panicked {
+            facts.diagnostics.push("a Flow file, read as TypeScript".into());
+            ret = retry;
+        }
+    }
     if ret.panicked {
         let first = ret.diagnostics.first().map(|d| d.to_string()).unwrap_or_default();
         facts.diagnostics.push(format!("{PARSE_FAILED}: {first}"));

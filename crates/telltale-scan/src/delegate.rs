@@ -3,8 +3,8 @@
 //!
 //! - a bin that points into a dependency (`"bin": {"amp": "node_modules/@ampcode/cli/bin/amp.exe"}`);
 //! - an entry file that resolves a dependency's file to run it
-//!   (`require.resolve('@scope/cli-impl/bin/run')`, `import.meta.resolve('…')`), spawns or
-//!   forks it (`spawn(…'@scope/tool'…)`), or names a path inside it (`node_modules/x/bin`);
+//!   (`require.resolve('@scope/cli-impl/bin/run')`, `import.meta.resolve('…')`), or spawns or
+//!   forks it (`spawn(…'@scope/tool'…)`, `execFile('node_modules/x/bin/x')`);
 //! - a small entry file (a launcher, not a program) that loads a dependency
 //!   (`#!/usr/bin/env node` + `require('@scope/cli-impl')`).
 //!
@@ -67,7 +67,9 @@ pub fn delegations(files: &[SourceFile], deps: &[(String, String)]) -> Vec<Deleg
         for (at, literal) in string_literals(&text) {
             let Some(dep) = named_dependency(literal, &ranges) else { continue };
             let before = &text[at.saturating_sub(48)..at];
-            let hands_over = before.contains("resolve(") || ["spawn", "execFile", "fork(", "exec("].iter().any(|w| before.contains(w)) || literal.contains("node_modules/");
+            // Resolved or run: a hand-over whatever the file's size. (A bundle's module ids,
+            // `"node_modules/x/y.js"(exports, module) {…}`, name files it already holds.)
+            let hands_over = before.contains("resolve(") || ["spawn", "execFile", "fork(", "exec("].iter().any(|w| before.contains(w));
             let loads = before.ends_with("require(") || before.trim_end().ends_with("from") || before.ends_with("import(") || before.trim_end().ends_with("import");
             if hands_over || (launcher && (loads || literal.len() > dep.len())) {
                 add(dep, format!("{what} ({}) {} {literal}", file.path, if hands_over { "runs" } else { "loads" }));
@@ -269,6 +271,10 @@ mod tests {
         let loader = "#!/usr/bin/env node\n/* (c) */\nimport{spawnSync as o}from\"node:child_process\";import{isNonGlibcLinuxSync as e}from\"detect-libc\";async function a(){for(const t of c())try{const n=i(import.meta.resolve(`@github/copilot-${t}-${process.arch}`)),r=o(n,process.argv.slice(2),{stdio:\"inherit\"});process.exit(s(r,n))}catch{}console.error(\"GitHub Copilot CLI: no platform package found. Reinstall with `npm install -g @github/copilot` to fetch the package for your platform.\"),process.exit(1)}a().catch(()=>{});function s(t,n){if(t.error)throw t.error;return t.status??1}";
         let files = [file("package/package.json", r#"{"name":"@github/copilot","bin":{"copilot":"npm-loader.js"}}"#), file("package/npm-loader.js", loader)];
         assert!(delegations(&files, &deps(&["detect-libc"])).is_empty());
+        // An esbuild bundle's module ids name dependencies it holds: not a hand-over.
+        let bundle = format!("var require_message = __commonJS({{\n  \"node_modules/js-message/Message.js\"(exports, module2) {{\n{}  }}\n}});\n", "    module2.exports = 1;\n".repeat(100));
+        let files = [file("package/package.json", r#"{"name":"node-ipc","main":"node-ipc.cjs"}"#), file("package/node-ipc.cjs", &bundle)];
+        assert!(delegations(&files, &deps(&["js-message"])).is_empty());
         // Names that are no dependency are not followed.
         let files = [file("package/package.json", manifest), file("package/index.js", "module.exports = require.resolve('other/x')")];
         assert!(delegations(&files, &deps(&["chalk"])).is_empty());
