@@ -37,7 +37,8 @@
 //! (`copilot › sea-loader.js`); every asset as a file `asset:KEY` (`copilot › asset:copilot.tgz`,
 //! an 88 MB tarball holding the real application); a snapshot main as unreadable (the code
 //! it runs is a V8 heap, not source). The code cache is derived from the code and dropped;
-//! the exec argv are not returned.
+//! exec argv that load code before the main script (`--require`, `--import`, `--loader`) are
+//! unreadable: that code is not in the blob.
 
 use super::{Embedded, EmbeddedFile, EmbeddedModule, Fields, Unreadable};
 use std::borrow::Cow;
@@ -155,6 +156,7 @@ struct SeaBlob<'a> {
     main: &'a [u8],
     snapshot: bool,
     assets: Vec<(&'a [u8], &'a [u8])>,
+    exec_argv: Vec<&'a [u8]>,
 }
 
 /// A blob starting at its magic; `exact` when the container says where it ends (the slice's
@@ -212,15 +214,16 @@ fn read_fields(blob: &[u8], flags: u32, header: Header, exact: bool) -> Option<S
             assets.push((key, fields.with_u64_len()?));
         }
     }
+    let mut exec_argv = Vec::new();
     if flags & SEA_INCLUDE_EXEC_ARGV != 0 {
         for _ in 0..fields.u64()? {
-            fields.with_u64_len().filter(|a| !a.contains(&0))?;
+            exec_argv.push(fields.with_u64_len().filter(|a| !a.contains(&0))?);
         }
     }
     if exact && !ends_here(blob, fields.at, flags) {
         return None;
     }
-    Some(SeaBlob { code_path, main, snapshot: flags & SEA_USE_SNAPSHOT != 0, assets })
+    Some(SeaBlob { code_path, main, snapshot: flags & SEA_USE_SNAPSHOT != 0, assets, exec_argv })
 }
 
 /// Whether fields that ended at `end` fill the resource: exactly, up to zero padding, or
@@ -242,8 +245,36 @@ impl<'a> SeaBlob<'a> {
         for (key, bytes) in self.assets {
             out.files.push(EmbeddedFile { name: format!("asset:{}", String::from_utf8_lossy(key)), bytes: Cow::Borrowed(bytes) });
         }
+        out.unreadable.extend(preloads(&self.exec_argv));
         out
     }
+}
+
+/// Exec argv that make Node load code before the main script (`--require ./x.js`,
+/// `--import=data:…`, `--loader x`): that code is not in the blob, so it is not analysed.
+fn preloads(argv: &[&[u8]]) -> Vec<Unreadable> {
+    const LOADING: &[&str] = &["-r", "--require", "--import", "--loader", "--experimental-loader"];
+    let mut out = Vec::new();
+    let args: Vec<std::borrow::Cow<'_, str>> = argv.iter().map(|a| String::from_utf8_lossy(a)).collect();
+    let mut i = 0;
+    while i < args.len() {
+        let (flag, value) = match args[i].split_once('=') {
+            Some((f, v)) if LOADING.contains(&f) => (f, Some(v.to_string())),
+            _ if LOADING.contains(&args[i].as_ref()) => {
+                i += 1;
+                (args[i - 1].as_ref(), args.get(i).map(|v| v.to_string()))
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        let value = value.unwrap_or_default();
+        let shown: String = value.chars().take(200).collect();
+        out.push(Unreadable { name: format!("exec argv {flag} {shown}"), bytes: value.len() as u64, why: format!("Node runs `{flag} {shown}` before the main script; that code is not in the executable") });
+        i += 1;
+    }
+    out
 }
 
 /// The code of the layouts without a length: to the end of the resource when the container
@@ -473,6 +504,18 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn exec_argv_that_preload_code_are_unreadable() {
+        let argv: Vec<&[u8]> = vec![b"--no-warnings", b"--require", b"./preload.js", b"--import=data:text/javascript,fetch('https://x.example')", b"--expose-gc", b"-r"];
+        let u = preloads(&argv);
+        let names: Vec<&str> = u.iter().map(|u| u.name.as_str()).collect();
+        assert_eq!(names, ["exec argv --require ./preload.js", "exec argv --import data:text/javascript,fetch('https://x.example')", "exec argv -r "]);
+        assert!(u[0].why.contains("not in the executable"));
+        // copilot's: none loads code.
+        let copilot: Vec<&[u8]> = vec![b"--no-warnings", b"--report-on-fatalerror", b"--optimize-for-size", b"--expose-gc", b"--no-concurrent-recompilation", b"--no-concurrent-sparkplug"];
+        assert!(preloads(&copilot).is_empty());
     }
 
     #[test]
