@@ -11,10 +11,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// Servers started by this process, for [`TestNats::id`].
+static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// A running `nats-server -js`, killed on drop.
 pub struct TestNats {
     binary: PathBuf,
     port: u16,
+    /// Unique in this process, kept across restarts: see [`TestNats::id`].
+    id: usize,
     store: tempfile::TempDir,
     child: Option<Child>,
 }
@@ -34,6 +39,7 @@ impl TestNats {
             let mut nats = TestNats {
                 binary: binary.clone(),
                 port: free_port()?,
+                id: STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
                 store,
                 child: None,
             };
@@ -43,6 +49,14 @@ impl TestNats {
             }
         }
         Err(format!("nats-server did not start: {last}"))
+    }
+
+    /// A name part unique to this server in this process. Tests name their streams and
+    /// consumers with it: a port is free again while another test restarts its server on it,
+    /// so one test's worker may reconnect to another test's server, and must then find no
+    /// consumer of its own there to take that test's jobs from.
+    pub fn id(&self) -> String {
+        format!("{}_{}", std::process::id(), self.id)
     }
 
     /// [`TestNats::start`], or `None` after printing `skipped: …` when no server is installed

@@ -13,6 +13,14 @@ use crate::worker::retry_backoff;
 fn config(nats: &TestNats) -> QueueConfig {
     let mut cfg = QueueConfig::new(&nats.url());
     cfg.ack_wait = Duration::from_secs(2);
+    // Names of this server's own: a worker of another test that reconnects here (its port
+    // reused while it restarts its server) finds nothing to take.
+    let id = nats.id();
+    cfg.jobs_stream = format!("TELLTALE_JOBS_{id}");
+    cfg.consumer = format!("telltale-workers-{id}");
+    cfg.dead_stream = format!("TELLTALE_DEAD_{id}");
+    cfg.jobs_subject_prefix = format!("telltale.jobs.{id}");
+    cfg.dead_subject_prefix = format!("telltale.dead.{id}");
     cfg
 }
 
@@ -354,7 +362,7 @@ fn garbage_payload_is_dead_lettered() {
         return;
     };
     let cfg = config(&nats);
-    publish_raw(&cfg, "telltale.jobs.npm", b"{not a job");
+    publish_raw(&cfg, &format!("{}.npm", cfg.jobs_subject_prefix), b"{not a job");
     let seen = Seen::default();
     let summary = run_bounded(
         &cfg,
