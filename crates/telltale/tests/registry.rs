@@ -97,3 +97,33 @@ fn claude_code_bun_executable_is_opened() {
     assert!(findings.iter().any(|f| f["file"].as_str().unwrap_or("").starts_with("package/claude › /$bunfs/root/")));
     assert!(findings.iter().all(|f| f["category"] != "region"), "region findings in the binary");
 }
+
+/// The AI assistants whose program was never reached: each product complete, the program
+/// analysed where it really is.
+#[test]
+#[ignore = "needs the npm registry (downloads about 400 MB)"]
+fn ai_assistants_hidden_programs_are_reached() {
+    let complete = |doc: &serde_json::Value| doc["targets"].as_array().unwrap().iter().all(|t| t["coverage"]["complete"] == true && t["error"].is_null());
+    // copilot: a Node SEA whose application is a gzip tarball asset.
+    if let Some(doc) = scan_npm("npm:@github/copilot@1.0.102", &["--platform", "linux-x64", "--no-config"]) {
+        assert!(complete(&doc), "{}", doc["targets"]);
+        let sea = doc["targets"].as_array().unwrap().iter().find(|t| t["platform_of"] == "@github/copilot").expect("platform package");
+        let containers = sea["coverage"]["containers"].to_string();
+        assert!(containers.contains("package/copilot › asset:copilot.tgz"), "{containers}");
+        let hosts = strings(&sea["label"]["destinations"], "host");
+        assert!(!hosts.is_empty(), "the application inside the asset names its services");
+    }
+    // amp: a 436-byte launcher → @ampcode/cli → its platform package → a Bun executable whose
+    // entry module is stored as UTF-16.
+    if let Some(doc) = scan_npm("npm:@sourcegraph/amp@0.0.1790142911-g7618fb", &["--platform", "linux-x64", "--no-config"]) {
+        assert!(complete(&doc), "{}", doc["targets"]);
+        let targets = doc["targets"].as_array().unwrap();
+        assert!(targets.iter().any(|t| t["delegated_from"] == "@sourcegraph/amp"), "the launcher is followed");
+        let binary = targets.iter().find(|t| t["platform_of"] == "@ampcode/cli").expect("the platform package");
+        assert!(binary["coverage"]["analysed"]["javascript"]["bytes"].as_u64().unwrap() > 5_000_000, "{}", binary["coverage"]);
+    }
+    // kilocode: the tarball lists bin/kilo twice (identical copies): read, with a warning.
+    if let Some(doc) = scan_npm("npm:@kilocode/cli@7.8.1", &["--platform", "none", "--no-config"]) {
+        assert!(doc["targets"][0]["warnings"].to_string().contains("package/bin/kilo 2 times"), "{}", doc["targets"][0]);
+    }
+}
