@@ -68,14 +68,22 @@ pub fn propagate(nodes: usize, edges: &[Edge], deps: &[u32]) -> (Vec<Kinds>, Vec
         let ei = ei as usize;
         queued[ei] = false;
         let e = &edges[ei];
-        let k = deps[e.deps.clone()].iter().fold(e.kinds, |k, d| k.union(kinds[*d as usize]));
+        let k = deps[e.deps.clone()]
+            .iter()
+            .fold(e.kinds, |k, d| k.union(kinds[*d as usize]));
         let target = e.target as usize;
         let cur = kinds[target];
         if cur.union(k) == cur {
             continue;
         }
         if cur.is_empty() {
-            let from = if e.kinds.is_empty() { e.deps.clone().find(|&p| !kinds[deps[p] as usize].is_empty()) } else { None };
+            let from = if e.kinds.is_empty() {
+                e.deps
+                    .clone()
+                    .find(|&p| !kinds[deps[p] as usize].is_empty())
+            } else {
+                None
+            };
             first[target] = Some(Arrival { edge: ei, from });
         }
         kinds[target] = cur.union(k);
@@ -96,18 +104,30 @@ pub type Origin<N> = (Span, Option<N>, Option<(Span, String)>);
 /// The steps from where data was read to `start`, following each node's [`Origin`] back (at
 /// most 16): each write with its `excerpt`, then `reads API` where the data was read. A write
 /// that is itself the read (data that arrives whole) is one step.
-pub fn trace<N: Copy + Eq + Hash>(start: N, origin: impl Fn(N) -> Option<Origin<N>>, excerpt: impl Fn(Span) -> String) -> Vec<Step> {
+pub fn trace<N: Copy + Eq + Hash>(
+    start: N,
+    origin: impl Fn(N) -> Option<Origin<N>>,
+    excerpt: impl Fn(Span) -> String,
+) -> Vec<Step> {
     let mut steps: Vec<Step> = Vec::new();
     let mut seen = HashSet::new();
     let mut node = start;
     while seen.insert(node) && steps.len() < 16 {
-        let Some((write, from, read)) = origin(node) else { break };
+        let Some((write, from, read)) = origin(node) else {
+            break;
+        };
         let read_here = read.as_ref().is_some_and(|(r, _)| *r == write);
         if !read_here && steps.last().is_none_or(|s| s.span != write) {
-            steps.push(Step { span: write, what: excerpt(write) });
+            steps.push(Step {
+                span: write,
+                what: excerpt(write),
+            });
         }
         if let Some((r, api)) = read {
-            steps.push(Step { span: r, what: format!("reads {api}") });
+            steps.push(Step {
+                span: r,
+                what: format!("reads {api}"),
+            });
             break;
         }
         match from {

@@ -56,7 +56,10 @@ impl DataKind {
         (self as u8) <= (DataKind::WorkingDirectory as u8)
     }
     pub fn is_region(self) -> bool {
-        matches!(self, DataKind::TimeZone | DataKind::Locale | DataKind::GeoIpAnswer | DataKind::PageHost)
+        matches!(
+            self,
+            DataKind::TimeZone | DataKind::Locale | DataKind::GeoIpAnswer | DataKind::PageHost
+        )
     }
     pub fn bit(self) -> u32 {
         1u32 << (self as u8)
@@ -244,6 +247,16 @@ pub struct EndpointFact {
     pub origin: Option<Span>,
 }
 
+/// A request the code makes to a host known statically (`fetch("https://ipinfo.io/json")`,
+/// `requests.get(url)`, `curl …`), whatever it sends.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestFact {
+    pub host: String,
+    /// The requesting API (`fetch`, `https.get`, `requests.get`, `curl`).
+    pub api: String,
+    pub span: Span,
+}
+
 /// Identity or region data reaching a sink.
 #[derive(Debug, Clone, Serialize)]
 pub struct FlowFact {
@@ -281,6 +294,8 @@ pub struct RegionGuardFact {
     pub span: Span,
     /// The code that runs only in the named region.
     pub guarded: Span,
+    /// How the compared value comes from the region source: read first, compared last.
+    pub steps: Vec<Step>,
 }
 
 /// A value that was hidden by an encoding and decoded statically.
@@ -371,6 +386,9 @@ pub struct FileFacts {
     pub minified: bool,
     pub sources: Vec<SourceFact>,
     pub endpoints: Vec<EndpointFact>,
+    /// Requests to hosts known statically: what makes a named host a contacted one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requests: Vec<RequestFact>,
     pub flows: Vec<FlowFact>,
     pub region_guards: Vec<RegionGuardFact>,
     pub obfuscations: Vec<ObfuscationFact>,
@@ -424,6 +442,9 @@ pub struct ExportSummary {
     pub name: String,
     pub call: bool,
     pub kinds: Kinds,
+    /// The region kinds of `kinds` that the export *is* (the locale, a projection of it),
+    /// rather than something computed with them: what region comparisons elsewhere may use.
+    pub region: Kinds,
     /// Where the data was read: "reads os.hostname()" and its span in this file.
     pub origin: String,
     pub span: Span,
@@ -438,6 +459,8 @@ pub struct LocalCall {
     pub kinds: Kinds,
     pub origin: String,
     pub span: Span,
+    /// The region kinds the argument *is* (see [`ExportSummary::region`]).
+    pub region: Kinds,
 }
 
 /// What other files of the package give a module, from their [`ModuleSummary`]: the input of
@@ -449,11 +472,19 @@ pub struct Links {
     pub values: Vec<(String, Kinds, String)>,
     /// (export name, parameter index) → data callers in other files pass, and from where.
     pub params: Vec<(String, usize, Kinds, String)>,
+    /// The entries of `values` that are region data themselves (the locale, not a string
+    /// translated with it): what a region comparison may stand on.
+    pub region_values: Vec<(String, Kinds, String)>,
+    /// The entries of `params` whose callers pass region data itself.
+    pub region_params: Vec<(String, usize, Kinds, String)>,
 }
 
 impl Links {
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty() && self.params.is_empty()
+        self.values.is_empty()
+            && self.params.is_empty()
+            && self.region_values.is_empty()
+            && self.region_params.is_empty()
     }
 }
 
@@ -468,12 +499,21 @@ impl FileFacts {
     /// source of a file analysed at `depth`, with `budget` bytes of nested code left (taken
     /// when it may). Strings too short to be programs are skipped quietly; code over the
     /// limits is skipped with a diagnostic.
-    pub fn admit_nested(&mut self, len: usize, api: &str, at: u32, depth: u32, budget: &mut usize) -> bool {
+    pub fn admit_nested(
+        &mut self,
+        len: usize,
+        api: &str,
+        at: u32,
+        depth: u32,
+        budget: &mut usize,
+    ) -> bool {
         if len < NESTED_MIN_BYTES {
             return false;
         }
         if depth + 1 > NESTED_MAX_DEPTH || len > *budget {
-            self.diagnostics.push(format!("code passed to {api} at byte {at} not analysed: nesting or size limit reached"));
+            self.diagnostics.push(format!(
+                "code passed to {api} at byte {at} not analysed: nesting or size limit reached"
+            ));
             return false;
         }
         *budget -= len;
@@ -484,7 +524,15 @@ impl FileFacts {
     /// `exec(b64decode("…"))`) as a nested source, with the nested sources found inside it.
     /// Code that was hidden by an encoding is an obfuscation of this file at `span`:
     /// `hidden_by` names the encodings, `excerpt` shows the code.
-    pub fn add_nested(&mut self, mut inner: FileFacts, code: &str, hidden_by: &[String], api: &str, span: Span, excerpt: &str) {
+    pub fn add_nested(
+        &mut self,
+        mut inner: FileFacts,
+        code: &str,
+        hidden_by: &[String],
+        api: &str,
+        span: Span,
+        excerpt: &str,
+    ) {
         if !hidden_by.is_empty() {
             self.obfuscations.push(ObfuscationFact {
                 technique: format!("{} → code run by {api}", hidden_by.join(" → ")),
@@ -495,7 +543,10 @@ impl FileFacts {
             });
         }
         let mut children = std::mem::take(&mut inner.nested);
-        self.nested.push(NestedSource { facts: inner, text: code.to_string() });
+        self.nested.push(NestedSource {
+            facts: inner,
+            text: code.to_string(),
+        });
         self.nested.append(&mut children);
     }
 }
@@ -533,7 +584,10 @@ impl LineIndex {
 }
 
 fn memchr_newlines(text: &[u8]) -> impl Iterator<Item = u32> + '_ {
-    text.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i as u32 + 1)
+    text.iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i as u32 + 1)
 }
 
 #[cfg(test)]

@@ -198,7 +198,14 @@ pub enum NetEvent {
 impl NetEvent {
     /// A TCP connection seen before (or without) knowing what it carries.
     pub fn plain_connection(t_ms: u64, port: u16) -> NetEvent {
-        NetEvent::Connection { t_ms, port, tls: false, sni: None, alpn: Vec::new(), decrypted: false }
+        NetEvent::Connection {
+            t_ms,
+            port,
+            tls: false,
+            sni: None,
+            alpn: Vec::new(),
+            decrypted: false,
+        }
     }
 
     /// Bytes of text the event holds (for the world's total budget).

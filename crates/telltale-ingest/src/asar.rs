@@ -35,17 +35,28 @@ use crate::{Collector, ContentError, IngestError, Limits, Target};
 /// Whether bytes start with an asar header: the size pickle (`4`, header size), the header
 /// pickle's payload size and string length consistent with it, and the JSON's first brace.
 pub(crate) fn looks_like_asar(prefix: &[u8]) -> bool {
-    let u32_at = |at: usize| prefix.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
-    let (Some(4), Some(header_size), Some(payload), Some(json_len)) = (u32_at(0), u32_at(4), u32_at(8), u32_at(12)) else {
+    let u32_at = |at: usize| {
+        prefix
+            .get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let (Some(4), Some(header_size), Some(payload), Some(json_len)) =
+        (u32_at(0), u32_at(4), u32_at(8), u32_at(12))
+    else {
         return false;
     };
     payload.checked_add(4) == Some(header_size)
-        && payload.checked_sub(4).is_some_and(|room| json_len <= room && room - json_len < 4)
+        && payload
+            .checked_sub(4)
+            .is_some_and(|room| json_len <= room && room - json_len < 4)
         && prefix.get(16) == Some(&b'{')
 }
 
 fn corrupt(detail: impl Into<String>) -> IngestError {
-    IngestError::Corrupt { format: "asar", detail: detail.into() }
+    IngestError::Corrupt {
+        format: "asar",
+        detail: detail.into(),
+    }
 }
 
 /// One entry of the JSON header. Unknown members (`integrity`, `executable`) are ignored.
@@ -86,25 +97,46 @@ impl<'de> Deserialize<'de> for Entries {
 fn number(v: &serde_json::Value) -> Option<u64> {
     match v {
         serde_json::Value::Number(n) => n.as_u64(),
-        serde_json::Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => s.parse().ok(),
+        serde_json::Value::String(s) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => {
+            s.parse().ok()
+        }
         _ => None,
     }
 }
 
 /// Loads an asar archive held in memory.
-pub(crate) fn load_asar(name: &str, bytes: &[u8], limits: &Limits, wanted: &dyn Fn(&str) -> bool) -> Result<Target, IngestError> {
-    let field = |at: usize| bytes.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize);
+pub(crate) fn load_asar(
+    name: &str,
+    bytes: &[u8],
+    limits: &Limits,
+    wanted: &dyn Fn(&str) -> bool,
+) -> Result<Target, IngestError> {
+    let field = |at: usize| {
+        bytes
+            .get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    };
     let (Some(header_size), Some(json_len)) = (field(4), field(12)) else {
         return Err(corrupt("truncated header"));
     };
-    let json = 16usize.checked_add(json_len).and_then(|end| bytes.get(16..end)).ok_or_else(|| corrupt("the header is longer than the archive"))?;
-    let data_start = 8usize.checked_add(header_size).filter(|&s| s <= bytes.len() && json_len.checked_add(8).is_some_and(|n| n <= header_size)).ok_or_else(|| corrupt("the header is longer than the archive"))?;
+    let json = 16usize
+        .checked_add(json_len)
+        .and_then(|end| bytes.get(16..end))
+        .ok_or_else(|| corrupt("the header is longer than the archive"))?;
+    let data_start = 8usize
+        .checked_add(header_size)
+        .filter(|&s| s <= bytes.len() && json_len.checked_add(8).is_some_and(|n| n <= header_size))
+        .ok_or_else(|| corrupt("the header is longer than the archive"))?;
     let root: Node = serde_json::from_slice(json).map_err(|e| corrupt(format!("header: {e}")))?;
     let Some(files) = root.files else {
         return Err(corrupt("the header's root is not a directory"));
     };
     let mut col = Collector::new(limits, wanted);
-    let mut reader = Reader { col: &mut col, data: &bytes[data_start..], limits };
+    let mut reader = Reader {
+        col: &mut col,
+        data: &bytes[data_start..],
+        limits,
+    };
     reader.walk("", files)?;
     Ok(col.finish(name))
 }
@@ -121,7 +153,11 @@ impl Reader<'_, '_, '_> {
     fn walk(&mut self, dir: &str, entries: Entries) -> Result<(), IngestError> {
         for (name, node) in entries.0 {
             self.col.count_entry()?;
-            let raw = if dir.is_empty() { name.clone() } else { format!("{dir}/{name}") };
+            let raw = if dir.is_empty() {
+                name.clone()
+            } else {
+                format!("{dir}/{name}")
+            };
             let path = normalize_entry(&raw)?;
             if matches!(name.as_str(), "" | ".") || path.is_empty() {
                 return Err(IngestError::EmptyName { entry: raw });
@@ -132,21 +168,40 @@ impl Reader<'_, '_, '_> {
                 // asar links are relative to the archive root, not to the link's directory.
                 self.col.claim_entry(&path);
                 if resolve_link("", &link).is_none() {
-                    return Err(IngestError::LinkEscapes { entry: raw, kind: "symlink", link });
+                    return Err(IngestError::LinkEscapes {
+                        entry: raw,
+                        kind: "symlink",
+                        link,
+                    });
                 }
-                self.col.warn(format!("skipped symlink {path} -> {link} (links in archives are never followed)"));
+                self.col.warn(format!(
+                    "skipped symlink {path} -> {link} (links in archives are never followed)"
+                ));
             } else if node.unpacked == Some(true) {
                 self.col.claim_entry(&path);
-                let size = node.size.as_ref().and_then(number).map(|n| format!(" ({n} bytes)")).unwrap_or_default();
+                let size = node
+                    .size
+                    .as_ref()
+                    .and_then(number)
+                    .map(|n| format!(" ({n} bytes)"))
+                    .unwrap_or_default();
                 self.col.warn(format!(
                     "{path}{size} is unpacked: Electron reads it from app.asar.unpacked/{path} beside the archive, which these bytes do not hold"
                 ));
             } else if let Some(offset) = node.offset {
-                let offset = number(&offset).ok_or_else(|| corrupt(format!("entry `{path}`: offset {offset} is not a number")))?;
-                let size = node.size.as_ref().and_then(number).ok_or_else(|| corrupt(format!("entry `{path}` has no size")))?;
+                let offset = number(&offset).ok_or_else(|| {
+                    corrupt(format!("entry `{path}`: offset {offset} is not a number"))
+                })?;
+                let size = node
+                    .size
+                    .as_ref()
+                    .and_then(number)
+                    .ok_or_else(|| corrupt(format!("entry `{path}` has no size")))?;
                 self.file(&path, offset, size)?;
             } else {
-                return Err(corrupt(format!("entry `{path}` is neither a directory, a file nor a link")));
+                return Err(corrupt(format!(
+                    "entry `{path}` is neither a directory, a file nor a link"
+                )));
             }
         }
         Ok(())
@@ -156,20 +211,27 @@ impl Reader<'_, '_, '_> {
         self.col.claim_entry(path);
         let want = self.col.wants(path);
         if want && size > self.limits.max_file_bytes {
-            return Err(IngestError::FileTooLarge { entry: path.to_string(), limit: self.limits.max_file_bytes });
+            return Err(IngestError::FileTooLarge {
+                entry: path.to_string(),
+                limit: self.limits.max_file_bytes,
+            });
         }
         if size > self.col.remaining() {
-            return Err(IngestError::TooManyBytes { limit: self.limits.max_total_bytes });
+            return Err(IngestError::TooManyBytes {
+                limit: self.limits.max_total_bytes,
+            });
         }
         let content = usize::try_from(offset)
             .ok()
             .zip(usize::try_from(size).ok())
             .and_then(|(o, s)| self.data.get(o..o.checked_add(s)?))
             .ok_or_else(|| corrupt(format!("entry `{path}`: {size} bytes at offset {offset} lie past the end of the archive")))?;
-        self.col.read_content(path, &mut &content[..], want, size).map_err(|e| match e {
-            ContentError::Limit(e) => e,
-            ContentError::Io(e) => corrupt(format!("entry `{path}`: {e}")),
-        })?;
+        self.col
+            .read_content(path, &mut &content[..], want, size)
+            .map_err(|e| match e {
+                ContentError::Limit(e) => e,
+                ContentError::Io(e) => corrupt(format!("entry `{path}`: {e}")),
+            })?;
         Ok(())
     }
 }
@@ -208,15 +270,43 @@ mod tests {
         assert!(looks_like_asar(FIXTURE));
         let t = load(FIXTURE).expect("loads");
         let paths: Vec<&str> = t.files.iter().map(|f| f.path.as_str()).collect();
-        assert_eq!(paths, ["config.json", "lib/track-copy.js", "lib/track.js", "main.js", "package.json"]);
+        assert_eq!(
+            paths,
+            [
+                "config.json",
+                "lib/track-copy.js",
+                "lib/track.js",
+                "main.js",
+                "package.json"
+            ]
+        );
         let main = &t.files[3].bytes;
-        assert!(main.starts_with(b"const { app } = require('electron');"), "{}", String::from_utf8_lossy(main));
+        assert!(
+            main.starts_with(b"const { app } = require('electron');"),
+            "{}",
+            String::from_utf8_lossy(main)
+        );
         assert!(String::from_utf8_lossy(main).contains("telltale-asar-fixture"));
         // asar 4 stores identical contents once: both names read the same bytes.
         assert_eq!(t.files[1].bytes, t.files[2].bytes);
-        assert!(t.warnings.iter().any(|w| w.contains("skipped symlink lib/current.js -> lib/track.js")), "{:?}", t.warnings);
-        assert!(t.warnings.iter().any(|w| w.contains("native/addon.node (24 bytes) is unpacked")), "{:?}", t.warnings);
-        assert_eq!(t.bytes_read, t.files.iter().map(|f| f.bytes.len() as u64).sum::<u64>());
+        assert!(
+            t.warnings
+                .iter()
+                .any(|w| w.contains("skipped symlink lib/current.js -> lib/track.js")),
+            "{:?}",
+            t.warnings
+        );
+        assert!(
+            t.warnings
+                .iter()
+                .any(|w| w.contains("native/addon.node (24 bytes) is unpacked")),
+            "{:?}",
+            t.warnings
+        );
+        assert_eq!(
+            t.bytes_read,
+            t.files.iter().map(|f| f.bytes.len() as u64).sum::<u64>()
+        );
     }
 
     #[test]
@@ -231,51 +321,134 @@ mod tests {
 
     #[test]
     fn hostile_headers_are_refused() {
-        let escapes = asar(r#"{"files":{"..":{"files":{"x.js":{"offset":"0","size":1}}}}}"#, b"x");
-        assert!(matches!(load(&escapes), Err(IngestError::PathEscapes { .. })));
-        let inner = asar(r#"{"files":{"a":{"files":{"..":{"files":{"x.js":{"offset":"0","size":1}}}}}}}"#, b"x");
-        assert!(matches!(load(&inner), Err(IngestError::ParentComponent { .. })));
-        let slashed = asar(r#"{"files":{"../../etc/passwd":{"offset":"0","size":1}}}"#, b"x");
-        assert!(matches!(load(&slashed), Err(IngestError::PathEscapes { .. })));
+        let escapes = asar(
+            r#"{"files":{"..":{"files":{"x.js":{"offset":"0","size":1}}}}}"#,
+            b"x",
+        );
+        assert!(matches!(
+            load(&escapes),
+            Err(IngestError::PathEscapes { .. })
+        ));
+        let inner = asar(
+            r#"{"files":{"a":{"files":{"..":{"files":{"x.js":{"offset":"0","size":1}}}}}}}"#,
+            b"x",
+        );
+        assert!(matches!(
+            load(&inner),
+            Err(IngestError::ParentComponent { .. })
+        ));
+        let slashed = asar(
+            r#"{"files":{"../../etc/passwd":{"offset":"0","size":1}}}"#,
+            b"x",
+        );
+        assert!(matches!(
+            load(&slashed),
+            Err(IngestError::PathEscapes { .. })
+        ));
         let absolute = asar(r#"{"files":{"/etc/passwd":{"offset":"0","size":1}}}"#, b"x");
-        assert!(matches!(load(&absolute), Err(IngestError::AbsolutePath { .. })));
+        assert!(matches!(
+            load(&absolute),
+            Err(IngestError::AbsolutePath { .. })
+        ));
         let dot = asar(r#"{"files":{".":{"offset":"0","size":1}}}"#, b"x");
         assert!(matches!(load(&dot), Err(IngestError::EmptyName { .. })));
         let link_out = asar(r#"{"files":{"a":{"link":"../outside"}}}"#, b"");
-        assert!(matches!(load(&link_out), Err(IngestError::LinkEscapes { .. })));
+        assert!(matches!(
+            load(&link_out),
+            Err(IngestError::LinkEscapes { .. })
+        ));
         let link_abs = asar(r#"{"files":{"a":{"link":"/etc/passwd"}}}"#, b"");
-        assert!(matches!(load(&link_abs), Err(IngestError::LinkEscapes { .. })));
+        assert!(matches!(
+            load(&link_abs),
+            Err(IngestError::LinkEscapes { .. })
+        ));
         // Offsets and sizes past the data, or that overflow: an error, no allocation.
-        for entry in [r#"{"offset":"0","size":2}"#, r#"{"offset":"18446744073709551615","size":1}"#, r#"{"offset":"1","size":18446744073709551615}"#, r#"{"offset":"x","size":1}"#, r#"{"offset":"0"}"#, r#"{"size":1}"#, r#"{"offset":0,"size":-1}"#] {
+        for entry in [
+            r#"{"offset":"0","size":2}"#,
+            r#"{"offset":"18446744073709551615","size":1}"#,
+            r#"{"offset":"1","size":18446744073709551615}"#,
+            r#"{"offset":"x","size":1}"#,
+            r#"{"offset":"0"}"#,
+            r#"{"size":1}"#,
+            r#"{"offset":0,"size":-1}"#,
+        ] {
             let bytes = asar(&format!(r#"{{"files":{{"a.js":{entry}}}}}"#), b"x");
-            assert!(matches!(load(&bytes), Err(IngestError::Corrupt { format: "asar", .. } | IngestError::TooManyBytes { .. } | IngestError::FileTooLarge { .. })), "{entry}");
+            assert!(
+                matches!(
+                    load(&bytes),
+                    Err(IngestError::Corrupt { format: "asar", .. }
+                        | IngestError::TooManyBytes { .. }
+                        | IngestError::FileTooLarge { .. })
+                ),
+                "{entry}"
+            );
         }
         // A header size past the end, a root that is not a directory, JSON nested past the parser's limit.
         let mut long = asar(r#"{"files":{}}"#, b"");
         long[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
         assert!(load(&long).is_err());
-        assert!(matches!(load(&asar(r#"{"offset":"0","size":0}"#, b"")), Err(IngestError::Corrupt { .. })));
-        let deep = format!(r#"{{"files":{}{}}}"#, r#"{"d":{"files":"#.repeat(200), "}}".repeat(200));
-        assert!(matches!(load(&asar(&deep, b"")), Err(IngestError::Corrupt { .. })));
+        assert!(matches!(
+            load(&asar(r#"{"offset":"0","size":0}"#, b"")),
+            Err(IngestError::Corrupt { .. })
+        ));
+        let deep = format!(
+            r#"{{"files":{}{}}}"#,
+            r#"{"d":{"files":"#.repeat(200),
+            "}}".repeat(200)
+        );
+        assert!(matches!(
+            load(&asar(&deep, b"")),
+            Err(IngestError::Corrupt { .. })
+        ));
     }
 
     #[test]
     fn limits_apply_to_asar_entries() {
-        let two = asar(r#"{"files":{"a.js":{"offset":"0","size":3},"b.js":{"offset":"3","size":3}}}"#, b"aaabbb");
+        let two = asar(
+            r#"{"files":{"a.js":{"offset":"0","size":3},"b.js":{"offset":"3","size":3}}}"#,
+            b"aaabbb",
+        );
         let t = load(&two).unwrap();
         assert_eq!(t.files.len(), 2);
-        let few = Limits { max_entries: 1, ..Limits::default() };
-        assert!(matches!(load_asar("x", &two, &few, &all), Err(IngestError::TooManyEntries { .. })));
-        let small = Limits { max_total_bytes: 4, ..Limits::default() };
-        assert!(matches!(load_asar("x", &two, &small, &all), Err(IngestError::TooManyBytes { .. })));
-        let per_file = Limits { max_file_bytes: 2, ..Limits::default() };
-        assert!(matches!(load_asar("x", &two, &per_file, &all), Err(IngestError::FileTooLarge { .. })));
+        let few = Limits {
+            max_entries: 1,
+            ..Limits::default()
+        };
+        assert!(matches!(
+            load_asar("x", &two, &few, &all),
+            Err(IngestError::TooManyEntries { .. })
+        ));
+        let small = Limits {
+            max_total_bytes: 4,
+            ..Limits::default()
+        };
+        assert!(matches!(
+            load_asar("x", &two, &small, &all),
+            Err(IngestError::TooManyBytes { .. })
+        ));
+        let per_file = Limits {
+            max_file_bytes: 2,
+            ..Limits::default()
+        };
+        assert!(matches!(
+            load_asar("x", &two, &per_file, &all),
+            Err(IngestError::FileTooLarge { .. })
+        ));
         // Files not wanted are counted, not kept.
         let t = load_asar("x", &two, &Limits::default(), &|p| p == "b.js").unwrap();
         assert_eq!((t.files.len(), t.bytes_read), (1, 6));
         // A name listed twice: both copies are read, as the other archive readers read them.
-        let twice = asar(r#"{"files":{"a.js":{"offset":"0","size":3},"a.js":{"offset":"3","size":3}}}"#, b"aaabbb");
+        let twice = asar(
+            r#"{"files":{"a.js":{"offset":"0","size":3},"a.js":{"offset":"3","size":3}}}"#,
+            b"aaabbb",
+        );
         let t = load(&twice).unwrap();
-        assert_eq!(t.files.iter().find(|f| f.path == "a.js").map(|f| f.bytes.as_slice()), Some(&b"bbb"[..]));
+        assert_eq!(
+            t.files
+                .iter()
+                .find(|f| f.path == "a.js")
+                .map(|f| f.bytes.as_slice()),
+            Some(&b"bbb"[..])
+        );
     }
 }

@@ -142,7 +142,9 @@ pub(crate) fn load_dir(
         }
     }
     if col.names_seen() == 0 {
-        return Err(IngestError::EmptyFolder { spec: spec.to_string() });
+        return Err(IngestError::EmptyFolder {
+            spec: spec.to_string(),
+        });
     }
     Ok(col.finish(spec))
 }

@@ -280,12 +280,19 @@ pub fn load_target(
         Kind::Asar => {
             // Read whole, like a zip: the header says where each file lies.
             if meta.len() > limits.max_total_bytes {
-                return Err(IngestError::TooManyBytes { limit: limits.max_total_bytes });
+                return Err(IngestError::TooManyBytes {
+                    limit: limits.max_total_bytes,
+                });
             }
             let mut bytes = prefix;
-            reader.take(limits.max_total_bytes.saturating_add(1)).read_to_end(&mut bytes).map_err(io_err)?;
+            reader
+                .take(limits.max_total_bytes.saturating_add(1))
+                .read_to_end(&mut bytes)
+                .map_err(io_err)?;
             if bytes.len() as u64 > limits.max_total_bytes {
-                return Err(IngestError::TooManyBytes { limit: limits.max_total_bytes });
+                return Err(IngestError::TooManyBytes {
+                    limit: limits.max_total_bytes,
+                });
             }
             asar::load_asar(spec, &bytes, limits, wanted)
         }
@@ -340,7 +347,9 @@ pub fn load_bytes(
 }
 
 /// Names package archives are published under: bytes named so must be an archive.
-const ARCHIVE_SUFFIXES: &[&str] = &[".tgz", ".tar.gz", ".tar", ".zip", ".whl", ".vsix", ".jar", ".egg", ".nupkg", ".crx", ".xpi"];
+const ARCHIVE_SUFFIXES: &[&str] = &[
+    ".tgz", ".tar.gz", ".tar", ".zip", ".whl", ".vsix", ".jar", ".egg", ".nupkg", ".crx", ".xpi",
+];
 
 /// Whether a file name says it is a package archive.
 pub fn named_as_archive(file_name: &str) -> bool {
@@ -357,17 +366,26 @@ fn not_an_archive(spec: &str, file_name: &str, prefix: &[u8]) -> Result<(), Inge
     let head = text.trim_start().to_ascii_lowercase();
     let what = if prefix.is_empty() {
         "it is empty".to_string()
-    } else if head.starts_with("<!doctype html") || head.starts_with("<html") || head.contains("<head") {
+    } else if head.starts_with("<!doctype html")
+        || head.starts_with("<html")
+        || head.contains("<head")
+    {
         "it is an HTML page (an error page saved in its place?)".to_string()
     } else if head.starts_with('{') || head.starts_with('[') {
         "it is JSON text".to_string()
-    } else if prefix.iter().all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace()) {
+    } else if prefix
+        .iter()
+        .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace())
+    {
         let line: String = text.lines().next().unwrap_or("").chars().take(60).collect();
         format!("it is text (`{line}`)")
     } else {
         "its bytes are no gzip, tar or zip data".to_string()
     };
-    Err(IngestError::NotAnArchive { spec: spec.to_string(), what })
+    Err(IngestError::NotAnArchive {
+        spec: spec.to_string(),
+        what,
+    })
 }
 
 /// The container format bytes start with (`gzip`, `zip`, `tar`), if any: what the scan
@@ -608,7 +626,9 @@ impl<'a> Collector<'a> {
         if let Some(&at) = self.kept.get(path) {
             let listed = self.repeats.get(path).copied().unwrap_or(2);
             if self.files[at].bytes == bytes {
-                self.warn(format!("archive lists {path} {listed} times; the copies are identical"));
+                self.warn(format!(
+                    "archive lists {path} {listed} times; the copies are identical"
+                ));
                 return;
             }
             let copy = format!("{path} (overwritten copy {})", listed - 1);
@@ -620,7 +640,10 @@ impl<'a> Collector<'a> {
             self.kept.insert(copy, at);
         }
         self.kept.insert(path.to_string(), self.files.len());
-        self.files.push(SourceFile { path: path.to_string(), bytes });
+        self.files.push(SourceFile {
+            path: path.to_string(),
+            bytes,
+        });
     }
 
     /// A target that is one plain file.

@@ -151,7 +151,10 @@ fn scan_central_directory(b: &[u8], limits: &Limits) -> Result<CentralDirectory,
     else {
         return Err(corrupt("central directory not found"));
     };
-    let shift = usize::try_from(cd_offset).ok().and_then(|d| p.checked_sub(d)).unwrap_or(0);
+    let shift = usize::try_from(cd_offset)
+        .ok()
+        .and_then(|d| p.checked_sub(d))
+        .unwrap_or(0);
     let mut names = Vec::new();
     let mut located = Vec::new();
     for i in 0..total {
@@ -173,24 +176,43 @@ fn scan_central_directory(b: &[u8], limits: &Limits) -> Result<CentralDirectory,
         });
         p = p + 46 + name_len + extra_len + comment_len;
     }
-    Ok(CentralDirectory { names, located, shift, end })
+    Ok(CentralDirectory {
+        names,
+        located,
+        shift,
+        end,
+    })
 }
 
 /// The data of one entry read from its local header (stored or deflated, not encrypted,
 /// no zip64 sizes): the copies of a repeated name the `zip` crate does not keep.
-fn read_copy<'b>(b: &'b [u8], at: Located, shift: usize, entry: &str) -> Result<Box<dyn Read + 'b>, IngestError> {
-    let unsupported = |detail: &str| IngestError::Unsupported { entry: entry.to_string(), detail: detail.to_string() };
+fn read_copy<'b>(
+    b: &'b [u8],
+    at: Located,
+    shift: usize,
+    entry: &str,
+) -> Result<Box<dyn Read + 'b>, IngestError> {
+    let unsupported = |detail: &str| IngestError::Unsupported {
+        entry: entry.to_string(),
+        detail: detail.to_string(),
+    };
     if at.flags & 1 != 0 {
         return Err(unsupported("an encrypted copy of a repeated name"));
     }
     if at.compressed == u32::MAX || at.uncompressed == u32::MAX {
         return Err(unsupported("a zip64 copy of a repeated name"));
     }
-    let local = shift.checked_add(at.local_offset as usize).ok_or_else(|| corrupt(format!("entry `{entry}`: local header offset out of range")))?;
+    let local = shift
+        .checked_add(at.local_offset as usize)
+        .ok_or_else(|| corrupt(format!("entry `{entry}`: local header offset out of range")))?;
     if !has_sig(b, local, b"PK\x03\x04") {
-        return Err(corrupt(format!("entry `{entry}`: no local header at {local}")));
+        return Err(corrupt(format!(
+            "entry `{entry}`: no local header at {local}"
+        )));
     }
-    let lens = le16(b, local + 26).zip(le16(b, local + 28)).ok_or_else(|| corrupt(format!("entry `{entry}`: truncated local header")))?;
+    let lens = le16(b, local + 26)
+        .zip(le16(b, local + 28))
+        .ok_or_else(|| corrupt(format!("entry `{entry}`: truncated local header")))?;
     let start = local + 30 + usize::from(lens.0) + usize::from(lens.1);
     let data = start
         .checked_add(at.compressed as usize)
@@ -199,7 +221,9 @@ fn read_copy<'b>(b: &'b [u8], at: Located, shift: usize, entry: &str) -> Result<
     match at.method {
         0 => Ok(Box::new(data)),
         8 => Ok(Box::new(flate2::read::DeflateDecoder::new(data))),
-        m => Err(unsupported(&format!("compression method {m} in a copy of a repeated name"))),
+        m => Err(unsupported(&format!(
+            "compression method {m} in a copy of a repeated name"
+        ))),
     }
 }
 
@@ -253,14 +277,22 @@ pub(crate) fn load_zip(
     for (k, &first) in unique.iter().enumerate() {
         let expected = &dir.names[first];
         // Earlier copies of a repeated name first, so that the last one read is the file.
-        let copies: Vec<usize> = (first..dir.names.len()).filter(|&j| dir.names[j] == *expected).collect();
+        let copies: Vec<usize> = (first..dir.names.len())
+            .filter(|&j| dir.names[j] == *expected)
+            .collect();
         if copies.len() > 1 && !is_dir_name(&String::from_utf8_lossy(expected)) {
             let entry = String::from_utf8_lossy(expected).into_owned();
             let path = normalize_entry(&entry)?;
             for &j in &copies[..copies.len() - 1] {
                 let mut data = read_copy(bytes, dir.located[j], dir.shift, &entry)?;
                 let want = col.wants(&path);
-                col.read_content(&path, &mut data, want, u64::from(dir.located[j].uncompressed)).map_err(|e| match e {
+                col.read_content(
+                    &path,
+                    &mut data,
+                    want,
+                    u64::from(dir.located[j].uncompressed),
+                )
+                .map_err(|e| match e {
                     ContentError::Limit(e) => e,
                     ContentError::Io(e) => corrupt(format!("entry `{entry}`: {e}")),
                 })?;

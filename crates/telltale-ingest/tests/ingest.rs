@@ -392,53 +392,109 @@ fn duplicate_names_are_read_as_package_managers_read_them() {
     // Different copies: the last is what npm installs; the earlier is kept beside it.
     let bytes = tgz(&[file("package/a.js", b"good"), file("package/a.js", b"evil")]);
     let t = load("d.tgz", &bytes).unwrap();
-    let got: Vec<(&str, &[u8])> = t.files.iter().map(|f| (f.path.as_str(), f.bytes.as_slice())).collect();
-    assert_eq!(got, [("package/a.js", &b"evil"[..]), ("package/a.js (overwritten copy 1)", &b"good"[..])]);
-    assert!(t.warnings.iter().any(|w| w.contains("package/a.js 2 times with different contents")), "{:?}", t.warnings);
+    let got: Vec<(&str, &[u8])> = t
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.bytes.as_slice()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("package/a.js", &b"evil"[..]),
+            ("package/a.js (overwritten copy 1)", &b"good"[..])
+        ]
+    );
+    assert!(
+        t.warnings
+            .iter()
+            .any(|w| w.contains("package/a.js 2 times with different contents")),
+        "{:?}",
+        t.warnings
+    );
 
     // Same file once normalised, three copies.
-    let bytes = tgz(&[file("package/a.js", b"one"), file("./package//a.js", b"two"), file("package/a.js", b"three")]);
+    let bytes = tgz(&[
+        file("package/a.js", b"one"),
+        file("./package//a.js", b"two"),
+        file("package/a.js", b"three"),
+    ]);
     let t = load("d.tgz", &bytes).unwrap();
-    let mut got: Vec<(&str, &[u8])> = t.files.iter().map(|f| (f.path.as_str(), f.bytes.as_slice())).collect();
+    let mut got: Vec<(&str, &[u8])> = t
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.bytes.as_slice()))
+        .collect();
     got.sort();
-    assert_eq!(got, [("package/a.js", &b"three"[..]), ("package/a.js (overwritten copy 1)", &b"one"[..]), ("package/a.js (overwritten copy 2)", &b"two"[..])]);
+    assert_eq!(
+        got,
+        [
+            ("package/a.js", &b"three"[..]),
+            ("package/a.js (overwritten copy 1)", &b"one"[..]),
+            ("package/a.js (overwritten copy 2)", &b"two"[..])
+        ]
+    );
 
     // Identical copies: one file, a warning.
     let bytes = tgz(&[file("package/a.js", b"same"), file("package/a.js", b"same")]);
     let t = load("d.tgz", &bytes).unwrap();
     assert_eq!(paths(&t), ["package/a.js"]);
-    assert!(t.warnings.iter().any(|w| w.contains("identical")), "{:?}", t.warnings);
+    assert!(
+        t.warnings.iter().any(|w| w.contains("identical")),
+        "{:?}",
+        t.warnings
+    );
 
     let mut bytes = zip_of(&[("a.js", b"good"), ("b.js", b"evil")]);
     replace_all(&mut bytes, b"b.js", b"a.js");
     let t = load("d.zip", &bytes).unwrap();
-    let got: Vec<(&str, &[u8])> = t.files.iter().map(|f| (f.path.as_str(), f.bytes.as_slice())).collect();
-    assert_eq!(got, [("a.js", &b"evil"[..]), ("a.js (overwritten copy 1)", &b"good"[..])]);
+    let got: Vec<(&str, &[u8])> = t
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.bytes.as_slice()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("a.js", &b"evil"[..]),
+            ("a.js (overwritten copy 1)", &b"good"[..])
+        ]
+    );
 }
 
 #[test]
 fn files_named_as_archives_must_be_archives() {
     for (bytes, what) in [
-        (&b"<!DOCTYPE html><html><head><title>502</title>"[..], "HTML page"),
+        (
+            &b"<!DOCTYPE html><html><head><title>502</title>"[..],
+            "HTML page",
+        ),
         (&b""[..], "empty"),
         (&b"{\"error\":\"Not found\"}"[..], "JSON"),
         (&b"\x13\x99\xfe\x00garbage"[..], "no gzip, tar or zip"),
     ] {
         for name in ["x.tgz", "x.whl", "x.zip", "x.tar.gz"] {
             let err = load(name, bytes).unwrap_err();
-            assert!(matches!(err, IngestError::NotAnArchive { .. }), "{name}: {err:?}");
+            assert!(
+                matches!(err, IngestError::NotAnArchive { .. }),
+                "{name}: {err:?}"
+            );
             assert!(err.to_string().contains(what), "{name}: {err}");
         }
     }
     // Other names stay single files.
-    assert_eq!(paths(&load("index.js", b"console.log(1)").unwrap()), ["index.js"]);
+    assert_eq!(
+        paths(&load("index.js", b"console.log(1)").unwrap()),
+        ["index.js"]
+    );
 }
 
 #[test]
 fn an_empty_folder_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("sub")).unwrap();
-    let err = telltale_ingest::load_target(dir.path().to_str().unwrap(), &Limits::default(), &|_| true).unwrap_err();
+    let err =
+        telltale_ingest::load_target(dir.path().to_str().unwrap(), &Limits::default(), &|_| true)
+            .unwrap_err();
     assert!(matches!(err, IngestError::EmptyFolder { .. }), "{err:?}");
 }
 
@@ -849,44 +905,102 @@ fn asar_archives_load_by_header_not_by_name() {
     assert_eq!(telltale_ingest::container_format(ASAR), Some("asar"));
     for name in ["resources/app.asar", "payload.bin"] {
         let t = load(name, ASAR).unwrap();
-        assert_eq!(paths(&t), ["config.json", "lib/track-copy.js", "lib/track.js", "main.js", "package.json"], "{name}");
+        assert_eq!(
+            paths(&t),
+            [
+                "config.json",
+                "lib/track-copy.js",
+                "lib/track.js",
+                "main.js",
+                "package.json"
+            ],
+            "{name}"
+        );
     }
     let dir = tempfile::tempdir().unwrap();
     let on_disk = dir.path().join("resources.dat");
     std::fs::write(&on_disk, ASAR).unwrap();
     let t = load_target(on_disk.to_str().unwrap(), &Limits::default(), &all).unwrap();
     assert_eq!(t.files.len(), 5);
-    assert!(t.warnings.iter().any(|w| w.contains("native/addon.node") && w.contains("app.asar.unpacked")), "{:?}", t.warnings);
+    assert!(
+        t.warnings
+            .iter()
+            .any(|w| w.contains("native/addon.node") && w.contains("app.asar.unpacked")),
+        "{:?}",
+        t.warnings
+    );
     // Only the header decides: JSON text that happens to start with a brace is one file.
-    assert_eq!(paths(&load("app.asar", br#"{"files":{}}"#).unwrap()), ["app.asar"]);
+    assert_eq!(
+        paths(&load("app.asar", br#"{"files":{}}"#).unwrap()),
+        ["app.asar"]
+    );
 }
 
 #[test]
 fn asar_entries_escaping_the_root_are_errors() {
     let file = r#"{"offset":"0","size":1}"#;
     for (json, what) in [
-        (format!(r#"{{"files":{{"..":{{"files":{{"x.js":{file}}}}}}}}}"#), "a `..` directory"),
-        (format!(r#"{{"files":{{"../../.bashrc":{file}}}}}"#), "a name climbing out"),
-        (format!(r#"{{"files":{{"a":{{"files":{{"..":{{"files":{{"..":{{"files":{{"x":{file}}}}}}}}}}}}}}}}}"#), "nested `..` directories"),
-        (format!(r#"{{"files":{{"..\\..\\x":{file}}}}}"#), "backslashes"),
+        (
+            format!(r#"{{"files":{{"..":{{"files":{{"x.js":{file}}}}}}}}}"#),
+            "a `..` directory",
+        ),
+        (
+            format!(r#"{{"files":{{"../../.bashrc":{file}}}}}"#),
+            "a name climbing out",
+        ),
+        (
+            format!(
+                r#"{{"files":{{"a":{{"files":{{"..":{{"files":{{"..":{{"files":{{"x":{file}}}}}}}}}}}}}}}}}"#
+            ),
+            "nested `..` directories",
+        ),
+        (
+            format!(r#"{{"files":{{"..\\..\\x":{file}}}}}"#),
+            "backslashes",
+        ),
     ] {
         // `a/..` is refused before the second `..` can climb out.
-        assert!(matches!(load("app.asar", &asar_of(&json, b"x")), Err(IngestError::PathEscapes { .. } | IngestError::ParentComponent { .. })), "{what}: {json}");
+        assert!(
+            matches!(
+                load("app.asar", &asar_of(&json, b"x")),
+                Err(IngestError::PathEscapes { .. } | IngestError::ParentComponent { .. })
+            ),
+            "{what}: {json}"
+        );
     }
     assert!(matches!(
-        load("app.asar", &asar_of(&format!(r#"{{"files":{{"/etc/cron.d/x":{file}}}}}"#), b"x")),
+        load(
+            "app.asar",
+            &asar_of(&format!(r#"{{"files":{{"/etc/cron.d/x":{file}}}}}"#), b"x")
+        ),
         Err(IngestError::AbsolutePath { .. })
     ));
     assert!(matches!(
-        load("app.asar", &asar_of(&format!(r#"{{"files":{{"C:\\x":{file}}}}}"#), b"x")),
+        load(
+            "app.asar",
+            &asar_of(&format!(r#"{{"files":{{"C:\\x":{file}}}}}"#), b"x")
+        ),
         Err(IngestError::AbsolutePath { .. })
     ));
     for link in ["../../etc/passwd", "/etc/passwd", "a/../../x"] {
         let json = format!(r#"{{"files":{{"lib":{{"files":{{"l":{{"link":"{link}"}}}}}}}}}}"#);
-        assert!(matches!(load("app.asar", &asar_of(&json, b"")), Err(IngestError::LinkEscapes { .. })), "{link}");
+        assert!(
+            matches!(
+                load("app.asar", &asar_of(&json, b"")),
+                Err(IngestError::LinkEscapes { .. })
+            ),
+            "{link}"
+        );
     }
     // A link inside the archive is skipped with a warning, never followed.
-    let t = load("app.asar", &asar_of(r#"{"files":{"a.js":{"offset":"0","size":1},"b.js":{"link":"a.js"}}}"#, b"x")).unwrap();
+    let t = load(
+        "app.asar",
+        &asar_of(
+            r#"{"files":{"a.js":{"offset":"0","size":1},"b.js":{"link":"a.js"}}}"#,
+            b"x",
+        ),
+    )
+    .unwrap();
     assert_eq!(paths(&t), ["a.js"]);
     assert!(t.warnings.iter().any(|w| w.contains("b.js -> a.js")));
 }
@@ -916,15 +1030,47 @@ fn asar_truncated_or_mutated_never_panics() {
 #[test]
 fn asar_declared_sizes_are_checked_before_anything_is_read() {
     // Sizes and offsets no archive of these bytes has: errors, never allocations.
-    for entry in [r#"{"offset":"0","size":4294967296000}"#, r#"{"offset":"99999999999999999999","size":1}"#, r#"{"offset":"3","size":2}"#] {
+    for entry in [
+        r#"{"offset":"0","size":4294967296000}"#,
+        r#"{"offset":"99999999999999999999","size":1}"#,
+        r#"{"offset":"3","size":2}"#,
+    ] {
         let json = format!(r#"{{"files":{{"a.js":{entry}}}}}"#);
-        assert!(load("app.asar", &asar_of(&json, b"abcd")).is_err(), "{entry}");
+        assert!(
+            load("app.asar", &asar_of(&json, b"abcd")).is_err(),
+            "{entry}"
+        );
     }
-    let limits = Limits { max_total_bytes: 1000, max_entries: 3, max_file_bytes: 10 };
-    let many = format!(r#"{{"files":{{{}}}}}"#, (0..4).map(|i| format!(r#""f{i}.js":{{"offset":"0","size":1}}"#)).collect::<Vec<_>>().join(","));
-    assert!(matches!(load_bytes("app.asar", &asar_of(&many, b"x"), &limits, &all), Err(IngestError::TooManyEntries { .. })));
-    let big = asar_of(r#"{"files":{"a.js":{"offset":"0","size":11}}}"#, &[b'x'; 11]);
-    assert!(matches!(load_bytes("app.asar", &big, &limits, &all), Err(IngestError::FileTooLarge { .. })));
-    let total = Limits { max_total_bytes: 10, ..Limits::default() };
-    assert!(matches!(load_bytes("app.asar", &big, &total, &all), Err(IngestError::TooManyBytes { .. })));
+    let limits = Limits {
+        max_total_bytes: 1000,
+        max_entries: 3,
+        max_file_bytes: 10,
+    };
+    let many = format!(
+        r#"{{"files":{{{}}}}}"#,
+        (0..4)
+            .map(|i| format!(r#""f{i}.js":{{"offset":"0","size":1}}"#))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    assert!(matches!(
+        load_bytes("app.asar", &asar_of(&many, b"x"), &limits, &all),
+        Err(IngestError::TooManyEntries { .. })
+    ));
+    let big = asar_of(
+        r#"{"files":{"a.js":{"offset":"0","size":11}}}"#,
+        &[b'x'; 11],
+    );
+    assert!(matches!(
+        load_bytes("app.asar", &big, &limits, &all),
+        Err(IngestError::FileTooLarge { .. })
+    ));
+    let total = Limits {
+        max_total_bytes: 10,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        load_bytes("app.asar", &big, &total, &all),
+        Err(IngestError::TooManyBytes { .. })
+    ));
 }

@@ -20,7 +20,10 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
 fn parse_and_semantic(src: &str) {
     let alloc = Allocator::default();
     let ret = Parser::new(&alloc, src, SourceType::unambiguous())
-        .with_options(ParseOptions { allow_return_outside_function: true, ..ParseOptions::default() })
+        .with_options(ParseOptions {
+            allow_return_outside_function: true,
+            ..ParseOptions::default()
+        })
         .parse();
     let program = alloc.alloc(ret.program);
     let sem = SemanticBuilder::new().build(program);

@@ -27,7 +27,11 @@ fn arena<'a, T>(r: &T) -> &'a T {
 /// The catalog's machine-id markers as one matcher: every string literal of a bundle is
 /// checked against them.
 static MACHINE_ID_MARKERS: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-    let alternatives: Vec<String> = js_api().machine_id_markers.iter().map(|m| regex::escape(m)).collect();
+    let alternatives: Vec<String> = js_api()
+        .machine_id_markers
+        .iter()
+        .map(|m| regex::escape(m))
+        .collect();
     regex::Regex::new(&alternatives.join("|")).expect("escaped literals form a valid regex")
 });
 
@@ -44,7 +48,13 @@ struct Collector<'a, 'b> {
 }
 
 pub(crate) fn collect<'a>(an: &mut Analyzer<'a>, program: &'a Program<'a>) {
-    let mut c = Collector { an, fn_stack: Vec::new(), fn_aliases: Vec::new(), modules: Vec::new(), in_concat: false };
+    let mut c = Collector {
+        an,
+        fn_stack: Vec::new(),
+        fn_aliases: Vec::new(),
+        modules: Vec::new(),
+        in_concat: false,
+    };
     c.visit_program(program);
     let aliases = std::mem::take(&mut c.fn_aliases);
     for (sym, start) in aliases {
@@ -127,7 +137,13 @@ pub(crate) fn carries_nothing(e: &Expression) -> bool {
         | Expression::ArrowFunctionExpression(_)
         | Expression::ClassExpression(_)
         | Expression::ThisExpression(_) => true,
-        Expression::UnaryExpression(u) => matches!(u.operator, UnaryOperator::LogicalNot | UnaryOperator::Typeof | UnaryOperator::Void | UnaryOperator::Delete),
+        Expression::UnaryExpression(u) => matches!(
+            u.operator,
+            UnaryOperator::LogicalNot
+                | UnaryOperator::Typeof
+                | UnaryOperator::Void
+                | UnaryOperator::Delete
+        ),
         Expression::BinaryExpression(b) => !(b.operator.is_arithmetic() || b.operator.is_bitwise()),
         Expression::TemplateLiteral(t) => t.expressions.is_empty(),
         _ => false,
@@ -158,19 +174,37 @@ fn property_key<'a>(k: &'a PropertyKey<'a>) -> Option<&'a str> {
 
 impl<'a> Analyzer<'a> {
     /// `sym.key` gets `value` (see [`crate::Fields`]); `span` is the write, for steps.
-    pub(crate) fn field_edge(&mut self, sym: SymbolId, key: &'a str, value: &'a Expression<'a>, span: oxc_span::Span) {
+    pub(crate) fn field_edge(
+        &mut self,
+        sym: SymbolId,
+        key: &'a str,
+        value: &'a Expression<'a>,
+        span: oxc_span::Span,
+    ) {
         if carries_nothing(value) {
             return;
         }
         let had_whole = self.fields.whole(sym).is_some();
         let before = self.fields.len();
         let field = self.fields.intern(sym, key);
-        self.edges.push(Edge { target: Node::Field(field), src: self.edge_src(value), span });
+        self.edges.push(Edge {
+            target: Node::Field(field),
+            src: self.edge_src(value),
+            span,
+        });
         if self.fields.len() > before {
             let whole = Node::Field(self.fields.whole(sym).expect("interned with its object"));
-            self.edges.push(Edge { target: whole, src: EdgeSrc::Node(Node::Field(field)), span });
+            self.edges.push(Edge {
+                target: whole,
+                src: EdgeSrc::Node(Node::Field(field)),
+                span,
+            });
             if !had_whole {
-                self.edges.push(Edge { target: whole, src: EdgeSrc::Node(Node::Sym(sym)), span });
+                self.edges.push(Edge {
+                    target: whole,
+                    src: EdgeSrc::Node(Node::Sym(sym)),
+                    span,
+                });
             }
         }
     }
@@ -182,14 +216,18 @@ impl<'a> Analyzer<'a> {
             match p {
                 ObjectPropertyKind::ObjectProperty(p) if !p.method => match property_key(&p.key) {
                     Some(key) => self.field_edge(sym, key, &p.value, p.span),
-                    None if !carries_nothing(&p.value) => {
-                        self.edges.push(Edge { target: Node::Sym(sym), src: self.edge_src(&p.value), span: p.span })
-                    }
+                    None if !carries_nothing(&p.value) => self.edges.push(Edge {
+                        target: Node::Sym(sym),
+                        src: self.edge_src(&p.value),
+                        span: p.span,
+                    }),
                     None => {}
                 },
-                ObjectPropertyKind::SpreadProperty(sp) => {
-                    self.edges.push(Edge { target: Node::Sym(sym), src: self.edge_src(&sp.argument), span: sp.span })
-                }
+                ObjectPropertyKind::SpreadProperty(sp) => self.edges.push(Edge {
+                    target: Node::Sym(sym),
+                    src: self.edge_src(&sp.argument),
+                    span: sp.span,
+                }),
                 _ => {}
             }
         }
@@ -203,22 +241,45 @@ impl<'a> Collector<'a, '_> {
         }
         let e = arena(e);
         let src = self.an.edge_src(e);
-        self.an.edges.push(Edge { target, src, span: e.span() });
+        self.an.edges.push(Edge {
+            target,
+            src,
+            span: e.span(),
+        });
     }
 
-    fn add_function(&mut self, params: &FormalParameters<'a>, body: FnBody<'a>, span: oxc_span::Span) -> usize {
+    fn add_function(
+        &mut self,
+        params: &FormalParameters<'a>,
+        body: FnBody<'a>,
+        span: oxc_span::Span,
+    ) -> usize {
         let idx = self.an.funcs.len();
         let start = self.an.params.len() as u32;
-        self.an.params.extend(params.items.iter().map(|p| binding_symbol(&p.pattern)));
+        self.an
+            .params
+            .extend(params.items.iter().map(|p| binding_symbol(&p.pattern)));
         let params = start..self.an.params.len() as u32;
-        self.an.funcs.push(FuncInfo { params, body, span, parent: self.fn_stack.last().copied() });
+        self.an.funcs.push(FuncInfo {
+            params,
+            body,
+            span,
+            parent: self.fn_stack.last().copied(),
+        });
         self.an.fn_by_start.insert(span.start, idx);
         idx
     }
 
     fn endpoint_from_literal(&mut self, value: &str, span: oxc_span::Span) {
         for (host, url) in strings::literal_endpoints(value) {
-            self.an.facts.endpoints.push(EndpointFact { host, url, span: fspan(span), encodings: vec![], provenance: String::new(), origin: None });
+            self.an.facts.endpoints.push(EndpointFact {
+                host,
+                url,
+                span: fspan(span),
+                encodings: vec![],
+                provenance: String::new(),
+                origin: None,
+            });
         }
     }
 
@@ -226,7 +287,10 @@ impl<'a> Collector<'a, '_> {
         let m = module.strip_prefix("node:").unwrap_or(module);
         self.an.facts.requires.push(m.to_string());
         if vendors::telemetry_vendor_for_package(m).is_some() {
-            self.an.facts.sdk_imports.push(SdkImportFact { module: m.to_string(), span: fspan(span) });
+            self.an.facts.sdk_imports.push(SdkImportFact {
+                module: m.to_string(),
+                span: fspan(span),
+            });
         }
     }
 }
@@ -237,7 +301,9 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
         for (i, s) in list.iter().enumerate() {
             if let Statement::IfStatement(ifs) = s {
                 if ifs.alternate.is_none() && i + 1 < list.len() && is_early_exit(&ifs.consequent) {
-                    self.an.guard_sites.push(GuardSite::EarlyExit(ifs, &list[i + 1..]));
+                    self.an
+                        .guard_sites
+                        .push(GuardSite::EarlyExit(ifs, &list[i + 1..]));
                 }
             }
         }
@@ -245,7 +311,9 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
     }
 
     fn visit_expression(&mut self, it: &Expression<'a>) {
-        if !self.in_concat && matches!(it, Expression::BinaryExpression(b) if b.operator == BinaryOperator::Addition) {
+        if !self.in_concat
+            && matches!(it, Expression::BinaryExpression(b) if b.operator == BinaryOperator::Addition)
+        {
             self.an.concats.push(arena(it));
             self.in_concat = true;
             walk::walk_expression(self, it);
@@ -261,8 +329,15 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
     }
 
     fn visit_expression_statement(&mut self, it: &ExpressionStatement<'a>) {
-        if matches!(it.expression.without_parentheses(), Expression::LogicalExpression(_) | Expression::ConditionalExpression(_) | Expression::SequenceExpression(_)) {
-            self.an.guard_sites.push(GuardSite::Expr(arena(&it.expression)));
+        if matches!(
+            it.expression.without_parentheses(),
+            Expression::LogicalExpression(_)
+                | Expression::ConditionalExpression(_)
+                | Expression::SequenceExpression(_)
+        ) {
+            self.an
+                .guard_sites
+                .push(GuardSite::Expr(arena(&it.expression)));
         }
         walk::walk_expression_statement(self, it);
     }
@@ -290,8 +365,12 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
                 }
                 BindingPattern::ObjectPattern(o) => {
                     for prop in &o.properties {
-                        if let (Some(key), Some(sym)) = (prop.key.static_name(), binding_symbol(&prop.value)) {
-                            self.an.inits.insert(sym, Init::Member(init_a, key.to_string()));
+                        if let (Some(key), Some(sym)) =
+                            (prop.key.static_name(), binding_symbol(&prop.value))
+                        {
+                            self.an
+                                .inits
+                                .insert(sym, Init::Member(init_a, key.to_string()));
                         }
                     }
                     let mut syms = Vec::new();
@@ -348,16 +427,28 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
 
     fn visit_assignment_expression(&mut self, it: &AssignmentExpression<'a>) {
         let right: &'a Expression<'a> = arena(&it.right);
-        if let Some(name) = it.left.as_member_expression().and_then(|m| commonjs_export(m, self.an)) {
-            self.an.exports.push((name, crate::link::Exported::Expr(right)));
+        if let Some(name) = it
+            .left
+            .as_member_expression()
+            .and_then(|m| commonjs_export(m, self.an))
+        {
+            self.an
+                .exports
+                .push((name, crate::link::Exported::Expr(right)));
         }
         // `o.k = v` and `o.k.j = v` write the field `k` of a local `o`; `o = { … }` its fields.
         let field = match &it.left {
-            AssignmentTarget::StaticMemberExpression(_) | AssignmentTarget::ComputedMemberExpression(_) => {
-                it.left.as_member_expression().and_then(|m| first_field(m, self.an))
-            }
-            AssignmentTarget::AssignmentTargetIdentifier(id) if matches!(right.without_parentheses(), Expression::ObjectExpression(_)) => {
-                if let (Some(sym), Expression::ObjectExpression(o)) = (self.an.symbol_of(id), right.without_parentheses()) {
+            AssignmentTarget::StaticMemberExpression(_)
+            | AssignmentTarget::ComputedMemberExpression(_) => it
+                .left
+                .as_member_expression()
+                .and_then(|m| first_field(m, self.an)),
+            AssignmentTarget::AssignmentTargetIdentifier(id)
+                if matches!(right.without_parentheses(), Expression::ObjectExpression(_)) =>
+            {
+                if let (Some(sym), Expression::ObjectExpression(o)) =
+                    (self.an.symbol_of(id), right.without_parentheses())
+                {
                     if it.operator == AssignmentOperator::Assign {
                         self.an.object_edges(sym, o);
                         walk::walk_assignment_expression(self, it);
@@ -375,8 +466,12 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
         }
         let target = match &it.left {
             AssignmentTarget::AssignmentTargetIdentifier(id) => self.an.symbol_of(id),
-            AssignmentTarget::StaticMemberExpression(m) => root_ident(&m.object).and_then(|id| self.an.symbol_of(id)),
-            AssignmentTarget::ComputedMemberExpression(m) => root_ident(&m.object).and_then(|id| self.an.symbol_of(id)),
+            AssignmentTarget::StaticMemberExpression(m) => {
+                root_ident(&m.object).and_then(|id| self.an.symbol_of(id))
+            }
+            AssignmentTarget::ComputedMemberExpression(m) => {
+                root_ident(&m.object).and_then(|id| self.an.symbol_of(id))
+            }
             _ => None,
         };
         if let Some(sym) = target {
@@ -413,7 +508,14 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
 
     fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
         let it_a: &'a CallExpression<'a> = arena(it);
-        self.an.calls.push(CallSite { callee: &it_a.callee, args: &it_a.arguments, span: it.span, path: None, func: self.fn_stack.last().copied(), local: None });
+        self.an.calls.push(CallSite {
+            callee: &it_a.callee,
+            args: &it_a.arguments,
+            span: it.span,
+            path: None,
+            func: self.fn_stack.last().copied(),
+            local: None,
+        });
         // The arguments of a call inside a concatenation are concatenations of their own.
         let in_concat = std::mem::replace(&mut self.in_concat, false);
         if let Expression::Identifier(id) = it.callee.without_parentheses() {
@@ -442,7 +544,14 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
 
     fn visit_new_expression(&mut self, it: &NewExpression<'a>) {
         let it_a: &'a NewExpression<'a> = arena(it);
-        self.an.calls.push(CallSite { callee: &it_a.callee, args: &it_a.arguments, span: it.span, path: None, func: self.fn_stack.last().copied(), local: None });
+        self.an.calls.push(CallSite {
+            callee: &it_a.callee,
+            args: &it_a.arguments,
+            span: it.span,
+            path: None,
+            func: self.fn_stack.last().copied(),
+            local: None,
+        });
         walk::walk_new_expression(self, it);
     }
 
@@ -457,12 +566,20 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
         self.module_load(&module, it.span);
         for spec in it.specifiers.iter().flatten() {
             let (sym, name) = match spec {
-                ImportDeclarationSpecifier::ImportSpecifier(s) => (s.local.symbol_id.get(), Some(s.imported.name().to_string())),
-                ImportDeclarationSpecifier::ImportDefaultSpecifier(s) => (s.local.symbol_id.get(), None),
-                ImportDeclarationSpecifier::ImportNamespaceSpecifier(s) => (s.local.symbol_id.get(), None),
+                ImportDeclarationSpecifier::ImportSpecifier(s) => {
+                    (s.local.symbol_id.get(), Some(s.imported.name().to_string()))
+                }
+                ImportDeclarationSpecifier::ImportDefaultSpecifier(s) => {
+                    (s.local.symbol_id.get(), None)
+                }
+                ImportDeclarationSpecifier::ImportNamespaceSpecifier(s) => {
+                    (s.local.symbol_id.get(), None)
+                }
             };
             if let Some(sym) = sym {
-                self.an.inits.insert(sym, Init::Import(module.clone(), name));
+                self.an
+                    .inits
+                    .insert(sym, Init::Import(module.clone(), name));
             }
         }
     }
@@ -474,7 +591,9 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
             if let ModuleExportName::IdentifierReference(local) = &spec.local {
                 if let Some(sym) = self.an.symbol_of(local) {
                     let name: &'a str = arena(&spec.exported).name().as_str();
-                    self.an.exports.push((name, crate::link::Exported::Symbol(sym)));
+                    self.an
+                        .exports
+                        .push((name, crate::link::Exported::Symbol(sym)));
                 }
             }
         }
@@ -485,13 +604,21 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
         match &it.declaration {
             Declaration::FunctionDeclaration(f) => {
                 if let (Some(id), Some(&idx)) = (&f.id, self.an.fn_by_start.get(&f.span.start)) {
-                    self.an.exports.push((arena(&id.name).as_str(), crate::link::Exported::Function(idx)));
+                    self.an.exports.push((
+                        arena(&id.name).as_str(),
+                        crate::link::Exported::Function(idx),
+                    ));
                 }
             }
             Declaration::VariableDeclaration(d) => {
                 for decl in &d.declarations {
-                    if let (BindingPattern::BindingIdentifier(b), Some(init)) = (&decl.id, &decl.init) {
-                        self.an.exports.push((arena(&b.name).as_str(), crate::link::Exported::Expr(arena(init))));
+                    if let (BindingPattern::BindingIdentifier(b), Some(init)) =
+                        (&decl.id, &decl.init)
+                    {
+                        self.an.exports.push((
+                            arena(&b.name).as_str(),
+                            crate::link::Exported::Expr(arena(init)),
+                        ));
                     }
                 }
             }
@@ -502,8 +629,14 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
     fn visit_export_default_declaration(&mut self, it: &ExportDefaultDeclaration<'a>) {
         walk::walk_export_default_declaration(self, it);
         let exported = match &it.declaration {
-            ExportDefaultDeclarationKind::FunctionDeclaration(f) => self.an.fn_by_start.get(&f.span.start).map(|&i| crate::link::Exported::Function(i)),
-            other => other.as_expression().map(|e| crate::link::Exported::Expr(arena(e))),
+            ExportDefaultDeclarationKind::FunctionDeclaration(f) => self
+                .an
+                .fn_by_start
+                .get(&f.span.start)
+                .map(|&i| crate::link::Exported::Function(i)),
+            other => other
+                .as_expression()
+                .map(|e| crate::link::Exported::Expr(arena(e))),
         };
         if let Some(e) = exported {
             self.an.exports.push(("", e));
@@ -530,7 +663,9 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
         };
         if let Some(key) = key.filter(|k| js_api().is_telemetry_attribute(k)) {
             if !carries_nothing(&it.value) {
-                self.an.telemetry_attributes.push((arena(&it.value), key.to_string(), it.span));
+                self.an
+                    .telemetry_attributes
+                    .push((arena(&it.value), key.to_string(), it.span));
             }
         }
         walk::walk_object_property(self, it);
@@ -541,7 +676,11 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
         self.endpoint_from_literal(v, it.span);
         if v.len() < 512 {
             if let Some(m) = MACHINE_ID_MARKERS.find(v) {
-                self.an.facts.sources.push(SourceFact { kind: DataKind::MachineId, api: m.as_str().to_string(), span: fspan(it.span) });
+                self.an.facts.sources.push(SourceFact {
+                    kind: DataKind::MachineId,
+                    api: m.as_str().to_string(),
+                    span: fspan(it.span),
+                });
             }
         }
     }
@@ -576,10 +715,15 @@ fn first_field<'a>(m: &MemberExpression<'a>, an: &Analyzer<'a>) -> Option<(Symbo
         match cur.without_parentheses() {
             Expression::Identifier(id) => return Some((an.symbol_of(id)?, key?)),
             inner => {
-                let (object, k) = literal_key(inner).map(|(o, k)| (o, Some(k))).or_else(|| match inner {
-                    Expression::ComputedMemberExpression(c) => Some((arena(&c.object), None)),
-                    _ => None,
-                })?;
+                let (object, k) =
+                    literal_key(inner)
+                        .map(|(o, k)| (o, Some(k)))
+                        .or_else(|| match inner {
+                            Expression::ComputedMemberExpression(c) => {
+                                Some((arena(&c.object), None))
+                            }
+                            _ => None,
+                        })?;
                 key = k;
                 cur = object;
             }
@@ -591,7 +735,9 @@ fn first_field<'a>(m: &MemberExpression<'a>, an: &Analyzer<'a>) -> Option<(Symbo
 /// `exports.n` → "n" (with `module`/`exports` the module's own, not local variables).
 fn commonjs_export<'a>(m: &MemberExpression<'a>, an: &Analyzer<'a>) -> Option<&'a str> {
     let m: &'a MemberExpression<'a> = arena(m);
-    let MemberExpression::StaticMemberExpression(s) = m else { return None };
+    let MemberExpression::StaticMemberExpression(s) = m else {
+        return None;
+    };
     let global = |e: &Expression<'a>, name: &str| matches!(e.without_parentheses(), Expression::Identifier(id) if id.name == name && an.symbol_of(id).is_none());
     if global(&s.object, "module") && s.property.name == "exports" {
         return Some("");
@@ -600,7 +746,11 @@ fn commonjs_export<'a>(m: &MemberExpression<'a>, an: &Analyzer<'a>) -> Option<&'
         return Some(s.property.name.as_str());
     }
     match s.object.without_parentheses() {
-        Expression::StaticMemberExpression(inner) if global(&inner.object, "module") && inner.property.name == "exports" => Some(s.property.name.as_str()),
+        Expression::StaticMemberExpression(inner)
+            if global(&inner.object, "module") && inner.property.name == "exports" =>
+        {
+            Some(s.property.name.as_str())
+        }
         _ => None,
     }
 }
@@ -610,7 +760,10 @@ fn commonjs_export<'a>(m: &MemberExpression<'a>, an: &Analyzer<'a>) -> Option<&'
 /// folder not known statically is usually the program's own cache or temp folder.
 fn is_broad_location(shape: &str) -> bool {
     let s = shape.trim_end_matches('/');
-    shape == "/" || s == "~" || s == "." || (!s.is_empty() && s.split('/').all(|seg| seg == ".." || seg == "."))
+    shape == "/"
+        || s == "~"
+        || s == "."
+        || (!s.is_empty() && s.split('/').all(|seg| seg == ".." || seg == "."))
 }
 
 /// The directory listings (by call start) of a location that is not the program's own: the
@@ -624,7 +777,9 @@ fn broad_listings(an: &Analyzer<'_>, listings: &[usize]) -> rustc_hash::FxHashSe
     let mut by_function: rustc_hash::FxHashMap<usize, Vec<(usize, u32)>> = Default::default();
     for &ci in listings {
         let call = &an.calls[ci];
-        let Some(arg) = call.args.first().and_then(|a| a.as_expression()) else { continue };
+        let Some(arg) = call.args.first().and_then(|a| a.as_expression()) else {
+            continue;
+        };
         if is_broad_location(&an.shape_of(arg)) {
             broad.insert(call.span.start);
         } else if let Some((f, i)) = an.parameter_position(arg, call.span) {
@@ -635,9 +790,16 @@ fn broad_listings(an: &Analyzer<'_>, listings: &[usize]) -> rustc_hash::FxHashSe
         return broad;
     }
     for call in &an.calls {
-        let Some(listed) = call.local.and_then(|f| by_function.get(&f)) else { continue };
+        let Some(listed) = call.local.and_then(|f| by_function.get(&f)) else {
+            continue;
+        };
         for &(i, start) in listed {
-            if call.args.get(i).and_then(|a| a.as_expression()).is_some_and(|a| is_broad_location(&an.shape_of(a))) {
+            if call
+                .args
+                .get(i)
+                .and_then(|a| a.as_expression())
+                .is_some_and(|a| is_broad_location(&an.shape_of(a)))
+            {
                 broad.insert(start);
             }
         }
@@ -671,11 +833,21 @@ fn link_calls(an: &mut Analyzer<'_>) {
             call_counts[f] += 1;
             single_site.push((f, ci));
             for (i, p) in an.params_of(f).iter().enumerate() {
-                if let (Some(sym), Some(arg)) = (p, call.args.get(i).and_then(|a| a.as_expression()).filter(|a| !carries_nothing(a))) {
+                if let (Some(sym), Some(arg)) = (
+                    p,
+                    call.args
+                        .get(i)
+                        .and_then(|a| a.as_expression())
+                        .filter(|a| !carries_nothing(a)),
+                ) {
                     match arg.without_parentheses() {
                         // `send({ url, body })`: the parameter's fields are the literal's.
                         Expression::ObjectExpression(o) => object_args.push((*sym, &**o)),
-                        _ => new_edges.push(Edge { target: Node::Sym(*sym), src: an.edge_src(arg), span: arg.span() }),
+                        _ => new_edges.push(Edge {
+                            target: Node::Sym(*sym),
+                            src: an.edge_src(arg),
+                            span: arg.span(),
+                        }),
                     }
                 }
             }
@@ -685,10 +857,19 @@ fn link_calls(an: &mut Analyzer<'_>) {
         let path = an.path_of(call.callee);
         let callee_path = path.as_deref();
         // Every call that reads identity is a read, wherever its value goes.
-        if let Some(kind) = callee_path.and_then(|p| api.call_source(p)).filter(|k| k.is_identity()) {
-            call_reads.push(SourceFact { kind, api: format!("{}()", callee_path.unwrap_or_default()), span: fspan(call.span) });
+        if let Some(kind) = callee_path
+            .and_then(|p| api.call_source(p))
+            .filter(|k| k.is_identity())
+        {
+            call_reads.push(SourceFact {
+                kind,
+                api: format!("{}()", callee_path.unwrap_or_default()),
+                span: fspan(call.span),
+            });
         }
-        let response: Option<Kinds> = callee_path.filter(|p| api.sink(p).is_some()).map(|_| crate::taint::response_kinds(an, call.args));
+        let response: Option<Kinds> = callee_path
+            .filter(|p| api.sink(p).is_some())
+            .map(|_| crate::taint::response_kinds(an, call.args));
         let receiver = match callee {
             Expression::StaticMemberExpression(m) => Some(&m.object),
             _ => None,
@@ -699,9 +880,15 @@ fn link_calls(an: &mut Analyzer<'_>) {
             listings.push(ci);
         }
         for a in call.args.iter() {
-            let Some(start) = a.as_expression().and_then(function_start) else { continue };
-            let Some(&f) = an.fn_by_start.get(&start) else { continue };
-            let Some(Some(p0)) = an.params_of(f).first().copied() else { continue };
+            let Some(start) = a.as_expression().and_then(function_start) else {
+                continue;
+            };
+            let Some(&f) = an.fn_by_start.get(&start) else {
+                continue;
+            };
+            let Some(Some(p0)) = an.params_of(f).first().copied() else {
+                continue;
+            };
             if is_promise {
                 // `new Promise(resolve => resolve(v))`: the promise carries v.
                 an.promise_resolvers.insert(call.span.start, p0);
@@ -712,9 +899,17 @@ fn link_calls(an: &mut Analyzer<'_>) {
                 // Decided once every call's callee is known (see `broad_listings`).
                 listing_callbacks.push((ci, f));
             } else if let Some(k) = response {
-                new_edges.push(Edge { target: Node::Sym(p0), src: EdgeSrc::Kinds(k, Rc::from("response")), span: call.span });
+                new_edges.push(Edge {
+                    target: Node::Sym(p0),
+                    src: EdgeSrc::Kinds(k, Rc::from("response")),
+                    span: call.span,
+                });
             } else if let Some(r) = receiver {
-                new_edges.push(Edge { target: Node::Sym(p0), src: an.edge_src(r), span: call.span });
+                new_edges.push(Edge {
+                    target: Node::Sym(p0),
+                    src: an.edge_src(r),
+                    span: call.span,
+                });
             }
         }
         paths.push(path);
@@ -732,14 +927,22 @@ fn link_calls(an: &mut Analyzer<'_>) {
         }
         for p in an.params_of(f).iter().flatten() {
             let k = Kinds::of(DataKind::DirectoryListing);
-            new_edges.push(Edge { target: Node::Sym(*p), src: EdgeSrc::Kinds(k, Rc::from("directory listing")), span: call.span });
+            new_edges.push(Edge {
+                target: Node::Sym(*p),
+                src: EdgeSrc::Kinds(k, Rc::from("directory listing")),
+                span: call.span,
+            });
         }
     }
     for call in an.calls.iter().filter(|_| !resolvers.is_empty()) {
         if let Expression::Identifier(id) = call.callee.without_parentheses() {
             if let Some(sym) = an.symbol_of(id).filter(|s| resolvers.contains(s)) {
                 if let Some(arg) = call.args.first().and_then(|a| a.as_expression()) {
-                    new_edges.push(Edge { target: Node::Sym(sym), src: an.edge_src(arg), span: arg.span() });
+                    new_edges.push(Edge {
+                        target: Node::Sym(sym),
+                        src: an.edge_src(arg),
+                        span: arg.span(),
+                    });
                 }
             }
         }

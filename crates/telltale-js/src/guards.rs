@@ -21,11 +21,19 @@ fn arena<'a, T>(r: &T) -> &'a T {
 
 /// Literal words a regex matches: `^ru\b` → `ru`; `\.(ru|su|by)$` → `ru`, `su`, `by`.
 fn regex_words(pattern: &str) -> Vec<String> {
-    let cleaned = pattern.replace("\\b", "|").replace("\\.", ".").replace("(?:", "(").replace("(?i)", "");
+    let cleaned = pattern
+        .replace("\\b", "|")
+        .replace("\\.", ".")
+        .replace("(?:", "(")
+        .replace("(?i)", "");
     cleaned
         .split(|c: char| "()[]^$?*+{}|\\/".contains(c))
         .map(|w| w.trim_matches('.').to_ascii_lowercase())
-        .filter(|w| w.len() >= 2 && w.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == '.' || c == '/'))
+        .filter(|w| {
+            w.len() >= 2
+                && w.chars()
+                    .all(|c| c.is_alphanumeric() || c == '-' || c == '_' || c == '.' || c == '/')
+        })
         .collect()
 }
 
@@ -38,12 +46,10 @@ fn is_zero<'a>(a: &Analyzer<'a>, e: &Expression<'a>) -> bool {
 }
 
 impl<'a> Analyzer<'a> {
-    fn region_kinds(&self, e: &'a Expression<'a>) -> Kinds {
-        self.kinds_of(e).region()
-    }
-
     fn subject_name(&self, e: &'a Expression<'a>) -> String {
-        self.path_of(e).map(|p| p.to_string()).unwrap_or_else(|| self.snippet(e.span()))
+        self.path_of(e)
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| self.snippet(e.span()))
     }
 
     /// The constants a value is compared with or looked up in: a string, an array, a regex's
@@ -53,7 +59,8 @@ impl<'a> Analyzer<'a> {
             return regex_words(r.regex.pattern.text.as_str());
         }
         let set = match e.without_parentheses() {
-            Expression::Identifier(id) => match self.symbol_of(id).and_then(|s| self.inits.get(&s)) {
+            Expression::Identifier(id) => match self.symbol_of(id).and_then(|s| self.inits.get(&s))
+            {
                 Some(Init::Expr(Expression::NewExpression(n))) => Some(n),
                 _ => None,
             },
@@ -61,10 +68,12 @@ impl<'a> Analyzer<'a> {
             _ => None,
         };
         let e = match set {
-            Some(n) if self.path_of(&n.callee).as_deref() == Some("Set") => match n.arguments.first().and_then(|a| a.as_expression()) {
-                Some(x) => x,
-                None => return vec![],
-            },
+            Some(n) if self.path_of(&n.callee).as_deref() == Some("Set") => {
+                match n.arguments.first().and_then(|a| a.as_expression()) {
+                    Some(x) => x,
+                    None => return vec![],
+                }
+            }
             _ => e,
         };
         match self.value_of(e).map(|v| v.val) {
@@ -81,11 +90,21 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    fn make_cmp(&self, subject: &'a Expression<'a>, constants_from: &'a Expression<'a>, positive: bool) -> Option<Cmp> {
+    fn make_cmp(
+        &self,
+        subject: &'a Expression<'a>,
+        constants_from: &'a Expression<'a>,
+        positive: bool,
+    ) -> Option<Cmp> {
         // Constants first: most comparisons are with words that name no country, and that
         // check is far cheaper than the data kinds of the subject.
         let constants = self.constants_of(constants_from);
-        let all = Kinds(DataKind::TimeZone.bit() | DataKind::Locale.bit() | DataKind::PageHost.bit() | DataKind::GeoIpAnswer.bit());
+        let all = Kinds(
+            DataKind::TimeZone.bit()
+                | DataKind::Locale.bit()
+                | DataKind::PageHost.bit()
+                | DataKind::GeoIpAnswer.bit(),
+        );
         let mut possible = BTreeSet::new();
         for c in &constants {
             countries_of(all, c, &mut possible);
@@ -96,35 +115,65 @@ impl<'a> Analyzer<'a> {
         if possible.is_empty() {
             return None;
         }
-        let kinds = self.region_kinds(subject);
-        if kinds.is_empty() {
-            return None;
-        }
+        // Provenance: the compared value must be region data itself, not something computed
+        // with it (a translated string, a status in a record that also holds a locale).
+        let origin = self.region_value(subject)?;
+        let kinds = origin.kinds;
         let mut countries = BTreeSet::new();
         for c in &constants {
             countries_of(kinds, c, &mut countries);
         }
-        Some(Cmp { kinds, subject: self.subject_name(subject), constants, countries, positive })
+        Some(Cmp {
+            kinds,
+            subject: self.subject_name(subject),
+            constants,
+            countries,
+            positive,
+            steps: origin.steps,
+        })
     }
 
     /// A single comparison of region data with constants, if `e` is one.
     fn region_cmp(&self, e: &'a Expression<'a>) -> Option<Cmp> {
         match e.without_parentheses() {
             Expression::BinaryExpression(b) => {
-                let eq = matches!(b.operator, BinaryOperator::StrictEquality | BinaryOperator::Equality);
-                let ne = matches!(b.operator, BinaryOperator::StrictInequality | BinaryOperator::Inequality);
+                let eq = matches!(
+                    b.operator,
+                    BinaryOperator::StrictEquality | BinaryOperator::Equality
+                );
+                let ne = matches!(
+                    b.operator,
+                    BinaryOperator::StrictInequality | BinaryOperator::Inequality
+                );
                 // `list.indexOf(x) === -1`, `-1 !== list.indexOf(x)`, `list.indexOf(x) < 0`.
                 for (call_side, other) in [(&b.left, &b.right), (&b.right, &b.left)] {
                     if let Expression::CallExpression(c) = call_side.without_parentheses() {
-                        if let Expression::StaticMemberExpression(m) = c.callee.without_parentheses() {
+                        if let Expression::StaticMemberExpression(m) =
+                            c.callee.without_parentheses()
+                        {
                             if m.property.name == "indexOf" {
                                 let inner = self.method_cmp(c)?;
                                 let found = if is_minus_one(self, other) {
-                                    if eq { Some(false) } else if ne { Some(true) } else { match b.operator { BinaryOperator::GreaterThan => Some(std::ptr::eq(call_side, &b.left)), _ => None } }
+                                    if eq {
+                                        Some(false)
+                                    } else if ne {
+                                        Some(true)
+                                    } else {
+                                        match b.operator {
+                                            BinaryOperator::GreaterThan => {
+                                                Some(std::ptr::eq(call_side, &b.left))
+                                            }
+                                            _ => None,
+                                        }
+                                    }
                                 } else if is_zero(self, other) {
                                     match b.operator {
-                                        BinaryOperator::LessThan => Some(!std::ptr::eq(call_side, &b.left)),
-                                        BinaryOperator::GreaterEqualThan => Some(std::ptr::eq(call_side, &b.left)),
+                                        BinaryOperator::LessThan => {
+                                            Some(!std::ptr::eq(call_side, &b.left))
+                                        }
+                                        BinaryOperator::GreaterEqualThan => {
+                                            Some(std::ptr::eq(call_side, &b.left))
+                                        }
                                         _ => None,
                                     }
                                 } else {
@@ -153,12 +202,18 @@ impl<'a> Analyzer<'a> {
 
     /// `list.includes(x)`, `x.startsWith("ru")`, `/^ru\b/.test(x)`, `x.match(re)`, `set.has(x)`.
     fn method_cmp(&self, c: &'a CallExpression<'a>) -> Option<Cmp> {
-        let Expression::StaticMemberExpression(m) = c.callee.without_parentheses() else { return None };
+        let Expression::StaticMemberExpression(m) = c.callee.without_parentheses() else {
+            return None;
+        };
         let recv: &'a Expression<'a> = arena(&m.object);
         let arg: &'a Expression<'a> = c.arguments.first()?.as_expression()?;
         match m.property.name.as_str() {
-            "includes" | "indexOf" | "has" => self.make_cmp(arg, recv, true).or_else(|| self.make_cmp(recv, arg, true)),
-            "startsWith" | "endsWith" | "match" | "search" | "localeCompare" => self.make_cmp(recv, arg, true),
+            "includes" | "indexOf" | "has" => self
+                .make_cmp(arg, recv, true)
+                .or_else(|| self.make_cmp(recv, arg, true)),
+            "startsWith" | "endsWith" | "match" | "search" | "localeCompare" => {
+                self.make_cmp(recv, arg, true)
+            }
             "test" | "exec" => self.make_cmp(arg, recv, true),
             _ => None,
         }
@@ -170,8 +225,12 @@ impl<'a> Analyzer<'a> {
             return;
         }
         match e {
-            Expression::UnaryExpression(u) if u.operator == UnaryOperator::LogicalNot => self.test_cmps(&u.argument, !negated, depth + 1, out),
-            Expression::ParenthesizedExpression(p) => self.test_cmps(&p.expression, negated, depth + 1, out),
+            Expression::UnaryExpression(u) if u.operator == UnaryOperator::LogicalNot => {
+                self.test_cmps(&u.argument, !negated, depth + 1, out)
+            }
+            Expression::ParenthesizedExpression(p) => {
+                self.test_cmps(&p.expression, negated, depth + 1, out)
+            }
             Expression::LogicalExpression(l) => {
                 self.test_cmps(&l.left, negated, depth + 1, out);
                 self.test_cmps(&l.right, negated, depth + 1, out);
@@ -183,7 +242,8 @@ impl<'a> Analyzer<'a> {
             }
             Expression::Identifier(id) => {
                 // A flag computed earlier: `const isRu = tz === "Europe/Moscow"; if (isRu) …`.
-                if let Some(Init::Expr(init)) = self.symbol_of(id).and_then(|s| self.inits.get(&s)) {
+                if let Some(Init::Expr(init)) = self.symbol_of(id).and_then(|s| self.inits.get(&s))
+                {
                     self.test_cmps(init, negated, depth + 1, out);
                 }
             }
@@ -250,7 +310,9 @@ impl<'a> EffectFinder<'a, '_> {
                 self.note(Effect::Destructive, &p);
             } else if api.sink(&p).is_some() {
                 self.note(Effect::Network, &p);
-            } else if api.is_exec(&p) || api.is_dynamic_code(&p) && !matches!(&*p, "setTimeout" | "setInterval") {
+            } else if api.is_exec(&p)
+                || api.is_dynamic_code(&p) && !matches!(&*p, "setTimeout" | "setInterval")
+            {
                 self.note(Effect::Exec, &p);
             } else if let Some(e) = api.effect(&p) {
                 self.note(e, &p);
@@ -280,7 +342,11 @@ impl<'a> Visit<'a> for EffectFinder<'a, '_> {
         if let Some(m) = it.left.as_member_expression() {
             let obj: &'a Expression<'a> = arena(m.object());
             if let (Some(base), Some(prop)) = (self.an.path_of(obj), m.static_property_name()) {
-                let full = if base.is_empty() { prop.to_string() } else { format!("{base}.{prop}") };
+                let full = if base.is_empty() {
+                    prop.to_string()
+                } else {
+                    format!("{base}.{prop}")
+                };
                 if api.is_ui_assignment(&full) {
                     self.note(Effect::UiSabotage, &full);
                 }
@@ -317,9 +383,14 @@ pub(crate) enum GuardSite<'a> {
 
 pub(crate) fn is_early_exit(s: &Statement<'_>) -> bool {
     match s {
-        Statement::ReturnStatement(_) | Statement::ThrowStatement(_) | Statement::BreakStatement(_) | Statement::ContinueStatement(_) => true,
+        Statement::ReturnStatement(_)
+        | Statement::ThrowStatement(_)
+        | Statement::BreakStatement(_)
+        | Statement::ContinueStatement(_) => true,
         Statement::BlockStatement(b) => b.body.last().is_some_and(is_early_exit),
-        Statement::ExpressionStatement(e) => matches!(&e.expression, Expression::CallExpression(c) if matches!(&c.callee, Expression::StaticMemberExpression(m) if m.property.name == "exit")),
+        Statement::ExpressionStatement(e) => {
+            matches!(&e.expression, Expression::CallExpression(c) if matches!(&c.callee, Expression::StaticMemberExpression(m) if m.property.name == "exit"))
+        }
         _ => false,
     }
 }
@@ -344,7 +415,13 @@ impl<'a> GuardFinder<'a, '_> {
     }
 
     fn record(&mut self, cmps: &[Cmp], test_span: oxc_span::Span, guarded: Guarded<'a, '_>) {
-        let mut finder = EffectFinder { an: self.an, effects: BTreeSet::new(), apis: BTreeSet::new(), visited: HashSet::default(), depth: 0 };
+        let mut finder = EffectFinder {
+            an: self.an,
+            effects: BTreeSet::new(),
+            apis: BTreeSet::new(),
+            visited: HashSet::default(),
+            depth: 0,
+        };
         let span = match guarded {
             Guarded::Stmts(list) => {
                 for s in list {
@@ -382,6 +459,7 @@ impl<'a> GuardFinder<'a, '_> {
             effect_apis: finder.apis.into_iter().collect(),
             span: fspan(test_span),
             guarded: fspan(span),
+            steps: cmps.first().map(|c| c.steps.clone()).unwrap_or_default(),
         });
     }
 
@@ -408,7 +486,11 @@ impl<'a> GuardFinder<'a, '_> {
             Expression::ConditionalExpression(c) => {
                 let cmps = self.cmps(&c.test);
                 if !cmps.is_empty() {
-                    let branch = if Self::positive(&cmps) { &c.consequent } else { &c.alternate };
+                    let branch = if Self::positive(&cmps) {
+                        &c.consequent
+                    } else {
+                        &c.alternate
+                    };
                     self.record(&cmps, c.test.span(), Guarded::Expr(branch));
                 }
             }
@@ -443,10 +525,10 @@ impl<'a> GuardFinder<'a, '_> {
             GuardSite::Expr(e) => self.control_expression(e),
             GuardSite::Switch(it) => {
                 let subject: &'a Expression<'a> = &it.discriminant;
-                let kinds = self.an.region_kinds(subject);
-                if kinds.is_empty() {
+                let Some(origin) = self.an.region_value(subject) else {
                     return;
-                }
+                };
+                let kinds = origin.kinds;
                 for case in &it.cases {
                     let Some(test) = &case.test else { continue };
                     let constants = self.an.constants_of(test);
@@ -457,7 +539,14 @@ impl<'a> GuardFinder<'a, '_> {
                     if countries.is_empty() || case.consequent.is_empty() {
                         continue;
                     }
-                    let cmp = Cmp { kinds, subject: self.an.subject_name(subject), constants, countries, positive: true };
+                    let cmp = Cmp {
+                        kinds,
+                        subject: self.an.subject_name(subject),
+                        constants,
+                        countries,
+                        positive: true,
+                        steps: origin.steps.clone(),
+                    };
                     self.record(&[cmp], test.span(), Guarded::Stmts(&case.consequent));
                 }
             }
@@ -473,7 +562,10 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
     let (opt_outs, guards) = {
         let an: &Analyzer<'_> = an;
         let mut consent = crate::consent::Sites::new(an, &sites);
-        let mut finder = GuardFinder { an, out: Vec::new() };
+        let mut finder = GuardFinder {
+            an,
+            out: Vec::new(),
+        };
         for (i, site) in sites.iter().enumerate() {
             crate::prefetch::ahead(&sites, i, an, crate::prefetch::site_expression);
             if let Some(c) = consent.as_mut() {
@@ -481,7 +573,10 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
             }
             finder.site(site);
         }
-        (consent.map(|c| c.finish(&mut flows)).unwrap_or_default(), finder.out)
+        (
+            consent.map(|c| c.finish(&mut flows)).unwrap_or_default(),
+            finder.out,
+        )
     };
     an.facts.flows = flows;
     an.facts.opt_outs = opt_outs;
@@ -495,6 +590,9 @@ mod tests {
     #[test]
     fn regex_words_reads_alternatives() {
         assert_eq!(regex_words(r"^ru\b"), vec!["ru"]);
-        assert_eq!(regex_words(r"\.(ru|su|by|xn--p1ai)$"), vec!["ru", "su", "by", "xn--p1ai"]);
+        assert_eq!(
+            regex_words(r"\.(ru|su|by|xn--p1ai)$"),
+            vec!["ru", "su", "by", "xn--p1ai"]
+        );
     }
 }

@@ -17,6 +17,7 @@ mod link;
 mod nested;
 mod prefetch;
 pub mod prefilter;
+mod provenance;
 mod resolve;
 mod taint;
 
@@ -25,8 +26,8 @@ use oxc_ast::ast::*;
 use oxc_parser::{ParseOptions, Parser};
 use oxc_semantic::{Scoping, SemanticBuilder, SymbolId};
 use oxc_span::SourceType;
-use std::cell::{OnceCell, RefCell};
 use rustc_hash::FxHashMap as HashMap;
+use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
 use telltale_facts::{FileFacts, Kinds, LineIndex, Links, Span};
@@ -53,7 +54,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { max_parse_bytes: DEFAULT_MAX_PARSE_BYTES, links: None }
+        Options {
+            max_parse_bytes: DEFAULT_MAX_PARSE_BYTES,
+            links: None,
+        }
     }
 }
 
@@ -99,6 +103,9 @@ pub(crate) enum EdgeSrc<'a> {
     /// of a bundle, and the fixpoint then need not read their nodes again.
     Name(Option<SymbolId>, &'a str),
     Kinds(Kinds, Rc<str>),
+    /// Region data itself (not something computed with it) that callers in other files pass:
+    /// carried like `Kinds`, and what [`provenance`] accepts as a region value.
+    Region(Kinds, Rc<str>),
     /// What another value carries (a property into its whole object).
     Node(Node),
 }
@@ -117,7 +124,11 @@ pub(crate) struct Fields<'a> {
 
 impl<'a> Fields<'a> {
     fn new(symbols: usize) -> Self {
-        Fields { ids: HashMap::default(), whole: SymMap::new(symbols), nodes: Vec::new() }
+        Fields {
+            ids: HashMap::default(),
+            whole: SymMap::new(symbols),
+            nodes: Vec::new(),
+        }
     }
     /// The node of `sym.key`, created on first write.
     pub(crate) fn intern(&mut self, sym: SymbolId, key: &'a str) -> u32 {
@@ -172,7 +183,9 @@ pub(crate) struct SymMap<T> {
 
 impl<T> SymMap<T> {
     pub fn new(len: usize) -> Self {
-        SymMap { slots: std::iter::repeat_with(|| None).take(len).collect() }
+        SymMap {
+            slots: std::iter::repeat_with(|| None).take(len).collect(),
+        }
     }
     pub fn get(&self, sym: &SymbolId) -> Option<&T> {
         self.slots.get(sym.index()).and_then(|s| s.as_ref())
@@ -238,6 +251,8 @@ pub(crate) struct Analyzer<'a> {
     /// Directory listings of a location that is not the program's own, by call start
     /// (`collect::broad_listings`): only their entries carry `DirectoryListing`.
     pub broad_listings: rustc_hash::FxHashSet<u32>,
+    /// Which values are region data themselves, asked on demand by the region guards.
+    pub provenance: provenance::Provenance,
 }
 
 impl<'a> Analyzer<'a> {
@@ -245,7 +260,9 @@ impl<'a> Analyzer<'a> {
     /// function written in place (`(function () { … })()`).
     pub(crate) fn callee_function(&self, callee: &Expression<'a>) -> Option<usize> {
         match callee.without_parentheses() {
-            Expression::Identifier(id) => self.symbol_of(id).and_then(|s| self.fn_by_symbol.get(&s).copied()),
+            Expression::Identifier(id) => self
+                .symbol_of(id)
+                .and_then(|s| self.fn_by_symbol.get(&s).copied()),
             other => collect::function_start(other).and_then(|s| self.fn_by_start.get(&s).copied()),
         }
     }
@@ -265,8 +282,14 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Which parameter of which enclosing function (of the code at `at`) an expression is.
-    pub(crate) fn parameter_position(&self, e: &Expression<'a>, at: oxc_span::Span) -> Option<(usize, usize)> {
-        let Expression::Identifier(id) = e.without_parentheses() else { return None };
+    pub(crate) fn parameter_position(
+        &self,
+        e: &Expression<'a>,
+        at: oxc_span::Span,
+    ) -> Option<(usize, usize)> {
+        let Expression::Identifier(id) = e.without_parentheses() else {
+            return None;
+        };
         let sym = self.symbol_of(id)?;
         let mut f = self.function_at(at)?;
         loop {
@@ -281,7 +304,10 @@ impl<'a> Analyzer<'a> {
     /// Functions are numbered in source order, so the candidate is found by binary search and
     /// its parents are tried outwards.
     pub(crate) fn function_at(&self, span: oxc_span::Span) -> Option<usize> {
-        let mut f = self.funcs.partition_point(|x| x.span.start <= span.start).checked_sub(1)?;
+        let mut f = self
+            .funcs
+            .partition_point(|x| x.span.start <= span.start)
+            .checked_sub(1)?;
         loop {
             let s = self.funcs[f].span;
             if s.start <= span.start && span.end <= s.end {
@@ -294,7 +320,9 @@ impl<'a> Analyzer<'a> {
     /// What a zero-argument predicate of the file's own returns (`function isRu() { return … }`):
     /// its expression body or its first `return`.
     pub(crate) fn predicate_return(&self, callee: &Expression<'a>) -> Option<&'a Expression<'a>> {
-        let Expression::Identifier(id) = callee.without_parentheses() else { return None };
+        let Expression::Identifier(id) = callee.without_parentheses() else {
+            return None;
+        };
         let f = *self.symbol_of(id).and_then(|s| self.fn_by_symbol.get(&s))?;
         match self.funcs[f].body {
             FnBody::Expr(x) => Some(x),
@@ -312,7 +340,10 @@ impl<'a> Analyzer<'a> {
         let technique = v.encodings.join(" → ");
         match v.origin {
             Some(o) => {
-                let (line, col) = self.lines.get_or_init(|| LineIndex::new(self.src.as_bytes())).line_col(o.start);
+                let (line, col) = self
+                    .lines
+                    .get_or_init(|| LineIndex::new(self.src.as_bytes()))
+                    .line_col(o.start);
                 format!("{technique} → literal at {line}:{col}")
             }
             None => technique,
@@ -377,7 +408,11 @@ fn source_type_for(path: &str) -> SourceType {
 /// oxc 0.146 matches every export against every import when it builds the module record; a
 /// file with tens of thousands of both takes seconds. Such a file is parsed as a script.
 fn too_many_module_items(src: &str) -> bool {
-    let count = |needle: &[u8]| memchr::memmem::find_iter(src.as_bytes(), needle).take(200_000).count();
+    let count = |needle: &[u8]| {
+        memchr::memmem::find_iter(src.as_bytes(), needle)
+            .take(200_000)
+            .count()
+    };
     let imports = count(b"import");
     imports > 2_000 && imports * count(b"export") > 20_000_000
 }
@@ -402,8 +437,14 @@ const MAX_NESTING: usize = 2_000_000;
 fn bracket_depth_bound(src: &[u8]) -> usize {
     let (mut depth, mut max) = (0usize, 0usize);
     for chunk in src.chunks(4096) {
-        let opens: usize = chunk.iter().map(|&b| usize::from((b == b'(') | (b == b'[') | (b == b'{'))).sum();
-        let closes: usize = chunk.iter().map(|&b| usize::from((b == b')') | (b == b']') | (b == b'}'))).sum();
+        let opens: usize = chunk
+            .iter()
+            .map(|&b| usize::from((b == b'(') | (b == b'[') | (b == b'{')))
+            .sum();
+        let closes: usize = chunk
+            .iter()
+            .map(|&b| usize::from((b == b')') | (b == b']') | (b == b'}')))
+            .sum();
         max = max.max(depth + opens);
         depth = (depth + opens).saturating_sub(closes).max(opens);
     }
@@ -415,14 +456,25 @@ fn bracket_depth_bound(src: &[u8]) -> usize {
 /// hostile nesting can neither crash the scan nor hide the file from it.
 pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32) -> FileFacts {
     // Fewer bytes than twice the limit cannot nest that deep: skip the count.
-    let nesting = if src.len() > 2 * NESTING_ON_WORKER_STACK { bracket_depth_bound(src.as_bytes()) } else { 0 };
+    let nesting = if src.len() > 2 * NESTING_ON_WORKER_STACK {
+        bracket_depth_bound(src.as_bytes())
+    } else {
+        0
+    };
     if nesting <= NESTING_ON_WORKER_STACK {
         return analyze_on_this_stack(path, src, opts, depth);
     }
     if nesting > MAX_NESTING {
-        let mut facts = FileFacts { file: path.to_string(), ..Default::default() };
-        facts.diagnostics.push(format!("not parsed: brackets nest {nesting} deep, over the limit of {MAX_NESTING}"));
-        facts.not_analysed = Some(format!("brackets nest {nesting} deep, over the limit of {MAX_NESTING}"));
+        let mut facts = FileFacts {
+            file: path.to_string(),
+            ..Default::default()
+        };
+        facts.diagnostics.push(format!(
+            "not parsed: brackets nest {nesting} deep, over the limit of {MAX_NESTING}"
+        ));
+        facts.not_analysed = Some(format!(
+            "brackets nest {nesting} deep, over the limit of {MAX_NESTING}"
+        ));
         return facts;
     }
     let spawned = std::thread::scope(|scope| {
@@ -434,9 +486,16 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
     match spawned {
         Ok(Ok(facts)) => facts,
         _ => {
-            let mut facts = FileFacts { file: path.to_string(), ..Default::default() };
-            facts.diagnostics.push(format!("not parsed: no thread with a stack for {nesting} levels of nesting"));
-            facts.not_analysed = Some(format!("no thread with a stack for {nesting} levels of nesting"));
+            let mut facts = FileFacts {
+                file: path.to_string(),
+                ..Default::default()
+            };
+            facts.diagnostics.push(format!(
+                "not parsed: no thread with a stack for {nesting} levels of nesting"
+            ));
+            facts.not_analysed = Some(format!(
+                "no thread with a stack for {nesting} levels of nesting"
+            ));
             facts
         }
     }
@@ -467,7 +526,14 @@ mod nesting_tests {
         let cases: Vec<Vec<u8>> = vec![
             b"f(a[1], {b: (c)})".to_vec(),
             [")".repeat(9000), "(".repeat(9000)].concat().into_bytes(),
-            ["(".repeat(5000), ")".repeat(3000), "x".repeat(5000), "[".repeat(7000)].concat().into_bytes(),
+            [
+                "(".repeat(5000),
+                ")".repeat(3000),
+                "x".repeat(5000),
+                "[".repeat(7000),
+            ]
+            .concat()
+            .into_bytes(),
             (0..50_000).map(|i| b"([{)]}x"[(i * 7919) % 7]).collect(),
         ];
         for c in cases {
@@ -481,7 +547,11 @@ mod nesting_tests {
 
 fn analyze_on_this_stack(path: &str, src: &str, opts: &Options, depth: u32) -> FileFacts {
     let mut timer = PhaseTimer::new(path);
-    let mut facts = FileFacts { file: path.to_string(), minified: looks_minified(src.as_bytes()), ..Default::default() };
+    let mut facts = FileFacts {
+        file: path.to_string(),
+        minified: looks_minified(src.as_bytes()),
+        ..Default::default()
+    };
     timer.lap("minified?");
     if src.len() > opts.max_parse_bytes {
         facts.diagnostics.push(format!(
@@ -489,18 +559,26 @@ fn analyze_on_this_stack(path: &str, src: &str, opts: &Options, depth: u32) -> F
             src.len(),
             opts.max_parse_bytes
         ));
-        facts.not_analysed = Some(format!("over the parse limit of {} bytes (--max-file-bytes)", opts.max_parse_bytes));
+        facts.not_analysed = Some(format!(
+            "over the parse limit of {} bytes (--max-file-bytes)",
+            opts.max_parse_bytes
+        ));
         return facts;
     }
     let allocator = Allocator::default();
     let mut source_type = source_type_for(path);
     if too_many_module_items(src) {
         source_type = source_type.with_script(true);
-        facts.diagnostics.push("parsed as a script: too many import/export items for a module".into());
+        facts
+            .diagnostics
+            .push("parsed as a script: too many import/export items for a module".into());
     }
     let parse = |st: SourceType| {
         Parser::new(&allocator, src, st)
-            .with_options(ParseOptions { allow_return_outside_function: true, ..ParseOptions::default() })
+            .with_options(ParseOptions {
+                allow_return_outside_function: true,
+                ..ParseOptions::default()
+            })
             .parse()
     };
     timer.lap("module items");
@@ -512,27 +590,46 @@ fn analyze_on_this_stack(path: &str, src: &str, opts: &Options, depth: u32) -> F
             ret = retry;
         }
     }
-    if ret.panicked && ret.diagnostics.iter().any(|d| d.to_string().contains("Flow")) {
+    if ret.panicked
+        && ret
+            .diagnostics
+            .iter()
+            .any(|d| d.to_string().contains("Flow"))
+    {
         // oxc refuses files marked `@flow`; Flow's annotations are TypeScript's syntax in the
         // main, so the file is read as TSX rather than left unanalysed.
         let retry = parse(SourceType::tsx());
         if !retry.panicked {
-            facts.diagnostics.push("a Flow file, read as TypeScript".into());
+            facts
+                .diagnostics
+                .push("a Flow file, read as TypeScript".into());
             ret = retry;
         }
     }
     if ret.panicked {
-        let first = ret.diagnostics.first().map(|d| d.to_string()).unwrap_or_default();
+        let first = ret
+            .diagnostics
+            .first()
+            .map(|d| d.to_string())
+            .unwrap_or_default();
         facts.diagnostics.push(format!("{PARSE_FAILED}: {first}"));
         facts.not_analysed = Some(format!("{PARSE_FAILED}: {first}"));
         return facts;
     }
     if let Some(d) = ret.diagnostics.first() {
-        facts.diagnostics.push(format!("parsed with {} syntax error(s), first: {d}", ret.diagnostics.len()));
-        facts.partly_analysed = Some(format!("{} syntax error(s), first: {d}", ret.diagnostics.len()));
+        facts.diagnostics.push(format!(
+            "parsed with {} syntax error(s), first: {d}",
+            ret.diagnostics.len()
+        ));
+        facts.partly_analysed = Some(format!(
+            "{} syntax error(s), first: {d}",
+            ret.diagnostics.len()
+        ));
     }
     let program = allocator.alloc(ret.program);
-    let semantic = SemanticBuilder::new().with_stats(estimated_stats(src.len())).build(program);
+    let semantic = SemanticBuilder::new()
+        .with_stats(estimated_stats(src.len()))
+        .build(program);
     let scoping = semantic.semantic.into_scoping();
     let symbols = scoping.symbols_len();
     let mut an = Analyzer {
@@ -560,6 +657,7 @@ fn analyze_on_this_stack(path: &str, src: &str, opts: &Options, depth: u32) -> F
         exports: Vec::new(),
         links: opts.links.clone().filter(|l| !l.is_empty()),
         broad_listings: Default::default(),
+        provenance: Default::default(),
         lines: OnceCell::new(),
     };
     // Room for the tables the collect pass fills, from the file size, so large bundles do
@@ -611,30 +709,42 @@ impl<'p> PhaseTimer<'p> {
     fn new(path: &'p str) -> Self {
         static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
         let on = *ON.get_or_init(|| std::env::var_os("TELLTALE_PHASE_TIMES").is_some());
-        PhaseTimer { path, last: on.then(std::time::Instant::now) }
+        PhaseTimer {
+            path,
+            last: on.then(std::time::Instant::now),
+        }
     }
 
     fn lap(&mut self, phase: &str) {
         if let Some(last) = self.last {
             let now = std::time::Instant::now();
-            eprintln!("{}: {phase} {:.1} ms", self.path, (now - last).as_secs_f64() * 1e3);
+            eprintln!(
+                "{}: {phase} {:.1} ms",
+                self.path,
+                (now - last).as_secs_f64() * 1e3
+            );
             self.last = Some(now);
         }
     }
 }
 
 fn dedupe(f: &mut FileFacts) {
-    f.endpoints.sort_by(|a, b| (a.span, &a.host).cmp(&(b.span, &b.host)));
-    f.endpoints.dedup_by(|a, b| a.span == b.span && a.host == b.host);
+    f.endpoints
+        .sort_by(|a, b| (a.span, &a.host).cmp(&(b.span, &b.host)));
+    f.endpoints
+        .dedup_by(|a, b| a.span == b.span && a.host == b.host);
     f.obfuscations.sort_by_key(|o| o.span);
-    f.obfuscations.dedup_by(|a, b| a.span.start >= b.span.start && a.span.end <= b.span.end && a.decoded == b.decoded);
+    f.obfuscations.dedup_by(|a, b| {
+        a.span.start >= b.span.start && a.span.end <= b.span.end && a.decoded == b.decoded
+    });
     f.sources.sort_by_key(|s| s.span);
-    f.sources.dedup_by(|a, b| a.span == b.span && a.kind == b.kind);
+    f.sources
+        .dedup_by(|a, b| a.span == b.span && a.kind == b.kind);
     f.requires.sort();
     f.requires.dedup();
 }
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod deobf_tests;
+#[cfg(test)]
+mod tests;

@@ -28,7 +28,8 @@ pub(crate) enum Exported<'a> {
 /// host (a request's destination), nor the working and home directories: those are in every
 /// CLI's configuration object, which modules hand each other whole.
 fn worth_linking(k: Kinds) -> Kinds {
-    let paths = DataKind::PageHost.bit() | DataKind::WorkingDirectory.bit() | DataKind::HomeDir.bit();
+    let paths =
+        DataKind::PageHost.bit() | DataKind::WorkingDirectory.bit() | DataKind::HomeDir.bit();
     Kinds((k.identity().0 | k.region().0) & !paths)
 }
 
@@ -50,10 +51,12 @@ impl<'a> Analyzer<'a> {
             let Exported::Expr(x) = e else { continue };
             let object = match x.without_parentheses() {
                 Expression::ObjectExpression(o) => Some(&**o),
-                Expression::Identifier(id) => match self.symbol_of(id).and_then(|s| self.inits.get(&s)) {
-                    Some(Init::Expr(Expression::ObjectExpression(o))) => Some(&**o),
-                    _ => None,
-                },
+                Expression::Identifier(id) => {
+                    match self.symbol_of(id).and_then(|s| self.inits.get(&s)) {
+                        Some(Init::Expr(Expression::ObjectExpression(o))) => Some(&**o),
+                        _ => None,
+                    }
+                }
                 _ => None,
             };
             if let (true, Some(o)) = (name.is_empty(), object) {
@@ -75,11 +78,15 @@ impl<'a> Analyzer<'a> {
     /// The data a path into a package-local module carries, from [`Links::values`]
     /// (`./id.getId()`), added to `out`. False when the path is no such link.
     pub(crate) fn link_source(&self, path: &str, span: oxc_span::Span, out: &mut Atoms) -> bool {
-        let Some(links) = &self.links else { return false };
+        let Some(links) = &self.links else {
+            return false;
+        };
         if !path.starts_with('.') {
             return false;
         }
-        let Some((_, kinds, origin)) = links.values.iter().find(|(p, ..)| p == path) else { return false };
+        let Some((_, kinds, origin)) = links.values.iter().find(|(p, ..)| p == path) else {
+            return false;
+        };
         out.kinds = out.kinds.union(*kinds);
         if out.source.is_none() {
             out.source = Some((span, Rc::from(origin.as_str())));
@@ -90,17 +97,37 @@ impl<'a> Analyzer<'a> {
 
 /// Parameters of exported functions receive what callers in other files pass.
 pub(crate) fn seed_parameters(an: &mut Analyzer<'_>) {
-    let Some(links) = an.links.clone() else { return };
-    if links.params.is_empty() {
+    let Some(links) = an.links.clone() else {
+        return;
+    };
+    if links.params.is_empty() && links.region_params.is_empty() {
         return;
     }
     let entries = an.export_entries();
-    for (name, arg, kinds, origin) in &links.params {
+    let seeds = links
+        .params
+        .iter()
+        .map(|p| (p, false))
+        .chain(links.region_params.iter().map(|p| (p, true)));
+    for ((name, arg, kinds, origin), region) in seeds {
         for &(_, e) in entries.iter().filter(|(n, _)| n == name) {
-            let Some(f) = an.exported_function(e) else { continue };
-            let Some(Some(param)) = an.params_of(f).get(*arg).copied() else { continue };
+            let Some(f) = an.exported_function(e) else {
+                continue;
+            };
+            let Some(Some(param)) = an.params_of(f).get(*arg).copied() else {
+                continue;
+            };
             let span = an.scoping.symbol_span(param);
-            an.edges.push(Edge { target: Node::Sym(param), src: EdgeSrc::Kinds(*kinds, Rc::from(origin.as_str())), span });
+            let src = if region {
+                EdgeSrc::Region(*kinds, Rc::from(origin.as_str()))
+            } else {
+                EdgeSrc::Kinds(*kinds, Rc::from(origin.as_str()))
+            };
+            an.edges.push(Edge {
+                target: Node::Sym(param),
+                src,
+                span,
+            });
         }
     }
 }
@@ -110,9 +137,21 @@ pub(crate) fn summarize(an: &mut Analyzer<'_>) {
     let mut exports = Vec::new();
     for (name, e) in an.export_entries() {
         let (atoms, call) = match (an.exported_function(e), e) {
-            (Some(f), _) => (Atoms { deps: vec![Node::Ret(f)], ..Default::default() }, true),
+            (Some(f), _) => (
+                Atoms {
+                    deps: vec![Node::Ret(f)],
+                    ..Default::default()
+                },
+                true,
+            ),
             (None, Exported::Expr(x)) => (an.atoms(x), false),
-            (None, Exported::Symbol(s)) => (Atoms { deps: vec![an.fields.whole(s).map_or(Node::Sym(s), Node::Field)], ..Default::default() }, false),
+            (None, Exported::Symbol(s)) => (
+                Atoms {
+                    deps: vec![an.fields.whole(s).map_or(Node::Sym(s), Node::Field)],
+                    ..Default::default()
+                },
+                false,
+            ),
             (None, Exported::Function(_)) => continue,
         };
         let kinds = worth_linking(an.resolve_kinds(&atoms));
@@ -120,23 +159,54 @@ pub(crate) fn summarize(an: &mut Analyzer<'_>) {
             continue;
         }
         let (origin, span) = first_step(an, &atoms, kinds);
-        exports.push(ExportSummary { name: name.to_string(), call, kinds, origin, span });
+        let region = match (an.exported_function(e), e) {
+            (Some(f), _) => an.region_node(Node::Ret(f)),
+            (None, Exported::Expr(x)) => an.region_value(x),
+            (None, Exported::Symbol(s)) => an.region_node(Node::Sym(s)),
+            (None, Exported::Function(_)) => None,
+        }
+        .map(|o| o.kinds)
+        .unwrap_or_default();
+        exports.push(ExportSummary {
+            name: name.to_string(),
+            call,
+            kinds,
+            region,
+            origin,
+            span,
+        });
     }
     let mut local_calls = Vec::new();
     let mut reads = Vec::new();
     for call in &an.calls {
-        let Some(callee) = call.path.as_deref().filter(|p| p.starts_with('.')) else { continue };
+        let Some(callee) = call.path.as_deref().filter(|p| p.starts_with('.')) else {
+            continue;
+        };
         for (i, arg) in call.args.iter().enumerate() {
-            let Some(x) = arg.as_expression() else { continue };
+            let Some(x) = arg.as_expression() else {
+                continue;
+            };
             let atoms = an.atoms(x);
             let kinds = worth_linking(an.resolve_kinds(&atoms));
             if kinds.is_empty() {
                 continue;
             }
             // What the argument reads here is read here, wherever the callee sends it.
-            reads.extend(atoms.reads.iter().map(|(span, api, kind)| SourceFact { kind: *kind, api: api.to_string(), span: fspan(*span) }));
+            reads.extend(atoms.reads.iter().map(|(span, api, kind)| SourceFact {
+                kind: *kind,
+                api: api.to_string(),
+                span: fspan(*span),
+            }));
             let (origin, span) = first_step(an, &atoms, kinds);
-            local_calls.push(LocalCall { callee: callee.to_string(), arg: i, kinds, origin, span });
+            let region = an.region_value(x).map(|o| o.kinds).unwrap_or_default();
+            local_calls.push(LocalCall {
+                callee: callee.to_string(),
+                arg: i,
+                kinds,
+                origin,
+                span,
+                region,
+            });
         }
     }
     an.facts.sources.extend(reads);

@@ -21,7 +21,12 @@ pub(crate) struct Pending {
     pub span: oxc_span::Span,
 }
 
-pub(crate) fn analyze_pending(facts: &mut FileFacts, pending: Vec<Pending>, opts: &Options, depth: u32) {
+pub(crate) fn analyze_pending(
+    facts: &mut FileFacts,
+    pending: Vec<Pending>,
+    opts: &Options,
+    depth: u32,
+) {
     let mut budget = NESTED_MAX_BYTES;
     for (n, p) in pending.into_iter().enumerate() {
         let code = p.code.trim();
@@ -31,7 +36,11 @@ pub(crate) fn analyze_pending(facts: &mut FileFacts, pending: Vec<Pending>, opts
         let name = format!("{} › eval#{}", facts.file, n + 1);
         let mut inner = analyze_at_depth(&format!("{name}.js"), code, opts, depth + 1);
         inner.file = name.clone();
-        if inner.diagnostics.iter().any(|d| d.starts_with(crate::PARSE_FAILED)) {
+        if inner
+            .diagnostics
+            .iter()
+            .any(|d| d.starts_with(crate::PARSE_FAILED))
+        {
             // Not code after all (a template, a message): nothing to report from it.
             continue;
         }
@@ -45,7 +54,10 @@ pub(crate) fn analyze_pending(facts: &mut FileFacts, pending: Vec<Pending>, opts
             });
         }
         let mut children = std::mem::take(&mut inner.nested);
-        facts.nested.push(NestedSource { facts: inner, text: code.to_string() });
+        facts.nested.push(NestedSource {
+            facts: inner,
+            text: code.to_string(),
+        });
         facts.nested.append(&mut children);
     }
 }

@@ -84,15 +84,29 @@ pub(crate) fn ahead<'x, 'a: 'x, T>(
     if let Some(e) = items.get(i + AHEAD[1]).and_then(&expr_of) {
         touch(node(e));
     }
-    if let Some(child) = items.get(i + AHEAD[2]).and_then(&expr_of).and_then(first_child) {
+    if let Some(child) = items
+        .get(i + AHEAD[2])
+        .and_then(&expr_of)
+        .and_then(first_child)
+    {
         touch(node(child));
     }
     // The reference entry of an identifier, itself or as the first child (`a.b`, `f(x)`).
-    if let Some(r) = items.get(i + AHEAD[3]).and_then(&expr_of).and_then(named).and_then(|id| id.reference_id.get()) {
+    if let Some(r) = items
+        .get(i + AHEAD[3])
+        .and_then(&expr_of)
+        .and_then(named)
+        .and_then(|id| id.reference_id.get())
+    {
         touch(std::ptr::from_ref(an.scoping.get_reference(r)));
     }
     // What the passes look up for that symbol: its path, its init, its whole-object node.
-    if let Some(sym) = items.get(i + AHEAD[4]).and_then(&expr_of).and_then(named).and_then(|id| an.symbol_of(id)) {
+    if let Some(sym) = items
+        .get(i + AHEAD[4])
+        .and_then(&expr_of)
+        .and_then(named)
+        .and_then(|id| an.symbol_of(id))
+    {
         symbol(an, sym);
     }
 }
@@ -123,9 +137,13 @@ fn named<'x, 'a>(e: &'x Expression<'a>) -> Option<&'x IdentifierReference<'a>> {
 }
 
 /// The expression a guard or opt-out site is decided by; an address, not a read.
-pub(crate) fn site_expression<'x, 'a>(site: &'x crate::guards::GuardSite<'a>) -> Option<&'x Expression<'a>> {
+pub(crate) fn site_expression<'x, 'a>(
+    site: &'x crate::guards::GuardSite<'a>,
+) -> Option<&'x Expression<'a>> {
     match *site {
-        crate::guards::GuardSite::EarlyExit(ifs, _) | crate::guards::GuardSite::If(ifs) => Some(&ifs.test),
+        crate::guards::GuardSite::EarlyExit(ifs, _) | crate::guards::GuardSite::If(ifs) => {
+            Some(&ifs.test)
+        }
         crate::guards::GuardSite::Expr(e) => Some(e),
         crate::guards::GuardSite::Switch(s) => Some(&s.discriminant),
     }

@@ -14,15 +14,53 @@ use std::sync::OnceLock;
 /// Names without which a file yields no fact (matched as bytes, anywhere).
 const TOKENS: &[&str] = &[
     // Modules and the globals that reach the machine, the page and the network.
-    "require", "import", "process", "global", "window", "self", "navigator", "Intl", "document",
-    "location", "screen", "fetch", "XMLHttpRequest", "WebSocket", "EventSource", "Deno", "Bun",
-    "chrome", "browser",
+    "require",
+    "import",
+    "process",
+    "global",
+    "window",
+    "self",
+    "navigator",
+    "Intl",
+    "document",
+    "location",
+    "screen",
+    "fetch",
+    "XMLHttpRequest",
+    "WebSocket",
+    "EventSource",
+    "Deno",
+    "Bun",
+    "chrome",
+    "browser",
     // Code run from data.
-    "eval", "Function", "setTimeout", "setInterval", "setImmediate",
+    "eval",
+    "Function",
+    "setTimeout",
+    "setInterval",
+    "setImmediate",
     // Decoders and obfuscation markers.
-    "atob", "btoa", "Buffer", "fromCharCode", "charCodeAt", "unescape", "decodeURI", "\\x", "\\u", "_0x",
+    "atob",
+    "btoa",
+    "Buffer",
+    "fromCharCode",
+    "charCodeAt",
+    "unescape",
+    "decodeURI",
+    "\\x",
+    "\\u",
+    "_0x",
     // Endpoints and region constants.
-    "://", "Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/", "Europe/", "Indian/", "Pacific/",
+    "://",
+    "Africa/",
+    "America/",
+    "Antarctica/",
+    "Asia/",
+    "Atlantic/",
+    "Australia/",
+    "Europe/",
+    "Indian/",
+    "Pacific/",
 ];
 
 fn automaton() -> &'static AhoCorasick {
@@ -30,8 +68,14 @@ fn automaton() -> &'static AhoCorasick {
     AC.get_or_init(|| {
         let mut patterns: Vec<String> = TOKENS.iter().map(|s| s.to_string()).collect();
         // Catalogued hosts are endpoints even in a plain string with no scheme.
-        let k = telltale_knowledge::vendors::telemetry_hosts().into_iter().chain(telltale_knowledge::vendors::geoip_hosts()).chain(telltale_knowledge::vendors::cloud_metadata_hosts());
-        patterns.extend(k.map(|h| h.trim_start_matches("*.").to_string()).filter(|h| h.len() >= 4));
+        let k = telltale_knowledge::vendors::telemetry_hosts()
+            .into_iter()
+            .chain(telltale_knowledge::vendors::geoip_hosts())
+            .chain(telltale_knowledge::vendors::cloud_metadata_hosts());
+        patterns.extend(
+            k.map(|h| h.trim_start_matches("*.").to_string())
+                .filter(|h| h.len() >= 4),
+        );
         AhoCorasick::builder()
             .kind(Some(AhoCorasickKind::DFA))
             .match_kind(MatchKind::LeftmostFirst)
@@ -51,7 +95,9 @@ mod tests {
 
     #[test]
     fn skips_only_files_that_name_nothing() {
-        assert!(!worth_analysing(b"export const add = (a, b) => a + b;\nmodule.exports.x = [1, 2, 3];"));
+        assert!(!worth_analysing(
+            b"export const add = (a, b) => a + b;\nmodule.exports.x = [1, 2, 3];"
+        ));
         assert!(!worth_analysing(b"var a={b:'c',d:[1,2,3]};"));
         for relevant in [
             &b"const os = require('os');"[..],
@@ -64,7 +110,11 @@ mod tests {
             b"x = 'https://a.top/'",
             b"String.fromCharCode(104)",
         ] {
-            assert!(worth_analysing(relevant), "{}", String::from_utf8_lossy(relevant));
+            assert!(
+                worth_analysing(relevant),
+                "{}",
+                String::from_utf8_lossy(relevant)
+            );
         }
     }
 }

@@ -29,17 +29,37 @@ pub struct Decoded {
 
 impl Decoded {
     pub(crate) fn plain(val: Val) -> Self {
-        Decoded { val, encodings: Vec::new(), origin: None }
+        Decoded {
+            val,
+            encodings: Vec::new(),
+            origin: None,
+        }
     }
     pub(crate) fn literal(val: Val, span: oxc_span::Span) -> Self {
-        Decoded { val, encodings: Vec::new(), origin: Some(span) }
+        Decoded {
+            val,
+            encodings: Vec::new(),
+            origin: Some(span),
+        }
     }
-    pub(crate) fn hidden(val: Val, encodings: Vec<Cow<'static, str>>, origin: Option<oxc_span::Span>) -> Self {
-        Decoded { val, encodings, origin }
+    pub(crate) fn hidden(
+        val: Val,
+        encodings: Vec<Cow<'static, str>>,
+        origin: Option<oxc_span::Span>,
+    ) -> Self {
+        Decoded {
+            val,
+            encodings,
+            origin,
+        }
     }
     /// Another value computed from this one alone: same encodings, same literal.
     fn derived(&self, val: Val) -> Self {
-        Decoded { val, encodings: self.encodings.clone(), origin: self.origin }
+        Decoded {
+            val,
+            encodings: self.encodings.clone(),
+            origin: self.origin,
+        }
     }
     /// The literal of a value built from parts: the first hidden part's, since that is what a
     /// reader looks for; the first part's when none is hidden.
@@ -96,7 +116,10 @@ fn normalize_module(m: &str) -> String {
 
 /// Global objects whose members are globals (`window.fetch` is `fetch`).
 fn is_global_object(name: &str) -> bool {
-    matches!(name, "window" | "globalThis" | "self" | "global" | "top" | "parent")
+    matches!(
+        name,
+        "window" | "globalThis" | "self" | "global" | "top" | "parent"
+    )
 }
 
 impl<'a> Analyzer<'a> {
@@ -116,7 +139,9 @@ impl<'a> Analyzer<'a> {
             return None;
         }
         match e {
-            Expression::Identifier(id) => self.name_path(self.symbol_of(id), id.name.as_str(), depth),
+            Expression::Identifier(id) => {
+                self.name_path(self.symbol_of(id), id.name.as_str(), depth)
+            }
             Expression::ThisExpression(_) => Some(Rc::from("")),
             Expression::StaticMemberExpression(m) => {
                 let base = self.path_at(&m.object, depth + 1)?;
@@ -181,7 +206,12 @@ impl<'a> Analyzer<'a> {
     }
 
     /// The path of a name: its symbol's, or the global it names.
-    pub(crate) fn name_path(&self, sym: Option<oxc_semantic::SymbolId>, name: &str, depth: u32) -> Option<Rc<str>> {
+    pub(crate) fn name_path(
+        &self,
+        sym: Option<oxc_semantic::SymbolId>,
+        name: &str,
+        depth: u32,
+    ) -> Option<Rc<str>> {
         match sym {
             Some(sym) => self.symbol_path(sym, depth + 1),
             None if name == "undefined" => None,
@@ -223,7 +253,9 @@ impl<'a> Analyzer<'a> {
         }
         let d = depth + 1;
         match e {
-            Expression::StringLiteral(s) => Some(Decoded::literal(Val::Str(s.value.to_string()), s.span)),
+            Expression::StringLiteral(s) => {
+                Some(Decoded::literal(Val::Str(s.value.to_string()), s.span))
+            }
             Expression::NumericLiteral(n) => Some(Decoded::literal(Val::Num(n.value), n.span)),
             Expression::TemplateLiteral(t) => {
                 let mut out = String::new();
@@ -244,7 +276,11 @@ impl<'a> Analyzer<'a> {
                     }
                 }
                 // The template's own text is written here; a hidden part is written elsewhere.
-                Some(Decoded::hidden(Val::Str(out), enc, hidden_origin.or(Some(t.span))))
+                Some(Decoded::hidden(
+                    Val::Str(out),
+                    enc,
+                    hidden_origin.or(Some(t.span)),
+                ))
             }
             Expression::Identifier(id) => {
                 let sym = self.symbol_of(id)?;
@@ -285,7 +321,9 @@ impl<'a> Analyzer<'a> {
             Expression::StaticMemberExpression(m) => {
                 let obj = self.value_at(&m.object, d)?;
                 match (&obj.val, m.property.name.as_str()) {
-                    (Val::Str(s), "length") => Some(Decoded::plain(Val::Num(s.encode_utf16().count() as f64))),
+                    (Val::Str(s), "length") => {
+                        Some(Decoded::plain(Val::Num(s.encode_utf16().count() as f64)))
+                    }
                     (Val::Arr(a), "length") => Some(Decoded::plain(Val::Num(a.len() as f64))),
                     _ => None,
                 }
@@ -297,8 +335,16 @@ impl<'a> Analyzer<'a> {
                 };
                 let obj = self.value_at(&m.object, d)?;
                 match obj.val {
-                    Val::Arr(a) => a.into_iter().nth(idx).map(|v| Decoded { val: v, encodings: obj.encodings, origin: obj.origin }),
-                    Val::Str(s) => s.chars().nth(idx).map(|c| Decoded { val: Val::Str(c.to_string()), encodings: obj.encodings, origin: obj.origin }),
+                    Val::Arr(a) => a.into_iter().nth(idx).map(|v| Decoded {
+                        val: v,
+                        encodings: obj.encodings,
+                        origin: obj.origin,
+                    }),
+                    Val::Str(s) => s.chars().nth(idx).map(|c| Decoded {
+                        val: Val::Str(c.to_string()),
+                        encodings: obj.encodings,
+                        origin: obj.origin,
+                    }),
                     _ => None,
                 }
             }
@@ -363,11 +409,20 @@ impl<'a> Analyzer<'a> {
     }
 
     /// The constant value of a call, from its callee and arguments.
-    pub(crate) fn eval_call(&self, callee: &'a Expression<'a>, args: &'a [Argument<'a>]) -> Option<Decoded> {
+    pub(crate) fn eval_call(
+        &self,
+        callee: &'a Expression<'a>,
+        args: &'a [Argument<'a>],
+    ) -> Option<Decoded> {
         self.call_value(callee, args, 0)
     }
 
-    fn call_value(&self, callee: &'a Expression<'a>, args: &'a [Argument<'a>], d: u32) -> Option<Decoded> {
+    fn call_value(
+        &self,
+        callee: &'a Expression<'a>,
+        args: &'a [Argument<'a>],
+        d: u32,
+    ) -> Option<Decoded> {
         let arg = |i: usize| args.get(i).and_then(|a| a.as_expression());
         let callee = callee.without_parentheses();
         // Calls of the file's own functions: evaluated by substituting the arguments.
@@ -383,7 +438,9 @@ impl<'a> Analyzer<'a> {
                 Some("String.fromCharCode") => return self.from_char_codes(args, d),
                 Some("String.fromCharCode.apply") | Some("String.fromCharCode.call") => {
                     let v = self.value_at(arg(1)?, d)?;
-                    return codes_to_string(&v.val).map(|s| Decoded::hidden(Val::Str(s), vec!["char-codes".into()], v.origin));
+                    return codes_to_string(&v.val).map(|s| {
+                        Decoded::hidden(Val::Str(s), vec!["char-codes".into()], v.origin)
+                    });
                 }
                 _ => return self.method_value(&m.object, method, args, d),
             }
@@ -409,7 +466,12 @@ impl<'a> Analyzer<'a> {
                     (Val::Str(s), _) => s.as_bytes().to_vec(),
                     (Val::Arr(a), _) => {
                         encodings.push("byte-array".into());
-                        a.iter().map(|x| match x { Val::Num(n) => Some(*n as u8), _ => None }).collect::<Option<Vec<u8>>>()?
+                        a.iter()
+                            .map(|x| match x {
+                                Val::Num(n) => Some(*n as u8),
+                                _ => None,
+                            })
+                            .collect::<Option<Vec<u8>>>()?
                     }
                     (Val::Bytes(b), _) => b.clone(),
                     _ => return None,
@@ -421,13 +483,21 @@ impl<'a> Analyzer<'a> {
                 let bytes = crate::strings::decode_base64(v.as_str()?)?;
                 let mut encodings = v.encodings;
                 encodings.push("base64".into());
-                Some(Decoded::hidden(Val::Str(bytes.iter().map(|b| *b as char).collect()), encodings, v.origin))
+                Some(Decoded::hidden(
+                    Val::Str(bytes.iter().map(|b| *b as char).collect()),
+                    encodings,
+                    v.origin,
+                ))
             }
             "decodeURIComponent" | "decodeURI" | "unescape" => {
                 let v = self.value_at(arg(0)?, d)?;
                 let mut encodings = v.encodings.clone();
                 encodings.push("uri".into());
-                Some(Decoded::hidden(Val::Str(crate::strings::percent_decode(v.as_str()?)), encodings, v.origin))
+                Some(Decoded::hidden(
+                    Val::Str(crate::strings::percent_decode(v.as_str()?)),
+                    encodings,
+                    v.origin,
+                ))
             }
             "String" => {
                 let v = self.value_at(arg(0)?, d)?;
@@ -443,7 +513,9 @@ impl<'a> Analyzer<'a> {
                     },
                     None => 0.0,
                 };
-                Some(Decoded::plain(Val::Num(crate::deobf::parse_int(&text, radix))))
+                Some(Decoded::plain(Val::Num(crate::deobf::parse_int(
+                    &text, radix,
+                ))))
             }
             _ => None,
         }
@@ -464,10 +536,20 @@ impl<'a> Analyzer<'a> {
                 other => out.push_str(&codes_to_string(other)?),
             }
         }
-        Some(Decoded::hidden(Val::Str(out), vec!["char-codes".into()], origin))
+        Some(Decoded::hidden(
+            Val::Str(out),
+            vec!["char-codes".into()],
+            origin,
+        ))
     }
 
-    fn method_value(&self, recv: &'a Expression<'a>, method: &str, args: &'a [Argument<'a>], d: u32) -> Option<Decoded> {
+    fn method_value(
+        &self,
+        recv: &'a Expression<'a>,
+        method: &str,
+        args: &'a [Argument<'a>],
+        d: u32,
+    ) -> Option<Decoded> {
         let arg = |i: usize| args.get(i).and_then(|a| a.as_expression());
         let num = |i: usize| -> Option<Option<f64>> {
             match arg(i) {
@@ -490,20 +572,30 @@ impl<'a> Analyzer<'a> {
                     "hex" => wrap(Val::Str(b.iter().map(|x| format!("{x:02x}")).collect())),
                     "base64" => {
                         use base64::Engine;
-                        wrap(Val::Str(base64::engine::general_purpose::STANDARD.encode(b)))
+                        wrap(Val::Str(
+                            base64::engine::general_purpose::STANDARD.encode(b),
+                        ))
                     }
-                    "latin1" | "binary" | "ascii" => wrap(Val::Str(b.iter().map(|x| *x as char).collect())),
+                    "latin1" | "binary" | "ascii" => {
+                        wrap(Val::Str(b.iter().map(|x| *x as char).collect()))
+                    }
                     _ => wrap(Val::Str(String::from_utf8_lossy(b).into_owned())),
                 }
             }
             (Val::Str(s), "toString" | "valueOf" | "trim" | "normalize") => {
-                wrap(Val::Str(if method == "trim" { s.trim().to_string() } else { s.clone() }))
+                wrap(Val::Str(if method == "trim" {
+                    s.trim().to_string()
+                } else {
+                    s.clone()
+                }))
             }
             (Val::Str(s), "toLowerCase" | "toLocaleLowerCase") => wrap(Val::Str(s.to_lowercase())),
             (Val::Str(s), "toUpperCase" | "toLocaleUpperCase") => wrap(Val::Str(s.to_uppercase())),
             (Val::Str(s), "charAt") => {
                 let i = num(0)?.unwrap_or(0.0) as usize;
-                wrap(Val::Str(s.chars().nth(i).map(String::from).unwrap_or_default()))
+                wrap(Val::Str(
+                    s.chars().nth(i).map(String::from).unwrap_or_default(),
+                ))
             }
             (Val::Str(s), "charCodeAt") => {
                 let i = num(0)?.unwrap_or(0.0) as usize;
@@ -516,7 +608,11 @@ impl<'a> Analyzer<'a> {
                 let b = num(1)?;
                 let (start, end) = match method {
                     "substr" => {
-                        let st = if a < 0.0 { (len + a).max(0.0) } else { a.min(len) };
+                        let st = if a < 0.0 {
+                            (len + a).max(0.0)
+                        } else {
+                            a.min(len)
+                        };
                         (st, (st + b.unwrap_or(len)).min(len))
                     }
                     "substring" => {
@@ -524,11 +620,19 @@ impl<'a> Analyzer<'a> {
                         (x.min(y), x.max(y))
                     }
                     _ => {
-                        let fix = |v: f64| if v < 0.0 { (len + v).max(0.0) } else { v.min(len) };
+                        let fix = |v: f64| {
+                            if v < 0.0 {
+                                (len + v).max(0.0)
+                            } else {
+                                v.min(len)
+                            }
+                        };
                         (fix(a), fix(b.unwrap_or(len)))
                     }
                 };
-                let out: String = chars[start as usize..(end as usize).max(start as usize)].iter().collect();
+                let out: String = chars[start as usize..(end as usize).max(start as usize)]
+                    .iter()
+                    .collect();
                 wrap(Val::Str(out))
             }
             (Val::Str(s), "split") => {
@@ -536,14 +640,20 @@ impl<'a> Analyzer<'a> {
                 let parts: Vec<Val> = if sep.is_empty() {
                     s.chars().map(|c| Val::Str(c.to_string())).collect()
                 } else {
-                    s.split(sep.as_str()).map(|p| Val::Str(p.to_string())).collect()
+                    s.split(sep.as_str())
+                        .map(|p| Val::Str(p.to_string()))
+                        .collect()
                 };
                 wrap(Val::Arr(parts))
             }
             (Val::Str(s), "replace" | "replaceAll") => {
                 let from = self.value_at(arg(0)?, d)?.text()?;
                 let to = self.value_at(arg(1)?, d)?.text()?;
-                wrap(Val::Str(if method == "replace" { s.replacen(&from, &to, 1) } else { s.replace(&from, &to) }))
+                wrap(Val::Str(if method == "replace" {
+                    s.replacen(&from, &to, 1)
+                } else {
+                    s.replace(&from, &to)
+                }))
             }
             (Val::Str(s), "concat") => {
                 let mut out = s.clone();
@@ -557,7 +667,8 @@ impl<'a> Analyzer<'a> {
                     Some(e) => self.value_at(e, d)?.text()?,
                     None => ",".into(),
                 };
-                let parts: Option<Vec<String>> = a.iter().map(|v| Decoded::plain(v.clone()).text()).collect();
+                let parts: Option<Vec<String>> =
+                    a.iter().map(|v| Decoded::plain(v.clone()).text()).collect();
                 let s = parts?.join(&sep);
                 (s.len() <= MAX_LEN).then_some(())?;
                 wrap(Val::Str(s))
@@ -597,13 +708,15 @@ impl<'a> Analyzer<'a> {
                     }
                 }
             }
-            Expression::Identifier(id) => match self.symbol_of(id).and_then(|s| match self.inits.get(&s) {
-                Some(Init::Expr(init)) if !self.scoping.symbol_is_mutated(s) => Some(*init),
-                _ => None,
-            }) {
-                Some(init) => self.shape_into(init, depth + 1, out),
-                None => out.push('*'),
-            },
+            Expression::Identifier(id) => {
+                match self.symbol_of(id).and_then(|s| match self.inits.get(&s) {
+                    Some(Init::Expr(init)) if !self.scoping.symbol_is_mutated(s) => Some(*init),
+                    _ => None,
+                }) {
+                    Some(init) => self.shape_into(init, depth + 1, out),
+                    None => out.push('*'),
+                }
+            }
             Expression::CallExpression(c) => {
                 let p = self.path_at(&c.callee, depth + 1);
                 match p.as_deref() {

@@ -11,7 +11,8 @@ use oxc_semantic::SymbolId;
 use oxc_span::GetSpan;
 use std::rc::Rc;
 use telltale_facts::{
-    graph, DataKind, DestructiveFact, DynamicCodeFact, EndpointFact, FlowFact, Kinds, ObfuscationFact, SinkKind, SourceFact, Step,
+    graph, DataKind, DestructiveFact, DynamicCodeFact, EndpointFact, FlowFact, Kinds,
+    ObfuscationFact, RequestFact, SinkKind, SourceFact, Step,
 };
 use telltale_knowledge::{js_api::js_api, vendors};
 
@@ -46,12 +47,36 @@ impl Atoms {
 
 /// Methods whose result is a boolean or an index: comparing data does not carry it.
 const PREDICATE_METHODS: &[&str] = &[
-    "includes", "test", "indexOf", "lastIndexOf", "startsWith", "endsWith", "has", "some", "every", "isArray",
-    "hasOwnProperty", "localeCompare", "search", "isNaN", "isFinite", "existsSync",
+    "includes",
+    "test",
+    "indexOf",
+    "lastIndexOf",
+    "startsWith",
+    "endsWith",
+    "has",
+    "some",
+    "every",
+    "isArray",
+    "hasOwnProperty",
+    "localeCompare",
+    "search",
+    "isNaN",
+    "isFinite",
+    "existsSync",
 ];
 
 /// File-system reads: their result is the file's content, not their path argument.
-const FILE_READ_METHODS: &[&str] = &["readFileSync", "readFile", "readdirSync", "readdir", "statSync", "stat", "lstatSync", "realpathSync", "createReadStream"];
+const FILE_READ_METHODS: &[&str] = &[
+    "readFileSync",
+    "readFile",
+    "readdirSync",
+    "readdir",
+    "statSync",
+    "stat",
+    "lstatSync",
+    "realpathSync",
+    "createReadStream",
+];
 
 const MAX_DEPTH: u32 = 96;
 
@@ -77,12 +102,18 @@ impl<'a> Analyzer<'a> {
         match e.src {
             EdgeSrc::Expr(x) => self.atoms_into(x, out, 0),
             EdgeSrc::Name(sym, name) => self.name_atoms(sym, name, e.span, out),
-            EdgeSrc::Kinds(..) | EdgeSrc::Node(_) => {}
+            EdgeSrc::Kinds(..) | EdgeSrc::Region(..) | EdgeSrc::Node(_) => {}
         }
     }
 
     /// What a name carries: an API it stands for, or the value of its symbol.
-    pub(crate) fn name_atoms(&self, sym: Option<SymbolId>, name: &str, span: oxc_span::Span, out: &mut Atoms) {
+    pub(crate) fn name_atoms(
+        &self,
+        sym: Option<SymbolId>,
+        name: &str,
+        span: oxc_span::Span,
+        out: &mut Atoms,
+    ) {
         if let Some(p) = self.name_path(sym, name, 0) {
             if let Some(k) = js_api().source(&p) {
                 self.add_source(out, k, span, p);
@@ -105,8 +136,12 @@ impl<'a> Analyzer<'a> {
         let d = depth + 1;
         let api = js_api();
         match e {
-            Expression::Identifier(id) => self.name_atoms(self.symbol_of(id), id.name.as_str(), id.span, out),
-            Expression::StaticMemberExpression(_) | Expression::ComputedMemberExpression(_) | Expression::ChainExpression(_) => {
+            Expression::Identifier(id) => {
+                self.name_atoms(self.symbol_of(id), id.name.as_str(), id.span, out)
+            }
+            Expression::StaticMemberExpression(_)
+            | Expression::ComputedMemberExpression(_)
+            | Expression::ChainExpression(_) => {
                 let path = self.path_of(e);
                 if let Some(p) = &path {
                     if let Some(k) = api.source(p) {
@@ -128,11 +163,19 @@ impl<'a> Analyzer<'a> {
                 {
                     match e {
                         Expression::StaticMemberExpression(m) => self.atoms_into(&m.object, out, d),
-                        Expression::ComputedMemberExpression(m) => self.atoms_into(&m.object, out, d),
+                        Expression::ComputedMemberExpression(m) => {
+                            self.atoms_into(&m.object, out, d)
+                        }
                         Expression::ChainExpression(c) => match &c.expression {
-                            ChainElement::CallExpression(call) => self.call_atoms(e, &call.callee, &call.arguments, out, d),
-                            ChainElement::StaticMemberExpression(m) => self.atoms_into(&m.object, out, d),
-                            ChainElement::ComputedMemberExpression(m) => self.atoms_into(&m.object, out, d),
+                            ChainElement::CallExpression(call) => {
+                                self.call_atoms(e, &call.callee, &call.arguments, out, d)
+                            }
+                            ChainElement::StaticMemberExpression(m) => {
+                                self.atoms_into(&m.object, out, d)
+                            }
+                            ChainElement::ComputedMemberExpression(m) => {
+                                self.atoms_into(&m.object, out, d)
+                            }
                             _ => {}
                         },
                         _ => {}
@@ -175,7 +218,13 @@ impl<'a> Analyzer<'a> {
                 }
             }
             Expression::UnaryExpression(u) => {
-                if !matches!(u.operator, UnaryOperator::LogicalNot | UnaryOperator::Typeof | UnaryOperator::Void | UnaryOperator::Delete) {
+                if !matches!(
+                    u.operator,
+                    UnaryOperator::LogicalNot
+                        | UnaryOperator::Typeof
+                        | UnaryOperator::Void
+                        | UnaryOperator::Delete
+                ) {
                     self.atoms_into(&u.argument, out, d)
                 }
             }
@@ -197,14 +246,18 @@ impl<'a> Analyzer<'a> {
                                 self.atoms_into(&p.value, out, d)
                             }
                         }
-                        ObjectPropertyKind::SpreadProperty(s) => self.atoms_into(&s.argument, out, d),
+                        ObjectPropertyKind::SpreadProperty(s) => {
+                            self.atoms_into(&s.argument, out, d)
+                        }
                     }
                 }
             }
             Expression::ArrayExpression(a) => {
                 for el in &a.elements {
                     match el {
-                        ArrayExpressionElement::SpreadElement(s) => self.atoms_into(&s.argument, out, d),
+                        ArrayExpressionElement::SpreadElement(s) => {
+                            self.atoms_into(&s.argument, out, d)
+                        }
                         other => {
                             if let Some(x) = other.as_expression() {
                                 self.atoms_into(x, out, d)
@@ -220,7 +273,14 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    fn call_atoms(&self, whole: &'a Expression<'a>, callee: &'a Expression<'a>, args: &'a [Argument<'a>], out: &mut Atoms, d: u32) {
+    fn call_atoms(
+        &self,
+        whole: &'a Expression<'a>,
+        callee: &'a Expression<'a>,
+        args: &'a [Argument<'a>],
+        out: &mut Atoms,
+        d: u32,
+    ) {
         let api = js_api();
         let callee_path = self.path_of(callee);
         // What the call returns is `callee()`, except for module loads; one walk of the callee.
@@ -249,11 +309,19 @@ impl<'a> Analyzer<'a> {
                 }
                 return;
             }
-            if matches!(p, "fs.readFileSync" | "fs.readFile" | "fs.promises.readFile" | "fs/promises.readFile") {
+            if matches!(
+                p,
+                "fs.readFileSync" | "fs.readFile" | "fs.promises.readFile" | "fs/promises.readFile"
+            ) {
                 if let Some(a) = args.first().and_then(|a| a.as_expression()) {
                     let shape = self.shape_of(a);
                     if let Some(k) = api.sensitive_file(&shape) {
-                        self.add_source(out, k, whole.span(), Rc::from(format!("{p}({shape})").as_str()));
+                        self.add_source(
+                            out,
+                            k,
+                            whole.span(),
+                            Rc::from(format!("{p}({shape})").as_str()),
+                        );
                     }
                 }
                 return;
@@ -296,7 +364,8 @@ impl<'a> Analyzer<'a> {
     fn field_atoms(&self, e: &'a Expression<'a>, out: &mut Atoms) -> bool {
         let member = match e {
             Expression::ChainExpression(c) => match &c.expression {
-                ChainElement::StaticMemberExpression(_) | ChainElement::ComputedMemberExpression(_) => c.expression.as_member_expression(),
+                ChainElement::StaticMemberExpression(_)
+                | ChainElement::ComputedMemberExpression(_) => c.expression.as_member_expression(),
                 _ => None,
             },
             other => other.as_member_expression(),
@@ -310,8 +379,12 @@ impl<'a> Analyzer<'a> {
             },
             MemberExpression::PrivateFieldExpression(_) => return false,
         };
-        let Expression::Identifier(id) = object.without_parentheses() else { return false };
-        let Some(sym) = self.symbol_of(id) else { return false };
+        let Expression::Identifier(id) = object.without_parentheses() else {
+            return false;
+        };
+        let Some(sym) = self.symbol_of(id) else {
+            return false;
+        };
         if self.fields.whole(sym).is_none() {
             return false;
         }
@@ -342,7 +415,10 @@ impl<'a> Analyzer<'a> {
 
     /// What a value carries after the fixpoint.
     pub(crate) fn kinds_of_node(&self, n: Node) -> Kinds {
-        self.node_kinds.get(self.node_index(n)).copied().unwrap_or_default()
+        self.node_kinds
+            .get(self.node_index(n))
+            .copied()
+            .unwrap_or_default()
     }
 
     /// The kinds an expression carries after the fixpoint.
@@ -355,18 +431,36 @@ impl<'a> Analyzer<'a> {
         let mut steps = Vec::new();
         if let Some((span, api)) = &a.source {
             if a.kinds.0 & want.0 != 0 {
-                steps.push(Step { span: fspan(*span), what: format!("reads {api}") });
+                steps.push(Step {
+                    span: fspan(*span),
+                    what: format!("reads {api}"),
+                });
                 return steps;
             }
         }
-        let Some(node) = a.deps.iter().copied().find(|d| self.kinds_of_node(*d).0 & want.0 != 0) else {
+        let Some(node) = a
+            .deps
+            .iter()
+            .copied()
+            .find(|d| self.kinds_of_node(*d).0 & want.0 != 0)
+        else {
             return steps;
         };
         // A property and its whole object are written by the same statement, and data that
         // arrives whole (a response, a caller's argument) is read where it lands: one step each.
         graph::trace(
             node,
-            |n| self.state.get(&n).map(|st| (fspan(st.span), st.from, st.source.as_ref().map(|(s, api)| (fspan(*s), api.to_string())))),
+            |n| {
+                self.state.get(&n).map(|st| {
+                    (
+                        fspan(st.span),
+                        st.from,
+                        st.source
+                            .as_ref()
+                            .map(|(s, api)| (fspan(*s), api.to_string())),
+                    )
+                })
+            },
             |s| self.snippet(oxc_span::Span::new(s.start, s.end)),
         )
     }
@@ -374,9 +468,12 @@ impl<'a> Analyzer<'a> {
     /// The host a request handle was opened to: `https.request(opts).end(data)`,
     /// `const r = https.request(opts); r.write(data)`.
     fn handle_endpoint(&self, callee: &'a Expression<'a>) -> Option<(String, Option<String>)> {
-        let Expression::StaticMemberExpression(m) = callee.without_parentheses() else { return None };
+        let Expression::StaticMemberExpression(m) = callee.without_parentheses() else {
+            return None;
+        };
         let opened = match m.object.without_parentheses() {
-            Expression::Identifier(id) => match self.symbol_of(id).and_then(|s| self.inits.get(&s)) {
+            Expression::Identifier(id) => match self.symbol_of(id).and_then(|s| self.inits.get(&s))
+            {
                 Some(crate::Init::Expr(init)) => *init,
                 _ => return None,
             },
@@ -390,7 +487,10 @@ impl<'a> Analyzer<'a> {
     }
 
     /// The host a request call contacts, from its URL or options argument.
-    pub(crate) fn call_endpoint(&self, args: &'a [Argument<'a>]) -> Option<(String, Option<String>)> {
+    pub(crate) fn call_endpoint(
+        &self,
+        args: &'a [Argument<'a>],
+    ) -> Option<(String, Option<String>)> {
         let first = args.first()?.as_expression()?;
         if let Some(text) = self.value_of(first).and_then(|v| v.text()) {
             if let Some((url, host)) = strings::urls(&text).into_iter().next() {
@@ -401,19 +501,25 @@ impl<'a> Analyzer<'a> {
             }
             return None;
         }
-        if matches!(first.without_parentheses(), Expression::BinaryExpression(_) | Expression::TemplateLiteral(_)) {
+        if matches!(
+            first.without_parentheses(),
+            Expression::BinaryExpression(_) | Expression::TemplateLiteral(_)
+        ) {
             // `"https://t.example.com/?h=" + data`: the host is constant when the URL's start is.
             if let Some(host) = strings::constant_host(&self.shape_of(first)) {
                 return Some((host, None));
             }
         }
-        ["host", "hostname", "url", "baseURL"].iter().filter_map(|k| self.option_text(first, k)).find_map(|text| {
-            if let Some((url, host)) = strings::urls(&text).into_iter().next() {
-                return Some((host, Some(url)));
-            }
-            let host = text.split(':').next().unwrap_or("").to_ascii_lowercase();
-            strings::is_host(&host).then_some((host, None))
-        })
+        ["host", "hostname", "url", "baseURL"]
+            .iter()
+            .filter_map(|k| self.option_text(first, k))
+            .find_map(|text| {
+                if let Some((url, host)) = strings::urls(&text).into_iter().next() {
+                    return Some((host, Some(url)));
+                }
+                let host = text.split(':').next().unwrap_or("").to_ascii_lowercase();
+                strings::is_host(&host).then_some((host, None))
+            })
     }
 
     /// The constant text of an options object's property (`{ hostname: "h" }`, also through
@@ -421,14 +527,19 @@ impl<'a> Analyzer<'a> {
     fn option_text(&self, options: &'a Expression<'a>, key: &str) -> Option<String> {
         let obj = match options.without_parentheses() {
             Expression::ObjectExpression(o) => o,
-            Expression::Identifier(id) => match self.symbol_of(id).and_then(|s| self.inits.get(&s)) {
+            Expression::Identifier(id) => match self.symbol_of(id).and_then(|s| self.inits.get(&s))
+            {
                 Some(crate::Init::Expr(Expression::ObjectExpression(o))) => o,
                 _ => return None,
             },
             _ => return None,
         };
         obj.properties.iter().find_map(|p| match p {
-            ObjectPropertyKind::ObjectProperty(p) if p.key.static_name().as_deref() == Some(key) => self.value_of(&p.value).and_then(|v| v.text()),
+            ObjectPropertyKind::ObjectProperty(p)
+                if p.key.static_name().as_deref() == Some(key) =>
+            {
+                self.value_of(&p.value).and_then(|v| v.text())
+            }
             _ => None,
         })
     }
@@ -465,7 +576,9 @@ fn fixpoint(an: &mut Analyzer<'_>) {
             EdgeSrc::Expr(x) => Some(x),
             _ => None,
         });
-        if let Some(EdgeSrc::Name(Some(sym), _)) = an.edges.get(i + prefetch::SYMBOL_AHEAD).map(|e| &e.src) {
+        if let Some(EdgeSrc::Name(Some(sym), _)) =
+            an.edges.get(i + prefetch::SYMBOL_AHEAD).map(|e| &e.src)
+        {
             prefetch::symbol(an, *sym);
         }
         let start = deps.len();
@@ -473,17 +586,25 @@ fn fixpoint(an: &mut Analyzer<'_>) {
             EdgeSrc::Expr(_) | EdgeSrc::Name(..) => {
                 scratch.clear();
                 an.source_atoms(e, &mut scratch);
-                reads.extend(scratch.reads.drain(..).map(|(span, api, kind)| SourceFact { kind, api: api.to_string(), span: fspan(span) }));
+                reads.extend(scratch.reads.drain(..).map(|(span, api, kind)| SourceFact {
+                    kind,
+                    api: api.to_string(),
+                    span: fspan(span),
+                }));
                 deps.extend(scratch.deps.iter().copied().filter(|d| *d != e.target));
                 (scratch.kinds, scratch.source.take())
             }
-            EdgeSrc::Kinds(k, api) => (*k, Some((e.span, api.clone()))),
+            EdgeSrc::Kinds(k, api) | EdgeSrc::Region(k, api) => (*k, Some((e.span, api.clone()))),
             EdgeSrc::Node(n) => {
                 deps.push(*n);
                 (Kinds::EMPTY, None)
             }
         };
-        edges.push(graph::Edge { target: an.node_index(e.target) as u32, kinds, deps: start..deps.len() });
+        edges.push(graph::Edge {
+            target: an.node_index(e.target) as u32,
+            kinds,
+            deps: start..deps.len(),
+        });
         sources.push(source);
     }
     an.facts.sources.extend(reads);
@@ -495,7 +616,14 @@ fn fixpoint(an: &mut Analyzer<'_>) {
             Some(p) => (Some(deps[p]), None),
             None => (None, sources[arrival.edge].clone()),
         };
-        an.state.insert(edge.target, NodeState { span: edge.span, from, source });
+        an.state.insert(
+            edge.target,
+            NodeState {
+                span: edge.span,
+                from,
+                source,
+            },
+        );
     }
     an.node_kinds = kinds;
 }
@@ -503,7 +631,21 @@ fn fixpoint(an: &mut Analyzer<'_>) {
 fn network_tool_in(cmd: &str) -> bool {
     cmd.split(|c: char| c == ';' || c == '|' || c == '&' || c == '(' || c == '`' || c == '\n')
         .filter_map(|seg| seg.split_whitespace().next())
-        .any(|w| matches!(w.rsplit('/').next().unwrap_or(w), "curl" | "wget" | "nslookup" | "dig" | "host" | "ping" | "nc" | "ncat" | "telnet" | "socat"))
+        .any(|w| {
+            matches!(
+                w.rsplit('/').next().unwrap_or(w),
+                "curl"
+                    | "wget"
+                    | "nslookup"
+                    | "dig"
+                    | "host"
+                    | "ping"
+                    | "nc"
+                    | "ncat"
+                    | "telnet"
+                    | "socat"
+            )
+        })
 }
 
 fn handle_sink(path: &str) -> Option<(SinkKind, &str)> {
@@ -518,7 +660,9 @@ fn handle_sink(path: &str) -> Option<(SinkKind, &str)> {
     }
     let kind = api.sink(ctor).unwrap_or(match ctor {
         "WebSocket" | "ws" => SinkKind::WebSocket,
-        c if c.starts_with("net.") || c.starts_with("tls.") || c.starts_with("dgram.") => SinkKind::Socket,
+        c if c.starts_with("net.") || c.starts_with("tls.") || c.starts_with("dgram.") => {
+            SinkKind::Socket
+        }
         _ => SinkKind::Http,
     });
     Some((kind, method))
@@ -533,26 +677,67 @@ fn scan_calls(an: &mut Analyzer<'_>) {
     let mut obfuscations = Vec::new();
     let mut endpoints = Vec::new();
     let mut sources = Vec::new();
+    let mut requests = Vec::new();
     for call in &an.calls {
-        let Some(path) = call.path.as_deref() else { continue };
-        let sink = api.sink(path).map(|k| (k, path.to_string())).or_else(|| handle_sink(path).map(|(k, _)| (k, path.to_string())));
+        let Some(path) = call.path.as_deref() else {
+            continue;
+        };
+        let sink = api
+            .sink(path)
+            .map(|k| (k, path.to_string()))
+            .or_else(|| handle_sink(path).map(|(k, _)| (k, path.to_string())));
         let exec = api.is_exec(path);
         let dynamic_code = api.is_dynamic_code(path);
         let mass_write = api.is_destructive(path);
-        let decoder_name = matches!(path, "Buffer.from" | "Buffer" | "atob" | "String.fromCharCode" | "String.fromCharCode.apply" | "decodeURIComponent" | "unescape");
+        let decoder_name = matches!(
+            path,
+            "Buffer.from"
+                | "Buffer"
+                | "atob"
+                | "String.fromCharCode"
+                | "String.fromCharCode.apply"
+                | "decodeURIComponent"
+                | "unescape"
+        );
         if sink.is_none() && !exec && !dynamic_code && !mass_write && !decoder_name {
             continue;
         }
         let args: Vec<&Expression> = call.args.iter().filter_map(|a| a.as_expression()).collect();
 
         // Data leaving the machine.
-        let exec_net = exec && args.first().is_some_and(|a| network_tool_in(&an.shape_of(a)));
+        let exec_net = exec
+            && args
+                .first()
+                .is_some_and(|a| network_tool_in(&an.shape_of(a)));
+        if exec_net {
+            // `exec("curl -s https://ipinfo.io/json")`: the command contacts its addresses.
+            if let Some(a) = args.first() {
+                for (host, _) in telltale_knowledge::strings::literal_endpoints(&an.shape_of(a)) {
+                    requests.push(RequestFact {
+                        host,
+                        api: path.to_string(),
+                        span: fspan(call.span),
+                    });
+                }
+            }
+        }
         // A socket's connect options are where to connect, not what is sent: payloads go
         // through the handle's `write`/`end`, which are sinks of their own.
         let connect_only = api.sink(path) == Some(SinkKind::Socket) && handle_sink(path).is_none();
-        if let Some((kind, sink_api)) = sink.filter(|_| !connect_only).or(exec_net.then(|| (SinkKind::NetworkCommand, path.to_string()))) {
+        if let Some((kind, sink_api)) = sink
+            .filter(|_| !connect_only)
+            .or(exec_net.then(|| (SinkKind::NetworkCommand, path.to_string())))
+        {
             let mut endpoints_here = Vec::new();
-            if let Some((host, _)) = an.call_endpoint(call.args).or_else(|| an.handle_endpoint(call.callee)) {
+            if let Some((host, _)) = an
+                .call_endpoint(call.args)
+                .or_else(|| an.handle_endpoint(call.callee))
+            {
+                requests.push(RequestFact {
+                    host: host.clone(),
+                    api: sink_api.clone(),
+                    span: fspan(call.span),
+                });
                 endpoints_here.push(host);
             }
             for a in &args {
@@ -568,8 +753,20 @@ fn scan_calls(an: &mut Analyzer<'_>) {
                     continue;
                 }
                 let mut steps = an.steps_for(&atoms, carried);
-                steps.push(Step { span: fspan(call.span), what: format!("sent by {sink_api}: {}", an.snippet(call.span)) });
-                flows.push(FlowFact { kinds: carried, sink: kind, sink_api: sink_api.clone(), span: fspan(call.span), endpoints: endpoints_here.clone(), steps, gated_by: vec![], sent_before_check: false });
+                steps.push(Step {
+                    span: fspan(call.span),
+                    what: format!("sent by {sink_api}: {}", an.snippet(call.span)),
+                });
+                flows.push(FlowFact {
+                    kinds: carried,
+                    sink: kind,
+                    sink_api: sink_api.clone(),
+                    span: fspan(call.span),
+                    endpoints: endpoints_here.clone(),
+                    steps,
+                    gated_by: vec![],
+                    sent_before_check: false,
+                });
                 break;
             }
         }
@@ -577,7 +774,11 @@ fn scan_calls(an: &mut Analyzer<'_>) {
         // Code built from what the network sent.
         if dynamic_code {
             let code_args: Vec<&&Expression> = match path {
-                "setTimeout" | "setInterval" => args.first().filter(|a| !is_function_value(a)).into_iter().collect(),
+                "setTimeout" | "setInterval" => args
+                    .first()
+                    .filter(|a| !is_function_value(a))
+                    .into_iter()
+                    .collect(),
                 _ => args.iter().collect(),
             };
             // Constant code is analysed as a source of its own (see `crate::nested`).
@@ -588,8 +789,19 @@ fn scan_calls(an: &mut Analyzer<'_>) {
             if let Some(v) = code.and_then(|c| an.value_of(c)) {
                 if let Some(text) = v.text() {
                     // Only hidden code becomes an obfuscation fact, so only it is located.
-                    let provenance = if v.encodings.is_empty() { String::new() } else { an.provenance(&v) };
-                    nested.push(crate::nested::Pending { code: text, encodings: v.encodings.iter().map(|e| e.to_string()).collect(), provenance, origin: v.origin, api: path.to_string(), span: call.span });
+                    let provenance = if v.encodings.is_empty() {
+                        String::new()
+                    } else {
+                        an.provenance(&v)
+                    };
+                    nested.push(crate::nested::Pending {
+                        code: text,
+                        encodings: v.encodings.iter().map(|e| e.to_string()).collect(),
+                        provenance,
+                        origin: v.origin,
+                        api: path.to_string(),
+                        span: call.span,
+                    });
                 }
             }
             for a in code_args {
@@ -597,8 +809,16 @@ fn scan_calls(an: &mut Analyzer<'_>) {
                 let k = an.resolve_kinds(&atoms);
                 if k.contains(DataKind::NetworkResponse) {
                     let mut steps = an.steps_for(&atoms, Kinds::of(DataKind::NetworkResponse));
-                    steps.push(Step { span: fspan(call.span), what: format!("run as code by {path}: {}", an.snippet(call.span)) });
-                    dynamic.push(DynamicCodeFact { api: path.to_string(), from_network: true, span: fspan(call.span), steps });
+                    steps.push(Step {
+                        span: fspan(call.span),
+                        what: format!("run as code by {path}: {}", an.snippet(call.span)),
+                    });
+                    dynamic.push(DynamicCodeFact {
+                        api: path.to_string(),
+                        from_network: true,
+                        span: fspan(call.span),
+                        steps,
+                    });
                     break;
                 }
             }
@@ -612,29 +832,48 @@ fn scan_calls(an: &mut Analyzer<'_>) {
                 // A wiper writes the same thing into every file it lists; a build step that
                 // writes each listed template's compiled output writes what it computed.
                 let writes = path.contains("write") || path.contains("append");
-                let computed_content = writes && args.get(1).is_some_and(|c| an.value_of(c).is_none());
+                let computed_content =
+                    writes && args.get(1).is_some_and(|c| an.value_of(c).is_none());
                 // `{ flag: "wx" }` creates a file and fails when one exists: it destroys nothing.
-                let create_only = writes && args.get(2).and_then(|o| an.option_text(o, "flag")).is_some_and(|f| f.contains('x'));
+                let create_only = writes
+                    && args
+                        .get(2)
+                        .and_then(|o| an.option_text(o, "flag"))
+                        .is_some_and(|f| f.contains('x'));
                 // Only listings of the root, home or working directory carry `DirectoryListing`:
                 // deleting the entries of one's own cache or temp folder is cleanup.
-                let mass = k.contains(DataKind::DirectoryListing) && !computed_content && !create_only;
+                let mass =
+                    k.contains(DataKind::DirectoryListing) && !computed_content && !create_only;
                 if mass || matches!(shape.as_str(), "~" | "/" | "~/" | "~/*" | "/*") {
                     destructive.push(DestructiveFact {
                         api: path.to_string(),
                         mass,
                         span: fspan(call.span),
-                        detail: if mass { format!("{path} on every entry of a directory listing") } else { format!("{path} on {shape}") },
+                        detail: if mass {
+                            format!("{path} on every entry of a directory listing")
+                        } else {
+                            format!("{path} on {shape}")
+                        },
                     });
                 }
             }
         }
 
         // Strings hidden by an encoding.
-        let decoder = decoder_name && match path {
-            "Buffer.from" | "Buffer" => args.get(1).and_then(|a| an.value_of(a)).and_then(|v| v.text()).is_some_and(|e| matches!(e.as_str(), "base64" | "hex" | "base64url")),
-            "atob" | "String.fromCharCode" | "String.fromCharCode.apply" | "decodeURIComponent" | "unescape" => true,
-            _ => false,
-        };
+        let decoder = decoder_name
+            && match path {
+                "Buffer.from" | "Buffer" => args
+                    .get(1)
+                    .and_then(|a| an.value_of(a))
+                    .and_then(|v| v.text())
+                    .is_some_and(|e| matches!(e.as_str(), "base64" | "hex" | "base64url")),
+                "atob"
+                | "String.fromCharCode"
+                | "String.fromCharCode.apply"
+                | "decodeURIComponent"
+                | "unescape" => true,
+                _ => false,
+            };
         if decoder {
             if let Some(v) = call_expression_value(an, call) {
                 report_decoded(an, &v, call.span, &mut obfuscations, &mut endpoints);
@@ -649,17 +888,36 @@ fn scan_calls(an: &mut Analyzer<'_>) {
     // data that arrived through variables is too loose a link for them.
     for (value, key, span) in &an.telemetry_attributes {
         let atoms = an.atoms(value);
-        let carried = atoms.reads.iter().fold(Kinds::EMPTY, |k, r| k.union(Kinds::of(r.2)));
+        let carried = atoms
+            .reads
+            .iter()
+            .fold(Kinds::EMPTY, |k, r| k.union(Kinds::of(r.2)));
         if carried.is_empty() {
             continue;
         }
         sources.extend(atoms.reads.iter().cloned());
         let mut steps = an.steps_for(&atoms, carried);
-        steps.push(Step { span: fspan(*span), what: format!("set as telemetry attribute {key}: {}", an.snippet(*span)) });
-        flows.push(FlowFact { kinds: carried, sink: SinkKind::TelemetryAttribute, sink_api: format!("telemetry attribute {key}"), span: fspan(*span), endpoints: vec![], steps, gated_by: vec![], sent_before_check: false });
+        steps.push(Step {
+            span: fspan(*span),
+            what: format!("set as telemetry attribute {key}: {}", an.snippet(*span)),
+        });
+        flows.push(FlowFact {
+            kinds: carried,
+            sink: SinkKind::TelemetryAttribute,
+            sink_api: format!("telemetry attribute {key}"),
+            span: fspan(*span),
+            endpoints: vec![],
+            steps,
+            gated_by: vec![],
+            sent_before_check: false,
+        });
     }
     for (span, api_name, kind) in sources {
-        an.facts.sources.push(SourceFact { kind, api: api_name.to_string(), span: fspan(span) });
+        an.facts.sources.push(SourceFact {
+            kind,
+            api: api_name.to_string(),
+            span: fspan(span),
+        });
     }
     an.facts.flows.extend(flows);
     an.facts.dynamic_code.extend(dynamic);
@@ -667,11 +925,18 @@ fn scan_calls(an: &mut Analyzer<'_>) {
     an.facts.destructive.extend(destructive);
     an.facts.obfuscations.extend(obfuscations);
     an.facts.endpoints.extend(endpoints);
+    an.facts.requests.extend(requests);
 }
 
 /// A value that was hidden by an encoding: an obfuscation fact when it is worth one, and the
 /// endpoints it names.
-fn report_decoded(an: &Analyzer<'_>, v: &crate::Decoded, span: oxc_span::Span, obfuscations: &mut Vec<ObfuscationFact>, endpoints: &mut Vec<EndpointFact>) {
+fn report_decoded(
+    an: &Analyzer<'_>,
+    v: &crate::Decoded,
+    span: oxc_span::Span,
+    obfuscations: &mut Vec<ObfuscationFact>,
+    endpoints: &mut Vec<EndpointFact>,
+) {
     let Some(text) = v.text() else { return };
     if v.encodings.is_empty() || !strings::interesting_decoded(&text) {
         return;
@@ -679,7 +944,14 @@ fn report_decoded(an: &Analyzer<'_>, v: &crate::Decoded, span: oxc_span::Span, o
     let encodings: Vec<String> = v.encodings.iter().map(|s| s.to_string()).collect();
     let provenance = an.provenance(v);
     let origin = v.origin.map(fspan);
-    let endpoint = |host, url| EndpointFact { host, url, span: fspan(span), encodings: encodings.clone(), provenance: provenance.clone(), origin };
+    let endpoint = |host, url| EndpointFact {
+        host,
+        url,
+        span: fspan(span),
+        encodings: encodings.clone(),
+        provenance: provenance.clone(),
+        origin,
+    };
     for (url, host) in strings::urls(&text) {
         endpoints.push(endpoint(host, Some(url)));
     }
@@ -687,13 +959,23 @@ fn report_decoded(an: &Analyzer<'_>, v: &crate::Decoded, span: oxc_span::Span, o
     if strings::is_host(&lower) {
         endpoints.push(endpoint(lower, None));
     }
-    obfuscations.push(ObfuscationFact { technique: encodings.join(" → "), decoded: text.chars().take(300).collect(), span: fspan(span), provenance, origin });
+    obfuscations.push(ObfuscationFact {
+        technique: encodings.join(" → "),
+        decoded: text.chars().take(300).collect(),
+        span: fspan(span),
+        provenance,
+        origin,
+    });
 }
 
 /// In a file with a string-array decoder or a decoding loop: the outermost concatenations
 /// that are constant, or their longest constant start (`d(1) + d(2) + zone`), since split
 /// strings are only whole there; then the calls of evaluated functions outside them.
-fn decoded_by_local_functions<'a>(an: &Analyzer<'a>, obfuscations: &mut Vec<ObfuscationFact>, endpoints: &mut Vec<EndpointFact>) {
+fn decoded_by_local_functions<'a>(
+    an: &Analyzer<'a>,
+    obfuscations: &mut Vec<ObfuscationFact>,
+    endpoints: &mut Vec<EndpointFact>,
+) {
     let mut whole = Vec::new();
     for &e in &an.concats {
         let mut cur = e;
@@ -706,7 +988,9 @@ fn decoded_by_local_functions<'a>(an: &Analyzer<'a>, obfuscations: &mut Vec<Obfu
                 break;
             }
             match cur.without_parentheses() {
-                Expression::BinaryExpression(b) if b.operator == BinaryOperator::Addition => cur = &b.left,
+                Expression::BinaryExpression(b) if b.operator == BinaryOperator::Addition => {
+                    cur = &b.left
+                }
                 _ => break,
             }
         }
@@ -717,7 +1001,11 @@ fn decoded_by_local_functions<'a>(an: &Analyzer<'a>, obfuscations: &mut Vec<Obfu
         i > 0 && whole[i - 1].1 >= s.end
     };
     for call in &an.calls {
-        if inside_whole(call.span) || !an.local_function(call.callee.without_parentheses()).is_some_and(|f| an.is_evaluated_function(f)) {
+        if inside_whole(call.span)
+            || !an
+                .local_function(call.callee.without_parentheses())
+                .is_some_and(|f| an.is_evaluated_function(f))
+        {
             continue;
         }
         if let Some(v) = an.eval_call(call.callee, call.args) {
@@ -738,7 +1026,9 @@ fn is_function_value(e: &Expression) -> bool {
         return true;
     }
     match e.without_parentheses() {
-        Expression::CallExpression(call) => matches!(&call.callee, Expression::StaticMemberExpression(m) if m.property.name == "bind"),
+        Expression::CallExpression(call) => {
+            matches!(&call.callee, Expression::StaticMemberExpression(m) if m.property.name == "bind")
+        }
         _ => false,
     }
 }

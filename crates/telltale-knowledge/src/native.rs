@@ -16,7 +16,8 @@ struct Catalog {
 
 /// `data/native.toml`: imported names and what each reads.
 static IMPORTS: LazyLock<HashMap<String, DataKind>> = LazyLock::new(|| {
-    let c: Catalog = toml::from_str(include_str!("../data/native.toml")).expect("data/native.toml is valid");
+    let c: Catalog =
+        toml::from_str(include_str!("../data/native.toml")).expect("data/native.toml is valid");
     c.imports
 });
 
@@ -36,10 +37,23 @@ mod tests {
     fn identity_imports_and_everyday_ones() {
         assert_eq!(imported_source("gethostname"), Some(DataKind::Hostname));
         assert_eq!(imported_source("_gethostname"), Some(DataKind::Hostname));
-        assert_eq!(imported_source("gethostname@GLIBC_2.2.5"), Some(DataKind::Hostname));
+        assert_eq!(
+            imported_source("gethostname@GLIBC_2.2.5"),
+            Some(DataKind::Hostname)
+        );
         assert_eq!(imported_source("GetUserNameW"), Some(DataKind::Username));
-        assert_eq!(imported_source("GetAdaptersAddresses"), Some(DataKind::NetworkInterfaces));
-        for everyday in ["uname", "getenv", "getpwnam", "printf", "GetTickCount", "gethostbyname"] {
+        assert_eq!(
+            imported_source("GetAdaptersAddresses"),
+            Some(DataKind::NetworkInterfaces)
+        );
+        for everyday in [
+            "uname",
+            "getenv",
+            "getpwnam",
+            "printf",
+            "GetTickCount",
+            "gethostbyname",
+        ] {
             assert_eq!(imported_source(everyday), None, "{everyday}");
         }
     }

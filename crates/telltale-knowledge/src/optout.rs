@@ -50,7 +50,8 @@ struct RawValue {
 }
 
 static CATALOG: LazyLock<HashMap<String, OptOutSetting>> = LazyLock::new(|| {
-    let raw: Vec<RawProduct> = serde_json::from_str(include_str!("../data/toptout/telemetry.json")).expect("toptout catalog is valid JSON");
+    let raw: Vec<RawProduct> = serde_json::from_str(include_str!("../data/toptout/telemetry.json"))
+        .expect("toptout catalog is valid JSON");
     let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
     let mut out = HashMap::default();
     for p in raw {
@@ -72,7 +73,10 @@ static CATALOG: LazyLock<HashMap<String, OptOutSetting>> = LazyLock::new(|| {
                                 s.product = None;
                             }
                         })
-                        .or_insert(OptOutSetting { product: Some(product), opt_out_value: value });
+                        .or_insert(OptOutSetting {
+                            product: Some(product),
+                            opt_out_value: value,
+                        });
                 }
             }
         }
@@ -104,15 +108,22 @@ struct WordPattern(Vec<&'static str>);
 
 impl WordPattern {
     fn new(p: String) -> Self {
-        WordPattern(p.to_ascii_uppercase().split('|').map(|a| &*Box::leak(a.to_string().into_boxed_str())).collect())
+        WordPattern(
+            p.to_ascii_uppercase()
+                .split('|')
+                .map(|a| &*Box::leak(a.to_string().into_boxed_str()))
+                .collect(),
+        )
     }
     fn matches(&self, word: &str) -> bool {
-        self.0.iter().any(|p| match (p.strip_prefix('*'), p.strip_suffix('*')) {
-            (Some(_), Some(_)) => word.contains(p.trim_matches('*')),
-            (None, Some(prefix)) => word.starts_with(prefix),
-            (Some(suffix), None) => word.ends_with(suffix),
-            (None, None) => word == *p,
-        })
+        self.0
+            .iter()
+            .any(|p| match (p.strip_prefix('*'), p.strip_suffix('*')) {
+                (Some(_), Some(_)) => word.contains(p.trim_matches('*')),
+                (None, Some(prefix)) => word.starts_with(prefix),
+                (Some(suffix), None) => word.ends_with(suffix),
+                (None, None) => word == *p,
+            })
     }
 }
 
@@ -126,12 +137,17 @@ struct Names {
 }
 
 static NAMES: LazyLock<Names> = LazyLock::new(|| {
-    let raw: RawNames = toml::from_str(include_str!("../data/optout.toml")).expect("data/optout.toml is valid");
+    let raw: RawNames =
+        toml::from_str(include_str!("../data/optout.toml")).expect("data/optout.toml is valid");
     let seq = |ws: Vec<String>| ws.into_iter().map(WordPattern::new).collect::<Vec<_>>();
     let seqs = |l: Vec<Vec<String>>| l.into_iter().map(seq).collect::<Vec<_>>();
     Names {
         source: Box::leak(raw.source.into_boxed_str()),
-        env: raw.env.into_iter().map(|p| (seq(p.words), p.last)).collect(),
+        env: raw
+            .env
+            .into_iter()
+            .map(|p| (seq(p.words), p.last))
+            .collect(),
         topics: seqs(raw.switch.topics),
         switches: seqs(raw.switch.switches),
         alone: seqs(raw.switch.alone),
@@ -173,15 +189,22 @@ pub fn words(name: &str) -> Vec<String> {
 /// of them (and the last pattern word last, with `last`).
 fn env_pattern_matches(pat: &[WordPattern], last: bool, ws: &[String]) -> bool {
     fn from(pat: &[WordPattern], last: bool, ws: &[String], at: usize, gap: usize) -> bool {
-        let Some((p, rest)) = pat.split_first() else { return true };
-        (at..ws.len().min(at + gap + 1)).any(|i| p.matches(&ws[i]) && (!rest.is_empty() || !last || i + 1 == ws.len()) && from(rest, last, ws, i + 1, 1))
+        let Some((p, rest)) = pat.split_first() else {
+            return true;
+        };
+        (at..ws.len().min(at + gap + 1)).any(|i| {
+            p.matches(&ws[i])
+                && (!rest.is_empty() || !last || i + 1 == ws.len())
+                && from(rest, last, ws, i + 1, 1)
+        })
     }
     from(pat, last, ws, 0, ws.len())
 }
 
 /// Whether `ws` holds the pattern's words consecutively.
 fn run_in(pat: &[WordPattern], ws: &[String]) -> bool {
-    ws.windows(pat.len()).any(|w| w.iter().zip(pat).all(|(w, p)| p.matches(w)))
+    ws.windows(pat.len())
+        .any(|w| w.iter().zip(pat).all(|(w, p)| p.matches(w)))
 }
 
 /// Generic names: what products call their off switch without a catalogue entry.
@@ -190,13 +213,22 @@ fn generic_env_name(name: &str) -> bool {
         return false;
     }
     let ws = words(name);
-    NAMES.env.iter().any(|(pat, last)| env_pattern_matches(pat, *last, &ws))
+    NAMES
+        .env
+        .iter()
+        .any(|(pat, last)| env_pattern_matches(pat, *last, &ws))
 }
 
 /// Whether a name may mention a telemetry topic (`telemetry`, `analytics`, `usage`, `report`,
 /// `track`, any case): a cheap test before splitting it into words; allocates nothing.
 pub fn mentions_topic(name: &str) -> bool {
-    mentions(name, &["telemetry", "track"], &["analytics"], &["usage"], &["report"])
+    mentions(
+        name,
+        &["telemetry", "track"],
+        &["analytics"],
+        &["usage"],
+        &["report"],
+    )
 }
 
 /// Whether a name may hold a switch word (`enable`, `disable`, `level`, `opt`, any case).
@@ -216,7 +248,11 @@ fn mentions(name: &str, t: &[&str], a: &[&str], u: &[&str], other: &[&str]) -> b
             b'u' => u,
             _ => other,
         };
-        words.iter().any(|w| b.len() - i >= w.len() && w.as_bytes()[0] == b[i] | 0x20 && b[i..i + w.len()].eq_ignore_ascii_case(w.as_bytes()))
+        words.iter().any(|w| {
+            b.len() - i >= w.len()
+                && w.as_bytes()[0] == b[i] | 0x20
+                && b[i..i + w.len()].eq_ignore_ascii_case(w.as_bytes())
+        })
     })
 }
 
@@ -233,12 +269,21 @@ pub fn is_switch_name(name: &str) -> bool {
     }
     let ws = words(name);
     let n = &*NAMES;
-    n.alone.iter().any(|p| run_in(p, &ws)) || (n.topics.iter().any(|p| run_in(p, &ws)) && n.switches.iter().any(|p| run_in(p, &ws)))
+    n.alone.iter().any(|p| run_in(p, &ws))
+        || (n.topics.iter().any(|p| run_in(p, &ws)) && n.switches.iter().any(|p| run_in(p, &ws)))
 }
 
 /// Variables some catalogued product reads as an opt-out but that mean something else to
 /// everyone else (`CI` disables Cordova's telemetry; elsewhere it only says "in CI").
-const GENERAL_PURPOSE: &[&str] = &["CI", "CONTINUOUS_INTEGRATION", "BUILD_NUMBER", "RUN_ID", "DEBUG", "NODE_ENV", "TERM"];
+const GENERAL_PURPOSE: &[&str] = &[
+    "CI",
+    "CONTINUOUS_INTEGRATION",
+    "BUILD_NUMBER",
+    "RUN_ID",
+    "DEBUG",
+    "NODE_ENV",
+    "TERM",
+];
 
 /// The opt-out setting an environment variable is, if it is one.
 pub fn env_setting(name: &str) -> Option<OptOutSetting> {
@@ -256,12 +301,20 @@ pub fn env_setting(name: &str) -> Option<OptOutSetting> {
     if let Some(s) = CATALOG.get(name) {
         return Some(*s);
     }
-    generic_env_name(name).then_some(OptOutSetting { product: None, opt_out_value: None })
+    generic_env_name(name).then_some(OptOutSetting {
+        product: None,
+        opt_out_value: None,
+    })
 }
 
 /// Catalogued names with lower case letters (`DisableTelemetry`).
-static MIXED_CASE: LazyLock<Vec<(&'static str, OptOutSetting)>> =
-    LazyLock::new(|| CATALOG.iter().filter(|(n, _)| n.bytes().any(|b| b.is_ascii_lowercase())).map(|(n, s)| (&*Box::leak(n.clone().into_boxed_str()), *s)).collect());
+static MIXED_CASE: LazyLock<Vec<(&'static str, OptOutSetting)>> = LazyLock::new(|| {
+    CATALOG
+        .iter()
+        .filter(|(n, _)| n.bytes().any(|b| b.is_ascii_lowercase()))
+        .map(|(n, s)| (&*Box::leak(n.clone().into_boxed_str()), *s))
+        .collect()
+});
 
 /// Whether a configuration key is a telemetry switch (`telemetry.telemetryLevel`,
 /// `telemetry.enableTelemetry`, `usageStatisticsEnabled`, `analytics.enabled`).
@@ -275,14 +328,34 @@ mod tests {
 
     #[test]
     fn catalogue_and_generic_names() {
-        assert_eq!(env_setting("DO_NOT_TRACK").unwrap().product, None, "read by many products");
+        assert_eq!(
+            env_setting("DO_NOT_TRACK").unwrap().product,
+            None,
+            "read by many products"
+        );
         let ng = env_setting("NG_CLI_ANALYTICS").unwrap();
         assert_eq!(ng.product, Some("Angular"));
         assert_eq!(ng.opt_out_value, Some("false"));
-        for name in ["DO_NOT_TRACK", "DISABLE_TELEMETRY", "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "DISABLE_ERROR_REPORTING", "MYTOOL_OPT_OUT", "X_NO_ANALYTICS", "GATSBY_TELEMETRY_DISABLED"] {
+        for name in [
+            "DO_NOT_TRACK",
+            "DISABLE_TELEMETRY",
+            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC",
+            "DISABLE_ERROR_REPORTING",
+            "MYTOOL_OPT_OUT",
+            "X_NO_ANALYTICS",
+            "GATSBY_TELEMETRY_DISABLED",
+        ] {
             assert!(env_setting(name).is_some(), "{name}");
         }
-        for name in ["NODE_ENV", "HOME", "TRACK_ID", "PATH", "DEBUG", "CI", "disable_telemetry_lowercase_is_not_env_style"] {
+        for name in [
+            "NODE_ENV",
+            "HOME",
+            "TRACK_ID",
+            "PATH",
+            "DEBUG",
+            "CI",
+            "disable_telemetry_lowercase_is_not_env_style",
+        ] {
             assert!(env_setting(name).is_none(), "{name}");
         }
     }
@@ -333,11 +406,34 @@ mod tests {
 
     #[test]
     fn switch_names_of_methods_and_properties() {
-        assert!(env_setting("DisableTelemetry").is_some(), "catalogued with lower case");
-        for name in ["getUsageStatisticsEnabled", "isTelemetryEnabled", "usageStatisticsEnabled", "telemetry.enabled", "disableAnalytics", "crashReportingEnabled", "doNotTrack", "telemetryOptOut"] {
+        assert!(
+            env_setting("DisableTelemetry").is_some(),
+            "catalogued with lower case"
+        );
+        for name in [
+            "getUsageStatisticsEnabled",
+            "isTelemetryEnabled",
+            "usageStatisticsEnabled",
+            "telemetry.enabled",
+            "disableAnalytics",
+            "crashReportingEnabled",
+            "doNotTrack",
+            "telemetryOptOut",
+        ] {
             assert!(is_switch_name(name), "{name} is a telemetry switch");
         }
-        for name in ["isEnabled", "enabled", "getTelemetryClient", "telemetry.send", "trackingEnabled", "trackEvent", "analyticsId", "reportError", "usageCount", "disableCache"] {
+        for name in [
+            "isEnabled",
+            "enabled",
+            "getTelemetryClient",
+            "telemetry.send",
+            "trackingEnabled",
+            "trackEvent",
+            "analyticsId",
+            "reportError",
+            "usageCount",
+            "disableCache",
+        ] {
             assert!(!is_switch_name(name), "{name} is not a telemetry switch");
         }
     }
@@ -345,7 +441,13 @@ mod tests {
     #[test]
     fn words_split_snake_and_camel_case() {
         assert_eq!(words("enableTelemetry"), vec!["ENABLE", "TELEMETRY"]);
-        assert_eq!(words("NEXT_TELEMETRY_DISABLED"), vec!["NEXT", "TELEMETRY", "DISABLED"]);
-        assert_eq!(words("settings.telemetry.enabled"), vec!["SETTINGS", "TELEMETRY", "ENABLED"]);
+        assert_eq!(
+            words("NEXT_TELEMETRY_DISABLED"),
+            vec!["NEXT", "TELEMETRY", "DISABLED"]
+        );
+        assert_eq!(
+            words("settings.telemetry.enabled"),
+            vec!["SETTINGS", "TELEMETRY", "ENABLED"]
+        );
     }
 }

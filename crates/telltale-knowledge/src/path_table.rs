@@ -29,6 +29,9 @@ impl<T: Copy> PathTable<T> {
         if let Some(v) = self.exact.get(path) {
             return Some(*v);
         }
-        self.prefixes.iter().find(|(p, _)| path.starts_with(p.as_str())).map(|(_, v)| *v)
+        self.prefixes
+            .iter()
+            .find(|(p, _)| path.starts_with(p.as_str()))
+            .map(|(_, v)| *v)
     }
 }

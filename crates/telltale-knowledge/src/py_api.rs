@@ -157,7 +157,8 @@ fn set(v: Vec<String>) -> HashSet<String> {
 }
 
 static API: LazyLock<PyApi> = LazyLock::new(|| {
-    let raw: Raw = toml::from_str(include_str!("../data/py_api.toml")).expect("data/py_api.toml is valid");
+    let raw: Raw =
+        toml::from_str(include_str!("../data/py_api.toml")).expect("data/py_api.toml is valid");
     let mut handles = rustc_hash::FxHashMap::default();
     let mut handle_constructors = HashSet::default();
     for h in raw.handles {
@@ -174,13 +175,27 @@ static API: LazyLock<PyApi> = LazyLock::new(|| {
         .chain(raw.env.objects.iter().map(String::as_str))
         .filter_map(last_member)
         .collect();
-    let exec = raw.exec.paths.into_iter().map(|p| (p, ExecStyle::First)).chain(raw.exec.argv_paths.into_iter().map(|p| (p, ExecStyle::Argv)));
+    let exec = raw
+        .exec
+        .paths
+        .into_iter()
+        .map(|p| (p, ExecStyle::First))
+        .chain(
+            raw.exec
+                .argv_paths
+                .into_iter()
+                .map(|p| (p, ExecStyle::Argv)),
+        );
     PyApi {
         sources: PathTable::new(raw.sources.into_iter().map(|s| (s.path, s.kind))),
         quiet: set(raw.quiet.paths),
         env_objects: set(raw.env.objects),
         env_getters: set(raw.env.getters),
-        files: raw.files.into_iter().map(|f| (f.contains, f.kind)).collect(),
+        files: raw
+            .files
+            .into_iter()
+            .map(|f| (f.contains, f.kind))
+            .collect(),
         file_read_functions: set(raw.file_reads.functions),
         path_methods: set(raw.file_reads.path_methods),
         path_constructors: set(raw.file_reads.path_constructors),
@@ -191,7 +206,11 @@ static API: LazyLock<PyApi> = LazyLock::new(|| {
         exec: PathTable::new(exec),
         dynamic_code: set(raw.dynamic_code.paths),
         // Technique names live as long as the catalog: leak the few strings once.
-        decoders: raw.decoders.into_iter().map(|d| (d.path, &*Box::leak(d.technique.into_boxed_str()))).collect(),
+        decoders: raw
+            .decoders
+            .into_iter()
+            .map(|d| (d.path, &*Box::leak(d.technique.into_boxed_str())))
+            .collect(),
         predicates: PathTable::new(raw.predicates.paths.into_iter().map(|p| (p, ()))),
         predicate_methods: set(raw.predicates.methods),
         mutators: set(raw.mutators.methods),
@@ -256,7 +275,10 @@ impl PyApi {
     /// The identity a file holds, from the shape of its path: this catalog's files, then the
     /// shell front end's and js_api.toml's (the caller asks those; see `telltale_shell`).
     pub fn sensitive_file(&self, path_shape: &str) -> Option<DataKind> {
-        self.files.iter().find(|(c, _)| path_shape.contains(c.as_str())).map(|(_, k)| *k)
+        self.files
+            .iter()
+            .find(|(c, _)| path_shape.contains(c.as_str()))
+            .map(|(_, k)| *k)
     }
     /// Whether a call returns the content of the file its first argument names.
     pub fn is_file_read(&self, callee: &str) -> bool {
@@ -276,7 +298,9 @@ impl PyApi {
     pub fn handle_sink(&self, path: &str) -> Option<SinkKind> {
         let (base, method) = path.rsplit_once('.')?;
         let ctor = base.strip_suffix("()")?;
-        self.handles.get(&(ctor.to_string(), method.to_string())).copied()
+        self.handles
+            .get(&(ctor.to_string(), method.to_string()))
+            .copied()
     }
     /// Calls that return a request or socket handle.
     pub fn is_handle_constructor(&self, callee: &str) -> bool {
@@ -321,7 +345,9 @@ impl PyApi {
     /// Whether a decoded string names a module or function malware hides.
     pub fn has_sensitive_word(&self, s: &str) -> bool {
         let lower = s.to_ascii_lowercase();
-        self.sensitive_words.iter().any(|w| lower.contains(w.as_str()))
+        self.sensitive_words
+            .iter()
+            .any(|w| lower.contains(w.as_str()))
     }
 }
 
@@ -336,16 +362,29 @@ mod tests {
         assert_eq!(api.source("os.uname().nodename"), Some(DataKind::Hostname));
         assert_eq!(api.source("os.uname().sysname"), None);
         assert_eq!(api.source("platform.system()"), None);
-        assert_eq!(api.source("datetime.datetime.now().astimezone().tzinfo"), Some(DataKind::TimeZone));
+        assert_eq!(
+            api.source("datetime.datetime.now().astimezone().tzinfo"),
+            Some(DataKind::TimeZone)
+        );
         assert_eq!(api.sink("requests.post"), Some(SinkKind::Http));
-        assert_eq!(api.handle_sink("socket.socket().sendall"), Some(SinkKind::Socket));
+        assert_eq!(
+            api.handle_sink("socket.socket().sendall"),
+            Some(SinkKind::Socket)
+        );
         assert_eq!(api.handle_sink("socket.socket().connect"), None);
         assert_eq!(api.exec_style("subprocess.Popen"), Some(ExecStyle::First));
         assert_eq!(api.decoder("base64.b32decode"), Some("base32"));
         assert_eq!(api.env_var("USER"), Some(DataKind::Username));
-        assert_eq!(api.sensitive_file("/etc/resolv.conf"), Some(DataKind::NetworkInterfaces));
+        assert_eq!(
+            api.sensitive_file("/etc/resolv.conf"),
+            Some(DataKind::NetworkInterfaces)
+        );
         assert!(api.is_install_command("install"));
-        assert!(api.is_catalog_member("gethostname") && api.is_catalog_member("sysname") && api.is_catalog_member("environ"));
+        assert!(
+            api.is_catalog_member("gethostname")
+                && api.is_catalog_member("sysname")
+                && api.is_catalog_member("environ")
+        );
         assert!(!api.is_catalog_member("join"));
         assert!(!api.is_install_command("test"));
     }

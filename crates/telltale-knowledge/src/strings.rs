@@ -1,16 +1,19 @@
 //! String knowledge shared by the front ends (JS, Python): URL and host extraction, decoding
 //! helpers, and whether a decoded value is worth reporting.
 
+use crate::{geo, vendors};
 use regex::Regex;
 use std::sync::LazyLock;
-use crate::{geo, vendors};
 
 static URL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)(?-u:\b)(?:https?|wss?)://(?:[a-z0-9._~%+\-]+(?::[a-z0-9._~%+\-]*)?@)?([a-z0-9](?:[a-z0-9\-]{0,62}\.)*[a-z0-9\-]{1,63}|\[[0-9a-f:]+\])(?::[0-9]{1,5})?(?:[/?#][^\s'\x22<>`]*)?")
         .expect("valid regex")
 });
 static HOST: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i-u)^(?:[a-z0-9](?:[a-z0-9\-]{0,62})\.)+[a-z]{2,24}$|^(?:[0-9]{1,3}\.){3}[0-9]{1,3}$").expect("valid regex")
+    Regex::new(
+        r"(?i-u)^(?:[a-z0-9](?:[a-z0-9\-]{0,62})\.)+[a-z]{2,24}$|^(?:[0-9]{1,3}\.){3}[0-9]{1,3}$",
+    )
+    .expect("valid regex")
 });
 
 /// URLs in a string, as (url, host) pairs.
@@ -44,7 +47,10 @@ pub fn literal_endpoints(value: &str) -> Vec<(String, Option<String>)> {
     if value.len() > 4096 {
         return Vec::new();
     }
-    let mut out: Vec<(String, Option<String>)> = urls(value).into_iter().map(|(url, host)| (host, Some(url))).collect();
+    let mut out: Vec<(String, Option<String>)> = urls(value)
+        .into_iter()
+        .map(|(url, host)| (host, Some(url)))
+        .collect();
     // The host check is case-insensitive: lowercase only what is a host.
     if is_host(value) {
         let lower = value.to_ascii_lowercase();
@@ -67,7 +73,12 @@ pub fn snippet(src: &str, start: u32, end: u32) -> String {
     while s2 > 0 && !src.is_char_boundary(s2) {
         s2 -= 1;
     }
-    let mut out: String = src.get(s2..e2).unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out: String = src
+        .get(s2..e2)
+        .unwrap_or("")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     if e2 < e {
         out.push('…');
     }
@@ -78,7 +89,9 @@ pub fn snippet(src: &str, start: u32, end: u32) -> String {
 /// statically) when the host part is wholly constant: followed by a path, port, query or the
 /// end, with no unknown part inside it.
 pub fn constant_host(shape: &str) -> Option<String> {
-    let rest = ["https://", "http://", "wss://", "ws://"].iter().find_map(|p| shape.strip_prefix(p))?;
+    let rest = ["https://", "http://", "wss://", "ws://"]
+        .iter()
+        .find_map(|p| shape.strip_prefix(p))?;
     let end = rest.find(['/', ':', '?', '#', '*']).unwrap_or(rest.len());
     if rest[end..].starts_with('*') {
         return None;
@@ -95,7 +108,9 @@ pub fn decode_base64(s: &str) -> Option<Vec<u8>> {
         .with_decode_allow_trailing_bits(true);
     let std = base64::engine::GeneralPurpose::new(&base64::alphabet::STANDARD, cfg);
     let url = base64::engine::GeneralPurpose::new(&base64::alphabet::URL_SAFE, cfg);
-    std.decode(cleaned.as_bytes()).or_else(|_| url.decode(cleaned.as_bytes())).ok()
+    std.decode(cleaned.as_bytes())
+        .or_else(|_| url.decode(cleaned.as_bytes()))
+        .ok()
 }
 
 pub fn decode_hex(s: &str) -> Option<Vec<u8>> {
@@ -130,16 +145,52 @@ pub fn percent_decode(s: &str) -> String {
 /// Text that reads as text: decoded bytes that are mostly printable.
 pub fn printable(bytes: &[u8]) -> Option<String> {
     let s = std::str::from_utf8(bytes).ok()?;
-    let bad = s.chars().filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')).count();
+    let bad = s
+        .chars()
+        .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        .count();
     (bad * 10 <= s.chars().count()).then(|| s.to_string())
 }
 
 const SENSITIVE_WORDS: &[&str] = &[
-    "child_process", "hostname", "userinfo", "homedir", "networkinterfaces", "country", "eval",
-    "function", "exec", "spawn", "process.env", "/.ssh", ".npmrc", "/etc/passwd", "machine-id",
-    "require", "http", "https", "dns", "net", "fs", "os", "writefile", "unlink", "readdir",
-    "timezone", "locale", "language", "curl", "wget", "powershell", "/bin/sh", "bash", "token",
-    "password", "webhook", "discord", "telegram",
+    "child_process",
+    "hostname",
+    "userinfo",
+    "homedir",
+    "networkinterfaces",
+    "country",
+    "eval",
+    "function",
+    "exec",
+    "spawn",
+    "process.env",
+    "/.ssh",
+    ".npmrc",
+    "/etc/passwd",
+    "machine-id",
+    "require",
+    "http",
+    "https",
+    "dns",
+    "net",
+    "fs",
+    "os",
+    "writefile",
+    "unlink",
+    "readdir",
+    "timezone",
+    "locale",
+    "language",
+    "curl",
+    "wget",
+    "powershell",
+    "/bin/sh",
+    "bash",
+    "token",
+    "password",
+    "webhook",
+    "discord",
+    "telegram",
 ];
 
 /// Whether a value that was hidden by an encoding is worth a finding: it names a place to
@@ -150,7 +201,9 @@ pub fn interesting_decoded(s: &str) -> bool {
         return true;
     }
     // Code: a call or a property chain.
-    t.len() > 12 && t.len() <= 100_000 && (t.contains("=>") || t.contains("function") || t.contains("();"))
+    t.len() > 12
+        && t.len() <= 100_000
+        && (t.contains("=>") || t.contains("function") || t.contains("();"))
 }
 
 /// The language-neutral part of [`interesting_decoded`]: the decoded text names a place to send
@@ -164,7 +217,10 @@ pub fn names_something(s: &str) -> bool {
         return true;
     }
     let lower = t.to_ascii_lowercase();
-    if SENSITIVE_WORDS.iter().any(|w| lower == *w || (w.len() > 4 && lower.contains(w))) {
+    if SENSITIVE_WORDS
+        .iter()
+        .any(|w| lower == *w || (w.len() > 4 && lower.contains(w)))
+    {
         return true;
     }
     geo::country_of_name(&lower).is_some() || geo::country_of_time_zone(t).is_some()
@@ -188,7 +244,10 @@ mod tests {
 
     #[test]
     fn constant_hosts_and_snippets() {
-        assert_eq!(constant_host("https://t.example.com/?h=*").as_deref(), Some("t.example.com"));
+        assert_eq!(
+            constant_host("https://t.example.com/?h=*").as_deref(),
+            Some("t.example.com")
+        );
         assert_eq!(constant_host("https://*.example.com/"), None);
         assert_eq!(snippet("a  =\n  b", 0, 8), "a = b");
     }
@@ -196,7 +255,10 @@ mod tests {
     #[test]
     fn decodes() {
         assert_eq!(decode_base64("cnVzc2lh").unwrap(), b"russia");
-        assert_eq!(decode_base64("aHR0cHM6Ly9pZmNvbmZpZy5jby9qc29u\n").unwrap(), b"https://ifconfig.co/json");
+        assert_eq!(
+            decode_base64("aHR0cHM6Ly9pZmNvbmZpZy5jby9qc29u\n").unwrap(),
+            b"https://ifconfig.co/json"
+        );
         assert_eq!(decode_hex("6f73").unwrap(), b"os");
         assert_eq!(percent_decode("a%20b%zz"), "a b%zz");
     }

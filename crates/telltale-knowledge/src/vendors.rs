@@ -167,8 +167,9 @@ impl HostIndex {
 
 /// `/log` is a prefix of `/log`, `/log/x` and `/log?format=json`, not of `/login`.
 fn path_has_prefix(path: &str, prefix: &str) -> bool {
-    path.strip_prefix(prefix)
-        .is_some_and(|rest| rest.is_empty() || prefix.ends_with('/') || rest.starts_with(['/', '?', '#']))
+    path.strip_prefix(prefix).is_some_and(|rest| {
+        rest.is_empty() || prefix.ends_with('/') || rest.starts_with(['/', '?', '#'])
+    })
 }
 
 /// A host as written in code, reduced to the bare lower-case name: scheme, userinfo, path,
@@ -193,7 +194,9 @@ fn normalize_host(input: &str) -> String {
 fn split_url(url: &str) -> (String, &str) {
     let s = url.trim();
     let after_scheme = s.split_once("://").map_or(s, |(_, rest)| rest);
-    let path = after_scheme.find(['/', '?', '#']).map_or("", |i| &after_scheme[i..]);
+    let path = after_scheme
+        .find(['/', '?', '#'])
+        .map_or("", |i| &after_scheme[i..]);
     (normalize_host(s), path)
 }
 
@@ -205,7 +208,8 @@ struct GeoIpCatalog {
 }
 
 static GEOIP: LazyLock<GeoIpCatalog> = LazyLock::new(|| {
-    let raw: RawGeoIp = toml::from_str(include_str!("../data/geoip.toml")).expect("data/geoip.toml is valid");
+    let raw: RawGeoIp =
+        toml::from_str(include_str!("../data/geoip.toml")).expect("data/geoip.toml is valid");
     let services: Vec<GeoIpService> = raw
         .service
         .into_iter()
@@ -248,7 +252,12 @@ pub fn geoip_hosts() -> Vec<&'static str> {
     let mut v: Vec<&'static str> = GEOIP
         .services
         .iter()
-        .flat_map(|s| s.hosts.iter().copied().chain(s.endpoints.iter().map(|e| e.split('/').next().unwrap_or(e))))
+        .flat_map(|s| {
+            s.hosts
+                .iter()
+                .copied()
+                .chain(s.endpoints.iter().map(|e| e.split('/').next().unwrap_or(e)))
+        })
         .filter(|h| *h != "*")
         .collect();
     v.sort_unstable();
@@ -290,16 +299,18 @@ impl PackageIndex {
         PackageIndex { exact, prefixes }
     }
     fn get(&self, name: &str) -> Option<usize> {
-        self.exact
-            .get(name)
-            .copied()
-            .or_else(|| self.prefixes.iter().find(|(p, _)| name.starts_with(p)).map(|(_, i)| *i))
+        self.exact.get(name).copied().or_else(|| {
+            self.prefixes
+                .iter()
+                .find(|(p, _)| name.starts_with(p))
+                .map(|(_, i)| *i)
+        })
     }
 }
 
 static TELEMETRY: LazyLock<TelemetryCatalog> = LazyLock::new(|| {
-    let raw: RawTelemetry =
-        toml::from_str(include_str!("../data/telemetry.toml")).expect("data/telemetry.toml is valid");
+    let raw: RawTelemetry = toml::from_str(include_str!("../data/telemetry.toml"))
+        .expect("data/telemetry.toml is valid");
     let vendors: Vec<TelemetryVendor> = raw
         .vendor
         .into_iter()
@@ -320,7 +331,12 @@ static TELEMETRY: LazyLock<TelemetryCatalog> = LazyLock::new(|| {
     let index = HostIndex::new(vendors.iter().map(|v| (&v.hosts[..], &v.endpoints[..])));
     let npm = PackageIndex::new(vendors.iter().map(|v| &v.packages[..]));
     let pypi = PackageIndex::new(vendors.iter().map(|v| &v.pypi[..]));
-    TelemetryCatalog { vendors, index, npm, pypi }
+    TelemetryCatalog {
+        vendors,
+        index,
+        npm,
+        pypi,
+    }
 });
 
 /// The telemetry vendor a host belongs to: the host equals a catalogued ingest host or is a
@@ -381,7 +397,12 @@ pub fn telemetry_hosts() -> Vec<&'static str> {
     let mut v: Vec<&'static str> = TELEMETRY
         .vendors
         .iter()
-        .flat_map(|t| t.hosts.iter().copied().chain(t.endpoints.iter().map(|e| e.split('/').next().unwrap_or(e))))
+        .flat_map(|t| {
+            t.hosts
+                .iter()
+                .copied()
+                .chain(t.endpoints.iter().map(|e| e.split('/').next().unwrap_or(e)))
+        })
         .collect();
     v.sort_unstable();
     v.dedup();
@@ -394,7 +415,11 @@ fn npm_package_name(spec: &str) -> Option<String> {
     let s = s.strip_prefix("npm:").unwrap_or(s);
     let mut parts = s.split('/');
     let first = parts.next()?;
-    let name = if first.starts_with('@') { format!("{first}/{}", parts.next()?) } else { first.to_string() };
+    let name = if first.starts_with('@') {
+        format!("{first}/{}", parts.next()?)
+    } else {
+        first.to_string()
+    };
     // A version follows the last `@` that is not the scope's.
     let name = match name.get(1..).and_then(|rest| rest.rfind('@')) {
         Some(i) => name[..i + 1].to_string(),
@@ -426,8 +451,8 @@ struct MetadataCatalog {
 }
 
 static METADATA: LazyLock<MetadataCatalog> = LazyLock::new(|| {
-    let raw: RawMetadata =
-        toml::from_str(include_str!("../data/cloud_metadata.toml")).expect("data/cloud_metadata.toml is valid");
+    let raw: RawMetadata = toml::from_str(include_str!("../data/cloud_metadata.toml"))
+        .expect("data/cloud_metadata.toml is valid");
     let mut names = HashMap::new();
     let mut ips = HashMap::new();
     for e in raw.endpoints {
@@ -479,7 +504,8 @@ fn parse_ipv4_loose(s: &str) -> Option<Ipv4Addr> {
     }
     let mut nums = Vec::with_capacity(parts.len());
     for p in &parts {
-        let (digits, radix) = if let Some(h) = p.strip_prefix("0x").or_else(|| p.strip_prefix("0X")) {
+        let (digits, radix) = if let Some(h) = p.strip_prefix("0x").or_else(|| p.strip_prefix("0X"))
+        {
             (h, 16)
         } else if p.len() > 1 && p.starts_with('0') {
             (&p[1..], 8)
@@ -489,14 +515,21 @@ fn parse_ipv4_loose(s: &str) -> Option<Ipv4Addr> {
         if digits.is_empty() && radix != 16 {
             return None;
         }
-        let n = if digits.is_empty() { 0 } else { u64::from_str_radix(digits, radix).ok()? };
+        let n = if digits.is_empty() {
+            0
+        } else {
+            u64::from_str_radix(digits, radix).ok()?
+        };
         nums.push(n);
     }
     let (last, head) = nums.split_last()?;
     if head.iter().any(|&n| n > 255) || *last >= 1u64 << (8 * (4 - head.len())) {
         return None;
     }
-    let value = head.iter().enumerate().fold(*last, |acc, (i, &n)| acc | n << (8 * (3 - i)));
+    let value = head
+        .iter()
+        .enumerate()
+        .fold(*last, |acc, (i, &n)| acc | n << (8 * (3 - i)));
     Some(Ipv4Addr::from(u32::try_from(value).ok()?))
 }
 
@@ -507,32 +540,61 @@ mod tests {
     #[test]
     fn geoip_hosts_match_by_label() {
         assert_eq!(geoip_service("ipinfo.io").map(|s| s.name), Some("IPinfo"));
-        assert_eq!(geoip_service("pro.ip-api.com").map(|s| s.name), Some("ip-api.com"));
-        assert_eq!(geoip_service("API.IPGEOLOCATION.IO").map(|s| s.name), Some("ipgeolocation.io"));
+        assert_eq!(
+            geoip_service("pro.ip-api.com").map(|s| s.name),
+            Some("ip-api.com")
+        );
+        assert_eq!(
+            geoip_service("API.IPGEOLOCATION.IO").map(|s| s.name),
+            Some("ipgeolocation.io")
+        );
         assert_eq!(geoip_service("get.geojs.io").map(|s| s.name), Some("GeoJS"));
-        assert_eq!(geoip_service("https://api.ipify.org/?format=json").map(|s| s.name), Some("ipify"));
+        assert_eq!(
+            geoip_service("https://api.ipify.org/?format=json").map(|s| s.name),
+            Some("ipify")
+        );
         assert!(geoip_service("ipapi.co:443").unwrap().returns_country);
         assert!(!geoip_service("api64.ipify.org").unwrap().returns_country);
         assert!(geoip_service("geo.ipify.org").unwrap().returns_country);
-        assert!(!geoip_service("checkip.amazonaws.com").unwrap().returns_country);
+        assert!(
+            !geoip_service("checkip.amazonaws.com")
+                .unwrap()
+                .returns_country
+        );
         assert!(!geoip_service("ipv4.icanhazip.com").unwrap().returns_country);
-        for h in ["ipify.org", "amazonaws.com", "notipinfo.io", "ipinfo.io.evil.com", "example.com", "", "io"] {
+        for h in [
+            "ipify.org",
+            "amazonaws.com",
+            "notipinfo.io",
+            "ipinfo.io.evil.com",
+            "example.com",
+            "",
+            "io",
+        ] {
             assert!(geoip_service(h).is_none(), "{h}");
         }
     }
 
     #[test]
     fn geoip_endpoints() {
-        assert_eq!(geoip_service_for_url("https://1.1.1.1/cdn-cgi/trace").map(|s| s.name), Some("Cloudflare trace"));
+        assert_eq!(
+            geoip_service_for_url("https://1.1.1.1/cdn-cgi/trace").map(|s| s.name),
+            Some("Cloudflare trace")
+        );
         assert_eq!(
             geoip_service_for_url("https://pv.sohu.com/cityjson?ie=utf-8").map(|s| s.name),
             Some("Sohu cityjson")
         );
-        assert_eq!(geoip_service_for_url("http://ip-api.com/json").map(|s| s.name), Some("ip-api.com"));
+        assert_eq!(
+            geoip_service_for_url("http://ip-api.com/json").map(|s| s.name),
+            Some("ip-api.com")
+        );
         assert!(geoip_service_for_url("https://pv.sohu.com/other").is_none());
         assert!(geoip_service("www.cloudflare.com").is_none());
         let hosts = geoip_hosts();
-        assert!(hosts.contains(&"ipinfo.io") && hosts.contains(&"pv.sohu.com") && !hosts.contains(&"*"));
+        assert!(
+            hosts.contains(&"ipinfo.io") && hosts.contains(&"pv.sohu.com") && !hosts.contains(&"*")
+        );
     }
 
     #[test]
@@ -549,8 +611,14 @@ mod tests {
         assert_eq!(id("events.statsigapi.net"), Some("statsig"));
         assert_eq!(id("rum.browser-intake-datadoghq.com"), Some("datadog"));
         assert_eq!(id("http-intake.logs.datadoghq.eu"), Some("datadog"));
-        assert_eq!(id("westeurope-5.in.applicationinsights.azure.com"), Some("azure-application-insights"));
-        assert_eq!(id("mobile.events.data.microsoft.com"), Some("microsoft-1ds"));
+        assert_eq!(
+            id("westeurope-5.in.applicationinsights.azure.com"),
+            Some("azure-application-insights")
+        );
+        assert_eq!(
+            id("mobile.events.data.microsoft.com"),
+            Some("microsoft-1ds")
+        );
         assert_eq!(id("bam.nr-data.net"), Some("newrelic"));
         assert_eq!(id("mc.yandex.ru"), Some("yandex-metrica"));
         assert_eq!(id("hm.baidu.com"), Some("baidu-tongji"));
@@ -586,11 +654,20 @@ mod tests {
     #[test]
     fn telemetry_endpoints_need_their_path() {
         let id = |u: &str| telemetry_vendor_for_url(u).map(|v| v.id);
-        assert_eq!(id("https://play.googleapis.com/log?format=json"), Some("google-clearcut"));
-        assert_eq!(id("https://play.googleapis.com/log"), Some("google-clearcut"));
+        assert_eq!(
+            id("https://play.googleapis.com/log?format=json"),
+            Some("google-clearcut")
+        );
+        assert_eq!(
+            id("https://play.googleapis.com/log"),
+            Some("google-clearcut")
+        );
         assert_eq!(id("https://play.googleapis.com/login"), None);
         assert_eq!(id("https://play.googleapis.com/download/x"), None);
-        assert_eq!(id("https://www.facebook.com/tr?id=1&ev=PageView"), Some("facebook-pixel"));
+        assert_eq!(
+            id("https://www.facebook.com/tr?id=1&ev=PageView"),
+            Some("facebook-pixel")
+        );
         assert_eq!(id("https://us.i.posthog.com/e/"), Some("posthog"));
         let hosts = telemetry_hosts();
         assert!(hosts.contains(&"play.googleapis.com") && hosts.contains(&"i.posthog.com"));
@@ -614,8 +691,14 @@ mod tests {
         assert_eq!(id("dd-trace"), Some("datadog"));
         assert_eq!(id("dd-trace/init"), Some("datadog"));
         assert_eq!(id("@datadog/browser-rum"), Some("datadog"));
-        assert_eq!(id("applicationinsights"), Some("azure-application-insights"));
-        assert_eq!(id("@microsoft/applicationinsights-web"), Some("azure-application-insights"));
+        assert_eq!(
+            id("applicationinsights"),
+            Some("azure-application-insights")
+        );
+        assert_eq!(
+            id("@microsoft/applicationinsights-web"),
+            Some("azure-application-insights")
+        );
         assert_eq!(id("@microsoft/1ds-post-js"), Some("microsoft-1ds"));
         assert_eq!(id("@vscode/extension-telemetry"), Some("microsoft-1ds"));
         assert_eq!(id("@growthbook/growthbook"), Some("growthbook"));
@@ -625,7 +708,17 @@ mod tests {
         assert_eq!(id("newrelic"), Some("newrelic"));
         assert_eq!(id("@opentelemetry/sdk-node"), Some("opentelemetry"));
         assert_eq!(id("npm:analytics@0.8.0"), Some("getanalytics"));
-        for p in ["@sentry", "sentry", "posthog", "@microsoft/vscode", "lodash", "express", "@vscode/vsce", "", "@"] {
+        for p in [
+            "@sentry",
+            "sentry",
+            "posthog",
+            "@microsoft/vscode",
+            "lodash",
+            "express",
+            "@vscode/vsce",
+            "",
+            "@",
+        ] {
             assert_eq!(id(p), None, "{p}");
         }
         let py = |p: &str| telemetry_vendor_for_pypi_package(p).map(|v| v.id);
@@ -657,19 +750,31 @@ mod tests {
         ] {
             assert!(is_cloud_metadata_host(h), "{h}");
         }
-        for h in
-            ["169.254.169.253", "8.8.8.8", "google.internal", "metadata", "example.com", "", "999.1.1.1", "1.2.3.4.5"]
-        {
+        for h in [
+            "169.254.169.253",
+            "8.8.8.8",
+            "google.internal",
+            "metadata",
+            "example.com",
+            "",
+            "999.1.1.1",
+            "1.2.3.4.5",
+        ] {
             assert!(!is_cloud_metadata_host(h), "{h}");
         }
-        assert!(cloud_metadata_provider("100.100.100.200").unwrap().contains("Alibaba"));
+        assert!(cloud_metadata_provider("100.100.100.200")
+            .unwrap()
+            .contains("Alibaba"));
         assert!(cloud_metadata_hosts().contains(&"169.254.169.254"));
     }
 
     #[test]
     fn loose_ipv4() {
         assert_eq!(parse_ipv4_loose("127.1"), Some(Ipv4Addr::new(127, 0, 0, 1)));
-        assert_eq!(parse_ipv4_loose("0x7f.0.0.1"), Some(Ipv4Addr::new(127, 0, 0, 1)));
+        assert_eq!(
+            parse_ipv4_loose("0x7f.0.0.1"),
+            Some(Ipv4Addr::new(127, 0, 0, 1))
+        );
         assert_eq!(parse_ipv4_loose("4294967296"), None);
         assert_eq!(parse_ipv4_loose("1.2.3.256"), None);
         assert_eq!(parse_ipv4_loose("08.1.1.1"), None);
@@ -683,10 +788,21 @@ mod tests {
             assert!(!s.source.is_empty(), "{}", s.name);
             assert!(!s.hosts.is_empty() || !s.endpoints.is_empty(), "{}", s.name);
         }
-        assert!(telemetry_vendors().iter().all(|v| !v.source.is_empty() && !v.owner.is_empty()));
+        assert!(telemetry_vendors()
+            .iter()
+            .all(|v| !v.source.is_empty() && !v.owner.is_empty()));
         for v in telemetry_vendors() {
             assert!(
-                ["analytics", "errors", "apm", "logs", "feature-flags", "session-replay", "ads"].contains(&v.kind),
+                [
+                    "analytics",
+                    "errors",
+                    "apm",
+                    "logs",
+                    "feature-flags",
+                    "session-replay",
+                    "ads"
+                ]
+                .contains(&v.kind),
                 "{}: {}",
                 v.id,
                 v.kind

@@ -37,7 +37,10 @@ pub fn agent_main(config_path: &str) -> i32 {
         eprintln!("telltale probe agent: {message}");
         3
     };
-    let cfg: AgentConfig = match std::fs::read(config_path).map_err(|e| e.to_string()).and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string())) {
+    let cfg: AgentConfig = match std::fs::read(config_path)
+        .map_err(|e| e.to_string())
+        .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+    {
         Ok(c) => c,
         Err(e) => return fail(format!("cannot read {config_path}: {e}")),
     };
@@ -56,7 +59,14 @@ pub fn agent_main(config_path: &str) -> i32 {
     let (infos, sockets, bind_warnings) = bind_sockets(&cfg.tcp_ports);
     warnings.extend(bind_warnings);
     let raw: Vec<RawFd> = sockets.iter().map(|s| s.as_raw_fd()).collect();
-    if let Err(e) = proto::send(ctl.as_raw_fd(), &AgentMsg::Sockets { sockets: infos, warnings }, &raw) {
+    if let Err(e) = proto::send(
+        ctl.as_raw_fd(),
+        &AgentMsg::Sockets {
+            sockets: infos,
+            warnings,
+        },
+        &raw,
+    ) {
         return fail(format!("cannot hand the sockets over: {e}"));
     }
     // The supervisor holds them now; the agent's copies would only keep ports open.
@@ -68,7 +78,14 @@ pub fn agent_main(config_path: &str) -> i32 {
 
     let ctl = Arc::new(ctl);
     for (i, step) in cfg.steps.iter().enumerate() {
-        let _ = proto::send(ctl.as_raw_fd(), &AgentMsg::StepStart { step: i, t_ms: started.elapsed().as_millis() as u64 }, &[]);
+        let _ = proto::send(
+            ctl.as_raw_fd(),
+            &AgentMsg::StepStart {
+                step: i,
+                t_ms: started.elapsed().as_millis() as u64,
+            },
+            &[],
+        );
         let end = run_step(i, step, &cfg, &ctl);
         let _ = proto::send(ctl.as_raw_fd(), &end, &[]);
     }
@@ -80,14 +97,24 @@ pub fn agent_main(config_path: &str) -> i32 {
 /// `ip route add local 0.0.0.0/0 dev lo`: with it, a connection to any address (a literal
 /// IP included) lands on the fake internet instead of failing with "network unreachable".
 fn route_every_address_to_loopback() -> Vec<String> {
-    let Some(ip) = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].into_iter().find(|p| std::path::Path::new(p).exists()) else {
+    let Some(ip) = ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+    else {
         return vec!["no `ip` command (iproute2): connections to literal IP addresses are not captured, only to names".into()];
     };
     let mut warnings = Vec::new();
-    for args in [&["route", "add", "local", "0.0.0.0/0", "dev", "lo"][..], &["-6", "route", "add", "local", "::/0", "dev", "lo"][..]] {
+    for args in [
+        &["route", "add", "local", "0.0.0.0/0", "dev", "lo"][..],
+        &["-6", "route", "add", "local", "::/0", "dev", "lo"][..],
+    ] {
         match Command::new(ip).args(args).stdin(Stdio::null()).output() {
             Ok(o) if o.status.success() => {}
-            Ok(o) => warnings.push(format!("`ip {}` failed: {}", args.join(" "), String::from_utf8_lossy(&o.stderr).trim())),
+            Ok(o) => warnings.push(format!(
+                "`ip {}` failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&o.stderr).trim()
+            )),
             Err(e) => warnings.push(format!("cannot run {ip}: {e}")),
         }
     }
@@ -99,7 +126,10 @@ fn bind_sockets(tcp_ports: &[u16]) -> (Vec<SocketInfo>, Vec<OwnedFd>, Vec<String
     let (mut infos, mut fds, mut warnings) = (Vec::new(), Vec::new(), Vec::new());
     match UdpSocket::bind("[::]:53").or_else(|_| UdpSocket::bind("0.0.0.0:53")) {
         Ok(s) => {
-            infos.push(SocketInfo { udp: true, port: 53 });
+            infos.push(SocketInfo {
+                udp: true,
+                port: 53,
+            });
             // SAFETY: into_raw_fd gives up ownership, which the OwnedFd takes.
             fds.push(unsafe { OwnedFd::from_raw_fd(s.into_raw_fd()) });
         }
@@ -122,23 +152,48 @@ fn run_step(index: usize, step: &StepSpec, cfg: &AgentConfig, ctl: &Arc<OwnedFd>
     let started = Instant::now();
     let limits = serde_json::to_string(&cfg.limits).unwrap_or_default();
     let mut cmd = Command::new(&cfg.self_exe);
-    cmd.arg("__probe-exec").arg(cfg.uid.to_string()).arg(limits).arg("--").args(&step.argv);
-    cmd.env_clear().envs(step.env.iter().map(|(k, v)| (k, v))).current_dir(&step.cwd);
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
-    let end = |exit_code, signal, timed_out, error: Option<String>| AgentMsg::StepEnd { step: index, exit_code, signal, timed_out, ms: started.elapsed().as_millis() as u64, error };
+    cmd.arg("__probe-exec")
+        .arg(cfg.uid.to_string())
+        .arg(limits)
+        .arg("--")
+        .args(&step.argv);
+    cmd.env_clear()
+        .envs(step.env.iter().map(|(k, v)| (k, v)))
+        .current_dir(&step.cwd);
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let end = |exit_code, signal, timed_out, error: Option<String>| AgentMsg::StepEnd {
+        step: index,
+        exit_code,
+        signal,
+        timed_out,
+        ms: started.elapsed().as_millis() as u64,
+        error,
+    };
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => return end(None, None, false, Some(format!("cannot start: {e}"))),
     };
-    let readers: Vec<_> = [child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>), child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>)]
-        .into_iter()
-        .enumerate()
-        .filter_map(|(n, r)| r.map(|r| (n == 1, r)))
-        .map(|(stderr, r)| {
-            let ctl = Arc::clone(ctl);
-            std::thread::spawn(move || forward_output(index, stderr, r, &ctl))
-        })
-        .collect();
+    let readers: Vec<_> = [
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    ]
+    .into_iter()
+    .enumerate()
+    .filter_map(|(n, r)| r.map(|r| (n == 1, r)))
+    .map(|(stderr, r)| {
+        let ctl = Arc::clone(ctl);
+        std::thread::spawn(move || forward_output(index, stderr, r, &ctl))
+    })
+    .collect();
     let deadline = started + Duration::from_millis(step.timeout_ms);
     let pgid = Pid::from_raw(child.id() as i32);
     let (status, timed_out) = loop {
@@ -164,7 +219,12 @@ fn run_step(index: usize, step: &StepSpec, cfg: &AgentConfig, ctl: &Arc<OwnedFd>
     }
     match status {
         Some(s) => end(s.code(), s.signal(), timed_out, None),
-        None => end(None, None, timed_out, Some("lost track of the process".into())),
+        None => end(
+            None,
+            None,
+            timed_out,
+            Some("lost track of the process".into()),
+        ),
     }
 }
 
@@ -192,11 +252,23 @@ fn forward_output(step: usize, stderr: bool, mut r: Box<dyn Read + Send>, ctl: &
         let text = String::from_utf8_lossy(&pending[..cut]).into_owned();
         pending.drain(..cut);
         if !text.is_empty() {
-            let _ = proto::send(ctl.as_raw_fd(), &AgentMsg::Output { step, stderr, text }, &[]);
+            let _ = proto::send(
+                ctl.as_raw_fd(),
+                &AgentMsg::Output { step, stderr, text },
+                &[],
+            );
         }
     }
     if !pending.is_empty() {
-        let _ = proto::send(ctl.as_raw_fd(), &AgentMsg::Output { step, stderr, text: String::from_utf8_lossy(&pending).into_owned() }, &[]);
+        let _ = proto::send(
+            ctl.as_raw_fd(),
+            &AgentMsg::Output {
+                step,
+                stderr,
+                text: String::from_utf8_lossy(&pending).into_owned(),
+            },
+            &[],
+        );
     }
 }
 
@@ -205,7 +277,11 @@ fn kill_everything_else() -> usize {
     let me = std::process::id() as i32;
     let others = || -> Vec<i32> {
         std::fs::read_dir("/proc")
-            .map(|d| d.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok()).filter(|&p| p != me && p != 1).collect())
+            .map(|d| {
+                d.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+                    .filter(|&p| p != me && p != 1)
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let before = others().len();
@@ -224,12 +300,16 @@ pub fn exec_main(uid: &str, limits: &str, argv: &[String]) -> i32 {
         eprintln!("telltale probe: {what}");
         126
     };
-    let Ok(uid) = uid.parse::<u32>() else { return fail(format!("bad uid `{uid}`")) };
+    let Ok(uid) = uid.parse::<u32>() else {
+        return fail(format!("bad uid `{uid}`"));
+    };
     let limits: proto::Limits = match serde_json::from_str(limits) {
         Ok(l) => l,
         Err(e) => return fail(format!("bad limits: {e}")),
     };
-    let Some(program) = argv.first() else { return fail("nothing to run".into()) };
+    let Some(program) = argv.first() else {
+        return fail("nothing to run".into());
+    };
     if let Err(e) = crate::sandbox::enter_unprivileged_user(uid) {
         return fail(format!("cannot drop to an unprivileged user: {e}"));
     }
@@ -241,7 +321,11 @@ pub fn exec_main(uid: &str, limits: &str, argv: &[String]) -> i32 {
     }
     match crate::sandbox::effective_capabilities() {
         Some(0) => {}
-        other => return fail(format!("refusing to run: capabilities still held ({other:?})")),
+        other => {
+            return fail(format!(
+                "refusing to run: capabilities still held ({other:?})"
+            ))
+        }
     }
     let e = Command::new(program).args(&argv[1..]).exec();
     fail(format!("cannot run `{program}`: {e}"))

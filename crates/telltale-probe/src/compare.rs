@@ -8,7 +8,10 @@
 use crate::supervise::PersonaRun;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-use telltale_rules::rules::{ProbeFilesDestroyed, ProbeGeoipLookup, ProbeHoneyLeak, ProbeRegionDifference, ProbeSensitiveRead};
+use telltale_rules::rules::{
+    ProbeFilesDestroyed, ProbeGeoipLookup, ProbeHoneyLeak, ProbeRegionDifference,
+    ProbeSensitiveRead,
+};
 use telltale_rules::{Finding, RuleMeta, Severity};
 
 /// A finding as `scan` reports it, plus the personas under which it was seen.
@@ -54,41 +57,115 @@ const MAX_LINES: usize = 40;
 fn behaviours(run: &PersonaRun) -> BTreeMap<String, Behaviour> {
     let p = &run.normalizer;
     let mut out = BTreeMap::new();
-    let mut add = |key: String, kind: Kind, what: String, host: Option<String>, step: Option<String>, group: Option<(String, &'static str)>| {
+    let mut add = |key: String,
+                   kind: Kind,
+                   what: String,
+                   host: Option<String>,
+                   step: Option<String>,
+                   group: Option<(String, &'static str)>| {
         let order = out.len();
-        out.entry(key).or_insert(Behaviour { kind, group, order, what, host, step });
+        out.entry(key).or_insert(Behaviour {
+            kind,
+            group,
+            order,
+            what,
+            host,
+            step,
+        });
     };
     for h in &run.hosts {
         let n = p.normalize(h);
-        add(format!("contact {n}"), Kind::Contact, format!("contacted {n}"), Some(n.clone()), step_at(run, first_contact(run, h)), None);
+        add(
+            format!("contact {n}"),
+            Kind::Contact,
+            format!("contacted {n}"),
+            Some(n.clone()),
+            step_at(run, first_contact(run, h)),
+            None,
+        );
     }
     for e in &run.network {
-        if let telltale_fakenet::NetEvent::Http { host, answered, t_ms, .. } = e {
+        if let telltale_fakenet::NetEvent::Http {
+            host,
+            answered,
+            t_ms,
+            ..
+        } = e
+        {
             if answered.starts_with("geoip") {
                 let n = p.normalize(host);
-                add(format!("geoip {n}"), Kind::GeoIp, format!("asked {n} where the machine is"), Some(n), step_at(run, *t_ms), None);
+                add(
+                    format!("geoip {n}"),
+                    Kind::GeoIp,
+                    format!("asked {n} where the machine is"),
+                    Some(n),
+                    step_at(run, *t_ms),
+                    None,
+                );
             }
         }
     }
     for l in &run.leaks {
-        let host = l.host.as_deref().map(|h| p.normalize(h)).unwrap_or_else(|| "a listener".into());
+        let host = l
+            .host
+            .as_deref()
+            .map(|h| p.normalize(h))
+            .unwrap_or_else(|| "a listener".into());
         let t = run.network.get(l.event).map(|e| e.t_ms()).unwrap_or(0);
-        add(format!("leak {} {host}", l.kind), Kind::Leak, format!("sent the {} to {host} ({}, {})", l.kind, l.channel, l.encoding), Some(host), step_at(run, t), None);
+        add(
+            format!("leak {} {host}", l.kind),
+            Kind::Leak,
+            format!(
+                "sent the {} to {host} ({}, {})",
+                l.kind, l.channel, l.encoding
+            ),
+            Some(host),
+            step_at(run, t),
+            None,
+        );
     }
     for r in &run.sensitive_reads {
-        add(format!("read {r}"), Kind::Read, format!("read {r}"), None, None, None);
+        add(
+            format!("read {r}"),
+            Kind::Read,
+            format!("read {r}"),
+            None,
+            None,
+            None,
+        );
     }
     for f in &run.files_deleted {
         let n = mask_digits(&p.normalize(f));
-        add(format!("deleted {n}"), Kind::Files, format!("deleted {n}"), None, None, Some(("deleted".into(), "files")));
+        add(
+            format!("deleted {n}"),
+            Kind::Files,
+            format!("deleted {n}"),
+            None,
+            None,
+            Some(("deleted".into(), "files")),
+        );
     }
     for f in &run.files_written {
         let n = mask_digits(&p.normalize(f));
-        add(format!("overwrote {n}"), Kind::Files, format!("overwrote {n}"), None, None, Some(("overwrote".into(), "files")));
+        add(
+            format!("overwrote {n}"),
+            Kind::Files,
+            format!("overwrote {n}"),
+            None,
+            None,
+            Some(("overwrote".into(), "files")),
+        );
     }
     for f in &run.files_created {
         let n = mask_digits(&p.normalize(f));
-        add(format!("created {n}"), Kind::Created, format!("created {n}"), None, None, Some(("created".into(), "files")));
+        add(
+            format!("created {n}"),
+            Kind::Created,
+            format!("created {n}"),
+            None,
+            None,
+            Some(("created".into(), "files")),
+        );
     }
     for s in &run.steps {
         let status = match (s.timed_out, s.exit_code, s.signal) {
@@ -97,13 +174,36 @@ fn behaviours(run: &PersonaRun) -> BTreeMap<String, Behaviour> {
             (_, None, Some(sig)) => format!("was killed by signal {sig}"),
             _ => "did not run".to_string(),
         };
-        add(format!("exit {} {status}", s.name), Kind::Exit, format!("{} {status}", s.name), None, Some(s.name.clone()), None);
+        add(
+            format!("exit {} {status}", s.name),
+            Kind::Exit,
+            format!("{} {status}", s.name),
+            None,
+            Some(s.name.clone()),
+            None,
+        );
         for (stream, text) in [("printed", &s.stdout), ("printed to stderr", &s.stderr)] {
             let clean = strip_ansi(text);
-            for line in clean.lines().map(str::trim).filter(|l| !l.is_empty()).take(MAX_LINES) {
-                let key = format!("out {} {stream} {}", s.name, mask_digits(&p.normalize(line)));
+            for line in clean
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .take(MAX_LINES)
+            {
+                let key = format!(
+                    "out {} {stream} {}",
+                    s.name,
+                    mask_digits(&p.normalize(line))
+                );
                 let shown: String = p.normalize(line).chars().take(160).collect();
-                add(key, Kind::Output, format!("{} {stream} “{shown}”", s.name), None, Some(s.name.clone()), Some((format!("{} {stream}", s.name), "lines")));
+                add(
+                    key,
+                    Kind::Output,
+                    format!("{} {stream} “{shown}”", s.name),
+                    None,
+                    Some(s.name.clone()),
+                    Some((format!("{} {stream}", s.name), "lines")),
+                );
             }
         }
     }
@@ -127,7 +227,11 @@ fn summary(list: &[&Behaviour]) -> String {
     for (group, unit, n, first) in groups {
         let first = first.strip_prefix(group).unwrap_or(first).trim();
         let first: String = first.chars().take(90).collect();
-        parts.push(if n == 1 { format!("{group} {first}") } else { format!("{group} {n} {unit}, first {first}") });
+        parts.push(if n == 1 {
+            format!("{group} {first}")
+        } else {
+            format!("{group} {n} {unit}, first {first}")
+        });
     }
     let more = parts.len().saturating_sub(4);
     parts.truncate(4);
@@ -160,12 +264,22 @@ pub fn strip_ansi(s: &str) -> String {
 }
 
 fn first_contact(run: &PersonaRun, host: &str) -> u64 {
-    run.network.iter().find(|e| e.host().is_some_and(|h| h.trim_end_matches('.').eq_ignore_ascii_case(host))).map(|e| e.t_ms()).unwrap_or(0)
+    run.network
+        .iter()
+        .find(|e| {
+            e.host()
+                .is_some_and(|h| h.trim_end_matches('.').eq_ignore_ascii_case(host))
+        })
+        .map(|e| e.t_ms())
+        .unwrap_or(0)
 }
 
 /// The step running at `t_ms`.
 fn step_at(run: &PersonaRun, t_ms: u64) -> Option<String> {
-    run.steps.iter().rfind(|s| s.error.as_deref() != Some("did not run") && s.started_ms <= t_ms).map(|s| s.name.clone())
+    run.steps
+        .iter()
+        .rfind(|s| s.error.as_deref() != Some("did not run") && s.started_ms <= t_ms)
+        .map(|s| s.name.clone())
 }
 
 fn count(n: usize, what: &str) -> String {
@@ -183,7 +297,10 @@ fn mask_digits(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut word = String::new();
     let flush = |word: &mut String, out: &mut String| {
-        if word.chars().count() >= 5 && word.chars().any(|c| c.is_ascii_digit()) && word.chars().any(|c| c.is_ascii_alphabetic()) {
+        if word.chars().count() >= 5
+            && word.chars().any(|c| c.is_ascii_digit())
+            && word.chars().any(|c| c.is_ascii_alphabetic())
+        {
             out.push('#');
         } else {
             let mut in_run = false;
@@ -236,13 +353,25 @@ impl PersonaRuns<'_> {
 
 pub fn findings(all_runs: &[PersonaRun], package: Option<&str>) -> Vec<ProbeFinding> {
     let mut out = Vec::new();
-    let install_steps: BTreeSet<String> = all_runs.iter().flat_map(|r| r.steps.iter().filter(|s| s.install_script).map(|s| s.name.clone())).collect();
+    let install_steps: BTreeSet<String> = all_runs
+        .iter()
+        .flat_map(|r| {
+            r.steps
+                .iter()
+                .filter(|s| s.install_script)
+                .map(|s| s.name.clone())
+        })
+        .collect();
     let mut personas: Vec<PersonaRuns> = Vec::new();
     for r in all_runs {
         let b = behaviours(r);
         match personas.iter_mut().find(|p| p.code == r.persona) {
             Some(p) => p.runs.push((r, b)),
-            None => personas.push(PersonaRuns { code: &r.persona, country: &r.country, runs: vec![(r, b)] }),
+            None => personas.push(PersonaRuns {
+                code: &r.persona,
+                country: &r.country,
+                runs: vec![(r, b)],
+            }),
         }
     }
 
@@ -250,12 +379,22 @@ pub fn findings(all_runs: &[PersonaRun], package: Option<&str>) -> Vec<ProbeFind
     // by the set of personas that showed them. A behaviour seen in only some runs of one
     // persona is a race, not a region difference.
     if personas.len() > 1 {
-        let keys: BTreeSet<&String> = personas.iter().flat_map(|p| p.runs.iter().flat_map(|(_, b)| b.keys())).collect();
+        let keys: BTreeSet<&String> = personas
+            .iter()
+            .flat_map(|p| p.runs.iter().flat_map(|(_, b)| b.keys()))
+            .collect();
         let mut by_set: BTreeMap<Vec<usize>, Vec<&Behaviour>> = BTreeMap::new();
         for key in keys {
-            let present: Vec<usize> = (0..personas.len()).filter(|&i| personas[i].always(key)).collect();
-            let absent: Vec<usize> = (0..personas.len()).filter(|&i| personas[i].never(key)).collect();
-            if present.is_empty() || absent.is_empty() || present.len() + absent.len() != personas.len() {
+            let present: Vec<usize> = (0..personas.len())
+                .filter(|&i| personas[i].always(key))
+                .collect();
+            let absent: Vec<usize> = (0..personas.len())
+                .filter(|&i| personas[i].never(key))
+                .collect();
+            if present.is_empty()
+                || absent.is_empty()
+                || present.len() + absent.len() != personas.len()
+            {
                 continue;
             }
             // A run cut short proves nothing about what it would have done.
@@ -277,15 +416,38 @@ pub fn findings(all_runs: &[PersonaRun], package: Option<&str>) -> Vec<ProbeFind
                 Kind::Created if !repeated => Severity::Low,
                 Kind::Created | Kind::Output | Kind::Exit => Severity::Medium,
             };
-            let names = |idx: &[usize]| idx.iter().map(|&i| personas[i].country).collect::<Vec<_>>().join(", ");
+            let names = |idx: &[usize]| {
+                idx.iter()
+                    .map(|&i| personas[i].country)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
             let others: Vec<usize> = (0..personas.len()).filter(|i| !set.contains(i)).collect();
-            let message = format!("as {}: {}; as {}: not", names(&set), summary(&list), names(&others));
+            let message = format!(
+                "as {}: {}; as {}: not",
+                names(&set),
+                summary(&list),
+                names(&others)
+            );
             let step = list.iter().find_map(|b| b.step.clone());
-            let mut f = finding(&ProbeRegionDifference::META, severity, message, step.as_deref(), &install_steps);
-            f.countries = dedup(set.iter().map(|&i| personas[i].country.to_string()).collect());
+            let mut f = finding(
+                &ProbeRegionDifference::META,
+                severity,
+                message,
+                step.as_deref(),
+                &install_steps,
+            );
+            f.countries = dedup(
+                set.iter()
+                    .map(|&i| personas[i].country.to_string())
+                    .collect(),
+            );
             f.endpoints = dedup(list.iter().filter_map(|b| b.host.clone()).collect());
             f.evidence = list.iter().map(|b| b.what.clone()).collect();
-            out.push(probe_finding(f, set.iter().map(|&i| personas[i].code.to_string()).collect()));
+            out.push(probe_finding(
+                f,
+                set.iter().map(|&i| personas[i].code.to_string()).collect(),
+            ));
         }
     }
 
@@ -299,21 +461,53 @@ pub fn findings(all_runs: &[PersonaRun], package: Option<&str>) -> Vec<ProbeFind
                     Kind::Leak => {
                         // Sent to a known telemetry vendor (an error report's server name) is a
                         // disclosure to name; sent anywhere else it is exfiltration.
-                        let vendor = b.host.as_deref().and_then(telltale_knowledge::vendors::telemetry_vendor_for_host);
+                        let vendor = b
+                            .host
+                            .as_deref()
+                            .and_then(telltale_knowledge::vendors::telemetry_vendor_for_host);
                         let (severity, what) = match vendor {
-                            Some(v) => (Severity::High, format!("{} — {} ({}, {})", b.what, v.name, v.kind, v.owner)),
+                            Some(v) => (
+                                Severity::High,
+                                format!("{} — {} ({}, {})", b.what, v.name, v.kind, v.owner),
+                            ),
                             None => (Severity::Critical, b.what.clone()),
                         };
-                        let mut f = finding(&ProbeHoneyLeak::META, severity, what, b.step.as_deref(), &install_steps);
+                        let mut f = finding(
+                            &ProbeHoneyLeak::META,
+                            severity,
+                            what,
+                            b.step.as_deref(),
+                            &install_steps,
+                        );
                         f.endpoints = b.host.iter().cloned().collect();
-                        if let Some(l) = run.leaks.iter().find(|l| b.what.starts_with(&format!("sent the {} ", l.kind))) {
-                            let ev = run.network.get(l.event).map(|e| norm.normalize(&describe(e))).unwrap_or_default();
-                            f.evidence = vec![format!("{} `{}` ({}) in {}", l.kind, l.value, l.encoding, l.channel), ev];
+                        if let Some(l) = run
+                            .leaks
+                            .iter()
+                            .find(|l| b.what.starts_with(&format!("sent the {} ", l.kind)))
+                        {
+                            let ev = run
+                                .network
+                                .get(l.event)
+                                .map(|e| norm.normalize(&describe(e)))
+                                .unwrap_or_default();
+                            f.evidence = vec![
+                                format!(
+                                    "{} `{}` ({}) in {}",
+                                    l.kind, l.value, l.encoding, l.channel
+                                ),
+                                ev,
+                            ];
                         }
                         (format!("leak|{}", b.what), f)
                     }
                     Kind::GeoIp => {
-                        let mut f = finding(&ProbeGeoipLookup::META, Severity::Medium, b.what.clone(), b.step.as_deref(), &install_steps);
+                        let mut f = finding(
+                            &ProbeGeoipLookup::META,
+                            Severity::Medium,
+                            b.what.clone(),
+                            b.step.as_deref(),
+                            &install_steps,
+                        );
                         f.endpoints = b.host.iter().cloned().collect();
                         f.evidence = vec![b.what.clone()];
                         (format!("geoip|{}", b.what), f)
@@ -321,7 +515,13 @@ pub fn findings(all_runs: &[PersonaRun], package: Option<&str>) -> Vec<ProbeFind
                     Kind::Read => {
                         // Reading is not sending: tools run `npm` or `git` that read their own
                         // config. A secret that leaves is TT802; the read alone stays medium.
-                        let mut f = finding(&ProbeSensitiveRead::META, Severity::Medium, b.what.clone(), b.step.as_deref(), &install_steps);
+                        let mut f = finding(
+                            &ProbeSensitiveRead::META,
+                            Severity::Medium,
+                            b.what.clone(),
+                            b.step.as_deref(),
+                            &install_steps,
+                        );
                         f.evidence = vec![b.what.clone()];
                         (format!("read|{}", b.what), f)
                     }
@@ -334,12 +534,25 @@ pub fn findings(all_runs: &[PersonaRun], package: Option<&str>) -> Vec<ProbeFind
             }
             // Destroyed files: one finding per persona-independent count.
             if !run.files_deleted.is_empty() || !run.files_written.is_empty() {
-                let mut touched: Vec<String> = run.files_deleted.iter().map(|f| format!("deleted {f}")).chain(run.files_written.iter().map(|f| format!("overwrote {f}"))).collect();
+                let mut touched: Vec<String> = run
+                    .files_deleted
+                    .iter()
+                    .map(|f| format!("deleted {f}"))
+                    .chain(run.files_written.iter().map(|f| format!("overwrote {f}")))
+                    .collect();
                 let message = format!("deleted {} and overwrote {} that existed before it ran, outside its own package", count(run.files_deleted.len(), "file"), count(run.files_written.len(), "file"));
                 touched.truncate(50);
-                let mut f = finding(&ProbeFilesDestroyed::META, Severity::Critical, message, None, &install_steps);
+                let mut f = finding(
+                    &ProbeFilesDestroyed::META,
+                    Severity::Critical,
+                    message,
+                    None,
+                    &install_steps,
+                );
                 f.evidence = touched;
-                let entry = seen.entry("files".into()).or_insert_with(|| (f, Vec::new()));
+                let entry = seen
+                    .entry("files".into())
+                    .or_insert_with(|| (f, Vec::new()));
                 if !entry.1.iter().any(|c| c == p.code) {
                     entry.1.push(p.code.to_string());
                 }
@@ -348,13 +561,38 @@ pub fn findings(all_runs: &[PersonaRun], package: Option<&str>) -> Vec<ProbeFind
     }
     for (_, (mut f, codes)) in seen {
         if codes.len() < personas.len() {
-            f.countries = dedup(personas.iter().filter(|p| codes.iter().any(|c| c == p.code)).map(|p| p.country.to_string()).collect());
+            f.countries = dedup(
+                personas
+                    .iter()
+                    .filter(|p| codes.iter().any(|c| c == p.code))
+                    .map(|p| p.country.to_string())
+                    .collect(),
+            );
         }
         out.push(probe_finding(f, codes));
     }
-    out.sort_by(|a, b| b.finding.severity.cmp(&a.finding.severity).then(a.finding.rule.cmp(b.finding.rule)).then(a.finding.message.cmp(&b.finding.message)));
+    out.sort_by(|a, b| {
+        b.finding
+            .severity
+            .cmp(&a.finding.severity)
+            .then(a.finding.rule.cmp(b.finding.rule))
+            .then(a.finding.message.cmp(&b.finding.message))
+    });
     for f in &mut out {
-        f.finding.fingerprint = format!("{:016x}:0", telltale_report::fingerprint::fnv1a(format!("{}|{}|{}|{}|{}", f.finding.rule, package.unwrap_or(""), f.finding.countries.join(","), f.finding.endpoints.join(","), mask_digits(&f.finding.message)).as_bytes()));
+        f.finding.fingerprint = format!(
+            "{:016x}:0",
+            telltale_report::fingerprint::fnv1a(
+                format!(
+                    "{}|{}|{}|{}|{}",
+                    f.finding.rule,
+                    package.unwrap_or(""),
+                    f.finding.countries.join(","),
+                    f.finding.endpoints.join(","),
+                    mask_digits(&f.finding.message)
+                )
+                .as_bytes()
+            )
+        );
     }
     out
 }
@@ -364,12 +602,35 @@ pub fn describe(e: &telltale_fakenet::NetEvent) -> String {
     use telltale_fakenet::NetEvent::*;
     match e {
         Dns { name, qtype, .. } => format!("DNS {qtype} query for {name}"),
-        Connection { port, sni, .. } => format!("TLS connection to port {port}{}", sni.as_deref().map(|s| format!(" for {s}")).unwrap_or_default()),
-        Http { method, host, path, tls, body, .. } => {
+        Connection { port, sni, .. } => format!(
+            "TLS connection to port {port}{}",
+            sni.as_deref()
+                .map(|s| format!(" for {s}"))
+                .unwrap_or_default()
+        ),
+        Http {
+            method,
+            host,
+            path,
+            tls,
+            body,
+            ..
+        } => {
             let body: String = body.chars().take(300).collect();
-            format!("{method} {}://{host}{path}{}", if *tls { "https" } else { "http" }, if body.is_empty() { String::new() } else { format!(" body: {body}") })
+            format!(
+                "{method} {}://{host}{path}{}",
+                if *tls { "https" } else { "http" },
+                if body.is_empty() {
+                    String::new()
+                } else {
+                    format!(" body: {body}")
+                }
+            )
         }
-        Raw { port, text, .. } => format!("raw TCP to port {port}: {}", text.chars().take(200).collect::<String>()),
+        Raw { port, text, .. } => format!(
+            "raw TCP to port {port}: {}",
+            text.chars().take(200).collect::<String>()
+        ),
     }
 }
 
@@ -379,7 +640,13 @@ fn dedup(mut v: Vec<String>) -> Vec<String> {
     v
 }
 
-fn finding(meta: &'static RuleMeta, severity: Severity, message: String, step: Option<&str>, install_steps: &BTreeSet<String>) -> Finding {
+fn finding(
+    meta: &'static RuleMeta,
+    severity: Severity,
+    message: String,
+    step: Option<&str>,
+    install_steps: &BTreeSet<String>,
+) -> Finding {
     Finding {
         rule: meta.id,
         name: meta.name,
@@ -404,7 +671,11 @@ fn finding(meta: &'static RuleMeta, severity: Severity, message: String, step: O
 }
 
 fn probe_finding(finding: Finding, personas: Vec<String>) -> ProbeFinding {
-    ProbeFinding { finding, persona: (personas.len() == 1).then(|| personas[0].clone()), personas }
+    ProbeFinding {
+        finding,
+        persona: (personas.len() == 1).then(|| personas[0].clone()),
+        personas,
+    }
 }
 
 #[cfg(test)]
@@ -417,10 +688,33 @@ mod tests {
     /// A run of persona `code` that looked up `hosts` and printed `stdout` in postinstall.
     fn run(code: &str, attempt: usize, hosts: &[&str], stdout: &str) -> PersonaRun {
         let p = Persona::new(select(&[code.to_string()]).unwrap()[0], 7);
-        let hosts: Vec<String> = hosts.iter().map(|h| h.replace("{hostname}", &p.hostname)).collect();
+        let hosts: Vec<String> = hosts
+            .iter()
+            .map(|h| h.replace("{hostname}", &p.hostname))
+            .collect();
         PersonaRun {
-            steps: vec![StepRun { name: "postinstall".into(), command: vec![], install_script: true, started_ms: 0, ms: 5, exit_code: Some(0), signal: None, timed_out: false, stdout: stdout.into(), stderr: String::new(), error: None }],
-            network: hosts.iter().map(|h| NetEvent::Dns { t_ms: 1, name: h.clone(), qtype: "A".into(), transport: "udp".into() }).collect(),
+            steps: vec![StepRun {
+                name: "postinstall".into(),
+                command: vec![],
+                install_script: true,
+                started_ms: 0,
+                ms: 5,
+                exit_code: Some(0),
+                signal: None,
+                timed_out: false,
+                stdout: stdout.into(),
+                stderr: String::new(),
+                error: None,
+            }],
+            network: hosts
+                .iter()
+                .map(|h| NetEvent::Dns {
+                    t_ms: 1,
+                    name: h.clone(),
+                    qtype: "A".into(),
+                    transport: "udp".into(),
+                })
+                .collect(),
             hosts,
             ..PersonaRun::new(&p, attempt)
         }
@@ -428,28 +722,50 @@ mod tests {
 
     #[test]
     fn a_contact_under_one_persona_is_a_region_difference_naming_it() {
-        let runs = [run("us", 0, &[], "ok"), run("cn", 0, &["t.evil.example"], "ok"), run("ru", 0, &[], "ok")];
+        let runs = [
+            run("us", 0, &[], "ok"),
+            run("cn", 0, &["t.evil.example"], "ok"),
+            run("ru", 0, &[], "ok"),
+        ];
         let f = findings(&runs, Some("x"));
         assert_eq!(f.len(), 1, "{f:?}");
         assert_eq!(f[0].finding.rule, "TT801");
         assert_eq!(f[0].finding.countries, ["CN"]);
         assert_eq!(f[0].persona.as_deref(), Some("cn"));
         assert_eq!(f[0].finding.severity, Severity::High);
-        assert_eq!(f[0].finding.message, "as CN: contacted t.evil.example; as US, RU: not");
+        assert_eq!(
+            f[0].finding.message,
+            "as CN: contacted t.evil.example; as US, RU: not"
+        );
         assert!(f[0].finding.install_time);
     }
 
     #[test]
     fn persona_values_and_numbers_do_not_make_a_difference() {
-        let runs = [run("us", 0, &["x.{hostname}.evil.example"], "took 12 ms"), run("cn", 0, &["x.{hostname}.evil.example"], "took 31 ms")];
-        assert!(findings(&runs, None).iter().all(|f| f.finding.rule != "TT801"));
+        let runs = [
+            run("us", 0, &["x.{hostname}.evil.example"], "took 12 ms"),
+            run("cn", 0, &["x.{hostname}.evil.example"], "took 31 ms"),
+        ];
+        assert!(findings(&runs, None)
+            .iter()
+            .all(|f| f.finding.rule != "TT801"));
     }
 
     #[test]
     fn a_behaviour_seen_in_only_some_runs_of_a_persona_is_a_race_not_a_difference() {
-        let runs = [run("us", 0, &[], ""), run("cn", 0, &["t.example"], ""), run("us", 1, &[], ""), run("cn", 1, &[], "")];
+        let runs = [
+            run("us", 0, &[], ""),
+            run("cn", 0, &["t.example"], ""),
+            run("us", 1, &[], ""),
+            run("cn", 1, &[], ""),
+        ];
         assert!(findings(&runs, None).is_empty());
-        let steady = [run("us", 0, &[], ""), run("cn", 0, &["t.example"], ""), run("us", 1, &[], ""), run("cn", 1, &["t.example"], "")];
+        let steady = [
+            run("us", 0, &[], ""),
+            run("cn", 0, &["t.example"], ""),
+            run("us", 1, &[], ""),
+            run("cn", 1, &["t.example"], ""),
+        ];
         assert_eq!(findings(&steady, None).len(), 1);
     }
 
@@ -461,9 +777,21 @@ mod tests {
     }
 
     fn leak(r: &mut PersonaRun, host: &str) {
-        r.network.push(NetEvent::Dns { t_ms: 2, name: host.into(), qtype: "A".into(), transport: "udp".into() });
+        r.network.push(NetEvent::Dns {
+            t_ms: 2,
+            name: host.into(),
+            qtype: "A".into(),
+            transport: "udp".into(),
+        });
         let value = r.hostname.clone();
-        r.leaks.push(telltale_fakenet::Leak { kind: "hostname".into(), value, encoding: "plain".into(), event: r.network.len() - 1, host: Some(host.into()), channel: "dns query".into() });
+        r.leaks.push(telltale_fakenet::Leak {
+            kind: "hostname".into(),
+            value,
+            encoding: "plain".into(),
+            event: r.network.len() - 1,
+            host: Some(host.into()),
+            channel: "dns query".into(),
+        });
     }
 
     #[test]
@@ -474,12 +802,26 @@ mod tests {
         let f = findings(&[us], None);
         let leaks: Vec<&ProbeFinding> = f.iter().filter(|f| f.finding.rule == "TT802").collect();
         assert_eq!(leaks.len(), 2, "{f:?}");
-        let evil = leaks.iter().find(|f| f.finding.endpoints == ["x.evil.example"]).unwrap();
+        let evil = leaks
+            .iter()
+            .find(|f| f.finding.endpoints == ["x.evil.example"])
+            .unwrap();
         assert_eq!(evil.finding.severity, Severity::Critical);
-        assert!(evil.finding.evidence[0].starts_with("hostname `devbox-"), "{:?}", evil.finding.evidence);
-        let sentry = leaks.iter().find(|f| f.finding.endpoints == ["o1.ingest.sentry.io"]).unwrap();
+        assert!(
+            evil.finding.evidence[0].starts_with("hostname `devbox-"),
+            "{:?}",
+            evil.finding.evidence
+        );
+        let sentry = leaks
+            .iter()
+            .find(|f| f.finding.endpoints == ["o1.ingest.sentry.io"])
+            .unwrap();
         assert_eq!(sentry.finding.severity, Severity::High);
-        assert!(sentry.finding.message.contains("Sentry"), "{}", sentry.finding.message);
+        assert!(
+            sentry.finding.message.contains("Sentry"),
+            "{}",
+            sentry.finding.message
+        );
     }
 
     #[test]
@@ -500,21 +842,42 @@ mod tests {
         ru.files_deleted = vec!["~/Desktop/todo.txt".into()];
         let f = findings(&[us, ru], None);
         let read = f.iter().find(|f| f.finding.rule == "TT803").unwrap();
-        assert_eq!((read.finding.severity, read.personas.clone()), (Severity::Medium, vec!["us".to_string(), "ru".to_string()]));
-        assert!(read.finding.countries.is_empty(), "seen everywhere: no country singled out");
+        assert_eq!(
+            (read.finding.severity, read.personas.clone()),
+            (Severity::Medium, vec!["us".to_string(), "ru".to_string()])
+        );
+        assert!(
+            read.finding.countries.is_empty(),
+            "seen everywhere: no country singled out"
+        );
         let destroyed = f.iter().find(|f| f.finding.rule == "TT805").unwrap();
         assert_eq!(destroyed.finding.severity, Severity::Critical);
         assert_eq!(destroyed.finding.countries, ["RU"]);
-        assert_eq!(destroyed.finding.evidence, ["deleted ~/Desktop/todo.txt", "overwrote ~/Documents/notes.txt"]);
+        assert_eq!(
+            destroyed.finding.evidence,
+            [
+                "deleted ~/Desktop/todo.txt",
+                "overwrote ~/Documents/notes.txt"
+            ]
+        );
         let region = f.iter().find(|f| f.finding.rule == "TT801").unwrap();
-        assert_eq!((region.finding.severity, region.finding.countries.clone()), (Severity::Critical, vec!["RU".to_string()]));
+        assert_eq!(
+            (region.finding.severity, region.finding.countries.clone()),
+            (Severity::Critical, vec!["RU".to_string()])
+        );
     }
 
     #[test]
     fn output_lines_are_summarised_per_step() {
-        let runs = [run("us", 0, &[], ""), run("ru", 0, &[], "zeta first\nline two\nline three")];
+        let runs = [
+            run("us", 0, &[], ""),
+            run("ru", 0, &[], "zeta first\nline two\nline three"),
+        ];
         let f = findings(&runs, None);
-        assert_eq!(f[0].finding.message, "as RU: postinstall printed 3 lines, first “zeta first”; as US: not");
+        assert_eq!(
+            f[0].finding.message,
+            "as RU: postinstall printed 3 lines, first “zeta first”; as US: not"
+        );
         assert_eq!(f[0].finding.severity, Severity::Medium);
         assert_eq!(f[0].finding.evidence.len(), 3);
     }
@@ -522,11 +885,17 @@ mod tests {
     #[test]
     fn digits_are_masked_so_times_do_not_differ() {
         assert_eq!(mask_digits("took 123 ms at 12:30"), "took # ms at #:#");
-        assert_eq!(mask_digits("snapshot-bash-1795570266577-jg3h4x.sh v2"), "snapshot-bash-#-#.sh v#");
+        assert_eq!(
+            mask_digits("snapshot-bash-1795570266577-jg3h4x.sh v2"),
+            "snapshot-bash-#-#.sh v#"
+        );
     }
 
     #[test]
     fn colour_codes_are_dropped() {
-        assert_eq!(super::strip_ansi("\u{1b}[37m24 февраля\u{1b}[22m!"), "24 февраля!");
+        assert_eq!(
+            super::strip_ansi("\u{1b}[37m24 февраля\u{1b}[22m!"),
+            "24 февраля!"
+        );
     }
 }

@@ -131,27 +131,63 @@ pub fn probe(opts: &ProbeOptions) -> Result<ProbeReport, ProbeError> {
     if let Some(why) = sandbox::namespaces_forbidden_by_kernel() {
         return Err(SandboxError::NamespacesForbidden(why).into());
     }
-    let templates = persona::select(if opts.personas.is_empty() { &[] } else { &opts.personas }).map_err(ProbeError::Usage)?;
-    let templates = if templates.is_empty() { persona::select(&persona::DEFAULT_PERSONAS.iter().map(|s| s.to_string()).collect::<Vec<_>>()).map_err(ProbeError::Usage)? } else { templates };
+    let templates = persona::select(if opts.personas.is_empty() {
+        &[]
+    } else {
+        &opts.personas
+    })
+    .map_err(ProbeError::Usage)?;
+    let templates = if templates.is_empty() {
+        persona::select(
+            &persona::DEFAULT_PERSONAS
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>(),
+        )
+        .map_err(ProbeError::Usage)?
+    } else {
+        templates
+    };
     if opts.target.is_none() && opts.command.is_empty() {
-        return Err(ProbeError::Usage("nothing to run: name a package, or a command after `--`".into()));
+        return Err(ProbeError::Usage(
+            "nothing to run: name a package, or a command after `--`".into(),
+        ));
     }
     let exe = match &opts.exe {
         Some(e) => e.clone(),
-        None => std::env::current_exe().map_err(|e| ProbeError::Usage(format!("cannot find telltale's own executable: {e}")))?,
+        None => std::env::current_exe().map_err(|e| {
+            ProbeError::Usage(format!("cannot find telltale's own executable: {e}"))
+        })?,
     };
-    let work = tempfile::Builder::new().prefix("telltale-probe-").tempdir().map_err(|e| SandboxError::Start(format!("cannot make a temporary folder: {e}")))?;
+    let work = tempfile::Builder::new()
+        .prefix("telltale-probe-")
+        .tempdir()
+        .map_err(|e| SandboxError::Start(format!("cannot make a temporary folder: {e}")))?;
     let client = telltale_registry::Client::new(opts.registry.clone());
-    let project = prepare::install(work.path(), opts.target.as_ref(), &client, opts.max_archive_bytes)?;
+    let project = prepare::install(
+        work.path(),
+        opts.target.as_ref(),
+        &client,
+        opts.max_archive_bytes,
+    )?;
     let steps = plan_steps(&project, &opts.command, opts.timeout)?;
-    let ca = if opts.intercept_tls { Some(Arc::new(telltale_fakenet::Ca::generate().map_err(|e| SandboxError::Start(format!("cannot make the CA: {e}")))?)) } else { None };
+    let ca = if opts.intercept_tls {
+        Some(Arc::new(telltale_fakenet::Ca::generate().map_err(|e| {
+            SandboxError::Start(format!("cannot make the CA: {e}"))
+        })?))
+    } else {
+        None
+    };
     let seed = persona::run_seed();
     let mut runs = Vec::new();
     let mut warnings = Vec::new();
     if !project.stand_ins.is_empty() {
         warnings.push(format!("{} dependencies could not be installed and were replaced by stand-in modules; the program may stop earlier than it would for real", project.stand_ins.len()));
     }
-    let personas: Vec<persona::Persona> = templates.iter().map(|t| persona::Persona::new(t, seed)).collect();
+    let personas: Vec<persona::Persona> = templates
+        .iter()
+        .map(|t| persona::Persona::new(t, seed))
+        .collect();
     for (attempt, p) in (0..opts.repeat.max(1)).flat_map(|a| personas.iter().map(move |p| (a, p))) {
         let spec = supervise::RunSpec {
             bwrap: &bwrap,
@@ -198,27 +234,50 @@ pub fn probe(opts: &ProbeOptions) -> Result<ProbeReport, ProbeError> {
 }
 
 /// The install scripts npm runs for the package, then the program.
-fn plan_steps(project: &prepare::Project, command: &[String], timeout: Duration) -> Result<Vec<Step>, ProbeError> {
+fn plan_steps(
+    project: &prepare::Project,
+    command: &[String],
+    timeout: Duration,
+) -> Result<Vec<Step>, ProbeError> {
     let mut steps = Vec::new();
     let Some(pkg) = &project.package else {
-        steps.push(Step { name: "run".into(), argv: command.to_vec(), cwd_in_project: None, env: vec![], timeout, install_script: false });
+        steps.push(Step {
+            name: "run".into(),
+            argv: command.to_vec(),
+            cwd_in_project: None,
+            env: vec![],
+            timeout,
+            install_script: false,
+        });
         return Ok(steps);
     };
     let scripts = pkg.manifest.get("scripts").and_then(Value::as_object);
     for event in ["preinstall", "install", "postinstall"] {
-        let Some(script) = scripts.and_then(|s| s.get(event)).and_then(Value::as_str) else { continue };
+        let Some(script) = scripts.and_then(|s| s.get(event)).and_then(Value::as_str) else {
+            continue;
+        };
         let env = vec![
             ("npm_lifecycle_event".to_string(), event.to_string()),
             ("npm_lifecycle_script".to_string(), script.to_string()),
             ("npm_package_name".to_string(), pkg.name.clone()),
             ("npm_package_version".to_string(), pkg.version.clone()),
             ("npm_package_json".to_string(), "package.json".to_string()),
-            ("npm_config_user_agent".to_string(), "npm/10.8.2 node/v20.19.0 linux x64 workspaces/false".to_string()),
+            (
+                "npm_config_user_agent".to_string(),
+                "npm/10.8.2 node/v20.19.0 linux x64 workspaces/false".to_string(),
+            ),
             ("npm_node_execpath".to_string(), "/usr/bin/node".to_string()),
             ("npm_config_global".to_string(), "false".to_string()),
             ("INIT_CWD".to_string(), String::new()),
         ];
-        steps.push(Step { name: event.into(), argv: vec!["sh".into(), "-c".into(), script.into()], cwd_in_project: Some(pkg.rel_dir.clone()), env, timeout, install_script: true });
+        steps.push(Step {
+            name: event.into(),
+            argv: vec!["sh".into(), "-c".into(), script.into()],
+            cwd_in_project: Some(pkg.rel_dir.clone()),
+            env,
+            timeout,
+            install_script: true,
+        });
     }
     let bins = prepare::bins(&pkg.manifest);
     let short = pkg.name.rsplit('/').next().unwrap_or(&pkg.name);
@@ -237,6 +296,13 @@ fn plan_steps(project: &prepare::Project, command: &[String], timeout: Duration)
             vec!["node".into(), "-e".into(), js]
         }
     };
-    steps.push(Step { name: "run".into(), argv, cwd_in_project: None, env: vec![], timeout, install_script: false });
+    steps.push(Step {
+        name: "run".into(),
+        argv,
+        cwd_in_project: None,
+        env: vec![],
+        timeout,
+        install_script: false,
+    });
     Ok(steps)
 }

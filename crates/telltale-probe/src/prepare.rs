@@ -48,7 +48,9 @@ pub enum PrepareError {
     Fetch(String),
     #[error("cannot load `{0}`: {1}")]
     Load(String, String),
-    #[error("`{0}` has no package.json: the probe installs npm packages (or runs a command after `--`)")]
+    #[error(
+        "`{0}` has no package.json: the probe installs npm packages (or runs a command after `--`)"
+    )]
     NotAPackage(String),
     #[error("cannot write {0}: {1}")]
     Io(String, std::io::Error),
@@ -59,25 +61,50 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PrepareError + '_ {
 }
 
 /// Install `target` (or nothing) into `root/project`.
-pub fn install(root: &Path, target: Option<&TargetSpec>, client: &Client, max_bytes: u64) -> Result<Project, PrepareError> {
+pub fn install(
+    root: &Path,
+    target: Option<&TargetSpec>,
+    client: &Client,
+    max_bytes: u64,
+) -> Result<Project, PrepareError> {
     let dir = root.join("project");
     std::fs::create_dir_all(dir.join("node_modules")).map_err(io(&dir))?;
-    let mut project = Project { dir: dir.clone(), package: None, stand_ins: vec![], installed: vec![] };
+    let mut project = Project {
+        dir: dir.clone(),
+        package: None,
+        stand_ins: vec![],
+        installed: vec![],
+    };
     let Some(target) = target else {
-        write(&dir.join("package.json"), br#"{"name":"probe-project","version":"1.0.0","private":true}"#)?;
+        write(
+            &dir.join("package.json"),
+            br#"{"name":"probe-project","version":"1.0.0","private":true}"#,
+        )?;
         return Ok(project);
     };
-    let limits = telltale_ingest::Limits { max_total_bytes: max_bytes, ..Default::default() };
+    let limits = telltale_ingest::Limits {
+        max_total_bytes: max_bytes,
+        ..Default::default()
+    };
     let (files, label) = match target {
         TargetSpec::Npm(spec) => {
             let spec = Spec::parse(spec).map_err(|e| PrepareError::Fetch(e.to_string()))?;
-            let pkg = client.fetch(&spec).map_err(|e| PrepareError::Fetch(e.to_string()))?;
-            let t = telltale_ingest::load_bytes(&format!("{}-{}.tgz", pkg.name, pkg.version), &pkg.tarball, &limits, &|_| true).map_err(|e| PrepareError::Load(spec.name.clone(), e.to_string()))?;
+            let pkg = client
+                .fetch(&spec)
+                .map_err(|e| PrepareError::Fetch(e.to_string()))?;
+            let t = telltale_ingest::load_bytes(
+                &format!("{}-{}.tgz", pkg.name, pkg.version),
+                &pkg.tarball,
+                &limits,
+                &|_| true,
+            )
+            .map_err(|e| PrepareError::Load(spec.name.clone(), e.to_string()))?;
             (t.files, format!("npm:{}@{}", pkg.name, pkg.version))
         }
         TargetSpec::Path(p) => {
             let s = p.display().to_string();
-            let t = telltale_ingest::load_target(&s, &limits, &|_| true).map_err(|e| PrepareError::Load(s.clone(), e.to_string()))?;
+            let t = telltale_ingest::load_target(&s, &limits, &|_| true)
+                .map_err(|e| PrepareError::Load(s.clone(), e.to_string()))?;
             (t.files, s)
         }
     };
@@ -87,22 +114,45 @@ pub fn install(root: &Path, target: Option<&TargetSpec>, client: &Client, max_by
         .find(|f| f.path == "package.json")
         .and_then(|f| serde_json::from_slice(&f.bytes).ok())
         .ok_or_else(|| PrepareError::NotAPackage(label.clone()))?;
-    let name = manifest.get("name").and_then(Value::as_str).filter(|n| safe_name(n)).unwrap_or("probed-package").to_string();
-    let version = manifest.get("version").and_then(Value::as_str).unwrap_or("0.0.0").to_string();
+    let name = manifest
+        .get("name")
+        .and_then(Value::as_str)
+        .filter(|n| safe_name(n))
+        .unwrap_or("probed-package")
+        .to_string();
+    let version = manifest
+        .get("version")
+        .and_then(Value::as_str)
+        .unwrap_or("0.0.0")
+        .to_string();
     let rel_dir = format!("node_modules/{name}");
     write_package(&dir.join(&rel_dir), &files, &manifest)?;
     link_bins(&dir, &name, &manifest)?;
     project.installed.push(format!("{name}@{version}"));
     let project_manifest = serde_json::json!({"name": "probe-project", "version": "1.0.0", "private": true, "dependencies": {name.clone(): version.clone()}});
-    write(&dir.join("package.json"), project_manifest.to_string().as_bytes())?;
+    write(
+        &dir.join("package.json"),
+        project_manifest.to_string().as_bytes(),
+    )?;
     install_dependencies(&dir, &manifest, client, &limits, &mut project)?;
-    project.package = Some(InstalledPackage { name, version, manifest, rel_dir });
+    project.package = Some(InstalledPackage {
+        name,
+        version,
+        manifest,
+        rel_dir,
+    });
     Ok(project)
 }
 
 fn safe_name(n: &str) -> bool {
     let parts: Vec<&str> = n.split('/').collect();
-    let ok = |p: &str| !p.is_empty() && p != "." && p != ".." && p.chars().all(|c| c.is_ascii_alphanumeric() || "-._~@".contains(c));
+    let ok = |p: &str| {
+        !p.is_empty()
+            && p != "."
+            && p != ".."
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._~@".contains(c))
+    };
     match parts.as_slice() {
         [one] => ok(one) && !one.starts_with('@'),
         [scope, pkg] => scope.starts_with('@') && ok(scope) && ok(pkg),
@@ -111,11 +161,18 @@ fn safe_name(n: &str) -> bool {
 }
 
 /// npm tarballs hold everything under one folder (`package/`); drop it.
-fn strip_common_top(mut files: Vec<telltale_ingest::SourceFile>) -> Vec<telltale_ingest::SourceFile> {
-    let top = files.first().and_then(|f| f.path.split_once('/')).map(|(t, _)| t.to_string());
+fn strip_common_top(
+    mut files: Vec<telltale_ingest::SourceFile>,
+) -> Vec<telltale_ingest::SourceFile> {
+    let top = files
+        .first()
+        .and_then(|f| f.path.split_once('/'))
+        .map(|(t, _)| t.to_string());
     if let Some(top) = top {
         let prefix = format!("{top}/");
-        if !files.iter().any(|f| f.path == "package.json") && files.iter().all(|f| f.path.starts_with(&prefix)) {
+        if !files.iter().any(|f| f.path == "package.json")
+            && files.iter().all(|f| f.path.starts_with(&prefix))
+        {
             for f in &mut files {
                 f.path = f.path[prefix.len()..].to_string();
             }
@@ -133,7 +190,11 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), PrepareError> {
 
 /// Write a package's files below `dir`. Paths from the archive were already checked to stay
 /// inside it; checked again here because this is where bytes reach the disk.
-fn write_package(dir: &Path, files: &[telltale_ingest::SourceFile], manifest: &Value) -> Result<(), PrepareError> {
+fn write_package(
+    dir: &Path,
+    files: &[telltale_ingest::SourceFile],
+    manifest: &Value,
+) -> Result<(), PrepareError> {
     let bins = bin_paths(manifest);
     for f in files {
         let rel = Path::new(&f.path);
@@ -142,7 +203,10 @@ fn write_package(dir: &Path, files: &[telltale_ingest::SourceFile], manifest: &V
         }
         let path = dir.join(rel);
         write(&path, &f.bytes)?;
-        let executable = f.bytes.starts_with(b"#!") || bins.iter().any(|b| Path::new(b.trim_start_matches("./")) == rel);
+        let executable = f.bytes.starts_with(b"#!")
+            || bins
+                .iter()
+                .any(|b| Path::new(b.trim_start_matches("./")) == rel);
         if executable {
             use std::os::unix::fs::PermissionsExt;
             let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755));
@@ -153,11 +217,17 @@ fn write_package(dir: &Path, files: &[telltale_ingest::SourceFile], manifest: &V
 
 /// `bin` of a manifest as (command, path) pairs.
 pub fn bins(manifest: &Value) -> Vec<(String, String)> {
-    let name = manifest.get("name").and_then(Value::as_str).unwrap_or_default();
+    let name = manifest
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let short = name.rsplit('/').next().unwrap_or(name).to_string();
     match manifest.get("bin") {
         Some(Value::String(p)) => vec![(short, p.clone())],
-        Some(Value::Object(m)) => m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string()))).collect(),
+        Some(Value::Object(m)) => m
+            .iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+            .collect(),
         _ => vec![],
     }
 }
@@ -169,13 +239,20 @@ fn bin_paths(manifest: &Value) -> Vec<String> {
 fn link_bins(project: &Path, name: &str, manifest: &Value) -> Result<(), PrepareError> {
     let bin_dir = project.join("node_modules/.bin");
     for (cmd, path) in bins(manifest) {
-        if cmd.contains('/') || cmd.starts_with('.') || Path::new(&path).components().any(|c| matches!(c, Component::ParentDir | Component::RootDir)) {
+        if cmd.contains('/')
+            || cmd.starts_with('.')
+            || Path::new(&path)
+                .components()
+                .any(|c| matches!(c, Component::ParentDir | Component::RootDir))
+        {
             continue;
         }
         std::fs::create_dir_all(&bin_dir).map_err(io(&bin_dir))?;
         let link = bin_dir.join(&cmd);
         let _ = std::fs::remove_file(&link);
-        let target = Path::new("..").join(name).join(path.trim_start_matches("./"));
+        let target = Path::new("..")
+            .join(name)
+            .join(path.trim_start_matches("./"));
         std::os::unix::fs::symlink(&target, &link).map_err(io(&link))?;
     }
     Ok(())
@@ -183,9 +260,20 @@ fn link_bins(project: &Path, name: &str, manifest: &Value) -> Result<(), Prepare
 
 /// Breadth first over `dependencies`, hoisted flat as npm does; a second version of a name
 /// already installed is nested under the package that wants it.
-fn install_dependencies(project: &Path, manifest: &Value, client: &Client, limits: &telltale_ingest::Limits, out: &mut Project) -> Result<(), PrepareError> {
+fn install_dependencies(
+    project: &Path,
+    manifest: &Value,
+    client: &Client,
+    limits: &telltale_ingest::Limits,
+    out: &mut Project,
+) -> Result<(), PrepareError> {
     let mut queue: VecDeque<(PathBuf, String, String)> = VecDeque::new();
-    let root_pkg = project.join("node_modules").join(manifest.get("name").and_then(Value::as_str).unwrap_or_default());
+    let root_pkg = project.join("node_modules").join(
+        manifest
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default(),
+    );
     for (name, range) in deps(manifest) {
         queue.push_back((root_pkg.clone(), name, range));
     }
@@ -195,20 +283,31 @@ fn install_dependencies(project: &Path, manifest: &Value, client: &Client, limit
         if !safe_name(&name) || out.installed.len() + out.stand_ins.len() >= MAX_PACKAGES {
             continue;
         }
-        let wanted = if range.trim().is_empty() || range == "*" || range == "latest" { None } else { Some(range.clone()) };
+        let wanted = if range.trim().is_empty() || range == "*" || range == "latest" {
+            None
+        } else {
+            Some(range.clone())
+        };
         // npm: aliases, git and file specs are not fetched; they get a stand-in.
-        let fetchable = wanted.as_deref().is_none_or(|w| !w.contains(':') && !w.contains('/'));
+        let fetchable = wanted
+            .as_deref()
+            .is_none_or(|w| !w.contains(':') && !w.contains('/'));
         let fetched = match (&registry_down, fetchable) {
             (Some(why), _) => Err(format!("not fetched: {why}")),
             (None, false) => Err(format!("`{range}` is not a registry version")),
-            (None, true) => client.fetch(&Spec { name: name.clone(), wanted: wanted.clone() }).map_err(|e| {
-                // An unreachable registry stays so: stop asking. A package missing from the
-                // offline cache says nothing about the next one.
-                if matches!(e, telltale_registry::RegistryError::Unreachable { .. }) {
-                    registry_down = Some(e.to_string());
-                }
-                e.to_string()
-            }),
+            (None, true) => client
+                .fetch(&Spec {
+                    name: name.clone(),
+                    wanted: wanted.clone(),
+                })
+                .map_err(|e| {
+                    // An unreachable registry stays so: stop asking. A package missing from the
+                    // offline cache says nothing about the next one.
+                    if matches!(e, telltale_registry::RegistryError::Unreachable { .. }) {
+                        registry_down = Some(e.to_string());
+                    }
+                    e.to_string()
+                }),
         };
         let dest_base = match hoisted.get(&name) {
             None => project.join("node_modules"),
@@ -219,16 +318,28 @@ fn install_dependencies(project: &Path, manifest: &Value, client: &Client, limit
             continue;
         }
         match fetched.and_then(|pkg| {
-            let t = telltale_ingest::load_bytes(&format!("{}.tgz", pkg.name), &pkg.tarball, limits, &|_| true).map_err(|e| e.to_string())?;
+            let t = telltale_ingest::load_bytes(
+                &format!("{}.tgz", pkg.name),
+                &pkg.tarball,
+                limits,
+                &|_| true,
+            )
+            .map_err(|e| e.to_string())?;
             Ok((pkg.version, strip_common_top(t.files)))
         }) {
             Ok((version, files)) => {
                 if hoisted.get(&name).is_some_and(|v| *v == version) {
                     continue;
                 }
-                let m: Value = files.iter().find(|f| f.path == "package.json").and_then(|f| serde_json::from_slice(&f.bytes).ok()).unwrap_or(Value::Null);
+                let m: Value = files
+                    .iter()
+                    .find(|f| f.path == "package.json")
+                    .and_then(|f| serde_json::from_slice(&f.bytes).ok())
+                    .unwrap_or(Value::Null);
                 write_package(&dest, &files, &m)?;
-                hoisted.entry(name.clone()).or_insert_with(|| version.clone());
+                hoisted
+                    .entry(name.clone())
+                    .or_insert_with(|| version.clone());
                 out.installed.push(format!("{name}@{version}"));
                 for (n, r) in deps(&m) {
                     queue.push_back((dest.clone(), n, r));
@@ -236,7 +347,9 @@ fn install_dependencies(project: &Path, manifest: &Value, client: &Client, limit
             }
             Err(why) => {
                 write_stand_in(&dest, &name)?;
-                hoisted.entry(name.clone()).or_insert_with(|| "stand-in".into());
+                hoisted
+                    .entry(name.clone())
+                    .or_insert_with(|| "stand-in".into());
                 out.stand_ins.push(format!("{name}@{range} ({why})"));
             }
         }
@@ -245,7 +358,15 @@ fn install_dependencies(project: &Path, manifest: &Value, client: &Client, limit
 }
 
 fn deps(manifest: &Value) -> Vec<(String, String)> {
-    manifest.get("dependencies").and_then(Value::as_object).map(|m| m.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string())).collect()).unwrap_or_default()
+    manifest
+        .get("dependencies")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// A module that accepts any use: every property, call and `new` gives the stand-in back.
@@ -304,13 +425,30 @@ pub fn write_home(home: &Path, p: &Persona) -> std::io::Result<Vec<String>> {
     }
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(home.join(".ssh"), std::fs::Permissions::from_mode(0o700))?;
-    std::fs::set_permissions(home.join(".ssh/id_ed25519"), std::fs::Permissions::from_mode(0o600))?;
+    std::fs::set_permissions(
+        home.join(".ssh/id_ed25519"),
+        std::fs::Permissions::from_mode(0o600),
+    )?;
     Ok(written)
 }
 
 /// Files under the home whose opening is reported as reading a secret or an identity.
 pub fn is_sensitive(rel: &str) -> bool {
-    [".ssh/", ".npmrc", ".gitconfig", ".aws/", ".config/gh/", ".docker/config.json", ".netrc", ".bash_history", ".kube/", ".config/gcloud/", ".azure/"].iter().any(|p| rel.starts_with(p) || rel == p.trim_end_matches('/'))
+    [
+        ".ssh/",
+        ".npmrc",
+        ".gitconfig",
+        ".aws/",
+        ".config/gh/",
+        ".docker/config.json",
+        ".netrc",
+        ".bash_history",
+        ".kube/",
+        ".config/gcloud/",
+        ".azure/",
+    ]
+    .iter()
+    .any(|p| rel.starts_with(p) || rel == p.trim_end_matches('/'))
 }
 
 /// The persona's `/etc` files, by name.

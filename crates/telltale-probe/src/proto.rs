@@ -4,7 +4,10 @@
 //! `SCM_RIGHTS`. The supervisor then serves the fake internet from outside the sandbox,
 //! where the probed program cannot reach it.
 
-use nix::sys::socket::{recvmsg, sendmsg, socketpair, AddressFamily, ControlMessage, ControlMessageOwned, MsgFlags, SockFlag, SockType};
+use nix::sys::socket::{
+    recvmsg, sendmsg, socketpair, AddressFamily, ControlMessage, ControlMessageOwned, MsgFlags,
+    SockFlag, SockType,
+};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::io::{IoSlice, IoSliceMut};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -55,7 +58,12 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { memory_bytes: 4 << 30, processes: 256, file_bytes: 512 << 20, open_files: 4096 }
+        Limits {
+            memory_bytes: 4 << 30,
+            processes: 256,
+            file_bytes: 512 << 20,
+            open_files: 4096,
+        }
     }
 }
 
@@ -77,12 +85,33 @@ pub struct SocketInfo {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "msg", rename_all = "snake_case")]
 pub enum AgentMsg {
-    Isolation { checks: Vec<Check> },
-    Sockets { sockets: Vec<SocketInfo>, warnings: Vec<String> },
-    StepStart { step: usize, t_ms: u64 },
-    Output { step: usize, stderr: bool, text: String },
-    StepEnd { step: usize, exit_code: Option<i32>, signal: Option<i32>, timed_out: bool, ms: u64, error: Option<String> },
-    Done { stragglers_killed: usize },
+    Isolation {
+        checks: Vec<Check>,
+    },
+    Sockets {
+        sockets: Vec<SocketInfo>,
+        warnings: Vec<String>,
+    },
+    StepStart {
+        step: usize,
+        t_ms: u64,
+    },
+    Output {
+        step: usize,
+        stderr: bool,
+        text: String,
+    },
+    StepEnd {
+        step: usize,
+        exit_code: Option<i32>,
+        signal: Option<i32>,
+        timed_out: bool,
+        ms: u64,
+        error: Option<String>,
+    },
+    Done {
+        stragglers_killed: usize,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -94,7 +123,12 @@ pub enum SupervisorMsg {
 
 /// A connected pair; the second end is for the agent.
 pub fn pair() -> nix::Result<(OwnedFd, OwnedFd)> {
-    socketpair(AddressFamily::Unix, SockType::SeqPacket, None, SockFlag::SOCK_CLOEXEC)
+    socketpair(
+        AddressFamily::Unix,
+        SockType::SeqPacket,
+        None,
+        SockFlag::SOCK_CLOEXEC,
+    )
 }
 
 /// Send one message, with file descriptors attached when `fds` is not empty.
@@ -113,7 +147,8 @@ pub fn recv<T: DeserializeOwned>(fd: RawFd) -> std::io::Result<Option<(T, Vec<Ow
     let mut cmsg = nix::cmsg_space!([RawFd; MAX_FDS]);
     let (len, fds) = {
         let mut iov = [IoSliceMut::new(&mut buf)];
-        let msg = recvmsg::<()>(fd, &mut iov, Some(&mut cmsg), MsgFlags::MSG_CMSG_CLOEXEC).map_err(std::io::Error::from)?;
+        let msg = recvmsg::<()>(fd, &mut iov, Some(&mut cmsg), MsgFlags::MSG_CMSG_CLOEXEC)
+            .map_err(std::io::Error::from)?;
         let mut fds = Vec::new();
         for c in msg.cmsgs().map_err(std::io::Error::from)? {
             if let ControlMessageOwned::ScmRights(raw) = c {
@@ -127,7 +162,8 @@ pub fn recv<T: DeserializeOwned>(fd: RawFd) -> std::io::Result<Option<(T, Vec<Ow
     if len == 0 {
         return Ok(None);
     }
-    let msg = serde_json::from_slice(&buf[..len]).map_err(|e| std::io::Error::other(format!("bad message from the sandbox: {e}")))?;
+    let msg = serde_json::from_slice(&buf[..len])
+        .map_err(|e| std::io::Error::other(format!("bad message from the sandbox: {e}")))?;
     Ok(Some((msg, fds)))
 }
 

@@ -6,8 +6,28 @@ use std::fmt::Write;
 
 pub fn text(r: &ProbeReport) -> String {
     let mut o = String::new();
-    let _ = writeln!(o, "probe: {}{}", r.target, r.package.as_ref().map(|p| format!(" ({p} {})", r.version.as_deref().unwrap_or("?"))).unwrap_or_default());
-    let _ = writeln!(o, "sandbox: bubblewrap, namespaces {}; network: {}; TLS {}; program uid {}; {} s per step", r.sandbox.namespaces.join("/"), r.sandbox.network, if r.sandbox.tls_interception { "intercepted with a per-run CA" } else { "not intercepted (server names only)" }, r.sandbox.program_uid, r.sandbox.step_timeout_s);
+    let _ = writeln!(
+        o,
+        "probe: {}{}",
+        r.target,
+        r.package
+            .as_ref()
+            .map(|p| format!(" ({p} {})", r.version.as_deref().unwrap_or("?")))
+            .unwrap_or_default()
+    );
+    let _ = writeln!(
+        o,
+        "sandbox: bubblewrap, namespaces {}; network: {}; TLS {}; program uid {}; {} s per step",
+        r.sandbox.namespaces.join("/"),
+        r.sandbox.network,
+        if r.sandbox.tls_interception {
+            "intercepted with a per-run CA"
+        } else {
+            "not intercepted (server names only)"
+        },
+        r.sandbox.program_uid,
+        r.sandbox.step_timeout_s
+    );
     if r.installed.len() > 1 {
         let _ = writeln!(o, "installed: {}", r.installed.join(", "));
     }
@@ -18,9 +38,22 @@ pub fn text(r: &ProbeReport) -> String {
         let _ = writeln!(o, "warning: {w}");
     }
     for p in &r.personas {
-        let attempt = if p.attempt > 0 { format!(", run {}", p.attempt + 1) } else { String::new() };
-        let _ = writeln!(o, "\n== as {} ({}, {}, {}; host {}, user {}{attempt})", p.country, p.persona, p.time_zone, p.locale, p.hostname, p.user);
-        let passed: Vec<&str> = p.isolation.iter().filter(|c| c.ok).map(|c| c.name.as_str()).collect();
+        let attempt = if p.attempt > 0 {
+            format!(", run {}", p.attempt + 1)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            o,
+            "\n== as {} ({}, {}, {}; host {}, user {}{attempt})",
+            p.country, p.persona, p.time_zone, p.locale, p.hostname, p.user
+        );
+        let passed: Vec<&str> = p
+            .isolation
+            .iter()
+            .filter(|c| c.ok)
+            .map(|c| c.name.as_str())
+            .collect();
         let _ = writeln!(o, "  isolation verified: {}", passed.join(", "));
         for s in &p.steps {
             let status = match (s.timed_out, s.exit_code, s.signal, &s.error) {
@@ -31,7 +64,11 @@ pub fn text(r: &ProbeReport) -> String {
                 _ => "?".into(),
             };
             let command = s.command.join(" ");
-            let command = if command.chars().count() > 100 { format!("{}…", command.chars().take(100).collect::<String>()) } else { command };
+            let command = if command.chars().count() > 100 {
+                format!("{}…", command.chars().take(100).collect::<String>())
+            } else {
+                command
+            };
             let _ = writeln!(o, "  {:<12} {command} — {status}, {} ms", s.name, s.ms);
             for (label, text) in [("stdout", &s.stdout), ("stderr", &s.stderr)] {
                 let clean = crate::compare::strip_ansi(text);
@@ -45,10 +82,27 @@ pub fn text(r: &ProbeReport) -> String {
                 }
             }
         }
-        let _ = writeln!(o, "  hosts contacted: {}", if p.hosts.is_empty() { "none".to_string() } else { p.hosts.join(", ") });
+        let _ = writeln!(
+            o,
+            "  hosts contacted: {}",
+            if p.hosts.is_empty() {
+                "none".to_string()
+            } else {
+                p.hosts.join(", ")
+            }
+        );
         let mut shown_leaks: Vec<String> = Vec::new();
         for l in &p.leaks {
-            let line = format!("  LEAK {} ({}) in {}{}", l.kind, l.encoding, l.channel, l.host.as_deref().map(|h| format!(" to {h}")).unwrap_or_default());
+            let line = format!(
+                "  LEAK {} ({}) in {}{}",
+                l.kind,
+                l.encoding,
+                l.channel,
+                l.host
+                    .as_deref()
+                    .map(|h| format!(" to {h}"))
+                    .unwrap_or_default()
+            );
             // An A and an AAAA query carry the same leak: say it once.
             if !shown_leaks.contains(&line) {
                 let _ = writeln!(o, "{line}");
@@ -56,12 +110,26 @@ pub fn text(r: &ProbeReport) -> String {
             }
         }
         if !p.sensitive_reads.is_empty() {
-            let _ = writeln!(o, "  sensitive files read: {}", p.sensitive_reads.join(", "));
+            let _ = writeln!(
+                o,
+                "  sensitive files read: {}",
+                p.sensitive_reads.join(", ")
+            );
         }
-        for (what, list) in [("created outside the package", &p.files_created), ("that existed before, overwritten", &p.files_written), ("that existed before, deleted", &p.files_deleted)] {
+        for (what, list) in [
+            ("created outside the package", &p.files_created),
+            ("that existed before, overwritten", &p.files_written),
+            ("that existed before, deleted", &p.files_deleted),
+        ] {
             if !list.is_empty() {
                 let shown: Vec<&str> = list.iter().take(5).map(String::as_str).collect();
-                let _ = writeln!(o, "  files {what}: {} ({}{})", list.len(), shown.join(", "), if list.len() > 5 { ", …" } else { "" });
+                let _ = writeln!(
+                    o,
+                    "  files {what}: {} ({}{})",
+                    list.len(),
+                    shown.join(", "),
+                    if list.len() > 5 { ", …" } else { "" }
+                );
             }
         }
         for w in &p.warnings {
@@ -76,9 +144,26 @@ pub fn text(r: &ProbeReport) -> String {
     }
     for f in &r.findings {
         let g = &f.finding;
-        let countries = if g.countries.is_empty() { String::new() } else { format!(" [{}]", g.countries.join(", ")) };
-        let _ = writeln!(o, "  {:<8} {} {}{countries} {}: {}", g.severity.as_str(), g.rule, g.name, g.file, g.message);
-        for e in g.evidence.iter().skip(usize::from(g.evidence.first() == Some(&g.message))).take(6) {
+        let countries = if g.countries.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", g.countries.join(", "))
+        };
+        let _ = writeln!(
+            o,
+            "  {:<8} {} {}{countries} {}: {}",
+            g.severity.as_str(),
+            g.rule,
+            g.name,
+            g.file,
+            g.message
+        );
+        for e in g
+            .evidence
+            .iter()
+            .skip(usize::from(g.evidence.first() == Some(&g.message)))
+            .take(6)
+        {
             let shown: String = e.chars().take(200).collect();
             let _ = writeln!(o, "      {shown}");
         }

@@ -31,13 +31,21 @@ pub fn find_bwrap() -> Result<PathBuf, SandboxError> {
     if let Some(p) = std::env::var_os("TELLTALE_BWRAP").filter(|p| !p.is_empty()) {
         return Ok(PathBuf::from(p));
     }
-    let path = std::env::var_os("PATH").unwrap_or_else(|| OsString::from("/usr/local/bin:/usr/bin:/bin"));
-    std::env::split_paths(&path).map(|d| d.join("bwrap")).find(|p| p.is_file()).ok_or(SandboxError::NoBubblewrap)
+    let path =
+        std::env::var_os("PATH").unwrap_or_else(|| OsString::from("/usr/local/bin:/usr/bin:/bin"));
+    std::env::split_paths(&path)
+        .map(|d| d.join("bwrap"))
+        .find(|p| p.is_file())
+        .ok_or(SandboxError::NoBubblewrap)
 }
 
 /// What the kernel's settings say about unprivileged user namespaces, when they forbid them.
 pub fn namespaces_forbidden_by_kernel() -> Option<String> {
-    let read = |p: &str| std::fs::read_to_string(p).ok().map(|s| s.trim().to_string());
+    let read = |p: &str| {
+        std::fs::read_to_string(p)
+            .ok()
+            .map(|s| s.trim().to_string())
+    };
     if read("/proc/sys/user/max_user_namespaces").as_deref() == Some("0") {
         return Some("user.max_user_namespaces is 0".into());
     }
@@ -52,12 +60,25 @@ pub fn namespaces_forbidden_by_kernel() -> Option<String> {
 /// mistake of ours.
 pub fn classify_start_failure(stderr: &str) -> SandboxError {
     let s = stderr.trim();
-    let forbidden = ["No permissions to create", "No permissions to creates", "Creating new namespace failed", "setting up uid map", "unshare failed", "Operation not permitted"];
+    let forbidden = [
+        "No permissions to create",
+        "No permissions to creates",
+        "Creating new namespace failed",
+        "setting up uid map",
+        "unshare failed",
+        "Operation not permitted",
+    ];
     if forbidden.iter().any(|m| s.contains(m)) {
-        let why = namespaces_forbidden_by_kernel().map(|k| format!(" ({k})")).unwrap_or_default();
+        let why = namespaces_forbidden_by_kernel()
+            .map(|k| format!(" ({k})"))
+            .unwrap_or_default();
         return SandboxError::NamespacesForbidden(format!("{s}{why}"));
     }
-    SandboxError::Start(if s.is_empty() { "bubblewrap exited without a word".into() } else { s.to_string() })
+    SandboxError::Start(if s.is_empty() {
+        "bubblewrap exited without a word".into()
+    } else {
+        s.to_string()
+    })
 }
 
 /// Where one persona's files are on the host, and where they appear inside.
@@ -90,7 +111,19 @@ pub fn bwrap_command(bwrap: &Path, l: &Layout) -> Command {
     let s = |c: &mut Command, a: &[&str]| {
         c.args(a);
     };
-    s(&mut c, &["--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--uid", "0", "--gid", "0"]);
+    s(
+        &mut c,
+        &[
+            "--unshare-all",
+            "--unshare-user",
+            "--die-with-parent",
+            "--new-session",
+            "--uid",
+            "0",
+            "--gid",
+            "0",
+        ],
+    );
     // For the test that proves the isolation check refuses: the host's network, which the
     // check must catch. Never weakens a run that goes ahead, because the check stops it.
     if std::env::var_os("TELLTALE_PROBE_TEST_SHARE_NET").is_some_and(|v| v == "1") {
@@ -98,8 +131,31 @@ pub fn bwrap_command(bwrap: &Path, l: &Layout) -> Command {
     }
     // NET_ADMIN: route every address to loopback; NET_BIND_SERVICE: DNS on port 53 and
     // HTTP(S) on 80/443; SETFCAP: map uid 0 when the exec helper nests a user namespace.
-    s(&mut c, &["--cap-add", "CAP_NET_ADMIN", "--cap-add", "CAP_NET_BIND_SERVICE", "--cap-add", "CAP_SETFCAP"]);
-    s(&mut c, &["--hostname", &l.hostname, "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev"]);
+    s(
+        &mut c,
+        &[
+            "--cap-add",
+            "CAP_NET_ADMIN",
+            "--cap-add",
+            "CAP_NET_BIND_SERVICE",
+            "--cap-add",
+            "CAP_SETFCAP",
+        ],
+    );
+    s(
+        &mut c,
+        &[
+            "--hostname",
+            &l.hostname,
+            "--ro-bind",
+            "/",
+            "/",
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+        ],
+    );
     // Hide what could hold the user's real secrets; the persona's home is the only home.
     for dir in hidden_dirs() {
         c.arg("--tmpfs").arg(dir);
@@ -107,20 +163,40 @@ pub fn bwrap_command(bwrap: &Path, l: &Layout) -> Command {
     // /etc is rebuilt: the host's entries read-only, the persona's own where it differs.
     etc_overlay(&mut c, l);
     if Path::new("/var/lib/dbus/machine-id").exists() {
-        c.arg("--ro-bind").arg(&l.machine_id).arg("/var/lib/dbus/machine-id");
+        c.arg("--ro-bind")
+            .arg(&l.machine_id)
+            .arg("/var/lib/dbus/machine-id");
     }
     c.arg("--bind").arg(&l.home).arg(&l.home_inside);
     c.arg("--ro-bind").arg(&l.run).arg(RUN_INSIDE);
     c.arg("--ro-bind").arg(&l.exe).arg(AGENT_INSIDE);
-    s(&mut c, &["--chdir", "/", "--", AGENT_INSIDE, "__probe-agent", &format!("{RUN_INSIDE}/agent.json")]);
+    s(
+        &mut c,
+        &[
+            "--chdir",
+            "/",
+            "--",
+            AGENT_INSIDE,
+            "__probe-agent",
+            &format!("{RUN_INSIDE}/agent.json"),
+        ],
+    );
     c
 }
 
 fn etc_overlay(c: &mut Command, l: &Layout) {
     c.args(["--tmpfs", "/etc"]);
-    let ours: Vec<&str> = l.etc.iter().map(|(n, _)| n.as_str()).chain(["localtime"]).collect();
+    let ours: Vec<&str> = l
+        .etc
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .chain(["localtime"])
+        .collect();
     if let Ok(entries) = std::fs::read_dir("/etc") {
-        let mut names: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+        let mut names: Vec<_> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name())
+            .collect();
         names.sort();
         for name in names {
             let Some(n) = name.to_str() else { continue };
@@ -139,7 +215,9 @@ fn etc_overlay(c: &mut Command, l: &Layout) {
         }
     }
     for (name, file) in &l.etc {
-        c.arg("--ro-bind").arg(file).arg(Path::new("/etc").join(name));
+        c.arg("--ro-bind")
+            .arg(file)
+            .arg(Path::new("/etc").join(name));
     }
     c.arg("--symlink").arg(&l.localtime).arg("/etc/localtime");
     c.args(["--remount-ro", "/etc"]);
@@ -147,7 +225,11 @@ fn etc_overlay(c: &mut Command, l: &Layout) {
 
 /// Folders the sandbox replaces with private, empty ones: the user's secrets live there.
 pub fn hidden_dirs() -> Vec<PathBuf> {
-    let mut dirs: Vec<PathBuf> = ["/tmp", "/var/tmp", "/run", "/home", "/root"].iter().map(PathBuf::from).filter(|d| d.is_dir()).collect();
+    let mut dirs: Vec<PathBuf> = ["/tmp", "/var/tmp", "/run", "/home", "/root"]
+        .iter()
+        .map(PathBuf::from)
+        .filter(|d| d.is_dir())
+        .collect();
     if let Some(home) = std::env::var_os("HOME").map(PathBuf::from) {
         if home.is_dir() && home != Path::new("/") && !dirs.iter().any(|d| home.starts_with(d)) {
             dirs.push(home);

@@ -33,10 +33,20 @@ pub struct Watcher {
 impl Watcher {
     /// Watch every directory under each `(host path, path inside)` root, recursively, and the
     /// single files given.
-    pub fn start(roots: &[(PathBuf, String)], files: &[(PathBuf, String)], started: Instant) -> std::io::Result<Watcher> {
+    pub fn start(
+        roots: &[(PathBuf, String)],
+        files: &[(PathBuf, String)],
+        started: Instant,
+    ) -> std::io::Result<Watcher> {
         let mut ino = Inotify::init()?;
         let mut dirs: HashMap<WatchDescriptor, String> = HashMap::new();
-        let mask = WatchMask::OPEN | WatchMask::CREATE | WatchMask::MODIFY | WatchMask::DELETE | WatchMask::MOVED_FROM | WatchMask::MOVED_TO | WatchMask::CLOSE_WRITE;
+        let mask = WatchMask::OPEN
+            | WatchMask::CREATE
+            | WatchMask::MODIFY
+            | WatchMask::DELETE
+            | WatchMask::MOVED_FROM
+            | WatchMask::MOVED_TO
+            | WatchMask::CLOSE_WRITE;
         let mut files_by_wd: HashMap<WatchDescriptor, String> = HashMap::new();
         for (host, inside) in roots {
             add_tree(&mut ino, host, inside, mask, &mut dirs);
@@ -50,7 +60,8 @@ impl Watcher {
         let events = Arc::new(Mutex::new(Vec::new()));
         let dropped = Arc::new(Mutex::new(0usize));
         let (s, e, d) = (Arc::clone(&stop), Arc::clone(&events), Arc::clone(&dropped));
-        let host_of: HashMap<String, PathBuf> = roots.iter().map(|(h, i)| (i.clone(), h.clone())).collect();
+        let host_of: HashMap<String, PathBuf> =
+            roots.iter().map(|(h, i)| (i.clone(), h.clone())).collect();
         let thread = std::thread::spawn(move || {
             let mut buf = vec![0u8; 64 * 1024];
             let mut last_write: HashMap<String, u64> = HashMap::new();
@@ -73,7 +84,8 @@ impl Watcher {
                                 continue;
                             };
                             let is_dir = ev.mask.contains(EventMask::ISDIR);
-                            if is_dir && ev.mask.intersects(EventMask::CREATE | EventMask::MOVED_TO) {
+                            if is_dir && ev.mask.intersects(EventMask::CREATE | EventMask::MOVED_TO)
+                            {
                                 new_dirs.push(base.clone());
                             }
                             let action = if ev.mask.contains(EventMask::OPEN) {
@@ -83,7 +95,10 @@ impl Watcher {
                                 "open"
                             } else if ev.mask.contains(EventMask::CREATE) {
                                 "create"
-                            } else if ev.mask.intersects(EventMask::MODIFY | EventMask::CLOSE_WRITE) {
+                            } else if ev
+                                .mask
+                                .intersects(EventMask::MODIFY | EventMask::CLOSE_WRITE)
+                            {
                                 // One `write` per file per 100 ms, not one per write(2).
                                 if last_write.get(&base).is_some_and(|&t| t + 100 > t_ms) {
                                     continue;
@@ -100,13 +115,19 @@ impl Watcher {
                                 continue;
                             };
                             if out.len() < MAX_EVENTS {
-                                out.push(FileEvent { t_ms, action, path: base });
+                                out.push(FileEvent {
+                                    t_ms,
+                                    action,
+                                    path: base,
+                                });
                             } else {
                                 *d.lock().unwrap_or_else(|p| p.into_inner()) += 1;
                             }
                         }
                     }
-                    Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(10)),
+                    Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {
+                        std::thread::sleep(Duration::from_millis(10))
+                    }
                     Err(_) => break,
                 }
                 for inside in new_dirs {
@@ -119,7 +140,12 @@ impl Watcher {
                 }
             }
         });
-        Ok(Watcher { stop, events, dropped, thread: Some(thread) })
+        Ok(Watcher {
+            stop,
+            events,
+            dropped,
+            thread: Some(thread),
+        })
     }
 
     /// Stop and return the events, with the number left out over the cap.
@@ -144,13 +170,24 @@ fn host_path(host_of: &HashMap<String, PathBuf>, inside: &str) -> Option<PathBuf
 }
 
 /// Watch `host` and every directory below it (not following links), named as `inside`.
-fn add_tree(ino: &mut Inotify, host: &Path, inside: &str, mask: WatchMask, dirs: &mut HashMap<WatchDescriptor, String>) {
+fn add_tree(
+    ino: &mut Inotify,
+    host: &Path,
+    inside: &str,
+    mask: WatchMask,
+    dirs: &mut HashMap<WatchDescriptor, String>,
+) {
     let mut stack = vec![(host.to_path_buf(), inside.to_string())];
     while let Some((h, i)) = stack.pop() {
         if dirs.len() >= 8192 {
             return;
         }
-        let Ok(wd) = ino.watches().add(&h, mask | WatchMask::DONT_FOLLOW | WatchMask::ONLYDIR) else { continue };
+        let Ok(wd) = ino
+            .watches()
+            .add(&h, mask | WatchMask::DONT_FOLLOW | WatchMask::ONLYDIR)
+        else {
+            continue;
+        };
         dirs.insert(wd, i.clone());
         if let Ok(rd) = std::fs::read_dir(&h) {
             for entry in rd.flatten() {

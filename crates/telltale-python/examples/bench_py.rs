@@ -12,7 +12,12 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn collect(path: &std::path::Path, out: &mut Vec<(String, String)>) {
     if path.is_dir() {
-        let mut entries: Vec<_> = std::fs::read_dir(path).into_iter().flatten().flatten().map(|e| e.path()).collect();
+        let mut entries: Vec<_> = std::fs::read_dir(path)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
         entries.sort();
         for p in entries {
             if !p.is_symlink() {
@@ -21,7 +26,10 @@ fn collect(path: &std::path::Path, out: &mut Vec<(String, String)>) {
         }
     } else if path.extension().is_some_and(|e| e == "py") {
         if let Ok(bytes) = std::fs::read(path) {
-            out.push((path.display().to_string(), String::from_utf8_lossy(&bytes).into_owned()));
+            out.push((
+                path.display().to_string(),
+                String::from_utf8_lossy(&bytes).into_owned(),
+            ));
         }
     }
 }
@@ -47,7 +55,9 @@ fn main() {
         let t = Instant::now();
         flows = 0;
         for (path, src) in &files {
-            flows += telltale_python::analyze(path, src, &telltale_python::Options::default()).flows.len();
+            flows += telltale_python::analyze(path, src, &telltale_python::Options::default())
+                .flows
+                .len();
         }
         full.push(t.elapsed().as_secs_f64());
     }

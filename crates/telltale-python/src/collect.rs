@@ -8,7 +8,8 @@
 //! when every scope's bound names are known (a later assignment makes a name local).
 
 use crate::{
-    Analyzer, Binding, Call, Class, Edge, EdgeSrc, FnBody, Func, GuardSite, Scope, ScopeId, ScopeKind, Var, MAX_DEPTH, MODULE,
+    Analyzer, Binding, Call, Class, Edge, EdgeSrc, FnBody, Func, GuardSite, Scope, ScopeId,
+    ScopeKind, Var, MAX_DEPTH, MODULE,
 };
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
@@ -41,18 +42,31 @@ pub(crate) fn collect<'a>(an: &mut Analyzer<'a>, body: &'a [Stmt]) {
         nonlocals: Default::default(),
         self_param: None,
     });
-    let mut c = Collector { an, depth: 0, pending: Vec::new(), in_concat: false };
+    let mut c = Collector {
+        an,
+        depth: 0,
+        pending: Vec::new(),
+        in_concat: false,
+    };
     c.stmts(body, MODULE, None);
     let pending = std::mem::take(&mut c.pending);
     for p in pending {
         let scope = c.an.resolve_load(p.scope, p.name);
         let var = Var::Name(scope, p.name);
         // `os.environ = saved` sets a module attribute: the module is no data.
-        if c.an.bindings_of(var).iter().any(|b| matches!(b, Binding::Import(..))) {
+        if c.an
+            .bindings_of(var)
+            .iter()
+            .any(|b| matches!(b, Binding::Import(..)))
+        {
             continue;
         }
         let target = c.an.node(var);
-        c.an.edges.push(Edge { target, src: p.src, span: p.span });
+        c.an.edges.push(Edge {
+            target,
+            src: p.src,
+            span: p.span,
+        });
     }
     link_calls(c.an);
 }
@@ -68,7 +82,11 @@ fn link_calls(an: &mut Analyzer<'_>) {
                 if matches!(a, Expr::Starred(_)) {
                     break;
                 }
-                if let Some(p) = func.params.get(i + skip).filter(|_| i + skip < func.positional) {
+                if let Some(p) = func
+                    .params
+                    .get(i + skip)
+                    .filter(|_| i + skip < func.positional)
+                {
                     new_edges.push((Var::Name(func.scope, p), a, c.scope, ci));
                 }
             }
@@ -84,15 +102,29 @@ fn link_calls(an: &mut Analyzer<'_>) {
     for (var, arg, scope, ci) in new_edges {
         let target = an.node(var);
         let span = an.calls[ci].call.range();
-        an.edges.push(Edge { target, src: EdgeSrc::Expr(arg, scope), span });
+        an.edges.push(Edge {
+            target,
+            src: EdgeSrc::Expr(arg, scope),
+            span,
+        });
     }
     // `def read(path): return open(path).read()`: `read("/etc/hosts")` reads that file.
     let mut opened = Vec::new();
     for c in &an.calls {
-        let ScopeKind::Function(f) = an.scopes[c.scope as usize].kind else { continue };
-        let Some(Expr::Name(n)) = c.call.arguments.args.first() else { continue };
-        let Some(i) = an.funcs[f].params.iter().position(|p| *p == n.id.as_str()) else { continue };
-        if an.resolve_load(c.scope, n.id.as_str()) == an.funcs[f].scope && an.path_of(&c.call.func, c.scope).is_some_and(|p| py_api().is_file_read(&p)) {
+        let ScopeKind::Function(f) = an.scopes[c.scope as usize].kind else {
+            continue;
+        };
+        let Some(Expr::Name(n)) = c.call.arguments.args.first() else {
+            continue;
+        };
+        let Some(i) = an.funcs[f].params.iter().position(|p| *p == n.id.as_str()) else {
+            continue;
+        };
+        if an.resolve_load(c.scope, n.id.as_str()) == an.funcs[f].scope
+            && an
+                .path_of(&c.call.func, c.scope)
+                .is_some_and(|p| py_api().is_file_read(&p))
+        {
             opened.push((f, i));
         }
     }
@@ -146,13 +178,19 @@ impl<'a> Collector<'a, '_> {
             return;
         }
         let target = self.an.node(var);
-        self.an.edges.push(Edge { target, src: EdgeSrc::Expr(value, scope), span });
+        self.an.edges.push(Edge {
+            target,
+            src: EdgeSrc::Expr(value, scope),
+            span,
+        });
     }
 
     /// The variable `self.attr` names in a method, if `e` is such an attribute.
     fn self_attr(&self, e: &'a Expr, scope: ScopeId) -> Option<Var<'a>> {
         let Expr::Attribute(a) = e else { return None };
-        let Expr::Name(n) = &*a.value else { return None };
+        let Expr::Name(n) = &*a.value else {
+            return None;
+        };
         let (me, class_scope) = self.an.scopes[scope as usize].self_param?;
         (n.id.as_str() == me).then_some(Var::Attr(class_scope, a.attr.as_str()))
     }
@@ -165,7 +203,12 @@ impl<'a> Collector<'a, '_> {
             return;
         }
         match obj {
-            Expr::Name(n) => self.pending.push(PendingStore { scope, name: n.id.as_str(), src, span }),
+            Expr::Name(n) => self.pending.push(PendingStore {
+                scope,
+                name: n.id.as_str(),
+                src,
+                span,
+            }),
             Expr::Attribute(a) => self.store_into(&a.value, src, scope, span),
             Expr::Subscript(s) => self.store_into(&s.value, src, scope, span),
             _ => {}
@@ -200,13 +243,19 @@ impl<'a> Collector<'a, '_> {
             Expr::Starred(s) => self.bind_from(&s.value, value, scope, stmt),
             Expr::Attribute(a) => {
                 if let Some(var) = self.self_attr(target, scope) {
-                    self.an.bindings.entry(var).or_default().push(Binding::Assign { value, scope, stmt });
+                    self.an
+                        .bindings
+                        .entry(var)
+                        .or_default()
+                        .push(Binding::Assign { value, scope, stmt });
                     self.edge(var, value, scope, stmt);
                 } else if !carries_nothing(value) {
                     self.store_into(&a.value, EdgeSrc::Expr(value, scope), scope, stmt);
                 }
             }
-            Expr::Subscript(s) if !carries_nothing(value) => self.store_into(&s.value, EdgeSrc::Expr(value, scope), scope, stmt),
+            Expr::Subscript(s) if !carries_nothing(value) => {
+                self.store_into(&s.value, EdgeSrc::Expr(value, scope), scope, stmt)
+            }
             _ => {}
         }
     }
@@ -254,7 +303,12 @@ impl<'a> Collector<'a, '_> {
             self.expr(&d.expression, scope);
         }
         let params = &f.parameters;
-        for p in params.posonlyargs.iter().chain(&params.args).chain(&params.kwonlyargs) {
+        for p in params
+            .posonlyargs
+            .iter()
+            .chain(&params.args)
+            .chain(&params.kwonlyargs)
+        {
             if let Some(d) = &p.default {
                 self.expr(d, scope);
             }
@@ -267,7 +321,10 @@ impl<'a> Collector<'a, '_> {
         };
         let fscope = self.new_scope(scope, ScopeKind::Function(idx));
         let names = self.params(params, fscope);
-        let is_static = f.decorator_list.iter().any(|d| matches!(&d.expression, Expr::Name(n) if n.id.as_str() == "staticmethod"));
+        let is_static = f
+            .decorator_list
+            .iter()
+            .any(|d| matches!(&d.expression, Expr::Name(n) if n.id.as_str() == "staticmethod"));
         if let (Some(c), Some(first)) = (method_of, names.first()) {
             if !is_static {
                 let cscope = self.an.classes[c].scope;
@@ -292,7 +349,12 @@ impl<'a> Collector<'a, '_> {
     /// Binds the parameters in the function's scope; returns their names, positional first.
     fn params(&mut self, params: &'a ast::Parameters, fscope: ScopeId) -> Vec<&'a str> {
         let mut names = Vec::new();
-        for p in params.posonlyargs.iter().chain(&params.args).chain(&params.kwonlyargs) {
+        for p in params
+            .posonlyargs
+            .iter()
+            .chain(&params.args)
+            .chain(&params.kwonlyargs)
+        {
             let n = p.parameter.name.as_str();
             self.bind(fscope, n, Binding::Other);
             names.push(n);
@@ -303,21 +365,35 @@ impl<'a> Collector<'a, '_> {
         names
     }
 
-    fn stmt(&mut self, s: &'a Stmt, scope: ScopeId, rest: &'a [Stmt], in_for: Option<&'a ast::StmtFor>) {
+    fn stmt(
+        &mut self,
+        s: &'a Stmt,
+        scope: ScopeId,
+        rest: &'a [Stmt],
+        in_for: Option<&'a ast::StmtFor>,
+    ) {
         match s {
             Stmt::FunctionDef(f) => self.function(f, scope),
             Stmt::ClassDef(c) => {
                 for d in &c.decorator_list {
                     self.expr(&d.expression, scope);
                 }
-                let bases: Vec<&'a Expr> = c.arguments.as_deref().map(|a| a.args.iter().collect()).unwrap_or_default();
+                let bases: Vec<&'a Expr> = c
+                    .arguments
+                    .as_deref()
+                    .map(|a| a.args.iter().collect())
+                    .unwrap_or_default();
                 for b in &bases {
                     self.expr(b, scope);
                 }
                 let idx = self.an.classes.len();
                 self.bind(scope, c.name.as_str(), Binding::Class(idx));
                 let cscope = self.new_scope(scope, ScopeKind::Class(idx));
-                let header_end = c.arguments.as_deref().map(|a| a.end()).unwrap_or(c.name.end());
+                let header_end = c
+                    .arguments
+                    .as_deref()
+                    .map(|a| a.end())
+                    .unwrap_or(c.name.end());
                 self.an.classes.push(Class {
                     name: c.name.as_str(),
                     scope: cscope,
@@ -355,7 +431,17 @@ impl<'a> Collector<'a, '_> {
                 self.target_exprs(&a.target, scope);
                 match &*a.target {
                     Expr::Name(n) => {
-                        let var = self.bind(scope, n.id.as_str(), Binding::Aug { value: &a.value, scope, op: a.op, stmt: a.range, in_for });
+                        let var = self.bind(
+                            scope,
+                            n.id.as_str(),
+                            Binding::Aug {
+                                value: &a.value,
+                                scope,
+                                op: a.op,
+                                stmt: a.range,
+                                in_for,
+                            },
+                        );
                         self.edge(var, &a.value, scope, a.range);
                     }
                     t => self.assign(t, &a.value, scope, a.range),
@@ -373,7 +459,11 @@ impl<'a> Collector<'a, '_> {
                 self.stmts(&w.orelse, scope, None);
             }
             Stmt::If(i) => {
-                self.an.guard_sites.push(GuardSite { stmt: i, scope, rest });
+                self.an.guard_sites.push(GuardSite {
+                    stmt: i,
+                    scope,
+                    rest,
+                });
                 // A conditional `acc += x` is no simple accumulation: no `in_for` below.
                 self.expr(&i.test, scope);
                 self.stmts(&i.body, scope, None);
@@ -472,7 +562,11 @@ impl<'a> Collector<'a, '_> {
                 let names: Vec<&'a str> = n.names.iter().map(|n| n.as_str()).collect();
                 self.an.scopes[scope as usize].nonlocals.extend(names);
             }
-            Stmt::TypeAlias(_) | Stmt::Pass(_) | Stmt::Break(_) | Stmt::Continue(_) | Stmt::IpyEscapeCommand(_) => {}
+            Stmt::TypeAlias(_)
+            | Stmt::Pass(_)
+            | Stmt::Break(_)
+            | Stmt::Continue(_)
+            | Stmt::IpyEscapeCommand(_) => {}
         }
     }
 
@@ -501,7 +595,10 @@ impl<'a> Collector<'a, '_> {
         if level == 0 {
             let top = module.split('.').next().unwrap_or(module);
             if vendors::telemetry_vendor_for_pypi_package(top).is_some() {
-                self.an.facts.sdk_imports.push(SdkImportFact { module: top.to_string(), span: crate::span_of(r) });
+                self.an.facts.sdk_imports.push(SdkImportFact {
+                    module: top.to_string(),
+                    span: crate::span_of(r),
+                });
             }
         }
         self.an.facts.requires.push(spec);
@@ -509,7 +606,14 @@ impl<'a> Collector<'a, '_> {
 
     fn endpoints_in(&mut self, text: &str, r: TextRange) {
         for (host, url) in strings::literal_endpoints(text) {
-            self.an.facts.endpoints.push(EndpointFact { host, url, span: crate::span_of(r), encodings: vec![], provenance: String::new(), origin: None });
+            self.an.facts.endpoints.push(EndpointFact {
+                host,
+                url,
+                span: crate::span_of(r),
+                encodings: vec![],
+                provenance: String::new(),
+                origin: None,
+            });
         }
     }
 
@@ -518,14 +622,27 @@ impl<'a> Collector<'a, '_> {
         let fscope = self.new_scope(scope, ScopeKind::Function(idx));
         let (names, positional) = match &l.parameters {
             Some(p) => {
-                for d in p.posonlyargs.iter().chain(&p.args).chain(&p.kwonlyargs).filter_map(|p| p.default.as_deref()) {
+                for d in p
+                    .posonlyargs
+                    .iter()
+                    .chain(&p.args)
+                    .chain(&p.kwonlyargs)
+                    .filter_map(|p| p.default.as_deref())
+                {
                     self.expr(d, scope);
                 }
                 (self.params(p, fscope), p.posonlyargs.len() + p.args.len())
             }
             None => (Vec::new(), 0),
         };
-        self.an.funcs.push(Func { name: "<lambda>", scope: fscope, params: names, positional, body: FnBody::Expr(&l.body), range: l.range });
+        self.an.funcs.push(Func {
+            name: "<lambda>",
+            scope: fscope,
+            params: names,
+            positional,
+            body: FnBody::Expr(&l.body),
+            range: l.range,
+        });
         self.expr(&l.body, fscope);
         self.edge(Var::Ret(idx), &l.body, fscope, l.range);
     }
@@ -590,9 +707,19 @@ impl<'a> Collector<'a, '_> {
                         self.an.assembled.push((e, scope));
                     }
                     if py_api().is_mutator(m) {
-                        for v in c.arguments.args.iter().chain(c.arguments.keywords.iter().map(|k| &k.value)) {
+                        for v in c
+                            .arguments
+                            .args
+                            .iter()
+                            .chain(c.arguments.keywords.iter().map(|k| &k.value))
+                        {
                             if !carries_nothing(v) {
-                                self.store_into(&a.value, EdgeSrc::Expr(v, scope), scope, c.range());
+                                self.store_into(
+                                    &a.value,
+                                    EdgeSrc::Expr(v, scope),
+                                    scope,
+                                    c.range(),
+                                );
                             }
                         }
                     }
@@ -700,6 +827,11 @@ fn for_each_child<'a>(e: &'a Expr, mut f: impl FnMut(&'a Expr)) {
 pub(crate) fn carries_nothing(e: &Expr) -> bool {
     matches!(
         e,
-        Expr::StringLiteral(_) | Expr::BytesLiteral(_) | Expr::NumberLiteral(_) | Expr::BooleanLiteral(_) | Expr::NoneLiteral(_) | Expr::EllipsisLiteral(_)
+        Expr::StringLiteral(_)
+            | Expr::BytesLiteral(_)
+            | Expr::NumberLiteral(_)
+            | Expr::BooleanLiteral(_)
+            | Expr::NoneLiteral(_)
+            | Expr::EllipsisLiteral(_)
     )
 }

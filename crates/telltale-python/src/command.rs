@@ -89,7 +89,13 @@ impl<'a> Analyzer<'a> {
         let mut marked = String::new();
         match style {
             ExecStyle::First => {
-                let first = c.arguments.args.first().or_else(|| c.arguments.keywords.iter().find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "args")).map(|k| &k.value))?;
+                let first = c.arguments.args.first().or_else(|| {
+                    c.arguments
+                        .keywords
+                        .iter()
+                        .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "args"))
+                        .map(|k| &k.value)
+                })?;
                 match self.list_items(first, scope) {
                     Some((items, s)) => self.words(items, s, &mut marked, &mut holes),
                     None => self.piece(first, scope, &mut marked, &mut holes, 0),
@@ -98,7 +104,13 @@ impl<'a> Analyzer<'a> {
             ExecStyle::Argv => {
                 // `os.execlp(file, arg0, …)`, `os.spawnlp(mode, file, arg0, …)`: the words
                 // after the file (numbers are modes).
-                let words: Vec<&'a Expr> = c.arguments.args.iter().filter(|a| !matches!(a, Expr::NumberLiteral(_))).skip(1).collect();
+                let words: Vec<&'a Expr> = c
+                    .arguments
+                    .args
+                    .iter()
+                    .filter(|a| !matches!(a, Expr::NumberLiteral(_)))
+                    .skip(1)
+                    .collect();
                 self.words(words, scope, &mut marked, &mut holes);
             }
         }
@@ -115,14 +127,24 @@ impl<'a> Analyzer<'a> {
             Expr::List(l) => Some((l.elts.iter().collect(), scope)),
             Expr::Tuple(t) => Some((t.elts.iter().collect(), scope)),
             Expr::Name(_) => match self.var_of(e, scope).map(|v| self.bindings_of(v)) {
-                Some([Binding::Assign { value, scope: s, .. }]) => self.list_items(value, *s),
+                Some(
+                    [Binding::Assign {
+                        value, scope: s, ..
+                    }],
+                ) => self.list_items(value, *s),
                 _ => None,
             },
             _ => None,
         }
     }
 
-    fn words(&self, items: Vec<&'a Expr>, scope: ScopeId, marked: &mut String, holes: &mut Vec<&'a Expr>) {
+    fn words(
+        &self,
+        items: Vec<&'a Expr>,
+        scope: ScopeId,
+        marked: &mut String,
+        holes: &mut Vec<&'a Expr>,
+    ) {
         for (i, w) in items.into_iter().enumerate() {
             if i > 0 {
                 marked.push(' ');
@@ -146,7 +168,14 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Command text of one expression: constants as written, the rest as marked holes.
-    fn piece(&self, e: &'a Expr, scope: ScopeId, marked: &mut String, holes: &mut Vec<&'a Expr>, depth: u32) {
+    fn piece(
+        &self,
+        e: &'a Expr,
+        scope: ScopeId,
+        marked: &mut String,
+        holes: &mut Vec<&'a Expr>,
+        depth: u32,
+    ) {
         if depth > 16 || marked.len() > MAX_COMMAND {
             return self.hole(e, marked, holes);
         }
@@ -169,30 +198,56 @@ impl<'a> Analyzer<'a> {
                 self.piece(&b.right, scope, marked, holes, d);
             }
             Expr::BinOp(b) if b.op == Operator::Mod => {
-                let Some(fmt) = self.value_of(&b.left, scope).and_then(|v| v.text()) else { return self.hole(e, marked, holes) };
+                let Some(fmt) = self.value_of(&b.left, scope).and_then(|v| v.text()) else {
+                    return self.hole(e, marked, holes);
+                };
                 let args: Vec<&'a Expr> = match &*b.right {
                     Expr::Tuple(t) => t.elts.iter().collect(),
                     x => vec![x],
                 };
-                let texts: Vec<V> = args.iter().map(|a| V::Str(self.sub_piece(a, scope, holes, d))).collect();
+                let texts: Vec<V> = args
+                    .iter()
+                    .map(|a| V::Str(self.sub_piece(a, scope, holes, d)))
+                    .collect();
                 match percent_format(&fmt.replace("%d", "%s").replace("%x", "%s"), &texts) {
                     Some(t) => marked.push_str(&t),
                     None => self.hole(e, marked, holes),
                 }
             }
-            Expr::Call(c) if matches!(&*c.func, Expr::Attribute(a) if a.attr.as_str() == "format") => {
+            Expr::Call(c) if matches!(&*c.func, Expr::Attribute(a) if a.attr.as_str() == "format") =>
+            {
                 let Expr::Attribute(a) = &*c.func else { return };
-                let Some(fmt) = self.value_of(&a.value, scope).and_then(|v| v.text()) else { return self.hole(e, marked, holes) };
-                let texts: Vec<String> = c.arguments.args.iter().map(|x| self.sub_piece(x, scope, holes, d)).collect();
-                let named: Vec<(String, String)> =
-                    c.arguments.keywords.iter().filter_map(|k| Some((k.arg.as_ref()?.as_str().to_string(), self.sub_piece(&k.value, scope, holes, d)))).collect();
+                let Some(fmt) = self.value_of(&a.value, scope).and_then(|v| v.text()) else {
+                    return self.hole(e, marked, holes);
+                };
+                let texts: Vec<String> = c
+                    .arguments
+                    .args
+                    .iter()
+                    .map(|x| self.sub_piece(x, scope, holes, d))
+                    .collect();
+                let named: Vec<(String, String)> = c
+                    .arguments
+                    .keywords
+                    .iter()
+                    .filter_map(|k| {
+                        Some((
+                            k.arg.as_ref()?.as_str().to_string(),
+                            self.sub_piece(&k.value, scope, holes, d),
+                        ))
+                    })
+                    .collect();
                 match brace_format(&fmt, &texts, &named) {
                     Some(t) => marked.push_str(&t),
                     None => self.hole(e, marked, holes),
                 }
             }
             Expr::Name(_) => match self.var_of(e, scope).map(|v| self.bindings_of(v)) {
-                Some([Binding::Assign { value, scope: s, .. }]) => self.piece(value, *s, marked, holes, d),
+                Some(
+                    [Binding::Assign {
+                        value, scope: s, ..
+                    }],
+                ) => self.piece(value, *s, marked, holes, d),
                 _ => self.hole(e, marked, holes),
             },
             _ => self.hole(e, marked, holes),
@@ -214,20 +269,40 @@ impl<'a> Analyzer<'a> {
         }
         let out = match self.command_of(c, scope) {
             Some(cmd) => {
-                let inputs: Vec<(String, Kinds)> = (0..cmd.holes.len()).map(|i| (hole_var(i), Kinds::EMPTY)).collect();
-                let sa = telltale_shell::analyze_command(&cmd.text, crate::span_of(c.range()), &inputs);
-                Output { kinds: sa.output, network: sa.output_from.is_some(), shape: Rc::from(cmd.shape.as_str()) }
+                let inputs: Vec<(String, Kinds)> = (0..cmd.holes.len())
+                    .map(|i| (hole_var(i), Kinds::EMPTY))
+                    .collect();
+                let sa =
+                    telltale_shell::analyze_command(&cmd.text, crate::span_of(c.range()), &inputs);
+                Output {
+                    kinds: sa.output,
+                    network: sa.output_from.is_some(),
+                    shape: Rc::from(cmd.shape.as_str()),
+                }
             }
-            None => Output { kinds: Kinds::EMPTY, network: false, shape: Rc::from("*") },
+            None => Output {
+                kinds: Kinds::EMPTY,
+                network: false,
+                shape: Rc::from("*"),
+            },
         };
         self.command_memo.borrow_mut().insert(key, out.clone());
         out
     }
 
     /// The shell analysis of a command with the data its pieces carry (after the fixpoint).
-    pub(crate) fn command_analysis(&self, c: &'a ast::ExprCall, scope: ScopeId) -> Option<(ShellAnalysis, Command<'a>)> {
+    pub(crate) fn command_analysis(
+        &self,
+        c: &'a ast::ExprCall,
+        scope: ScopeId,
+    ) -> Option<(ShellAnalysis, Command<'a>)> {
         let cmd = self.command_of(c, scope)?;
-        let inputs: Vec<(String, Kinds)> = cmd.holes.iter().enumerate().map(|(i, h)| (hole_var(i), self.kinds_of(h, scope))).collect();
+        let inputs: Vec<(String, Kinds)> = cmd
+            .holes
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (hole_var(i), self.kinds_of(h, scope)))
+            .collect();
         let sa = telltale_shell::analyze_command(&cmd.text, crate::span_of(c.range()), &inputs);
         Some((sa, cmd))
     }

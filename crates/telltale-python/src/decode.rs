@@ -57,7 +57,8 @@ fn base32(s: &str) -> Option<Vec<u8>> {
 
 /// base85 (`base64.b85decode`, RFC 1924 alphabet) or ascii85 (`a85decode`, `<~ ~>` optional).
 fn base85(s: &str) -> Option<Vec<u8>> {
-    const B85: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~";
+    const B85: &[u8] =
+        b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~";
     let s = s.trim();
     let (body, ascii85) = match s.strip_prefix("<~").and_then(|r| r.strip_suffix("~>")) {
         Some(inner) => (inner, true),
@@ -108,9 +109,13 @@ fn inflate(input: &[u8], gzip: bool) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     let limit = MAX_OUTPUT as u64 + 1;
     let read = if gzip {
-        flate2::read::GzDecoder::new(input).take(limit).read_to_end(&mut out)
+        flate2::read::GzDecoder::new(input)
+            .take(limit)
+            .read_to_end(&mut out)
     } else {
-        flate2::read::ZlibDecoder::new(input).take(limit).read_to_end(&mut out)
+        flate2::read::ZlibDecoder::new(input)
+            .take(limit)
+            .read_to_end(&mut out)
     };
     (read.is_ok() && out.len() <= MAX_OUTPUT).then_some(out)
 }

@@ -26,7 +26,9 @@ pub(crate) fn run<'a>(an: &mut Analyzer<'a>, _body: &'a [Stmt]) {
     let mut scripts = Vec::new();
     let mut activation = Vec::new();
     for call in &an.calls {
-        let Some(p) = an.path_of(&call.call.func, call.scope) else { continue };
+        let Some(p) = an.path_of(&call.call.func, call.scope) else {
+            continue;
+        };
         if !api.is_setup(&p) {
             continue;
         }
@@ -35,20 +37,34 @@ pub(crate) fn run<'a>(an: &mut Analyzer<'a>, _body: &'a [Stmt]) {
             for (group, lines) in dict_entries(an, value, scope) {
                 let (lines, scope) = assigned_once(an, lines, scope);
                 let lines = match lines {
-                    Expr::List(l) => l.elts.iter().filter_map(|e| an.value_of(e, scope)?.text()).collect::<Vec<_>>().join("\n"),
-                    other => an.value_of(other, scope).and_then(|v| v.text()).unwrap_or_default(),
+                    Expr::List(l) => l
+                        .elts
+                        .iter()
+                        .filter_map(|e| an.value_of(e, scope)?.text())
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                    other => an
+                        .value_of(other, scope)
+                        .and_then(|v| v.text())
+                        .unwrap_or_default(),
                 };
                 activation.extend(crate::metadata::group_scripts(&group, &lines));
             }
         }
-        let Some((value, scope)) = setup_keyword(an, call, "cmdclass") else { continue };
+        let Some((value, scope)) = setup_keyword(an, call, "cmdclass") else {
+            continue;
+        };
         let entries = dict_entries(an, value, scope);
         for (command, class_expr) in entries {
             if !api.is_install_command(&command) {
                 continue;
             }
-            let Some(var) = an.var_of(class_expr, scope) else { continue };
-            let [Binding::Class(c)] = an.bindings_of(var) else { continue };
+            let Some(var) = an.var_of(class_expr, scope) else {
+                continue;
+            };
+            let [Binding::Class(c)] = an.bindings_of(var) else {
+                continue;
+            };
             let class = &an.classes[*c];
             for m in COMMAND_METHODS {
                 if class.methods.contains_key(m) {
@@ -68,15 +84,27 @@ pub(crate) fn run<'a>(an: &mut Analyzer<'a>, _body: &'a [Stmt]) {
 
 /// A keyword argument of a `setup()` call, through a variable assigned once
 /// (`cmdclass=commands` with `commands = {…}`).
-fn setup_keyword<'a>(an: &Analyzer<'a>, call: &crate::Call<'a>, name: &str) -> Option<(&'a Expr, ScopeId)> {
-    let keyword = call.call.arguments.keywords.iter().find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name))?;
+fn setup_keyword<'a>(
+    an: &Analyzer<'a>,
+    call: &crate::Call<'a>,
+    name: &str,
+) -> Option<(&'a Expr, ScopeId)> {
+    let keyword = call
+        .call
+        .arguments
+        .keywords
+        .iter()
+        .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name))?;
     Some(assigned_once(an, &keyword.value, call.scope))
 }
 
 /// What a variable assigned exactly once holds; any other expression as it is.
 fn assigned_once<'a>(an: &Analyzer<'a>, value: &'a Expr, scope: ScopeId) -> (&'a Expr, ScopeId) {
     if let Some(var) = an.var_of(value, scope) {
-        if let [Binding::Assign { value: v, scope: s, .. }] = an.bindings_of(var) {
+        if let [Binding::Assign {
+            value: v, scope: s, ..
+        }] = an.bindings_of(var)
+        {
             return (v, *s);
         }
     }
@@ -86,10 +114,17 @@ fn assigned_once<'a>(an: &Analyzer<'a>, value: &'a Expr, scope: ScopeId) -> (&'a
 /// The constant keys of a dict literal or a `dict(key=…)` call, with their values.
 fn dict_entries<'a>(an: &Analyzer<'a>, value: &'a Expr, scope: ScopeId) -> Vec<(String, &'a Expr)> {
     match value {
-        Expr::Dict(d) => d.items.iter().filter_map(|i| Some((an.value_of(i.key.as_ref()?, scope)?.text()?, &i.value))).collect(),
-        Expr::Call(c) if an.path_of(&c.func, scope).as_deref() == Some("dict") => {
-            c.arguments.keywords.iter().filter_map(|k| Some((k.arg.as_ref()?.as_str().to_string(), &k.value))).collect()
-        }
+        Expr::Dict(d) => d
+            .items
+            .iter()
+            .filter_map(|i| Some((an.value_of(i.key.as_ref()?, scope)?.text()?, &i.value)))
+            .collect(),
+        Expr::Call(c) if an.path_of(&c.func, scope).as_deref() == Some("dict") => c
+            .arguments
+            .keywords
+            .iter()
+            .filter_map(|k| Some((k.arg.as_ref()?.as_str().to_string(), &k.value)))
+            .collect(),
         _ => vec![],
     }
 }

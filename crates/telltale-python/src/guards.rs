@@ -32,7 +32,13 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    fn make_cmp(&self, subject: &'a Expr, constants_from: &'a Expr, scope: ScopeId, positive: bool) -> Option<Cmp> {
+    fn make_cmp(
+        &self,
+        subject: &'a Expr,
+        constants_from: &'a Expr,
+        scope: ScopeId,
+        positive: bool,
+    ) -> Option<Cmp> {
         let constants = self.constants_of(constants_from, scope);
         if constants.is_empty() {
             return None;
@@ -48,8 +54,19 @@ impl<'a> Analyzer<'a> {
         if countries.is_empty() {
             return None;
         }
-        let subject_name = self.path_of(subject, scope).map(|p| p.to_string()).unwrap_or_else(|| self.snippet(subject.range()));
-        Some(Cmp { kinds, subject: subject_name, constants, countries, positive })
+        let subject_name = self
+            .path_of(subject, scope)
+            .map(|p| p.to_string())
+            .unwrap_or_else(|| self.snippet(subject.range()));
+        let steps = self.steps_for(&self.atoms(subject, scope), kinds);
+        Some(Cmp {
+            kinds,
+            subject: subject_name,
+            constants,
+            countries,
+            positive,
+            steps,
+        })
     }
 
     /// The comparisons of region data in a condition (`a == "RU" or a == "BY"`).
@@ -66,15 +83,29 @@ impl<'a> Analyzer<'a> {
                     _ => return vec![],
                 };
                 // `tz in ("MSK", …)` or `"Moscow" in tz`; `==` either way round.
-                self.make_cmp(l, r, scope, positive).or_else(|| self.make_cmp(r, l, scope, positive)).into_iter().collect()
+                self.make_cmp(l, r, scope, positive)
+                    .or_else(|| self.make_cmp(r, l, scope, positive))
+                    .into_iter()
+                    .collect()
             }
             Expr::Call(c) => match &*c.func {
-                Expr::Attribute(a) if matches!(a.attr.as_str(), "startswith" | "endswith" | "__contains__") => {
-                    c.arguments.args.first().and_then(|arg| self.make_cmp(&a.value, arg, scope, true)).into_iter().collect()
+                Expr::Attribute(a)
+                    if matches!(a.attr.as_str(), "startswith" | "endswith" | "__contains__") =>
+                {
+                    c.arguments
+                        .args
+                        .first()
+                        .and_then(|arg| self.make_cmp(&a.value, arg, scope, true))
+                        .into_iter()
+                        .collect()
                 }
                 _ => vec![],
             },
-            Expr::BoolOp(b) => b.values.iter().flat_map(|v| self.region_cmps(v, scope, depth + 1)).collect(),
+            Expr::BoolOp(b) => b
+                .values
+                .iter()
+                .flat_map(|v| self.region_cmps(v, scope, depth + 1))
+                .collect(),
             Expr::UnaryOp(u) if u.op == ast::UnaryOp::Not => {
                 let mut v = self.region_cmps(&u.operand, scope, depth + 1);
                 for c in &mut v {
@@ -94,8 +125,14 @@ impl<'a> Analyzer<'a> {
         let mut todo: Vec<TextRange> = ranges.to_vec();
         let mut seen_funcs = BTreeSet::new();
         while let Some(r) = todo.pop() {
-            for call in self.calls.iter().filter(|c| r.contains_range(c.call.range())) {
-                let Some(p) = self.path_of(&call.call.func, call.scope) else { continue };
+            for call in self
+                .calls
+                .iter()
+                .filter(|c| r.contains_range(c.call.range()))
+            {
+                let Some(p) = self.path_of(&call.call.func, call.scope) else {
+                    continue;
+                };
                 let effect = api.effect(&p).or_else(|| {
                     if api.sink(&p).is_some() || api.handle_sink(&p).is_some() {
                         Some(Effect::Network)
@@ -125,7 +162,9 @@ fn exits<'a>(an: &Analyzer<'a>, body: &'a [Stmt], scope: ScopeId) -> bool {
     match body.last() {
         Some(Stmt::Return(_) | Stmt::Raise(_) | Stmt::Continue(_) | Stmt::Break(_)) => true,
         Some(Stmt::Expr(e)) => match &*e.value {
-            Expr::Call(c) => an.path_of(&c.func, scope).is_some_and(|p| matches!(&*p, "sys.exit" | "exit" | "quit" | "os._exit")),
+            Expr::Call(c) => an
+                .path_of(&c.func, scope)
+                .is_some_and(|p| matches!(&*p, "sys.exit" | "exit" | "quit" | "os._exit")),
             _ => false,
         },
         _ => false,
@@ -140,8 +179,16 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
     let mut guards = Vec::new();
     for GuardSite { stmt, scope, rest } in &an.guard_sites {
         let mut tests: Vec<(&Expr, &[Stmt])> = vec![(&stmt.test, &stmt.body)];
-        tests.extend(stmt.elif_else_clauses.iter().filter_map(|c| c.test.as_ref().map(|t| (t, c.body.as_slice()))));
-        let else_body = stmt.elif_else_clauses.iter().find(|c| c.test.is_none()).map(|c| c.body.as_slice());
+        tests.extend(
+            stmt.elif_else_clauses
+                .iter()
+                .filter_map(|c| c.test.as_ref().map(|t| (t, c.body.as_slice()))),
+        );
+        let else_body = stmt
+            .elif_else_clauses
+            .iter()
+            .find(|c| c.test.is_none())
+            .map(|c| c.body.as_slice());
         for (test, body) in tests {
             let cmps = an.region_cmps(test, *scope, 0);
             if cmps.is_empty() {
@@ -174,6 +221,7 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
                 effect_apis,
                 span: span_of(test.range()),
                 guarded: span_of(guarded),
+                steps: cmps[0].steps.clone(),
             });
         }
     }

@@ -41,8 +41,8 @@ mod collect;
 mod command;
 mod decode;
 mod entry;
-pub mod metadata;
 mod guards;
+pub mod metadata;
 mod nested;
 mod resolve;
 mod sinks;
@@ -78,7 +78,9 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { max_parse_bytes: DEFAULT_MAX_PARSE_BYTES }
+        Options {
+            max_parse_bytes: DEFAULT_MAX_PARSE_BYTES,
+        }
     }
 }
 
@@ -120,9 +122,19 @@ pub(crate) enum Var<'a> {
 pub(crate) enum Binding<'a> {
     /// `x = value` (or `x: T = value`, `(x := value)`) written in `scope`; `stmt` is the
     /// whole statement.
-    Assign { value: &'a Expr, scope: ScopeId, stmt: TextRange },
+    Assign {
+        value: &'a Expr,
+        scope: ScopeId,
+        stmt: TextRange,
+    },
     /// `x += value`, and the `for` loop it sits directly in, if any.
-    Aug { value: &'a Expr, scope: ScopeId, op: ruff_python_ast::Operator, stmt: TextRange, in_for: Option<&'a ruff_python_ast::StmtFor> },
+    Aug {
+        value: &'a Expr,
+        scope: ScopeId,
+        op: ruff_python_ast::Operator,
+        stmt: TextRange,
+        in_for: Option<&'a ruff_python_ast::StmtFor>,
+    },
     /// `import a.b as x`, `from a import b as x`: the module path.
     Import(&'a str, Option<&'a str>, u32),
     Def(usize),
@@ -240,27 +252,47 @@ pub fn analyze(path: &str, src: &str, opts: &Options) -> FileFacts {
 
 /// Analyse code at a nesting depth (0: a file; 1: code a file passes to `exec`; …).
 pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32) -> FileFacts {
-    let mut facts = FileFacts { file: path.to_string(), ..Default::default() };
+    let mut facts = FileFacts {
+        file: path.to_string(),
+        ..Default::default()
+    };
     if src.len() > opts.max_parse_bytes {
-        facts.diagnostics.push(format!("not parsed: {} bytes is over the {} byte limit (raise it with --max-file-bytes)", src.len(), opts.max_parse_bytes));
-        facts.not_analysed = Some(format!("over the parse limit of {} bytes (--max-file-bytes)", opts.max_parse_bytes));
+        facts.diagnostics.push(format!(
+            "not parsed: {} bytes is over the {} byte limit (raise it with --max-file-bytes)",
+            src.len(),
+            opts.max_parse_bytes
+        ));
+        facts.not_analysed = Some(format!(
+            "over the parse limit of {} bytes (--max-file-bytes)",
+            opts.max_parse_bytes
+        ));
         return facts;
     }
     let parsed = parse_unchecked(src, ParseOptions::from(Mode::Module));
     let errors = parsed.errors().len();
-    let first_error = parsed.errors().first().map(|e| e.error.to_string()).unwrap_or_default();
+    let first_error = parsed
+        .errors()
+        .first()
+        .map(|e| e.error.to_string())
+        .unwrap_or_default();
     let Mod::Module(module) = parsed.into_syntax() else {
-        facts.diagnostics.push(format!("{PARSE_FAILED}: not a module"));
+        facts
+            .diagnostics
+            .push(format!("{PARSE_FAILED}: not a module"));
         facts.not_analysed = Some(format!("{PARSE_FAILED}: not a module"));
         return facts;
     };
     if errors > 0 {
         if module.body.is_empty() {
-            facts.diagnostics.push(format!("{PARSE_FAILED}: {first_error}"));
+            facts
+                .diagnostics
+                .push(format!("{PARSE_FAILED}: {first_error}"));
             facts.not_analysed = Some(format!("{PARSE_FAILED}: {first_error}"));
             return facts;
         }
-        facts.diagnostics.push(format!("parsed with {errors} syntax error(s), first: {first_error}"));
+        facts.diagnostics.push(format!(
+            "parsed with {errors} syntax error(s), first: {first_error}"
+        ));
         facts.partly_analysed = Some(format!("{errors} syntax error(s), first: {first_error}"));
     }
     let deep = deeper_than(&module.body, DROP_DEPTH);
@@ -293,8 +325,12 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
     guards::run(&mut an);
     entry::run(&mut an, &module.body);
     if an.too_deep.get() {
-        an.facts.diagnostics.push(format!("code nested deeper than {MAX_DEPTH} levels was not analysed"));
-        an.facts.partly_analysed = Some(format!("code nested deeper than {MAX_DEPTH} levels was not analysed"));
+        an.facts.diagnostics.push(format!(
+            "code nested deeper than {MAX_DEPTH} levels was not analysed"
+        ));
+        an.facts.partly_analysed = Some(format!(
+            "code nested deeper than {MAX_DEPTH} levels was not analysed"
+        ));
     }
     let pending = std::mem::take(&mut an.nested_code);
     let mut facts = an.facts;
@@ -308,12 +344,17 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
 }
 
 fn dedupe(f: &mut FileFacts) {
-    f.endpoints.sort_by(|a, b| (a.span, &a.host).cmp(&(b.span, &b.host)));
-    f.endpoints.dedup_by(|a, b| a.span == b.span && a.host == b.host);
+    f.endpoints
+        .sort_by(|a, b| (a.span, &a.host).cmp(&(b.span, &b.host)));
+    f.endpoints
+        .dedup_by(|a, b| a.span == b.span && a.host == b.host);
     f.obfuscations.sort_by_key(|o| o.span);
-    f.obfuscations.dedup_by(|a, b| a.span.start >= b.span.start && a.span.end <= b.span.end && a.decoded == b.decoded);
+    f.obfuscations.dedup_by(|a, b| {
+        a.span.start >= b.span.start && a.span.end <= b.span.end && a.decoded == b.decoded
+    });
     f.sources.sort_by_key(|s| (s.span, s.kind));
-    f.sources.dedup_by(|a, b| a.span == b.span && a.kind == b.kind);
+    f.sources
+        .dedup_by(|a, b| a.span == b.span && a.kind == b.kind);
     f.flows.sort_by_key(|fl| fl.span);
     f.requires.sort();
     f.requires.dedup();
@@ -356,7 +397,11 @@ fn deeper_than(body: &[Stmt], limit: u32) -> bool {
             self.depth -= 1;
         }
     }
-    let mut p = Probe { depth: 0, limit, hit: false };
+    let mut p = Probe {
+        depth: 0,
+        limit,
+        hit: false,
+    };
     for s in body {
         p.visit_stmt(s);
     }

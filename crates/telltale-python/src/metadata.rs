@@ -18,7 +18,10 @@
 use telltale_facts::FileFacts;
 
 /// Entry-point groups that install a command, with the words the label uses for them.
-const SCRIPT_GROUPS: &[(&str, &str)] = &[("console_scripts", "console script"), ("gui_scripts", "GUI script")];
+const SCRIPT_GROUPS: &[(&str, &str)] = &[
+    ("console_scripts", "console script"),
+    ("gui_scripts", "GUI script"),
+];
 
 /// Whether a file is packaging metadata this module reads.
 pub fn is_metadata_file(path: &str) -> bool {
@@ -28,13 +31,18 @@ pub fn is_metadata_file(path: &str) -> bool {
 
 /// The console scripts a metadata file declares, as facts whose `activation` lists them.
 pub fn analyze(path: &str, text: &str) -> FileFacts {
-    let mut facts = FileFacts { file: path.to_string(), ..Default::default() };
+    let mut facts = FileFacts {
+        file: path.to_string(),
+        ..Default::default()
+    };
     let name = path.rsplit('/').next().unwrap_or(path);
     let scripts = match name {
         "pyproject.toml" => match text.parse::<toml::Table>() {
             Ok(doc) => pyproject_scripts(&doc),
             Err(e) => {
-                facts.diagnostics.push(format!("not valid TOML: {}", e.message()));
+                facts
+                    .diagnostics
+                    .push(format!("not valid TOML: {}", e.message()));
                 Vec::new()
             }
         },
@@ -43,7 +51,12 @@ pub fn analyze(path: &str, text: &str) -> FileFacts {
             .filter(|(section, _, _)| section == "options.entry_points")
             .flat_map(|(_, group, value)| group_scripts(&group, &value))
             .collect(),
-        _ => ini_sections(text).into_iter().flat_map(|(section, name, value)| group_scripts(&section, &format!("{name} = {value}"))).collect(),
+        _ => ini_sections(text)
+            .into_iter()
+            .flat_map(|(section, name, value)| {
+                group_scripts(&section, &format!("{name} = {value}"))
+            })
+            .collect(),
     };
     facts.activation = scripts;
     facts
@@ -59,11 +72,17 @@ fn pyproject_scripts(doc: &toml::Table) -> Vec<String> {
         Some(t)
     };
     let mut out = Vec::new();
-    for (path, word) in [(&["project", "scripts"][..], "console script"), (&["project", "gui-scripts"][..], "GUI script"), (&["tool", "poetry", "scripts"][..], "console script")] {
+    for (path, word) in [
+        (&["project", "scripts"][..], "console script"),
+        (&["project", "gui-scripts"][..], "GUI script"),
+        (&["tool", "poetry", "scripts"][..], "console script"),
+    ] {
         let Some(t) = table(path) else { continue };
         for (name, target) in t {
             // Poetry also allows `{ reference = "…", type = "console" }`.
-            let target = target.as_str().or_else(|| target.get("reference").and_then(|r| r.as_str()));
+            let target = target
+                .as_str()
+                .or_else(|| target.get("reference").and_then(|r| r.as_str()));
             if let Some(target) = target {
                 out.push(describe(word, name, target));
             }
@@ -74,8 +93,15 @@ fn pyproject_scripts(doc: &toml::Table) -> Vec<String> {
 
 /// The scripts of one entry-point group written as `name = module:attr` lines.
 pub(crate) fn group_scripts(group: &str, lines: &str) -> Vec<String> {
-    let Some(&(_, word)) = SCRIPT_GROUPS.iter().find(|(g, _)| *g == group.trim()) else { return Vec::new() };
-    lines.lines().filter_map(|line| line.split_once('=')).map(|(name, target)| describe(word, name.trim(), target)).filter(|s| !s.is_empty()).collect()
+    let Some(&(_, word)) = SCRIPT_GROUPS.iter().find(|(g, _)| *g == group.trim()) else {
+        return Vec::new();
+    };
+    lines
+        .lines()
+        .filter_map(|line| line.split_once('='))
+        .map(|(name, target)| describe(word, name.trim(), target))
+        .filter(|s| !s.is_empty())
+        .collect()
 }
 
 /// `console script mytool runs mypkg.cli:main` (extras such as `[color]` dropped).
@@ -109,7 +135,11 @@ fn ini_sections(text: &str) -> Vec<(String, String, String)> {
             continue;
         }
         if let Some((key, value)) = trimmed.split_once(['=', ':']) {
-            out.push((section.clone(), key.trim().to_string(), value.trim().to_string()));
+            out.push((
+                section.clone(),
+                key.trim().to_string(),
+                value.trim().to_string(),
+            ));
         }
     }
     out
@@ -125,7 +155,14 @@ mod tests {
             "pkg-1.0.dist-info/entry_points.txt",
             "[console_scripts]\nmytool = mypkg.cli:main\nother=mypkg.other:run [color]\n\n[gui_scripts]\nviewer = mypkg.gui:start\n\n[pytest11]\nplug = mypkg.plugin\n",
         );
-        assert_eq!(f.activation, vec!["console script mytool runs mypkg.cli:main", "console script other runs mypkg.other:run", "GUI script viewer runs mypkg.gui:start"]);
+        assert_eq!(
+            f.activation,
+            vec![
+                "console script mytool runs mypkg.cli:main",
+                "console script other runs mypkg.other:run",
+                "GUI script viewer runs mypkg.gui:start"
+            ]
+        );
     }
 
     #[test]
@@ -134,11 +171,26 @@ mod tests {
             "pkg/pyproject.toml",
             "[project]\nname = \"pkg\"\n[project.scripts]\nmytool = \"mypkg.cli:main\"\n[tool.poetry.scripts]\nlegacy = { reference = \"mypkg.old:main\", type = \"console\" }\n",
         );
-        assert_eq!(f.activation, vec!["console script mytool runs mypkg.cli:main", "console script legacy runs mypkg.old:main"]);
+        assert_eq!(
+            f.activation,
+            vec![
+                "console script mytool runs mypkg.cli:main",
+                "console script legacy runs mypkg.old:main"
+            ]
+        );
         // Build settings without scripts, and broken TOML: no activation.
-        assert!(analyze("pyproject.toml", "[build-system]\nrequires = [\"setuptools\"]\n").activation.is_empty());
+        assert!(analyze(
+            "pyproject.toml",
+            "[build-system]\nrequires = [\"setuptools\"]\n"
+        )
+        .activation
+        .is_empty());
         let broken = analyze("pyproject.toml", "[project\nname=");
-        assert!(broken.activation.is_empty() && broken.diagnostics[0].starts_with("not valid TOML"), "{:?}", broken.diagnostics);
+        assert!(
+            broken.activation.is_empty() && broken.diagnostics[0].starts_with("not valid TOML"),
+            "{:?}",
+            broken.diagnostics
+        );
     }
 
     #[test]
@@ -147,9 +199,19 @@ mod tests {
             "pkg/setup.cfg",
             "[metadata]\nname = pkg\n\n[options.entry_points]\nconsole_scripts =\n    mytool = mypkg.cli:main\n    # a comment\n    second = mypkg.b:go\npytest11 =\n    plug = mypkg.plugin\n",
         );
-        assert_eq!(f.activation, vec!["console script mytool runs mypkg.cli:main", "console script second runs mypkg.b:go"]);
+        assert_eq!(
+            f.activation,
+            vec![
+                "console script mytool runs mypkg.cli:main",
+                "console script second runs mypkg.b:go"
+            ]
+        );
         // `console_scripts` outside `[options.entry_points]` is another setting.
-        assert!(analyze("setup.cfg", "[tool]\nconsole_scripts =\n    x = y:z\n").activation.is_empty());
+        assert!(
+            analyze("setup.cfg", "[tool]\nconsole_scripts =\n    x = y:z\n")
+                .activation
+                .is_empty()
+        );
     }
 
     #[test]

@@ -18,19 +18,41 @@ pub(crate) struct Pending {
     pub span: TextRange,
 }
 
-pub(crate) fn analyze_pending(facts: &mut FileFacts, pending: Vec<Pending>, opts: &Options, depth: u32) {
+pub(crate) fn analyze_pending(
+    facts: &mut FileFacts,
+    pending: Vec<Pending>,
+    opts: &Options,
+    depth: u32,
+) {
     let mut budget = NESTED_MAX_BYTES;
     for (n, p) in pending.into_iter().enumerate() {
         let code = p.code.trim();
-        if !facts.admit_nested(code.len(), &p.api, p.span.start().to_u32(), depth, &mut budget) {
+        if !facts.admit_nested(
+            code.len(),
+            &p.api,
+            p.span.start().to_u32(),
+            depth,
+            &mut budget,
+        ) {
             continue;
         }
         let name = format!("{} › exec#{}", facts.file, n + 1);
         let inner = analyze_at_depth(&name, code, opts, depth + 1);
-        if inner.diagnostics.iter().any(|d| d.starts_with(PARSE_FAILED) || d.starts_with("parsed with")) {
+        if inner
+            .diagnostics
+            .iter()
+            .any(|d| d.starts_with(PARSE_FAILED) || d.starts_with("parsed with"))
+        {
             // Not code after all (a message, a template): nothing to report from it.
             continue;
         }
-        facts.add_nested(inner, code, &p.encodings, &p.api, span_of(p.span), &snippet_of(code, 0, code.len() as u32));
+        facts.add_nested(
+            inner,
+            code,
+            &p.encodings,
+            &p.api,
+            span_of(p.span),
+            &snippet_of(code, 0, code.len() as u32),
+        );
     }
 }

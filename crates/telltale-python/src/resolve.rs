@@ -45,7 +45,9 @@ impl<'a> Analyzer<'a> {
                 Some(Var::Name(self.resolve_load(scope, name), name))
             }
             Expr::Attribute(a) => {
-                let Expr::Name(n) = &*a.value else { return None };
+                let Expr::Name(n) = &*a.value else {
+                    return None;
+                };
                 let (me, class_scope) = self.scopes[scope as usize].self_param?;
                 (n.id.as_str() == me).then_some(Var::Attr(class_scope, a.attr.as_str()))
             }
@@ -110,7 +112,9 @@ impl<'a> Analyzer<'a> {
                     // `getattr(os, "system")` hides a member name.
                     "getattr" => {
                         let obj = c.arguments.args.first()?;
-                        let Some(Expr::StringLiteral(name)) = c.arguments.args.get(1) else { return None };
+                        let Some(Expr::StringLiteral(name)) = c.arguments.args.get(1) else {
+                            return None;
+                        };
                         let base = self.path_at(obj, scope, d)?;
                         Some(Rc::from(format!("{base}.{}", name.value.to_str())))
                     }
@@ -124,7 +128,9 @@ impl<'a> Analyzer<'a> {
                         Number::Int(i) => Some(Rc::from(format!("{base}[{}]", i.as_i64()?))),
                         _ => None,
                     },
-                    Expr::StringLiteral(k) => Some(Rc::from(format!("{base}['{}']", k.value.to_str()))),
+                    Expr::StringLiteral(k) => {
+                        Some(Rc::from(format!("{base}['{}']", k.value.to_str())))
+                    }
                     _ => None,
                 }
             }
@@ -165,7 +171,10 @@ impl<'a> Analyzer<'a> {
         let mut ok = true;
         for b in bindings {
             let p = match b {
-                Binding::Assign { value: Expr::NoneLiteral(_), .. } => continue,
+                Binding::Assign {
+                    value: Expr::NoneLiteral(_),
+                    ..
+                } => continue,
                 b => self.binding_path(b, depth),
             };
             match (p, &found) {
@@ -199,11 +208,27 @@ impl<'a> Analyzer<'a> {
             }
             // `get = requests.get`, `env = os.environ`: a reference, not a value read from a call
             // (`u = pwd.getpwuid(…).pw_name` stays a variable).
-            Binding::Assign { value: v @ (Expr::Name(_) | Expr::Attribute(_)), scope, .. } => self.path_at(v, *scope, depth).filter(|p| !p.contains("()")),
-            Binding::Assign { value: v @ Expr::Call(c), scope, .. } => {
+            Binding::Assign {
+                value: v @ (Expr::Name(_) | Expr::Attribute(_)),
+                scope,
+                ..
+            } => self.path_at(v, *scope, depth).filter(|p| !p.contains("()")),
+            Binding::Assign {
+                value: v @ Expr::Call(c),
+                scope,
+                ..
+            } => {
                 let callee = self.path_at(&c.func, *scope, depth);
                 match callee.as_deref() {
-                    Some(p) if py_api().is_handle_constructor(p) || matches!(p, "__import__" | "importlib.import_module" | "getattr") => self.path_at(v, *scope, depth),
+                    Some(p)
+                        if py_api().is_handle_constructor(p)
+                            || matches!(
+                                p,
+                                "__import__" | "importlib.import_module" | "getattr"
+                            ) =>
+                    {
+                        self.path_at(v, *scope, depth)
+                    }
                     _ => None,
                 }
             }
@@ -217,7 +242,12 @@ impl<'a> Analyzer<'a> {
         self.local_callee_at(func, scope, 0)
     }
 
-    fn local_callee_at(&self, func: &'a Expr, scope: ScopeId, depth: u32) -> Option<(usize, usize)> {
+    fn local_callee_at(
+        &self,
+        func: &'a Expr,
+        scope: ScopeId,
+        depth: u32,
+    ) -> Option<(usize, usize)> {
         if depth > 8 {
             return None;
         }
@@ -236,20 +266,37 @@ impl<'a> Analyzer<'a> {
             return match bs[0] {
                 Binding::Def(f) => Some((f, 0)),
                 Binding::Class(c) => self.method_of(c, "__init__", 0).map(|f| (f, 1)),
-                Binding::Assign { value: Expr::Lambda(l), .. } => self.funcs.iter().position(|f| f.range == l.range).map(|f| (f, 0)),
-                Binding::Assign { value: v @ Expr::Name(_), scope, .. } => self.local_callee_at(v, scope, depth + 1),
+                Binding::Assign {
+                    value: Expr::Lambda(l),
+                    ..
+                } => self
+                    .funcs
+                    .iter()
+                    .position(|f| f.range == l.range)
+                    .map(|f| (f, 0)),
+                Binding::Assign {
+                    value: v @ Expr::Name(_),
+                    scope,
+                    ..
+                } => self.local_callee_at(v, scope, depth + 1),
                 _ => None,
             };
         }
         // `obj.method(…)` where `obj = LocalClass(…)`, `LocalClass(…).method(…)`, or
         // `LocalClass.method(…)`.
-        let Expr::Attribute(a) = func else { return None };
+        let Expr::Attribute(a) = func else {
+            return None;
+        };
         if let Expr::Call(made) = &*a.value {
-            let class = self.var_of(&made.func, scope).and_then(|v| match self.bindings_of(v) {
-                [Binding::Class(c)] => Some(*c),
-                _ => None,
-            });
-            return class.and_then(|c| self.method_of(c, a.attr.as_str(), 0)).map(|f| (f, 1));
+            let class = self
+                .var_of(&made.func, scope)
+                .and_then(|v| match self.bindings_of(v) {
+                    [Binding::Class(c)] => Some(*c),
+                    _ => None,
+                });
+            return class
+                .and_then(|c| self.method_of(c, a.attr.as_str(), 0))
+                .map(|f| (f, 1));
         }
         let var = self.var_of(&a.value, scope)?;
         let bs = self.bindings_of(var);
@@ -259,7 +306,11 @@ impl<'a> Analyzer<'a> {
         let m = a.attr.as_str();
         match bs[0] {
             Binding::Class(c) => self.method_of(c, m, 0).map(|f| (f, 0)),
-            Binding::Assign { value: Expr::Call(c), scope, .. } => match self.var_of(&c.func, scope).map(|v| self.bindings_of(v)) {
+            Binding::Assign {
+                value: Expr::Call(c),
+                scope,
+                ..
+            } => match self.var_of(&c.func, scope).map(|v| self.bindings_of(v)) {
                 Some([Binding::Class(cls)]) => self.method_of(*cls, m, 0).map(|f| (f, 1)),
                 _ => None,
             },
@@ -284,9 +335,11 @@ impl<'a> Analyzer<'a> {
             return None;
         }
         let parent = self.scopes[c.scope as usize].parent.unwrap_or(MODULE);
-        c.bases.iter().find_map(|b| match self.var_of(b, parent).map(|v| self.bindings_of(v)) {
-            Some([Binding::Class(base)]) => self.method_of(*base, name, depth + 1),
-            _ => None,
-        })
+        c.bases.iter().find_map(
+            |b| match self.var_of(b, parent).map(|v| self.bindings_of(v)) {
+                Some([Binding::Class(base)]) => self.method_of(*base, name, depth + 1),
+                _ => None,
+            },
+        )
     }
 }

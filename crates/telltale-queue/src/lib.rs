@@ -414,7 +414,13 @@ pub(crate) async fn ensure_on(
         ..Default::default()
     })
     .await
-    .map_err(|e| js_err(cfg, &format!("creating stream {}", advisories_stream(cfg)), e))?;
+    .map_err(|e| {
+        js_err(
+            cfg,
+            &format!("creating stream {}", advisories_stream(cfg)),
+            e,
+        )
+    })?;
     js.create_consumer_on_stream(
         consumer::pull::Config {
             durable_name: Some(ADVISORIES_CONSUMER.to_string()),
@@ -438,7 +444,10 @@ pub(crate) fn advisories_stream(cfg: &QueueConfig) -> String {
 }
 
 pub(crate) fn max_deliveries_subject(cfg: &QueueConfig) -> String {
-    format!("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{}.{}", cfg.jobs_stream, cfg.consumer)
+    format!(
+        "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{}.{}",
+        cfg.jobs_stream, cfg.consumer
+    )
 }
 
 pub(crate) async fn stats_on(

@@ -126,7 +126,10 @@ fn backoff_doubles_and_is_capped() {
     assert_eq!(retry_backoff(3, long), Duration::from_secs(4));
     assert_eq!(retry_backoff(100, long), Duration::from_secs(60));
     // Never as long as the ack deadline.
-    assert_eq!(retry_backoff(3, Duration::from_secs(2)), Duration::from_secs(1));
+    assert_eq!(
+        retry_backoff(3, Duration::from_secs(2)),
+        Duration::from_secs(1)
+    );
     assert_eq!(Job::new("pypi:x==1").ecosystem(), "pypi");
     assert_eq!(Job::new("./some/dir").ecosystem(), "file");
 }
@@ -362,7 +365,11 @@ fn garbage_payload_is_dead_lettered() {
         return;
     };
     let cfg = config(&nats);
-    publish_raw(&cfg, &format!("{}.npm", cfg.jobs_subject_prefix), b"{not a job");
+    publish_raw(
+        &cfg,
+        &format!("{}.npm", cfg.jobs_subject_prefix),
+        b"{not a job",
+    );
     let seen = Seen::default();
     let summary = run_bounded(
         &cfg,

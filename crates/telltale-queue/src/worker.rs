@@ -105,6 +105,12 @@ struct Shared {
     /// The last error of each job this worker handed back, by stream sequence: a job whose
     /// final delivery is lost and reaches the dead letters by advisory keeps its real error.
     last_errors: std::sync::Mutex<std::collections::HashMap<u64, String>>,
+    /// The delivery count of each job this worker handed back, by stream sequence. nats-server
+    /// 2.9 can report a later delivery as the first again (seen in CI under load:
+    /// `pypi:broken==1` delivered 1, 2, then "1" while the server's advisory counted 3), which
+    /// would retry instead of dead-lettering with the job's real error; the count a worker
+    /// uses never goes back.
+    handed_back: std::sync::Mutex<std::collections::HashMap<u64, i64>>,
 }
 
 /// Run a worker until shutdown: SIGTERM/SIGINT (with `handle_signals`), the `shutdown` flag,
@@ -166,6 +172,7 @@ async fn worker_main(
         process,
         advisory_dead: AtomicU64::new(0),
         last_errors: Default::default(),
+        handed_back: Default::default(),
     });
 
     // Advisories are kept in a stream (see `ensure_on`): read them through its durable consumer.
@@ -366,7 +373,9 @@ async fn wait_for_signal(name: String, shutdown: Arc<AtomicBool>) {
 /// (seen in `transient_errors_are_retried_then_dead_lettered` under load).
 pub(crate) fn retry_backoff(delivery: i64, ack_wait: Duration) -> Duration {
     let exp = (delivery.max(1) - 1).min(6) as u32;
-    Duration::from_secs(1u64 << exp).min(Duration::from_secs(60)).min(ack_wait / 2)
+    Duration::from_secs(1u64 << exp)
+        .min(Duration::from_secs(60))
+        .min(ack_wait / 2)
 }
 
 async fn handle_message(
@@ -376,7 +385,15 @@ async fn handle_message(
 ) -> Outcome {
     let name = &shared.name;
     let (seq, delivery) = match msg.info() {
-        Ok(info) => (info.stream_sequence, info.delivered),
+        Ok(info) => {
+            let seq = info.stream_sequence;
+            let seen = shared
+                .handed_back
+                .lock()
+                .ok()
+                .and_then(|mut m| m.remove(&seq));
+            (seq, info.delivered.max(seen.map_or(1, |d| d + 1)))
+        }
         Err(e) => {
             // Without a valid reply subject the message cannot be acknowledged at all.
             eprintln!(
@@ -474,6 +491,13 @@ async fn handle_message(
             last.retain(|&k, _| k >= cut);
         }
         last.insert(seq, error.message.clone());
+    }
+    if let Ok(mut handed_back) = shared.handed_back.lock() {
+        if handed_back.len() > 10_000 {
+            let cut = seq.saturating_sub(5_000);
+            handed_back.retain(|&k, _| k >= cut);
+        }
+        handed_back.insert(seq, delivery);
     }
     let backoff = retry_backoff(delivery, shared.cfg.ack_wait);
     if let Err(e) = msg.ack_with(AckKind::Nak(Some(backoff))).await {
@@ -630,7 +654,9 @@ async fn watch_max_deliveries(
                         "worker {}: could not dead-letter abandoned job at sequence {}: {e}",
                         shared.name, advisory.stream_seq
                     );
-                    let _ = msg.ack_with(AckKind::Nak(Some(Duration::from_secs(5)))).await;
+                    let _ = msg
+                        .ack_with(AckKind::Nak(Some(Duration::from_secs(5))))
+                        .await;
                 }
             }
         }
@@ -666,10 +692,16 @@ async fn dead_letter_abandoned(shared: &Shared, seq: u64, deliveries: i64) -> Re
         ),
     };
     let id = job.id.clone();
-    let known = shared.last_errors.lock().ok().and_then(|mut m| m.remove(&seq));
+    let known = shared
+        .last_errors
+        .lock()
+        .ok()
+        .and_then(|mut m| m.remove(&seq));
     let error = match known {
         Some(e) => format!("{e} (then delivered {deliveries} times without completing)"),
-        None => format!("delivered {deliveries} times without completing (worker killed or timed out)"),
+        None => {
+            format!("delivered {deliveries} times without completing (worker killed or timed out)")
+        }
     };
     if !publish_dead_letter(shared, job, eco, error.clone(), deliveries, seq).await? {
         // Another worker got the same advisory first.

@@ -29,10 +29,22 @@ pub enum RegistryError {
     #[error("no package `{name}` in the registry {registry}")]
     NoSuchPackage { name: String, registry: String },
     #[error("`{name}` has no version matching `{wanted}` (latest is {latest}; {count} versions published)")]
-    NoSuchVersion { name: String, wanted: String, latest: String, count: usize },
+    NoSuchVersion {
+        name: String,
+        wanted: String,
+        latest: String,
+        count: usize,
+    },
     #[error("integrity check failed for {name}@{version}: expected {expected}, got {actual}")]
-    Integrity { name: String, version: String, expected: String, actual: String },
-    #[error("{name}@{version} has no integrity hash in the registry: refusing to use it unverified")]
+    Integrity {
+        name: String,
+        version: String,
+        expected: String,
+        actual: String,
+    },
+    #[error(
+        "{name}@{version} has no integrity hash in the registry: refusing to use it unverified"
+    )]
     NoIntegrity { name: String, version: String },
     #[error("cannot reach the registry at {url}: {reason}")]
     Unreachable { url: String, reason: String },
@@ -96,9 +108,14 @@ fn with_slash(mut url: String) -> String {
 
 /// `registry=` from the nearest `.npmrc` in `cwd` or a parent, then the home directory's.
 fn npmrc_registry(cwd: &Path, home: Option<&Path>) -> Option<String> {
-    let candidates = cwd.ancestors().map(|d| d.join(".npmrc")).chain(home.map(|h| h.join(".npmrc")));
+    let candidates = cwd
+        .ancestors()
+        .map(|d| d.join(".npmrc"))
+        .chain(home.map(|h| h.join(".npmrc")));
     for file in candidates {
-        let Ok(text) = std::fs::read_to_string(&file) else { continue };
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
         for line in text.lines() {
             let line = line.trim();
             if line.starts_with('#') || line.starts_with(';') {
@@ -136,7 +153,13 @@ impl Spec {
                 None => (s.to_string(), None),
             },
         };
-        let valid_part = |p: &str| !p.is_empty() && p.len() <= 214 && !p.starts_with('.') && p.chars().all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c));
+        let valid_part = |p: &str| {
+            !p.is_empty()
+                && p.len() <= 214
+                && !p.starts_with('.')
+                && p.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c))
+        };
         let parts: Vec<&str> = name.trim_start_matches('@').split('/').collect();
         let ok = match (name.starts_with('@'), parts.as_slice()) {
             (true, [scope, pkg]) => valid_part(scope) && valid_part(pkg),
@@ -146,7 +169,10 @@ impl Spec {
         if !ok || wanted.is_some_and(|w| w.trim().is_empty()) {
             return Err(bad());
         }
-        Ok(Spec { name, wanted: wanted.map(|w| w.trim().to_string()) })
+        Ok(Spec {
+            name,
+            wanted: wanted.map(|w| w.trim().to_string()),
+        })
     }
 }
 
@@ -161,23 +187,39 @@ pub struct Platform {
 
 impl Platform {
     /// Operating systems npm knows (`process.platform`).
-    pub const OS: &'static [&'static str] = &["linux", "darwin", "win32", "freebsd", "openbsd", "netbsd", "sunos", "aix", "android"];
+    pub const OS: &'static [&'static str] = &[
+        "linux", "darwin", "win32", "freebsd", "openbsd", "netbsd", "sunos", "aix", "android",
+    ];
     /// Processors npm knows (`process.arch`).
-    pub const CPU: &'static [&'static str] = &["x64", "arm64", "ia32", "arm", "ppc64", "s390x", "riscv64", "loong64", "mips64el"];
+    pub const CPU: &'static [&'static str] = &[
+        "x64", "arm64", "ia32", "arm", "ppc64", "s390x", "riscv64", "loong64", "mips64el",
+    ];
 
     /// Like [`Platform::parse`], but only npm's words: `linux-x64-musl`, not `linux-amd64`.
     pub fn parse_checked(s: &str) -> Result<Platform, String> {
         let p = Platform::parse(s).ok_or_else(|| format!("`{s}` is not os-cpu or os-cpu-libc"))?;
         if !Self::OS.contains(&p.os.as_str()) {
-            return Err(format!("`{}` is not an operating system npm knows ({})", p.os, Self::OS.join(", ")));
+            return Err(format!(
+                "`{}` is not an operating system npm knows ({})",
+                p.os,
+                Self::OS.join(", ")
+            ));
         }
         if !Self::CPU.contains(&p.cpu.as_str()) {
-            return Err(format!("`{}` is not a processor npm knows ({})", p.cpu, Self::CPU.join(", ")));
+            return Err(format!(
+                "`{}` is not a processor npm knows ({})",
+                p.cpu,
+                Self::CPU.join(", ")
+            ));
         }
         match p.libc.as_deref() {
             None => {}
             Some("glibc" | "musl") if p.os == "linux" => {}
-            Some(l) => return Err(format!("`{l}` is not a C library npm knows (glibc or musl, on linux)")),
+            Some(l) => {
+                return Err(format!(
+                    "`{l}` is not a C library npm knows (glibc or musl, on linux)"
+                ))
+            }
         }
         Ok(p)
     }
@@ -204,7 +246,9 @@ impl Platform {
             "s390x" | "riscv64" | "loong64" => Some(*w),
             _ => None,
         });
-        let musl = words.iter().any(|w| *w == "musl" || *w == "linuxmusl" || *w == "alpine");
+        let musl = words
+            .iter()
+            .any(|w| *w == "musl" || *w == "linuxmusl" || *w == "alpine");
         if os.is_none() && cpu.is_none() {
             return None;
         }
@@ -252,7 +296,8 @@ impl Platform {
             if list.is_empty() {
                 return true;
             }
-            let (neg, pos): (Vec<&String>, Vec<&String>) = list.iter().partition(|x| x.starts_with('!'));
+            let (neg, pos): (Vec<&String>, Vec<&String>) =
+                list.iter().partition(|x| x.starts_with('!'));
             if neg.iter().any(|x| &x[1..] == value) {
                 return false;
             }
@@ -290,9 +335,14 @@ struct VersionMeta {
 }
 
 /// A name → range map; entries whose range is not a string are left out.
-fn string_map<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+fn string_map<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, String>, D::Error> {
     Ok(match serde_json::Value::deserialize(d)? {
-        serde_json::Value::Object(m) => m.into_iter().filter_map(|(k, v)| Some((k, v.as_str()?.to_string()))).collect(),
+        serde_json::Value::Object(m) => m
+            .into_iter()
+            .filter_map(|(k, v)| Some((k, v.as_str()?.to_string())))
+            .collect(),
         _ => BTreeMap::new(),
     })
 }
@@ -301,7 +351,10 @@ fn string_map<'de, D: serde::Deserializer<'de>>(d: D) -> Result<BTreeMap<String,
 fn string_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     Ok(match serde_json::Value::deserialize(d)? {
         serde_json::Value::String(s) => vec![s],
-        serde_json::Value::Array(a) => a.into_iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+        serde_json::Value::Array(a) => a
+            .into_iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
         _ => vec![],
     })
 }
@@ -346,8 +399,15 @@ impl Package {
     /// when that check was deferred; the caller must not report anything read from it
     /// before this succeeds.
     pub fn verify(&self, tarball: &[u8]) -> Result<(), RegistryError> {
-        let Some(PendingCheck(expected)) = &self.unchecked else { return Ok(()) };
-        check_integrity(tarball, expected).map_err(|actual| RegistryError::Integrity { name: self.name.clone(), version: self.version.clone(), expected: expected.to_string(), actual })
+        let Some(PendingCheck(expected)) = &self.unchecked else {
+            return Ok(());
+        };
+        check_integrity(tarball, expected).map_err(|actual| RegistryError::Integrity {
+            name: self.name.clone(),
+            version: self.version.clone(),
+            expected: expected.to_string(),
+            actual,
+        })
     }
 }
 
@@ -378,7 +438,9 @@ impl Client {
     pub fn new(cfg: Config) -> Client {
         // The system's trust store, as npm and curl use: registries behind a company proxy
         // or mirror present certificates from a private CA that Mozilla's list lacks.
-        let tls = ureq::tls::TlsConfig::builder().root_certs(ureq::tls::RootCerts::PlatformVerifier).build();
+        let tls = ureq::tls::TlsConfig::builder()
+            .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+            .build();
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .tls_config(tls)
             .timeout_global(Some(cfg.timeout))
@@ -386,7 +448,11 @@ impl Client {
             .user_agent(concat!("telltale/", env!("CARGO_PKG_VERSION")))
             .build()
             .into();
-        Client { cfg, agent, defer_cache_checks: false }
+        Client {
+            cfg,
+            agent,
+            defer_cache_checks: false,
+        }
     }
 
     pub fn config(&self) -> &Config {
@@ -405,16 +471,30 @@ impl Client {
     /// Resolve, download (or take from the cache) and verify one package.
     pub fn fetch(&self, spec: &Spec) -> Result<Package, RegistryError> {
         // A published version never changes: a cached packument that has it will do.
-        let exact = spec.wanted.as_deref().filter(|w| w.parse::<nodejs_semver::Version>().is_ok());
-        let cached = exact.and_then(|v| self.cached_packument(&spec.name).filter(|p| p.versions.contains_key(v)));
+        let exact = spec
+            .wanted
+            .as_deref()
+            .filter(|w| w.parse::<nodejs_semver::Version>().is_ok());
+        let cached = exact.and_then(|v| {
+            self.cached_packument(&spec.name)
+                .filter(|p| p.versions.contains_key(v))
+        });
         let packument = match cached {
             Some(p) => p,
             None => self.packument(&spec.name)?,
         };
         let version = resolve_version(&spec.name, &packument, spec.wanted.as_deref())?;
         let meta = packument.versions[&version].clone();
-        let expected = expected_integrity(&meta.dist).ok_or_else(|| RegistryError::NoIntegrity { name: spec.name.clone(), version: version.clone() })?;
-        let cache_file = self.cache_path("npm", "tarballs", &format!("{}-{version}.tgz", escape(&spec.name)));
+        let expected =
+            expected_integrity(&meta.dist).ok_or_else(|| RegistryError::NoIntegrity {
+                name: spec.name.clone(),
+                version: version.clone(),
+            })?;
+        let cache_file = self.cache_path(
+            "npm",
+            "tarballs",
+            &format!("{}-{version}.tgz", escape(&spec.name)),
+        );
         let mut cached = false;
         let mut unchecked = None;
         let tarball = match cache_file.as_deref().and_then(|p| std::fs::read(p).ok()) {
@@ -430,7 +510,9 @@ impl Client {
             _ if self.cfg.offline => {
                 return Err(RegistryError::NotCached {
                     what: format!("{}@{version}", spec.name),
-                    path: cache_file.map(|p| p.display().to_string()).unwrap_or_else(|| "no cache directory".into()),
+                    path: cache_file
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|| "no cache directory".into()),
                 })
             }
             _ => self.get(&meta.dist.tarball, self.cfg.max_tarball_bytes)?,
@@ -438,7 +520,12 @@ impl Client {
         // A cached copy was checked as it was read; a download is checked here.
         if !cached {
             if let Err(actual) = check_integrity(&tarball, &expected) {
-                return Err(RegistryError::Integrity { name: spec.name.clone(), version, expected: expected.to_string(), actual });
+                return Err(RegistryError::Integrity {
+                    name: spec.name.clone(),
+                    version,
+                    expected: expected.to_string(),
+                    actual,
+                });
             }
         }
         if !cached {
@@ -454,7 +541,16 @@ impl Client {
             cached,
             optional_dependencies: meta.optional_dependencies.into_iter().collect(),
             dependencies: meta.dependencies.into_iter().collect(),
-            peer_dependencies: meta.peer_dependencies.into_iter().filter(|(n, _)| !meta.peer_dependencies_meta.get(n).is_some_and(|m| m["optional"] == serde_json::Value::Bool(true))).collect(),
+            peer_dependencies: meta
+                .peer_dependencies
+                .into_iter()
+                .filter(|(n, _)| {
+                    !meta
+                        .peer_dependencies_meta
+                        .get(n)
+                        .is_some_and(|m| m["optional"] == serde_json::Value::Bool(true))
+                })
+                .collect(),
             unchecked,
         })
     }
@@ -474,29 +570,61 @@ impl Client {
             match range.strip_prefix("npm:").map(Spec::parse) {
                 Some(Ok(real)) => specs.push((name, real)),
                 Some(Err(e)) => out.fetched.push((name.clone(), Err(e))),
-                None => specs.push((name, Spec { name: name.clone(), wanted: Some(range.clone()) })),
+                None => specs.push((
+                    name,
+                    Spec {
+                        name: name.clone(),
+                        wanted: Some(range.clone()),
+                    },
+                )),
             }
         }
         // Each packument once (aliases often share one), all asked at once: a dozen platform
         // packages, some never published, cost one round trip rather than twelve.
         let mut wanted: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
         for (_, s) in &specs {
-            wanted.entry(s.name.as_str()).or_default().insert(s.wanted.as_deref().unwrap_or("latest"));
+            wanted
+                .entry(s.name.as_str())
+                .or_default()
+                .insert(s.wanted.as_deref().unwrap_or("latest"));
         }
-        let packuments: BTreeMap<&str, Result<Packument, RegistryError>> = std::thread::scope(|scope| {
-            let asked: Vec<_> = wanted.iter().map(|(n, versions)| (*n, scope.spawn(move || self.packument_having(n, versions)))).collect();
-            asked.into_iter().map(|(n, h)| (n, h.join().unwrap_or_else(|_| Err(RegistryError::Cache { path: n.to_string(), reason: "the request thread failed".into() })))).collect()
-        });
+        let packuments: BTreeMap<&str, Result<Packument, RegistryError>> =
+            std::thread::scope(|scope| {
+                let asked: Vec<_> = wanted
+                    .iter()
+                    .map(|(n, versions)| {
+                        (*n, scope.spawn(move || self.packument_having(n, versions)))
+                    })
+                    .collect();
+                asked
+                    .into_iter()
+                    .map(|(n, h)| {
+                        (
+                            n,
+                            h.join().unwrap_or_else(|_| {
+                                Err(RegistryError::Cache {
+                                    path: n.to_string(),
+                                    reason: "the request thread failed".into(),
+                                })
+                            }),
+                        )
+                    })
+                    .collect()
+            });
         for (name, spec) in &specs {
             let name: &String = name;
             let wanted = spec.wanted.clone().unwrap_or_else(|| "latest".into());
             let resolved = match &packuments[spec.name.as_str()] {
-                Ok(p) => resolve_version(&spec.name, p, Some(&wanted)).map(|v| p.versions[&v].clone()),
+                Ok(p) => {
+                    resolve_version(&spec.name, p, Some(&wanted)).map(|v| p.versions[&v].clone())
+                }
                 Err(e) => Err(e.clone()),
             };
             let meta = match resolved {
                 Ok(meta) => meta,
-                Err(e @ (RegistryError::NoSuchPackage { .. } | RegistryError::NoSuchVersion { .. })) => {
+                Err(
+                    e @ (RegistryError::NoSuchPackage { .. } | RegistryError::NoSuchVersion { .. }),
+                ) => {
                     match platform.named_in(name) {
                         Some(false) => {
                             out.restricted += 1;
@@ -533,9 +661,19 @@ impl Client {
 
     /// A packument that has every version `wanted` names: from the cache when they are all
     /// exact versions it holds (a published version never changes), else from the registry.
-    fn packument_having(&self, name: &str, wanted: &BTreeSet<&str>) -> Result<Packument, RegistryError> {
-        if wanted.iter().all(|w| w.parse::<nodejs_semver::Version>().is_ok()) {
-            if let Some(p) = self.cached_packument(name).filter(|p| wanted.iter().all(|w| p.versions.contains_key(*w))) {
+    fn packument_having(
+        &self,
+        name: &str,
+        wanted: &BTreeSet<&str>,
+    ) -> Result<Packument, RegistryError> {
+        if wanted
+            .iter()
+            .all(|w| w.parse::<nodejs_semver::Version>().is_ok())
+        {
+            if let Some(p) = self
+                .cached_packument(name)
+                .filter(|p| wanted.iter().all(|w| p.versions.contains_key(*w)))
+            {
                 return Ok(p);
             }
         }
@@ -545,7 +683,11 @@ impl Client {
     /// Every published version of a package, oldest first by semver (for `submit --all-versions`).
     pub fn versions(&self, name: &str) -> Result<Vec<String>, RegistryError> {
         let packument = self.packument(name)?;
-        let mut versions: Vec<(nodejs_semver::Version, String)> = packument.versions.keys().filter_map(|v| Some((v.parse().ok()?, v.clone()))).collect();
+        let mut versions: Vec<(nodejs_semver::Version, String)> = packument
+            .versions
+            .keys()
+            .filter_map(|v| Some((v.parse().ok()?, v.clone())))
+            .collect();
         versions.sort();
         Ok(versions.into_iter().map(|(_, v)| v).collect())
     }
@@ -558,12 +700,21 @@ impl Client {
     fn packument(&self, name: &str) -> Result<Packument, RegistryError> {
         let cache_file = self.cache_path("npm", "packuments", &format!("{}.json", escape(name)));
         let bytes = if self.cfg.offline {
-            let p = cache_file.ok_or_else(|| RegistryError::NotCached { what: name.to_string(), path: "no cache directory".into() })?;
-            std::fs::read(&p).map_err(|_| RegistryError::NotCached { what: format!("the packument of {name}"), path: p.display().to_string() })?
+            let p = cache_file.ok_or_else(|| RegistryError::NotCached {
+                what: name.to_string(),
+                path: "no cache directory".into(),
+            })?;
+            std::fs::read(&p).map_err(|_| RegistryError::NotCached {
+                what: format!("the packument of {name}"),
+                path: p.display().to_string(),
+            })?
         } else {
             let url = format!("{}{}", self.cfg.registry, name.replace('/', "%2f"));
             let bytes = self.get(&url, 256 << 20).map_err(|e| match e {
-                RegistryError::Status { status: 404, .. } => RegistryError::NoSuchPackage { name: name.to_string(), registry: self.cfg.registry.clone() },
+                RegistryError::Status { status: 404, .. } => RegistryError::NoSuchPackage {
+                    name: name.to_string(),
+                    registry: self.cfg.registry.clone(),
+                },
                 other => other,
             })?;
             if let Some(p) = &cache_file {
@@ -571,15 +722,27 @@ impl Client {
             }
             bytes
         };
-        serde_json::from_slice(&bytes).map_err(|e| RegistryError::BadPackument { name: name.to_string(), reason: e.to_string() })
+        serde_json::from_slice(&bytes).map_err(|e| RegistryError::BadPackument {
+            name: name.to_string(),
+            reason: e.to_string(),
+        })
     }
 
     /// GET with retries on transport errors and 5xx/429 answers.
     fn get(&self, url: &str, limit: u64) -> Result<Vec<u8>, RegistryError> {
-        self.get_with_accept(url, "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*", limit)
+        self.get_with_accept(
+            url,
+            "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*",
+            limit,
+        )
     }
 
-    pub(crate) fn get_with_accept(&self, url: &str, accept: &str, limit: u64) -> Result<Vec<u8>, RegistryError> {
+    pub(crate) fn get_with_accept(
+        &self,
+        url: &str,
+        accept: &str,
+        limit: u64,
+    ) -> Result<Vec<u8>, RegistryError> {
         let mut attempt = 0;
         loop {
             let result = self.agent.get(url).header("Accept", accept).call();
@@ -592,13 +755,24 @@ impl Client {
                             .with_config()
                             .limit(limit)
                             .read_to_vec()
-                            .map_err(|e| RegistryError::Unreachable { url: url.to_string(), reason: e.to_string() });
+                            .map_err(|e| RegistryError::Unreachable {
+                                url: url.to_string(),
+                                reason: e.to_string(),
+                            });
                     }
                     if !(status >= 500 || status == 429) || attempt >= self.cfg.retries {
-                        return Err(RegistryError::Status { url: url.to_string(), status });
+                        return Err(RegistryError::Status {
+                            url: url.to_string(),
+                            status,
+                        });
                     }
                 }
-                Err(e) if attempt >= self.cfg.retries => return Err(RegistryError::Unreachable { url: url.to_string(), reason: e.to_string() }),
+                Err(e) if attempt >= self.cfg.retries => {
+                    return Err(RegistryError::Unreachable {
+                        url: url.to_string(),
+                        reason: e.to_string(),
+                    })
+                }
                 Err(_) => {}
             }
             attempt += 1;
@@ -608,7 +782,10 @@ impl Client {
 
     /// `<cache>/<ecosystem>/<kind>/<file>` (`npm/tarballs/…`, `pypi/files/…`).
     pub(crate) fn cache_path(&self, ecosystem: &str, kind: &str, file: &str) -> Option<PathBuf> {
-        self.cfg.cache_dir.as_ref().map(|d| d.join(ecosystem).join(kind).join(file))
+        self.cfg
+            .cache_dir
+            .as_ref()
+            .map(|d| d.join(ecosystem).join(kind).join(file))
     }
 }
 
@@ -619,21 +796,41 @@ fn escape(name: &str) -> String {
 
 /// Write through a temporary file so a crash never leaves a truncated tarball in the cache.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), RegistryError> {
-    let err = |e: std::io::Error| RegistryError::Cache { path: path.display().to_string(), reason: e.to_string() };
+    let err = |e: std::io::Error| RegistryError::Cache {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    };
     let dir = path.parent().expect("cache files live in a folder");
     std::fs::create_dir_all(dir).map_err(err)?;
-    let tmp = dir.join(format!(".{}.{}.tmp", path.file_name().and_then(|n| n.to_str()).unwrap_or("x"), std::process::id()));
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("x"),
+        std::process::id()
+    ));
     std::fs::write(&tmp, bytes).map_err(err)?;
     std::fs::rename(&tmp, path).map_err(err)
 }
 
 /// The version a spec names: a dist-tag, an exact version, or the highest in a range.
-fn resolve_version(name: &str, p: &Packument, wanted: Option<&str>) -> Result<String, RegistryError> {
+fn resolve_version(
+    name: &str,
+    p: &Packument,
+    wanted: Option<&str>,
+) -> Result<String, RegistryError> {
     let latest = p.dist_tags.get("latest").cloned().unwrap_or_default();
     let wanted = wanted.unwrap_or("latest");
-    let not_found = || RegistryError::NoSuchVersion { name: name.to_string(), wanted: wanted.to_string(), latest: latest.clone(), count: p.versions.len() };
+    let not_found = || RegistryError::NoSuchVersion {
+        name: name.to_string(),
+        wanted: wanted.to_string(),
+        latest: latest.clone(),
+        count: p.versions.len(),
+    };
     if let Some(v) = p.dist_tags.get(wanted) {
-        return p.versions.contains_key(v).then(|| v.clone()).ok_or_else(not_found);
+        return p
+            .versions
+            .contains_key(v)
+            .then(|| v.clone())
+            .ok_or_else(not_found);
     }
     if p.versions.contains_key(wanted) {
         return Ok(wanted.to_string());
@@ -641,7 +838,11 @@ fn resolve_version(name: &str, p: &Packument, wanted: Option<&str>) -> Result<St
     let range: nodejs_semver::Range = wanted.parse().map_err(|_| not_found())?;
     p.versions
         .keys()
-        .filter_map(|v| v.parse::<nodejs_semver::Version>().ok().map(|parsed| (parsed, v)))
+        .filter_map(|v| {
+            v.parse::<nodejs_semver::Version>()
+                .ok()
+                .map(|parsed| (parsed, v))
+        })
         .filter(|(parsed, _)| range.satisfies(parsed))
         .max_by(|a, b| a.0.cmp(&b.0))
         .map(|(_, v)| v.clone())
@@ -658,7 +859,11 @@ enum Expected {
 impl std::fmt::Display for Expected {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Expected::Sha512(d) => write!(f, "sha512-{}", base64::engine::general_purpose::STANDARD.encode(d)),
+            Expected::Sha512(d) => write!(
+                f,
+                "sha512-{}",
+                base64::engine::general_purpose::STANDARD.encode(d)
+            ),
             Expected::Sha1(d) => write!(f, "sha1-{}", hex(d)),
         }
     }
@@ -672,13 +877,22 @@ fn expected_integrity(dist: &Dist) -> Option<Expected> {
     let sri = dist.integrity.as_deref().unwrap_or("");
     for part in sri.split_whitespace() {
         if let Some(b64) = part.strip_prefix("sha512-") {
-            if let Ok(d) = base64::engine::general_purpose::STANDARD.decode(b64.split('?').next().unwrap_or("")) {
+            if let Ok(d) = base64::engine::general_purpose::STANDARD
+                .decode(b64.split('?').next().unwrap_or(""))
+            {
                 return Some(Expected::Sha512(d));
             }
         }
     }
     let shasum = dist.shasum.as_deref()?;
-    let bytes: Option<Vec<u8>> = (0..shasum.len()).step_by(2).map(|i| shasum.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect();
+    let bytes: Option<Vec<u8>> = (0..shasum.len())
+        .step_by(2)
+        .map(|i| {
+            shasum
+                .get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
+        .collect();
     bytes.filter(|b| b.len() == 20).map(Expected::Sha1)
 }
 

@@ -39,22 +39,36 @@ pub struct LockfileError {
 /// Whether a file name is a lockfile this module reads.
 pub fn is_lockfile(path: &str) -> bool {
     let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
-    matches!(name, "package-lock.json" | "npm-shrinkwrap.json" | "yarn.lock" | "pnpm-lock.yaml")
+    matches!(
+        name,
+        "package-lock.json" | "npm-shrinkwrap.json" | "yarn.lock" | "pnpm-lock.yaml"
+    )
 }
 
 /// Read a lockfile by its name's kind.
 pub fn parse(path: &str, text: &str) -> Result<Lockfile, LockfileError> {
     let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
-    let err = |reason: String| LockfileError { file: path.to_string(), reason };
+    let err = |reason: String| LockfileError {
+        file: path.to_string(),
+        reason,
+    };
     let mut out = match name {
         "package-lock.json" | "npm-shrinkwrap.json" => npm(text).map_err(err)?,
         "yarn.lock" => yarn(text),
         "pnpm-lock.yaml" => pnpm(text),
-        _ => return Err(err("not a lockfile (package-lock.json, npm-shrinkwrap.json, yarn.lock or pnpm-lock.yaml)".into())),
+        _ => return Err(err(
+            "not a lockfile (package-lock.json, npm-shrinkwrap.json, yarn.lock or pnpm-lock.yaml)"
+                .into(),
+        )),
     };
     out.packages.sort();
-    out.packages.dedup_by(|a, b| a.name == b.name && a.version == b.version);
-    if out.packages.is_empty() && out.skipped.is_empty() && !text.trim().is_empty() && name != "pnpm-lock.yaml" {
+    out.packages
+        .dedup_by(|a, b| a.name == b.name && a.version == b.version);
+    if out.packages.is_empty()
+        && out.skipped.is_empty()
+        && !text.trim().is_empty()
+        && name != "pnpm-lock.yaml"
+    {
         return Err(err("no packages found: is this a lockfile?".into()));
     }
     Ok(out)
@@ -77,13 +91,19 @@ fn from_registry(resolved: Option<&str>) -> Result<(), String> {
 }
 
 fn npm(text: &str) -> Result<Lockfile, String> {
-    let doc: serde_json::Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+    let doc: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
     let mut out = Lockfile::default();
     if let Some(packages) = doc.get("packages").and_then(|p| p.as_object()) {
         // v2/v3: keyed by install path; the name is after the last `node_modules/`.
         for (path, meta) in packages {
-            let Some(at) = path.rfind("node_modules/") else { continue }; // the root project
-            let name = meta.get("name").and_then(|n| n.as_str()).unwrap_or(&path[at + "node_modules/".len()..]);
+            let Some(at) = path.rfind("node_modules/") else {
+                continue;
+            }; // the root project
+            let name = meta
+                .get("name")
+                .and_then(|n| n.as_str())
+                .unwrap_or(&path[at + "node_modules/".len()..]);
             add_npm_entry(&mut out, name, meta);
         }
     } else if let Some(deps) = doc.get("dependencies").and_then(|d| d.as_object()) {
@@ -106,7 +126,10 @@ fn npm(text: &str) -> Result<Lockfile, String> {
 fn add_npm_entry(out: &mut Lockfile, name: &str, meta: &serde_json::Value) {
     let s = |k: &str| meta.get(k).and_then(|v| v.as_str());
     if meta.get("link").and_then(|l| l.as_bool()) == Some(true) {
-        out.skipped.push((name.to_string(), format!("a link to {}", s("resolved").unwrap_or("a local folder"))));
+        out.skipped.push((
+            name.to_string(),
+            format!("a link to {}", s("resolved").unwrap_or("a local folder")),
+        ));
         return;
     }
     let Some(version) = s("version") else {
@@ -114,12 +137,33 @@ fn add_npm_entry(out: &mut Lockfile, name: &str, meta: &serde_json::Value) {
         return;
     };
     // v1 writes git and file dependencies into `version`.
-    if let Err(why) = from_registry(s("resolved")).and_then(|_| if version.contains(':') { Err(format!("not from a registry: {version}")) } else { Ok(()) }) {
+    if let Err(why) = from_registry(s("resolved")).and_then(|_| {
+        if version.contains(':') {
+            Err(format!("not from a registry: {version}"))
+        } else {
+            Ok(())
+        }
+    }) {
         out.skipped.push((format!("{name}@{version}"), why));
         return;
     }
-    let list = |k: &str| -> Vec<String> { meta.get(k).and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default() };
-    out.packages.push(Locked { name: name.to_string(), version: version.to_string(), integrity: s("integrity").map(str::to_string), os: list("os"), cpu: list("cpu") });
+    let list = |k: &str| -> Vec<String> {
+        meta.get(k)
+            .and_then(|v| v.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    out.packages.push(Locked {
+        name: name.to_string(),
+        version: version.to_string(),
+        integrity: s("integrity").map(str::to_string),
+        os: list("os"),
+        cpu: list("cpu"),
+    });
 }
 
 /// The package name in a yarn or pnpm key: `@scope/name@^1.2` → `@scope/name`.
@@ -144,7 +188,9 @@ fn yarn(text: &str) -> Lockfile {
         }
         let first = key.split(',').next().unwrap_or(&key);
         let name = name_of_key(first).to_string();
-        let Some(version) = fields.get("version") else { return };
+        let Some(version) = fields.get("version") else {
+            return;
+        };
         // berry: `name@npm:1.2.3` comes from a registry; `workspace:`, `link:`, `patch:`,
         // `file:` and git do not. classic: the `resolved` URL says.
         let not_from_registry = match fields.get("resolution") {
@@ -153,7 +199,13 @@ fn yarn(text: &str) -> Lockfile {
             None => from_registry(fields.get("resolved").map(String::as_str)).err(),
         };
         match not_from_registry {
-            None => out.packages.push(Locked { name, version: version.clone(), integrity: fields.get("integrity").cloned(), os: vec![], cpu: vec![] }),
+            None => out.packages.push(Locked {
+                name,
+                version: version.clone(),
+                integrity: fields.get("integrity").cloned(),
+                os: vec![],
+                cpu: vec![],
+            }),
             Some(why) => out.skipped.push((format!("{name}@{version}"), why)),
         }
     };
@@ -172,7 +224,10 @@ fn yarn(text: &str) -> Lockfile {
             };
             // Only the block's own fields (two spaces), not `dependencies:` entries.
             if line.len() - line.trim_start().len() == 2 {
-                fields.insert(k.trim_matches('"').to_string(), v.trim().trim_matches('"').to_string());
+                fields.insert(
+                    k.trim_matches('"').to_string(),
+                    v.trim().trim_matches('"').to_string(),
+                );
             }
         }
     }
@@ -198,7 +253,9 @@ fn pnpm(text: &str) -> Lockfile {
         let indent = line.len() - line.trim_start().len();
         let l = line.trim();
         if indent == 2 && l.ends_with(':') {
-            let key = l.trim_end_matches(':').trim_matches(|c| c == '\'' || c == '"');
+            let key = l
+                .trim_end_matches(':')
+                .trim_matches(|c| c == '\'' || c == '"');
             let key = key.strip_prefix('/').unwrap_or(key);
             // Peer suffixes: `(react@18.2.0)` (v6+) or `_react@18.2.0` (v5).
             let key = key.split('(').next().unwrap_or(key);
@@ -211,11 +268,18 @@ fn pnpm(text: &str) -> Lockfile {
             };
             let version = version.split('_').next().unwrap_or(version);
             if version.contains(':') || version.is_empty() {
-                out.skipped.push((key.to_string(), format!("not from a registry: {version}")));
+                out.skipped
+                    .push((key.to_string(), format!("not from a registry: {version}")));
                 current = None;
                 continue;
             }
-            out.packages.push(Locked { name: name.to_string(), version: version.to_string(), integrity: None, os: vec![], cpu: vec![] });
+            out.packages.push(Locked {
+                name: name.to_string(),
+                version: version.to_string(),
+                integrity: None,
+                os: vec![],
+                cpu: vec![],
+            });
             current = Some(out.packages.len() - 1);
         } else if let (Some(i), Some(at)) = (current, l.find("integrity: ")) {
             let rest = &l[at + "integrity: ".len()..];
@@ -231,7 +295,10 @@ mod tests {
     use super::*;
 
     fn names(l: &Lockfile) -> Vec<String> {
-        l.packages.iter().map(|p| format!("{}@{}", p.name, p.version)).collect()
+        l.packages
+            .iter()
+            .map(|p| format!("{}@{}", p.name, p.version))
+            .collect()
     }
 
     #[test]
@@ -258,8 +325,15 @@ mod tests {
     fn yarn_classic_and_berry() {
         let classic = "# yarn lockfile v1\n\n\"@babel/code-frame@^7.0.0\", \"@babel/code-frame@^7.10.4\":\n  version \"7.12.13\"\n  resolved \"https://registry.yarnpkg.com/@babel/code-frame/-/code-frame-7.12.13.tgz#dcfc\"\n  integrity sha512-HV1Cm0Q3ZrpCR93tkWOYiuYIgLxZXZFVG2VgK+MBWjUqZTundupbfx2aXarXuw5Ko5aMcjtJgbSs4vUGBS5v6g==\n  dependencies:\n    \"@babel/highlight\" \"^7.12.13\"\n\nleft-pad@1.3.0:\n  version \"1.3.0\"\n  resolved \"https://registry.yarnpkg.com/left-pad/-/left-pad-1.3.0.tgz#5b8a3a7765dfe001261dde915589e782f8c94d1e\"\n\nmine@file:../mine:\n  version \"0.0.1\"\n  resolved \"file:../mine\"\n";
         let l = parse("yarn.lock", classic).unwrap();
-        assert_eq!(names(&l), vec!["@babel/code-frame@7.12.13", "left-pad@1.3.0"]);
-        assert!(l.packages[0].integrity.as_deref().unwrap().starts_with("sha512-HV1"));
+        assert_eq!(
+            names(&l),
+            vec!["@babel/code-frame@7.12.13", "left-pad@1.3.0"]
+        );
+        assert!(l.packages[0]
+            .integrity
+            .as_deref()
+            .unwrap()
+            .starts_with("sha512-HV1"));
         assert_eq!(l.skipped.len(), 1);
         let berry = "__metadata:\n  version: 6\n  cacheKey: 8\n\n\"@babel/code-frame@npm:^7.0.0\":\n  version: 7.12.13\n  resolution: \"@babel/code-frame@npm:7.12.13\"\n  dependencies:\n    \"@babel/highlight\": ^7.12.13\n  checksum: 471532bb7c\n  languageName: node\n  linkType: hard\n\n\"app@workspace:.\":\n  version: 0.0.0-use.local\n  resolution: \"app@workspace:.\"\n  languageName: unknown\n  linkType: soft\n";
         let l = parse("yarn.lock", berry).unwrap();

@@ -9,7 +9,10 @@ use std::sync::{Arc, Mutex};
 
 /// The `sha512-…` integrity of bytes.
 pub fn sri(bytes: &[u8]) -> String {
-    format!("sha512-{}", base64::engine::general_purpose::STANDARD.encode(sha2::Sha512::digest(bytes)))
+    format!(
+        "sha512-{}",
+        base64::engine::general_purpose::STANDARD.encode(sha2::Sha512::digest(bytes))
+    )
 }
 
 /// A registry on 127.0.0.1 answering from a path → (status, body) table, recording requests.
@@ -21,7 +24,10 @@ pub struct FakeRegistry {
 impl FakeRegistry {
     /// A registry whose packages are (name, version, tarball served, extra fields, integrity
     /// of the tarball published); tarballs are served under `/<name>/-/<version>.tgz`.
-    pub fn new(packages: &[(&str, &str, &[u8], serde_json::Value)], published: &dyn Fn(&[u8]) -> String) -> FakeRegistry {
+    pub fn new(
+        packages: &[(&str, &str, &[u8], serde_json::Value)],
+        published: &dyn Fn(&[u8]) -> String,
+    ) -> FakeRegistry {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/", listener.local_addr().unwrap());
         let mut routes: HashMap<String, (u16, Vec<u8>)> = HashMap::new();
@@ -30,14 +36,21 @@ impl FakeRegistry {
             let escaped = name.replace('/', "%2f");
             let tar_path = format!("/{escaped}/-/{v}.tgz");
             let mut meta = serde_json::json!({ "name": name, "version": v, "dist": { "tarball": format!("{url}{}", &tar_path[1..]), "integrity": published(tarball) } });
-            meta.as_object_mut().unwrap().extend(extra.as_object().cloned().unwrap_or_default());
-            let p = packuments.entry(name).or_insert_with(|| serde_json::json!({ "name": name, "dist-tags": {}, "versions": {} }));
+            meta.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().cloned().unwrap_or_default());
+            let p = packuments.entry(name).or_insert_with(
+                || serde_json::json!({ "name": name, "dist-tags": {}, "versions": {} }),
+            );
             p["versions"][*v] = meta;
             p["dist-tags"]["latest"] = serde_json::json!(v);
             routes.insert(tar_path, (200, tarball.to_vec()));
         }
         for (name, p) in packuments {
-            routes.insert(format!("/{}", name.replace('/', "%2f")), (200, serde_json::to_vec(&p).unwrap()));
+            routes.insert(
+                format!("/{}", name.replace('/', "%2f")),
+                (200, serde_json::to_vec(&p).unwrap()),
+            );
         }
         Self::serve(listener, url, routes)
     }
@@ -46,10 +59,18 @@ impl FakeRegistry {
     pub fn with_routes(routes: Vec<(String, Vec<u8>)>) -> FakeRegistry {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/", listener.local_addr().unwrap());
-        Self::serve(listener, url, routes.into_iter().map(|(p, b)| (p, (200, b))).collect())
+        Self::serve(
+            listener,
+            url,
+            routes.into_iter().map(|(p, b)| (p, (200, b))).collect(),
+        )
     }
 
-    fn serve(listener: TcpListener, url: String, routes: HashMap<String, (u16, Vec<u8>)>) -> FakeRegistry {
+    fn serve(
+        listener: TcpListener,
+        url: String,
+        routes: HashMap<String, (u16, Vec<u8>)>,
+    ) -> FakeRegistry {
         let hits = Arc::new(Mutex::new(Vec::new()));
         let seen = hits.clone();
         std::thread::spawn(move || {
@@ -67,7 +88,10 @@ impl FakeRegistry {
                 let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
                 seen.lock().unwrap().push(path.clone());
                 let (status, body) = routes.get(&path).cloned().unwrap_or((404, b"{}".to_vec()));
-                let head = format!("HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+                let head = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
                 let _ = stream.write_all(head.as_bytes());
                 let _ = stream.write_all(&body);
             }
@@ -79,4 +103,3 @@ impl FakeRegistry {
         self.hits.lock().unwrap().len()
     }
 }
-

@@ -77,26 +77,62 @@ pub struct Coverage {
 
 impl Default for Coverage {
     fn default() -> Self {
-        Coverage { complete: true, analysed: BTreeMap::new(), unanalysed: Vec::new(), partial: Vec::new(), containers: Vec::new(), identical: Vec::new(), policy: None }
+        Coverage {
+            complete: true,
+            analysed: BTreeMap::new(),
+            unanalysed: Vec::new(),
+            partial: Vec::new(),
+            containers: Vec::new(),
+            identical: Vec::new(),
+            policy: None,
+        }
     }
 }
 
 /// Path segments of files a package does not run.
 const NOT_RUN_DIRS: &[&str] = &[
-    "test", "tests", "__tests__", "__test__", "spec", "specs", "__mocks__", "fixtures", "__fixtures__", "fixture", "example", "examples", "docs", "doc", "benchmark",
-    "benchmarks", "bench", "demo", "demos", "samples", "sample", "testing", "testdata",
+    "test",
+    "tests",
+    "__tests__",
+    "__test__",
+    "spec",
+    "specs",
+    "__mocks__",
+    "fixtures",
+    "__fixtures__",
+    "fixture",
+    "example",
+    "examples",
+    "docs",
+    "doc",
+    "benchmark",
+    "benchmarks",
+    "bench",
+    "demo",
+    "demos",
+    "samples",
+    "sample",
+    "testing",
+    "testdata",
 ];
 
 /// Whether a package runs a file at this path: everything but tests, examples and docs.
 pub fn runs(path: &str) -> bool {
-    !path.split(['/', '\\']).any(|seg| NOT_RUN_DIRS.contains(&seg.to_ascii_lowercase().as_str()))
+    !path
+        .split(['/', '\\'])
+        .any(|seg| NOT_RUN_DIRS.contains(&seg.to_ascii_lowercase().as_str()))
 }
 
 impl Coverage {
     /// Coverage of a target that could not be read at all.
     pub fn unreadable(target: &str, why: &str) -> Self {
         let mut c = Coverage::default();
-        c.unanalysed.push(Unanalysed { path: target.to_string(), bytes: 0, why: why.to_string(), runs: true });
+        c.unanalysed.push(Unanalysed {
+            path: target.to_string(),
+            bytes: 0,
+            why: why.to_string(),
+            runs: true,
+        });
         c.complete = false;
         c
     }
@@ -110,12 +146,18 @@ impl Coverage {
 
     /// Note something not analysed; whether the package runs it is read from its path.
     pub fn add_unanalysed(&mut self, path: &str, bytes: u64, why: impl Into<String>) {
-        self.unanalysed.push(Unanalysed { path: path.to_string(), bytes, why: why.into(), runs: runs(path) });
+        self.unanalysed.push(Unanalysed {
+            path: path.to_string(),
+            bytes,
+            why: why.into(),
+            runs: runs(path),
+        });
     }
 
     /// Decide `complete` from the entries (call once everything is noted).
     pub fn settle(&mut self) {
-        self.unanalysed.sort_by(|a, b| b.runs.cmp(&a.runs).then_with(|| a.path.cmp(&b.path)));
+        self.unanalysed
+            .sort_by(|a, b| b.runs.cmp(&a.runs).then_with(|| a.path.cmp(&b.path)));
         self.unanalysed.dedup();
         self.complete = !self.unanalysed.iter().any(|u| u.runs);
     }
@@ -130,12 +172,28 @@ impl Coverage {
     pub fn summary(&self) -> String {
         let files: u64 = self.analysed.values().map(|t| t.files).sum();
         let bytes: u64 = self.analysed.values().map(|t| t.bytes).sum();
-        let kinds: Vec<String> = self.analysed.iter().map(|(k, t)| format!("{k} {}", t.files)).collect();
-        let analysed = format!("{files} file{} analysed, {}{}", if files == 1 { "" } else { "s" }, human_bytes(bytes), if kinds.is_empty() { String::new() } else { format!(": {}", kinds.join(", ")) });
+        let kinds: Vec<String> = self
+            .analysed
+            .iter()
+            .map(|(k, t)| format!("{k} {}", t.files))
+            .collect();
+        let analysed = format!(
+            "{files} file{} analysed, {}{}",
+            if files == 1 { "" } else { "s" },
+            human_bytes(bytes),
+            if kinds.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", kinds.join(", "))
+            }
+        );
         if self.complete {
             return format!("complete ({analysed})");
         }
-        format!("INCOMPLETE: {} not analysed ({analysed})", self.gaps().count())
+        format!(
+            "INCOMPLETE: {} not analysed ({analysed})",
+            self.gaps().count()
+        )
     }
 
     /// What the first gap is and how many more there are, for one line on a terminal.
@@ -143,7 +201,17 @@ impl Coverage {
         let mut gaps = self.gaps();
         let first = gaps.next()?;
         let more = gaps.count();
-        Some(format!("{}{}: {}{}", first.path, sized(first.bytes), first.why, if more > 0 { format!(" (and {more} more)") } else { String::new() }))
+        Some(format!(
+            "{}{}: {}{}",
+            first.path,
+            sized(first.bytes),
+            first.why,
+            if more > 0 {
+                format!(" (and {more} more)")
+            } else {
+                String::new()
+            }
+        ))
     }
 }
 
@@ -183,13 +251,30 @@ mod tests {
         c.add_unanalysed("package/test/fixtures/broken.js", 10, "could not parse");
         c.settle();
         assert!(c.complete, "{c:?}");
-        assert!(c.summary().starts_with("complete (1 file analysed, 1.2 KB: javascript 1)"), "{}", c.summary());
-        c.add_unanalysed("package/copilot › /snapshot/app/index.js", 4096, "V8 bytecode");
+        assert!(
+            c.summary()
+                .starts_with("complete (1 file analysed, 1.2 KB: javascript 1)"),
+            "{}",
+            c.summary()
+        );
+        c.add_unanalysed(
+            "package/copilot › /snapshot/app/index.js",
+            4096,
+            "V8 bytecode",
+        );
         c.settle();
         assert!(!c.complete);
         assert_eq!(c.gaps().count(), 1);
-        assert!(c.summary().starts_with("INCOMPLETE: 1 not analysed (1 file analysed"), "{}", c.summary());
-        assert_eq!(c.first_gap().unwrap(), "package/copilot › /snapshot/app/index.js (4.1 KB): V8 bytecode");
+        assert!(
+            c.summary()
+                .starts_with("INCOMPLETE: 1 not analysed (1 file analysed"),
+            "{}",
+            c.summary()
+        );
+        assert_eq!(
+            c.first_gap().unwrap(),
+            "package/copilot › /snapshot/app/index.js (4.1 KB): V8 bytecode"
+        );
     }
 
     #[test]

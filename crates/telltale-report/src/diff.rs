@@ -79,11 +79,26 @@ pub fn diff<'a>(old: &'a Report, new: &'a Report) -> Diff<'a> {
     let with_package = products(old) > 1 || products(new) > 1;
     let old_changes = changes_of(old, with_package);
     let new_changes = changes_of(new, with_package);
-    let added: Vec<Change> = new_changes.iter().filter(|(k, _)| !old_changes.contains_key(*k)).map(|(_, c)| c.clone()).collect();
-    let removed: Vec<Change> = old_changes.iter().filter(|(k, _)| !new_changes.contains_key(*k)).map(|(_, c)| c.clone()).collect();
+    let added: Vec<Change> = new_changes
+        .iter()
+        .filter(|(k, _)| !old_changes.contains_key(*k))
+        .map(|(_, c)| c.clone())
+        .collect();
+    let removed: Vec<Change> = old_changes
+        .iter()
+        .filter(|(k, _)| !new_changes.contains_key(*k))
+        .map(|(_, c)| c.clone())
+        .collect();
 
     let keyed = |r: &'a Report| -> Vec<(String, &'a TargetReport, &'a Finding)> {
-        r.targets.iter().flat_map(|t| t.findings.iter().map(move |f| (meaning_key(product(t).filter(|_| with_package), f), t, f))).collect()
+        r.targets
+            .iter()
+            .flat_map(|t| {
+                t.findings
+                    .iter()
+                    .map(move |f| (meaning_key(product(t).filter(|_| with_package), f), t, f))
+            })
+            .collect()
     };
     let old_findings = keyed(old);
     let new_findings = keyed(new);
@@ -95,10 +110,17 @@ pub fn diff<'a>(old: &'a Report, new: &'a Report) -> Diff<'a> {
         new: side_info(new),
         added,
         removed,
-        findings: FindingChanges { added: added_f.iter().map(|(_, f)| *f).collect(), removed: removed_f.iter().map(|(_, f)| *f).collect(), unchanged },
+        findings: FindingChanges {
+            added: added_f.iter().map(|(_, f)| *f).collect(),
+            removed: removed_f.iter().map(|(_, f)| *f).collect(),
+            unchanged,
+        },
         added_in: added_f.iter().map(|(t, _)| *t).collect(),
         removed_in: removed_f.iter().map(|(t, _)| *t).collect(),
-        incomplete_fails: new.targets.iter().any(|t| t.coverage.policy.as_ref().is_some_and(|v| v.fails)),
+        incomplete_fails: new
+            .targets
+            .iter()
+            .any(|t| t.coverage.policy.as_ref().is_some_and(|v| v.fails)),
     }
 }
 
@@ -106,7 +128,11 @@ pub fn diff<'a>(old: &'a Report, new: &'a Report) -> Diff<'a> {
 /// package that hands its program over to it, the package whose install closure holds it
 /// (`--deps`), or itself.
 fn product(t: &TargetReport) -> Option<&str> {
-    t.dependency_of.as_deref().or(t.delegated_from.as_deref()).or(t.platform_of.as_deref()).or(t.package.as_deref())
+    t.dependency_of
+        .as_deref()
+        .or(t.delegated_from.as_deref())
+        .or(t.platform_of.as_deref())
+        .or(t.package.as_deref())
 }
 
 /// A coverage gap's path or reason with versions and numbers masked, so the same gap in two
@@ -128,13 +154,20 @@ fn masked(s: &str) -> String {
 }
 
 fn products(r: &Report) -> usize {
-    let names: std::collections::HashSet<Option<&str>> = r.targets.iter().map(|t| product(t).or(Some(t.target.as_str()))).collect();
+    let names: std::collections::HashSet<Option<&str>> = r
+        .targets
+        .iter()
+        .map(|t| product(t).or(Some(t.target.as_str())))
+        .collect();
     names.len()
 }
 
 /// The items of `a` left after taking out as many of each key as `b` has, and how many
 /// were taken out.
-fn multiset_minus<'a>(a: &[(String, &'a TargetReport, &'a Finding)], b: &[(String, &'a TargetReport, &'a Finding)]) -> (Vec<(&'a TargetReport, &'a Finding)>, usize) {
+fn multiset_minus<'a>(
+    a: &[(String, &'a TargetReport, &'a Finding)],
+    b: &[(String, &'a TargetReport, &'a Finding)],
+) -> (Vec<(&'a TargetReport, &'a Finding)>, usize) {
     let mut budget: HashMap<&str, usize> = HashMap::new();
     for (k, _, _) in b {
         *budget.entry(k.as_str()).or_default() += 1;
@@ -159,7 +192,11 @@ fn side_info(r: &Report) -> SideInfo {
         targets: r.targets.iter().map(|t| t.target.clone()).collect(),
         package: single.and_then(|t| t.package.clone()),
         version: single.and_then(|t| t.version.clone()),
-        errors: r.targets.iter().filter_map(|t| t.error.as_ref().map(|e| format!("{}: {e}", t.target))).collect(),
+        errors: r
+            .targets
+            .iter()
+            .filter_map(|t| t.error.as_ref().map(|e| format!("{}: {e}", t.target)))
+            .collect(),
         complete: r.targets.iter().all(|t| t.coverage.complete),
     }
 }
@@ -169,43 +206,100 @@ fn changes_of(r: &Report, with_package: bool) -> BTreeMap<String, Change> {
     let mut out = BTreeMap::new();
     for t in &r.targets {
         let package = product(t).map(str::to_string).filter(|_| with_package);
-        let mut put = |aspect: &'static str, key: String, what: String, countries: Vec<String>, endpoints: Vec<String>, location: String| {
+        let mut put = |aspect: &'static str,
+                       key: String,
+                       what: String,
+                       countries: Vec<String>,
+                       endpoints: Vec<String>,
+                       location: String| {
             let full = format!("{aspect}|{}|{key}", package.as_deref().unwrap_or(""));
-            out.entry(full).or_insert(Change { aspect, package: package.clone(), what, countries, endpoints, location });
+            out.entry(full).or_insert(Change {
+                aspect,
+                package: package.clone(),
+                what,
+                countries,
+                endpoints,
+                location,
+            });
         };
         let l = &t.label;
         for d in &l.destinations {
-            let owner = d.owner.as_deref().map(|o| format!(" — {o}")).unwrap_or_default();
-            put("endpoint", d.host.to_ascii_lowercase(), format!("{} [{}]{owner}", d.host, d.role), vec![], vec![d.host.clone()], d.location.clone());
+            let owner = d
+                .owner
+                .as_deref()
+                .map(|o| format!(" — {o}"))
+                .unwrap_or_default();
+            put(
+                "endpoint",
+                d.host.to_ascii_lowercase(),
+                format!("{} [{}]{owner}", d.host, d.role),
+                vec![],
+                vec![d.host.clone()],
+                d.location.clone(),
+            );
         }
         for c in &l.collects {
             let sent = if c.sent { ", sent off the machine" } else { "" };
-            put("collects", format!("{:?}|{}", c.kind, c.when.join("/")), format!("{} ({}) at {} time{sent}", c.item, c.apis.join(", "), c.when.join("/")), vec![], vec![], String::new());
+            put(
+                "collects",
+                format!("{:?}|{}", c.kind, c.when.join("/")),
+                format!(
+                    "{} ({}) at {} time{sent}",
+                    c.item,
+                    c.apis.join(", "),
+                    c.when.join("/")
+                ),
+                vec![],
+                vec![],
+                String::new(),
+            );
         }
         for s in &l.sends {
             let mut items = s.items.clone();
             items.sort();
             let mut to = s.to.clone();
             to.sort();
-            let dest = if to.is_empty() { "a destination not known statically".to_string() } else { to.join(", ") };
+            let dest = if to.is_empty() {
+                "a destination not known statically".to_string()
+            } else {
+                to.join(", ")
+            };
             let mut gates = s.gated_by.clone();
             gates.sort();
             let gate = match (gates.is_empty(), s.sent_before_check) {
                 (true, _) => "no opt-out found".to_string(),
                 (false, false) => format!("opt-out: {}", gates.join(", ")),
-                (false, true) => format!("opt-out: {}, but sent before the check", gates.join(", ")),
+                (false, true) => {
+                    format!("opt-out: {}, but sent before the check", gates.join(", "))
+                }
             };
             // A send that gains or loses its opt-out is a change of meaning.
-            put("sends", format!("{}|{}|{}|{gate}", items.join(","), to.join(","), s.when), format!("{} to {dest} at {} time ({gate})", items.join(", "), s.when), vec![], to, s.location.clone());
+            put(
+                "sends",
+                format!("{}|{}|{}|{gate}", items.join(","), to.join(","), s.when),
+                format!("{} to {dest} at {} time ({gate})", items.join(", "), s.when),
+                vec![],
+                to,
+                s.location.clone(),
+            );
         }
         for g in &l.regions {
             let mut countries = g.countries.clone();
             countries.sort();
-            let effects = if g.effects.is_empty() { "changes behaviour".to_string() } else { g.effects.join(", ") };
+            let effects = if g.effects.is_empty() {
+                "changes behaviour".to_string()
+            } else {
+                g.effects.join(", ")
+            };
             put(
                 "region",
                 format!("{}|{}", countries.join(","), g.source),
-                format!("{}: {effects} (by {}, at {} time)", countries.join(", "), g.source, g.when),
+                format!(
+                    "{}: {effects} (by {}, at {} time)",
+                    countries.join(", "),
+                    g.source,
+                    g.when
+                ),
                 countries,
                 vec![],
                 g.location.clone(),
@@ -213,14 +307,35 @@ fn changes_of(r: &Report, with_package: bool) -> BTreeMap<String, Change> {
         }
         for s in &l.install_scripts {
             let normal = s.split_whitespace().collect::<Vec<_>>().join(" ");
-            put("install-script", normal.clone(), normal, vec![], vec![], String::new());
+            put(
+                "install-script",
+                normal.clone(),
+                normal,
+                vec![],
+                vec![],
+                String::new(),
+            );
         }
         for o in &l.opt_outs {
-            put("opt-out", o.setting.clone(), format!("{} (checked on {})", o.setting, o.check), vec![], vec![], String::new());
+            put(
+                "opt-out",
+                o.setting.clone(),
+                format!("{} (checked on {})", o.setting, o.check),
+                vec![],
+                vec![],
+                String::new(),
+            );
         }
         // Code a version hides from analysis is a change as much as code it adds.
         for g in t.coverage.gaps() {
-            put("coverage", format!("{}|{}", masked(&g.path), masked(&g.why)), format!("not analysed: {}: {}", g.path, g.why), vec![], vec![], g.path.clone());
+            put(
+                "coverage",
+                format!("{}|{}", masked(&g.path), masked(&g.why)),
+                format!("not analysed: {}: {}", g.path, g.why),
+                vec![],
+                vec![],
+                g.path.clone(),
+            );
         }
         for f in &t.findings {
             let aspect = match f.category {
@@ -229,9 +344,23 @@ fn changes_of(r: &Report, with_package: bool) -> BTreeMap<String, Change> {
                 Category::Destructive => "destructive",
                 _ => continue,
             };
-            let Some(first) = f.evidence.first() else { continue };
+            let Some(first) = f.evidence.first() else {
+                continue;
+            };
             // The first evidence is the decoded value or the API; its provenance follows.
-            put(aspect, format!("{}|{first}", f.rule), format!("{} ({} {})", first.chars().take(160).collect::<String>(), f.rule, f.name), f.countries.clone(), f.endpoints.clone(), format!("{}:{}:{}", f.file, f.line, f.column));
+            put(
+                aspect,
+                format!("{}|{first}", f.rule),
+                format!(
+                    "{} ({} {})",
+                    first.chars().take(160).collect::<String>(),
+                    f.rule,
+                    f.name
+                ),
+                f.countries.clone(),
+                f.endpoints.clone(),
+                format!("{}:{}:{}", f.file, f.line, f.column),
+            );
         }
     }
     out
@@ -240,8 +369,18 @@ fn changes_of(r: &Report, with_package: bool) -> BTreeMap<String, Change> {
 impl Diff<'_> {
     /// The added and removed findings with their targets, for SARIF.
     pub fn sarif(&self, new: &Report) -> String {
-        let added: Vec<(&TargetReport, &Finding)> = self.added_in.iter().copied().zip(self.findings.added.iter().copied()).collect();
-        let removed: Vec<(&TargetReport, &Finding)> = self.removed_in.iter().copied().zip(self.findings.removed.iter().copied()).collect();
+        let added: Vec<(&TargetReport, &Finding)> = self
+            .added_in
+            .iter()
+            .copied()
+            .zip(self.findings.added.iter().copied())
+            .collect();
+        let removed: Vec<(&TargetReport, &Finding)> = self
+            .removed_in
+            .iter()
+            .copied()
+            .zip(self.findings.removed.iter().copied())
+            .collect();
         crate::sarif::changes_to_sarif(new, &added, &removed)
     }
 
@@ -252,8 +391,17 @@ impl Diff<'_> {
     /// Added findings that fail the policy, and new coverage gaps when the policy fails
     /// incomplete coverage (the exit code of `diff`).
     pub fn failing(&self) -> usize {
-        let findings = self.findings.added.iter().filter(|f| f.fails_policy()).count();
-        let gaps = if self.incomplete_fails { self.added.iter().filter(|c| c.aspect == "coverage").count() } else { 0 };
+        let findings = self
+            .findings
+            .added
+            .iter()
+            .filter(|f| f.fails_policy())
+            .count();
+        let gaps = if self.incomplete_fails {
+            self.added.iter().filter(|c| c.aspect == "coverage").count()
+        } else {
+            0
+        };
         findings + gaps
     }
 
@@ -267,29 +415,64 @@ impl Diff<'_> {
             };
             format!("{}{who}", s.targets.join(", "))
         };
-        let complete = |s: &SideInfo| if s.complete { "" } else { "  [coverage INCOMPLETE]" };
+        let complete = |s: &SideInfo| {
+            if s.complete {
+                ""
+            } else {
+                "  [coverage INCOMPLETE]"
+            }
+        };
         let _ = writeln!(out, "old: {}{}", side(&self.old), complete(&self.old));
         let _ = writeln!(out, "new: {}{}", side(&self.new), complete(&self.new));
         for e in self.old.errors.iter().chain(&self.new.errors) {
             let _ = writeln!(out, "error: {e}");
         }
-        for (title, sign, changes) in [("added", '+', &self.added), ("removed", '-', &self.removed)] {
+        for (title, sign, changes) in [("added", '+', &self.added), ("removed", '-', &self.removed)]
+        {
             let _ = writeln!(out, "\n{title}:");
             if changes.is_empty() {
                 let _ = writeln!(out, "  (nothing)");
             }
             for c in changes {
-                let package = c.package.as_deref().map(|p| format!("{p}: ")).unwrap_or_default();
-                let at = if c.location.is_empty() { String::new() } else { format!("  [{}]", c.location) };
+                let package = c
+                    .package
+                    .as_deref()
+                    .map(|p| format!("{p}: "))
+                    .unwrap_or_default();
+                let at = if c.location.is_empty() {
+                    String::new()
+                } else {
+                    format!("  [{}]", c.location)
+                };
                 let _ = writeln!(out, "  {sign} {:<14} {package}{}{at}", c.aspect, c.what);
             }
         }
         let f = &self.findings;
-        let _ = writeln!(out, "\nfindings: {} added, {} removed, {} unchanged", f.added.len(), f.removed.len(), f.unchanged);
+        let _ = writeln!(
+            out,
+            "\nfindings: {} added, {} removed, {} unchanged",
+            f.added.len(),
+            f.removed.len(),
+            f.unchanged
+        );
         for (sign, list) in [('+', &f.added), ('-', &f.removed)] {
             for x in list.iter() {
-                let verdict = if sign == '+' && x.fails_policy() { "  FAILS" } else { "" };
-                let _ = writeln!(out, "  {sign} {:<8} {} {} {}:{}:{}  {}{verdict}", x.severity.as_str(), x.rule, x.name, x.file, x.line, x.column, x.message);
+                let verdict = if sign == '+' && x.fails_policy() {
+                    "  FAILS"
+                } else {
+                    ""
+                };
+                let _ = writeln!(
+                    out,
+                    "  {sign} {:<8} {} {} {}:{}:{}  {}{verdict}",
+                    x.severity.as_str(),
+                    x.rule,
+                    x.name,
+                    x.file,
+                    x.line,
+                    x.column,
+                    x.message
+                );
             }
         }
         out
@@ -305,7 +488,8 @@ mod tests {
         t.package = Some("x".into());
         t.version = Some(version.into());
         for (path, why) in gaps {
-            t.coverage.add_unanalysed(&path.replace("VERSION", version), 100, why.to_string());
+            t.coverage
+                .add_unanalysed(&path.replace("VERSION", version), 100, why.to_string());
         }
         t.coverage.settle();
         Report::new(vec![t])
@@ -313,8 +497,23 @@ mod tests {
 
     #[test]
     fn coverage_gaps_are_changes_matched_across_versions() {
-        let old = side("1.0.0", &[("npm:@x/cli@VERSION", "its bin x is node_modules/@x/cli/bin/x; it could not be fetched")]);
-        let new = side("1.0.1", &[("npm:@x/cli@VERSION", "its bin x is node_modules/@x/cli/bin/x; it could not be fetched"), ("package/bin/x › /snapshot/app/index.js", "V8 bytecode only")]);
+        let old = side(
+            "1.0.0",
+            &[(
+                "npm:@x/cli@VERSION",
+                "its bin x is node_modules/@x/cli/bin/x; it could not be fetched",
+            )],
+        );
+        let new = side(
+            "1.0.1",
+            &[
+                (
+                    "npm:@x/cli@VERSION",
+                    "its bin x is node_modules/@x/cli/bin/x; it could not be fetched",
+                ),
+                ("package/bin/x › /snapshot/app/index.js", "V8 bytecode only"),
+            ],
+        );
         let d = diff(&old, &new);
         assert_eq!(d.added.len(), 1, "{:?}", d.added);
         assert_eq!(d.added[0].aspect, "coverage");
@@ -327,8 +526,14 @@ mod tests {
         // Fixed in the next version: a removal.
         let fixed = side("1.0.2", &[]);
         let d = diff(&new, &fixed);
-        assert_eq!(d.removed.iter().filter(|c| c.aspect == "coverage").count(), 2);
+        assert_eq!(
+            d.removed.iter().filter(|c| c.aspect == "coverage").count(),
+            2
+        );
         assert!(d.new.complete);
-        assert_eq!(masked("npm:@x/cli@0.0.1790142911-g7618fb (3.1 MB)"), "npm:@x/cli@#-g#fb (# MB)");
+        assert_eq!(
+            masked("npm:@x/cli@0.0.1790142911-g7618fb (3.1 MB)"),
+            "npm:@x/cli@#-g#fb (# MB)"
+        );
     }
 }

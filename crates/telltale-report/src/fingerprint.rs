@@ -16,7 +16,12 @@ pub const SCHEME: &str = "telltale/v1";
 
 /// What a finding means, in words (hashed into the fingerprint).
 pub fn meaning_key(package: Option<&str>, f: &Finding) -> String {
-    let mut key = format!("{}|{}|{}", f.rule, package.unwrap_or(""), stable_file(&f.file));
+    let mut key = format!(
+        "{}|{}|{}",
+        f.rule,
+        package.unwrap_or(""),
+        stable_file(&f.file)
+    );
     key.push('|');
     key.push_str(&f.countries.join(","));
     key.push('|');
@@ -38,7 +43,10 @@ pub fn assign(targets: &mut [TargetReport]) {
         let mut seen: HashMap<u64, u32> = HashMap::new();
         // Occurrences count in file order, whatever order the report lists findings in.
         let mut order: Vec<usize> = (0..t.findings.len()).collect();
-        order.sort_by(|&a, &b| (&t.findings[a].file, t.findings[a].offset).cmp(&(&t.findings[b].file, t.findings[b].offset)));
+        order.sort_by(|&a, &b| {
+            (&t.findings[a].file, t.findings[a].offset)
+                .cmp(&(&t.findings[b].file, t.findings[b].offset))
+        });
         for i in order {
             let hash = fnv1a(meaning_key(t.package.as_deref(), &t.findings[i]).as_bytes());
             let n = seen.entry(hash).or_insert(0);
@@ -116,8 +124,14 @@ mod tests {
         assert_eq!(stable_file("dist/chunk-3f9a1c2b.js"), "dist/chunk-#.js");
         assert_eq!(stable_file("package/deadbeef.js"), "package/deadbeef.js");
         assert_eq!(stable_file("lib/index.js"), "lib/index.js");
-        assert_eq!(without_positions("api.x.io: base64 → literal at 3:1042"), "api.x.io: base64 → literal at #");
-        assert_eq!(without_positions("sent at byte 5120 by fetch"), "sent at byte # by fetch");
+        assert_eq!(
+            without_positions("api.x.io: base64 → literal at 3:1042"),
+            "api.x.io: base64 → literal at #"
+        );
+        assert_eq!(
+            without_positions("sent at byte 5120 by fetch"),
+            "sent at byte # by fetch"
+        );
         assert_eq!(without_positions("os.hostname()"), "os.hostname()");
     }
 

@@ -41,7 +41,13 @@ macro_rules! w {
 }
 
 /// Most severe first.
-const SEVERITIES: [Severity; 5] = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Info];
+const SEVERITIES: [Severity; 5] = [
+    Severity::Critical,
+    Severity::High,
+    Severity::Medium,
+    Severity::Low,
+    Severity::Info,
+];
 
 /// Rows of a long label table shown before "… and N more".
 const MAX_ROWS: usize = 50;
@@ -149,8 +155,17 @@ fn write_head(out: &mut String, report: &Report, script: &str) {
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{hash}'; base-uri 'none'; form-action 'none'\">\n"
     );
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    w!(out, "<meta name=\"generator\" content=\"telltale {}\">\n", esc(report.tool.version));
-    w!(out, "<title>{}</title>\n<style>{}</style>\n</head>\n", esc(&title), STYLE.trim());
+    w!(
+        out,
+        "<meta name=\"generator\" content=\"telltale {}\">\n",
+        esc(report.tool.version)
+    );
+    w!(
+        out,
+        "<title>{}</title>\n<style>{}</style>\n</head>\n",
+        esc(&title),
+        STYLE.trim()
+    );
 }
 
 fn write_header(out: &mut String, report: &Report) {
@@ -158,7 +173,11 @@ fn write_header(out: &mut String, report: &Report) {
     let bytes: u64 = report.targets.iter().map(|t| t.bytes_scanned).sum();
     let findings: usize = report.targets.iter().map(|t| t.findings.len()).sum();
     out.push_str("<header class=\"masthead\">\n<div class=\"page\">\n");
-    w!(out, "<div class=\"brand\">telltale <span class=\"version\">{}</span></div>\n", esc(report.tool.version));
+    w!(
+        out,
+        "<div class=\"brand\">telltale <span class=\"version\">{}</span></div>\n",
+        esc(report.tool.version)
+    );
     out.push_str("<h1>Package scan report</h1>\n");
     w!(
         out,
@@ -168,7 +187,11 @@ fn write_header(out: &mut String, report: &Report) {
         human_bytes(bytes),
         plural(findings, "finding", "findings")
     );
-    w!(out, "<p class=\"targets-line\">{}</p>\n", target_names(report));
+    w!(
+        out,
+        "<p class=\"targets-line\">{}</p>\n",
+        target_names(report)
+    );
     out.push_str("</div>\n</header>\n<div class=\"page\">\n");
     write_totals(out, report);
     write_index(out, report);
@@ -194,7 +217,12 @@ fn target_names(report: &Report) -> String {
 fn write_totals(out: &mut String, report: &Report) {
     out.push_str("<section class=\"totals\" aria-label=\"Findings by severity\">\n");
     for sev in SEVERITIES {
-        let n = report.targets.iter().flat_map(|t| &t.findings).filter(|f| f.severity == sev).count();
+        let n = report
+            .targets
+            .iter()
+            .flat_map(|t| &t.findings)
+            .filter(|f| f.severity == sev)
+            .count();
         let zero = if n == 0 { " zero" } else { "" };
         w!(
             out,
@@ -202,7 +230,11 @@ fn write_totals(out: &mut String, report: &Report) {
             s = sev.as_str()
         );
     }
-    let judged = report.targets.iter().flat_map(|t| &t.findings).any(|f| f.policy.is_some());
+    let judged = report
+        .targets
+        .iter()
+        .flat_map(|t| &t.findings)
+        .any(|f| f.policy.is_some());
     if judged {
         let failing = report.policy_failures();
         let zero = if failing == 0 { " zero" } else { "" };
@@ -224,8 +256,18 @@ fn write_index(out: &mut String, report: &Report) {
     out.push_str("<section class=\"card index\">\n<h2>Targets</h2>\n<table>\n<thead><tr><th>Target</th><th class=\"num\">Files</th><th class=\"num\">Findings</th><th>Highest</th><th>Summary</th></tr></thead>\n<tbody>\n");
     for i in target_order(report) {
         let t = &report.targets[i];
-        w!(out, "<tr><td><a href=\"#target-{}\"><code>{}</code></a></td>", i + 1, esc(&t.target));
-        w!(out, "<td class=\"num\">{}</td><td class=\"num\">{}</td><td>", t.files_scanned, t.findings.len());
+        w!(
+            out,
+            "<tr><td><a href=\"#target-{}\"><code>{}</code></a></td>",
+            i + 1,
+            esc(&t.target)
+        );
+        w!(
+            out,
+            "<td class=\"num\">{}</td><td class=\"num\">{}</td><td>",
+            t.files_scanned,
+            t.findings.len()
+        );
         match highest(t) {
             Some(s) => badge(out, s),
             None if t.error.is_some() => pill(out, "bad", "unreadable"),
@@ -269,7 +311,11 @@ fn highest(t: &TargetReport) -> Option<Severity> {
 
 /// Nothing to show beyond its name: read fine, no finding, an empty label, no warning.
 fn is_clean(t: &TargetReport) -> bool {
-    t.error.is_none() && t.coverage.complete && t.findings.is_empty() && t.label.is_empty() && t.warnings.is_empty()
+    t.error.is_none()
+        && t.coverage.complete
+        && t.findings.is_empty()
+        && t.label.is_empty()
+        && t.warnings.is_empty()
 }
 
 /// What the target does, in a few words (as the text summary).
@@ -279,7 +325,13 @@ fn target_summary(t: &TargetReport) -> String {
     }
     let mut parts = crate::label_summary(&t.label);
     if !t.coverage.complete {
-        parts.insert(0, format!("NOT FULLY ANALYSED ({} not analysed)", t.coverage.gaps().count()));
+        parts.insert(
+            0,
+            format!(
+                "NOT FULLY ANALYSED ({} not analysed)",
+                t.coverage.gaps().count()
+            ),
+        );
     } else if parts.is_empty() && t.findings.is_empty() {
         parts.push("nothing found".into());
     }
@@ -287,8 +339,16 @@ fn target_summary(t: &TargetReport) -> String {
 }
 
 fn write_target(out: &mut String, i: usize, t: &TargetReport) {
-    w!(out, "<section class=\"target\" id=\"target-{}\">\n<div class=\"target-head\">\n", i + 1);
-    w!(out, "<h2><span class=\"kicker\">Target</span> <code>{}</code></h2>\n", esc(&t.target));
+    w!(
+        out,
+        "<section class=\"target\" id=\"target-{}\">\n<div class=\"target-head\">\n",
+        i + 1
+    );
+    w!(
+        out,
+        "<h2><span class=\"kicker\">Target</span> <code>{}</code></h2>\n",
+        esc(&t.target)
+    );
     out.push_str("<p class=\"target-meta\">");
     if let Some(p) = &t.package {
         w!(out, "package <strong>{}</strong>", esc(p));
@@ -301,12 +361,22 @@ fn write_target(out: &mut String, i: usize, t: &TargetReport) {
         w!(out, "platform package of <strong>{}</strong> · ", esc(of));
     }
     if let Some(by) = &t.delegated_from {
-        w!(out, "run by <strong>{}</strong> ({}) · ", esc(by), esc(t.delegation.as_deref().unwrap_or("")));
+        w!(
+            out,
+            "run by <strong>{}</strong> ({}) · ",
+            esc(by),
+            esc(t.delegation.as_deref().unwrap_or(""))
+        );
     }
     if let Some(of) = &t.dependency_of {
         w!(out, "dependency of <strong>{}</strong> · ", esc(of));
     }
-    w!(out, "{} · {}", plural(t.files_scanned, "file", "files"), human_bytes(t.bytes_scanned));
+    w!(
+        out,
+        "{} · {}",
+        plural(t.files_scanned, "file", "files"),
+        human_bytes(t.bytes_scanned)
+    );
     if let Some(s) = &t.source {
         w!(out, " · source <code>{}</code>", esc(s));
     }
@@ -326,20 +396,43 @@ fn write_target(out: &mut String, i: usize, t: &TargetReport) {
 /// Whether the code the package runs was all read: an alert when not, with each gap and why.
 fn write_coverage(out: &mut String, c: &crate::Coverage) {
     if c.complete {
-        w!(out, "<p class=\"coverage muted\">Coverage: {}</p>\n", esc(&c.summary()));
+        w!(
+            out,
+            "<p class=\"coverage muted\">Coverage: {}</p>\n",
+            esc(&c.summary())
+        );
         return;
     }
     let gaps: Vec<&crate::coverage::Unanalysed> = c.gaps().collect();
     w!(out, "<div class=\"callout error\" role=\"alert\"><strong>Not fully analysed: a clean result here says nothing about this code.</strong> {}\n<ul>\n", esc(&c.summary()));
     for g in gaps.iter().take(MAX_WARNINGS) {
-        w!(out, "<li><code>{}</code>{}: {}</li>\n", esc(&g.path), esc(&crate::coverage::sized(g.bytes)), esc(&g.why));
+        w!(
+            out,
+            "<li><code>{}</code>{}: {}</li>\n",
+            esc(&g.path),
+            esc(&crate::coverage::sized(g.bytes)),
+            esc(&g.why)
+        );
     }
     if gaps.len() > MAX_WARNINGS {
-        w!(out, "<li class=\"muted\">… and {} more</li>\n", gaps.len() - MAX_WARNINGS);
+        w!(
+            out,
+            "<li class=\"muted\">… and {} more</li>\n",
+            gaps.len() - MAX_WARNINGS
+        );
     }
     out.push_str("</ul>\n");
     if let Some(v) = &c.policy {
-        w!(out, "<p>{}: {}</p>\n", if v.fails { "Fails the policy" } else { "Accepted by the policy" }, esc(&v.reason));
+        w!(
+            out,
+            "<p>{}: {}</p>\n",
+            if v.fails {
+                "Fails the policy"
+            } else {
+                "Accepted by the policy"
+            },
+            esc(&v.reason)
+        );
     }
     out.push_str("</div>\n");
 }
@@ -348,12 +441,20 @@ fn write_warnings(out: &mut String, warnings: &[String]) {
     if warnings.is_empty() {
         return;
     }
-    w!(out, "<details class=\"warnings\"><summary>{}</summary>\n<ul>\n", plural(warnings.len(), "warning", "warnings"));
+    w!(
+        out,
+        "<details class=\"warnings\"><summary>{}</summary>\n<ul>\n",
+        plural(warnings.len(), "warning", "warnings")
+    );
     for wn in warnings.iter().take(MAX_WARNINGS) {
         w!(out, "<li>{}</li>\n", esc(wn));
     }
     if warnings.len() > MAX_WARNINGS {
-        w!(out, "<li class=\"muted\">… and {} more</li>\n", warnings.len() - MAX_WARNINGS);
+        w!(
+            out,
+            "<li class=\"muted\">… and {} more</li>\n",
+            warnings.len() - MAX_WARNINGS
+        );
     }
     out.push_str("</ul>\n</details>\n");
 }
@@ -370,7 +471,13 @@ fn write_clean_targets(out: &mut String, report: &Report, clean: &[usize]) {
     );
     for &i in clean {
         let t = &report.targets[i];
-        w!(out, "<li id=\"target-{}\"><code>{}</code> <span class=\"muted\">{}</span></li>\n", i + 1, esc(&t.target), plural(t.files_scanned, "file", "files"));
+        w!(
+            out,
+            "<li id=\"target-{}\"><code>{}</code> <span class=\"muted\">{}</span></li>\n",
+            i + 1,
+            esc(&t.target),
+            plural(t.files_scanned, "file", "files")
+        );
     }
     out.push_str("</ul>\n</section>\n");
 }
@@ -394,13 +501,22 @@ fn write_label(out: &mut String, l: &PrivacyLabel, unreadable: bool) {
     write_destinations(out, l);
     write_opt_outs(out, l);
     write_regions(out, l);
-    write_code_list(out, "Install scripts", "install-scripts", &l.install_scripts);
+    write_code_list(
+        out,
+        "Install scripts",
+        "install-scripts",
+        &l.install_scripts,
+    );
     write_code_list(out, "Activation", "activation", &l.activation);
     out.push_str("</section>\n");
 }
 
 fn write_label_figures(out: &mut String, l: &PrivacyLabel) {
-    let ungated = l.sends.iter().filter(|s| s.gated_by.is_empty() || s.sent_before_check).count();
+    let ungated = l
+        .sends
+        .iter()
+        .filter(|s| s.gated_by.is_empty() || s.sent_before_check)
+        .count();
     let countries = l.countries();
     let figure = |out: &mut String, n: String, what: &str, alarm: bool| {
         let class = if alarm {
@@ -410,23 +526,61 @@ fn write_label_figures(out: &mut String, l: &PrivacyLabel) {
         } else {
             "figure"
         };
-        w!(out, "<div class=\"{class}\"><span class=\"n\">{}</span><span class=\"k\">{}</span></div>\n", esc(&n), esc(what));
+        w!(
+            out,
+            "<div class=\"{class}\"><span class=\"n\">{}</span><span class=\"k\">{}</span></div>\n",
+            esc(&n),
+            esc(what)
+        );
     };
     out.push_str("<div class=\"figures\">\n");
-    figure(out, l.collects.len().to_string(), "identity items read", false);
-    figure(out, l.sends.len().to_string(), "sends off the machine", !l.sends.is_empty());
-    figure(out, ungated.to_string(), "sends with no effective opt-out", ungated > 0);
+    figure(
+        out,
+        l.collects.len().to_string(),
+        "identity items read",
+        false,
+    );
+    figure(
+        out,
+        l.sends.len().to_string(),
+        "sends off the machine",
+        !l.sends.is_empty(),
+    );
+    figure(
+        out,
+        ungated.to_string(),
+        "sends with no effective opt-out",
+        ungated > 0,
+    );
     figure(out, l.destinations.len().to_string(), "destinations", false);
     figure(out, l.opt_outs.len().to_string(), "opt-out settings", false);
-    let c = if countries.is_empty() { "none".to_string() } else { countries.into_iter().collect::<Vec<_>>().join(" ") };
-    figure(out, c, "countries treated differently", !l.regions.is_empty());
-    figure(out, l.install_scripts.len().to_string(), "install scripts", !l.install_scripts.is_empty());
+    let c = if countries.is_empty() {
+        "none".to_string()
+    } else {
+        countries.into_iter().collect::<Vec<_>>().join(" ")
+    };
+    figure(
+        out,
+        c,
+        "countries treated differently",
+        !l.regions.is_empty(),
+    );
+    figure(
+        out,
+        l.install_scripts.len().to_string(),
+        "install scripts",
+        !l.install_scripts.is_empty(),
+    );
     out.push_str("</div>\n");
 }
 
 /// A label part: heading and table head.
 fn open_table(out: &mut String, title: &str, class: &str, heads: &[&str]) {
-    w!(out, "<div class=\"part {class}\">\n<h4>{}</h4>\n<table>\n<thead><tr>", esc(title));
+    w!(
+        out,
+        "<div class=\"part {class}\">\n<h4>{}</h4>\n<table>\n<thead><tr>",
+        esc(title)
+    );
     for h in heads {
         w!(out, "<th>{}</th>", esc(h));
     }
@@ -435,7 +589,11 @@ fn open_table(out: &mut String, title: &str, class: &str, heads: &[&str]) {
 
 fn close_table(out: &mut String, total: usize, cols: usize) {
     if total > MAX_ROWS {
-        w!(out, "<tr><td colspan=\"{cols}\" class=\"muted\">… and {} more</td></tr>\n", total - MAX_ROWS);
+        w!(
+            out,
+            "<tr><td colspan=\"{cols}\" class=\"muted\">… and {} more</td></tr>\n",
+            total - MAX_ROWS
+        );
     }
     out.push_str("</tbody>\n</table>\n</div>\n");
 }
@@ -463,10 +621,20 @@ fn write_collects(out: &mut String, l: &PrivacyLabel) {
     if l.collects.is_empty() {
         return;
     }
-    open_table(out, "Collects", "collects", &["Item", "Read through", "When", "Sent", "Reads"]);
+    open_table(
+        out,
+        "Collects",
+        "collects",
+        &["Item", "Read through", "When", "Sent", "Reads"],
+    );
     for c in l.collects.iter().take(MAX_ROWS) {
         w!(out, "<tr><td><strong>{}</strong></td>", esc(&c.item));
-        w!(out, "<td>{}</td><td>{}</td><td>", codes(&c.apis), esc(&c.when.join(", ")));
+        w!(
+            out,
+            "<td>{}</td><td>{}</td><td>",
+            codes(&c.apis),
+            esc(&c.when.join(", "))
+        );
         if c.sent {
             pill(out, "bad", "sent");
         } else {
@@ -481,15 +649,30 @@ fn write_sends(out: &mut String, l: &PrivacyLabel) {
     if l.sends.is_empty() {
         return;
     }
-    open_table(out, "Sends", "sends", &["Data", "Via", "To", "When", "Where", "Opt-out"]);
+    open_table(
+        out,
+        "Sends",
+        "sends",
+        &["Data", "Via", "To", "When", "Where", "Opt-out"],
+    );
     for s in l.sends.iter().take(MAX_ROWS) {
-        w!(out, "<tr><td>{}</td><td><code>{}</code></td>", esc(&s.items.join(", ")), esc(&s.sink));
+        w!(
+            out,
+            "<tr><td>{}</td><td><code>{}</code></td>",
+            esc(&s.items.join(", ")),
+            esc(&s.sink)
+        );
         if s.to.is_empty() {
             out.push_str("<td><span class=\"muted\">not known statically</span></td>");
         } else {
             w!(out, "<td>{}</td>", codes(&s.to));
         }
-        w!(out, "<td>{}</td><td><code class=\"loc\">{}</code></td><td>", esc(&s.when), esc(&s.location));
+        w!(
+            out,
+            "<td>{}</td><td><code class=\"loc\">{}</code></td><td>",
+            esc(&s.when),
+            esc(&s.location)
+        );
         if s.gated_by.is_empty() {
             pill(out, "bad", "no opt-out found");
         } else {
@@ -508,12 +691,24 @@ fn write_destinations(out: &mut String, l: &PrivacyLabel) {
     if l.destinations.is_empty() {
         return;
     }
-    open_table(out, "Destinations", "destinations", &["Host", "Role", "Owner", "First named at"]);
+    open_table(
+        out,
+        "Destinations",
+        "destinations",
+        &["Host", "Role", "Owner", "First named at"],
+    );
     for d in l.destinations.iter().take(MAX_ROWS) {
         w!(out, "<tr><td><code>{}</code></td><td>", esc(&d.host));
         pill(out, &format!("role role-{}", role_class(&d.role)), &d.role);
-        let owner = d.owner.as_deref().map_or_else(|| "<span class=\"muted\">not catalogued</span>".to_string(), |o| esc(o).to_string());
-        w!(out, "</td><td>{owner}</td><td><code class=\"loc\">{}</code></td></tr>\n", esc(&d.location));
+        let owner = d.owner.as_deref().map_or_else(
+            || "<span class=\"muted\">not catalogued</span>".to_string(),
+            |o| esc(o).to_string(),
+        );
+        w!(
+            out,
+            "</td><td>{owner}</td><td><code class=\"loc\">{}</code></td></tr>\n",
+            esc(&d.location)
+        );
     }
     close_table(out, l.destinations.len(), 4);
 }
@@ -522,14 +717,37 @@ fn write_opt_outs(out: &mut String, l: &PrivacyLabel) {
     if l.opt_outs.is_empty() {
         return;
     }
-    open_table(out, "Opt-outs", "opt-outs", &["Setting", "Product", "Check", "Checked in", "Gates", "Code it controls"]);
+    open_table(
+        out,
+        "Opt-outs",
+        "opt-outs",
+        &[
+            "Setting",
+            "Product",
+            "Check",
+            "Checked in",
+            "Gates",
+            "Code it controls",
+        ],
+    );
     for o in l.opt_outs.iter().take(MAX_ROWS) {
-        w!(out, "<tr><td><code>{}</code></td><td>{}</td>", esc(&o.setting), esc(o.product.as_deref().unwrap_or("—")));
+        w!(
+            out,
+            "<tr><td><code>{}</code></td><td>{}</td>",
+            esc(&o.setting),
+            esc(o.product.as_deref().unwrap_or("—"))
+        );
         if o.check == "named" {
             out.push_str("<td colspan=\"3\">named in a native executable; how it is checked is not visible</td><td></td></tr>\n");
             continue;
         }
-        w!(out, "<td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>", esc(&o.check), plural(o.checks, "place", "places"), o.gates);
+        w!(
+            out,
+            "<td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>",
+            esc(&o.check),
+            plural(o.checks, "place", "places"),
+            o.gates
+        );
         small_list(out, "controls", &o.controls);
         small_list(out, "sent before the check", &o.sends_before_check);
         out.push_str("</td></tr>\n");
@@ -542,12 +760,20 @@ fn small_list(out: &mut String, caption: &str, items: &[String]) {
     if items.is_empty() {
         return;
     }
-    w!(out, "<div class=\"small-list\"><span class=\"muted\">{}:</span>", esc(caption));
+    w!(
+        out,
+        "<div class=\"small-list\"><span class=\"muted\">{}:</span>",
+        esc(caption)
+    );
     for x in items.iter().take(4) {
         w!(out, "<code>{}</code>", esc(x));
     }
     if items.len() > 4 {
-        w!(out, "<span class=\"muted\">… and {} more</span>", items.len() - 4);
+        w!(
+            out,
+            "<span class=\"muted\">… and {} more</span>",
+            items.len() - 4
+        );
     }
     out.push_str("</div>");
 }
@@ -556,13 +782,32 @@ fn write_regions(out: &mut String, l: &PrivacyLabel) {
     if l.regions.is_empty() {
         return;
     }
-    open_table(out, "Behaves differently in", "regions", &["Countries", "Effects", "Decided by", "When", "Where"]);
+    open_table(
+        out,
+        "Behaves differently in",
+        "regions",
+        &["Countries", "Effects", "Decided by", "When", "Where"],
+    );
     for r in l.regions.iter().take(MAX_ROWS) {
         out.push_str("<tr><td>");
         country_chips(out, &r.countries);
-        let effects = if r.effects.is_empty() { "changes behaviour".to_string() } else { r.effects.join(", ") };
-        w!(out, "</td><td><strong>{}</strong></td><td><code>{}</code></td>", esc(&effects), esc(&r.source));
-        w!(out, "<td>{}</td><td><code class=\"loc\">{}</code></td></tr>\n", esc(&r.when), esc(&r.location));
+        let effects = if r.effects.is_empty() {
+            "changes behaviour".to_string()
+        } else {
+            r.effects.join(", ")
+        };
+        w!(
+            out,
+            "</td><td><strong>{}</strong></td><td><code>{}</code></td>",
+            esc(&effects),
+            esc(&r.source)
+        );
+        w!(
+            out,
+            "<td>{}</td><td><code class=\"loc\">{}</code></td></tr>\n",
+            esc(&r.when),
+            esc(&r.location)
+        );
     }
     close_table(out, l.regions.len(), 5);
 }
@@ -571,12 +816,20 @@ fn write_code_list(out: &mut String, title: &str, class: &str, items: &[String])
     if items.is_empty() {
         return;
     }
-    w!(out, "<div class=\"part {class}\">\n<h4>{}</h4>\n<ul class=\"code-list\">\n", esc(title));
+    w!(
+        out,
+        "<div class=\"part {class}\">\n<h4>{}</h4>\n<ul class=\"code-list\">\n",
+        esc(title)
+    );
     for x in items.iter().take(MAX_ROWS) {
         w!(out, "<li><code>{}</code></li>\n", esc(x));
     }
     if items.len() > MAX_ROWS {
-        w!(out, "<li class=\"muted\">… and {} more</li>\n", items.len() - MAX_ROWS);
+        w!(
+            out,
+            "<li class=\"muted\">… and {} more</li>\n",
+            items.len() - MAX_ROWS
+        );
     }
     out.push_str("</ul>\n</div>\n");
 }
@@ -584,7 +837,11 @@ fn write_code_list(out: &mut String, title: &str, class: &str, items: &[String])
 /// `RU Russia` chips; a code the catalogue does not know shows alone.
 fn country_chips(out: &mut String, codes: &[String]) {
     for c in codes {
-        w!(out, "<span class=\"country\"><span class=\"iso\">{}</span>", esc(c));
+        w!(
+            out,
+            "<span class=\"country\"><span class=\"iso\">{}</span>",
+            esc(c)
+        );
         if let Some(name) = country_name(c) {
             w!(out, " {}", esc(name));
         }
@@ -644,12 +901,30 @@ fn countries_svg(out: &mut String, rows: &[(String, CountryCount)]) {
     const ROW: usize = 34;
     const NAME_CHARS: usize = 24;
     // Room for the longest name shown (about 8 units a character at this size).
-    let longest = rows.iter().map(|(c, _)| country_name(c).unwrap_or("unknown code").chars().count().min(NAME_CHARS + 1)).max().unwrap_or(0);
+    let longest = rows
+        .iter()
+        .map(|(c, _)| {
+            country_name(c)
+                .unwrap_or("unknown code")
+                .chars()
+                .count()
+                .min(NAME_CHARS + 1)
+        })
+        .max()
+        .unwrap_or(0);
     let bar_x = (52 + longest * 8 + 16).clamp(140, 260);
     let bar_max = W - bar_x - 40;
-    let max = rows.iter().map(|(_, n)| n.findings + n.regions).max().unwrap_or(1).max(1);
+    let max = rows
+        .iter()
+        .map(|(_, n)| n.findings + n.regions)
+        .max()
+        .unwrap_or(1)
+        .max(1);
     let h = rows.len() * ROW + 6;
-    let names: Vec<String> = rows.iter().map(|(c, _)| format!("{} ({c})", country_name(c).unwrap_or("unknown code"))).collect();
+    let names: Vec<String> = rows
+        .iter()
+        .map(|(c, _)| format!("{} ({c})", country_name(c).unwrap_or("unknown code")))
+        .collect();
     w!(
         out,
         "<svg class=\"bars\" viewBox=\"0 0 {W} {h}\" width=\"{W}\" height=\"{h}\" role=\"img\" aria-label=\"{}\">\n",
@@ -660,12 +935,36 @@ fn countries_svg(out: &mut String, rows: &[(String, CountryCount)]) {
         let total = n.findings + n.regions;
         let len = (total * bar_max / max).max(4);
         let label = country_name(code).unwrap_or("unknown code");
-        w!(out, "<g class=\"row\"><title>{}: {}, {}</title>", esc(name), plural(n.findings, "finding", "findings"), plural(n.regions, "region behaviour", "region behaviours"));
-        w!(out, "<rect class=\"tile\" x=\"0\" y=\"{y}\" width=\"40\" height=\"26\" rx=\"4\"></rect>");
-        w!(out, "<text class=\"iso\" x=\"20\" y=\"{}\" text-anchor=\"middle\">{}</text>", y + 18, esc(code));
-        w!(out, "<text class=\"name\" x=\"52\" y=\"{}\">{}</text>", y + 18, esc(&clip(label, NAME_CHARS)));
+        w!(
+            out,
+            "<g class=\"row\"><title>{}: {}, {}</title>",
+            esc(name),
+            plural(n.findings, "finding", "findings"),
+            plural(n.regions, "region behaviour", "region behaviours")
+        );
+        w!(
+            out,
+            "<rect class=\"tile\" x=\"0\" y=\"{y}\" width=\"40\" height=\"26\" rx=\"4\"></rect>"
+        );
+        w!(
+            out,
+            "<text class=\"iso\" x=\"20\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+            y + 18,
+            esc(code)
+        );
+        w!(
+            out,
+            "<text class=\"name\" x=\"52\" y=\"{}\">{}</text>",
+            y + 18,
+            esc(&clip(label, NAME_CHARS))
+        );
         w!(out, "<rect class=\"bar\" x=\"{bar_x}\" y=\"{}\" width=\"{len}\" height=\"18\" rx=\"3\"></rect>", y + 4);
-        w!(out, "<text class=\"count\" x=\"{}\" y=\"{}\">{total}</text></g>\n", bar_x + len + 8, y + 18);
+        w!(
+            out,
+            "<text class=\"count\" x=\"{}\" y=\"{}\">{total}</text></g>\n",
+            bar_x + len + 8,
+            y + 18
+        );
     }
     out.push_str("</svg>\n");
 }
@@ -677,7 +976,10 @@ const METER_PX: usize = 90;
 fn owners_table(out: &mut String, l: &PrivacyLabel) {
     let mut by_owner: BTreeMap<&str, Vec<&crate::label::Destination>> = BTreeMap::new();
     for d in &l.destinations {
-        by_owner.entry(d.owner.as_deref().unwrap_or("")).or_default().push(d);
+        by_owner
+            .entry(d.owner.as_deref().unwrap_or(""))
+            .or_default()
+            .push(d);
     }
     let mut rows: Vec<_> = by_owner.into_iter().collect();
     rows.sort_by_key(|(o, ds)| (std::cmp::Reverse(ds.len()), o.is_empty(), o.to_string()));
@@ -717,18 +1019,35 @@ fn role_class(role: &str) -> &'static str {
 
 fn write_findings(out: &mut String, ti: usize, t: &TargetReport) {
     let mut findings: Vec<&Finding> = t.findings.iter().collect();
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| (&a.file, a.line, a.column, a.rule).cmp(&(&b.file, b.line, b.column, b.rule))));
+    findings.sort_by(|a, b| {
+        b.severity.cmp(&a.severity).then_with(|| {
+            (&a.file, a.line, a.column, a.rule).cmp(&(&b.file, b.line, b.column, b.rule))
+        })
+    });
     out.push_str("<section class=\"findings\">\n<div class=\"findings-head\">\n");
-    w!(out, "<h3>Findings <span class=\"muted\">({})</span></h3>\n<div class=\"sev-counts\">", findings.len());
+    w!(
+        out,
+        "<h3>Findings <span class=\"muted\">({})</span></h3>\n<div class=\"sev-counts\">",
+        findings.len()
+    );
     for sev in SEVERITIES {
         let n = findings.iter().filter(|f| f.severity == sev).count();
         if n > 0 {
-            w!(out, "<span class=\"sev-count sev-{}\">{n} {}</span>", sev.as_str(), sev.as_str());
+            w!(
+                out,
+                "<span class=\"sev-count sev-{}\">{n} {}</span>",
+                sev.as_str(),
+                sev.as_str()
+            );
         }
     }
     out.push_str("</div>\n</div>\n");
     if findings.is_empty() {
-        let why = if t.error.is_some() { "No findings: the target could not be read." } else { "No findings." };
+        let why = if t.error.is_some() {
+            "No findings: the target could not be read."
+        } else {
+            "No findings."
+        };
         w!(out, "<p class=\"card none\">{why}</p>\n");
     }
     for (j, f) in findings.iter().enumerate() {
@@ -739,10 +1058,22 @@ fn write_findings(out: &mut String, ti: usize, t: &TargetReport) {
 
 fn write_finding(out: &mut String, id: &str, f: &Finding) {
     let sev = f.severity.as_str();
-    let open = if f.severity >= Severity::Medium { " open" } else { "" };
-    w!(out, "<details class=\"finding sev-{sev}\" id=\"{id}\"{open}>\n<summary>");
+    let open = if f.severity >= Severity::Medium {
+        " open"
+    } else {
+        ""
+    };
+    w!(
+        out,
+        "<details class=\"finding sev-{sev}\" id=\"{id}\"{open}>\n<summary>"
+    );
     badge(out, f.severity);
-    w!(out, "<span class=\"rule\">{}</span><span class=\"rule-name\">{}</span>", esc(f.rule), esc(f.name));
+    w!(
+        out,
+        "<span class=\"rule\">{}</span><span class=\"rule-name\">{}</span>",
+        esc(f.rule),
+        esc(f.name)
+    );
     pill(out, "category", f.category.as_str());
     if f.install_time {
         pill(out, "warn", "install time");
@@ -754,9 +1085,19 @@ fn write_finding(out: &mut String, id: &str, f: &Finding) {
     }
     w!(out, "<span class=\"where\">{}</span>", esc(&location(f)));
     // Shown while the finding is collapsed, so a closed one still says what it is.
-    w!(out, "<span class=\"gist\">{}</span></summary>\n<div class=\"body\">\n", esc(&clip(&f.message, 200)));
+    w!(
+        out,
+        "<span class=\"gist\">{}</span></summary>\n<div class=\"body\">\n",
+        esc(&clip(&f.message, 200))
+    );
     w!(out, "<p class=\"message\">{}</p>\n", esc(&f.message));
-    w!(out, "<p class=\"loc-line\"><code>{}</code> <span class=\"muted\">bytes {}–{}", esc(&location(f)), f.offset, f.end_offset);
+    w!(
+        out,
+        "<p class=\"loc-line\"><code>{}</code> <span class=\"muted\">bytes {}–{}",
+        esc(&location(f)),
+        f.offset,
+        f.end_offset
+    );
     if !f.fingerprint.is_empty() {
         w!(out, " · fingerprint <code>{}</code>", esc(&f.fingerprint));
     }
@@ -777,10 +1118,20 @@ fn badge(out: &mut String, s: Severity) {
 /// The snippet in a `<pre>` with the line number, the finding's span marked when it can be
 /// placed exactly.
 fn write_code_frame(out: &mut String, f: &Finding) {
-    w!(out, "<pre class=\"code\"><span class=\"gutter\">{}</span><span class=\"src\">", f.line);
+    w!(
+        out,
+        "<pre class=\"code\"><span class=\"gutter\">{}</span><span class=\"src\">",
+        f.line
+    );
     match mark_span(f) {
         Some((before, marked, after)) => {
-            w!(out, "{}<mark>{}</mark>{}", esc(before), esc(marked), esc(after));
+            w!(
+                out,
+                "{}<mark>{}</mark>{}",
+                esc(before),
+                esc(marked),
+                esc(after)
+            );
         }
         None => {
             w!(out, "{}", esc(&f.snippet));
@@ -803,13 +1154,23 @@ fn mark_span(f: &Finding) -> Option<(&str, &str, &str)> {
 /// Countries, endpoints, evidence and flow, as a definition list.
 fn write_finding_facts(out: &mut String, f: &Finding) {
     let policy = f.policy.as_ref().filter(|p| p.fails || p.by != "severity");
-    if f.countries.is_empty() && f.endpoints.is_empty() && f.evidence.is_empty() && f.flow.is_empty() && policy.is_none() {
+    if f.countries.is_empty()
+        && f.endpoints.is_empty()
+        && f.evidence.is_empty()
+        && f.flow.is_empty()
+        && policy.is_none()
+    {
         return;
     }
     out.push_str("<dl class=\"facts\">\n");
     if let Some(p) = policy {
         let verdict = if p.fails { "fails" } else { "accepted" };
-        w!(out, "<dt>Policy</dt><dd><strong>{verdict}</strong> by {}: {}</dd>\n", esc(p.by), esc(&p.reason));
+        w!(
+            out,
+            "<dt>Policy</dt><dd><strong>{verdict}</strong> by {}: {}</dd>\n",
+            esc(p.by),
+            esc(&p.reason)
+        );
     }
     if !f.countries.is_empty() {
         out.push_str("<dt>Countries</dt><dd>");
@@ -822,17 +1183,32 @@ fn write_finding_facts(out: &mut String, f: &Finding) {
     if !f.evidence.is_empty() {
         out.push_str("<dt>Evidence</dt><dd><ul class=\"evidence\">");
         for e in f.evidence.iter().take(MAX_EVIDENCE) {
-            w!(out, "<li><code>{}</code></li>", esc(&clip(e, MAX_EVIDENCE_CHARS)));
+            w!(
+                out,
+                "<li><code>{}</code></li>",
+                esc(&clip(e, MAX_EVIDENCE_CHARS))
+            );
         }
         if f.evidence.len() > MAX_EVIDENCE {
-            w!(out, "<li class=\"muted\">… and {} more</li>", f.evidence.len() - MAX_EVIDENCE);
+            w!(
+                out,
+                "<li class=\"muted\">… and {} more</li>",
+                f.evidence.len() - MAX_EVIDENCE
+            );
         }
         out.push_str("</ul></dd>\n");
     }
     if !f.flow.is_empty() {
         out.push_str("<dt>Flow</dt><dd><ol class=\"flow\">");
         for s in &f.flow {
-            w!(out, "<li><code class=\"loc\">{}:{}:{}</code> {}</li>", esc(&s.file), s.line, s.column, esc(&s.what));
+            w!(
+                out,
+                "<li><code class=\"loc\">{}:{}:{}</code> {}</li>",
+                esc(&s.file),
+                s.line,
+                s.column,
+                esc(&s.what)
+            );
         }
         out.push_str("</ol></dd>\n");
     }
@@ -875,7 +1251,13 @@ mod tests {
 
     const HOSTILE: &str = "</script><script>alert(1)</script><img src=x onerror=alert(1)>";
 
-    fn finding(rule: &'static str, severity: Severity, snippet: &str, column: u32, span: (u32, u32)) -> Finding {
+    fn finding(
+        rule: &'static str,
+        severity: Severity,
+        snippet: &str,
+        column: u32,
+        span: (u32, u32),
+    ) -> Finding {
         Finding {
             rule,
             name: "region-conditional",
@@ -917,8 +1299,16 @@ mod tests {
             location: "package/x.js:1:141".into(),
             packages: vec![],
         });
-        t.label.install_scripts.push("postinstall: node -e \"require('./_postinstall')\"".into());
-        let mut f = finding("TT201", Severity::Medium, "\t\tif (tz === 'Europe/Moscow') {", 3, (100, 108));
+        t.label
+            .install_scripts
+            .push("postinstall: node -e \"require('./_postinstall')\"".into());
+        let mut f = finding(
+            "TT201",
+            Severity::Medium,
+            "\t\tif (tz === 'Europe/Moscow') {",
+            3,
+            (100, 108),
+        );
         f.countries = vec!["RU".into(), "UA".into()];
         t.findings.push(f);
         t
@@ -927,13 +1317,30 @@ mod tests {
     /// A target whose every text field carries markup and URLs.
     fn hostile_target() -> TargetReport {
         let mut t = TargetReport::empty(&format!("evil{HOSTILE}.tgz"));
-        let mut f = finding("TT102", Severity::High, &format!("x = '{HOSTILE}'; fetch('https://evil.example/a.png'); url(http://evil.example/b)"), 1, (0, 3));
+        let mut f = finding(
+            "TT102",
+            Severity::High,
+            &format!(
+                "x = '{HOSTILE}'; fetch('https://evil.example/a.png'); url(http://evil.example/b)"
+            ),
+            1,
+            (0, 3),
+        );
         f.file = format!("package/{HOSTILE}.js");
         f.message = format!("sends {HOSTILE}");
-        f.evidence = vec![HOSTILE.into(), "<a href=\"https://evil.example/\">x</a>".into()];
+        f.evidence = vec![
+            HOSTILE.into(),
+            "<a href=\"https://evil.example/\">x</a>".into(),
+        ];
         f.endpoints = vec![format!("evil.example{HOSTILE}")];
         f.countries = vec![HOSTILE.into()];
-        f.flow = vec![FlowStep { file: HOSTILE.into(), line: 1, column: 1, offset: 0, what: format!("reads {HOSTILE}") }];
+        f.flow = vec![FlowStep {
+            file: HOSTILE.into(),
+            line: 1,
+            column: 1,
+            offset: 0,
+            what: format!("reads {HOSTILE}"),
+        }];
         t.findings.push(f);
         t.warnings.push(HOSTILE.into());
         t.error = Some(HOSTILE.into());
@@ -947,7 +1354,13 @@ mod tests {
             sent_before_check: true,
             packages: vec![],
         });
-        t.label.destinations.push(Destination { host: HOSTILE.into(), role: HOSTILE.into(), owner: Some(HOSTILE.into()), location: HOSTILE.into(), packages: vec![] });
+        t.label.destinations.push(Destination {
+            host: HOSTILE.into(),
+            role: HOSTILE.into(),
+            owner: Some(HOSTILE.into()),
+            location: HOSTILE.into(),
+            packages: vec![],
+        });
         t.label.install_scripts.push(HOSTILE.into());
         t
     }
@@ -955,13 +1368,18 @@ mod tests {
     /// The markup of every real tag: text content has every `<` escaped, so each `<` left
     /// starts a tag the renderer wrote (and `>` in attribute values is escaped too).
     fn tags(html: &str) -> Vec<&str> {
-        html.split('<').skip(1).map(|s| &s[..s.find('>').unwrap_or(s.len())]).collect()
+        html.split('<')
+            .skip(1)
+            .map(|s| &s[..s.find('>').unwrap_or(s.len())])
+            .collect()
     }
 
     /// The attributes of a tag's markup, names lowercased, values as written.
     fn attributes(tag: &str) -> Vec<(String, String)> {
         let b = tag.as_bytes();
-        let mut i = tag.find(|c: char| c.is_ascii_whitespace()).unwrap_or(tag.len());
+        let mut i = tag
+            .find(|c: char| c.is_ascii_whitespace())
+            .unwrap_or(tag.len());
         let mut out = Vec::new();
         while i < b.len() {
             while i < b.len() && (b[i].is_ascii_whitespace() || b[i] == b'/') {
@@ -980,7 +1398,12 @@ mod tests {
                         i += 1;
                         (tag[i..].find(q as char).map_or(b.len(), |k| i + k), 1)
                     }
-                    _ => (tag[i..].find(|c: char| c.is_ascii_whitespace()).map_or(b.len(), |k| i + k), 0),
+                    _ => (
+                        tag[i..]
+                            .find(|c: char| c.is_ascii_whitespace())
+                            .map_or(b.len(), |k| i + k),
+                        0,
+                    ),
                 };
                 value = tag[i..end].to_string();
                 i = (end + skip).min(b.len());
@@ -993,7 +1416,17 @@ mod tests {
     }
 
     /// Attributes whose value the browser loads or follows.
-    const URL_ATTRIBUTES: [&str; 9] = ["src", "href", "xlink:href", "srcset", "action", "formaction", "poster", "data", "background"];
+    const URL_ATTRIBUTES: [&str; 9] = [
+        "src",
+        "href",
+        "xlink:href",
+        "srcset",
+        "action",
+        "formaction",
+        "poster",
+        "data",
+        "background",
+    ];
 
     fn between<'a>(html: &'a str, open: &str, close: &str) -> &'a str {
         let a = html.find(open).expect("open tag") + open.len();
@@ -1004,23 +1437,42 @@ mod tests {
     #[test]
     fn hostile_text_is_escaped() {
         let html = to_html(&Report::new(vec![hostile_target()]));
-        assert_eq!(html.matches("<script").count(), 1, "only the page's own script");
+        assert_eq!(
+            html.matches("<script").count(),
+            1,
+            "only the page's own script"
+        );
         assert!(!html.contains("<img"));
         assert!(!html.contains("alert(1)</script>"));
         // Every tag is one the renderer writes.
         const OURS: &[&str] = &[
-            "!doctype", "html", "head", "meta", "title", "style", "body", "header", "main", "footer", "section", "div", "h1", "h2", "h3", "h4",
-            "p", "span", "strong", "code", "pre", "mark", "a", "table", "thead", "tbody", "tr", "th", "td", "ul", "ol", "li", "dl", "dt", "dd",
-            "details", "summary", "svg", "g", "title", "rect", "text", "script",
+            "!doctype", "html", "head", "meta", "title", "style", "body", "header", "main",
+            "footer", "section", "div", "h1", "h2", "h3", "h4", "p", "span", "strong", "code",
+            "pre", "mark", "a", "table", "thead", "tbody", "tr", "th", "td", "ul", "ol", "li",
+            "dl", "dt", "dd", "details", "summary", "svg", "g", "title", "rect", "text", "script",
         ];
         for t in tags(&html) {
-            let name = t.trim_start_matches('/').split(|c: char| c.is_ascii_whitespace()).next().unwrap().to_ascii_lowercase();
-            assert!(OURS.contains(&name.as_str()), "a tag the renderer does not write: <{t}>");
+            let name = t
+                .trim_start_matches('/')
+                .split(|c: char| c.is_ascii_whitespace())
+                .next()
+                .unwrap()
+                .to_ascii_lowercase();
+            assert!(
+                OURS.contains(&name.as_str()),
+                "a tag the renderer does not write: <{t}>"
+            );
         }
         for t in tags(&html) {
             for (name, value) in attributes(t) {
-                assert!(!name.starts_with("on"), "event handler from the package: <{t}>");
-                assert!(!value.contains('"') && !value.contains('<'), "unescaped attribute value: <{t}>");
+                assert!(
+                    !name.starts_with("on"),
+                    "event handler from the package: <{t}>"
+                );
+                assert!(
+                    !value.contains('"') && !value.contains('<'),
+                    "unescaped attribute value: <{t}>"
+                );
             }
         }
         assert!(html.contains("&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"));
@@ -1030,23 +1482,43 @@ mod tests {
 
     #[test]
     fn no_external_urls() {
-        for report in [Report::new(vec![hostile_target()]), Report::new(vec![region_target()])] {
+        for report in [
+            Report::new(vec![hostile_target()]),
+            Report::new(vec![region_target()]),
+        ] {
             let html = to_html(&report);
             for t in tags(&html) {
                 for (name, value) in attributes(t) {
                     if URL_ATTRIBUTES.contains(&name.as_str()) {
-                        assert!(value.starts_with('#'), "{name} that is not a fragment of the page: <{t}>");
+                        assert!(
+                            value.starts_with('#'),
+                            "{name} that is not a fragment of the page: <{t}>"
+                        );
                     }
                     if name == "style" {
-                        assert!(!value.to_ascii_lowercase().contains("url("), "url() in a style attribute: <{t}>");
+                        assert!(
+                            !value.to_ascii_lowercase().contains("url("),
+                            "url() in a style attribute: <{t}>"
+                        );
                     }
                 }
             }
             assert!(!html.contains("src=\"http") && !html.contains("href=\"http"));
             let css = between(&html, "<style>", "</style>").to_ascii_lowercase();
-            assert!(!css.contains("url(") && !css.contains("@import") && !css.contains("http"), "the stylesheet loads something");
+            assert!(
+                !css.contains("url(") && !css.contains("@import") && !css.contains("http"),
+                "the stylesheet loads something"
+            );
             let js = between(&html, "<script>", "</script>");
-            for word in ["http", "fetch", "XMLHttpRequest", "import", "src", "innerHTML", "WebSocket"] {
+            for word in [
+                "http",
+                "fetch",
+                "XMLHttpRequest",
+                "import",
+                "src",
+                "innerHTML",
+                "WebSocket",
+            ] {
                 assert!(!js.contains(word), "the script mentions {word}");
             }
             assert!(html.contains("default-src 'none'"));
@@ -1086,17 +1558,25 @@ mod tests {
         }
         // The label comes before the charts, the charts before the findings.
         let at = |s: &str| html.find(s).unwrap();
-        assert!(at("Privacy label") < at("Countries targeted") && at("Countries targeted") < at("id=\"target-1-finding-1\""));
+        assert!(
+            at("Privacy label") < at("Countries targeted")
+                && at("Countries targeted") < at("id=\"target-1-finding-1\"")
+        );
     }
 
     #[test]
     fn findings_worst_first_and_totals() {
         let mut t = region_target();
-        t.findings.push(finding("TT501", Severity::Low, "x", 1, (0, 1)));
-        t.findings.push(finding("TT102", Severity::Critical, "x", 1, (0, 1)));
+        t.findings
+            .push(finding("TT501", Severity::Low, "x", 1, (0, 1)));
+        t.findings
+            .push(finding("TT102", Severity::Critical, "x", 1, (0, 1)));
         let html = to_html(&Report::new(vec![t]));
         let at = |s: &str| html.find(s).unwrap();
-        assert!(at("<span class=\"rule\">TT102") < at("<span class=\"rule\">TT201") && at("<span class=\"rule\">TT201") < at("<span class=\"rule\">TT501"));
+        assert!(
+            at("<span class=\"rule\">TT102") < at("<span class=\"rule\">TT201")
+                && at("<span class=\"rule\">TT201") < at("<span class=\"rule\">TT501")
+        );
         assert!(html.contains("<div class=\"total sev-critical\"><span class=\"count\">1</span>"));
         assert!(html.contains("<div class=\"total sev-high zero\"><span class=\"count\">0</span>"));
     }
@@ -1108,16 +1588,34 @@ mod tests {
         t.version = Some("0.10.64".into());
         t.platform_of = Some("es5-ext-parent".into());
         t.findings[0].fingerprint = "1a2b3c4d:1".into();
-        t.findings[0].policy = Some(PolicyVerdict { fails: true, by: "deny", reason: "category region (telltale.toml:3)".into() });
+        t.findings[0].policy = Some(PolicyVerdict {
+            fails: true,
+            by: "deny",
+            reason: "category region (telltale.toml:3)".into(),
+        });
         let mut ok = finding("TT501", Severity::Low, "x", 1, (0, 1));
-        ok.policy = Some(PolicyVerdict { fails: false, by: "baseline", reason: "in the baseline <b>".into() });
+        ok.policy = Some(PolicyVerdict {
+            fails: false,
+            by: "baseline",
+            reason: "in the baseline <b>".into(),
+        });
         t.findings.push(ok);
-        let html = to_html(&Report { schema_version: 1, tool: crate::Tool { name: "telltale", version: "0.1.0" }, targets: vec![t] });
+        let html = to_html(&Report {
+            schema_version: 1,
+            tool: crate::Tool {
+                name: "telltale",
+                version: "0.1.0",
+            },
+            targets: vec![t],
+        });
         assert!(html.contains("package <strong>es5-ext</strong> 0.10.64"));
         assert!(html.contains("platform package of <strong>es5-ext-parent</strong>"));
         assert!(html.contains("fingerprint <code>1a2b3c4d:1</code>"));
         assert!(html.contains("<div class=\"total policy\"><span class=\"count\">1</span><span class=\"what\">fail the policy</span>"));
-        assert!(html.contains("fails the policy</span>") && html.contains("accepted by the policy</span>"));
+        assert!(
+            html.contains("fails the policy</span>")
+                && html.contains("accepted by the policy</span>")
+        );
         assert!(html.contains("<strong>fails</strong> by deny: category region (telltale.toml:3)"));
         assert!(html.contains("<strong>accepted</strong> by baseline: in the baseline &lt;b&gt;"));
     }
@@ -1126,32 +1624,61 @@ mod tests {
     fn empty_and_failed_reports() {
         let html = to_html(&Report::new(vec![]));
         assert!(html.contains("0 targets") && html.ends_with("</html>\n"));
-        assert!(!html.contains("id=\"tt-toolbar\""), "no filter without findings");
+        assert!(
+            !html.contains("id=\"tt-toolbar\""),
+            "no filter without findings"
+        );
 
         let html = to_html(&Report::new(vec![TargetReport::empty("clean-1.0.0.tgz")]));
         assert!(html.contains("Collects no identity, names no tracking or geolocation service"));
         assert!(html.contains("No findings."));
         assert!(!html.contains("Countries targeted"));
 
-        let html = to_html(&Report::new(vec![TargetReport::failed("broken.tgz", "not a gzip archive".into())]));
+        let html = to_html(&Report::new(vec![TargetReport::failed(
+            "broken.tgz",
+            "not a gzip archive".into(),
+        )]));
         assert!(html.contains("Could not be read.</strong> not a gzip archive"));
-        assert!(html.contains("Unknown: the target could not be read.") && !html.contains("Collects no identity"));
+        assert!(
+            html.contains("Unknown: the target could not be read.")
+                && !html.contains("Collects no identity")
+        );
         assert!(html.contains("<div class=\"total errors\">"));
 
         // Several targets: clean ones are listed together at the end.
-        let html = to_html(&Report::new(vec![TargetReport::empty("a.tgz"), region_target(), TargetReport::empty("b.tgz")]));
+        let html = to_html(&Report::new(vec![
+            TargetReport::empty("a.tgz"),
+            region_target(),
+            TargetReport::empty("b.tgz"),
+        ]));
         assert!(html.contains("Nothing found in 2 targets"));
-        assert!(html.find("es5-ext-0.10.64.tgz</code></h2>").unwrap() < html.find("Nothing found in").unwrap());
+        assert!(
+            html.find("es5-ext-0.10.64.tgz</code></h2>").unwrap()
+                < html.find("Nothing found in").unwrap()
+        );
     }
 
     #[test]
     fn span_is_marked_in_the_code_frame() {
-        let marked = |snippet: &str, mark: Option<[u32; 2]>| Finding { snippet_mark: mark, ..finding("TT201", Severity::Medium, snippet, 5, (104, 106)) };
+        let marked = |snippet: &str, mark: Option<[u32; 2]>| Finding {
+            snippet_mark: mark,
+            ..finding("TT201", Severity::Medium, snippet, 5, (104, 106))
+        };
         let f = marked("if (tz === 'Europe/Moscow') {", Some([4, 6]));
-        assert_eq!(mark_span(&f), Some(("if (", "tz", " === 'Europe/Moscow') {")));
-        assert!(to_html(&Report::new(vec![TargetReport { findings: vec![f], ..TargetReport::empty("x") }])).contains("if (<mark>tz</mark> ==="));
+        assert_eq!(
+            mark_span(&f),
+            Some(("if (", "tz", " === 'Europe/Moscow') {"))
+        );
+        assert!(to_html(&Report::new(vec![TargetReport {
+            findings: vec![f],
+            ..TargetReport::empty("x")
+        }]))
+        .contains("if (<mark>tz</mark> ==="));
         // An empty span marks one character; a mark past the end or inside a character, none.
-        assert_eq!(mark_span(&marked("abc", Some([0, 0]))), Some(("", "a", "bc")));
+        assert_eq!(
+            mark_span(&marked("abc", Some([0, 0]))),
+            Some(("", "a", "bc"))
+        );
         assert_eq!(mark_span(&marked("abc", Some([9, 12]))), None);
         assert_eq!(mark_span(&marked("é", Some([1, 2]))), None);
         assert_eq!(mark_span(&marked("abc", None)), None);
@@ -1160,7 +1687,13 @@ mod tests {
     #[test]
     fn invisible_characters_are_shown() {
         let s = esc("if (isAdmin\u{202e} \u{2066}// check later\u{2069}) a\u{0}b\tc").to_string();
-        assert_eq!(s, "if (isAdmin⟨U+202E⟩ ⟨U+2066⟩// check later⟨U+2069⟩) a⟨U+0000⟩b\tc");
-        assert_eq!(esc("a&b<c>\"d'").to_string(), "a&amp;b&lt;c&gt;&quot;d&#39;");
+        assert_eq!(
+            s,
+            "if (isAdmin⟨U+202E⟩ ⟨U+2066⟩// check later⟨U+2069⟩) a⟨U+0000⟩b\tc"
+        );
+        assert_eq!(
+            esc("a&b<c>\"d'").to_string(),
+            "a&amp;b&lt;c&gt;&quot;d&#39;"
+        );
     }
 }

@@ -148,17 +148,29 @@ const MAX_NATIVE_HOSTS: usize = 64;
 /// Hosts that name no service: loopback and the documentation domains of RFC 2606.
 fn is_loopback_or_example(host: &str) -> bool {
     let under = |d: &str| host == d || host.strip_suffix(d).is_some_and(|rest| rest.ends_with('.'));
-    host == "localhost" || host.starts_with("127.") || host == "0.0.0.0" || ["example.com", "example.org", "example.net"].iter().any(|d| under(d))
+    host == "localhost"
+        || host.starts_with("127.")
+        || host == "0.0.0.0"
+        || ["example.com", "example.org", "example.net"]
+            .iter()
+            .any(|d| under(d))
 }
 
 impl PrivacyLabel {
     pub fn build(files: &[LabelInput<'_>]) -> Self {
         let mut label = PrivacyLabel::default();
-        let mut collected: BTreeMap<DataKind, (BTreeSet<String>, BTreeSet<&'static str>, usize)> = BTreeMap::new();
+        let mut collected: BTreeMap<DataKind, (BTreeSet<String>, BTreeSet<&'static str>, usize)> =
+            BTreeMap::new();
         let mut sent_kinds = BTreeSet::new();
         let mut destinations: BTreeMap<String, Destination> = BTreeMap::new();
         let mut add_destination = |host: &str, role: &str, owner: Option<String>, loc: String| {
-            destinations.entry(host.to_string()).or_insert(Destination { host: host.to_string(), role: role.to_string(), owner, location: loc, packages: vec![] });
+            destinations.entry(host.to_string()).or_insert(Destination {
+                host: host.to_string(),
+                role: role.to_string(),
+                owner,
+                location: loc,
+                packages: vec![],
+            });
         };
         let mut native_hosts: BTreeSet<&str> = BTreeSet::new();
         for input in files {
@@ -173,7 +185,12 @@ impl PrivacyLabel {
                 e.2 += 1;
             }
             for fl in &f.flows {
-                let items: Vec<String> = fl.kinds.iter().filter(|k| k.is_identity() || k.is_region()).map(|k| k.describe().to_string()).collect();
+                let items: Vec<String> = fl
+                    .kinds
+                    .iter()
+                    .filter(|k| k.is_identity() || k.is_region())
+                    .map(|k| k.describe().to_string())
+                    .collect();
                 if items.is_empty() {
                     continue;
                 }
@@ -186,7 +203,12 @@ impl PrivacyLabel {
                     }
                 }
                 for h in &fl.endpoints {
-                    add_destination(h, "receives-data", vendor_owner(h), location(input, fl.span));
+                    add_destination(
+                        h,
+                        "receives-data",
+                        vendor_owner(h),
+                        location(input, fl.span),
+                    );
                 }
                 if label.sends.len() < MAX_SENDS {
                     label.sends.push(Sent {
@@ -205,7 +227,12 @@ impl PrivacyLabel {
                 let loc = || location(input, e.span);
                 if let Some(owner) = vendor_owner(&e.host) {
                     add_destination(&e.host, "telemetry", Some(owner), loc());
-                } else if let Some(g) = e.url.as_deref().and_then(vendors::geoip_service_for_url).or_else(|| vendors::geoip_service(&e.host)) {
+                } else if let Some(g) = e
+                    .url
+                    .as_deref()
+                    .and_then(vendors::geoip_service_for_url)
+                    .or_else(|| vendors::geoip_service(&e.host))
+                {
                     add_destination(&e.host, "ip-geolocation", Some(g.name.to_string()), loc());
                 } else if vendors::is_cloud_metadata_host(&e.host) {
                     add_destination(&e.host, "cloud-metadata", None, loc());
@@ -214,7 +241,8 @@ impl PrivacyLabel {
                 } else if f.native && !is_loopback_or_example(&e.host) {
                     // A native binary's code cannot be followed: every service it names is a
                     // candidate destination.
-                    if native_hosts.len() < MAX_NATIVE_HOSTS && native_hosts.insert(e.host.as_str()) {
+                    if native_hosts.len() < MAX_NATIVE_HOSTS && native_hosts.insert(e.host.as_str())
+                    {
                         add_destination(&e.host, "named-in-executable", None, loc());
                     }
                 }
@@ -233,19 +261,37 @@ impl PrivacyLabel {
                 });
             }
             for s in &f.install_scripts {
-                label.install_scripts.push(format!("{}: {}", s.hook, s.command));
+                label
+                    .install_scripts
+                    .push(format!("{}: {}", s.hook, s.command));
             }
             label.activation.extend(f.activation.iter().cloned());
             for o in &f.opt_outs {
-                let sends = f.flows.iter().filter(|fl| fl.gated_by.contains(&o.setting) && !fl.sent_before_check).count();
-                let before = |room: usize| o.sends_before_check.iter().take(room).map(|c| format!("{}: {c}", f.file));
+                let sends = f
+                    .flows
+                    .iter()
+                    .filter(|fl| fl.gated_by.contains(&o.setting) && !fl.sent_before_check)
+                    .count();
+                let before = |room: usize| {
+                    o.sends_before_check
+                        .iter()
+                        .take(room)
+                        .map(|c| format!("{}: {c}", f.file))
+                };
                 match label.opt_outs.iter_mut().find(|x| x.setting == o.setting) {
                     Some(x) => {
                         x.gates += sends;
                         x.checks += 1;
                         let room = MAX_CONTROLS.saturating_sub(x.controls.len());
-                        x.controls.extend(o.gated_calls.iter().take(room).map(|c| format!("{}: {c}", f.file)));
-                        x.sends_before_check.extend(before(MAX_CONTROLS.saturating_sub(x.sends_before_check.len())));
+                        x.controls.extend(
+                            o.gated_calls
+                                .iter()
+                                .take(room)
+                                .map(|c| format!("{}: {c}", f.file)),
+                        );
+                        x.sends_before_check.extend(before(
+                            MAX_CONTROLS.saturating_sub(x.sends_before_check.len()),
+                        ));
                         // A name seen in a native binary says less than a check read in code.
                         x.check = match (x.check.as_str(), o.check.as_str()) {
                             (a, b) if a == b => x.check.clone(),
@@ -260,7 +306,12 @@ impl PrivacyLabel {
                         check: o.check.clone(),
                         gates: sends,
                         checks: 1,
-                        controls: o.gated_calls.iter().take(MAX_CONTROLS).map(|c| format!("{}: {c}", f.file)).collect(),
+                        controls: o
+                            .gated_calls
+                            .iter()
+                            .take(MAX_CONTROLS)
+                            .map(|c| format!("{}: {c}", f.file))
+                            .collect(),
                         sends_before_check: before(MAX_CONTROLS).collect(),
                         packages: vec![],
                     }),
@@ -281,7 +332,9 @@ impl PrivacyLabel {
             })
             .collect();
         label.destinations = destinations.into_values().collect();
-        label.regions.dedup_by(|a, b| a.countries == b.countries && a.effects == b.effects && a.source == b.source);
+        label.regions.dedup_by(|a, b| {
+            a.countries == b.countries && a.effects == b.effects && a.source == b.source
+        });
         label
     }
 
@@ -309,14 +362,27 @@ impl PrivacyLabel {
                         }
                         x.packages.push(package.clone());
                     }
-                    None => out.collects.push(Collected { packages: from(), ..c.clone() }),
+                    None => out.collects.push(Collected {
+                        packages: from(),
+                        ..c.clone()
+                    }),
                 }
             }
-            out.sends.extend(label.sends.iter().map(|s| Sent { packages: from(), ..s.clone() }));
+            out.sends.extend(label.sends.iter().map(|s| Sent {
+                packages: from(),
+                ..s.clone()
+            }));
             for d in &label.destinations {
-                match out.destinations.iter_mut().find(|x| x.host == d.host && x.role == d.role) {
+                match out
+                    .destinations
+                    .iter_mut()
+                    .find(|x| x.host == d.host && x.role == d.role)
+                {
                     Some(x) => x.packages.push(package.clone()),
-                    None => out.destinations.push(Destination { packages: from(), ..d.clone() }),
+                    None => out.destinations.push(Destination {
+                        packages: from(),
+                        ..d.clone()
+                    }),
                 }
             }
             for o in &label.opt_outs {
@@ -326,19 +392,35 @@ impl PrivacyLabel {
                         x.checks += o.checks;
                         x.packages.push(package.clone());
                     }
-                    None => out.opt_outs.push(OptOut { packages: from(), ..o.clone() }),
+                    None => out.opt_outs.push(OptOut {
+                        packages: from(),
+                        ..o.clone()
+                    }),
                 }
             }
-            out.regions.extend(label.regions.iter().map(|r| RegionBehaviour { packages: from(), ..r.clone() }));
-            out.install_scripts.extend(label.install_scripts.iter().map(|s| format!("{package}: {s}")));
-            out.activation.extend(label.activation.iter().map(|s| format!("{package}: {s}")));
+            out.regions
+                .extend(label.regions.iter().map(|r| RegionBehaviour {
+                    packages: from(),
+                    ..r.clone()
+                }));
+            out.install_scripts.extend(
+                label
+                    .install_scripts
+                    .iter()
+                    .map(|s| format!("{package}: {s}")),
+            );
+            out.activation
+                .extend(label.activation.iter().map(|s| format!("{package}: {s}")));
         }
         out
     }
 
     /// Every country its region behaviour names, sorted.
     pub fn countries(&self) -> std::collections::BTreeSet<&str> {
-        self.regions.iter().flat_map(|r| r.countries.iter().map(String::as_str)).collect()
+        self.regions
+            .iter()
+            .flat_map(|r| r.countries.iter().map(String::as_str))
+            .collect()
     }
 
     /// Whether there is anything to say.
@@ -360,15 +442,22 @@ fn vendor_owner(host: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use telltale_facts::{EndpointFact, FlowFact, Kinds, RegionGuardFact, SinkKind, SourceFact, Effect};
+    use telltale_facts::{
+        Effect, EndpointFact, FlowFact, Kinds, RegionGuardFact, SinkKind, SourceFact,
+    };
 
     #[test]
     fn label_lists_items_sends_destinations_and_regions() {
-        let text = "const h = os.hostname();\nfetch('https://api.mixpanel.com/track', {body: h});\n";
+        let text =
+            "const h = os.hostname();\nfetch('https://api.mixpanel.com/track', {body: h});\n";
         let index = LineIndex::new(text.as_bytes());
         let facts = FileFacts {
             file: "package/index.js".into(),
-            sources: vec![SourceFact { kind: DataKind::Hostname, api: "os.hostname()".into(), span: Span::new(10, 23) }],
+            sources: vec![SourceFact {
+                kind: DataKind::Hostname,
+                api: "os.hostname()".into(),
+                span: Span::new(10, 23),
+            }],
             flows: vec![FlowFact {
                 kinds: Kinds::of(DataKind::Hostname),
                 sink: SinkKind::Http,
@@ -379,7 +468,14 @@ mod tests {
                 gated_by: vec![],
                 sent_before_check: false,
             }],
-            endpoints: vec![EndpointFact { host: "api.mixpanel.com".into(), url: Some("https://api.mixpanel.com/track".into()), span: Span::new(31, 61), encodings: vec![], provenance: String::new(), origin: None }],
+            endpoints: vec![EndpointFact {
+                host: "api.mixpanel.com".into(),
+                url: Some("https://api.mixpanel.com/track".into()),
+                span: Span::new(31, 61),
+                encodings: vec![],
+                provenance: String::new(),
+                origin: None,
+            }],
             region_guards: vec![RegionGuardFact {
                 source: Kinds::of(DataKind::TimeZone),
                 source_api: "process.env.TZ".into(),
@@ -389,16 +485,24 @@ mod tests {
                 effect_apis: vec![],
                 span: Span::new(0, 5),
                 guarded: Span::new(0, 5),
+                steps: vec![],
             }],
             ..Default::default()
         };
-        let label = PrivacyLabel::build(&[LabelInput { facts: &facts, index: &index }]);
+        let label = PrivacyLabel::build(&[LabelInput {
+            facts: &facts,
+            index: &index,
+        }]);
         assert_eq!(label.collects.len(), 1);
         assert!(label.collects[0].sent);
         assert_eq!(label.collects[0].when, vec!["run"]);
         assert_eq!(label.sends[0].location, "package/index.js:2:1");
         assert_eq!(label.destinations[0].role, "receives-data");
-        assert!(label.destinations[0].owner.as_deref().unwrap_or("").contains("Mixpanel"));
+        assert!(label.destinations[0]
+            .owner
+            .as_deref()
+            .unwrap_or("")
+            .contains("Mixpanel"));
         assert_eq!(label.regions[0].countries, vec!["RU"]);
     }
 
@@ -426,16 +530,39 @@ mod tests {
             ..Default::default()
         };
         let index = LineIndex::new(b"");
-        let label = PrivacyLabel::build(&[LabelInput { facts: &facts, index: &index }]);
-        assert_eq!(label.sends.iter().map(|s| s.sent_before_check).collect::<Vec<_>>(), vec![true, false]);
-        assert_eq!(label.opt_outs[0].gates, 1, "the send before the check is not gated");
-        assert_eq!(label.opt_outs[0].sends_before_check, vec!["package/index.js: track at byte 0"]);
+        let label = PrivacyLabel::build(&[LabelInput {
+            facts: &facts,
+            index: &index,
+        }]);
+        assert_eq!(
+            label
+                .sends
+                .iter()
+                .map(|s| s.sent_before_check)
+                .collect::<Vec<_>>(),
+            vec![true, false]
+        );
+        assert_eq!(
+            label.opt_outs[0].gates, 1,
+            "the send before the check is not gated"
+        );
+        assert_eq!(
+            label.opt_outs[0].sends_before_check,
+            vec!["package/index.js: track at byte 0"]
+        );
     }
 
     #[test]
     fn quiet_package_has_an_empty_label() {
-        let facts = FileFacts { file: "package/index.js".into(), ..Default::default() };
+        let facts = FileFacts {
+            file: "package/index.js".into(),
+            ..Default::default()
+        };
         let index = LineIndex::new(b"");
-        assert!(PrivacyLabel::build(&[LabelInput { facts: &facts, index: &index }]).is_empty());
+        assert!(PrivacyLabel::build(&[LabelInput {
+            facts: &facts,
+            index: &index
+        }])
+        .is_empty());
     }
 }

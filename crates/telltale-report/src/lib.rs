@@ -93,7 +93,11 @@ impl TargetReport {
 
     /// A target that could not be read at all.
     pub fn failed(target: &str, error: String) -> Self {
-        TargetReport { coverage: Coverage::unreadable(target, &error), error: Some(error), ..TargetReport::empty(target) }
+        TargetReport {
+            coverage: Coverage::unreadable(target, &error),
+            error: Some(error),
+            ..TargetReport::empty(target)
+        }
     }
 }
 
@@ -115,22 +119,44 @@ impl Report {
     /// Assemble a report; every finding gets its fingerprint here.
     pub fn new(mut targets: Vec<TargetReport>) -> Self {
         fingerprint::assign(&mut targets);
-        Report { schema_version: SCHEMA_VERSION, tool: Tool { name: "telltale", version: env!("CARGO_PKG_VERSION") }, targets }
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool {
+                name: "telltale",
+                version: env!("CARGO_PKG_VERSION"),
+            },
+            targets,
+        }
     }
     pub fn max_severity(&self) -> Option<Severity> {
-        self.targets.iter().flat_map(|t| t.findings.iter().map(|f| f.severity)).max()
+        self.targets
+            .iter()
+            .flat_map(|t| t.findings.iter().map(|f| f.severity))
+            .max()
     }
     /// Findings the policy fails the run on, and targets whose incomplete coverage it fails.
     pub fn policy_failures(&self) -> usize {
-        let findings = self.targets.iter().flat_map(|t| &t.findings).filter(|f| f.fails_policy()).count();
-        findings + self.targets.iter().filter(|t| t.coverage.policy.as_ref().is_some_and(|v| v.fails)).count()
+        let findings = self
+            .targets
+            .iter()
+            .flat_map(|t| &t.findings)
+            .filter(|f| f.fails_policy())
+            .count();
+        findings
+            + self
+                .targets
+                .iter()
+                .filter(|t| t.coverage.policy.as_ref().is_some_and(|v| v.fails))
+                .count()
     }
     pub fn has_errors(&self) -> bool {
         self.targets.iter().any(|t| t.error.is_some())
     }
     /// Targets whose code was not all analysed (read without error, but with gaps).
     pub fn incomplete(&self) -> impl Iterator<Item = &TargetReport> {
-        self.targets.iter().filter(|t| t.error.is_none() && !t.coverage.complete)
+        self.targets
+            .iter()
+            .filter(|t| t.error.is_none() && !t.coverage.complete)
     }
 }
 
@@ -165,9 +191,19 @@ fn text_of(report: &Report, min_severity: Severity) -> String {
     let mut out = String::new();
     for t in &report.targets {
         // Findings the policy accepted (allowed, excepted, in the baseline) are listed in JSON only.
-        let shown: Vec<&Finding> = t.findings.iter().filter(|f| f.severity >= min_severity && !f.accepted_by_policy()).collect();
+        let shown: Vec<&Finding> = t
+            .findings
+            .iter()
+            .filter(|f| f.severity >= min_severity && !f.accepted_by_policy())
+            .collect();
         let hidden = t.findings.iter().filter(|f| f.accepted_by_policy()).count();
-        let _ = writeln!(out, "== {} ({} files, {} findings)", t.target, t.files_scanned, t.findings.len());
+        let _ = writeln!(
+            out,
+            "== {} ({} files, {} findings)",
+            t.target,
+            t.files_scanned,
+            t.findings.len()
+        );
         if let Some(e) = &t.error {
             let _ = writeln!(out, "error: {e}");
         }
@@ -175,16 +211,41 @@ fn text_of(report: &Report, min_severity: Severity) -> String {
             let _ = writeln!(out, "coverage: {}", t.coverage.summary());
             let gaps = t.coverage.gaps().count();
             for u in t.coverage.gaps().take(10) {
-                let _ = writeln!(out, "  not analysed: {}{}: {}", u.path, coverage::sized(u.bytes), u.why);
+                let _ = writeln!(
+                    out,
+                    "  not analysed: {}{}: {}",
+                    u.path,
+                    coverage::sized(u.bytes),
+                    u.why
+                );
             }
             if gaps > 10 {
-                let _ = writeln!(out, "  … and {} more not analysed (--format json lists them)", gaps - 10);
+                let _ = writeln!(
+                    out,
+                    "  … and {} more not analysed (--format json lists them)",
+                    gaps - 10
+                );
             }
             for i in &t.coverage.identical {
-                let _ = writeln!(out, "  identical: {}{} is the same bytes as {}, analysed once", i.path, coverage::sized(i.bytes), i.same_as);
+                let _ = writeln!(
+                    out,
+                    "  identical: {}{} is the same bytes as {}, analysed once",
+                    i.path,
+                    coverage::sized(i.bytes),
+                    i.same_as
+                );
             }
             if let Some(v) = &t.coverage.policy {
-                let _ = writeln!(out, "  {}: {}", if v.fails { "fails the policy" } else { "accepted by the policy" }, v.reason);
+                let _ = writeln!(
+                    out,
+                    "  {}: {}",
+                    if v.fails {
+                        "fails the policy"
+                    } else {
+                        "accepted by the policy"
+                    },
+                    v.reason
+                );
             }
         }
         if let Some(s) = &t.source {
@@ -198,8 +259,27 @@ fn text_of(report: &Report, min_severity: Severity) -> String {
         }
         write_label(&mut out, &t.label);
         for f in shown {
-            let _ = writeln!(out, "\n{} {} [{}] {}", f.severity.as_str(), f.rule, f.category.as_str(), f.name);
-            let _ = writeln!(out, "  --> {}:{}:{} (byte {}){}", f.file, f.line, f.column, f.offset, if f.install_time { " [install time]" } else { "" });
+            let _ = writeln!(
+                out,
+                "\n{} {} [{}] {}",
+                f.severity.as_str(),
+                f.rule,
+                f.category.as_str(),
+                f.name
+            );
+            let _ = writeln!(
+                out,
+                "  --> {}:{}:{} (byte {}){}",
+                f.file,
+                f.line,
+                f.column,
+                f.offset,
+                if f.install_time {
+                    " [install time]"
+                } else {
+                    ""
+                }
+            );
             let _ = writeln!(out, "   | {}", f.snippet);
             let _ = writeln!(out, "   = {}", f.message);
             if !f.countries.is_empty() {
@@ -209,12 +289,24 @@ fn text_of(report: &Report, min_severity: Severity) -> String {
                 let _ = writeln!(out, "   = endpoints: {}", f.endpoints.join(", "));
             }
             for e in f.evidence.iter().take(8) {
-                let _ = writeln!(out, "   = evidence: {}", e.chars().take(160).collect::<String>());
+                let _ = writeln!(
+                    out,
+                    "   = evidence: {}",
+                    e.chars().take(160).collect::<String>()
+                );
             }
             if !f.flow.is_empty() {
                 let _ = writeln!(out, "   = flow:");
                 for (i, s) in f.flow.iter().enumerate() {
-                    let _ = writeln!(out, "       {}. {}:{}:{}  {}", i + 1, s.file, s.line, s.column, s.what);
+                    let _ = writeln!(
+                        out,
+                        "       {}. {}:{}:{}  {}",
+                        i + 1,
+                        s.file,
+                        s.line,
+                        s.column,
+                        s.what
+                    );
                 }
             }
             if let Some(p) = f.policy.as_ref().filter(|p| p.fails) {
@@ -230,7 +322,11 @@ fn text_of(report: &Report, min_severity: Severity) -> String {
     }
     let total: usize = report.targets.iter().map(|t| t.findings.len()).sum();
     let failing = report.policy_failures();
-    let judged = report.targets.iter().flat_map(|t| &t.findings).any(|f| f.policy.is_some());
+    let judged = report
+        .targets
+        .iter()
+        .flat_map(|t| &t.findings)
+        .any(|f| f.policy.is_some());
     let incomplete = report.incomplete().count();
     let errors = report.targets.iter().filter(|t| t.error.is_some()).count();
     let _ = writeln!(
@@ -242,9 +338,21 @@ fn text_of(report: &Report, min_severity: Severity) -> String {
             Some(s) => format!(", highest {}", s.as_str()),
             None => String::new(),
         },
-        if judged { format!(", {failing} fail the policy") } else { String::new() },
-        if incomplete > 0 { format!(", coverage INCOMPLETE for {incomplete}") } else { String::new() },
-        if errors > 0 { format!(", {errors} could not be read") } else { String::new() }
+        if judged {
+            format!(", {failing} fail the policy")
+        } else {
+            String::new()
+        },
+        if incomplete > 0 {
+            format!(", coverage INCOMPLETE for {incomplete}")
+        } else {
+            String::new()
+        },
+        if errors > 0 {
+            format!(", {errors} could not be read")
+        } else {
+            String::new()
+        }
     );
     out
 }
@@ -252,23 +360,49 @@ fn text_of(report: &Report, min_severity: Severity) -> String {
 /// One line per target, worst first: what a platform team reads after scanning a tree.
 fn write_summary(out: &mut String, report: &Report) {
     let mut rows: Vec<&TargetReport> = report.targets.iter().collect();
-    rows.sort_by_key(|t| (std::cmp::Reverse(t.findings.iter().map(|f| f.severity).max()), t.error.is_none(), t.target.clone()));
-    let width = rows.iter().map(|t| t.target.chars().count()).max().unwrap_or(0).min(60);
+    rows.sort_by_key(|t| {
+        (
+            std::cmp::Reverse(t.findings.iter().map(|f| f.severity).max()),
+            t.error.is_none(),
+            t.target.clone(),
+        )
+    });
+    let width = rows
+        .iter()
+        .map(|t| t.target.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(60);
     let _ = writeln!(out, "\nsummary:");
-    let _ = writeln!(out, "  {:<width$}  {:>6}  {:>8}  {:<8}  what", "target", "files", "findings", "highest");
+    let _ = writeln!(
+        out,
+        "  {:<width$}  {:>6}  {:>8}  {:<8}  what",
+        "target", "files", "findings", "highest"
+    );
     for t in rows {
         let highest = t.findings.iter().map(|f| f.severity).max();
         let what = match &t.error {
             Some(e) => format!("error: {}", e.chars().take(80).collect::<String>()),
             None if !t.coverage.complete => {
-                let mut parts = vec![format!("INCOMPLETE ({} not analysed)", t.coverage.gaps().count())];
+                let mut parts = vec![format!(
+                    "INCOMPLETE ({} not analysed)",
+                    t.coverage.gaps().count()
+                )];
                 parts.extend(label_summary(&t.label));
                 parts.join("; ")
             }
             None => label_summary(&t.label).join("; "),
         };
         let name: String = t.target.chars().take(60).collect();
-        let _ = writeln!(out, "  {:<width$}  {:>6}  {:>8}  {:<8}  {}", name, t.files_scanned, t.findings.len(), highest.map_or("-", |s| s.as_str()), what);
+        let _ = writeln!(
+            out,
+            "  {:<width$}  {:>6}  {:>8}  {:<8}  {}",
+            name,
+            t.files_scanned,
+            t.findings.len(),
+            highest.map_or("-", |s| s.as_str()),
+            what
+        );
     }
 }
 
@@ -276,17 +410,34 @@ fn write_summary(out: &mut String, report: &Report) {
 /// telemetry hosts, install scripts. The summary rows of text and HTML reports.
 pub(crate) fn label_summary(l: &PrivacyLabel) -> Vec<String> {
     let mut parts = Vec::new();
-    let items: std::collections::BTreeSet<&str> = l.sends.iter().flat_map(|s| s.items.iter().map(String::as_str)).collect();
+    let items: std::collections::BTreeSet<&str> = l
+        .sends
+        .iter()
+        .flat_map(|s| s.items.iter().map(String::as_str))
+        .collect();
     if !items.is_empty() {
-        parts.push(format!("sends {}", items.into_iter().collect::<Vec<_>>().join(", ")));
+        parts.push(format!(
+            "sends {}",
+            items.into_iter().collect::<Vec<_>>().join(", ")
+        ));
     }
     let countries = l.countries();
     if !countries.is_empty() {
-        parts.push(format!("region: {}", countries.into_iter().collect::<Vec<_>>().join(", ")));
+        parts.push(format!(
+            "region: {}",
+            countries.into_iter().collect::<Vec<_>>().join(", ")
+        ));
     }
-    let telemetry = l.destinations.iter().filter(|d| d.role == "telemetry").count();
+    let telemetry = l
+        .destinations
+        .iter()
+        .filter(|d| d.role == "telemetry")
+        .count();
     if telemetry > 0 {
-        parts.push(format!("{telemetry} telemetry host{}", if telemetry == 1 { "" } else { "s" }));
+        parts.push(format!(
+            "{telemetry} telemetry host{}",
+            if telemetry == 1 { "" } else { "s" }
+        ));
     }
     if !l.install_scripts.is_empty() {
         parts.push("install scripts".into());
@@ -318,15 +469,40 @@ fn write_label(out: &mut String, l: &PrivacyLabel) {
     let ungated = l.sends.iter().filter(|s| s.gated_by.is_empty()).count();
     let early = l.sends.iter().filter(|s| s.sent_before_check).count();
     if !l.sends.is_empty() {
-        let early_note = if early > 0 { format!(", {early} sent before the opt-out check") } else { String::new() };
-        let _ = writeln!(out, "  sends ({ungated} of {} with no opt-out found{early_note}):", l.sends.len());
+        let early_note = if early > 0 {
+            format!(", {early} sent before the opt-out check")
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "  sends ({ungated} of {} with no opt-out found{early_note}):",
+            l.sends.len()
+        );
         for s in l.sends.iter().take(20) {
-            let to = if s.to.is_empty() { "destination not known statically".to_string() } else { s.to.join(", ") };
-            let mut gate = if s.gated_by.is_empty() { "no opt-out found".to_string() } else { format!("opt-out: {}", s.gated_by.join(", ")) };
+            let to = if s.to.is_empty() {
+                "destination not known statically".to_string()
+            } else {
+                s.to.join(", ")
+            };
+            let mut gate = if s.gated_by.is_empty() {
+                "no opt-out found".to_string()
+            } else {
+                format!("opt-out: {}", s.gated_by.join(", "))
+            };
             if s.sent_before_check {
                 gate.push_str(", but sent before the check");
             }
-            let _ = writeln!(out, "    - {} via {} to {} at {} time ({}) — {}", s.items.join(", "), s.sink, to, s.when, s.location, gate);
+            let _ = writeln!(
+                out,
+                "    - {} via {} to {} at {} time ({}) — {}",
+                s.items.join(", "),
+                s.sink,
+                to,
+                s.when,
+                s.location,
+                gate
+            );
         }
         if l.sends.len() > 20 {
             let _ = writeln!(out, "    … and {} more", l.sends.len() - 20);
@@ -335,18 +511,34 @@ fn write_label(out: &mut String, l: &PrivacyLabel) {
     if !l.destinations.is_empty() {
         let _ = writeln!(out, "  destinations:");
         for d in &l.destinations {
-            let owner = d.owner.as_deref().map(|o| format!(" — {o}")).unwrap_or_default();
-            let _ = writeln!(out, "    - {} [{}]{} ({})", d.host, d.role, owner, d.location);
+            let owner = d
+                .owner
+                .as_deref()
+                .map(|o| format!(" — {o}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "    - {} [{}]{} ({})",
+                d.host, d.role, owner, d.location
+            );
         }
     }
     if !l.opt_outs.is_empty() {
         let _ = writeln!(out, "  opt-outs:");
         for o in &l.opt_outs {
-            let product = o.product.as_deref().map(|p| format!(" [{p}]")).unwrap_or_default();
+            let product = o
+                .product
+                .as_deref()
+                .map(|p| format!(" [{p}]"))
+                .unwrap_or_default();
             if o.check == "named" {
                 let _ = writeln!(out, "    - {}{product}: named in a native executable (how it is checked is not visible)", o.setting);
             } else {
-                let _ = writeln!(out, "    - {}{product}: checked on {} in {} place(s), gates {} identity send(s)", o.setting, o.check, o.checks, o.gates);
+                let _ = writeln!(
+                    out,
+                    "    - {}{product}: checked on {} in {} place(s), gates {} identity send(s)",
+                    o.setting, o.check, o.checks, o.gates
+                );
             }
             for c in o.controls.iter().take(4) {
                 let _ = writeln!(out, "        controls {c}");
@@ -359,8 +551,20 @@ fn write_label(out: &mut String, l: &PrivacyLabel) {
     if !l.regions.is_empty() {
         let _ = writeln!(out, "  behaves differently in:");
         for r in &l.regions {
-            let effects = if r.effects.is_empty() { "changes behaviour".to_string() } else { r.effects.join(", ") };
-            let _ = writeln!(out, "    - {}: {} (by {}, at {} time, {})", r.countries.join(", "), effects, r.source, r.when, r.location);
+            let effects = if r.effects.is_empty() {
+                "changes behaviour".to_string()
+            } else {
+                r.effects.join(", ")
+            };
+            let _ = writeln!(
+                out,
+                "    - {}: {} (by {}, at {} time, {})",
+                r.countries.join(", "),
+                effects,
+                r.source,
+                r.when,
+                r.location
+            );
         }
     }
     for s in &l.install_scripts {
@@ -386,9 +590,18 @@ mod tests {
     #[test]
     fn package_text_never_reaches_the_terminal_as_control_characters() {
         let mut t = TargetReport::empty("evil.tgz");
-        t.warnings.push("decoded \u{1b}[2J\u{1b}]0;pwned\u{7}\u{0}\u{9b}31m".into());
+        t.warnings
+            .push("decoded \u{1b}[2J\u{1b}]0;pwned\u{7}\u{0}\u{9b}31m".into());
         let text = to_text(&Report::new(vec![t]), Severity::Info);
-        assert!(!text.chars().any(|c| c.is_control() && c != '\n' && c != '\t'), "{text:?}");
-        assert!(text.contains("decoded \\x1b[2J\\x1b]0;pwned\\x07\\x00\\x9b31m"), "{text}");
+        assert!(
+            !text
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t'),
+            "{text:?}"
+        );
+        assert!(
+            text.contains("decoded \\x1b[2J\\x1b]0;pwned\\x07\\x00\\x9b31m"),
+            "{text}"
+        );
     }
 }

@@ -29,7 +29,11 @@ pub fn to_sarif(report: &Report) -> String {
 
 /// Findings of two reports as SARIF results marked with their `baselineState`: `new` (only
 /// in the newer report) or `absent` (only in the older one). `telltale diff` uses it.
-pub fn changes_to_sarif(report: &Report, added: &[(&TargetReport, &Finding)], removed: &[(&TargetReport, &Finding)]) -> String {
+pub fn changes_to_sarif(
+    report: &Report,
+    added: &[(&TargetReport, &Finding)],
+    removed: &[(&TargetReport, &Finding)],
+) -> String {
     let mut run = RunBuilder::default();
     for (t, f) in added {
         run.result(t, f, Some("new"));
@@ -41,7 +45,10 @@ pub fn changes_to_sarif(report: &Report, added: &[(&TargetReport, &Finding)], re
 }
 
 fn render(run: RunBuilder, report: &Report) -> String {
-    let rules: Vec<Value> = telltale_rules::all_rules().iter().map(|r| rule_descriptor(r.meta())).collect();
+    let rules: Vec<Value> = telltale_rules::all_rules()
+        .iter()
+        .map(|r| rule_descriptor(r.meta()))
+        .collect();
     let errors: Vec<Value> = report
         .targets
         .iter()
@@ -67,8 +74,16 @@ fn render(run: RunBuilder, report: &Report) -> String {
         .collect();
     let successful = errors.is_empty() && gaps.is_empty();
     let notifications: Vec<Value> = errors.into_iter().chain(gaps).collect();
-    let coverage: Vec<Value> = report.targets.iter().map(|t| json!({ "target": t.target, "coverage": t.coverage })).collect();
-    let bases: Map<String, Value> = run.bases.iter().map(|(_, id, name)| (id.clone(), json!({ "description": { "text": name } }))).collect();
+    let coverage: Vec<Value> = report
+        .targets
+        .iter()
+        .map(|t| json!({ "target": t.target, "coverage": t.coverage }))
+        .collect();
+    let bases: Map<String, Value> = run
+        .bases
+        .iter()
+        .map(|(_, id, name)| (id.clone(), json!({ "description": { "text": name } })))
+        .collect();
     let sarif = json!({
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -144,10 +159,18 @@ struct RunBuilder {
 impl RunBuilder {
     fn result(&mut self, t: &TargetReport, f: &Finding, baseline_state: Option<&str>) {
         let rule_index = telltale_rules::rule_index(f.rule);
-        let mut location = self.location(t, &f.file, f.line, f.column, f.offset, f.end_offset.saturating_sub(f.offset));
+        let mut location = self.location(
+            t,
+            &f.file,
+            f.line,
+            f.column,
+            f.offset,
+            f.end_offset.saturating_sub(f.offset),
+        );
         location["physicalLocation"]["region"]["snippet"] = json!({ "text": f.snippet });
         if f.file.contains(" › ") {
-            location["logicalLocations"] = json!([{ "fullyQualifiedName": f.file, "kind": "module" }]);
+            location["logicalLocations"] =
+                json!([{ "fullyQualifiedName": f.file, "kind": "module" }]);
         }
         let mut result = Map::new();
         result.insert("ruleId".into(), json!(f.rule));
@@ -157,7 +180,10 @@ impl RunBuilder {
         result.insert("level".into(), json!(level(f.severity)));
         result.insert("message".into(), json!({ "text": message_text(f) }));
         result.insert("locations".into(), json!([location]));
-        result.insert("partialFingerprints".into(), json!({ crate::fingerprint::SCHEME: f.fingerprint }));
+        result.insert(
+            "partialFingerprints".into(),
+            json!({ crate::fingerprint::SCHEME: f.fingerprint }),
+        );
         if !f.flow.is_empty() {
             let steps: Vec<Value> = f
                 .flow
@@ -168,7 +194,10 @@ impl RunBuilder {
                     json!({ "location": loc })
                 })
                 .collect();
-            result.insert("codeFlows".into(), json!([{ "threadFlows": [{ "locations": steps }] }]));
+            result.insert(
+                "codeFlows".into(),
+                json!([{ "threadFlows": [{ "locations": steps }] }]),
+            );
         }
         if let Some(state) = baseline_state {
             result.insert("baselineState".into(), json!(state));
@@ -192,7 +221,15 @@ impl RunBuilder {
         self.results.push(Value::Object(result));
     }
 
-    fn location(&mut self, t: &TargetReport, file: &str, line: u32, column: u32, offset: u32, length: u32) -> Value {
+    fn location(
+        &mut self,
+        t: &TargetReport,
+        file: &str,
+        line: u32,
+        column: u32,
+        offset: u32,
+        length: u32,
+    ) -> Value {
         let index = self.artifact(t, file);
         let mut artifact_location = self.artifacts[index]["location"].clone();
         artifact_location["index"] = json!(index);
@@ -227,11 +264,20 @@ impl RunBuilder {
             return i;
         }
         let (parent, location) = match file.rsplit_once(" › ") {
-            Some((outer, inner)) => (Some(self.artifact(t, outer)), json!({ "uri": encode_uri(inner.trim_start_matches('/')) })),
+            Some((outer, inner)) => (
+                Some(self.artifact(t, outer)),
+                json!({ "uri": encode_uri(inner.trim_start_matches('/')) }),
+            ),
             None => match &t.root {
-                Some(root) => (None, json!({ "uri": encode_uri(&format!("{}/{file}", root.trim_end_matches('/'))) })),
+                Some(root) => (
+                    None,
+                    json!({ "uri": encode_uri(&format!("{}/{file}", root.trim_end_matches('/'))) }),
+                ),
                 // Files of an archive or a registry package are relative to it: one base per target.
-                None => (None, json!({ "uri": encode_uri(file), "uriBaseId": self.base_id(t) })),
+                None => (
+                    None,
+                    json!({ "uri": encode_uri(file), "uriBaseId": self.base_id(t) }),
+                ),
             },
         };
         let mut artifact = json!({ "location": location });
@@ -263,7 +309,8 @@ fn message_text(f: &Finding) -> String {
 fn encode_uri(path: &str) -> String {
     let mut out = String::with_capacity(path.len());
     for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/' | b'@' | b'+') {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/' | b'@' | b'+')
+        {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -280,6 +327,9 @@ mod tests {
     fn uris_keep_odd_names_inside_the_path() {
         assert_eq!(encode_uri("package/a b#1.js"), "package/a%20b%231.js");
         assert_eq!(encode_uri("$bunfs/root/cli"), "%24bunfs/root/cli");
-        assert_eq!(encode_uri("@scope/x@1.0.0/é.js"), "@scope/x@1.0.0/%C3%A9.js");
+        assert_eq!(
+            encode_uri("@scope/x@1.0.0/é.js"),
+            "@scope/x@1.0.0/%C3%A9.js"
+        );
     }
 }

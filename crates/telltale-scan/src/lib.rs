@@ -14,14 +14,14 @@ mod link;
 pub mod manifest;
 mod native;
 mod npm;
-mod product;
-mod pypi;
 pub mod options;
 pub mod pipeline;
+mod product;
+mod pypi;
 pub mod targets;
 pub mod timings;
 
-pub use options::{NpmOptions, ScanOptions};
 pub use containers::SeenFiles;
+pub use options::{NpmOptions, ScanOptions};
 pub use pipeline::{scan_bytes, scan_target};
 pub use targets::scan_spec;

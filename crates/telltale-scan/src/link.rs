@@ -25,7 +25,9 @@ pub(crate) fn link_package(groups: &mut [Vec<Analysed>], inputs: &[Input], opts:
     let mut given: Vec<Option<Links>> = vec![None; groups.len()];
     for _ in 0..LINK_ROUNDS {
         let links = package_links(groups);
-        let todo: Vec<usize> = (0..groups.len()).filter(|&i| !links[i].is_empty() && given[i].as_ref() != Some(&links[i])).collect();
+        let todo: Vec<usize> = (0..groups.len())
+            .filter(|&i| !links[i].is_empty() && given[i].as_ref() != Some(&links[i]))
+            .collect();
         if todo.is_empty() {
             break;
         }
@@ -51,12 +53,22 @@ pub(crate) fn link_package(groups: &mut [Vec<Analysed>], inputs: &[Input], opts:
 pub(crate) fn package_links(groups: &[Vec<Analysed>]) -> Vec<Links> {
     let mut out = vec![Links::default(); groups.len()];
     fn js(g: &[Analysed]) -> Option<&Analysed> {
-        g.first().filter(|a| kind_of(&a.facts.file) == Some(Kind::Js) && a.text.len() <= LINK_MAX_FILE_BYTES)
+        g.first().filter(|a| {
+            kind_of(&a.facts.file) == Some(Kind::Js) && a.text.len() <= LINK_MAX_FILE_BYTES
+        })
     }
-    if !groups.iter().filter_map(|g| js(g)).any(|a| !a.facts.module.exports.is_empty() || !a.facts.module.local_calls.is_empty()) {
+    if !groups
+        .iter()
+        .filter_map(|g| js(g))
+        .any(|a| !a.facts.module.exports.is_empty() || !a.facts.module.local_calls.is_empty())
+    {
         return out;
     }
-    let index: HashMap<&str, usize> = groups.iter().enumerate().filter_map(|(i, g)| js(g).map(|a| (a.facts.file.as_str(), i))).collect();
+    let index: HashMap<&str, usize> = groups
+        .iter()
+        .enumerate()
+        .filter_map(|(i, g)| js(g).map(|a| (a.facts.file.as_str(), i)))
+        .collect();
     let files: HashSet<&str> = index.keys().copied().collect();
     let mut lines: HashMap<usize, LineIndex> = HashMap::new();
     let mut located = |j: usize, what: &str, span: telltale_facts::Span| -> String {
@@ -65,15 +77,26 @@ pub(crate) fn package_links(groups: &[Vec<Analysed>]) -> Vec<Links> {
             return what.to_string(); // already located in a file further away
         }
         let a = &groups[j][0];
-        let (line, col) = lines.entry(j).or_insert_with(|| LineIndex::new(a.text.as_bytes())).line_col(span.start);
+        let (line, col) = lines
+            .entry(j)
+            .or_insert_with(|| LineIndex::new(a.text.as_bytes()))
+            .line_col(span.start);
         format!("{what} at {}:{line}:{col}", a.facts.file)
     };
     for (i, g) in groups.iter().enumerate() {
         let Some(a) = js(g) else { continue };
         let dir = parent(&a.facts.file);
-        let local: Vec<&String> = a.facts.requires.iter().filter(|r| r.starts_with('.')).collect();
+        let local: Vec<&String> = a
+            .facts
+            .requires
+            .iter()
+            .filter(|r| r.starts_with('.'))
+            .collect();
         for spec in &local {
-            let Some(&j) = resolve_local(&files, dir, spec).and_then(|t| index.get(t.as_str())) else { continue };
+            let Some(&j) = resolve_local(&files, dir, spec).and_then(|t| index.get(t.as_str()))
+            else {
+                continue;
+            };
             for e in &groups[j][0].facts.module.exports {
                 let mut key = spec.to_string();
                 if !e.name.is_empty() {
@@ -85,6 +108,11 @@ pub(crate) fn package_links(groups: &[Vec<Analysed>]) -> Vec<Links> {
                     key.push_str("()");
                 }
                 let origin = format!("{}, {how} {key}", located(j, &e.origin, e.span));
+                if !e.region.is_empty() {
+                    out[i]
+                        .region_values
+                        .push((key.clone(), e.region, origin.clone()));
+                }
                 out[i].values.push((key, e.kinds, origin));
             }
         }
@@ -101,11 +129,24 @@ pub(crate) fn package_links(groups: &[Vec<Analysed>]) -> Vec<Links> {
             else {
                 continue;
             };
-            let Some(&j) = resolve_local(&files, dir, spec).and_then(|t| index.get(t.as_str())) else { continue };
-            let origin = format!("{}, passed to {}()", located(i, &c.origin, c.span), c.callee);
-            out[j].params.push((name.to_string(), c.arg, c.kinds, origin));
+            let Some(&j) = resolve_local(&files, dir, spec).and_then(|t| index.get(t.as_str()))
+            else {
+                continue;
+            };
+            let origin = format!(
+                "{}, passed to {}()",
+                located(i, &c.origin, c.span),
+                c.callee
+            );
+            if !c.region.is_empty() {
+                out[j]
+                    .region_params
+                    .push((name.to_string(), c.arg, c.region, origin.clone()));
+            }
+            out[j]
+                .params
+                .push((name.to_string(), c.arg, c.kinds, origin));
         }
     }
     out
 }
-

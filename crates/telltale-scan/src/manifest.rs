@@ -23,7 +23,11 @@ fn key_span(text: &str, key: &str) -> Span {
 }
 
 pub fn analyze(path: &str, text: &str) -> Manifest {
-    let mut facts = FileFacts { file: path.to_string(), install_time: true, ..Default::default() };
+    let mut facts = FileFacts {
+        file: path.to_string(),
+        install_time: true,
+        ..Default::default()
+    };
     let mut inline_code = Vec::new();
     let json: serde_json::Value = match serde_json::from_str(text) {
         Ok(v) => v,
@@ -34,7 +38,9 @@ pub fn analyze(path: &str, text: &str) -> Manifest {
     };
     if let Some(scripts) = json.get("scripts").and_then(|s| s.as_object()) {
         for hook in INSTALL_HOOKS {
-            let Some(cmd) = scripts.get(*hook).and_then(|c| c.as_str()) else { continue };
+            let Some(cmd) = scripts.get(*hook).and_then(|c| c.as_str()) else {
+                continue;
+            };
             let span = key_span(text, hook);
             let sa = telltale_shell::analyze_shell(cmd, span.start);
             facts.install_scripts.push(InstallScriptFact {
@@ -56,25 +62,56 @@ pub fn analyze(path: &str, text: &str) -> Manifest {
         if let Some(deps) = json.get(section).and_then(|d| d.as_object()) {
             for name in deps.keys() {
                 if vendors::telemetry_vendor_for_package(name).is_some() {
-                    facts.sdk_imports.push(SdkImportFact { module: name.clone(), span: key_span(text, name) });
+                    facts.sdk_imports.push(SdkImportFact {
+                        module: name.clone(),
+                        span: key_span(text, name),
+                    });
                 }
             }
         }
     }
     // A VS Code extension: its `main`/`browser` code runs when an activation event fires.
     if json.pointer("/engines/vscode").is_some() {
-        let events: Vec<&str> = json.get("activationEvents").and_then(|a| a.as_array()).map(|a| a.iter().filter_map(|e| e.as_str()).collect()).unwrap_or_default();
-        let entries: Vec<&str> = ["main", "browser"].iter().filter_map(|k| json.get(*k).and_then(|m| m.as_str())).collect();
+        let events: Vec<&str> = json
+            .get("activationEvents")
+            .and_then(|a| a.as_array())
+            .map(|a| a.iter().filter_map(|e| e.as_str()).collect())
+            .unwrap_or_default();
+        let entries: Vec<&str> = ["main", "browser"]
+            .iter()
+            .filter_map(|k| json.get(*k).and_then(|m| m.as_str()))
+            .collect();
         if !entries.is_empty() {
-            let always = events.iter().any(|e| *e == "*" || *e == "onStartupFinished");
+            let always = events
+                .iter()
+                .any(|e| *e == "*" || *e == "onStartupFinished");
             let when = if always {
-                format!("at every VS Code start ({})", events.iter().filter(|e| **e == "*" || **e == "onStartupFinished").copied().collect::<Vec<_>>().join(", "))
+                format!(
+                    "at every VS Code start ({})",
+                    events
+                        .iter()
+                        .filter(|e| **e == "*" || **e == "onStartupFinished")
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             } else if events.is_empty() {
                 "when a contributed command, view or language is first used".to_string()
             } else {
-                format!("on {}", events.iter().take(6).copied().collect::<Vec<_>>().join(", "))
+                format!(
+                    "on {}",
+                    events
+                        .iter()
+                        .take(6)
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
             };
-            facts.activation.push(format!("VS Code extension: {} runs {when}", entries.join(" and ")));
+            facts.activation.push(format!(
+                "VS Code extension: {} runs {when}",
+                entries.join(" and ")
+            ));
         }
     }
     Manifest { facts, inline_code }

@@ -9,7 +9,11 @@ use telltale_facts::FileFacts;
 /// Telemetry opt-out variables a native executable names (`DO_NOT_TRACK`, catalogued and
 /// generic names): upper-case `A_B` words of a string run, once per setting. How the program
 /// checks them is not visible, so they are reported as `named`.
-pub(crate) fn opt_outs_named(run: &str, run_start: usize, out: &mut Vec<telltale_facts::OptOutFact>) {
+pub(crate) fn opt_outs_named(
+    run: &str,
+    run_start: usize,
+    out: &mut Vec<telltale_facts::OptOutFact>,
+) {
     let is_name_byte = |b: u8| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_';
     let bytes = run.as_bytes();
     let mut i = 0;
@@ -19,9 +23,16 @@ pub(crate) fn opt_outs_named(run: &str, run_start: usize, out: &mut Vec<telltale
             i += 1;
         }
         // Strings run together in binaries: `…_ENABLEDControls whether…` ends at `D`.
-        let end = if i < bytes.len() && bytes[i].is_ascii_lowercase() && i > start { i - 1 } else { i };
+        let end = if i < bytes.len() && bytes[i].is_ascii_lowercase() && i > start {
+            i - 1
+        } else {
+            i
+        };
         let word = &run[start..end];
-        if (6..=64).contains(&word.len()) && word.contains('_') && !out.iter().any(|o| o.setting == word) {
+        if (6..=64).contains(&word.len())
+            && word.contains('_')
+            && !out.iter().any(|o| o.setting == word)
+        {
             if let Some(setting) = telltale_knowledge::optout::env_setting(word) {
                 let at = (run_start + start) as u32;
                 out.push(telltale_facts::OptOutFact {
@@ -43,7 +54,12 @@ pub(crate) fn opt_outs_named(run: &str, run_start: usize, out: &mut Vec<telltale
 /// the text shown is the binary with unprintable bytes as `.`.
 pub(crate) fn native_strings(path: &str, bytes: &[u8]) -> Analysed {
     const MIN_RUN: usize = 8;
-    let mut facts = FileFacts { file: path.to_string(), minified: true, native: true, ..Default::default() };
+    let mut facts = FileFacts {
+        file: path.to_string(),
+        minified: true,
+        native: true,
+        ..Default::default()
+    };
     let mut start = None;
     for (i, b) in bytes.iter().chain(std::iter::once(&0)).enumerate() {
         let printable = (0x20..0x7f).contains(b);
@@ -58,9 +74,24 @@ pub(crate) fn native_strings(path: &str, bytes: &[u8]) -> Analysed {
                 let span = telltale_facts::Span::new(s as u32, i as u32);
                 // Strings in binaries run together (`chatgpt.comthis`): keep hosts whose last
                 // label is a real top-level domain.
-                let real = |h: &str| h.contains('.') && h.rsplit('.').next().is_some_and(telltale_knowledge::geo::is_known_tld);
-                for (host, url) in telltale_knowledge::strings::literal_endpoints(run).into_iter().filter(|(h, _)| real(h)) {
-                    facts.endpoints.push(telltale_facts::EndpointFact { host, url, span, encodings: vec![], provenance: String::new(), origin: None });
+                let real = |h: &str| {
+                    h.contains('.')
+                        && h.rsplit('.')
+                            .next()
+                            .is_some_and(telltale_knowledge::geo::is_known_tld)
+                };
+                for (host, url) in telltale_knowledge::strings::literal_endpoints(run)
+                    .into_iter()
+                    .filter(|(h, _)| real(h))
+                {
+                    facts.endpoints.push(telltale_facts::EndpointFact {
+                        host,
+                        url,
+                        span,
+                        encodings: vec![],
+                        provenance: String::new(),
+                        origin: None,
+                    });
                 }
                 opt_outs_named(run, s, &mut facts.opt_outs);
             }
@@ -70,13 +101,25 @@ pub(crate) fn native_strings(path: &str, bytes: &[u8]) -> Analysed {
     for name in telltale_ingest::executable::imported_functions(bytes) {
         if let Some(kind) = telltale_knowledge::native::imported_source(&name) {
             let at = telltale_ingest::executable::name_offset(bytes, &name).unwrap_or(0) as u32;
-            facts.sources.push(telltale_facts::SourceFact { kind, api: format!("{name}() (imported)"), span: telltale_facts::Span::new(at, at + name.len() as u32) });
+            facts.sources.push(telltale_facts::SourceFact {
+                kind,
+                api: format!("{name}() (imported)"),
+                span: telltale_facts::Span::new(at, at + name.len() as u32),
+            });
         }
     }
-    let text = bytes.iter().map(|&b| if (0x20..0x7f).contains(&b) || b == b'\n' { b as char } else { '.' }).collect();
+    let text = bytes
+        .iter()
+        .map(|&b| {
+            if (0x20..0x7f).contains(&b) || b == b'\n' {
+                b as char
+            } else {
+                '.'
+            }
+        })
+        .collect();
     Analysed { facts, text }
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -86,14 +129,28 @@ mod tests {
     #[test]
     fn native_strings_name_opt_out_settings_once_and_split_run_together_words() {
         let mut out = Vec::new();
-        opt_outs_named("managed-daemonanalytics_default_enabledANALYTICS_DEFAULT_ENABLEDControls whether", 100, &mut out);
+        opt_outs_named(
+            "managed-daemonanalytics_default_enabledANALYTICS_DEFAULT_ENABLEDControls whether",
+            100,
+            &mut out,
+        );
         opt_outs_named("DO_NOT_TRACK=1 and DO_NOT_TRACK again", 200, &mut out);
-        let named: Vec<(&str, u32)> = out.iter().map(|o| (o.setting.as_str(), o.span.start)).collect();
-        assert_eq!(named, vec![("ANALYTICS_DEFAULT_ENABLED", 139), ("DO_NOT_TRACK", 200)]);
+        let named: Vec<(&str, u32)> = out
+            .iter()
+            .map(|o| (o.setting.as_str(), o.span.start))
+            .collect();
+        assert_eq!(
+            named,
+            vec![("ANALYTICS_DEFAULT_ENABLED", 139), ("DO_NOT_TRACK", 200)]
+        );
         assert!(out.iter().all(|o| o.check == "named"));
         // Ordinary constants and variables are no opt-out.
         let mut none = Vec::new();
-        opt_outs_named("PATH_MAX NODE_ENV SSL_CERT_FILE RUST_BACKTRACE HTTP_PROXY O_RDONLY", 0, &mut none);
+        opt_outs_named(
+            "PATH_MAX NODE_ENV SSL_CERT_FILE RUST_BACKTRACE HTTP_PROXY O_RDONLY",
+            0,
+            &mut none,
+        );
         assert!(none.is_empty(), "{none:?}");
     }
     #[test]
@@ -104,6 +161,10 @@ mod tests {
         let hosts: Vec<&str> = a.facts.endpoints.iter().map(|e| e.host.as_str()).collect();
         assert_eq!(hosts, vec!["api.telemetry-vendor.io"]);
         assert_eq!(a.text.len(), exe.len());
-        assert!(wanted_file("package/bin/tool") && wanted_file("x/tool.exe") && !wanted_file("x/readme.md"));
+        assert!(
+            wanted_file("package/bin/tool")
+                && wanted_file("x/tool.exe")
+                && !wanted_file("x/readme.md")
+        );
     }
 }

@@ -50,18 +50,40 @@ pub(crate) fn scan_npm(spec: &str, npm: &str, opts: &ScanOptions) -> Vec<TargetR
     let seen = SeenFiles::default();
     let mut reports = Vec::new();
     let mut visited = HashSet::new();
-    follow(&client, pkg, Relation::Named, 0, opts, &seen, &mut visited, &mut reports);
+    follow(
+        &client,
+        pkg,
+        Relation::Named,
+        0,
+        opts,
+        &seen,
+        &mut visited,
+        &mut reports,
+    );
     reports
 }
 
 /// Scan a package fetched for a lockfile: the package alone.
-pub(crate) fn scan_registry_package(mut pkg: Package, opts: &ScanOptions, seen: &SeenFiles) -> TargetReport {
+pub(crate) fn scan_registry_package(
+    mut pkg: Package,
+    opts: &ScanOptions,
+    seen: &SeenFiles,
+) -> TargetReport {
     scan_package(&mut pkg, &Relation::Named, opts, seen).0
 }
 
 /// One package of the product and what it leads to: platform packages, hand-overs.
 #[allow(clippy::too_many_arguments)]
-fn follow(client: &Client, mut pkg: Package, relation: Relation, depth: usize, opts: &ScanOptions, seen: &SeenFiles, visited: &mut HashSet<String>, reports: &mut Vec<TargetReport>) {
+fn follow(
+    client: &Client,
+    mut pkg: Package,
+    relation: Relation,
+    depth: usize,
+    opts: &ScanOptions,
+    seen: &SeenFiles,
+    visited: &mut HashSet<String>,
+    reports: &mut Vec<TargetReport>,
+) {
     if !visited.insert(format!("{}@{}", pkg.name, pkg.version)) {
         return;
     }
@@ -113,12 +135,35 @@ fn follow(client: &Client, mut pkg: Package, relation: Relation, depth: usize, o
     }
     for d in &handed_over {
         if depth + 1 > MAX_HAND_OVERS {
-            report.coverage.add_unanalysed(&format!("npm:{}@{}", d.dependency, d.range), 0, format!("{}; not followed: more than {MAX_HAND_OVERS} hand-overs deep", d.how));
+            report.coverage.add_unanalysed(
+                &format!("npm:{}@{}", d.dependency, d.range),
+                0,
+                format!(
+                    "{}; not followed: more than {MAX_HAND_OVERS} hand-overs deep",
+                    d.how
+                ),
+            );
             continue;
         }
-        match client.fetch(&Spec { name: d.dependency.clone(), wanted: Some(d.range.clone()) }) {
-            Ok(dep) => follow(client, dep, Relation::HandedOverBy(pkg, d), depth + 1, opts, seen, visited, reports),
-            Err(e) => report.coverage.add_unanalysed(&format!("npm:{}@{}", d.dependency, d.range), 0, format!("{}; it could not be fetched: {e}", d.how)),
+        match client.fetch(&Spec {
+            name: d.dependency.clone(),
+            wanted: Some(d.range.clone()),
+        }) {
+            Ok(dep) => follow(
+                client,
+                dep,
+                Relation::HandedOverBy(pkg, d),
+                depth + 1,
+                opts,
+                seen,
+                visited,
+                reports,
+            ),
+            Err(e) => report.coverage.add_unanalysed(
+                &format!("npm:{}@{}", d.dependency, d.range),
+                0,
+                format!("{}; it could not be fetched: {e}", d.how),
+            ),
         }
     }
     report.coverage.settle();
@@ -134,12 +179,21 @@ fn platform_words(p: &telltale_registry::Platform) -> String {
 
 /// Scan one fetched package; also the dependencies its bins and main hand over to. The
 /// compressed tarball is dropped once read: a 190 MB platform package need not stay.
-fn scan_package(pkg: &mut Package, relation: &Relation, opts: &ScanOptions, seen: &SeenFiles) -> (TargetReport, Vec<Delegation>) {
+fn scan_package(
+    pkg: &mut Package,
+    relation: &Relation,
+    opts: &ScanOptions,
+    seen: &SeenFiles,
+) -> (TargetReport, Vec<Delegation>) {
     let mut name = format!("npm:{}@{}", pkg.name, pkg.version);
     match relation {
         Relation::Named => {}
-        Relation::PlatformOf(p) => name.push_str(&format!(" (platform package of {}@{})", p.name, p.version)),
-        Relation::HandedOverBy(p, _) => name.push_str(&format!(" (run by {}@{})", p.name, p.version)),
+        Relation::PlatformOf(p) => {
+            name.push_str(&format!(" (platform package of {}@{})", p.name, p.version))
+        }
+        Relation::HandedOverBy(p, _) => {
+            name.push_str(&format!(" (run by {}@{})", p.name, p.version))
+        }
     }
     let wanted = |p: &str| crate::analyse::wanted_file(p);
     let mut laps = crate::timings::Laps::start(&name);
@@ -149,24 +203,56 @@ fn scan_package(pkg: &mut Package, relation: &Relation, opts: &ScanOptions, seen
     let (loaded, verified) = std::thread::scope(|s| {
         let check = s.spawn(|| pkg.verify(&tarball));
         let loaded = telltale_ingest::load_bytes(&name, &tarball, &opts.limits, &wanted);
-        (loaded, check.join().unwrap_or_else(|_| Err(telltale_registry::RegistryError::Cache { path: name.clone(), reason: "the integrity check failed to run".into() })))
+        (
+            loaded,
+            check.join().unwrap_or_else(|_| {
+                Err(telltale_registry::RegistryError::Cache {
+                    path: name.clone(),
+                    reason: "the integrity check failed to run".into(),
+                })
+            }),
+        )
     });
     drop(tarball);
     crate::timings::lap(&mut laps, "decompress (and verify the cached tarball)");
     if let Err(e) = verified {
-        return (TargetReport::failed(&name, format!("{e} (the cached copy: remove it from the cache to fetch it again)")), Vec::new());
+        return (
+            TargetReport::failed(
+                &name,
+                format!("{e} (the cached copy: remove it from the cache to fetch it again)"),
+            ),
+            Vec::new(),
+        );
     }
-    let deps: Vec<(String, String)> = pkg.dependencies.iter().chain(&pkg.optional_dependencies).cloned().collect();
-    let handed_over = loaded.as_ref().map(|t| delegations(&t.files, &deps)).unwrap_or_default();
+    let deps: Vec<(String, String)> = pkg
+        .dependencies
+        .iter()
+        .chain(&pkg.optional_dependencies)
+        .cloned()
+        .collect();
+    let handed_over = loaded
+        .as_ref()
+        .map(|t| delegations(&t.files, &deps))
+        .unwrap_or_default();
     let platform = opts.npm.platform.as_ref().map(platform_words);
-    let downloaded = loaded.as_ref().map(|t| crate::delegate::downloaded_programs(&t.files, platform.as_deref())).unwrap_or_default();
+    let downloaded = loaded
+        .as_ref()
+        .map(|t| crate::delegate::downloaded_programs(&t.files, platform.as_deref()))
+        .unwrap_or_default();
     let mut report = scan_loaded(&name, loaded, opts, seen);
     for (what, why) in downloaded {
         report.coverage.add_unanalysed(&what, 0, why);
     }
     report.coverage.settle();
-    let verified = format!("{}@{} verified against {}", pkg.name, pkg.version, pkg.integrity);
-    report.source = Some(if pkg.cached { format!("{verified} (from the cache)") } else { verified });
+    let verified = format!(
+        "{}@{} verified against {}",
+        pkg.name, pkg.version, pkg.integrity
+    );
+    report.source = Some(if pkg.cached {
+        format!("{verified} (from the cache)")
+    } else {
+        verified
+    });
     match relation {
         Relation::Named => {}
         Relation::PlatformOf(p) => report.platform_of = Some(p.name.clone()),
@@ -189,7 +275,9 @@ fn scan_closure(client: &Client, mut root: Package, opts: &ScanOptions) -> Vec<T
     let mut resolved: BTreeMap<(String, String), String> = BTreeMap::new();
     let mut have: HashSet<String> = HashSet::new();
     let mut queue: VecDeque<(String, String)> = VecDeque::new();
-    let enqueue = |pkg: &Package, queue: &mut VecDeque<(String, String)>, problems: &mut Vec<(String, String)>| {
+    let enqueue = |pkg: &Package,
+                   queue: &mut VecDeque<(String, String)>,
+                   problems: &mut Vec<(String, String)>| {
         for (n, r) in pkg.dependencies.iter().chain(&pkg.peer_dependencies) {
             queue.push_back(alias(n, r));
         }
@@ -206,10 +294,30 @@ fn scan_closure(client: &Client, mut root: Package, opts: &ScanOptions) -> Vec<T
     };
     have.insert(format!("{}@{}", root.name, root.version));
     enqueue(&root, &mut queue, &mut problems);
-    let fetchers = rayon::ThreadPoolBuilder::new().num_threads(FETCH_CONCURRENCY).build();
+    let fetchers = rayon::ThreadPoolBuilder::new()
+        .num_threads(FETCH_CONCURRENCY)
+        .build();
     while !queue.is_empty() && have.len() < MAX_CLOSURE {
-        let batch: Vec<(String, String)> = queue.drain(..).filter(|k| !resolved.contains_key(k)).collect::<BTreeSet<_>>().into_iter().collect();
-        let fetch = || -> Vec<_> { batch.par_iter().map(|(n, r)| ((n.clone(), r.clone()), client.fetch(&Spec { name: n.clone(), wanted: Some(r.clone()) }))).collect() };
+        let batch: Vec<(String, String)> = queue
+            .drain(..)
+            .filter(|k| !resolved.contains_key(k))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let fetch = || -> Vec<_> {
+            batch
+                .par_iter()
+                .map(|(n, r)| {
+                    (
+                        (n.clone(), r.clone()),
+                        client.fetch(&Spec {
+                            name: n.clone(),
+                            wanted: Some(r.clone()),
+                        }),
+                    )
+                })
+                .collect()
+        };
         let fetched = match &fetchers {
             Ok(pool) => pool.install(fetch),
             Err(_) => fetch(),
@@ -218,7 +326,8 @@ fn scan_closure(client: &Client, mut root: Package, opts: &ScanOptions) -> Vec<T
             match result {
                 Ok(p) => {
                     resolved.insert(key, p.version.clone());
-                    if have.insert(format!("{}@{}", p.name, p.version)) && have.len() <= MAX_CLOSURE {
+                    if have.insert(format!("{}@{}", p.name, p.version)) && have.len() <= MAX_CLOSURE
+                    {
                         enqueue(&p, &mut queue, &mut problems);
                         packages.push(p);
                     }
@@ -243,13 +352,18 @@ fn scan_closure(client: &Client, mut root: Package, opts: &ScanOptions) -> Vec<T
         .collect();
     reports.sort_by(|a, b| a.target.cmp(&b.target));
     for (what, why) in &problems {
-        root_report.coverage.add_unanalysed(what, 0, format!("a dependency that could not be fetched: {why}"));
+        root_report.coverage.add_unanalysed(
+            what,
+            0,
+            format!("a dependency that could not be fetched: {why}"),
+        );
     }
     if have.len() > MAX_CLOSURE {
         root_report.coverage.add_unanalysed(&format!("npm:{root_name} dependencies"), 0, format!("the install closure has more than {MAX_CLOSURE} packages; the rest were not followed"));
     }
     root_report.coverage.settle();
-    let product = crate::product::product_report(&format!("npm:{root_name}"), &root_report, &reports);
+    let product =
+        crate::product::product_report(&format!("npm:{root_name}"), &root_report, &reports);
     let mut out = vec![product, root_report];
     out.extend(reports);
     out
@@ -262,4 +376,3 @@ fn alias(name: &str, range: &str) -> (String, String) {
         _ => (name.to_string(), range.to_string()),
     }
 }
-

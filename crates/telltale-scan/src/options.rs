@@ -28,8 +28,14 @@ pub struct NpmOptions {
 impl Default for NpmOptions {
     fn default() -> Self {
         let cwd = std::env::current_dir().unwrap_or_default();
-        let pypi_index = std::env::var("PIP_INDEX_URL").ok().filter(|u| !u.trim().is_empty()).unwrap_or_else(|| telltale_registry::pypi::DEFAULT_INDEX.to_string());
-        NpmOptions { registry: telltale_registry::Config::from_environment(&cwd), platform: Some(telltale_registry::Platform::current()), pypi_index }
+        let pypi_index = std::env::var("PIP_INDEX_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| telltale_registry::pypi::DEFAULT_INDEX.to_string());
+        NpmOptions {
+            registry: telltale_registry::Config::from_environment(&cwd),
+            platform: Some(telltale_registry::Platform::current()),
+            pypi_index,
+        }
     }
 }
-

@@ -7,8 +7,8 @@ use crate::link::link_package;
 use crate::options::ScanOptions;
 use rayon::prelude::*;
 use telltale_facts::{FileFacts, LineIndex};
-use telltale_report::coverage::{Coverage, Unanalysed};
 use telltale_ingest::load_target;
+use telltale_report::coverage::{Coverage, Unanalysed};
 use telltale_report::{LabelInput, PrivacyLabel, TargetReport};
 use telltale_rules::{check_file, finalize, Finding};
 
@@ -17,7 +17,16 @@ use telltale_rules::{check_file, finalize, Finding};
 pub fn scan_target(spec: &str, opts: &ScanOptions) -> TargetReport {
     let wanted = |p: &str| wanted_file(p);
     let loaded = load_target(spec, &opts.limits, &wanted);
-    let gaps = loaded.as_ref().map(|t| [crate::delegate::not_followed(&t.files), crate::delegate::downloaded_programs(&t.files, None)].concat()).unwrap_or_default();
+    let gaps = loaded
+        .as_ref()
+        .map(|t| {
+            [
+                crate::delegate::not_followed(&t.files),
+                crate::delegate::downloaded_programs(&t.files, None),
+            ]
+            .concat()
+        })
+        .unwrap_or_default();
     let mut report = scan_loaded(spec, loaded, opts, &SeenFiles::default());
     for (what, why) in gaps {
         report.coverage.add_unanalysed(&what, 0, why);
@@ -36,12 +45,22 @@ pub(crate) fn prefilter_on() -> bool {
 /// one file of that name). What the fuzzers drive: the whole pipeline with no disk or network.
 pub fn scan_bytes(name: &str, bytes: &[u8], opts: &ScanOptions) -> TargetReport {
     let wanted = |p: &str| wanted_file(p);
-    scan_loaded(name, telltale_ingest::load_bytes(name, bytes, &opts.limits, &wanted), opts, &SeenFiles::default())
+    scan_loaded(
+        name,
+        telltale_ingest::load_bytes(name, bytes, &opts.limits, &wanted),
+        opts,
+        &SeenFiles::default(),
+    )
 }
 
 /// Analyse a loaded target (or report why it could not be loaded). `seen` holds the large
 /// files earlier targets of the same spec analysed: identical ones are analysed once.
-pub(crate) fn scan_loaded(spec: &str, loaded: Result<telltale_ingest::Target, telltale_ingest::IngestError>, opts: &ScanOptions, seen: &SeenFiles) -> TargetReport {
+pub(crate) fn scan_loaded(
+    spec: &str,
+    loaded: Result<telltale_ingest::Target, telltale_ingest::IngestError>,
+    opts: &ScanOptions,
+    seen: &SeenFiles,
+) -> TargetReport {
     let target = match loaded {
         Ok(t) => t,
         Err(e) => return TargetReport::failed(spec, e.to_string()),
@@ -50,8 +69,17 @@ pub(crate) fn scan_loaded(spec: &str, loaded: Result<telltale_ingest::Target, te
     let bytes_scanned = target.files.iter().map(|f| f.bytes.len() as u64).sum();
     // Open what hides the program (executables, nested archives), then analyse every input.
     let budget = Budget::after(opts, target.bytes_read, target.files.len() as u64);
-    let ctx = containers::Ctx { opts, seen, budget: &budget, target: spec };
-    let opened: Vec<Opened> = target.files.par_iter().map(|f| containers::open(&f.path, &f.bytes, &ctx)).collect();
+    let ctx = containers::Ctx {
+        opts,
+        seen,
+        budget: &budget,
+        target: spec,
+    };
+    let opened: Vec<Opened> = target
+        .files
+        .par_iter()
+        .map(|f| containers::open(&f.path, &f.bytes, &ctx))
+        .collect();
     let mut coverage = Coverage::default();
     let mut warnings = target.warnings.clone();
     let mut inputs = Vec::new();
@@ -68,17 +96,27 @@ pub(crate) fn scan_loaded(spec: &str, loaded: Result<telltale_ingest::Target, te
     link_package(&mut groups, &inputs, opts);
     crate::timings::lap(&mut laps, "link");
     for (input, group) in inputs.iter().zip(&groups) {
-        let Some(kind) = coverage_kind(input) else { continue };
+        let Some(kind) = coverage_kind(input) else {
+            continue;
+        };
         let bytes = match &input.content {
             Content::File(b) | Content::Native(b) => b.len(),
             Content::Script(s) => s.len(),
         } as u64;
         match group.first().map(|a| &a.facts) {
-            Some(FileFacts { not_analysed: Some(why), .. }) => coverage.add_unanalysed(&input.path, bytes, why.clone()),
+            Some(FileFacts {
+                not_analysed: Some(why),
+                ..
+            }) => coverage.add_unanalysed(&input.path, bytes, why.clone()),
             Some(facts) => {
                 coverage.add_analysed(kind, bytes);
                 if let Some(why) = &facts.partly_analysed {
-                    coverage.partial.push(Unanalysed { path: input.path.clone(), bytes, why: why.clone(), runs: telltale_report::coverage::runs(&input.path) });
+                    coverage.partial.push(Unanalysed {
+                        path: input.path.clone(),
+                        bytes,
+                        why: why.clone(),
+                        runs: telltale_report::coverage::runs(&input.path),
+                    });
                 }
             }
             None => {}
@@ -94,26 +132,56 @@ pub(crate) fn scan_loaded(spec: &str, loaded: Result<telltale_ingest::Target, te
     }
     coverage.settle();
     crate::timings::lap(&mut laps, "install time");
-    let indexes: Vec<LineIndex> = analysed.par_iter().map(|a| LineIndex::new(a.text.as_bytes())).collect();
+    let indexes: Vec<LineIndex> = analysed
+        .par_iter()
+        .map(|a| LineIndex::new(a.text.as_bytes()))
+        .collect();
     let mut findings: Vec<Finding> = analysed
         .par_iter()
         .zip(indexes.par_iter())
         .flat_map_iter(|(a, index)| {
             let raw = check_file(&a.facts);
-            raw.into_iter().map(move |r| finalize(r, &a.facts, &a.text, index)).collect::<Vec<_>>()
+            raw.into_iter()
+                .map(move |r| finalize(r, &a.facts, &a.text, index))
+                .collect::<Vec<_>>()
         })
         .collect();
-    let label_inputs: Vec<LabelInput> = analysed.iter().zip(&indexes).map(|(a, index)| LabelInput { facts: &a.facts, index }).collect();
+    let label_inputs: Vec<LabelInput> = analysed
+        .iter()
+        .zip(&indexes)
+        .map(|(a, index)| LabelInput {
+            facts: &a.facts,
+            index,
+        })
+        .collect();
     let label = PrivacyLabel::build(&label_inputs);
     crate::timings::lap(&mut laps, "rules and label");
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.file.cmp(&b.file)).then(a.offset.cmp(&b.offset)));
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.file.cmp(&b.file))
+            .then(a.offset.cmp(&b.offset))
+    });
     let (package, version) = package_identity(&target.files);
-    let root = std::path::Path::new(spec).is_dir().then(|| spec.to_string());
+    let root = std::path::Path::new(spec)
+        .is_dir()
+        .then(|| spec.to_string());
     let files_scanned = analysed.len();
     drop(label_inputs);
     drop(analysed);
     crate::timings::lap(&mut laps, "free");
-    TargetReport { files_scanned, bytes_scanned, warnings, package, version, root, label, coverage, findings, ..TargetReport::empty(spec) }
+    TargetReport {
+        files_scanned,
+        bytes_scanned,
+        warnings,
+        package,
+        version,
+        root,
+        label,
+        coverage,
+        findings,
+        ..TargetReport::empty(spec)
+    }
 }
 
 /// Every input through its front end, largest first: a 10 MB bundle started last would keep
@@ -125,7 +193,11 @@ fn analyse_all(inputs: &[containers::Input], opts: &ScanOptions) -> Vec<Vec<Anal
     };
     let mut order: Vec<usize> = (0..inputs.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(size(&inputs[i])));
-    let done: Vec<(usize, Vec<Analysed>)> = order.into_par_iter().with_max_len(1).map(|i| (i, analyse_input(&inputs[i], opts))).collect();
+    let done: Vec<(usize, Vec<Analysed>)> = order
+        .into_par_iter()
+        .with_max_len(1)
+        .map(|i| (i, analyse_input(&inputs[i], opts)))
+        .collect();
     let mut groups: Vec<Vec<Analysed>> = (0..inputs.len()).map(|_| Vec::new()).collect();
     for (i, g) in done {
         groups[i] = g;
@@ -141,18 +213,29 @@ fn package_identity(files: &[telltale_ingest::SourceFile]) -> (Option<String>, O
         .iter()
         .filter(|f| {
             let name = f.path.rsplit('/').next().unwrap_or(&f.path);
-            matches!(name, "package.json" | "PKG-INFO" | "METADATA") && !f.path.contains("node_modules/")
+            matches!(name, "package.json" | "PKG-INFO" | "METADATA")
+                && !f.path.contains("node_modules/")
         })
         .min_by_key(|f| (depth(&f.path), !f.path.ends_with("package.json")));
-    let Some(m) = manifest else { return (None, None) };
+    let Some(m) = manifest else {
+        return (None, None);
+    };
     if m.path.ends_with("package.json") {
         let json: serde_json::Value = serde_json::from_slice(&m.bytes).unwrap_or_default();
-        let field = |k: &str| json[k].as_str().filter(|s| !s.is_empty()).map(str::to_string);
+        let field = |k: &str| {
+            json[k]
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
         return (field("name"), field("version"));
     }
     let text = String::from_utf8_lossy(&m.bytes);
     // Headers end at the first blank line; the description follows.
-    let header = |k: &str| text.lines().take_while(|l| !l.is_empty()).find_map(|l| l.strip_prefix(k).map(|v| v.trim().to_string()));
+    let header = |k: &str| {
+        text.lines()
+            .take_while(|l| !l.is_empty())
+            .find_map(|l| l.strip_prefix(k).map(|v| v.trim().to_string()))
+    };
     (header("Name:"), header("Version:"))
 }
-

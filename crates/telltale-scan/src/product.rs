@@ -5,9 +5,25 @@ use telltale_report::{PrivacyLabel, TargetReport};
 
 /// The product: every package's label in one, each item naming the packages it comes from;
 /// coverage complete only when every package's is.
-pub(crate) fn product_report(root: &str, root_report: &TargetReport, deps: &[TargetReport]) -> TargetReport {
+pub(crate) fn product_report(
+    root: &str,
+    root_report: &TargetReport,
+    deps: &[TargetReport],
+) -> TargetReport {
     let all: Vec<&TargetReport> = std::iter::once(root_report).chain(deps).collect();
-    let parts: Vec<(String, &PrivacyLabel)> = all.iter().map(|r| (r.package.as_ref().zip(r.version.as_ref()).map(|(n, v)| format!("{n}@{v}")).unwrap_or_else(|| r.target.clone()), &r.label)).collect();
+    let parts: Vec<(String, &PrivacyLabel)> = all
+        .iter()
+        .map(|r| {
+            (
+                r.package
+                    .as_ref()
+                    .zip(r.version.as_ref())
+                    .map(|(n, v)| format!("{n}@{v}"))
+                    .unwrap_or_else(|| r.target.clone()),
+                &r.label,
+            )
+        })
+        .collect();
     let mut product = TargetReport::empty(&format!("product {root} ({} packages)", all.len()));
     product.label = PrivacyLabel::combine(&parts);
     product.package = root_report.package.clone();
@@ -21,7 +37,9 @@ pub(crate) fn product_report(root: &str, root_report: &TargetReport, deps: &[Tar
             e.bytes += t.bytes;
         }
         if let Some(e) = &r.error {
-            product.coverage.add_unanalysed(&r.target, 0, format!("could not be read: {e}"));
+            product
+                .coverage
+                .add_unanalysed(&r.target, 0, format!("could not be read: {e}"));
         }
         for u in &r.coverage.unanalysed {
             let mut u = u.clone();

@@ -1,8 +1,8 @@
 //! What a command-line spec names, resolved to targets: a path, a `node_modules` folder, a
 //! lockfile, `npm:` with its platform packages, `pypi:`.
 
-use crate::options::ScanOptions;
 use crate::analyse::wanted_file;
+use crate::options::ScanOptions;
 use crate::pipeline::{scan_loaded, scan_target};
 use crate::SeenFiles;
 use rayon::prelude::*;
@@ -36,7 +36,9 @@ fn scan_node_modules(root: &std::path::Path, opts: &ScanOptions) -> Vec<TargetRe
     let mut packages = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for e in entries.flatten() {
             // Links (workspaces, pnpm's store) are not followed: a link out of the tree is not this tree.
             if !e.file_type().is_ok_and(|t| t.is_dir()) {
@@ -63,7 +65,12 @@ fn scan_node_modules(root: &std::path::Path, opts: &ScanOptions) -> Vec<TargetRe
         .map(|p| {
             let wanted = |f: &str| wanted_file(f) && !f.contains("node_modules/");
             let spec = p.to_string_lossy();
-            let mut report = scan_loaded(&spec, load_target(&spec, &opts.limits, &wanted), opts, &seen);
+            let mut report = scan_loaded(
+                &spec,
+                load_target(&spec, &opts.limits, &wanted),
+                opts,
+                &seen,
+            );
             // Named from the manifest the scan already read: `name@version (path)`.
             if let (Some(n), Some(v)) = (&report.package, &report.version) {
                 report.target = format!("{n}@{v} ({spec})");
@@ -79,7 +86,10 @@ fn scan_node_modules(root: &std::path::Path, opts: &ScanOptions) -> Vec<TargetRe
 /// A bar counting packages on a terminal (hidden when stderr is not one).
 fn package_progress(len: usize) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(len as u64);
-    bar.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} packages {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} packages {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
     bar
 }
 
@@ -103,32 +113,73 @@ fn scan_lockfile(path: &str, opts: &ScanOptions) -> Vec<TargetReport> {
     let wanted: Vec<&telltale_registry::lockfile::Locked> = lock
         .packages
         .iter()
-        .filter(|p| opts.npm.platform.as_ref().is_none_or(|pl| pl.allows(&p.os, &p.cpu, &[])))
+        .filter(|p| {
+            opts.npm
+                .platform
+                .as_ref()
+                .is_none_or(|pl| pl.allows(&p.os, &p.cpu, &[]))
+        })
         .collect();
     let mut head = TargetReport::empty(path);
-    head.source = Some(format!("lockfile: {} registry packages, {} for other platforms, {} skipped", wanted.len(), lock.packages.len() - wanted.len(), lock.skipped.len()));
-    head.warnings = lock.skipped.iter().map(|(what, why)| format!("skipped {what}: {why}")).collect();
+    head.source = Some(format!(
+        "lockfile: {} registry packages, {} for other platforms, {} skipped",
+        wanted.len(),
+        lock.packages.len() - wanted.len(),
+        lock.skipped.len()
+    ));
+    head.warnings = lock
+        .skipped
+        .iter()
+        .map(|(what, why)| format!("skipped {what}: {why}"))
+        .collect();
     let client = telltale_registry::Client::new(opts.npm.registry.clone()).deferring_cache_checks();
     let seen = SeenFiles::default();
     let progress = package_progress(wanted.len());
     // Downloads wait on the network, not the CPU: more of them run at once than scans do.
-    let fetchers = rayon::ThreadPoolBuilder::new().num_threads(FETCH_CONCURRENCY).build();
+    let fetchers = rayon::ThreadPoolBuilder::new()
+        .num_threads(FETCH_CONCURRENCY)
+        .build();
     let mut reports = Vec::with_capacity(wanted.len() + 1);
     // In batches, so a large tree never holds every tarball in memory at once.
     for batch in wanted.chunks(FETCH_BATCH) {
-        let fetch = || -> Vec<_> { batch.par_iter().map(|p| (p, client.fetch(&telltale_registry::Spec { name: p.name.clone(), wanted: Some(p.version.clone()) }))).collect() };
+        let fetch = || -> Vec<_> {
+            batch
+                .par_iter()
+                .map(|p| {
+                    (
+                        p,
+                        client.fetch(&telltale_registry::Spec {
+                            name: p.name.clone(),
+                            wanted: Some(p.version.clone()),
+                        }),
+                    )
+                })
+                .collect()
+        };
         let fetched = match &fetchers {
             Ok(pool) => pool.install(fetch),
             Err(_) => fetch(),
         };
         reports.par_extend(fetched.into_par_iter().map(|(p, fetched)| {
             let report = match fetched {
-                Ok(pkg) if p.integrity.as_deref().is_some_and(|i| i.starts_with("sha512-") && i != pkg.integrity) => TargetReport::failed(
-                    &format!("npm:{}@{}", p.name, p.version),
-                    format!("the lockfile's integrity {} differs from the registry's {}", p.integrity.as_deref().unwrap_or(""), pkg.integrity),
-                ),
+                Ok(pkg)
+                    if p.integrity
+                        .as_deref()
+                        .is_some_and(|i| i.starts_with("sha512-") && i != pkg.integrity) =>
+                {
+                    TargetReport::failed(
+                        &format!("npm:{}@{}", p.name, p.version),
+                        format!(
+                            "the lockfile's integrity {} differs from the registry's {}",
+                            p.integrity.as_deref().unwrap_or(""),
+                            pkg.integrity
+                        ),
+                    )
+                }
                 Ok(pkg) => crate::npm::scan_registry_package(pkg, opts, &seen),
-                Err(e) => TargetReport::failed(&format!("npm:{}@{}", p.name, p.version), e.to_string()),
+                Err(e) => {
+                    TargetReport::failed(&format!("npm:{}@{}", p.name, p.version), e.to_string())
+                }
             };
             progress.inc(1);
             report
@@ -138,6 +189,3 @@ fn scan_lockfile(path: &str, opts: &ScanOptions) -> Vec<TargetReport> {
     reports.insert(0, head);
     reports
 }
-
-
-

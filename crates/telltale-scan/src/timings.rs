@@ -21,7 +21,12 @@ impl Laps {
     pub fn start(target: &str) -> Option<Laps> {
         enabled().then(|| {
             let now = Instant::now();
-            Laps { target: target.to_string(), last: now, start: now, laps: Vec::new() }
+            Laps {
+                target: target.to_string(),
+                last: now,
+                start: now,
+                laps: Vec::new(),
+            }
         })
     }
 
@@ -35,8 +40,17 @@ impl Laps {
 
 impl Drop for Laps {
     fn drop(&mut self) {
-        let phases: Vec<String> = self.laps.iter().map(|(p, s)| format!("{p} {s:.3}")).collect();
-        eprintln!("timings: {}: total {:.3} s: {}", self.target, self.start.elapsed().as_secs_f64(), phases.join(", "));
+        let phases: Vec<String> = self
+            .laps
+            .iter()
+            .map(|(p, s)| format!("{p} {s:.3}"))
+            .collect();
+        eprintln!(
+            "timings: {}: total {:.3} s: {}",
+            self.target,
+            self.start.elapsed().as_secs_f64(),
+            phases.join(", ")
+        );
     }
 }
 

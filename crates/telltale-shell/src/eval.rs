@@ -13,12 +13,16 @@
 
 use std::collections::{HashMap, HashSet};
 
-use telltale_facts::{DataKind, DynamicCodeFact, EndpointFact, FlowFact, Kinds, SinkKind, SourceFact, Span, Step};
+use telltale_facts::{
+    DataKind, DynamicCodeFact, EndpointFact, FlowFact, Kinds, SinkKind, SourceFact, Span, Step,
+};
 
-use crate::parse::{assignment_prefix, Command, List, Parser, Part, Pipeline, RedirOp, Simple, Word};
+use crate::parse::{
+    assignment_prefix, Command, List, Parser, Part, Pipeline, RedirOp, Simple, Word,
+};
 use crate::tables::{
-    classify_path, env_kind, host_of_name, interpreter_for_path, is_metadata_host, unescape_c, url_file_name, url_host, Interp,
-    DYN,
+    classify_path, env_kind, host_of_name, interpreter_for_path, is_metadata_host, unescape_c,
+    url_file_name, url_host, Interp, DYN,
 };
 use crate::{InlineCode, RunRef, ShellAnalysis};
 
@@ -44,7 +48,11 @@ pub(crate) fn analyze(script: &[u8], base: u32) -> ShellAnalysis {
 
 /// A command line built by another language's code: `inputs` are variables that hold data
 /// from that code; every fact points at `span`.
-pub(crate) fn analyze_command(script: &[u8], span: Span, inputs: &[(String, Kinds)]) -> ShellAnalysis {
+pub(crate) fn analyze_command(
+    script: &[u8],
+    span: Span,
+    inputs: &[(String, Kinds)],
+) -> ShellAnalysis {
     run(script, Mapper::Fixed(span), inputs)
 }
 
@@ -53,12 +61,26 @@ fn run(script: &[u8], map: Mapper, inputs: &[(String, Kinds)]) -> ShellAnalysis 
     let mut parser = Parser::new(src, MAX_DEPTH);
     let list = parser.parse_program();
     let heredocs = std::mem::take(&mut parser.heredocs);
-    let mut out = Out { nested_left: MAX_NESTED_RUNS, ..Default::default() };
+    let mut out = Out {
+        nested_left: MAX_NESTED_RUNS,
+        ..Default::default()
+    };
     let mut an = Analyzer::new(src, &heredocs, map, &mut out, 0);
     for (name, kinds) in inputs {
         // Unknown text: only the data it carries is known.
-        let val = Val { kinds: *kinds, ..Default::default() };
-        an.set_var(name.clone(), VarVal { val, shape: Some(DYN.to_string()), path: Some(DYN.to_string()), path_kinds: Kinds::EMPTY });
+        let val = Val {
+            kinds: *kinds,
+            ..Default::default()
+        };
+        an.set_var(
+            name.clone(),
+            VarVal {
+                val,
+                shape: Some(DYN.to_string()),
+                path: Some(DYN.to_string()),
+                path_kinds: Kinds::EMPTY,
+            },
+        );
     }
     let stdout = an.eval_list(&list, &Val::default());
     out.res.output = stdout.kinds;
@@ -78,7 +100,10 @@ enum Mapper {
 impl Mapper {
     fn span(self, a: usize, b: usize) -> Span {
         match self {
-            Mapper::Offset(base) => Span::new(base.saturating_add(a as u32), base.saturating_add(b.max(a) as u32)),
+            Mapper::Offset(base) => Span::new(
+                base.saturating_add(a as u32),
+                base.saturating_add(b.max(a) as u32),
+            ),
             Mapper::Fixed(s) => s,
         }
     }
@@ -108,7 +133,11 @@ struct Val {
 
 impl Val {
     fn is_bare(&self) -> bool {
-        self.kinds.is_empty() && self.steps.is_empty() && self.net.is_none() && self.decoded.is_none() && self.text.is_none()
+        self.kinds.is_empty()
+            && self.steps.is_empty()
+            && self.net.is_none()
+            && self.decoded.is_none()
+            && self.text.is_none()
     }
 
     fn merge(&mut self, o: &Val) {
@@ -215,7 +244,9 @@ impl WordVal {
     }
 
     fn path_kinds(&self) -> Kinds {
-        self.segs.iter().fold(Kinds::EMPTY, |k, s| k.union(s.path_kinds))
+        self.segs
+            .iter()
+            .fold(Kinds::EMPTY, |k, s| k.union(s.path_kinds))
     }
 
     fn encodings(&self) -> Vec<String> {
@@ -232,7 +263,11 @@ impl WordVal {
 
     /// The word from byte `k` of its text on (`--data=VALUE`, `-dVALUE`).
     fn suffix(&self, k: usize) -> WordVal {
-        let mut out = WordVal { start: self.start, end: self.end, ..Default::default() };
+        let mut out = WordVal {
+            start: self.start,
+            end: self.end,
+            ..Default::default()
+        };
         let mut pos = 0;
         for s in &self.segs {
             let len = s.text.len();
@@ -246,7 +281,11 @@ impl WordVal {
                 let cut = k - pos;
                 let mut n = s.clone();
                 n.text = s.text[cut..].to_string();
-                n.path = if s.path.len() == len && s.path.is_char_boundary(cut) { s.path[cut..].to_string() } else { n.text.clone() };
+                n.path = if s.path.len() == len && s.path.is_char_boundary(cut) {
+                    s.path[cut..].to_string()
+                } else {
+                    n.text.clone()
+                };
                 if s.display.len() == len && s.display.is_char_boundary(cut) {
                     n.display = s.display[cut..].to_string();
                 }
@@ -489,7 +528,10 @@ fn scan_opts(args: &[WordVal], spec: &Spec) -> Vec<Item> {
         }
         if let Some(long) = t.strip_prefix("--") {
             if let Some(eq) = long.find('=') {
-                items.push(Item::Opt(format!("--{}", &long[..eq]), a.suffix(2 + eq + 1)));
+                items.push(Item::Opt(
+                    format!("--{}", &long[..eq]),
+                    a.suffix(2 + eq + 1),
+                ));
             } else if spec.long_arg.contains(&t.as_str()) && k < args.len() {
                 items.push(Item::Opt(t.clone(), args[k].clone()));
                 k += 1;
@@ -589,7 +631,10 @@ fn assign_len(w: &WordVal) -> Option<usize> {
 
 /// `[user@]host:path` or `scp://…`: the remote side of scp/rsync, with its host if valid.
 fn remote_spec(t: &str) -> Option<Option<String>> {
-    if ["rsync://", "scp://", "sftp://", "ssh://"].iter().any(|p| t.starts_with(p)) {
+    if ["rsync://", "scp://", "sftp://", "ssh://"]
+        .iter()
+        .any(|p| t.starts_with(p))
+    {
         return Some(url_host(t));
     }
     let c = t.find(':')?;
@@ -602,16 +647,28 @@ fn remote_spec(t: &str) -> Option<Option<String>> {
 
 /// The command's option words as plain strings (for flag checks).
 fn flags(args: &[WordVal]) -> Vec<String> {
-    args.iter().filter(|a| a.static_start()).map(|a| a.text()).filter(|t| t.starts_with('-') && t.len() > 1).collect()
+    args.iter()
+        .filter(|a| a.static_start())
+        .map(|a| a.text())
+        .filter(|t| t.starts_with('-') && t.len() > 1)
+        .collect()
 }
 
 /// A short flag letter (alone or in a cluster) or a long spelling is present.
 fn has_flag(args: &[WordVal], letter: char, long: &str) -> bool {
-    flags(args).iter().any(|f| f == long || (!f.starts_with("--") && f[1..].contains(letter)))
+    flags(args)
+        .iter()
+        .any(|f| f == long || (!f.starts_with("--") && f[1..].contains(letter)))
 }
 
 impl<'s, 'o> Analyzer<'s, 'o> {
-    fn new(src: &'s [u8], heredocs: &'s [Option<Word>], map: Mapper, out: &'o mut Out, nest: usize) -> Self {
+    fn new(
+        src: &'s [u8],
+        heredocs: &'s [Option<Word>],
+        map: Mapper,
+        out: &'o mut Out,
+        nest: usize,
+    ) -> Self {
         Analyzer {
             src,
             heredocs,
@@ -657,23 +714,47 @@ impl<'s, 'o> Analyzer<'s, 'o> {
     }
 
     fn step(&self, a: usize, b: usize) -> Step {
-        Step { span: self.map.span(a, b), what: self.snippet(a, b) }
+        Step {
+            span: self.map.span(a, b),
+            what: self.snippet(a, b),
+        }
     }
 
     fn add_source(&mut self, kind: DataKind, api: &str, a: usize, b: usize) {
         let span = self.map.span(a, b);
         let out = &mut *self.out;
-        if out.res.sources.len() < MAX_FACTS && out.seen_sources.insert((kind, span, api.to_string())) {
-            out.res.sources.push(SourceFact { kind, api: api.to_string(), span });
+        if out.res.sources.len() < MAX_FACTS
+            && out.seen_sources.insert((kind, span, api.to_string()))
+        {
+            out.res.sources.push(SourceFact {
+                kind,
+                api: api.to_string(),
+                span,
+            });
         }
     }
 
-    fn add_endpoint(&mut self, host: &str, url: Option<String>, w: (usize, usize), encodings: Vec<String>) {
+    fn add_endpoint(
+        &mut self,
+        host: &str,
+        url: Option<String>,
+        w: (usize, usize),
+        encodings: Vec<String>,
+    ) {
         let span = self.map.span(w.0, w.1);
         let out = &mut *self.out;
-        if out.res.endpoints.len() < MAX_FACTS && out.seen_endpoints.insert((host.to_string(), span)) {
+        if out.res.endpoints.len() < MAX_FACTS
+            && out.seen_endpoints.insert((host.to_string(), span))
+        {
             // Shell words are not located back to a literal: no provenance.
-            out.res.endpoints.push(EndpointFact { host: host.to_string(), url, span, encodings, provenance: String::new(), origin: None });
+            out.res.endpoints.push(EndpointFact {
+                host: host.to_string(),
+                url,
+                span,
+                encodings,
+                provenance: String::new(),
+                origin: None,
+            });
         }
     }
 
@@ -684,14 +765,22 @@ impl<'s, 'o> Analyzer<'s, 'o> {
         let span = self.map.span(a, b);
         let out = &mut *self.out;
         if out.res.runs.len() < MAX_FACTS && out.seen_runs.insert((path.clone(), span)) {
-            out.res.runs.push(RunRef { interpreter: interpreter.to_string(), path, span });
+            out.res.runs.push(RunRef {
+                interpreter: interpreter.to_string(),
+                path,
+                span,
+            });
         }
     }
 
     fn add_inline(&mut self, interpreter: &str, code: String, span: Span) {
         let out = &mut *self.out;
         if out.res.inline_code.len() < MAX_FACTS && out.seen_inline.insert(span) {
-            out.res.inline_code.push(InlineCode { interpreter: interpreter.to_string(), code, span });
+            out.res.inline_code.push(InlineCode {
+                interpreter: interpreter.to_string(),
+                code,
+                span,
+            });
         }
     }
 
@@ -701,12 +790,24 @@ impl<'s, 'o> Analyzer<'s, 'o> {
         steps.push(self.step(a, b));
         let out = &mut *self.out;
         if out.res.dynamic_code.len() < MAX_FACTS && out.seen_dynamic.insert((api.clone(), span)) {
-            out.res.dynamic_code.push(DynamicCodeFact { api, from_network, span, steps });
+            out.res.dynamic_code.push(DynamicCodeFact {
+                api,
+                from_network,
+                span,
+                steps,
+            });
         }
     }
 
     /// Reports `sent` reaching a sink, if it holds identity or region data.
-    fn add_flow(&mut self, tool: &str, sink: SinkKind, span: (usize, usize), sent: &Val, hosts: Vec<String>) {
+    fn add_flow(
+        &mut self,
+        tool: &str,
+        sink: SinkKind,
+        span: (usize, usize),
+        sent: &Val,
+        hosts: Vec<String>,
+    ) {
         let kinds = Kinds(sent.kinds.identity().0 | sent.kinds.region().0);
         if kinds.is_empty() {
             return;
@@ -727,8 +828,18 @@ impl<'s, 'o> Analyzer<'s, 'o> {
             return;
         }
         if out.res.flows.len() < MAX_FACTS {
-            out.flow_index.insert((sp, tool.to_string()), out.res.flows.len());
-            out.res.flows.push(FlowFact { kinds, sink, sink_api: tool.to_string(), span: sp, endpoints, steps, gated_by: vec![], sent_before_check: false });
+            out.flow_index
+                .insert((sp, tool.to_string()), out.res.flows.len());
+            out.res.flows.push(FlowFact {
+                kinds,
+                sink,
+                sink_api: tool.to_string(),
+                span: sp,
+                endpoints,
+                steps,
+                gated_by: vec![],
+                sent_before_check: false,
+            });
         }
     }
 
@@ -782,9 +893,14 @@ impl<'s, 'o> Analyzer<'s, 'o> {
         let mut input = stdin.clone();
         // `bash -i >& /dev/tcp/h/p 0>&1`: stdin is the socket too (a reverse shell).
         let tcp_out = s.redirs.iter().zip(rts).any(|(r, t)| {
-            matches!(r.op, RedirOp::Out | RedirOp::DupOut) && r.fd.is_none_or(|fd| fd == 1 || fd == 2) && is_dev_tcp(&t.text())
+            matches!(r.op, RedirOp::Out | RedirOp::DupOut)
+                && r.fd.is_none_or(|fd| fd == 1 || fd == 2)
+                && is_dev_tcp(&t.text())
         });
-        let stdin_dup = s.redirs.iter().any(|r| r.fd == Some(0) && matches!(r.op, RedirOp::DupOut | RedirOp::DupIn));
+        let stdin_dup = s
+            .redirs
+            .iter()
+            .any(|r| r.fd == Some(0) && matches!(r.op, RedirOp::DupOut | RedirOp::DupIn));
         if tcp_out && stdin_dup {
             input = self.net_val("/dev/tcp", (s.start, s.end), None);
         }
@@ -801,7 +917,12 @@ impl<'s, 'o> Analyzer<'s, 'o> {
                     v.at = t.exact;
                     input = v;
                 }
-                RedirOp::DupIn if t.text().parse::<u32>().ok().is_some_and(|fd| self.sockets.contains_key(&fd)) => {
+                RedirOp::DupIn
+                    if t.text()
+                        .parse::<u32>()
+                        .ok()
+                        .is_some_and(|fd| self.sockets.contains_key(&fd)) =>
+                {
                     input = self.net_val("/dev/tcp", (s.start, s.end), None);
                 }
                 _ => {}
@@ -810,14 +931,24 @@ impl<'s, 'o> Analyzer<'s, 'o> {
         input
     }
 
-    fn apply_output(&mut self, s: &Simple, rts: &[WordVal], out: &Val, bare_exec: bool, span: (usize, usize)) {
+    fn apply_output(
+        &mut self,
+        s: &Simple,
+        rts: &[WordVal],
+        out: &Val,
+        bare_exec: bool,
+        span: (usize, usize),
+    ) {
         for (r, t) in s.redirs.iter().zip(rts) {
             if !matches!(r.op, RedirOp::Out | RedirOp::DupOut | RedirOp::ReadWrite) {
                 continue;
             }
-            let fd = r.fd.unwrap_or(if r.op == RedirOp::ReadWrite { 0 } else { 1 });
+            let fd =
+                r.fd.unwrap_or(if r.op == RedirOp::ReadWrite { 0 } else { 1 });
             let text = t.text();
-            let dev = text.strip_prefix("/dev/tcp/").or_else(|| text.strip_prefix("/dev/udp/"));
+            let dev = text
+                .strip_prefix("/dev/tcp/")
+                .or_else(|| text.strip_prefix("/dev/udp/"));
             if let Some(rest) = dev {
                 let host = host_of_name(rest.split('/').next().unwrap_or(""));
                 if let Some(h) = &host {
@@ -826,13 +957,35 @@ impl<'s, 'o> Analyzer<'s, 'o> {
                 if bare_exec && fd >= 3 {
                     self.sockets.insert(fd, host);
                 } else if fd == 1 || fd == 2 {
-                    self.add_flow("/dev/tcp", SinkKind::Socket, span, out, host.into_iter().collect());
+                    self.add_flow(
+                        "/dev/tcp",
+                        SinkKind::Socket,
+                        span,
+                        out,
+                        host.into_iter().collect(),
+                    );
                 }
             } else if r.op == RedirOp::DupOut {
-                if let Some(host) = text.parse::<u32>().ok().and_then(|n| self.sockets.get(&n).cloned()) {
-                    self.add_flow("/dev/tcp", SinkKind::Socket, span, out, host.into_iter().collect());
+                if let Some(host) = text
+                    .parse::<u32>()
+                    .ok()
+                    .and_then(|n| self.sockets.get(&n).cloned())
+                {
+                    self.add_flow(
+                        "/dev/tcp",
+                        SinkKind::Socket,
+                        span,
+                        out,
+                        host.into_iter().collect(),
+                    );
                 }
-            } else if r.op == RedirOp::Out && fd == 1 && t.is_static() && !text.is_empty() && text != "/dev/null" && !out.is_bare() {
+            } else if r.op == RedirOp::Out
+                && fd == 1
+                && t.is_static()
+                && !text.is_empty()
+                && text != "/dev/null"
+                && !out.is_bare()
+            {
                 self.files.insert(file_key(&text), out.clone());
             }
         }
@@ -863,14 +1016,14 @@ impl<'s, 'o> Analyzer<'s, 'o> {
         while let Some(name) = ws.get(j).and_then(|w| w.static_text()) {
             let base = name.rsplit('/').next().unwrap_or(&name).to_string();
             match base.as_str() {
-                "if" | "then" | "else" | "elif" | "do" | "while" | "until" | "!" | "{" | "}" | "time" | "fi" | "done" | "esac"
-                | "coproc"
+                "if" | "then" | "else" | "elif" | "do" | "while" | "until" | "!" | "{" | "}"
+                | "time" | "fi" | "done" | "esac" | "coproc"
                     if ws[j].plain =>
                 {
                     j += 1
                 }
-                "nohup" | "command" | "builtin" | "setsid" | "torsocks" | "proxychains" | "proxychains4" | "unbuffer" | "doas"
-                | "caffeinate" | "chronic" => {
+                "nohup" | "command" | "builtin" | "setsid" | "torsocks" | "proxychains"
+                | "proxychains4" | "unbuffer" | "doas" | "caffeinate" | "chronic" => {
                     j += 1;
                     while let Some(t) = ws.get(j).and_then(|w| w.static_text()) {
                         if !t.starts_with('-') {
@@ -912,7 +1065,11 @@ impl<'s, 'o> Analyzer<'s, 'o> {
                     j += 1;
                     while let Some(w) = ws.get(j) {
                         let t = w.text();
-                        if matches!(t.as_str(), "-" | "-i" | "-0" | "--ignore-environment" | "--null") || t.starts_with("--") && t.contains('=') {
+                        if matches!(
+                            t.as_str(),
+                            "-" | "-i" | "-0" | "--ignore-environment" | "--null"
+                        ) || t.starts_with("--") && t.contains('=')
+                        {
                             j += 1;
                         } else if matches!(t.as_str(), "-u" | "-C" | "--unset" | "--chdir") {
                             j += 2;
@@ -953,7 +1110,10 @@ impl<'s, 'o> Analyzer<'s, 'o> {
                         } else if let Some(r) = t.strip_prefix("--replace=") {
                             repl = Some(r.to_string());
                             j += 1;
-                        } else if matches!(t.as_str(), "-n" | "-L" | "-P" | "-s" | "-d" | "-E" | "-a") {
+                        } else if matches!(
+                            t.as_str(),
+                            "-n" | "-L" | "-P" | "-s" | "-d" | "-E" | "-a"
+                        ) {
                             j += 2;
                         } else {
                             j += 1;
@@ -978,19 +1138,44 @@ impl<'s, 'o> Analyzer<'s, 'o> {
         if let Some(repl) = xargs {
             // xargs turns its input into arguments.
             let sv = std::mem::take(&mut cmd_stdin);
-            match repl.filter(|r| !r.is_empty() && args.iter().any(|a| a.text().contains(r.as_str()))) {
+            match repl
+                .filter(|r| !r.is_empty() && args.iter().any(|a| a.text().contains(r.as_str())))
+            {
                 Some(r) => {
                     for a in args.iter_mut().filter(|a| a.text().contains(r.as_str())) {
                         let mut v = a.val();
                         v.merge(&sv);
                         let text = a.text().replace(r.as_str(), &DYN.to_string());
-                        let seg = Seg { path: text.clone(), text, display: a.display(), dynamic: true, val: v, ..Default::default() };
-                        *a = WordVal { segs: vec![seg], start: a.start, end: a.end, ..Default::default() };
+                        let seg = Seg {
+                            path: text.clone(),
+                            text,
+                            display: a.display(),
+                            dynamic: true,
+                            val: v,
+                            ..Default::default()
+                        };
+                        *a = WordVal {
+                            segs: vec![seg],
+                            start: a.start,
+                            end: a.end,
+                            ..Default::default()
+                        };
                     }
                 }
                 None => {
-                    let seg = Seg { text: DYN.to_string(), path: DYN.to_string(), dynamic: true, val: sv, ..Default::default() };
-                    args.push(WordVal { segs: vec![seg], start: s.start, end: s.end, ..Default::default() });
+                    let seg = Seg {
+                        text: DYN.to_string(),
+                        path: DYN.to_string(),
+                        dynamic: true,
+                        val: sv,
+                        ..Default::default()
+                    };
+                    args.push(WordVal {
+                        segs: vec![seg],
+                        start: s.start,
+                        end: s.end,
+                        ..Default::default()
+                    });
                 }
             }
         }
@@ -1006,7 +1191,10 @@ impl<'s, 'o> Analyzer<'s, 'o> {
         let Some(n) = assign_len(w) else { return };
         let t = w.text();
         let append = t[..n].ends_with("+=");
-        let name = t[..n].trim_end_matches('=').trim_end_matches('+').to_string();
+        let name = t[..n]
+            .trim_end_matches('=')
+            .trim_end_matches('+')
+            .to_string();
         let value = w.suffix(n);
         let mut val = value.val();
         if !val.kinds.is_empty() || val.net.is_some() {
@@ -1027,7 +1215,11 @@ impl<'s, 'o> Analyzer<'s, 'o> {
             if let Some(old) = self.vars.get(&name) {
                 let mut v = old.val.clone();
                 v.merge(&vv.val);
-                vv = VarVal { val: v, path_kinds: old.path_kinds.union(vv.path_kinds), ..Default::default() };
+                vv = VarVal {
+                    val: v,
+                    path_kinds: old.path_kinds.union(vv.path_kinds),
+                    ..Default::default()
+                };
             }
         }
         self.set_var(name, vv);
@@ -1055,16 +1247,43 @@ impl<'s, 'o> Analyzer<'s, 'o> {
             let seg = match p {
                 Part::Lit { bytes, quoted } => {
                     let t = String::from_utf8_lossy(bytes).into_owned();
-                    Seg { path: t.clone(), display: t.clone(), text: t, lit: true, quoted: *quoted, ..Default::default() }
+                    Seg {
+                        path: t.clone(),
+                        display: t.clone(),
+                        text: t,
+                        lit: true,
+                        quoted: *quoted,
+                        ..Default::default()
+                    }
                 }
                 Part::Tilde { start } => {
-                    let val = if path_prefix { Val::default() } else { self.env_ref(DataKind::HomeDir, "~", *start, start + 1) };
-                    Seg { text: DYN.to_string(), path: "~".into(), display: "~".into(), dynamic: true, val, ..Default::default() }
+                    let val = if path_prefix {
+                        Val::default()
+                    } else {
+                        self.env_ref(DataKind::HomeDir, "~", *start, start + 1)
+                    };
+                    Seg {
+                        text: DYN.to_string(),
+                        path: "~".into(),
+                        display: "~".into(),
+                        dynamic: true,
+                        val,
+                        ..Default::default()
+                    }
                 }
-                Part::Var { name, start, end, op, length } => self.var_seg(name, (*start, *end), op.as_deref(), *length, path_prefix),
+                Part::Var {
+                    name,
+                    start,
+                    end,
+                    op,
+                    length,
+                } => self.var_seg(name, (*start, *end), op.as_deref(), *length, path_prefix),
                 Part::Cmd { list, start, end } => {
                     let v = self.eval_list(list, &Val::default());
-                    let text = v.text.as_ref().map(|t| t.trim_end_matches('\n').to_string());
+                    let text = v
+                        .text
+                        .as_ref()
+                        .map(|t| t.trim_end_matches('\n').to_string());
                     Seg {
                         dynamic: text.is_none(),
                         path: text.clone().unwrap_or_else(|| DYN.to_string()),
@@ -1082,7 +1301,11 @@ impl<'s, 'o> Analyzer<'s, 'o> {
                         display: self.slice(*start, *end),
                         dynamic: true,
                         proc_subst: true,
-                        val: Val { at: None, text: None, ..v },
+                        val: Val {
+                            at: None,
+                            text: None,
+                            ..v
+                        },
                         ..Default::default()
                     }
                 }
@@ -1104,22 +1327,42 @@ impl<'s, 'o> Analyzer<'s, 'o> {
             }
             segs.push(seg);
         }
-        if segs.iter().any(|s| s.lit && !s.quoted && s.text.contains('%')) {
+        if segs
+            .iter()
+            .any(|s| s.lit && !s.quoted && s.text.contains('%'))
+        {
             segs = self.windows_vars(segs, (w.start, w.end));
         }
-        let mut wv = WordVal { segs, start: w.start, end: w.end, exact: None, plain: false };
+        let mut wv = WordVal {
+            segs,
+            start: w.start,
+            end: w.end,
+            exact: None,
+            plain: false,
+        };
         wv.plain = matches!(w.parts.as_slice(), [Part::Lit { quoted: false, .. }]);
         let d = wv.display();
         let s = &self.src[w.start.min(self.src.len())..w.end.min(self.src.len())];
         if d.as_bytes() == s {
             wv.exact = Some((w.start, w.end));
-        } else if s.len() >= 2 && matches!(s[0], b'"' | b'\'') && s[s.len() - 1] == s[0] && d.as_bytes() == &s[1..s.len() - 1] {
+        } else if s.len() >= 2
+            && matches!(s[0], b'"' | b'\'')
+            && s[s.len() - 1] == s[0]
+            && d.as_bytes() == &s[1..s.len() - 1]
+        {
             wv.exact = Some((w.start + 1, w.end - 1));
         }
         wv
     }
 
-    fn var_seg(&mut self, name: &str, (start, end): (usize, usize), op: Option<&Word>, length: bool, path_prefix: bool) -> Seg {
+    fn var_seg(
+        &mut self,
+        name: &str,
+        (start, end): (usize, usize),
+        op: Option<&Word>,
+        length: bool,
+        path_prefix: bool,
+    ) -> Seg {
         let mut seg = Seg {
             text: DYN.to_string(),
             path: DYN.to_string(),
@@ -1131,7 +1374,10 @@ impl<'s, 'o> Analyzer<'s, 'o> {
             return seg;
         }
         if let Some(vv) = self.vars.get(name) {
-            seg.val = Val { at: None, ..vv.val.clone() };
+            seg.val = Val {
+                at: None,
+                ..vv.val.clone()
+            };
             seg.path_kinds = vv.path_kinds;
             if let Some(t) = &vv.val.text {
                 seg.text = t.clone();
@@ -1173,7 +1419,10 @@ impl<'s, 'o> Analyzer<'s, 'o> {
             let mut rest = t.as_str();
             while let Some(i) = rest.find('%') {
                 let after = &rest[i + 1..];
-                let n = after.bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
+                let n = after
+                    .bytes()
+                    .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+                    .count();
                 let kind = (n > 0 && after.as_bytes().get(n) == Some(&b'%'))
                     .then(|| env_kind(&after[..n].to_ascii_uppercase()))
                     .flatten();
@@ -1185,17 +1434,40 @@ impl<'s, 'o> Analyzer<'s, 'o> {
                 lit.push_str(&rest[..i]);
                 if !lit.is_empty() {
                     let l = std::mem::take(&mut lit);
-                    out.push(Seg { path: l.clone(), display: l.clone(), text: l, lit: true, ..Default::default() });
+                    out.push(Seg {
+                        path: l.clone(),
+                        display: l.clone(),
+                        text: l,
+                        lit: true,
+                        ..Default::default()
+                    });
                 }
                 let name = &after[..n];
                 let val = self.env_ref(kind, &format!("%{name}%"), word.0, word.1);
-                let path = if kind == DataKind::HomeDir { "~".to_string() } else { DYN.to_string() };
-                out.push(Seg { text: DYN.to_string(), path, display: format!("%{name}%"), dynamic: true, val, ..Default::default() });
+                let path = if kind == DataKind::HomeDir {
+                    "~".to_string()
+                } else {
+                    DYN.to_string()
+                };
+                out.push(Seg {
+                    text: DYN.to_string(),
+                    path,
+                    display: format!("%{name}%"),
+                    dynamic: true,
+                    val,
+                    ..Default::default()
+                });
                 rest = &after[n + 1..];
             }
             lit.push_str(rest);
             if !lit.is_empty() {
-                out.push(Seg { path: lit.clone(), display: lit.clone(), text: lit, lit: true, ..Default::default() });
+                out.push(Seg {
+                    path: lit.clone(),
+                    display: lit.clone(),
+                    text: lit,
+                    lit: true,
+                    ..Default::default()
+                });
             }
         }
         out
@@ -1204,7 +1476,11 @@ impl<'s, 'o> Analyzer<'s, 'o> {
     /// A read of an identity variable.
     fn env_ref(&mut self, kind: DataKind, api: &str, a: usize, b: usize) -> Val {
         self.add_source(kind, api, a, b);
-        Val { kinds: Kinds::of(kind), steps: vec![self.step(a, b)], ..Default::default() }
+        Val {
+            kinds: Kinds::of(kind),
+            steps: vec![self.step(a, b)],
+            ..Default::default()
+        }
     }
 
     /// Reads the file a word names: sensitive paths are sources, files the script wrote
@@ -1213,8 +1489,17 @@ impl<'s, 'o> Analyzer<'s, 'o> {
         self.read_path(&w.path(), w.path_kinds(), (w.start, w.end), (a, b))
     }
 
-    fn read_path(&mut self, path: &str, extra: Kinds, word: (usize, usize), at: (usize, usize)) -> Val {
-        if let Some(rest) = path.strip_prefix("/dev/tcp/").or_else(|| path.strip_prefix("/dev/udp/")) {
+    fn read_path(
+        &mut self,
+        path: &str,
+        extra: Kinds,
+        word: (usize, usize),
+        at: (usize, usize),
+    ) -> Val {
+        if let Some(rest) = path
+            .strip_prefix("/dev/tcp/")
+            .or_else(|| path.strip_prefix("/dev/udp/"))
+        {
             if let Some(h) = host_of_name(rest.split('/').next().unwrap_or("")) {
                 self.add_endpoint(&h, None, word, Vec::new());
             }
@@ -1239,7 +1524,11 @@ impl<'s, 'o> Analyzer<'s, 'o> {
     }
 
     fn net_val(&mut self, tool: &str, span: (usize, usize), metadata_url: Option<&str>) -> Val {
-        let mut v = Val { kinds: Kinds::of(DataKind::NetworkResponse), net: Some(tool.to_string()), ..Default::default() };
+        let mut v = Val {
+            kinds: Kinds::of(DataKind::NetworkResponse),
+            net: Some(tool.to_string()),
+            ..Default::default()
+        };
         if let Some(u) = metadata_url {
             self.add_source(DataKind::CloudMetadata, u, span.0, span.1);
             v.kinds.insert(DataKind::CloudMetadata);
@@ -1262,8 +1551,19 @@ impl<'s, 'o> Analyzer<'s, 'o> {
 
     // ---- commands ----------------------------------------------------------------------
 
-    fn dispatch(&mut self, raw: &str, name_word: &WordVal, args: &[WordVal], stdin: &Val, span: (usize, usize)) -> Val {
-        let base = if raw.starts_with('/') { raw.rsplit('/').next().unwrap_or(raw) } else { raw };
+    fn dispatch(
+        &mut self,
+        raw: &str,
+        name_word: &WordVal,
+        args: &[WordVal],
+        stdin: &Val,
+        span: (usize, usize),
+    ) -> Val {
+        let base = if raw.starts_with('/') {
+            raw.rsplit('/').next().unwrap_or(raw)
+        } else {
+            raw
+        };
         if !raw.contains('/') || raw.starts_with('/') {
             if let Some(v) = self.known_command(base, args, stdin, span) {
                 return v;
@@ -1275,13 +1575,22 @@ impl<'s, 'o> Analyzer<'s, 'o> {
         Val::default()
     }
 
-    fn known_command(&mut self, name: &str, args: &[WordVal], stdin: &Val, span: (usize, usize)) -> Option<Val> {
+    fn known_command(
+        &mut self,
+        name: &str,
+        args: &[WordVal],
+        stdin: &Val,
+        span: (usize, usize),
+    ) -> Option<Val> {
         use DataKind::*;
         let a0 = args.first().map(|a| a.text()).unwrap_or_default();
         let v = match name {
             "hostname" => {
                 let f = flags(args);
-                if ["-I", "-i", "--all-ip-addresses", "--ip-address"].iter().any(|x| f.iter().any(|y| y == x)) {
+                if ["-I", "-i", "--all-ip-addresses", "--ip-address"]
+                    .iter()
+                    .any(|x| f.iter().any(|y| y == x))
+                {
                     self.source_cmd(&[NetworkInterfaces], "hostname -I", span)
                 } else {
                     self.source_cmd(&[Hostname], "hostname", span)
@@ -1300,7 +1609,10 @@ impl<'s, 'o> Analyzer<'s, 'o> {
                     if f == "--nodename" || (short && f.contains('n')) {
                         kinds.push(Hostname);
                     }
-                    if f == "--kernel-release" || f == "--kernel-version" || (short && (f.contains('r') || f.contains('v'))) {
+                    if f == "--kernel-release"
+                        || f == "--kernel-version"
+                        || (short && (f.contains('r') || f.contains('v')))
+                    {
                         kinds.push(OsRelease);
                     }
                 }
@@ -1311,7 +1623,11 @@ impl<'s, 'o> Analyzer<'s, 'o> {
             }
             "pwd" => self.source_cmd(&[WorkingDirectory], "pwd", span),
             "env" | "printenv" => {
-                let names: Vec<String> = args.iter().map(|a| a.text()).filter(|t| !t.starts_with('-')).collect();
+                let names: Vec<String> = args
+                    .iter()
+                    .map(|a| a.text())
+                    .filter(|t| !t.starts_with('-'))
+                    .collect();
                 if names.is_empty() {
                     self.source_cmd(&[WholeEnvironment], name, span)
                 } else if name == "printenv" {
@@ -1330,7 +1646,10 @@ impl<'s, 'o> Analyzer<'s, 'o> {
             "set" if args.is_empty() => self.source_cmd(&[WholeEnvironment], "set", span),
             "export" | "declare" | "typeset" | "local" | "readonly" => {
                 let only_flags = args.iter().all(|a| a.text().starts_with('-'));
-                if name != "local" && only_flags && (args.is_empty() || flags(args).iter().any(|f| f == "-p")) {
+                if name != "local"
+                    && only_flags
+                    && (args.is_empty() || flags(args).iter().any(|f| f == "-p"))
+                {
                     return Some(self.source_cmd(&[WholeEnvironment], &format!("{name} -p"), span));
                 }
                 for a in args {
@@ -1338,11 +1657,33 @@ impl<'s, 'o> Analyzer<'s, 'o> {
                 }
                 Val::default()
             }
-            "ifconfig" | "ipconfig" | "getmac" | "arp" => self.source_cmd(&[NetworkInterfaces], name, span),
+            "ifconfig" | "ipconfig" | "getmac" | "arp" => {
+                self.source_cmd(&[NetworkInterfaces], name, span)
+            }
             "ip" => {
-                let sub = args.iter().map(|a| a.text()).find(|t| !t.starts_with('-')).unwrap_or_default();
-                if ["a", "ad", "add", "addr", "address", "l", "li", "link", "r", "ro", "route", "n", "neigh", "neighbor", "neighbour"]
-                    .contains(&sub.as_str())
+                let sub = args
+                    .iter()
+                    .map(|a| a.text())
+                    .find(|t| !t.starts_with('-'))
+                    .unwrap_or_default();
+                if [
+                    "a",
+                    "ad",
+                    "add",
+                    "addr",
+                    "address",
+                    "l",
+                    "li",
+                    "link",
+                    "r",
+                    "ro",
+                    "route",
+                    "n",
+                    "neigh",
+                    "neighbor",
+                    "neighbour",
+                ]
+                .contains(&sub.as_str())
                 {
                     self.source_cmd(&[NetworkInterfaces], &format!("ip {sub}"), span)
                 } else {
@@ -1350,7 +1691,12 @@ impl<'s, 'o> Analyzer<'s, 'o> {
                 }
             }
             "git" => {
-                let identity = args.iter().map(|a| a.text()).any(|t| t.starts_with("user.") || t == "--list" || t == "-l" || t.starts_with("credential"));
+                let identity = args.iter().map(|a| a.text()).any(|t| {
+                    t.starts_with("user.")
+                        || t == "--list"
+                        || t == "-l"
+                        || t.starts_with("credential")
+                });
                 if a0 == "config" && identity {
                     let api = self.snippet(span.0, span.1);
                     self.source_cmd(&[GitConfig], &api, span)
@@ -1359,12 +1705,18 @@ impl<'s, 'o> Analyzer<'s, 'o> {
                 }
             }
             "npm" | "yarn" | "pnpm" => {
-                let texts: Vec<String> = args.iter().map(|a| a.text().to_ascii_lowercase()).collect();
+                let texts: Vec<String> =
+                    args.iter().map(|a| a.text().to_ascii_lowercase()).collect();
                 if a0 == "whoami" {
                     self.source_cmd(&[Username], &format!("{name} whoami"), span)
                 } else if a0 == "config"
-                    && texts.get(1).is_some_and(|t| matches!(t.as_str(), "get" | "list" | "ls"))
-                    && (texts.len() < 3 || texts[2..].iter().any(|t| t.contains("token") || t.contains("auth")))
+                    && texts
+                        .get(1)
+                        .is_some_and(|t| matches!(t.as_str(), "get" | "list" | "ls"))
+                    && (texts.len() < 3
+                        || texts[2..]
+                            .iter()
+                            .any(|t| t.contains("token") || t.contains("auth")))
                 {
                     let api = self.snippet(span.0, span.1);
                     self.source_cmd(&[NpmToken], &api, span)
@@ -1375,23 +1727,37 @@ impl<'s, 'o> Analyzer<'s, 'o> {
             "lsb_release" | "sw_vers" | "systeminfo" => self.source_cmd(&[OsRelease], name, span),
             "hostnamectl" => self.source_cmd(&[Hostname, OsRelease, MachineId], name, span),
             "lscpu" => self.source_cmd(&[CpuInfo], name, span),
-            "scutil" if args.iter().any(|a| a.text() == "--get") => self.source_cmd(&[Hostname], "scutil --get", span),
-            "ioreg" if args.iter().any(|a| a.text().contains("IOPlatform")) => self.source_cmd(&[MachineId], "ioreg IOPlatformUUID", span),
+            "scutil" if args.iter().any(|a| a.text() == "--get") => {
+                self.source_cmd(&[Hostname], "scutil --get", span)
+            }
+            "ioreg" if args.iter().any(|a| a.text().contains("IOPlatform")) => {
+                self.source_cmd(&[MachineId], "ioreg IOPlatformUUID", span)
+            }
             "dmidecode" => self.source_cmd(&[MachineId], name, span),
             // `wmic csproduct get uuid`, `wmic bios get serialnumber`: the Windows hardware id.
-            "wmic" if args.iter().any(|a| matches!(a.text().to_ascii_lowercase().as_str(), "uuid" | "serialnumber")) => {
+            "wmic"
+                if args.iter().any(|a| {
+                    matches!(
+                        a.text().to_ascii_lowercase().as_str(),
+                        "uuid" | "serialnumber"
+                    )
+                }) =>
+            {
                 self.source_cmd(&[MachineId], "wmic … uuid", span)
             }
             "locale" => self.source_cmd(&[Locale], name, span),
             "timedatectl" => self.source_cmd(&[TimeZone], name, span),
             "echo" => self.echo(args),
             "printf" => self.printf(args),
-            "cat" | "tac" | "head" | "tail" | "less" | "more" | "base64" | "base32" | "basenc" | "xxd" | "od" | "hexdump" | "tr" | "rev"
-            | "sed" | "awk" | "gawk" | "mawk" | "cut" | "sort" | "uniq" | "grep" | "egrep" | "fgrep" | "tee" | "gzip" | "gunzip"
-            | "zcat" | "bzip2" | "xz" | "zstd" | "openssl" | "jq" | "iconv" | "fold" | "paste" | "column" | "md5sum" | "sha1sum"
-            | "sha256sum" | "sha512sum" | "shasum" | "md5" | "strings" | "nl" | "tar" | "zip" => self.filter(name, args, stdin, span),
+            "cat" | "tac" | "head" | "tail" | "less" | "more" | "base64" | "base32" | "basenc"
+            | "xxd" | "od" | "hexdump" | "tr" | "rev" | "sed" | "awk" | "gawk" | "mawk" | "cut"
+            | "sort" | "uniq" | "grep" | "egrep" | "fgrep" | "tee" | "gzip" | "gunzip" | "zcat"
+            | "bzip2" | "xz" | "zstd" | "openssl" | "jq" | "iconv" | "fold" | "paste"
+            | "column" | "md5sum" | "sha1sum" | "sha256sum" | "sha512sum" | "shasum" | "md5"
+            | "strings" | "nl" | "tar" | "zip" => self.filter(name, args, stdin, span),
             "cp" => {
-                let pos: Vec<&WordVal> = args.iter().filter(|a| !a.text().starts_with('-')).collect();
+                let pos: Vec<&WordVal> =
+                    args.iter().filter(|a| !a.text().starts_with('-')).collect();
                 if let [srcs @ .., dst] = pos.as_slice() {
                     let mut v = Val::default();
                     for s in srcs {
@@ -1413,7 +1779,13 @@ impl<'s, 'o> Analyzer<'s, 'o> {
                         continue;
                     }
                     if !t.starts_with('-') {
-                        self.set_var(t, VarVal { val: stdin.clone(), ..Default::default() });
+                        self.set_var(
+                            t,
+                            VarVal {
+                                val: stdin.clone(),
+                                ..Default::default()
+                            },
+                        );
                     }
                     k += 1;
                 }
@@ -1424,7 +1796,10 @@ impl<'s, 'o> Analyzer<'s, 'o> {
                 Val::default()
             }
             "for" | "select" => {
-                if let (Some(var), Some("in")) = (args.first().and_then(|a| a.static_text()), args.get(1).map(|a| a.text()).as_deref()) {
+                if let (Some(var), Some("in")) = (
+                    args.first().and_then(|a| a.static_text()),
+                    args.get(1).map(|a| a.text()).as_deref(),
+                ) {
                     let mut v = Val::default();
                     let mut pk = Kinds::EMPTY;
                     for a in &args[2..] {
@@ -1435,16 +1810,22 @@ impl<'s, 'o> Analyzer<'s, 'o> {
                         pk = pk.union(a.path_kinds());
                     }
                     v.text = None;
-                    self.set_var(var, VarVal { val: v, path_kinds: pk, ..Default::default() });
+                    self.set_var(
+                        var,
+                        VarVal {
+                            val: v,
+                            path_kinds: pk,
+                            ..Default::default()
+                        },
+                    );
                 }
                 Val::default()
             }
             "case" | "function" => Val::default(),
             "curl" => self.curl(args, stdin, span),
             "wget" => self.wget(args, stdin, span),
-            "nslookup" | "dig" | "host" | "drill" | "ping" | "ping6" | "traceroute" | "traceroute6" | "tracepath" | "mtr" => {
-                self.dns(name, args, stdin, span)
-            }
+            "nslookup" | "dig" | "host" | "drill" | "ping" | "ping6" | "traceroute"
+            | "traceroute6" | "tracepath" | "mtr" => self.dns(name, args, stdin, span),
             "nc" | "ncat" | "netcat" | "telnet" => self.netcat(name, args, stdin, span),
             "socat" => self.socat(args, stdin, span),
             "scp" | "rsync" | "sftp" => self.scp(name, args, stdin, span),
@@ -1470,14 +1851,24 @@ impl<'s, 'o> Analyzer<'s, 'o> {
     }
 
     fn cd(&mut self, args: &[WordVal]) {
-        let target = args.iter().find(|a| !a.text().starts_with('-') || a.text() == "-");
+        let target = args
+            .iter()
+            .find(|a| !a.text().starts_with('-') || a.text() == "-");
         let Some(cwd) = self.cwd.as_mut() else { return };
         match target.and_then(|t| t.static_text()) {
             Some(d) if d == "." => {}
-            Some(d) if !d.is_empty() && !d.starts_with(['/', '~', '-']) && !d.split('/').any(|c| c == "..") => {
+            Some(d)
+                if !d.is_empty()
+                    && !d.starts_with(['/', '~', '-'])
+                    && !d.split('/').any(|c| c == "..") =>
+            {
                 let d = file_key(&d);
                 let d = d.trim_end_matches('/');
-                *cwd = if cwd.is_empty() { d.to_string() } else { format!("{cwd}/{d}") };
+                *cwd = if cwd.is_empty() {
+                    d.to_string()
+                } else {
+                    format!("{cwd}/{d}")
+                };
             }
             _ => self.cwd = None,
         }
@@ -1554,7 +1945,11 @@ impl<'s, 'o> Analyzer<'s, 'o> {
             }
         }
         let decode: Option<&'static str> = match name {
-            "base64" | "base32" | "basenc" if has_flag(args, 'd', "--decode") || has_flag(args, 'D', "--decode") => Some("base64"),
+            "base64" | "base32" | "basenc"
+                if has_flag(args, 'd', "--decode") || has_flag(args, 'D', "--decode") =>
+            {
+                Some("base64")
+            }
             "xxd" if has_flag(args, 'r', "--revert") => Some("hex"),
             "openssl" if args.iter().any(|a| a.text() == "-d") => Some("base64"),
             "gunzip" | "zcat" => Some("gzip"),
@@ -1567,7 +1962,12 @@ impl<'s, 'o> Analyzer<'s, 'o> {
             "cat" | "tee" => Some(t),
             "base64" | "openssl" if decode.is_some() => b64_decode(&t),
             "xxd" if decode.is_some() => hex_decode(&t),
-            "rev" => Some(t.lines().map(|l| l.chars().rev().collect::<String>()).collect::<Vec<_>>().join("\n")),
+            "rev" => Some(
+                t.lines()
+                    .map(|l| l.chars().rev().collect::<String>())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
             _ => None,
         });
         if let Some(d) = decode {
@@ -1575,7 +1975,10 @@ impl<'s, 'o> Analyzer<'s, 'o> {
                 v.decoded = Some(d);
             }
         }
-        if !v.kinds.is_empty() && !read_any && !matches!(name, "cat" | "tee" | "tac" | "less" | "more") {
+        if !v.kinds.is_empty()
+            && !read_any
+            && !matches!(name, "cat" | "tee" | "tac" | "less" | "more")
+        {
             v.push_step(self.step(span.0, span.1));
         }
         if name == "tee" && !stdin.is_bare() {
@@ -1655,17 +2058,21 @@ impl<'s, 'o> Analyzer<'s, 'o> {
                 }
                 Item::Opt(name, v) => {
                     let x = match name.as_str() {
-                        "-d" | "--data" | "--data-ascii" | "--data-binary" | "--json" | "--url-query" | "-H" | "--header"
-                        | "--proxy-header" => self.data_arg(&v, stdin),
+                        "-d" | "--data" | "--data-ascii" | "--data-binary" | "--json"
+                        | "--url-query" | "-H" | "--header" | "--proxy-header" => {
+                            self.data_arg(&v, stdin)
+                        }
                         "--data-urlencode" => self.urlencode_arg(&v, stdin),
                         "-F" | "--form" => self.form_arg(&v, stdin),
-                        "--data-raw" | "--form-string" | "-u" | "--user" | "-A" | "--user-agent" | "-e" | "--referer" | "--oauth2-bearer"
-                        | "-U" | "--proxy-user" | "--mail-from" | "--mail-rcpt" | "--mail-auth" | "--request-target" | "--aws-sigv4" => {
-                            v.val()
-                        }
+                        "--data-raw" | "--form-string" | "-u" | "--user" | "-A"
+                        | "--user-agent" | "-e" | "--referer" | "--oauth2-bearer" | "-U"
+                        | "--proxy-user" | "--mail-from" | "--mail-rcpt" | "--mail-auth"
+                        | "--request-target" | "--aws-sigv4" => v.val(),
                         "-b" | "--cookie" if v.text().contains('=') => v.val(),
                         "-b" | "--cookie" => self.read_file(&v, v.start, v.end),
-                        "-T" | "--upload-file" if v.text() == "-" || v.text() == "." => stdin.clone(),
+                        "-T" | "--upload-file" if v.text() == "-" || v.text() == "." => {
+                            stdin.clone()
+                        }
                         "-T" | "--upload-file" => self.read_file(&v, v.start, v.end),
                         "-K" | "--config" if v.text() == "-" => stdin.clone(),
                         "--url" => {
@@ -1739,8 +2146,9 @@ impl<'s, 'o> Analyzer<'s, 'o> {
                 Item::Flag(_) => {}
                 Item::Opt(name, v) => {
                     let x = match name.as_str() {
-                        "--post-data" | "--body-data" | "--header" | "--user" | "--password" | "--http-user" | "--http-password" | "-U"
-                        | "--user-agent" | "--referer" | "--proxy-user" | "--proxy-password" => v.val(),
+                        "--post-data" | "--body-data" | "--header" | "--user" | "--password"
+                        | "--http-user" | "--http-password" | "-U" | "--user-agent"
+                        | "--referer" | "--proxy-user" | "--proxy-password" => v.val(),
                         "--post-file" | "--body-file" if v.text() == "-" => stdin.clone(),
                         "--post-file" | "--body-file" => self.read_file(&v, v.start, v.end),
                         "-i" | "--input-file" if v.text() == "-" => stdin.clone(),
@@ -1788,7 +2196,14 @@ impl<'s, 'o> Analyzer<'s, 'o> {
         let mut sent = Val::default();
         let mut hosts = Vec::new();
         let mut names = 0;
-        for it in scan_opts(args, &Spec { short_arg: short, long_arg: &[], pair: "" }) {
+        for it in scan_opts(
+            args,
+            &Spec {
+                short_arg: short,
+                long_arg: &[],
+                pair: "",
+            },
+        ) {
             let w = match it {
                 Item::Pos(w) => w,
                 Item::Opt(o, w) if name == "dig" && (o == "-q" || o == "-x") => w,
@@ -1827,16 +2242,26 @@ impl<'s, 'o> Analyzer<'s, 'o> {
 
     fn netcat(&mut self, name: &str, args: &[WordVal], stdin: &Val, span: (usize, usize)) -> Val {
         let spec = if name == "telnet" {
-            Spec { short_arg: "lenbXS", long_arg: &[], pair: "" }
+            Spec {
+                short_arg: "lenbXS",
+                long_arg: &[],
+                pair: "",
+            }
         } else {
-            Spec { short_arg: "psiwqxXecIOTVWM", long_arg: NCAT_LONG, pair: "" }
+            Spec {
+                short_arg: "psiwqxXecIOTVWM",
+                long_arg: NCAT_LONG,
+                pair: "",
+            }
         };
         let mut sent = stdin.clone();
         let mut hosts = Vec::new();
         let mut first = true;
         for it in scan_opts(args, &spec) {
             match it {
-                Item::Flag(f) if f == "-l" || f == "--listen" => return self.net_val(name, span, None),
+                Item::Flag(f) if f == "-l" || f == "--listen" => {
+                    return self.net_val(name, span, None)
+                }
                 Item::Pos(w) => {
                     sent.merge(&w.val());
                     if first {
@@ -1861,7 +2286,14 @@ impl<'s, 'o> Analyzer<'s, 'o> {
         let mut hosts = Vec::new();
         let mut network = false;
         let mut stdio = false;
-        for it in scan_opts(args, &Spec { short_arg: "bTt", long_arg: &[], pair: "" }) {
+        for it in scan_opts(
+            args,
+            &Spec {
+                short_arg: "bTt",
+                long_arg: &[],
+                pair: "",
+            },
+        ) {
             let Item::Pos(w) = it else { continue };
             let t = w.text();
             if t == "-" {
@@ -1871,8 +2303,9 @@ impl<'s, 'o> Analyzer<'s, 'o> {
             let (ty, rest) = t.split_once(':').unwrap_or((t.as_str(), ""));
             match ty.to_ascii_uppercase().as_str() {
                 "STDIO" | "STDIN" | "STDOUT" => stdio = true,
-                "TCP" | "TCP4" | "TCP6" | "TCP-CONNECT" | "TCP4-CONNECT" | "TCP6-CONNECT" | "UDP" | "UDP4" | "UDP6" | "UDP-SENDTO"
-                | "UDP4-SENDTO" | "UDP-CONNECT" | "OPENSSL" | "OPENSSL-CONNECT" | "SSL" | "SCTP-CONNECT" => {
+                "TCP" | "TCP4" | "TCP6" | "TCP-CONNECT" | "TCP4-CONNECT" | "TCP6-CONNECT"
+                | "UDP" | "UDP4" | "UDP6" | "UDP-SENDTO" | "UDP4-SENDTO" | "UDP-CONNECT"
+                | "OPENSSL" | "OPENSSL-CONNECT" | "SSL" | "SCTP-CONNECT" => {
                     network = true;
                     sent.merge(&w.val());
                     let host = rest.split([':', ',']).next().unwrap_or("");
@@ -1883,7 +2316,8 @@ impl<'s, 'o> Analyzer<'s, 'o> {
                 }
                 "OPEN" | "FILE" | "GOPEN" => {
                     let path = rest.split(',').next().unwrap_or("").to_string();
-                    let r = self.read_path(&path, w.path_kinds(), (w.start, w.end), (w.start, w.end));
+                    let r =
+                        self.read_path(&path, w.path_kinds(), (w.start, w.end), (w.start, w.end));
                     sent.merge(&r);
                 }
                 _ => {}
@@ -1902,10 +2336,23 @@ impl<'s, 'o> Analyzer<'s, 'o> {
         let spec = match name {
             "rsync" => Spec {
                 short_arg: "eBfT",
-                long_arg: &["--rsh", "--exclude", "--include", "--filter", "--files-from", "--password-file", "--port", "--rsync-path"],
+                long_arg: &[
+                    "--rsh",
+                    "--exclude",
+                    "--include",
+                    "--filter",
+                    "--files-from",
+                    "--password-file",
+                    "--port",
+                    "--rsync-path",
+                ],
                 pair: "",
             },
-            _ => Spec { short_arg: "cFiJloPSDbBs", long_arg: &[], pair: "" },
+            _ => Spec {
+                short_arg: "cFiJloPSDbBs",
+                long_arg: &[],
+                pair: "",
+            },
         };
         let pos: Vec<WordVal> = scan_opts(args, &spec)
             .into_iter()
@@ -1914,11 +2361,16 @@ impl<'s, 'o> Analyzer<'s, 'o> {
                 _ => None,
             })
             .collect();
-        let remotes: Vec<Option<Option<String>>> = pos.iter().map(|w| remote_spec(&w.text())).collect();
+        let remotes: Vec<Option<Option<String>>> =
+            pos.iter().map(|w| remote_spec(&w.text())).collect();
         if !remotes.iter().any(|r| r.is_some()) && name != "sftp" {
             return Val::default();
         }
-        let mut sent = if name == "sftp" { stdin.clone() } else { Val::default() };
+        let mut sent = if name == "sftp" {
+            stdin.clone()
+        } else {
+            Val::default()
+        };
         let mut hosts = Vec::new();
         for (w, r) in pos.iter().zip(&remotes) {
             sent.merge(&w.val());
@@ -1946,7 +2398,11 @@ impl<'s, 'o> Analyzer<'s, 'o> {
     }
 
     fn ssh(&mut self, args: &[WordVal], stdin: &Val, span: (usize, usize)) -> Val {
-        let spec = Spec { short_arg: "bcDEeFIiJLlmOopQRSWw", long_arg: &[], pair: "" };
+        let spec = Spec {
+            short_arg: "bcDEeFIiJLlmOopQRSWw",
+            long_arg: &[],
+            pair: "",
+        };
         let mut sent = stdin.clone();
         let mut hosts = Vec::new();
         let mut first = true;
@@ -1954,7 +2410,11 @@ impl<'s, 'o> Analyzer<'s, 'o> {
             let Item::Pos(w) = it else { continue };
             if first {
                 let t = w.text();
-                let h = if t.contains("://") { url_host(&t) } else { host_of_name(t.rsplit('@').next().unwrap_or("")) };
+                let h = if t.contains("://") {
+                    url_host(&t)
+                } else {
+                    host_of_name(t.rsplit('@').next().unwrap_or(""))
+                };
                 if let Some(h) = h {
                     self.add_endpoint(&h, None, (w.start, w.end), w.encodings());
                     hosts.push(h);
@@ -1970,7 +2430,11 @@ impl<'s, 'o> Analyzer<'s, 'o> {
     }
 
     fn mail(&mut self, name: &str, args: &[WordVal], stdin: &Val, span: (usize, usize)) -> Val {
-        let spec = Spec { short_arg: "sabcrqSAfFiBo", long_arg: &[], pair: "" };
+        let spec = Spec {
+            short_arg: "sabcrqSAfFiBo",
+            long_arg: &[],
+            pair: "",
+        };
         let mut sent = stdin.clone();
         let mut hosts = Vec::new();
         for it in scan_opts(args, &spec) {
@@ -2001,7 +2465,11 @@ impl<'s, 'o> Analyzer<'s, 'o> {
     /// Analyses shell code found in an argument or stream. `exact` says where the text is
     /// written verbatim; otherwise every fact points at `span`.
     fn nested_shell(&mut self, text: &str, exact: Option<(usize, usize)>, span: (usize, usize)) {
-        if self.nest >= MAX_NEST || self.out.nested_left == 0 || text.len() > MAX_INPUT || text.trim().is_empty() {
+        if self.nest >= MAX_NEST
+            || self.out.nested_left == 0
+            || text.len() > MAX_INPUT
+            || text.trim().is_empty()
+        {
             return;
         }
         self.out.nested_left -= 1;
@@ -2029,7 +2497,13 @@ impl<'s, 'o> Analyzer<'s, 'o> {
         }
     }
 
-    fn inline_or_nested(&mut self, kind: Interp, code: String, exact: Option<(usize, usize)>, fallback: (usize, usize)) {
+    fn inline_or_nested(
+        &mut self,
+        kind: Interp,
+        code: String,
+        exact: Option<(usize, usize)>,
+        fallback: (usize, usize),
+    ) {
         match kind {
             Interp::Sh => self.nested_shell(&code, exact, fallback),
             _ => {
@@ -2041,14 +2515,27 @@ impl<'s, 'o> Analyzer<'s, 'o> {
     }
 
     /// An interpreter given its program as an argument (`-c`/`-e`).
-    fn run_code_arg(&mut self, cmd: &str, flag: &str, kind: Interp, w: &WordVal, span: (usize, usize)) {
+    fn run_code_arg(
+        &mut self,
+        cmd: &str,
+        flag: &str,
+        kind: Interp,
+        w: &WordVal,
+        span: (usize, usize),
+    ) {
         let v = w.val();
         if let Some(net) = &v.net {
             self.add_dynamic(format!("{cmd} {flag} $({net})"), true, &v, span.0, span.1);
             return;
         }
         if let Some(d) = v.decoded {
-            self.add_dynamic(format!("{cmd} {flag} $({})", decoder_cmd(d)), false, &v, span.0, span.1);
+            self.add_dynamic(
+                format!("{cmd} {flag} $({})", decoder_cmd(d)),
+                false,
+                &v,
+                span.0,
+                span.1,
+            );
         }
         let (code, exact) = Self::code_of(w);
         self.inline_or_nested(kind, code, exact, (w.start, w.end));
@@ -2061,7 +2548,13 @@ impl<'s, 'o> Analyzer<'s, 'o> {
             return;
         }
         if let Some(d) = stdin.decoded {
-            self.add_dynamic(format!("{} | {cmd}", decoder_cmd(d)), false, stdin, span.0, span.1);
+            self.add_dynamic(
+                format!("{} | {cmd}", decoder_cmd(d)),
+                false,
+                stdin,
+                span.0,
+                span.1,
+            );
         }
         if let Some(text) = stdin.text.clone() {
             self.inline_or_nested(kind, text, stdin.at, span);
@@ -2075,7 +2568,13 @@ impl<'s, 'o> Analyzer<'s, 'o> {
             if let Some(net) = &v.net {
                 self.add_dynamic(format!("{cmd} <({net})"), true, v, span.0, span.1);
             } else if let Some(d) = v.decoded {
-                self.add_dynamic(format!("{cmd} <({})", decoder_cmd(d)), false, v, span.0, span.1);
+                self.add_dynamic(
+                    format!("{cmd} <({})", decoder_cmd(d)),
+                    false,
+                    v,
+                    span.0,
+                    span.1,
+                );
             }
             return;
         }
@@ -2085,7 +2584,13 @@ impl<'s, 'o> Analyzer<'s, 'o> {
         }
         if let Some(fv) = self.files.get(&file_key(&path)).cloned() {
             if let Some(net) = &fv.net {
-                self.add_dynamic(format!("{net} -o {path} && {cmd} {path}"), true, &fv, span.0, span.1);
+                self.add_dynamic(
+                    format!("{net} -o {path} && {cmd} {path}"),
+                    true,
+                    &fv,
+                    span.0,
+                    span.1,
+                );
                 return;
             }
             if let Some(text) = fv.text {
@@ -2107,7 +2612,13 @@ impl<'s, 'o> Analyzer<'s, 'o> {
         }
         let kind = Interp::of(interpreter_for_path(path)).unwrap_or(Interp::Sh);
         let w = WordVal {
-            segs: vec![Seg { text: path.to_string(), path: path.to_string(), display: path.to_string(), lit: true, ..Default::default() }],
+            segs: vec![Seg {
+                text: path.to_string(),
+                path: path.to_string(),
+                display: path.to_string(),
+                lit: true,
+                ..Default::default()
+            }],
             ..Default::default()
         };
         let cmd = format!("./{}", file_key(path).rsplit('/').next().unwrap_or(""));
@@ -2124,7 +2635,13 @@ impl<'s, 'o> Analyzer<'s, 'o> {
             return;
         }
         if let Some(d) = v.decoded {
-            self.add_dynamic(format!("eval $({})", decoder_cmd(d)), false, &v, span.0, span.1);
+            self.add_dynamic(
+                format!("eval $({})", decoder_cmd(d)),
+                false,
+                &v,
+                span.0,
+                span.1,
+            );
         }
         match args {
             [one] => {
@@ -2132,13 +2649,24 @@ impl<'s, 'o> Analyzer<'s, 'o> {
                 self.nested_shell(&code, exact, span);
             }
             _ => {
-                let code = args.iter().map(|a| a.static_text().unwrap_or_else(|| a.display())).collect::<Vec<_>>().join(" ");
+                let code = args
+                    .iter()
+                    .map(|a| a.static_text().unwrap_or_else(|| a.display()))
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 self.nested_shell(&code, None, span);
             }
         }
     }
 
-    fn interpreter(&mut self, cmd: &str, kind: Interp, args: &[WordVal], stdin: &Val, span: (usize, usize)) {
+    fn interpreter(
+        &mut self,
+        cmd: &str,
+        kind: Interp,
+        args: &[WordVal],
+        stdin: &Val,
+        span: (usize, usize),
+    ) {
         let mut k = 0;
         let mut sh_c = false;
         // `sh -s`: the program comes from stdin even when arguments follow.
@@ -2146,7 +2674,9 @@ impl<'s, 'o> Analyzer<'s, 'o> {
         while k < args.len() {
             let a = &args[k];
             let t = a.text();
-            let is_opt = a.static_start() && t.len() > 1 && (t.starts_with('-') || (kind == Interp::Sh && t.starts_with('+')));
+            let is_opt = a.static_start()
+                && t.len() > 1
+                && (t.starts_with('-') || (kind == Interp::Sh && t.starts_with('+')));
             if !is_opt || t == "--" {
                 let target = if t == "--" { args.get(k + 1) } else { Some(a) };
                 match target {
@@ -2189,7 +2719,10 @@ impl<'s, 'o> Analyzer<'s, 'o> {
                             self.run_file(cmd, kind, &m, span);
                         }
                     }
-                    "-C" | "--conditions" | "--title" | "--input-type" | "--env-file" | "--inspect-port" | "--stack-size" if inline.is_none() => {
+                    "-C" | "--conditions" | "--title" | "--input-type" | "--env-file"
+                    | "--inspect-port" | "--stack-size"
+                        if inline.is_none() =>
+                    {
                         k += 1
                     }
                     _ => {}
@@ -2222,7 +2755,10 @@ impl<'s, 'o> Analyzer<'s, 'o> {
                     }
                 }
                 Interp::Perl | Interp::Ruby => {
-                    if !flag.starts_with("--") && (flag.ends_with('e') || flag.ends_with('E')) && flag.len() <= 4 {
+                    if !flag.starts_with("--")
+                        && (flag.ends_with('e') || flag.ends_with('E'))
+                        && flag.len() <= 4
+                    {
                         if let Some(c) = args.get(k + 1) {
                             self.run_code_arg(cmd, "-e", kind, c, span);
                         }

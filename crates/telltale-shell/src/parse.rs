@@ -28,7 +28,10 @@ pub(crate) struct Pipeline {
 pub(crate) enum Command {
     Simple(Simple),
     /// `( list )` with whatever followed the closing parenthesis (normally redirections).
-    Group { list: List, after: Simple },
+    Group {
+        list: List,
+        after: Simple,
+    },
 }
 
 /// Words and redirections of one simple command, assignments included as words.
@@ -74,11 +77,25 @@ pub(crate) enum Part {
     /// An unquoted leading `~` (the home directory).
     Tilde { start: usize },
     /// `$NAME`, `${NAME}`, `${NAME:-word}` (the operator word is kept in `op`), `${#NAME}`.
-    Var { name: String, start: usize, end: usize, op: Option<Box<Word>>, length: bool },
+    Var {
+        name: String,
+        start: usize,
+        end: usize,
+        op: Option<Box<Word>>,
+        length: bool,
+    },
     /// `$(…)` or backticks.
-    Cmd { list: List, start: usize, end: usize },
+    Cmd {
+        list: List,
+        start: usize,
+        end: usize,
+    },
     /// `<(…)` or `>(…)`.
-    Proc { list: List, start: usize, end: usize },
+    Proc {
+        list: List,
+        start: usize,
+        end: usize,
+    },
     /// Something dynamic that is not analysed (arithmetic, constructs past the depth limit).
     Opaque { start: usize, end: usize },
 }
@@ -142,7 +159,16 @@ pub(crate) fn assignment_prefix(b: &[u8]) -> Option<usize> {
 
 impl<'a> Parser<'a> {
     pub fn new(s: &'a [u8], max_depth: usize) -> Self {
-        Parser { s, pos: 0, end: s.len(), depth: 0, max_depth, backticks: 0, pending: Vec::new(), heredocs: Vec::new() }
+        Parser {
+            s,
+            pos: 0,
+            end: s.len(),
+            depth: 0,
+            max_depth,
+            backticks: 0,
+            pending: Vec::new(),
+            heredocs: Vec::new(),
+        }
     }
 
     pub fn parse_program(&mut self) -> List {
@@ -303,7 +329,11 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_simple(&mut self) -> Simple {
-        let mut s = Simple { start: self.pos, end: self.pos, ..Default::default() };
+        let mut s = Simple {
+            start: self.pos,
+            end: self.pos,
+            ..Default::default()
+        };
         let mut first = true;
         loop {
             self.skip_blank();
@@ -333,8 +363,13 @@ impl<'a> Parser<'a> {
                     s.redirs.push(r);
                 }
                 b'0'..=b'9' if self.is_fd_redirect() => {
-                    let n = self.s[self.pos..self.end].iter().take_while(|c| c.is_ascii_digit()).count();
-                    let fd = std::str::from_utf8(&self.s[self.pos..self.pos + n]).ok().and_then(|t| t.parse().ok());
+                    let n = self.s[self.pos..self.end]
+                        .iter()
+                        .take_while(|c| c.is_ascii_digit())
+                        .count();
+                    let fd = std::str::from_utf8(&self.s[self.pos..self.pos + n])
+                        .ok()
+                        .and_then(|t| t.parse().ok());
                     self.pos += n;
                     let r = self.parse_redirect(fd);
                     s.redirs.push(r);
@@ -394,8 +429,15 @@ impl<'a> Parser<'a> {
         while matches!(self.peek(), Some(b' ') | Some(b'\t')) {
             self.pos += 1;
         }
-        let target = if matches!(self.peek(), None | Some(b'\n') | Some(b';') | Some(b'|') | Some(b'&')) {
-            Word { parts: Vec::new(), start: self.pos, end: self.pos }
+        let target = if matches!(
+            self.peek(),
+            None | Some(b'\n') | Some(b';') | Some(b'|') | Some(b'&')
+        ) {
+            Word {
+                parts: Vec::new(),
+                start: self.pos,
+                end: self.pos,
+            }
         } else {
             self.parse_word(Mode::Unquoted)
         };
@@ -417,7 +459,12 @@ impl<'a> Parser<'a> {
             }
             let id = self.heredocs.len();
             self.heredocs.push(None);
-            self.pending.push(PendingDoc { delim, strip_tabs, quoted, id });
+            self.pending.push(PendingDoc {
+                delim,
+                strip_tabs,
+                quoted,
+                id,
+            });
             op = RedirOp::HereDoc(id);
         }
         Redir { fd, op, target }
@@ -454,7 +501,10 @@ impl<'a> Parser<'a> {
             }
             let word = if doc.quoted {
                 Word {
-                    parts: vec![Part::Lit { bytes: self.s[body_start..body_end].to_vec(), quoted: true }],
+                    parts: vec![Part::Lit {
+                        bytes: self.s[body_start..body_end].to_vec(),
+                        quoted: true,
+                    }],
                     start: body_start,
                     end: body_end,
                 }
@@ -482,7 +532,10 @@ impl<'a> Parser<'a> {
 
         fn flush(parts: &mut Vec<Part>, lit: &mut Vec<u8>, quoted: bool) {
             if !lit.is_empty() {
-                parts.push(Part::Lit { bytes: std::mem::take(lit), quoted });
+                parts.push(Part::Lit {
+                    bytes: std::mem::take(lit),
+                    quoted,
+                });
             }
         }
         // Appends literal bytes, starting a new part when the quoting changes.
@@ -503,16 +556,35 @@ impl<'a> Parser<'a> {
             }
             match mode {
                 Mode::Unquoted => {
-                    if matches!(c, b'<' | b'>') && self.pos == start && self.peek_at(1) == Some(b'(') {
+                    if matches!(c, b'<' | b'>')
+                        && self.pos == start
+                        && self.peek_at(1) == Some(b'(')
+                    {
                         flush(&mut parts, &mut lit, lit_quoted);
                         parts.push(self.parse_proc());
                         continue;
                     }
-                    if c == b'(' && parts.is_empty() && !lit_quoted && assignment_prefix(&lit) == Some(lit.len()) {
+                    if c == b'('
+                        && parts.is_empty()
+                        && !lit_quoted
+                        && assignment_prefix(&lit) == Some(lit.len())
+                    {
                         self.parse_array(&mut parts, &mut lit, lit_quoted);
                         continue;
                     }
-                    if matches!(c, b' ' | b'\t' | b'\r' | b'\n' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')') {
+                    if matches!(
+                        c,
+                        b' ' | b'\t'
+                            | b'\r'
+                            | b'\n'
+                            | b';'
+                            | b'&'
+                            | b'|'
+                            | b'<'
+                            | b'>'
+                            | b'('
+                            | b')'
+                    ) {
                         break;
                     }
                 }
@@ -563,13 +635,18 @@ impl<'a> Parser<'a> {
                 }
                 b'\'' if matches!(mode, Mode::Unquoted | Mode::Brace) => {
                     let from = self.pos + 1;
-                    let close = self.s[from.min(self.end)..self.end].iter().position(|c| *c == b'\'');
+                    let close = self.s[from.min(self.end)..self.end]
+                        .iter()
+                        .position(|c| *c == b'\'');
                     let to = close.map_or(self.end, |i| from + i);
                     let bytes = self.s[from.min(to)..to].to_vec();
                     push_lit!(&bytes, true);
                     // An empty '' still makes the word exist and quoted.
                     if bytes.is_empty() && lit.is_empty() {
-                        parts.push(Part::Lit { bytes: Vec::new(), quoted: true });
+                        parts.push(Part::Lit {
+                            bytes: Vec::new(),
+                            quoted: true,
+                        });
                     }
                     self.pos = if close.is_some() { to + 1 } else { self.end };
                 }
@@ -579,7 +656,10 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                     let inner = self.parse_word(Mode::DQuote);
                     if inner.parts.is_empty() {
-                        parts.push(Part::Lit { bytes: Vec::new(), quoted: true });
+                        parts.push(Part::Lit {
+                            bytes: Vec::new(),
+                            quoted: true,
+                        });
                     }
                     parts.extend(inner.parts);
                 }
@@ -610,14 +690,22 @@ impl<'a> Parser<'a> {
                     while to < self.end && !is_special(self.s[to], mode) {
                         to += 1;
                     }
-                    let q = if mode == Mode::Unquoted || mode == Mode::Brace { false } else { lit_quoted };
+                    let q = if mode == Mode::Unquoted || mode == Mode::Brace {
+                        false
+                    } else {
+                        lit_quoted
+                    };
                     push_lit!(&self.s[from..to], q);
                     self.pos = to;
                 }
             }
         }
         flush(&mut parts, &mut lit, lit_quoted);
-        Word { parts, start, end: self.pos }
+        Word {
+            parts,
+            start,
+            end: self.pos,
+        }
     }
 
     /// `NAME=(a b c)`: the elements become one space-separated value.
@@ -625,11 +713,20 @@ impl<'a> Parser<'a> {
         if self.depth >= self.max_depth {
             let start = self.pos;
             self.skip_balanced(b'(', b')');
-            parts.push(Part::Lit { bytes: std::mem::take(lit), quoted });
-            parts.push(Part::Opaque { start, end: self.pos });
+            parts.push(Part::Lit {
+                bytes: std::mem::take(lit),
+                quoted,
+            });
+            parts.push(Part::Opaque {
+                start,
+                end: self.pos,
+            });
             return;
         }
-        parts.push(Part::Lit { bytes: std::mem::take(lit), quoted });
+        parts.push(Part::Lit {
+            bytes: std::mem::take(lit),
+            quoted,
+        });
         self.pos += 1;
         self.depth += 1;
         let mut first = true;
@@ -654,7 +751,10 @@ impl<'a> Parser<'a> {
                 continue;
             }
             if !first {
-                parts.push(Part::Lit { bytes: b" ".to_vec(), quoted: true });
+                parts.push(Part::Lit {
+                    bytes: b" ".to_vec(),
+                    quoted: true,
+                });
             }
             first = false;
             parts.extend(w.parts);
@@ -682,10 +782,17 @@ impl<'a> Parser<'a> {
         if self.depth >= self.max_depth {
             self.pos += 1;
             self.skip_balanced(b'(', b')');
-            return Part::Opaque { start, end: self.pos };
+            return Part::Opaque {
+                start,
+                end: self.pos,
+            };
         }
         let list = self.parse_paren_list();
-        Part::Proc { list, start, end: self.pos }
+        Part::Proc {
+            list,
+            start,
+            end: self.pos,
+        }
     }
 
     fn parse_backtick(&mut self) -> Part {
@@ -698,7 +805,10 @@ impl<'a> Parser<'a> {
             if self.peek().is_some() {
                 self.pos += 1;
             }
-            return Part::Opaque { start, end: self.pos };
+            return Part::Opaque {
+                start,
+                end: self.pos,
+            };
         }
         self.pos += 1;
         self.depth += 1;
@@ -709,7 +819,11 @@ impl<'a> Parser<'a> {
         }
         self.backticks -= 1;
         self.depth -= 1;
-        Part::Cmd { list, start, end: self.pos }
+        Part::Cmd {
+            list,
+            start,
+            end: self.pos,
+        }
     }
 
     fn parse_dollar(&mut self, mode: Mode) -> Dollar {
@@ -719,16 +833,26 @@ impl<'a> Parser<'a> {
                 if self.peek_at(2) == Some(b'(') || self.depth >= self.max_depth {
                     self.pos += 1;
                     self.skip_balanced(b'(', b')');
-                    return Dollar::Part(Part::Opaque { start, end: self.pos });
+                    return Dollar::Part(Part::Opaque {
+                        start,
+                        end: self.pos,
+                    });
                 }
                 let list = self.parse_paren_list();
-                Dollar::Part(Part::Cmd { list, start, end: self.pos })
+                Dollar::Part(Part::Cmd {
+                    list,
+                    start,
+                    end: self.pos,
+                })
             }
             Some(b'{') => {
                 if self.depth >= self.max_depth {
                     self.pos += 1;
                     self.skip_balanced(b'{', b'}');
-                    return Dollar::Part(Part::Opaque { start, end: self.pos });
+                    return Dollar::Part(Part::Opaque {
+                        start,
+                        end: self.pos,
+                    });
                 }
                 self.pos += 2;
                 self.depth += 1;
@@ -752,7 +876,13 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                 }
                 self.depth -= 1;
-                Dollar::Part(Part::Var { name, start, end: self.pos, op, length })
+                Dollar::Part(Part::Var {
+                    name,
+                    start,
+                    end: self.pos,
+                    op,
+                    length,
+                })
             }
             Some(b'\'') if matches!(mode, Mode::Unquoted | Mode::Brace) => {
                 self.pos += 2;
@@ -766,7 +896,13 @@ impl<'a> Parser<'a> {
             Some(c) if is_name_start(c) || c.is_ascii_digit() || b"@*#?$!-".contains(&c) => {
                 self.pos += 1;
                 let name = self.read_param_name();
-                Dollar::Part(Part::Var { name, start, end: self.pos, op: None, length: false })
+                Dollar::Part(Part::Var {
+                    name,
+                    start,
+                    end: self.pos,
+                    op: None,
+                    length: false,
+                })
             }
             _ => Dollar::Literal,
         }
@@ -833,7 +969,9 @@ impl<'a> Parser<'a> {
     fn read_radix(&mut self, radix: u32, max: usize) -> Option<u32> {
         let mut v: Option<u32> = None;
         for _ in 0..max {
-            let Some(d) = self.peek().and_then(|c| (c as char).to_digit(radix)) else { break };
+            let Some(d) = self.peek().and_then(|c| (c as char).to_digit(radix)) else {
+                break;
+            };
             v = Some(v.unwrap_or(0) * radix + d);
             self.pos += 1;
         }

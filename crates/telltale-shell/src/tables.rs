@@ -12,7 +12,10 @@ pub(crate) fn env_kind(name: &str) -> Option<DataKind> {
     if matches!(name, "PWD" | "OLDPWD" | "INIT_CWD") {
         return Some(DataKind::WorkingDirectory);
     }
-    if let Some(k) = js_api().env_var(name).filter(|k| k.is_identity() || k.is_region()) {
+    if let Some(k) = js_api()
+        .env_var(name)
+        .filter(|k| k.is_identity() || k.is_region())
+    {
         return Some(k);
     }
     // The catalog judges upper-case names; npm also exports config in lower case.
@@ -27,9 +30,19 @@ fn is_secret_name(name: &str) -> bool {
         return false;
     }
     let u = name.to_ascii_uppercase();
-    ["TOKEN", "SECRET", "PASSWORD", "PASSWD", "API_KEY", "APIKEY", "ACCESS_KEY", "PRIVATE_KEY", "CREDENTIAL"]
-        .iter()
-        .any(|p| u.contains(p))
+    [
+        "TOKEN",
+        "SECRET",
+        "PASSWORD",
+        "PASSWD",
+        "API_KEY",
+        "APIKEY",
+        "ACCESS_KEY",
+        "PRIVATE_KEY",
+        "CREDENTIAL",
+    ]
+    .iter()
+    .any(|p| u.contains(p))
         || u.ends_with("_AUTH")
         || u.contains("_AUTH_")
         || u.starts_with("AUTH_")
@@ -63,63 +76,71 @@ pub(crate) fn classify_path(path: &str) -> Option<(DataKind, String)> {
     let shown = norm.replace(DYN, "*");
     let l = norm.to_ascii_lowercase();
     let base = l.rsplit('/').next().unwrap_or("");
-    let kind = if l.contains("/.ssh/") || l.starts_with(".ssh/") || l.ends_with("/.ssh") || l == ".ssh" {
-        DataKind::SshKey
-    } else if base == ".npmrc" || base == ".yarnrc" || base == ".yarnrc.yml" {
-        // A package's own .npmrc sits next to package.json: only a user-level one holds tokens.
-        if !(l.starts_with('~') || l.starts_with('/') || l.starts_with(DYN)) {
-            return None;
-        }
-        DataKind::NpmToken
-    } else if base == ".gitconfig" || base == ".git-credentials" || l.ends_with(".config/git/config") {
-        DataKind::GitConfig
-    } else if l == "/etc/machine-id"
-        || l == "/var/lib/dbus/machine-id"
-        || l == "/etc/hostid"
-        || l.starts_with("/sys/class/dmi/id/product_uuid")
-        || l.starts_with("/sys/class/dmi/id/product_serial")
-    {
-        DataKind::MachineId
-    } else if l == "/etc/hostname" || l == "/proc/sys/kernel/hostname" {
-        DataKind::Hostname
-    } else if l == "/etc/os-release"
-        || l == "/usr/lib/os-release"
-        || l == "/etc/issue"
-        || l == "/etc/lsb-release"
-        || l == "/proc/version"
-        || (l.starts_with("/etc/") && l.ends_with("-release"))
-    {
-        DataKind::OsRelease
-    } else if l == "/etc/passwd" {
-        DataKind::Username
-    } else if l.starts_with("/proc/") && l.ends_with("/environ") {
-        DataKind::WholeEnvironment
-    } else if l.starts_with("/sys/class/net/") || l.starts_with("/proc/net/") {
-        DataKind::NetworkInterfaces
-    } else if l == "/proc/cpuinfo" {
-        DataKind::CpuInfo
-    } else if l.contains(".aws/credentials")
-        || l.contains(".docker/config.json")
-        || l.contains(".kube/config")
-        || l.contains(".config/gcloud/")
-        || base == ".netrc"
-        || base == ".pypirc"
-    {
-        DataKind::SecretEnv
-    } else {
-        js_api().sensitive_file(&norm.replace('~', "*"))?
-    };
+    let kind =
+        if l.contains("/.ssh/") || l.starts_with(".ssh/") || l.ends_with("/.ssh") || l == ".ssh" {
+            DataKind::SshKey
+        } else if base == ".npmrc" || base == ".yarnrc" || base == ".yarnrc.yml" {
+            // A package's own .npmrc sits next to package.json: only a user-level one holds tokens.
+            if !(l.starts_with('~') || l.starts_with('/') || l.starts_with(DYN)) {
+                return None;
+            }
+            DataKind::NpmToken
+        } else if base == ".gitconfig"
+            || base == ".git-credentials"
+            || l.ends_with(".config/git/config")
+        {
+            DataKind::GitConfig
+        } else if l == "/etc/machine-id"
+            || l == "/var/lib/dbus/machine-id"
+            || l == "/etc/hostid"
+            || l.starts_with("/sys/class/dmi/id/product_uuid")
+            || l.starts_with("/sys/class/dmi/id/product_serial")
+        {
+            DataKind::MachineId
+        } else if l == "/etc/hostname" || l == "/proc/sys/kernel/hostname" {
+            DataKind::Hostname
+        } else if l == "/etc/os-release"
+            || l == "/usr/lib/os-release"
+            || l == "/etc/issue"
+            || l == "/etc/lsb-release"
+            || l == "/proc/version"
+            || (l.starts_with("/etc/") && l.ends_with("-release"))
+        {
+            DataKind::OsRelease
+        } else if l == "/etc/passwd" {
+            DataKind::Username
+        } else if l.starts_with("/proc/") && l.ends_with("/environ") {
+            DataKind::WholeEnvironment
+        } else if l.starts_with("/sys/class/net/") || l.starts_with("/proc/net/") {
+            DataKind::NetworkInterfaces
+        } else if l == "/proc/cpuinfo" {
+            DataKind::CpuInfo
+        } else if l.contains(".aws/credentials")
+            || l.contains(".docker/config.json")
+            || l.contains(".kube/config")
+            || l.contains(".config/gcloud/")
+            || base == ".netrc"
+            || base == ".pypirc"
+        {
+            DataKind::SecretEnv
+        } else {
+            js_api().sensitive_file(&norm.replace('~', "*"))?
+        };
     Some((kind, shown))
 }
 
 /// Hosts that answer with cloud instance metadata (and credentials).
 pub(crate) fn is_metadata_host(host: &str) -> bool {
-    vendors::is_cloud_metadata_host(host.trim_start_matches('[').trim_end_matches(']')) || host == "metadata"
+    vendors::is_cloud_metadata_host(host.trim_start_matches('[').trim_end_matches(']'))
+        || host == "metadata"
 }
 
 fn is_ipv4(s: &str) -> bool {
     let parts: Vec<&str> = s.split('.').collect();
-    parts.len() == 4 && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+    parts.len() == 4
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// A host name or IP address worth reporting.
@@ -128,7 +149,10 @@ pub(crate) fn valid_host(s: &str) -> bool {
         return false;
     }
     if s.starts_with('[') && s.ends_with(']') {
-        return s.len() > 2 && s[1..s.len() - 1].bytes().all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
+        return s.len() > 2
+            && s[1..s.len() - 1]
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
     }
     if is_ipv4(s) {
         return true;
@@ -136,7 +160,10 @@ pub(crate) fn valid_host(s: &str) -> bool {
     if s == "localhost" {
         return true;
     }
-    if !s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_') {
+    if !s
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
+    {
         return false;
     }
     let labels: Vec<&str> = s.split('.').collect();
@@ -166,8 +193,10 @@ pub(crate) fn host_of_name(name: &str) -> Option<String> {
     valid_host(&h).then_some(h)
 }
 
-const FILE_EXTENSIONS: &[&str] =
-    &["tgz", "gz", "tar", "zip", "js", "cjs", "mjs", "json", "sh", "py", "txt", "md", "exe", "bin", "xz", "bz2", "zst", "whl", "jar", "so", "dll", "node"];
+const FILE_EXTENSIONS: &[&str] = &[
+    "tgz", "gz", "tar", "zip", "js", "cjs", "mjs", "json", "sh", "py", "txt", "md", "exe", "bin",
+    "xz", "bz2", "zst", "whl", "jar", "so", "dll", "node",
+];
 
 /// The host of a URL (or of a scheme-less `host/path`, as curl accepts).
 pub(crate) fn url_host(text: &str) -> Option<String> {
@@ -194,7 +223,10 @@ pub(crate) fn url_host(text: &str) -> Option<String> {
         return valid_host(h).then(|| h.to_ascii_lowercase());
     }
     if let Some(c) = auth.rfind(':') {
-        if auth[c + 1..].chars().all(|ch| ch.is_ascii_digit() || ch == DYN) {
+        if auth[c + 1..]
+            .chars()
+            .all(|ch| ch.is_ascii_digit() || ch == DYN)
+        {
             auth = &auth[..c];
         }
     }
@@ -246,7 +278,12 @@ impl Interp {
             "sh" | "bash" | "zsh" | "dash" | "ksh" | "ash" | "mksh" | "busybox" => Interp::Sh,
             "perl" => Interp::Perl,
             "ruby" => Interp::Ruby,
-            _ if name == "python" || name.starts_with("python2") || name.starts_with("python3") || name == "pypy" || name == "pypy3" => {
+            _ if name == "python"
+                || name.starts_with("python2")
+                || name.starts_with("python3")
+                || name == "pypy"
+                || name == "pypy3" =>
+            {
                 Interp::Python
             }
             _ => return None,
@@ -322,23 +359,47 @@ mod tests {
 
     #[test]
     fn hosts() {
-        assert_eq!(host_of_name("\u{1}.robotnowai.top").as_deref(), Some("robotnowai.top"));
-        assert_eq!(host_of_name("\u{1}.\u{1}.attacker.com").as_deref(), Some("attacker.com"));
-        assert_eq!(host_of_name("a\u{1}b.x.oast.fun").as_deref(), Some("x.oast.fun"));
+        assert_eq!(
+            host_of_name("\u{1}.robotnowai.top").as_deref(),
+            Some("robotnowai.top")
+        );
+        assert_eq!(
+            host_of_name("\u{1}.\u{1}.attacker.com").as_deref(),
+            Some("attacker.com")
+        );
+        assert_eq!(
+            host_of_name("a\u{1}b.x.oast.fun").as_deref(),
+            Some("x.oast.fun")
+        );
         assert_eq!(host_of_name("\u{1}.com"), None);
-        assert_eq!(url_host("https://user@Example.COM:8443/p?q").as_deref(), Some("example.com"));
+        assert_eq!(
+            url_host("https://user@Example.COM:8443/p?q").as_deref(),
+            Some("example.com")
+        );
         assert_eq!(url_host("http://1.2.3.4/").as_deref(), Some("1.2.3.4"));
         assert_eq!(url_host("https://\u{1}"), None);
         assert_eq!(url_host("x.tgz"), None);
-        assert_eq!(url_file_name("https://a.b/c/install.sh?x=1").as_deref(), Some("install.sh"));
+        assert_eq!(
+            url_file_name("https://a.b/c/install.sh?x=1").as_deref(),
+            Some("install.sh")
+        );
     }
 
     #[test]
     fn paths() {
-        assert_eq!(classify_path("~/.ssh/id_rsa.pub").map(|p| p.0), Some(DataKind::SshKey));
-        assert_eq!(classify_path("/home/bob/.npmrc").map(|p| p.0), Some(DataKind::NpmToken));
+        assert_eq!(
+            classify_path("~/.ssh/id_rsa.pub").map(|p| p.0),
+            Some(DataKind::SshKey)
+        );
+        assert_eq!(
+            classify_path("/home/bob/.npmrc").map(|p| p.0),
+            Some(DataKind::NpmToken)
+        );
         assert_eq!(classify_path(".npmrc"), None);
-        assert_eq!(classify_path("/etc/machine-id").map(|p| p.0), Some(DataKind::MachineId));
+        assert_eq!(
+            classify_path("/etc/machine-id").map(|p| p.0),
+            Some(DataKind::MachineId)
+        );
         assert_eq!(classify_path("scripts/x.js"), None);
     }
 

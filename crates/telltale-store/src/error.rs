@@ -9,7 +9,11 @@ use std::error::Error as _;
 pub enum StoreError {
     /// The server could not be reached or refused the login. `url` has its password masked.
     #[error("cannot connect to {url}: {message}")]
-    Connect { url: String, message: String, transient: bool },
+    Connect {
+        url: String,
+        message: String,
+        transient: bool,
+    },
     #[error("sqlite store: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("postgres store: {}", postgres_message(.0))]
@@ -18,7 +22,10 @@ pub enum StoreError {
     #[error("the store is at schema version {found}, newer than this telltale supports (version {supported}); use a newer telltale or another store")]
     SchemaTooNew { found: u32, supported: u32 },
     #[error("{what}: {source}")]
-    Io { what: String, source: std::io::Error },
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
     /// A value the caller passed (a URL, a date) that the store cannot use.
     #[error("{0}")]
     Invalid(String),
@@ -38,7 +45,10 @@ impl StoreError {
             StoreError::Io { .. } => true,
             StoreError::Sqlite(e) => sqlite_transient(e),
             StoreError::Postgres(e) => postgres_transient(e),
-            StoreError::SchemaTooNew { .. } | StoreError::Invalid(_) | StoreError::Data(_) | StoreError::Json(_) => false,
+            StoreError::SchemaTooNew { .. }
+            | StoreError::Invalid(_)
+            | StoreError::Data(_)
+            | StoreError::Json(_) => false,
         }
     }
 }
@@ -64,7 +74,17 @@ pub(crate) fn postgres_message(e: &postgres::Error) -> String {
 
 fn sqlite_transient(e: &rusqlite::Error) -> bool {
     use rusqlite::ErrorCode::*;
-    matches!(e.sqlite_error_code(), Some(DatabaseBusy | DatabaseLocked | SystemIoFailure | DiskFull | OutOfMemory | FileLockingProtocolFailed))
+    matches!(
+        e.sqlite_error_code(),
+        Some(
+            DatabaseBusy
+                | DatabaseLocked
+                | SystemIoFailure
+                | DiskFull
+                | OutOfMemory
+                | FileLockingProtocolFailed
+        )
+    )
 }
 
 pub(crate) fn postgres_transient(e: &postgres::Error) -> bool {
@@ -75,7 +95,11 @@ pub(crate) fn postgres_transient(e: &postgres::Error) -> bool {
         let code = db.code().code();
         // 08: connection exception; 53: insufficient resources; 57: operator intervention
         // (shutdown, cancel); 40001/40P01: serialization failure and deadlock.
-        return code.starts_with("08") || code.starts_with("53") || code.starts_with("57") || code == "40001" || code == "40P01";
+        return code.starts_with("08")
+            || code.starts_with("53")
+            || code.starts_with("57")
+            || code == "40001"
+            || code == "40P01";
     }
     // A client-side error caused by the socket is an I/O error somewhere down the chain.
     let mut cause = e.source();
@@ -133,16 +157,34 @@ mod tests {
 
     #[test]
     fn passwords_are_masked() {
-        assert_eq!(redact_url("postgres://u:s3cret@db:5432/t"), "postgres://u:***@db:5432/t");
-        assert_eq!(redact_url("postgresql://u@db/t?password=s3cret&sslmode=disable"), "postgresql://u@db/t?password=***&sslmode=disable");
-        assert_eq!(redact_url("postgres://u:p%40ss@db/t"), "postgres://u:***@db/t");
+        assert_eq!(
+            redact_url("postgres://u:s3cret@db:5432/t"),
+            "postgres://u:***@db:5432/t"
+        );
+        assert_eq!(
+            redact_url("postgresql://u@db/t?password=s3cret&sslmode=disable"),
+            "postgresql://u@db/t?password=***&sslmode=disable"
+        );
+        assert_eq!(
+            redact_url("postgres://u:p%40ss@db/t"),
+            "postgres://u:***@db/t"
+        );
         assert_eq!(redact_url("postgres://db/t"), "postgres://db/t");
     }
 
     #[test]
     fn transient_kinds() {
-        assert!(StoreError::Connect { url: String::new(), message: String::new(), transient: true }.is_transient());
-        assert!(!StoreError::SchemaTooNew { found: 9, supported: 1 }.is_transient());
+        assert!(StoreError::Connect {
+            url: String::new(),
+            message: String::new(),
+            transient: true
+        }
+        .is_transient());
+        assert!(!StoreError::SchemaTooNew {
+            found: 9,
+            supported: 1
+        }
+        .is_transient());
         let busy = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(5), None);
         assert!(StoreError::Sqlite(busy).is_transient());
         let constraint = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(19), None);

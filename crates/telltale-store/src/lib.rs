@@ -40,15 +40,21 @@ pub struct ScanKey {
 /// What [`Store::record`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecordOutcome {
-    Inserted { scan_id: i64 },
+    Inserted {
+        scan_id: i64,
+    },
     /// The same key was recorded before (perhaps by another worker); nothing was written.
-    AlreadyPresent { scan_id: i64 },
+    AlreadyPresent {
+        scan_id: i64,
+    },
 }
 
 impl RecordOutcome {
     pub fn scan_id(self) -> i64 {
         match self {
-            RecordOutcome::Inserted { scan_id } | RecordOutcome::AlreadyPresent { scan_id } => scan_id,
+            RecordOutcome::Inserted { scan_id } | RecordOutcome::AlreadyPresent { scan_id } => {
+                scan_id
+            }
         }
     }
 }
@@ -107,8 +113,33 @@ impl StoredFinding {
         detail: serde_json::Value,
     ) -> Self {
         // The lists come from the finding's JSON, exact whatever characters they hold.
-        let list = |k: &str| -> Vec<String> { detail.get(k).and_then(|v| v.as_array()).map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect()).unwrap_or_default() };
-        StoredFinding { id, rule, name, category, severity, file, line, column, message, fingerprint, countries: list("countries"), endpoints: list("endpoints"), evidence, detail }
+        let list = |k: &str| -> Vec<String> {
+            detail
+                .get(k)
+                .and_then(|v| v.as_array())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|x| x.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        StoredFinding {
+            id,
+            rule,
+            name,
+            category,
+            severity,
+            file,
+            line,
+            column,
+            message,
+            fingerprint,
+            countries: list("countries"),
+            endpoints: list("endpoints"),
+            evidence,
+            detail,
+        }
     }
 }
 
@@ -135,7 +166,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("backend", &self.backend()).finish()
+        f.debug_struct("Store")
+            .field("backend", &self.backend())
+            .finish()
     }
 }
 
@@ -146,7 +179,10 @@ impl Store {
         let conn = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Conn::Postgres(pg::open(url)?)
         } else {
-            let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url);
             if path.is_empty() {
                 return Err(StoreError::Invalid(format!("`{url}` names no SQLite file")));
             }
@@ -160,9 +196,15 @@ impl Store {
     /// `~/.local/share/telltale/store.sqlite`; missing folders are created.
     pub fn open_default() -> Result<Store, StoreError> {
         let location = default_location(|k| std::env::var_os(k).filter(|v| !v.is_empty()))?;
-        if let Some(parent) = Path::new(&location).parent().filter(|p| !p.as_os_str().is_empty()) {
+        if let Some(parent) = Path::new(&location)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
             if !location.contains("://") && location != ":memory:" {
-                std::fs::create_dir_all(parent).map_err(|e| StoreError::Io { what: format!("cannot create {}", parent.display()), source: e })?;
+                std::fs::create_dir_all(parent).map_err(|e| StoreError::Io {
+                    what: format!("cannot create {}", parent.display()),
+                    source: e,
+                })?;
             }
         }
         Store::open(&location)
@@ -195,7 +237,13 @@ impl Store {
     /// Record a scan in one transaction: package and version upserted, the scan and its
     /// findings inserted unless a scan with the same key exists, in which case nothing is
     /// written and the existing id is returned. Safe for concurrent workers.
-    pub fn record(&mut self, key: &ScanKey, report: &TargetReport, duration_ms: u64, worker: Option<&str>) -> Result<RecordOutcome, StoreError> {
+    pub fn record(
+        &mut self,
+        key: &ScanKey,
+        report: &TargetReport,
+        duration_ms: u64,
+        worker: Option<&str>,
+    ) -> Result<RecordOutcome, StoreError> {
         let scan = prepare::prepare(report)?;
         let duration = Some(i64::try_from(duration_ms).unwrap_or(i64::MAX));
         self.write(key, &scan, duration, worker)
@@ -204,12 +252,25 @@ impl Store {
     /// Record a scan that failed (`error` says why), with the same idempotency: a later
     /// success with the same key is `AlreadyPresent`, so retry failures under a new key
     /// (or not at all) as policy dictates.
-    pub fn record_failure(&mut self, key: &ScanKey, error: &str) -> Result<RecordOutcome, StoreError> {
-        let scan = prepare::failure(format!("{}:{}@{}", key.ecosystem, key.name, key.version), error);
+    pub fn record_failure(
+        &mut self,
+        key: &ScanKey,
+        error: &str,
+    ) -> Result<RecordOutcome, StoreError> {
+        let scan = prepare::failure(
+            format!("{}:{}@{}", key.ecosystem, key.name, key.version),
+            error,
+        );
         self.write(key, &scan, None, None)
     }
 
-    fn write(&mut self, key: &ScanKey, scan: &prepare::PreparedScan, duration: Option<i64>, worker: Option<&str>) -> Result<RecordOutcome, StoreError> {
+    fn write(
+        &mut self,
+        key: &ScanKey,
+        scan: &prepare::PreparedScan,
+        duration: Option<i64>,
+        worker: Option<&str>,
+    ) -> Result<RecordOutcome, StoreError> {
         match &mut self.conn {
             Conn::Sqlite(c) => sqlite::record(c, key, scan, duration, worker),
             Conn::Postgres(c) => pg::record(c, key, scan, duration, worker),
@@ -219,7 +280,12 @@ impl Store {
     /// The latest successful scan of the package (by `scanned_at`, then id) other than
     /// `except_scan` — and, when `except_scan` is given, recorded before it — with its
     /// findings. What a new scan is compared with.
-    pub fn previous_scan(&mut self, ecosystem: &str, name: &str, except_scan: Option<i64>) -> Result<Option<StoredScan>, StoreError> {
+    pub fn previous_scan(
+        &mut self,
+        ecosystem: &str,
+        name: &str,
+        except_scan: Option<i64>,
+    ) -> Result<Option<StoredScan>, StoreError> {
         match &mut self.conn {
             Conn::Sqlite(c) => sqlite::previous_scan(c, ecosystem, name, except_scan),
             Conn::Postgres(c) => pg::previous_scan(c, ecosystem, name, except_scan),
@@ -252,17 +318,30 @@ impl Store {
 }
 
 /// Where [`Store::open_default`] looks, given the environment.
-fn default_location(env: impl Fn(&str) -> Option<std::ffi::OsString>) -> Result<String, StoreError> {
+fn default_location(
+    env: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> Result<String, StoreError> {
     if let Some(s) = env("TELLTALE_STORE") {
-        return s.into_string().map_err(|s| StoreError::Invalid(format!("TELLTALE_STORE is not UTF-8: {}", s.to_string_lossy())));
+        return s.into_string().map_err(|s| {
+            StoreError::Invalid(format!(
+                "TELLTALE_STORE is not UTF-8: {}",
+                s.to_string_lossy()
+            ))
+        });
     }
     let data = match (env("XDG_DATA_HOME"), env("HOME")) {
         (Some(d), _) => PathBuf::from(d),
         (None, Some(h)) => PathBuf::from(h).join(".local/share"),
-        (None, None) => return Err(StoreError::Invalid("no store location: set TELLTALE_STORE, XDG_DATA_HOME or HOME".into())),
+        (None, None) => {
+            return Err(StoreError::Invalid(
+                "no store location: set TELLTALE_STORE, XDG_DATA_HOME or HOME".into(),
+            ))
+        }
     };
     let path = data.join("telltale").join("store.sqlite");
-    path.into_os_string().into_string().map_err(|p| StoreError::Invalid(format!("store path is not UTF-8: {}", p.to_string_lossy())))
+    path.into_os_string().into_string().map_err(|p| {
+        StoreError::Invalid(format!("store path is not UTF-8: {}", p.to_string_lossy()))
+    })
 }
 
 #[cfg(test)]

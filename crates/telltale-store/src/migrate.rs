@@ -9,16 +9,22 @@ use crate::StoreError;
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// SQLite migrations, in order. Each file's number is its version.
-pub(crate) const SQLITE: &[(u32, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
+pub(crate) const SQLITE: &[(u32, &str)] =
+    &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
 
 /// PostgreSQL migrations, in order; the same versions as [`SQLITE`].
-pub(crate) const POSTGRES: &[(u32, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+pub(crate) const POSTGRES: &[(u32, &str)] =
+    &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
 
 /// Refuse a store that a newer telltale has migrated.
 pub(crate) fn check_not_newer(found: i64) -> Result<u32, StoreError> {
-    let found = u32::try_from(found).map_err(|_| StoreError::Data(format!("schema version {found} in schema_migrations")))?;
+    let found = u32::try_from(found)
+        .map_err(|_| StoreError::Data(format!("schema version {found} in schema_migrations")))?;
     if found > SCHEMA_VERSION {
-        return Err(StoreError::SchemaTooNew { found, supported: SCHEMA_VERSION });
+        return Err(StoreError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
     }
     Ok(found)
 }

@@ -19,7 +19,11 @@ use std::time::Duration;
 const MIGRATION_LOCK: i64 = 0x7465_6c6c_7461_6c65;
 
 pub(crate) fn open(url: &str) -> Result<Client, StoreError> {
-    let connect_err = |message: String, transient: bool| StoreError::Connect { url: redact_url(url), message, transient };
+    let connect_err = |message: String, transient: bool| StoreError::Connect {
+        url: redact_url(url),
+        message,
+        transient,
+    };
     let mut config = Config::from_str(url).map_err(|e| connect_err(e.to_string(), false))?;
     if config.get_connect_timeout().is_none() {
         config.connect_timeout(Duration::from_secs(10));
@@ -38,7 +42,9 @@ pub(crate) fn open(url: &str) -> Result<Client, StoreError> {
 }
 
 fn current_version(c: &mut impl postgres::GenericClient) -> Result<i64, StoreError> {
-    let exists: bool = c.query_one("SELECT to_regclass('schema_migrations') IS NOT NULL", &[])?.try_get(0)?;
+    let exists: bool = c
+        .query_one("SELECT to_regclass('schema_migrations') IS NOT NULL", &[])?
+        .try_get(0)?;
     if !exists {
         return Ok(0);
     }
@@ -55,7 +61,8 @@ fn migrate(client: &mut Client) -> Result<(), StoreError> {
     let current = check_not_newer(current_version(&mut tx)?)?;
     for (version, script) in migrate::POSTGRES.iter().filter(|(v, _)| *v > current) {
         tx.batch_execute(script)?;
-        let v = i32::try_from(*version).map_err(|_| StoreError::Data(format!("migration {version}")))?;
+        let v = i32::try_from(*version)
+            .map_err(|_| StoreError::Data(format!("migration {version}")))?;
         tx.execute("INSERT INTO schema_migrations (version) VALUES ($1)", &[&v])?;
     }
     tx.commit()?;
@@ -68,19 +75,38 @@ pub(crate) fn schema_version(client: &mut Client) -> Result<u32, StoreError> {
 }
 
 pub(crate) fn has_scan(client: &mut Client, key: &ScanKey) -> Result<Option<i64>, StoreError> {
-    let row = client.query_opt(sql::SELECT_SCAN_ID, &[&key.ecosystem, &key.name, &key.version, &key.telltale_version, &key.ruleset_hash])?;
+    let row = client.query_opt(
+        sql::SELECT_SCAN_ID,
+        &[
+            &key.ecosystem,
+            &key.name,
+            &key.version,
+            &key.telltale_version,
+            &key.ruleset_hash,
+        ],
+    )?;
     Ok(match row {
         Some(r) => Some(r.try_get(0)?),
         None => None,
     })
 }
 
-pub(crate) fn record(client: &mut Client, key: &ScanKey, scan: &PreparedScan, duration_ms: Option<i64>, worker: Option<&str>) -> Result<RecordOutcome, StoreError> {
+pub(crate) fn record(
+    client: &mut Client,
+    key: &ScanKey,
+    scan: &PreparedScan,
+    duration_ms: Option<i64>,
+    worker: Option<&str>,
+) -> Result<RecordOutcome, StoreError> {
     let mut tx = client.transaction()?;
     tx.execute(sql::INSERT_PACKAGE, &[&key.ecosystem, &key.name])?;
-    let package: i64 = tx.query_one(sql::SELECT_PACKAGE, &[&key.ecosystem, &key.name])?.try_get(0)?;
+    let package: i64 = tx
+        .query_one(sql::SELECT_PACKAGE, &[&key.ecosystem, &key.name])?
+        .try_get(0)?;
     tx.execute(sql::INSERT_VERSION, &[&package, &key.version])?;
-    let version: i64 = tx.query_one(sql::SELECT_VERSION, &[&package, &key.version])?.try_get(0)?;
+    let version: i64 = tx
+        .query_one(sql::SELECT_VERSION, &[&package, &key.version])?
+        .try_get(0)?;
     let l = &scan.label_cols;
     let inserted = tx.query_opt(
         sql::INSERT_SCAN,
@@ -106,7 +132,18 @@ pub(crate) fn record(client: &mut Client, key: &ScanKey, scan: &PreparedScan, du
         ],
     )?;
     let Some(row) = inserted else {
-        let id: i64 = tx.query_one(sql::SELECT_SCAN_ID, &[&key.ecosystem, &key.name, &key.version, &key.telltale_version, &key.ruleset_hash])?.try_get(0)?;
+        let id: i64 = tx
+            .query_one(
+                sql::SELECT_SCAN_ID,
+                &[
+                    &key.ecosystem,
+                    &key.name,
+                    &key.version,
+                    &key.telltale_version,
+                    &key.ruleset_hash,
+                ],
+            )?
+            .try_get(0)?;
         tx.commit()?;
         return Ok(RecordOutcome::AlreadyPresent { scan_id: id });
     };
@@ -145,7 +182,12 @@ pub(crate) fn record(client: &mut Client, key: &ScanKey, scan: &PreparedScan, du
     Ok(RecordOutcome::Inserted { scan_id })
 }
 
-pub(crate) fn previous_scan(client: &mut Client, ecosystem: &str, name: &str, except: Option<i64>) -> Result<Option<StoredScan>, StoreError> {
+pub(crate) fn previous_scan(
+    client: &mut Client,
+    ecosystem: &str,
+    name: &str,
+    except: Option<i64>,
+) -> Result<Option<StoredScan>, StoreError> {
     let q = sql::previous_scan(Dialect::Postgres, except.is_some());
     let row = match &except {
         Some(id) => client.query_opt(&q, &[&ecosystem, &name, id])?,
@@ -168,7 +210,10 @@ pub(crate) fn previous_scan(client: &mut Client, ecosystem: &str, name: &str, ex
     Ok(Some(s))
 }
 
-pub(crate) fn findings_of(client: &mut Client, scan_id: i64) -> Result<Vec<StoredFinding>, StoreError> {
+pub(crate) fn findings_of(
+    client: &mut Client,
+    scan_id: i64,
+) -> Result<Vec<StoredFinding>, StoreError> {
     let mut out = Vec::new();
     for r in client.query(sql::FINDINGS_OF, &[&scan_id])? {
         out.push(StoredFinding::from_columns(
@@ -204,7 +249,10 @@ pub(crate) fn query(client: &mut Client, q: &Query) -> Result<Table, StoreError>
     let st = client.prepare(&text)?;
     let columns: Vec<String> = st.columns().iter().map(|c| c.name().to_string()).collect();
     let rows = client.query(&st, &refs)?;
-    let rows = rows.iter().map(row_values).collect::<Result<Vec<_>, StoreError>>()?;
+    let rows = rows
+        .iter()
+        .map(row_values)
+        .collect::<Result<Vec<_>, StoreError>>()?;
     Ok(Table { columns, rows })
 }
 
@@ -215,21 +263,31 @@ fn row_values(r: &Row) -> Result<Vec<serde_json::Value>, StoreError> {
     for (i, c) in r.columns().iter().enumerate() {
         let t = c.type_();
         let v = if *t == Type::INT8 {
-            r.try_get::<_, Option<i64>>(i)?.map_or(Value::Null, Value::from)
+            r.try_get::<_, Option<i64>>(i)?
+                .map_or(Value::Null, Value::from)
         } else if *t == Type::INT4 {
-            r.try_get::<_, Option<i32>>(i)?.map_or(Value::Null, Value::from)
+            r.try_get::<_, Option<i32>>(i)?
+                .map_or(Value::Null, Value::from)
         } else if *t == Type::INT2 {
-            r.try_get::<_, Option<i16>>(i)?.map_or(Value::Null, Value::from)
+            r.try_get::<_, Option<i16>>(i)?
+                .map_or(Value::Null, Value::from)
         } else if *t == Type::BOOL {
-            r.try_get::<_, Option<bool>>(i)?.map_or(Value::Null, Value::from)
+            r.try_get::<_, Option<bool>>(i)?
+                .map_or(Value::Null, Value::from)
         } else if *t == Type::FLOAT8 {
-            r.try_get::<_, Option<f64>>(i)?.map_or(Value::Null, Value::from)
+            r.try_get::<_, Option<f64>>(i)?
+                .map_or(Value::Null, Value::from)
         } else if *t == Type::JSON || *t == Type::JSONB {
             r.try_get::<_, Option<Value>>(i)?.unwrap_or(Value::Null)
-        } else if *t == Type::TEXT || *t == Type::VARCHAR || *t == Type::NAME || *t == Type::BPCHAR {
-            r.try_get::<_, Option<String>>(i)?.map_or(Value::Null, Value::from)
+        } else if *t == Type::TEXT || *t == Type::VARCHAR || *t == Type::NAME || *t == Type::BPCHAR
+        {
+            r.try_get::<_, Option<String>>(i)?
+                .map_or(Value::Null, Value::from)
         } else {
-            return Err(StoreError::Data(format!("column {} has type {t}, which query results do not convert", c.name())));
+            return Err(StoreError::Data(format!(
+                "column {} has type {t}, which query results do not convert",
+                c.name()
+            )));
         };
         out.push(v);
     }
@@ -238,5 +296,10 @@ fn row_values(r: &Row) -> Result<Vec<serde_json::Value>, StoreError> {
 
 pub(crate) fn counts(client: &mut Client) -> Result<Counts, StoreError> {
     let r = client.query_one(sql::COUNTS, &[])?;
-    Ok(Counts { packages: r.try_get(0)?, versions: r.try_get(1)?, scans: r.try_get(2)?, findings: r.try_get(3)? })
+    Ok(Counts {
+        packages: r.try_get(0)?,
+        versions: r.try_get(1)?,
+        scans: r.try_get(2)?,
+        findings: r.try_get(3)?,
+    })
 }

@@ -108,8 +108,22 @@ pub(crate) fn failure(target: String, error: &str) -> PreparedScan {
 /// What a person reads in `label_history`: items (marked when sent), destinations with
 /// their role, countries, opt-out settings, install hooks.
 pub(crate) fn label_columns(l: &PrivacyLabel) -> LabelColumns {
-    let collects: Vec<String> = l.collects.iter().map(|c| if c.sent { format!("{} (sent)", c.item) } else { c.item.clone() }).collect();
-    let destinations: Vec<String> = l.destinations.iter().map(|d| format!("{} [{}]", d.host, d.role)).collect();
+    let collects: Vec<String> = l
+        .collects
+        .iter()
+        .map(|c| {
+            if c.sent {
+                format!("{} (sent)", c.item)
+            } else {
+                c.item.clone()
+            }
+        })
+        .collect();
+    let destinations: Vec<String> = l
+        .destinations
+        .iter()
+        .map(|d| format!("{} [{}]", d.host, d.role))
+        .collect();
     let opt_outs: Vec<String> = l.opt_outs.iter().map(|o| o.setting.clone()).collect();
     LabelColumns {
         collects: collects.join(", "),

@@ -88,10 +88,20 @@ impl Query {
 /// An RFC 3339 date (`2026-01-31`) or datetime (`2026-01-31T12:00:00Z`, `…+02:00`, no offset
 /// meaning UTC), checked here so that both backends see only what both can read.
 pub(crate) fn check_since(s: &str) -> Result<String, StoreError> {
-    let bad = || StoreError::Invalid(format!("`{s}` is not an RFC 3339 date or datetime (2026-01-31 or 2026-01-31T12:00:00Z)"));
+    let bad = || {
+        StoreError::Invalid(format!(
+            "`{s}` is not an RFC 3339 date or datetime (2026-01-31 or 2026-01-31T12:00:00Z)"
+        ))
+    };
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
-    if !(digits(0..4) && b.get(4) == Some(&b'-') && digits(5..7) && b.get(7) == Some(&b'-') && digits(8..10)) {
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    if !(digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10))
+    {
         return Err(bad());
     }
     let num = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok()).unwrap_or(0);
@@ -102,7 +112,11 @@ pub(crate) fn check_since(s: &str) -> Result<String, StoreError> {
         return Ok(s.to_string());
     }
     // Time: HH:MM[:SS[.frac]] then Z or ±HH:MM or nothing.
-    if !(matches!(b[10], b'T' | b't' | b' ') && digits(11..13) && b.get(13) == Some(&b':') && digits(14..16)) {
+    if !(matches!(b[10], b'T' | b't' | b' ')
+        && digits(11..13)
+        && b.get(13) == Some(&b':')
+        && digits(14..16))
+    {
         return Err(bad());
     }
     if num(11..13) > 23 || num(14..16) > 59 {
@@ -127,7 +141,11 @@ pub(crate) fn check_since(s: &str) -> Result<String, StoreError> {
     }
     match &s[i..] {
         "" | "Z" | "z" => {}
-        off if off.len() == 6 && matches!(b[i], b'+' | b'-') && digits(i + 1..i + 3) && b[i + 3] == b':' && digits(i + 4..i + 6) => {}
+        off if off.len() == 6
+            && matches!(b[i], b'+' | b'-')
+            && digits(i + 1..i + 3)
+            && b[i + 3] == b':'
+            && digits(i + 4..i + 6) => {}
         _ => return Err(bad()),
     }
     // SQLite wants an upper-case T and no lower-case z.
@@ -156,7 +174,11 @@ impl Table {
             serde_json::Value::String(s) => s.replace(['\n', '\t'], " "),
             other => other.to_string(),
         };
-        let cells: Vec<Vec<String>> = self.rows.iter().map(|r| r.iter().map(cell).collect()).collect();
+        let cells: Vec<Vec<String>> = self
+            .rows
+            .iter()
+            .map(|r| r.iter().map(cell).collect())
+            .collect();
         let mut widths: Vec<usize> = self.columns.iter().map(|c| c.chars().count()).collect();
         for row in &cells {
             for (i, c) in row.iter().enumerate() {
@@ -165,19 +187,34 @@ impl Table {
                 }
             }
         }
-        let numeric: Vec<bool> = (0..self.columns.len()).map(|i| !self.rows.is_empty() && self.rows.iter().all(|r| r.get(i).is_some_and(|v| v.is_number() || v.is_null()))).collect();
+        let numeric: Vec<bool> = (0..self.columns.len())
+            .map(|i| {
+                !self.rows.is_empty()
+                    && self
+                        .rows
+                        .iter()
+                        .all(|r| r.get(i).is_some_and(|v| v.is_number() || v.is_null()))
+            })
+            .collect();
         let mut out = String::new();
         let line = |out: &mut String, row: &[String]| {
             let mut parts = Vec::with_capacity(row.len());
             for (i, c) in row.iter().enumerate() {
                 let w = widths.get(i).copied().unwrap_or(0);
                 let pad = " ".repeat(w.saturating_sub(c.chars().count()));
-                parts.push(if numeric.get(i).copied().unwrap_or(false) { format!("{pad}{c}") } else { format!("{c}{pad}") });
+                parts.push(if numeric.get(i).copied().unwrap_or(false) {
+                    format!("{pad}{c}")
+                } else {
+                    format!("{c}{pad}")
+                });
             }
             let _ = writeln!(out, "{}", parts.join("  ").trim_end());
         };
         line(&mut out, &self.columns);
-        line(&mut out, &widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>());
+        line(
+            &mut out,
+            &widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>(),
+        );
         for row in &cells {
             line(&mut out, row);
         }
@@ -189,7 +226,15 @@ impl Table {
         serde_json::Value::Array(
             self.rows
                 .iter()
-                .map(|r| serde_json::Value::Object(self.columns.iter().cloned().zip(r.iter().cloned()).collect()))
+                .map(|r| {
+                    serde_json::Value::Object(
+                        self.columns
+                            .iter()
+                            .cloned()
+                            .zip(r.iter().cloned())
+                            .collect(),
+                    )
+                })
                 .collect(),
         )
     }
@@ -211,18 +256,40 @@ mod tests {
     #[test]
     fn since_accepts_rfc3339_and_rejects_the_rest() {
         assert_eq!(check_since("2026-01-31").unwrap(), "2026-01-31");
-        assert_eq!(check_since("2026-01-31t10:00:00z").unwrap(), "2026-01-31T10:00:00Z");
+        assert_eq!(
+            check_since("2026-01-31t10:00:00z").unwrap(),
+            "2026-01-31T10:00:00Z"
+        );
         assert!(check_since("2026-01-31T10:00:00.123+02:00").is_ok());
         assert!(check_since("2026-01-31 10:00").is_ok());
-        for bad in ["yesterday", "2026-13-01", "2026-01-31T25:00", "2026-01-31T10:00:00+2", "2026-01-31T10:00:00.Z", "'; DROP TABLE scans; --"] {
+        for bad in [
+            "yesterday",
+            "2026-13-01",
+            "2026-01-31T25:00",
+            "2026-01-31T10:00:00+2",
+            "2026-01-31T10:00:00.Z",
+            "'; DROP TABLE scans; --",
+        ] {
             assert!(check_since(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn table_renders_text_and_json() {
-        let t = Table { columns: vec!["package".into(), "n".into()], rows: vec![vec![json!("left-pad"), json!(3)], vec![json!("a"), json!(null)]] };
-        assert_eq!(t.to_text(), "package   n\n--------  -\nleft-pad  3\na         -\n");
-        assert_eq!(t.to_json(), json!([{"package": "left-pad", "n": 3}, {"package": "a", "n": null}]));
+        let t = Table {
+            columns: vec!["package".into(), "n".into()],
+            rows: vec![
+                vec![json!("left-pad"), json!(3)],
+                vec![json!("a"), json!(null)],
+            ],
+        };
+        assert_eq!(
+            t.to_text(),
+            "package   n\n--------  -\nleft-pad  3\na         -\n"
+        );
+        assert_eq!(
+            t.to_json(),
+            json!([{"package": "left-pad", "n": 3}, {"package": "a", "n": null}])
+        );
     }
 }

@@ -14,7 +14,9 @@ impl Dialect {
     pub fn ts(self, col: &str) -> String {
         match self {
             Dialect::Sqlite => col.to_string(),
-            Dialect::Postgres => format!("to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"),
+            Dialect::Postgres => {
+                format!("to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
+            }
         }
     }
 
@@ -34,10 +36,14 @@ pub(crate) fn for_sqlite(sql: &str) -> String {
     sql.replace('$', "?")
 }
 
-pub(crate) const INSERT_PACKAGE: &str = "INSERT INTO packages (ecosystem, name) VALUES ($1, $2) ON CONFLICT DO NOTHING";
-pub(crate) const SELECT_PACKAGE: &str = "SELECT id FROM packages WHERE ecosystem = $1 AND name = $2";
-pub(crate) const INSERT_VERSION: &str = "INSERT INTO versions (package_id, version) VALUES ($1, $2) ON CONFLICT DO NOTHING";
-pub(crate) const SELECT_VERSION: &str = "SELECT id FROM versions WHERE package_id = $1 AND version = $2";
+pub(crate) const INSERT_PACKAGE: &str =
+    "INSERT INTO packages (ecosystem, name) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+pub(crate) const SELECT_PACKAGE: &str =
+    "SELECT id FROM packages WHERE ecosystem = $1 AND name = $2";
+pub(crate) const INSERT_VERSION: &str =
+    "INSERT INTO versions (package_id, version) VALUES ($1, $2) ON CONFLICT DO NOTHING";
+pub(crate) const SELECT_VERSION: &str =
+    "SELECT id FROM versions WHERE package_id = $1 AND version = $2";
 /// Returns the new id, or no row when another call recorded the same key first.
 pub(crate) const INSERT_SCAN: &str = "INSERT INTO scans (version_id, telltale_version, ruleset_hash, duration_ms, worker, error, target, \
      files_scanned, bytes_scanned, report, label, label_collects, label_sends, label_destinations, label_countries, \
@@ -49,16 +55,23 @@ pub(crate) const SELECT_SCAN_ID: &str = "SELECT s.id FROM scans s JOIN versions 
 pub(crate) const INSERT_FINDING: &str = "INSERT INTO findings (scan_id, ordinal, rule, name, category, severity, file, line, column_no, \
      message, fingerprint, countries, endpoints, install_time, evidence, detail) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id";
-pub(crate) const INSERT_ENDPOINT: &str = "INSERT INTO finding_endpoints (finding_id, endpoint) VALUES ($1, $2)";
-pub(crate) const SCHEMA_VERSION: &str = "SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) FROM schema_migrations";
-pub(crate) const COUNTS: &str = "SELECT (SELECT COUNT(*) FROM packages), (SELECT COUNT(*) FROM versions), \
+pub(crate) const INSERT_ENDPOINT: &str =
+    "INSERT INTO finding_endpoints (finding_id, endpoint) VALUES ($1, $2)";
+pub(crate) const SCHEMA_VERSION: &str =
+    "SELECT CAST(COALESCE(MAX(version), 0) AS BIGINT) FROM schema_migrations";
+pub(crate) const COUNTS: &str =
+    "SELECT (SELECT COUNT(*) FROM packages), (SELECT COUNT(*) FROM versions), \
      (SELECT COUNT(*) FROM scans), (SELECT COUNT(*) FROM findings)";
 pub(crate) const FINDINGS_OF: &str = "SELECT id, rule, name, category, severity, file, line, column_no, message, fingerprint, evidence, detail \
      FROM findings WHERE scan_id = $1 ORDER BY ordinal";
 
 /// The latest successful scan of a package; with `except` (`$3`), the latest one before that scan.
 pub(crate) fn previous_scan(d: Dialect, except: bool) -> String {
-    let before = if except { "AND s.id <> $3 AND (s.scanned_at, s.id) < (SELECT e.scanned_at, e.id FROM scans e WHERE e.id = $3)" } else { "" };
+    let before = if except {
+        "AND s.id <> $3 AND (s.scanned_at, s.id) < (SELECT e.scanned_at, e.id FROM scans e WHERE e.id = $3)"
+    } else {
+        ""
+    };
     format!(
         "SELECT s.id, p.ecosystem, p.name, v.version, s.telltale_version, s.ruleset_hash, {ts}, s.duration_ms, s.worker \
          FROM scans s JOIN versions v ON v.id = s.version_id JOIN packages p ON p.id = v.package_id \

@@ -13,17 +13,26 @@ use std::time::Duration;
 /// Open (creating if needed) and migrate.
 pub(crate) fn open(path: &str) -> Result<Connection, StoreError> {
     let memory = path == ":memory:";
-    let conn = if memory { Connection::open_in_memory() } else { Connection::open(path) }.map_err(|e| StoreError::Connect {
+    let conn = if memory {
+        Connection::open_in_memory()
+    } else {
+        Connection::open(path)
+    }
+    .map_err(|e| StoreError::Connect {
         url: format!("sqlite:{path}"),
         message: e.to_string(),
-        transient: matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)),
+        transient: matches!(
+            e.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        ),
     })?;
     // Other workers may hold the write lock for a moment: wait rather than fail.
     conn.busy_timeout(Duration::from_secs(30))?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     if !memory {
         // WAL lets readers run beside the one writer.
-        let _mode: String = conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+        let _mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
     }
     let mut conn = conn;
@@ -63,15 +72,46 @@ pub(crate) fn schema_version(conn: &Connection) -> Result<u32, StoreError> {
 
 pub(crate) fn has_scan(conn: &Connection, key: &ScanKey) -> Result<Option<i64>, StoreError> {
     let mut st = conn.prepare_cached(&for_sqlite(sql::SELECT_SCAN_ID))?;
-    Ok(st.query_row(params![key.ecosystem, key.name, key.version, key.telltale_version, key.ruleset_hash], |r| r.get(0)).optional()?)
+    Ok(st
+        .query_row(
+            params![
+                key.ecosystem,
+                key.name,
+                key.version,
+                key.telltale_version,
+                key.ruleset_hash
+            ],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
-pub(crate) fn record(conn: &mut Connection, key: &ScanKey, scan: &PreparedScan, duration_ms: Option<i64>, worker: Option<&str>) -> Result<RecordOutcome, StoreError> {
+pub(crate) fn record(
+    conn: &mut Connection,
+    key: &ScanKey,
+    scan: &PreparedScan,
+    duration_ms: Option<i64>,
+    worker: Option<&str>,
+) -> Result<RecordOutcome, StoreError> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute(&for_sqlite(sql::INSERT_PACKAGE), params![key.ecosystem, key.name])?;
-    let package: i64 = tx.query_row(&for_sqlite(sql::SELECT_PACKAGE), params![key.ecosystem, key.name], |r| r.get(0))?;
-    tx.execute(&for_sqlite(sql::INSERT_VERSION), params![package, key.version])?;
-    let version: i64 = tx.query_row(&for_sqlite(sql::SELECT_VERSION), params![package, key.version], |r| r.get(0))?;
+    tx.execute(
+        &for_sqlite(sql::INSERT_PACKAGE),
+        params![key.ecosystem, key.name],
+    )?;
+    let package: i64 = tx.query_row(
+        &for_sqlite(sql::SELECT_PACKAGE),
+        params![key.ecosystem, key.name],
+        |r| r.get(0),
+    )?;
+    tx.execute(
+        &for_sqlite(sql::INSERT_VERSION),
+        params![package, key.version],
+    )?;
+    let version: i64 = tx.query_row(
+        &for_sqlite(sql::SELECT_VERSION),
+        params![package, key.version],
+        |r| r.get(0),
+    )?;
     let l = &scan.label_cols;
     let inserted: Option<i64> = tx
         .query_row(
@@ -100,7 +140,17 @@ pub(crate) fn record(conn: &mut Connection, key: &ScanKey, scan: &PreparedScan, 
         )
         .optional()?;
     let Some(scan_id) = inserted else {
-        let id: i64 = tx.query_row(&for_sqlite(sql::SELECT_SCAN_ID), params![key.ecosystem, key.name, key.version, key.telltale_version, key.ruleset_hash], |r| r.get(0))?;
+        let id: i64 = tx.query_row(
+            &for_sqlite(sql::SELECT_SCAN_ID),
+            params![
+                key.ecosystem,
+                key.name,
+                key.version,
+                key.telltale_version,
+                key.ruleset_hash
+            ],
+            |r| r.get(0),
+        )?;
         tx.commit()?;
         return Ok(RecordOutcome::AlreadyPresent { scan_id: id });
     };
@@ -138,7 +188,12 @@ pub(crate) fn record(conn: &mut Connection, key: &ScanKey, scan: &PreparedScan, 
     Ok(RecordOutcome::Inserted { scan_id })
 }
 
-pub(crate) fn previous_scan(conn: &Connection, ecosystem: &str, name: &str, except: Option<i64>) -> Result<Option<StoredScan>, StoreError> {
+pub(crate) fn previous_scan(
+    conn: &Connection,
+    ecosystem: &str,
+    name: &str,
+    except: Option<i64>,
+) -> Result<Option<StoredScan>, StoreError> {
     let q = for_sqlite(&sql::previous_scan(Dialect::Sqlite, except.is_some()));
     let map = |r: &rusqlite::Row<'_>| -> rusqlite::Result<StoredScan> {
         Ok(StoredScan {
@@ -168,20 +223,55 @@ pub(crate) fn previous_scan(conn: &Connection, ecosystem: &str, name: &str, exce
     }
 }
 
-pub(crate) fn findings_of(conn: &Connection, scan_id: i64) -> Result<Vec<StoredFinding>, StoreError> {
+pub(crate) fn findings_of(
+    conn: &Connection,
+    scan_id: i64,
+) -> Result<Vec<StoredFinding>, StoreError> {
     let mut st = conn.prepare_cached(&for_sqlite(sql::FINDINGS_OF))?;
     let rows = st.query_map([scan_id], |r| {
         Ok((
-            (r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?, r.get::<_, String>(4)?, r.get::<_, String>(5)?),
-            (r.get::<_, i64>(6)?, r.get::<_, i64>(7)?, r.get::<_, String>(8)?, r.get::<_, String>(9)?, r.get::<_, String>(10)?, r.get::<_, String>(11)?),
+            (
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+            ),
+            (
+                r.get::<_, i64>(6)?,
+                r.get::<_, i64>(7)?,
+                r.get::<_, String>(8)?,
+                r.get::<_, String>(9)?,
+                r.get::<_, String>(10)?,
+                r.get::<_, String>(11)?,
+            ),
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let ((id, rule, name, category, severity, file), (line, column, message, fingerprint, evidence, detail)) = row?;
-        let evidence = serde_json::from_str(&evidence).map_err(|e| StoreError::Data(format!("evidence of finding {id}: {e}")))?;
-        let detail = serde_json::from_str(&detail).map_err(|e| StoreError::Data(format!("detail of finding {id}: {e}")))?;
-        out.push(StoredFinding::from_columns(id, rule, name, category, severity, file, line, column, message, fingerprint, evidence, detail));
+        let (
+            (id, rule, name, category, severity, file),
+            (line, column, message, fingerprint, evidence, detail),
+        ) = row?;
+        let evidence = serde_json::from_str(&evidence)
+            .map_err(|e| StoreError::Data(format!("evidence of finding {id}: {e}")))?;
+        let detail = serde_json::from_str(&detail)
+            .map_err(|e| StoreError::Data(format!("detail of finding {id}: {e}")))?;
+        out.push(StoredFinding::from_columns(
+            id,
+            rule,
+            name,
+            category,
+            severity,
+            file,
+            line,
+            column,
+            message,
+            fingerprint,
+            evidence,
+            detail,
+        ));
     }
     Ok(out)
 }
@@ -205,7 +295,9 @@ pub(crate) fn query(conn: &Connection, q: &Query) -> Result<Table, StoreError> {
                     rusqlite::types::ValueRef::Null => serde_json::Value::Null,
                     rusqlite::types::ValueRef::Integer(v) => v.into(),
                     rusqlite::types::ValueRef::Real(v) => v.into(),
-                    rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned().into(),
+                    rusqlite::types::ValueRef::Text(t) => {
+                        String::from_utf8_lossy(t).into_owned().into()
+                    }
                     rusqlite::types::ValueRef::Blob(b) => format!("<{} bytes>", b.len()).into(),
                 })
             })
@@ -216,5 +308,12 @@ pub(crate) fn query(conn: &Connection, q: &Query) -> Result<Table, StoreError> {
 }
 
 pub(crate) fn counts(conn: &Connection) -> Result<Counts, StoreError> {
-    Ok(conn.query_row(sql::COUNTS, [], |r| Ok(Counts { packages: r.get(0)?, versions: r.get(1)?, scans: r.get(2)?, findings: r.get(3)? }))?)
+    Ok(conn.query_row(sql::COUNTS, [], |r| {
+        Ok(Counts {
+            packages: r.get(0)?,
+            versions: r.get(1)?,
+            scans: r.get(2)?,
+            findings: r.get(3)?,
+        })
+    })?)
 }

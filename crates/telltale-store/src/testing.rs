@@ -31,23 +31,48 @@ impl TestPostgres {
                 .to_string()
         })?;
         let as_nobody = effective_uid_is_root();
-        let dir = tempfile::Builder::new().prefix("telltale-pg-").tempdir().map_err(|e| format!("temporary folder: {e}"))?;
+        let dir = tempfile::Builder::new()
+            .prefix("telltale-pg-")
+            .tempdir()
+            .map_err(|e| format!("temporary folder: {e}"))?;
         if as_nobody {
-            std::os::unix::fs::chown(dir.path(), Some(UNPRIVILEGED), Some(UNPRIVILEGED)).map_err(|e| format!("chown {}: {e}", dir.path().display()))?;
+            std::os::unix::fs::chown(dir.path(), Some(UNPRIVILEGED), Some(UNPRIVILEGED))
+                .map_err(|e| format!("chown {}: {e}", dir.path().display()))?;
         }
         let port = free_port()?;
-        let mut pg = TestPostgres { dir, bin, port, as_nobody, running: false };
+        let mut pg = TestPostgres {
+            dir,
+            bin,
+            port,
+            as_nobody,
+            running: false,
+        };
         let data = pg.data_dir();
-        pg.run("initdb", &["-D", &data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"])?;
+        pg.run(
+            "initdb",
+            &[
+                "-D",
+                &data,
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "--no-sync",
+            ],
+        )?;
         // Loopback TCP on our port, the socket in our folder, nothing durable: tests only.
         let conf = format!(
             "\nlisten_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{}'\nfsync = off\nsynchronous_commit = off\nfull_page_writes = off\nmax_connections = 40\n",
             pg.dir.path().display()
         );
         let conf_path = Path::new(&data).join("postgresql.conf");
-        let mut text = std::fs::read_to_string(&conf_path).map_err(|e| format!("read {}: {e}", conf_path.display()))?;
+        let mut text = std::fs::read_to_string(&conf_path)
+            .map_err(|e| format!("read {}: {e}", conf_path.display()))?;
         text.push_str(&conf);
-        std::fs::write(&conf_path, text).map_err(|e| format!("write {}: {e}", conf_path.display()))?;
+        std::fs::write(&conf_path, text)
+            .map_err(|e| format!("write {}: {e}", conf_path.display()))?;
         pg.start_again()?;
         Ok(pg)
     }
@@ -78,8 +103,10 @@ impl TestPostgres {
 
     /// Create an empty database and return its URL: one per test body keeps them apart.
     pub fn create_database(&self, name: &str) -> Result<String, String> {
-        let mut c = postgres::Client::connect(&self.url(), postgres::NoTls).map_err(|e| format!("connect: {e}"))?;
-        c.batch_execute(&format!("CREATE DATABASE \"{}\"", name.replace('"', ""))).map_err(|e| format!("create database {name}: {e}"))?;
+        let mut c = postgres::Client::connect(&self.url(), postgres::NoTls)
+            .map_err(|e| format!("connect: {e}"))?;
+        c.batch_execute(&format!("CREATE DATABASE \"{}\"", name.replace('"', "")))
+            .map_err(|e| format!("create database {name}: {e}"))?;
         Ok(self.url_of(name))
     }
 
@@ -101,7 +128,10 @@ impl TestPostgres {
         }
         let data = self.data_dir();
         let log = self.dir.path().join("server.log").display().to_string();
-        if let Err(e) = self.run("pg_ctl", &["-D", &data, "-l", &log, "-w", "-t", "60", "start"]) {
+        if let Err(e) = self.run(
+            "pg_ctl",
+            &["-D", &data, "-l", &log, "-w", "-t", "60", "start"],
+        ) {
             let server_log = std::fs::read_to_string(&log).unwrap_or_default();
             return Err(format!("{e}\nserver log:\n{server_log}"));
         }
@@ -118,14 +148,21 @@ impl TestPostgres {
         let exe = self.bin.join(tool);
         let mut cmd = if self.as_nobody {
             let mut c = Command::new("setpriv");
-            c.args([format!("--reuid={UNPRIVILEGED}"), format!("--regid={UNPRIVILEGED}"), "--clear-groups".into()]).arg(&exe);
+            c.args([
+                format!("--reuid={UNPRIVILEGED}"),
+                format!("--regid={UNPRIVILEGED}"),
+                "--clear-groups".into(),
+            ])
+            .arg(&exe);
             c
         } else {
             Command::new(&exe)
         };
         // The server's working folder must be one it may enter.
         cmd.args(args).current_dir(self.dir.path());
-        let out = cmd.output().map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
+        let out = cmd
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
         if !out.status.success() {
             return Err(format!(
                 "{} {} failed ({}):\n{}{}",
@@ -151,7 +188,11 @@ impl Drop for TestPostgres {
 }
 
 fn find_bin() -> Option<PathBuf> {
-    let has_all = |d: &Path| ["initdb", "pg_ctl", "postgres"].iter().all(|t| d.join(t).is_file());
+    let has_all = |d: &Path| {
+        ["initdb", "pg_ctl", "postgres"]
+            .iter()
+            .all(|t| d.join(t).is_file())
+    };
     // An explicit folder is the only place looked at, so a wrong one is not papered over.
     if let Some(d) = std::env::var_os("TELLTALE_PG_BIN") {
         let d = PathBuf::from(d);
@@ -163,7 +204,10 @@ fn find_bin() -> Option<PathBuf> {
     }
     candidates.push(PathBuf::from("/usr/local/bin"));
     if let Ok(entries) = std::fs::read_dir("/usr/lib/postgresql") {
-        let mut versions: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path().join("bin")).collect();
+        let mut versions: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.path().join("bin"))
+            .collect();
         // Newest first.
         versions.sort();
         versions.reverse();
@@ -185,5 +229,7 @@ fn effective_uid_is_root() -> bool {
 /// A loopback port free right now (the kernel's pick, released for the server).
 fn free_port() -> Result<u16, String> {
     let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port: {e}"))?;
-    l.local_addr().map(|a| a.port()).map_err(|e| format!("no free port: {e}"))
+    l.local_addr()
+        .map(|a| a.port())
+        .map_err(|e| format!("no free port: {e}"))
 }

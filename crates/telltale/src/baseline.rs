@@ -43,12 +43,21 @@ pub struct Baseline {
 
 impl Baseline {
     pub fn load(path: &Path) -> Result<Baseline, String> {
-        let bytes = std::fs::read(path).map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
-        let file: File = serde_json::from_slice(&bytes).map_err(|e| format!("{} is not a telltale baseline: {e}", path.display()))?;
+        let bytes = std::fs::read(path)
+            .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
+        let file: File = serde_json::from_slice(&bytes)
+            .map_err(|e| format!("{} is not a telltale baseline: {e}", path.display()))?;
         if file.telltale_baseline != FORMAT {
-            return Err(format!("{}: baseline format {} is not {FORMAT}", path.display(), file.telltale_baseline));
+            return Err(format!(
+                "{}: baseline format {} is not {FORMAT}",
+                path.display(),
+                file.telltale_baseline
+            ));
         }
-        Ok(Baseline { path: path.to_path_buf(), fingerprints: file.findings.into_iter().map(|a| a.fingerprint).collect() })
+        Ok(Baseline {
+            path: path.to_path_buf(),
+            fingerprints: file.findings.into_iter().map(|a| a.fingerprint).collect(),
+        })
     }
 
     pub fn contains(&self, fingerprint: &str) -> bool {
@@ -62,11 +71,28 @@ pub fn render(report: &Report) -> String {
         .targets
         .iter()
         .flat_map(|t| {
-            t.findings.iter().map(|f| Accepted { fingerprint: f.fingerprint.clone(), package: t.package.clone(), rule: f.rule.to_string(), file: f.file.clone(), message: f.message.clone() })
+            t.findings.iter().map(|f| Accepted {
+                fingerprint: f.fingerprint.clone(),
+                package: t.package.clone(),
+                rule: f.rule.to_string(),
+                file: f.file.clone(),
+                message: f.message.clone(),
+            })
         })
         .collect();
-    findings.sort_by(|a, b| (&a.package, &a.file, &a.rule, &a.fingerprint).cmp(&(&b.package, &b.file, &b.rule, &b.fingerprint)));
+    findings.sort_by(|a, b| {
+        (&a.package, &a.file, &a.rule, &a.fingerprint).cmp(&(
+            &b.package,
+            &b.file,
+            &b.rule,
+            &b.fingerprint,
+        ))
+    });
     findings.dedup_by(|a, b| a.fingerprint == b.fingerprint);
-    let file = File { telltale_baseline: FORMAT, created_by: format!("telltale {}", report.tool.version), findings };
+    let file = File {
+        telltale_baseline: FORMAT,
+        created_by: format!("telltale {}", report.tool.version),
+        findings,
+    };
     serde_json::to_string_pretty(&file).expect("baseline serialises") + "\n"
 }

@@ -7,12 +7,12 @@
 //! with backoff, so an outage costs no delivery attempts; a job that keeps failing to scan
 //! ends in the dead-letter stream with its error after the queue's maximum deliveries.
 
-use telltale_scan::{scan_spec, ScanOptions};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use telltale_queue::{Job, JobContext, JobError, QueueConfig, WorkerOptions, WorkerSummary};
 use telltale_report::Report;
+use telltale_scan::{scan_spec, ScanOptions};
 use telltale_store::Store;
 
 /// How long a worker keeps retrying the database for one job before handing it back.
@@ -20,19 +20,41 @@ const DATABASE_PATIENCE: Duration = Duration::from_secs(600);
 
 /// Jobs for what the user named: `npm:`/`pypi:` specs and paths as they are, every package
 /// a lockfile pins, or every published version of `npm:NAME` (`all_versions`).
-pub fn jobs_for(items: &[String], all_versions: bool, opts: &ScanOptions) -> Result<Vec<Job>, String> {
+pub fn jobs_for(
+    items: &[String],
+    all_versions: bool,
+    opts: &ScanOptions,
+) -> Result<Vec<Job>, String> {
     let mut jobs = Vec::new();
     let client = telltale_registry::Client::new(opts.npm.registry.clone());
     for item in items {
         if all_versions {
-            let name = item.strip_prefix("npm:").ok_or_else(|| format!("--all-versions takes npm:NAME, not `{item}`"))?;
-            let name = name.split_once('@').filter(|(n, _)| !n.is_empty()).map(|(n, _)| n).unwrap_or(name);
+            let name = item
+                .strip_prefix("npm:")
+                .ok_or_else(|| format!("--all-versions takes npm:NAME, not `{item}`"))?;
+            let name = name
+                .split_once('@')
+                .filter(|(n, _)| !n.is_empty())
+                .map(|(n, _)| n)
+                .unwrap_or(name);
             let versions = client.versions(name).map_err(|e| format!("{item}: {e}"))?;
-            jobs.extend(versions.iter().map(|v| Job::new(&format!("npm:{name}@{v}"))));
-        } else if telltale_registry::lockfile::is_lockfile(item) && std::path::Path::new(item).is_file() {
-            let text = std::fs::read_to_string(item).map_err(|e| format!("cannot read {item}: {e}"))?;
-            let lock = telltale_registry::lockfile::parse(item, &text).map_err(|e| format!("{item}: {e}"))?;
-            jobs.extend(lock.packages.iter().map(|p| Job::new(&format!("npm:{}@{}", p.name, p.version))));
+            jobs.extend(
+                versions
+                    .iter()
+                    .map(|v| Job::new(&format!("npm:{name}@{v}"))),
+            );
+        } else if telltale_registry::lockfile::is_lockfile(item)
+            && std::path::Path::new(item).is_file()
+        {
+            let text =
+                std::fs::read_to_string(item).map_err(|e| format!("cannot read {item}: {e}"))?;
+            let lock = telltale_registry::lockfile::parse(item, &text)
+                .map_err(|e| format!("{item}: {e}"))?;
+            jobs.extend(
+                lock.packages
+                    .iter()
+                    .map(|p| Job::new(&format!("npm:{}@{}", p.name, p.version))),
+            );
         } else if item.starts_with("npm:") || item.starts_with("pypi:") {
             jobs.push(Job::new(item));
         } else {
@@ -55,7 +77,11 @@ pub struct WorkerSetup {
 }
 
 /// Run a worker until SIGTERM/SIGINT (or idle, with `exit_when_idle`).
-pub fn run(cfg: &QueueConfig, opts: &WorkerOptions, setup: WorkerSetup) -> Result<WorkerSummary, String> {
+pub fn run(
+    cfg: &QueueConfig,
+    opts: &WorkerOptions,
+    setup: WorkerSetup,
+) -> Result<WorkerSummary, String> {
     // One database connection per job slot, opened on first use, dropped after a lost connection.
     let pool: Arc<Mutex<Vec<Store>>> = Arc::new(Mutex::new(Vec::new()));
     let setup = Arc::new(setup);
@@ -65,25 +91,44 @@ pub fn run(cfg: &QueueConfig, opts: &WorkerOptions, setup: WorkerSetup) -> Resul
     // used or dropped on the queue's runtime threads.
     let process = move |job: &Job, ctx: &JobContext| {
         std::thread::scope(|s| {
-            let handle = std::thread::Builder::new().stack_size(256 << 20).spawn_scoped(s, || process_job(job, ctx, &setup, &pool, &worker_name));
+            let handle = std::thread::Builder::new()
+                .stack_size(256 << 20)
+                .spawn_scoped(s, || process_job(job, ctx, &setup, &pool, &worker_name));
             match handle {
-                Ok(h) => h.join().unwrap_or_else(|_| Err(JobError::transient("the scan panicked"))),
-                Err(e) => Err(JobError::transient(format!("cannot start a scan thread: {e}"))),
+                Ok(h) => h
+                    .join()
+                    .unwrap_or_else(|_| Err(JobError::transient("the scan panicked"))),
+                Err(e) => Err(JobError::transient(format!(
+                    "cannot start a scan thread: {e}"
+                ))),
             }
         })
     };
-    let summary = telltale_queue::run_worker(cfg, opts, process, Arc::new(AtomicBool::new(false))).map_err(|e| e.to_string());
+    let summary = telltale_queue::run_worker(cfg, opts, process, Arc::new(AtomicBool::new(false)))
+        .map_err(|e| e.to_string());
     // The PostgreSQL client blocks on its own runtime when it closes: close connections here,
     // outside the queue's runtime, not when the closure is dropped inside it.
-    drop(std::mem::take(&mut *connections.lock().unwrap_or_else(|p| p.into_inner())));
+    drop(std::mem::take(
+        &mut *connections.lock().unwrap_or_else(|p| p.into_inner()),
+    ));
     summary
 }
 
-fn process_job(job: &Job, ctx: &JobContext, setup: &WorkerSetup, pool: &Mutex<Vec<Store>>, worker: &str) -> Result<(), JobError> {
+fn process_job(
+    job: &Job,
+    ctx: &JobContext,
+    setup: &WorkerSetup,
+    pool: &Mutex<Vec<Store>>,
+    worker: &str,
+) -> Result<(), JobError> {
     let started = Instant::now();
     let targets = scan_spec(&job.spec, &setup.scan);
     let report = Report::new(targets);
-    let failed: Vec<String> = report.targets.iter().filter_map(|t| t.error.as_ref().map(|e| format!("{}: {e}", t.target))).collect();
+    let failed: Vec<String> = report
+        .targets
+        .iter()
+        .filter_map(|t| t.error.as_ref().map(|e| format!("{}: {e}", t.target)))
+        .collect();
     if !failed.is_empty() {
         // Registry hiccups pass; a bad spec or a corrupt tarball fails every time and ends in
         // the dead-letter stream after the last delivery, where its failure is stored too.
@@ -110,7 +155,11 @@ fn process_job(job: &Job, ctx: &JobContext, setup: &WorkerSetup, pool: &Mutex<Ve
 }
 
 /// Run `f` on a pooled connection, retrying with backoff while the database is unreachable.
-fn with_store(setup: &WorkerSetup, pool: &Mutex<Vec<Store>>, f: impl Fn(&mut Store) -> Result<(), telltale_store::StoreError>) -> Result<(), JobError> {
+fn with_store(
+    setup: &WorkerSetup,
+    pool: &Mutex<Vec<Store>>,
+    f: impl Fn(&mut Store) -> Result<(), telltale_store::StoreError>,
+) -> Result<(), JobError> {
     let deadline = Instant::now() + DATABASE_PATIENCE;
     let mut backoff = Duration::from_millis(500);
     loop {
@@ -126,11 +175,19 @@ fn with_store(setup: &WorkerSetup, pool: &Mutex<Vec<Store>>, f: impl Fn(&mut Sto
                 return Ok(());
             }
             Err(e) if e.is_transient() && Instant::now() < deadline => {
-                eprintln!("worker: database unavailable ({e}); retrying in {} ms", backoff.as_millis());
+                eprintln!(
+                    "worker: database unavailable ({e}); retrying in {} ms",
+                    backoff.as_millis()
+                );
                 std::thread::sleep(backoff);
                 backoff = (backoff * 2).min(Duration::from_secs(15));
             }
-            Err(e) if e.is_transient() => return Err(JobError::transient(format!("database unavailable for {} s: {e}", DATABASE_PATIENCE.as_secs()))),
+            Err(e) if e.is_transient() => {
+                return Err(JobError::transient(format!(
+                    "database unavailable for {} s: {e}",
+                    DATABASE_PATIENCE.as_secs()
+                )))
+            }
             Err(e) => return Err(JobError::permanent(format!("cannot store the result: {e}"))),
         }
     }

@@ -15,12 +15,21 @@ pub fn ruleset_hash() -> &'static str {
         let mut text = String::from(env!("CARGO_PKG_VERSION"));
         for r in telltale_rules::all_rules() {
             let m = r.meta();
-            for part in [m.id, m.name, m.category.as_str(), m.severity.as_str(), m.doc] {
+            for part in [
+                m.id,
+                m.name,
+                m.category.as_str(),
+                m.severity.as_str(),
+                m.doc,
+            ] {
                 text.push('\0');
                 text.push_str(part);
             }
         }
-        format!("{:016x}", telltale_report::fingerprint::fnv1a(text.as_bytes()))
+        format!(
+            "{:016x}",
+            telltale_report::fingerprint::fnv1a(text.as_bytes())
+        )
     })
 }
 
@@ -45,7 +54,12 @@ pub fn scan_key(t: &TargetReport) -> ScanKey {
 }
 
 /// Record one target (idempotent on its [`scan_key`]).
-pub fn record(store: &mut Store, t: &TargetReport, duration_ms: u64, worker: Option<&str>) -> Result<RecordOutcome, StoreError> {
+pub fn record(
+    store: &mut Store,
+    t: &TargetReport,
+    duration_ms: u64,
+    worker: Option<&str>,
+) -> Result<RecordOutcome, StoreError> {
     let key = scan_key(t);
     match &t.error {
         Some(e) => store.record_failure(&key, e),
@@ -62,7 +76,9 @@ pub fn record_and_compare(store: &mut Store, t: &TargetReport) -> Result<String,
     let scan_id = outcome.scan_id();
     let mut line = match outcome {
         RecordOutcome::Inserted { .. } => format!("stored {what} (scan {scan_id})"),
-        RecordOutcome::AlreadyPresent { .. } => format!("{what} was already stored with these rules (scan {scan_id})"),
+        RecordOutcome::AlreadyPresent { .. } => {
+            format!("{what} was already stored with these rules (scan {scan_id})")
+        }
     };
     if t.error.is_some() {
         return Ok(line);
@@ -70,16 +86,46 @@ pub fn record_and_compare(store: &mut Store, t: &TargetReport) -> Result<String,
     match store.previous_scan(&key.ecosystem, &key.name, Some(scan_id))? {
         None => line.push_str("; no earlier scan of this package"),
         Some(prev) => {
-            let before: BTreeSet<&str> = prev.findings.iter().map(|f| f.fingerprint.as_str()).collect();
+            let before: BTreeSet<&str> = prev
+                .findings
+                .iter()
+                .map(|f| f.fingerprint.as_str())
+                .collect();
             let now: BTreeSet<&str> = t.findings.iter().map(|f| f.fingerprint.as_str()).collect();
-            let added: Vec<&telltale_rules::Finding> = t.findings.iter().filter(|f| !before.contains(f.fingerprint.as_str())).collect();
-            let removed: Vec<&telltale_store::StoredFinding> = prev.findings.iter().filter(|f| !now.contains(f.fingerprint.as_str())).collect();
-            line.push_str(&format!("; since {} {} (scanned {}): {} added, {} removed", prev.name, prev.version, prev.scanned_at, added.len(), removed.len()));
+            let added: Vec<&telltale_rules::Finding> = t
+                .findings
+                .iter()
+                .filter(|f| !before.contains(f.fingerprint.as_str()))
+                .collect();
+            let removed: Vec<&telltale_store::StoredFinding> = prev
+                .findings
+                .iter()
+                .filter(|f| !now.contains(f.fingerprint.as_str()))
+                .collect();
+            line.push_str(&format!(
+                "; since {} {} (scanned {}): {} added, {} removed",
+                prev.name,
+                prev.version,
+                prev.scanned_at,
+                added.len(),
+                removed.len()
+            ));
             for f in added.iter().take(10) {
-                line.push_str(&format!("\n  + {:<8} {} {}:{}:{}  {}", f.severity.as_str(), f.rule, f.file, f.line, f.column, f.message));
+                line.push_str(&format!(
+                    "\n  + {:<8} {} {}:{}:{}  {}",
+                    f.severity.as_str(),
+                    f.rule,
+                    f.file,
+                    f.line,
+                    f.column,
+                    f.message
+                ));
             }
             for f in removed.iter().take(10) {
-                line.push_str(&format!("\n  - {:<8} {} {}:{}:{}  {}", f.severity, f.rule, f.file, f.line, f.column, f.message));
+                line.push_str(&format!(
+                    "\n  - {:<8} {} {}:{}:{}  {}",
+                    f.severity, f.rule, f.file, f.line, f.column, f.message
+                ));
             }
         }
     }

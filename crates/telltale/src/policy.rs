@@ -120,19 +120,33 @@ pub struct Policy {
 
 impl Default for Policy {
     fn default() -> Self {
-        Policy { fail_on: Severity::High, fail_on_from: "default".into(), incomplete_fails: true, incomplete_from: "default".into(), allow: Lists::default(), deny: Lists::default(), exceptions: vec![], baseline: None, path: None }
+        Policy {
+            fail_on: Severity::High,
+            fail_on_from: "default".into(),
+            incomplete_fails: true,
+            incomplete_from: "default".into(),
+            allow: Lists::default(),
+            deny: Lists::default(),
+            exceptions: vec![],
+            baseline: None,
+            path: None,
+        }
     }
 }
 
 /// `telltale.toml` in `start` or the nearest folder above it.
 pub fn find_config(start: &Path) -> Option<PathBuf> {
-    start.ancestors().map(|d| d.join(FILE_NAME)).find(|p| p.is_file())
+    start
+        .ancestors()
+        .map(|d| d.join(FILE_NAME))
+        .find(|p| p.is_file())
 }
 
 impl Policy {
     /// Read and check a policy file. Errors name the file, the line and the key.
     pub fn load(path: &Path) -> Result<Policy, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
         Policy::parse(&text, path)
     }
 
@@ -140,30 +154,75 @@ impl Policy {
         let shown = path.display().to_string();
         let raw: RawConfig = toml::from_str(text).map_err(|e| format!("{shown}: {e}"))?;
         let at = |span: std::ops::Range<usize>| format!("{shown}:{}", line_of(text, span.start));
-        let fail = |span: std::ops::Range<usize>, key: &str, msg: String| format!("{}: `{key}`: {msg}", at(span));
-        let mut policy = Policy { path: Some(path.to_path_buf()), ..Policy::default() };
+        let fail = |span: std::ops::Range<usize>, key: &str, msg: String| {
+            format!("{}: `{key}`: {msg}", at(span))
+        };
+        let mut policy = Policy {
+            path: Some(path.to_path_buf()),
+            ..Policy::default()
+        };
         if let Some(s) = raw.fail_on {
-            policy.fail_on = Severity::parse(s.get_ref()).ok_or_else(|| fail(s.span(), "fail-on", format!("`{}` is not a severity (info, low, medium, high, critical)", s.get_ref())))?;
+            policy.fail_on = Severity::parse(s.get_ref()).ok_or_else(|| {
+                fail(
+                    s.span(),
+                    "fail-on",
+                    format!(
+                        "`{}` is not a severity (info, low, medium, high, critical)",
+                        s.get_ref()
+                    ),
+                )
+            })?;
             policy.fail_on_from = at(s.span());
         }
         if let Some(s) = raw.incomplete {
             policy.incomplete_fails = match s.get_ref().as_str() {
                 "fail" => true,
                 "warn" => false,
-                other => return Err(fail(s.span(), "incomplete", format!("`{other}` is not \"fail\" or \"warn\""))),
+                other => {
+                    return Err(fail(
+                        s.span(),
+                        "incomplete",
+                        format!("`{other}` is not \"fail\" or \"warn\""),
+                    ))
+                }
             };
             policy.incomplete_from = at(s.span());
         }
-        for (name, raw_lists, lists) in [("allow", raw.allow, &mut policy.allow), ("deny", raw.deny, &mut policy.deny)] {
+        for (name, raw_lists, lists) in [
+            ("allow", raw.allow, &mut policy.allow),
+            ("deny", raw.deny, &mut policy.deny),
+        ] {
             for r in raw_lists.rules {
                 let key = format!("{name}.rules");
-                let rule = telltale_rules::find_rule(r.get_ref()).ok_or_else(|| fail(r.span(), &key, format!("no rule `{}`; `telltale rules` lists them", r.get_ref())))?;
-                lists.rules.push(Entry { value: rule.meta().id, at: at(r.span()) });
+                let rule = telltale_rules::find_rule(r.get_ref()).ok_or_else(|| {
+                    fail(
+                        r.span(),
+                        &key,
+                        format!("no rule `{}`; `telltale rules` lists them", r.get_ref()),
+                    )
+                })?;
+                lists.rules.push(Entry {
+                    value: rule.meta().id,
+                    at: at(r.span()),
+                });
             }
             for c in raw_lists.categories {
                 let key = format!("{name}.categories");
-                let cat = Category::parse(c.get_ref()).ok_or_else(|| fail(c.span(), &key, format!("`{}` is not a category ({})", c.get_ref(), Category::ALL.map(|c| c.as_str()).join(", "))))?;
-                lists.categories.push(Entry { value: cat, at: at(c.span()) });
+                let cat = Category::parse(c.get_ref()).ok_or_else(|| {
+                    fail(
+                        c.span(),
+                        &key,
+                        format!(
+                            "`{}` is not a category ({})",
+                            c.get_ref(),
+                            Category::ALL.map(|c| c.as_str()).join(", ")
+                        ),
+                    )
+                })?;
+                lists.categories.push(Entry {
+                    value: cat,
+                    at: at(c.span()),
+                });
             }
             for e in raw_lists.endpoints {
                 let key = format!("{name}.endpoints");
@@ -172,22 +231,39 @@ impl Policy {
                 if pattern != "*" && (host.is_empty() || host.contains(['*', '/', ':', ' '])) {
                     return Err(fail(e.span(), &key, format!("`{}` is not a host pattern (`api.example.com`, `*.example.com` or `*`)", e.get_ref())));
                 }
-                lists.endpoints.push(Entry { value: pattern, at: at(e.span()) });
+                lists.endpoints.push(Entry {
+                    value: pattern,
+                    at: at(e.span()),
+                });
             }
             for c in raw_lists.countries {
                 let key = format!("{name}.countries");
                 let code = c.get_ref().trim().to_ascii_uppercase();
                 if code != "*" && !telltale_knowledge::geo::is_country_code(&code) {
-                    return Err(fail(c.span(), &key, format!("`{}` is not an ISO 3166-1 alpha-2 country code (e.g. RU, CN) or `*`", c.get_ref())));
+                    return Err(fail(
+                        c.span(),
+                        &key,
+                        format!(
+                            "`{}` is not an ISO 3166-1 alpha-2 country code (e.g. RU, CN) or `*`",
+                            c.get_ref()
+                        ),
+                    ));
                 }
-                lists.countries.push(Entry { value: code, at: at(c.span()) });
+                lists.countries.push(Entry {
+                    value: code,
+                    at: at(c.span()),
+                });
             }
         }
         for ex in raw.exceptions {
             let where_ = at(ex.span());
             let ex = ex.into_inner();
             if ex.reason.get_ref().trim().is_empty() {
-                return Err(fail(ex.reason.span(), "exception.reason", "an exception needs a reason a reviewer can read".into()));
+                return Err(fail(
+                    ex.reason.span(),
+                    "exception.reason",
+                    "an exception needs a reason a reviewer can read".into(),
+                ));
             }
             let spec = ex.package.get_ref().trim();
             // `@scope/name@1.2.3`: the version follows the last `@` that is not the first character.
@@ -196,22 +272,46 @@ impl Policy {
                 None => (spec.to_string(), None),
             };
             if name.is_empty() || version.as_deref() == Some("") {
-                return Err(fail(ex.package.span(), "exception.package", format!("`{spec}` is not `name` or `name@version`")));
+                return Err(fail(
+                    ex.package.span(),
+                    "exception.package",
+                    format!("`{spec}` is not `name` or `name@version`"),
+                ));
             }
             let mut rules = Vec::new();
             for r in &ex.rules {
-                let rule = telltale_rules::find_rule(r.get_ref()).ok_or_else(|| fail(r.span(), "exception.rules", format!("no rule `{}`; `telltale rules` lists them", r.get_ref())))?;
+                let rule = telltale_rules::find_rule(r.get_ref()).ok_or_else(|| {
+                    fail(
+                        r.span(),
+                        "exception.rules",
+                        format!("no rule `{}`; `telltale rules` lists them", r.get_ref()),
+                    )
+                })?;
                 rules.push(rule.meta().id);
             }
             let mut categories = Vec::new();
             for c in &ex.categories {
-                categories.push(Category::parse(c.get_ref()).ok_or_else(|| fail(c.span(), "exception.categories", format!("`{}` is not a category", c.get_ref())))?);
+                categories.push(Category::parse(c.get_ref()).ok_or_else(|| {
+                    fail(
+                        c.span(),
+                        "exception.categories",
+                        format!("`{}` is not a category", c.get_ref()),
+                    )
+                })?);
             }
-            policy.exceptions.push(Exception { name, version, rules, categories, reason: ex.reason.into_inner().trim().to_string(), at: where_ });
+            policy.exceptions.push(Exception {
+                name,
+                version,
+                rules,
+                categories,
+                reason: ex.reason.into_inner().trim().to_string(),
+                at: where_,
+            });
         }
         if let Some(b) = raw.baseline {
             let file = path.parent().unwrap_or(Path::new(".")).join(b.get_ref());
-            let baseline = crate::baseline::Baseline::load(&file).map_err(|e| fail(b.span(), "baseline", e))?;
+            let baseline = crate::baseline::Baseline::load(&file)
+                .map_err(|e| fail(b.span(), "baseline", e))?;
             policy.baseline = Some(baseline);
         }
         Ok(policy)
@@ -229,13 +329,22 @@ impl Policy {
 
     /// Decide one finding of a target.
     pub fn judge(&self, t: &TargetReport, f: &Finding) -> PolicyVerdict {
-        let verdict = |fails: bool, by: &'static str, reason: String| PolicyVerdict { fails, by, reason };
+        let verdict =
+            |fails: bool, by: &'static str, reason: String| PolicyVerdict { fails, by, reason };
         if let Some(ex) = self.exceptions.iter().find(|ex| ex.covers(t, f)) {
-            return verdict(false, "exception", format!("exception for {} ({}): {}", ex.name, ex.at, ex.reason));
+            return verdict(
+                false,
+                "exception",
+                format!("exception for {} ({}): {}", ex.name, ex.at, ex.reason),
+            );
         }
         if let Some(b) = &self.baseline {
             if b.contains(&f.fingerprint) {
-                return verdict(false, "baseline", format!("accepted in {}", b.path.display()));
+                return verdict(
+                    false,
+                    "baseline",
+                    format!("accepted in {}", b.path.display()),
+                );
             }
         }
         if let Some(why) = self.deny.matching(f, Match::Any) {
@@ -246,18 +355,39 @@ impl Policy {
         }
         let fails = f.severity >= self.fail_on;
         let cmp = if fails { "at or above" } else { "below" };
-        verdict(fails, "severity", format!("{} is {cmp} fail-on {} ({})", f.severity.as_str(), self.fail_on.as_str(), self.fail_on_from))
+        verdict(
+            fails,
+            "severity",
+            format!(
+                "{} is {cmp} fail-on {} ({})",
+                f.severity.as_str(),
+                self.fail_on.as_str(),
+                self.fail_on_from
+            ),
+        )
     }
 
     /// Write a verdict into every finding, and into every incomplete coverage.
     pub fn apply(&self, report: &mut Report) {
         for t in &mut report.targets {
             if t.error.is_none() && !t.coverage.complete {
-                let word = if self.incomplete_fails { "fail" } else { "warn" };
-                let reason = format!("code the package runs was not analysed; incomplete = \"{word}\" ({})", self.incomplete_from);
-                t.coverage.policy = Some(PolicyVerdict { fails: self.incomplete_fails, by: "incomplete", reason });
+                let word = if self.incomplete_fails {
+                    "fail"
+                } else {
+                    "warn"
+                };
+                let reason = format!(
+                    "code the package runs was not analysed; incomplete = \"{word}\" ({})",
+                    self.incomplete_from
+                );
+                t.coverage.policy = Some(PolicyVerdict {
+                    fails: self.incomplete_fails,
+                    by: "incomplete",
+                    reason,
+                });
             }
-            let verdicts: Vec<PolicyVerdict> = t.findings.iter().map(|f| self.judge(t, f)).collect();
+            let verdicts: Vec<PolicyVerdict> =
+                t.findings.iter().map(|f| self.judge(t, f)).collect();
             for (f, v) in t.findings.iter_mut().zip(verdicts) {
                 f.policy = Some(v);
             }
@@ -285,7 +415,11 @@ impl Lists {
         if let Some(e) = matching_all_or_any(&f.endpoints, how, |h| host_entry(h)) {
             return Some(format!("endpoint {} ({})", e.value, e.at));
         }
-        let country_entry = |c: &str| self.countries.iter().find(|e| e.value == "*" || e.value == c);
+        let country_entry = |c: &str| {
+            self.countries
+                .iter()
+                .find(|e| e.value == "*" || e.value == c)
+        };
         if let Some(e) = matching_all_or_any(&f.countries, how, |c| country_entry(c)) {
             return Some(format!("country {} ({})", e.value, e.at));
         }
@@ -295,7 +429,11 @@ impl Lists {
 
 /// The entry that matched, when any item matches (`Any`) or every item matches (`All`,
 /// never true of an empty list).
-fn matching_all_or_any<'a, T>(items: &[String], how: Match, entry: impl Fn(&str) -> Option<&'a Entry<T>>) -> Option<&'a Entry<T>> {
+fn matching_all_or_any<'a, T>(
+    items: &[String],
+    how: Match,
+    entry: impl Fn(&str) -> Option<&'a Entry<T>>,
+) -> Option<&'a Entry<T>> {
     let mut found = None;
     for item in items {
         match (entry(item), how) {
@@ -325,14 +463,20 @@ impl Exception {
     fn covers(&self, t: &TargetReport, f: &Finding) -> bool {
         let name_ok = t.package.as_deref() == Some(self.name.as_str());
         let version_ok = self.version.is_none() || t.version.as_deref() == self.version.as_deref();
-        let what_ok = (self.rules.is_empty() && self.categories.is_empty()) || self.rules.contains(&f.rule) || self.categories.contains(&f.category);
+        let what_ok = (self.rules.is_empty() && self.categories.is_empty())
+            || self.rules.contains(&f.rule)
+            || self.categories.contains(&f.category);
         name_ok && version_ok && what_ok
     }
 }
 
 /// 1-based line of a byte offset.
 fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 #[cfg(test)]
@@ -356,17 +500,29 @@ mod tests {
     #[test]
     fn errors_name_the_key_and_the_line() {
         let e = parse("fail-on = \"high\"\n\n[deny]\nrules = [\"TT999\"]\n").unwrap_err();
-        assert!(e.contains("telltale.toml:4") && e.contains("deny.rules") && e.contains("TT999"), "{e}");
+        assert!(
+            e.contains("telltale.toml:4") && e.contains("deny.rules") && e.contains("TT999"),
+            "{e}"
+        );
         let e = parse("fail-on = \"severe\"\n").unwrap_err();
-        assert!(e.contains("telltale.toml:1") && e.contains("fail-on"), "{e}");
+        assert!(
+            e.contains("telltale.toml:1") && e.contains("fail-on"),
+            "{e}"
+        );
         let e = parse("[allow]\ncountries = [\"XX\"]\n").unwrap_err();
-        assert!(e.contains("telltale.toml:2") && e.contains("allow.countries"), "{e}");
+        assert!(
+            e.contains("telltale.toml:2") && e.contains("allow.countries"),
+            "{e}"
+        );
         let e = parse("[allow]\nhosts = [\"x\"]\n").unwrap_err();
         assert!(e.contains("line 2") && e.contains("hosts"), "{e}");
         let e = parse("[[exception]]\npackage = \"x\"\n").unwrap_err();
         assert!(e.contains("reason"), "{e}");
         let e = parse("[[exception]]\npackage = \"x\"\nreason = \"  \"\n").unwrap_err();
-        assert!(e.contains("telltale.toml:3") && e.contains("exception.reason"), "{e}");
+        assert!(
+            e.contains("telltale.toml:3") && e.contains("exception.reason"),
+            "{e}"
+        );
         let e = parse("[deny]\nendpoints = [\"https://x.com/a\"]\n").unwrap_err();
         assert!(e.contains("deny.endpoints"), "{e}");
     }
@@ -374,18 +530,34 @@ mod tests {
     #[test]
     fn incomplete_coverage_fails_unless_the_policy_says_warn() {
         let mut t = TargetReport::empty("x.tgz");
-        t.coverage.add_unanalysed("package/bin/x › /snapshot/app.js", 10, "V8 bytecode");
+        t.coverage
+            .add_unanalysed("package/bin/x › /snapshot/app.js", 10, "V8 bytecode");
         t.coverage.settle();
         let mut report = Report::new(vec![t]);
         Policy::default().apply(&mut report);
         assert_eq!(report.policy_failures(), 1);
-        assert!(report.targets[0].coverage.policy.as_ref().unwrap().reason.contains("incomplete = \"fail\" (default)"));
+        assert!(report.targets[0]
+            .coverage
+            .policy
+            .as_ref()
+            .unwrap()
+            .reason
+            .contains("incomplete = \"fail\" (default)"));
         let warn = parse("incomplete = \"warn\"\n").unwrap();
         warn.apply(&mut report);
         assert_eq!(report.policy_failures(), 0);
-        assert!(report.targets[0].coverage.policy.as_ref().unwrap().reason.contains("telltale.toml:1"));
+        assert!(report.targets[0]
+            .coverage
+            .policy
+            .as_ref()
+            .unwrap()
+            .reason
+            .contains("telltale.toml:1"));
         let e = parse("incomplete = \"ignore\"\n").unwrap_err();
-        assert!(e.contains("telltale.toml:1") && e.contains("incomplete"), "{e}");
+        assert!(
+            e.contains("telltale.toml:1") && e.contains("incomplete"),
+            "{e}"
+        );
     }
 
     #[test]

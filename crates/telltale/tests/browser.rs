@@ -38,11 +38,19 @@ fn say(line: &str) {
 fn chromium() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("TELLTALE_CHROMIUM").filter(|p| !p.is_empty()) {
         let p = PathBuf::from(p);
-        assert!(p.is_file(), "TELLTALE_CHROMIUM={} is not a file", p.display());
+        assert!(
+            p.is_file(),
+            "TELLTALE_CHROMIUM={} is not a file",
+            p.display()
+        );
         return Some(p);
     }
     let on_path = std::env::var_os("PATH").and_then(|paths| {
-        ["chromium", "chromium-browser"].iter().find_map(|name| std::env::split_paths(&paths).map(|d| d.join(name)).find(|p| p.is_file()))
+        ["chromium", "chromium-browser"].iter().find_map(|name| {
+            std::env::split_paths(&paths)
+                .map(|d| d.join(name))
+                .find(|p| p.is_file())
+        })
     });
     if on_path.is_some() {
         return on_path;
@@ -63,7 +71,16 @@ fn file_url(path: &Path) -> String {
     let mut url = String::from("file://");
     for b in path.to_str().expect("UTF-8 path").bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' | b'~' | b'@' | b'+' => url.push(b as char),
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'/'
+            | b'-'
+            | b'_'
+            | b'.'
+            | b'~'
+            | b'@'
+            | b'+' => url.push(b as char),
             _ => url.push_str(&format!("%{b:02X}")),
         }
     }
@@ -75,7 +92,15 @@ fn file_url(path: &Path) -> String {
 fn run_chromium(browser: &Path, args: &[String]) -> Output {
     let profile = tempfile::tempdir().expect("profile folder");
     let mut child = Command::new(browser)
-        .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--hide-scrollbars"])
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--disable-extensions",
+            "--hide-scrollbars",
+        ])
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .args(args)
         .stdin(Stdio::null())
@@ -99,15 +124,29 @@ fn run_chromium(browser: &Path, args: &[String]) -> Output {
             break s;
         }
         if started.elapsed() > BROWSER_LIMIT {
-            let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).status();
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", child.id())])
+                .status();
             let _ = child.kill();
             let _ = child.wait();
-            panic!("chromium ran for more than {} s and was killed: {args:?}", BROWSER_LIMIT.as_secs());
+            panic!(
+                "chromium ran for more than {} s and was killed: {args:?}",
+                BROWSER_LIMIT.as_secs()
+            );
         }
         std::thread::sleep(Duration::from_millis(50));
     };
-    let output = Output { status, stdout: out.join().unwrap(), stderr: err.join().unwrap() };
-    assert!(output.status.success(), "chromium failed ({}): {args:?}\n{}", output.status, String::from_utf8_lossy(&output.stderr));
+    let output = Output {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    };
+    assert!(
+        output.status.success(),
+        "chromium failed ({}): {args:?}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
     output
 }
 
@@ -128,19 +167,31 @@ fn write_report(cwd: &Path, target: &Path, page: &Path) {
         .output()
         .expect("run telltale");
     // 0 or 1 (a finding at --fail-on); 2 would be a usage or read error.
-    assert!(matches!(out.status.code(), Some(0 | 1)), "telltale scan failed: {}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "telltale scan failed: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(page.is_file(), "no report written to {}", page.display());
 }
 
 fn assert_has(dom: &str, want: &str, what: &str) {
-    assert!(dom.contains(want), "the rendered page lacks {what}: `{want}`");
+    assert!(
+        dom.contains(want),
+        "the rendered page lacks {what}: `{want}`"
+    );
 }
 
 #[test]
 fn html_report_renders_in_chromium() {
     let Some(browser) = chromium() else { return };
     let (root, case) = (corpus_root(), Path::new("npm/es5-ext-0.10.64.tgz"));
-    assert!(root.join(case).is_file(), "the corpus case {} is missing (../shared/corpus)", root.join(case).display());
+    assert!(
+        root.join(case).is_file(),
+        "the corpus case {} is missing (../shared/corpus)",
+        root.join(case).display()
+    );
     let dir = keep_dir();
     let page = dir.join("es5-ext-0.10.64.html");
     let shot = dir.join("es5-ext-0.10.64.png");
@@ -151,27 +202,82 @@ fn html_report_renders_in_chromium() {
     assert_has(&dom, "<code>npm/es5-ext-0.10.64.tgz</code>", "the target");
     assert_has(&dom, "<h3>Privacy label</h3>", "the privacy label");
     assert_has(&dom, "Behaves differently in", "the label's region part");
-    assert_has(&dom, "Intl.DateTimeFormat().resolvedOptions().timeZone", "the region data compared");
-    assert_has(&dom, "<span class=\"iso\">RU</span> Russia", "the country RU with its name");
+    assert_has(
+        &dom,
+        "Intl.DateTimeFormat().resolvedOptions().timeZone",
+        "the region data compared",
+    );
+    assert_has(
+        &dom,
+        "<span class=\"iso\">RU</span> Russia",
+        "the country RU with its name",
+    );
     assert_has(&dom, "Countries targeted", "the countries chart");
     assert_has(&dom, "<text class=\"iso\"", "the chart's country tiles");
     assert_has(&dom, ">Russia</text>", "Russia in the chart");
-    assert_has(&dom, "<span class=\"rule\">TT201</span><span class=\"rule-name\">region-conditional</span>", "the region finding");
-    assert_has(&dom, "package/_postinstall.js:9:3", "the region finding's location");
-    assert_has(&dom, "<pre class=\"code\"><span class=\"gutter\">9</span>", "a code frame at line 9");
-    assert_has(&dom, "<mark>", "the finding's span marked in its code frame");
+    assert_has(
+        &dom,
+        "<span class=\"rule\">TT201</span><span class=\"rule-name\">region-conditional</span>",
+        "the region finding",
+    );
+    assert_has(
+        &dom,
+        "package/_postinstall.js:9:3",
+        "the region finding's location",
+    );
+    assert_has(
+        &dom,
+        "<pre class=\"code\"><span class=\"gutter\">9</span>",
+        "a code frame at line 9",
+    );
+    assert_has(
+        &dom,
+        "<mark>",
+        "the finding's span marked in its code frame",
+    );
     // Built by the page's script: it ran, so the CSP let it.
-    assert_has(&dom, "data-tt-js=\"ready\"", "the mark the page's script sets");
-    assert_has(&dom, "id=\"tt-filter-medium\"", "the severity filter the script builds");
+    assert_has(
+        &dom,
+        "data-tt-js=\"ready\"",
+        "the mark the page's script sets",
+    );
+    assert_has(
+        &dom,
+        "id=\"tt-filter-medium\"",
+        "the severity filter the script builds",
+    );
 
-    run_chromium(&browser, &[format!("--screenshot={}", shot.display()), "--window-size=1280,2000".to_string(), file_url(&page)]);
-    let png = std::fs::read(&shot).unwrap_or_else(|e| panic!("no screenshot at {}: {e}", shot.display()));
-    assert!(png.len() > 10_000, "the screenshot is only {} bytes", png.len());
-    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "the screenshot is not a PNG");
+    run_chromium(
+        &browser,
+        &[
+            format!("--screenshot={}", shot.display()),
+            "--window-size=1280,2000".to_string(),
+            file_url(&page),
+        ],
+    );
+    let png =
+        std::fs::read(&shot).unwrap_or_else(|e| panic!("no screenshot at {}: {e}", shot.display()));
+    assert!(
+        png.len() > 10_000,
+        "the screenshot is only {} bytes",
+        png.len()
+    );
+    assert_eq!(
+        &png[..8],
+        b"\x89PNG\r\n\x1a\n",
+        "the screenshot is not a PNG"
+    );
     assert_eq!(&png[12..16], b"IHDR");
-    let (w, h) = (u32::from_be_bytes(png[16..20].try_into().unwrap()), u32::from_be_bytes(png[20..24].try_into().unwrap()));
+    let (w, h) = (
+        u32::from_be_bytes(png[16..20].try_into().unwrap()),
+        u32::from_be_bytes(png[20..24].try_into().unwrap()),
+    );
     assert_eq!((w, h), (1280, 2000), "the screenshot's size");
-    say(&format!("html report: {}\nscreenshot: {}", page.display(), shot.display()));
+    say(&format!(
+        "html report: {}\nscreenshot: {}",
+        page.display(),
+        shot.display()
+    ));
 }
 
 /// Markup in a package's code and file names reaches the browser as text: no element from
@@ -182,17 +288,37 @@ fn hostile_text_stays_text_in_chromium() {
     let pkg = tempfile::tempdir().expect("package folder");
     let code = "const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;\n\
                 if (tz === \"Europe/Moscow\") { x = \"</script><script>document.title='pwned'</script><img src=x onerror=alert(1)>\"; }\n";
-    std::fs::write(pkg.path().join("package.json"), r#"{"name":"hostile","version":"1.0.0"}"#).unwrap();
+    std::fs::write(
+        pkg.path().join("package.json"),
+        r#"{"name":"hostile","version":"1.0.0"}"#,
+    )
+    .unwrap();
     std::fs::write(pkg.path().join("<img src=x onerror=alert(2)>.js"), code).unwrap();
     let page = keep_dir().join("hostile.html");
     write_report(pkg.path(), pkg.path(), &page);
 
     let dom = dump_dom(&browser, &page);
-    assert_has(&dom, "<span class=\"rule\">TT201</span>", "the region finding");
+    assert_has(
+        &dom,
+        "<span class=\"rule\">TT201</span>",
+        "the region finding",
+    );
     assert_has(&dom, "&lt;/script&gt;&lt;script&gt;document.title='pwned'&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;", "the snippet as text");
-    assert_has(&dom, "&lt;img src=x onerror=alert(2)&gt;.js", "the file name as text");
-    assert_eq!(dom.matches("<script").count(), 1, "a script element besides the page's own");
+    assert_has(
+        &dom,
+        "&lt;img src=x onerror=alert(2)&gt;.js",
+        "the file name as text",
+    );
+    assert_eq!(
+        dom.matches("<script").count(),
+        1,
+        "a script element besides the page's own"
+    );
     assert!(!dom.contains("<img"), "an img element from the package");
     assert!(!dom.contains("pwned</title>"), "the package's script ran");
-    assert_has(&dom, "data-tt-js=\"ready\"", "the mark the page's own script sets");
+    assert_has(
+        &dom,
+        "data-tt-js=\"ready\"",
+        "the mark the page's own script sets",
+    );
 }

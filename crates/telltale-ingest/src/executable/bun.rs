@@ -84,19 +84,34 @@ pub fn bun_modules(bytes: &[u8]) -> Option<Embedded<'_>> {
     }
     // Appended: the trailer in the last page, the file's size after it.
     let tail = bytes.len().saturating_sub(APPENDED_TAIL);
-    if let Some(graph) = memchr::memmem::rfind(&bytes[tail..], TRAILER).and_then(|at| read_graph(bytes, tail + at)) {
+    if let Some(graph) =
+        memchr::memmem::rfind(&bytes[tail..], TRAILER).and_then(|at| read_graph(bytes, tail + at))
+    {
         return Some(graph);
     }
     // A container this could not read (a truncated executable): any trailer, from the end.
-    memchr::memmem::rfind_iter(bytes, TRAILER).take(MAX_TRAILERS).find_map(|at| read_graph(bytes, at))
+    memchr::memmem::rfind_iter(bytes, TRAILER)
+        .take(MAX_TRAILERS)
+        .find_map(|at| read_graph(bytes, at))
 }
 
 /// A section's graph: after its length when the length fits, else wherever the trailer is.
 fn in_section(data: &[u8]) -> Option<Embedded<'_>> {
     for header in [8usize, 4] {
-        let Some(len) = data.get(..header).map(|h| h.iter().rev().fold(0u64, |n, &b| n << 8 | u64::from(b))) else { continue };
-        let end = usize::try_from(len).ok().and_then(|len| len.checked_add(header)).filter(|&end| end <= data.len());
-        if let Some(graph) = end.and_then(|end| data[..end].strip_suffix(TRAILER)).and_then(|g| read_graph(data, g.len())) {
+        let Some(len) = data
+            .get(..header)
+            .map(|h| h.iter().rev().fold(0u64, |n, &b| n << 8 | u64::from(b)))
+        else {
+            continue;
+        };
+        let end = usize::try_from(len)
+            .ok()
+            .and_then(|len| len.checked_add(header))
+            .filter(|&end| end <= data.len());
+        if let Some(graph) = end
+            .and_then(|end| data[..end].strip_suffix(TRAILER))
+            .and_then(|g| read_graph(data, g.len()))
+        {
             return Some(graph);
         }
     }
@@ -122,7 +137,10 @@ fn pointer<'a>(graph: &'a [u8], record: &[u8], at: usize) -> Option<&'a [u8]> {
 
 /// A path of Bun's virtual file system (at most a path's length).
 fn is_module_path(name: &[u8]) -> bool {
-    name.len() <= MAX_NAME && (name.starts_with(b"/$bunfs/") || name.starts_with(b"B:/~BUN/") || name.starts_with(b"B:\\~BUN\\"))
+    name.len() <= MAX_NAME
+        && (name.starts_with(b"/$bunfs/")
+            || name.starts_with(b"B:/~BUN/")
+            || name.starts_with(b"B:\\~BUN\\"))
 }
 
 /// The graph whose trailer is at `trailer_at` in `bytes`.
@@ -133,7 +151,11 @@ fn read_graph(bytes: &[u8], trailer_at: usize) -> Option<Embedded<'_>> {
         // The graph runs from byte_count before the Offsets to the trailer.
         let graph = &bytes[offsets_at.checked_sub(byte_count)?..offsets_at];
         let offsets = &bytes[offsets_at..trailer_at];
-        let (modules_off, modules_len, entry) = (u32_at(offsets, 8)?, u32_at(offsets, 12)?, u32_at(offsets, 16)?);
+        let (modules_off, modules_len, entry) = (
+            u32_at(offsets, 8)?,
+            u32_at(offsets, 12)?,
+            u32_at(offsets, 16)?,
+        );
         if offsets_len == 32 {
             pointer(graph, offsets, 20)?; // the compile exec argv
         }
@@ -152,9 +174,14 @@ fn record_len(graph: &[u8], table: &[u8]) -> Option<usize> {
     let fits = |size: usize| {
         !table.is_empty()
             && table.len().is_multiple_of(size)
-            && table.chunks_exact(size).all(|r| pointer(graph, r, 0).is_some_and(is_module_path) && pointer(graph, r, 8).is_some())
+            && table.chunks_exact(size).all(|r| {
+                pointer(graph, r, 0).is_some_and(is_module_path) && pointer(graph, r, 8).is_some()
+            })
     };
-    RECORD_LENS.into_iter().chain((16..=128).step_by(4)).find(|&size| fits(size))
+    RECORD_LENS
+        .into_iter()
+        .chain((16..=128).step_by(4))
+        .find(|&size| fits(size))
 }
 
 /// One record's fields as a layout says them.
@@ -170,12 +197,26 @@ struct Record<'a> {
 fn record<'a>(graph: &'a [u8], r: &[u8]) -> Option<Record<'a>> {
     let (name, contents) = (pointer(graph, r, 0)?, pointer(graph, r, 8)?);
     let (bytecode, encoding, loader) = match r.len() {
-        52 => (pointer(graph, r, 24).unwrap_or_default(), Some(r[48]), Some(r[49])),
-        36 => (pointer(graph, r, 24).unwrap_or_default(), Some(r[32]), Some(r[33])),
+        52 => (
+            pointer(graph, r, 24).unwrap_or_default(),
+            Some(r[48]),
+            Some(r[49]),
+        ),
+        36 => (
+            pointer(graph, r, 24).unwrap_or_default(),
+            Some(r[32]),
+            Some(r[33]),
+        ),
         32 => (&[][..], None, Some(r[24])),
         _ => (&[][..], None, None),
     };
-    Some(Record { name, contents, bytecode, encoding, loader })
+    Some(Record {
+        name,
+        contents,
+        bytecode,
+        encoding,
+        loader,
+    })
 }
 
 fn read_records<'a>(graph: &'a [u8], table: &[u8], size: usize) -> Embedded<'a> {
@@ -183,15 +224,27 @@ fn read_records<'a>(graph: &'a [u8], table: &[u8], size: usize) -> Embedded<'a> 
     // Records point into the graph, so crafted ones can all point at the same bytes: what is
     // copied out (names, decoded text) is bounded by what honest records, which never
     // overlap, can need.
-    let mut budget = graph.len().saturating_mul(OWNED_PER_GRAPH_BYTE).saturating_add(OWNED_SLACK);
+    let mut budget = graph
+        .len()
+        .saturating_mul(OWNED_PER_GRAPH_BYTE)
+        .saturating_add(OWNED_SLACK);
     let mut records = table.chunks_exact(size);
     for r in records.by_ref() {
-        let Some(rec) = record(graph, r) else { continue };
+        let Some(rec) = record(graph, r) else {
+            continue;
+        };
         // Lossy UTF-8 triples invalid bytes at most; UTF-16 and Latin-1 decode to less.
-        let cost = rec.name.len().saturating_add(rec.contents.len().saturating_mul(3));
+        let cost = rec
+            .name
+            .len()
+            .saturating_add(rec.contents.len().saturating_mul(3));
         if cost > budget {
             let left = 1 + records.len();
-            out.unreadable.push(Unreadable { name: format!("{left} module records"), bytes: rec.contents.len() as u64, why: "not read: the graph's records overlap past the reader's bound".into() });
+            out.unreadable.push(Unreadable {
+                name: format!("{left} module records"),
+                bytes: rec.contents.len() as u64,
+                why: "not read: the graph's records overlap past the reader's bound".into(),
+            });
             break;
         }
         let name = String::from_utf8_lossy(rec.name).into_owned();
@@ -202,14 +255,30 @@ fn read_records<'a>(graph: &'a [u8], table: &[u8], size: usize) -> Embedded<'a> 
             Some(_) => Some(decode(rec.contents, rec.encoding)),
             None => Some(decode(rec.contents, rec.encoding)).filter(|t| looks_like_js(&name, t)),
         };
-        budget = budget.saturating_sub(name.len() + if let Some(Cow::Owned(t)) = &text { t.len() } else { 0 });
+        budget = budget.saturating_sub(
+            name.len()
+                + if let Some(Cow::Owned(t)) = &text {
+                    t.len()
+                } else {
+                    0
+                },
+        );
         match text {
             Some(_) if !rec.bytecode.is_empty() && text.as_deref().is_some_and(is_stub) => {
-                out.unreadable.push(Unreadable { name, bytes: rec.bytecode.len() as u64, why: "bytecode only".into() });
+                out.unreadable.push(Unreadable {
+                    name,
+                    bytes: rec.bytecode.len() as u64,
+                    why: "bytecode only".into(),
+                });
             }
-            Some(text) if !text.trim().is_empty() => out.modules.push(EmbeddedModule { name, text }),
+            Some(text) if !text.trim().is_empty() => {
+                out.modules.push(EmbeddedModule { name, text })
+            }
             Some(_) => {}
-            None if !rec.contents.is_empty() => out.files.push(EmbeddedFile { name, bytes: Cow::Borrowed(rec.contents) }),
+            None if !rec.contents.is_empty() => out.files.push(EmbeddedFile {
+                name,
+                bytes: Cow::Borrowed(rec.contents),
+            }),
             None => {}
         }
     }
@@ -231,8 +300,14 @@ fn decode(contents: &[u8], encoding: Option<u8>) -> Cow<'_, str> {
                     return Cow::Borrowed(text);
                 }
             }
-            let units = contents.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]]));
-            Cow::Owned(char::decode_utf16(units).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)).collect())
+            let units = contents
+                .chunks_exact(2)
+                .map(|p| u16::from_le_bytes([p[0], p[1]]));
+            Cow::Owned(
+                char::decode_utf16(units)
+                    .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+                    .collect(),
+            )
         }
         Some(ENCODING_LATIN1) => match std::str::from_utf8(contents) {
             Ok(text) => Cow::Borrowed(text),
@@ -253,7 +328,10 @@ fn is_stub(text: &str) -> bool {
 /// files named as scripts and holding no NUL.
 fn looks_like_js(name: &str, text: &str) -> bool {
     text.starts_with("// @bun")
-        || ([".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".tsx", ".jsx"].iter().any(|e| name.ends_with(e)) && !text.contains('\0'))
+        || ([".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".tsx", ".jsx"]
+            .iter()
+            .any(|e| name.ends_with(e))
+            && !text.contains('\0'))
 }
 
 #[cfg(test)]
@@ -267,7 +345,11 @@ mod tests {
         graph_with(modules, entry, |_| [1, 1, 1, 0])
     }
 
-    fn graph_with(modules: &[(&str, &[u8])], entry: u32, flags: impl Fn(&str) -> [u8; 4]) -> Vec<u8> {
+    fn graph_with(
+        modules: &[(&str, &[u8])],
+        entry: u32,
+        flags: impl Fn(&str) -> [u8; 4],
+    ) -> Vec<u8> {
         let mut payload = Vec::new();
         let mut records = Vec::new();
         for (name, contents) in modules {
@@ -278,7 +360,14 @@ mod tests {
             payload.extend_from_slice(contents);
             payload.push(0);
             let mut r = Vec::new();
-            for (off, len) in [(name_at, name.len() as u32), (contents_at, contents.len() as u32), (0, 0), (0, 0), (0, 0), (0, 0)] {
+            for (off, len) in [
+                (name_at, name.len() as u32),
+                (contents_at, contents.len() as u32),
+                (0, 0),
+                (0, 0),
+                (0, 0),
+                (0, 0),
+            ] {
                 r.extend_from_slice(&off.to_le_bytes());
                 r.extend_from_slice(&len.to_le_bytes());
             }
@@ -301,15 +390,46 @@ mod tests {
     }
 
     fn fixture(name: &str) -> Vec<u8> {
-        let path = format!("{}/tests/fixtures/executables/{name}", env!("CARGO_MANIFEST_DIR"));
-        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e} (scripts/gen-executable-fixtures.sh)"))
+        let path = format!(
+            "{}/tests/fixtures/executables/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read(&path)
+            .unwrap_or_else(|e| panic!("{path}: {e} (scripts/gen-executable-fixtures.sh)"))
     }
 
-    const FIXTURES: [&str; 6] = ["bun-1.4.5-latin1.elf", "bun-1.4.5-utf16.elf", "bun-1.4.5-bytecode.elf", "bun-1.4.5-assets.elf", "bun-1.3.7-bytecode.elf", "bun-1.2.19-utf8-as-latin1.elf"];
+    const FIXTURES: [&str; 6] = [
+        "bun-1.4.5-latin1.elf",
+        "bun-1.4.5-utf16.elf",
+        "bun-1.4.5-bytecode.elf",
+        "bun-1.4.5-assets.elf",
+        "bun-1.3.7-bytecode.elf",
+        "bun-1.2.19-utf8-as-latin1.elf",
+    ];
 
     #[test]
     fn appended_graph_yields_its_modules() {
-        let g = graph_with(&[("/$bunfs/root/chunk-a.js", b"// @bun\nfetch('https://t.example.com')"), ("/$bunfs/root/icon.png", b"\x89PNG\0\0"), ("/$bunfs/root/cli", b"// @bun @bytecode\nrequire('./chunk-a.js')")], 2, |n| if n.ends_with(".png") { [0, 5, 0, 0] } else { [1, 1, 2, 0] });
+        let g = graph_with(
+            &[
+                (
+                    "/$bunfs/root/chunk-a.js",
+                    b"// @bun\nfetch('https://t.example.com')",
+                ),
+                ("/$bunfs/root/icon.png", b"\x89PNG\0\0"),
+                (
+                    "/$bunfs/root/cli",
+                    b"// @bun @bytecode\nrequire('./chunk-a.js')",
+                ),
+            ],
+            2,
+            |n| {
+                if n.ends_with(".png") {
+                    [0, 5, 0, 0]
+                } else {
+                    [1, 1, 2, 0]
+                }
+            },
+        );
         let mut exe = b"\x7fELF not really an elf, a file with the graph appended ".to_vec();
         exe.extend_from_slice(&g);
         let e = bun_modules(&exe).expect("graph found");
@@ -341,32 +461,81 @@ mod tests {
     fn utf16_entry_and_native_addons_as_amp_stores_them() {
         let source = "// @bun\nvar 遥测 = 'https://t.example.com/amp';\n";
         let utf16: Vec<u8> = source.encode_utf16().flat_map(u16::to_le_bytes).collect();
-        let g = graph_with(&[("/$bunfs/root/amp-linux-x64", &utf16), ("/$bunfs/root/keyring.linux-x64-gnu.node", b"\x7fELF\x02\x01\x01\0addon")], 0, |n| if n.ends_with(".node") { [0, 10, 0, 1] } else { [2, 1, 1, 0] });
+        let g = graph_with(
+            &[
+                ("/$bunfs/root/amp-linux-x64", &utf16),
+                (
+                    "/$bunfs/root/keyring.linux-x64-gnu.node",
+                    b"\x7fELF\x02\x01\x01\0addon",
+                ),
+            ],
+            0,
+            |n| {
+                if n.ends_with(".node") {
+                    [0, 10, 0, 1]
+                } else {
+                    [2, 1, 1, 0]
+                }
+            },
+        );
         let e = bun_modules(&g).expect("graph found");
         assert_eq!(e.modules.len(), 1);
-        assert_eq!((e.modules[0].name.as_str(), &*e.modules[0].text), ("/$bunfs/root/amp-linux-x64", source));
+        assert_eq!(
+            (e.modules[0].name.as_str(), &*e.modules[0].text),
+            ("/$bunfs/root/amp-linux-x64", source)
+        );
         assert!(matches!(e.modules[0].text, Cow::Owned(_)));
-        assert_eq!((e.files[0].name.as_str(), &e.files[0].bytes[..4]), ("/$bunfs/root/keyring.linux-x64-gnu.node", &b"\x7fELF"[..]));
+        assert_eq!(
+            (e.files[0].name.as_str(), &e.files[0].bytes[..4]),
+            ("/$bunfs/root/keyring.linux-x64-gnu.node", &b"\x7fELF"[..])
+        );
     }
 
     #[test]
     fn decoding_follows_the_label_and_never_refuses() {
-        assert!(matches!(decode(b"// @bun\nascii", Some(ENCODING_LATIN1)), Cow::Borrowed("// @bun\nascii")));
+        assert!(matches!(
+            decode(b"// @bun\nascii", Some(ENCODING_LATIN1)),
+            Cow::Borrowed("// @bun\nascii")
+        ));
         assert_eq!(decode(b"caf\xe9 \xa9", Some(ENCODING_LATIN1)), "café ©");
-        assert_eq!(decode("café".as_bytes(), Some(ENCODING_LATIN1)), "café", "1.1–1.3 wrote UTF-8 under the Latin-1 label");
-        assert_eq!(decode(b"a\0b\0\x00\xd8c\0", Some(ENCODING_UTF16)), "ab\u{fffd}c", "a lone surrogate");
+        assert_eq!(
+            decode("café".as_bytes(), Some(ENCODING_LATIN1)),
+            "café",
+            "1.1–1.3 wrote UTF-8 under the Latin-1 label"
+        );
+        assert_eq!(
+            decode(b"a\0b\0\x00\xd8c\0", Some(ENCODING_UTF16)),
+            "ab\u{fffd}c",
+            "a lone surrogate"
+        );
         assert_eq!(decode(b"a\0b", Some(ENCODING_UTF16)), "a", "an odd byte");
         assert_eq!(decode(b"\xff\xfe", None), "\u{fffd}\u{fffd}");
-        assert!(matches!(decode(b"// @bun\nutf-8", Some(ENCODING_UTF16)), Cow::Borrowed("// @bun\nutf-8")), "no NUL: not UTF-16");
-        assert!(is_stub("// @bun @bytecode @bun-cjs\n") && is_stub("") && !is_stub("// @bun\nrun()"));
-        assert!(looks_like_js("/$bunfs/root/x", "// @bun\n") && looks_like_js("/$bunfs/root/x.mjs", "x()") && !looks_like_js("/$bunfs/root/x.mjs", "x\0"));
+        assert!(
+            matches!(
+                decode(b"// @bun\nutf-8", Some(ENCODING_UTF16)),
+                Cow::Borrowed("// @bun\nutf-8")
+            ),
+            "no NUL: not UTF-16"
+        );
+        assert!(
+            is_stub("// @bun @bytecode @bun-cjs\n") && is_stub("") && !is_stub("// @bun\nrun()")
+        );
+        assert!(
+            looks_like_js("/$bunfs/root/x", "// @bun\n")
+                && looks_like_js("/$bunfs/root/x.mjs", "x()")
+                && !looks_like_js("/$bunfs/root/x.mjs", "x\0")
+        );
     }
 
     #[test]
     fn bytecode_with_only_a_stub_left_is_unreadable() {
         let exe = fixture("bun-1.4.5-bytecode.elf");
         let e = bun_modules(&exe).expect("graph found");
-        assert_eq!((e.modules.len(), e.unreadable.len()), (1, 0), "the source is kept beside the bytecode");
+        assert_eq!(
+            (e.modules.len(), e.unreadable.len()),
+            (1, 0),
+            "the source is kept beside the bytecode"
+        );
         // The same record with its contents cut down to the pragma line.
         let mut stub = exe.clone();
         let at = memchr::memmem::find(&stub, b"// @bun @bytecode @bun-cjs\n").unwrap();
@@ -381,7 +550,10 @@ mod tests {
         let e = bun_modules(&stub).expect("graph found");
         assert_eq!(e.modules.len(), 0);
         assert_eq!(e.unreadable.len(), 1);
-        assert_eq!((e.unreadable[0].name.as_str(), e.unreadable[0].why.as_str()), ("/$bunfs/root/bun-1.4.5-bytecode", "bytecode only"));
+        assert_eq!(
+            (e.unreadable[0].name.as_str(), e.unreadable[0].why.as_str()),
+            ("/$bunfs/root/bun-1.4.5-bytecode", "bytecode only")
+        );
         assert!(e.unreadable[0].bytes > 100);
     }
 
@@ -389,13 +561,19 @@ mod tests {
     /// then one unreadable entry for the rest.
     #[test]
     fn overlapping_records_are_not_decoded_past_a_bound() {
-        let source = format!("// @bun\nfetch('https://t.example.com/{}');\n", "遥测".repeat(2000));
+        let source = format!(
+            "// @bun\nfetch('https://t.example.com/{}');\n",
+            "遥测".repeat(2000)
+        );
         let utf16: Vec<u8> = source.encode_utf16().flat_map(u16::to_le_bytes).collect();
         let mut g = graph_with(&[("/$bunfs/root/a.js", &utf16)], 0, |_| [2, 1, 1, 0]);
         // Repeat the one record 4000 times: the table grows, the contents do not.
         let n = g.len();
         let offsets_at = n - TRAILER.len() - 32;
-        let (table_at, table_len) = (u32_at(&g, offsets_at + 8).unwrap(), u32_at(&g, offsets_at + 12).unwrap());
+        let (table_at, table_len) = (
+            u32_at(&g, offsets_at + 8).unwrap(),
+            u32_at(&g, offsets_at + 12).unwrap(),
+        );
         let record = g[table_at..table_at + table_len].to_vec();
         let mut grown = g[..offsets_at].to_vec();
         let new_table_at = grown.len();
@@ -411,10 +589,24 @@ mod tests {
         g = grown;
         let e = bun_modules(&g).expect("graph found");
         let owned: usize = e.modules.iter().map(|m| m.text.len() + m.name.len()).sum();
-        assert!(owned <= g.len() * OWNED_PER_GRAPH_BYTE + OWNED_SLACK, "{owned} for {} bytes", g.len());
-        assert!(!e.modules.is_empty() && e.modules.len() < 4000, "{} modules, {} unreadable, {} files", e.modules.len(), e.unreadable.len(), e.files.len());
+        assert!(
+            owned <= g.len() * OWNED_PER_GRAPH_BYTE + OWNED_SLACK,
+            "{owned} for {} bytes",
+            g.len()
+        );
+        assert!(
+            !e.modules.is_empty() && e.modules.len() < 4000,
+            "{} modules, {} unreadable, {} files",
+            e.modules.len(),
+            e.unreadable.len(),
+            e.files.len()
+        );
         assert_eq!(e.unreadable.len(), 1);
-        assert!(e.unreadable[0].why.contains("overlap"), "{:?}", e.unreadable[0]);
+        assert!(
+            e.unreadable[0].why.contains("overlap"),
+            "{:?}",
+            e.unreadable[0]
+        );
     }
 
     #[test]
@@ -438,7 +630,10 @@ mod tests {
         let text = &e.modules[0].text;
         assert!(matches!(text, Cow::Owned(_)));
         assert!(text.starts_with("// @bun\n"), "{text}");
-        assert!(text.contains("/*! 遥测 telltale fixture"), "the legal comment, verbatim");
+        assert!(
+            text.contains("/*! 遥测 telltale fixture"),
+            "the legal comment, verbatim"
+        );
         assert!(text.contains("🚀"));
         assert!(text.contains("https://t.example.com/"));
         // The printer escaped the strings: the entry point holds `\u4F60…`.
@@ -452,7 +647,9 @@ mod tests {
         let e = bun_modules(&exe).expect("graph found");
         assert_eq!(e.modules.len(), 1);
         assert_eq!(e.modules[0].name, "/$bunfs/root/bun-1.3.7-bytecode");
-        assert!(e.modules[0].text.starts_with("// @bun @bytecode @bun-cjs\n"));
+        assert!(e.modules[0]
+            .text
+            .starts_with("// @bun @bytecode @bun-cjs\n"));
         assert!(e.modules[0].text.contains("https://t.example.com/bytecode"));
         // 1.2.19: 24-byte Offsets, UTF-8 under the Latin-1 label.
         let exe = fixture("bun-1.2.19-utf8-as-latin1.elf");
@@ -467,8 +664,16 @@ mod tests {
         let exe = fixture("bun-1.4.5-assets.elf");
         let e = bun_modules(&exe).expect("graph found");
         assert_eq!(e.modules.len(), 1);
-        assert!(e.modules[0].text.contains("await Bun.file("), "{}", e.modules[0].text);
-        let files: Vec<(&str, &[u8])> = e.files.iter().map(|f| (f.name.as_str(), &f.bytes[..])).collect();
+        assert!(
+            e.modules[0].text.contains("await Bun.file("),
+            "{}",
+            e.modules[0].text
+        );
+        let files: Vec<(&str, &[u8])> = e
+            .files
+            .iter()
+            .map(|f| (f.name.as_str(), &f.bytes[..]))
+            .collect();
         assert_eq!(files.len(), 2);
         assert!(files[0].0.starts_with("/$bunfs/root/note-") && files[0].0.ends_with(".txt"));
         assert_eq!(files[0].1, b"asset payload: https://t.example.com/asset\n");
@@ -503,7 +708,8 @@ mod tests {
                     let mut bad = exe.clone();
                     bad[at..at + 4].copy_from_slice(&huge.to_le_bytes());
                     if let Some(e) = bun_modules(&bad) {
-                        let total: usize = e.files.iter().map(|f| f.bytes.len()).sum::<usize>() + e.modules.iter().map(|m| m.text.len()).sum::<usize>();
+                        let total: usize = e.files.iter().map(|f| f.bytes.len()).sum::<usize>()
+                            + e.modules.iter().map(|m| m.text.len()).sum::<usize>();
                         assert!(total <= bad.len() * 3, "{name} @{at}");
                     }
                 }

@@ -90,14 +90,21 @@ fn read_head<'a>(fields: &mut Fields<'a>) -> Option<()> {
 /// A count that the bytes left could hold, `per` bytes at least each.
 fn count(fields: &mut Fields, per: usize) -> Option<usize> {
     let n = fields.u32()?;
-    (n <= MAX_MODULES && n.checked_mul(per)? <= fields.data.len().saturating_sub(fields.at)).then_some(n)
+    (n <= MAX_MODULES && n.checked_mul(per)? <= fields.data.len().saturating_sub(fields.at))
+        .then_some(n)
 }
 
 /// A module of the store: a module when it is source, a file otherwise.
 fn push_store_module<'a>(out: &mut Embedded<'a>, specifier: String, media: u8, source: &'a [u8]) {
     match std::str::from_utf8(source) {
-        Ok(text) if SOURCE_MEDIA.contains(&media) => out.modules.push(EmbeddedModule { name: specifier, text: text.into() }),
-        _ => out.files.push(EmbeddedFile { name: specifier, bytes: source.into() }),
+        Ok(text) if SOURCE_MEDIA.contains(&media) => out.modules.push(EmbeddedModule {
+            name: specifier,
+            text: text.into(),
+        }),
+        _ => out.files.push(EmbeddedFile {
+            name: specifier,
+            bytes: source.into(),
+        }),
     }
 }
 
@@ -109,7 +116,10 @@ fn read_current<'a>(data: &'a [u8], budget: &mut usize) -> Option<Embedded<'a>> 
     let (specifiers, remote, vfs, files) = tables?;
     let mut out = Embedded::new("deno");
     for (id, media, source) in remote {
-        let specifier = specifiers.get(&id).cloned().unwrap_or_else(|| format!("deno module #{id}"));
+        let specifier = specifiers
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| format!("deno module #{id}"));
         push_store_module(&mut out, specifier, media, source);
     }
     read_vfs(&mut out, vfs, files);
@@ -196,7 +206,9 @@ fn payload_2_1<'a>(fields: &mut Fields<'a>) -> Option<Embedded<'a>> {
 /// The files of a virtual file system: source as modules, the rest as files.
 fn read_vfs<'a>(out: &mut Embedded<'a>, vfs: &[u8], files: &'a [u8]) {
     // serde_json refuses nesting past 128 levels, which bounds the walk below.
-    let Ok(Value::Array(entries)) = serde_json::from_slice::<Value>(vfs) else { return };
+    let Ok(Value::Array(entries)) = serde_json::from_slice::<Value>(vfs) else {
+        return;
+    };
     walk(out, "", &entries, files);
 }
 
@@ -208,13 +220,23 @@ fn member<'v>(v: &'v Value, short: &str, long: &str) -> Option<&'v Value> {
 fn walk<'a>(out: &mut Embedded<'a>, dir: &str, entries: &[Value], files: &'a [u8]) {
     for entry in entries {
         if let Some(d) = entry.get("Dir") {
-            let (Some(name), Some(Value::Array(children))) = (member(d, "n", "name").and_then(Value::as_str), member(d, "e", "entries")) else { continue };
+            let (Some(name), Some(Value::Array(children))) = (
+                member(d, "n", "name").and_then(Value::as_str),
+                member(d, "e", "entries"),
+            ) else {
+                continue;
+            };
             walk(out, &join(dir, name), children, files);
         } else if let Some(f) = entry.get("File") {
-            let Some(name) = member(f, "n", "name").and_then(Value::as_str) else { continue };
+            let Some(name) = member(f, "n", "name").and_then(Value::as_str) else {
+                continue;
+            };
             let place = match f.get("o").and_then(Value::as_array).map(Vec::as_slice) {
                 Some([offset, len]) => offset.as_u64().zip(len.as_u64()),
-                _ => f.get("offset").and_then(Value::as_u64).zip(f.get("len").and_then(Value::as_u64)),
+                _ => f
+                    .get("offset")
+                    .and_then(Value::as_u64)
+                    .zip(f.get("len").and_then(Value::as_u64)),
             };
             let Some(data) = place.and_then(|(o, l)| {
                 let (o, l) = (usize::try_from(o).ok()?, usize::try_from(l).ok()?);
@@ -224,8 +246,14 @@ fn walk<'a>(out: &mut Embedded<'a>, dir: &str, entries: &[Value], files: &'a [u8
             };
             let path = join(dir, name);
             match std::str::from_utf8(data) {
-                Ok(text) if is_source_name(&path) => out.modules.push(EmbeddedModule { name: path, text: text.into() }),
-                _ => out.files.push(EmbeddedFile { name: path, bytes: data.into() }),
+                Ok(text) if is_source_name(&path) => out.modules.push(EmbeddedModule {
+                    name: path,
+                    text: text.into(),
+                }),
+                _ => out.files.push(EmbeddedFile {
+                    name: path,
+                    bytes: data.into(),
+                }),
             }
         }
         // Symlinks point at entries read where they are.
@@ -297,13 +325,25 @@ mod tests {
         exe.extend_from_slice(&payload(&[
             ("file:///app/main.ts", 4, MAIN, Some(b"transpiled")),
             ("file:///app/data.json", 11, b"{}", None),
-            ("https://deno.land/std/fmt/colors.ts", 4, b"export const red = (s: string) => s;", None),
+            (
+                "https://deno.land/std/fmt/colors.ts",
+                4,
+                b"export const red = (s: string) => s;",
+                None,
+            ),
         ]));
         let e = embedded_modules(&exe).expect("payload found");
         assert_eq!(e.format, "deno");
         let names: Vec<&str> = e.modules.iter().map(|m| m.name.as_str()).collect();
-        assert_eq!(names, vec!["file:///app/main.ts", "https://deno.land/std/fmt/colors.ts"]);
-        assert_eq!(e.modules[0].text.as_bytes(), MAIN, "the source as written, not the transpiled text");
+        assert_eq!(
+            names,
+            vec!["file:///app/main.ts", "https://deno.land/std/fmt/colors.ts"]
+        );
+        assert_eq!(
+            e.modules[0].text.as_bytes(),
+            MAIN,
+            "the source as written, not the transpiled text"
+        );
         assert_eq!(e.files.len(), 1);
     }
 
@@ -331,10 +371,23 @@ mod tests {
         let e = embedded_modules(DENO_2_9).expect("payload found");
         assert_eq!(e.format, "deno");
         let modules: Vec<&str> = e.modules.iter().map(|m| m.name.as_str()).collect();
-        assert_eq!(modules, [".deno_compile_node_modules/localhost/is-number/7.0.0/index.js", "lib/greet.ts", "main.ts"]);
+        assert_eq!(
+            modules,
+            [
+                ".deno_compile_node_modules/localhost/is-number/7.0.0/index.js",
+                "lib/greet.ts",
+                "main.ts"
+            ]
+        );
         let main = &e.modules[2].text;
-        assert!(main.starts_with("import { hostname } from \"node:os\";"), "{main}");
-        assert!(main.contains("const payload: string"), "the TypeScript as written, not the transpiled copy");
+        assert!(
+            main.starts_with("import { hostname } from \"node:os\";"),
+            "{main}"
+        );
+        assert!(
+            main.contains("const payload: string"),
+            "the TypeScript as written, not the transpiled copy"
+        );
         assert!(e.modules[1].text.contains("telltale-deno-fixture"));
         let files: Vec<&str> = e.files.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(
@@ -346,7 +399,10 @@ mod tests {
                 "config.json"
             ]
         );
-        assert_eq!(e.files[3].bytes.as_ref(), b"{\"endpoint\":\"https://t.example.com\"}\n");
+        assert_eq!(
+            e.files[3].bytes.as_ref(),
+            b"{\"endpoint\":\"https://t.example.com\"}\n"
+        );
         assert!(e.unreadable.is_empty());
     }
 
@@ -392,12 +448,28 @@ mod tests {
     #[test]
     fn deno_current_layout_reads_remote_modules_and_both_vfs_spellings() {
         let vfs = r#"[{"Dir":{"n":"src","e":[{"File":{"n":"a.ts","o":[0,5],"u":true,"m":[5,1]}},{"Symlink":{"n":"b.ts","p":["src","a.ts"]}}]}},{"Dir":{"name":"old","entries":[{"File":{"name":"b.js","offset":5,"len":1}}]}},{"File":{"n":"far.js","o":[4,99]}},{"File":{"n":"huge.js","o":[18446744073709551615,2]}}]"#;
-        let p = current_payload(&[(7, "https://deno.land/x/mod.ts", 4, MAIN, 1 | 2 | 4), (9, "https://deno.land/x/data.json", 11, b"{}", 8)], vfs, b"a();Xb");
+        let p = current_payload(
+            &[
+                (7, "https://deno.land/x/mod.ts", 4, MAIN, 1 | 2 | 4),
+                (9, "https://deno.land/x/data.json", 11, b"{}", 8),
+            ],
+            vfs,
+            b"a();Xb",
+        );
         let e = deno_modules(&p).expect("payload found");
         let modules: Vec<&str> = e.modules.iter().map(|m| m.name.as_str()).collect();
-        assert_eq!(modules, ["https://deno.land/x/mod.ts", "src/a.ts", "old/b.js"]);
-        assert_eq!((e.modules[0].text.as_bytes(), e.modules[1].text.as_ref()), (MAIN, "a();X"));
-        assert_eq!(e.files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["https://deno.land/x/data.json"]);
+        assert_eq!(
+            modules,
+            ["https://deno.land/x/mod.ts", "src/a.ts", "old/b.js"]
+        );
+        assert_eq!(
+            (e.modules[0].text.as_bytes(), e.modules[1].text.as_ref()),
+            (MAIN, "a();X")
+        );
+        assert_eq!(
+            e.files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
+            ["https://deno.land/x/data.json"]
+        );
         // A count no table has, cut anywhere: no panic, nothing read.
         for cut in 0..p.len() {
             let _ = deno_modules(&p[..cut]);

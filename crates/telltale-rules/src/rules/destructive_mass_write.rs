@@ -24,7 +24,8 @@ impl Rule for DestructiveMassWrite {
     }
     fn check(&self, f: &FileFacts, out: &mut Vec<RawFinding>) {
         for d in &f.destructive {
-            let mut r = RawFinding::new(&Self::META, d.span, format!("destroys data: {}", d.detail));
+            let mut r =
+                RawFinding::new(&Self::META, d.span, format!("destroys data: {}", d.detail));
             r.evidence.push(d.api.clone());
             out.push(r);
         }
@@ -41,7 +42,12 @@ mod tests {
     fn mass_write_reported() {
         let mut f = facts();
         assert!(run(&DestructiveMassWrite, &f).is_empty());
-        f.destructive.push(DestructiveFact { api: "fs.writeFile".into(), mass: true, span: Span::new(0, 1), detail: "x".into() });
+        f.destructive.push(DestructiveFact {
+            api: "fs.writeFile".into(),
+            mass: true,
+            span: Span::new(0, 1),
+            detail: "x".into(),
+        });
         assert_eq!(run(&DestructiveMassWrite, &f).len(), 1);
     }
 }

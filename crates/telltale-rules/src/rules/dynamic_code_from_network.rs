@@ -24,7 +24,11 @@ impl Rule for DynamicCodeFromNetwork {
     }
     fn check(&self, f: &FileFacts, out: &mut Vec<RawFinding>) {
         for d in f.dynamic_code.iter().filter(|d| d.from_network) {
-            let mut r = RawFinding::new(&Self::META, d.span, format!("runs code received from the network with {}", d.api));
+            let mut r = RawFinding::new(
+                &Self::META,
+                d.span,
+                format!("runs code received from the network with {}", d.api),
+            );
             r.evidence.push(d.api.clone());
             r.evidence.extend(d.steps.iter().map(|s| s.what.clone()));
             r.steps = d.steps.clone();
@@ -42,9 +46,19 @@ mod tests {
     #[test]
     fn only_network_code_is_reported() {
         let mut f = facts();
-        f.dynamic_code.push(DynamicCodeFact { api: "eval".into(), from_network: false, span: Span::new(0, 1), steps: vec![] });
+        f.dynamic_code.push(DynamicCodeFact {
+            api: "eval".into(),
+            from_network: false,
+            span: Span::new(0, 1),
+            steps: vec![],
+        });
         assert!(run(&DynamicCodeFromNetwork, &f).is_empty());
-        f.dynamic_code.push(DynamicCodeFact { api: "Function".into(), from_network: true, span: Span::new(0, 1), steps: vec![] });
+        f.dynamic_code.push(DynamicCodeFact {
+            api: "Function".into(),
+            from_network: true,
+            span: Span::new(0, 1),
+            steps: vec![],
+        });
         assert_eq!(run(&DynamicCodeFromNetwork, &f).len(), 1);
     }
 }

@@ -31,9 +31,18 @@ impl Rule for HiddenEndpoint {
             if !seen.insert(e.host.clone()) {
                 continue;
             }
-            let mut r = RawFinding::new(&Self::META, e.span, format!("connects to {} hidden with {}", e.host, e.encodings.join(" → ")));
+            let mut r = RawFinding::new(
+                &Self::META,
+                e.span,
+                format!(
+                    "connects to {} hidden with {}",
+                    e.host,
+                    e.encodings.join(" → ")
+                ),
+            );
             r.endpoints.push(e.host.clone());
-            r.evidence.push(e.url.clone().unwrap_or_else(|| e.host.clone()));
+            r.evidence
+                .push(e.url.clone().unwrap_or_else(|| e.host.clone()));
             if !e.provenance.is_empty() {
                 r.evidence.push(e.provenance.clone());
             }
@@ -51,9 +60,23 @@ mod tests {
     #[test]
     fn decoded_endpoint_reported_plain_not() {
         let mut f = facts();
-        f.endpoints.push(EndpointFact { host: "a.example".into(), url: None, span: Span::new(0, 1), encodings: vec![], provenance: String::new(), origin: None });
+        f.endpoints.push(EndpointFact {
+            host: "a.example".into(),
+            url: None,
+            span: Span::new(0, 1),
+            encodings: vec![],
+            provenance: String::new(),
+            origin: None,
+        });
         assert!(run(&HiddenEndpoint, &f).is_empty());
-        f.endpoints.push(EndpointFact { host: "b.example".into(), url: None, span: Span::new(0, 1), encodings: vec!["base64".into()], provenance: String::new(), origin: None });
+        f.endpoints.push(EndpointFact {
+            host: "b.example".into(),
+            url: None,
+            span: Span::new(0, 1),
+            encodings: vec!["base64".into()],
+            provenance: String::new(),
+            origin: None,
+        });
         assert_eq!(run(&HiddenEndpoint, &f).len(), 1);
     }
 
@@ -61,7 +84,17 @@ mod tests {
     fn provenance_follows_the_address_in_evidence() {
         let mut f = facts();
         let provenance = "base64 → hex → literal at 3:9".to_string();
-        f.endpoints.push(EndpointFact { host: "c.example".into(), url: Some("https://c.example/x".into()), span: Span::new(0, 1), encodings: vec!["base64".into(), "hex".into()], provenance: provenance.clone(), origin: Some(Span::new(40, 60)) });
-        assert_eq!(run(&HiddenEndpoint, &f)[0].evidence, vec!["https://c.example/x".to_string(), provenance]);
+        f.endpoints.push(EndpointFact {
+            host: "c.example".into(),
+            url: Some("https://c.example/x".into()),
+            span: Span::new(0, 1),
+            encodings: vec!["base64".into(), "hex".into()],
+            provenance: provenance.clone(),
+            origin: Some(Span::new(40, 60)),
+        });
+        assert_eq!(
+            run(&HiddenEndpoint, &f)[0].evidence,
+            vec!["https://c.example/x".to_string(), provenance]
+        );
     }
 }

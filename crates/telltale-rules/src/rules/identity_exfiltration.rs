@@ -37,10 +37,27 @@ impl Rule for IdentityExfiltration {
                 continue;
             }
             let what: Vec<&str> = identity.iter().map(|k| k.describe()).collect();
-            let to = if flow.endpoints.is_empty() { String::new() } else { format!(" to {}", flow.endpoints.join(", ")) };
-            let mut r = RawFinding::new(&Self::META, flow.span, format!("sends {}{to} via {} ({})", what.join(", "), flow.sink_api, flow.sink.describe()));
+            let to = if flow.endpoints.is_empty() {
+                String::new()
+            } else {
+                format!(" to {}", flow.endpoints.join(", "))
+            };
+            let mut r = RawFinding::new(
+                &Self::META,
+                flow.span,
+                format!(
+                    "sends {}{to} via {} ({})",
+                    what.join(", "),
+                    flow.sink_api,
+                    flow.sink.describe()
+                ),
+            );
             // Documented collection by a telemetry vendor: reported, not alarmed.
-            let to_vendor = !flow.endpoints.is_empty() && flow.endpoints.iter().all(|h| vendors::telemetry_vendor_for_host(h).is_some());
+            let to_vendor = !flow.endpoints.is_empty()
+                && flow
+                    .endpoints
+                    .iter()
+                    .all(|h| vendors::telemetry_vendor_for_host(h).is_some());
             if to_vendor || flow.sink == SinkKind::TelemetryAttribute {
                 r.severity = Severity::Medium;
             }
@@ -60,7 +77,16 @@ mod tests {
     use telltale_facts::{DataKind, FlowFact, Kinds, SinkKind, Span};
 
     fn flow(kind: DataKind, host: &str) -> FlowFact {
-        FlowFact { kinds: Kinds::of(kind), sink: SinkKind::Http, sink_api: "https.request".into(), span: Span::new(0, 1), endpoints: vec![host.into()], steps: vec![], gated_by: vec![], sent_before_check: false }
+        FlowFact {
+            kinds: Kinds::of(kind),
+            sink: SinkKind::Http,
+            sink_api: "https.request".into(),
+            span: Span::new(0, 1),
+            endpoints: vec![host.into()],
+            steps: vec![],
+            gated_by: vec![],
+            sent_before_check: false,
+        }
     }
 
     #[test]

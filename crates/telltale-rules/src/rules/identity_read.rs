@@ -25,10 +25,19 @@ impl Rule for IdentityRead {
         &Self::META
     }
     fn check(&self, f: &FileFacts, out: &mut Vec<RawFinding>) {
-        let Some(first) = f.sources.first() else { return };
+        let Some(first) = f.sources.first() else {
+            return;
+        };
         let kinds: BTreeSet<&str> = f.sources.iter().map(|s| s.kind.describe()).collect();
         let apis: BTreeSet<&str> = f.sources.iter().map(|s| s.api.as_str()).collect();
-        let mut r = RawFinding::new(&Self::META, first.span, format!("reads {}", kinds.iter().copied().collect::<Vec<_>>().join(", ")));
+        let mut r = RawFinding::new(
+            &Self::META,
+            first.span,
+            format!(
+                "reads {}",
+                kinds.iter().copied().collect::<Vec<_>>().join(", ")
+            ),
+        );
         r.evidence = apis.into_iter().take(12).map(String::from).collect();
         out.push(r);
     }
@@ -44,7 +53,11 @@ mod tests {
     fn reports_reads_once_per_file() {
         let mut f = facts();
         for api in ["os.hostname()", "os.homedir()"] {
-            f.sources.push(SourceFact { kind: DataKind::Hostname, api: api.into(), span: Span::new(1, 2) });
+            f.sources.push(SourceFact {
+                kind: DataKind::Hostname,
+                api: api.into(),
+                span: Span::new(1, 2),
+            });
         }
         let out = run(&IdentityRead, &f);
         assert_eq!(out.len(), 1);

@@ -28,24 +28,42 @@ impl Rule for IdentitySentWithoutOptOut {
     }
     fn check(&self, f: &FileFacts, out: &mut Vec<RawFinding>) {
         // A flow sent before the check is not really gated.
-        for flow in f.flows.iter().filter(|fl| fl.gated_by.is_empty() || fl.sent_before_check) {
+        for flow in f
+            .flows
+            .iter()
+            .filter(|fl| fl.gated_by.is_empty() || fl.sent_before_check)
+        {
             let identity = flow.kinds.identity();
             if identity.is_empty() {
                 continue;
             }
             let what: Vec<&str> = identity.iter().map(|k| k.describe()).collect();
-            let when = if flow.sent_before_check { "before the opt-out check runs" } else { "with no opt-out checked" };
-            let mut r = RawFinding::new(&Self::META, flow.span, format!("sends {} via {} {when}", what.join(", "), flow.sink_api));
+            let when = if flow.sent_before_check {
+                "before the opt-out check runs"
+            } else {
+                "with no opt-out checked"
+            };
+            let mut r = RawFinding::new(
+                &Self::META,
+                flow.span,
+                format!("sends {} via {} {when}", what.join(", "), flow.sink_api),
+            );
             r.evidence.push(format!("sink: {}", flow.sink_api));
             if flow.sent_before_check {
                 r.evidence.push(if flow.gated_by.is_empty() {
                     "sent before an opt-out check in the same code path".to_string()
                 } else {
-                    format!("gated by {}, but the same data is sent before the check", flow.gated_by.join(", "))
+                    format!(
+                        "gated by {}, but the same data is sent before the check",
+                        flow.gated_by.join(", ")
+                    )
                 });
             } else if !f.opt_outs.is_empty() {
                 let settings: Vec<&str> = f.opt_outs.iter().map(|o| o.setting.as_str()).collect();
-                r.evidence.push(format!("opt-outs checked elsewhere in the file: {}", settings.join(", ")));
+                r.evidence.push(format!(
+                    "opt-outs checked elsewhere in the file: {}",
+                    settings.join(", ")
+                ));
             }
             r.endpoints = flow.endpoints.clone();
             out.push(r);
@@ -60,17 +78,40 @@ mod tests {
     use telltale_facts::{DataKind, FlowFact, Kinds, SinkKind, Span};
 
     fn flow(kind: DataKind, gated_by: Vec<String>) -> FlowFact {
-        FlowFact { kinds: Kinds::of(kind), sink: SinkKind::Http, sink_api: "fetch".into(), span: Span::new(0, 1), endpoints: vec![], steps: vec![], gated_by, sent_before_check: false }
+        FlowFact {
+            kinds: Kinds::of(kind),
+            sink: SinkKind::Http,
+            sink_api: "fetch".into(),
+            span: Span::new(0, 1),
+            endpoints: vec![],
+            steps: vec![],
+            gated_by,
+            sent_before_check: false,
+        }
     }
 
     #[test]
     fn gated_flow_sent_before_the_check_fires() {
         let mut f = facts();
-        f.flows.push(FlowFact { sent_before_check: true, ..flow(DataKind::Hostname, vec!["DO_NOT_TRACK".into()]) });
+        f.flows.push(FlowFact {
+            sent_before_check: true,
+            ..flow(DataKind::Hostname, vec!["DO_NOT_TRACK".into()])
+        });
         let out = run(&IdentitySentWithoutOptOut, &f);
         assert_eq!(out.len(), 1);
-        assert!(out[0].message.contains("before the opt-out check runs"), "{}", out[0].message);
-        assert!(out[0].evidence.iter().any(|e| e.contains("gated by DO_NOT_TRACK, but")), "{:?}", out[0].evidence);
+        assert!(
+            out[0].message.contains("before the opt-out check runs"),
+            "{}",
+            out[0].message
+        );
+        assert!(
+            out[0]
+                .evidence
+                .iter()
+                .any(|e| e.contains("gated by DO_NOT_TRACK, but")),
+            "{:?}",
+            out[0].evidence
+        );
     }
 
     #[test]
@@ -85,7 +126,8 @@ mod tests {
     #[test]
     fn gated_or_region_only_flows_are_quiet() {
         let mut f = facts();
-        f.flows.push(flow(DataKind::Hostname, vec!["DO_NOT_TRACK".into()]));
+        f.flows
+            .push(flow(DataKind::Hostname, vec!["DO_NOT_TRACK".into()]));
         f.flows.push(flow(DataKind::TimeZone, vec![]));
         assert!(run(&IdentitySentWithoutOptOut, &f).is_empty());
     }

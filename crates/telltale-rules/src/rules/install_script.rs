@@ -20,7 +20,17 @@ declare_rule! {
     InstallScript { id: "TT501", name: "install-script", category: Category::Install, severity: Severity::Low }
 }
 
-const BUILD_TOOLS: &[&str] = &["node-gyp", "prebuild-install", "node-pre-gyp", "cmake-js", "husky", "patch-package", "tsc", "npm run build", "ngcc"];
+const BUILD_TOOLS: &[&str] = &[
+    "node-gyp",
+    "prebuild-install",
+    "node-pre-gyp",
+    "cmake-js",
+    "husky",
+    "patch-package",
+    "tsc",
+    "npm run build",
+    "ngcc",
+];
 
 impl Rule for InstallScript {
     fn meta(&self) -> &'static RuleMeta {
@@ -28,12 +38,25 @@ impl Rule for InstallScript {
     }
     fn check(&self, f: &FileFacts, out: &mut Vec<RawFinding>) {
         for s in &f.install_scripts {
-            let mut r = RawFinding::new(&Self::META, s.span, format!("runs `{}` at {} time", s.command.chars().take(120).collect::<String>(), s.hook));
-            if s.runs.is_empty() && BUILD_TOOLS.iter().any(|t| s.command.trim_start().starts_with(t)) {
+            let mut r = RawFinding::new(
+                &Self::META,
+                s.span,
+                format!(
+                    "runs `{}` at {} time",
+                    s.command.chars().take(120).collect::<String>(),
+                    s.hook
+                ),
+            );
+            if s.runs.is_empty()
+                && BUILD_TOOLS
+                    .iter()
+                    .any(|t| s.command.trim_start().starts_with(t))
+            {
                 r.severity = Severity::Info;
             }
             r.evidence.push(format!("{}: {}", s.hook, s.command));
-            r.evidence.extend(s.runs.iter().map(|f| format!("runs {f}")));
+            r.evidence
+                .extend(s.runs.iter().map(|f| format!("runs {f}")));
             out.push(r);
         }
     }
@@ -46,13 +69,19 @@ mod tests {
     use telltale_facts::{InstallScriptFact, Span};
 
     fn script(cmd: &str, runs: &[&str]) -> InstallScriptFact {
-        InstallScriptFact { hook: "postinstall".into(), command: cmd.into(), span: Span::new(0, 1), runs: runs.iter().map(|s| s.to_string()).collect() }
+        InstallScriptFact {
+            hook: "postinstall".into(),
+            command: cmd.into(),
+            span: Span::new(0, 1),
+            runs: runs.iter().map(|s| s.to_string()).collect(),
+        }
     }
 
     #[test]
     fn script_running_a_file_is_low_build_is_info() {
         let mut f = facts();
-        f.install_scripts.push(script("node setup.js", &["setup.js"]));
+        f.install_scripts
+            .push(script("node setup.js", &["setup.js"]));
         f.install_scripts.push(script("node-gyp rebuild", &[]));
         let out = run(&InstallScript, &f);
         assert_eq!(out[0].severity, Severity::Low);

@@ -12,12 +12,12 @@ mod identity_sent_without_opt_out;
 mod install_script;
 mod obfuscated_string;
 mod opt_out_setting;
-mod region_conditional;
-mod probe_region_difference;
-mod probe_honey_leak;
-mod probe_sensitive_read;
-mod probe_geoip_lookup;
 mod probe_files_destroyed;
+mod probe_geoip_lookup;
+mod probe_honey_leak;
+mod probe_region_difference;
+mod probe_sensitive_read;
+mod region_conditional;
 mod telemetry_endpoint;
 mod telemetry_sdk;
 
@@ -31,12 +31,12 @@ pub use identity_sent_without_opt_out::IdentitySentWithoutOptOut;
 pub use install_script::InstallScript;
 pub use obfuscated_string::ObfuscatedString;
 pub use opt_out_setting::OptOutSetting;
-pub use region_conditional::RegionConditional;
-pub use probe_region_difference::ProbeRegionDifference;
-pub use probe_honey_leak::ProbeHoneyLeak;
-pub use probe_sensitive_read::ProbeSensitiveRead;
-pub use probe_geoip_lookup::ProbeGeoipLookup;
 pub use probe_files_destroyed::ProbeFilesDestroyed;
+pub use probe_geoip_lookup::ProbeGeoipLookup;
+pub use probe_honey_leak::ProbeHoneyLeak;
+pub use probe_region_difference::ProbeRegionDifference;
+pub use probe_sensitive_read::ProbeSensitiveRead;
+pub use region_conditional::RegionConditional;
 pub use telemetry_endpoint::TelemetryEndpoint;
 pub use telemetry_sdk::TelemetrySdk;
 
@@ -70,7 +70,10 @@ pub(crate) mod fixture {
     use telltale_facts::FileFacts;
 
     pub fn facts() -> FileFacts {
-        FileFacts { file: "package/index.js".into(), ..Default::default() }
+        FileFacts {
+            file: "package/index.js".into(),
+            ..Default::default()
+        }
     }
     pub fn run(rule: &dyn Rule, f: &FileFacts) -> Vec<RawFinding> {
         let mut out = Vec::new();

@@ -29,7 +29,15 @@ impl Rule for ObfuscatedString {
     }
     fn check(&self, f: &FileFacts, out: &mut Vec<RawFinding>) {
         for o in f.obfuscations.iter().take(MAX_PER_FILE) {
-            let mut r = RawFinding::new(&Self::META, o.span, format!("hides {:?} with {}", o.decoded.chars().take(80).collect::<String>(), o.technique));
+            let mut r = RawFinding::new(
+                &Self::META,
+                o.span,
+                format!(
+                    "hides {:?} with {}",
+                    o.decoded.chars().take(80).collect::<String>(),
+                    o.technique
+                ),
+            );
             r.evidence.push(o.decoded.clone());
             r.evidence.push(o.provenance.clone());
             out.push(r);
@@ -48,7 +56,13 @@ mod tests {
         let mut f = facts();
         assert!(run(&ObfuscatedString, &f).is_empty());
         let provenance = "base64 → literal at 1:22".to_string();
-        f.obfuscations.push(ObfuscationFact { technique: "base64".into(), decoded: "russia".into(), span: Span::new(0, 1), provenance: provenance.clone(), origin: Some(Span::new(21, 31)) });
+        f.obfuscations.push(ObfuscationFact {
+            technique: "base64".into(),
+            decoded: "russia".into(),
+            span: Span::new(0, 1),
+            provenance: provenance.clone(),
+            origin: Some(Span::new(21, 31)),
+        });
         let out = run(&ObfuscatedString, &f);
         assert_eq!(out[0].evidence, vec!["russia".to_string(), provenance]);
     }

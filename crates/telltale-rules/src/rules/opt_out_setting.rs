@@ -32,18 +32,35 @@ impl Rule for OptOutSetting {
     fn check(&self, f: &FileFacts, out: &mut Vec<RawFinding>) {
         for o in &f.opt_outs {
             let check = match (o.check.as_str(), o.values.is_empty()) {
-                ("named", _) => "named in a native executable's strings (how it is checked is not visible)".to_string(),
+                ("named", _) => {
+                    "named in a native executable's strings (how it is checked is not visible)"
+                        .to_string()
+                }
                 (_, true) => "checked on presence (any value turns it off)".to_string(),
                 (_, false) => format!("checked on value ({})", o.values.join(", ")),
             };
-            let product = o.product.as_deref().map(|p| format!(" ({p})")).unwrap_or_default();
-            let mut r = RawFinding::new(&Self::META, o.span, format!("opt-out {}{product} {check}", o.setting));
+            let product = o
+                .product
+                .as_deref()
+                .map(|p| format!(" ({p})"))
+                .unwrap_or_default();
+            let mut r = RawFinding::new(
+                &Self::META,
+                o.span,
+                format!("opt-out {}{product} {check}", o.setting),
+            );
             r.evidence.push(format!("{} ({})", o.setting, o.check));
             if o.gated_calls.is_empty() && o.check != "named" {
-                r.evidence.push("controls code with no send in sight".into());
+                r.evidence
+                    .push("controls code with no send in sight".into());
             }
-            r.evidence.extend(o.gated_calls.iter().map(|c| format!("gates {c}")));
-            r.evidence.extend(o.sends_before_check.iter().map(|c| format!("sent before the check: {c}")));
+            r.evidence
+                .extend(o.gated_calls.iter().map(|c| format!("gates {c}")));
+            r.evidence.extend(
+                o.sends_before_check
+                    .iter()
+                    .map(|c| format!("sent before the check: {c}")),
+            );
             out.push(r);
         }
     }
@@ -71,17 +88,31 @@ mod tests {
         let out = run(&OptOutSetting, &f);
         assert_eq!(out.len(), 1);
         assert!(out[0].message.contains("on presence"));
-        assert!(out[0].evidence.iter().any(|e| e == "gates https.request at byte 4"));
-        assert!(out[0].evidence.iter().any(|e| e == "sent before the check: track at byte 0"));
+        assert!(out[0]
+            .evidence
+            .iter()
+            .any(|e| e == "gates https.request at byte 4"));
+        assert!(out[0]
+            .evidence
+            .iter()
+            .any(|e| e == "sent before the check: track at byte 0"));
     }
 
     #[test]
     fn a_setting_named_in_a_native_binary_says_only_that() {
         let mut f = facts();
-        f.opt_outs.push(OptOutFact { setting: "DO_NOT_TRACK".into(), check: "named".into(), span: Span::new(40, 52), ..Default::default() });
+        f.opt_outs.push(OptOutFact {
+            setting: "DO_NOT_TRACK".into(),
+            check: "named".into(),
+            span: Span::new(40, 52),
+            ..Default::default()
+        });
         let out = run(&OptOutSetting, &f);
         assert_eq!(out[0].message, "opt-out DO_NOT_TRACK named in a native executable's strings (how it is checked is not visible)");
-        assert!(!out[0].evidence.iter().any(|e| e.contains("no send in sight")));
+        assert!(!out[0]
+            .evidence
+            .iter()
+            .any(|e| e.contains("no send in sight")));
     }
 
     #[test]

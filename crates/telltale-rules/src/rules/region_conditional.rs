@@ -44,18 +44,37 @@ impl Rule for RegionConditional {
             let does = if g.effects.is_empty() {
                 "changes behaviour".to_string()
             } else {
-                g.effects.iter().map(|e| e.describe()).collect::<Vec<_>>().join(", ")
+                g.effects
+                    .iter()
+                    .map(|e| e.describe())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
             let source: Vec<&str> = g.source.iter().map(|k| k.describe()).collect();
             let mut r = RawFinding::new(
                 &Self::META,
                 g.span,
-                format!("{} only when the {} is in {}", does, source.join("/"), g.countries.join(", ")),
+                format!(
+                    "{} only when the {} is in {}",
+                    does,
+                    source.join("/"),
+                    g.countries.join(", ")
+                ),
             );
             r.severity = severity_of(&g.effects);
             r.countries = g.countries.clone();
-            r.evidence.push(format!("compares {} with {}", g.source_api, g.constants.iter().take(8).cloned().collect::<Vec<_>>().join(", ")));
+            r.evidence.push(format!(
+                "compares {} with {}",
+                g.source_api,
+                g.constants
+                    .iter()
+                    .take(8)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
             r.evidence.extend(g.effect_apis.iter().cloned());
+            r.steps = g.steps.clone();
             out.push(r);
         }
     }
@@ -77,6 +96,7 @@ mod tests {
             effect_apis: vec![],
             span: Span::new(0, 1),
             guarded: Span::new(1, 2),
+            steps: vec![],
         }
     }
 
@@ -84,7 +104,10 @@ mod tests {
     fn severity_follows_effect() {
         let mut f = facts();
         f.region_guards.push(guard(&["RU"], vec![Effect::Message]));
-        f.region_guards.push(guard(&["RU", "BY"], vec![Effect::Message, Effect::Destructive]));
+        f.region_guards.push(guard(
+            &["RU", "BY"],
+            vec![Effect::Message, Effect::Destructive],
+        ));
         let out = run(&RegionConditional, &f);
         assert_eq!(out[0].severity, Severity::Medium);
         assert_eq!(out[1].severity, Severity::Critical);

@@ -27,13 +27,20 @@ impl Rule for TelemetryEndpoint {
     fn check(&self, f: &FileFacts, out: &mut Vec<RawFinding>) {
         let mut seen = BTreeSet::new();
         for e in &f.endpoints {
-            let Some(v) = vendors::telemetry_vendor_for_host(&e.host) else { continue };
+            let Some(v) = vendors::telemetry_vendor_for_host(&e.host) else {
+                continue;
+            };
             if !seen.insert(e.host.clone()) {
                 continue;
             }
-            let mut r = RawFinding::new(&Self::META, e.span, format!("sends telemetry to {} ({}, {})", e.host, v.name, v.owner));
+            let mut r = RawFinding::new(
+                &Self::META,
+                e.span,
+                format!("sends telemetry to {} ({}, {})", e.host, v.name, v.owner),
+            );
             r.endpoints.push(e.host.clone());
-            r.evidence.push(e.url.clone().unwrap_or_else(|| e.host.clone()));
+            r.evidence
+                .push(e.url.clone().unwrap_or_else(|| e.host.clone()));
             out.push(r);
         }
     }
@@ -46,7 +53,14 @@ mod tests {
     use telltale_facts::{EndpointFact, Span};
 
     fn ep(host: &str) -> EndpointFact {
-        EndpointFact { host: host.into(), url: None, span: Span::new(0, 1), encodings: vec![], provenance: String::new(), origin: None }
+        EndpointFact {
+            host: host.into(),
+            url: None,
+            span: Span::new(0, 1),
+            encodings: vec![],
+            provenance: String::new(),
+            origin: None,
+        }
     }
 
     #[test]

@@ -26,11 +26,17 @@ impl Rule for TelemetrySdk {
     fn check(&self, f: &FileFacts, out: &mut Vec<RawFinding>) {
         let mut seen = BTreeSet::new();
         for s in &f.sdk_imports {
-            let Some(v) = vendors::telemetry_vendor_for_package(&s.module) else { continue };
+            let Some(v) = vendors::telemetry_vendor_for_package(&s.module) else {
+                continue;
+            };
             if !seen.insert(s.module.clone()) {
                 continue;
             }
-            let mut r = RawFinding::new(&Self::META, s.span, format!("uses the {} SDK `{}` ({})", v.name, s.module, v.owner));
+            let mut r = RawFinding::new(
+                &Self::META,
+                s.span,
+                format!("uses the {} SDK `{}` ({})", v.name, s.module, v.owner),
+            );
             r.evidence.push(s.module.clone());
             out.push(r);
         }
@@ -46,14 +52,20 @@ mod tests {
     #[test]
     fn sdk_import_reported() {
         let mut f = facts();
-        f.sdk_imports.push(SdkImportFact { module: "posthog-node".into(), span: Span::new(0, 1) });
+        f.sdk_imports.push(SdkImportFact {
+            module: "posthog-node".into(),
+            span: Span::new(0, 1),
+        });
         assert_eq!(run(&TelemetrySdk, &f).len(), 1);
     }
 
     #[test]
     fn unknown_module_quiet() {
         let mut f = facts();
-        f.sdk_imports.push(SdkImportFact { module: "lodash".into(), span: Span::new(0, 1) });
+        f.sdk_imports.push(SdkImportFact {
+            module: "lodash".into(),
+            span: Span::new(0, 1),
+        });
         assert!(run(&TelemetrySdk, &f).is_empty());
     }
 }

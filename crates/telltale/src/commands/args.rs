@@ -145,7 +145,12 @@ pub fn print_target_errors(targets: &[TargetReport]) {
 pub fn print_incomplete(report: &Report) {
     for t in report.incomplete() {
         let fails = t.coverage.policy.as_ref().is_some_and(|v| v.fails);
-        eprintln!("{}: {}: coverage INCOMPLETE: {}", if fails { "error" } else { "warning" }, t.target, t.coverage.first_gap().unwrap_or_default());
+        eprintln!(
+            "{}: {}: coverage INCOMPLETE: {}",
+            if fails { "error" } else { "warning" },
+            t.target,
+            t.coverage.first_gap().unwrap_or_default()
+        );
     }
 }
 
@@ -163,7 +168,9 @@ pub fn load_policy(args: &PolicyArgs) -> Result<Policy, String> {
     let path = match (&args.config, args.no_config) {
         (Some(p), _) => Some(p.clone()),
         (None, true) => None,
-        (None, false) => std::env::current_dir().ok().and_then(|d| telltale::policy::find_config(&d)),
+        (None, false) => std::env::current_dir()
+            .ok()
+            .and_then(|d| telltale::policy::find_config(&d)),
     };
     let mut policy = match path {
         Some(p) => Policy::load(&p)?,
@@ -199,7 +206,14 @@ pub fn scan_all(targets: Vec<String>, input: &InputArgs) -> Result<Report, Strin
     }
     let opts = scan_options(input)?;
     // Run on a big-stack thread too: the main thread's stack is small.
-    let handle = std::thread::Builder::new().stack_size(256 << 20).spawn(move || targets.iter().flat_map(|t| scan_spec(t, &opts)).collect::<Vec<_>>());
+    let handle = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(move || {
+            targets
+                .iter()
+                .flat_map(|t| scan_spec(t, &opts))
+                .collect::<Vec<_>>()
+        });
     match handle.map(|h| h.join()) {
         Ok(Ok(r)) => Ok(Report::new(r)),
         _ => Err("the scan thread failed".into()),
@@ -214,7 +228,11 @@ pub fn scan_options(input: &InputArgs) -> Result<ScanOptions, String> {
     opts.js.max_parse_bytes = input.max_file_bytes.min(256 << 20) as usize;
     opts.python.max_parse_bytes = input.max_file_bytes.min(256 << 20) as usize;
     if let Some(r) = &input.registry {
-        opts.npm.registry.registry = if r.ends_with('/') { r.clone() } else { format!("{r}/") };
+        opts.npm.registry.registry = if r.ends_with('/') {
+            r.clone()
+        } else {
+            format!("{r}/")
+        };
     }
     if let Some(i) = &input.pypi_index {
         opts.npm.pypi_index = i.clone();

@@ -17,7 +17,11 @@ pub struct BaselineArgs {
 }
 
 pub fn run(args: BaselineArgs) -> ExitCode {
-    let BaselineArgs { targets, input, output } = args;
+    let BaselineArgs {
+        targets,
+        input,
+        output,
+    } = args;
     let report = match scan_all(targets, &input) {
         Ok(r) => r,
         Err(e) => return usage_error(&e),

@@ -1,6 +1,9 @@
 //! `telltale diff`: what changed between two targets, by meaning.
 
-use super::args::{print_incomplete, exit_status, load_policy, print_target_errors, scan_all, usage_error, write_out, InputArgs, PolicyArgs};
+use super::args::{
+    exit_status, load_policy, print_incomplete, print_target_errors, scan_all, usage_error,
+    write_out, InputArgs, PolicyArgs,
+};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,7 +34,14 @@ pub struct DiffArgs {
 }
 
 pub fn run(args: DiffArgs) -> ExitCode {
-    let DiffArgs { old, new, input, policy, format, output } = args;
+    let DiffArgs {
+        old,
+        new,
+        input,
+        policy,
+        format,
+        output,
+    } = args;
     let policy = match load_policy(&policy) {
         Ok(p) => p,
         Err(e) => return usage_error(&e),
@@ -57,5 +67,8 @@ pub fn run(args: DiffArgs) -> ExitCode {
     print_target_errors(&old_report.targets);
     print_target_errors(&new_report.targets);
     print_incomplete(&new_report);
-    exit_status(diff.failing() > 0, old_report.has_errors() || new_report.has_errors())
+    exit_status(
+        diff.failing() > 0,
+        old_report.has_errors() || new_report.has_errors(),
+    )
 }

@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use telltale_rules::Severity;
 
-pub const PROBE_EXIT_CODES: &str = "Exit status: 0 when no finding is at or above --fail-on, 1 when one \
+pub const PROBE_EXIT_CODES: &str =
+    "Exit status: 0 when no finding is at or above --fail-on, 1 when one \
 is, 2 on usage errors or when the package cannot be fetched, 3 when no sandbox can be built here \
 (bubblewrap missing, namespaces forbidden by the kernel) or its isolation check failed; nothing \
 is run then.";
@@ -53,7 +54,20 @@ pub struct ProbeArgs {
 }
 
 pub fn run(args: ProbeArgs) -> ExitCode {
-    let ProbeArgs { target, persona, timeout, no_tls_intercept, memory_mib, max_processes, repeat, input, format, fail_on, output, command } = args;
+    let ProbeArgs {
+        target,
+        persona,
+        timeout,
+        no_tls_intercept,
+        memory_mib,
+        max_processes,
+        repeat,
+        input,
+        format,
+        fail_on,
+        output,
+        command,
+    } = args;
     let scan = match scan_options(&input) {
         Ok(o) => o,
         Err(e) => return usage_error(&e),
@@ -70,7 +84,11 @@ pub fn run(args: ProbeArgs) -> ExitCode {
         registry: scan.npm.registry.clone(),
         max_archive_bytes: input.max_archive_bytes,
         intercept_tls: !no_tls_intercept,
-        limits: telltale_probe::Limits { memory_bytes: memory_mib.saturating_mul(1 << 20), processes: max_processes, ..Default::default() },
+        limits: telltale_probe::Limits {
+            memory_bytes: memory_mib.saturating_mul(1 << 20),
+            processes: max_processes,
+            ..Default::default()
+        },
         exe: None,
         repeat,
     };
@@ -83,7 +101,9 @@ pub fn run(args: ProbeArgs) -> ExitCode {
         Err(e) => return usage_error(&e.to_string()),
     };
     let rendered = match format {
-        DiffFormat::Json => serde_json::to_string_pretty(&report).map(|s| s + "\n").unwrap_or_default(),
+        DiffFormat::Json => serde_json::to_string_pretty(&report)
+            .map(|s| s + "\n")
+            .unwrap_or_default(),
         DiffFormat::Text => telltale_probe::render::text(&report),
         DiffFormat::Sarif => return usage_error("probe writes text or json"),
     };
@@ -114,5 +134,7 @@ pub struct ExecArgs {
 
 /// Inside the sandbox: drop privileges and exec.
 pub fn exec(args: ExecArgs) -> ExitCode {
-    ExitCode::from(telltale_probe::exec_main(&args.uid, &args.limits, &args.argv).clamp(0, 255) as u8)
+    ExitCode::from(
+        telltale_probe::exec_main(&args.uid, &args.limits, &args.argv).clamp(0, 255) as u8,
+    )
 }

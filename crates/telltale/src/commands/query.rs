@@ -39,14 +39,20 @@ pub struct QueryArgs {
 }
 
 pub fn run(args: QueryArgs) -> ExitCode {
-    let QueryArgs { question, store, format } = args;
+    let QueryArgs {
+        question,
+        store,
+        format,
+    } = args;
     let mut store = match telltale::history::open(store.as_deref()) {
         Ok(s) => s,
         Err(e) => return usage_error(&e.to_string()),
     };
     let q = match question {
         Question::RegionGained { since } => telltale_store::Query::RegionGainedSince { since },
-        Question::NewIdentityEndpoints { since } => telltale_store::Query::NewIdentityEndpoints { since },
+        Question::NewIdentityEndpoints { since } => {
+            telltale_store::Query::NewIdentityEndpoints { since }
+        }
         Question::LabelHistory { package } => {
             let (ecosystem, name) = match package.split_once(':') {
                 Some((e @ ("npm" | "pypi" | "file"), n)) => (e.to_string(), n.to_string()),
@@ -61,9 +67,15 @@ pub fn run(args: QueryArgs) -> ExitCode {
             let text = match format {
                 QueryFormat::Text => {
                     let t = table.to_text();
-                    if t.ends_with('\n') { t } else { t + "\n" }
+                    if t.ends_with('\n') {
+                        t
+                    } else {
+                        t + "\n"
+                    }
                 }
-                QueryFormat::Json => serde_json::to_string_pretty(&table.to_json()).map(|s| s + "\n").unwrap_or_default(),
+                QueryFormat::Json => serde_json::to_string_pretty(&table.to_json())
+                    .map(|s| s + "\n")
+                    .unwrap_or_default(),
             };
             match write_out(None, &text) {
                 Ok(()) => ExitCode::SUCCESS,

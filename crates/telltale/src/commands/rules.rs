@@ -9,7 +9,14 @@ pub fn list() -> ExitCode {
     let width = rules.iter().map(|r| r.meta().name.len()).max().unwrap_or(0);
     for r in rules {
         let m = r.meta();
-        println!("{}  {:<width$} {:<13} {:<8} {}", m.id, m.name, m.category.as_str(), m.severity.as_str(), m.summary());
+        println!(
+            "{}  {:<width$} {:<13} {:<8} {}",
+            m.id,
+            m.name,
+            m.category.as_str(),
+            m.severity.as_str(),
+            m.summary()
+        );
     }
     ExitCode::SUCCESS
 }
@@ -25,11 +32,21 @@ pub fn explain(args: ExplainArgs) -> ExitCode {
     match telltale_rules::find_rule(&args.rule) {
         Some(r) => {
             let m = r.meta();
-            println!("# {} {} ({}, {})\n\n{}", m.id, m.name, m.category.as_str(), m.severity.as_str(), m.doc_markdown());
+            println!(
+                "# {} {} ({}, {})\n\n{}",
+                m.id,
+                m.name,
+                m.category.as_str(),
+                m.severity.as_str(),
+                m.doc_markdown()
+            );
             ExitCode::SUCCESS
         }
         None => {
-            eprintln!("error: no rule `{}`; `telltale rules` lists them", args.rule);
+            eprintln!(
+                "error: no rule `{}`; `telltale rules` lists them",
+                args.rule
+            );
             ExitCode::from(2)
         }
     }

@@ -1,6 +1,9 @@
 //! `telltale scan`: targets → one report (text, JSON, SARIF or HTML) → the policy's exit status.
 
-use super::args::{print_incomplete, exit_status, load_policy, print_target_errors, scan_all, usage_error, write_out, InputArgs, Level, PolicyArgs};
+use super::args::{
+    exit_status, load_policy, print_incomplete, print_target_errors, scan_all, usage_error,
+    write_out, InputArgs, Level, PolicyArgs,
+};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,7 +44,15 @@ pub struct ScanArgs {
 }
 
 pub fn run(args: ScanArgs) -> ExitCode {
-    let ScanArgs { targets, input, policy, format, min_severity, output, store } = args;
+    let ScanArgs {
+        targets,
+        input,
+        policy,
+        format,
+        min_severity,
+        output,
+        store,
+    } = args;
     let policy = match load_policy(&policy) {
         Ok(p) => p,
         Err(e) => return usage_error(&e),

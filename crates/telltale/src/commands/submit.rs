@@ -18,7 +18,12 @@ pub struct SubmitArgs {
 }
 
 pub fn run(args: SubmitArgs) -> ExitCode {
-    let SubmitArgs { items, all_versions, queue, input } = args;
+    let SubmitArgs {
+        items,
+        all_versions,
+        queue,
+        input,
+    } = args;
     let opts = match scan_options(&input) {
         Ok(o) => o,
         Err(e) => return usage_error(&e),
@@ -30,7 +35,10 @@ pub fn run(args: SubmitArgs) -> ExitCode {
     let cfg = queue.config();
     match telltale_queue::ensure(&cfg).and_then(|()| telltale_queue::submit(&cfg, &jobs)) {
         Ok(sum) => {
-            eprintln!("submitted {} job(s) to {}: {} new, {} already queued", sum.submitted, cfg.url, sum.new, sum.duplicates);
+            eprintln!(
+                "submitted {} job(s) to {}: {} new, {} already queued",
+                sum.submitted, cfg.url, sum.new, sum.duplicates
+            );
             ExitCode::SUCCESS
         }
         Err(e) => usage_error(&e.to_string()),

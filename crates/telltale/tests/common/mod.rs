@@ -24,7 +24,10 @@ pub fn registry_reachable(spec: &str) -> bool {
 /// `telltale probe --format json ARGS` with `envs`. `None`, after printing why, when the kernel
 /// forbids the namespaces a sandbox needs; any other failure fails the test.
 #[allow(dead_code)] // not every test file probes
-pub fn probe_json(args: &[&str], envs: &[(&str, &std::path::Path)]) -> Option<(std::process::Output, serde_json::Value)> {
+pub fn probe_json(
+    args: &[&str],
+    envs: &[(&str, &std::path::Path)],
+) -> Option<(std::process::Output, serde_json::Value)> {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_telltale"))
         .args(["probe", "--format", "json"])
         .args(args)
@@ -36,7 +39,12 @@ pub fn probe_json(args: &[&str], envs: &[(&str, &std::path::Path)]) -> Option<(s
         eprintln!("NOT RUN: {}", stderr.trim());
         return None;
     }
-    assert!(matches!(out.status.code(), Some(0 | 1)), "probe {args:?} failed ({:?}): {stderr}", out.status);
-    let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "probe {args:?} failed ({:?}): {stderr}",
+        out.status
+    );
+    let doc = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("bad JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
     Some((out, doc))
 }

@@ -1,0 +1,337 @@
+//! Provenance of region values: whether a compared value *is* region data (the time zone, a
+//! locale, an IP-geolocation answer, the page's host) or a projection of it
+//! (`navigator.language.split("-")[0].toLowerCase()`), rather than something merely computed
+//! with it somewhere (a string translated into the user's language, a line of text that
+//! passed through a function that also received the locale).
+//!
+//! The taint fixpoint answers the second question — what data a value may carry, which is
+//! what matters for a send — and over-approximates it on purpose. A region finding needs the
+//! first: a status `"in_progress"` compared as Indonesian, or a theme id `"oc-2"` as Occitan,
+//! is a false accusation. This pass is demand-driven: it runs only for comparisons whose
+//! constants name a country, walking back along the data edges from the compared value to a
+//! region source through value-preserving steps only (assignments, parameters and returns,
+//! field-sensitive properties, `||`/`?:` branches, string projections, the response of an
+//! IP-geolocation request and its fields). Each answer keeps its steps, source first.
+
+use crate::{fspan, Analyzer, EdgeSrc, Node};
+use oxc_ast::ast::*;
+use oxc_span::GetSpan;
+use rustc_hash::FxHashMap as HashMap;
+use std::cell::{OnceCell, RefCell};
+use telltale_facts::{DataKind, Kinds, Step};
+use telltale_knowledge::js_api::js_api;
+
+/// Methods whose result is (part of) their receiver's text or value.
+const PROJECTIONS: &[&str] = &[
+    "toLowerCase",
+    "toUpperCase",
+    "toLocaleLowerCase",
+    "toLocaleUpperCase",
+    "trim",
+    "trimStart",
+    "trimEnd",
+    "trimLeft",
+    "trimRight",
+    "split",
+    "slice",
+    "substring",
+    "substr",
+    "replace",
+    "replaceAll",
+    "normalize",
+    "at",
+    "charAt",
+    "toString",
+    "valueOf",
+    "json",
+    "text",
+    "padEnd",
+    "padStart",
+    "maximize",
+    "minimize",
+    "find",
+    "filter",
+    "concat",
+    "flat",
+];
+
+/// Functions whose result is their first argument's value in another form.
+const CONVERSIONS: &[&str] = &[
+    "String",
+    "JSON.parse",
+    "decodeURIComponent",
+    "decodeURI",
+    "unescape",
+    "Intl.getCanonicalLocales",
+    "Intl.Locale",
+    "Array.from",
+    "Object.values",
+];
+
+/// How deep the walk goes (values through values).
+const MAX_DEPTH: u32 = 48;
+
+/// A region value's kinds and how it gets to the value asked about, source first.
+#[derive(Clone, Debug)]
+pub(crate) struct Origin {
+    pub kinds: Kinds,
+    pub steps: Vec<Step>,
+}
+
+/// The edges that write each value, built on the first question.
+#[derive(Default)]
+pub(crate) struct Provenance {
+    writers: OnceCell<HashMap<usize, Vec<u32>>>,
+    /// Answers by value; `None` while a value is being asked about (a cycle is no answer).
+    memo: RefCell<HashMap<usize, Option<Origin>>>,
+}
+
+fn region_of(k: Kinds) -> Kinds {
+    k.region()
+}
+
+impl<'a> Analyzer<'a> {
+    fn writers(&self) -> &HashMap<usize, Vec<u32>> {
+        self.provenance.writers.get_or_init(|| {
+            let mut by: HashMap<usize, Vec<u32>> = HashMap::default();
+            for (i, e) in self.edges.iter().enumerate() {
+                by.entry(self.node_index(e.target))
+                    .or_default()
+                    .push(i as u32);
+            }
+            by
+        })
+    }
+
+    /// Whether `e` is region data or a projection of it, and how.
+    pub(crate) fn region_value(&self, e: &'a Expression<'a>) -> Option<Origin> {
+        self.exact(e, 0)
+    }
+
+    /// The same for a value of the file (a function's return, a symbol).
+    pub(crate) fn region_node(&self, n: Node) -> Option<Origin> {
+        self.exact_node(n, 0)
+    }
+
+    fn exact(&self, e: &'a Expression<'a>, depth: u32) -> Option<Origin> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let d = depth + 1;
+        let step = |mut o: Origin, at: oxc_span::Span| {
+            o.steps.push(Step {
+                span: fspan(at),
+                what: self.snippet(at),
+            });
+            o
+        };
+        match e {
+            Expression::Identifier(id) => {
+                self.exact_name(self.symbol_of(id), id.name.as_str(), id.span, d)
+            }
+            Expression::ParenthesizedExpression(p) => self.exact(&p.expression, d),
+            Expression::TSAsExpression(t) => self.exact(&t.expression, d),
+            Expression::TSNonNullExpression(t) => self.exact(&t.expression, d),
+            Expression::TSSatisfiesExpression(t) => self.exact(&t.expression, d),
+            Expression::AwaitExpression(a) => self.exact(&a.argument, d),
+            Expression::AssignmentExpression(a) => self.exact(&a.right, d),
+            Expression::SequenceExpression(s) => {
+                s.expressions.last().and_then(|x| self.exact(x, d))
+            }
+            Expression::ConditionalExpression(c) => self
+                .exact(&c.consequent, d)
+                .or_else(|| self.exact(&c.alternate, d)),
+            Expression::LogicalExpression(l) => {
+                self.exact(&l.left, d).or_else(|| self.exact(&l.right, d))
+            }
+            Expression::TemplateLiteral(t)
+                if t.expressions.len() == 1 && t.quasis.iter().all(|q| q.value.raw.is_empty()) =>
+            {
+                self.exact(&t.expressions[0], d)
+            }
+            Expression::StaticMemberExpression(_)
+            | Expression::ComputedMemberExpression(_)
+            | Expression::ChainExpression(_) => self.exact_member(e, d).map(|o| step(o, e.span())),
+            Expression::CallExpression(c) => self
+                .exact_call(e, &c.callee, &c.arguments, d)
+                .map(|o| step(o, e.span())),
+            Expression::NewExpression(n) => self
+                .exact_call(e, &n.callee, &n.arguments, d)
+                .map(|o| step(o, e.span())),
+            _ => None,
+        }
+    }
+
+    /// A source by its path, or a value of the file.
+    fn exact_name(
+        &self,
+        sym: Option<oxc_semantic::SymbolId>,
+        name: &str,
+        span: oxc_span::Span,
+        depth: u32,
+    ) -> Option<Origin> {
+        if let Some(p) = self.name_path(sym, name, 0) {
+            if let Some(o) = self.exact_path(&p, span) {
+                return Some(o);
+            }
+        }
+        let sym = sym?;
+        // A whole object with literal-key fields is not one value: its fields are asked
+        // about where they are read (`o.k`).
+        if self.fields.whole(sym).is_some() {
+            return None;
+        }
+        self.exact_node(Node::Sym(sym), depth).map(|mut o| {
+            o.steps.push(Step {
+                span: fspan(span),
+                what: name.to_string(),
+            });
+            o
+        })
+    }
+
+    /// A path that reads region data (`navigator.language`), or a package-local module's
+    /// export that is region data (`./lang.getLanguage()`).
+    fn exact_path(&self, path: &str, span: oxc_span::Span) -> Option<Origin> {
+        if let Some(k) = js_api().source(path).filter(|k| k.is_region()) {
+            return Some(Origin {
+                kinds: Kinds::of(k),
+                steps: vec![Step {
+                    span: fspan(span),
+                    what: format!("reads {path}"),
+                }],
+            });
+        }
+        let links = self.links.as_ref()?;
+        let (_, kinds, origin) = links.region_values.iter().find(|(p, ..)| p == path)?;
+        Some(Origin {
+            kinds: region_of(*kinds),
+            steps: vec![Step {
+                span: fspan(span),
+                what: format!("reads {origin}"),
+            }],
+        })
+    }
+
+    /// `o.k`: a source path, a field-sensitive property, or a projection of a region value
+    /// (`answer.country`, `parts[0]`; not `.length`).
+    fn exact_member(&self, e: &'a Expression<'a>, depth: u32) -> Option<Origin> {
+        if let Some(p) = self.path_of(e) {
+            if let Some(o) = self.exact_path(&p, e.span()) {
+                return Some(o);
+            }
+        }
+        let member = match e {
+            Expression::ChainExpression(c) => c.expression.as_member_expression(),
+            other => other.as_member_expression(),
+        }?;
+        let (object, key) = match member {
+            MemberExpression::StaticMemberExpression(s) => {
+                (&s.object, Some(s.property.name.as_str()))
+            }
+            MemberExpression::ComputedMemberExpression(c) => match &c.expression {
+                Expression::StringLiteral(k) => (&c.object, Some(k.value.as_str())),
+                _ => (&c.object, None),
+            },
+            MemberExpression::PrivateFieldExpression(_) => return None,
+        };
+        if matches!(key, Some("length" | "size")) {
+            return None;
+        }
+        if let (Expression::Identifier(id), Some(key)) = (object.without_parentheses(), key) {
+            if let Some(sym) = self.symbol_of(id) {
+                if self.fields.whole(sym).is_some() {
+                    return self
+                        .fields
+                        .get(sym, key)
+                        .and_then(|f| self.exact_node(Node::Field(f), depth));
+                }
+            }
+        }
+        self.exact(object, depth)
+    }
+
+    /// A call: a source, the response of an IP-geolocation request, the file's own function
+    /// returning region data, a projection or a conversion of a region value.
+    fn exact_call(
+        &self,
+        whole: &'a Expression<'a>,
+        callee: &'a Expression<'a>,
+        args: &'a [Argument<'a>],
+        depth: u32,
+    ) -> Option<Origin> {
+        let callee_path = self.path_of(callee);
+        if let Some(c) = callee_path.as_deref().filter(|c| !c.is_empty()) {
+            if let Some(o) = self.exact_path(&crate::resolve::called(c), whole.span()) {
+                return Some(o);
+            }
+            if js_api().sink(c).is_some() {
+                let k = crate::taint::response_kinds(self, args);
+                return k.contains(DataKind::GeoIpAnswer).then(|| Origin {
+                    kinds: Kinds::of(DataKind::GeoIpAnswer),
+                    steps: vec![Step {
+                        span: fspan(whole.span()),
+                        what: format!("asks {c} where the user is"),
+                    }],
+                });
+            }
+            let first = || args.first().and_then(|a| a.as_expression());
+            if CONVERSIONS.contains(&c) {
+                return first().and_then(|a| self.exact(a, depth));
+            }
+        }
+        if let Some(f) = self.callee_function(callee) {
+            return self.exact_node(Node::Ret(f), depth);
+        }
+        let member = callee.without_parentheses().as_member_expression()?;
+        let name = member.static_property_name()?;
+        if PROJECTIONS.contains(&name) {
+            return self.exact(member.object(), depth);
+        }
+        None
+    }
+
+    /// A value of the file: exact when an edge that writes it carries a region value.
+    fn exact_node(&self, n: Node, depth: u32) -> Option<Origin> {
+        let idx = self.node_index(n);
+        if let Some(known) = self.provenance.memo.borrow().get(&idx) {
+            return known.clone();
+        }
+        self.provenance.memo.borrow_mut().insert(idx, None);
+        let mut found = None;
+        if let Some(writers) = self.writers().get(&idx) {
+            for &i in writers.iter().take(64) {
+                let edge = &self.edges[i as usize];
+                let o = match &edge.src {
+                    EdgeSrc::Expr(x) => self.exact(x, depth + 1),
+                    EdgeSrc::Name(sym, name) => self.exact_name(*sym, name, edge.span, depth + 1),
+                    // Region data callers in other files pass; a response delivered to a
+                    // callback is an IP-geolocation answer when the service is one.
+                    EdgeSrc::Region(k, api) => Some(Origin {
+                        kinds: region_of(*k),
+                        steps: vec![Step {
+                            span: fspan(edge.span),
+                            what: format!("reads {api}"),
+                        }],
+                    }),
+                    EdgeSrc::Kinds(k, api) if k.contains(DataKind::GeoIpAnswer) => Some(Origin {
+                        kinds: Kinds::of(DataKind::GeoIpAnswer),
+                        steps: vec![Step {
+                            span: fspan(edge.span),
+                            what: format!("reads the {api} of an IP-geolocation service"),
+                        }],
+                    }),
+                    EdgeSrc::Kinds(..) => None,
+                    // A property into its whole object: an object is not one value.
+                    EdgeSrc::Node(_) => None,
+                };
+                if o.is_some() {
+                    found = o;
+                    break;
+                }
+            }
+        }
+        self.provenance.memo.borrow_mut().insert(idx, found.clone());
+        found
+    }
+}
