@@ -191,6 +191,13 @@ impl SinkKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Effect {
+    /// Says the same thing in another language: the other branch shows a message too.
+    Localized,
+    /// Picks a download mirror or API endpoint (a URL or host) where the other branch picks
+    /// another, or only names one.
+    Endpoint,
+    /// Decides consent or analytics by jurisdiction (a list of EU/EEA countries).
+    Consent,
     /// Prints or shows a message (console, alert).
     Message,
     /// Contacts the network.
@@ -206,6 +213,9 @@ pub enum Effect {
 impl Effect {
     pub fn describe(self) -> &'static str {
         match self {
+            Effect::Localized => "shows a message in another language",
+            Effect::Endpoint => "chooses a different mirror or endpoint",
+            Effect::Consent => "decides consent or analytics by jurisdiction",
             Effect::Message => "shows a message",
             Effect::Network => "contacts the network",
             Effect::Exec => "runs a process",
@@ -292,8 +302,13 @@ pub struct RegionGuardFact {
     /// Evidence of each effect (resolved API names).
     pub effect_apis: Vec<String>,
     pub span: Span,
-    /// The code that runs only in the named region.
+    /// The code that runs only in the named region, or only outside it (`outside`).
     pub guarded: Span,
+    /// The guarded code runs everywhere except in the named countries ("not in RU, BY").
+    pub outside: bool,
+    /// Not a branch but a region detector: the module exports this comparison under this
+    /// name (`isInChina`) for other code to branch on.
+    pub detector: Option<String>,
     /// How the compared value comes from the region source: read first, compared last.
     pub steps: Vec<Step>,
 }
@@ -448,6 +463,23 @@ pub struct ExportSummary {
     /// Where the data was read: "reads os.hostname()" and its span in this file.
     pub origin: String,
     pub span: Span,
+    /// The export answers "is the user in X" (`module.exports = tz === "Asia/Shanghai"`,
+    /// `export function isInChina() { return … }`).
+    pub predicate: Option<RegionPredicate>,
+}
+
+/// A region comparison another module may branch on: what it compares and with what.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegionPredicate {
+    pub kinds: Kinds,
+    /// The region data compared, as the defining module writes it.
+    pub subject: String,
+    pub constants: Vec<String>,
+    pub countries: Vec<String>,
+    /// True when the predicate holds for users in `countries`.
+    pub positive: bool,
+    /// Where the comparison is, in the defining module.
+    pub span: Span,
 }
 
 /// `send(os.hostname())` where `send` comes from a package-local module: the callee's access
@@ -477,6 +509,9 @@ pub struct Links {
     pub region_values: Vec<(String, Kinds, String)>,
     /// The entries of `params` whose callers pass region data itself.
     pub region_params: Vec<(String, usize, Kinds, String)>,
+    /// Access path as this file writes it → a region predicate another module exports, and
+    /// where it is (`./is-in-china` → time zone name includes "China Standard Time").
+    pub region_predicates: Vec<(String, RegionPredicate, String)>,
 }
 
 impl Links {
@@ -485,6 +520,7 @@ impl Links {
             && self.params.is_empty()
             && self.region_values.is_empty()
             && self.region_params.is_empty()
+            && self.region_predicates.is_empty()
     }
 }
 

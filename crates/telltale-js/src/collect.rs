@@ -342,6 +342,23 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
         walk::walk_expression_statement(self, it);
     }
 
+    fn visit_conditional_expression(&mut self, it: &ConditionalExpression<'a>) {
+        let names_endpoint = |e: &Expression<'_>| match e.without_parentheses() {
+            Expression::StringLiteral(s) => s.value.len() < 2048,
+            Expression::TemplateLiteral(t) => t
+                .quasis
+                .first()
+                .is_some_and(|q| q.value.raw.contains("://")),
+            // A constant defined elsewhere (`inChina ? MIRROR : DEFAULT`).
+            Expression::Identifier(_) => true,
+            _ => false,
+        };
+        if names_endpoint(&it.consequent) || names_endpoint(&it.alternate) {
+            self.an.select_sites.push(arena(it));
+        }
+        walk::walk_conditional_expression(self, it);
+    }
+
     fn visit_switch_statement(&mut self, it: &SwitchStatement<'a>) {
         self.an.guard_sites.push(GuardSite::Switch(arena(it)));
         walk::walk_switch_statement(self, it);

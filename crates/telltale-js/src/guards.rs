@@ -37,6 +37,38 @@ fn regex_words(pattern: &str) -> Vec<String> {
         .collect()
 }
 
+/// Hosts a string names as an endpoint: the hosts of its URLs, or the string itself when it
+/// is a host name (`registry.npmmirror.com`).
+fn endpoint_hosts(value: &str) -> Vec<String> {
+    if value.len() > 2048 {
+        return vec![];
+    }
+    let mut hosts: Vec<String> = telltale_knowledge::strings::urls(value)
+        .into_iter()
+        .map(|(_, h)| h)
+        .collect();
+    if hosts.is_empty() && telltale_knowledge::strings::is_host(value) && value.contains('.') {
+        hosts.push(value.to_ascii_lowercase());
+    }
+    hosts
+}
+
+/// The member states of the European Economic Area, which share the GDPR: a comparison with
+/// many of them decides by jurisdiction, not by one country.
+const EEA: &[&str] = &[
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
+    "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO",
+];
+
+/// Whether the countries compared are a jurisdiction (ten or more EEA members).
+fn is_jurisdiction(countries: &BTreeSet<String>) -> bool {
+    countries
+        .iter()
+        .filter(|c| EEA.contains(&c.as_str()))
+        .count()
+        >= 10
+}
+
 fn is_minus_one<'a>(a: &Analyzer<'a>, e: &Expression<'a>) -> bool {
     matches!(a.value_of(arena(e)).map(|v| v.val), Some(Val::Num(n)) if n == -1.0)
 }
@@ -65,6 +97,30 @@ impl<'a> Analyzer<'a> {
                 _ => None,
             },
             Expression::NewExpression(n) => Some(n),
+            // `jurisdictions.EU.has(cc)` with `const jurisdictions = { EU: new Set([...]) }`.
+            Expression::StaticMemberExpression(m) => match m.object.without_parentheses() {
+                Expression::Identifier(id) => {
+                    match self.symbol_of(id).and_then(|s| self.inits.get(&s)) {
+                        Some(Init::Expr(Expression::ObjectExpression(o))) => {
+                            o.properties.iter().find_map(|p| match p {
+                                ObjectPropertyKind::ObjectProperty(p)
+                                    if p.key
+                                        .static_name()
+                                        .is_some_and(|k| k == m.property.name.as_str()) =>
+                                {
+                                    match p.value.without_parentheses() {
+                                        Expression::NewExpression(n) => Some(arena(n)),
+                                        _ => None,
+                                    }
+                                }
+                                _ => None,
+                            })
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            },
             _ => None,
         };
         let e = match set {
@@ -76,18 +132,39 @@ impl<'a> Analyzer<'a> {
             }
             _ => e,
         };
+        // Whole numbers too: a `getTimezoneOffset()` compared with -480.
+        let text = |v: Val| match v {
+            Val::Str(s) => Some(s),
+            Val::Num(n) if n.fract() == 0.0 && n.abs() <= 900.0 => Some(format!("{n}")),
+            _ => None,
+        };
         match self.value_of(e).map(|v| v.val) {
-            Some(Val::Str(s)) => vec![s],
-            Some(Val::Arr(items)) => items
-                .into_iter()
-                .filter_map(|v| match v {
-                    Val::Str(s) => Some(s),
-                    _ => None,
-                })
-                .take(512)
-                .collect(),
-            _ => vec![],
+            Some(Val::Arr(items)) => items.into_iter().filter_map(text).take(512).collect(),
+            Some(v) => text(v).into_iter().collect(),
+            None => vec![],
         }
+    }
+
+    /// The literal keys of an object a name is bound to (`const codes = { US: 1, CA: 1 }`).
+    fn object_keys(&self, e: &'a Expression<'a>) -> Option<Vec<String>> {
+        let Expression::Identifier(id) = e.without_parentheses() else {
+            return None;
+        };
+        let Some(Init::Expr(Expression::ObjectExpression(o))) =
+            self.symbol_of(id).and_then(|s| self.inits.get(&s))
+        else {
+            return None;
+        };
+        let keys: Vec<String> = o
+            .properties
+            .iter()
+            .filter_map(|p| match p {
+                ObjectPropertyKind::ObjectProperty(p) => p.key.static_name().map(|k| k.to_string()),
+                _ => None,
+            })
+            .take(512)
+            .collect();
+        (!keys.is_empty()).then_some(keys)
     }
 
     fn make_cmp(
@@ -96,9 +173,17 @@ impl<'a> Analyzer<'a> {
         constants_from: &'a Expression<'a>,
         positive: bool,
     ) -> Option<Cmp> {
+        self.make_cmp_with(subject, self.constants_of(constants_from), positive)
+    }
+
+    fn make_cmp_with(
+        &self,
+        subject: &'a Expression<'a>,
+        constants: Vec<String>,
+        positive: bool,
+    ) -> Option<Cmp> {
         // Constants first: most comparisons are with words that name no country, and that
         // check is far cheaper than the data kinds of the subject.
-        let constants = self.constants_of(constants_from);
         let all = Kinds(
             DataKind::TimeZone.bit()
                 | DataKind::Locale.bit()
@@ -184,6 +269,11 @@ impl<'a> Analyzer<'a> {
                         }
                     }
                 }
+                if b.operator == BinaryOperator::In {
+                    // `cc in table`
+                    let keys = self.object_keys(arena(&b.right))?;
+                    return self.make_cmp_with(arena(&b.left), keys, true);
+                }
                 if !(eq || ne) {
                     return None;
                 }
@@ -191,13 +281,92 @@ impl<'a> Analyzer<'a> {
                 let r: &'a Expression<'a> = arena(&b.right);
                 self.make_cmp(l, r, eq).or_else(|| self.make_cmp(r, l, eq))
             }
+            // `Boolean(x)`: the truth of x.
+            Expression::CallExpression(c)
+                if c.arguments.len() == 1
+                    && matches!(c.callee.without_parentheses(), Expression::Identifier(id) if id.name == "Boolean") =>
+            {
+                c.arguments[0]
+                    .as_expression()
+                    .and_then(|x| self.region_cmp(arena(x)))
+            }
             Expression::CallExpression(c) => self.method_cmp(arena(&**c)),
+            // `table[cc]`: a lookup in an object whose keys are the constants.
+            Expression::ComputedMemberExpression(m) => {
+                let keys = self.object_keys(arena(&m.object))?;
+                self.make_cmp_with(arena(&m.expression), keys, true)
+            }
             Expression::ChainExpression(ch) => match &ch.expression {
                 ChainElement::CallExpression(c) => self.method_cmp(arena(&**c)),
                 _ => None,
             },
             _ => None,
         }
+    }
+
+    /// The endpoints a value may be: a string naming one, a template starting with a URL, a
+    /// constant bound to either, or either branch of a choice.
+    fn endpoints_of(&self, e: &'a Expression<'a>, depth: u32) -> Vec<String> {
+        if depth > 4 {
+            return vec![];
+        }
+        if let Some(Val::Str(s)) = self.value_of(e).map(|v| v.val) {
+            return endpoint_hosts(&s);
+        }
+        match e.without_parentheses() {
+            Expression::TemplateLiteral(t) => t
+                .quasis
+                .first()
+                .map(|q| endpoint_hosts(q.value.raw.as_str()))
+                .unwrap_or_default(),
+            Expression::BinaryExpression(b) if b.operator == BinaryOperator::Addition => {
+                self.endpoints_of(arena(&b.left), depth + 1)
+            }
+            Expression::ConditionalExpression(c) => {
+                let mut v = self.endpoints_of(arena(&c.consequent), depth + 1);
+                v.extend(self.endpoints_of(arena(&c.alternate), depth + 1));
+                v
+            }
+            Expression::Identifier(id) => match self.symbol_of(id).and_then(|s| self.inits.get(&s))
+            {
+                Some(Init::Expr(x)) => self.endpoints_of(x, depth + 1),
+                _ => vec![],
+            },
+            _ => vec![],
+        }
+    }
+
+    /// A region predicate another module of the package exports (`require("./is-in-china")`,
+    /// `isInChina()` imported from it).
+    fn linked_predicate(&self, e: &'a Expression<'a>) -> Option<Cmp> {
+        let links = self
+            .links
+            .as_ref()
+            .filter(|l| !l.region_predicates.is_empty())?;
+        if !matches!(
+            e,
+            Expression::Identifier(_)
+                | Expression::CallExpression(_)
+                | Expression::StaticMemberExpression(_)
+        ) {
+            return None;
+        }
+        let path = self.path_of(e)?;
+        let (_, p, origin) = links
+            .region_predicates
+            .iter()
+            .find(|(k, ..)| **k == *path)?;
+        Some(Cmp {
+            kinds: p.kinds,
+            subject: p.subject.clone(),
+            constants: p.constants.clone(),
+            countries: p.countries.iter().cloned().collect(),
+            positive: p.positive,
+            steps: vec![telltale_facts::Step {
+                span: fspan(e.span()),
+                what: format!("asks {origin}"),
+            }],
+        })
     }
 
     /// `list.includes(x)`, `x.startsWith("ru")`, `/^ru\b/.test(x)`, `x.match(re)`, `set.has(x)`.
@@ -220,11 +389,30 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Region comparisons in a condition, each with whether the condition holds in-region.
-    fn test_cmps(&self, e: &'a Expression<'a>, negated: bool, depth: u32, out: &mut Vec<Cmp>) {
+    pub(crate) fn test_cmps(
+        &self,
+        e: &'a Expression<'a>,
+        negated: bool,
+        depth: u32,
+        out: &mut Vec<Cmp>,
+    ) {
         if depth > 8 {
             return;
         }
+        if let Some(mut cmp) = self.linked_predicate(e) {
+            cmp.positive ^= negated;
+            out.push(cmp);
+            return;
+        }
         match e {
+            Expression::CallExpression(c)
+                if c.arguments.len() == 1
+                    && matches!(c.callee.without_parentheses(), Expression::Identifier(id) if id.name == "Boolean") =>
+            {
+                if let Some(x) = c.arguments[0].as_expression() {
+                    self.test_cmps(arena(x), negated, depth + 1, out)
+                }
+            }
             Expression::UnaryExpression(u) if u.operator == UnaryOperator::LogicalNot => {
                 self.test_cmps(&u.argument, !negated, depth + 1, out)
             }
@@ -327,6 +515,21 @@ impl<'a> EffectFinder<'a, '_> {
 }
 
 impl<'a> Visit<'a> for EffectFinder<'a, '_> {
+    fn visit_string_literal(&mut self, it: &StringLiteral<'a>) {
+        if let Some(host) = endpoint_hosts(it.value.as_str()).into_iter().next() {
+            self.note(Effect::Endpoint, &host);
+        }
+    }
+    fn visit_template_literal(&mut self, it: &TemplateLiteral<'a>) {
+        if let Some(host) = it
+            .quasis
+            .first()
+            .and_then(|q| endpoint_hosts(q.value.raw.as_str()).into_iter().next())
+        {
+            self.note(Effect::Endpoint, &host);
+        }
+        walk::walk_template_literal(self, it);
+    }
     fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
         let it: &'a CallExpression<'a> = arena(it);
         self.call(&it.callee);
@@ -414,14 +617,42 @@ impl<'a> GuardFinder<'a, '_> {
         out
     }
 
-    fn record(&mut self, cmps: &[Cmp], test_span: oxc_span::Span, guarded: Guarded<'a, '_>) {
-        let mut finder = EffectFinder {
+    fn finder(&self) -> EffectFinder<'a, '_> {
+        EffectFinder {
             an: self.an,
             effects: BTreeSet::new(),
             apis: BTreeSet::new(),
             visited: HashSet::default(),
             depth: 0,
-        };
+        }
+    }
+
+    /// What the code that runs elsewhere (the other branch) does.
+    fn alternative(&self, other: Guarded<'a, '_>) -> BTreeSet<Effect> {
+        let mut finder = self.finder();
+        match other {
+            Guarded::Stmts(list) => list.iter().for_each(|s| finder.visit_statement(arena(s))),
+            Guarded::Stmt(s) => finder.visit_statement(arena(s)),
+            Guarded::Expr(e) => finder.visit_expression(arena(e)),
+        }
+        finder.effects
+    }
+
+    fn record(&mut self, cmps: &[Cmp], test_span: oxc_span::Span, guarded: Guarded<'a, '_>) {
+        self.record_vs(cmps, test_span, guarded, None, false);
+    }
+
+    /// Record a guard; `elsewhere` is what the other branch does, when there is one: what
+    /// differs is then only the language of a message, or the endpoint of a request.
+    fn record_vs(
+        &mut self,
+        cmps: &[Cmp],
+        test_span: oxc_span::Span,
+        guarded: Guarded<'a, '_>,
+        elsewhere: Option<Guarded<'a, '_>>,
+        outside: bool,
+    ) {
+        let mut finder = self.finder();
         let span = match guarded {
             Guarded::Stmts(list) => {
                 for s in list {
@@ -450,15 +681,52 @@ impl<'a> GuardFinder<'a, '_> {
             countries.extend(c.countries.iter().cloned());
         }
         constants.dedup();
+        let mut effects = finder.effects;
+        if let Some(other) = elsewhere {
+            let alt = self.alternative(other);
+            if effects.contains(&Effect::Message)
+                && effects
+                    .iter()
+                    .all(|e| matches!(e, Effect::Message | Effect::Endpoint))
+                && alt.contains(&Effect::Message)
+            {
+                // Both branches print: only the language differs.
+                effects = BTreeSet::from([Effect::Localized]);
+            } else if effects.contains(&Effect::Network)
+                && (alt.contains(&Effect::Network) || alt.contains(&Effect::Endpoint))
+                && effects.contains(&Effect::Endpoint)
+            {
+                // Both branches contact the network, at other addresses: a mirror choice.
+                effects.remove(&Effect::Network);
+            }
+        }
+        if is_jurisdiction(&countries) {
+            effects.insert(Effect::Consent);
+        }
+        if outside
+            && effects
+                .iter()
+                .all(|e| matches!(e, Effect::Message | Effect::Endpoint | Effect::Localized))
+            && effects.contains(&Effect::Message)
+        {
+            // A tip or notice left out in some countries is not aimed at their users.
+            effects.remove(&Effect::Message);
+            effects.insert(Effect::Localized);
+        }
+        if outside && effects.is_empty() {
+            return;
+        }
         self.out.push(RegionGuardFact {
             source: kinds,
             source_api: cmps.first().map(|c| c.subject.clone()).unwrap_or_default(),
             constants,
             countries: countries.into_iter().collect(),
-            effects: finder.effects.into_iter().collect(),
+            effects: effects.into_iter().collect(),
             effect_apis: finder.apis.into_iter().collect(),
             span: fspan(test_span),
             guarded: fspan(span),
+            outside,
+            detector: None,
             steps: cmps.first().map(|c| c.steps.clone()).unwrap_or_default(),
         });
     }
@@ -478,20 +746,30 @@ impl<'a> GuardFinder<'a, '_> {
                         LogicalOperator::Or => !Self::positive(&cmps),
                         LogicalOperator::Coalesce => return,
                     };
-                    if runs_in_region {
-                        self.record(&cmps, l.left.span(), Guarded::Expr(&l.right));
-                    }
+                    self.record_vs(
+                        &cmps,
+                        l.left.span(),
+                        Guarded::Expr(&l.right),
+                        None,
+                        !runs_in_region,
+                    );
                 }
             }
             Expression::ConditionalExpression(c) => {
                 let cmps = self.cmps(&c.test);
                 if !cmps.is_empty() {
-                    let branch = if Self::positive(&cmps) {
-                        &c.consequent
+                    let (branch, other) = if Self::positive(&cmps) {
+                        (&c.consequent, &c.alternate)
                     } else {
-                        &c.alternate
+                        (&c.alternate, &c.consequent)
                     };
-                    self.record(&cmps, c.test.span(), Guarded::Expr(branch));
+                    self.record_vs(
+                        &cmps,
+                        c.test.span(),
+                        Guarded::Expr(branch),
+                        Some(Guarded::Expr(other)),
+                        false,
+                    );
                 }
             }
             Expression::SequenceExpression(s) => {
@@ -503,22 +781,118 @@ impl<'a> GuardFinder<'a, '_> {
         }
     }
 
+    /// `inChina ? "https://registry.npmmirror.com" : "https://registry.npmjs.org"`: a value
+    /// chosen by region, anywhere an expression may stand. A finding only when the region's
+    /// branch names an endpoint; both are named.
+    fn select(&mut self, c: &'a ConditionalExpression<'a>) {
+        let hosts = |e: &'a Expression<'a>| self.an.endpoints_of(e, 0);
+        let (yes, no): (&'a Expression<'a>, &'a Expression<'a>) =
+            (arena(&c.consequent), arena(&c.alternate));
+        let word = |e: &'a Expression<'a>| match e.without_parentheses() {
+            Expression::StringLiteral(s) if s.value.len() <= 64 => {
+                Some(format!("{:?}", s.value.as_str()))
+            }
+            _ => None,
+        };
+        let (yes_hosts, no_hosts) = (hosts(yes), hosts(no));
+        if yes_hosts.is_empty() && no_hosts.is_empty() {
+            // `isChina ? "Chinese" : "English"`: a value chosen by region, nothing visible.
+            let (Some(a), Some(b)) = (word(yes), word(no)) else {
+                return;
+            };
+            let cmps = self.cmps(&c.test);
+            if cmps.is_empty() {
+                return;
+            }
+            let positive = Self::positive(&cmps);
+            let (here, other) = if positive { (a, b) } else { (b, a) };
+            let before = self.out.len();
+            self.record(
+                &cmps,
+                c.test.span(),
+                Guarded::Expr(if positive { yes } else { no }),
+            );
+            if let Some(g) = self.out.get_mut(before) {
+                g.effect_apis = vec![
+                    format!("in the region: {here}"),
+                    format!("elsewhere: {other}"),
+                ];
+            }
+            return;
+        }
+        let cmps = self.cmps(&c.test);
+        if cmps.is_empty() {
+            return;
+        }
+        let positive = Self::positive(&cmps);
+        let (here, (here_hosts, other_hosts)) = if positive {
+            (yes, (yes_hosts, no_hosts))
+        } else {
+            (no, (no_hosts, yes_hosts))
+        };
+        if here_hosts.is_empty() {
+            return;
+        }
+        let before = self.out.len();
+        self.record(&cmps, c.test.span(), Guarded::Expr(here));
+        if let Some(g) = self.out.get_mut(before) {
+            g.effects.retain(|e| *e != Effect::Network);
+            if !g.effects.contains(&Effect::Endpoint) {
+                g.effects.insert(0, Effect::Endpoint);
+            }
+            g.effect_apis = vec![format!("in the region: {}", here_hosts.join(", "))];
+            if !other_hosts.is_empty() {
+                g.effect_apis
+                    .push(format!("elsewhere: {}", other_hosts.join(", ")));
+            }
+        }
+    }
+
     fn site(&mut self, site: &GuardSite<'a>) {
         match *site {
             GuardSite::EarlyExit(ifs, rest) => {
                 let cmps = self.cmps(&ifs.test);
-                if !cmps.is_empty() && !Self::positive(&cmps) {
-                    // `if (!inRegion) return;` — the rest of the block runs only in-region.
-                    self.record(&cmps, ifs.test.span(), Guarded::Stmts(rest));
+                if !cmps.is_empty() {
+                    // `if (!inRegion) return;` — the rest of the block runs only in-region;
+                    // `if (inRegion) return;` — only outside it.
+                    let outside = Self::positive(&cmps);
+                    self.record_vs(
+                        &cmps,
+                        ifs.test.span(),
+                        Guarded::Stmts(rest),
+                        Some(Guarded::Stmt(&ifs.consequent)),
+                        outside,
+                    );
                 }
             }
             GuardSite::If(it) => {
                 let cmps = self.cmps(&it.test);
                 if !cmps.is_empty() {
                     if Self::positive(&cmps) {
-                        self.record(&cmps, it.test.span(), Guarded::Stmt(&it.consequent));
+                        self.record_vs(
+                            &cmps,
+                            it.test.span(),
+                            Guarded::Stmt(&it.consequent),
+                            it.alternate.as_ref().map(Guarded::Stmt),
+                            false,
+                        );
                     } else if let Some(alt) = &it.alternate {
-                        self.record(&cmps, it.test.span(), Guarded::Stmt(alt));
+                        self.record_vs(
+                            &cmps,
+                            it.test.span(),
+                            Guarded::Stmt(alt),
+                            Some(Guarded::Stmt(&it.consequent)),
+                            false,
+                        );
+                    } else {
+                        // `if (!["RU", "BY"].includes(cc)) run()` — everywhere except there.
+                        self.record_vs(
+                            &cmps,
+                            it.test.span(),
+                            Guarded::Stmt(&it.consequent),
+                            None,
+                            true,
+                        );
                     }
                 }
             }
@@ -529,14 +903,27 @@ impl<'a> GuardFinder<'a, '_> {
                     return;
                 };
                 let kinds = origin.kinds;
+                // `case "RU": case "BY": …` — a fall-through group is one guard.
+                let mut constants = Vec::new();
+                let mut first_test: Option<oxc_span::Span> = None;
                 for case in &it.cases {
-                    let Some(test) = &case.test else { continue };
-                    let constants = self.an.constants_of(test);
+                    let Some(test) = &case.test else {
+                        constants.clear();
+                        first_test = None;
+                        continue;
+                    };
+                    constants.extend(self.an.constants_of(test));
+                    first_test.get_or_insert(test.span());
+                    if case.consequent.is_empty() {
+                        continue;
+                    }
+                    let constants = std::mem::take(&mut constants);
+                    let test_span = first_test.take().unwrap_or(test.span());
                     let mut countries = BTreeSet::new();
                     for c in &constants {
                         countries_of(kinds, c, &mut countries);
                     }
-                    if countries.is_empty() || case.consequent.is_empty() {
+                    if countries.is_empty() {
                         continue;
                     }
                     let cmp = Cmp {
@@ -547,7 +934,7 @@ impl<'a> GuardFinder<'a, '_> {
                         positive: true,
                         steps: origin.steps.clone(),
                     };
-                    self.record(&[cmp], test.span(), Guarded::Stmts(&case.consequent));
+                    self.record(&[cmp], test_span, Guarded::Stmts(&case.consequent));
                 }
             }
         }
@@ -572,6 +959,9 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
                 c.site(site);
             }
             finder.site(site);
+        }
+        for c in &an.select_sites {
+            finder.select(c);
         }
         (
             consent.map(|c| c.finish(&mut flows)).unwrap_or_default(),

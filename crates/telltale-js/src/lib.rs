@@ -234,6 +234,9 @@ pub(crate) struct Analyzer<'a> {
     pub nested_code: Vec<nested::Pending>,
     /// Conditions that may guard code, for [`guards`].
     pub guard_sites: Vec<guards::GuardSite<'a>>,
+    /// Conditional expressions one of whose branches is a string naming an endpoint: values
+    /// that may be chosen by region (a download mirror).
+    pub(crate) select_sites: Vec<&'a oxc_ast::ast::ConditionalExpression<'a>>,
     /// `new Promise(executor)` start → the executor's `resolve` parameter.
     pub promise_resolvers: HashMap<u32, SymbolId>,
     /// Outermost `a + b` expressions (string concatenations are read whole when the file
@@ -324,6 +327,12 @@ impl<'a> Analyzer<'a> {
             return None;
         };
         let f = *self.symbol_of(id).and_then(|s| self.fn_by_symbol.get(&s))?;
+        self.function_return(f)
+    }
+
+    /// What a function returns, when it has one return at its top level (or is an arrow
+    /// with an expression body).
+    pub(crate) fn function_return(&self, f: usize) -> Option<&'a Expression<'a>> {
         match self.funcs[f].body {
             FnBody::Expr(x) => Some(x),
             FnBody::Block(b) => b.statements.iter().find_map(|s| match s {
@@ -648,6 +657,7 @@ fn analyze_on_this_stack(path: &str, src: &str, opts: &Options, depth: u32) -> F
         state: HashMap::default(),
         node_kinds: Vec::new(),
         guard_sites: Vec::new(),
+        select_sites: Vec::new(),
         nested_code: Vec::new(),
         telemetry_attributes: Vec::new(),
         promise_resolvers: HashMap::default(),

@@ -12,8 +12,11 @@ use crate::taint::Atoms;
 use crate::{fspan, Analyzer, Edge, EdgeSrc, Init, Node};
 use oxc_ast::ast::*;
 use oxc_semantic::SymbolId;
+use oxc_span::GetSpan;
 use std::rc::Rc;
-use telltale_facts::{DataKind, ExportSummary, Kinds, LocalCall, SourceFact};
+use telltale_facts::{
+    DataKind, ExportSummary, Kinds, LocalCall, RegionGuardFact, RegionPredicate, SourceFact,
+};
 
 /// What an export statement gives.
 #[derive(Clone, Copy)]
@@ -132,9 +135,34 @@ pub(crate) fn seed_parameters(an: &mut Analyzer<'_>) {
     }
 }
 
+/// The region comparison an export is, or a function export returns.
+fn region_predicate<'a>(an: &Analyzer<'a>, e: Exported<'a>) -> Option<RegionPredicate> {
+    let x: &'a Expression<'a> = match (an.exported_function(e), e) {
+        (Some(f), _) => an.function_return(f)?,
+        (None, Exported::Expr(x)) => x,
+        (None, Exported::Symbol(s)) => match an.inits.get(&s) {
+            Some(crate::Init::Expr(x)) => x,
+            _ => return None,
+        },
+        (None, Exported::Function(_)) => return None,
+    };
+    let mut cmps = Vec::new();
+    an.test_cmps(x, false, 0, &mut cmps);
+    let c = cmps.into_iter().find(|c| !c.countries.is_empty())?;
+    Some(RegionPredicate {
+        kinds: c.kinds,
+        subject: c.subject,
+        constants: c.constants.into_iter().take(16).collect(),
+        countries: c.countries.into_iter().collect(),
+        positive: c.positive,
+        span: fspan(x.span()),
+    })
+}
+
 /// This module's side of cross-file flows, after the fixpoint.
 pub(crate) fn summarize(an: &mut Analyzer<'_>) {
     let mut exports = Vec::new();
+    let mut detectors: Vec<RegionGuardFact> = Vec::new();
     for (name, e) in an.export_entries() {
         let (atoms, call) = match (an.exported_function(e), e) {
             (Some(f), _) => (
@@ -155,7 +183,8 @@ pub(crate) fn summarize(an: &mut Analyzer<'_>) {
             (None, Exported::Function(_)) => continue,
         };
         let kinds = worth_linking(an.resolve_kinds(&atoms));
-        if kinds.is_empty() {
+        let predicate = region_predicate(an, e);
+        if kinds.is_empty() && predicate.is_none() {
             continue;
         }
         let (origin, span) = first_step(an, &atoms, kinds);
@@ -167,6 +196,26 @@ pub(crate) fn summarize(an: &mut Analyzer<'_>) {
         }
         .map(|o| o.kinds)
         .unwrap_or_default();
+        if let Some(p) = &predicate {
+            // A module that answers "is the user in X" is a region detector, whoever uses it.
+            detectors.push(RegionGuardFact {
+                source: p.kinds,
+                source_api: p.subject.clone(),
+                constants: p.constants.clone(),
+                countries: p.countries.clone(),
+                effects: vec![],
+                effect_apis: vec![],
+                span: p.span,
+                guarded: p.span,
+                outside: !p.positive,
+                detector: Some(if name.is_empty() {
+                    "the module's value".to_string()
+                } else {
+                    name.to_string()
+                }),
+                steps: vec![],
+            });
+        }
         exports.push(ExportSummary {
             name: name.to_string(),
             call,
@@ -174,6 +223,7 @@ pub(crate) fn summarize(an: &mut Analyzer<'_>) {
             region,
             origin,
             span,
+            predicate,
         });
     }
     let mut local_calls = Vec::new();
@@ -211,6 +261,9 @@ pub(crate) fn summarize(an: &mut Analyzer<'_>) {
     }
     an.facts.sources.extend(reads);
     an.facts.module.exports = exports;
+    // Unless the module itself branches on it at the same place.
+    detectors.retain(|d| !an.facts.region_guards.iter().any(|g| g.span == d.span));
+    an.facts.region_guards.extend(detectors);
     an.facts.module.local_calls = local_calls;
 }
 

@@ -13,13 +13,23 @@
 //! field-sensitive properties, `||`/`?:` branches, string projections, the response of an
 //! IP-geolocation request and its fields). Each answer keeps its steps, source first.
 
+use crate::resolve::Val;
 use crate::{fspan, Analyzer, EdgeSrc, Node};
 use oxc_ast::ast::*;
 use oxc_span::GetSpan;
 use rustc_hash::FxHashMap as HashMap;
 use std::cell::{OnceCell, RefCell};
 use telltale_facts::{DataKind, Kinds, Step};
+use telltale_knowledge::geo::is_country_header;
 use telltale_knowledge::js_api::js_api;
+
+/// An options object that asks for the time zone's name (`{ timeZoneName: "long" }`).
+fn names_zone_name(e: Option<&Expression<'_>>) -> bool {
+    let Some(Expression::ObjectExpression(o)) = e.map(|e| e.without_parentheses()) else {
+        return false;
+    };
+    o.properties.iter().any(|p| matches!(p, ObjectPropertyKind::ObjectProperty(p) if p.key.static_name().is_some_and(|k| k == "timeZoneName")))
+}
 
 /// Methods whose result is (part of) their receiver's text or value.
 const PROJECTIONS: &[&str] = &[
@@ -238,6 +248,9 @@ impl<'a> Analyzer<'a> {
         if matches!(key, Some("length" | "size")) {
             return None;
         }
+        if let Some(h) = key.filter(|k| is_country_header(k)) {
+            return Some(Self::edge_header(h, e.span()));
+        }
         if let (Expression::Identifier(id), Some(key)) = (object.without_parentheses(), key) {
             if let Some(sym) = self.symbol_of(id) {
                 if self.fields.whole(sym).is_some() {
@@ -280,6 +293,9 @@ impl<'a> Analyzer<'a> {
                 return first().and_then(|a| self.exact(a, depth));
             }
         }
+        if let Some(o) = self.reads_region(whole, callee_path.as_deref(), callee, args) {
+            return Some(o);
+        }
         if let Some(f) = self.callee_function(callee) {
             return self.exact_node(Node::Ret(f), depth);
         }
@@ -289,6 +305,144 @@ impl<'a> Analyzer<'a> {
             return self.exact(member.object(), depth);
         }
         None
+    }
+
+    fn edge_header(name: &str, at: oxc_span::Span) -> Origin {
+        Origin {
+            kinds: Kinds::of(DataKind::GeoIpAnswer),
+            steps: vec![Step {
+                span: fspan(at),
+                what: format!(
+                    "reads the {} request header (the country a CDN or edge saw)",
+                    name.to_ascii_lowercase()
+                ),
+            }],
+        }
+    }
+
+    /// Calls that read where the user is by other means than an API path: a country header of
+    /// the request (`req.get("cf-ipcountry")`), the zone's display name (`toLocaleString("en",
+    /// { timeZoneName: "long" })`), `/etc/timezone` and the `/etc/localtime` link, the Windows
+    /// registry's international settings (`reg query "HKCU\Control Panel\International"`).
+    fn reads_region(
+        &self,
+        whole: &'a Expression<'a>,
+        path: Option<&str>,
+        callee: &'a Expression<'a>,
+        args: &'a [Argument<'a>],
+    ) -> Option<Origin> {
+        let first_str = || match args
+            .first()
+            .and_then(|a| a.as_expression())
+            .and_then(|a| self.value_of(a))
+            .map(|v| v.val)
+        {
+            Some(Val::Str(s)) => Some(s),
+            _ => None,
+        };
+        let origin = |kind: DataKind, what: String| {
+            Some(Origin {
+                kinds: Kinds::of(kind),
+                steps: vec![Step {
+                    span: fspan(whole.span()),
+                    what,
+                }],
+            })
+        };
+        if let Some(p) = path.filter(|p| !p.is_empty()) {
+            let method = p.rsplit('.').next().unwrap_or(p);
+            if matches!(
+                method,
+                "readFileSync"
+                    | "readFile"
+                    | "readlinkSync"
+                    | "readlink"
+                    | "realpathSync"
+                    | "realpath"
+                    | "readTextFile"
+                    | "readTextFileSync"
+            ) {
+                if let Some(file) = first_str().filter(|f| {
+                    matches!(
+                        f.as_str(),
+                        "/etc/timezone"
+                            | "/etc/localtime"
+                            | "/etc/default/locale"
+                            | "/etc/locale.conf"
+                    )
+                }) {
+                    let kind = if file.contains("locale") && !file.ends_with("localtime") {
+                        DataKind::Locale
+                    } else {
+                        DataKind::TimeZone
+                    };
+                    return origin(kind, format!("reads {file}"));
+                }
+            }
+            if js_api().is_exec(p) {
+                let cmd = first_str()?;
+                let lower = cmd.to_ascii_lowercase();
+                if lower.contains("control panel\\international")
+                    || lower.contains("geoid")
+                    || lower.contains("get-winhomelocation")
+                    || lower.contains("get-culture")
+                {
+                    return origin(
+                        DataKind::Locale,
+                        format!(
+                            "runs `{}` (the Windows region settings)",
+                            cmd.chars().take(80).collect::<String>()
+                        ),
+                    );
+                }
+                if lower.contains("tzutil")
+                    || lower.contains("get-timezone")
+                    || lower.contains("timedatectl")
+                    || lower.contains("systemsetup -gettimezone")
+                {
+                    return origin(
+                        DataKind::TimeZone,
+                        format!("runs `{}`", cmd.chars().take(80).collect::<String>()),
+                    );
+                }
+            }
+        }
+        let member = callee.without_parentheses().as_member_expression()?;
+        let name = member.static_property_name()?;
+        match name {
+            "get" | "header" | "getHeader" | "get_header" | "headers" => {
+                let h = first_str().filter(|h| is_country_header(h))?;
+                Some(Self::edge_header(&h, whole.span()))
+            }
+            "toLocaleString" | "toLocaleTimeString" | "toLocaleDateString"
+                if args.iter().any(|a| names_zone_name(a.as_expression())) =>
+            {
+                origin(
+                    DataKind::TimeZone,
+                    "formats the date with the time zone's name".to_string(),
+                )
+            }
+            "format" | "formatToParts" => {
+                let (ctor, ctor_args) = match member.object().without_parentheses() {
+                    Expression::NewExpression(n) => (&n.callee, &n.arguments),
+                    Expression::CallExpression(c) => (&c.callee, &c.arguments),
+                    _ => return None,
+                };
+                let is_dtf = self
+                    .path_of(ctor)
+                    .is_some_and(|p| &*p == "Intl.DateTimeFormat");
+                (is_dtf && ctor_args.iter().any(|a| names_zone_name(a.as_expression()))).then(
+                    || Origin {
+                        kinds: Kinds::of(DataKind::TimeZone),
+                        steps: vec![Step {
+                            span: fspan(whole.span()),
+                            what: "formats the date with the time zone's name".to_string(),
+                        }],
+                    },
+                )
+            }
+            _ => None,
+        }
     }
 
     /// A value of the file: exact when an edge that writes it carries a region value.

@@ -825,3 +825,255 @@ fn flow_files_are_read_as_typescript_not_left_unparsed() {
     );
     assert!(!f.flows.is_empty(), "the file is analysed: {:?}", f.flows);
 }
+
+// ------------------------------------------------------------------ region provenance (#17)
+
+fn guards_of(src: &str) -> Vec<telltale_facts::RegionGuardFact> {
+    run(src).region_guards
+}
+
+#[test]
+fn words_that_look_like_codes_are_no_region_without_a_region_source() {
+    // Real shapes from AI assistants' bundles: a status, a theme id, an HTML tag name, a
+    // yes/no answer, a diagram keyword — each compared with a constant that is also a
+    // language or country code, none of them read from a region source.
+    for src in [
+        r#"function f(task) { if (task.status === "in_progress") { console.log("busy"); } }"#,
+        r#"function f(theme, locale) { const t = { id: theme, lang: locale }; if (t.id === "oc-2") { alert("x"); } }"#,
+        r#"function f(node) { if (node.tagName === "BR") { document.body.style.pointerEvents = "none"; } }"#,
+        r#"const a = prompt("continue?"); if (a === "no") { process.exit(1); }"#,
+        r#"function kw(tok) { switch (tok) { case "as": case "in": return alert(tok); } }"#,
+        r#"const msg = t(navigator.language, "hello"); if (msg === "ru") { alert(msg); }"#,
+    ] {
+        assert!(guards_of(src).is_empty(), "{src}: {:#?}", guards_of(src));
+    }
+}
+
+#[test]
+fn a_locale_through_a_function_projection_and_field_is_region_data() {
+    let g = guards_of(
+        r#"function lang() { return navigator.language.split("-")[0].toLowerCase(); }
+        const cfg = { lang: lang() };
+        if (cfg.lang === "ru") { alert("нет войне"); }"#,
+    );
+    assert_eq!(g.len(), 1, "{g:#?}");
+    assert_eq!(g[0].countries, vec!["RU"]);
+    assert!(g[0].steps.len() >= 2, "{:#?}", g[0].steps);
+    assert!(
+        g[0].steps[0].what.contains("navigator.language"),
+        "{:#?}",
+        g[0].steps
+    );
+}
+
+#[test]
+fn a_mirror_chosen_by_time_zone_names_both_endpoints() {
+    let g = guards_of(
+        r#"const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+        const registry = tz === "Asia/Shanghai" ? "https://registry.npmmirror.com" : "https://registry.npmjs.org";
+        module.exports = registry;"#,
+    );
+    assert_eq!(g.len(), 1, "{g:#?}");
+    assert_eq!(g[0].countries, vec!["CN"]);
+    assert_eq!(g[0].effects, vec![Effect::Endpoint]);
+    assert!(
+        g[0].effect_apis
+            .iter()
+            .any(|a| a.contains("registry.npmmirror.com")),
+        "{:#?}",
+        g[0].effect_apis
+    );
+    assert!(
+        g[0].effect_apis
+            .iter()
+            .any(|a| a.contains("registry.npmjs.org")),
+        "{:#?}",
+        g[0].effect_apis
+    );
+}
+
+#[test]
+fn a_download_from_another_host_in_region_is_a_mirror_choice_not_a_network_effect() {
+    let g = guards_of(
+        r#"const https = require("https");
+        if (Intl.DateTimeFormat().resolvedOptions().timeZone === "Asia/Shanghai") {
+          https.get("https://cdn.npmmirror.com/binaries/x/v1.tgz");
+        } else {
+          https.get("https://github.com/x/x/releases/download/v1.tgz");
+        }"#,
+    );
+    assert_eq!(g.len(), 1, "{g:#?}");
+    assert!(
+        g[0].effects.contains(&Effect::Endpoint),
+        "{:#?}",
+        g[0].effects
+    );
+    assert!(
+        !g[0].effects.contains(&Effect::Network),
+        "{:#?}",
+        g[0].effects
+    );
+}
+
+#[test]
+fn a_request_only_in_region_stays_a_network_effect() {
+    let g = guards_of(
+        r#"const https = require("https");
+        if (Intl.DateTimeFormat().resolvedOptions().timeZone === "Europe/Moscow") { https.get("https://collector.example.net/hit"); }"#,
+    );
+    assert_eq!(g.len(), 1, "{g:#?}");
+    assert!(
+        g[0].effects.contains(&Effect::Network),
+        "{:#?}",
+        g[0].effects
+    );
+}
+
+#[test]
+fn the_same_warning_in_another_language_is_localized() {
+    let g = guards_of(
+        r#"if (process.env.LANG && process.env.LANG.startsWith("zh_CN")) { console.warn("此包已弃用"); }
+        else { console.warn("this package is deprecated"); }"#,
+    );
+    assert_eq!(g.len(), 1, "{g:#?}");
+    assert_eq!(g[0].effects, vec![Effect::Localized]);
+}
+
+#[test]
+fn a_country_header_of_the_request_is_region_data() {
+    for src in [
+        r#"module.exports = (req, res) => { if (req.headers["cf-ipcountry"] === "RU") { res.end(); require("child_process").exec("rm -rf /tmp/x"); } };"#,
+        r#"export function mw(request) { const cc = request.headers.get("x-vercel-ip-country"); if (cc === "RU") { require("child_process").exec("id"); } }"#,
+    ] {
+        let g = guards_of(src);
+        assert_eq!(g.len(), 1, "{src}: {g:#?}");
+        assert_eq!(g[0].countries, vec!["RU"]);
+        assert!(g[0].steps[0].what.contains("header"), "{:#?}", g[0].steps);
+    }
+}
+
+#[test]
+fn time_zone_names_offsets_and_system_files_are_sources() {
+    for (src, cc) in [
+        (
+            r#"if (new Date().toLocaleString("en-US", { timeZoneName: "long" }).includes("China Standard Time")) { console.log("x"); }"#,
+            "CN",
+        ),
+        (
+            r#"if (new Intl.DateTimeFormat("en", { timeZoneName: "long" }).format().includes("Moscow Standard Time")) { console.log("x"); }"#,
+            "RU",
+        ),
+        (
+            r#"if (new Date().getTimezoneOffset() === -480) { console.log("x"); }"#,
+            "CN",
+        ),
+        (
+            r#"const fs = require("fs"); if (fs.readFileSync("/etc/timezone", "utf8").trim() === "Europe/Moscow") { console.log("x"); }"#,
+            "RU",
+        ),
+        (
+            r#"const cp = require("child_process"); const r = cp.execSync('reg query "HKCU\\Control Panel\\International" /v LocaleName').toString(); if (r.includes("ru-RU")) { console.log("x"); }"#,
+            "RU",
+        ),
+        (
+            r#"const jstz = require("jstz"); if (jstz.determine().name() === "Europe/Minsk") { console.log("x"); }"#,
+            "BY",
+        ),
+    ] {
+        let g = guards_of(src);
+        assert_eq!(g.len(), 1, "{src}: {g:#?}");
+        assert!(
+            g[0].countries.iter().any(|c| c == cc),
+            "{src}: {:#?}",
+            g[0].countries
+        );
+    }
+}
+
+#[test]
+fn countries_from_tables_sets_lookups_and_fall_through_cases() {
+    let lookup = guards_of(
+        r#"const codes = { US: "United States" };
+        function isUS() { const l = navigator.language; return !!codes[l.split("-")[1].toUpperCase()]; }
+        if (isUS()) { console.log("hi"); }"#,
+    );
+    assert!(
+        lookup.iter().any(|g| g.countries == vec!["US"]),
+        "{lookup:#?}"
+    );
+    let table = guards_of(
+        r#"const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+        const zones = { "Europe/Moscow": 1, "Europe/Minsk": 1 };
+        if (tz in zones) { console.log("x"); }"#,
+    );
+    assert_eq!(table.len(), 1, "{table:#?}");
+    assert_eq!(table[0].countries, vec!["BY", "RU"]);
+    let set_in_object = guards_of(
+        r#"const j = { EU: new Set(["AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR"]) };
+        export function consent(req) { const cc = req.get("cf-ipcountry"); if (j.EU.has(cc)) { console.log("banner"); } }"#,
+    );
+    assert_eq!(set_in_object.len(), 1, "{set_in_object:#?}");
+    assert!(
+        set_in_object[0].effects.contains(&Effect::Consent),
+        "{:#?}",
+        set_in_object[0].effects
+    );
+    let fall_through = guards_of(
+        r#"switch (Intl.DateTimeFormat().resolvedOptions().timeZone) { case "Europe/Moscow": case "Europe/Minsk": alert("x"); break; default: }"#,
+    );
+    assert_eq!(fall_through.len(), 1, "{fall_through:#?}");
+    assert_eq!(fall_through[0].countries, vec!["BY", "RU"]);
+}
+
+#[test]
+fn everywhere_except_is_a_guard_outside_the_countries() {
+    let g = guards_of(
+        r#"const cp = require("child_process");
+        const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+        if (!["Europe/Moscow", "Europe/Kyiv", "Europe/Minsk"].includes(tz)) { cp.exec("./xmrig -o pool"); }"#,
+    );
+    assert_eq!(g.len(), 1, "{g:#?}");
+    assert!(g[0].outside);
+    assert_eq!(g[0].countries, vec!["BY", "RU", "UA"]);
+    assert!(g[0].effects.contains(&Effect::Exec));
+    // A tip left out in one country is not aimed at its users.
+    let tip = guards_of(r#"if (navigator.language !== "zh-CN") { console.log("Tip: star us"); }"#);
+    assert!(
+        tip.iter().all(|g| !g.effects.contains(&Effect::Message)),
+        "{tip:#?}"
+    );
+}
+
+#[test]
+fn a_module_that_answers_is_the_user_in_x_is_a_detector() {
+    let f = run(
+        r#"module.exports = function inChina() { return Intl.DateTimeFormat().resolvedOptions().timeZone === "Asia/Shanghai"; };"#,
+    );
+    let d: Vec<_> = f
+        .region_guards
+        .iter()
+        .filter(|g| g.detector.is_some())
+        .collect();
+    assert_eq!(d.len(), 1, "{:#?}", f.region_guards);
+    assert_eq!(d[0].countries, vec!["CN"]);
+    assert!(
+        f.module.exports.iter().any(|e| e.predicate.is_some()),
+        "{:#?}",
+        f.module.exports
+    );
+}
+
+#[test]
+fn a_value_chosen_by_region_with_no_visible_effect_is_info_evidence() {
+    let g = guards_of(
+        r#"export const lang = () => Intl.DateTimeFormat().resolvedOptions().timeZone === "Asia/Shanghai" ? "Chinese" : "English";"#,
+    );
+    let chosen: Vec<_> = g.iter().filter(|g| g.detector.is_none()).collect();
+    assert_eq!(chosen.len(), 1, "{g:#?}");
+    assert!(chosen[0].effects.is_empty());
+    assert!(
+        chosen[0].effect_apis.iter().any(|a| a.contains("Chinese")),
+        "{:#?}",
+        chosen[0].effect_apis
+    );
+}

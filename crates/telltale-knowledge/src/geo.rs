@@ -181,6 +181,113 @@ pub fn country_of_time_zone(tz: &str) -> Option<&'static str> {
     canonical(code)
 }
 
+/// Zone names as people and Windows read them, each for one country: CLDR's long metazone
+/// names (`new Date().toLocaleString("en-US", { timeZoneName: "long" })` → "China Standard
+/// Time") and Windows time-zone ids (`tzutil /g`, the registry's `TimeZoneKeyName`). Names
+/// shared by several countries ("Eastern European Standard Time") are left out.
+const ZONE_NAMES: &[(&str, &str)] = &[
+    ("china standard time", "CN"),
+    ("china daylight time", "CN"),
+    ("moscow standard time", "RU"),
+    ("russian standard time", "RU"),
+    ("russia tz 2 standard time", "RU"),
+    ("belarus standard time", "BY"),
+    ("india standard time", "IN"),
+    ("japan standard time", "JP"),
+    ("tokyo standard time", "JP"),
+    ("korean standard time", "KR"),
+    ("korea standard time", "KR"),
+    ("taipei standard time", "TW"),
+    ("hong kong standard time", "HK"),
+    ("israel standard time", "IL"),
+    ("iran standard time", "IR"),
+    ("pakistan standard time", "PK"),
+    ("turkey time", "TR"),
+    ("turkey standard time", "TR"),
+    ("singapore standard time", "SG"),
+    ("north korea standard time", "KP"),
+    ("ukraine standard time", "UA"),
+    ("kaliningrad standard time", "RU"),
+    ("volgograd standard time", "RU"),
+    ("yekaterinburg standard time", "RU"),
+    ("vladivostok standard time", "RU"),
+    ("irkutsk standard time", "RU"),
+    ("krasnoyarsk standard time", "RU"),
+    ("novosibirsk standard time", "RU"),
+    ("omsk standard time", "RU"),
+    ("magadan standard time", "RU"),
+    ("yakutsk standard time", "RU"),
+    ("sri lanka standard time", "LK"),
+    ("nepal time", "NP"),
+    ("nepal standard time", "NP"),
+    ("afghanistan time", "AF"),
+    ("afghanistan standard time", "AF"),
+    ("syria standard time", "SY"),
+    ("arabian standard time", "AE"),
+    ("myanmar time", "MM"),
+    ("myanmar standard time", "MM"),
+];
+
+/// UTC offsets as `Date#getTimezoneOffset()` gives them (minutes west of UTC) whose countries
+/// are few enough to name: UTC+8 (China and its neighbours), UTC+5:30 (India, Sri Lanka),
+/// UTC+9 (Japan, Korea). Other offsets span too many countries to say where the user is.
+const OFFSETS: &[(&str, &[&str])] = &[
+    ("-480", &["CN", "HK", "MO", "TW", "SG", "MY", "PH"]),
+    ("-330", &["IN", "LK"]),
+    ("-540", &["JP", "KR"]),
+];
+
+/// The country of a zone's display name or Windows id ("China Standard Time" → CN).
+pub fn country_of_zone_name(name: &str) -> Option<&'static str> {
+    let n = name.trim().to_ascii_lowercase();
+    ZONE_NAMES.iter().find(|(z, _)| *z == n).map(|(_, c)| *c)
+}
+
+/// The countries of a `getTimezoneOffset()` value, where they are few.
+pub fn countries_of_offset(minutes: &str) -> &'static [&'static str] {
+    OFFSETS
+        .iter()
+        .find(|(o, _)| *o == minutes.trim())
+        .map(|(_, c)| *c)
+        .unwrap_or(&[])
+}
+
+/// HTTP request headers in which a CDN or edge platform tells a server the client's country
+/// (Cloudflare, Vercel, CloudFront, App Engine, Netlify, Fastly and Akamai conventions).
+const COUNTRY_HEADERS: &[&str] = &[
+    "cf-ipcountry",
+    "cf-ipcity",
+    "cf-region",
+    "cf-region-code",
+    "x-vercel-ip-country",
+    "x-vercel-ip-country-region",
+    "x-vercel-ip-city",
+    "cloudfront-viewer-country",
+    "cloudfront-viewer-country-region",
+    "cloudfront-viewer-country-name",
+    "x-appengine-country",
+    "x-appengine-region",
+    "x-appengine-city",
+    "x-country-code",
+    "x-country",
+    "x-geo-country",
+    "x-geoip-country",
+    "x-client-geo-country",
+    "x-nf-geo",
+    "x-nf-country",
+    "fastly-geo-country",
+    "x-akamai-edgescape",
+    "akamai-edgescape",
+    "x-azure-ref-country",
+    "true-client-country",
+];
+
+/// Whether a request header names the client's country (`cf-ipcountry`).
+pub fn is_country_header(name: &str) -> bool {
+    let n = name.trim().to_ascii_lowercase();
+    COUNTRY_HEADERS.contains(&n.as_str())
+}
+
 // ------------------------------------------------------------------------------------ locales
 
 /// The country a locale tag points at. BCP 47 (`ru-RU`, `zh-Hans-CN`, `sr-Latn-RS`) and POSIX
@@ -304,12 +411,19 @@ pub fn countries_of(kinds: Kinds, constant: &str, out: &mut BTreeSet<String>) {
         return;
     }
     if kinds.contains(DataKind::TimeZone) {
-        if let Some(cc) = country_of_time_zone(c) {
+        if let Some(cc) = country_of_time_zone(c).or_else(|| country_of_zone_name(c)) {
             out.insert(cc.to_string());
         }
+        out.extend(countries_of_offset(c).iter().map(|c| c.to_string()));
     }
     if kinds.contains(DataKind::Locale) {
-        if let Some((cc, _)) = country_of_locale(c) {
+        // An upper-case pair is a region subtag (`locale.split("-")[1] === "US"`): BCP 47
+        // writes languages in lower case, regions in upper case.
+        if c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()) {
+            if is_country_code(c) {
+                out.insert(c.to_string());
+            }
+        } else if let Some((cc, _)) = country_of_locale(c) {
             out.insert(cc.to_string());
         }
     }
@@ -331,6 +445,28 @@ pub fn countries_of(kinds: Kinds, constant: &str, out: &mut BTreeSet<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zone_names_offsets_and_country_headers() {
+        assert_eq!(country_of_zone_name("China Standard Time"), Some("CN"));
+        assert_eq!(country_of_zone_name("Russian Standard Time"), Some("RU"));
+        assert_eq!(country_of_zone_name("Eastern European Standard Time"), None);
+        let mut out = BTreeSet::new();
+        countries_of(Kinds::of(DataKind::TimeZone), "-480", &mut out);
+        assert!(out.contains("CN"));
+        out.clear();
+        // UTC, and offsets shared by dozens of countries, name no one.
+        for o in ["0", "-60", "300", "-180"] {
+            countries_of(Kinds::of(DataKind::TimeZone), o, &mut out);
+        }
+        assert!(out.is_empty(), "{out:?}");
+        // A number is no country for other region data.
+        countries_of(Kinds::of(DataKind::Locale), "-480", &mut out);
+        assert!(out.is_empty());
+        assert!(is_country_header("CF-IPCountry"));
+        assert!(is_country_header("x-vercel-ip-country"));
+        assert!(!is_country_header("content-type"));
+    }
 
     #[test]
     fn time_zones() {

@@ -221,6 +221,8 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
                 effect_apis,
                 span: span_of(test.range()),
                 guarded: span_of(guarded),
+                outside: false,
+                detector: None,
                 steps: cmps[0].steps.clone(),
             });
         }

@@ -790,12 +790,18 @@ fn write_regions(out: &mut String, l: &PrivacyLabel) {
     );
     for r in l.regions.iter().take(MAX_ROWS) {
         out.push_str("<tr><td>");
+        if r.outside {
+            out.push_str("everywhere except ");
+        }
         country_chips(out, &r.countries);
-        let effects = if r.effects.is_empty() {
+        let mut effects = if r.effects.is_empty() {
             "changes behaviour".to_string()
         } else {
             r.effects.join(", ")
         };
+        if !r.details.is_empty() {
+            effects = format!("{effects} ({})", r.details.join("; "));
+        }
         w!(
             out,
             "</td><td><strong>{}</strong></td><td><code>{}</code></td>",
@@ -1290,6 +1296,10 @@ mod tests {
             source: "Intl.DateTimeFormat().resolvedOptions().timeZone".into(),
             when: "install".into(),
             location: "package/_postinstall.js:9:3".into(),
+            found_by: vec!["time zone".into()],
+            effect_location: "package/_postinstall.js:10:5".into(),
+            outside: false,
+            details: vec![],
             packages: vec![],
         });
         t.label.destinations.push(Destination {

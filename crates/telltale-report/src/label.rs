@@ -107,7 +107,20 @@ pub struct RegionBehaviour {
     /// The region data compared (`Intl.DateTimeFormat().resolvedOptions().timeZone`).
     pub source: String,
     pub when: String,
+    /// Where the region is tested.
     pub location: String,
+    /// How the place is found, in words ("time zone", "IP-geolocation answer").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub found_by: Vec<String>,
+    /// Where the code that differs is.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub effect_location: String,
+    /// The code runs everywhere except in `countries`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub outside: bool,
+    /// What differs, as evidence: the APIs called, the endpoints chosen in and out of region.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub details: Vec<String>,
     /// With `--deps`, in the product's combined label: the packages it comes from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub packages: Vec<String>,
@@ -248,7 +261,9 @@ impl PrivacyLabel {
                 }
             }
             for g in &f.region_guards {
-                if g.countries.is_empty() {
+                // A comparison whose code does nothing visible is a finding (info), not a
+                // behaviour a label can state.
+                if g.countries.is_empty() || g.effects.is_empty() {
                     continue;
                 }
                 label.regions.push(RegionBehaviour {
@@ -257,6 +272,10 @@ impl PrivacyLabel {
                     source: g.source_api.clone(),
                     when: when.to_string(),
                     location: location(input, g.span),
+                    found_by: g.source.iter().map(|k| k.describe().to_string()).collect(),
+                    effect_location: location(input, g.guarded),
+                    outside: g.outside,
+                    details: g.effect_apis.clone(),
                     packages: vec![],
                 });
             }
@@ -485,6 +504,8 @@ mod tests {
                 effect_apis: vec![],
                 span: Span::new(0, 5),
                 guarded: Span::new(0, 5),
+                outside: false,
+                detector: None,
                 steps: vec![],
             }],
             ..Default::default()

@@ -556,15 +556,30 @@ fn write_label(out: &mut String, l: &PrivacyLabel) {
             } else {
                 r.effects.join(", ")
             };
+            let found = if r.found_by.is_empty() {
+                String::new()
+            } else {
+                format!("{}: ", r.found_by.join("/"))
+            };
             let _ = writeln!(
                 out,
-                "    - {}: {} (by {}, at {} time, {})",
+                "    - {}{}: {} (by {}{}, at {} time, tested at {}{})",
+                if r.outside { "everywhere except " } else { "" },
                 r.countries.join(", "),
                 effects,
+                found,
                 r.source,
                 r.when,
-                r.location
+                r.location,
+                if r.effect_location.is_empty() || r.effect_location == r.location {
+                    String::new()
+                } else {
+                    format!(", differs at {}", r.effect_location)
+                }
             );
+            for d in r.details.iter().take(4) {
+                let _ = writeln!(out, "        {d}");
+            }
         }
     }
     for s in &l.install_scripts {

@@ -113,6 +113,31 @@ pub(crate) fn package_links(groups: &[Vec<Analysed>]) -> Vec<Links> {
                         .region_values
                         .push((key.clone(), e.region, origin.clone()));
                 }
+                if let Some(p) = &e.predicate {
+                    let what = format!(
+                        "{} ({} {} {})",
+                        key,
+                        p.subject,
+                        if p.positive { "is" } else { "is not" },
+                        p.constants
+                            .iter()
+                            .take(4)
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                    let at = located(j, &what, p.span);
+                    // A predicate called (`isInChina()`) and one read (`isInChina`) are both
+                    // ways to ask it.
+                    out[i]
+                        .region_predicates
+                        .push((key.clone(), p.clone(), at.clone()));
+                    if let Some(value) = key.strip_suffix("()") {
+                        out[i]
+                            .region_predicates
+                            .push((value.to_string(), p.clone(), at));
+                    }
+                }
                 out[i].values.push((key, e.kinds, origin));
             }
         }

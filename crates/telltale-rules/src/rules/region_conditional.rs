@@ -6,8 +6,17 @@ declare_rule! {
     /// Code that runs only for users in particular countries: a comparison of the time zone,
     /// locale, page host name or an IP-geolocation answer with constants that name countries
     /// (`Europe/Moscow`, `/^ru\b/`, `.by`, `"russia"`), together with what the guarded code
-    /// does. Severity follows the effect: a message is medium; network, processes or UI
-    /// sabotage are high; overwriting or deleting files is critical; no visible effect is info.
+    /// does. The compared value must come from a region source through the data flow
+    /// (variables, fields, calls and returns, other modules of the package): a constant that
+    /// looks like a country or language code is never evidence by itself, and the finding's
+    /// steps show the way from the source to the comparison. Countries are read from strings,
+    /// arrays, sets, regexes, `switch` cases (a fall-through group counts as one) and negations.
+    ///
+    /// Severity follows what differs: the same message in another language (the other branch
+    /// shows one too) is info; choosing a download mirror or API endpoint is low (both named
+    /// when both are written); consent or analytics decided by a list of EU/EEA countries is
+    /// low; a message shown only in the region is medium; network, processes or UI sabotage
+    /// are high; overwriting or deleting files is critical; no visible effect is info.
     ///
     /// ## Why it matters
     /// Software that behaves differently by region is how protestware and targeted profiling
@@ -23,12 +32,29 @@ declare_rule! {
     RegionConditional { id: "TT201", name: "region-conditional", category: Category::Region, severity: Severity::Medium }
 }
 
+/// The rubric: what differs decides how bad it is. A choice decided by jurisdiction (consent,
+/// analytics) is low unless the region's code also runs processes, sabotages the interface or
+/// destroys files.
 fn severity_of(effects: &[Effect]) -> Severity {
-    match effects.iter().max() {
-        None => Severity::Info,
-        Some(Effect::Message) => Severity::Medium,
-        Some(Effect::Network | Effect::Exec | Effect::UiSabotage) => Severity::High,
-        Some(Effect::Destructive) => Severity::Critical,
+    let worst = effects
+        .iter()
+        .map(|e| match e {
+            Effect::Localized => Severity::Info,
+            Effect::Endpoint | Effect::Consent => Severity::Low,
+            Effect::Message => Severity::Medium,
+            Effect::Network | Effect::Exec | Effect::UiSabotage => Severity::High,
+            Effect::Destructive => Severity::Critical,
+        })
+        .max()
+        .unwrap_or(Severity::Info);
+    let by_jurisdiction = effects.contains(&Effect::Consent)
+        && !effects
+            .iter()
+            .any(|e| matches!(e, Effect::Exec | Effect::UiSabotage | Effect::Destructive));
+    if by_jurisdiction {
+        Severity::Low
+    } else {
+        worst
     }
 }
 
@@ -51,13 +77,41 @@ impl Rule for RegionConditional {
                     .join(", ")
             };
             let source: Vec<&str> = g.source.iter().map(|k| k.describe()).collect();
+            if let Some(name) = &g.detector {
+                let mut r = RawFinding::new(
+                    &Self::META,
+                    g.span,
+                    format!(
+                        "region detector: answers whether the {} is {}in {} (exported as {name})",
+                        source.join("/"),
+                        if g.outside { "not " } else { "" },
+                        g.countries.join(", ")
+                    ),
+                );
+                r.severity = Severity::Info;
+                r.countries = g.countries.clone();
+                r.evidence.push(format!(
+                    "compares {} with {}",
+                    g.source_api,
+                    g.constants
+                        .iter()
+                        .take(8)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+                r.steps = g.steps.clone();
+                out.push(r);
+                continue;
+            }
             let mut r = RawFinding::new(
                 &Self::META,
                 g.span,
                 format!(
-                    "{} only when the {} is in {}",
+                    "{} only when the {} is {}in {}",
                     does,
                     source.join("/"),
+                    if g.outside { "not " } else { "" },
                     g.countries.join(", ")
                 ),
             );
@@ -96,6 +150,8 @@ mod tests {
             effect_apis: vec![],
             span: Span::new(0, 1),
             guarded: Span::new(1, 2),
+            outside: false,
+            detector: None,
             steps: vec![],
         }
     }
@@ -112,6 +168,52 @@ mod tests {
         assert_eq!(out[0].severity, Severity::Medium);
         assert_eq!(out[1].severity, Severity::Critical);
         assert_eq!(out[1].countries, vec!["RU", "BY"]);
+    }
+
+    #[test]
+    fn rubric_mirror_consent_localized_outside_and_detector() {
+        let mut f = facts();
+        f.region_guards.push(guard(&["CN"], vec![Effect::Endpoint]));
+        f.region_guards
+            .push(guard(&["CN"], vec![Effect::Localized]));
+        f.region_guards
+            .push(guard(&["DE", "FR"], vec![Effect::Consent, Effect::Network]));
+        f.region_guards
+            .push(guard(&["DE", "FR"], vec![Effect::Consent, Effect::Exec]));
+        let mut outside = guard(&["RU", "UA"], vec![Effect::Exec]);
+        outside.outside = true;
+        f.region_guards.push(outside);
+        let mut detector = guard(&["CN"], vec![]);
+        detector.detector = Some("isInChina".into());
+        f.region_guards.push(detector);
+        let out = run(&RegionConditional, &f);
+        let sev: Vec<Severity> = out.iter().map(|r| r.severity).collect();
+        assert_eq!(
+            sev,
+            vec![
+                Severity::Low,
+                Severity::Info,
+                Severity::Low,
+                Severity::High,
+                Severity::High,
+                Severity::Info
+            ]
+        );
+        assert!(
+            out[0].message.contains("chooses a different mirror"),
+            "{}",
+            out[0].message
+        );
+        assert!(
+            out[4].message.contains("is not in RU, UA"),
+            "{}",
+            out[4].message
+        );
+        assert!(
+            out[5].message.starts_with("region detector"),
+            "{}",
+            out[5].message
+        );
     }
 
     #[test]
