@@ -88,6 +88,24 @@ impl<'a> Analyzer<'a> {
                     .into_iter()
                     .collect()
             }
+            // A predicate of the file: `def is_zh(): return locale.getlocale()[0] == "zh_CN"`.
+            Expr::Call(c) if c.arguments.args.is_empty() && c.arguments.keywords.is_empty() => {
+                let Some((f, _)) = self.local_callee(&c.func, scope) else {
+                    return vec![];
+                };
+                let func = &self.funcs[f];
+                let crate::FnBody::Block(body) = func.body else {
+                    return match func.body {
+                        crate::FnBody::Expr(x) => self.region_cmps(x, func.scope, depth + 1),
+                        _ => vec![],
+                    };
+                };
+                returned(body)
+                    .into_iter()
+                    .flat_map(|x| self.region_cmps(x, func.scope, depth + 1))
+                    .take(4)
+                    .collect()
+            }
             Expr::Call(c) => match &*c.func {
                 Expr::Attribute(a)
                     if matches!(a.attr.as_str(), "startswith" | "endswith" | "__contains__") =>
@@ -155,6 +173,19 @@ impl<'a> Analyzer<'a> {
         }
         (effects.into_iter().collect(), apis.into_iter().collect())
     }
+}
+
+/// What a function body returns at its top level or in a `try` body.
+fn returned(body: &[Stmt]) -> Vec<&Expr> {
+    let mut out = Vec::new();
+    for s in body {
+        match s {
+            Stmt::Return(r) => out.extend(r.value.as_deref()),
+            Stmt::Try(t) => out.extend(returned(&t.body)),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// Whether a block ends the code that follows it (`return`, `raise`, `sys.exit()`).

@@ -169,6 +169,7 @@ pub(crate) fn analyse_file(path: &str, bytes: &[u8], opts: &ScanOptions) -> Vec<
                 endpoints: sa.endpoints,
                 requests,
                 dynamic_code: sa.dynamic_code,
+                region_guards: sa.region_guards,
                 ..Default::default()
             };
             vec![Analysed { facts, text }]

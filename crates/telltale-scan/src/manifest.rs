@@ -53,6 +53,7 @@ pub fn analyze(path: &str, text: &str) -> Manifest {
             facts.flows.extend(sa.flows);
             facts.endpoints.extend(sa.endpoints);
             facts.dynamic_code.extend(sa.dynamic_code);
+            facts.region_guards.extend(sa.region_guards);
             for code in sa.inline_code {
                 inline_code.push((hook.to_string(), code.interpreter, code.code));
             }

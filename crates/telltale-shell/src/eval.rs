@@ -14,12 +14,14 @@
 use std::collections::{HashMap, HashSet};
 
 use telltale_facts::{
-    DataKind, DynamicCodeFact, EndpointFact, FlowFact, Kinds, SinkKind, SourceFact, Span, Step,
+    DataKind, DynamicCodeFact, Effect, EndpointFact, FlowFact, Kinds, RegionGuardFact, SinkKind,
+    SourceFact, Span, Step,
 };
 
 use crate::parse::{
-    assignment_prefix, Command, List, Parser, Part, Pipeline, RedirOp, Simple, Word,
+    assignment_prefix, Command, List, Next, Parser, Part, Pipeline, RedirOp, Simple, Word,
 };
+use crate::region::{self, RegionMatch};
 use crate::tables::{
     classify_path, env_kind, host_of_name, interpreter_for_path, is_metadata_host, unescape_c,
     url_file_name, url_host, Interp, DYN,
@@ -129,6 +131,8 @@ struct Val {
     text: Option<String>,
     /// Where `text` is written verbatim in the analysed source.
     at: Option<(usize, usize)>,
+    /// Non-empty only for users in some countries (`curl ipinfo.io/country | grep RU`).
+    region: Option<Box<RegionMatch>>,
 }
 
 impl Val {
@@ -138,6 +142,7 @@ impl Val {
             && self.net.is_none()
             && self.decoded.is_none()
             && self.text.is_none()
+            && self.region.is_none()
     }
 
     fn merge(&mut self, o: &Val) {
@@ -155,6 +160,9 @@ impl Val {
         }
         if self.decoded.is_none() {
             self.decoded = o.decoded;
+        }
+        if self.region.is_none() {
+            self.region.clone_from(&o.region);
         }
         self.text = None;
         self.at = None;
@@ -333,6 +341,8 @@ struct Analyzer<'s, 'o> {
     /// The directory relative to the package that `cd` moved to; `None` once unknown.
     cwd: Option<String>,
     nest: usize,
+    /// The region comparison the last `[`/`test` command made.
+    last_test: Option<RegionMatch>,
 }
 
 /// A command-line item after option scanning.
@@ -679,6 +689,7 @@ impl<'s, 'o> Analyzer<'s, 'o> {
             sockets: HashMap::new(),
             cwd: Some(String::new()),
             nest,
+            last_test: None,
         }
     }
 
@@ -847,11 +858,98 @@ impl<'s, 'o> Analyzer<'s, 'o> {
 
     fn eval_list(&mut self, l: &List, stdin: &Val) -> Val {
         let mut out = Val::default();
-        for p in &l.items {
+        for (k, p) in l.items.iter().enumerate() {
+            self.last_test = None;
             let o = self.eval_pipeline(p, stdin);
+            let first = region::first_word(p);
+            let is_if = matches!(first.as_deref(), Some("if" | "elif"));
+            let test = self.last_test.take().or_else(|| {
+                // `if curl … | grep -q RU; then`: the pipeline's status is the match.
+                (is_if || p.next != Next::Seq)
+                    .then(|| o.region.as_deref().cloned())
+                    .flatten()
+            });
+            if let Some(t) = test {
+                self.region_guard(t, &l.items, k, is_if);
+            }
             out.merge(&o);
         }
         out
+    }
+
+    /// Records the code that a region test at `items[k]` controls.
+    fn region_guard(&mut self, t: RegionMatch, items: &[Pipeline], k: usize, is_if: bool) {
+        let (then_part, else_part): (&[Pipeline], &[Pipeline]) = if is_if {
+            // `if T; then A; else B; fi`: items after the test, to the matching else/elif/fi.
+            let (mut depth, mut mid, mut end) = (0usize, None, items.len());
+            for (i, p) in items.iter().enumerate().skip(k + 1) {
+                match region::first_word(p).as_deref() {
+                    Some("if") => depth += 1,
+                    Some("fi") if depth == 0 => {
+                        end = i;
+                        break;
+                    }
+                    Some("fi") => depth -= 1,
+                    Some("else" | "elif") if depth == 0 && mid.is_none() => mid = Some(i),
+                    _ => {}
+                }
+            }
+            let mid = mid.unwrap_or(end);
+            (&items[(k + 1).min(mid)..mid], &items[mid..end])
+        } else {
+            // `T && A` runs A when T holds; `T || A` when it does not.
+            let next = items.get(k + 1..k + 2).unwrap_or(&[]);
+            match items[k].next {
+                Next::And => (next, &[][..]),
+                Next::Or => (&[][..], next),
+                Next::Seq => return,
+            }
+        };
+        let (here, elsewhere) = if t.positive {
+            (then_part, else_part)
+        } else {
+            (else_part, then_part)
+        };
+        let (guarded, outside) = if here.is_empty() {
+            (elsewhere, true)
+        } else {
+            (here, false)
+        };
+        let Some(span_of) = guarded
+            .first()
+            .zip(guarded.last())
+            .and_then(|(a, b)| Some((pipeline_start(a)?, pipeline_end(b)?)))
+        else {
+            return;
+        };
+        let (mut effects, names) = region::effects(guarded);
+        if !outside && !elsewhere.is_empty() {
+            let (alt, _) = region::effects(elsewhere);
+            if effects == [Effect::Message] && alt.contains(&Effect::Message) {
+                effects = vec![Effect::Localized];
+            }
+        }
+        if outside && effects.iter().all(|e| *e == Effect::Message) {
+            return;
+        }
+        let test_at = pipeline_start(&items[k])
+            .zip(pipeline_end(&items[k]))
+            .unwrap_or(span_of);
+        let mut steps = t.steps.clone();
+        steps.push(self.step(test_at.0, test_at.1));
+        self.out.res.region_guards.push(RegionGuardFact {
+            source: t.kinds,
+            source_api: t.subject,
+            constants: t.constants,
+            countries: t.countries,
+            effects,
+            effect_apis: names,
+            span: self.map.span(test_at.0, test_at.1),
+            guarded: self.map.span(span_of.0, span_of.1),
+            outside,
+            detector: None,
+            steps,
+        });
     }
 
     fn eval_pipeline(&mut self, p: &Pipeline, stdin: &Val) -> Val {
@@ -1130,6 +1228,37 @@ impl<'s, 'o> Analyzer<'s, 'o> {
         }
         if j >= ws.len() {
             self.apply_output(s, &rts, &Val::default(), is_exec, span);
+            return Val::default();
+        }
+        if let Some(name) = ws[j]
+            .static_text()
+            .filter(|n| matches!(n.as_str(), "[" | "[[" | "test"))
+        {
+            let negated = ws[..j]
+                .iter()
+                .filter(|w| w.plain && w.text() == "!")
+                .count()
+                % 2
+                == 1;
+            let args: Vec<(String, Kinds, Option<RegionMatch>, String)> = ws[j + 1..]
+                .iter()
+                .map(|w| {
+                    let v = w.val();
+                    (w.text(), v.kinds, v.region.map(|b| *b), w.display())
+                })
+                .collect();
+            self.last_test = region::test_cmp(&args, negated).map(|mut t| {
+                if t.steps.is_empty() {
+                    let at = ws[j + 1..]
+                        .iter()
+                        .find(|w| !w.val().kinds.region().is_empty());
+                    if let Some(w) = at {
+                        t.steps = w.val().steps;
+                    }
+                }
+                t
+            });
+            let _ = name;
             return Val::default();
         }
 
@@ -1981,6 +2110,9 @@ impl<'s, 'o> Analyzer<'s, 'o> {
         {
             v.push_step(self.step(span.0, span.1));
         }
+        if matches!(name, "grep" | "egrep" | "fgrep") && !stdin.kinds.region().is_empty() {
+            v.region = self.grep_region(args, stdin, span).map(Box::new);
+        }
         if name == "tee" && !stdin.is_bare() {
             for a in args.iter().filter(|a| !a.text().starts_with('-')) {
                 if let Some(p) = a.static_text() {
@@ -1989,6 +2121,55 @@ impl<'s, 'o> Analyzer<'s, 'o> {
             }
         }
         v
+    }
+
+    /// `… | grep 'RU\|UA'` over region data: the output is non-empty only in those countries
+    /// (`-v`: only outside them).
+    fn grep_region(
+        &mut self,
+        args: &[WordVal],
+        stdin: &Val,
+        span: (usize, usize),
+    ) -> Option<RegionMatch> {
+        let mut pattern = None;
+        let mut invert = false;
+        let mut i = 0;
+        while i < args.len() {
+            let t = args[i].text();
+            if t == "-e" || t == "--regexp" {
+                pattern = args.get(i + 1).map(|w| w.text());
+                break;
+            }
+            if t.starts_with('-') && t.len() > 1 && args[i].static_start() {
+                invert |= t.starts_with("-v")
+                    || (!t.starts_with("--") && t.contains('v'))
+                    || t == "--invert-match";
+                i += 1;
+                continue;
+            }
+            pattern = Some(t);
+            break;
+        }
+        let kinds = stdin.kinds.region();
+        let constants = region::pattern_words(&pattern?);
+        let countries = region::countries(kinds, &constants);
+        if countries.is_empty() {
+            return None;
+        }
+        let mut steps = stdin.steps.clone();
+        steps.push(self.step(span.0, span.1));
+        Some(RegionMatch {
+            kinds,
+            subject: stdin
+                .net
+                .clone()
+                .map(|n| format!("{n} answer"))
+                .unwrap_or_else(|| "region data".into()),
+            constants,
+            countries,
+            positive: !invert,
+            steps,
+        })
     }
 
     // ---- network sinks -----------------------------------------------------------------
@@ -2097,10 +2278,14 @@ impl<'s, 'o> Analyzer<'s, 'o> {
             }
         }
         let (hosts, meta) = self.url_endpoints(&urls, &mut sent);
+        let geo = hosts.iter().any(|h| is_geoip_host(h));
         if !local_socket {
             self.add_flow("curl", SinkKind::Http, span, &sent, hosts);
         }
-        let net = self.net_val("curl", span, meta.as_deref());
+        let mut net = self.net_val("curl", span, meta.as_deref());
+        if geo {
+            net.kinds.insert(DataKind::GeoIpAnswer);
+        }
         if let Some(f) = out_file {
             self.files.insert(file_key(&f), net.clone());
         }
@@ -2163,8 +2348,12 @@ impl<'s, 'o> Analyzer<'s, 'o> {
             }
         }
         let (hosts, meta) = self.url_endpoints(&urls, &mut sent);
+        let geo = hosts.iter().any(|h| is_geoip_host(h));
         self.add_flow("wget", SinkKind::Http, span, &sent, hosts);
-        let net = self.net_val("wget", span, meta.as_deref());
+        let mut net = self.net_val("wget", span, meta.as_deref());
+        if geo {
+            net.kinds.insert(DataKind::GeoIpAnswer);
+        }
         match out_doc.as_deref() {
             Some("-") => return net,
             Some(f) if !f.contains(DYN) => {
@@ -2787,4 +2976,23 @@ fn skip_opts(ws: &[WordVal], j: &mut usize, with_arg: &str) {
             *j += 1;
         }
     }
+}
+
+fn pipeline_start(p: &Pipeline) -> Option<usize> {
+    match p.cmds.first()? {
+        Command::Simple(s) => Some(s.start),
+        Command::Group { after, .. } => Some(after.start),
+    }
+}
+
+fn pipeline_end(p: &Pipeline) -> Option<usize> {
+    match p.cmds.last()? {
+        Command::Simple(s) => Some(s.end),
+        Command::Group { after, .. } => Some(after.end),
+    }
+}
+
+/// A service that answers with the caller's country (`ipinfo.io`, `ip-api.com`).
+fn is_geoip_host(host: &str) -> bool {
+    telltale_knowledge::vendors::geoip_service(host).is_some_and(|s| s.returns_country)
 }

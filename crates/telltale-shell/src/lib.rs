@@ -18,12 +18,15 @@
 
 mod eval;
 mod parse;
+mod region;
 mod tables;
 
 #[cfg(test)]
 mod tests;
 
-use telltale_facts::{DataKind, DynamicCodeFact, EndpointFact, FlowFact, Kinds, SourceFact, Span};
+use telltale_facts::{
+    DataKind, DynamicCodeFact, EndpointFact, FlowFact, Kinds, RegionGuardFact, SourceFact, Span,
+};
 
 /// Bytes of one script that are analysed; anything after is ignored.
 pub const MAX_SCRIPT_BYTES: usize = eval::MAX_INPUT;
@@ -49,6 +52,9 @@ pub struct ShellAnalysis {
     pub output: Kinds,
     /// The network tool whose download the script prints (`curl -s https://…`), if any.
     pub output_from: Option<String>,
+    /// Code that runs only for users in (or outside) some countries: a test of `$TZ`,
+    /// `$LANG`, a geo-IP answer, with what the code it controls does.
+    pub region_guards: Vec<RegionGuardFact>,
 }
 
 /// A file the script runs with an interpreter.

@@ -11,8 +11,9 @@
 //! or substitution simply runs to the end of the input. Offsets are byte offsets into the
 //! parsed text.
 
-/// A sequence of pipelines (`a && b; c | d`). Connectors are not kept: the analysis treats
-/// the list as running in order, which over-approximates `||` and `&&` alike.
+/// A sequence of pipelines (`a && b; c | d`). Each pipeline keeps the connector after it
+/// (for the region tests); the taint analysis treats the list as running in order, which
+/// over-approximates `||` and `&&` alike.
 #[derive(Debug, Default)]
 pub(crate) struct List {
     pub items: Vec<Pipeline>,
@@ -22,6 +23,16 @@ pub(crate) struct List {
 #[derive(Debug, Default)]
 pub(crate) struct Pipeline {
     pub cmds: Vec<Command>,
+    /// The connector after it: `&&`, `||`, or none (`;`, `&`, a newline, the end).
+    pub next: Next,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Next {
+    #[default]
+    Seq,
+    And,
+    Or,
 }
 
 #[derive(Debug)]
@@ -292,6 +303,11 @@ impl<'a> Parser<'a> {
                 continue;
             }
             if self.starts_with(b"&&") || self.starts_with(b"||") {
+                p.next = if self.starts_with(b"&&") {
+                    Next::And
+                } else {
+                    Next::Or
+                };
                 self.pos += 2;
                 self.skip_blank_newlines();
             }

