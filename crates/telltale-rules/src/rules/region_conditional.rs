@@ -12,6 +12,23 @@ declare_rule! {
     /// steps show the way from the source to the comparison. Countries are read from strings,
     /// arrays, sets, regexes, `switch` cases (a fall-through group counts as one) and negations.
     ///
+    /// Region sources: the IANA zone (`Intl…resolvedOptions().timeZone`, `jstz`,
+    /// `moment.tz.guess()`, `/etc/timezone`, the `/etc/localtime` link, `tzutil`), the zone's
+    /// display name (`timeZoneName: "long"` → "China Standard Time"), `getTimezoneOffset()`
+    /// where an offset names few countries (-480, -330, -540), the locale (`navigator.language(s)`,
+    /// `Intl…locale`, `$LANG`/`$LC_*`, the Windows registry's international settings), the
+    /// page's host, an IP-geolocation service's answer and its fields, and the country headers
+    /// CDNs and edges add to requests (`cf-ipcountry`, `x-vercel-ip-country`,
+    /// `cloudfront-viewer-country`, `x-appengine-country`, …); in Python `locale.getlocale()`,
+    /// `time.tzname` and the like; in shell `$TZ`/`$LANG` tests and a geo-IP answer piped
+    /// through `grep 'RU\|UA'` and tested with `-z`/`-n`.
+    ///
+    /// Also reported, as info: a region predicate a module exports (`module.exports = tz ===
+    /// "Asia/Shanghai"`, a detector package) — and wherever another module of the package
+    /// branches on it, the branch is a finding of its own; a value chosen by region with no
+    /// visible effect (`inChina ? "Chinese" : "English"`). Code that runs everywhere except in
+    /// some countries is reported with `is not in`.
+    ///
     /// Severity follows what differs: the same message in another language (the other branch
     /// shows one too) is info; choosing a download mirror or API endpoint is low (both named
     /// when both are written); consent or analytics decided by a list of EU/EEA countries is
