@@ -945,6 +945,8 @@ impl<'a> GuardFinder<'a, '_> {
 /// checks ([`crate::consent`]).
 pub(crate) fn run(an: &mut Analyzer<'_>) {
     let sites = std::mem::take(&mut an.guard_sites);
+    let timing = crate::phase_times_on();
+    let mut region_time = std::time::Duration::ZERO;
     let mut flows = std::mem::take(&mut an.facts.flows);
     let (opt_outs, guards) = {
         let an: &Analyzer<'_> = an;
@@ -958,10 +960,24 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
             if let Some(c) = consent.as_mut() {
                 c.site(site);
             }
+            let t = timing.then(std::time::Instant::now);
             finder.site(site);
+            if let Some(t) = t {
+                region_time += t.elapsed();
+            }
         }
+        let t = timing.then(std::time::Instant::now);
         for c in &an.select_sites {
             finder.select(c);
+        }
+        if let Some(t) = t {
+            region_time += t.elapsed();
+            // The region part of the conditions phase (provenance included), for benchmarks.
+            eprintln!(
+                "{}: region guards {:.1} ms",
+                an.facts.file,
+                region_time.as_secs_f64() * 1e3
+            );
         }
         (
             consent.map(|c| c.finish(&mut flows)).unwrap_or_default(),

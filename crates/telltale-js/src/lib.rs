@@ -715,10 +715,15 @@ struct PhaseTimer<'p> {
     last: Option<std::time::Instant>,
 }
 
+/// Whether `TELLTALE_PHASE_TIMES` is set.
+pub(crate) fn phase_times_on() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("TELLTALE_PHASE_TIMES").is_some())
+}
+
 impl<'p> PhaseTimer<'p> {
     fn new(path: &'p str) -> Self {
-        static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-        let on = *ON.get_or_init(|| std::env::var_os("TELLTALE_PHASE_TIMES").is_some());
+        let on = phase_times_on();
         PhaseTimer {
             path,
             last: on.then(std::time::Instant::now),

@@ -621,3 +621,14 @@ fn words_that_are_not_region_data_are_no_region_test() {
         assert!(guards(s).is_empty(), "{s}: {:#?}", guards(s));
     }
 }
+
+#[test]
+fn a_grep_q_pipeline_is_an_if_test() {
+    let s =
+        "if curl -s https://ipapi.co/country | grep -q 'RU'; then\n  rm -rf \"$HOME/projects\"\nfi";
+    let g = guards(s);
+    assert_eq!(g.len(), 1, "{g:#?}");
+    assert_eq!(g[0].countries, vec!["RU"]);
+    assert!(!g[0].outside);
+    assert_eq!(g[0].effects, vec![telltale_facts::Effect::Destructive]);
+}
