@@ -837,9 +837,19 @@ impl<'a> GuardFinder<'a, '_> {
         self.record(&cmps, c.test.span(), Guarded::Expr(here));
         if let Some(g) = self.out.get_mut(before) {
             g.effects.retain(|e| *e != Effect::Network);
-            if !g.effects.contains(&Effect::Endpoint) {
-                g.effects.insert(0, Effect::Endpoint);
-            }
+            // A link picked by the browser's language is the page's translation (documentation
+            // in Chinese), not a mirror chosen by where the user is.
+            let by_ui_language = g.source == Kinds::of(DataKind::Locale)
+                && g.steps
+                    .first()
+                    .is_some_and(|s| s.what.contains("navigator."));
+            let effect = if by_ui_language {
+                Effect::Localized
+            } else {
+                Effect::Endpoint
+            };
+            g.effects.retain(|e| *e != Effect::Endpoint);
+            g.effects.insert(0, effect);
             g.effect_apis = vec![format!("in the region: {}", here_hosts.join(", "))];
             if !other_hosts.is_empty() {
                 g.effect_apis

@@ -1077,3 +1077,30 @@ fn a_value_chosen_by_region_with_no_visible_effect_is_info_evidence() {
         chosen[0].effect_apis
     );
 }
+
+#[test]
+fn a_documentation_link_by_browser_language_is_localized() {
+    let g = guards_of(
+        r#"const docs = navigator.language.startsWith("zh") ? "https://qwen.example.cn/docs" : "https://qwen.example.com/docs";
+        document.getElementById("help").href = docs;"#,
+    );
+    assert_eq!(g.len(), 1, "{g:#?}");
+    assert_eq!(g[0].effects, vec![Effect::Localized], "{g:#?}");
+}
+
+#[test]
+fn region_logic_in_typescript() {
+    let f = analyze(
+        "t.ts",
+        r#"const tz: string = Intl.DateTimeFormat().resolvedOptions().timeZone as string;
+        export const registry: string = (tz as string) === "Asia/Shanghai" ? "https://registry.npmmirror.com" : "https://registry.npmjs.org";"#,
+        &Options::default(),
+    );
+    assert!(
+        f.region_guards
+            .iter()
+            .any(|g| g.countries == vec!["CN"] && g.effects.contains(&Effect::Endpoint)),
+        "{:#?}",
+        f.region_guards
+    );
+}

@@ -432,6 +432,37 @@ fn region_guards_name_countries_and_effects() {
     );
 }
 
+#[test]
+fn a_predicate_function_of_the_file_is_a_region_test() {
+    // xinference's shape: the locale check behind a function, its result inside `try`.
+    let src = [
+        "import locale, subprocess",
+        "def is_zh():",
+        "    try:",
+        "        lang, _ = locale.getdefaultlocale()",
+        "        return lang == 'zh_CN'",
+        "    except Exception:",
+        "        return False",
+        "def setup_mirror():",
+        "    if is_zh():",
+        "        subprocess.run(['pip', 'config', 'set', 'global.index-url', 'https://mirrors.example.cn/simple'])",
+    ]
+    .join("\n");
+    let f = facts(&src);
+    assert_eq!(f.region_guards.len(), 1, "{:#?}", f.region_guards);
+    assert_eq!(f.region_guards[0].countries, vec!["CN"]);
+    // A function that compares something else stays quiet.
+    let src = [
+        "import subprocess",
+        "def confirm():",
+        "    return input('go on? ') == 'no'",
+        "if confirm():",
+        "    subprocess.run(['rm', '-rf', 'build'])",
+    ]
+    .join("\n");
+    assert!(facts(&src).region_guards.is_empty());
+}
+
 // ------------------------------------------------------------------------------ entry points
 
 #[test]
