@@ -351,6 +351,13 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
                 .is_some_and(|q| q.value.raw.contains("://")),
             // A constant defined elsewhere (`inChina ? MIRROR : DEFAULT`).
             Expression::Identifier(_) => true,
+            // `\`https://mirror/${tag}/\` + name`
+            Expression::BinaryExpression(b) if b.operator == BinaryOperator::Addition => matches!(
+                b.left.without_parentheses(),
+                Expression::TemplateLiteral(_)
+                    | Expression::StringLiteral(_)
+                    | Expression::BinaryExpression(_)
+            ),
             _ => false,
         };
         if names_endpoint(&it.consequent) || names_endpoint(&it.alternate) {

@@ -48,6 +48,25 @@ pub(crate) fn link_package(groups: &mut [Vec<Analysed>], inputs: &[Input], opts:
     }
 }
 
+/// The file a bare specifier names in a `node_modules` folder at or above `dir`.
+fn resolve_installed(files: &HashSet<&str>, dir: &str, spec: &str) -> Option<String> {
+    let mut d = dir;
+    loop {
+        let base = if d.is_empty() {
+            format!("node_modules/{spec}")
+        } else {
+            format!("{d}/node_modules/{spec}")
+        };
+        if let Some(t) = resolve_local(files, "", &base) {
+            return Some(t);
+        }
+        if d.is_empty() {
+            return None;
+        }
+        d = parent(d);
+    }
+}
+
 /// What each JS file gets from the others: the data their exports carry, under the access
 /// path this file uses (`./id.getId()`), and the data callers pass to its exports.
 pub(crate) fn package_links(groups: &[Vec<Analysed>]) -> Vec<Links> {
@@ -92,9 +111,21 @@ pub(crate) fn package_links(groups: &[Vec<Analysed>]) -> Vec<Links> {
             .iter()
             .filter(|r| r.starts_with('.'))
             .collect();
-        for spec in &local {
-            let Some(&j) = resolve_local(&files, dir, spec).and_then(|t| index.get(t.as_str()))
-            else {
+        // Bare specifiers installed beside it (`node_modules/@serverless/utils/is-in-china`)
+        // when the scan holds them: what their exports are flows here too.
+        let installed = a
+            .facts
+            .requires
+            .iter()
+            .filter(|r| !r.starts_with('.') && !r.starts_with('/') && !r.is_empty())
+            .filter_map(|r| resolve_installed(&files, dir, r).map(|t| (r, t)));
+        let targets: Vec<(&String, String)> = local
+            .iter()
+            .filter_map(|spec| resolve_local(&files, dir, spec).map(|t| (*spec, t)))
+            .chain(installed)
+            .collect();
+        for (spec, target) in &targets {
+            let Some(&j) = index.get(target.as_str()) else {
                 continue;
             };
             for e in &groups[j][0].facts.module.exports {
