@@ -1230,9 +1230,9 @@ impl<'s, 'o> Analyzer<'s, 'o> {
             self.apply_output(s, &rts, &Val::default(), is_exec, span);
             return Val::default();
         }
-        if let Some(name) = ws[j]
+        if ws[j]
             .static_text()
-            .filter(|n| matches!(n.as_str(), "[" | "[[" | "test"))
+            .is_some_and(|n| matches!(n.as_str(), "[" | "[[" | "test"))
         {
             let negated = ws[..j]
                 .iter()
@@ -1258,7 +1258,6 @@ impl<'s, 'o> Analyzer<'s, 'o> {
                 }
                 t
             });
-            let _ = name;
             return Val::default();
         }
 

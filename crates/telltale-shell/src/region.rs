@@ -76,28 +76,25 @@ pub(crate) fn first_word(p: &Pipeline) -> Option<String> {
 
 /// What the commands of some list items do.
 pub(crate) fn effects(items: &[Pipeline]) -> (Vec<Effect>, Vec<String>) {
-    let mut effects = BTreeSet::new();
+    let mut found = BTreeSet::new();
     let mut names = BTreeSet::new();
     for p in items {
         for c in &p.cmds {
             match c {
-                Command::Simple(s) => simple_effect(s, &mut effects, &mut names),
+                Command::Simple(s) => simple_effect(s, &mut found, &mut names),
+                // A subshell's commands run as part of the guarded code.
                 Command::Group { list, .. } => {
-                    let (e, n) = effects_of_list(&list.items);
-                    effects.extend(e);
+                    let (e, n) = effects(&list.items);
+                    found.extend(e);
                     names.extend(n);
                 }
             }
         }
     }
     (
-        effects.into_iter().collect(),
+        found.into_iter().collect(),
         names.into_iter().take(12).collect(),
     )
-}
-
-fn effects_of_list(items: &[Pipeline]) -> (Vec<Effect>, Vec<String>) {
-    effects(items)
 }
 
 fn simple_effect(s: &Simple, effects: &mut BTreeSet<Effect>, names: &mut BTreeSet<String>) {
@@ -174,15 +171,12 @@ pub(crate) fn test_cmp(
             } else {
                 (x, c)
             };
-            if let Some(m) = &x.2 {
-                if c.0.is_empty() {
-                    // `[ "$match" = "" ]`
-                    return matched(x, op.0 == "!=").map(|mut m| {
-                        m.positive ^= neg;
-                        m
-                    });
-                }
-                let _ = m;
+            if x.2.is_some() && c.0.is_empty() {
+                // `[ "$match" = "" ]`
+                return matched(x, op.0 == "!=").map(|mut m| {
+                    m.positive ^= neg;
+                    m
+                });
             }
             let kinds = x.1.region();
             if kinds.is_empty() {
