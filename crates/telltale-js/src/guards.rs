@@ -202,7 +202,8 @@ impl<'a> Analyzer<'a> {
         }
         // Provenance: the compared value must be region data itself, not something computed
         // with it (a translated string, a status in a record that also holds a locale).
-        let origin = self.region_value(subject)?;
+        let mut origin = self.region_value(subject)?;
+        origin.steps.dedup_by(|later, kept| later.span == kept.span);
         let kinds = origin.kinds;
         let mut countries = BTreeSet::new();
         for c in &constants {
@@ -699,6 +700,10 @@ impl<'a> GuardFinder<'a, '_> {
                 // Both branches contact the network, at other addresses: a mirror choice.
                 effects.remove(&Effect::Network);
             }
+        }
+        if effects.contains(&Effect::Message) && !effects.contains(&Effect::Network) {
+            // A URL in a message is part of what is shown, not an address chosen.
+            effects.remove(&Effect::Endpoint);
         }
         if is_jurisdiction(&countries) {
             effects.insert(Effect::Consent);
