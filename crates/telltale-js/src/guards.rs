@@ -282,15 +282,6 @@ impl<'a> Analyzer<'a> {
                 let r: &'a Expression<'a> = arena(&b.right);
                 self.make_cmp(l, r, eq).or_else(|| self.make_cmp(r, l, eq))
             }
-            // `Boolean(x)`: the truth of x.
-            Expression::CallExpression(c)
-                if c.arguments.len() == 1
-                    && matches!(c.callee.without_parentheses(), Expression::Identifier(id) if id.name == "Boolean") =>
-            {
-                c.arguments[0]
-                    .as_expression()
-                    .and_then(|x| self.region_cmp(arena(x)))
-            }
             Expression::CallExpression(c) => self.method_cmp(arena(&**c)),
             // `table[cc]`: a lookup in an object whose keys are the constants.
             Expression::ComputedMemberExpression(m) => {
@@ -406,6 +397,7 @@ impl<'a> Analyzer<'a> {
             return;
         }
         match e {
+            // `Boolean(x)`: the truth of x (test_cmps is the only caller of region_cmp).
             Expression::CallExpression(c)
                 if c.arguments.len() == 1
                     && matches!(c.callee.without_parentheses(), Expression::Identifier(id) if id.name == "Boolean") =>
@@ -790,76 +782,62 @@ impl<'a> GuardFinder<'a, '_> {
     /// chosen by region, anywhere an expression may stand. A finding only when the region's
     /// branch names an endpoint; both are named.
     fn select(&mut self, c: &'a ConditionalExpression<'a>) {
-        let hosts = |e: &'a Expression<'a>| self.an.endpoints_of(e, 0);
         let (yes, no): (&'a Expression<'a>, &'a Expression<'a>) =
             (arena(&c.consequent), arena(&c.alternate));
-        let word = |e: &'a Expression<'a>| match e.without_parentheses() {
-            Expression::StringLiteral(s) if s.value.len() <= 64 => {
-                Some(format!("{:?}", s.value.as_str()))
-            }
-            _ => None,
-        };
-        let (yes_hosts, no_hosts) = (hosts(yes), hosts(no));
-        if yes_hosts.is_empty() && no_hosts.is_empty() {
+        let (yes_hosts, no_hosts) = (self.an.endpoints_of(yes, 0), self.an.endpoints_of(no, 0));
+        let endpoints = !yes_hosts.is_empty() || !no_hosts.is_empty();
+        let (yes_values, no_values) = if endpoints {
+            (yes_hosts, no_hosts)
+        } else {
             // `isChina ? "Chinese" : "English"`: a value chosen by region, nothing visible.
+            let word = |e: &'a Expression<'a>| match e.without_parentheses() {
+                Expression::StringLiteral(s) if s.value.len() <= 64 => {
+                    Some(format!("{:?}", s.value.as_str()))
+                }
+                _ => None,
+            };
             let (Some(a), Some(b)) = (word(yes), word(no)) else {
                 return;
             };
-            let cmps = self.cmps(&c.test);
-            if cmps.is_empty() {
-                return;
-            }
-            let positive = Self::positive(&cmps);
-            let (here, other) = if positive { (a, b) } else { (b, a) };
-            let before = self.out.len();
-            self.record(
-                &cmps,
-                c.test.span(),
-                Guarded::Expr(if positive { yes } else { no }),
-            );
-            if let Some(g) = self.out.get_mut(before) {
-                g.effect_apis = vec![
-                    format!("in the region: {here}"),
-                    format!("elsewhere: {other}"),
-                ];
-            }
-            return;
-        }
+            (vec![a], vec![b])
+        };
         let cmps = self.cmps(&c.test);
         if cmps.is_empty() {
             return;
         }
-        let positive = Self::positive(&cmps);
-        let (here, (here_hosts, other_hosts)) = if positive {
-            (yes, (yes_hosts, no_hosts))
+        let (here, here_values, other_values) = if Self::positive(&cmps) {
+            (yes, yes_values, no_values)
         } else {
-            (no, (no_hosts, yes_hosts))
+            (no, no_values, yes_values)
         };
-        if here_hosts.is_empty() {
+        if here_values.is_empty() {
             return;
         }
         let before = self.out.len();
         self.record(&cmps, c.test.span(), Guarded::Expr(here));
-        if let Some(g) = self.out.get_mut(before) {
-            g.effects.retain(|e| *e != Effect::Network);
+        let Some(g) = self.out.get_mut(before) else {
+            return;
+        };
+        if endpoints {
             // A link picked by the browser's language is the page's translation (documentation
             // in Chinese), not a mirror chosen by where the user is.
             let by_ui_language = g.source == Kinds::of(DataKind::Locale)
                 && g.steps
                     .first()
                     .is_some_and(|s| s.what.contains("navigator."));
-            let effect = if by_ui_language {
+            g.effects
+                .retain(|e| !matches!(e, Effect::Network | Effect::Endpoint));
+            let chosen = if by_ui_language {
                 Effect::Localized
             } else {
                 Effect::Endpoint
             };
-            g.effects.retain(|e| *e != Effect::Endpoint);
-            g.effects.insert(0, effect);
-            g.effect_apis = vec![format!("in the region: {}", here_hosts.join(", "))];
-            if !other_hosts.is_empty() {
-                g.effect_apis
-                    .push(format!("elsewhere: {}", other_hosts.join(", ")));
-            }
+            g.effects.insert(0, chosen);
+        }
+        g.effect_apis = vec![format!("in the region: {}", here_values.join(", "))];
+        if !other_values.is_empty() {
+            g.effect_apis
+                .push(format!("elsewhere: {}", other_values.join(", ")));
         }
     }
 

@@ -96,10 +96,6 @@ pub(crate) struct Provenance {
     memo: RefCell<HashMap<usize, Option<Origin>>>,
 }
 
-fn region_of(k: Kinds) -> Kinds {
-    k.region()
-}
-
 impl<'a> Analyzer<'a> {
     fn writers(&self) -> &HashMap<usize, Vec<u32>> {
         self.provenance.writers.get_or_init(|| {
@@ -215,7 +211,7 @@ impl<'a> Analyzer<'a> {
         let links = self.links.as_ref()?;
         let (_, kinds, origin) = links.region_values.iter().find(|(p, ..)| p == path)?;
         Some(Origin {
-            kinds: region_of(*kinds),
+            kinds: kinds.region(),
             steps: vec![Step {
                 span: fspan(span),
                 what: format!("reads {origin}"),
@@ -462,7 +458,7 @@ impl<'a> Analyzer<'a> {
                     // Region data callers in other files pass; a response delivered to a
                     // callback is an IP-geolocation answer when the service is one.
                     EdgeSrc::Region(k, api) => Some(Origin {
-                        kinds: region_of(*k),
+                        kinds: k.region(),
                         steps: vec![Step {
                             span: fspan(edge.span),
                             what: format!("reads {api}"),

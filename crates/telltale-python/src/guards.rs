@@ -94,13 +94,11 @@ impl<'a> Analyzer<'a> {
                     return vec![];
                 };
                 let func = &self.funcs[f];
-                let crate::FnBody::Block(body) = func.body else {
-                    return match func.body {
-                        crate::FnBody::Expr(x) => self.region_cmps(x, func.scope, depth + 1),
-                        _ => vec![],
-                    };
+                let results = match func.body {
+                    crate::FnBody::Expr(x) => vec![x],
+                    crate::FnBody::Block(body) => returned(body),
                 };
-                returned(body)
+                results
                     .into_iter()
                     .flat_map(|x| self.region_cmps(x, func.scope, depth + 1))
                     .take(4)

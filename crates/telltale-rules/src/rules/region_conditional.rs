@@ -84,55 +84,38 @@ impl Rule for RegionConditional {
             if g.countries.is_empty() {
                 continue;
             }
-            let does = if g.effects.is_empty() {
-                "changes behaviour".to_string()
-            } else {
-                g.effects
-                    .iter()
-                    .map(|e| e.describe())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
             let source: Vec<&str> = g.source.iter().map(|k| k.describe()).collect();
-            if let Some(name) = &g.detector {
-                let mut r = RawFinding::new(
-                    &Self::META,
-                    g.span,
-                    format!(
-                        "region detector: answers whether the {} is {}in {} (exported as {name})",
-                        source.join("/"),
-                        if g.outside { "not " } else { "" },
-                        g.countries.join(", ")
-                    ),
-                );
-                r.severity = Severity::Info;
-                r.countries = g.countries.clone();
-                r.evidence.push(format!(
-                    "compares {} with {}",
-                    g.source_api,
-                    g.constants
-                        .iter()
-                        .take(8)
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
-                r.steps = g.steps.clone();
-                out.push(r);
-                continue;
-            }
-            let mut r = RawFinding::new(
-                &Self::META,
-                g.span,
-                format!(
-                    "{} only when the {} is {}in {}",
-                    does,
-                    source.join("/"),
-                    if g.outside { "not " } else { "" },
-                    g.countries.join(", ")
-                ),
+            let place = format!(
+                "{} is {}in {}",
+                source.join("/"),
+                if g.outside { "not " } else { "" },
+                g.countries.join(", ")
             );
-            r.severity = severity_of(&g.effects);
+            let (message, severity) = match &g.detector {
+                // A module that answers the question for others: what branches on it is
+                // reported where it branches.
+                Some(name) => (
+                    format!("region detector: answers whether the {place} (exported as {name})"),
+                    Severity::Info,
+                ),
+                None => {
+                    let does = if g.effects.is_empty() {
+                        "changes behaviour".to_string()
+                    } else {
+                        g.effects
+                            .iter()
+                            .map(|e| e.describe())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    (
+                        format!("{does} only when the {place}"),
+                        severity_of(&g.effects),
+                    )
+                }
+            };
+            let mut r = RawFinding::new(&Self::META, g.span, message);
+            r.severity = severity;
             r.countries = g.countries.clone();
             r.evidence.push(format!(
                 "compares {} with {}",
