@@ -49,6 +49,13 @@ pub enum DataKind {
     // intermediate
     NetworkResponse,
     DirectoryListing,
+    // region, added later (at the end so that existing bits keep their places)
+    /// Whether or how fast a host answers: a reachability or latency test used to tell whether
+    /// the user is behind a national firewall.
+    NetworkProbe,
+    /// A setting whose name says it holds the user's region (`SLS_GEO_LOCATION`,
+    /// `APP_COUNTRY`): the place as configured, not as observed.
+    RegionSetting,
 }
 
 impl DataKind {
@@ -58,13 +65,18 @@ impl DataKind {
     pub fn is_region(self) -> bool {
         matches!(
             self,
-            DataKind::TimeZone | DataKind::Locale | DataKind::GeoIpAnswer | DataKind::PageHost
+            DataKind::TimeZone
+                | DataKind::Locale
+                | DataKind::GeoIpAnswer
+                | DataKind::PageHost
+                | DataKind::NetworkProbe
+                | DataKind::RegionSetting
         )
     }
     pub fn bit(self) -> u32 {
         1u32 << (self as u8)
     }
-    pub const ALL: [DataKind; 20] = [
+    pub const ALL: [DataKind; 22] = [
         DataKind::Hostname,
         DataKind::Username,
         DataKind::HomeDir,
@@ -85,6 +97,8 @@ impl DataKind {
         DataKind::PageHost,
         DataKind::NetworkResponse,
         DataKind::DirectoryListing,
+        DataKind::NetworkProbe,
+        DataKind::RegionSetting,
     ];
     /// Words a person reads in a report.
     pub fn describe(self) -> &'static str {
@@ -109,6 +123,8 @@ impl DataKind {
             DataKind::PageHost => "page host name",
             DataKind::NetworkResponse => "network response",
             DataKind::DirectoryListing => "directory listing",
+            DataKind::NetworkProbe => "network position (a reachability or latency probe)",
+            DataKind::RegionSetting => "configured region (a setting named for it)",
         }
     }
 }

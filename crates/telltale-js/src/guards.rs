@@ -188,7 +188,8 @@ impl<'a> Analyzer<'a> {
             DataKind::TimeZone.bit()
                 | DataKind::Locale.bit()
                 | DataKind::PageHost.bit()
-                | DataKind::GeoIpAnswer.bit(),
+                | DataKind::GeoIpAnswer.bit()
+                | DataKind::RegionSetting.bit(),
         );
         let mut possible = BTreeSet::new();
         for c in &constants {
@@ -280,7 +281,10 @@ impl<'a> Analyzer<'a> {
                 }
                 let l: &'a Expression<'a> = arena(&b.left);
                 let r: &'a Expression<'a> = arena(&b.right);
-                self.make_cmp(l, r, eq).or_else(|| self.make_cmp(r, l, eq))
+                self.make_cmp(l, r, eq)
+                    .or_else(|| self.make_cmp(r, l, eq))
+                    .or_else(|| self.race_cmp(l, r, eq))
+                    .or_else(|| self.race_cmp(r, l, eq))
             }
             Expression::CallExpression(c) => self.method_cmp(arena(&**c)),
             // `table[cc]`: a lookup in an object whose keys are the constants.
@@ -298,7 +302,7 @@ impl<'a> Analyzer<'a> {
 
     /// The endpoints a value may be: a string naming one, a template starting with a URL, a
     /// constant bound to either, or either branch of a choice.
-    fn endpoints_of(&self, e: &'a Expression<'a>, depth: u32) -> Vec<String> {
+    pub(crate) fn endpoints_of(&self, e: &'a Expression<'a>, depth: u32) -> Vec<String> {
         if depth > 4 {
             return vec![];
         }
@@ -324,8 +328,51 @@ impl<'a> Analyzer<'a> {
                 Some(Init::Expr(x)) => self.endpoints_of(x, depth + 1),
                 _ => vec![],
             },
+            // `registries.taobao` with `const registries = { taobao: "https://…" }`.
+            Expression::StaticMemberExpression(m) => match m.object.without_parentheses() {
+                Expression::Identifier(id) => {
+                    match self.symbol_of(id).and_then(|s| self.inits.get(&s)) {
+                        Some(Init::Expr(Expression::ObjectExpression(o))) => o
+                            .properties
+                            .iter()
+                            .find_map(|p| match p {
+                                ObjectPropertyKind::ObjectProperty(p)
+                                    if p.key
+                                        .static_name()
+                                        .is_some_and(|k| k == m.property.name.as_str()) =>
+                                {
+                                    Some(self.endpoints_of(arena(&p.value), depth + 1))
+                                }
+                                _ => None,
+                            })
+                            .unwrap_or_default(),
+                        _ => vec![],
+                    }
+                }
+                _ => vec![],
+            },
             _ => vec![],
         }
+    }
+
+    /// The network API a function of the file, or one it calls, contacts (`http.get`), if any.
+    pub(crate) fn contacts_network(&self, f: usize) -> Option<String> {
+        let mut finder = EffectFinder {
+            an: self,
+            effects: BTreeSet::new(),
+            apis: BTreeSet::new(),
+            visited: HashSet::default(),
+            depth: 3,
+        };
+        finder.visit_fn(f);
+        if !finder.effects.contains(&Effect::Network) {
+            return None;
+        }
+        finder
+            .apis
+            .into_iter()
+            .find(|a| js_api().sink(a).is_some())
+            .or(Some("a request".to_string()))
     }
 
     /// A region predicate another module of the package exports (`require("./is-in-china")`,
@@ -428,9 +475,11 @@ impl<'a> Analyzer<'a> {
                     self.test_cmps(init, negated, depth + 1, out);
                 }
             }
+            Expression::AwaitExpression(a) => self.test_cmps(&a.argument, negated, depth + 1, out),
             Expression::CallExpression(c) if c.arguments.is_empty() => {
                 // A predicate function: `function isRu() { return … }`.
                 let is_local = matches!(c.callee.without_parentheses(), Expression::Identifier(id) if self.symbol_of(id).is_some_and(|s| self.fn_by_symbol.get(&s).is_some()));
+                let before = out.len();
                 if is_local {
                     if let Some(r) = self.predicate_return(&c.callee) {
                         self.test_cmps(r, negated, depth + 1, out);
@@ -439,6 +488,19 @@ impl<'a> Analyzer<'a> {
                     cmp.positive ^= negated;
                     out.push(cmp);
                 }
+                if out.len() == before {
+                    self.push_probe(c, negated, out);
+                }
+            }
+            Expression::CallExpression(c) => {
+                let before = out.len();
+                if let Some(mut cmp) = self.region_cmp(e) {
+                    cmp.positive ^= negated;
+                    out.push(cmp);
+                }
+                if out.len() == before {
+                    self.push_probe(c, negated, out);
+                }
             }
             other => {
                 if let Some(mut cmp) = self.region_cmp(other) {
@@ -446,6 +508,15 @@ impl<'a> Analyzer<'a> {
                     out.push(cmp);
                 }
             }
+        }
+    }
+}
+
+impl<'a> Analyzer<'a> {
+    fn push_probe(&self, c: &'a CallExpression<'a>, negated: bool, out: &mut Vec<Cmp>) {
+        if let Some(mut cmp) = self.probe_predicate(c) {
+            cmp.positive ^= negated;
+            out.push(cmp);
         }
     }
 }
@@ -514,10 +585,11 @@ impl<'a> Visit<'a> for EffectFinder<'a, '_> {
         }
     }
     fn visit_template_literal(&mut self, it: &TemplateLiteral<'a>) {
+        // Anywhere in the text: `cd "${dir}" && npm install --registry=https://…`.
         if let Some(host) = it
             .quasis
-            .first()
-            .and_then(|q| endpoint_hosts(q.value.raw.as_str()).into_iter().next())
+            .iter()
+            .find_map(|q| endpoint_hosts(q.value.raw.as_str()).into_iter().next())
         {
             self.note(Effect::Endpoint, &host);
         }
@@ -685,12 +757,17 @@ impl<'a> GuardFinder<'a, '_> {
             {
                 // Both branches print: only the language differs.
                 effects = BTreeSet::from([Effect::Localized]);
-            } else if effects.contains(&Effect::Network)
-                && (alt.contains(&Effect::Network) || alt.contains(&Effect::Endpoint))
-                && effects.contains(&Effect::Endpoint)
-            {
-                // Both branches contact the network, at other addresses: a mirror choice.
-                effects.remove(&Effect::Network);
+            } else if effects.contains(&Effect::Endpoint) {
+                // Both branches contact the network or run the same kind of command, at other
+                // addresses (`npm install --registry=<mirror>` vs `npm install`): a mirror choice.
+                if effects.contains(&Effect::Network)
+                    && (alt.contains(&Effect::Network) || alt.contains(&Effect::Endpoint))
+                {
+                    effects.remove(&Effect::Network);
+                }
+                if effects.contains(&Effect::Exec) && alt.contains(&Effect::Exec) {
+                    effects.remove(&Effect::Exec);
+                }
             }
         }
         if effects.contains(&Effect::Message) && !effects.contains(&Effect::Network) {
@@ -784,7 +861,15 @@ impl<'a> GuardFinder<'a, '_> {
     fn select(&mut self, c: &'a ConditionalExpression<'a>) {
         let (yes, no): (&'a Expression<'a>, &'a Expression<'a>) =
             (arena(&c.consequent), arena(&c.alternate));
-        let (yes_hosts, no_hosts) = (self.an.endpoints_of(yes, 0), self.an.endpoints_of(no, 0));
+        let dedup = |mut v: Vec<String>| {
+            let mut seen = HashSet::default();
+            v.retain(|h| seen.insert(h.clone()));
+            v
+        };
+        let (yes_hosts, no_hosts) = (
+            dedup(self.an.endpoints_of(yes, 0)),
+            dedup(self.an.endpoints_of(no, 0)),
+        );
         let endpoints = !yes_hosts.is_empty() || !no_hosts.is_empty();
         let (yes_values, no_values) = if endpoints {
             (yes_hosts, no_hosts)

@@ -18,6 +18,7 @@ mod nested;
 mod prefetch;
 pub mod prefilter;
 mod provenance;
+mod region_probe;
 mod resolve;
 mod taint;
 

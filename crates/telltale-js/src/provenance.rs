@@ -20,7 +20,7 @@ use oxc_span::GetSpan;
 use rustc_hash::FxHashMap as HashMap;
 use std::cell::{OnceCell, RefCell};
 use telltale_facts::{DataKind, Kinds, Step};
-use telltale_knowledge::geo::is_country_header;
+use telltale_knowledge::geo::{is_country_header, is_geo_cookie};
 use telltale_knowledge::js_api::js_api;
 
 /// An options object that asks for the time zone's name (`{ timeZoneName: "long" }`).
@@ -107,6 +107,21 @@ impl<'a> Analyzer<'a> {
             }
             by
         })
+    }
+
+    /// The expressions written to a symbol (its initialiser and assignments).
+    pub(crate) fn written_exprs(&self, sym: oxc_semantic::SymbolId) -> Vec<&'a Expression<'a>> {
+        let Some(writers) = self.writers().get(&self.node_index(Node::Sym(sym))) else {
+            return vec![];
+        };
+        writers
+            .iter()
+            .take(16)
+            .filter_map(|&i| match &self.edges[i as usize].src {
+                EdgeSrc::Expr(x) => Some(*x),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Whether `e` is region data or a projection of it, and how.
@@ -199,6 +214,18 @@ impl<'a> Analyzer<'a> {
     /// A path that reads region data (`navigator.language`), or a package-local module's
     /// export that is region data (`./lang.getLanguage()`).
     fn exact_path(&self, path: &str, span: oxc_span::Span) -> Option<Origin> {
+        if let Some(var) = path
+            .strip_prefix("process.env.")
+            .filter(|v| telltale_knowledge::geo::names_region_setting(v))
+        {
+            return Some(Origin {
+                kinds: Kinds::of(DataKind::RegionSetting),
+                steps: vec![Step {
+                    span: fspan(span),
+                    what: format!("reads ${var} (a setting named for the user's region)"),
+                }],
+            });
+        }
         if let Some(k) = js_api().source(path).filter(|k| k.is_region()) {
             return Some(Origin {
                 kinds: Kinds::of(k),
@@ -246,6 +273,12 @@ impl<'a> Analyzer<'a> {
         }
         if let Some(h) = key.filter(|k| is_country_header(k)) {
             return Some(Self::edge_header(h, e.span()));
+        }
+        // `req.cookies.country`: a cookie a geolocation service or edge set.
+        if let Some(c) = key.filter(|k| is_geo_cookie(k)) {
+            if self.is_cookie_jar(object) {
+                return Some(Self::geo_cookie(c, e.span()));
+            }
         }
         if let (Expression::Identifier(id), Some(key)) = (object.without_parentheses(), key) {
             if let Some(sym) = self.symbol_of(id) {
@@ -301,6 +334,34 @@ impl<'a> Analyzer<'a> {
             return self.exact(member.object(), depth);
         }
         None
+    }
+
+    /// Whether an object is a cookie jar: its path or call names cookies (`req.cookies`,
+    /// `Cookies`, `cookies()`, `this.cookieService`).
+    fn is_cookie_jar(&self, object: &'a Expression<'a>) -> bool {
+        let object = match object.without_parentheses() {
+            Expression::CallExpression(c) => &c.callee,
+            other => other,
+        };
+        let name = match object.without_parentheses() {
+            Expression::Identifier(id) => Some(id.name.to_string()),
+            Expression::StaticMemberExpression(m) => Some(m.property.name.to_string()),
+            _ => None,
+        }
+        .or_else(|| self.path_of(object).map(|p| p.to_string()));
+        name.is_some_and(|n| n.to_ascii_lowercase().contains("cookie"))
+    }
+
+    fn geo_cookie(name: &str, at: oxc_span::Span) -> Origin {
+        Origin {
+            kinds: Kinds::of(DataKind::GeoIpAnswer),
+            steps: vec![Step {
+                span: fspan(at),
+                what: format!(
+                    "reads the `{name}` cookie (the country a geolocation service or edge set)"
+                ),
+            }],
+        }
     }
 
     fn edge_header(name: &str, at: oxc_span::Span) -> Origin {
@@ -406,9 +467,14 @@ impl<'a> Analyzer<'a> {
         let member = callee.without_parentheses().as_member_expression()?;
         let name = member.static_property_name()?;
         match name {
-            "get" | "header" | "getHeader" | "get_header" | "headers" => {
-                let h = first_str().filter(|h| is_country_header(h))?;
-                Some(Self::edge_header(&h, whole.span()))
+            "get" | "header" | "getHeader" | "get_header" | "headers" | "getCookie" => {
+                let arg = first_str()?;
+                if is_country_header(&arg) && arg != "country" {
+                    return Some(Self::edge_header(&arg, whole.span()));
+                }
+                // `Cookies.get("country")`, `cookies().get("geo")`, `this.getCookie("country")`.
+                let jar = name == "getCookie" || self.is_cookie_jar(member.object());
+                (is_geo_cookie(&arg) && jar).then(|| Self::geo_cookie(&arg, whole.span()))
             }
             "toLocaleString" | "toLocaleTimeString" | "toLocaleDateString"
                 if args.iter().any(|a| names_zone_name(a.as_expression())) =>

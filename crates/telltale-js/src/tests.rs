@@ -1,5 +1,5 @@
 use super::*;
-use telltale_facts::{DataKind, Effect, SinkKind};
+use telltale_facts::{DataKind, Effect, Kinds, SinkKind};
 
 fn run(src: &str) -> FileFacts {
     analyze("t.js", src, &Options::default())
@@ -1103,4 +1103,132 @@ fn region_logic_in_typescript() {
         "{:#?}",
         f.region_guards
     );
+}
+
+#[test]
+fn a_latency_probe_named_for_a_country_chooses_the_mirror() {
+    // pake-cli 3.1.1: a slow or failed round trip counts as China.
+    let g = guards_of(
+        r#"const http = require("http");
+        const ping = async (host) => new Promise((resolve) => {
+          const start = Date.now();
+          http.get(`http://${host}`, () => resolve(Date.now() - start));
+        });
+        async function isChinaDomain(domain) {
+          try { return (await ping(domain)) > 1000; } catch (e) { return true; }
+        }
+        async function install() {
+          const isChina = await isChinaDomain("www.npmjs.com");
+          if (isChina) {
+            await shellExec("npm install --registry=https://registry.npmmirror.com");
+          } else {
+            await shellExec("npm install");
+          }
+        }"#,
+    );
+    assert_eq!(g.len(), 1, "{g:#?}");
+    assert_eq!(g[0].countries, vec!["CN"]);
+    assert_eq!(g[0].source, Kinds::of(DataKind::NetworkProbe));
+    assert_eq!(g[0].effects, vec![Effect::Endpoint]);
+    assert!(
+        g[0].steps[0].what.contains("probes the network"),
+        "{:#?}",
+        g[0].steps
+    );
+}
+
+#[test]
+fn a_function_named_for_a_country_without_a_probe_is_no_region_source() {
+    let g = guards_of(
+        r#"function isChinaDomain(d) { return d.endsWith(".cn"); }
+        if (isChinaDomain(process.argv[2])) { console.log("a Chinese site"); }"#,
+    );
+    assert!(g.is_empty(), "{g:#?}");
+    // A probe with a name that names no country: nothing says what it is for.
+    let g = guards_of(
+        r#"const https = require("https");
+        async function reachable(h) { return new Promise(r => https.get(h, () => r(true))); }
+        async function main() {
+          if (await reachable("https://www.google.com")) { https.get("https://a.example.com/x"); }
+          else { https.get("https://b.example.com/x"); }
+        }"#,
+    );
+    assert!(g.is_empty(), "{g:#?}");
+}
+
+#[test]
+fn the_winner_of_a_registry_race_compared_with_a_china_mirror() {
+    // @vue/cli 4.5: `Promise.race([ping(npm), ping(taobao)])`, then "is the faster one taobao".
+    let g = guards_of(
+        r#"const https = require("https");
+        const registries = { npm: "https://registry.npmjs.org", taobao: "https://registry.npm.taobao.org" };
+        function ping(registry) { return new Promise(r => https.get(registry + "/marker", () => r(registry))); }
+        async function shouldUseMirror() {
+          let faster;
+          faster = await Promise.race([ping(registries.npm), ping(registries.taobao)]);
+          if (faster !== registries.taobao) { return false; }
+          console.log("Your connection to the default registry seems slow; using the mirror");
+          return true;
+        }"#,
+    );
+    assert_eq!(g.len(), 1, "{g:#?}");
+    assert_eq!(g[0].countries, vec!["CN"]);
+    assert_eq!(g[0].source, Kinds::of(DataKind::NetworkProbe));
+    assert!(
+        g[0].steps[0].what.contains("races requests"),
+        "{:#?}",
+        g[0].steps
+    );
+    // A race between hosts that serve no one country says nothing about where the user is.
+    let g = guards_of(
+        r#"const https = require("https");
+        function ping(u) { return new Promise(r => https.get(u, () => r(u))); }
+        async function pick() {
+          const f = await Promise.race([ping("https://registry.npmjs.org"), ping("https://registry.yarnpkg.com")]);
+          if (f === "https://registry.yarnpkg.com") { console.log("yarn is faster"); }
+        }"#,
+    );
+    assert!(g.is_empty(), "{g:#?}");
+}
+
+#[test]
+fn a_setting_named_for_the_region_is_a_configured_region() {
+    // @serverless/utils is-in-china.js: SLS_GEO_LOCATION overrides the time-zone check.
+    let g = guards_of(
+        r#"const https = require("https");
+        if (process.env.SLS_GEO_LOCATION === "cn") {
+          https.get("https://sls-standalone.tencentcs.com/latest");
+        } else {
+          https.get("https://github.com/serverless/serverless/releases/latest");
+        }"#,
+    );
+    assert_eq!(g.len(), 1, "{g:#?}");
+    assert_eq!(g[0].countries, vec!["CN"]);
+    assert_eq!(g[0].source, Kinds::of(DataKind::RegionSetting));
+    assert_eq!(g[0].effects, vec![Effect::Endpoint]);
+    // A cloud region is where the service runs, not where the user is.
+    let g = guards_of(
+        r#"if (process.env.AWS_REGION === "cn") { require("https").get("https://x.amazonaws.com.cn/"); }"#,
+    );
+    assert!(g.is_empty(), "{g:#?}");
+}
+
+#[test]
+fn a_geo_cookie_is_region_data() {
+    let g = guards_of(
+        r#"import Cookies from "js-cookie";
+        const country = Cookies.get("country");
+        if (["RU", "BY"].includes(country)) { document.body.innerHTML = ""; }"#,
+    );
+    assert_eq!(g.len(), 1, "{g:#?}");
+    assert_eq!(g[0].countries, vec!["BY", "RU"]);
+    assert!(g[0].steps[0].what.contains("cookie"), "{:#?}", g[0].steps);
+    // A cookie of another name, or a `country` field of a form, is no region source.
+    let g = guards_of(
+        r##"const c = Cookies.get("theme");
+        if (c === "no") { document.body.innerHTML = ""; }
+        const form = { country: document.querySelector("#c").value };
+        if (form.country === "RU") { console.log("Russia selected"); }"##,
+    );
+    assert!(g.is_empty(), "{g:#?}");
 }

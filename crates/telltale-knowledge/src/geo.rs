@@ -66,6 +66,14 @@ struct RawTlds {
     idn: HashMap<String, (String, String)>,
 }
 
+#[derive(Deserialize)]
+struct RawRegionWords {
+    #[allow(dead_code)]
+    source: String,
+    words: HashMap<String, String>,
+    hosted: HashMap<String, Vec<String>>,
+}
+
 // ------------------------------------------------------------------------------- the catalog
 
 struct Geo {
@@ -81,6 +89,10 @@ struct Geo {
     language_country: HashMap<String, String>,
     /// ccTLD label (lower case, Unicode and punycode) → code, or `None` for generic-use ccTLDs.
     tlds: HashMap<String, Option<String>>,
+    /// Demonyms and nicknames in identifiers → code (`data/region_words.toml`).
+    region_words: HashMap<String, String>,
+    /// Domain → code of the country its service is for.
+    hosted: HashMap<String, String>,
 }
 
 static GEO: LazyLock<Geo> = LazyLock::new(|| {
@@ -92,6 +104,8 @@ static GEO: LazyLock<Geo> = LazyLock::new(|| {
         toml::from_str(include_str!("../data/locales.toml")).expect("data/locales.toml is valid");
     let tlds: RawTlds =
         toml::from_str(include_str!("../data/tlds.toml")).expect("data/tlds.toml is valid");
+    let words: RawRegionWords = toml::from_str(include_str!("../data/region_words.toml"))
+        .expect("data/region_words.toml is valid");
 
     let mut names = HashMap::new();
     let mut by_name = HashMap::new();
@@ -141,6 +155,12 @@ static GEO: LazyLock<Geo> = LazyLock::new(|| {
         languages: locales.languages.into_iter().collect(),
         language_country: locales.language_country,
         tlds: tld_map,
+        region_words: words.words,
+        hosted: words
+            .hosted
+            .into_iter()
+            .flat_map(|(code, domains)| domains.into_iter().map(move |d| (d, code.clone())))
+            .collect(),
     }
 });
 
@@ -386,6 +406,121 @@ pub fn country_name(code: &str) -> Option<&'static str> {
         .map(String::as_str)
 }
 
+/// The country whose users a host serves: its ccTLD (`rsproxy.cn`), or a mirror or cloud
+/// domain listed in `data/region_words.toml` (`registry.npmmirror.com` → CN). Names the country
+/// a latency race or reachability test is about, never a destination's owner.
+pub fn country_of_host(host: &str) -> Option<&'static str> {
+    let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+    if host.is_empty() || !host.contains('.') {
+        return None;
+    }
+    let mut rest = host.as_str();
+    loop {
+        if let Some(code) = GEO.hosted.get(rest) {
+            return canonical(code);
+        }
+        match rest.split_once('.') {
+            Some((_, tail)) if tail.contains('.') => rest = tail,
+            _ => break,
+        }
+    }
+    country_of_tld(&host)
+}
+
+/// Whether an environment variable's name says it holds the user's region: a word `GEO`,
+/// `COUNTRY` or `NATION` (`SLS_GEO_LOCATION`, `APP_COUNTRY`, `GEOIP_COUNTRY_CODE`). Not
+/// `REGION`, which names a cloud region (`AWS_REGION`), nor `LANG`, read as the locale.
+pub fn names_region_setting(var: &str) -> bool {
+    var.len() <= 64
+        && var.split(['_', '-']).any(|w| {
+            matches!(
+                w.to_ascii_uppercase().as_str(),
+                "GEO" | "GEOIP" | "GEOLOCATION" | "COUNTRY" | "NATION"
+            )
+        })
+}
+
+/// Cookie names that hold a visitor's country as a geolocation service or an edge set it
+/// (`country`, `geo`, `user_country`, `cf_ipcountry`).
+pub fn is_geo_cookie(name: &str) -> bool {
+    let n = name.to_ascii_lowercase().replace('-', "_");
+    matches!(
+        n.as_str(),
+        "country"
+            | "geo"
+            | "geoip"
+            | "geo_country"
+            | "country_code"
+            | "countrycode"
+            | "user_country"
+            | "visitor_country"
+            | "ip_country"
+            | "cf_ipcountry"
+            | "geolocation"
+    )
+}
+
+/// Two-letter words too common in identifiers to be read as country codes (`isIn`, `IS_AT`).
+const NOT_CODES: &[&str] = &[
+    "is", "in", "at", "it", "no", "be", "by", "to", "do", "go", "me", "my", "or", "so", "on", "as",
+    "an", "of", "up", "we", "he", "if", "id", "am", "ok", "pe", "re", "ms", "tz", "ip",
+];
+
+/// The countries an identifier names: a country's name or demonym, a nickname
+/// (`isChinaDomain`, `inGFW` → CN; `isRussianUser` → RU), or a two-letter code written in
+/// capitals as its own word (`isCN`, `IN_RU`; not `IS`, `IN`, `AT`). Only to say which
+/// country a network probe is meant to detect.
+pub fn countries_in_identifier(name: &str) -> BTreeSet<&'static str> {
+    let mut out = BTreeSet::new();
+    if name.len() > 96 {
+        return out;
+    }
+    // Words: split at `_`, `-`, `$`, digits and lower→upper case changes; a run of capitals
+    // before a capitalised word ends one letter early (`inGFWMode` → in, GFW, Mode).
+    let chars: Vec<char> = name.chars().collect();
+    let mut words: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_ascii_alphabetic() {
+            if !cur.is_empty() {
+                words.push(std::mem::take(&mut cur));
+            }
+            continue;
+        }
+        let prev = i.checked_sub(1).map(|j| chars[j]);
+        let next = chars.get(i + 1).copied();
+        let boundary = c.is_ascii_uppercase()
+            && (prev.is_some_and(|p| p.is_ascii_lowercase())
+                || prev.is_some_and(|p| p.is_ascii_uppercase())
+                    && next.is_some_and(|n| n.is_ascii_lowercase()));
+        if boundary && !cur.is_empty() {
+            words.push(std::mem::take(&mut cur));
+        }
+        cur.push(c);
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    for w in &words {
+        let lower = w.to_ascii_lowercase();
+        if let Some(code) = GEO.region_words.get(&lower).and_then(|c| canonical(c)) {
+            out.insert(code);
+        } else if lower.len() > 3 {
+            if let Some(code) = country_of_name(&lower) {
+                out.insert(code);
+            }
+        } else if w.len() == 2
+            && w.bytes().all(|b| b.is_ascii_uppercase())
+            && !NOT_CODES.contains(&lower.as_str())
+        {
+            if let Some(code) = canonical(w) {
+                out.insert(code);
+            }
+        }
+    }
+    out
+}
+
 // ------------------------------------------------------------------------- region constants
 
 /// One comparison of region data with constants, as the front ends' region guards find it.
@@ -433,7 +568,7 @@ pub fn countries_of(kinds: Kinds, constant: &str, out: &mut BTreeSet<String>) {
             out.insert(cc.to_string());
         }
     }
-    if kinds.contains(DataKind::GeoIpAnswer) {
+    if kinds.contains(DataKind::GeoIpAnswer) || kinds.contains(DataKind::RegionSetting) {
         if let Some(cc) = country_of_name(c) {
             out.insert(cc.to_string());
         } else if c.len() == 2 && is_country_code(c) {
@@ -445,6 +580,29 @@ pub fn countries_of(kinds: Kinds, constant: &str, out: &mut BTreeSet<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hosts_and_identifiers_name_countries() {
+        assert_eq!(country_of_host("registry.npmmirror.com"), Some("CN"));
+        assert_eq!(
+            country_of_host("https://npm.taobao.org".trim_start_matches("https://")),
+            Some("CN")
+        );
+        assert_eq!(country_of_host("rsproxy.cn"), Some("CN"));
+        assert_eq!(country_of_host("registry.npmjs.org"), None);
+        assert_eq!(country_of_host("github.io"), None);
+        let names = |n: &str| countries_in_identifier(n).into_iter().collect::<Vec<_>>();
+        assert_eq!(names("isChinaDomain"), ["CN"]);
+        assert_eq!(names("inGFW"), ["CN"]);
+        assert_eq!(names("IS_RUSSIAN_USER"), ["RU"]);
+        assert_eq!(names("isCN"), ["CN"]);
+        assert_eq!(names("isInChinaMainland"), ["CN"]);
+        // Common short words and lower-case pairs are no codes.
+        assert!(names("isIn").is_empty());
+        assert!(names("IS_AT_HOME").is_empty());
+        assert!(names("checkDomain").is_empty());
+        assert!(names("isReachable").is_empty());
+    }
 
     #[test]
     fn zone_names_offsets_and_country_headers() {

@@ -169,7 +169,53 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
+        // A URL or host written in the region's code: an address chosen there.
+        if let Some(host) = self.hosts_in(ranges).into_iter().next() {
+            effects.insert(Effect::Endpoint);
+            apis.insert(host);
+        }
         (effects.into_iter().collect(), apis.into_iter().collect())
+    }
+
+    /// Hosts the string literals in `ranges` name as endpoints (a URL's host).
+    fn hosts_in(&self, ranges: &[TextRange]) -> Vec<String> {
+        use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
+        struct Strings<'r> {
+            ranges: &'r [TextRange],
+            hosts: Vec<String>,
+        }
+        impl<'x> Visitor<'x> for Strings<'_> {
+            fn visit_stmt(&mut self, s: &'x Stmt) {
+                if self.ranges.iter().any(|r| r.intersect(s.range()).is_some()) {
+                    walk_stmt(self, s);
+                }
+            }
+            fn visit_expr(&mut self, e: &'x Expr) {
+                if let Expr::StringLiteral(lit) = e {
+                    if self.hosts.len() < 4
+                        && self.ranges.iter().any(|r| r.contains_range(e.range()))
+                    {
+                        let v = lit.value.to_str();
+                        if v.len() <= 2048 {
+                            self.hosts.extend(
+                                telltale_knowledge::strings::urls(v)
+                                    .into_iter()
+                                    .map(|(_, h)| h),
+                            );
+                        }
+                    }
+                }
+                walk_expr(self, e);
+            }
+        }
+        let mut v = Strings {
+            ranges,
+            hosts: Vec::new(),
+        };
+        for s in self.body {
+            v.visit_stmt(s);
+        }
+        v.hosts
     }
 }
 
@@ -232,7 +278,24 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
                 else_body.and_then(block_range)
             };
             let Some(guarded) = guarded else { continue };
-            let (effects, effect_apis) = an.effects_in(&[guarded]);
+            let (mut effects, effect_apis) = an.effects_in(&[guarded]);
+            // The code that runs elsewhere: when it does the same kind of thing at another
+            // address (`pip install` with or without a mirror), what differs is the address.
+            let elsewhere = if positive {
+                else_body.and_then(block_range)
+            } else {
+                block_range(body)
+            };
+            if let Some(other) = elsewhere.filter(|_| effects.contains(&Effect::Endpoint)) {
+                let (alt, _) = an.effects_in(&[other]);
+                for shared in [Effect::Network, Effect::Exec] {
+                    if alt.contains(&shared)
+                        || shared == Effect::Network && alt.contains(&Effect::Endpoint)
+                    {
+                        effects.retain(|e| *e != shared);
+                    }
+                }
+            }
             let mut countries = BTreeSet::new();
             let mut constants = Vec::new();
             let mut kinds = Kinds::EMPTY;

@@ -463,6 +463,45 @@ fn a_predicate_function_of_the_file_is_a_region_test() {
     assert!(facts(&src).region_guards.is_empty());
 }
 
+#[test]
+fn a_model_hub_chosen_by_locale_is_an_endpoint_choice() {
+    // xinference 4.1: ModelScope (China) for a zh_CN locale, Hugging Face elsewhere.
+    let src = [
+        "import locale, requests",
+        "def fetch(name):",
+        "    if locale.getdefaultlocale()[0] == 'zh_CN':",
+        "        return requests.get('https://www.modelscope.cn/api/v1/models/' + name)",
+        "    else:",
+        "        return requests.get('https://huggingface.co/api/models/' + name)",
+    ]
+    .join("\n");
+    let f = facts(&src);
+    assert_eq!(f.region_guards.len(), 1, "{:#?}", f.region_guards);
+    assert_eq!(f.region_guards[0].countries, vec!["CN"]);
+    assert_eq!(f.region_guards[0].effects, vec![Effect::Endpoint]);
+    assert!(
+        f.region_guards[0]
+            .effect_apis
+            .iter()
+            .any(|a| a == "www.modelscope.cn"),
+        "{:?}",
+        f.region_guards[0].effect_apis
+    );
+    // A request only in the region stays a network effect.
+    let src = [
+        "import locale, requests",
+        "if locale.getdefaultlocale()[0] == 'zh_CN':",
+        "    requests.post('https://t.example.com/c', data={'x': 1})",
+    ]
+    .join("\n");
+    let f = facts(&src);
+    assert!(
+        f.region_guards[0].effects.contains(&Effect::Network),
+        "{:#?}",
+        f.region_guards
+    );
+}
+
 // ------------------------------------------------------------------------------ entry points
 
 #[test]

@@ -1,5 +1,5 @@
 use crate::{declare_rule, Category, RawFinding, Rule, RuleMeta, Severity};
-use telltale_facts::{Effect, FileFacts};
+use telltale_facts::{DataKind, Effect, FileFacts};
 
 declare_rule! {
     /// ## What it detects
@@ -21,7 +21,15 @@ declare_rule! {
     /// CDNs and edges add to requests (`cf-ipcountry`, `x-vercel-ip-country`,
     /// `cloudfront-viewer-country`, `x-appengine-country`, …); in Python `locale.getlocale()`,
     /// `time.tzname` and the like; in shell `$TZ`/`$LANG` tests and a geo-IP answer piped
-    /// through `grep 'RU\|UA'` and tested with `-z`/`-n`.
+    /// through `grep 'RU\|UA'` and tested with `-z`/`-n`. Geo cookies (`Cookies.get("country")`,
+    /// `req.cookies.geo`) and settings named for the region (`$SLS_GEO_LOCATION`,
+    /// `$APP_COUNTRY`; not `$AWS_REGION`, a cloud region) count too.
+    ///
+    /// Where the place is inferred from the network rather than read: a function named for a
+    /// country that probes the network (`isChinaDomain(host)` timing an `http.get`, a failure
+    /// counting as China), or the winner of a race of requests compared with a host that serves
+    /// one country (`Promise.race([ping(npmjs), ping(taobao)])`, then `=== taobao`). These, and
+    /// settings, say where the user seems or says they are, so what they decide is at most low.
     ///
     /// Also reported, as info: a region predicate a module exports (`module.exports = tz ===
     /// "Asia/Shanghai"`, a detector package) — and wherever another module of the package
@@ -108,25 +116,40 @@ impl Rule for RegionConditional {
                             .collect::<Vec<_>>()
                             .join(", ")
                     };
+                    // A probe of the network or a setting tells where the user seems to be,
+                    // not which country they are in: at most low.
+                    let inferred = g
+                        .source
+                        .iter()
+                        .all(|k| matches!(k, DataKind::NetworkProbe | DataKind::RegionSetting));
+                    let severity = severity_of(&g.effects);
                     (
                         format!("{does} only when the {place}"),
-                        severity_of(&g.effects),
+                        if inferred {
+                            severity.min(Severity::Low)
+                        } else {
+                            severity
+                        },
                     )
                 }
             };
             let mut r = RawFinding::new(&Self::META, g.span, message);
             r.severity = severity;
             r.countries = g.countries.clone();
-            r.evidence.push(format!(
-                "compares {} with {}",
-                g.source_api,
-                g.constants
-                    .iter()
-                    .take(8)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+            if g.constants.is_empty() {
+                r.evidence.push(format!("asks {}", g.source_api));
+            } else {
+                r.evidence.push(format!(
+                    "compares {} with {}",
+                    g.source_api,
+                    g.constants
+                        .iter()
+                        .take(8)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
             r.evidence.extend(g.effect_apis.iter().cloned());
             r.steps = g.steps.clone();
             out.push(r);
@@ -168,6 +191,35 @@ mod tests {
         assert_eq!(out[0].severity, Severity::Medium);
         assert_eq!(out[1].severity, Severity::Critical);
         assert_eq!(out[1].countries, vec!["RU", "BY"]);
+    }
+
+    #[test]
+    fn a_place_inferred_from_the_network_or_a_setting_is_at_most_low() {
+        let mut f = facts();
+        let mut probe = guard(&["CN"], vec![Effect::Exec]);
+        probe.source = Kinds::of(DataKind::NetworkProbe);
+        probe.constants.clear();
+        f.region_guards.push(probe);
+        let mut setting = guard(&["CN"], vec![Effect::Message]);
+        setting.source = Kinds::of(DataKind::RegionSetting);
+        f.region_guards.push(setting);
+        // Observed region data beside a probe keeps its full weight.
+        let mut both = guard(&["CN"], vec![Effect::Exec]);
+        both.source = Kinds(DataKind::NetworkProbe.bit() | DataKind::TimeZone.bit());
+        f.region_guards.push(both);
+        let out = run(&RegionConditional, &f);
+        let sev: Vec<Severity> = out.iter().map(|r| r.severity).collect();
+        assert_eq!(sev, vec![Severity::Low, Severity::Low, Severity::High]);
+        assert!(
+            out[0].evidence[0].starts_with("asks "),
+            "{:?}",
+            out[0].evidence
+        );
+        assert!(
+            out[0].message.contains("network position"),
+            "{}",
+            out[0].message
+        );
     }
 
     #[test]
