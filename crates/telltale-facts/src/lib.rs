@@ -303,6 +303,25 @@ pub struct FlowFact {
     pub sent_before_check: bool,
 }
 
+/// A secret used as the credentials of a request: placed in an authentication position (an
+/// `Authorization` or API-key header, an `auth` option) of a request to the service it belongs
+/// to, or to an address the caller supplies. Use, not exfiltration: the secret goes where the
+/// user's configuration sends it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CredentialUseFact {
+    /// What the secret is (`a secret environment variable`), as the data kinds carried.
+    pub kinds: Kinds,
+    /// Where it is read (`process.env.GITHUB_TOKEN`), when known.
+    pub secret: String,
+    /// The authentication position (`Authorization header`).
+    pub position: String,
+    /// The host of the request, when constant; empty when the caller supplies the address.
+    pub host: Option<String>,
+    pub span: Span,
+    /// From the read to the authentication position.
+    pub steps: Vec<Step>,
+}
+
 /// A comparison of region data with constants that decides whether code runs.
 #[derive(Debug, Clone, Serialize)]
 pub struct RegionGuardFact {
@@ -421,6 +440,9 @@ pub struct FileFacts {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requests: Vec<RequestFact>,
     pub flows: Vec<FlowFact>,
+    /// Secrets used to authenticate requests (not flows: see [`CredentialUseFact`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub credential_uses: Vec<CredentialUseFact>,
     pub region_guards: Vec<RegionGuardFact>,
     pub obfuscations: Vec<ObfuscationFact>,
     pub dynamic_code: Vec<DynamicCodeFact>,

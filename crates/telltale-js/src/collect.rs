@@ -181,7 +181,8 @@ impl<'a> Analyzer<'a> {
         value: &'a Expression<'a>,
         span: oxc_span::Span,
     ) {
-        if carries_nothing(value) {
+        // Credentials are judged apart (`auth_values`), not carried as data.
+        if carries_nothing(value) || telltale_knowledge::credentials::is_auth_key(key) {
             return;
         }
         let had_whole = self.fields.whole(sym).is_some();
@@ -460,6 +461,25 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
                 .exports
                 .push((name, crate::link::Exported::Expr(right)));
         }
+        // `headers.Authorization = v`, `headers["x-api-key"] = v`: credentials, judged apart.
+        if let Some(key) = it.left.as_member_expression().and_then(|m| match m {
+            MemberExpression::StaticMemberExpression(s) => Some(arena(&s.property.name).as_str()),
+            MemberExpression::ComputedMemberExpression(c) => match &c.expression {
+                Expression::StringLiteral(k) => Some(arena(&k.value).as_str()),
+                _ => None,
+            },
+            MemberExpression::PrivateFieldExpression(_) => None,
+        }) {
+            if telltale_knowledge::credentials::is_auth_key(key)
+                && it.operator == AssignmentOperator::Assign
+            {
+                if !carries_nothing(right) {
+                    self.an.auth_values.push((right, key, it.span));
+                }
+                walk::walk_assignment_expression(self, it);
+                return;
+            }
+        }
         // `o.k = v` and `o.k.j = v` write the field `k` of a local `o`; `o = { … }` its fields.
         let field = match &it.left {
             AssignmentTarget::StaticMemberExpression(_)
@@ -546,6 +566,29 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
             if id.name == "require" && self.an.symbol_of(id).is_none() {
                 if let Some(e) = it.arguments.first().and_then(|a| a.as_expression()) {
                     self.modules.push((arena(e), it.span));
+                }
+            }
+        }
+        // `headers.set("Authorization", v)`, `req.setHeader("x-api-key", v)`: credentials.
+        if let Expression::StaticMemberExpression(m) = it.callee.without_parentheses() {
+            if matches!(
+                m.property.name.as_str(),
+                "set" | "append" | "setHeader" | "header"
+            ) {
+                if let (Some(Expression::StringLiteral(k)), Some(v)) = (
+                    it.arguments.first().and_then(|a| a.as_expression()),
+                    it.arguments.get(1).and_then(|a| a.as_expression()),
+                ) {
+                    if telltale_knowledge::credentials::is_auth_key(&k.value) {
+                        if !carries_nothing(v) {
+                            self.an
+                                .auth_values
+                                .push((arena(v), arena(&k.value).as_str(), it.span));
+                        }
+                        walk::walk_call_expression(self, it);
+                        self.in_concat = in_concat;
+                        return;
+                    }
                 }
             }
         }
@@ -678,13 +721,19 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
     }
 
     fn visit_object_property(&mut self, it: &ObjectProperty<'a>) {
-        let key = match &it.key {
+        let it: &'a ObjectProperty<'a> = arena(it);
+        let key: Option<&'a str> = match &it.key {
             PropertyKey::StaticIdentifier(id) => Some(id.name.as_str()),
             PropertyKey::StringLiteral(s) => Some(s.value.as_str()),
             // `[semconv.SEMRESATTRS_HOST_NAME]: …`: the constant's name says the key.
             PropertyKey::StaticMemberExpression(m) => Some(m.property.name.as_str()),
             _ => None,
         };
+        if let Some(key) = key.filter(|k| telltale_knowledge::credentials::is_auth_key(k)) {
+            if !it.method && !carries_nothing(&it.value) {
+                self.an.auth_values.push((&it.value, key, it.span));
+            }
+        }
         if let Some(key) = key.filter(|k| js_api().is_telemetry_attribute(k)) {
             if !carries_nothing(&it.value) {
                 self.an

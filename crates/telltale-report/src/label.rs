@@ -126,6 +126,25 @@ pub struct RegionBehaviour {
     pub packages: Vec<String>,
 }
 
+/// A secret used to authenticate requests (credential use, not a send of the secret).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Authenticates {
+    /// Where the secret is read (`process.env.GITHUB_TOKEN`).
+    pub secret: String,
+    /// What it is, in words (`a secret environment variable`).
+    pub items: Vec<String>,
+    /// The authentication position (`Authorization header`, `auth option`).
+    pub position: String,
+    /// The host of the request when constant; absent when the caller supplies the address.
+    pub to: Option<String>,
+    pub when: String,
+    /// `file:line:col` of the value in the authentication position.
+    pub location: String,
+    /// With `--deps`, in the product's combined label: the packages it comes from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<String>,
+}
+
 /// The label of one target.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct PrivacyLabel {
@@ -133,6 +152,9 @@ pub struct PrivacyLabel {
     pub sends: Vec<Sent>,
     pub destinations: Vec<Destination>,
     pub opt_outs: Vec<OptOut>,
+    /// Secrets used as requests' credentials (to their own service or the caller's address).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authenticates: Vec<Authenticates>,
     pub regions: Vec<RegionBehaviour>,
     /// Install hooks with their commands (`postinstall: node setup.js`).
     pub install_scripts: Vec<String>,
@@ -258,6 +280,26 @@ impl PrivacyLabel {
                     {
                         add_destination(&e.host, "named-in-executable", None, loc());
                     }
+                }
+            }
+            for u in &f.credential_uses {
+                let dup = label
+                    .authenticates
+                    .iter()
+                    .any(|a| a.secret == u.secret && a.position == u.position && a.to == u.host);
+                if !dup && label.authenticates.len() < MAX_SENDS {
+                    label.authenticates.push(Authenticates {
+                        secret: u.secret.clone(),
+                        items: u.kinds.iter().map(|k| k.describe().to_string()).collect(),
+                        position: u.position.clone(),
+                        to: u.host.clone(),
+                        when: when.to_string(),
+                        location: location(input, u.span),
+                        packages: vec![],
+                    });
+                }
+                for k in u.kinds.iter() {
+                    collected.entry(k).or_default().1.insert(when);
                 }
             }
             for g in &f.region_guards {
@@ -417,6 +459,11 @@ impl PrivacyLabel {
                     }),
                 }
             }
+            out.authenticates
+                .extend(label.authenticates.iter().map(|a| Authenticates {
+                    packages: from(),
+                    ..a.clone()
+                }));
             out.regions
                 .extend(label.regions.iter().map(|r| RegionBehaviour {
                     packages: from(),
@@ -450,6 +497,7 @@ impl PrivacyLabel {
             && self.regions.is_empty()
             && self.install_scripts.is_empty()
             && self.opt_outs.is_empty()
+            && self.authenticates.is_empty()
             && self.activation.is_empty()
     }
 }

@@ -548,6 +548,34 @@ fn write_label(out: &mut String, l: &PrivacyLabel) {
             }
         }
     }
+    if !l.authenticates.is_empty() {
+        let _ = writeln!(
+            out,
+            "  authenticates with (credential use, not sent elsewhere):"
+        );
+        for a in l.authenticates.iter().take(12) {
+            let to =
+                a.to.as_deref()
+                    .map(|h| format!("to {h}"))
+                    .unwrap_or_else(|| "to the address the caller gives".to_string());
+            let _ = writeln!(
+                out,
+                "    - {} ({}) as the {} {to} at {} time ({})",
+                if a.secret.is_empty() {
+                    "a secret"
+                } else {
+                    &a.secret
+                },
+                a.items.join(", "),
+                a.position,
+                a.when,
+                a.location
+            );
+        }
+        if l.authenticates.len() > 12 {
+            let _ = writeln!(out, "    … and {} more", l.authenticates.len() - 12);
+        }
+    }
     if !l.regions.is_empty() {
         let _ = writeln!(out, "  behaves differently in:");
         for r in &l.regions {

@@ -2,6 +2,7 @@
 //! TT4xx obfuscation and dynamic code, TT5xx install time, TT6xx destructive, TT7xx consent,
 //! TT8xx observed by `telltale probe` in the sandbox.
 
+mod credential_use;
 mod destructive_mass_write;
 mod dynamic_code_from_network;
 mod geoip_lookup;
@@ -21,6 +22,7 @@ mod region_conditional;
 mod telemetry_endpoint;
 mod telemetry_sdk;
 
+pub use credential_use::CredentialUse;
 pub use destructive_mass_write::DestructiveMassWrite;
 pub use dynamic_code_from_network::DynamicCodeFromNetwork;
 pub use geoip_lookup::GeoipLookup;
@@ -45,6 +47,7 @@ use crate::Rule;
 pub(crate) static ALL: &[&dyn Rule] = &[
     &IdentityRead,
     &IdentityExfiltration,
+    &CredentialUse,
     &RegionConditional,
     &GeoipLookup,
     &TelemetryEndpoint,

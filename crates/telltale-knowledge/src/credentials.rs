@@ -1,0 +1,149 @@
+//! Credentials as requests use them (`data/credentials.toml`): the positions that hold a
+//! request's credentials, and whether a host is one a credential belongs to.
+
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+#[derive(Deserialize)]
+struct Raw {
+    #[allow(dead_code)]
+    source: String,
+    auth_keys: Vec<String>,
+    credential_endpoints: Vec<String>,
+    services: HashMap<String, Vec<String>>,
+}
+
+static CREDENTIALS: LazyLock<Raw> = LazyLock::new(|| {
+    toml::from_str(include_str!("../data/credentials.toml"))
+        .expect("data/credentials.toml is valid")
+});
+
+/// Whether an object key or header name holds a request's credentials (`Authorization`,
+/// `x-api-key`, `PRIVATE-TOKEN`, the `auth` option). Called for every object key of a bundle:
+/// no allocation.
+pub fn is_auth_key(key: &str) -> bool {
+    let key = key.trim();
+    if key.len() < 4 || key.len() > 32 {
+        return false;
+    }
+    let fold = |b: u8| {
+        if b == b'_' {
+            b'-'
+        } else {
+            b.to_ascii_lowercase()
+        }
+    };
+    CREDENTIALS
+        .auth_keys
+        .iter()
+        .any(|a| a.len() == key.len() && a.bytes().zip(key.bytes()).all(|(x, y)| x == fold(y)))
+}
+
+/// Words of a credential's name that may name its service (`GH_ENTERPRISE_TOKEN` → gh,
+/// enterprise): the name split at `_`, `-` and `.`, generic words left out.
+fn service_words(name: &str) -> Vec<String> {
+    const GENERIC: &[&str] = &[
+        "token",
+        "key",
+        "api",
+        "secret",
+        "auth",
+        "access",
+        "personal",
+        "pat",
+        "password",
+        "pass",
+        "env",
+        "process",
+        "container",
+        "authorization",
+        "client",
+        "id",
+        "private",
+        "bearer",
+        "session",
+        "credentials",
+        "credential",
+        "oauth",
+        "app",
+        "installation",
+        "enterprise",
+    ];
+    name.rsplit(['.', '['])
+        .next()
+        .unwrap_or(name)
+        .split(['_', '-', '.'])
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_ascii_alphanumeric())
+                .to_ascii_lowercase()
+        })
+        .filter(|w| w.len() >= 2 && !GENERIC.contains(&w.as_str()))
+        .collect()
+}
+
+/// Whether `host` is an address a credential named `secret` (`process.env.GITHUB_TOKEN`)
+/// belongs to: a cloud credential endpoint, a host whose labels contain a word of the name
+/// (api.github.com for GITHUB_TOKEN), or a host listed for that word.
+pub fn belongs_to(secret: &str, host: &str) -> bool {
+    let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
+    if CREDENTIALS.credential_endpoints.iter().any(|e| *e == host) {
+        return true;
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    service_words(secret).iter().any(|w| {
+        labels.iter().any(|l| l == w)
+            || CREDENTIALS.services.get(w).is_some_and(|hosts| {
+                hosts
+                    .iter()
+                    .any(|h| host == *h || host.ends_with(&format!(".{h}")))
+            })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auth_positions() {
+        for k in [
+            "Authorization",
+            "authorization",
+            "x-api-key",
+            "X_API_KEY",
+            "PRIVATE-TOKEN",
+            "auth",
+        ] {
+            assert!(is_auth_key(k), "{k}");
+        }
+        for k in [
+            "body",
+            "data",
+            "token_type",
+            "Content-Type",
+            "user",
+            "headers",
+        ] {
+            assert!(!is_auth_key(k), "{k}");
+        }
+    }
+
+    #[test]
+    fn services_of_credentials() {
+        assert!(belongs_to("process.env.GITHUB_TOKEN", "api.github.com"));
+        assert!(belongs_to("process.env.GH_TOKEN", "api.github.com"));
+        assert!(belongs_to(
+            "process.env.AWS_CONTAINER_AUTHORIZATION_TOKEN",
+            "169.254.170.2"
+        ));
+        assert!(belongs_to(
+            "process.env.ANTHROPIC_API_KEY",
+            "api.anthropic.com"
+        ));
+        assert!(belongs_to("process.env.NPM_TOKEN", "registry.npmjs.org"));
+        assert!(!belongs_to("process.env.NPM_TOKEN", "x.robotnowai.top"));
+        assert!(!belongs_to("process.env.GITHUB_TOKEN", "webhook.site"));
+        assert!(!belongs_to("process.env.API_KEY", "evil.example.com"));
+    }
+}
