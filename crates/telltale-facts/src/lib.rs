@@ -415,6 +415,22 @@ pub struct OptOutFact {
     pub sends_before_check: Vec<String>,
 }
 
+/// Where a telemetry switch of the program's configuration comes from, as a user sets it:
+/// `usageStatisticsEnabled: parseBooleanEnvFlag(process.env.QWEN_USAGE_STATISTICS_ENABLED) ??
+/// settings.privacy?.usageStatisticsEnabled ?? true`. Lets an opt-out read through a method
+/// (`getUsageStatisticsEnabled()`) be named by what users set.
+#[derive(Debug, Clone, Serialize)]
+pub struct SettingSourceFact {
+    /// The configuration property (`usageStatisticsEnabled`).
+    pub property: String,
+    /// Environment variables and settings keys it is read from, in the order tried
+    /// (`QWEN_USAGE_STATISTICS_ENABLED`, `privacy.usageStatisticsEnabled`).
+    pub settings: Vec<String>,
+    /// The value when nothing is set (`true`: collection on by default), when constant.
+    pub default: Option<bool>,
+    pub span: Span,
+}
+
 /// A package.json lifecycle script that runs at install time.
 #[derive(Debug, Clone, Serialize)]
 pub struct InstallScriptFact {
@@ -450,6 +466,9 @@ pub struct FileFacts {
     pub sdk_imports: Vec<SdkImportFact>,
     pub install_scripts: Vec<InstallScriptFact>,
     pub opt_outs: Vec<OptOutFact>,
+    /// Where telemetry switches of the configuration are read from (see [`SettingSourceFact`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub setting_sources: Vec<SettingSourceFact>,
     /// When an editor or host runs the package's code (`VS Code extension: ./out/extension.js
     /// runs at every VS Code start (*)`), from its manifest.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

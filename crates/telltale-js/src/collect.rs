@@ -461,6 +461,14 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
                 .exports
                 .push((name, crate::link::Exported::Expr(right)));
         }
+        // `this.usageStatisticsEnabled = params.usageStatisticsEnabled ?? true`: a switch's
+        // default.
+        if let AssignmentTarget::StaticMemberExpression(m) = &it.left {
+            let key = arena(&m.property.name).as_str();
+            if crate::settings::is_switch_property(key) {
+                self.an.switch_props.push((key, right, it.span));
+            }
+        }
         // `headers.Authorization = v`, `headers["x-api-key"] = v`: credentials, judged apart.
         if let Some(key) = it.left.as_member_expression().and_then(|m| match m {
             MemberExpression::StaticMemberExpression(s) => Some(arena(&s.property.name).as_str()),
@@ -732,6 +740,11 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
         if let Some(key) = key.filter(|k| telltale_knowledge::credentials::is_auth_key(k)) {
             if !it.method && !carries_nothing(&it.value) {
                 self.an.auth_values.push((&it.value, key, it.span));
+            }
+        }
+        if let Some(key) = key.filter(|k| crate::settings::is_switch_property(k)) {
+            if !it.method {
+                self.an.switch_props.push((key, &it.value, it.span));
             }
         }
         if let Some(key) = key.filter(|k| js_api().is_telemetry_attribute(k)) {

@@ -21,6 +21,7 @@ pub mod prefilter;
 mod provenance;
 mod region_probe;
 mod resolve;
+mod settings;
 mod taint;
 
 use oxc_allocator::Allocator;
@@ -243,6 +244,9 @@ pub(crate) struct Analyzer<'a> {
     /// `headers.set("Authorization", …)`): kept out of the data flow and judged in
     /// [`credentials`] (the value, the key, the property or call).
     pub(crate) auth_values: Vec<(&'a Expression<'a>, &'a str, oxc_span::Span)>,
+    /// Properties that look like telemetry switches (`usageStatisticsEnabled: …`), read in
+    /// [`settings`] for what users set.
+    pub(crate) switch_props: Vec<(&'a str, &'a Expression<'a>, oxc_span::Span)>,
     /// `new Promise(executor)` start → the executor's `resolve` parameter.
     pub promise_resolvers: HashMap<u32, SymbolId>,
     /// Outermost `a + b` expressions (string concatenations are read whole when the file
@@ -665,6 +669,7 @@ fn analyze_on_this_stack(path: &str, src: &str, opts: &Options, depth: u32) -> F
         guard_sites: Vec::new(),
         select_sites: Vec::new(),
         auth_values: Vec::new(),
+        switch_props: Vec::new(),
         nested_code: Vec::new(),
         telemetry_attributes: Vec::new(),
         promise_resolvers: HashMap::default(),
@@ -690,6 +695,7 @@ fn analyze_on_this_stack(path: &str, src: &str, opts: &Options, depth: u32) -> F
     timer.lap("collect");
     taint::run(&mut an);
     credentials::run(&mut an);
+    settings::run(&mut an);
     timer.lap("taint");
     guards::run(&mut an);
     timer.lap("conditions");

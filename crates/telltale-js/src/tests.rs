@@ -1301,3 +1301,27 @@ fn a_secret_in_a_header_of_a_foreign_host_or_in_a_body_stays_exfiltration() {
     assert_eq!(f.flows.len(), 1, "{:#?}", f.flows);
     assert!(f.credential_uses.is_empty());
 }
+
+#[test]
+fn a_telemetry_switch_is_read_from_what_users_set() {
+    let f = run(r#"function load(settings) {
+          return new Config({
+            usageStatisticsEnabled: parseBooleanEnvFlag(process.env["QWEN_USAGE_STATISTICS_ENABLED"]) ?? settings.privacy?.usageStatisticsEnabled ?? true,
+            theme: settings.ui?.theme ?? "dark",
+          });
+        }
+        class Config { constructor(p) { this.telemetryDisabled = p.noTelemetry ?? false; } }"#);
+    let s = &f.setting_sources;
+    assert_eq!(s.len(), 2, "{s:#?}");
+    assert_eq!(s[0].property, "usageStatisticsEnabled");
+    assert_eq!(
+        s[0].settings,
+        vec![
+            "QWEN_USAGE_STATISTICS_ENABLED",
+            "privacy.usageStatisticsEnabled"
+        ]
+    );
+    assert_eq!(s[0].default, Some(true));
+    assert_eq!(s[1].property, "telemetryDisabled");
+    assert_eq!(s[1].default, Some(false));
+}

@@ -370,6 +370,74 @@ pub fn telemetry_vendor_for_url(url: &str) -> Option<&'static TelemetryVendor> {
     t.index.url(&host, path).map(|i| &t.vendors[i])
 }
 
+/// Whether a host is this machine or a private network's: loopback, `localhost`, RFC 1918
+/// and link-local-free private ranges, `host.docker.internal`.
+pub fn is_local_host(host: &str) -> bool {
+    let h = host.trim_end_matches('.').to_ascii_lowercase();
+    h == "localhost"
+        || h.ends_with(".localhost")
+        || h == "0.0.0.0"
+        || h == "[::1]"
+        || h == "::1"
+        || h.starts_with("127.")
+        || h.starts_with("10.")
+        || h.starts_with("192.168.")
+        || h == "host.docker.internal"
+        || h.strip_prefix("172.")
+            .and_then(|r| r.split('.').next())
+            .and_then(|n| n.parse::<u8>().ok())
+            .is_some_and(|n| (16..=31).contains(&n))
+}
+
+/// What a URL's path says about the data it takes, when that is telemetry whoever runs the
+/// host: the OpenTelemetry (OTLP/HTTP) signal paths (`/v1/traces`, `/v1/metrics`, `/v1/logs`),
+/// event logging (`/api/event_logging/v2/batch`) and telemetry APIs (`/api/telemetry`,
+/// `/usage-stats`). `None` for other paths, and for bare hosts.
+pub fn telemetry_shape(url: &str) -> Option<&'static str> {
+    let (host, path) = split_url(url);
+    if host.is_empty() || path.len() < 2 {
+        return None;
+    }
+    let path = path
+        .split(['?', '#'])
+        .next()
+        .unwrap_or(path)
+        .to_ascii_lowercase();
+    let path = path.trim_end_matches('/');
+    // A page about telemetry is documentation, not an intake.
+    let docs = [
+        "docs.",
+        "doc.",
+        "learn.",
+        "www.",
+        "github.com",
+        "gitlab.com",
+    ];
+    if docs.iter().any(|d| host.starts_with(d))
+        || path.contains("/docs")
+        || path.contains("/doc/")
+        || path.ends_with(".html")
+        || path.ends_with(".md")
+    {
+        return None;
+    }
+    for (suffix, what) in [
+        ("/v1/traces", "OpenTelemetry traces (OTLP)"),
+        ("/v1/metrics", "OpenTelemetry metrics (OTLP)"),
+        ("/v1/logs", "OpenTelemetry logs (OTLP)"),
+    ] {
+        // `…/otlp/v1/metrics` also where a binary's next string runs on after it.
+        if path.ends_with(suffix) || path.contains(&format!("/otlp{suffix}")) {
+            return Some(what);
+        }
+    }
+    path.split('/').find_map(|seg| match seg {
+        "event_logging" | "event-logging" => Some("event logging"),
+        "telemetry" | "usage-stats" | "usage_stats" | "usagestats" => Some("a telemetry API"),
+        _ => None,
+    })
+}
+
 /// The telemetry vendor whose SDK an npm package is (`posthog-node`, `@sentry/node`).
 /// Accepts import specifiers and versioned names too: `@sentry/node/cjs`,
 /// `mixpanel@0.17.0`, `npm:dd-trace` all name their package.
@@ -536,6 +604,48 @@ fn parse_ipv4_loose(s: &str) -> Option<Ipv4Addr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn telemetry_by_path_and_new_intakes() {
+        assert_eq!(
+            telemetry_shape("https://ab.chatgpt.com/otlp/v1/metrics"),
+            Some("OpenTelemetry metrics (OTLP)")
+        );
+        assert_eq!(
+            telemetry_shape("https://api.anthropic.com/api/event_logging/v2/batch"),
+            Some("event logging")
+        );
+        assert_eq!(
+            telemetry_shape("https://api.example.dev/api/telemetry?x=1"),
+            Some("a telemetry API")
+        );
+        assert_eq!(
+            telemetry_shape("https://api.anthropic.com/v1/messages"),
+            None
+        );
+        assert_eq!(
+            telemetry_shape("https://docs.example.com/telemetry-guide"),
+            None
+        );
+        assert_eq!(telemetry_shape("api.anthropic.com"), None);
+        assert_eq!(
+            telemetry_shape("https://code.visualstudio.com/docs/getstarted/telemetry"),
+            None
+        );
+        assert_eq!(
+            telemetry_shape("https://github.com/x/y/blob/main/docs/telemetry.md"),
+            None
+        );
+        assert_eq!(
+            telemetry_vendor_for_host("http-intake.logs.us5.datadoghq.com").map(|v| v.id),
+            Some("datadog")
+        );
+        assert_eq!(
+            telemetry_vendor_for_host("gb4w8c3ygj-default-sea.rum.aliyuncs.com").map(|v| v.id),
+            Some("alibaba-cloud-rum")
+        );
+        assert!(telemetry_vendor_for_host("oss-cn-hangzhou.aliyuncs.com").is_none());
+    }
 
     #[test]
     fn geoip_hosts_match_by_label() {

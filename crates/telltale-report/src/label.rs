@@ -93,6 +93,14 @@ pub struct OptOut {
     pub controls: Vec<String>,
     /// Calls of the same kind that run before the check, `file: api at byte N`.
     pub sends_before_check: Vec<String>,
+    /// When `setting` was resolved from the code's own switch to what users set: the method or
+    /// property the code checks (`getUsageStatisticsEnabled`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_by: Option<String>,
+    /// Whether collection is on when nothing is set (an opt-out) or off (an opt-in), when the
+    /// configuration says so with a constant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_by_default: Option<bool>,
     /// With `--deps`, in the product's combined label: the packages it comes from.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub packages: Vec<String>,
@@ -175,6 +183,9 @@ fn location(input: &LabelInput<'_>, span: Span) -> String {
 }
 
 const MAX_APIS: usize = 6;
+/// Bare host names of catalogued services in one file from which it is read as a table of
+/// services (a domain → company list), not as addresses the code uses.
+const SERVICE_TABLE: usize = 6;
 const MAX_SENDS: usize = 64;
 const MAX_CONTROLS: usize = 8;
 /// Hosts listed per target from native executables' strings.
@@ -199,15 +210,27 @@ impl PrivacyLabel {
         let mut sent_kinds = BTreeSet::new();
         let mut destinations: BTreeMap<String, Destination> = BTreeMap::new();
         let mut add_destination = |host: &str, role: &str, owner: Option<String>, loc: String| {
-            destinations.entry(host.to_string()).or_insert(Destination {
+            let d = destinations.entry(host.to_string()).or_insert(Destination {
                 host: host.to_string(),
                 role: role.to_string(),
-                owner,
-                location: loc,
+                owner: owner.clone(),
+                location: loc.clone(),
                 packages: vec![],
             });
+            // A host first seen in a table and later contacted is a destination.
+            if d.role == "named-not-contacted" && role != d.role {
+                d.role = role.to_string();
+                d.owner = owner;
+                d.location = loc;
+            }
         };
         let mut native_hosts: BTreeSet<&str> = BTreeSet::new();
+        // Hosts the code is seen contacting: a bare host name in a table of services
+        // (`{"ipinfo.io": "IPinfo", "mc.yandex.ru": "Yandex", …}`) is named, not contacted.
+        let requested: BTreeSet<&str> = files
+            .iter()
+            .flat_map(|i| i.facts.requests.iter().map(|r| r.host.as_str()))
+            .collect();
         for input in files {
             let f = input.facts;
             let when = when_word(f);
@@ -258,17 +281,50 @@ impl PrivacyLabel {
                     });
                 }
             }
+            // A file naming many catalogued services by bare host holds a table of them.
+            let bare: BTreeSet<&str> = f
+                .endpoints
+                .iter()
+                .filter(|e| e.url.is_none())
+                .map(|e| e.host.as_str())
+                .collect();
+            let is_table = bare.len() >= SERVICE_TABLE;
             for e in &f.endpoints {
                 let loc = || location(input, e.span);
-                if let Some(owner) = vendor_owner(&e.host) {
-                    add_destination(&e.host, "telemetry", Some(owner), loc());
+                let by_url = e.url.as_deref().and_then(|u| {
+                    vendors::telemetry_vendor_for_url(u)
+                        .map(|v| format!("{} ({})", v.name, v.owner))
+                        .or_else(|| {
+                            // A local collector (`localhost:4318/v1/traces`) is no destination.
+                            (!vendors::is_local_host(&e.host))
+                                .then(|| vendors::telemetry_shape(u))
+                                .flatten()
+                                .map(|s| format!("{s}, by its path"))
+                        })
+                });
+                let named_only = is_table
+                    && e.url.is_none()
+                    && !f.native
+                    && !requested.contains(e.host.as_str());
+                if let Some(owner) = vendor_owner(&e.host).or(by_url) {
+                    let role = if named_only {
+                        "named-not-contacted"
+                    } else {
+                        "telemetry"
+                    };
+                    add_destination(&e.host, role, Some(owner), loc());
                 } else if let Some(g) = e
                     .url
                     .as_deref()
                     .and_then(vendors::geoip_service_for_url)
                     .or_else(|| vendors::geoip_service(&e.host))
                 {
-                    add_destination(&e.host, "ip-geolocation", Some(g.name.to_string()), loc());
+                    let role = if named_only {
+                        "named-not-contacted"
+                    } else {
+                        "ip-geolocation"
+                    };
+                    add_destination(&e.host, role, Some(g.name.to_string()), loc());
                 } else if vendors::is_cloud_metadata_host(&e.host) {
                     add_destination(&e.host, "cloud-metadata", None, loc());
                 } else if !e.encodings.is_empty() {
@@ -322,9 +378,14 @@ impl PrivacyLabel {
                 });
             }
             for s in &f.install_scripts {
+                let only = if s.hook == "prepare" {
+                    " (git and folder installs only, not from a registry)"
+                } else {
+                    ""
+                };
                 label
                     .install_scripts
-                    .push(format!("{}: {}", s.hook, s.command));
+                    .push(format!("{}: {}{only}", s.hook, s.command));
             }
             label.activation.extend(f.activation.iter().cloned());
             for o in &f.opt_outs {
@@ -374,11 +435,14 @@ impl PrivacyLabel {
                             .map(|c| format!("{}: {c}", f.file))
                             .collect(),
                         sends_before_check: before(MAX_CONTROLS).collect(),
+                        read_by: None,
+                        on_by_default: None,
                         packages: vec![],
                     }),
                 }
             }
         }
+        resolve_switches(&mut label.opt_outs, files);
         label.collects = collected
             .into_iter()
             .filter(|(k, _)| k.is_identity())
@@ -500,6 +564,77 @@ impl PrivacyLabel {
             && self.authenticates.is_empty()
             && self.activation.is_empty()
     }
+}
+
+/// The property of the configuration an opt-out check reads: `getUsageStatisticsEnabled` →
+/// `usageStatisticsEnabled`, `config.usageStatisticsEnabled` → `usageStatisticsEnabled`.
+fn switch_property(setting: &str) -> String {
+    let last = setting.rsplit('.').next().unwrap_or(setting);
+    let last = last.trim_end_matches("()");
+    match last.strip_prefix("get").or_else(|| last.strip_prefix("is")) {
+        Some(rest) if rest.starts_with(|c: char| c.is_ascii_uppercase()) => {
+            let mut c = rest.chars();
+            c.next()
+                .map(|f| f.to_ascii_lowercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        }
+        _ => last.to_string(),
+    }
+}
+
+/// Name opt-outs read through the code's own switch by what users set: the environment
+/// variables and settings keys the switch is configured from (`QWEN_USAGE_STATISTICS_ENABLED`,
+/// `privacy.usageStatisticsEnabled`), with the switch's default. Checks of one switch under
+/// several names become one opt-out.
+fn resolve_switches(opt_outs: &mut Vec<OptOut>, files: &[LabelInput<'_>]) {
+    let mut sources: BTreeMap<String, (Vec<String>, Option<bool>)> = BTreeMap::new();
+    for input in files {
+        for s in &input.facts.setting_sources {
+            let e = sources.entry(s.property.to_ascii_lowercase()).or_default();
+            for name in &s.settings {
+                if !e.0.contains(name) {
+                    e.0.push(name.clone());
+                }
+            }
+            // Environment variables first: they win over the settings file.
+            e.0.sort_by_key(|n| n.contains('.'));
+            let positive = !s.property.to_ascii_lowercase().contains("disable")
+                && !s.property.to_ascii_lowercase().ends_with("optout");
+            if let Some(d) = s.default {
+                e.1 = Some(if positive { d } else { !d });
+            }
+        }
+    }
+    if sources.is_empty() {
+        return;
+    }
+    for o in opt_outs.iter_mut() {
+        let prop = switch_property(&o.setting).to_ascii_lowercase();
+        if let Some((names, on)) = sources.get(&prop) {
+            if !names.is_empty() {
+                o.read_by = Some(o.setting.clone());
+                o.setting = names.join(" or ");
+                o.check = "value".into();
+            }
+            o.on_by_default = *on;
+        }
+    }
+    let mut merged: Vec<OptOut> = Vec::new();
+    for o in opt_outs.drain(..) {
+        match merged.iter_mut().find(|m| m.setting == o.setting) {
+            Some(m) => {
+                m.gates += o.gates;
+                m.checks += o.checks;
+                for c in o.controls {
+                    if m.controls.len() < MAX_CONTROLS && !m.controls.contains(&c) {
+                        m.controls.push(c);
+                    }
+                }
+            }
+            None => merged.push(o),
+        }
+    }
+    *opt_outs = merged;
 }
 
 fn vendor_owner(host: &str) -> Option<String> {
@@ -633,5 +768,121 @@ mod tests {
             index: &index
         }])
         .is_empty());
+    }
+
+    fn endpoint(host: &str, url: Option<&str>) -> EndpointFact {
+        EndpointFact {
+            host: host.into(),
+            url: url.map(str::to_string),
+            span: Span::new(0, 1),
+            encodings: vec![],
+            provenance: String::new(),
+            origin: None,
+        }
+    }
+
+    #[test]
+    fn a_service_named_in_a_table_is_not_a_destination_until_contacted() {
+        let index = LineIndex::new(b"x");
+        let facts = FileFacts {
+            file: "package/companies.js".into(),
+            endpoints: vec![
+                endpoint("ipinfo.io", None),
+                endpoint("mc.yandex.ru", None),
+                endpoint("static.hotjar.com", None),
+                endpoint("connect.facebook.net", None),
+                endpoint("hm.baidu.com", None),
+                endpoint("freegeoip.net", None),
+                endpoint("api.mixpanel.com", Some("https://api.mixpanel.com/track")),
+            ],
+            ..Default::default()
+        };
+        let l = PrivacyLabel::build(&[LabelInput {
+            facts: &facts,
+            index: &index,
+        }]);
+        let role = |h: &str| {
+            l.destinations
+                .iter()
+                .find(|d| d.host == h)
+                .map(|d| d.role.as_str())
+        };
+        assert_eq!(role("ipinfo.io"), Some("named-not-contacted"));
+        assert_eq!(role("mc.yandex.ru"), Some("named-not-contacted"));
+        assert_eq!(role("api.mixpanel.com"), Some("telemetry"));
+        // One bare host in a file is an address the code uses (`const HOST = "…"`).
+        let single = FileFacts {
+            file: "package/stats.js".into(),
+            endpoints: vec![endpoint("api.mixpanel.com", None)],
+            ..Default::default()
+        };
+        let l1 = PrivacyLabel::build(&[LabelInput {
+            facts: &single,
+            index: &index,
+        }]);
+        assert_eq!(l1.destinations[0].role, "telemetry");
+        // A request to the bare host makes it a destination.
+        let mut facts = facts.clone();
+        facts.requests.push(telltale_facts::RequestFact {
+            host: "ipinfo.io".into(),
+            api: "https.get".into(),
+            span: Span::new(0, 1),
+        });
+        let l = PrivacyLabel::build(&[LabelInput {
+            facts: &facts,
+            index: &index,
+        }]);
+        assert_eq!(
+            l.destinations
+                .iter()
+                .find(|d| d.host == "ipinfo.io")
+                .map(|d| d.role.as_str()),
+            Some("ip-geolocation")
+        );
+    }
+
+    #[test]
+    fn an_opt_out_read_through_a_method_is_named_by_what_users_set() {
+        let index = LineIndex::new(b"x");
+        let checks = FileFacts {
+            file: "package/a.js".into(),
+            opt_outs: vec![telltale_facts::OptOutFact {
+                setting: "getUsageStatisticsEnabled".into(),
+                check: "presence".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let config = FileFacts {
+            file: "package/b.js".into(),
+            setting_sources: vec![telltale_facts::SettingSourceFact {
+                property: "usageStatisticsEnabled".into(),
+                settings: vec![
+                    "privacy.usageStatisticsEnabled".into(),
+                    "QWEN_USAGE_STATISTICS_ENABLED".into(),
+                ],
+                default: Some(true),
+                span: Span::new(0, 1),
+            }],
+            ..Default::default()
+        };
+        let l = PrivacyLabel::build(&[
+            LabelInput {
+                facts: &checks,
+                index: &index,
+            },
+            LabelInput {
+                facts: &config,
+                index: &index,
+            },
+        ]);
+        assert_eq!(l.opt_outs.len(), 1);
+        let o = &l.opt_outs[0];
+        assert_eq!(
+            o.setting,
+            "QWEN_USAGE_STATISTICS_ENABLED or privacy.usageStatisticsEnabled"
+        );
+        assert_eq!(o.read_by.as_deref(), Some("getUsageStatisticsEnabled"));
+        assert_eq!(o.on_by_default, Some(true));
     }
 }

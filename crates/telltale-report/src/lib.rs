@@ -439,7 +439,10 @@ pub(crate) fn label_summary(l: &PrivacyLabel) -> Vec<String> {
             if telemetry == 1 { "" } else { "s" }
         ));
     }
-    if !l.install_scripts.is_empty() {
+    if l.install_scripts
+        .iter()
+        .any(|s| !s.starts_with("prepare: "))
+    {
         parts.push("install scripts".into());
     }
     parts
@@ -508,9 +511,13 @@ fn write_label(out: &mut String, l: &PrivacyLabel) {
             let _ = writeln!(out, "    … and {} more", l.sends.len() - 20);
         }
     }
-    if !l.destinations.is_empty() {
+    let (named, used): (Vec<_>, Vec<_>) = l
+        .destinations
+        .iter()
+        .partition(|d| d.role == "named-not-contacted");
+    if !used.is_empty() {
         let _ = writeln!(out, "  destinations:");
-        for d in &l.destinations {
+        for d in &used {
             let owner = d
                 .owner
                 .as_deref()
@@ -523,6 +530,16 @@ fn write_label(out: &mut String, l: &PrivacyLabel) {
             );
         }
     }
+    if !named.is_empty() {
+        let hosts: Vec<&str> = named.iter().take(6).map(|d| d.host.as_str()).collect();
+        let _ = writeln!(
+            out,
+            "  named, not contacted: {} catalogued service host(s) in data, such as a table of services ({}{})",
+            named.len(),
+            hosts.join(", "),
+            if named.len() > hosts.len() { ", …" } else { "" }
+        );
+    }
     if !l.opt_outs.is_empty() {
         let _ = writeln!(out, "  opt-outs:");
         for o in &l.opt_outs {
@@ -531,6 +548,17 @@ fn write_label(out: &mut String, l: &PrivacyLabel) {
                 .as_deref()
                 .map(|p| format!(" [{p}]"))
                 .unwrap_or_default();
+            let how = match (&o.read_by, o.on_by_default) {
+                (Some(r), Some(true)) => {
+                    format!(" (the code reads it as {r}; collection on by default)")
+                }
+                (Some(r), Some(false)) => {
+                    format!(" (the code reads it as {r}; off by default: an opt-in)")
+                }
+                (Some(r), None) => format!(" (the code reads it as {r})"),
+                (None, _) => String::new(),
+            };
+            let product = format!("{product}{how}");
             if o.check == "named" {
                 let _ = writeln!(out, "    - {}{product}: named in a native executable (how it is checked is not visible)", o.setting);
             } else {

@@ -4,8 +4,13 @@
 use telltale_facts::{FileFacts, InstallScriptFact, SdkImportFact, Span};
 use telltale_knowledge::vendors;
 
-/// Scripts npm runs during `npm install` of the package.
-pub const INSTALL_HOOKS: &[&str] = &["preinstall", "install", "postinstall", "prepare"];
+/// Scripts npm runs during `npm install` of the package from a registry.
+pub const INSTALL_HOOKS: &[&str] = &["preinstall", "install", "postinstall"];
+
+/// Scripts npm runs only when the package is installed from git or a folder (and by
+/// `npm install` in its own checkout), never from a registry tarball: recorded and reported
+/// as such, not as install-time code.
+pub const GIT_INSTALL_HOOKS: &[&str] = &["prepare"];
 
 /// What a manifest says, as facts plus the inline code its scripts carry.
 pub struct Manifest {
@@ -37,6 +42,19 @@ pub fn analyze(path: &str, text: &str) -> Manifest {
         }
     };
     if let Some(scripts) = json.get("scripts").and_then(|s| s.as_object()) {
+        for hook in GIT_INSTALL_HOOKS {
+            let Some(cmd) = scripts.get(*hook).and_then(|c| c.as_str()) else {
+                continue;
+            };
+            let span = key_span(text, hook);
+            let sa = telltale_shell::analyze_shell(cmd, span.start);
+            facts.install_scripts.push(InstallScriptFact {
+                hook: hook.to_string(),
+                command: cmd.to_string(),
+                span,
+                runs: sa.runs.iter().map(|r| r.path.clone()).collect(),
+            });
+        }
         for hook in INSTALL_HOOKS {
             let Some(cmd) = scripts.get(*hook).and_then(|c| c.as_str()) else {
                 continue;

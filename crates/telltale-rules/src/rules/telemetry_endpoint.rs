@@ -9,6 +9,11 @@ declare_rule! {
     /// (Google Analytics, Mixpanel, PostHog, Segment, Amplitude, Sentry, Statsig, Datadog,
     /// Application Insights / 1DS, …), naming the vendor and its owner.
     ///
+    /// Also an address whose path says it takes telemetry whoever runs the host: the
+    /// OpenTelemetry signal paths (`/v1/traces`, `/v1/metrics`, `/v1/logs`), event logging
+    /// (`/api/event_logging/v2/batch`) and telemetry APIs (`/api/telemetry`), so a vendor's
+    /// own first-party telemetry is found too; documentation pages are not.
+    ///
     /// ## Why it matters
     /// It answers "where does it send data". Disclosed telemetry is not an attack, so this is
     /// low on its own; what is sent and whether it can be turned off are separate findings.
@@ -26,9 +31,33 @@ impl Rule for TelemetryEndpoint {
     }
     fn check(&self, f: &FileFacts, out: &mut Vec<RawFinding>) {
         let mut seen = BTreeSet::new();
+        // A file naming many services by bare host holds a table of them (a domain → company
+        // list): a row is not an address the code uses unless a request goes there.
+        let bare: BTreeSet<&str> = f
+            .endpoints
+            .iter()
+            .filter(|e| e.url.is_none())
+            .map(|e| e.host.as_str())
+            .collect();
+        let table = bare.len() >= 6 && !f.native;
         for e in &f.endpoints {
-            let Some(v) = vendors::telemetry_vendor_for_host(&e.host) else {
+            if table && e.url.is_none() && !f.requests.iter().any(|r| r.host == e.host) {
                 continue;
+            }
+            let url = e.url.as_deref();
+            let what = match vendors::telemetry_vendor_for_host(&e.host)
+                .or_else(|| url.and_then(vendors::telemetry_vendor_for_url))
+            {
+                Some(v) => format!("{}, {}", v.name, v.owner),
+                // The path says what the data is, whoever runs the host (OTLP, event logging).
+                // A local collector (`http://localhost:4318/v1/traces`) is not a destination.
+                None => match url
+                    .filter(|_| !vendors::is_local_host(&e.host))
+                    .and_then(vendors::telemetry_shape)
+                {
+                    Some(shape) => format!("{shape}, by its path"),
+                    None => continue,
+                },
             };
             if !seen.insert(e.host.clone()) {
                 continue;
@@ -36,7 +65,7 @@ impl Rule for TelemetryEndpoint {
             let mut r = RawFinding::new(
                 &Self::META,
                 e.span,
-                format!("sends telemetry to {} ({}, {})", e.host, v.name, v.owner),
+                format!("sends telemetry to {} ({what})", e.host),
             );
             r.endpoints.push(e.host.clone());
             r.evidence
@@ -61,6 +90,20 @@ mod tests {
             provenance: String::new(),
             origin: None,
         }
+    }
+
+    #[test]
+    fn a_telemetry_path_is_telemetry_whoever_runs_the_host() {
+        let mut f = facts();
+        let mut e = ep("ab.chatgpt.com");
+        e.url = Some("https://ab.chatgpt.com/otlp/v1/metrics".into());
+        f.endpoints.push(e);
+        let mut e = ep("api.anthropic.com");
+        e.url = Some("https://api.anthropic.com/v1/messages".into());
+        f.endpoints.push(e);
+        let out = run(&TelemetryEndpoint, &f);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert!(out[0].message.contains("OTLP"), "{}", out[0].message);
     }
 
     #[test]
