@@ -160,6 +160,18 @@ impl<'a> Analyzer<'a> {
                 if self.field_atoms(e, out) {
                     return;
                 }
+                // `env.GITHUB_API_URL` where `env` is the environment passed along: one variable,
+                // not the whole environment (as `process.env.X` is).
+                if let Some(name) = e
+                    .as_member_expression()
+                    .and_then(|m| m.static_property_name())
+                    .filter(|n| is_env_name(n))
+                {
+                    if let Some(k) = api.env_var(name) {
+                        self.add_source(out, k, e.span(), Rc::from(format!("env.{name}").as_str()));
+                    }
+                    return;
+                }
                 {
                     match e {
                         Expression::StaticMemberExpression(m) => self.atoms_into(&m.object, out, d),
@@ -564,6 +576,15 @@ impl<'a> Analyzer<'a> {
 
 /// What a request's response carries: network data, and where the request asks an
 /// IP-geolocation service, the user's location.
+/// An environment variable's name: upper-case letters, digits and `_`, with an `_` or at least
+/// four characters (`GITHUB_TOKEN`, `HOME`; not `ID` or `A`).
+fn is_env_name(n: &str) -> bool {
+    n.len() >= 4
+        && n.bytes().any(|b| b.is_ascii_uppercase())
+        && n.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
 pub(crate) fn response_kinds<'a>(an: &Analyzer<'a>, args: &'a [Argument<'a>]) -> Kinds {
     let mut k = Kinds::of(DataKind::NetworkResponse);
     if let Some((host, _)) = an.call_endpoint(args) {

@@ -87,7 +87,7 @@ fn service_words(name: &str) -> Vec<String> {
 /// (api.github.com for GITHUB_TOKEN), or a host listed for that word.
 pub fn belongs_to(secret: &str, host: &str) -> bool {
     let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
-    if CREDENTIALS.credential_endpoints.iter().any(|e| *e == host) {
+    if CREDENTIALS.credential_endpoints.contains(&host) {
         return true;
     }
     let labels: Vec<&str> = host.split('.').collect();
