@@ -431,6 +431,10 @@ pub struct SettingSourceFact {
     pub span: Span,
 }
 
+/// Lifecycle scripts npm runs only when the package is installed from git or a folder (and by
+/// `npm install` in its own checkout), never from a registry tarball.
+pub const GIT_ONLY_HOOKS: &[&str] = &["prepare"];
+
 /// A package.json lifecycle script that runs at install time.
 #[derive(Debug, Clone, Serialize)]
 pub struct InstallScriptFact {
@@ -587,7 +591,35 @@ pub const NESTED_MAX_DEPTH: u32 = 4;
 pub const NESTED_MAX_BYTES: usize = 8 << 20;
 pub const NESTED_MIN_BYTES: usize = 8;
 
+impl InstallScriptFact {
+    /// Whether npm runs it when installing the package from a registry (`prepare` it does not).
+    pub fn runs_from_registry(&self) -> bool {
+        !GIT_ONLY_HOOKS.contains(&self.hook.as_str())
+    }
+}
+
+/// Bare host names of catalogued services in one file from which it is read as a table of
+/// services (a domain → company list), not as addresses the code uses.
+const SERVICE_TABLE: usize = 6;
+
 impl FileFacts {
+    /// Whether this file names so many services by bare host that it holds a table of them:
+    /// such a row is not an address the code uses unless a request goes there.
+    pub fn holds_service_table(&self) -> bool {
+        if self.native {
+            return false;
+        }
+        let mut bare: Vec<&str> = self
+            .endpoints
+            .iter()
+            .filter(|e| e.url.is_none())
+            .map(|e| e.host.as_str())
+            .collect();
+        bare.sort_unstable();
+        bare.dedup();
+        bare.len() >= SERVICE_TABLE
+    }
+
     /// Whether code of `len` bytes passed to `api` at byte `at` may be analysed as a nested
     /// source of a file analysed at `depth`, with `budget` bytes of nested code left (taken
     /// when it may). Strings too short to be programs are skipped quietly; code over the

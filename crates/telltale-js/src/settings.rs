@@ -6,6 +6,7 @@
 
 use crate::{fspan, Analyzer};
 use oxc_ast::ast::*;
+use oxc_span::GetSpan;
 use telltale_facts::SettingSourceFact;
 
 /// Words that make a property a telemetry switch, when it also ends like one.
@@ -124,5 +125,3 @@ impl<'a> Analyzer<'a> {
         }
     }
 }
-
-use oxc_span::GetSpan;

@@ -389,6 +389,39 @@ pub fn is_local_host(host: &str) -> bool {
             .is_some_and(|n| (16..=31).contains(&n))
 }
 
+/// How an address is known to take telemetry.
+#[derive(Debug, Clone, Copy)]
+pub enum TelemetryIntake {
+    /// A catalogued vendor, by host or by `host/path` endpoint.
+    Vendor(&'static TelemetryVendor),
+    /// The path says so, whoever runs the host ([`telemetry_shape`]).
+    Shape(&'static str),
+}
+
+impl TelemetryIntake {
+    /// The service and who receives the data, in words.
+    pub fn describe(&self) -> String {
+        match self {
+            TelemetryIntake::Vendor(v) => format!("{} ({})", v.name, v.owner),
+            TelemetryIntake::Shape(s) => format!("{s}, by its path"),
+        }
+    }
+}
+
+/// Whether an endpoint (a host and the URL it was named in, if any) takes telemetry: a
+/// catalogued vendor's host or endpoint, or a telemetry path on any host but a local collector
+/// (`http://localhost:4318/v1/traces`).
+pub fn telemetry_intake(host: &str, url: Option<&str>) -> Option<TelemetryIntake> {
+    if let Some(v) =
+        telemetry_vendor_for_host(host).or_else(|| url.and_then(telemetry_vendor_for_url))
+    {
+        return Some(TelemetryIntake::Vendor(v));
+    }
+    url.filter(|_| !is_local_host(host))
+        .and_then(telemetry_shape)
+        .map(TelemetryIntake::Shape)
+}
+
 /// What a URL's path says about the data it takes, when that is telemetry whoever runs the
 /// host: the OpenTelemetry (OTLP/HTTP) signal paths (`/v1/traces`, `/v1/metrics`, `/v1/logs`),
 /// event logging (`/api/event_logging/v2/batch`) and telemetry APIs (`/api/telemetry`,

@@ -183,9 +183,6 @@ fn location(input: &LabelInput<'_>, span: Span) -> String {
 }
 
 const MAX_APIS: usize = 6;
-/// Bare host names of catalogued services in one file from which it is read as a table of
-/// services (a domain → company list), not as addresses the code uses.
-const SERVICE_TABLE: usize = 6;
 const MAX_SENDS: usize = 64;
 const MAX_CONTROLS: usize = 8;
 /// Hosts listed per target from native executables' strings.
@@ -281,32 +278,14 @@ impl PrivacyLabel {
                     });
                 }
             }
-            // A file naming many catalogued services by bare host holds a table of them.
-            let bare: BTreeSet<&str> = f
-                .endpoints
-                .iter()
-                .filter(|e| e.url.is_none())
-                .map(|e| e.host.as_str())
-                .collect();
-            let is_table = bare.len() >= SERVICE_TABLE;
+            let is_table = f.holds_service_table();
             for e in &f.endpoints {
                 let loc = || location(input, e.span);
-                let by_url = e.url.as_deref().and_then(|u| {
-                    vendors::telemetry_vendor_for_url(u)
-                        .map(|v| format!("{} ({})", v.name, v.owner))
-                        .or_else(|| {
-                            // A local collector (`localhost:4318/v1/traces`) is no destination.
-                            (!vendors::is_local_host(&e.host))
-                                .then(|| vendors::telemetry_shape(u))
-                                .flatten()
-                                .map(|s| format!("{s}, by its path"))
-                        })
-                });
-                let named_only = is_table
-                    && e.url.is_none()
-                    && !f.native
-                    && !requested.contains(e.host.as_str());
-                if let Some(owner) = vendor_owner(&e.host).or(by_url) {
+                let named_only =
+                    is_table && e.url.is_none() && !requested.contains(e.host.as_str());
+                if let Some(owner) =
+                    vendors::telemetry_intake(&e.host, e.url.as_deref()).map(|t| t.describe())
+                {
                     let role = if named_only {
                         "named-not-contacted"
                     } else {
@@ -378,7 +357,7 @@ impl PrivacyLabel {
                 });
             }
             for s in &f.install_scripts {
-                let only = if s.hook == "prepare" {
+                let only = if !s.runs_from_registry() {
                     " (git and folder installs only, not from a registry)"
                 } else {
                     ""

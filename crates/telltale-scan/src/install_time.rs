@@ -22,8 +22,8 @@ pub(crate) fn mark_install_time(analysed: &mut [Analysed]) {
         let manifest = a.facts.file.split(" › ").next().unwrap_or("");
         let dir = parent(manifest);
         for s in &a.facts.install_scripts {
-            if crate::manifest::GIT_INSTALL_HOOKS.contains(&s.hook.as_str()) {
-                continue; // not run when installed from a registry
+            if !s.runs_from_registry() {
+                continue;
             }
             for r in &s.runs {
                 if let Some(f) = resolve_local(&files, dir, r) {

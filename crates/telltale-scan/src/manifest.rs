@@ -4,13 +4,9 @@
 use telltale_facts::{FileFacts, InstallScriptFact, SdkImportFact, Span};
 use telltale_knowledge::vendors;
 
-/// Scripts npm runs during `npm install` of the package from a registry.
+/// Scripts npm runs during `npm install` of the package from a registry. The git-only ones
+/// (`telltale_facts::GIT_ONLY_HOOKS`, `prepare`) are recorded too, not as install-time code.
 pub const INSTALL_HOOKS: &[&str] = &["preinstall", "install", "postinstall"];
-
-/// Scripts npm runs only when the package is installed from git or a folder (and by
-/// `npm install` in its own checkout), never from a registry tarball: recorded and reported
-/// as such, not as install-time code.
-pub const GIT_INSTALL_HOOKS: &[&str] = &["prepare"];
 
 /// What a manifest says, as facts plus the inline code its scripts carry.
 pub struct Manifest {
@@ -42,31 +38,23 @@ pub fn analyze(path: &str, text: &str) -> Manifest {
         }
     };
     if let Some(scripts) = json.get("scripts").and_then(|s| s.as_object()) {
-        for hook in GIT_INSTALL_HOOKS {
+        for hook in telltale_facts::GIT_ONLY_HOOKS.iter().chain(INSTALL_HOOKS) {
             let Some(cmd) = scripts.get(*hook).and_then(|c| c.as_str()) else {
                 continue;
             };
             let span = key_span(text, hook);
             let sa = telltale_shell::analyze_shell(cmd, span.start);
-            facts.install_scripts.push(InstallScriptFact {
+            let script = InstallScriptFact {
                 hook: hook.to_string(),
                 command: cmd.to_string(),
                 span,
                 runs: sa.runs.iter().map(|r| r.path.clone()).collect(),
-            });
-        }
-        for hook in INSTALL_HOOKS {
-            let Some(cmd) = scripts.get(*hook).and_then(|c| c.as_str()) else {
-                continue;
             };
-            let span = key_span(text, hook);
-            let sa = telltale_shell::analyze_shell(cmd, span.start);
-            facts.install_scripts.push(InstallScriptFact {
-                hook: hook.to_string(),
-                command: cmd.to_string(),
-                span,
-                runs: sa.runs.iter().map(|r| r.path.clone()).collect(),
-            });
+            let from_registry = script.runs_from_registry();
+            facts.install_scripts.push(script);
+            if !from_registry {
+                continue; // listed, but not install-time code
+            }
             facts.sources.extend(sa.sources);
             facts.flows.extend(sa.flows);
             facts.endpoints.extend(sa.endpoints);

@@ -66,6 +66,11 @@ mod tests {
     use telltale_facts::{CredentialUseFact, DataKind, Kinds, Span};
 
     #[test]
+    fn no_credential_use_is_quiet() {
+        assert!(run(&CredentialUse, &facts()).is_empty());
+    }
+
+    #[test]
     fn a_credential_use_is_info_with_its_host() {
         let mut f = facts();
         f.credential_uses.push(CredentialUseFact {

@@ -42,7 +42,7 @@ impl Rule for InstallScript {
     fn check(&self, f: &FileFacts, out: &mut Vec<RawFinding>) {
         for s in &f.install_scripts {
             let command = s.command.chars().take(120).collect::<String>();
-            if s.hook == "prepare" {
+            if !s.runs_from_registry() {
                 // npm runs `prepare` for git and folder installs and in the package's own
                 // checkout, never when installing the published tarball from a registry.
                 let mut r = RawFinding::new(

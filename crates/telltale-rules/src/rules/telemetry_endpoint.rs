@@ -31,33 +31,13 @@ impl Rule for TelemetryEndpoint {
     }
     fn check(&self, f: &FileFacts, out: &mut Vec<RawFinding>) {
         let mut seen = BTreeSet::new();
-        // A file naming many services by bare host holds a table of them (a domain → company
-        // list): a row is not an address the code uses unless a request goes there.
-        let bare: BTreeSet<&str> = f
-            .endpoints
-            .iter()
-            .filter(|e| e.url.is_none())
-            .map(|e| e.host.as_str())
-            .collect();
-        let table = bare.len() >= 6 && !f.native;
+        let table = f.holds_service_table();
         for e in &f.endpoints {
             if table && e.url.is_none() && !f.requests.iter().any(|r| r.host == e.host) {
                 continue;
             }
-            let url = e.url.as_deref();
-            let what = match vendors::telemetry_vendor_for_host(&e.host)
-                .or_else(|| url.and_then(vendors::telemetry_vendor_for_url))
-            {
-                Some(v) => format!("{}, {}", v.name, v.owner),
-                // The path says what the data is, whoever runs the host (OTLP, event logging).
-                // A local collector (`http://localhost:4318/v1/traces`) is not a destination.
-                None => match url
-                    .filter(|_| !vendors::is_local_host(&e.host))
-                    .and_then(vendors::telemetry_shape)
-                {
-                    Some(shape) => format!("{shape}, by its path"),
-                    None => continue,
-                },
+            let Some(intake) = vendors::telemetry_intake(&e.host, e.url.as_deref()) else {
+                continue;
             };
             if !seen.insert(e.host.clone()) {
                 continue;
@@ -65,7 +45,7 @@ impl Rule for TelemetryEndpoint {
             let mut r = RawFinding::new(
                 &Self::META,
                 e.span,
-                format!("sends telemetry to {} ({what})", e.host),
+                format!("sends telemetry to {} ({})", e.host, intake.describe()),
             );
             r.endpoints.push(e.host.clone());
             r.evidence
