@@ -56,11 +56,15 @@ pub enum DataKind {
     /// A setting whose name says it holds the user's region (`SLS_GEO_LOCATION`,
     /// `APP_COUNTRY`): the place as configured, not as observed.
     RegionSetting,
+    // identity, added later
+    /// An e-mail address of the user: a value stored where the code itself names it one
+    /// (`"user.email": account`).
+    Email,
 }
 
 impl DataKind {
     pub fn is_identity(self) -> bool {
-        (self as u8) <= (DataKind::WorkingDirectory as u8)
+        (self as u8) <= (DataKind::WorkingDirectory as u8) || self == DataKind::Email
     }
     pub fn is_region(self) -> bool {
         matches!(
@@ -76,7 +80,7 @@ impl DataKind {
     pub fn bit(self) -> u32 {
         1u32 << (self as u8)
     }
-    pub const ALL: [DataKind; 22] = [
+    pub const ALL: [DataKind; 23] = [
         DataKind::Hostname,
         DataKind::Username,
         DataKind::HomeDir,
@@ -99,6 +103,7 @@ impl DataKind {
         DataKind::DirectoryListing,
         DataKind::NetworkProbe,
         DataKind::RegionSetting,
+        DataKind::Email,
     ];
     /// Words a person reads in a report.
     pub fn describe(self) -> &'static str {
@@ -125,6 +130,7 @@ impl DataKind {
             DataKind::DirectoryListing => "directory listing",
             DataKind::NetworkProbe => "network position (a reachability or latency probe)",
             DataKind::RegionSetting => "configured region (a setting named for it)",
+            DataKind::Email => "e-mail address",
         }
     }
 }
@@ -151,7 +157,7 @@ impl Kinds {
         self.0 |= k.bit();
     }
     pub fn identity(self) -> Kinds {
-        Kinds(self.0 & ((DataKind::WorkingDirectory.bit() << 1) - 1))
+        Kinds(self.0 & (((DataKind::WorkingDirectory.bit() << 1) - 1) | DataKind::Email.bit()))
     }
     pub fn region(self) -> Kinds {
         let mut r = Kinds::EMPTY;

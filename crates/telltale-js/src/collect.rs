@@ -389,18 +389,37 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
                     }
                 }
                 BindingPattern::ObjectPattern(o) => {
+                    // `const { key: x } = o` of a local `o` reads the field, not all of `o`.
+                    let local = match init_a.without_parentheses() {
+                        Expression::Identifier(id) => {
+                            self.an.symbol_of(id).map(|s| (s, id.name.as_str()))
+                        }
+                        _ => None,
+                    };
+                    let mut by_field = Vec::new();
                     for prop in &o.properties {
-                        if let (Some(key), Some(sym)) =
-                            (prop.key.static_name(), binding_symbol(&prop.value))
-                        {
+                        let key = prop.key.static_name();
+                        if let (Some(key), Some(sym)) = (&key, binding_symbol(&prop.value)) {
                             self.an
                                 .inits
                                 .insert(sym, Init::Member(init_a, key.to_string()));
                         }
+                        if let (Some((obj, name)), Some(PropertyKey::StaticIdentifier(k))) =
+                            (local, (!prop.computed).then_some(&prop.key))
+                        {
+                            if let Some(sym) = binding_symbol(&prop.value) {
+                                by_field.push(sym);
+                                self.an.edges.push(Edge {
+                                    target: Node::Sym(sym),
+                                    src: EdgeSrc::Member(obj, name, arena(&k.name).as_str()),
+                                    span: prop.span,
+                                });
+                            }
+                        }
                     }
                     let mut syms = Vec::new();
                     pattern_symbols(&it.id, &mut syms);
-                    for s in syms {
+                    for s in syms.into_iter().filter(|s| !by_field.contains(s)) {
                         self.edge(Node::Sym(s), init);
                     }
                 }
@@ -603,7 +622,21 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
         // `arr.push(x)`, `Object.assign(o, x)`: x flows into the container.
         if let Expression::StaticMemberExpression(m) = it.callee.without_parentheses() {
             let method = m.property.name.as_str();
-            if matches!(method, "push" | "unshift" | "set" | "add") {
+            let field = m
+                .object
+                .as_member_expression()
+                .and_then(|o| first_field(o, self.an));
+            if let (true, Some((sym, key))) = (
+                matches!(method, "push" | "unshift" | "set" | "add"),
+                field,
+            ) {
+                // `o.list.push(e)`: into that field.
+                for a in &it.arguments {
+                    if let Some(e) = a.as_expression() {
+                        self.an.field_edge(sym, key, arena(e), it.span);
+                    }
+                }
+            } else if matches!(method, "push" | "unshift" | "set" | "add") {
                 if let Some(sym) = root_ident(&m.object).and_then(|id| self.an.symbol_of(id)) {
                     for a in &it.arguments {
                         if let Some(e) = a.as_expression() {
@@ -905,6 +938,7 @@ fn link_calls(an: &mut Analyzer<'_>) {
     let mut locals = Vec::with_capacity(an.calls.len());
     let mut call_reads = Vec::new();
     let mut object_args = Vec::new();
+    let mut local_args = Vec::new();
     let mut listings = Vec::new();
     let mut listing_callbacks = Vec::new();
     for (ci, call) in an.calls.iter().enumerate() {
@@ -929,6 +963,10 @@ fn link_calls(an: &mut Analyzer<'_>) {
                     match arg.without_parentheses() {
                         // `send({ url, body })`: the parameter's fields are the literal's.
                         Expression::ObjectExpression(o) => object_args.push((*sym, &**o)),
+                        // `send(opts)` of a local: decided once fields are known.
+                        Expression::Identifier(id) if an.symbol_of(id).is_some() => {
+                            local_args.push((*sym, &**id, arg.span()))
+                        }
                         _ => new_edges.push(Edge {
                             target: Node::Sym(*sym),
                             src: an.edge_src(arg),
@@ -957,6 +995,9 @@ fn link_calls(an: &mut Analyzer<'_>) {
             .filter(|p| api.sink(p).is_some())
             .map(|_| crate::taint::response_kinds(an, call.args));
         let receiver = match callee {
+            // `app.get("/path", (req, res) => …)`: the handler receives a client's request,
+            // not the server's data.
+            Expression::StaticMemberExpression(m) if registers_route(m, call.args) => None,
             Expression::StaticMemberExpression(m) => Some(&m.object),
             _ => None,
         };
@@ -1051,5 +1092,88 @@ fn link_calls(an: &mut Analyzer<'_>) {
     for (sym, obj) in object_args {
         an.object_edges(sym, obj);
     }
+    pass_fields(an, local_args);
     an.facts.sources.extend(call_reads);
 }
+
+/// `app.get("/users/:id", handler)`, `router.post(/^\/api/, …)`: an HTTP route, whose
+/// handler is called with a client's request.
+fn registers_route(m: &StaticMemberExpression, args: &[Argument]) -> bool {
+    const METHODS: &[&str] = &[
+        "get", "post", "put", "delete", "patch", "all", "use", "options", "head", "route",
+    ];
+    METHODS.contains(&m.property.name.as_str())
+        && match args.first().and_then(|a| a.as_expression()) {
+            Some(Expression::StringLiteral(s)) => s.value.starts_with('/'),
+            Some(Expression::RegExpLiteral(_)) => true,
+            _ => false,
+        }
+}
+
+/// `f(opts)` where `opts` is a local object with fields: each field of `opts` becomes the same
+/// field of `f`'s parameter, so `const { url } = param` does not carry `opts.caPath`. Repeated
+/// while parameters that got fields are passed on (`g(param)`), a few levels deep; an argument
+/// without fields flows whole.
+/// `f(opts)` where `opts` is a local object with fields: each field of `opts` becomes the same
+/// field of `f`'s parameter, so `const { url } = param` does not carry `opts.caPath`. Repeated
+/// while parameters that got fields are passed on (`g(param)`), a few levels deep; an argument
+/// without fields flows whole.
+fn pass_fields<'a>(
+    an: &mut Analyzer<'a>,
+    mut pending: Vec<(SymbolId, &'a IdentifierReference<'a>, oxc_span::Span)>,
+) {
+    const LEVELS: usize = 4;
+    for _ in 0..LEVELS {
+        let mut keys: rustc_hash::FxHashMap<SymbolId, Vec<&'a str>> = Default::default();
+        for (obj, key) in an.fields.nodes.iter() {
+            if let Some(k) = key {
+                keys.entry(*obj).or_default().push(k);
+            }
+        }
+        let before = pending.len();
+        pending.retain(|&(param, id, span)| {
+            let Some(arg) = an.symbol_of(id) else {
+                return false;
+            };
+            let Some(arg_keys) = keys.get(&arg) else {
+                return true;
+            };
+            for &k in arg_keys {
+                let from = an.fields.get(arg, k).expect("listed field");
+                let before = an.fields.len();
+                let to = an.fields.intern(param, k);
+                an.edges.push(Edge {
+                    target: Node::Field(to),
+                    src: EdgeSrc::Node(Node::Field(from)),
+                    span,
+                });
+                if an.fields.len() > before {
+                    let whole = an.fields.whole(param).expect("interned with its object");
+                    an.edges.push(Edge {
+                        target: Node::Field(whole),
+                        src: EdgeSrc::Node(Node::Field(to)),
+                        span,
+                    });
+                }
+            }
+            // The argument's other writes (`opts = x`, `opts[i] = x`).
+            an.edges.push(Edge {
+                target: Node::Sym(param),
+                src: EdgeSrc::Node(Node::Sym(arg)),
+                span,
+            });
+            false
+        });
+        if pending.len() == before {
+            break;
+        }
+    }
+    for (param, id, span) in pending {
+        an.edges.push(Edge {
+            target: Node::Sym(param),
+            src: EdgeSrc::Name(an.symbol_of(id), id.name.as_str()),
+            span,
+        });
+    }
+}
+

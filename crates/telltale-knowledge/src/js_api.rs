@@ -32,6 +32,8 @@ struct Raw {
 #[derive(Deserialize)]
 struct RawKeys {
     keys: Vec<String>,
+    #[serde(default)]
+    email_keys: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -116,6 +118,7 @@ pub struct JsApi {
     pub ui_style_properties: Vec<String>,
     functions: PathTable<()>,
     telemetry_attributes: rustc_hash::FxHashSet<String>,
+    email_attributes: rustc_hash::FxHashSet<String>,
 }
 
 static API: LazyLock<JsApi> = LazyLock::new(|| {
@@ -164,6 +167,7 @@ static API: LazyLock<JsApi> = LazyLock::new(|| {
         ui_methods: raw.assign_effects.ui_methods,
         ui_style_properties: raw.assign_effects.ui_style_properties,
         functions: unit(raw.functions.paths),
+        email_attributes: raw.telemetry_attributes.email_keys.into_iter().collect(),
         telemetry_attributes: raw.telemetry_attributes.keys.into_iter().collect(),
     }
 });
@@ -241,6 +245,10 @@ impl JsApi {
     /// Whether an object key names an attribute telemetry SDKs send with every event.
     pub fn is_telemetry_attribute(&self, key: &str) -> bool {
         self.telemetry_attributes.contains(key)
+    }
+    /// A telemetry attribute whose name says it holds the user's e-mail (`user.email`).
+    pub fn attribute_is_email(&self, key: &str) -> bool {
+        self.email_attributes.contains(key)
     }
     pub fn is_known_function(&self, path: &str) -> bool {
         self.functions.get(path).is_some()

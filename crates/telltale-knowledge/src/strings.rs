@@ -197,6 +197,11 @@ const SENSITIVE_WORDS: &[&str] = &[
 /// send data, a sensitive API or file, a region, or is JavaScript code.
 pub fn interesting_decoded(s: &str) -> bool {
     let t = s.trim();
+    // Binary data (a decode table, an image, a wasm module) is not a hidden string, even where
+    // a word happens to sit among its bytes.
+    if is_binary(t) {
+        return false;
+    }
     if names_something(t) {
         return true;
     }
@@ -204,6 +209,19 @@ pub fn interesting_decoded(s: &str) -> bool {
     t.len() > 12
         && t.len() <= 100_000
         && (t.contains("=>") || t.contains("function") || t.contains("();"))
+}
+
+/// More than one character in twenty is a control character other than white space.
+fn is_binary(t: &str) -> bool {
+    let mut total = 0usize;
+    let mut control = 0usize;
+    for c in t.chars().take(4096) {
+        total += 1;
+        if c.is_control() && !matches!(c, '\n' | '\r' | '\t') {
+            control += 1;
+        }
+    }
+    control * 20 > total
 }
 
 /// The language-neutral part of [`interesting_decoded`]: the decoded text names a place to send
@@ -229,6 +247,15 @@ pub fn names_something(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn binary_data_is_no_hidden_string() {
+        // The `entities` package's HTML decode trie, base64 in the bundle: entity names among
+        // table bytes.
+        let trie = "A\u{1d}<\0\u{b9}\0\u{2}\u{1}\u{fa}\u{1}\u{8b}\u{3}5\u{4}v\u{4}EMabcfglmnoprstuT\0Z\0^\0e\0i\0s\0w\0~\0https://example.com\0";
+        assert!(!interesting_decoded(trie));
+        assert!(interesting_decoded("https://example.com/collect\n"));
+    }
 
     #[test]
     fn finds_urls_and_hosts() {

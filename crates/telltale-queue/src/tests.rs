@@ -294,8 +294,10 @@ fn transient_errors_are_retried_then_dead_lettered() {
         return;
     };
     let mut cfg = config(&nats);
-    // Room between the retry delays (at most half of it) and the ack deadline on a loaded machine.
-    cfg.ack_wait = Duration::from_secs(4);
+    // Room between the retry delays (1 s, 2 s) and the ack deadline on a loaded machine: at 4 s
+    // the server's redelivery timer could still win under a full test run and count a delivery
+    // no worker saw.
+    cfg.ack_wait = Duration::from_secs(8);
     let batch = vec![
         Job::new("npm:flaky@1"),
         Job::new("npm:missing@1"),
