@@ -1124,6 +1124,10 @@ fn pass_fields<'a>(
 ) {
     const LEVELS: usize = 4;
     for _ in 0..LEVELS {
+        // Every level reads the whole field table: nothing to do, no table read.
+        if pending.is_empty() {
+            return;
+        }
         let mut keys: rustc_hash::FxHashMap<SymbolId, Vec<&'a str>> = Default::default();
         for (obj, key) in an.fields.nodes.iter() {
             if let Some(k) = key {
