@@ -159,6 +159,16 @@ impl Kinds {
     pub fn identity(self) -> Kinds {
         Kinds(self.0 & (((DataKind::WorkingDirectory.bit() << 1) - 1) | DataKind::Email.bit()))
     }
+    /// What a credential is, as data kinds: its secrets (tokens, keys), or, when it carries
+    /// none, whatever identity it carries.
+    pub fn as_credential(self) -> Kinds {
+        let secrets = DataKind::SecretEnv.bit() | DataKind::NpmToken.bit() | DataKind::SshKey.bit();
+        if self.0 & secrets != 0 {
+            Kinds(self.0 & secrets)
+        } else {
+            self
+        }
+    }
     pub fn region(self) -> Kinds {
         let mut r = Kinds::EMPTY;
         for k in self.iter() {

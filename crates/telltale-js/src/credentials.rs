@@ -10,22 +10,9 @@
 
 use crate::{fspan, Analyzer};
 use oxc_span::GetSpan;
-use telltale_facts::{CredentialUseFact, DataKind, FlowFact, Kinds, SourceFact, Step};
-use telltale_knowledge::credentials::belongs_to;
+use telltale_facts::{CredentialUseFact, FlowFact, SourceFact, Step};
+use telltale_knowledge::credentials::{belongs_to, position_of};
 use telltale_knowledge::js_api::js_api;
-
-/// How a key reads in a report: header names are written with dashes or are the standard
-/// ones; client options are identifiers (`auth`, `apiKey`).
-fn position_of(key: &str) -> String {
-    let header = key.contains('-')
-        || key.eq_ignore_ascii_case("authorization")
-        || key.eq_ignore_ascii_case("proxy-authorization");
-    if header {
-        format!("{key} header")
-    } else {
-        format!("{key} option")
-    }
-}
 
 pub(crate) fn run(an: &mut Analyzer<'_>) {
     if an.auth_values.is_empty() {
@@ -88,7 +75,7 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
                 });
             }
             _ => uses.push(CredentialUseFact {
-                kinds: credential_kinds(carried),
+                kinds: carried.as_credential(),
                 secret,
                 position: position_of(key),
                 host,
@@ -100,15 +87,4 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
     an.facts.sources.extend(reads);
     an.facts.flows.extend(flows);
     an.facts.credential_uses.extend(uses);
-}
-
-/// What a credential is, as data kinds: its secrets, or what else identity it carries.
-fn credential_kinds(k: Kinds) -> Kinds {
-    let secrets =
-        Kinds(DataKind::SecretEnv.bit() | DataKind::NpmToken.bit() | DataKind::SshKey.bit());
-    if k.0 & secrets.0 != 0 {
-        Kinds(k.0 & secrets.0)
-    } else {
-        k
-    }
 }

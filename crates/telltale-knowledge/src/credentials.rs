@@ -40,6 +40,19 @@ pub fn is_auth_key(key: &str) -> bool {
         .any(|a| a.len() == key.len() && a.bytes().zip(key.bytes()).all(|(x, y)| x == fold(y)))
 }
 
+/// How an auth key reads in a report: header names are written with dashes or are the
+/// standard ones (`Authorization header`); client options are identifiers (`apiKey option`).
+pub fn position_of(key: &str) -> String {
+    let header = key.contains('-')
+        || key.eq_ignore_ascii_case("authorization")
+        || key.eq_ignore_ascii_case("proxy-authorization");
+    if header {
+        format!("{key} header")
+    } else {
+        format!("{key} option")
+    }
+}
+
 /// Words of a credential's name that may name its service (`GH_ENTERPRISE_TOKEN` → gh,
 /// enterprise): the name split at `_`, `-` and `.`, generic words left out.
 fn service_words(name: &str) -> Vec<String> {

@@ -8,7 +8,7 @@
 //! when every scope's bound names are known (a later assignment makes a name local).
 
 use crate::{
-    Analyzer, Binding, Call, Class, Edge, EdgeSrc, FnBody, Func, GuardSite, Scope, ScopeId,
+    Analyzer, AuthValue, Binding, Call, Class, Edge, EdgeSrc, FnBody, Func, GuardSite, Scope, ScopeId,
     ScopeKind, Var, MAX_DEPTH, MODULE,
 };
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -254,6 +254,17 @@ impl<'a> Collector<'a, '_> {
                 }
             }
             Expr::Subscript(s) if !carries_nothing(value) => {
+                // `headers["Authorization"] = v`: credentials, judged apart.
+                if let Some(key) = auth_key(&s.slice) {
+                    self.an.auth_values.push(AuthValue {
+                        value,
+                        key,
+                        at: stmt,
+                        scope,
+                        holder: Some(&s.value),
+                    });
+                    return;
+                }
                 self.store_into(&s.value, EdgeSrc::Expr(value, scope), scope, stmt)
             }
             _ => {}
@@ -666,6 +677,25 @@ impl<'a> Collector<'a, '_> {
     }
 
     fn expr_inner(&mut self, e: &'a Expr, scope: ScopeId) {
+        // `{"Authorization": f"Bearer {tok}"}`: credentials, judged apart.
+        if let Expr::Dict(d) = e {
+            for item in &d.items {
+                if let Some(key) = item.key.as_ref().and_then(auth_key) {
+                    if !carries_nothing(&item.value) {
+                        self.an.auth_values.push(AuthValue {
+                            value: &item.value,
+                            key,
+                            at: TextRange::new(
+                                item.key.as_ref().map_or(item.value.start(), |k| k.start()),
+                                item.value.end(),
+                            ),
+                            scope,
+                            holder: None,
+                        });
+                    }
+                }
+            }
+        }
         match e {
             Expr::StringLiteral(s) => self.endpoints_in(s.value.to_str(), s.range),
             Expr::FString(f) => {
@@ -824,6 +854,15 @@ fn for_each_child<'a>(e: &'a Expr, mut f: impl FnMut(&'a Expr)) {
 }
 
 /// Values that never carry data: literals and `None`.
+/// The credentials position a constant key names (`"Authorization"`, `"x-api-key"`).
+pub(crate) fn auth_key(k: &Expr) -> Option<&str> {
+    match k {
+        Expr::StringLiteral(s) => Some(s.value.to_str())
+            .filter(|k| telltale_knowledge::credentials::is_auth_key(k)),
+        _ => None,
+    }
+}
+
 pub(crate) fn carries_nothing(e: &Expr) -> bool {
     matches!(
         e,

@@ -20,7 +20,9 @@
 //! [`value`] folds constants and undoes encodings (base64/32/16/85, hex, zlib, rot13, char
 //! codes, XOR loops, split strings, reversal); [`taint`] propagates data kinds to a fixpoint
 //! over the edges; [`sinks`] finds flows with their steps, commands (analysed with the shell
-//! front end), dynamic code, decoded values and endpoints; [`guards`] finds region checks;
+//! front end), dynamic code, decoded values and endpoints; [`credentials`] judges secrets placed
+//! in a request's auth positions (use of the service they belong to, or exfiltration);
+//! [`guards`] finds region checks;
 //! [`command`] builds the command lines Python code runs for the shell front end;
 //! [`entry`] reads `setup()` for install-time commands; [`nested`] analyses constant code
 //! passed to `exec` as its own source.
@@ -39,6 +41,7 @@
 
 mod collect;
 mod command;
+mod credentials;
 mod decode;
 mod entry;
 mod guards;
@@ -184,6 +187,20 @@ pub(crate) struct Call<'a> {
     pub scope: ScopeId,
 }
 
+/// A value placed where a request carries its credentials (see [`credentials`]): a dict entry
+/// under an auth key (`{"Authorization": f"Bearer {tok}"}`), `headers["x-api-key"] = v`, or the
+/// `auth=` argument of a request. Kept out of the data flow and judged apart.
+pub(crate) struct AuthValue<'a> {
+    pub value: &'a Expr,
+    pub key: &'a str,
+    /// The entry, assignment or keyword that places it.
+    pub at: TextRange,
+    pub scope: ScopeId,
+    /// What it is written into (`headers` of `headers["Authorization"] = v`); for a dict
+    /// literal, the variable it is assigned to is found from the bindings.
+    pub holder: Option<&'a Expr>,
+}
+
 /// A statement that may guard code on region data (see [`guards`]).
 pub(crate) struct GuardSite<'a> {
     pub stmt: &'a ruff_python_ast::StmtIf,
@@ -205,6 +222,8 @@ pub(crate) struct Analyzer<'a> {
     pub edges: Vec<Edge<'a>>,
     pub calls: Vec<Call<'a>>,
     pub guard_sites: Vec<GuardSite<'a>>,
+    /// Credentials placed in requests, judged apart from the data flow.
+    pub auth_values: Vec<AuthValue<'a>>,
     /// Outermost `a + b` chains, `sep.join(…)` calls and stepped slices: strings assembled
     /// from pieces or reversed.
     pub assembled: Vec<(&'a Expr, ScopeId)>,
@@ -307,6 +326,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
         edges: Vec::new(),
         calls: Vec::new(),
         guard_sites: Vec::new(),
+        auth_values: Vec::new(),
         assembled: Vec::new(),
         opened_params: Vec::new(),
         facts,
@@ -322,6 +342,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
     collect::collect(&mut an, &module.body);
     taint::run(&mut an);
     sinks::run(&mut an);
+    credentials::run(&mut an);
     guards::run(&mut an);
     entry::run(&mut an, &module.body);
     if an.too_deep.get() {

@@ -43,7 +43,7 @@ fn dns_domain(shape: &str) -> Option<String> {
     Some(domain)
 }
 
-fn kw<'a>(c: &'a ast::ExprCall, name: &str) -> Option<&'a Expr> {
+pub(crate) fn kw<'a>(c: &'a ast::ExprCall, name: &str) -> Option<&'a Expr> {
     c.arguments
         .keywords
         .iter()
@@ -309,9 +309,10 @@ fn send_flow<'a>(
             .keywords
             .iter()
             .filter(|k| {
+                // `auth=` is the request's credentials, judged apart (`credentials`).
                 k.arg
                     .as_ref()
-                    .is_none_or(|a| !api.is_config_keyword(a.as_str()))
+                    .is_none_or(|a| !api.is_config_keyword(a.as_str()) && a.as_str() != "auth")
             })
             .map(|k| &k.value),
     );

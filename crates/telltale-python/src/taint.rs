@@ -258,6 +258,10 @@ impl<'a> Analyzer<'a> {
             Expr::Dict(dict) => {
                 for item in &dict.items {
                     if let Some(k) = &item.key {
+                        // A request's credentials are judged apart (`auth_values`).
+                        if crate::collect::auth_key(k).is_some() {
+                            continue;
+                        }
                         self.atoms_into(k, scope, out, d);
                     }
                     self.atoms_into(&item.value, scope, out, d);

