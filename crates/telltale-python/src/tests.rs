@@ -234,7 +234,10 @@ fn credentials_sent_to_their_service_are_use_not_exfiltration() {
     );
     assert!(fl.kinds.contains(DataKind::SecretEnv));
     assert_eq!(fl.endpoints, vec!["stats.example.top"]);
-    assert!(fl.steps.iter().any(|s| s.what.starts_with("as the Authorization header")));
+    assert!(fl
+        .steps
+        .iter()
+        .any(|s| s.what.starts_with("as the Authorization header")));
     // A token in the body is sent, whoever receives it.
     let fl = one_flow(
         "import os, requests\n\
