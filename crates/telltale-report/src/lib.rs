@@ -10,6 +10,8 @@ pub mod fingerprint;
 mod html;
 mod label;
 pub mod sarif;
+mod summary;
+pub use summary::in_short;
 
 use serde::Serialize;
 use std::fmt::Write;
@@ -161,7 +163,33 @@ impl Report {
 }
 
 pub fn to_json(report: &Report) -> String {
-    serde_json::to_string_pretty(report).expect("report serialises")
+    /// A target as JSON: its fields, then its answer in one line (see [`summary`]).
+    #[derive(Serialize)]
+    struct TargetJson<'a> {
+        #[serde(flatten)]
+        target: &'a TargetReport,
+        #[serde(skip_serializing_if = "String::is_empty")]
+        summary: String,
+    }
+    #[derive(Serialize)]
+    struct ReportJson<'a> {
+        schema_version: u32,
+        tool: &'a Tool,
+        targets: Vec<TargetJson<'a>>,
+    }
+    let json = ReportJson {
+        schema_version: report.schema_version,
+        tool: &report.tool,
+        targets: report
+            .targets
+            .iter()
+            .map(|t| TargetJson {
+                target: t,
+                summary: in_short(t),
+            })
+            .collect(),
+    };
+    serde_json::to_string_pretty(&json).expect("report serialises")
 }
 
 /// Human text: per finding a header, location, message, code frame, evidence and flow.
@@ -208,6 +236,7 @@ fn text_of(report: &Report, min_severity: Severity) -> String {
             let _ = writeln!(out, "error: {e}");
         }
         if t.error.is_none() {
+            let _ = writeln!(out, "in short: {}", in_short(t));
             let _ = writeln!(out, "coverage: {}", t.coverage.summary());
             let gaps = t.coverage.gaps().count();
             for u in t.coverage.gaps().take(10) {

@@ -1,0 +1,194 @@
+//! A target's answer in one line of plain words: telemetry to whom and how to turn it off,
+//! identity that leaves the machine, region behaviour, what runs at install, and whether all
+//! of the code was read. Text output prints it under the target's header; JSON has it as
+//! the target's `summary`.
+
+use crate::label::PrivacyLabel;
+use crate::TargetReport;
+use std::collections::BTreeSet;
+
+/// How many names a part lists before it says "and N more".
+const MAX_NAMES: usize = 3;
+
+fn listed<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
+    let names: BTreeSet<&str> = names.into_iter().collect();
+    let shown: Vec<&str> = names.iter().copied().take(MAX_NAMES).collect();
+    let more = names.len().saturating_sub(MAX_NAMES);
+    if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// Telemetry services by owner (or host), and the switch a user sets, if any.
+fn telemetry(l: &PrivacyLabel) -> String {
+    let services: Vec<&str> = l
+        .destinations
+        .iter()
+        .filter(|d| d.role == "telemetry")
+        .map(|d| d.owner.as_deref().unwrap_or(&d.host))
+        .map(|o| o.split(" (").next().unwrap_or(o))
+        .collect();
+    if services.is_empty() {
+        return "no telemetry service named".into();
+    }
+    let switch = if l.opt_outs.is_empty() {
+        "no opt-out found in the code".to_string()
+    } else {
+        let opt_in = l.opt_outs.iter().all(|o| o.on_by_default == Some(false));
+        format!(
+            "{} with {}",
+            if opt_in {
+                "off unless turned on"
+            } else {
+                "turned off"
+            },
+            listed(l.opt_outs.iter().map(|o| o.setting.as_str()))
+        )
+    };
+    format!("telemetry to {} ({switch})", listed(services))
+}
+
+/// Identity items sent, and where to.
+fn identity(l: &PrivacyLabel) -> String {
+    if l.sends.is_empty() {
+        return "sends no identity".into();
+    }
+    let items = listed(l.sends.iter().flat_map(|s| s.items.iter().map(String::as_str)));
+    let hosts: Vec<&str> = l
+        .sends
+        .iter()
+        .flat_map(|s| s.to.iter().map(String::as_str))
+        .collect();
+    if hosts.is_empty() {
+        format!("sends {items}")
+    } else {
+        format!("sends {items} to {}", listed(hosts))
+    }
+}
+
+fn region(l: &PrivacyLabel) -> String {
+    let countries = l.countries();
+    if countries.is_empty() {
+        return "no region-dependent behaviour".into();
+    }
+    let effects = listed(
+        l.regions
+            .iter()
+            .flat_map(|r| r.effects.iter().map(String::as_str)),
+    );
+    format!(
+        "behaves differently in {} ({effects})",
+        listed(countries.iter().copied())
+    )
+}
+
+/// Hooks the package manager runs when installing from the registry (`prepare` runs only
+/// for git and folder installs).
+fn install(l: &PrivacyLabel) -> String {
+    let hooks: Vec<&str> = l
+        .install_scripts
+        .iter()
+        .filter_map(|s| s.split_once(':').map(|(hook, _)| hook.trim()))
+        .filter(|h| *h != "prepare")
+        .collect();
+    if hooks.is_empty() {
+        "runs nothing at install".into()
+    } else {
+        format!("runs {} at install", listed(hooks))
+    }
+}
+
+/// The one-line answer for a target; empty for a target that could not be read.
+pub fn in_short(t: &TargetReport) -> String {
+    if t.error.is_some() {
+        return String::new();
+    }
+    let coverage = if t.coverage.complete {
+        "all code analysed".to_string()
+    } else {
+        format!(
+            "NOT all code analysed ({} part{} skipped)",
+            t.coverage.gaps().count(),
+            if t.coverage.gaps().count() == 1 { "" } else { "s" }
+        )
+    };
+    let l = &t.label;
+    [
+        telemetry(l),
+        identity(l),
+        region(l),
+        install(l),
+        coverage,
+    ]
+    .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::label::{Destination, OptOut, Sent};
+
+    fn target(label: PrivacyLabel) -> TargetReport {
+        TargetReport {
+            label,
+            ..TargetReport::empty("npm:x@1.0.0")
+        }
+    }
+
+    #[test]
+    fn an_empty_label_says_so_in_every_part() {
+        assert_eq!(
+            in_short(&target(PrivacyLabel::default())),
+            "no telemetry service named; sends no identity; no region-dependent behaviour; \
+             runs nothing at install; all code analysed"
+        );
+        let failed = TargetReport::failed("npm:x", "not found".into());
+        assert_eq!(in_short(&failed), "");
+    }
+
+    #[test]
+    fn telemetry_identity_and_install_in_plain_words() {
+        let label = PrivacyLabel {
+            destinations: vec![Destination {
+                host: "us.i.posthog.com".into(),
+                role: "telemetry".into(),
+                owner: Some("PostHog (PostHog Inc.)".into()),
+                location: "a.js:1:1".into(),
+                packages: vec![],
+            }],
+            opt_outs: vec![OptOut {
+                setting: "DO_NOT_TRACK".into(),
+                product: None,
+                check: "process.env.DO_NOT_TRACK".into(),
+                gates: 1,
+                checks: 1,
+                controls: vec![],
+                sends_before_check: vec![],
+                read_by: None,
+                on_by_default: None,
+                packages: vec![],
+            }],
+            sends: vec![Sent {
+                items: vec!["host name".into()],
+                sink: "fetch".into(),
+                to: vec!["us.i.posthog.com".into()],
+                when: "run".into(),
+                location: "a.js:2:1".into(),
+                gated_by: vec![],
+                sent_before_check: false,
+                packages: vec![],
+            }],
+            install_scripts: vec!["postinstall: node x.js".into(), "prepare: husky".into()],
+            ..PrivacyLabel::default()
+        };
+        let s = in_short(&target(label));
+        assert_eq!(
+            s,
+            "telemetry to PostHog (turned off with DO_NOT_TRACK); sends host name to \
+             us.i.posthog.com; no region-dependent behaviour; runs postinstall at install; \
+             all code analysed"
+        );
+    }
+}
