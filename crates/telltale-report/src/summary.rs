@@ -23,12 +23,19 @@ fn listed<'a>(names: impl IntoIterator<Item = &'a str>) -> String {
 
 /// Telemetry services by owner (or host), and the switch a user sets, if any.
 fn telemetry(l: &PrivacyLabel) -> String {
-    let services: Vec<&str> = l
+    // A catalogued vendor by its name; an intake known by its path by host and kind
+    // (`api.anthropic.com (event logging)`).
+    let services: Vec<String> = l
         .destinations
         .iter()
         .filter(|d| d.role == "telemetry")
-        .map(|d| d.owner.as_deref().unwrap_or(&d.host))
-        .map(|o| o.split(" (").next().unwrap_or(o))
+        .map(|d| match d.owner.as_deref() {
+            Some(o) => match o.strip_suffix(", by its path") {
+                Some(shape) => format!("{} ({shape})", d.host),
+                None => o.split(" (").next().unwrap_or(o).to_string(),
+            },
+            None => d.host.clone(),
+        })
         .collect();
     if services.is_empty() {
         return "no telemetry service named".into();
@@ -47,7 +54,10 @@ fn telemetry(l: &PrivacyLabel) -> String {
             listed(l.opt_outs.iter().map(|o| o.setting.as_str()))
         )
     };
-    format!("telemetry to {} ({switch})", listed(services))
+    format!(
+        "telemetry to {} ({switch})",
+        listed(services.iter().map(String::as_str))
+    )
 }
 
 /// Identity items sent, and where to.
