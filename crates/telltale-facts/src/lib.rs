@@ -60,11 +60,19 @@ pub enum DataKind {
     /// An e-mail address of the user: a value stored where the code itself names it one
     /// (`"user.email": account`).
     Email,
+    /// An id the code generates and keeps on disk (`randomUUID()` written to a file, read back
+    /// on later runs): it ties every event that carries it to one installation or user.
+    InstallationId,
+    // intermediate, added later
+    /// A freshly generated random id (`crypto.randomUUID()`, `uuid.uuid4()`): on its own a
+    /// request or trace id, identity only once it is kept on disk ([`DataKind::InstallationId`]).
+    GeneratedId,
 }
 
 impl DataKind {
     pub fn is_identity(self) -> bool {
-        (self as u8) <= (DataKind::WorkingDirectory as u8) || self == DataKind::Email
+        (self as u8) <= (DataKind::WorkingDirectory as u8)
+            || matches!(self, DataKind::Email | DataKind::InstallationId)
     }
     pub fn is_region(self) -> bool {
         matches!(
@@ -80,7 +88,7 @@ impl DataKind {
     pub fn bit(self) -> u32 {
         1u32 << (self as u8)
     }
-    pub const ALL: [DataKind; 23] = [
+    pub const ALL: [DataKind; 25] = [
         DataKind::Hostname,
         DataKind::Username,
         DataKind::HomeDir,
@@ -104,6 +112,8 @@ impl DataKind {
         DataKind::NetworkProbe,
         DataKind::RegionSetting,
         DataKind::Email,
+        DataKind::InstallationId,
+        DataKind::GeneratedId,
     ];
     /// Words a person reads in a report.
     pub fn describe(self) -> &'static str {
@@ -131,6 +141,8 @@ impl DataKind {
             DataKind::NetworkProbe => "network position (a reachability or latency probe)",
             DataKind::RegionSetting => "configured region (a setting named for it)",
             DataKind::Email => "e-mail address",
+            DataKind::InstallationId => "installation id",
+            DataKind::GeneratedId => "generated id",
         }
     }
 }
@@ -157,7 +169,12 @@ impl Kinds {
         self.0 |= k.bit();
     }
     pub fn identity(self) -> Kinds {
-        Kinds(self.0 & (((DataKind::WorkingDirectory.bit() << 1) - 1) | DataKind::Email.bit()))
+        Kinds(
+            self.0
+                & (((DataKind::WorkingDirectory.bit() << 1) - 1)
+                    | DataKind::Email.bit()
+                    | DataKind::InstallationId.bit()),
+        )
     }
     /// What a credential is, as data kinds: its secrets (tokens, keys), or, when it carries
     /// none, whatever identity it carries.

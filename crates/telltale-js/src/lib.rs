@@ -252,6 +252,9 @@ pub(crate) struct Analyzer<'a> {
     pub(crate) switch_props: Vec<(&'a str, &'a Expression<'a>, oxc_span::Span)>,
     /// `new Promise(executor)` start → the executor's `resolve` parameter.
     pub promise_resolvers: HashMap<u32, SymbolId>,
+    /// Where generated ids that reach a file write are made (their read spans' starts): those
+    /// are installation ids (see [`taint::persisted_ids`]).
+    pub(crate) persisted_ids: rustc_hash::FxHashMap<u32, telltale_facts::Step>,
     /// Each `return` argument (and arrow expression body), by function.
     pub(crate) returns: Vec<(usize, &'a Expression<'a>)>,
     /// `const r = f(…)` / `await f(…)` of a named callee: decided once callees are known
@@ -682,6 +685,7 @@ fn analyze_on_this_stack(path: &str, src: &str, opts: &Options, depth: u32) -> F
         telemetry_attributes: Vec::new(),
         promise_resolvers: HashMap::default(),
         returns: Vec::new(),
+        persisted_ids: Default::default(),
         call_results: Vec::new(),
         concats: Vec::new(),
         deobf: deobf::Deobf::new(src.len()),
@@ -706,6 +710,7 @@ fn analyze_on_this_stack(path: &str, src: &str, opts: &Options, depth: u32) -> F
     taint::run(&mut an);
     credentials::run(&mut an);
     settings::run(&mut an);
+    taint::settle_generated_sources(&mut an);
     timer.lap("taint");
     guards::run(&mut an);
     timer.lap("conditions");

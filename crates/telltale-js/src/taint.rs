@@ -84,7 +84,8 @@ const MAX_DEPTH: u32 = 96;
 impl<'a> Analyzer<'a> {
     fn add_source(&self, out: &mut Atoms, kind: DataKind, span: oxc_span::Span, api: Rc<str>) {
         out.kinds.insert(kind);
-        if kind.is_identity() {
+        // Generated ids are read too: kept on disk, they become installation ids.
+        if kind.is_identity() || kind == DataKind::GeneratedId {
             out.reads.push((span, api.clone(), kind));
         }
         if out.source.is_none() {
@@ -137,6 +138,12 @@ impl<'a> Analyzer<'a> {
     ) {
         if let Some(p) = self.name_path(sym, name, 0) {
             if let Some(k) = js_api().source(&p) {
+                // A generated id is one value wherever it is used: located where it is made,
+                // so its uses can be matched with the write that keeps it (`persisted_ids`).
+                let span = match (k, sym.and_then(|s| self.inits.get(&s))) {
+                    (DataKind::GeneratedId, Some(crate::Init::Expr(e))) => e.span(),
+                    _ => span,
+                };
                 self.add_source(out, k, span, p);
             } else {
                 self.link_source(&p, span, out);
@@ -899,7 +906,65 @@ fn handle_sink(path: &str) -> Option<(SinkKind, &str)> {
     Some((kind, method))
 }
 
+/// Where generated ids that a persisting write keeps on disk are made
+/// (`fs.writeFileSync(p, id)` with `id` from `randomUUID()`): the starts of their reads, each
+/// with the step that says where it is kept.
+pub(crate) fn persisted_ids(an: &Analyzer<'_>) -> rustc_hash::FxHashMap<u32, Step> {
+    let api = js_api();
+    let generated = Kinds::of(DataKind::GeneratedId);
+    let mut out = rustc_hash::FxHashMap::default();
+    for call in &an.calls {
+        let Some(path) = call.path.as_deref().filter(|p| api.is_persisting_write(p)) else {
+            continue;
+        };
+        let Some(data) = call.args.get(1).and_then(|a| a.as_expression()) else {
+            continue;
+        };
+        let atoms = an.atoms(data);
+        if an.resolve_kinds(&atoms).0 & generated.0 == 0 {
+            continue;
+        }
+        if let Some(read) = an.steps_for(&atoms, generated).first() {
+            out.entry(read.span.start).or_insert_with(|| Step {
+                span: fspan(call.span),
+                what: format!("kept on disk by {path}: {}", an.snippet(call.span)),
+            });
+        }
+    }
+    out
+}
+
+/// A generated id in data that leaves: an installation id when it is also kept on disk (with
+/// the step that keeps it), otherwise nothing (a request or trace id).
+fn settle_generated(an: &Analyzer<'_>, atoms: &Atoms, carried: Kinds) -> (Kinds, Option<Step>) {
+    if !carried.contains(DataKind::GeneratedId) {
+        return (carried, None);
+    }
+    let mut out = Kinds(carried.0 & !DataKind::GeneratedId.bit());
+    let kept = an
+        .steps_for(atoms, Kinds::of(DataKind::GeneratedId))
+        .first()
+        .and_then(|read| an.persisted_ids.get(&read.span.start).cloned());
+    if kept.is_some() {
+        out.insert(DataKind::InstallationId);
+    }
+    (out, kept)
+}
+
+/// Generated ids read: installation ids where kept on disk, else not reported.
+pub(crate) fn settle_generated_sources(an: &mut Analyzer<'_>) {
+    let kept = &an.persisted_ids;
+    an.facts.sources.retain_mut(|s| {
+        if s.kind != DataKind::GeneratedId {
+            return true;
+        }
+        s.kind = DataKind::InstallationId;
+        kept.contains_key(&s.span.start)
+    });
+}
+
 fn scan_calls(an: &mut Analyzer<'_>) {
+    an.persisted_ids = persisted_ids(an);
     let api = js_api();
     let mut flows = Vec::new();
     let mut dynamic = Vec::new();
@@ -988,11 +1053,23 @@ fn scan_calls(an: &mut Analyzer<'_>) {
                 sources.extend(atoms.reads.iter().cloned());
                 let k = an.resolve_kinds(&atoms);
                 // The page's own host in a request is where it goes, not data about the user.
-                let carried = Kinds((k.identity().0 | k.region().0) & !DataKind::PageHost.bit());
+                let carried = Kinds(
+                    (k.identity().0 | k.region().0 | (k.0 & DataKind::GeneratedId.bit()))
+                        & !DataKind::PageHost.bit(),
+                );
+                let (carried, kept) = settle_generated(an, &atoms, carried);
                 if carried.is_empty() {
                     continue;
                 }
-                let mut steps = an.steps_for(&atoms, carried);
+                let mut read = carried;
+                if kept.is_some() {
+                    read.insert(DataKind::GeneratedId);
+                }
+                // Steps back to what was read (a generated id before it counts as kept).
+                let mut steps = an.steps_for(&atoms, read);
+                if let Some(kept) = kept {
+                    steps.insert(steps.len().min(1), kept);
+                }
                 steps.push(Step {
                     span: fspan(call.span),
                     what: format!("sent by {sink_api}: {}", an.snippet(call.span)),

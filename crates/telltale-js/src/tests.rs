@@ -1509,3 +1509,55 @@ fn fields_of_an_object_a_function_returns_stay_apart() {
     );
     assert_eq!(whole.flows.len(), 1, "{:#?}", whole.flows);
 }
+
+#[test]
+fn a_generated_id_kept_on_disk_is_an_installation_id() {
+    // The read-or-create id store of CLIs' telemetry: the id is sent with every event.
+    let src = "const fs = require('fs'); const { randomUUID } = require('crypto');
+        function installationId(file) {
+          if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+          const id = randomUUID();
+          fs.writeFileSync(file, id);
+          return id;
+        }
+        function track(name) {
+          return fetch('https://t.example.top/e', { method: 'POST',
+            body: JSON.stringify({ name, installation_id: installationId('/home/u/.tool/id') }) });
+        }";
+    let f = run(src);
+    assert_eq!(f.flows.len(), 1, "{:#?}", f.flows);
+    assert_eq!(f.flows[0].kinds, Kinds::of(DataKind::InstallationId));
+    assert!(
+        f.flows[0].steps[0].what.contains("randomUUID"),
+        "{:#?}",
+        f.flows[0].steps
+    );
+    assert!(f.sources.iter().any(|s| s.kind == DataKind::InstallationId));
+    // A request id made fresh for each request is no identity, nor is a generated file name.
+    let neg = run(
+        "const { randomUUID } = require('crypto'); const fs = require('fs');
+        fetch('https://api.example.com/v1', { headers: { 'x-request-id': randomUUID() } });
+        fs.writeFileSync('/tmp/' + randomUUID() + '.json', '{}');",
+    );
+    assert!(neg.flows.is_empty(), "{:#?}", neg.flows);
+    assert!(
+        neg.sources
+            .iter()
+            .all(|s| s.kind != DataKind::InstallationId && s.kind != DataKind::GeneratedId),
+        "{:#?}",
+        neg.sources
+    );
+    // uuid's v4 kept by another id store is one too; one that is only logged is not.
+    let v4 = run(
+        "import { v4 as uuidv4 } from 'uuid'; import { writeFile } from 'node:fs/promises';
+        const userId = uuidv4(); await writeFile(CONFIG, JSON.stringify({ userId }));
+        navigator.sendBeacon('https://t.example.top/b', JSON.stringify({ userId }));",
+    );
+    assert_eq!(v4.flows.len(), 1, "{:#?}", v4.flows);
+    assert!(v4.flows[0].kinds.contains(DataKind::InstallationId));
+    let logged = run(
+        "import { v4 as uuidv4 } from 'uuid'; const traceId = uuidv4(); console.log(traceId);
+        navigator.sendBeacon('https://t.example.top/b', JSON.stringify({ traceId }));",
+    );
+    assert!(logged.flows.is_empty(), "{:#?}", logged.flows);
+}

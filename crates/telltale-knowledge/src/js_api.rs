@@ -22,6 +22,7 @@ struct Raw {
     exec: Paths,
     dynamic_code: Paths,
     directory_listing: Paths,
+    persist: Paths,
     destructive: Vec<RawPath>,
     effects: Vec<RawEffect>,
     assign_effects: RawAssignEffects,
@@ -111,6 +112,7 @@ pub struct JsApi {
     exec: PathTable<()>,
     dynamic_code: PathTable<()>,
     directory_listing: PathTable<()>,
+    persist: PathTable<()>,
     destructive: PathTable<()>,
     effects: PathTable<Effect>,
     ui_assign: PathTable<()>,
@@ -161,6 +163,7 @@ static API: LazyLock<JsApi> = LazyLock::new(|| {
         exec: unit(raw.exec.paths),
         dynamic_code: unit(raw.dynamic_code.paths),
         directory_listing: unit(raw.directory_listing.paths),
+        persist: unit(raw.persist.paths),
         destructive: unit(raw.destructive.into_iter().map(|p| p.path).collect()),
         effects: PathTable::new(raw.effects.into_iter().map(|e| (e.path, e.effect))),
         ui_assign: unit(raw.assign_effects.ui_sabotage),
@@ -232,6 +235,11 @@ impl JsApi {
     }
     pub fn is_directory_listing(&self, callee: &str) -> bool {
         self.directory_listing.get(callee).is_some()
+    }
+    /// A write that keeps its data on disk (`fs.writeFileSync(path, data)`): what a generated
+    /// id written this way becomes (see `DataKind::InstallationId`).
+    pub fn is_persisting_write(&self, callee: &str) -> bool {
+        self.persist.get(callee).is_some()
     }
     pub fn is_destructive(&self, callee: &str) -> bool {
         self.destructive.get(callee).is_some()

@@ -29,6 +29,7 @@ struct Raw {
     sinks: Vec<RawSink>,
     handles: Vec<RawHandle>,
     payload: RawPayload,
+    persist: RawPersist,
     exec: RawExec,
     dynamic_code: Paths,
     decoders: Vec<RawDecoder>,
@@ -74,6 +75,11 @@ struct RawHandle {
     constructor: String,
     methods: Vec<String>,
     kind: SinkKind,
+}
+#[derive(Deserialize)]
+struct RawPersist {
+    functions: Vec<String>,
+    methods: Vec<String>,
 }
 #[derive(Deserialize)]
 struct RawPayload {
@@ -137,6 +143,8 @@ pub struct PyApi {
     handles: rustc_hash::FxHashMap<(String, String), SinkKind>,
     handle_constructors: HashSet<String>,
     skip_keywords: HashSet<String>,
+    persist_functions: HashSet<String>,
+    persist_methods: HashSet<String>,
     exec: PathTable<ExecStyle>,
     dynamic_code: HashSet<String>,
     decoders: rustc_hash::FxHashMap<String, &'static str>,
@@ -203,6 +211,8 @@ static API: LazyLock<PyApi> = LazyLock::new(|| {
         handles,
         handle_constructors,
         skip_keywords: set(raw.payload.skip_keywords),
+        persist_functions: set(raw.persist.functions),
+        persist_methods: set(raw.persist.methods),
         exec: PathTable::new(exec),
         dynamic_code: set(raw.dynamic_code.paths),
         // Technique names live as long as the catalog: leak the few strings once.
@@ -305,6 +315,14 @@ impl PyApi {
     /// Calls that return a request or socket handle.
     pub fn is_handle_constructor(&self, callee: &str) -> bool {
         self.handle_constructors.contains(callee)
+    }
+    /// A function that keeps its first argument on disk (`json.dump(data, fp)`).
+    pub fn is_persisting_function(&self, callee: &str) -> bool {
+        self.persist_functions.contains(callee)
+    }
+    /// A method of a path or open file that writes its first argument (`write_text`).
+    pub fn is_persisting_method(&self, name: &str) -> bool {
+        self.persist_methods.contains(name)
     }
     /// Whether a keyword argument of a send configures it rather than carries data.
     pub fn is_config_keyword(&self, name: &str) -> bool {

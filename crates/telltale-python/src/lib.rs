@@ -21,7 +21,8 @@
 //! codes, XOR loops, split strings, reversal); [`taint`] propagates data kinds to a fixpoint
 //! over the edges; [`sinks`] finds flows with their steps, commands (analysed with the shell
 //! front end), dynamic code, decoded values and endpoints; [`credentials`] judges secrets placed
-//! in a request's auth positions (use of the service they belong to, or exfiltration);
+//! in a request's auth positions (use of the service they belong to, or exfiltration); [`ids`]
+//! tells installation ids (generated ids kept on disk) from request ids;
 //! [`guards`] finds region checks;
 //! [`command`] builds the command lines Python code runs for the shell front end;
 //! [`entry`] reads `setup()` for install-time commands; [`nested`] analyses constant code
@@ -45,6 +46,7 @@ mod credentials;
 mod decode;
 mod entry;
 mod guards;
+mod ids;
 pub mod metadata;
 mod nested;
 mod resolve;
@@ -224,6 +226,8 @@ pub(crate) struct Analyzer<'a> {
     pub guard_sites: Vec<GuardSite<'a>>,
     /// Credentials placed in requests, judged apart from the data flow.
     pub auth_values: Vec<AuthValue<'a>>,
+    /// Where generated ids that a write keeps on disk are made (see [`ids`]).
+    pub persisted_ids: rustc_hash::FxHashMap<u32, telltale_facts::Step>,
     /// Outermost `a + b` chains, `sep.join(…)` calls and stepped slices: strings assembled
     /// from pieces or reversed.
     pub assembled: Vec<(&'a Expr, ScopeId)>,
@@ -327,6 +331,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
         calls: Vec::new(),
         guard_sites: Vec::new(),
         auth_values: Vec::new(),
+        persisted_ids: Default::default(),
         assembled: Vec::new(),
         opened_params: Vec::new(),
         facts,
@@ -343,6 +348,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
     taint::run(&mut an);
     sinks::run(&mut an);
     credentials::run(&mut an);
+    ids::settle_sources(&mut an);
     guards::run(&mut an);
     entry::run(&mut an, &module.body);
     if an.too_deep.get() {

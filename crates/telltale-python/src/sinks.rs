@@ -92,7 +92,7 @@ impl<'a> Analyzer<'a> {
         let Expr::Attribute(a) = &*c.func else {
             return None;
         };
-        let (opened, s) = self.opened_by(&a.value, scope)?;
+        let (opened, s) = self.opened_by_call(&a.value, scope)?;
         if let Some(found) = self
             .call_endpoint_at(opened, s, depth + 1)
             .filter(|_| !opened.arguments.args.is_empty() || kw(opened, "host").is_some())
@@ -141,12 +141,16 @@ impl<'a> Analyzer<'a> {
         if let Some(host) = strings::constant_host(&self.shape_of(u, scope)) {
             return Some((host, None));
         }
-        let (opened, s) = self.opened_by(u, scope)?;
+        let (opened, s) = self.opened_by_call(u, scope)?;
         self.call_endpoint_at(opened, s, depth + 1)
     }
 
     /// The call that made the object `e` names (`req = Request(url)`, `s = socket.socket()`).
-    fn opened_by(&self, e: &'a Expr, scope: ScopeId) -> Option<(&'a ast::ExprCall, ScopeId)> {
+    pub(crate) fn opened_by_call(
+        &self,
+        e: &'a Expr,
+        scope: ScopeId,
+    ) -> Option<(&'a ast::ExprCall, ScopeId)> {
         match e {
             Expr::Call(c) => Some((c, scope)),
             _ => {
@@ -177,6 +181,7 @@ struct Found {
 }
 
 pub(crate) fn run(an: &mut Analyzer<'_>) {
+    an.persisted_ids = crate::ids::persisted_ids(an);
     let mut found = Found {
         flows: vec![],
         dynamic: vec![],
@@ -320,12 +325,22 @@ fn send_flow<'a>(
     let mut steps = Vec::new();
     for a in payload {
         let atoms = an.atoms(a, scope);
-        let k = carried(an.resolve_kinds(&atoms));
+        let all = an.resolve_kinds(&atoms);
+        let generated = Kinds(all.0 & DataKind::GeneratedId.bit());
+        let (k, kept) = crate::ids::settle(an, &atoms, carried(all).union(generated));
         if k.is_empty() {
             continue;
         }
         if steps.is_empty() {
-            steps = an.steps_for(&atoms, k);
+            // Steps back to what was read (a generated id before it counts as kept).
+            let mut read = k;
+            if kept.is_some() {
+                read.insert(DataKind::GeneratedId);
+            }
+            steps = an.steps_for(&atoms, read);
+            if let Some(kept) = kept {
+                steps.insert(steps.len().min(1), kept);
+            }
         }
         kinds = kinds.union(k);
     }

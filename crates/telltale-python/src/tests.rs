@@ -661,3 +661,73 @@ fn bad_input_gives_diagnostics_not_panics() {
         facts(s);
     }
 }
+
+/// aider's analytics: a uuid4 kept in `~/.aider/analytics.json` and sent with every event is
+/// an installation id; a fresh uuid per request is nothing.
+#[test]
+fn a_generated_id_kept_on_disk_is_an_installation_id() {
+    let src = "import json, uuid, requests\n\
+         from pathlib import Path\n\
+         class Analytics:\n\
+         \x20   user_id = None\n\
+         \x20   def __init__(self):\n\
+         \x20       self.load()\n\
+         \x20       if not self.user_id:\n\
+         \x20           self.user_id = str(uuid.uuid4())\n\
+         \x20           self.save()\n\
+         \x20   def path(self):\n\
+         \x20       return Path.home() / '.tool' / 'analytics.json'\n\
+         \x20   def load(self):\n\
+         \x20       if self.path().exists():\n\
+         \x20           self.user_id = json.loads(self.path().read_text()).get('uuid')\n\
+         \x20   def save(self):\n\
+         \x20       self.path().write_text(json.dumps(dict(uuid=self.user_id)))\n\
+         \x20   def event(self, name):\n\
+         \x20       requests.post('https://t.example.top/capture', json={'event': name, 'distinct_id': self.user_id})\n";
+    let fl = one_flow(src);
+    assert_eq!(
+        fl.kinds,
+        telltale_facts::Kinds::of(DataKind::InstallationId)
+    );
+    assert!(
+        fl.steps
+            .iter()
+            .any(|s| s.what.starts_with("kept on disk by")),
+        "{:#?}",
+        fl.steps
+    );
+    let f = facts(src);
+    assert!(f.sources.iter().any(|s| s.kind == DataKind::InstallationId));
+    // A request id, and an id written to stdout, are not kept.
+    let f = facts(
+        "import uuid, sys, requests\n\
+         rid = str(uuid.uuid4())\n\
+         sys.stdout.write(rid)\n\
+         requests.get('https://api.example.com/v1', headers={'X-Request-Id': rid})\n",
+    );
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+    assert!(f
+        .sources
+        .iter()
+        .all(|s| !matches!(s.kind, DataKind::InstallationId | DataKind::GeneratedId)));
+    // Kept with json.dump into an open file.
+    let fl = one_flow(
+        "import json, uuid, urllib.request\n\
+         uid = uuid.uuid4().hex\n\
+         with open('/home/u/.cfg/id.json', 'w') as fh:\n\
+         \x20   json.dump({'id': uid}, fh)\n\
+         urllib.request.urlopen('https://t.example.top/ping?id=' + uid)\n",
+    );
+    assert!(fl.kinds.contains(DataKind::InstallationId));
+    // A product-analytics client's event carries what it is given to the vendor.
+    let fl = one_flow(
+        "import uuid\nfrom pathlib import Path\nfrom posthog import Posthog\n\
+         uid = str(uuid.uuid4())\n\
+         Path('/home/u/.tool/id').write_text(uid)\n\
+         ph = Posthog(project_api_key='phc_x', host='https://us.i.posthog.com')\n\
+         ph.capture('launched', distinct_id=uid)\n",
+    );
+    assert_eq!(fl.sink_api, "posthog.Posthog().capture");
+    assert_eq!(fl.endpoints, vec!["us.i.posthog.com"]);
+    assert!(fl.kinds.contains(DataKind::InstallationId));
+}

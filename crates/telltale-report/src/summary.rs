@@ -65,7 +65,11 @@ fn identity(l: &PrivacyLabel) -> String {
     if l.sends.is_empty() {
         return "sends no identity".into();
     }
-    let items = listed(l.sends.iter().flat_map(|s| s.items.iter().map(String::as_str)));
+    let items = listed(
+        l.sends
+            .iter()
+            .flat_map(|s| s.items.iter().map(String::as_str)),
+    );
     let hosts: Vec<&str> = l
         .sends
         .iter()
@@ -121,18 +125,15 @@ pub fn in_short(t: &TargetReport) -> String {
         format!(
             "NOT all code analysed ({} part{} skipped)",
             t.coverage.gaps().count(),
-            if t.coverage.gaps().count() == 1 { "" } else { "s" }
+            if t.coverage.gaps().count() == 1 {
+                ""
+            } else {
+                "s"
+            }
         )
     };
     let l = &t.label;
-    [
-        telemetry(l),
-        identity(l),
-        region(l),
-        install(l),
-        coverage,
-    ]
-    .join("; ")
+    [telemetry(l), identity(l), region(l), install(l), coverage].join("; ")
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 use crate::{declare_rule, Category, RawFinding, Rule, RuleMeta, Severity};
-use telltale_facts::{FileFacts, SinkKind};
+use telltale_facts::{DataKind, FileFacts, Kinds, SinkKind};
 use telltale_knowledge::vendors;
 
 declare_rule! {
@@ -14,6 +14,8 @@ declare_rule! {
     /// and how hidden tracking identifies users. Sent from an install script it is critical:
     /// it happens during `npm install`, before anyone ran the package. When every endpoint is
     /// a known telemetry vendor the finding is medium: disclosed telemetry, still worth a look.
+    /// An installation id alone (a random id the program keeps on disk) is low: it links a
+    /// user's events but reveals nothing of the machine.
     ///
     /// ## Example
     /// ```js
@@ -61,6 +63,11 @@ impl Rule for IdentityExfiltration {
             if to_vendor || flow.sink == SinkKind::TelemetryAttribute {
                 r.severity = Severity::Medium;
             }
+            // An id the program made itself tells the receiver nothing about the machine: it
+            // links events to one installation, which the label lists.
+            if identity == Kinds::of(DataKind::InstallationId) {
+                r.severity = Severity::Low;
+            }
             r.evidence = what.iter().map(|s| s.to_string()).collect();
             r.evidence.extend(flow.steps.iter().map(|s| s.what.clone()));
             r.endpoints = flow.endpoints.clone();
@@ -74,7 +81,7 @@ impl Rule for IdentityExfiltration {
 mod tests {
     use super::*;
     use crate::rules::fixture::{facts, run};
-    use telltale_facts::{DataKind, FlowFact, Kinds, SinkKind, Span};
+    use telltale_facts::{FlowFact, Span};
 
     fn flow(kind: DataKind, host: &str) -> FlowFact {
         FlowFact {
@@ -106,6 +113,18 @@ mod tests {
         fl.sink = SinkKind::TelemetryAttribute;
         f.flows.push(fl);
         assert_eq!(run(&IdentityExfiltration, &f)[0].severity, Severity::Medium);
+    }
+
+    #[test]
+    fn an_installation_id_alone_is_low() {
+        let mut f = facts();
+        f.flows
+            .push(flow(DataKind::InstallationId, "t.example.top"));
+        assert_eq!(run(&IdentityExfiltration, &f)[0].severity, Severity::Low);
+        let mut both = flow(DataKind::InstallationId, "t.example.top");
+        both.kinds.insert(DataKind::Hostname);
+        f.flows = vec![both];
+        assert_eq!(run(&IdentityExfiltration, &f)[0].severity, Severity::High);
     }
 
     #[test]
