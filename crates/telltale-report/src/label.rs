@@ -214,8 +214,15 @@ impl PrivacyLabel {
                 location: loc.clone(),
                 packages: vec![],
             });
-            // A host first seen in a table and later contacted is a destination.
-            if d.role == "named-not-contacted" && role != d.role {
+            // A host first seen in a table and later contacted is a destination; one that
+            // receives data and is also known as a service (a telemetry intake by its URL)
+            // is named for the service.
+            let upgrade = match d.role.as_str() {
+                "named-not-contacted" => role != d.role,
+                "receives-data" => !matches!(role, "named-not-contacted" | "receives-data"),
+                _ => false,
+            };
+            if upgrade {
                 d.role = role.to_string();
                 d.owner = owner;
                 d.location = loc;
@@ -680,7 +687,9 @@ mod tests {
         assert!(label.collects[0].sent);
         assert_eq!(label.collects[0].when, vec!["run"]);
         assert_eq!(label.sends[0].location, "package/index.js:2:1");
-        assert_eq!(label.destinations[0].role, "receives-data");
+        // A telemetry intake that receives identity is still named for what it is; the
+        // sends say what it gets.
+        assert_eq!(label.destinations[0].role, "telemetry");
         assert!(label.destinations[0]
             .owner
             .as_deref()

@@ -90,7 +90,7 @@ fn label_comes_first_in_text_and_names_what_is_sent() {
         "{text}"
     );
     assert!(
-        text.contains("api.mixpanel.com [receives-data] — Mixpanel"),
+        text.contains("api.mixpanel.com [telemetry] — Mixpanel"),
         "{text}"
     );
 }
