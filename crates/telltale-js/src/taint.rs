@@ -906,13 +906,36 @@ fn handle_sink(path: &str) -> Option<(SinkKind, &str)> {
     Some((kind, method))
 }
 
+/// What names a file in a read or write, to tell whether a write is read back: its constant
+/// shape when it has one (`~/.tool/id`), else the variable (a parameter) or the expression it
+/// was computed by (`this.getInstallationIdPath()`), as written.
+fn file_key<'a>(an: &Analyzer<'a>, e: &'a Expression<'a>) -> Option<String> {
+    let shape = an.shape_of(e);
+    if !shape.trim_matches(|c| c == '*' || c == '/').is_empty() {
+        return Some(format!("shape {shape}"));
+    }
+    match e.without_parentheses() {
+        Expression::Identifier(id) => {
+            let sym = an.symbol_of(id)?;
+            Some(match an.inits.get(&sym) {
+                Some(crate::Init::Expr(init)) => format!("text {}", an.snippet(init.span())),
+                _ => format!("sym {sym:?}"),
+            })
+        }
+        other => Some(format!("text {}", an.snippet(other.span()))),
+    }
+}
+
 /// Where generated ids that a persisting write keeps on disk are made
-/// (`fs.writeFileSync(p, id)` with `id` from `randomUUID()`): the starts of their reads, each
-/// with the step that says where it is kept.
+/// (`fs.writeFileSync(p, id)` with `id` from `randomUUID()`), when the code also reads that
+/// file back — the read-or-create store of an installation id, not a log or a report that
+/// happens to hold a request id: the starts of their reads, each with the step that says
+/// where it is kept.
 pub(crate) fn persisted_ids(an: &Analyzer<'_>) -> rustc_hash::FxHashMap<u32, Step> {
     let api = js_api();
     let generated = Kinds::of(DataKind::GeneratedId);
     let mut out = rustc_hash::FxHashMap::default();
+    let mut read_back: Option<rustc_hash::FxHashSet<String>> = None;
     for call in &an.calls {
         let Some(path) = call.path.as_deref().filter(|p| api.is_persisting_write(p)) else {
             continue;
@@ -920,6 +943,28 @@ pub(crate) fn persisted_ids(an: &Analyzer<'_>) -> rustc_hash::FxHashMap<u32, Ste
         let Some(data) = call.args.get(1).and_then(|a| a.as_expression()) else {
             continue;
         };
+        // The files the code reads, collected once a persisting write is seen.
+        let read_back = read_back.get_or_insert_with(|| {
+            an.calls
+                .iter()
+                .filter(|c| {
+                    c.path.as_deref().is_some_and(|p| {
+                        p.rsplit('.')
+                            .next()
+                            .is_some_and(|m| m.starts_with("readFile"))
+                    })
+                })
+                .filter_map(|c| c.args.first().and_then(|a| a.as_expression()))
+                .filter_map(|a| file_key(an, a))
+                .collect()
+        });
+        let file = call.args.first().and_then(|a| a.as_expression());
+        if !file
+            .and_then(|f| file_key(an, f))
+            .is_some_and(|k| read_back.contains(&k))
+        {
+            continue;
+        }
         let atoms = an.atoms(data);
         if an.resolve_kinds(&atoms).0 & generated.0 == 0 {
             continue;

