@@ -969,7 +969,13 @@ pub(crate) fn persisted_ids(an: &Analyzer<'_>) -> rustc_hash::FxHashMap<u32, Ste
         if an.resolve_kinds(&atoms).0 & generated.0 == 0 {
             continue;
         }
-        if let Some(read) = an.steps_for(&atoms, generated).first() {
+        // The id itself or a field of what is written: a short chain. An id that reaches a
+        // write through a long one is part of some document (a task list in an editor file).
+        let chain = an.steps_for(&atoms, generated);
+        if chain.len() > MAX_KEPT_STEPS {
+            continue;
+        }
+        if let Some(read) = chain.first() {
             out.entry(read.span.start).or_insert_with(|| Step {
                 span: fspan(call.span),
                 what: format!("kept on disk by {path}: {}", an.snippet(call.span)),
@@ -996,15 +1002,25 @@ fn settle_generated(an: &Analyzer<'_>, atoms: &Atoms, carried: Kinds) -> (Kinds,
     (out, kept)
 }
 
-/// Generated ids read: installation ids where kept on disk, else not reported.
+/// Steps from a generated id's read to the write that keeps it, at most: the id, a variable
+/// or two, the object written.
+const MAX_KEPT_STEPS: usize = 4;
+
+/// Generated ids read: installation ids where kept on disk and sent (an id that never leaves,
+/// such as a lock file's token, is no one's business), else not reported.
 pub(crate) fn settle_generated_sources(an: &mut Analyzer<'_>) {
     let kept = &an.persisted_ids;
+    let sent = an
+        .facts
+        .flows
+        .iter()
+        .any(|f| f.kinds.contains(DataKind::InstallationId));
     an.facts.sources.retain_mut(|s| {
         if s.kind != DataKind::GeneratedId {
             return true;
         }
         s.kind = DataKind::InstallationId;
-        kept.contains_key(&s.span.start)
+        sent && kept.contains_key(&s.span.start)
     });
 }
 

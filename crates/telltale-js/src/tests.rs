@@ -1566,4 +1566,19 @@ fn a_generated_id_kept_on_disk_is_an_installation_id() {
         fs.writeFileSync(reportPath, JSON.stringify({ error, request }));
         fetch('https://api.example.com/v1/generate', { method: 'POST', body: JSON.stringify(request) });");
     assert!(report.flows.is_empty(), "{:#?}", report.flows);
+    // A lock file's token is kept and read back, but never leaves: nothing to list.
+    let lock = run(
+        "const fs = require('fs'); const { randomUUID } = require('crypto');
+        const meta = dir + '/meta.json'; const token = randomUUID();
+        fs.writeFileSync(meta, JSON.stringify({ token, pid: process.pid }), { flag: 'wx' });
+        const held = JSON.parse(fs.readFileSync(meta, 'utf8')).token === token;",
+    );
+    assert!(lock.flows.is_empty(), "{:#?}", lock.flows);
+    assert!(
+        lock.sources
+            .iter()
+            .all(|s| s.kind != DataKind::InstallationId),
+        "{:#?}",
+        lock.sources
+    );
 }

@@ -106,7 +106,12 @@ pub(crate) fn persisted_ids(an: &Analyzer<'_>) -> rustc_hash::FxHashMap<u32, Ste
         if an.resolve_kinds(&atoms).0 & generated.0 == 0 {
             continue;
         }
-        if let Some(read) = an.steps_for(&atoms, generated).first() {
+        // The id itself or a field of what is written: a short chain (see the JS front end).
+        let chain = an.steps_for(&atoms, generated);
+        if chain.len() > MAX_KEPT_STEPS {
+            continue;
+        }
+        if let Some(read) = chain.first() {
             out.entry(read.span.start).or_insert_with(|| Step {
                 span: span_of(c.range()),
                 what: format!("kept on disk by {}", an.snippet(c.range())),
@@ -137,14 +142,22 @@ pub(crate) fn settle(
     (out, kept)
 }
 
-/// Generated ids read: installation ids where kept on disk, else not reported.
+/// Steps from a generated id's read to the write that keeps it, at most.
+const MAX_KEPT_STEPS: usize = 4;
+
+/// Generated ids read: installation ids where kept on disk and sent, else not reported.
 pub(crate) fn settle_sources(an: &mut Analyzer<'_>) {
     let kept = &an.persisted_ids;
+    let sent = an
+        .facts
+        .flows
+        .iter()
+        .any(|f| f.kinds.contains(DataKind::InstallationId));
     an.facts.sources.retain_mut(|s| {
         if s.kind != DataKind::GeneratedId {
             return true;
         }
         s.kind = DataKind::InstallationId;
-        kept.contains_key(&s.span.start)
+        sent && kept.contains_key(&s.span.start)
     });
 }
