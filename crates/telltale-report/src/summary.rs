@@ -40,19 +40,30 @@ fn telemetry(l: &PrivacyLabel) -> String {
     if services.is_empty() {
         return "no telemetry service named".into();
     }
+    // Settings by what they do when set, where the configuration says it (`on_by_default`);
+    // a setting whose default is not known is a switch, not claimed to turn anything off.
+    let settings = |want: Option<bool>| {
+        listed(
+            l.opt_outs
+                .iter()
+                .filter(|o| o.on_by_default == want)
+                .map(|o| o.setting.as_str()),
+        )
+    };
     let switch = if l.opt_outs.is_empty() {
         "no opt-out found in the code".to_string()
     } else {
-        let opt_in = l.opt_outs.iter().all(|o| o.on_by_default == Some(false));
-        format!(
-            "{} with {}",
-            if opt_in {
-                "off unless turned on"
-            } else {
-                "turned off"
-            },
-            listed(l.opt_outs.iter().map(|o| o.setting.as_str()))
-        )
+        [
+            (Some(true), "off with"),
+            (Some(false), "on only with"),
+            (None, "switches:"),
+        ]
+        .into_iter()
+        .map(|(want, words)| (settings(want), words))
+        .filter(|(names, _)| !names.is_empty())
+        .map(|(names, words)| format!("{words} {names}"))
+        .collect::<Vec<_>>()
+        .join(" — ")
     };
     format!(
         "telemetry to {} ({switch})",
@@ -160,6 +171,44 @@ mod tests {
     }
 
     #[test]
+    fn opt_outs_and_opt_ins_are_told_apart() {
+        let setting = |name: &str, on: Option<bool>| OptOut {
+            setting: name.into(),
+            product: None,
+            check: "value".into(),
+            gates: 1,
+            checks: 1,
+            controls: vec![],
+            sends_before_check: vec![],
+            read_by: None,
+            on_by_default: on,
+            packages: vec![],
+        };
+        let label = PrivacyLabel {
+            destinations: vec![Destination {
+                host: "api.example.com".into(),
+                role: "telemetry".into(),
+                owner: Some("event logging, by its path".into()),
+                location: "a.js:1:1".into(),
+                packages: vec![],
+            }],
+            opt_outs: vec![
+                setting("DISABLE_TELEMETRY", Some(true)),
+                setting("TOOL_ENABLE_TELEMETRY", Some(false)),
+            ],
+            ..PrivacyLabel::default()
+        };
+        let s = in_short(&target(label));
+        assert!(
+            s.starts_with(
+                "telemetry to api.example.com (event logging) (off with DISABLE_TELEMETRY \
+                 — on only with TOOL_ENABLE_TELEMETRY);"
+            ),
+            "{s}"
+        );
+    }
+
+    #[test]
     fn telemetry_identity_and_install_in_plain_words() {
         let label = PrivacyLabel {
             destinations: vec![Destination {
@@ -197,7 +246,7 @@ mod tests {
         let s = in_short(&target(label));
         assert_eq!(
             s,
-            "telemetry to PostHog (turned off with DO_NOT_TRACK); sends host name to \
+            "telemetry to PostHog (switches: DO_NOT_TRACK); sends host name to \
              us.i.posthog.com; no region-dependent behaviour; runs postinstall at install; \
              all code analysed"
         );
