@@ -1171,10 +1171,25 @@ fn named_call<'a>(e: &'a Expression<'a>) -> Option<&'a CallExpression<'a>> {
     }
 }
 
-/// `const r = f(…)` where every `return` of the file's own `f` is an object literal: each
-/// literal key of those objects is a field of `r` (a spread of a local with fields copies its
-/// fields), so `r.secretStorage` does not carry what `r.fuzzyServer` was built from. Any other
-/// call's result flows whole.
+/// The object literals a returned value is made of (`t ? { token: t } : { token: o }`, `a ||
+/// { … }`); false when some part of it is not one.
+fn object_leaves<'a>(e: &'a Expression<'a>, out: &mut Vec<&'a ObjectExpression<'a>>) -> bool {
+    match e.without_parentheses() {
+        Expression::ObjectExpression(o) => {
+            out.push(o);
+            true
+        }
+        Expression::ConditionalExpression(c) => {
+            object_leaves(&c.consequent, out) && object_leaves(&c.alternate, out)
+        }
+        _ => false,
+    }
+}
+
+/// `const r = f(…)` where every `return` of the file's own `f` is an object literal (or a
+/// choice between object literals): each literal key of those objects is a field of `r` (a
+/// spread of a local with fields copies its fields), so `r.secretStorage` does not carry what
+/// `r.fuzzyServer` was built from. Any other call's result flows whole.
 fn return_fields(an: &mut Analyzer<'_>) {
     let pending = std::mem::take(&mut an.call_results);
     if pending.is_empty() {
@@ -1195,12 +1210,10 @@ fn return_fields(an: &mut Analyzer<'_>) {
             .and_then(|c| an.callee_function(&c.callee))
             .and_then(|f| returns.get(&f))
             .and_then(|rs| {
+                let mut objects = Vec::new();
                 rs.iter()
-                    .map(|r| match r.without_parentheses() {
-                        Expression::ObjectExpression(o) => Some(&**o),
-                        _ => None,
-                    })
-                    .collect()
+                    .all(|r| object_leaves(r, &mut objects))
+                    .then_some(objects)
             });
         let Some(objects) = objects else {
             an.edges.push(Edge {

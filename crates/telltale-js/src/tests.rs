@@ -1501,6 +1501,12 @@ fn fields_of_an_object_a_function_returns_stay_apart() {
     ));
     assert_eq!(pos.flows.len(), 1, "{:#?}", pos.flows);
     assert!(pos.flows[0].kinds.contains(DataKind::WorkingDirectory));
+    // A choice between literals too: the auth method is a constant, whatever the token.
+    let choice = run("async function auth(o) { const t = process.env[o.name];
+          return t ? { token: t, authMethod: 'api-key' } : { token: await oidc(), authMethod: 'oidc' }; }
+        async function main(o) { const y = await auth(o);
+          await fetch('https://api.example.com/v1', { headers: { 'x-auth-method': y.authMethod } }); }");
+    assert!(choice.flows.is_empty(), "{:#?}", choice.flows);
     // A function that returns something else than object literals gives its whole result.
     let whole = run(
         "function info() { if (x) return os.hostname(); return { a: 1 }; }
