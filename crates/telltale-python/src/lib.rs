@@ -23,6 +23,7 @@
 //! front end), dynamic code, decoded values and endpoints; [`credentials`] judges secrets placed
 //! in a request's auth positions (use of the service they belong to, or exfiltration); [`ids`]
 //! tells installation ids (generated ids kept on disk) from request ids;
+//! [`consent`] finds opt-out checks of environment variables and the sends they gate;
 //! [`guards`] finds region checks;
 //! [`command`] builds the command lines Python code runs for the shell front end;
 //! [`entry`] reads `setup()` for install-time commands; [`nested`] analyses constant code
@@ -42,6 +43,7 @@
 
 mod collect;
 mod command;
+mod consent;
 mod credentials;
 mod decode;
 mod entry;
@@ -350,6 +352,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
     credentials::run(&mut an);
     ids::settle_sources(&mut an);
     guards::run(&mut an);
+    consent::run(&mut an);
     entry::run(&mut an, &module.body);
     if an.too_deep.get() {
         an.facts.diagnostics.push(format!(

@@ -755,3 +755,43 @@ fn a_handle_opened_by_with_is_the_object_the_call_made() {
     assert_eq!(fl.sink, SinkKind::Socket);
     assert_eq!(fl.endpoints, vec!["c2.example.top"]);
 }
+
+/// Opt-outs as Python tools check them: the environment variable, what the check controls,
+/// and the sends it gates; a variable that is no opt-out is nothing.
+#[test]
+fn environment_opt_outs_gate_the_sends_they_control() {
+    let f = facts(
+        "import os, socket, requests\n\
+         def report():\n\
+         \x20   if os.environ.get('DO_NOT_TRACK'):\n\
+         \x20       return\n\
+         \x20   requests.post('https://t.example.top/e', json={'host': socket.gethostname()})\n\
+         def ping():\n\
+         \x20   if os.getenv('MYTOOL_TELEMETRY', '').lower() != 'off':\n\
+         \x20       requests.post('https://t.example.top/p', data=socket.gethostname())\n",
+    );
+    let names: Vec<(&str, &str)> = f
+        .opt_outs
+        .iter()
+        .map(|o| (o.setting.as_str(), o.check.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        vec![("DO_NOT_TRACK", "presence"), ("MYTOOL_TELEMETRY", "value")]
+    );
+    assert_eq!(f.opt_outs[1].values, vec!["off"]);
+    assert_eq!(f.flows.len(), 2, "{:#?}", f.flows);
+    assert!(
+        f.flows.iter().all(|fl| fl.gated_by.len() == 1),
+        "{:#?}",
+        f.flows
+    );
+    assert!(f.opt_outs.iter().all(|o| o.gated_calls.len() == 1));
+    // A proxy or home variable in a condition is no opt-out.
+    let f = facts(
+        "import os, requests\n\
+         if os.environ.get('HTTPS_PROXY'):\n\
+         \x20   requests.get('https://example.org')\n",
+    );
+    assert!(f.opt_outs.is_empty(), "{:#?}", f.opt_outs);
+}
