@@ -38,6 +38,12 @@ impl<'a> Analyzer<'a> {
                     self.env_checks(v, scope, out, depth + 1);
                 }
             }
+            // `_is_true(os.getenv("X") or os.getenv("DO_NOT_TRACK"))`
+            Expr::Call(c) if self.env_read_in(e, scope).is_none() => {
+                for a in &c.arguments.args {
+                    self.env_checks(a, scope, out, depth + 1);
+                }
+            }
             Expr::Compare(c) if c.comparators.len() == 1 => {
                 let (l, r) = (&*c.left, &c.comparators[0]);
                 // `"X" in os.environ`
@@ -71,6 +77,32 @@ impl<'a> Analyzer<'a> {
                         name,
                         values: vec![],
                     });
+                    return;
+                }
+                // A constant that holds the setting, named for it
+                // (`constants.HF_HUB_DISABLE_TELEMETRY`, set in another module), or a local one
+                // computed from environment reads (`DISABLED = _is_true(os.getenv("X"))`).
+                let name = match other {
+                    Expr::Name(n) => Some(n.id.as_str()),
+                    Expr::Attribute(a) => Some(a.attr.as_str()),
+                    _ => None,
+                };
+                if let Some(name) = name.filter(|n| optout::env_setting(n).is_some()) {
+                    out.push(EnvCheck {
+                        name: name.to_string(),
+                        values: vec![],
+                    });
+                    return;
+                }
+                if let Some(var) = self.var_of(other, scope) {
+                    for b in self.bindings_of(var) {
+                        if let crate::Binding::Assign {
+                            value, scope: s, ..
+                        } = b
+                        {
+                            self.env_checks(value, *s, out, depth + 1);
+                        }
+                    }
                 }
             }
         }

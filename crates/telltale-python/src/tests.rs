@@ -787,6 +787,29 @@ fn environment_opt_outs_gate_the_sends_they_control() {
         f.flows
     );
     assert!(f.opt_outs.iter().all(|o| o.gated_calls.len() == 1));
+    // Through a constant: computed here from the environment, or named for the setting.
+    let f = facts(
+        "import os, requests\n\
+         from . import constants\n\
+         DISABLED = _is_true(os.environ.get('HF_HUB_DISABLE_TELEMETRY') or os.environ.get('DO_NOT_TRACK'))\n\
+         def send(topic):\n\
+         \x20   if DISABLED or constants.HF_HUB_OFFLINE:\n\
+         \x20       return\n\
+         \x20   requests.head('https://huggingface.co/api/telemetry/' + topic)\n\
+         def other():\n\
+         \x20   if constants.MYTOOL_DISABLE_TELEMETRY:\n\
+         \x20       return\n\
+         \x20   requests.post('https://t.example.top/e', data='x')\n",
+    );
+    let names: Vec<&str> = f.opt_outs.iter().map(|o| o.setting.as_str()).collect();
+    assert_eq!(
+        names,
+        vec![
+            "HF_HUB_DISABLE_TELEMETRY",
+            "DO_NOT_TRACK",
+            "MYTOOL_DISABLE_TELEMETRY"
+        ]
+    );
     // A proxy or home variable in a condition is no opt-out.
     let f = facts(
         "import os, requests\n\
