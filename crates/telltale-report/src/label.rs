@@ -573,10 +573,15 @@ fn switch_property(setting: &str) -> String {
 /// `privacy.usageStatisticsEnabled`), with the switch's default. Checks of one switch under
 /// several names become one opt-out.
 fn resolve_switches(opt_outs: &mut Vec<OptOut>, files: &[LabelInput<'_>]) {
+    // Per switch: its names, and its default with whether that came from where users set
+    // it (a source that names settings) — a literal `usageStatisticsEnabled: false` in a
+    // worker's own configuration says nothing about the default users get.
     let mut sources: BTreeMap<String, (Vec<String>, Option<bool>)> = BTreeMap::new();
+    let mut defaults: BTreeMap<String, (Option<bool>, bool)> = BTreeMap::new();
     for input in files {
         for s in &input.facts.setting_sources {
-            let e = sources.entry(s.property.to_ascii_lowercase()).or_default();
+            let key = s.property.to_ascii_lowercase();
+            let e = sources.entry(key.clone()).or_default();
             for name in &s.settings {
                 if !e.0.contains(name) {
                     e.0.push(name.clone());
@@ -584,11 +589,24 @@ fn resolve_switches(opt_outs: &mut Vec<OptOut>, files: &[LabelInput<'_>]) {
             }
             // Environment variables first: they win over the settings file.
             e.0.sort_by_key(|n| n.contains('.'));
-            let positive = !s.property.to_ascii_lowercase().contains("disable")
-                && !s.property.to_ascii_lowercase().ends_with("optout");
+            let positive = !key.contains("disable") && !key.ends_with("optout");
             if let Some(d) = s.default {
-                e.1 = Some(if positive { d } else { !d });
+                let d = if positive { d } else { !d };
+                let named = !s.settings.is_empty();
+                let slot = defaults.entry(key).or_insert((Some(d), named));
+                match (slot.1, named) {
+                    // Where users set it wins over a literal elsewhere.
+                    (false, true) => *slot = (Some(d), true),
+                    // Two places of the same standing that disagree: unknown.
+                    (a, b) if a == b && slot.0.is_some_and(|old| old != d) => slot.0 = None,
+                    _ => {}
+                }
             }
+        }
+    }
+    for (key, (d, _)) in defaults {
+        if let Some(e) = sources.get_mut(&key) {
+            e.1 = d;
         }
     }
     if sources.is_empty() {
@@ -854,6 +872,18 @@ mod tests {
             }],
             ..Default::default()
         };
+        // qwen-code's execution worker sets `usageStatisticsEnabled: false` for itself: not
+        // the default users get.
+        let worker = FileFacts {
+            file: "package/worker.js".into(),
+            setting_sources: vec![telltale_facts::SettingSourceFact {
+                property: "usageStatisticsEnabled".into(),
+                settings: vec![],
+                default: Some(false),
+                span: Span::new(0, 1),
+            }],
+            ..Default::default()
+        };
         let l = PrivacyLabel::build(&[
             LabelInput {
                 facts: &checks,
@@ -861,6 +891,10 @@ mod tests {
             },
             LabelInput {
                 facts: &config,
+                index: &index,
+            },
+            LabelInput {
+                facts: &worker,
                 index: &index,
             },
         ]);
