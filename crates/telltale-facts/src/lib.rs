@@ -186,6 +186,18 @@ impl Kinds {
             self
         }
     }
+    /// What a send carries once a generated id in it is judged: an installation id when the
+    /// id is kept on disk (`kept`), else nothing for it (a request or trace id).
+    pub fn settle_generated(self, kept: bool) -> Kinds {
+        if !self.contains(DataKind::GeneratedId) {
+            return self;
+        }
+        let mut out = Kinds(self.0 & !DataKind::GeneratedId.bit());
+        if kept {
+            out.insert(DataKind::InstallationId);
+        }
+        out
+    }
     pub fn region(self) -> Kinds {
         let mut r = Kinds::EMPTY;
         for k in self.iter() {
@@ -635,7 +647,29 @@ impl InstallScriptFact {
 /// services (a domain → company list), not as addresses the code uses.
 const SERVICE_TABLE: usize = 6;
 
+/// Steps from a generated id's read to the write that keeps it, at most: the id, a variable
+/// or two, the object written. An id that reaches a write through a longer chain is part of
+/// some document (a task list in an editor file), not an id store.
+pub const MAX_KEPT_ID_STEPS: usize = 4;
+
 impl FileFacts {
+    /// Generated ids read: installation ids where `kept` (by the start of the read) and some
+    /// flow of the file sends one (an id that never leaves, such as a lock file's token, is no
+    /// one's business), else not reported.
+    pub fn settle_generated_sources(&mut self, kept: impl Fn(u32) -> bool) {
+        let sent = self
+            .flows
+            .iter()
+            .any(|f| f.kinds.contains(DataKind::InstallationId));
+        self.sources.retain_mut(|s| {
+            if s.kind != DataKind::GeneratedId {
+                return true;
+            }
+            s.kind = DataKind::InstallationId;
+            sent && kept(s.span.start)
+        });
+    }
+
     /// Whether this file names so many services by bare host that it holds a table of them:
     /// such a row is not an address the code uses unless a request goes there.
     pub fn holds_service_table(&self) -> bool {

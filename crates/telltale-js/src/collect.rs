@@ -185,14 +185,20 @@ impl<'a> Analyzer<'a> {
         if carries_nothing(value) || telltale_knowledge::credentials::is_auth_key(key) {
             return;
         }
-        let had_whole = self.fields.whole(sym).is_some();
-        let before = self.fields.len();
-        let field = self.fields.intern(sym, key);
+        let field = self.field_node(sym, key, span);
         self.edges.push(Edge {
             target: Node::Field(field),
             src: self.edge_src(value),
             span,
         });
+    }
+
+    /// The node of `sym.key`; a new one flows into the object's whole-object node, and a new
+    /// whole-object node gets the object's other writes (see [`crate::Fields`]).
+    fn field_node(&mut self, sym: SymbolId, key: &'a str, span: oxc_span::Span) -> u32 {
+        let had_whole = self.fields.whole(sym).is_some();
+        let before = self.fields.len();
+        let field = self.fields.intern(sym, key);
         if self.fields.len() > before {
             let whole = Node::Field(self.fields.whole(sym).expect("interned with its object"));
             self.edges.push(Edge {
@@ -208,6 +214,7 @@ impl<'a> Analyzer<'a> {
                 });
             }
         }
+        field
     }
 
     /// Each field `keys` of the local `from` becomes the same field of `to`, and `from`'s
@@ -223,29 +230,12 @@ impl<'a> Analyzer<'a> {
             let Some(src) = self.fields.get(from, k) else {
                 continue;
             };
-            let had_whole = self.fields.whole(to).is_some();
-            let before = self.fields.len();
-            let dst = self.fields.intern(to, k);
+            let dst = self.field_node(to, k, span);
             self.edges.push(Edge {
                 target: Node::Field(dst),
                 src: EdgeSrc::Node(Node::Field(src)),
                 span,
             });
-            if self.fields.len() > before {
-                let whole = Node::Field(self.fields.whole(to).expect("interned with its object"));
-                self.edges.push(Edge {
-                    target: whole,
-                    src: EdgeSrc::Node(Node::Field(dst)),
-                    span,
-                });
-                if !had_whole {
-                    self.edges.push(Edge {
-                        target: whole,
-                        src: EdgeSrc::Node(Node::Sym(to)),
-                        span,
-                    });
-                }
-            }
         }
         self.edges.push(Edge {
             target: Node::Sym(to),

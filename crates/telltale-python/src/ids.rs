@@ -108,7 +108,7 @@ pub(crate) fn persisted_ids(an: &Analyzer<'_>) -> rustc_hash::FxHashMap<u32, Ste
         }
         // The id itself or a field of what is written: a short chain (see the JS front end).
         let chain = an.steps_for(&atoms, generated);
-        if chain.len() > MAX_KEPT_STEPS {
+        if chain.len() > telltale_facts::MAX_KEPT_ID_STEPS {
             continue;
         }
         if let Some(read) = chain.first() {
@@ -131,33 +131,16 @@ pub(crate) fn settle(
     if !carried.contains(DataKind::GeneratedId) {
         return (carried, None);
     }
-    let mut out = Kinds(carried.0 & !DataKind::GeneratedId.bit());
     let kept = an
         .steps_for(atoms, Kinds::of(DataKind::GeneratedId))
         .first()
         .and_then(|read| an.persisted_ids.get(&read.span.start).cloned());
-    if kept.is_some() {
-        out.insert(DataKind::InstallationId);
-    }
-    (out, kept)
+    (carried.settle_generated(kept.is_some()), kept)
 }
 
-/// Steps from a generated id's read to the write that keeps it, at most.
-const MAX_KEPT_STEPS: usize = 4;
-
-/// Generated ids read: installation ids where kept on disk and sent, else not reported.
+/// Generated ids read: see [`telltale_facts::FileFacts::settle_generated_sources`].
 pub(crate) fn settle_sources(an: &mut Analyzer<'_>) {
     let kept = &an.persisted_ids;
-    let sent = an
-        .facts
-        .flows
-        .iter()
-        .any(|f| f.kinds.contains(DataKind::InstallationId));
-    an.facts.sources.retain_mut(|s| {
-        if s.kind != DataKind::GeneratedId {
-            return true;
-        }
-        s.kind = DataKind::InstallationId;
-        sent && kept.contains_key(&s.span.start)
-    });
+    an.facts
+        .settle_generated_sources(|start| kept.contains_key(&start));
 }
