@@ -67,7 +67,19 @@ pub enum DataKind {
     /// A freshly generated random id (`crypto.randomUUID()`, `uuid.uuid4()`): on its own a
     /// request or trace id, identity only once it is kept on disk ([`DataKind::InstallationId`]).
     GeneratedId,
+    // region, added later
+    /// A value only its name says is the user's country (`countryCode`, `user_country`), where
+    /// no region source was traced to it: a hint, never evidence enough for more than info.
+    NamedCountry,
+    /// The region a build was made for: a constant the bundler or the release fixed
+    /// (`const REGION = "global"`, an inlined `"global" === "cn"`); its other variants are
+    /// inert in this build.
+    BuildVariant,
 }
+
+/// How a [`DataKind::BuildVariant`] step says the build is the variant compared (the rule
+/// then says the region's code is active in this build, not inert).
+pub const THIS_VARIANT: &str = "this build is that variant";
 
 impl DataKind {
     pub fn is_identity(self) -> bool {
@@ -83,12 +95,14 @@ impl DataKind {
                 | DataKind::PageHost
                 | DataKind::NetworkProbe
                 | DataKind::RegionSetting
+                | DataKind::NamedCountry
+                | DataKind::BuildVariant
         )
     }
     pub fn bit(self) -> u32 {
         1u32 << (self as u8)
     }
-    pub const ALL: [DataKind; 25] = [
+    pub const ALL: [DataKind; 27] = [
         DataKind::Hostname,
         DataKind::Username,
         DataKind::HomeDir,
@@ -114,6 +128,8 @@ impl DataKind {
         DataKind::Email,
         DataKind::InstallationId,
         DataKind::GeneratedId,
+        DataKind::NamedCountry,
+        DataKind::BuildVariant,
     ];
     /// Words a person reads in a report.
     pub fn describe(self) -> &'static str {
@@ -143,6 +159,8 @@ impl DataKind {
             DataKind::Email => "e-mail address",
             DataKind::InstallationId => "installation id",
             DataKind::GeneratedId => "generated id",
+            DataKind::NamedCountry => "a value named for the country (its source not traced)",
+            DataKind::BuildVariant => "the region the build was made for (fixed when built)",
         }
     }
 }
@@ -572,6 +590,19 @@ pub struct ExportSummary {
     /// The export answers "is the user in X" (`module.exports = tz === "Asia/Shanghai"`,
     /// `export function isInChina() { return … }`).
     pub predicate: Option<RegionPredicate>,
+}
+
+/// What a package gives other packages of one scan, and what it asks of them: how `--deps`
+/// links a dependency's region detector (`@serverless/utils/is-in-china`) to the package
+/// that branches on it.
+#[derive(Debug, Clone, Default)]
+pub struct CrossPackage {
+    /// The module specifiers that reach a module (`pkg/lib/is-in-china`, and `pkg` for its
+    /// main file), what the module exports that is region data or a region predicate, and
+    /// where that is, located ("… at lib/is-in-china.js:3:10").
+    pub exports: Vec<(Vec<String>, ExportSummary, String)>,
+    /// Bare specifiers the package's JS files require (`@serverless/utils/is-in-china`).
+    pub requires: Vec<String>,
 }
 
 /// A region comparison another module may branch on: what it compares and with what.

@@ -60,6 +60,23 @@ const EEA: &[&str] = &[
     "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO",
 ];
 
+/// Privacy laws and consent regimes, as consent code names them (`"GDPR"`, `"QC_LAW25"`).
+const PRIVACY_LAWS: &[&str] = &[
+    "GDPR", "EPRIVACY", "CCPA", "CPRA", "VCDPA", "CPA", "CTDPA", "UCPA", "LGPD",
+    "PIPEDA", "LAW25", "APPI", "PIPA", "PIPL", "PDPA", "POPIA", "DPDP", "KVKK", "NFADP", "FADP",
+];
+
+/// The privacy law a short constant names, if it is one (`"GDPR"`, `"QC_LAW25"`): written in
+/// capitals as such code writes them (`"pipa"` is a word, not Korea's law).
+fn privacy_law(value: &str) -> Option<&'static str> {
+    if value.len() > 24 {
+        return None;
+    }
+    value
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .find_map(|w| PRIVACY_LAWS.iter().copied().find(|l| *l == w))
+}
+
 /// Whether the countries compared are a jurisdiction (ten or more EEA members).
 fn is_jurisdiction(countries: &BTreeSet<String>) -> bool {
     countries
@@ -189,7 +206,9 @@ impl<'a> Analyzer<'a> {
                 | DataKind::Locale.bit()
                 | DataKind::PageHost.bit()
                 | DataKind::GeoIpAnswer.bit()
-                | DataKind::RegionSetting.bit(),
+                | DataKind::RegionSetting.bit()
+                | DataKind::NamedCountry.bit()
+                | DataKind::BuildVariant.bit(),
         );
         let mut possible = BTreeSet::new();
         for c in &constants {
@@ -203,7 +222,10 @@ impl<'a> Analyzer<'a> {
         }
         // Provenance: the compared value must be region data itself, not something computed
         // with it (a translated string, a status in a record that also holds a locale).
-        let mut origin = self.region_value(subject)?;
+        let mut origin = self
+            .region_value(subject)
+            .or_else(|| self.build_variant(subject, &constants))
+            .or_else(|| self.named_country(subject))?;
         origin.steps.dedup_by(|later, kept| later.span == kept.span);
         let kinds = origin.kinds;
         let mut countries = BTreeSet::new();
@@ -582,6 +604,9 @@ impl<'a> Visit<'a> for EffectFinder<'a, '_> {
     fn visit_string_literal(&mut self, it: &StringLiteral<'a>) {
         if let Some(host) = endpoint_hosts(it.value.as_str()).into_iter().next() {
             self.note(Effect::Endpoint, &host);
+        } else if let Some(law) = privacy_law(it.value.as_str()) {
+            // `return "GDPR"`, `jurisdiction = "CCPA"`: the code picks the law that applies.
+            self.note(Effect::Consent, &format!("privacy law {law}"));
         }
     }
     fn visit_template_literal(&mut self, it: &TemplateLiteral<'a>) {
@@ -680,6 +705,22 @@ impl<'a> GuardFinder<'a, '_> {
         self.an.test_cmps(arena(test), false, 0, &mut out);
         out.retain(|c| !c.countries.is_empty());
         out
+    }
+
+    /// Whether the region comparisons of `test` hold where it is `when`. `tz === X && flag`
+    /// being true says the zone is X, being false says nothing; `tz === X || flag` only says
+    /// something when false. Code that runs on the uninformative side is not region code.
+    fn holds(&self, test: &Expression<'a>, when: bool) -> bool {
+        match test.without_parentheses() {
+            Expression::UnaryExpression(u) if u.operator == UnaryOperator::LogicalNot => {
+                self.holds(&u.argument, !when)
+            }
+            Expression::LogicalExpression(l) if l.operator != LogicalOperator::Coalesce => {
+                let both = !self.cmps(&l.left).is_empty() && !self.cmps(&l.right).is_empty();
+                both || (l.operator == LogicalOperator::And) == when
+            }
+            _ => true,
+        }
     }
 
     fn finder(&self) -> EffectFinder<'a, '_> {
@@ -814,7 +855,8 @@ impl<'a> GuardFinder<'a, '_> {
         match e.without_parentheses() {
             Expression::LogicalExpression(l) => {
                 let cmps = self.cmps(&l.left);
-                if !cmps.is_empty() {
+                let when = l.operator == LogicalOperator::And;
+                if !cmps.is_empty() && self.holds(&l.left, when) {
                     let runs_in_region = match l.operator {
                         LogicalOperator::And => Self::positive(&cmps),
                         LogicalOperator::Or => !Self::positive(&cmps),
@@ -831,7 +873,7 @@ impl<'a> GuardFinder<'a, '_> {
             }
             Expression::ConditionalExpression(c) => {
                 let cmps = self.cmps(&c.test);
-                if !cmps.is_empty() {
+                if !cmps.is_empty() && self.holds(&c.test, Self::positive(&cmps)) {
                     let (branch, other) = if Self::positive(&cmps) {
                         (&c.consequent, &c.alternate)
                     } else {
@@ -887,7 +929,7 @@ impl<'a> GuardFinder<'a, '_> {
             (vec![a], vec![b])
         };
         let cmps = self.cmps(&c.test);
-        if cmps.is_empty() {
+        if cmps.is_empty() || !self.holds(&c.test, Self::positive(&cmps)) {
             return;
         }
         let (here, here_values, other_values) = if Self::positive(&cmps) {
@@ -930,10 +972,15 @@ impl<'a> GuardFinder<'a, '_> {
         match *site {
             GuardSite::EarlyExit(ifs, rest) => {
                 let cmps = self.cmps(&ifs.test);
-                if !cmps.is_empty() {
+                if !cmps.is_empty() && self.holds(&ifs.test, false) {
                     // `if (!inRegion) return;` — the rest of the block runs only in-region;
                     // `if (inRegion) return;` — only outside it.
                     let outside = Self::positive(&cmps);
+                    // `if (inRegion) return mirror;` — the region's own code is the `if`, which
+                    // its own site reports; the rest is what everyone else gets.
+                    if outside && !self.alternative(Guarded::Stmt(&ifs.consequent)).is_empty() {
+                        return;
+                    }
                     self.record_vs(
                         &cmps,
                         ifs.test.span(),
@@ -945,8 +992,11 @@ impl<'a> GuardFinder<'a, '_> {
             }
             GuardSite::If(it) => {
                 let cmps = self.cmps(&it.test);
-                if !cmps.is_empty() {
-                    if Self::positive(&cmps) {
+                let positive = Self::positive(&cmps);
+                // The branch recorded: the consequent, unless the region's is the `else`.
+                let when = positive || it.alternate.is_none();
+                if !cmps.is_empty() && self.holds(&it.test, when) {
+                    if positive {
                         self.record_vs(
                             &cmps,
                             it.test.span(),

@@ -19,11 +19,37 @@ use oxc_ast::ast::*;
 use oxc_span::GetSpan;
 use rustc_hash::FxHashMap as HashMap;
 use std::cell::{OnceCell, RefCell};
-use telltale_facts::{DataKind, Kinds, Step};
-use telltale_knowledge::geo::{is_country_header, is_geo_cookie};
+use telltale_facts::{DataKind, Kinds, Step, THIS_VARIANT};
+use telltale_knowledge::geo::{
+    is_country_header, is_geo_cookie, is_variant_word, names_build_region,
+};
 use telltale_knowledge::js_api::js_api;
 
 /// An options object that asks for the time zone's name (`{ timeZoneName: "long" }`).
+/// The name a value is read by: a variable's, or the last property of a member.
+fn last_name(e: &Expression<'_>) -> Option<String> {
+    match e.without_parentheses() {
+        Expression::Identifier(id) => Some(id.name.to_string()),
+        Expression::StaticMemberExpression(m) => Some(m.property.name.to_string()),
+        Expression::ComputedMemberExpression(m) => match &m.expression {
+            Expression::StringLiteral(k) => Some(k.value.to_string()),
+            _ => None,
+        },
+        Expression::ChainExpression(c) => match &c.expression {
+            ChainElement::StaticMemberExpression(m) => Some(m.property.name.to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether an identifier names one country (`countryCode`, `user_country`, `cc_country`), not
+/// a list of them or a count.
+fn names_a_country(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.contains("country") && !lower.contains("countries") && !lower.ends_with("list")
+}
+
 fn names_zone_name(e: Option<&Expression<'_>>) -> bool {
     let Some(Expression::ObjectExpression(o)) = e.map(|e| e.without_parentheses()) else {
         return false;
@@ -127,6 +153,119 @@ impl<'a> Analyzer<'a> {
     /// Whether `e` is region data or a projection of it, and how.
     pub(crate) fn region_value(&self, e: &'a Expression<'a>) -> Option<Origin> {
         self.exact(e, 0)
+    }
+
+    /// A value that only its name says is the user's country (`countryCode`,
+    /// `normalizedCountryCode`, `options.law.countryCode`, `cc.toUpperCase()` of one), when
+    /// [`Self::region_value`] traced no source to it: a hint, reported at most as info.
+    pub(crate) fn named_country(&self, e: &'a Expression<'a>) -> Option<Origin> {
+        let e = e.without_parentheses();
+        if let Expression::CallExpression(c) = e {
+            let m = c.callee.without_parentheses().as_member_expression()?;
+            return match m.static_property_name()? {
+                "toUpperCase" | "toLowerCase" | "toLocaleUpperCase" | "trim" => {
+                    self.named_country(m.object())
+                }
+                _ => None,
+            };
+        }
+        if !names_a_country(&last_name(e)?) || !self.from_a_parameter(e, 0) {
+            return None;
+        }
+        let path = self.snippet(e.span());
+        Some(Origin {
+            kinds: Kinds::of(DataKind::NamedCountry),
+            steps: vec![Step {
+                span: fspan(e.span()),
+                what: format!(
+                    "reads {path} (named for the country; no region source was traced to it)"
+                ),
+            }],
+        })
+    }
+
+    /// Whether a value is a parameter, a field of one or a projection of either: a value a
+    /// caller gives, where a name is all there is to go on. (A field of a local object, a
+    /// form's `country`, has a source of its own.)
+    fn from_a_parameter(&self, e: &'a Expression<'a>, depth: u32) -> bool {
+        if depth > 6 {
+            return false;
+        }
+        match e.without_parentheses() {
+            Expression::Identifier(id) => {
+                let Some(sym) = self.symbol_of(id) else {
+                    return false;
+                };
+                if self.params.contains(&Some(sym)) {
+                    return true;
+                }
+                match self.inits.get(&sym) {
+                    Some(crate::Init::Expr(x)) => self.from_a_parameter(x, depth + 1),
+                    _ => false,
+                }
+            }
+            Expression::StaticMemberExpression(m) => self.from_a_parameter(&m.object, depth + 1),
+            Expression::ComputedMemberExpression(m) => self.from_a_parameter(&m.object, depth + 1),
+            Expression::ChainExpression(c) => match &c.expression {
+                ChainElement::StaticMemberExpression(m) => {
+                    self.from_a_parameter(&m.object, depth + 1)
+                }
+                ChainElement::CallExpression(c) => match c.callee.as_member_expression() {
+                    Some(m) => self.from_a_parameter(m.object(), depth + 1),
+                    None => false,
+                },
+                _ => false,
+            },
+            Expression::CallExpression(c) => match c.callee.without_parentheses() {
+                Expression::StaticMemberExpression(m) => self.from_a_parameter(&m.object, depth + 1),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// A constant the build fixed, compared as a region: `REGION === "cn"` where
+    /// `const REGION = "global"`, or the bundler's inlined `"global" === "cn"`. Which variant
+    /// this build is, is said in the step; `constants` are what it is compared with.
+    pub(crate) fn build_variant(
+        &self,
+        e: &'a Expression<'a>,
+        constants: &[String],
+    ) -> Option<Origin> {
+        let e = e.without_parentheses();
+        let Val::Str(value) = self.value_of(e)?.val else {
+            return None;
+        };
+        if value.len() > 32 {
+            return None;
+        }
+        let named = match e {
+            Expression::StringLiteral(_) if is_variant_word(&value) => format!("{value:?}"),
+            Expression::StringLiteral(_) => return None,
+            _ => {
+                if !names_build_region(&last_name(e)?)
+                    || self.path_of(e).is_some_and(|p| p.starts_with("process.env."))
+                {
+                    return None;
+                }
+                format!("{} = {value:?}", self.snippet(e.span()))
+            }
+        };
+        let this_one = constants.iter().any(|c| c.eq_ignore_ascii_case(&value));
+        Some(Origin {
+            kinds: Kinds::of(DataKind::BuildVariant),
+            steps: vec![Step {
+                span: fspan(e.span()),
+                what: format!(
+                    "reads {named}, fixed when the package was built: {}",
+                    if this_one {
+                        THIS_VARIANT
+                    } else {
+                        "this build is another variant"
+                    }
+                ),
+            }],
+        })
     }
 
     /// The same for a value of the file (a function's return, a symbol).

@@ -1588,3 +1588,72 @@ fn a_generated_id_kept_on_disk_is_an_installation_id() {
         lock.sources
     );
 }
+
+#[test]
+fn a_value_only_named_for_the_country_is_a_hint() {
+    // cookieconsent's shape: the country code arrives as a parameter from a geolocation
+    // callback the analysis does not follow.
+    let g = guards_of(
+        r#"const EU = ["AT","BE","BG","HR","CY","CZ","DK","EE","FI","FR","DE","GR","HU","IE","IT","LV","LT","LU","MT","NL","PL","PT","RO","SK","SI","ES","SE"];
+        export function applyLaw(options, countryCode) {
+          if (EU.indexOf(countryCode) === -1) { options.enabled = false; }
+          return options;
+        }"#,
+    );
+    assert_eq!(g.len(), 1, "{g:#?}");
+    assert_eq!(g[0].source, Kinds::of(DataKind::NamedCountry));
+    assert!(g[0].effects.contains(&Effect::Consent), "{g:#?}");
+    assert!(g[0].steps[0].what.contains("no region source was traced"), "{g:#?}");
+    // A region source wins over the name, and names that are not one country say nothing.
+    let g = guards_of(
+        r#"const countryCode = Intl.DateTimeFormat().resolvedOptions().timeZone;
+        if (countryCode === "Europe/Moscow") console.log("x");
+        export function pick(countries, value) { if (value === "US") console.log("y"); if (countries === "US") console.log("z"); }"#,
+    );
+    assert_eq!(g.len(), 1, "{g:#?}");
+    assert_eq!(g[0].source, Kinds::of(DataKind::TimeZone));
+    // Lower-case pairs are words, not codes, when only a name vouches for the value.
+    let g = guards_of(r#"export function f(country) { if (country === "no") console.log("n"); }"#);
+    assert!(g.is_empty(), "{g:#?}");
+}
+
+#[test]
+fn a_privacy_law_chosen_by_region_is_consent_by_jurisdiction() {
+    // c15t's shape: the country from the edge's header picks the law that applies.
+    let g = guards_of(
+        r#"export function jurisdictionOf(req) {
+          const cc = req.headers["x-c15t-country"];
+          if (cc === "BR") return "LGPD";
+          if (cc === "CA" && req.headers["x-c15t-region"] === "QC") return "QC_LAW25";
+          return "NONE";
+        }"#,
+    );
+    // The rest after `return "LGPD"` is what everyone else gets, not a finding of its own.
+    assert_eq!(g.len(), 2, "{g:#?}");
+    assert!(g.iter().all(|g| !g.outside), "{g:#?}");
+    assert!(g.iter().all(|g| g.effects == vec![Effect::Consent]), "{g:#?}");
+    assert_eq!(g[0].countries, vec!["BR"]);
+    // `cc === "CA" && quebec` being false says nothing about CA: the rest of the function is
+    // not "outside CA".
+    assert_eq!(g[1].countries, vec!["CA"]);
+}
+
+#[test]
+fn a_region_variant_fixed_at_build_time_is_said_to_be_inert() {
+    let g = guards_of(
+        r#"const REGION = "global";
+        const https = require("https");
+        export function registry() {
+          if (REGION === "cn") { https.get("https://registry.npmmirror.com/-/ping"); } else { https.get("https://registry.npmjs.org/-/ping"); }
+        }
+        if ("global" === "cn") { console.log("欢迎"); }
+        const MODE = "production";
+        if (MODE === "development") console.log("dev");
+        if ("production" === "cn") console.log("never a region word");"#,
+    );
+    assert_eq!(g.len(), 2, "{g:#?}");
+    assert!(g.iter().all(|g| g.source == Kinds::of(DataKind::BuildVariant)), "{g:#?}");
+    assert!(g.iter().all(|g| g.countries == vec!["CN"]), "{g:#?}");
+    assert!(g[0].steps[0].what.contains("REGION = \"global\""), "{g:#?}");
+    assert!(g[0].steps[0].what.contains("another variant"), "{g:#?}");
+}

@@ -302,10 +302,46 @@ const COUNTRY_HEADERS: &[&str] = &[
     "true-client-country",
 ];
 
-/// Whether a request header names the client's country (`cf-ipcountry`).
+/// Words a build or a deployment uses for "not the country variant" (`REGION = "global"`).
+const VARIANT_WORDS: &[&str] = &[
+    "global", "intl", "international", "overseas", "oversea", "i18n", "row", "world", "domestic",
+    "mainland", "default",
+];
+
+/// Whether a constant names a regional variant of a build: a country (code in capitals or
+/// lower case, or name) or one of the words for the rest of the world.
+pub fn is_variant_word(value: &str) -> bool {
+    let v = value.trim();
+    VARIANT_WORDS.iter().any(|w| v.eq_ignore_ascii_case(w))
+        || (v.len() == 2 && is_country_code(v))
+        || country_of_name(v).is_some()
+}
+
+/// Whether a constant's name says it holds the region a build is for (`REGION`,
+/// `BUILD_COUNTRY`, `APP_MARKET`, `__EDITION__`), not one that the user is in.
+pub fn names_build_region(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    ["region", "country", "market", "edition", "area"]
+        .iter()
+        .any(|w| lower.contains(w))
+}
+
+/// Whether a request header names the client's country (`cf-ipcountry`), by the conventions
+/// above or by the shape proxies and services use for their own (`x-c15t-country`,
+/// `x-myapp-country-code`, `x-geo-ip-country`): an `x-` header whose last word is the country.
 pub fn is_country_header(name: &str) -> bool {
     let n = name.trim().to_ascii_lowercase();
-    COUNTRY_HEADERS.contains(&n.as_str())
+    if COUNTRY_HEADERS.contains(&n.as_str()) {
+        return true;
+    }
+    let Some(rest) = n.strip_prefix("x-") else {
+        return false;
+    };
+    let rest = rest
+        .strip_suffix("-code")
+        .or_else(|| rest.strip_suffix("-iso"))
+        .unwrap_or(rest);
+    rest.ends_with("-country") || rest.ends_with("-ipcountry")
 }
 
 // ------------------------------------------------------------------------------------ locales
@@ -568,11 +604,23 @@ pub fn countries_of(kinds: Kinds, constant: &str, out: &mut BTreeSet<String>) {
             out.insert(cc.to_string());
         }
     }
-    if kinds.contains(DataKind::GeoIpAnswer) || kinds.contains(DataKind::RegionSetting) {
+    if kinds.contains(DataKind::GeoIpAnswer)
+        || kinds.contains(DataKind::RegionSetting)
+        || kinds.contains(DataKind::BuildVariant)
+    {
         if let Some(cc) = country_of_name(c) {
             out.insert(cc.to_string());
         } else if c.len() == 2 && is_country_code(c) {
             out.insert(c.to_ascii_uppercase());
+        }
+    } else if kinds.contains(DataKind::NamedCountry) {
+        // Only its name says the value is a country: codes count in upper case alone, as
+        // ISO 3166 writes them ("no" and "it" are words).
+        if let Some(cc) = country_of_name(c) {
+            out.insert(cc.to_string());
+        } else if c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()) && is_country_code(c)
+        {
+            out.insert(c.to_string());
         }
     }
 }
@@ -602,6 +650,16 @@ mod tests {
         assert!(names("IS_AT_HOME").is_empty());
         assert!(names("checkDomain").is_empty());
         assert!(names("isReachable").is_empty());
+    }
+
+    #[test]
+    fn country_headers_by_convention_and_shape() {
+        for h in ["cf-ipcountry", "X-Vercel-IP-Country", "x-c15t-country", "x-geo-ip-country-code"] {
+            assert!(is_country_header(h), "{h}");
+        }
+        for h in ["country", "x-country-list", "x-forwarded-for", "content-type", "x-countryside"] {
+            assert!(!is_country_header(h), "{h}");
+        }
     }
 
     #[test]

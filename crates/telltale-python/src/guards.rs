@@ -12,8 +12,8 @@ use crate::{span_of, Analyzer, GuardSite, ScopeId};
 use ruff_python_ast::{self as ast, CmpOp, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 use std::collections::BTreeSet;
-use telltale_facts::{Effect, Kinds, RegionGuardFact};
-use telltale_knowledge::geo::{countries_of, RegionCmp as Cmp};
+use telltale_facts::{DataKind, Effect, Kinds, RegionGuardFact};
+use telltale_knowledge::geo::{countries_in_identifier, countries_of, RegionCmp as Cmp};
 use telltale_knowledge::py_api::py_api;
 
 impl<'a> Analyzer<'a> {
@@ -88,21 +88,33 @@ impl<'a> Analyzer<'a> {
                     .into_iter()
                     .collect()
             }
-            // A predicate of the file: `def is_zh(): return locale.getlocale()[0] == "zh_CN"`.
-            Expr::Call(c) if c.arguments.args.is_empty() && c.arguments.keywords.is_empty() => {
+            // A predicate of the file: `def is_zh(): return locale.getlocale()[0] == "zh_CN"`;
+            // or a probe named for a country: `def in_china(): try: requests.head(google, …)`.
+            Expr::Call(c)
+                if self
+                    .local_callee(&c.func, scope)
+                    .is_some_and(|(f, _)| !self.funcs[f].name.is_empty()) =>
+            {
                 let Some((f, _)) = self.local_callee(&c.func, scope) else {
                     return vec![];
                 };
                 let func = &self.funcs[f];
-                let results = match func.body {
-                    crate::FnBody::Expr(x) => vec![x],
-                    crate::FnBody::Block(body) => returned(body),
-                };
-                results
-                    .into_iter()
-                    .flat_map(|x| self.region_cmps(x, func.scope, depth + 1))
-                    .take(4)
-                    .collect()
+                let mut cmps: Vec<Cmp> = Vec::new();
+                if c.arguments.args.is_empty() && c.arguments.keywords.is_empty() {
+                    let results = match func.body {
+                        crate::FnBody::Expr(x) => vec![x],
+                        crate::FnBody::Block(body) => returned(body),
+                    };
+                    cmps = results
+                        .into_iter()
+                        .flat_map(|x| self.region_cmps(x, func.scope, depth + 1))
+                        .take(4)
+                        .collect();
+                }
+                if cmps.is_empty() {
+                    cmps.extend(self.probe(c, f));
+                }
+                cmps
             }
             Expr::Call(c) => match &*c.func {
                 Expr::Attribute(a)
@@ -131,6 +143,46 @@ impl<'a> Analyzer<'a> {
             }
             _ => vec![],
         }
+    }
+
+    /// A call of the file's own function named for a country whose body contacts the network
+    /// (`is_china_network()` timing a request to Google, a failure counting as China): where
+    /// the user seems to be, from the network's answer. Named for no country, or contacting
+    /// nothing, it is not one.
+    fn probe(&self, call: &'a ast::ExprCall, f: usize) -> Option<Cmp> {
+        let func = &self.funcs[f];
+        let countries = countries_in_identifier(func.name);
+        if countries.is_empty() {
+            return None;
+        }
+        let (effects, apis) = self.effects_in(&[func.range]);
+        // `subprocess.run(["ping", "-c", "1", "google.com"])` probes the network too.
+        let text = self
+            .src
+            .get(func.range.start().to_usize()..func.range.end().to_usize())
+            .unwrap_or_default();
+        let pings = effects.contains(&Effect::Exec)
+            && ["ping", "curl", "wget"]
+                .iter()
+                .any(|c| text.contains(&format!("\"{c}")) || text.contains(&format!("'{c}")));
+        if !effects.contains(&Effect::Network) && !pings {
+            return None;
+        }
+        let api = apis.first().cloned().unwrap_or_default();
+        Some(Cmp {
+            kinds: Kinds::of(DataKind::NetworkProbe),
+            subject: format!("{}()", func.name),
+            constants: vec![],
+            countries: countries.into_iter().map(str::to_string).collect(),
+            positive: true,
+            steps: vec![telltale_facts::Step {
+                span: span_of(call.range()),
+                what: format!(
+                    "asks {}(), which contacts the network ({api}) to tell where the user is",
+                    func.name
+                ),
+            }],
+        })
     }
 
     /// What the calls in `ranges` do (and those in the file's functions they call).

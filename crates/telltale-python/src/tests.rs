@@ -1,7 +1,7 @@
 //! The front end on small programs: each source, sink and decoder, positive and negative.
 
 use crate::{analyze, Options};
-use telltale_facts::{DataKind, Effect, FileFacts, SinkKind};
+use telltale_facts::{DataKind, Effect, FileFacts, Kinds, SinkKind};
 
 fn facts(src: &str) -> FileFacts {
     analyze("pkg/mod.py", src, &Options::default())
@@ -817,4 +817,67 @@ fn environment_opt_outs_gate_the_sends_they_control() {
          \x20   requests.get('https://example.org')\n",
     );
     assert!(f.opt_outs.is_empty(), "{:#?}", f.opt_outs);
+}
+
+#[test]
+fn a_probe_named_for_a_country_tells_where_the_user_seems_to_be() {
+    // A reachability test used as "am I in China": a failure to reach Google counts as China,
+    // and the mirror is chosen by it.
+    let f = facts(
+        r#"import requests, subprocess
+def is_china_network(timeout=3):
+    try:
+        requests.head("https://www.google.com", timeout=timeout)
+        return False
+    except Exception:
+        return True
+
+def install(pkg):
+    if is_china_network():
+        subprocess.run(["pip", "install", "-i", "https://pypi.tuna.tsinghua.edu.cn/simple", pkg])
+    else:
+        subprocess.run(["pip", "install", pkg])
+"#,
+    );
+    assert_eq!(f.region_guards.len(), 1, "{:#?}", f.region_guards);
+    let g = &f.region_guards[0];
+    assert_eq!(g.countries, vec!["CN"]);
+    assert_eq!(g.source, Kinds::of(DataKind::NetworkProbe));
+    assert_eq!(g.effects, vec![Effect::Endpoint], "{g:#?}");
+    assert!(g.steps[0].what.contains("contacts the network"), "{g:#?}");
+    // The same by `ping` (a real installer's shape: a failed ping of google.com means China).
+    let f = facts(
+        r#"import subprocess
+def is_in_china():
+    r = subprocess.run(["ping", "-c", "1", "-W", "2", "google.com"], capture_output=True, check=False)
+    return r.returncode != 0
+if is_in_china():
+    subprocess.run(["pip", "config", "set", "global.index-url", "https://mirrors.aliyun.com/pypi/simple/"])
+"#,
+    );
+    assert_eq!(f.region_guards.len(), 1, "{:#?}", f.region_guards);
+    assert_eq!(f.region_guards[0].countries, vec!["CN"]);
+    // Named for no country, or named for one but contacting nothing (a test of coordinates):
+    // no region.
+    let f = facts(
+        r#"import requests
+def is_reachable():
+    try:
+        requests.head("https://pypi.org", timeout=3)
+        return True
+    except Exception:
+        return False
+def is_chinese(text):
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+def is_in_china(lat, lng):
+    return 18 <= lat <= 53 and 73 <= lng <= 135
+if is_reachable():
+    print("online")
+if is_chinese("x"):
+    requests.post("https://api.example.com/zh")
+if is_in_china(31.2, 121.5):
+    requests.get("https://api.map.baidu.com/geocoder")
+"#,
+    );
+    assert!(f.region_guards.is_empty(), "{:#?}", f.region_guards);
 }

@@ -68,6 +68,10 @@ pub struct TargetReport {
     /// package runs was not analysed.
     pub coverage: Coverage,
     pub findings: Vec<Finding>,
+    /// What `--deps` needs to link this package with the others of the closure; not part of
+    /// the report.
+    #[serde(skip)]
+    pub cross_package: telltale_facts::CrossPackage,
 }
 
 impl TargetReport {
@@ -90,6 +94,7 @@ impl TargetReport {
             label: PrivacyLabel::default(),
             coverage: Coverage::default(),
             findings: vec![],
+            cross_package: Default::default(),
         }
     }
 

@@ -340,16 +340,62 @@ fn scan_closure(client: &Client, mut root: Package, opts: &ScanOptions) -> Vec<T
         }
     }
     let seen = SeenFiles::default();
+    let identities: Vec<(String, String)> = packages
+        .iter()
+        .map(|p| (p.name.clone(), p.version.clone()))
+        .collect();
+    let root_package = root.name.clone();
+    let scan_dependency = |p: &mut Package, opts: &ScanOptions| {
+        let mut r = scan_package(p, &Relation::Named, opts, &seen).0;
+        r.target = format!("npm:{}@{} (dependency of {root_name})", p.name, p.version);
+        r.dependency_of = Some(root_package.clone());
+        r
+    };
     let mut root_report = scan_package(&mut root, &Relation::Named, opts, &seen).0;
     let mut reports: Vec<TargetReport> = packages
         .into_par_iter()
-        .map(|mut p| {
-            let mut r = scan_package(&mut p, &Relation::Named, opts, &seen).0;
-            r.target = format!("npm:{}@{} (dependency of {root_name})", p.name, p.version);
-            r.dependency_of = Some(root.name.clone());
-            r
-        })
+        .map(|mut p| scan_dependency(&mut p, opts))
         .collect();
+    // A package that requires another's region detector is analysed again with what that
+    // module exports (the first pass could not know it).
+    let exports = dependency_exports(std::iter::once(&root_report).chain(&reports));
+    if !exports.is_empty() {
+        let mut again = opts.clone();
+        again.dependency_exports = Some(std::sync::Arc::new(exports));
+        let needs = |r: &TargetReport| {
+            r.cross_package.requires.iter().any(|q| {
+                again
+                    .dependency_exports
+                    .as_ref()
+                    .is_some_and(|d| d.contains_key(q))
+            })
+        };
+        if needs(&root_report) {
+            if let Ok(mut p) = client.fetch(&Spec {
+                name: root.name.clone(),
+                wanted: Some(root.version.clone()),
+            }) {
+                root_report = scan_package(&mut p, &Relation::Named, &again, &seen).0;
+            }
+        }
+        let redo: Vec<usize> = (0..reports.len()).filter(|&i| needs(&reports[i])).collect();
+        let redone: Vec<(usize, TargetReport)> = redo
+            .par_iter()
+            .filter_map(|&i| {
+                let (name, version) = &identities[i];
+                let mut p = client
+                    .fetch(&Spec {
+                        name: name.clone(),
+                        wanted: Some(version.clone()),
+                    })
+                    .ok()?;
+                Some((i, scan_dependency(&mut p, &again)))
+            })
+            .collect();
+        for (i, r) in redone {
+            reports[i] = r;
+        }
+    }
     reports.sort_by(|a, b| a.target.cmp(&b.target));
     for (what, why) in &problems {
         root_report.coverage.add_unanalysed(
@@ -366,6 +412,23 @@ fn scan_closure(client: &Client, mut root: Package, opts: &ScanOptions) -> Vec<T
         crate::product::product_report(&format!("npm:{root_name}"), &root_report, &reports);
     let mut out = vec![product, root_report];
     out.extend(reports);
+    out
+}
+
+/// What the packages of a closure export for the others, by module specifier.
+fn dependency_exports<'r>(
+    reports: impl Iterator<Item = &'r TargetReport>,
+) -> crate::options::DependencyExports {
+    let mut out = crate::options::DependencyExports::new();
+    for r in reports {
+        for (specs, e, at) in &r.cross_package.exports {
+            for s in specs {
+                out.entry(s.clone())
+                    .or_default()
+                    .push((e.clone(), at.clone()));
+            }
+        }
+    }
     out
 }
 

@@ -12,7 +12,14 @@ pub struct ScanOptions {
     pub npm: NpmOptions,
     /// `--deps`: scan the whole install closure of `npm:` targets.
     pub deps: bool,
+    /// `--deps`, second pass: what the other packages of the closure export, by the module
+    /// specifier that reaches it, for the packages that require them.
+    pub dependency_exports: Option<std::sync::Arc<DependencyExports>>,
 }
+
+/// Module specifier (`@serverless/utils/is-in-china`) → its region exports and where each is.
+pub type DependencyExports =
+    std::collections::HashMap<String, Vec<(telltale_facts::ExportSummary, String)>>;
 
 /// Registry access for `npm:name@version` targets.
 #[derive(Debug, Clone)]

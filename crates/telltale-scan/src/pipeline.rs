@@ -94,6 +94,11 @@ pub(crate) fn scan_loaded(
     let mut groups = analyse_all(&inputs, opts);
     crate::timings::lap(&mut laps, "analyse");
     link_package(&mut groups, &inputs, opts);
+    let cross_package = if opts.deps {
+        crate::link::cross_package(&groups, &target.files)
+    } else {
+        Default::default()
+    };
     crate::timings::lap(&mut laps, "link");
     for (input, group) in inputs.iter().zip(&groups) {
         let Some(kind) = coverage_kind(input) else {
@@ -180,6 +185,7 @@ pub(crate) fn scan_loaded(
         label,
         coverage,
         findings,
+        cross_package,
         ..TargetReport::empty(spec)
     }
 }

@@ -490,3 +490,78 @@ fn deps_scans_the_install_closure_with_one_label_for_the_product() {
     assert_eq!(targets[2]["dependency_of"], "app");
     assert_eq!(targets[0]["coverage"]["complete"], true);
 }
+
+#[test]
+fn deps_links_a_dependencys_region_detector_to_the_package_that_branches_on_it() {
+    // serverless → @serverless/utils/is-in-china: the detector is one package, the mirror
+    // choice another; only the closure scan sees both.
+    let app = package(&[
+        (
+            "package.json",
+            r#"{"name":"cli","version":"1.0.0","dependencies":{"@geo/utils":"^1.0.0"}}"#,
+        ),
+        (
+            "lib/download.js",
+            r#"const isInChina = require("@geo/utils/is-in-china");
+            const https = require("https");
+            module.exports = () => https.get(isInChina ? "https://sls.tencentcs.com/latest" : "https://github.com/x/releases/latest");"#,
+        ),
+    ]);
+    let utils = package(&[
+        ("package.json", r#"{"name":"@geo/utils","version":"1.2.0","main":"index.js"}"#),
+        ("index.js", "module.exports = {};"),
+        (
+            "is-in-china.js",
+            r#"module.exports = new Intl.DateTimeFormat("en", { timeZoneName: "long" }).format().includes("China Standard Time");"#,
+        ),
+    ]);
+    let reg = FakeRegistry::new(
+        &[
+            (
+                "cli",
+                "1.0.0",
+                &app,
+                serde_json::json!({ "dependencies": { "@geo/utils": "^1.0.0" } }),
+            ),
+            ("@geo/utils", "1.2.0", &utils, serde_json::json!({})),
+        ],
+        &sri,
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let region = |doc: &serde_json::Value, target: usize| -> Vec<serde_json::Value> {
+        doc["targets"][target]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "TT201")
+            .cloned()
+            .collect()
+    };
+    // Alone, the CLI branches on a module it does not carry: nothing to say.
+    let (_, alone) = scan_with(&reg, cache.path(), &["--platform", "none", "npm:cli"]);
+    assert!(region(&alone, 0).is_empty(), "{alone}");
+    let (_, doc) = scan_with(
+        &reg,
+        cache.path(),
+        &["--platform", "none", "--deps", "npm:cli"],
+    );
+    assert_eq!(doc["targets"][1]["target"], "npm:cli@1.0.0", "{doc}");
+    let found = region(&doc, 1);
+    assert_eq!(found.len(), 1, "{doc}");
+    assert_eq!(found[0]["severity"], "low", "{found:?}");
+    assert_eq!(found[0]["countries"], serde_json::json!(["CN"]), "{found:?}");
+    assert!(
+        found[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("mirror or endpoint"),
+        "{found:?}"
+    );
+    let steps = found[0]["flow"].to_string();
+    assert!(steps.contains("@geo/utils/is-in-china"), "{steps}");
+    // The detector itself is reported where it is, as info.
+    let detector = region(&doc, 2);
+    assert_eq!(detector.len(), 1, "{doc}");
+    assert_eq!(detector[0]["severity"], "info");
+    assert_eq!(doc["targets"][0]["label"]["regions"][0]["countries"], serde_json::json!(["CN"]));
+}

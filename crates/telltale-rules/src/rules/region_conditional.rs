@@ -1,5 +1,5 @@
 use crate::{declare_rule, Category, RawFinding, Rule, RuleMeta, Severity};
-use telltale_facts::{DataKind, Effect, FileFacts};
+use telltale_facts::{DataKind, Effect, FileFacts, Kinds, THIS_VARIANT};
 
 declare_rule! {
     /// ## What it detects
@@ -25,22 +25,33 @@ declare_rule! {
     /// `req.cookies.geo`) and settings named for the region (`$SLS_GEO_LOCATION`,
     /// `$APP_COUNTRY`; not `$AWS_REGION`, a cloud region) count too.
     ///
+    /// A value that only its name says is the country (`countryCode`, where no region source
+    /// was traced to it: a parameter filled by a caller the analysis does not see) compared
+    /// with country codes is reported as info, its steps saying the source was not traced.
+    ///
     /// Where the place is inferred from the network rather than read: a function named for a
     /// country that probes the network (`isChinaDomain(host)` timing an `http.get`, a failure
-    /// counting as China), or the winner of a race of requests compared with a host that serves
+    /// counting as China; in Python `is_in_china()` pinging google.com or timing a
+    /// request), or the winner of a race of requests compared with a host that serves
     /// one country (`Promise.race([ping(npmjs), ping(taobao)])`, then `=== taobao`). These, and
     /// settings, say where the user seems or says they are, so what they decide is at most low.
     ///
     /// Also reported, as info: a region predicate a module exports (`module.exports = tz ===
     /// "Asia/Shanghai"`, a detector package) — and wherever another module of the package
     /// branches on it, the branch is a finding of its own; a value chosen by region with no
-    /// visible effect (`inChina ? "Chinese" : "English"`). Code that runs everywhere except in
-    /// some countries is reported with `is not in`.
+    /// visible effect (`inChina ? "Chinese" : "English"`); a region variant fixed when the
+    /// package was built (`const REGION = "global"` compared with `"cn"`, or the bundler's
+    /// inlined `"global" === "cn"`), saying whether this build is that variant or the code is
+    /// inert. Code that runs everywhere except in some countries is reported with `is not in`.
+    /// With `--deps`, a package that branches on another package's detector
+    /// (`require("@serverless/utils/is-in-china")`) is reported where it branches, its steps
+    /// naming the other package's module.
     ///
     /// Severity follows what differs: the same message in another language (the other branch
     /// shows one too) is info; choosing a download mirror or API endpoint is low (both named
     /// when both are written); consent or analytics decided by a list of EU/EEA countries is
-    /// low; a message shown only in the region is medium; network, processes or UI sabotage
+    /// low, and so is code that picks a privacy law by region (`return "GDPR"`); a message
+    /// shown only in the region is medium; network, processes or UI sabotage
     /// are high; overwriting or deleting files is critical; no visible effect is info.
     ///
     /// ## Why it matters
@@ -122,10 +133,32 @@ impl Rule for RegionConditional {
                         .source
                         .iter()
                         .all(|k| matches!(k, DataKind::NetworkProbe | DataKind::RegionSetting));
+                    // Only a name says the value is the country: a lead to read, not evidence.
+                    let named_only = g.source == Kinds::of(DataKind::NamedCountry);
                     let severity = severity_of(&g.effects);
+                    let message = if g.source == Kinds::of(DataKind::BuildVariant) {
+                        // Chosen when the package was built, not where it runs.
+                        let this_build = g
+                            .steps
+                            .first()
+                            .is_some_and(|s| s.what.ends_with(THIS_VARIANT));
+                        format!(
+                            "region variant fixed when the package was built: {does} only in the build for {} ({})",
+                            g.countries.join(", "),
+                            if this_build == g.outside {
+                                "inert in this build"
+                            } else {
+                                THIS_VARIANT
+                            }
+                        )
+                    } else {
+                        format!("{does} only when the {place}")
+                    };
                     (
-                        format!("{does} only when the {place}"),
-                        if inferred {
+                        message,
+                        if named_only || g.source == Kinds::of(DataKind::BuildVariant) {
+                            Severity::Info
+                        } else if inferred {
                             severity.min(Severity::Low)
                         } else {
                             severity
@@ -191,6 +224,28 @@ mod tests {
         assert_eq!(out[0].severity, Severity::Medium);
         assert_eq!(out[1].severity, Severity::Critical);
         assert_eq!(out[1].countries, vec!["RU", "BY"]);
+    }
+
+    #[test]
+    fn a_name_or_a_build_constant_is_info_whatever_the_code_does() {
+        let mut f = facts();
+        let mut named = guard(&["RU"], vec![Effect::Destructive]);
+        named.source = Kinds::of(DataKind::NamedCountry);
+        f.region_guards.push(named);
+        let mut inert = guard(&["CN"], vec![Effect::Exec]);
+        inert.source = Kinds::of(DataKind::BuildVariant);
+        inert.steps = vec![telltale_facts::Step {
+            span: Span::default(),
+            what: "reads REGION = \"global\": this build is another variant".into(),
+        }];
+        f.region_guards.push(inert);
+        let mut active = f.region_guards[1].clone();
+        active.steps[0].what = format!("reads REGION = \"cn\": {THIS_VARIANT}");
+        f.region_guards.push(active);
+        let out = run(&RegionConditional, &f);
+        assert!(out.iter().all(|r| r.severity == Severity::Info), "{out:?}");
+        assert!(out[1].message.contains("inert in this build"), "{}", out[1].message);
+        assert!(out[2].message.ends_with("(this build is that variant)"), "{}", out[2].message);
     }
 
     #[test]
