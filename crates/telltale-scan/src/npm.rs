@@ -351,51 +351,33 @@ fn scan_closure(client: &Client, mut root: Package, opts: &ScanOptions) -> Vec<T
         r.dependency_of = Some(root_package.clone());
         r
     };
-    let mut root_report = scan_package(&mut root, &Relation::Named, opts, &seen).0;
-    let mut reports: Vec<TargetReport> = packages
+    let root_report = scan_package(&mut root, &Relation::Named, opts, &seen).0;
+    let reports: Vec<TargetReport> = packages
         .into_par_iter()
         .map(|mut p| scan_dependency(&mut p, opts))
         .collect();
     // A package that requires another's region detector is analysed again with what that
     // module exports (the first pass could not know it).
-    let exports = dependency_exports(std::iter::once(&root_report).chain(&reports));
-    if !exports.is_empty() {
-        let mut again = opts.clone();
-        again.dependency_exports = Some(std::sync::Arc::new(exports));
-        let needs = |r: &TargetReport| {
-            r.cross_package.requires.iter().any(|q| {
-                again
-                    .dependency_exports
-                    .as_ref()
-                    .is_some_and(|d| d.contains_key(q))
+    let refetch = |name: &str, version: &str| {
+        client
+            .fetch(&Spec {
+                name: name.to_string(),
+                wanted: Some(version.to_string()),
             })
-        };
-        if needs(&root_report) {
-            if let Ok(mut p) = client.fetch(&Spec {
-                name: root.name.clone(),
-                wanted: Some(root.version.clone()),
-            }) {
-                root_report = scan_package(&mut p, &Relation::Named, &again, &seen).0;
-            }
+            .ok()
+    };
+    let mut all = vec![root_report];
+    all.extend(reports);
+    relink(&mut all, opts, |i, again| {
+        if i == 0 {
+            let mut p = refetch(&root.name, &root.version)?;
+            return Some(scan_package(&mut p, &Relation::Named, again, &seen).0);
         }
-        let redo: Vec<usize> = (0..reports.len()).filter(|&i| needs(&reports[i])).collect();
-        let redone: Vec<(usize, TargetReport)> = redo
-            .par_iter()
-            .filter_map(|&i| {
-                let (name, version) = &identities[i];
-                let mut p = client
-                    .fetch(&Spec {
-                        name: name.clone(),
-                        wanted: Some(version.clone()),
-                    })
-                    .ok()?;
-                Some((i, scan_dependency(&mut p, &again)))
-            })
-            .collect();
-        for (i, r) in redone {
-            reports[i] = r;
-        }
-    }
+        let (name, version) = &identities[i - 1];
+        Some(scan_dependency(&mut refetch(name, version)?, again))
+    });
+    let mut root_report = all.remove(0);
+    let mut reports = all;
     reports.sort_by(|a, b| a.target.cmp(&b.target));
     for (what, why) in &problems {
         root_report.coverage.add_unanalysed(
@@ -413,6 +395,38 @@ fn scan_closure(client: &Client, mut root: Package, opts: &ScanOptions) -> Vec<T
     let mut out = vec![product, root_report];
     out.extend(reports);
     out
+}
+
+/// Packages of one scan that require another's region exports (a detector such as
+/// `@serverless/utils/is-in-china`) are analysed again, by `rescan(i, options)`, with what
+/// those modules export: the first pass of each package could not know it.
+pub(crate) fn relink(
+    reports: &mut [TargetReport],
+    opts: &ScanOptions,
+    rescan: impl Fn(usize, &ScanOptions) -> Option<TargetReport> + Sync,
+) {
+    let exports = dependency_exports(reports.iter());
+    if exports.is_empty() {
+        return;
+    }
+    let redo: Vec<usize> = (0..reports.len())
+        .filter(|&i| {
+            reports[i]
+                .cross_package
+                .requires
+                .iter()
+                .any(|q| exports.contains_key(q))
+        })
+        .collect();
+    let mut again = opts.clone();
+    again.dependency_exports = Some(std::sync::Arc::new(exports));
+    let redone: Vec<(usize, TargetReport)> = redo
+        .par_iter()
+        .filter_map(|&i| rescan(i, &again).map(|r| (i, r)))
+        .collect();
+    for (i, r) in redone {
+        reports[i] = r;
+    }
 }
 
 /// What the packages of a closure export for the others, by module specifier.

@@ -94,11 +94,8 @@ pub(crate) fn scan_loaded(
     let mut groups = analyse_all(&inputs, opts);
     crate::timings::lap(&mut laps, "analyse");
     link_package(&mut groups, &inputs, opts);
-    let cross_package = if opts.deps {
-        crate::link::cross_package(&groups, &target.files)
-    } else {
-        Default::default()
-    };
+    // What other packages of the same scan (`--deps`, a lockfile) may need from this one.
+    let cross_package = crate::link::cross_package(&groups, &target.files);
     crate::timings::lap(&mut laps, "link");
     for (input, group) in inputs.iter().zip(&groups) {
         let Some(kind) = coverage_kind(input) else {

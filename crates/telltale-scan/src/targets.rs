@@ -186,6 +186,21 @@ fn scan_lockfile(path: &str, opts: &ScanOptions) -> Vec<TargetReport> {
         }));
     }
     progress.finish_and_clear();
+    // Packages that branch on another package's region detector, linked to it.
+    let identities: Vec<Option<(String, String)>> = reports
+        .iter()
+        .map(|r| Some((r.package.clone()?, r.version.clone()?)))
+        .collect();
+    crate::npm::relink(&mut reports, opts, |i, again| {
+        let (name, version) = identities[i].clone()?;
+        let pkg = client
+            .fetch(&telltale_registry::Spec {
+                name,
+                wanted: Some(version),
+            })
+            .ok()?;
+        Some(crate::npm::scan_registry_package(pkg, again, &seen))
+    });
     reports.insert(0, head);
     reports
 }

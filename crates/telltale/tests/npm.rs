@@ -564,4 +564,23 @@ fn deps_links_a_dependencys_region_detector_to_the_package_that_branches_on_it()
     assert_eq!(detector.len(), 1, "{doc}");
     assert_eq!(detector[0]["severity"], "info");
     assert_eq!(doc["targets"][0]["label"]["regions"][0]["countries"], serde_json::json!(["CN"]));
+    // A lockfile's packages are one scan too.
+    let dir = tempfile::tempdir().unwrap();
+    let lock = serde_json::json!({ "lockfileVersion": 3, "packages": {
+        "": { "name": "app" },
+        "node_modules/cli": { "version": "1.0.0", "resolved": format!("{}cli/-/1.0.0.tgz", reg.url), "integrity": sri(&app) },
+        "node_modules/@geo/utils": { "version": "1.2.0", "resolved": format!("{}@geo/utils/-/1.2.0.tgz", reg.url), "integrity": sri(&utils) },
+    }});
+    let path = dir.path().join("package-lock.json");
+    std::fs::write(&path, serde_json::to_vec(&lock).unwrap()).unwrap();
+    let (_, doc) = scan_with(&reg, cache.path(), &["--platform", "none", path.to_str().unwrap()]);
+    let cli = doc["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|t| t["target"] == "npm:cli@1.0.0")
+        .unwrap_or_else(|| panic!("{doc}"));
+    let found = region(&doc, cli);
+    assert_eq!(found.len(), 1, "{doc}");
+    assert_eq!(found[0]["severity"], "low", "{found:?}");
 }
