@@ -114,30 +114,14 @@ impl<'a> Analyzer<'a> {
                 _ => None,
             },
             Expression::NewExpression(n) => Some(n),
-            // `jurisdictions.EU.has(cc)` with `const jurisdictions = { EU: new Set([...]) }`.
-            Expression::StaticMemberExpression(m) => match m.object.without_parentheses() {
-                Expression::Identifier(id) => {
-                    match self.symbol_of(id).and_then(|s| self.inits.get(&s)) {
-                        Some(Init::Expr(Expression::ObjectExpression(o))) => {
-                            o.properties.iter().find_map(|p| match p {
-                                ObjectPropertyKind::ObjectProperty(p)
-                                    if p.key
-                                        .static_name()
-                                        .is_some_and(|k| k == m.property.name.as_str()) =>
-                                {
-                                    match p.value.without_parentheses() {
-                                        Expression::NewExpression(n) => Some(arena(n)),
-                                        _ => None,
-                                    }
-                                }
-                                _ => None,
-                            })
-                        }
-                        _ => None,
-                    }
-                }
-                _ => None,
-            },
+            // Property constants: `TZ.RUSSIA.MOSCOW`, `jurisdictions.EU.has(cc)` with
+            // `const jurisdictions = { EU: new Set([...]) }`.
+            Expression::StaticMemberExpression(_) => {
+                return match self.literal_member(e, 0) {
+                    Some(x) if !std::ptr::eq(x, e) => self.constants_of(x),
+                    _ => vec![],
+                };
+            }
             _ => None,
         };
         let e = match set {
@@ -159,6 +143,40 @@ impl<'a> Analyzer<'a> {
             Some(Val::Arr(items)) => items.into_iter().filter_map(text).take(512).collect(),
             Some(v) => text(v).into_iter().collect(),
             None => vec![],
+        }
+    }
+
+    /// What a property of a constant object literal is written as (`TZ.RUSSIA.MOSCOW` with
+    /// `const TZ = { RUSSIA: { MOSCOW: "Europe/Moscow" } }`), through nested literals.
+    fn literal_member(&self, e: &'a Expression<'a>, depth: u32) -> Option<&'a Expression<'a>> {
+        if depth > 6 {
+            return None;
+        }
+        match e.without_parentheses() {
+            Expression::Identifier(id) => {
+                match self.symbol_of(id).and_then(|s| self.inits.get(&s)) {
+                    Some(Init::Expr(x)) => Some(*x),
+                    _ => None,
+                }
+            }
+            Expression::StaticMemberExpression(m) => {
+                let Expression::ObjectExpression(o) =
+                    self.literal_member(&m.object, depth + 1)?.without_parentheses()
+                else {
+                    return None;
+                };
+                o.properties.iter().find_map(|p| match p {
+                    ObjectPropertyKind::ObjectProperty(p)
+                        if p.key
+                            .static_name()
+                            .is_some_and(|k| k == m.property.name.as_str()) =>
+                    {
+                        Some(arena(&p.value))
+                    }
+                    _ => None,
+                })
+            }
+            _ => None,
         }
     }
 

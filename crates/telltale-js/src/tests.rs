@@ -1657,3 +1657,16 @@ fn a_region_variant_fixed_at_build_time_is_said_to_be_inert() {
     assert!(g[0].steps[0].what.contains("REGION = \"global\""), "{g:#?}");
     assert!(g[0].steps[0].what.contains("another variant"), "{g:#?}");
 }
+
+#[test]
+fn property_constants_name_countries_through_nested_objects() {
+    let g = guards_of(
+        r#"const TZ = { GERMANY: { BERLIN: "Europe/Berlin" }, RUSSIA: { MOSCOW: "Europe/Moscow" } };
+        const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+        if (zone === TZ.RUSSIA.MOSCOW) { console.log("привет"); }
+        if (zone === TZ.GERMANY) { console.log("an object, not a zone"); }"#,
+    );
+    assert_eq!(g.len(), 1, "{g:#?}");
+    assert_eq!(g[0].countries, vec!["RU"]);
+    assert_eq!(g[0].constants, vec!["Europe/Moscow"]);
+}
