@@ -131,6 +131,26 @@ impl<'a> Analyzer<'a> {
                     None => return vec![],
                 }
             }
+            // `new Map([["RU", …], ["BY", …]])`: what `.has`/`.get` test are the keys.
+            Some(n) if self.path_of(&n.callee).as_deref() == Some("Map") => {
+                return match n.arguments.first().and_then(|a| a.as_expression()) {
+                    Some(Expression::ArrayExpression(pairs)) => pairs
+                        .elements
+                        .iter()
+                        .filter_map(|p| match p.as_expression()? {
+                            Expression::ArrayExpression(kv) => {
+                                match kv.elements.first()?.as_expression()? {
+                                    Expression::StringLiteral(k) => Some(k.value.to_string()),
+                                    _ => None,
+                                }
+                            }
+                            _ => None,
+                        })
+                        .take(512)
+                        .collect(),
+                    _ => vec![],
+                };
+            }
             _ => e,
         };
         // Whole numbers too: a `getTimezoneOffset()` compared with -480.
@@ -148,7 +168,11 @@ impl<'a> Analyzer<'a> {
 
     /// What a property of a constant object literal is written as (`TZ.RUSSIA.MOSCOW` with
     /// `const TZ = { RUSSIA: { MOSCOW: "Europe/Moscow" } }`), through nested literals.
-    fn literal_member(&self, e: &'a Expression<'a>, depth: u32) -> Option<&'a Expression<'a>> {
+    pub(crate) fn literal_member(
+        &self,
+        e: &'a Expression<'a>,
+        depth: u32,
+    ) -> Option<&'a Expression<'a>> {
         if depth > 6 {
             return None;
         }

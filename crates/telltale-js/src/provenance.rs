@@ -419,6 +419,14 @@ impl<'a> Analyzer<'a> {
                 return Some(Self::geo_cookie(c, e.span()));
             }
         }
+        // `zoneToCountry[tz]`: the country a constant table gives the zone (or locale).
+        if let MemberExpression::ComputedMemberExpression(c) = member {
+            if key.is_none() {
+                if let Some(o) = self.table_lookup(object, &c.expression, depth) {
+                    return Some(o);
+                }
+            }
+        }
         if let (Expression::Identifier(id), Some(key)) = (object.without_parentheses(), key) {
             if let Some(sym) = self.symbol_of(id) {
                 if self.fields.whole(sym).is_some() {
@@ -472,7 +480,37 @@ impl<'a> Analyzer<'a> {
         if PROJECTIONS.contains(&name) {
             return self.exact(member.object(), depth);
         }
+        // `zoneCountries.get(tz)` on a constant `Map`.
+        if name == "get" {
+            let key = args.first().and_then(|a| a.as_expression())?;
+            return self.table_lookup(member.object(), key, depth);
+        }
         None
+    }
+
+    /// A constant table (an object or `Map` literal) looked up with region data: what it
+    /// gives is where the user is, in the table's words (`{"Europe/Moscow": "RU"}[tz]`).
+    fn table_lookup(
+        &self,
+        table: &'a Expression<'a>,
+        key: &'a Expression<'a>,
+        depth: u32,
+    ) -> Option<Origin> {
+        let literal = self.literal_member(table, 0)?;
+        let is_table = match literal.without_parentheses() {
+            Expression::ObjectExpression(o) => !o.properties.is_empty(),
+            Expression::NewExpression(n) => self.path_of(&n.callee).as_deref() == Some("Map"),
+            _ => false,
+        };
+        if !is_table {
+            return None;
+        }
+        let mut o = self.exact(key, depth)?;
+        o.steps.push(Step {
+            span: fspan(table.span()),
+            what: format!("looks it up in the table {}", self.snippet(table.span())),
+        });
+        Some(o)
     }
 
     /// Whether an object is a cookie jar: its path or call names cookies (`req.cookies`,

@@ -1670,3 +1670,28 @@ fn property_constants_name_countries_through_nested_objects() {
     assert_eq!(g[0].countries, vec!["RU"]);
     assert_eq!(g[0].constants, vec!["Europe/Moscow"]);
 }
+
+#[test]
+fn a_zone_to_country_table_and_a_map_of_codes_are_region_data() {
+    let g = guards_of(
+        r#"const zoneToCountry = { "Europe/Moscow": "RU", "Europe/Minsk": "BY", "Europe/Berlin": "DE" };
+        const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+        const cc = zoneToCountry[tz];
+        if (cc === "RU") { console.log("A"); }
+        const blocked = new Map([["RU", 1], ["BY", 1]]);
+        if (blocked.has(cc)) { console.log("B"); }
+        const byZone = new Map([["Asia/Shanghai", "CN"]]);
+        if (byZone.get(tz) === "CN") { console.log("C"); }"#,
+    );
+    assert_eq!(g.len(), 3, "{g:#?}");
+    assert_eq!(g[0].countries, vec!["RU"]);
+    assert!(g[0].steps.iter().any(|s| s.what.contains("looks it up in the table")), "{g:#?}");
+    assert_eq!(g[1].countries, vec!["BY", "RU"]);
+    assert_eq!(g[2].countries, vec!["CN"]);
+    // A table looked up with something that is not region data gives nothing.
+    let g = guards_of(
+        r#"const statusToCode = { active: "RU", idle: "BY" };
+        export function f(s) { if (statusToCode[s.status] === "RU") console.log("x"); }"#,
+    );
+    assert!(g.is_empty(), "{g:#?}");
+}

@@ -586,6 +586,11 @@ pub fn countries_of(kinds: Kinds, constant: &str, out: &mut BTreeSet<String>) {
             out.insert(cc.to_string());
         }
         out.extend(countries_of_offset(c).iter().map(|c| c.to_string()));
+        // A zone is never "RU": a value compared with a country code was looked up from the
+        // zone (`zoneToCountry[tz] === "RU"`).
+        if c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()) && is_country_code(c) {
+            out.insert(c.to_string());
+        }
     }
     if kinds.contains(DataKind::Locale) {
         // An upper-case pair is a region subtag (`locale.split("-")[1] === "US"`): BCP 47
