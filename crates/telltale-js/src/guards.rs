@@ -77,6 +77,13 @@ fn privacy_law(value: &str) -> Option<&'static str> {
         .find_map(|w| PRIVACY_LAWS.iter().copied().find(|l| *l == w))
 }
 
+/// Words of code about consent and tracking, for telling a consent decision by jurisdiction
+/// from the same country list used for prices or taxes.
+const CONSENT_WORDS: &[&str] = &[
+    "consent", "cookie", "gdpr", "privacy", "tracking", "tracker", "analytics", "telemetry",
+    "banner", "law", "jurisdiction", "optin", "opt_in", "opt-in", "optout", "opt_out", "opt-out",
+];
+
 /// Whether the countries compared are a jurisdiction (ten or more EEA members).
 fn is_jurisdiction(countries: &BTreeSet<String>) -> bool {
     countries
@@ -857,7 +864,9 @@ impl<'a> GuardFinder<'a, '_> {
             // A URL in a message is part of what is shown, not an address chosen.
             effects.remove(&Effect::Endpoint);
         }
-        if is_jurisdiction(&countries) {
+        // An EU list decides consent only where the code is about consent: the same list
+        // picks a currency, a VAT rate or a shipping zone in shops.
+        if is_jurisdiction(&countries) && self.about_consent(test_span, span) {
             effects.insert(Effect::Consent);
         }
         if outside
@@ -886,6 +895,26 @@ impl<'a> GuardFinder<'a, '_> {
             detector: None,
             steps: cmps.first().map(|c| c.steps.clone()).unwrap_or_default(),
         });
+    }
+
+    /// Whether the code around a test and what it controls speaks of consent or tracking
+    /// (`applyLaw`, `showCookieBanner`, `gdprApplies`, `analytics.disable()`): the text of the
+    /// enclosing function, or a window around the test at the top level, bounded.
+    fn about_consent(&self, test: oxc_span::Span, guarded: oxc_span::Span) -> bool {
+        const WINDOW: u32 = 4096;
+        let (start, end) = match self.an.function_at(test) {
+            Some(f) => {
+                let s = self.an.funcs[f].span;
+                (s.start.max(test.start.saturating_sub(WINDOW)), s.end)
+            }
+            None => (test.start.saturating_sub(300), guarded.end),
+        };
+        let end = end.min(guarded.end.max(test.end).saturating_add(WINDOW));
+        let Some(text) = self.an.src.get(start as usize..end as usize) else {
+            return false;
+        };
+        let lower = text.to_ascii_lowercase();
+        CONSENT_WORDS.iter().any(|w| lower.contains(w))
     }
 
     /// The in-region polarity of a condition: true when it holds for the named countries.

@@ -1604,6 +1604,17 @@ fn a_value_only_named_for_the_country_is_a_hint() {
     assert_eq!(g[0].source, Kinds::of(DataKind::NamedCountry));
     assert!(g[0].effects.contains(&Effect::Consent), "{g:#?}");
     assert!(g[0].steps[0].what.contains("no region source was traced"), "{g:#?}");
+    // The same list choosing a currency is no consent decision (a shop's shape).
+    let g = guards_of(
+        r#"const EU_COUNTRIES = ["AT","BE","BG","HR","CY","CZ","DK","EE","FI","FR","DE","GR","HU","IE","IT","LV","LT","LU","MT","NL","PL","PT","RO","SK","SI","ES","SE"];
+        export function getCurrencyByCountry(countryCode) {
+          if (countryCode === "CH") return "CHF";
+          if (EU_COUNTRIES.includes(countryCode)) return "EUR";
+          return "USD";
+        }"#,
+    );
+    assert!(!g.is_empty(), "{g:#?}");
+    assert!(g.iter().all(|g| !g.effects.contains(&Effect::Consent)), "{g:#?}");
     // A region source wins over the name, and names that are not one country say nothing.
     let g = guards_of(
         r#"const countryCode = Intl.DateTimeFormat().resolvedOptions().timeZone;
