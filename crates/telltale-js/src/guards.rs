@@ -124,10 +124,19 @@ impl<'a> Analyzer<'a> {
             // Property constants: `TZ.RUSSIA.MOSCOW`, `jurisdictions.EU.has(cc)` with
             // `const jurisdictions = { EU: new Set([...]) }`.
             Expression::StaticMemberExpression(_) => {
-                return match self.literal_member(e, 0) {
-                    Some(x) if !std::ptr::eq(x, e) => self.constants_of(x),
-                    _ => vec![],
-                };
+                // A property may name another (`{ a: B.c }`): followed a few steps, so that
+                // literals naming each other in a cycle end.
+                let mut x = e;
+                for _ in 0..8 {
+                    match self.literal_member(x, 0) {
+                        Some(y) if !std::ptr::eq(y, x) => x = y,
+                        _ => return vec![],
+                    }
+                    if !matches!(x.without_parentheses(), Expression::StaticMemberExpression(_)) {
+                        return self.constants_of(x);
+                    }
+                }
+                return vec![];
             }
             _ => None,
         };

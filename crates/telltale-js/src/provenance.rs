@@ -25,7 +25,6 @@ use telltale_knowledge::geo::{
 };
 use telltale_knowledge::js_api::js_api;
 
-/// An options object that asks for the time zone's name (`{ timeZoneName: "long" }`).
 /// The name a value is read by: a variable's, or the last property of a member.
 fn last_name(e: &Expression<'_>) -> Option<String> {
     match e.without_parentheses() {
@@ -50,6 +49,7 @@ fn names_a_country(name: &str) -> bool {
     lower.contains("country") && !lower.contains("countries") && !lower.ends_with("list")
 }
 
+/// An options object that asks for the time zone's name (`{ timeZoneName: "long" }`).
 fn names_zone_name(e: Option<&Expression<'_>>) -> bool {
     let Some(Expression::ObjectExpression(o)) = e.map(|e| e.without_parentheses()) else {
         return false;
