@@ -411,6 +411,24 @@ pub struct RegionGuardFact {
     pub steps: Vec<Step>,
 }
 
+impl RegionGuardFact {
+    /// Whether the place is only hinted at: a value named for the country with no source
+    /// traced to it, or the variant a build was made for. A finding (info), never behaviour
+    /// a label states.
+    pub fn is_hint(&self) -> bool {
+        self.source == Kinds::of(DataKind::NamedCountry)
+            || self.source == Kinds::of(DataKind::BuildVariant)
+    }
+
+    /// For a build variant: whether this build is the variant compared (its first step says
+    /// so, in [`THIS_VARIANT`]'s words).
+    pub fn is_this_build(&self) -> bool {
+        self.steps
+            .first()
+            .is_some_and(|s| s.what.ends_with(THIS_VARIANT))
+    }
+}
+
 /// A value that was hidden by an encoding and decoded statically.
 #[derive(Debug, Clone, Serialize)]
 pub struct ObfuscationFact {

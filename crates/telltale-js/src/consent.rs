@@ -28,7 +28,7 @@
 
 use crate::guards::GuardSite;
 use crate::resolve::Val;
-use crate::{fspan, Analyzer, FnBody, Init};
+use crate::{fspan, last_name, Analyzer, FnBody, Init};
 use oxc_ast::ast::*;
 use oxc_semantic::SymbolId;
 use oxc_span::{GetSpan, Span};
@@ -135,19 +135,6 @@ struct Reader<'a, 'b> {
     fns: RefCell<HashMap<usize, Option<Rc<Found>>>>,
     /// Constants and predicates being read, one inside another.
     nesting: std::cell::Cell<u32>,
-}
-
-/// The name a member or identifier callee is known by (`getUsageStatisticsEnabled`).
-fn last_name<'x>(e: &'x Expression<'_>) -> Option<&'x str> {
-    match e.without_parentheses() {
-        Expression::StaticMemberExpression(m) => Some(m.property.name.as_str()),
-        Expression::Identifier(id) => Some(id.name.as_str()),
-        Expression::ChainExpression(c) => match &c.expression {
-            ChainElement::StaticMemberExpression(m) => Some(m.property.name.as_str()),
-            _ => None,
-        },
-        _ => None,
-    }
 }
 
 /// A property whose name, alone or after its object's (`telemetry.enabled`), says whether

@@ -388,6 +388,24 @@ impl<'a> Analyzer<'a> {
 /// A one-line excerpt of at most ~100 characters.
 pub(crate) use telltale_knowledge::strings::snippet as snippet_of;
 
+/// The name a value or callee is read by: a variable's, or the last property of a member
+/// (`getUsageStatisticsEnabled`, `options.law.countryCode`, `headers["countryCode"]`).
+pub(crate) fn last_name<'x>(e: &'x Expression<'_>) -> Option<&'x str> {
+    match e.without_parentheses() {
+        Expression::StaticMemberExpression(m) => Some(m.property.name.as_str()),
+        Expression::ComputedMemberExpression(m) => match &m.expression {
+            Expression::StringLiteral(k) => Some(k.value.as_str()),
+            _ => None,
+        },
+        Expression::Identifier(id) => Some(id.name.as_str()),
+        Expression::ChainExpression(c) => match &c.expression {
+            ChainElement::StaticMemberExpression(m) => Some(m.property.name.as_str()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 pub(crate) fn fspan(s: oxc_span::Span) -> Span {
     Span::new(s.start, s.end)
 }

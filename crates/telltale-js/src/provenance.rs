@@ -14,40 +14,16 @@
 //! IP-geolocation request and its fields). Each answer keeps its steps, source first.
 
 use crate::resolve::Val;
-use crate::{fspan, Analyzer, EdgeSrc, Node};
+use crate::{fspan, last_name, Analyzer, EdgeSrc, Node};
 use oxc_ast::ast::*;
 use oxc_span::GetSpan;
 use rustc_hash::FxHashMap as HashMap;
 use std::cell::{OnceCell, RefCell};
 use telltale_facts::{DataKind, Kinds, Step, THIS_VARIANT};
 use telltale_knowledge::geo::{
-    is_country_header, is_geo_cookie, is_variant_word, names_build_region,
+    is_country_header, is_geo_cookie, is_variant_word, names_a_country, names_build_region,
 };
 use telltale_knowledge::js_api::js_api;
-
-/// The name a value is read by: a variable's, or the last property of a member.
-fn last_name(e: &Expression<'_>) -> Option<String> {
-    match e.without_parentheses() {
-        Expression::Identifier(id) => Some(id.name.to_string()),
-        Expression::StaticMemberExpression(m) => Some(m.property.name.to_string()),
-        Expression::ComputedMemberExpression(m) => match &m.expression {
-            Expression::StringLiteral(k) => Some(k.value.to_string()),
-            _ => None,
-        },
-        Expression::ChainExpression(c) => match &c.expression {
-            ChainElement::StaticMemberExpression(m) => Some(m.property.name.to_string()),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// Whether an identifier names one country (`countryCode`, `user_country`, `cc_country`), not
-/// a list of them or a count.
-fn names_a_country(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    lower.contains("country") && !lower.contains("countries") && !lower.ends_with("list")
-}
 
 /// An options object that asks for the time zone's name (`{ timeZoneName: "long" }`).
 fn names_zone_name(e: Option<&Expression<'_>>) -> bool {
@@ -169,7 +145,7 @@ impl<'a> Analyzer<'a> {
                 _ => None,
             };
         }
-        if !names_a_country(&last_name(e)?) || !self.from_a_parameter(e, 0) {
+        if !names_a_country(last_name(e)?) || !self.from_a_parameter(e, 0) {
             return None;
         }
         let path = self.snippet(e.span());
@@ -243,7 +219,7 @@ impl<'a> Analyzer<'a> {
             Expression::StringLiteral(_) if is_variant_word(&value) => format!("{value:?}"),
             Expression::StringLiteral(_) => return None,
             _ => {
-                if !names_build_region(&last_name(e)?)
+                if !names_build_region(last_name(e)?)
                     || self.path_of(e).is_some_and(|p| p.starts_with("process.env."))
                 {
                     return None;

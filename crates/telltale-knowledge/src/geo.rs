@@ -317,6 +317,13 @@ pub fn is_variant_word(value: &str) -> bool {
         || country_of_name(v).is_some()
 }
 
+/// Whether an identifier names one country (`countryCode`, `user_country`), not a list of
+/// them (`countries`, `countryList`).
+pub fn names_a_country(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.contains("country") && !lower.contains("countries") && !lower.ends_with("list")
+}
+
 /// Whether a constant's name says it holds the region a build is for (`REGION`,
 /// `BUILD_COUNTRY`, `APP_MARKET`, `__EDITION__`), not one that the user is in.
 pub fn names_build_region(name: &str) -> bool {

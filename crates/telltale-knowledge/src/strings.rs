@@ -193,6 +193,29 @@ const SENSITIVE_WORDS: &[&str] = &[
     "telegram",
 ];
 
+/// Whether a program (`curl`, `/usr/bin/ping`) talks to the network: what a command that
+/// runs it does, for the shell's region effects and the Python front end's network probes.
+pub fn is_network_tool(program: &str) -> bool {
+    matches!(
+        program.rsplit('/').next().unwrap_or(program),
+        "curl"
+            | "wget"
+            | "nc"
+            | "ncat"
+            | "netcat"
+            | "ssh"
+            | "scp"
+            | "rsync"
+            | "ftp"
+            | "ping"
+            | "nslookup"
+            | "dig"
+            | "host"
+            | "socat"
+            | "telnet"
+    )
+}
+
 /// Whether a value that was hidden by an encoding is worth a finding: it names a place to
 /// send data, a sensitive API or file, a region, or is JavaScript code.
 pub fn interesting_decoded(s: &str) -> bool {

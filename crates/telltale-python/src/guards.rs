@@ -15,6 +15,7 @@ use std::collections::BTreeSet;
 use telltale_facts::{DataKind, Effect, Kinds, RegionGuardFact};
 use telltale_knowledge::geo::{countries_in_identifier, countries_of, RegionCmp as Cmp};
 use telltale_knowledge::py_api::py_api;
+use telltale_knowledge::strings::is_network_tool;
 
 impl<'a> Analyzer<'a> {
     fn constants_of(&self, e: &'a Expr, scope: ScopeId) -> Vec<String> {
@@ -88,47 +89,30 @@ impl<'a> Analyzer<'a> {
                     .into_iter()
                     .collect()
             }
-            // A predicate of the file: `def is_zh(): return locale.getlocale()[0] == "zh_CN"`;
-            // or a probe named for a country: `def in_china(): try: requests.head(google, …)`.
-            Expr::Call(c)
-                if self
-                    .local_callee(&c.func, scope)
-                    .is_some_and(|(f, _)| !self.funcs[f].name.is_empty()) =>
-            {
-                let Some((f, _)) = self.local_callee(&c.func, scope) else {
-                    return vec![];
-                };
-                let func = &self.funcs[f];
-                let mut cmps: Vec<Cmp> = Vec::new();
-                if c.arguments.args.is_empty() && c.arguments.keywords.is_empty() {
-                    let results = match func.body {
-                        crate::FnBody::Expr(x) => vec![x],
-                        crate::FnBody::Block(body) => returned(body),
-                    };
-                    cmps = results
-                        .into_iter()
-                        .flat_map(|x| self.region_cmps(x, func.scope, depth + 1))
-                        .take(4)
-                        .collect();
+            Expr::Call(c) => {
+                // A predicate of the file: `def is_zh(): return locale.getlocale()[0] ==
+                // "zh_CN"`; or a probe named for a country: `def in_china(): requests.head(…)`.
+                if let Some((f, _)) = self.local_callee(&c.func, scope) {
+                    let func = &self.funcs[f];
+                    let mut cmps: Vec<Cmp> = Vec::new();
+                    if c.arguments.args.is_empty() && c.arguments.keywords.is_empty() {
+                        let results = match func.body {
+                            crate::FnBody::Expr(x) => vec![x],
+                            crate::FnBody::Block(body) => returned(body),
+                        };
+                        cmps = results
+                            .into_iter()
+                            .flat_map(|x| self.region_cmps(x, func.scope, depth + 1))
+                            .take(4)
+                            .collect();
+                    }
+                    cmps.extend(self.probe(c, f).filter(|_| cmps.is_empty()));
+                    if !cmps.is_empty() {
+                        return cmps;
+                    }
                 }
-                if cmps.is_empty() {
-                    cmps.extend(self.probe(c, f));
-                }
-                cmps
+                self.method_cmps(c, scope)
             }
-            Expr::Call(c) => match &*c.func {
-                Expr::Attribute(a)
-                    if matches!(a.attr.as_str(), "startswith" | "endswith" | "__contains__") =>
-                {
-                    c.arguments
-                        .args
-                        .first()
-                        .and_then(|arg| self.make_cmp(&a.value, arg, scope, true))
-                        .into_iter()
-                        .collect()
-                }
-                _ => vec![],
-            },
             Expr::BoolOp(b) => b
                 .values
                 .iter()
@@ -140,6 +124,23 @@ impl<'a> Analyzer<'a> {
                     c.positive = !c.positive;
                 }
                 v
+            }
+            _ => vec![],
+        }
+    }
+
+    /// `tz.startswith("Europe/Moscow")`, `"China" in …` written as `__contains__`.
+    fn method_cmps(&self, c: &'a ast::ExprCall, scope: ScopeId) -> Vec<Cmp> {
+        match &*c.func {
+            Expr::Attribute(a)
+                if matches!(a.attr.as_str(), "startswith" | "endswith" | "__contains__") =>
+            {
+                c.arguments
+                    .args
+                    .first()
+                    .and_then(|arg| self.make_cmp(&a.value, arg, scope, true))
+                    .into_iter()
+                    .collect()
             }
             _ => vec![],
         }
@@ -157,15 +158,17 @@ impl<'a> Analyzer<'a> {
         }
         let (effects, apis) = self.effects_in(&[func.range]);
         // `subprocess.run(["ping", "-c", "1", "google.com"])` probes the network too.
-        let text = self
-            .src
-            .get(func.range.start().to_usize()..func.range.end().to_usize())
-            .unwrap_or_default();
-        let pings = effects.contains(&Effect::Exec)
-            && ["ping", "curl", "wget"]
+        let pings = || {
+            self.calls
                 .iter()
-                .any(|c| text.contains(&format!("\"{c}")) || text.contains(&format!("'{c}")));
-        if !effects.contains(&Effect::Network) && !pings {
+                .filter(|c| func.range.contains_range(c.call.range()))
+                .filter_map(|c| self.command_of(c.call, c.scope))
+                .any(|cmd| {
+                    let program = cmd.text.split_whitespace().next().unwrap_or_default();
+                    is_network_tool(program.trim_matches(|c| c == '\'' || c == '"'))
+                })
+        };
+        if !effects.contains(&Effect::Network) && !(effects.contains(&Effect::Exec) && pings()) {
             return None;
         }
         let api = apis.first().cloned().unwrap_or_default();

@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-use telltale_facts::{DataKind, FileFacts, Kinds, LineIndex, Span};
+use telltale_facts::{DataKind, FileFacts, LineIndex, Span};
 use telltale_knowledge::vendors;
 
 /// When collected data leaves or code runs: `install` (reached from an install script) or
@@ -352,9 +352,7 @@ impl PrivacyLabel {
                 }
                 // Nor is a comparison of a value only its name calls the country, or of the
                 // variant the package was built as (not where it runs).
-                if g.source == Kinds::of(DataKind::NamedCountry)
-                    || g.source == Kinds::of(DataKind::BuildVariant)
-                {
+                if g.is_hint() {
                     continue;
                 }
                 label.regions.push(RegionBehaviour {

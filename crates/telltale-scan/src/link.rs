@@ -127,22 +127,14 @@ fn add_export(
 /// bare specifiers its own JS requires.
 pub(crate) fn cross_package(
     groups: &[Vec<Analysed>],
-    files: &[telltale_ingest::SourceFile],
+    manifest_path: &str,
+    json: &serde_json::Value,
 ) -> CrossPackage {
     let mut out = CrossPackage::default();
-    let manifest = files
-        .iter()
-        .filter(|f| f.path.rsplit('/').next() == Some("package.json"))
-        .filter(|f| !f.path.contains("node_modules/"))
-        .min_by_key(|f| f.path.matches('/').count());
-    let Some(manifest) = manifest else {
-        return out;
-    };
-    let json: serde_json::Value = serde_json::from_slice(&manifest.bytes).unwrap_or_default();
     let Some(name) = json["name"].as_str().filter(|n| !n.is_empty()) else {
         return out;
     };
-    let root = parent(&manifest.path);
+    let root = parent(manifest_path);
     let main = json["main"].as_str().unwrap_or("index.js");
     let main = main.trim_start_matches("./");
     let strip = |p: &str| -> String {

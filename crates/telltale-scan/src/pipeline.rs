@@ -95,7 +95,11 @@ pub(crate) fn scan_loaded(
     crate::timings::lap(&mut laps, "analyse");
     link_package(&mut groups, &inputs, opts);
     // What other packages of the same scan (`--deps`, a lockfile) may need from this one.
-    let cross_package = crate::link::cross_package(&groups, &target.files);
+    let manifest = Manifest::of(&target.files);
+    let cross_package = match &manifest {
+        Some(Manifest::Npm(path, json)) => crate::link::cross_package(&groups, path, json),
+        _ => Default::default(),
+    };
     crate::timings::lap(&mut laps, "link");
     for (input, group) in inputs.iter().zip(&groups) {
         let Some(kind) = coverage_kind(input) else {
@@ -164,7 +168,7 @@ pub(crate) fn scan_loaded(
             .then_with(|| a.file.cmp(&b.file))
             .then(a.offset.cmp(&b.offset))
     });
-    let (package, version) = package_identity(&target.files);
+    let (package, version) = manifest.as_ref().map(Manifest::identity).unwrap_or_default();
     let root = std::path::Path::new(spec)
         .is_dir()
         .then(|| spec.to_string());
@@ -208,37 +212,54 @@ fn analyse_all(inputs: &[containers::Input], opts: &ScanOptions) -> Vec<Vec<Anal
     groups
 }
 
-/// Name and version from the shallowest manifest: `package.json`, or a Python
-/// `PKG-INFO`/`METADATA` (`Name:`/`Version:` headers).
-fn package_identity(files: &[telltale_ingest::SourceFile]) -> (Option<String>, Option<String>) {
-    let depth = |p: &str| p.matches('/').count();
-    let manifest = files
-        .iter()
-        .filter(|f| {
-            let name = f.path.rsplit('/').next().unwrap_or(&f.path);
-            matches!(name, "package.json" | "PKG-INFO" | "METADATA")
-                && !f.path.contains("node_modules/")
+/// The target's root manifest, read once: its shallowest `package.json` (parsed), or a Python
+/// `PKG-INFO`/`METADATA`, outside `node_modules`.
+pub(crate) enum Manifest<'f> {
+    /// The path of the `package.json` and its JSON.
+    Npm(&'f str, serde_json::Value),
+    /// The text of a Python distribution's metadata.
+    Python(std::borrow::Cow<'f, str>),
+}
+
+impl<'f> Manifest<'f> {
+    fn of(files: &'f [telltale_ingest::SourceFile]) -> Option<Self> {
+        let depth = |p: &str| p.matches('/').count();
+        let m = files
+            .iter()
+            .filter(|f| {
+                let name = f.path.rsplit('/').next().unwrap_or(&f.path);
+                matches!(name, "package.json" | "PKG-INFO" | "METADATA")
+                    && !f.path.contains("node_modules/")
+            })
+            .min_by_key(|f| (depth(&f.path), !f.path.ends_with("package.json")))?;
+        Some(if m.path.ends_with("package.json") {
+            Manifest::Npm(&m.path, serde_json::from_slice(&m.bytes).unwrap_or_default())
+        } else {
+            Manifest::Python(String::from_utf8_lossy(&m.bytes))
         })
-        .min_by_key(|f| (depth(&f.path), !f.path.ends_with("package.json")));
-    let Some(m) = manifest else {
-        return (None, None);
-    };
-    if m.path.ends_with("package.json") {
-        let json: serde_json::Value = serde_json::from_slice(&m.bytes).unwrap_or_default();
-        let field = |k: &str| {
-            json[k]
-                .as_str()
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        };
-        return (field("name"), field("version"));
     }
-    let text = String::from_utf8_lossy(&m.bytes);
-    // Headers end at the first blank line; the description follows.
-    let header = |k: &str| {
-        text.lines()
-            .take_while(|l| !l.is_empty())
-            .find_map(|l| l.strip_prefix(k).map(|v| v.trim().to_string()))
-    };
-    (header("Name:"), header("Version:"))
+
+    /// Name and version: `package.json`'s fields, or the `Name:`/`Version:` headers.
+    fn identity(&self) -> (Option<String>, Option<String>) {
+        match self {
+            Manifest::Npm(_, json) => {
+                let field = |k: &str| {
+                    json[k]
+                        .as_str()
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                };
+                (field("name"), field("version"))
+            }
+            Manifest::Python(text) => {
+                // Headers end at the first blank line; the description follows.
+                let header = |k: &str| {
+                    text.lines()
+                        .take_while(|l| !l.is_empty())
+                        .find_map(|l| l.strip_prefix(k).map(|v| v.trim().to_string()))
+                };
+                (header("Name:"), header("Version:"))
+            }
+        }
+    }
 }

@@ -124,8 +124,7 @@ fn simple_effect(s: &Simple, effects: &mut BTreeSet<Effect>, names: &mut BTreeSe
         "echo" | "printf" | "logger" | "wall" | "notify-send" | "zenity" | "say" => {
             Some(Effect::Message)
         }
-        "curl" | "wget" | "nc" | "ncat" | "netcat" | "ssh" | "scp" | "rsync" | "ftp" | "ping"
-        | "nslookup" | "dig" | "host" | "socat" | "telnet" => Some(Effect::Network),
+        tool if telltale_knowledge::strings::is_network_tool(tool) => Some(Effect::Network),
         "rm" | "shred" | "dd" | "mkfs" | "wipefs" | "truncate" => Some(Effect::Destructive),
         "export" | "set" | "unset" | "cd" | "true" | "false" | ":" | "exit" | "return"
         | "local" | "readonly" | "shift" | "[" | "[[" | "test" | "read" | "mkdir" | "touch"

@@ -133,19 +133,13 @@ impl Rule for RegionConditional {
                         .source
                         .iter()
                         .all(|k| matches!(k, DataKind::NetworkProbe | DataKind::RegionSetting));
-                    // Only a name says the value is the country: a lead to read, not evidence.
-                    let named_only = g.source == Kinds::of(DataKind::NamedCountry);
                     let severity = severity_of(&g.effects);
                     let message = if g.source == Kinds::of(DataKind::BuildVariant) {
                         // Chosen when the package was built, not where it runs.
-                        let this_build = g
-                            .steps
-                            .first()
-                            .is_some_and(|s| s.what.ends_with(THIS_VARIANT));
                         format!(
                             "region variant fixed when the package was built: {does} only in the build for {} ({})",
                             g.countries.join(", "),
-                            if this_build == g.outside {
+                            if g.is_this_build() == g.outside {
                                 "inert in this build"
                             } else {
                                 THIS_VARIANT
@@ -156,7 +150,8 @@ impl Rule for RegionConditional {
                     };
                     (
                         message,
-                        if named_only || g.source == Kinds::of(DataKind::BuildVariant) {
+                        // Only a name or a build constant: a lead to read, not evidence.
+                        if g.is_hint() {
                             Severity::Info
                         } else if inferred {
                             severity.min(Severity::Low)
