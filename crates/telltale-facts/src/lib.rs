@@ -364,6 +364,11 @@ pub struct FlowFact {
     /// gated, whatever `gated_by` says.
     #[serde(default)]
     pub sent_before_check: bool,
+    /// The request goes to a catalogued telemetry intake known by its URL (a `host/path`
+    /// endpoint such as Clearcut's `play.googleapis.com/log`), where the host alone says
+    /// nothing.
+    #[serde(default)]
+    pub to_telemetry: bool,
 }
 
 /// A secret used as the credentials of a request: placed in an authentication position (an
@@ -649,6 +654,11 @@ pub struct LocalCall {
     /// The region kinds the argument *is* (see [`ExportSummary::region`]).
     pub region: Kinds,
 }
+
+/// How a [`Links::params`] origin says callers elsewhere passed the data
+/// (`reads os.hostname() at a.js:3:9, passed to ./send.post()`): the front ends tell such
+/// data from what a function reads itself by it.
+pub const PASSED_BY_CALLERS: &str = ", passed to ";
 
 /// What other files of the package give a module, from their [`ModuleSummary`]: the input of
 /// a second analysis of a file whose imports or callers carry data.

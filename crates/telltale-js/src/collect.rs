@@ -19,7 +19,7 @@ use telltale_knowledge::{js_api::js_api, vendors};
 /// `Visit` hands out references with an anonymous lifetime, but every node lives in the
 /// arena that `analyze` keeps alive (and immutably borrowed) for `'a`, so the node outlives
 /// every use in the analyzer.
-fn arena<'a, T>(r: &T) -> &'a T {
+pub(crate) fn arena<'a, T>(r: &T) -> &'a T {
     // SAFETY: see above; the program is never mutated or freed while the analyzer runs.
     unsafe { &*(r as *const T) }
 }
@@ -45,6 +45,18 @@ struct Collector<'a, 'b> {
     modules: Vec<(&'a Expression<'a>, oxc_span::Span)>,
     /// Inside an `a + b` already recorded in [`Analyzer::concats`].
     in_concat: bool,
+    /// What `this` is in the function being visited: the class whose instance it is, or
+    /// `None` (top level, plain functions, static members). Arrow functions keep their
+    /// parent's.
+    this_stack: Vec<Option<usize>>,
+    /// The `this` of the next function visited: set by a method definition for its value.
+    pending_this: Option<Option<usize>>,
+    /// `const C = class { … }`: class start → the variable's symbol.
+    class_names: rustc_hash::FxHashMap<u32, SymbolId>,
+    /// (class, method name, function start), resolved to function indexes once all are known.
+    methods: Vec<(usize, &'a str, u32)>,
+    /// The class whose body is being visited.
+    current_class: Option<usize>,
 }
 
 pub(crate) fn collect<'a>(an: &mut Analyzer<'a>, program: &'a Program<'a>) {
@@ -54,8 +66,18 @@ pub(crate) fn collect<'a>(an: &mut Analyzer<'a>, program: &'a Program<'a>) {
         fn_aliases: Vec::new(),
         modules: Vec::new(),
         in_concat: false,
+        this_stack: Vec::new(),
+        pending_this: None,
+        class_names: Default::default(),
+        methods: Vec::new(),
+        current_class: None,
     };
     c.visit_program(program);
+    for (class, name, start) in std::mem::take(&mut c.methods) {
+        if let Some(&f) = c.an.fn_by_start.get(&start) {
+            c.an.classes[class].methods.entry(name).or_insert(f);
+        }
+    }
     let aliases = std::mem::take(&mut c.fn_aliases);
     for (sym, start) in aliases {
         if let Some(&f) = c.an.fn_by_start.get(&start) {
@@ -275,6 +297,67 @@ impl<'a> Analyzer<'a> {
 }
 
 impl<'a> Collector<'a, '_> {
+    /// `this.key = value` in a method of `class` (or the class field `key = value`).
+    fn this_write(
+        &mut self,
+        class: usize,
+        key: &'a str,
+        value: &'a Expression<'a>,
+        span: oxc_span::Span,
+    ) {
+        self.an
+            .this_writes
+            .entry((class, key))
+            .and_modify(|v| *v = None)
+            .or_insert(Some(value));
+        let sym = self.an.classes[class].fields_of;
+        self.an.field_edge(sym, key, value, span);
+    }
+
+    /// The class whose instance `this` is here.
+    fn this_class(&self) -> Option<usize> {
+        self.this_stack.last().copied().flatten()
+    }
+
+    /// `this.k`, `this.k.j`, `this.k[i]`: the class of `this` and the property `k` that a
+    /// write there changes, and whether the write is to `this.k` itself.
+    fn this_field_of(&self, m: &MemberExpression<'a>) -> Option<(usize, &'a str, bool)> {
+        let class = self.this_class()?;
+        let m: &'a MemberExpression<'a> = arena(m);
+        let (mut object, mut key) = match m {
+            MemberExpression::StaticMemberExpression(s) => {
+                (&s.object, Some(s.property.name.as_str()))
+            }
+            MemberExpression::ComputedMemberExpression(c) => (
+                &c.object,
+                match &c.expression {
+                    Expression::StringLiteral(k) => Some(k.value.as_str()),
+                    _ => None,
+                },
+            ),
+            MemberExpression::PrivateFieldExpression(_) => return None,
+        };
+        let mut direct = true;
+        loop {
+            match object.without_parentheses() {
+                Expression::ThisExpression(_) => return Some((class, key?, direct)),
+                Expression::StaticMemberExpression(s) => {
+                    key = Some(s.property.name.as_str());
+                    object = &s.object;
+                }
+                Expression::ComputedMemberExpression(c) => {
+                    key = match &c.expression {
+                        Expression::StringLiteral(k) => Some(k.value.as_str()),
+                        _ => None,
+                    };
+                    object = &c.object;
+                }
+                _ => return None,
+            }
+            direct = false;
+        }
+    }
+
     fn edge(&mut self, target: Node, e: &Expression<'a>) {
         if carries_nothing(e) {
             return;
@@ -412,6 +495,12 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
     }
 
     fn visit_variable_declarator(&mut self, it: &VariableDeclarator<'a>) {
+        if let (Some(Expression::ClassExpression(class)), Some(sym)) = (
+            it.init.as_ref().map(|e| e.without_parentheses()),
+            binding_symbol(&it.id),
+        ) {
+            self.class_names.insert(class.span.start, sym);
+        }
         if let Some(init) = &it.init {
             let init_a: &'a Expression<'a> = arena(init);
             match &it.id {
@@ -486,8 +575,78 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
             self.an.fn_by_symbol.insert(sym, idx);
         }
         self.fn_stack.push(idx);
+        let this = self.pending_this.take().flatten();
+        self.this_stack.push(this);
         walk::walk_function(self, it, flags);
+        self.this_stack.pop();
         self.fn_stack.pop();
+    }
+
+    fn visit_class(&mut self, it: &Class<'a>) {
+        let own = it.id.as_ref().and_then(|id| id.symbol_id.get());
+        let named = self.class_names.get(&it.span.start).copied();
+        let base = it
+            .heritage
+            .as_ref()
+            .and_then(|h| match h.expression.without_parentheses() {
+                Expression::Identifier(id) => self
+                    .an
+                    .symbol_of(id)
+                    .and_then(|s| self.an.class_by_symbol.get(&s).copied()),
+                _ => None,
+            });
+        let class = match (named.or(own), base) {
+            (Some(sym), base) => {
+                let class = self.an.classes.len();
+                self.an.classes.push(crate::classes::ClassInfo {
+                    fields_of: sym,
+                    methods: Default::default(),
+                    base,
+                });
+                for s in [own, named].into_iter().flatten() {
+                    self.an.class_by_symbol.insert(s, class);
+                }
+                Some(class)
+            }
+            (None, _) => None,
+        };
+        let saved = std::mem::replace(&mut self.current_class, class);
+        walk::walk_class(self, it);
+        self.current_class = saved;
+    }
+
+    fn visit_method_definition(&mut self, it: &MethodDefinition<'a>) {
+        let class = self.current_class.filter(|_| !it.r#static);
+        if let (Some(c), Some(std::borrow::Cow::Borrowed(name))) = (class, it.key.static_name()) {
+            self.methods.push((c, name, it.value.span.start));
+        }
+        self.pending_this = Some(class);
+        walk::walk_method_definition(self, it);
+        self.pending_this = None;
+    }
+
+    fn visit_property_definition(&mut self, it: &PropertyDefinition<'a>) {
+        let class = self.current_class.filter(|_| !it.r#static);
+        if let (Some(c), Some(value), Some(key)) = (class, &it.value, property_key(arena(&it.key)))
+        {
+            let value: &'a Expression<'a> = arena(value);
+            self.this_write(c, key, value, it.span);
+        }
+        self.this_stack.push(class);
+        walk::walk_property_definition(self, it);
+        self.this_stack.pop();
+    }
+
+    fn visit_static_block(&mut self, it: &StaticBlock<'a>) {
+        self.this_stack.push(None);
+        walk::walk_static_block(self, it);
+        self.this_stack.pop();
+    }
+
+    fn visit_this_expression(&mut self, it: &ThisExpression) {
+        if let Some(Some(c)) = self.this_stack.last() {
+            self.an.this_class.insert(it.span.start, *c);
+        }
     }
 
     fn visit_arrow_function_expression(&mut self, it: &ArrowFunctionExpression<'a>) {
@@ -550,6 +709,21 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
                 walk::walk_assignment_expression(self, it);
                 return;
             }
+        }
+        // `this.k = v` in a method writes the field `k` of the class's instances.
+        if let Some((class, key, direct)) = it
+            .left
+            .as_member_expression()
+            .and_then(|m| self.this_field_of(m))
+        {
+            if direct && it.operator == AssignmentOperator::Assign {
+                self.this_write(class, key, right, it.span);
+            } else {
+                let sym = self.an.classes[class].fields_of;
+                self.an.field_edge(sym, key, right, it.span);
+            }
+            walk::walk_assignment_expression(self, it);
+            return;
         }
         // `o.k = v` and `o.k.j = v` write the field `k` of a local `o`; `o = { … }` its fields.
         let field = match &it.left {
@@ -666,10 +840,12 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
         // `arr.push(x)`, `Object.assign(o, x)`: x flows into the container.
         if let Expression::StaticMemberExpression(m) = it.callee.without_parentheses() {
             let method = m.property.name.as_str();
-            let field = m
-                .object
-                .as_member_expression()
-                .and_then(|o| first_field(o, self.an));
+            let field = m.object.as_member_expression().and_then(|o| {
+                first_field(o, self.an).or_else(|| {
+                    let (class, key, _) = self.this_field_of(o)?;
+                    Some((self.an.classes[class].fields_of, key))
+                })
+            });
             if let (true, Some((sym, key))) =
                 (matches!(method, "push" | "unshift" | "set" | "add"), field)
             {
@@ -759,6 +935,15 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
                         arena(&id.name).as_str(),
                         crate::link::Exported::Function(idx),
                     ));
+                }
+            }
+            Declaration::ClassDeclaration(c) => {
+                if let Some((id, sym)) =
+                    c.id.as_ref().and_then(|id| Some((id, id.symbol_id.get()?)))
+                {
+                    self.an
+                        .exports
+                        .push((arena(&id.name).as_str(), crate::link::Exported::Symbol(sym)));
                 }
             }
             Declaration::VariableDeclaration(d) => {

@@ -72,6 +72,7 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
                     steps,
                     gated_by: vec![],
                     sent_before_check: false,
+                    to_telemetry: false,
                 });
             }
             _ => uses.push(CredentialUseFact {

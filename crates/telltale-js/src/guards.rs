@@ -62,8 +62,8 @@ const EEA: &[&str] = &[
 
 /// Privacy laws and consent regimes, as consent code names them (`"GDPR"`, `"QC_LAW25"`).
 const PRIVACY_LAWS: &[&str] = &[
-    "GDPR", "EPRIVACY", "CCPA", "CPRA", "VCDPA", "CPA", "CTDPA", "UCPA", "LGPD",
-    "PIPEDA", "LAW25", "APPI", "PIPA", "PIPL", "PDPA", "POPIA", "DPDP", "KVKK", "NFADP", "FADP",
+    "GDPR", "EPRIVACY", "CCPA", "CPRA", "VCDPA", "CPA", "CTDPA", "UCPA", "LGPD", "PIPEDA", "LAW25",
+    "APPI", "PIPA", "PIPL", "PDPA", "POPIA", "DPDP", "KVKK", "NFADP", "FADP",
 ];
 
 /// The privacy law a short constant names, if it is one (`"GDPR"`, `"QC_LAW25"`): written in
@@ -80,8 +80,23 @@ fn privacy_law(value: &str) -> Option<&'static str> {
 /// Words of code about consent and tracking, for telling a consent decision by jurisdiction
 /// from the same country list used for prices or taxes.
 const CONSENT_WORDS: &[&str] = &[
-    "consent", "cookie", "gdpr", "privacy", "tracking", "tracker", "analytics", "telemetry",
-    "banner", "law", "jurisdiction", "optin", "opt_in", "opt-in", "optout", "opt_out", "opt-out",
+    "consent",
+    "cookie",
+    "gdpr",
+    "privacy",
+    "tracking",
+    "tracker",
+    "analytics",
+    "telemetry",
+    "banner",
+    "law",
+    "jurisdiction",
+    "optin",
+    "opt_in",
+    "opt-in",
+    "optout",
+    "opt_out",
+    "opt-out",
 ];
 
 /// Whether the countries compared are a jurisdiction (ten or more EEA members).
@@ -132,7 +147,10 @@ impl<'a> Analyzer<'a> {
                         Some(y) if !std::ptr::eq(y, x) => x = y,
                         _ => return vec![],
                     }
-                    if !matches!(x.without_parentheses(), Expression::StaticMemberExpression(_)) {
+                    if !matches!(
+                        x.without_parentheses(),
+                        Expression::StaticMemberExpression(_)
+                    ) {
                         return self.constants_of(x);
                     }
                 }
@@ -200,8 +218,9 @@ impl<'a> Analyzer<'a> {
                 }
             }
             Expression::StaticMemberExpression(m) => {
-                let Expression::ObjectExpression(o) =
-                    self.literal_member(&m.object, depth + 1)?.without_parentheses()
+                let Expression::ObjectExpression(o) = self
+                    .literal_member(&m.object, depth + 1)?
+                    .without_parentheses()
                 else {
                     return None;
                 };

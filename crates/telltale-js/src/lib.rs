@@ -9,6 +9,7 @@
 //! assignments and calls; [`taint`] propagates data kinds to a fixpoint over that graph and
 //! finds sinks; [`guards`] finds region comparisons and what they control.
 
+mod classes;
 mod collect;
 mod consent;
 mod credentials;
@@ -16,6 +17,7 @@ mod deobf;
 mod guards;
 mod link;
 mod nested;
+mod passthrough;
 mod prefetch;
 pub mod prefilter;
 mod provenance;
@@ -277,6 +279,16 @@ pub(crate) struct Analyzer<'a> {
     pub broad_listings: rustc_hash::FxHashSet<u32>,
     /// Which values are region data themselves, asked on demand by the region guards.
     pub provenance: provenance::Provenance,
+    /// The file's classes ([`classes`]), and the class each of its names stands for.
+    pub(crate) classes: Vec<classes::ClassInfo<'a>>,
+    pub(crate) class_by_symbol: HashMap<SymbolId, usize>,
+    /// `this` expression start → the class whose instance it is.
+    pub(crate) this_class: HashMap<u32, usize>,
+    pub(crate) this_writes: classes::ThisWrites<'a>,
+    /// Which functions return only what their arguments carry ([`passthrough`]).
+    pub(crate) passthrough_memo: RefCell<HashMap<usize, bool>>,
+    /// [`Analyzer::returns`] by function, built on first use.
+    pub(crate) returns_by_fn: OnceCell<HashMap<usize, Vec<&'a Expression<'a>>>>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -284,9 +296,17 @@ impl<'a> Analyzer<'a> {
     /// function written in place (`(function () { … })()`).
     pub(crate) fn callee_function(&self, callee: &Expression<'a>) -> Option<usize> {
         match callee.without_parentheses() {
-            Expression::Identifier(id) => self
-                .symbol_of(id)
-                .and_then(|s| self.fn_by_symbol.get(&s).copied()),
+            Expression::Identifier(id) => {
+                let sym = self.symbol_of(id)?;
+                self.fn_by_symbol.get(&sym).copied().or_else(|| {
+                    // `new C(…)` runs the constructor of a class of the file.
+                    let class = *self.class_by_symbol.get(&sym)?;
+                    self.method_of(class, "constructor")
+                })
+            }
+            Expression::StaticMemberExpression(_) if !self.classes.is_empty() => {
+                self.method_callee(callee)
+            }
             other => collect::function_start(other).and_then(|s| self.fn_by_start.get(&s).copied()),
         }
     }
@@ -713,6 +733,12 @@ fn analyze_on_this_stack(path: &str, src: &str, opts: &Options, depth: u32) -> F
         broad_listings: Default::default(),
         provenance: Default::default(),
         lines: OnceCell::new(),
+        classes: Vec::new(),
+        class_by_symbol: HashMap::default(),
+        this_class: HashMap::default(),
+        this_writes: Default::default(),
+        passthrough_memo: Default::default(),
+        returns_by_fn: OnceCell::new(),
     };
     // Room for the tables the collect pass fills, from the file size, so large bundles do
     // not copy them as they grow (ratios of dense minified code).

@@ -182,7 +182,10 @@ pub(crate) fn summarize(an: &mut Analyzer<'_>) {
             ),
             (None, Exported::Function(_)) => continue,
         };
-        let kinds = worth_linking(an.resolve_kinds(&atoms));
+        let mut kinds = worth_linking(an.resolve_kinds(&atoms));
+        if call {
+            kinds = own_kinds(an, &atoms, kinds);
+        }
         let predicate = region_predicate(an, e);
         if kinds.is_empty() && predicate.is_none() {
             continue;
@@ -226,6 +229,7 @@ pub(crate) fn summarize(an: &mut Analyzer<'_>) {
             predicate,
         });
     }
+    exports.extend(class_exports(an));
     let mut local_calls = Vec::new();
     let mut reads = Vec::new();
     for call in &an.calls {
@@ -265,6 +269,81 @@ pub(crate) fn summarize(an: &mut Analyzer<'_>) {
     detectors.retain(|d| !an.facts.region_guards.iter().any(|g| g.span == d.span));
     an.facts.region_guards.extend(detectors);
     an.facts.module.local_calls = local_calls;
+}
+
+/// What a function returns of its own: not the data callers in other files pass it (its
+/// parameters were seeded with that, see [`seed_parameters`]), which goes back to each caller
+/// through its own call, not to every module that calls the function (`sanitize(text)` called
+/// with the environment in one file does not return the environment to the others).
+fn own_kinds(an: &Analyzer<'_>, atoms: &Atoms, kinds: Kinds) -> Kinds {
+    if an.links.as_ref().is_none_or(|l| l.params.is_empty()) {
+        return kinds;
+    }
+    let mut own = Kinds::default();
+    for k in kinds.iter() {
+        let seeded = an
+            .steps_for(atoms, Kinds::of(k))
+            .first()
+            .is_some_and(|s| s.what.contains(telltale_facts::PASSED_BY_CALLERS));
+        if !seeded {
+            own.insert(k);
+        }
+    }
+    own
+}
+
+/// The methods of exported classes, as their instances' calls are written elsewhere
+/// (`new InstallationManager().getInstallationId()` → `InstallationManager().getInstallationId`):
+/// what each returns, a generated id kept on disk here being an installation id there.
+fn class_exports(an: &Analyzer<'_>) -> Vec<ExportSummary> {
+    let mut out = Vec::new();
+    for (name, e) in an.export_entries() {
+        let class = match e {
+            Exported::Symbol(s) => an.class_by_symbol.get(&s),
+            Exported::Expr(Expression::Identifier(id)) => {
+                an.symbol_of(id).and_then(|s| an.class_by_symbol.get(&s))
+            }
+            _ => None,
+        };
+        // A class exported as the module itself is reached as `./m().method()`, which no
+        // export name spells.
+        let (Some(&class), false) = (class, name.is_empty()) else {
+            continue;
+        };
+        let mut methods: Vec<(&str, usize)> = an.classes[class]
+            .methods
+            .iter()
+            .map(|(m, f)| (*m, *f))
+            .filter(|(m, _)| *m != "constructor")
+            .collect();
+        methods.sort_unstable();
+        for (method, f) in methods {
+            let atoms = Atoms {
+                deps: vec![Node::Ret(f)],
+                ..Default::default()
+            };
+            let carried = an.resolve_kinds(&atoms);
+            let (settled, _) = crate::taint::settle_generated(an, &atoms, carried);
+            let kinds = worth_linking(settled);
+            if kinds.is_empty() {
+                continue;
+            }
+            // Steps are traced in what the file itself carries (a generated id, not yet an
+            // installation id).
+            let traced = Kinds(carried.0 & (kinds.0 | DataKind::GeneratedId.bit()));
+            let (origin, span) = first_step(an, &atoms, traced);
+            out.push(ExportSummary {
+                name: format!("{name}().{method}"),
+                call: true,
+                kinds,
+                region: Kinds::default(),
+                origin,
+                span,
+                predicate: None,
+            });
+        }
+    }
+    out
 }
 
 /// Where the data was read, as the first step of its flow says it.

@@ -193,7 +193,9 @@ impl<'a> Analyzer<'a> {
                 _ => false,
             },
             Expression::CallExpression(c) => match c.callee.without_parentheses() {
-                Expression::StaticMemberExpression(m) => self.from_a_parameter(&m.object, depth + 1),
+                Expression::StaticMemberExpression(m) => {
+                    self.from_a_parameter(&m.object, depth + 1)
+                }
                 _ => false,
             },
             _ => false,
@@ -220,7 +222,9 @@ impl<'a> Analyzer<'a> {
             Expression::StringLiteral(_) => return None,
             _ => {
                 if !names_build_region(last_name(e)?)
-                    || self.path_of(e).is_some_and(|p| p.starts_with("process.env."))
+                    || self
+                        .path_of(e)
+                        .is_some_and(|p| p.starts_with("process.env."))
                 {
                     return None;
                 }

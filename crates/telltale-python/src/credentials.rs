@@ -151,6 +151,7 @@ fn judge<'a>(an: &Analyzer<'a>) -> (Vec<CredentialUseFact>, Vec<FlowFact>) {
                 steps,
                 gated_by: vec![],
                 sent_before_check: false,
+                to_telemetry: false,
             });
         }
     }

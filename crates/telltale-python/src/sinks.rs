@@ -364,6 +364,7 @@ fn send_flow<'a>(
         steps,
         gated_by: vec![],
         sent_before_check: false,
+        to_telemetry: false,
     });
 }
 
@@ -411,6 +412,7 @@ fn dns_flow<'a>(
         steps,
         gated_by: vec![],
         sent_before_check: false,
+        to_telemetry: false,
     });
 }
 
@@ -461,6 +463,7 @@ fn command_facts<'a>(
             steps,
             gated_by: vec![],
             sent_before_check: false,
+            to_telemetry: false,
         });
     }
     for d in sa.dynamic_code {

@@ -678,6 +678,7 @@ mod tests {
                 steps: vec![],
                 gated_by: vec![],
                 sent_before_check: false,
+                to_telemetry: false,
             }],
             endpoints: vec![EndpointFact {
                 host: "api.mixpanel.com".into(),
@@ -732,6 +733,7 @@ mod tests {
             steps: vec![],
             gated_by: vec!["DO_NOT_TRACK".into()],
             sent_before_check,
+            to_telemetry: false,
         };
         let facts = FileFacts {
             file: "package/index.js".into(),

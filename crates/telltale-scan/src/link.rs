@@ -3,11 +3,11 @@
 use crate::analyse::{analyse_input, kind_of, Analysed, Kind};
 use crate::containers::Input;
 use crate::imports::{parent, resolve_local};
+use crate::options::DependencyExports;
 use crate::options::ScanOptions;
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use crate::options::DependencyExports;
 use telltale_facts::{CrossPackage, ExportSummary, LineIndex, Links, RegionPredicate};
 
 /// How many times a file may be analysed again for data from other files: enough for a
@@ -50,9 +50,8 @@ pub(crate) fn link_package(groups: &mut [Vec<Analysed>], inputs: &[Input], opts:
 }
 
 fn js(g: &[Analysed]) -> Option<&Analysed> {
-    g.first().filter(|a| {
-        kind_of(&a.facts.file) == Some(Kind::Js) && a.text.len() <= LINK_MAX_FILE_BYTES
-    })
+    g.first()
+        .filter(|a| kind_of(&a.facts.file) == Some(Kind::Js) && a.text.len() <= LINK_MAX_FILE_BYTES)
 }
 
 /// A specifier that names a package rather than a file (`@serverless/utils/is-in-china`).
@@ -180,7 +179,8 @@ pub(crate) fn cross_package(
                 continue;
             };
             let text = predicate_text(&export_key(&specs[0], e), p);
-            out.exports.push((specs.clone(), e.clone(), at(&text, p.span)));
+            out.exports
+                .push((specs.clone(), e.clone(), at(&text, p.span)));
         }
     }
     out.requires = requires.into_iter().collect();
@@ -307,8 +307,9 @@ pub(crate) fn package_links(
                 continue;
             };
             let origin = format!(
-                "{}, passed to {}()",
+                "{}{}{}()",
                 located(i, &c.origin, c.span),
+                telltale_facts::PASSED_BY_CALLERS,
                 c.callee
             );
             if !c.region.is_empty() {

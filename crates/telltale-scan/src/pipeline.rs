@@ -168,7 +168,10 @@ pub(crate) fn scan_loaded(
             .then_with(|| a.file.cmp(&b.file))
             .then(a.offset.cmp(&b.offset))
     });
-    let (package, version) = manifest.as_ref().map(Manifest::identity).unwrap_or_default();
+    let (package, version) = manifest
+        .as_ref()
+        .map(Manifest::identity)
+        .unwrap_or_default();
     let root = std::path::Path::new(spec)
         .is_dir()
         .then(|| spec.to_string());
@@ -233,7 +236,10 @@ impl<'f> Manifest<'f> {
             })
             .min_by_key(|f| (depth(&f.path), !f.path.ends_with("package.json")))?;
         Some(if m.path.ends_with("package.json") {
-            Manifest::Npm(&m.path, serde_json::from_slice(&m.bytes).unwrap_or_default())
+            Manifest::Npm(
+                &m.path,
+                serde_json::from_slice(&m.bytes).unwrap_or_default(),
+            )
         } else {
             Manifest::Python(String::from_utf8_lossy(&m.bytes))
         })

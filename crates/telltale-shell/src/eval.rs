@@ -850,6 +850,7 @@ impl<'s, 'o> Analyzer<'s, 'o> {
                 steps,
                 gated_by: vec![],
                 sent_before_check: false,
+                to_telemetry: false,
             });
         }
     }

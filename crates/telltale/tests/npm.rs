@@ -508,7 +508,10 @@ fn deps_links_a_dependencys_region_detector_to_the_package_that_branches_on_it()
         ),
     ]);
     let utils = package(&[
-        ("package.json", r#"{"name":"@geo/utils","version":"1.2.0","main":"index.js"}"#),
+        (
+            "package.json",
+            r#"{"name":"@geo/utils","version":"1.2.0","main":"index.js"}"#,
+        ),
         ("index.js", "module.exports = {};"),
         (
             "is-in-china.js",
@@ -549,7 +552,11 @@ fn deps_links_a_dependencys_region_detector_to_the_package_that_branches_on_it()
     let found = region(&doc, 1);
     assert_eq!(found.len(), 1, "{doc}");
     assert_eq!(found[0]["severity"], "low", "{found:?}");
-    assert_eq!(found[0]["countries"], serde_json::json!(["CN"]), "{found:?}");
+    assert_eq!(
+        found[0]["countries"],
+        serde_json::json!(["CN"]),
+        "{found:?}"
+    );
     assert!(
         found[0]["message"]
             .as_str()
@@ -563,7 +570,10 @@ fn deps_links_a_dependencys_region_detector_to_the_package_that_branches_on_it()
     let detector = region(&doc, 2);
     assert_eq!(detector.len(), 1, "{doc}");
     assert_eq!(detector[0]["severity"], "info");
-    assert_eq!(doc["targets"][0]["label"]["regions"][0]["countries"], serde_json::json!(["CN"]));
+    assert_eq!(
+        doc["targets"][0]["label"]["regions"][0]["countries"],
+        serde_json::json!(["CN"])
+    );
     // A lockfile's packages are one scan too.
     let dir = tempfile::tempdir().unwrap();
     let lock = serde_json::json!({ "lockfileVersion": 3, "packages": {
@@ -573,7 +583,11 @@ fn deps_links_a_dependencys_region_detector_to_the_package_that_branches_on_it()
     }});
     let path = dir.path().join("package-lock.json");
     std::fs::write(&path, serde_json::to_vec(&lock).unwrap()).unwrap();
-    let (_, doc) = scan_with(&reg, cache.path(), &["--platform", "none", path.to_str().unwrap()]);
+    let (_, doc) = scan_with(
+        &reg,
+        cache.path(),
+        &["--platform", "none", path.to_str().unwrap()],
+    );
     let cli = doc["targets"]
         .as_array()
         .unwrap()

@@ -15,7 +15,10 @@ declare_rule! {
     /// it happens during `npm install`, before anyone ran the package. When every endpoint is
     /// a known telemetry vendor the finding is medium: disclosed telemetry, still worth a look.
     /// An installation id alone (a random id the program keeps on disk) is low: it links a
-    /// user's events but reveals nothing of the machine.
+    /// user's events but reveals nothing of the machine. A path of the machine alone (the
+    /// working or home directory) that reaches the request only through a long chain is
+    /// medium: CLIs resolve every file they touch against these, and a chain of many values
+    /// merged without telling branches apart is a lead to read, not an alarm.
     ///
     /// ## Example
     /// ```js
@@ -27,6 +30,10 @@ declare_rule! {
     /// ```
     IdentityExfiltration { id: "TT102", name: "identity-exfiltration", category: Category::Exfiltration, severity: Severity::High }
 }
+
+/// The longest chain from reading a path of the machine to a send that is reported high
+/// (`fetch(url + process.cwd())` is two steps; a config object built and posted, five).
+const MAX_SURE_PATH_STEPS: usize = 6;
 
 impl Rule for IdentityExfiltration {
     fn meta(&self) -> &'static RuleMeta {
@@ -60,13 +67,17 @@ impl Rule for IdentityExfiltration {
                     .endpoints
                     .iter()
                     .all(|h| vendors::telemetry_vendor_for_host(h).is_some());
-            if to_vendor || flow.sink == SinkKind::TelemetryAttribute {
+            if to_vendor || flow.to_telemetry || flow.sink == SinkKind::TelemetryAttribute {
                 r.severity = Severity::Medium;
             }
             // An id the program made itself tells the receiver nothing about the machine: it
             // links events to one installation, which the label lists.
             if identity == Kinds::of(DataKind::InstallationId) {
                 r.severity = Severity::Low;
+            }
+            let paths = DataKind::WorkingDirectory.bit() | DataKind::HomeDir.bit();
+            if identity.0 & !paths == 0 && flow.steps.len() > MAX_SURE_PATH_STEPS {
+                r.severity = r.severity.min(Severity::Medium);
             }
             r.evidence = what.iter().map(|s| s.to_string()).collect();
             r.evidence.extend(flow.steps.iter().map(|s| s.what.clone()));
@@ -93,6 +104,7 @@ mod tests {
             steps: vec![],
             gated_by: vec![],
             sent_before_check: false,
+            to_telemetry: false,
         }
     }
 
@@ -113,6 +125,27 @@ mod tests {
         fl.sink = SinkKind::TelemetryAttribute;
         f.flows.push(fl);
         assert_eq!(run(&IdentityExfiltration, &f)[0].severity, Severity::Medium);
+    }
+
+    #[test]
+    fn a_path_only_through_a_long_chain_is_medium() {
+        let step = |i: u32| telltale_facts::Step {
+            span: Span::new(i, i + 1),
+            what: format!("step {i}"),
+        };
+        let mut f = facts();
+        let mut short = flow(DataKind::WorkingDirectory, "t.example.top");
+        short.steps = (0..3).map(step).collect();
+        let mut long = short.clone();
+        long.steps = (0..12).map(step).collect();
+        let mut host = long.clone();
+        host.kinds.insert(DataKind::Hostname);
+        f.flows = vec![short, long, host];
+        let sev: Vec<Severity> = run(&IdentityExfiltration, &f)
+            .iter()
+            .map(|r| r.severity)
+            .collect();
+        assert_eq!(sev, [Severity::High, Severity::Medium, Severity::High]);
     }
 
     #[test]

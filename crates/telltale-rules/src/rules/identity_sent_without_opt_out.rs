@@ -87,6 +87,7 @@ mod tests {
             steps: vec![],
             gated_by,
             sent_before_check: false,
+            to_telemetry: false,
         }
     }
 
@@ -95,6 +96,7 @@ mod tests {
         let mut f = facts();
         f.flows.push(FlowFact {
             sent_before_check: true,
+            to_telemetry: false,
             ..flow(DataKind::Hostname, vec!["DO_NOT_TRACK".into()])
         });
         let out = run(&IdentitySentWithoutOptOut, &f);

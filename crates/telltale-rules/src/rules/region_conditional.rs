@@ -239,8 +239,16 @@ mod tests {
         f.region_guards.push(active);
         let out = run(&RegionConditional, &f);
         assert!(out.iter().all(|r| r.severity == Severity::Info), "{out:?}");
-        assert!(out[1].message.contains("inert in this build"), "{}", out[1].message);
-        assert!(out[2].message.ends_with("(this build is that variant)"), "{}", out[2].message);
+        assert!(
+            out[1].message.contains("inert in this build"),
+            "{}",
+            out[1].message
+        );
+        assert!(
+            out[2].message.ends_with("(this build is that variant)"),
+            "{}",
+            out[2].message
+        );
     }
 
     #[test]
