@@ -75,6 +75,10 @@ pub enum DataKind {
     /// (`const REGION = "global"`, an inlined `"global" === "cn"`); its other variants are
     /// inert in this build.
     BuildVariant,
+    // intermediate, added later
+    /// What a function's caller passes it: a marker the JS front end seeds parameters with
+    /// to learn which functions return their arguments; never reported.
+    Argument,
 }
 
 /// How a [`DataKind::BuildVariant`] step says the build is the variant compared (the rule
@@ -161,6 +165,7 @@ impl DataKind {
             DataKind::GeneratedId => "generated id",
             DataKind::NamedCountry => "a value named for the country (its source not traced)",
             DataKind::BuildVariant => "the region the build was made for (fixed when built)",
+            DataKind::Argument => "what the caller passes",
         }
     }
 }

@@ -1160,6 +1160,8 @@ fn link_calls(an: &mut Analyzer<'_>) {
     let api = js_api();
     let mut call_counts = vec![0u32; an.funcs.len()];
     let mut new_edges = Vec::new();
+    // Arguments into the callee's parameters, kept apart for `own_data`.
+    let mut bindings = Vec::new();
     let mut single_site: Vec<(usize, usize)> = Vec::new(); // (fn, call index)
     let mut resolvers = rustc_hash::FxHashSet::default();
     let mut paths = Vec::with_capacity(an.calls.len());
@@ -1195,7 +1197,7 @@ fn link_calls(an: &mut Analyzer<'_>) {
                         Expression::Identifier(id) if an.symbol_of(id).is_some() => {
                             local_args.push((*sym, &**id, arg.span()))
                         }
-                        _ => new_edges.push(Edge {
+                        _ => bindings.push(Edge {
                             target: Node::Sym(*sym),
                             src: an.edge_src(arg),
                             span: arg.span(),
@@ -1229,7 +1231,8 @@ fn link_calls(an: &mut Analyzer<'_>) {
             Expression::StaticMemberExpression(m) => Some(&m.object),
             _ => None,
         };
-        let is_promise = callee_path == Some("Promise()");
+        // `new Promise(executor)` (the callee is `Promise`) and `Promise(executor)`.
+        let is_promise = matches!(callee_path, Some("Promise" | "Promise()"));
         let lists_directory = callee_path.is_some_and(|p| api.is_directory_listing(p));
         if lists_directory {
             listings.push(ci);
@@ -1317,12 +1320,17 @@ fn link_calls(an: &mut Analyzer<'_>) {
         }
     }
     an.edges.extend(new_edges);
+    let start = an.edges.len();
+    an.edges.extend(bindings);
     for (sym, obj) in object_args {
         an.object_edges(sym, obj);
     }
+    an.binding_edges.push(start..an.edges.len());
     // Results first: a call's result is often passed on by name (`g(await f())`).
     return_fields(an);
+    let start = an.edges.len();
     pass_fields(an, local_args);
+    an.binding_edges.push(start..an.edges.len());
     an.facts.sources.extend(call_reads);
 }
 

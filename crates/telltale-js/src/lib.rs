@@ -17,6 +17,7 @@ mod deobf;
 mod guards;
 mod link;
 mod nested;
+mod own_data;
 mod passthrough;
 mod prefetch;
 pub mod prefilter;
@@ -289,6 +290,12 @@ pub(crate) struct Analyzer<'a> {
     pub(crate) passthrough_memo: RefCell<HashMap<usize, bool>>,
     /// [`Analyzer::returns`] by function, built on first use.
     pub(crate) returns_by_fn: OnceCell<HashMap<usize, Vec<&'a Expression<'a>>>>,
+    /// Edges that bind a call's arguments to the callee's parameters ([`own_data`]).
+    pub(crate) binding_edges: Vec<std::ops::Range<usize>>,
+    /// Set while [`own_data`] asks what functions return of their own.
+    pub(crate) own_pass: std::cell::Cell<bool>,
+    /// Functions whose result carries nothing but what their callers pass ([`own_data`]).
+    pub(crate) returns_only_arguments: rustc_hash::FxHashSet<usize>,
 }
 
 impl<'a> Analyzer<'a> {
@@ -739,6 +746,9 @@ fn analyze_on_this_stack(path: &str, src: &str, opts: &Options, depth: u32) -> F
         this_writes: Default::default(),
         passthrough_memo: Default::default(),
         returns_by_fn: OnceCell::new(),
+        binding_edges: Vec::new(),
+        own_pass: Default::default(),
+        returns_only_arguments: Default::default(),
     };
     // Room for the tables the collect pass fills, from the file size, so large bundles do
     // not copy them as they grow (ratios of dense minified code).

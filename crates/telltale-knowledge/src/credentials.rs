@@ -160,3 +160,48 @@ mod tests {
         assert!(!belongs_to("process.env.API_KEY", "evil.example.com"));
     }
 }
+
+/// Whether the upper-case variable name `name` has `word` (`TOKEN`, `API_KEY`) at the end of
+/// one of its `_`-separated words: `GITHUB_TOKEN`, `NPM_AUTHTOKEN`, `OPENAI_API_KEY_2`, but
+/// not `TOKENIZERS_PARALLELISM` or `DISABLE_COAUTHOR_TRAILER`, whose word only starts or holds
+/// it.
+pub fn ends_a_word(name: &str, word: &str) -> bool {
+    name.match_indices(word).any(|(i, _)| {
+        let after = &name[i + word.len()..];
+        after.is_empty()
+            || after.starts_with('_')
+            || after.starts_with(|c: char| c.is_ascii_digit())
+    })
+}
+
+#[cfg(test)]
+mod word_tests {
+    use super::ends_a_word;
+
+    #[test]
+    fn a_secret_word_ends_a_word_of_the_name() {
+        for name in [
+            "GITHUB_TOKEN",
+            "NPM_CONFIG__AUTHTOKEN",
+            "OPENAI_API_KEY_2",
+            "AWS_SECRET_ACCESS_KEY",
+        ] {
+            assert!(
+                ["TOKEN", "API_KEY", "SECRET"]
+                    .iter()
+                    .any(|w| ends_a_word(name, w)),
+                "{name}"
+            );
+        }
+        for name in [
+            "TOKENIZERS_PARALLELISM",
+            "AMP_DISABLE_AMP_COAUTHOR_TRAILER",
+            "GIT_AUTHOR_NAME",
+        ] {
+            assert!(
+                !["TOKEN", "AUTH"].iter().any(|w| ends_a_word(name, w)),
+                "{name}"
+            );
+        }
+    }
+}

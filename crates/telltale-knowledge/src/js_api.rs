@@ -207,7 +207,10 @@ impl JsApi {
                 .rsplit('_')
                 .next()
                 .is_some_and(|last| self.not_secret_last_words.iter().any(|w| w == last))
-            && self.secret_words.iter().any(|w| upper.contains(w.as_str()))
+            && self
+                .secret_words
+                .iter()
+                .any(|w| crate::credentials::ends_a_word(&upper, w))
         {
             return Some(DataKind::SecretEnv);
         }

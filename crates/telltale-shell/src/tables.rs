@@ -42,7 +42,7 @@ fn is_secret_name(name: &str) -> bool {
         "CREDENTIAL",
     ]
     .iter()
-    .any(|p| u.contains(p))
+    .any(|p| telltale_knowledge::credentials::ends_a_word(&u, p))
         || u.ends_with("_AUTH")
         || u.contains("_AUTH_")
         || u.starts_with("AUTH_")
