@@ -324,35 +324,17 @@ impl<'a> Collector<'a, '_> {
     fn this_field_of(&self, m: &MemberExpression<'a>) -> Option<(usize, &'a str, bool)> {
         let class = self.this_class()?;
         let m: &'a MemberExpression<'a> = arena(m);
-        let (mut object, mut key) = match m {
-            MemberExpression::StaticMemberExpression(s) => {
-                (&s.object, Some(s.property.name.as_str()))
-            }
-            MemberExpression::ComputedMemberExpression(c) => (
-                &c.object,
-                match &c.expression {
-                    Expression::StringLiteral(k) => Some(k.value.as_str()),
-                    _ => None,
-                },
-            ),
-            MemberExpression::PrivateFieldExpression(_) => return None,
-        };
+        let mut object = m.object();
+        let mut key = m.static_property_name();
         let mut direct = true;
         loop {
             match object.without_parentheses() {
                 Expression::ThisExpression(_) => return Some((class, key?, direct)),
-                Expression::StaticMemberExpression(s) => {
-                    key = Some(s.property.name.as_str());
-                    object = &s.object;
+                e => {
+                    let inner = e.as_member_expression()?;
+                    key = inner.static_property_name();
+                    object = inner.object();
                 }
-                Expression::ComputedMemberExpression(c) => {
-                    key = match &c.expression {
-                        Expression::StringLiteral(k) => Some(k.value.as_str()),
-                        _ => None,
-                    };
-                    object = &c.object;
-                }
-                _ => return None,
             }
             direct = false;
         }
@@ -1378,10 +1360,6 @@ fn return_fields(an: &mut Analyzer<'_>) {
     if pending.is_empty() {
         return;
     }
-    let mut returns: rustc_hash::FxHashMap<usize, Vec<&Expression>> = Default::default();
-    for &(f, e) in &an.returns {
-        returns.entry(f).or_default().push(e);
-    }
     let mut keys: rustc_hash::FxHashMap<SymbolId, Vec<&str>> = Default::default();
     for (obj, key) in an.fields.nodes.iter() {
         if let Some(k) = key {
@@ -1391,7 +1369,8 @@ fn return_fields(an: &mut Analyzer<'_>) {
     for (sym, init) in pending {
         let objects: Option<Vec<&ObjectExpression>> = named_call(init)
             .and_then(|c| an.callee_function(&c.callee))
-            .and_then(|f| returns.get(&f))
+            .map(|f| an.returns_of(f))
+            .filter(|rs| !rs.is_empty())
             .and_then(|rs| {
                 let mut objects = Vec::new();
                 rs.iter()

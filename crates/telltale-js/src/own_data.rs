@@ -48,7 +48,6 @@ pub(crate) fn decide(an: &mut Analyzer<'_>) {
             *s = true;
         }
     }
-    let has_returns: rustc_hash::FxHashSet<usize> = an.returns.iter().map(|(f, _)| *f).collect();
     an.own_pass.set(true);
     for _round in 0..2 {
         let mut built = taint::build_graph(an, Some(&skip));
@@ -67,7 +66,9 @@ pub(crate) fn decide(an: &mut Analyzer<'_>) {
         an.returns_only_arguments = candidates
             .iter()
             .copied()
-            .filter(|f| has_returns.contains(f) && kinds[an.node_index(Node::Ret(*f))] == marker)
+            .filter(|f| {
+                !an.returns_of(*f).is_empty() && kinds[an.node_index(Node::Ret(*f))] == marker
+            })
             .collect();
     }
     an.own_pass.set(false);

@@ -90,7 +90,7 @@ impl<'a> Analyzer<'a> {
     }
 
     /// Every `return` argument (and the expression body) of function `f`.
-    fn returns_of(&self, f: usize) -> &[&'a Expression<'a>] {
+    pub(crate) fn returns_of(&self, f: usize) -> &[&'a Expression<'a>] {
         let by_fn = self.returns_by_fn.get_or_init(|| {
             let mut by: rustc_hash::FxHashMap<usize, Vec<&'a Expression<'a>>> = Default::default();
             for &(g, e) in &self.returns {

@@ -411,13 +411,7 @@ impl<'a> Analyzer<'a> {
             if api.is_exec(p) {
                 // A child process or its output carries what the command says, not the
                 // environment or options it was started with (`spawn(cmd, args, { env })`).
-                for a in args.iter().take(2) {
-                    if let Some(x) = a.as_expression() {
-                        if !matches!(x.without_parentheses(), Expression::ObjectExpression(_)) {
-                            self.atoms_into(x, out, d);
-                        }
-                    }
-                }
+                self.command_atoms(args, out, d);
                 return;
             }
             if api.is_directory_listing(p) {
@@ -456,18 +450,7 @@ impl<'a> Analyzer<'a> {
             // asks, also what the helper returns: the marker of its parameters).
             let own_pass = self.own_pass.get();
             if self.is_passthrough(f) || self.returns_only_arguments.contains(&f) {
-                for a in args {
-                    match a {
-                        Argument::SpreadElement(s) => self.atoms_into(&s.argument, out, d),
-                        other => {
-                            if let Some(x) = other.as_expression() {
-                                if function_start(x).is_none() {
-                                    self.atoms_into(x, out, d)
-                                }
-                            }
-                        }
-                    }
-                }
+                self.arguments_atoms(args, 0, out, d);
                 if !own_pass {
                     return;
                 }
@@ -487,13 +470,7 @@ impl<'a> Analyzer<'a> {
             // class's `spawnPty`) carries its command, like `child_process.spawn`: not the
             // environment and options it is started with.
             if launches_a_process(m.property.name.as_str()) {
-                for a in args.iter().take(2) {
-                    if let Some(x) = a.as_expression() {
-                        if !matches!(x.without_parentheses(), Expression::ObjectExpression(_)) {
-                            self.atoms_into(x, out, d);
-                        }
-                    }
-                }
+                self.command_atoms(args, out, d);
                 return;
             }
             match m.property.name.as_str() {
@@ -533,10 +510,13 @@ impl<'a> Analyzer<'a> {
         } else if let Expression::ComputedMemberExpression(m) = callee.without_parentheses() {
             self.atoms_into(&m.object, out, d);
         }
-        for (i, a) in args.iter().enumerate() {
-            if i < skip_args {
-                continue;
-            }
+        self.arguments_atoms(args, skip_args, out, d);
+    }
+
+    /// What a call's arguments carry from the `skip`th on: not the functions written in
+    /// place (code, not data) nor `process.env` after the first (a lookup table).
+    fn arguments_atoms(&self, args: &'a [Argument<'a>], skip: usize, out: &mut Atoms, d: u32) {
+        for (i, a) in args.iter().enumerate().skip(skip) {
             match a {
                 Argument::SpreadElement(s) => self.atoms_into(&s.argument, out, d),
                 other => {
@@ -545,6 +525,18 @@ impl<'a> Analyzer<'a> {
                             self.atoms_into(x, out, d)
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// What a started process carries: its command and argument list, not the environment
+    /// and options it is started with (`spawn(cmd, args, { env })`).
+    fn command_atoms(&self, args: &'a [Argument<'a>], out: &mut Atoms, d: u32) {
+        for a in args.iter().take(2) {
+            if let Some(x) = a.as_expression() {
+                if !matches!(x.without_parentheses(), Expression::ObjectExpression(_)) {
+                    self.atoms_into(x, out, d);
                 }
             }
         }
@@ -974,19 +966,18 @@ impl<'a> Analyzer<'a> {
         if let Some(t) = self.value_of(first).and_then(|v| v.text()) {
             return local_text(&t);
         }
-        if self.option_text(first, "path").is_some() {
-            return true;
-        }
-        if let Some(host) = self.option_text(first, "host") {
-            return local_text(&host);
-        }
-        // `net.connect(sockPath)`, `net.createConnection(this.pipeName)`.
-        if let Expression::ObjectExpression(o) = first.without_parentheses() {
-            return o.properties.iter().any(|p| {
+        // `net.connect({ path })`, `net.connect({ host: "127.0.0.1", port })`.
+        if let Some(o) = self.options_object(first) {
+            let has_path = o.properties.iter().any(|p| {
                 matches!(p, ObjectPropertyKind::ObjectProperty(p)
                     if p.key.static_name().is_some_and(|k| k == "path"))
             });
+            return has_path
+                || self
+                    .option_text(first, "host")
+                    .is_some_and(|h| local_text(&h));
         }
+        // `net.connect(sockPath)`, `net.createConnection(this.pipeName)`.
         crate::last_name(first).is_some_and(|n| {
             let n = n.to_ascii_lowercase();
             n.contains("sock") || n.contains("pipe") || n.ends_with("path")
@@ -1032,28 +1023,33 @@ impl<'a> Analyzer<'a> {
     /// The constant text of an options object's property (`{ hostname: "h" }`, also through
     /// a constant: `const opts = { … }; request(opts)`).
     fn option_text(&self, options: &'a Expression<'a>, key: &str) -> Option<String> {
-        let obj = match options.without_parentheses() {
-            Expression::ObjectExpression(o) => o,
+        self.options_object(options)?
+            .properties
+            .iter()
+            .find_map(|p| match p {
+                ObjectPropertyKind::ObjectProperty(p)
+                    if p.key.static_name().as_deref() == Some(key) =>
+                {
+                    self.value_of(&p.value).and_then(|v| v.text())
+                }
+                _ => None,
+            })
+    }
+
+    /// An options object: a literal, or a constant initialised with one.
+    fn options_object(&self, options: &'a Expression<'a>) -> Option<&'a ObjectExpression<'a>> {
+        match options.without_parentheses() {
+            Expression::ObjectExpression(o) => Some(o),
             Expression::Identifier(id) => match self.symbol_of(id).and_then(|s| self.inits.get(&s))
             {
-                Some(crate::Init::Expr(Expression::ObjectExpression(o))) => o,
-                _ => return None,
+                Some(crate::Init::Expr(Expression::ObjectExpression(o))) => Some(o),
+                _ => None,
             },
-            _ => return None,
-        };
-        obj.properties.iter().find_map(|p| match p {
-            ObjectPropertyKind::ObjectProperty(p)
-                if p.key.static_name().as_deref() == Some(key) =>
-            {
-                self.value_of(&p.value).and_then(|v| v.text())
-            }
             _ => None,
-        })
+        }
     }
 }
 
-/// What a request's response carries: network data, and where the request asks an
-/// IP-geolocation service, the user's location.
 /// An environment variable's name: upper-case letters, digits and `_`, with an `_` or at least
 /// four characters (`GITHUB_TOKEN`, `HOME`; not `ID` or `A`).
 fn is_env_name(n: &str) -> bool {
@@ -1063,7 +1059,6 @@ fn is_env_name(n: &str) -> bool {
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
-/// A method named for starting a process (`spawn`, `spawnPty`, `fork`, `execFile`).
 /// `userSettingsLoad`, `loadConfig`, `readState`: a method name with the word "load" or
 /// "read" (camel case), not one that merely contains it (`reload`, `thread`, `readable`).
 fn names_a_load(name: &str) -> bool {
@@ -1084,6 +1079,7 @@ fn names_a_load(name: &str) -> bool {
     found
 }
 
+/// A method named for starting a process (`spawn`, `spawnPty`, `fork`, `execFile`).
 fn launches_a_process(name: &str) -> bool {
     name.starts_with("spawn") || matches!(name, "fork" | "execFile" | "execFileSync")
 }
@@ -1095,6 +1091,8 @@ fn names_an_environment(name: &str) -> bool {
     lower.starts_with("env") || lower.ends_with("env") || lower.contains("environment")
 }
 
+/// What a request's response carries: network data, and where the request asks an
+/// IP-geolocation service, the user's location.
 pub(crate) fn response_kinds<'a>(an: &Analyzer<'a>, args: &'a [Argument<'a>]) -> Kinds {
     let mut k = Kinds::of(DataKind::NetworkResponse);
     if let Some((host, _)) = an.call_endpoint(args) {
