@@ -273,6 +273,29 @@ pub fn is_switch_name(name: &str) -> bool {
         || (n.topics.iter().any(|p| run_in(p, &ws)) && n.switches.iter().any(|p| run_in(p, &ws)))
 }
 
+/// Whether a command-line flag switches telemetry: a name with a topic and a switch word
+/// (`--analytics-disable`, `--disable-telemetry`, `--telemetry-opt-out`), a topic negated
+/// (`--no-telemetry`, `--no-usage-stats`), or, for a flag that takes no value (`boolean`:
+/// `store_true`, `BooleanOptionalAction`, click's `is_flag` or `--x/--no-x`), the topic alone
+/// (`--analytics`, `--telemetry`). `--analytics-log FILE` and `--telemetry-endpoint URL` are
+/// not switches.
+pub fn is_switch_flag(flag: &str, boolean: bool) -> bool {
+    let name = flag.trim_start_matches('-');
+    if name.is_empty() || name.len() > 80 || !mentions_topic(name) {
+        return false;
+    }
+    let ws = words(name);
+    let n = &*NAMES;
+    let topic_at = |ws: &[String]| {
+        n.topics
+            .iter()
+            .any(|p| p.len() == ws.len() && run_in(p, ws))
+    };
+    is_switch_name(name)
+        || (ws.first().is_some_and(|w| w == "NO") && topic_at(&ws[1..]))
+        || (boolean && topic_at(&ws))
+}
+
 /// Variables some catalogued product reads as an opt-out but that mean something else to
 /// everyone else (`CI` disables Cordova's telemetry; elsewhere it only says "in CI").
 const GENERAL_PURPOSE: &[&str] = &[
@@ -325,6 +348,29 @@ pub fn is_config_key(key: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn command_line_switches() {
+        for (flag, boolean) in [
+            ("--analytics-disable", true),
+            ("--disable-telemetry", true),
+            ("--no-telemetry", true),
+            ("--no-usage-stats", false),
+            ("--analytics", true),
+            ("--telemetry-opt-out", true),
+        ] {
+            assert!(is_switch_flag(flag, boolean), "{flag} switches telemetry");
+        }
+        for (flag, boolean) in [
+            ("--analytics", false),
+            ("--analytics-log", false),
+            ("--telemetry-endpoint", false),
+            ("--no-color", true),
+            ("--tracking-id", false),
+        ] {
+            assert!(!is_switch_flag(flag, boolean), "{flag} is no switch");
+        }
+    }
 
     #[test]
     fn catalogue_and_generic_names() {

@@ -702,6 +702,9 @@ impl<'a> Collector<'a, '_> {
                 }
             }
         }
+        if matches!(e, Expr::Compare(_)) {
+            self.an.compares.push((e, scope));
+        }
         match e {
             Expr::StringLiteral(s) => self.endpoints_in(s.value.to_str(), s.range),
             Expr::FString(f) => {

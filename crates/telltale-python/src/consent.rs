@@ -9,8 +9,14 @@
 //! if os.getenv("TOOL_TELEMETRY") != "off": post(…)    → TOOL_TELEMETRY, value "off", gates post
 //! ```
 //!
+//! An opt-out variable read outside a condition (`self.disable_telemetry =
+//! os.getenv("DISABLE_TELEMETRY", "false").lower() == "true"`) is a setting the program
+//! honours somewhere; it is listed with no gates (the code it controls is not traced), so the
+//! label says "not traced to the send" rather than "no opt-out". Command-line flags are found
+//! by [`crate::cli_options`].
+//!
 //! The JavaScript front end finds more shapes (predicates, configuration keys, methods named
-//! as switches: `telltale-js/src/consent.rs`); here only direct environment checks.
+//! as switches: `telltale-js/src/consent.rs`).
 
 use crate::{span_of, Analyzer, ScopeId};
 use ruff_python_ast::{self as ast, Expr, Stmt};
@@ -188,6 +194,7 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
             });
         }
     }
+    reads_outside_conditions(an, &mut found);
     let inside = |g: &Span, s: &Span| g.start <= s.start && s.end <= g.end;
     for fl in &mut an.facts.flows {
         for o in &found {
@@ -197,4 +204,62 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
         }
     }
     an.facts.opt_outs.extend(found);
+}
+
+/// Opt-out variables read by a getter outside the conditions above, compared with constants
+/// where the read sits in a comparison (`check` "value"), else `check` "read".
+fn reads_outside_conditions(an: &Analyzer<'_>, found: &mut Vec<OptOutFact>) {
+    let api = py_api();
+    for c in &an.calls {
+        let range = c.call.range();
+        // `setdefault`/`pop` write or remove the variable (for a child process, say).
+        let Some(path) = an.path_of(&c.call.func, c.scope) else {
+            continue;
+        };
+        if !api.is_env_getter(&path) || path.ends_with("setdefault") || path.ends_with("pop") {
+            continue;
+        }
+        let Some(name) = c
+            .call
+            .arguments
+            .args
+            .first()
+            .and_then(|a| an.value_of(a, c.scope))
+            .and_then(|v| v.text())
+        else {
+            continue;
+        };
+        let Some(setting) = optout::env_setting(&name) else {
+            continue;
+        };
+        // A condition that checks it (here or through a variable) says more.
+        if found.iter().any(|o| o.setting == name) {
+            continue;
+        }
+        // The innermost comparison around the read, for the constants it is compared with.
+        let compare = an
+            .compares
+            .iter()
+            .filter(|(e, _)| e.range().contains_range(range))
+            .min_by_key(|(e, _)| e.range().len());
+        let mut checks = Vec::new();
+        if let Some((e, scope)) = compare {
+            an.env_checks(e, *scope, &mut checks, 0);
+        }
+        let values: Vec<String> = checks
+            .into_iter()
+            .filter(|k| k.name == name)
+            .flat_map(|k| k.values)
+            .collect();
+        found.push(OptOutFact {
+            setting: name,
+            product: setting.product.map(str::to_string),
+            check: if values.is_empty() { "read" } else { "value" }.into(),
+            values,
+            span: span_of(range),
+            gates: vec![],
+            gated_calls: vec![],
+            sends_before_check: vec![],
+        });
+    }
 }

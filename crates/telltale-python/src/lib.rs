@@ -41,6 +41,7 @@
 //! assert_eq!(facts.flows.len(), 1);
 //! ```
 
+mod cli_options;
 mod collect;
 mod command;
 mod consent;
@@ -226,6 +227,9 @@ pub(crate) struct Analyzer<'a> {
     pub edges: Vec<Edge<'a>>,
     pub calls: Vec<Call<'a>>,
     pub guard_sites: Vec<GuardSite<'a>>,
+    /// Every comparison, for the constants an opt-out read outside a condition is compared
+    /// with (`DISABLED = os.getenv("X", "").lower() == "true"`).
+    pub compares: Vec<(&'a Expr, ScopeId)>,
     /// Credentials placed in requests, judged apart from the data flow.
     pub auth_values: Vec<AuthValue<'a>>,
     /// Where generated ids that a write keeps on disk are made (see [`ids`]).
@@ -332,6 +336,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
         edges: Vec::new(),
         calls: Vec::new(),
         guard_sites: Vec::new(),
+        compares: Vec::new(),
         auth_values: Vec::new(),
         persisted_ids: Default::default(),
         assembled: Vec::new(),
@@ -353,6 +358,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
     ids::settle_sources(&mut an);
     guards::run(&mut an);
     consent::run(&mut an);
+    cli_options::run(&mut an);
     entry::run(&mut an, &module.body);
     if an.too_deep.get() {
         an.facts.diagnostics.push(format!(

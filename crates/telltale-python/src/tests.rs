@@ -756,6 +756,79 @@ fn a_handle_opened_by_with_is_the_object_the_call_made() {
     assert_eq!(fl.endpoints, vec!["c2.example.top"]);
 }
 
+/// Command-line options that switch telemetry, named as users set them: the flags and the
+/// environment variables that set them (configargparse's prefix, click's `envvar`); options
+/// that only name the topic and take a value are none.
+#[test]
+fn command_line_options_that_switch_telemetry_are_opt_outs() {
+    let f = facts(
+        "import argparse, configargparse\n\
+         p = configargparse.ArgumentParser(auto_env_var_prefix='TOOL_')\n\
+         g = p.add_argument_group('Analytics')\n\
+         g.add_argument('--analytics', action=argparse.BooleanOptionalAction, default=None)\n\
+         g.add_argument('--analytics-log', metavar='FILE')\n\
+         g.add_argument('--analytics-disable', action='store_true')\n\
+         g.add_argument('--no-color', action='store_true')\n",
+    );
+    let names: Vec<(&str, &str)> = f
+        .opt_outs
+        .iter()
+        .map(|o| (o.setting.as_str(), o.check.as_str()))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            ("--analytics/--no-analytics or TOOL_ANALYTICS", "flag"),
+            ("--analytics-disable or TOOL_ANALYTICS_DISABLE", "flag"),
+        ]
+    );
+    assert!(f.opt_outs.iter().all(|o| o.gates.is_empty()));
+    let f = facts(
+        "import click, typer\n\
+         @click.command()\n\
+         @click.option('--telemetry/--no-telemetry', default=True, envvar='TOOL_TELEMETRY')\n\
+         @click.option('--telemetry-endpoint', default='https://t.example.com')\n\
+         def main(telemetry, telemetry_endpoint): pass\n\
+         def other(off: bool = typer.Option(False, '--disable-usage-stats', envvar=['A_NO_STATS', 'B_NO_STATS'])): pass\n",
+    );
+    let names: Vec<&str> = f.opt_outs.iter().map(|o| o.setting.as_str()).collect();
+    assert_eq!(
+        names,
+        vec![
+            "--telemetry/--no-telemetry or TOOL_TELEMETRY",
+            "--disable-usage-stats or A_NO_STATS or B_NO_STATS"
+        ]
+    );
+}
+
+/// An opt-out variable read outside a condition is a setting the program honours somewhere:
+/// listed with the constants it is compared with and no gates; writes and removals are none.
+#[test]
+fn an_opt_out_read_outside_a_condition_is_listed_untraced() {
+    let f = facts(
+        "import os\n\
+         class Tool:\n\
+         \x20   def setup(self):\n\
+         \x20       self.disable_telemetry = os.getenv('DISABLE_TELEMETRY', 'false').lower() == 'true'\n\
+         \x20       self.quiet = os.environ.get('DO_NOT_TRACK')\n\
+         os.environ.setdefault('HF_HUB_DISABLE_TELEMETRY', '1')\n\
+         os.environ.pop('TOOL_TELEMETRY_DISABLED', None)\n",
+    );
+    let names: Vec<(&str, &str, Vec<String>)> = f
+        .opt_outs
+        .iter()
+        .map(|o| (o.setting.as_str(), o.check.as_str(), o.values.clone()))
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            ("DISABLE_TELEMETRY", "value", vec!["true".to_string()]),
+            ("DO_NOT_TRACK", "read", vec![]),
+        ]
+    );
+    assert!(f.opt_outs.iter().all(|o| o.gates.is_empty()));
+}
+
 /// Opt-outs as Python tools check them: the environment variable, what the check controls,
 /// and the sends it gates; a variable that is no opt-out is nothing.
 #[test]

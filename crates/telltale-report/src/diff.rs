@@ -267,7 +267,7 @@ fn changes_of(r: &Report, with_package: bool) -> BTreeMap<String, Change> {
             let mut gates = s.gated_by.clone();
             gates.sort();
             let gate = match (gates.is_empty(), s.sent_before_check) {
-                (true, _) => "no opt-out found".to_string(),
+                (true, _) => l.ungated_words().to_string(),
                 (false, false) => format!("opt-out: {}", gates.join(", ")),
                 (false, true) => {
                     format!("opt-out: {}, but sent before the check", gates.join(", "))

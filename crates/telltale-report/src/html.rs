@@ -674,7 +674,7 @@ fn write_sends(out: &mut String, l: &PrivacyLabel) {
             esc(&s.location)
         );
         if s.gated_by.is_empty() {
-            pill(out, "bad", "no opt-out found");
+            pill(out, "bad", l.ungated_words());
         } else {
             pill(out, "good", &format!("gated by {}", s.gated_by.join(", ")));
         }

@@ -408,8 +408,8 @@ impl PrivacyLabel {
                         // A name seen in a native binary says less than a check read in code.
                         x.check = match (x.check.as_str(), o.check.as_str()) {
                             (a, b) if a == b => x.check.clone(),
-                            ("named", _) => o.check.clone(),
-                            (_, "named") => x.check.clone(),
+                            ("named" | "read" | "flag", _) => o.check.clone(),
+                            (_, "named" | "read" | "flag") => x.check.clone(),
                             _ => "presence and value".into(),
                         };
                     }
@@ -542,6 +542,27 @@ impl PrivacyLabel {
             .iter()
             .flat_map(|r| r.countries.iter().map(String::as_str))
             .collect()
+    }
+
+    /// How a send that no opt-out gates is described: "no opt-out found" only when the code
+    /// has no opt-out at all; with settings found but none traced to this send (a flag parsed
+    /// in one module, honoured by a class in another), "no opt-out traced to it".
+    pub fn ungated_words(&self) -> &'static str {
+        if self.opt_outs.is_empty() {
+            "no opt-out found"
+        } else {
+            "no opt-out traced to it"
+        }
+    }
+
+    /// Whether opt-out settings were found but none of them was traced to the code it
+    /// controls.
+    pub fn opt_outs_untraced(&self) -> bool {
+        !self.opt_outs.is_empty()
+            && self
+                .opt_outs
+                .iter()
+                .all(|o| o.gates == 0 && o.controls.is_empty())
     }
 
     /// Whether there is anything to say.

@@ -513,8 +513,9 @@ fn write_label(out: &mut String, l: &PrivacyLabel) {
         };
         let _ = writeln!(
             out,
-            "  sends ({ungated} of {} with no opt-out found{early_note}):",
-            l.sends.len()
+            "  sends ({ungated} of {} with {}{early_note}):",
+            l.sends.len(),
+            l.ungated_words()
         );
         for s in l.sends.iter().take(20) {
             let to = if s.to.is_empty() {
@@ -523,7 +524,7 @@ fn write_label(out: &mut String, l: &PrivacyLabel) {
                 s.to.join(", ")
             };
             let mut gate = if s.gated_by.is_empty() {
-                "no opt-out found".to_string()
+                l.ungated_words().to_string()
             } else {
                 format!("opt-out: {}", s.gated_by.join(", "))
             };
@@ -595,6 +596,20 @@ fn write_label(out: &mut String, l: &PrivacyLabel) {
             let product = format!("{product}{how}");
             if o.check == "named" {
                 let _ = writeln!(out, "    - {}{product}: named in a native executable (how it is checked is not visible)", o.setting);
+            } else if o.gates == 0
+                && o.controls.is_empty()
+                && matches!(o.check.as_str(), "flag" | "read")
+            {
+                let what = if o.check == "flag" {
+                    "a command-line option"
+                } else {
+                    "read"
+                };
+                let _ = writeln!(
+                    out,
+                    "    - {}{product}: {what} in {} place(s), not traced to the sends it controls",
+                    o.setting, o.checks
+                );
             } else {
                 let _ = writeln!(
                     out,

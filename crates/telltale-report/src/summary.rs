@@ -53,7 +53,7 @@ fn telemetry(l: &PrivacyLabel) -> String {
     let switch = if l.opt_outs.is_empty() {
         "no opt-out found in the code".to_string()
     } else {
-        [
+        let names = [
             (Some(true), "off with"),
             (Some(false), "on only with"),
             (None, "switches:"),
@@ -63,7 +63,13 @@ fn telemetry(l: &PrivacyLabel) -> String {
         .filter(|(names, _)| !names.is_empty())
         .map(|(names, words)| format!("{words} {names}"))
         .collect::<Vec<_>>()
-        .join(" — ")
+        .join(" — ");
+        // Settings found where they are declared or read, but not linked to a send.
+        if l.opt_outs_untraced() {
+            format!("{names}; not traced to a send")
+        } else {
+            names
+        }
     };
     format!(
         "telemetry to {} ({switch})",
@@ -206,6 +212,48 @@ mod tests {
             ),
             "{s}"
         );
+    }
+
+    #[test]
+    fn settings_not_traced_to_a_send_are_not_called_missing() {
+        let flag = OptOut {
+            setting: "--analytics-disable or TOOL_ANALYTICS_DISABLE".into(),
+            product: None,
+            check: "flag".into(),
+            gates: 0,
+            checks: 1,
+            controls: vec![],
+            sends_before_check: vec![],
+            read_by: None,
+            on_by_default: None,
+            packages: vec![],
+        };
+        let mut label = PrivacyLabel {
+            destinations: vec![Destination {
+                host: "us.i.posthog.com".into(),
+                role: "telemetry".into(),
+                owner: Some("PostHog (PostHog Inc.)".into()),
+                location: "a.py:1:1".into(),
+                packages: vec![],
+            }],
+            opt_outs: vec![flag.clone()],
+            ..PrivacyLabel::default()
+        };
+        let s = in_short(&target(label.clone()));
+        assert!(
+            s.starts_with(
+                "telemetry to PostHog (switches: --analytics-disable or TOOL_ANALYTICS_DISABLE; \
+                 not traced to a send);"
+            ),
+            "{s}"
+        );
+        assert_eq!(label.ungated_words(), "no opt-out traced to it");
+        // Traced to a send, the setting stands alone; with none, nothing is claimed found.
+        label.opt_outs[0].gates = 1;
+        assert!(!in_short(&target(label.clone())).contains("not traced"));
+        label.opt_outs.clear();
+        assert!(in_short(&target(label.clone())).contains("no opt-out found in the code"));
+        assert_eq!(label.ungated_words(), "no opt-out found");
     }
 
     #[test]
