@@ -11,6 +11,7 @@
 
 mod classes;
 mod collect;
+mod command;
 mod consent;
 mod credentials;
 mod deobf;
@@ -294,6 +295,8 @@ pub(crate) struct Analyzer<'a> {
     pub(crate) binding_edges: Vec<std::ops::Range<usize>>,
     /// Set while [`own_data`] asks what functions return of their own.
     pub(crate) own_pass: std::cell::Cell<bool>,
+    /// What each command a call runs prints, by the call's start (asked during the fixpoint).
+    pub(crate) command_outputs: std::cell::RefCell<HashMap<u32, command::Output>>,
     /// Functions whose result carries nothing but what their callers pass ([`own_data`]).
     pub(crate) returns_only_arguments: rustc_hash::FxHashSet<usize>,
 }
@@ -748,6 +751,7 @@ fn analyze_on_this_stack(path: &str, src: &str, opts: &Options, depth: u32) -> F
         returns_by_fn: OnceCell::new(),
         binding_edges: Vec::new(),
         own_pass: Default::default(),
+        command_outputs: Default::default(),
         returns_only_arguments: Default::default(),
     };
     // Room for the tables the collect pass fills, from the file size, so large bundles do

@@ -410,8 +410,16 @@ impl<'a> Analyzer<'a> {
             }
             if api.is_exec(p) {
                 // A child process or its output carries what the command says, not the
-                // environment or options it was started with (`spawn(cmd, args, { env })`).
+                // environment or options it was started with (`spawn(cmd, args, { env })`),
+                // and what the command prints (`whoami`, `curl -s URL`).
                 self.command_atoms(args, out, d);
+                let printed = self.command_output(p, args, whole.span());
+                for k in printed.kinds.iter() {
+                    self.add_source(out, k, whole.span(), printed.shape.clone());
+                }
+                if printed.network {
+                    out.kinds.insert(DataKind::NetworkResponse);
+                }
                 return;
             }
             if api.is_directory_listing(p) {
@@ -1064,7 +1072,10 @@ impl<'a> Analyzer<'a> {
     }
 
     /// An options object: a literal, or a constant initialised with one.
-    fn options_object(&self, options: &'a Expression<'a>) -> Option<&'a ObjectExpression<'a>> {
+    pub(crate) fn options_object(
+        &self,
+        options: &'a Expression<'a>,
+    ) -> Option<&'a ObjectExpression<'a>> {
         match options.without_parentheses() {
             Expression::ObjectExpression(o) => Some(o),
             Expression::Identifier(id) => match self.symbol_of(id).and_then(|s| self.inits.get(&s))
@@ -1461,6 +1472,7 @@ fn scan_calls(an: &mut Analyzer<'_>) {
     let mut endpoints = Vec::new();
     let mut sources = Vec::new();
     let mut requests = Vec::new();
+    let mut shell_sources = Vec::new();
     for call in &an.calls {
         let Some(path) = call.path.as_deref() else {
             continue;
@@ -1504,6 +1516,26 @@ fn scan_calls(an: &mut Analyzer<'_>) {
                 }
             }
         }
+        // The command line as the shell reads it: code fetched and run (`curl … | sh`),
+        // data in a DNS name or a tool's arguments, files and variables it reads.
+        let mut shell_flowed = false;
+        if exec {
+            if let Some((sa, cmd)) = an.command_analysis(path, call.args, call.span) {
+                shell_flowed = command_facts(
+                    an,
+                    path,
+                    call.span,
+                    sa,
+                    &cmd,
+                    exec_net,
+                    &mut flows,
+                    &mut dynamic,
+                    &mut endpoints,
+                    &mut requests,
+                    &mut shell_sources,
+                );
+            }
+        }
         // A socket's connect options are where to connect, not what is sent: payloads go
         // through the handle's `write`/`end`, which are sinks of their own.
         let connect_only = api.sink(path) == Some(SinkKind::Socket) && handle_sink(path).is_none();
@@ -1511,7 +1543,7 @@ fn scan_calls(an: &mut Analyzer<'_>) {
             && an.is_local_socket(call.callee);
         if let Some((kind, sink_api)) = sink
             .filter(|_| !connect_only && !local_socket)
-            .or(exec_net.then(|| (SinkKind::NetworkCommand, path.to_string())))
+            .or((exec_net && !shell_flowed).then(|| (SinkKind::NetworkCommand, path.to_string())))
         {
             let mut endpoints_here = Vec::new();
             let mut to_telemetry = false;
@@ -1744,6 +1776,7 @@ fn scan_calls(an: &mut Analyzer<'_>) {
             span: fspan(span),
         });
     }
+    an.facts.sources.extend(shell_sources);
     an.facts.flows.extend(flows);
     an.facts.dynamic_code.extend(dynamic);
     an.nested_code = nested;
@@ -1751,6 +1784,90 @@ fn scan_calls(an: &mut Analyzer<'_>) {
     an.facts.obfuscations.extend(obfuscations);
     an.facts.endpoints.extend(endpoints);
     an.facts.requests.extend(requests);
+}
+
+/// What a command line does, as the shell front end reads it, located at the call that runs
+/// it: flows of the data its pieces carry (steps back through the JavaScript to the read), code
+/// fetched and run, the addresses it contacts and what it reads. Whether it found a flow (the
+/// call's own flow, judged from its arguments, is then left out).
+#[allow(clippy::too_many_arguments)]
+fn command_facts<'a>(
+    an: &Analyzer<'a>,
+    path: &str,
+    span: oxc_span::Span,
+    sa: telltale_shell::ShellAnalysis,
+    cmd: &crate::command::Command<'a>,
+    exec_net: bool,
+    flows: &mut Vec<FlowFact>,
+    dynamic: &mut Vec<DynamicCodeFact>,
+    endpoints: &mut Vec<EndpointFact>,
+    requests: &mut Vec<RequestFact>,
+    sources: &mut Vec<SourceFact>,
+) -> bool {
+    let mut flowed = false;
+    for f in sa.flows {
+        let carried = Kinds(
+            (f.kinds.identity().0 | f.kinds.region().0 | (f.kinds.0 & DataKind::GeneratedId.bit()))
+                & !DataKind::PageHost.bit(),
+        );
+        if carried.is_empty() {
+            continue;
+        }
+        // Steps in the JavaScript for the piece that carries the data, else the shell's own.
+        let mut steps = cmd
+            .holes
+            .iter()
+            .map(|h| an.atoms(h))
+            .find(|a| an.resolve_kinds(a).0 & carried.0 != 0)
+            .map(|a| an.steps_for(&a, carried))
+            .unwrap_or_else(|| f.steps[..f.steps.len().saturating_sub(1)].to_vec());
+        steps.push(Step {
+            span: fspan(span),
+            what: format!(
+                "sent by {} run with {path}: {}",
+                f.sink_api,
+                an.snippet(span)
+            ),
+        });
+        let sink = if f.sink == SinkKind::Dns {
+            SinkKind::Dns
+        } else {
+            SinkKind::NetworkCommand
+        };
+        flows.push(FlowFact {
+            kinds: carried,
+            sink,
+            sink_api: format!("{path} → {}", f.sink_api),
+            span: fspan(span),
+            endpoints: f.endpoints,
+            steps,
+            gated_by: vec![],
+            sent_before_check: false,
+            to_telemetry: false,
+        });
+        flowed = true;
+    }
+    for d in sa.dynamic_code {
+        dynamic.push(DynamicCodeFact {
+            api: format!("{path} → {}", d.api),
+            ..d
+        });
+    }
+    // The addresses the command's tools contact (already counted from the argument's shape
+    // when it names a network tool).
+    if !exec_net {
+        requests.extend(sa.endpoints.iter().map(|e| RequestFact {
+            host: e.host.clone(),
+            api: format!("{path} (command)"),
+            span: e.span,
+        }));
+    }
+    endpoints.extend(sa.endpoints);
+    sources.extend(sa.sources.into_iter().map(|s| SourceFact {
+        api: format!("{path}({})", cmd.shape),
+        ..s
+    }));
+    flowed
 }
 
 /// A value that was hidden by an encoding: an obfuscation fact when it is worth one, and the

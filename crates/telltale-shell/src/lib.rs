@@ -16,6 +16,7 @@
 //! verbatim in the script (decoded base64, unescaped strings) point at the command that
 //! decodes or runs it.
 
+mod command_line;
 mod eval;
 mod parse;
 mod region;
@@ -26,6 +27,10 @@ mod tests;
 
 use telltale_facts::{
     DataKind, DynamicCodeFact, EndpointFact, FlowFact, Kinds, RegionGuardFact, SourceFact, Span,
+};
+
+pub use command_line::{
+    finish_marked, hole_marker, hole_var, shell_quote, CommandLine, MAX_COMMAND,
 };
 
 /// Bytes of one script that are analysed; anything after is ignored.
