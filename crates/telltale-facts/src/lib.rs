@@ -465,6 +465,19 @@ pub struct DynamicCodeFact {
     pub steps: Vec<Step>,
 }
 
+/// A file written with what the network sent, then run: made executable and executed, run
+/// by an interpreter, or loaded as a module (a dropper). The span is the call that runs it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DropperFact {
+    /// The file as the code names it, `*` for parts not known statically (`*/payload`).
+    pub path: String,
+    /// The call that runs it (`child_process.execFileSync`, `require`).
+    pub api: String,
+    pub span: Span,
+    /// From the download to the run: the network read, the write, `chmod`, the run.
+    pub steps: Vec<Step>,
+}
+
 /// A write or delete that destroys data.
 #[derive(Debug, Clone, Serialize)]
 pub struct DestructiveFact {
@@ -557,6 +570,9 @@ pub struct FileFacts {
     pub region_guards: Vec<RegionGuardFact>,
     pub obfuscations: Vec<ObfuscationFact>,
     pub dynamic_code: Vec<DynamicCodeFact>,
+    /// Files downloaded and then run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub droppers: Vec<DropperFact>,
     pub destructive: Vec<DestructiveFact>,
     pub sdk_imports: Vec<SdkImportFact>,
     pub install_scripts: Vec<InstallScriptFact>,

@@ -15,6 +15,7 @@ mod command;
 mod consent;
 mod credentials;
 mod deobf;
+mod dropper;
 mod guards;
 mod link;
 mod nested;

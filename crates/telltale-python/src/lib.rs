@@ -47,6 +47,7 @@ mod command;
 mod consent;
 mod credentials;
 mod decode;
+mod dropper;
 mod entry;
 mod guards;
 mod ids;
@@ -354,6 +355,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
     collect::collect(&mut an, &module.body);
     taint::run(&mut an);
     sinks::run(&mut an);
+    dropper::run(&mut an);
     credentials::run(&mut an);
     ids::settle_sources(&mut an);
     guards::run(&mut an);

