@@ -79,6 +79,11 @@ pub enum DataKind {
     /// What a function's caller passes it: a marker the JS front end seeds parameters with
     /// to learn which functions return their arguments; never reported.
     Argument,
+    // identity, added later
+    /// Credentials kept in a file: a cloud or registry login (`~/.docker/config.json`,
+    /// `~/.kube/config`, `~/.git-credentials`, `~/.netrc`), a browser's saved passwords or
+    /// cookies (`Login Data`, `Cookies`), a keychain or a cryptocurrency wallet.
+    StoredCredentials,
 }
 
 /// How a [`DataKind::BuildVariant`] step says the build is the variant compared (the rule
@@ -88,7 +93,10 @@ pub const THIS_VARIANT: &str = "this build is that variant";
 impl DataKind {
     pub fn is_identity(self) -> bool {
         (self as u8) <= (DataKind::WorkingDirectory as u8)
-            || matches!(self, DataKind::Email | DataKind::InstallationId)
+            || matches!(
+                self,
+                DataKind::Email | DataKind::InstallationId | DataKind::StoredCredentials
+            )
     }
     pub fn is_region(self) -> bool {
         matches!(
@@ -106,7 +114,7 @@ impl DataKind {
     pub fn bit(self) -> u32 {
         1u32 << (self as u8)
     }
-    pub const ALL: [DataKind; 27] = [
+    pub const ALL: [DataKind; 28] = [
         DataKind::Hostname,
         DataKind::Username,
         DataKind::HomeDir,
@@ -134,6 +142,7 @@ impl DataKind {
         DataKind::GeneratedId,
         DataKind::NamedCountry,
         DataKind::BuildVariant,
+        DataKind::StoredCredentials,
     ];
     /// Words a person reads in a report.
     pub fn describe(self) -> &'static str {
@@ -166,6 +175,9 @@ impl DataKind {
             DataKind::NamedCountry => "a value named for the country (its source not traced)",
             DataKind::BuildVariant => "the region the build was made for (fixed when built)",
             DataKind::Argument => "what the caller passes",
+            DataKind::StoredCredentials => {
+                "stored credentials (a credential, password or wallet file)"
+            }
         }
     }
 }
@@ -196,13 +208,17 @@ impl Kinds {
             self.0
                 & (((DataKind::WorkingDirectory.bit() << 1) - 1)
                     | DataKind::Email.bit()
-                    | DataKind::InstallationId.bit()),
+                    | DataKind::InstallationId.bit()
+                    | DataKind::StoredCredentials.bit()),
         )
     }
     /// What a credential is, as data kinds: its secrets (tokens, keys), or, when it carries
     /// none, whatever identity it carries.
     pub fn as_credential(self) -> Kinds {
-        let secrets = DataKind::SecretEnv.bit() | DataKind::NpmToken.bit() | DataKind::SshKey.bit();
+        let secrets = DataKind::SecretEnv.bit()
+            | DataKind::NpmToken.bit()
+            | DataKind::SshKey.bit()
+            | DataKind::StoredCredentials.bit();
         if self.0 & secrets != 0 {
             Kinds(self.0 & secrets)
         } else {

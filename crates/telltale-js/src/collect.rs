@@ -1213,6 +1213,33 @@ fn link_calls(an: &mut Analyzer<'_>) {
             Expression::StaticMemberExpression(m) => Some(&m.object),
             _ => None,
         };
+        // Node-style callbacks `(err, data)`: a file read's content, a command's output.
+        let delivered: Option<(Kinds, Rc<str>)> = callee_path.and_then(|p| {
+            if crate::taint::FILE_READS.contains(&p) {
+                let (k, name) = an.file_read(p, call.args)?;
+                Some((Kinds::of(k), name))
+            } else if api.is_exec(p) {
+                let printed = an.command_output(p, call.args, call.span);
+                (!printed.kinds.is_empty()).then_some((printed.kinds, printed.shape))
+            } else {
+                None
+            }
+        });
+        if let Some((k, name)) = delivered {
+            let callback = call
+                .args
+                .iter()
+                .rev()
+                .find_map(|a| a.as_expression().and_then(function_start))
+                .and_then(|s| an.fn_by_start.get(&s).copied());
+            if let Some(Some(data)) = callback.and_then(|f| an.params_of(f).get(1).copied()) {
+                new_edges.push(Edge {
+                    target: Node::Sym(data),
+                    src: EdgeSrc::Kinds(k, name),
+                    span: call.span,
+                });
+            }
+        }
         // `new Promise(executor)` (the callee is `Promise`) and `Promise(executor)`.
         let is_promise = matches!(callee_path, Some("Promise" | "Promise()"));
         let lists_directory = callee_path.is_some_and(|p| api.is_directory_listing(p));
@@ -1220,10 +1247,18 @@ fn link_calls(an: &mut Analyzer<'_>) {
             listings.push(ci);
         }
         for a in call.args.iter() {
-            let Some(start) = a.as_expression().and_then(function_start) else {
-                continue;
+            // A function written in place, or a local one named (`p.then(post)`).
+            let f = match a.as_expression() {
+                Some(x) => match function_start(x) {
+                    Some(start) => an.fn_by_start.get(&start).copied(),
+                    None if matches!(x.without_parentheses(), Expression::Identifier(_)) => {
+                        an.callee_function(x)
+                    }
+                    None => None,
+                },
+                None => None,
             };
-            let Some(&f) = an.fn_by_start.get(&start) else {
+            let Some(f) = f else {
                 continue;
             };
             let Some(Some(p0)) = an.params_of(f).first().copied() else {

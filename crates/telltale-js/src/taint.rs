@@ -104,6 +104,20 @@ const MAX_DEPTH: u32 = 96;
 
 /// Request options that set the request up and are not sent (`fetch(url, { signal })`,
 /// `https.get(url, { agent, lookup })`).
+/// Calls that return (or stream, or hand their callback) the content of the file their first
+/// argument names.
+pub(crate) const FILE_READS: &[&str] = &[
+    "fs.readFileSync",
+    "fs.readFile",
+    "fs.promises.readFile",
+    "fs/promises.readFile",
+    "fs.createReadStream",
+    "fs-extra.readFile",
+    "fs-extra.readFileSync",
+    "fs-extra.readJson",
+    "fs-extra.readJsonSync",
+];
+
 const SETUP_OPTIONS: &[&str] = &[
     "signal",
     "agent",
@@ -428,20 +442,9 @@ impl<'a> Analyzer<'a> {
                 }
                 return;
             }
-            if matches!(
-                p,
-                "fs.readFileSync" | "fs.readFile" | "fs.promises.readFile" | "fs/promises.readFile"
-            ) {
-                if let Some(a) = args.first().and_then(|a| a.as_expression()) {
-                    let shape = self.shape_of(a);
-                    if let Some(k) = api.sensitive_file(&shape) {
-                        self.add_source(
-                            out,
-                            k,
-                            whole.span(),
-                            Rc::from(format!("{p}({shape})").as_str()),
-                        );
-                    }
+            if FILE_READS.contains(&p) {
+                if let Some((k, api_name)) = self.file_read(p, args) {
+                    self.add_source(out, k, whole.span(), api_name);
                 }
                 return;
             }
@@ -602,6 +605,21 @@ impl<'a> Analyzer<'a> {
                 ObjectPropertyKind::SpreadProperty(sp) => self.atoms_into(&sp.argument, out, d),
             }
         }
+    }
+
+    /// The identity a file read returns, by the shape of its path (the shared catalogue,
+    /// then the shell front end's paths: credentials, browser stores, wallets), and the read
+    /// as a report names it.
+    pub(crate) fn file_read(
+        &self,
+        p: &str,
+        args: &'a [Argument<'a>],
+    ) -> Option<(DataKind, Rc<str>)> {
+        let shape = self.shape_of(args.first()?.as_expression()?);
+        let kind = js_api()
+            .sensitive_file(&shape)
+            .or_else(|| telltale_shell::sensitive_path(&shape).map(|(k, _)| k))?;
+        Some((kind, Rc::from(format!("{p}({shape})").as_str())))
     }
 
     /// `process.env` itself: passed after the first argument (`parse(cmd, process.env)`,

