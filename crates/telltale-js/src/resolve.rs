@@ -134,6 +134,15 @@ impl<'a> Analyzer<'a> {
         self.path_at(e, 0)
     }
 
+    /// The member `(object, key)` arguments name: `Reflect.get(os, "host" + "name")`.
+    fn reflected_member(&self, args: &'a [Argument<'a>], depth: u32) -> Option<Rc<str>> {
+        let base = self.path_at(args.first()?.as_expression()?, depth + 1)?;
+        let key = self
+            .value_at(args.get(1)?.as_expression()?, depth + 1)?
+            .text()?;
+        (key.len() <= 64).then(|| join(&base, &key))
+    }
+
     fn path_at(&self, e: &'a Expression<'a>, depth: u32) -> Option<Rc<str>> {
         if depth > MAX_DEPTH {
             return None;
@@ -148,6 +157,15 @@ impl<'a> Analyzer<'a> {
             Expression::ThisExpression(t) if self.this_class_at(t).is_some() => None,
             Expression::ThisExpression(_) => Some(Rc::from("")),
             Expression::StaticMemberExpression(m) => {
+                // `Object.getOwnPropertyDescriptor(os, "hostname").value`: the member itself.
+                if let Expression::CallExpression(c) = m.object.without_parentheses() {
+                    if matches!(m.property.name.as_str(), "value" | "get") {
+                        let callee = self.path_at(&c.callee, depth + 1);
+                        if callee.as_deref() == Some("Object.getOwnPropertyDescriptor") {
+                            return self.reflected_member(&c.arguments, depth);
+                        }
+                    }
+                }
                 // `this.client` written once with `new Client()` (another module's class).
                 if let Some(written) = self.this_property(&m.object, m.property.name.as_str()) {
                     if matches!(
@@ -179,6 +197,10 @@ impl<'a> Analyzer<'a> {
                 let callee = self.path_at(&c.callee, depth + 1)?;
                 if callee.is_empty() {
                     return None;
+                }
+                // `Reflect.get(os, "hostname")` is the member, not a call of it.
+                if &*callee == "Reflect.get" {
+                    return self.reflected_member(&c.arguments, depth);
                 }
                 // A require function made by `module.createRequire(import.meta.url)` (ESM
                 // bundles) or `require` under another name loads modules like `require`.

