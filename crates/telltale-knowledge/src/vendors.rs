@@ -953,3 +953,131 @@ mod tests {
         }
     }
 }
+
+// ------------------------------------------------------------------------ exfiltration channels
+
+/// A service that takes data from anyone for whoever holds the address: a request catcher,
+/// an out-of-band test host, a tunnel, a chat webhook (see `data/exfil_channels.toml`).
+#[derive(Debug)]
+pub struct ExfilChannel {
+    pub name: &'static str,
+    /// request catcher, out-of-band test host, tunnel to a private machine, chat webhook …
+    pub kind: &'static str,
+    pub hosts: Vec<&'static str>,
+    pub endpoints: Vec<&'static str>,
+    /// Only generated subdomains of `hosts` are channels, not the service's own site.
+    pub subdomain_only: bool,
+    /// What the path after the host or endpoint must match: the channel's own id and secret.
+    pub token: Option<regex::Regex>,
+    pub source: &'static str,
+}
+
+#[derive(Deserialize)]
+struct RawExfil {
+    #[allow(dead_code)]
+    source: String,
+    channel: Vec<RawChannel>,
+}
+
+#[derive(Deserialize)]
+struct RawChannel {
+    name: String,
+    kind: String,
+    #[serde(default)]
+    hosts: Vec<String>,
+    #[serde(default)]
+    endpoints: Vec<String>,
+    #[serde(default)]
+    subdomain_only: bool,
+    #[serde(default)]
+    token: Option<String>,
+    source: String,
+}
+
+struct ExfilCatalog {
+    channels: Vec<ExfilChannel>,
+    index: HostIndex,
+}
+
+static EXFIL: LazyLock<ExfilCatalog> = LazyLock::new(|| {
+    let raw: RawExfil = toml::from_str(include_str!("../data/exfil_channels.toml"))
+        .expect("data/exfil_channels.toml is valid");
+    let channels: Vec<ExfilChannel> = raw
+        .channel
+        .into_iter()
+        .map(|c| ExfilChannel {
+            name: leak(c.name),
+            kind: leak(c.kind),
+            hosts: leak_all(c.hosts),
+            endpoints: leak_all(c.endpoints),
+            subdomain_only: c.subdomain_only,
+            token: c
+                .token
+                .map(|t| regex::Regex::new(&t).expect("exfil channel token is a valid regex")),
+            source: leak(c.source),
+        })
+        .collect();
+    let index = HostIndex::new(channels.iter().map(|c| (&c.hosts[..], &c.endpoints[..])));
+    ExfilCatalog { channels, index }
+});
+
+/// The exfiltration channel a URL (or a bare host) is, if any: a catalogued host (a generated
+/// subdomain of it, for `subdomain_only` services) or endpoint, with the channel's own token in
+/// the path where the service puts one there (`https://discord.com/api/webhooks/<id>/<token>`).
+/// A service's own site, docs and a client library's route templates are not channels.
+pub fn exfil_channel(url: &str) -> Option<&'static ExfilChannel> {
+    let e = &*EXFIL;
+    let (host, path) = split_url(url);
+    let i = e.index.url(&host, path)?;
+    let c = &e.channels[i];
+    if c.subdomain_only && c.hosts.iter().any(|h| *h == host) {
+        return None;
+    }
+    if let Some(token) = &c.token {
+        let rest = match c.endpoints.iter().find_map(|ep| {
+            let (h, p) = ep.split_at(ep.find('/')?);
+            (h == host).then(|| path.strip_prefix(p)).flatten()
+        }) {
+            Some(rest) => rest,
+            None => path,
+        };
+        if !token.is_match(rest) {
+            return None;
+        }
+    }
+    Some(c)
+}
+
+#[cfg(test)]
+mod exfil_tests {
+    use super::*;
+
+    #[test]
+    fn channels_need_their_own_address() {
+        for url in [
+            "https://webhook.site/0f4e1a2b-1111-2222-3333-444455556666",
+            "https://eo1a2b3c4d5e6f.m.pipedream.net",
+            "http://x7k2.oastify.com/a",
+            "abc.oast.fun",
+            "https://1a2b-3c4d.ngrok-free.app/collect",
+            "https://discord.com/api/webhooks/123456789012345678/AbCdEfGhIjKlMnOpQrStUvWxYz_0123",
+            "https://hooks.slack.com/services/T0ABCDEFG/B0ABCDEFG/abcdefghijklmnopqrstuvwx",
+            "https://api.telegram.org/bot123456789:AAEhBOweik6ad9r_QXMENQjcrGbqCr4K-bs/sendMessage",
+        ] {
+            assert!(exfil_channel(url).is_some(), "{url}");
+        }
+        for url in [
+            "https://webhook.site",
+            "https://pipedream.com/docs",
+            "https://ngrok.com/download",
+            "https://ngrok.io",
+            "https://discord.com/api/webhooks/{id}/{token}",
+            "https://discord.com/api/v10/channels",
+            "https://api.telegram.org/bot",
+            "https://hooks.slack.com/services/",
+            "https://portswigger.net/burp",
+        ] {
+            assert!(exfil_channel(url).is_none(), "{url}");
+        }
+    }
+}

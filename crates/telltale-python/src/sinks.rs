@@ -27,22 +27,6 @@ fn carried(k: Kinds) -> Kinds {
     Kinds(identity.0 | k.region().0)
 }
 
-/// The domain a DNS name built from data ends in (`*.*.lib.x.top` → `lib.x.top`): data in the
-/// name with a constant domain after it. A name that is only data (`gethostbyname(host)`)
-/// asks for the machine's own address, not an attacker's server.
-fn dns_domain(shape: &str) -> Option<String> {
-    let (_, suffix) = shape.rsplit_once('*')?;
-    if !suffix.starts_with('.') {
-        return None;
-    }
-    // The longest run of valid labels at the end (`v2_e.x.top` → `x.top`).
-    let mut domain = suffix.trim_matches('.').to_ascii_lowercase();
-    while !strings::is_host(&domain) {
-        domain = domain.split_once('.')?.1.to_string();
-    }
-    Some(domain)
-}
-
 pub(crate) fn kw<'a>(c: &'a ast::ExprCall, name: &str) -> Option<&'a Expr> {
     c.arguments
         .keywords
@@ -395,7 +379,7 @@ fn dns_flow<'a>(
     if kinds.is_empty() {
         return;
     }
-    let Some(domain) = dns_domain(&an.shape_of(name, scope)) else {
+    let Some(domain) = strings::dns_domain(&an.shape_of(name, scope)) else {
         return;
     };
     let mut steps = an.steps_for(&atoms, kinds);
@@ -548,14 +532,14 @@ mod tests {
     #[test]
     fn dns_names_with_data_and_a_domain() {
         assert_eq!(
-            dns_domain("*.*.lib.alcoadigital.com").as_deref(),
+            strings::dns_domain("*.*.lib.alcoadigital.com").as_deref(),
             Some("lib.alcoadigital.com")
         );
         assert_eq!(
-            dns_domain("v2_f.*.*.*.v2_e.x.oastify.com").as_deref(),
+            strings::dns_domain("v2_f.*.*.*.v2_e.x.oastify.com").as_deref(),
             Some("x.oastify.com")
         );
-        assert_eq!(dns_domain("*"), None);
-        assert_eq!(dns_domain("*local"), None);
+        assert_eq!(strings::dns_domain("*"), None);
+        assert_eq!(strings::dns_domain("*local"), None);
     }
 }

@@ -668,7 +668,9 @@ fn resolve_switches(opt_outs: &mut Vec<OptOut>, files: &[LabelInput<'_>]) {
 }
 
 fn vendor_owner(host: &str) -> Option<String> {
-    vendors::telemetry_vendor_for_host(host).map(|v| format!("{} ({})", v.name, v.owner))
+    vendors::telemetry_vendor_for_host(host)
+        .map(|v| format!("{} ({})", v.name, v.owner))
+        .or_else(|| vendors::exfil_channel(host).map(|c| format!("{} ({})", c.name, c.kind)))
 }
 
 #[cfg(test)]

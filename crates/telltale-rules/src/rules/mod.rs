@@ -6,6 +6,7 @@ mod credential_use;
 mod destructive_mass_write;
 mod downloaded_file_run;
 mod dynamic_code_from_network;
+mod exfiltration_channel;
 mod geoip_lookup;
 mod hidden_endpoint;
 mod identity_exfiltration;
@@ -27,6 +28,7 @@ pub use credential_use::CredentialUse;
 pub use destructive_mass_write::DestructiveMassWrite;
 pub use downloaded_file_run::DownloadedFileRun;
 pub use dynamic_code_from_network::DynamicCodeFromNetwork;
+pub use exfiltration_channel::ExfiltrationChannel;
 pub use geoip_lookup::GeoipLookup;
 pub use hidden_endpoint::HiddenEndpoint;
 pub use identity_exfiltration::IdentityExfiltration;
@@ -55,6 +57,7 @@ pub(crate) static ALL: &[&dyn Rule] = &[
     &TelemetryEndpoint,
     &TelemetrySdk,
     &HiddenEndpoint,
+    &ExfiltrationChannel,
     &ObfuscatedString,
     &DynamicCodeFromNetwork,
     &DownloadedFileRun,
