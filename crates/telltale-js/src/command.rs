@@ -33,8 +33,10 @@ fn style_of(path: &str) -> Option<Style> {
     let last = path.rsplit('.').next().unwrap_or(path);
     match (path, last) {
         ("child_process.fork", _) => None,
-        (_, "exec" | "execSync" | "command" | "commandSync")
-        | ("execaCommand" | "execaCommandSync", _) => Some(Style::Shell),
+        (
+            _,
+            "exec" | "execSync" | "command" | "commandSync" | "execaCommand" | "execaCommandSync",
+        ) => Some(Style::Shell),
         (
             _,
             "spawn" | "spawnSync" | "execFile" | "execFileSync" | "sync" | "execa" | "execaSync",

