@@ -494,6 +494,53 @@ pub struct DropperFact {
     pub steps: Vec<Step>,
 }
 
+/// A file a front end saw written with network data, while it looks for the calls that make
+/// it executable and run it (shared by the JavaScript and Python dropper passes). `key` is how
+/// the front end names the path's variable.
+#[derive(Debug, Clone)]
+pub struct DownloadedFile<K> {
+    /// The path's shape (`*/payload`).
+    pub shape: String,
+    pub key: Option<K>,
+    /// From the network read to the write.
+    pub steps: Vec<Step>,
+    /// `chmod` calls on it, seen so far.
+    pub chmods: Vec<Step>,
+}
+
+impl<K> DownloadedFile<K> {
+    pub fn new(shape: String, key: Option<K>, steps: Vec<Step>) -> Self {
+        DownloadedFile {
+            shape,
+            key,
+            steps,
+            chmods: Vec::new(),
+        }
+    }
+    /// Made executable at `span` (`snippet` is the call as written).
+    pub fn made_executable(&mut self, span: Span, snippet: &str) {
+        self.chmods.push(Step {
+            span,
+            what: format!("made executable: {snippet}"),
+        });
+    }
+    /// Run by `api` at `span`: the dropper, with every step so far.
+    pub fn run_by(&self, api: &str, span: Span, snippet: &str) -> DropperFact {
+        let mut steps = self.steps.clone();
+        steps.extend(self.chmods.iter().cloned());
+        steps.push(Step {
+            span,
+            what: format!("run by {api}: {snippet}"),
+        });
+        DropperFact {
+            path: self.shape.clone(),
+            api: api.to_string(),
+            span,
+            steps,
+        }
+    }
+}
+
 /// A write or delete that destroys data.
 #[derive(Debug, Clone, Serialize)]
 pub struct DestructiveFact {

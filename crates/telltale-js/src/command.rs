@@ -175,15 +175,7 @@ impl<'a> Analyzer<'a> {
                     .filter_map(|el| el.as_expression())
                     .collect(),
             ),
-            Expression::Identifier(id) => {
-                let s = self.symbol_of(id)?;
-                match self.inits.get(&s) {
-                    Some(crate::Init::Expr(init)) if !self.scoping.symbol_is_mutated(s) => {
-                        self.array_items(init)
-                    }
-                    _ => None,
-                }
-            }
+            Expression::Identifier(id) => self.array_items(self.constant_init(id)?),
             _ => None,
         }
     }
@@ -236,18 +228,10 @@ impl<'a> Analyzer<'a> {
                     None => b.hole(e),
                 }
             }
-            Expression::Identifier(id) => {
-                let init = self.symbol_of(id).and_then(|s| match self.inits.get(&s) {
-                    Some(crate::Init::Expr(init)) if !self.scoping.symbol_is_mutated(s) => {
-                        Some(*init)
-                    }
-                    _ => None,
-                });
-                match init {
-                    Some(init) => self.piece(init, b, d),
-                    None => b.hole(e),
-                }
-            }
+            Expression::Identifier(id) => match self.constant_init(id) {
+                Some(init) => self.piece(init, b, d),
+                None => b.hole(e),
+            },
             _ => b.hole(e),
         }
     }

@@ -13,46 +13,12 @@
 use crate::{fspan, Analyzer};
 use oxc_ast::ast::*;
 use oxc_semantic::SymbolId;
-use telltale_facts::{DataKind, DropperFact, Kinds, Step};
-use telltale_knowledge::js_api::js_api;
-
-/// A file written with network data.
-struct Written {
-    shape: String,
-    sym: Option<SymbolId>,
-    steps: Vec<Step>,
-    /// `chmod` calls on it.
-    chmods: Vec<Step>,
-}
-
-/// `fs` calls that write their second argument into the file named by the first.
-fn writes_a_file(path: &str) -> bool {
-    let last = path.rsplit('.').next().unwrap_or(path);
-    (path.starts_with("fs") || path.starts_with("graceful-fs"))
-        && matches!(
-            last,
-            "writeFileSync"
-                | "writeFile"
-                | "appendFileSync"
-                | "appendFile"
-                | "outputFile"
-                | "outputFileSync"
-        )
-}
+use telltale_facts::{DataKind, DownloadedFile, Kinds, Step};
+use telltale_knowledge::{js_api::js_api, strings};
 
 fn makes_executable(path: &str) -> bool {
     let last = path.rsplit('.').next().unwrap_or(path);
     path.starts_with("fs") && matches!(last, "chmodSync" | "chmod")
-}
-
-/// Whether a shape names one file well enough to match by it: three characters or more that
-/// are not wildcards or separators.
-fn names_a_file(shape: &str) -> bool {
-    shape
-        .chars()
-        .filter(|c| !matches!(c, '*' | '/' | '\\' | '.' | '~' | ' '))
-        .count()
-        >= 3
 }
 
 impl<'a> Analyzer<'a> {
@@ -74,11 +40,7 @@ impl<'a> Analyzer<'a> {
                     .flatten()
             }
             Expression::Identifier(id) if depth < 4 => {
-                let s = self.symbol_of(id)?;
-                match self.inits.get(&s) {
-                    Some(crate::Init::Expr(init)) => self.write_stream_path(init, depth + 1),
-                    _ => None,
-                }
+                self.write_stream_path(self.constant_init(id)?, depth + 1)
             }
             _ => None,
         }
@@ -101,34 +63,35 @@ impl<'a> Analyzer<'a> {
         out
     }
 
-    fn names_written(&self, e: &'a Expression<'a>, w: &Written) -> bool {
-        if w.sym.is_some() && self.symbol_in(e) == w.sym {
+    fn names_written(&self, e: &'a Expression<'a>, w: &DownloadedFile<SymbolId>) -> bool {
+        if w.key.is_some() && self.symbol_in(e) == w.key {
             return true;
         }
-        names_a_file(&w.shape) && self.shape_of(e).contains(&w.shape)
+        strings::names_one_file(&w.shape) && self.shape_of(e).contains(&w.shape)
     }
 }
 
 pub(crate) fn run(an: &mut Analyzer<'_>) {
     let net = Kinds::of(DataKind::NetworkResponse);
-    let mut written: Vec<Written> = Vec::new();
+    let api = js_api();
+    let mut written: Vec<DownloadedFile<SymbolId>> = Vec::new();
     for call in &an.calls {
-        let args: Vec<&Expression> = call.args.iter().filter_map(|a| a.as_expression()).collect();
+        let arg = |i: usize| call.args.get(i).and_then(|a| a.as_expression());
         let path = call.path.as_deref().unwrap_or("");
-        // `fs.writeFileSync(p, data)`
-        let (target, data): (Option<&Expression>, Option<&Expression>) = if writes_a_file(path) {
-            (args.first().copied(), args.get(1).copied())
+        // `fs.writeFileSync(p, data)` and the other whole-file writes the catalogue knows.
+        let (target, data) = if api.is_persisting_write(path) {
+            (arg(0), arg(1))
         } else {
             match call.callee.without_parentheses() {
                 // `res.pipe(fs.createWriteStream(p))`
                 Expression::StaticMemberExpression(m) if m.property.name == "pipe" => (
-                    args.first().and_then(|s| an.write_stream_path(s, 0)),
+                    arg(0).and_then(|s| an.write_stream_path(s, 0)),
                     Some(&m.object),
                 ),
                 // `pipeline(res.body, fs.createWriteStream(p))`
-                _ if path.ends_with("pipeline") && args.len() >= 2 => (
-                    args.last().and_then(|s| an.write_stream_path(s, 0)),
-                    args.first().copied(),
+                _ if path.ends_with("pipeline") && call.args.len() >= 2 => (
+                    arg(call.args.len() - 1).and_then(|s| an.write_stream_path(s, 0)),
+                    arg(0),
                 ),
                 _ => (None, None),
             }
@@ -146,17 +109,11 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
             span: fspan(call.span),
             what: format!("written to {shape}: {}", an.snippet(call.span)),
         });
-        written.push(Written {
-            shape,
-            sym: an.symbol_in(target),
-            steps,
-            chmods: vec![],
-        });
+        written.push(DownloadedFile::new(shape, an.symbol_in(target), steps));
     }
     if written.is_empty() {
         return;
     }
-    let api = js_api();
     let mut found = Vec::new();
     for call in &an.calls {
         let Some(path) = call.path.as_deref() else {
@@ -172,25 +129,12 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
             if !named.iter().any(|e| an.names_written(e, w)) {
                 continue;
             }
+            let snippet = an.snippet(call.span);
             if chmod {
-                w.chmods.push(Step {
-                    span: fspan(call.span),
-                    what: format!("made executable: {}", an.snippet(call.span)),
-                });
-                continue;
+                w.made_executable(fspan(call.span), &snippet);
+            } else {
+                found.push(w.run_by(path, fspan(call.span), &snippet));
             }
-            let mut steps = w.steps.clone();
-            steps.extend(w.chmods.iter().cloned());
-            steps.push(Step {
-                span: fspan(call.span),
-                what: format!("run by {path}: {}", an.snippet(call.span)),
-            });
-            found.push(DropperFact {
-                path: w.shape.clone(),
-                api: path.to_string(),
-                span: fspan(call.span),
-                steps,
-            });
         }
     }
     an.facts.droppers.extend(found);

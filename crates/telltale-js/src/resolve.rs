@@ -128,6 +128,16 @@ impl<'a> Analyzer<'a> {
         self.scoping.get_reference(r).symbol_id()
     }
 
+    /// The value a constant is initialised with: the initialiser of a symbol never written
+    /// again (`const p = path.join(dir, "x")`).
+    pub(crate) fn constant_init(&self, id: &IdentifierReference<'a>) -> Option<&'a Expression<'a>> {
+        let s = self.symbol_of(id)?;
+        match self.inits.get(&s) {
+            Some(Init::Expr(init)) if !self.scoping.symbol_is_mutated(s) => Some(*init),
+            _ => None,
+        }
+    }
+
     /// The access path of an expression, with aliases resolved: `e.hostname()` where `e` is
     /// `require("os")` resolves to `os.hostname()`. `None` when it does not name an API.
     pub fn path_of(&self, e: &'a Expression<'a>) -> Option<Rc<str>> {
@@ -743,15 +753,10 @@ impl<'a> Analyzer<'a> {
                     }
                 }
             }
-            Expression::Identifier(id) => {
-                match self.symbol_of(id).and_then(|s| match self.inits.get(&s) {
-                    Some(Init::Expr(init)) if !self.scoping.symbol_is_mutated(s) => Some(*init),
-                    _ => None,
-                }) {
-                    Some(init) => self.shape_into(init, depth + 1, out),
-                    None => out.push('*'),
-                }
-            }
+            Expression::Identifier(id) => match self.constant_init(id) {
+                Some(init) => self.shape_into(init, depth + 1, out),
+                None => out.push('*'),
+            },
             Expression::CallExpression(c) => {
                 let p = self.path_at(&c.callee, depth + 1);
                 match p.as_deref() {

@@ -523,21 +523,10 @@ impl<'a> Analyzer<'a> {
             // what it finds or does there, not the places and environment it is told.
             // Methods of named APIs (`JSON.stringify`, `Object.assign`) and ones that combine
             // their arguments (`_.merge`) keep every field.
-            if callee_path.is_some() || COMBINING_METHODS.contains(&m.property.name.as_str()) {
-                self.arguments_atoms(args, skip_args, out, d);
-                return;
-            }
-            for (i, a) in args.iter().enumerate().skip(skip_args) {
-                match a.as_expression() {
-                    Some(x)
-                        if function_start(x).is_none() && !(i > 0 && self.is_environment(x)) =>
-                    {
-                        self.object_atoms_except(x, names_a_context, out, d)
-                    }
-                    Some(_) => {}
-                    None => self.arguments_atoms(std::slice::from_ref(a), 0, out, d),
-                }
-            }
+            let told_where =
+                callee_path.is_none() && !COMBINING_METHODS.contains(&m.property.name.as_str());
+            let keys = told_where.then_some(names_a_context as fn(&str) -> bool);
+            self.arguments_atoms_except(args, skip_args, keys, out, d);
             return;
         } else if let Expression::ComputedMemberExpression(m) = callee.without_parentheses() {
             self.atoms_into(&m.object, out, d);
@@ -548,13 +537,29 @@ impl<'a> Analyzer<'a> {
     /// What a call's arguments carry from the `skip`th on: not the functions written in
     /// place (code, not data) nor `process.env` after the first (a lookup table).
     fn arguments_atoms(&self, args: &'a [Argument<'a>], skip: usize, out: &mut Atoms, d: u32) {
+        self.arguments_atoms_except(args, skip, None, out, d)
+    }
+
+    /// [`Self::arguments_atoms`], leaving out the fields of object literals whose keys
+    /// `keys` names.
+    fn arguments_atoms_except(
+        &self,
+        args: &'a [Argument<'a>],
+        skip: usize,
+        keys: Option<fn(&str) -> bool>,
+        out: &mut Atoms,
+        d: u32,
+    ) {
         for (i, a) in args.iter().enumerate().skip(skip) {
             match a {
                 Argument::SpreadElement(s) => self.atoms_into(&s.argument, out, d),
                 other => {
                     if let Some(x) = other.as_expression() {
                         if function_start(x).is_none() && !(i > 0 && self.is_environment(x)) {
-                            self.atoms_into(x, out, d)
+                            match keys {
+                                Some(k) => self.object_atoms_except(x, k, out, d),
+                                None => self.atoms_into(x, out, d),
+                            }
                         }
                     }
                 }

@@ -27,6 +27,17 @@ pub fn urls(s: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Whether a path's shape names one file well enough to match other uses by it: three
+/// characters or more that are not wildcards or separators (`/tmp/u.sh`, `*/payload`; not
+/// `*/x` or `*`).
+pub fn names_one_file(shape: &str) -> bool {
+    shape
+        .chars()
+        .filter(|c| !matches!(c, '*' | '/' | '\\' | '.' | '~' | ' '))
+        .count()
+        >= 3
+}
+
 /// The domain a DNS name built from data ends in (`*.*.lib.x.top` → `lib.x.top`): data in the
 /// name with a constant domain after it. A name that is only data (`gethostbyname(host)`)
 /// asks for the machine's own address, not an attacker's server.

@@ -54,20 +54,14 @@ impl<'a> Analyzer<'a> {
             .then_some(Declaration::Decorator)
     }
 
-    /// The strings `e` holds: one constant, or a list or tuple of them.
+    /// The strings `e` holds: one constant, or a list or tuple of them (written in place or
+    /// assigned once to a name).
     fn texts_of(&self, e: &'a Expr, scope: ScopeId) -> Vec<String> {
-        match e {
-            Expr::List(ast::ExprList { elts, .. }) | Expr::Tuple(ast::ExprTuple { elts, .. }) => {
-                elts.iter()
-                    .filter_map(|x| self.value_of(x, scope).and_then(|v| v.text()))
-                    .collect()
-            }
-            _ => self
-                .value_of(e, scope)
-                .and_then(|v| v.text())
-                .into_iter()
-                .collect(),
-        }
+        let (items, s) = self.list_items(e, scope).unwrap_or((vec![e], scope));
+        items
+            .into_iter()
+            .filter_map(|x| self.value_of(x, s).and_then(|v| v.text()))
+            .collect()
     }
 
     /// Whether the option takes no value: an argparse flag action, `is_flag=True`,

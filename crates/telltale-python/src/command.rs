@@ -81,7 +81,11 @@ impl<'a> Analyzer<'a> {
     }
 
     /// The items of a list or tuple written in place or assigned once to a name.
-    fn list_items(&self, e: &'a Expr, scope: ScopeId) -> Option<(Vec<&'a Expr>, ScopeId)> {
+    pub(crate) fn list_items(
+        &self,
+        e: &'a Expr,
+        scope: ScopeId,
+    ) -> Option<(Vec<&'a Expr>, ScopeId)> {
         match e {
             Expr::List(l) => Some((l.elts.iter().collect(), scope)),
             Expr::Tuple(t) => Some((t.elts.iter().collect(), scope)),

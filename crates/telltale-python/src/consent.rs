@@ -209,26 +209,15 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
 /// Opt-out variables read by a getter outside the conditions above, compared with constants
 /// where the read sits in a comparison (`check` "value"), else `check` "read".
 fn reads_outside_conditions(an: &Analyzer<'_>, found: &mut Vec<OptOutFact>) {
-    let api = py_api();
     for c in &an.calls {
         let range = c.call.range();
-        // `setdefault`/`pop` write or remove the variable (for a child process, say).
-        let Some(path) = an.path_of(&c.call.func, c.scope) else {
+        let Some((name, getter)) = an.env_call_name(c.call, c.scope) else {
             continue;
         };
-        if !api.is_env_getter(&path) || path.ends_with("setdefault") || path.ends_with("pop") {
+        // `setdefault`/`pop` write or remove the variable (for a child process, say).
+        if getter.ends_with("setdefault") || getter.ends_with("pop") {
             continue;
         }
-        let Some(name) = c
-            .call
-            .arguments
-            .args
-            .first()
-            .and_then(|a| an.value_of(a, c.scope))
-            .and_then(|v| v.text())
-        else {
-            continue;
-        };
         let Some(setting) = optout::env_setting(&name) else {
             continue;
         };

@@ -11,19 +11,12 @@
 //! os.chmod("/tmp/u", 0o755); subprocess.Popen(["/tmp/u"])   → dropper, 3 steps
 //! ```
 
-use crate::{span_of, Analyzer, Binding, ScopeId, Var};
+use crate::ids::{opened_file, written_file};
+use crate::{span_of, Analyzer, ScopeId, Var};
 use ruff_python_ast::{self as ast, Expr};
 use ruff_text_size::Ranged;
-use telltale_facts::{DataKind, DropperFact, Kinds, Step};
-use telltale_knowledge::py_api::py_api;
-
-/// A file written with network data.
-struct Written<'a> {
-    shape: String,
-    var: Option<Var<'a>>,
-    steps: Vec<Step>,
-    chmods: Vec<Step>,
-}
+use telltale_facts::{DataKind, DownloadedFile, Kinds, Step};
+use telltale_knowledge::{py_api::py_api, strings};
 
 /// Calls that run a file named in their arguments, besides commands.
 const RUNS_A_FILE: &[&str] = &[
@@ -33,83 +26,9 @@ const RUNS_A_FILE: &[&str] = &[
     "ctypes.cdll.LoadLibrary",
 ];
 
-/// Whether a shape names one file well enough to match by it.
-fn names_a_file(shape: &str) -> bool {
-    shape
-        .chars()
-        .filter(|c| !matches!(c, '*' | '/' | '\\' | '.' | '~' | ' '))
-        .count()
-        >= 3
-}
-
 impl<'a> Analyzer<'a> {
-    /// The path a file handle was opened for writing at: `open(p, "wb")` in place, assigned
-    /// to the handle, or entered with `with … as fh`.
-    fn written_handle_path(
-        &self,
-        e: &'a Expr,
-        scope: ScopeId,
-        depth: u32,
-    ) -> Option<(&'a Expr, ScopeId)> {
-        match e {
-            Expr::Call(c) => {
-                let p = self.path_of(&c.func, scope)?;
-                if !matches!(&*p, "open" | "io.open" | "builtins.open" | "codecs.open") {
-                    return None;
-                }
-                let mode = c
-                    .arguments
-                    .args
-                    .get(1)
-                    .or_else(|| {
-                        c.arguments
-                            .keywords
-                            .iter()
-                            .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "mode"))
-                            .map(|k| &k.value)
-                    })
-                    .and_then(|m| self.value_of(m, scope))
-                    .and_then(|v| v.text())?;
-                mode.contains(['w', 'a', 'x'])
-                    .then(|| c.arguments.args.first().map(|a| (a, scope)))
-                    .flatten()
-            }
-            Expr::Name(_) if depth < 4 => {
-                match self.var_of(e, scope).map(|v| self.bindings_of(v)) {
-                    Some(
-                        [Binding::Assign {
-                            value, scope: s, ..
-                        }],
-                    ) => self.written_handle_path(value, *s, depth + 1),
-                    _ => None,
-                }
-            }
-            _ => None,
-        }
-    }
-
-    /// `pathlib.Path(p)` → `p`, in place or assigned once to a name.
-    fn path_object_path(&self, e: &'a Expr, scope: ScopeId) -> Option<(&'a Expr, ScopeId)> {
-        match e {
-            Expr::Call(c) => {
-                let p = self.path_of(&c.func, scope)?;
-                matches!(&*p, "pathlib.Path" | "pathlib.PosixPath")
-                    .then(|| c.arguments.args.first().map(|a| (a, scope)))
-                    .flatten()
-            }
-            Expr::Name(_) => match self.var_of(e, scope).map(|v| self.bindings_of(v)) {
-                Some(
-                    [Binding::Assign {
-                        value, scope: s, ..
-                    }],
-                ) if matches!(value, Expr::Call(_)) => self.path_object_path(value, *s),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-
-    /// Expressions a call names a file with: its arguments and the items of a list argument.
+    /// Expressions a call names a file with: its arguments, the items of a list argument,
+    /// the pieces of an f-string, and the receiver (`pathlib.Path(p).chmod(…)`).
     fn named_paths(&self, c: &'a ast::ExprCall) -> Vec<&'a Expr> {
         let mut out = Vec::new();
         for a in c
@@ -132,51 +51,45 @@ impl<'a> Analyzer<'a> {
                 _ => {}
             }
         }
-        // `pathlib.Path(p).chmod(…)`: the receiver names it.
         if let Expr::Attribute(m) = &*c.func {
             out.push(&m.value);
         }
         out
     }
 
-    fn names_written(&self, e: &'a Expr, scope: ScopeId, w: &Written<'a>) -> bool {
-        if w.var.is_some() && matches!(e, Expr::Name(_)) && self.var_of(e, scope) == w.var {
+    fn names_written(&self, e: &'a Expr, scope: ScopeId, w: &DownloadedFile<Var<'a>>) -> bool {
+        if w.key.is_some() && matches!(e, Expr::Name(_)) && self.var_of(e, scope) == w.key {
             return true;
         }
-        let e = self.path_object_path(e, scope).map_or(e, |(p, _)| p);
-        names_a_file(&w.shape) && self.shape_of(e, scope).contains(&w.shape)
+        strings::names_one_file(&w.shape) && self.shape_of(e, scope).contains(&w.shape)
     }
 }
 
 pub(crate) fn run(an: &mut Analyzer<'_>) {
     let net = Kinds::of(DataKind::NetworkResponse);
     let api = py_api();
-    let mut written: Vec<Written> = Vec::new();
+    let mut written: Vec<DownloadedFile<Var>> = Vec::new();
     for call in &an.calls {
         let (c, scope) = (call.call, call.scope);
-        let path = an.path_of(&c.func, scope);
         let args = &c.arguments.args;
-        // Where it writes and what: (path, data, or `None` when the call downloads itself).
-        let (target, data) = match path.as_deref() {
+        // Where it writes and what (`None`: the call downloads itself). The writes are those
+        // that keep data on disk (`ids::written_file`: an open file's `write`, a path's
+        // `write_bytes`, `json.dump`), plus downloads and stream copies.
+        let (target, data) = match an.path_of(&c.func, scope).as_deref() {
             Some("urllib.request.urlretrieve" | "urllib.urlretrieve" | "wget.download") => {
-                (args.get(1).map(|a| (a, scope)), None)
+                (args.get(1), None)
             }
             Some("shutil.copyfileobj") => (
                 args.get(1)
-                    .and_then(|h| an.written_handle_path(h, scope, 0)),
+                    .and_then(|fh| an.opened_by_call(fh, scope))
+                    .and_then(|(o, _)| opened_file(o))
+                    .filter(|(_, writes)| *writes)
+                    .map(|(p, _)| p),
                 args.first(),
             ),
-            _ => match &*c.func {
-                Expr::Attribute(m) if matches!(m.attr.as_str(), "write" | "writelines") => {
-                    (an.written_handle_path(&m.value, scope, 0), args.first())
-                }
-                Expr::Attribute(m) if matches!(m.attr.as_str(), "write_bytes" | "write_text") => {
-                    (an.path_object_path(&m.value, scope), args.first())
-                }
-                _ => (None, None),
-            },
+            _ => (written_file(an, c, scope), args.first()),
         };
-        let Some((target, tscope)) = target else {
+        let Some(target) = target else {
             continue;
         };
         let mut steps = match data {
@@ -189,7 +102,7 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
             }
             None => vec![],
         };
-        let shape = an.shape_of(target, tscope);
+        let shape = an.shape_of(target, scope);
         let how = if data.is_some() {
             "written"
         } else {
@@ -199,14 +112,10 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
             span: span_of(c.range()),
             what: format!("{how} to {shape}: {}", an.snippet(c.range())),
         });
-        written.push(Written {
-            shape,
-            var: matches!(target, Expr::Name(_))
-                .then(|| an.var_of(target, tscope))
-                .flatten(),
-            steps,
-            chmods: vec![],
-        });
+        let key = matches!(target, Expr::Name(_))
+            .then(|| an.var_of(target, scope))
+            .flatten();
+        written.push(DownloadedFile::new(shape, key, steps));
     }
     if written.is_empty() {
         return;
@@ -217,14 +126,9 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
         let path = an.path_of(&c.func, scope);
         let chmod = path.as_deref() == Some("os.chmod")
             || matches!(&*c.func, Expr::Attribute(m) if m.attr.as_str() == "chmod");
-        let Some(path) = path
+        let runs = path
             .as_deref()
-            .map(str::to_string)
-            .or_else(|| chmod.then(|| "chmod".to_string()))
-        else {
-            continue;
-        };
-        let runs = api.exec_style(&path).is_some() || RUNS_A_FILE.contains(&path.as_str());
+            .is_some_and(|p| api.exec_style(p).is_some() || RUNS_A_FILE.contains(&p));
         if !chmod && !runs {
             continue;
         }
@@ -233,25 +137,16 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
             if !named.iter().any(|e| an.names_written(e, scope, w)) {
                 continue;
             }
+            let snippet = an.snippet(c.range());
             if chmod {
-                w.chmods.push(Step {
-                    span: span_of(c.range()),
-                    what: format!("made executable: {}", an.snippet(c.range())),
-                });
-                continue;
+                w.made_executable(span_of(c.range()), &snippet);
+            } else {
+                found.push(w.run_by(
+                    path.as_deref().unwrap_or_default(),
+                    span_of(c.range()),
+                    &snippet,
+                ));
             }
-            let mut steps = w.steps.clone();
-            steps.extend(w.chmods.iter().cloned());
-            steps.push(Step {
-                span: span_of(c.range()),
-                what: format!("run by {path}: {}", an.snippet(c.range())),
-            });
-            found.push(DropperFact {
-                path: w.shape.clone(),
-                api: path.clone(),
-                span: span_of(c.range()),
-                steps,
-            });
         }
     }
     an.facts.droppers.extend(found);

@@ -30,7 +30,7 @@ fn file_key<'a>(an: &Analyzer<'a>, e: &'a Expr, scope: ScopeId) -> Option<String
 }
 
 /// The file an `open(path, mode)` call opens, and whether it opens it for writing.
-fn opened_file<'a>(c: &'a ast::ExprCall) -> Option<(&'a Expr, bool)> {
+pub(crate) fn opened_file<'a>(c: &'a ast::ExprCall) -> Option<(&'a Expr, bool)> {
     let path = c.arguments.args.first()?;
     let mode = c
         .arguments
@@ -45,7 +45,11 @@ fn opened_file<'a>(c: &'a ast::ExprCall) -> Option<(&'a Expr, bool)> {
 
 /// The file a write keeps its first argument in, if the call keeps data on disk: an open
 /// file's `write` (not `sys.stdout.write`), a path's `write_text`, `json.dump(data, fh)`.
-fn written_file<'a>(an: &Analyzer<'a>, c: &'a ast::ExprCall, scope: ScopeId) -> Option<&'a Expr> {
+pub(crate) fn written_file<'a>(
+    an: &Analyzer<'a>,
+    c: &'a ast::ExprCall,
+    scope: ScopeId,
+) -> Option<&'a Expr> {
     let api = py_api();
     let opened = |fh: &'a Expr| {
         an.opened_by_call(fh, scope)

@@ -1405,16 +1405,26 @@ impl<'a> Analyzer<'a> {
                 }
                 self.value_of(&s.slice, scope).and_then(|c| c.text())
             }
-            Expr::Call(c) => {
-                let p = self.path_of(&c.func, scope)?;
-                if !api.is_env_getter(&p) {
-                    return None;
-                }
-                self.value_of(c.arguments.args.first()?, scope)
-                    .and_then(|c| c.text())
-            }
+            Expr::Call(c) => self.env_call_name(c, scope).map(|(name, _)| name),
             _ => None,
         }
+    }
+
+    /// The variable an environment getter call names, with the getter (`os.getenv`,
+    /// `os.environ.get`, `os.environ.setdefault` …).
+    pub(crate) fn env_call_name(
+        &self,
+        c: &'a ast::ExprCall,
+        scope: ScopeId,
+    ) -> Option<(String, Rc<str>)> {
+        let p = self.path_of(&c.func, scope)?;
+        if !py_api().is_env_getter(&p) {
+            return None;
+        }
+        let name = self
+            .value_of(c.arguments.args.first()?, scope)
+            .and_then(|c| c.text())?;
+        Some((name, p))
     }
 }
 
