@@ -95,6 +95,23 @@ pub(crate) fn collect<'a>(an: &mut Analyzer<'a>, program: &'a Program<'a>) {
     crate::link::seed_parameters(c.an);
 }
 
+/// A step of decoding: an XOR, a char-code conversion, a base64/hex/URI decoder, a base64 or
+/// hex encoding name. Marks the functions [`crate::interp`] runs to report what they decode.
+fn is_decoding_step(e: &Expression) -> bool {
+    match e {
+        Expression::BinaryExpression(b) => b.operator == BinaryOperator::BitwiseXOR,
+        Expression::StaticMemberExpression(m) => matches!(
+            m.property.name.as_str(),
+            "fromCharCode" | "fromCodePoint" | "charCodeAt" | "codePointAt"
+        ),
+        Expression::Identifier(id) => {
+            matches!(id.name.as_str(), "atob" | "unescape" | "decodeURIComponent")
+        }
+        Expression::StringLiteral(s) => matches!(s.value.as_str(), "base64" | "hex" | "base64url"),
+        _ => false,
+    }
+}
+
 pub(crate) fn binding_symbol(p: &BindingPattern) -> Option<SymbolId> {
     match p {
         BindingPattern::BindingIdentifier(b) => b.symbol_id.get(),
@@ -358,7 +375,9 @@ impl<'a> Collector<'a, '_> {
         params: &FormalParameters<'a>,
         body: FnBody<'a>,
         span: oxc_span::Span,
+        plain: bool,
     ) -> usize {
+        let params_ast = params;
         let idx = self.an.funcs.len();
         let start = self.an.params.len() as u32;
         self.an
@@ -368,6 +387,8 @@ impl<'a> Collector<'a, '_> {
         self.an.funcs.push(FuncInfo {
             params,
             body,
+            formal: arena(params_ast),
+            plain,
             span,
             parent: self.fn_stack.last().copied(),
         });
@@ -416,6 +437,12 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
     }
 
     fn visit_expression(&mut self, it: &Expression<'a>) {
+        if is_decoding_step(it) {
+            // The function (and the one it is written in: `s.map(c => c ^ k)`) decodes.
+            for f in self.fn_stack.iter().rev().take(2) {
+                self.an.decoding_fns.insert(*f);
+            }
+        }
         if !self.in_concat
             && matches!(it, Expression::BinaryExpression(b) if b.operator == BinaryOperator::Addition)
         {
@@ -552,7 +579,8 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
         let Some(body) = &it.body else {
             return walk::walk_function(self, it, flags);
         };
-        let idx = self.add_function(&it.params, FnBody::Block(arena(&**body)), it.span);
+        let plain = !it.r#async && !it.generator;
+        let idx = self.add_function(&it.params, FnBody::Block(arena(&**body)), it.span, plain);
         if let Some(sym) = it.id.as_ref().and_then(|id| id.symbol_id.get()) {
             self.an.fn_by_symbol.insert(sym, idx);
         }
@@ -636,7 +664,7 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
             ArrowFunctionBody::FunctionBody(b) => FnBody::Block(arena(&**b)),
             other => FnBody::Expr(arena(other.to_expression())),
         };
-        let idx = self.add_function(&it.params, body, it.span);
+        let idx = self.add_function(&it.params, body, it.span, !it.r#async);
         if let FnBody::Expr(e) = body {
             self.an.returns.push((idx, e));
             self.edge(Node::Ret(idx), e);

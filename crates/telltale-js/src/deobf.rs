@@ -48,8 +48,21 @@ const MAX_ARRAY_LEN: usize = 50_000;
 const MAX_ARRAY_BYTES: usize = 8 << 20;
 /// Most characters a decoding loop produces.
 const MAX_LOOP_CHARS: f64 = 100_000.0;
-/// Calls evaluated per file: this many plus one per byte of source.
+/// Calls evaluated per file: this many plus one per byte of source (an interpreted call
+/// spends one per step).
 const BASE_BUDGET: u64 = 200_000;
+/// Interpreter steps per file: this many plus [`STEPS_PER_BYTE`] per byte of source, at
+/// most [`MAX_STEPS`] (a bundle hiding every string behind one helper runs it tens of
+/// thousands of times).
+const BASE_STEPS: u64 = 20_000_000;
+const STEPS_PER_BYTE: u64 = 4;
+const MAX_STEPS: u64 = 200_000_000;
+/// Largest function the interpreter runs (bytes of source).
+const MAX_INTERPRETED: u32 = 16 * 1024;
+/// Runs without a value after which a function that never gave one is left alone.
+const MAX_FAILED_RUNS: u8 = 8;
+/// Interpreter runs nested through constants.
+const MAX_RUNNING: u32 = 3;
 
 /// What a local function is, for evaluation.
 #[derive(Clone, Copy)]
@@ -59,6 +72,8 @@ enum Shape<'a> {
     Return(&'a Expression<'a>),
     Decoder(Decoder),
     CharLoop(CharLoop<'a>),
+    /// Any other function small enough to run: [`crate::interp`] runs it.
+    Interpreted,
 }
 
 #[derive(Clone, Copy)]
@@ -128,6 +143,14 @@ pub(crate) struct Deobf<'a> {
     budget: Cell<u64>,
     rotating: Cell<u32>,
     any_decoder: Cell<Option<bool>>,
+    pub(crate) interp: crate::interp::InterpCache,
+    /// Per function run by the interpreter: runs that ended without a value, and whether
+    /// any gave one. A function that never gives one is not run again after a few tries.
+    runs: RefCell<HashMap<usize, (u8, bool)>>,
+    /// Interpreter runs in progress (one may read a constant that needs another).
+    running: Cell<u32>,
+    /// Interpreter steps left for the file.
+    steps: Cell<u64>,
 }
 
 impl<'a> Deobf<'a> {
@@ -141,6 +164,10 @@ impl<'a> Deobf<'a> {
             budget: Cell::new(BASE_BUDGET + src_len as u64),
             rotating: Cell::new(0),
             any_decoder: Cell::new(None),
+            interp: Default::default(),
+            runs: RefCell::default(),
+            running: Cell::new(0),
+            steps: Cell::new((BASE_STEPS + STEPS_PER_BYTE * src_len as u64).min(MAX_STEPS)),
         }
     }
 
@@ -376,21 +403,29 @@ impl<'a> Analyzer<'a> {
         if !self.deobf.ready.get() {
             return false;
         }
-        let b = (0..self.funcs.len())
-            .any(|f| matches!(self.shape(f), Shape::Decoder(_) | Shape::CharLoop(_)));
+        let b = (0..self.funcs.len()).any(|f| match self.shape(f) {
+            Shape::Decoder(_) | Shape::CharLoop(_) => true,
+            Shape::Interpreted => self.decoding_fns.contains(&f),
+            _ => false,
+        });
         self.deobf.any_decoder.set(Some(b));
         b
     }
 
     /// Whether calls of this function are evaluated at all (for the decoded-string scan).
     pub(crate) fn is_evaluated_function(&self, f: usize) -> bool {
-        !matches!(self.shape(f), Shape::Opaque)
+        match self.shape(f) {
+            Shape::Opaque => false,
+            Shape::Interpreted => self.decoding_fns.contains(&f),
+            _ => true,
+        }
     }
 
     /// The value of a call of local function `f` with these arguments.
     pub(crate) fn local_call_value(
         &self,
         f: usize,
+        callee: &'a Expression<'a>,
         args: &'a [Argument<'a>],
         d: u32,
     ) -> Option<Decoded> {
@@ -399,9 +434,18 @@ impl<'a> Analyzer<'a> {
         }
         match self.shape(f) {
             Shape::Opaque => None,
+            Shape::Interpreted => self.interpret(f, callee, args, d),
             Shape::Return(e) => {
                 let frame = self.bind(f, args, d);
                 self.with_frame(frame, || self.value_at(e, d + 1))
+                    .or_else(|| {
+                        // `(a) => a.map(c => String.fromCharCode(c ^ 7)).join("")`: more
+                        // than substitution reads.
+                        self.decoding_fns
+                            .contains(&f)
+                            .then(|| self.interpret(f, callee, args, d))
+                            .flatten()
+                    })
             }
             Shape::Decoder(dec) => {
                 let index = num(self.value_at(args.first()?.as_expression()?, d))?;
@@ -418,6 +462,97 @@ impl<'a> Analyzer<'a> {
                 self.with_frame(frame, || self.run_char_loop(&l, d + 1))
             }
         }
+    }
+
+    /// Run function `f` on the constant values of `args` with the interpreter; the value
+    /// carries the arguments' literal and encodings, and the techniques met, after the
+    /// function's name.
+    fn interpret(
+        &self,
+        f: usize,
+        callee: &'a Expression<'a>,
+        args: &'a [Argument<'a>],
+        d: u32,
+    ) -> Option<Decoded> {
+        let runs = self
+            .deobf
+            .runs
+            .borrow()
+            .get(&f)
+            .copied()
+            .unwrap_or((0, false));
+        if (runs.0 >= MAX_FAILED_RUNS && !runs.1) || self.deobf.running.get() >= MAX_RUNNING {
+            return None;
+        }
+        let fuel = self.deobf.steps.get().min(crate::interp::CALL_FUEL);
+        if fuel == 0 {
+            return None;
+        }
+        let mut it = crate::interp::Interp::new(self, fuel);
+        let mut values = Vec::with_capacity(args.len());
+        let mut origin = None;
+        let mut inherited: Vec<Cow<'static, str>> = Vec::new();
+        for a in args {
+            let e = a.as_expression()?;
+            match self.value_at(e, d) {
+                Some(v) => {
+                    origin = origin.or(v.origin);
+                    for e in &v.encodings {
+                        if !inherited.contains(e) {
+                            inherited.push(e.clone());
+                        }
+                    }
+                    values.push(crate::interp::convert(&v.val)?);
+                }
+                // What constants do not express (`{}`, `[f, g]`), the interpreter builds.
+                None => values.push(it.eval(e).ok()?),
+            }
+        }
+        self.deobf.running.set(self.deobf.running.get() + 1);
+        let result = it.run(f, values);
+        let used = fuel - it.fuel_left();
+        drop(it);
+        self.deobf.running.set(self.deobf.running.get() - 1);
+        self.deobf.steps.set(self.deobf.steps.get() - used);
+        let value = result
+            .ok()
+            .and_then(|out| Some((crate::interp::to_val(&out.value)?, out.techniques)));
+        {
+            let mut all = self.deobf.runs.borrow_mut();
+            let entry = all.entry(f).or_insert((0, false));
+            match value {
+                Some(_) => entry.1 = true,
+                None => entry.0 = entry.0.saturating_add(1),
+            }
+        }
+        let (val, techniques) = value?;
+        let mut encodings = if techniques.is_empty() {
+            Vec::new()
+        } else {
+            crate::interp::encodings(crate::last_name(callee), &techniques)
+        };
+        for e in inherited {
+            if !encodings.contains(&e) {
+                encodings.push(e);
+            }
+        }
+        Some(Decoded::hidden(val, encodings, origin))
+    }
+
+    /// The entry a string-array decoder gives for these index (and key) values.
+    pub(crate) fn decoder_entry(&self, f: usize, args: &[crate::interp::V]) -> Option<Decoded> {
+        let Shape::Decoder(dec) = self.shape(f) else {
+            return None;
+        };
+        let crate::interp::V::Num(index) = args.first()? else {
+            return None;
+        };
+        let key = match (dec.scheme, args.get(1)) {
+            (Scheme::Rc4(_), Some(crate::interp::V::Str(k))) => Some(String::from_utf16_lossy(k)),
+            (Scheme::Rc4(_), _) => return None,
+            _ => None,
+        };
+        self.decode_entry(dec, *index, key)
     }
 
     fn bind(&self, f: usize, args: &'a [Argument<'a>], d: u32) -> Vec<(SymbolId, Option<Decoded>)> {
@@ -468,8 +603,15 @@ impl<'a> Analyzer<'a> {
         if let Some(d) = self.decoder_shape(f, stmts) {
             return Shape::Decoder(d);
         }
-        self.char_loop_shape(stmts)
-            .map_or(Shape::Opaque, Shape::CharLoop)
+        if let Some(l) = self.char_loop_shape(stmts) {
+            return Shape::CharLoop(l);
+        }
+        let info = &self.funcs[f];
+        if info.plain && info.span.size() <= MAX_INTERPRETED {
+            Shape::Interpreted
+        } else {
+            Shape::Opaque
+        }
     }
 
     /// `function d(i, …) { i = i - C; const s = source(); let v = s[i]; … }`.

@@ -17,6 +17,7 @@ mod credentials;
 mod deobf;
 mod dropper;
 mod guards;
+mod interp;
 mod link;
 mod nested;
 mod own_data;
@@ -90,6 +91,10 @@ pub(crate) struct FuncInfo<'a> {
     /// bundles have tens of thousands of functions).
     pub params: std::ops::Range<u32>,
     pub body: FnBody<'a>,
+    /// Its parameters as written (defaults, rest), for [`interp`].
+    pub formal: &'a FormalParameters<'a>,
+    /// Neither async nor a generator: a call runs its body to a value.
+    pub plain: bool,
     /// The whole function. Functions are numbered in source order of their start.
     pub span: oxc_span::Span,
     /// The function it is written in, if any.
@@ -232,6 +237,9 @@ pub(crate) struct Analyzer<'a> {
     pub params: Vec<Option<SymbolId>>,
     pub fn_by_symbol: SymMap<usize>,
     pub fn_by_start: HashMap<u32, usize>,
+    /// Functions with a decoding step in them or in a function written directly inside
+    /// (`collect::is_decoding_step`): their calls' values are reported as decoded.
+    pub(crate) decoding_fns: rustc_hash::FxHashSet<usize>,
     pub edges: Vec<Edge<'a>>,
     pub calls: Vec<CallSite<'a>>,
     pub facts: FileFacts,
@@ -721,6 +729,7 @@ fn analyze_on_this_stack(path: &str, src: &str, opts: &Options, depth: u32) -> F
         params: Vec::new(),
         fn_by_symbol: SymMap::new(symbols),
         fn_by_start: HashMap::default(),
+        decoding_fns: Default::default(),
         edges: Vec::new(),
         calls: Vec::new(),
         facts,
@@ -849,5 +858,7 @@ fn dedupe(f: &mut FileFacts) {
 
 #[cfg(test)]
 mod deobf_tests;
+#[cfg(test)]
+mod interp_tests;
 #[cfg(test)]
 mod tests;

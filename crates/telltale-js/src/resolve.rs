@@ -472,7 +472,13 @@ impl<'a> Analyzer<'a> {
         let callee = callee.without_parentheses();
         // Calls of the file's own functions: evaluated by substituting the arguments.
         if let Some(f) = self.local_function(callee) {
-            return self.local_call_value(f, args, d);
+            return self.local_call_value(f, callee, args, d);
+        }
+        // A function written where it is called: `(function (p, a, c, k, e, d) {…})(…)`.
+        if let Some(&f) =
+            crate::collect::function_start(callee).and_then(|s| self.fn_by_start.get(&s))
+        {
+            return self.local_call_value(f, callee, args, d);
         }
         // Method calls on a constant receiver.
         if let Expression::StaticMemberExpression(m) = callee {

@@ -1938,12 +1938,8 @@ fn report_decoded(
         provenance: provenance.clone(),
         origin,
     };
-    for (url, host) in strings::urls(&text) {
-        endpoints.push(endpoint(host, Some(url)));
-    }
-    let lower = text.trim().to_ascii_lowercase();
-    if strings::is_host(&lower) {
-        endpoints.push(endpoint(lower, None));
+    for (host, url) in strings::decoded_endpoints(&text) {
+        endpoints.push(endpoint(host, url));
     }
     obfuscations.push(ObfuscationFact {
         technique: encodings.join(" → "),

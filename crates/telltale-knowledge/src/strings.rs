@@ -59,6 +59,69 @@ pub fn is_host(s: &str) -> bool {
     s.len() <= 253 && s.contains('.') && HOST.is_match(s)
 }
 
+/// The host a decoded string is by itself (`collect.example.com`), or `None`: written in
+/// lower case (hosts in code are; `auth.error.credentialUnreadable` is a message key) under a
+/// top-level domain in use, so dotted keys (`commands.builtin.about.description`) are not
+/// hosts.
+pub fn decoded_host(text: &str) -> Option<String> {
+    let t = text.trim();
+    if t.bytes().any(|b| b.is_ascii_uppercase()) || !is_host(t) {
+        return None;
+    }
+    let tld = t.trim_end_matches('.').rsplit('.').next()?;
+    crate::geo::is_known_tld(tld).then(|| t.to_string())
+}
+
+/// The endpoints a decoded string names, as (host, url): a URL or a host standing alone (or
+/// in code). A message that mentions a URL (`"see https://git-scm.com/download/win."`) is
+/// documentation, hidden or not.
+pub fn decoded_endpoints(text: &str) -> Vec<(String, Option<String>)> {
+    let t = text.trim();
+    if is_prose(t) {
+        return Vec::new();
+    }
+    let mut out: Vec<(String, Option<String>)> = urls(t)
+        .into_iter()
+        .map(|(url, host)| (host, Some(url)))
+        .collect();
+    out.extend(decoded_host(t).map(|h| (h, None)));
+    out
+}
+
+/// Words of a sentence: three or more, the first a plain word that is not a program (a
+/// command line, `curl https://… | sh`, is not prose), and nothing that reads as code.
+fn is_prose(t: &str) -> bool {
+    let mut words = t.split_whitespace();
+    let Some(first) = words.next() else {
+        return false;
+    };
+    let shell = matches!(
+        first,
+        "sh" | "bash"
+            | "zsh"
+            | "dash"
+            | "cmd"
+            | "powershell"
+            | "pwsh"
+            | "node"
+            | "python"
+            | "python3"
+            | "perl"
+            | "ruby"
+            | "exec"
+            | "sudo"
+            | "env"
+            | "nohup"
+    );
+    words.count() >= 2
+        && first
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, ',' | ':' | '\''))
+        && !shell
+        && !is_network_tool(first)
+        && !t.contains(['(', '=', ';', '{', '|', '$'])
+}
+
 /// Hosts that deserve an endpoint fact even as a bare string: catalogued telemetry and
 /// geo-IP services, and cloud metadata addresses.
 pub fn is_catalogued_host(host: &str) -> bool {

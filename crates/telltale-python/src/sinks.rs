@@ -495,21 +495,10 @@ fn report_decoded(v: &Const, r: TextRange, found: &mut Found) {
     }
     found.decoded.push((r, text.clone()));
     let encodings: Vec<String> = v.enc.iter().map(|s| s.to_string()).collect();
-    for (url, host) in strings::urls(&text) {
+    for (host, url) in strings::decoded_endpoints(&text) {
         found.endpoints.push(EndpointFact {
             host,
-            url: Some(url),
-            span: span_of(r),
-            encodings: encodings.clone(),
-            provenance: encodings.join(" → "),
-            origin: None,
-        });
-    }
-    let lower = text.trim().to_ascii_lowercase();
-    if strings::is_host(&lower) {
-        found.endpoints.push(EndpointFact {
-            host: lower,
-            url: None,
+            url,
             span: span_of(r),
             encodings: encodings.clone(),
             provenance: encodings.join(" → "),
