@@ -2,7 +2,8 @@
 # Fuzz telltale with cargo fuzz (libFuzzer, no sanitizer: builds on stable Rust). Targets:
 # the whole pipeline (scan_bytes), the JS front end (js), shell, lockfiles, and each reader of
 # what hides code: Node SEA blobs (sea), Bun module graphs (bun), pkg and nexe payloads,
-# Electron asar archives (asar), and containers inside packages (containers).
+# Electron asar archives (asar), containers inside packages (containers), and the interpreter
+# of home-made decoders (decoder: a decoder's body, then its arguments).
 #   bash scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 # Seeds come from the repository's fixtures and small real packages of ../shared/corpus
 # (read as bytes, never run). Crashes land in fuzz/artifacts/TARGET/; each one fixed is kept
@@ -13,7 +14,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-600}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(js scan_bytes shell lockfile sea bun pkg nexe asar containers)
+[ ${#targets[@]} -gt 0 ] || targets=(js scan_bytes shell lockfile sea bun pkg nexe asar containers decoder)
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 seed() { # target file [pick-byte]
   local dir=fuzz/corpus/$1 f=$2 pick=${3:-}
@@ -70,6 +71,28 @@ with tarfile.open(fileobj=buf, mode="w:gz") as tar:
 print('const blob = "' + base64.b64encode(buf.getvalue()).decode() + '";')
 PY
 seed containers /tmp/telltale-seed-b64.js 03
+# decoder: real decoders' bodies (XOR + base64 with a key, hex pairs, closures, reversal, a
+# packer's unpacker) and hostile ones (endless loops, doubling strings, deep recursion).
+python3 - fuzz/corpus/decoder <<'PY'
+import os, sys
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+seeds = {
+    "xor-base64": ('const b=Buffer.from(s,"base64");for(let i=0;i<b.length;i++)b[i]^=String(k).charCodeAt(i%String(k).length);return b.toString()', "'JEA=', 'K3y'"),
+    "hex": ("let o='';for(let i=0;i<s.length;i+=2){o+=String.fromCharCode(parseInt(s.substr(i,2),16))}return o", "'68747470733a2f2f782e6578616d706c652f', 0"),
+    "map": ("return s.split('').map((c,i)=>String.fromCharCode(c.charCodeAt(0)^k)).join('')", "'o{{\x7f|5((', 7"),
+    "reverse": ("return atob(s.split('').reverse().join(''))", "'=8yLvRHc0h2L', 1"),
+    "object": ("const d={};for(const w of s.split('|'))d[w]=w.length;let o=[];for(const x in d)o.push(x+d[x]);return o.sort().join(',')", "'a|bb|ccc', 0"),
+    "regex": ("return s.replace(/[a-z]/g,function(c){return String.fromCharCode((c.charCodeAt(0)-97+k)%26+97)})", "'uggcf', 13"),
+    "switch": ("let o='';for(let i=0;i<s.length;i++){switch(s[i]){case'a':o+='x';break;default:o+=s[i]}}try{throw o}catch(e){return e}finally{o=''}", "'banana', 0"),
+    "loop": ("while(true){}", "'x', 0"),
+    "double": ("for(;;)s+=s;", "'ab', 0"),
+    "recurse": ("return f(s+s,k+1)+f(s,k+1)", "'ab', 0"),
+    "alloc": ("return new Array(2**30).join(s)+Buffer.alloc(1e9)", "'ab', 0"),
+}
+for name, (body, args) in seeds.items():
+    open(os.path.join(out, "seed-" + name), "w").write(body + "\n" + args)
+PY
 (cd fuzz && cargo fuzz build -s none -O)
 for t in "${targets[@]}"; do
   mkdir -p "fuzz/artifacts/$t"

@@ -59,12 +59,15 @@ pub fn is_host(s: &str) -> bool {
     s.len() <= 253 && s.contains('.') && HOST.is_match(s)
 }
 
-/// The host a decoded string is by itself (`collect.example.com`), or `None`: written in
+/// The host a decoded string is by itself (`collect.example.com`, an IPv4 address), or `None`: written in
 /// lower case (hosts in code are; `auth.error.credentialUnreadable` is a message key) under a
 /// top-level domain in use, so dotted keys (`commands.builtin.about.description`) are not
 /// hosts.
 pub fn decoded_host(text: &str) -> Option<String> {
     let t = text.trim();
+    if t.parse::<std::net::Ipv4Addr>().is_ok() {
+        return Some(t.to_string());
+    }
     if t.bytes().any(|b| b.is_ascii_uppercase()) || !is_host(t) {
         return None;
     }

@@ -347,6 +347,7 @@ impl<'a> Collector<'a, '_> {
             name: f.name.as_str(),
             scope: fscope,
             params: names,
+            defaults: defaults_of(params),
             positional,
             body: FnBody::Block(&f.body),
             range: f.range,
@@ -359,6 +360,7 @@ impl<'a> Collector<'a, '_> {
 
     /// Binds the parameters in the function's scope; returns their names, positional first.
     fn params(&mut self, params: &'a ast::Parameters, fscope: ScopeId) -> Vec<&'a str> {
+        // (Keep the order of `defaults_of`.)
         let mut names = Vec::new();
         for p in params
             .posonlyargs
@@ -637,6 +639,7 @@ impl<'a> Collector<'a, '_> {
     fn lambda(&mut self, l: &'a ast::ExprLambda, scope: ScopeId) {
         let idx = self.an.funcs.len();
         let fscope = self.new_scope(scope, ScopeKind::Function(idx));
+        let defaults = l.parameters.as_deref().map(defaults_of).unwrap_or_default();
         let (names, positional) = match &l.parameters {
             Some(p) => {
                 for d in p
@@ -656,6 +659,7 @@ impl<'a> Collector<'a, '_> {
             name: "<lambda>",
             scope: fscope,
             params: names,
+            defaults,
             positional,
             body: FnBody::Expr(&l.body),
             range: l.range,
@@ -883,4 +887,15 @@ pub(crate) fn carries_nothing(e: &Expr) -> bool {
             | Expr::NoneLiteral(_)
             | Expr::EllipsisLiteral(_)
     )
+}
+
+/// The default of each named parameter, in the order [`Collector::params`] lists them.
+fn defaults_of(params: &ast::Parameters) -> Vec<Option<&Expr>> {
+    params
+        .posonlyargs
+        .iter()
+        .chain(&params.args)
+        .chain(&params.kwonlyargs)
+        .map(|p| p.default.as_deref())
+        .collect()
 }

