@@ -678,7 +678,9 @@ impl<'a> Analyzer<'a> {
             return self.env_names_read(e, names, out);
         }
         let Some(writers) = self.writers().get(&self.node_index(Node::Sym(sym))) else {
-            return false;
+            // Every value the key is given carries nothing (`var KEY; … KEY = "QODER_X"`):
+            // constants, so named variables, whichever they are.
+            return !self.scoping.symbol_is_unused(sym);
         };
         for &i in writers.iter().take(16) {
             let value = match &self.edges[i as usize].src {
@@ -694,7 +696,15 @@ impl<'a> Analyzer<'a> {
                         names.push(s);
                     }
                 }
-                _ => return false,
+                // `const KEY = envName("CENTER_ENDPOINT")` (a prefix chosen by the build in
+                // front): one variable named for that constant.
+                _ => match &self.edges[i as usize].src {
+                    EdgeSrc::Expr(x) => match self.named_variable(x) {
+                        Some(name) => names.push(name),
+                        None => return false,
+                    },
+                    _ => return false,
+                },
             }
         }
         self.env_names_read(e, names, out)
@@ -751,6 +761,27 @@ impl<'a> Analyzer<'a> {
                 }
                 _ => false,
             })
+    }
+
+    /// The variable name a call that builds one is given (`envName("CENTER_ENDPOINT")`):
+    /// its one constant argument written like an environment variable.
+    fn named_variable(&self, x: &'a Expression<'a>) -> Option<String> {
+        let Expression::CallExpression(c) = x.without_parentheses() else {
+            return None;
+        };
+        let [arg] = c.arguments.as_slice() else {
+            return None;
+        };
+        let Expression::StringLiteral(s) = arg.as_expression()?.without_parentheses() else {
+            return None;
+        };
+        let name = s.value.as_str();
+        let env_like = name.len() >= 3
+            && name.starts_with(|c: char| c.is_ascii_uppercase())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
+        env_like.then(|| name.to_string())
     }
 
     /// `process.env[…]` reading only `names`: what those variables are.

