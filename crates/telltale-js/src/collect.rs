@@ -1166,6 +1166,73 @@ fn broad_listings(an: &Analyzer<'_>, listings: &[usize]) -> rustc_hash::FxHashSe
 
 /// Pass 1b: with every function known, bind arguments to parameters and callbacks to what
 /// they receive.
+/// An event emitter of the file's own: `bus.emit("ready", v)` calls the listeners
+/// `bus.on("ready", h => …)` registered on the same object for the same event, so their
+/// parameters receive what `emit` passes after the event's name.
+fn link_emitters<'a>(an: &Analyzer<'a>, new_edges: &mut Vec<Edge<'a>>) {
+    let receiver_and_event = |call: &CallSite<'a>, methods: &[&str]| {
+        let Expression::StaticMemberExpression(m) = call.callee.without_parentheses() else {
+            return None;
+        };
+        if !methods.contains(&m.property.name.as_str()) {
+            return None;
+        }
+        let Expression::Identifier(r) = m.object.without_parentheses() else {
+            return None;
+        };
+        let Some(Expression::StringLiteral(event)) = call
+            .args
+            .first()
+            .and_then(|a| a.as_expression())
+            .map(|e| e.without_parentheses())
+        else {
+            return None;
+        };
+        Some((an.symbol_of(r)?, event.value.as_str()))
+    };
+    let mut listeners: rustc_hash::FxHashMap<(SymbolId, &str), Vec<usize>> = Default::default();
+    for call in &an.calls {
+        let Some(key) = receiver_and_event(call, &["on", "once", "addListener", "prependListener"])
+        else {
+            continue;
+        };
+        let f =
+            call.args
+                .get(1)
+                .and_then(|a| a.as_expression())
+                .and_then(|x| match function_start(x) {
+                    Some(start) => an.fn_by_start.get(&start).copied(),
+                    None => an.callee_function(x),
+                });
+        if let Some(f) = f {
+            listeners.entry(key).or_default().push(f);
+        }
+    }
+    if listeners.is_empty() {
+        return;
+    }
+    for call in &an.calls {
+        let Some(key) = receiver_and_event(call, &["emit"]) else {
+            continue;
+        };
+        for &f in listeners.get(&key).into_iter().flatten() {
+            for (param, arg) in an.params_of(f).iter().zip(call.args.iter().skip(1)) {
+                let (Some(param), Some(arg)) = (param, arg.as_expression()) else {
+                    continue;
+                };
+                if carries_nothing(arg) {
+                    continue;
+                }
+                new_edges.push(Edge {
+                    target: Node::Sym(*param),
+                    src: an.edge_src(arena(arg)),
+                    span: call.span,
+                });
+            }
+        }
+    }
+}
+
 fn link_calls(an: &mut Analyzer<'_>) {
     let api = js_api();
     let mut call_counts = vec![0u32; an.funcs.len()];
@@ -1317,6 +1384,7 @@ fn link_calls(an: &mut Analyzer<'_>) {
         }
         paths.push(path);
     }
+    link_emitters(an, &mut new_edges);
     // The callee's path is computed once, here, and kept for the sink scan.
     for ((call, path), local) in an.calls.iter_mut().zip(paths).zip(locals) {
         call.path = path;

@@ -138,6 +138,13 @@ pub(crate) struct Outcome {
     pub techniques: Vec<Technique>,
 }
 
+impl Outcome {
+    /// Whether the value is true as a condition.
+    pub(crate) fn truthy(&self) -> bool {
+        truthy(&self.value)
+    }
+}
+
 /// Cross-run state kept per file: converted constants (never mutated: runs may not write
 /// them) and compiled regexes.
 #[derive(Default)]

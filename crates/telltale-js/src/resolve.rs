@@ -189,6 +189,19 @@ impl<'a> Analyzer<'a> {
                 Some(join(&base, m.property.name.as_str()))
             }
             Expression::ComputedMemberExpression(m) => {
+                // `Object.entries(os).find(([k]) => k === "hostname")[1]`: the member chosen.
+                if let Expression::CallExpression(c) = m.object.without_parentheses() {
+                    let index = self
+                        .value_at(&m.expression, depth + 1)
+                        .and_then(|v| v.text());
+                    if index.as_deref() == Some("1") {
+                        if let Some((base, key)) =
+                            self.found_member(&c.callee, &c.arguments, "entries", depth)
+                        {
+                            return Some(join(&base, key));
+                        }
+                    }
+                }
                 let base = self.path_at(&m.object, depth + 1)?;
                 let key = self.value_at(&m.expression, depth + 1)?.text()?;
                 if key.len() > 64 {
@@ -248,6 +261,57 @@ impl<'a> Analyzer<'a> {
             Expression::TSNonNullExpression(t) => self.path_at(&t.expression, depth + 1),
             _ => None,
         }
+    }
+
+    /// `Object.<listing>(M).find(F)` over an object the catalogue knows (`os`): the one
+    /// member among its catalogued sources that the file's own predicate `F` picks, run by
+    /// the interpreter on each name (`k === "hostname"`, `k.startsWith("host")`). Several
+    /// or none: unknown.
+    pub(crate) fn found_member(
+        &self,
+        callee: &'a Expression<'a>,
+        args: &'a [Argument<'a>],
+        listing: &str,
+        depth: u32,
+    ) -> Option<(Rc<str>, &'static str)> {
+        let Expression::StaticMemberExpression(find) = callee.without_parentheses() else {
+            return None;
+        };
+        if find.property.name != "find" {
+            return None;
+        }
+        let Expression::CallExpression(list) = find.object.without_parentheses() else {
+            return None;
+        };
+        let lister = self.path_at(&list.callee, depth + 1)?;
+        let wanted = format!("Object.{listing}");
+        if *lister != *wanted && !(listing == "keys" && &*lister == "Object.getOwnPropertyNames") {
+            return None;
+        }
+        let object = self.path_at(list.arguments.first()?.as_expression()?, depth + 1)?;
+        let predicate = crate::collect::function_start(args.first()?.as_expression()?)
+            .and_then(|s| self.fn_by_start.get(&s).copied())?;
+        let candidates = telltale_knowledge::js_api::js_api().call_source_members(&object);
+        let mut chosen = None;
+        for name in candidates {
+            let key = crate::interp::V::Str(Rc::new(name.encode_utf16().collect()));
+            let arg = if listing == "entries" {
+                crate::interp::V::Arr(Rc::new(std::cell::RefCell::new(vec![
+                    key,
+                    crate::interp::V::Undef,
+                ])))
+            } else {
+                key
+            };
+            let mut it = crate::interp::Interp::new(self, 10_000);
+            if it.run(predicate, vec![arg]).is_ok_and(|o| o.truthy()) {
+                if chosen.is_some() {
+                    return None;
+                }
+                chosen = Some(name);
+            }
+        }
+        Some((object, chosen?))
     }
 
     /// The path of a name: its symbol's, or the global it names.
@@ -479,6 +543,14 @@ impl<'a> Analyzer<'a> {
             crate::collect::function_start(callee).and_then(|s| self.fn_by_start.get(&s))
         {
             return self.local_call_value(f, callee, args, d);
+        }
+        // `Object.keys(os).find(k => k === "hostname")`: the member's name.
+        if let Expression::StaticMemberExpression(m) = callee {
+            if m.property.name == "find" {
+                if let Some((_, key)) = self.found_member(callee, args, "keys", d) {
+                    return Some(Decoded::plain(Val::Str(key.to_string())));
+                }
+            }
         }
         // Method calls on a constant receiver.
         if let Expression::StaticMemberExpression(m) = callee {

