@@ -54,7 +54,7 @@ const BASE_BUDGET: u64 = 200_000;
 /// Interpreter steps per file: this many plus [`STEPS_PER_BYTE`] per byte of source, at
 /// most [`MAX_STEPS`] (a bundle hiding every string behind one helper runs it tens of
 /// thousands of times).
-const BASE_STEPS: u64 = 20_000_000;
+const BASE_STEPS: u64 = 5_000_000;
 const STEPS_PER_BYTE: u64 = 4;
 const MAX_STEPS: u64 = 200_000_000;
 /// Largest function the interpreter runs (bytes of source).
@@ -151,6 +151,8 @@ pub(crate) struct Deobf<'a> {
     running: Cell<u32>,
     /// Interpreter steps left for the file.
     steps: Cell<u64>,
+    /// What each call site's run gave (the passes ask the same call more than once).
+    call_runs: RefCell<HashMap<u32, Option<Decoded>>>,
 }
 
 impl<'a> Deobf<'a> {
@@ -168,6 +170,7 @@ impl<'a> Deobf<'a> {
             runs: RefCell::default(),
             running: Cell::new(0),
             steps: Cell::new((BASE_STEPS + STEPS_PER_BYTE * src_len as u64).min(MAX_STEPS)),
+            call_runs: RefCell::default(),
         }
     }
 
@@ -474,6 +477,27 @@ impl<'a> Analyzer<'a> {
         args: &'a [Argument<'a>],
         d: u32,
     ) -> Option<Decoded> {
+        let site = oxc_span::GetSpan::span(callee).start;
+        let memo = !self.emulating();
+        if memo {
+            if let Some(v) = self.deobf.call_runs.borrow().get(&site) {
+                return v.clone();
+            }
+        }
+        let v = self.interpret_once(f, callee, args, d);
+        if memo {
+            self.deobf.call_runs.borrow_mut().insert(site, v.clone());
+        }
+        v
+    }
+
+    fn interpret_once(
+        &self,
+        f: usize,
+        callee: &'a Expression<'a>,
+        args: &'a [Argument<'a>],
+        d: u32,
+    ) -> Option<Decoded> {
         let runs = self
             .deobf
             .runs
@@ -514,6 +538,7 @@ impl<'a> Analyzer<'a> {
         drop(it);
         self.deobf.running.set(self.deobf.running.get() - 1);
         self.deobf.steps.set(self.deobf.steps.get() - used);
+        let out_of_bounds = matches!(result, Err(crate::interp::Stop::Limit));
         let value = result
             .ok()
             .and_then(|out| Some((crate::interp::to_val(&out.value)?, out.techniques)));
@@ -522,6 +547,8 @@ impl<'a> Analyzer<'a> {
             let entry = all.entry(f).or_insert((0, false));
             match value {
                 Some(_) => entry.1 = true,
+                // A run that reached a bound (fuel, length, depth) will again: not retried.
+                None if out_of_bounds => *entry = (MAX_FAILED_RUNS, false),
                 None => entry.0 = entry.0.saturating_add(1),
             }
         }

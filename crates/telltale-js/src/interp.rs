@@ -38,7 +38,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 /// Steps one call may take (each expression and statement is one; allocations more).
-pub(crate) const CALL_FUEL: u64 = 2_000_000;
+pub(crate) const CALL_FUEL: u64 = 1_000_000;
 /// Longest string (code units), array or buffer a run may build.
 const MAX_LEN: usize = 1 << 20;
 /// Bytes one call may allocate in all.

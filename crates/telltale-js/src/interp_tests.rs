@@ -236,6 +236,9 @@ fn hostile_decoders_end_at_a_bound() {
         "function f(s) { const a = []; for (;;) a.push(s); }",
         // Regexes that backtrack in other engines.
         "function f(s) { return /(a+)+$/.test('a'.repeat(30) + '!') ? atob(s) : s.replace(/(x+x+)+y/g, 'z'); }",
+        // Found by the decoder fuzz target: an endless loop of expression statements, run
+        // again by every pass that asked for the call's value.
+        "function f(s) { for(;;)'\u{fffd}\u{fffd}\u{fffd}\u{fffd}execa.\u{fffd}\u{fffd}\u{fffd}\u{fffd}ab', 0 }",
         // Calls through closures and callbacks without end.
         "function f(s) { const g = (x) => [x].map(g); return g(s); }",
     ];
