@@ -30,6 +30,8 @@
 //! into [`crate::resolve`]: computed member keys become access paths, URLs become endpoints.
 //! Work is bounded: array length and size, rotations, loop lengths and a per-file budget of
 //! evaluated calls proportional to the file's size; each array entry is decoded once.
+//! Functions none of these shapes describe are run by [`crate::interp`] (`Shape::Interpreted`)
+//! under its own step budget per file.
 
 use crate::collect::binding_symbol;
 use crate::resolve::{Decoded, Val};

@@ -150,7 +150,31 @@ impl Outcome {
 #[derive(Default)]
 pub(crate) struct InterpCache {
     constants: RefCell<HashMap<SymbolId, Option<V>>>,
+    /// The containers among `constants` (by address): runs may read them, not change them.
+    shared: RefCell<rustc_hash::FxHashSet<usize>>,
     regexes: RefCell<HashMap<(String, bool, bool), Option<Rc<Regex>>>>,
+}
+
+/// Mark a constant's containers, nested ones too, as shared.
+fn share(v: &V, shared: &mut rustc_hash::FxHashSet<usize>) {
+    if let Some(a) = container_address(v) {
+        shared.insert(a);
+    }
+    if let V::Arr(items) = v {
+        for item in items.borrow().iter() {
+            share(item, shared);
+        }
+    }
+}
+
+/// The address of a container value, which identifies it while it lives.
+fn container_address(v: &V) -> Option<usize> {
+    match v {
+        V::Arr(a) => Some(Rc::as_ptr(a) as *const () as usize),
+        V::Bytes(b) => Some(Rc::as_ptr(b) as *const () as usize),
+        V::Obj(o) => Some(Rc::as_ptr(o) as *const () as usize),
+        _ => None,
+    }
 }
 
 pub(crate) struct Interp<'x, 'a> {
@@ -540,6 +564,10 @@ impl<'x, 'a> Interp<'x, 'a> {
         }
         let v = self.an.symbol_value(sym, 0).and_then(|d| convert(&d.val));
         if !self.an.emulating() {
+            // Cached containers live as long as the cache, so their addresses stay theirs.
+            if let Some(v) = &v {
+                share(v, &mut cache.shared.borrow_mut());
+            }
             cache.constants.borrow_mut().insert(sym, v.clone());
         }
         v.ok_or(Stop::Unknown)
@@ -547,12 +575,7 @@ impl<'x, 'a> Interp<'x, 'a> {
 
     /// Whether a container came from a constant of the file: runs may read it, not change it.
     fn is_shared(&self, v: &V) -> bool {
-        let constants = self.an.deobf.interp.constants.borrow();
-        constants.values().flatten().any(|c| match (c, v) {
-            (V::Arr(x), V::Arr(y)) => Rc::ptr_eq(x, y),
-            (V::Bytes(x), V::Bytes(y)) => Rc::ptr_eq(x, y),
-            _ => false,
-        })
+        container_address(v).is_some_and(|a| self.an.deobf.interp.shared.borrow().contains(&a))
     }
 
     fn from_decoded(&mut self, d: &Decoded) -> R<V> {
