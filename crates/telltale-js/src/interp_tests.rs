@@ -198,9 +198,12 @@ const T = ["https://", "tbl.hidden.example"];
 function a(s) { count++; return atob(s); }
 function b(s) { T.push(atob(s)); return T.join(""); }
 function c(s) { return process.env.HOME + atob(s); }
+const T2 = [["https://"]];
+function d(s) { T2[0].push(atob(s)); return T2[0].join(""); }
 fetch(a("aHR0cHM6Ly9hLmhpZGRlbi5leGFtcGxlLw=="));
 fetch(b("L3g="));
-fetch(c("eA=="));"#);
+fetch(c("eA=="));
+fetch(d("bmVzdGVkLmhpZGRlbi5leGFtcGxl"));"#);
     // (`atob(s)` alone still reads as base64 of the argument callers pass.)
     assert!(
         !f.endpoints
