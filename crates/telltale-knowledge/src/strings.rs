@@ -125,6 +125,13 @@ fn is_prose(t: &str) -> bool {
         && !t.contains(['(', '=', ';', '{', '|', '$'])
 }
 
+/// A command line (or its program) that only changes a file's mode: `chmod`, alone, not
+/// followed by another command (`chmod +x p && p` runs `p`).
+pub fn is_chmod_command(line: &str) -> bool {
+    let program = line.split_whitespace().next().unwrap_or_default();
+    program.rsplit('/').next() == Some("chmod") && !line.contains(['&', ';', '|', '\n'])
+}
+
 /// Hosts that deserve an endpoint fact even as a bare string: catalogued telemetry and
 /// geo-IP services, and cloud metadata addresses.
 pub fn is_catalogued_host(host: &str) -> bool {

@@ -178,11 +178,23 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
     for call in &an.calls {
         let (c, scope) = (call.call, call.scope);
         let path = an.path_of(&c.func, scope);
-        let chmod = path.as_deref() == Some("os.chmod")
+        let mut chmod = path.as_deref() == Some("os.chmod")
             || matches!(&*c.func, Expr::Attribute(m) if m.attr.as_str() == "chmod");
-        let runs = path
+        let mut runs = path
             .as_deref()
             .is_some_and(|p| api.exec_style(p).is_some() || RUNS_A_FILE.contains(&p));
+        // `subprocess.run(["chmod", "+x", p])` only makes it executable.
+        if runs {
+            let program = match c.arguments.args.first() {
+                Some(Expr::List(l)) => l.elts.first(),
+                Some(Expr::Tuple(t)) => t.elts.first(),
+                other => other,
+            };
+            let line = program.map(|e| an.shape_of(e, scope)).unwrap_or_default();
+            if strings::is_chmod_command(&line) {
+                (chmod, runs) = (true, false);
+            }
+        }
         // `exec(open(p).read())`: the file's text run as code.
         // (`compile` only prepares what `exec` runs.)
         let evaluates = path

