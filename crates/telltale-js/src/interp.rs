@@ -1135,7 +1135,11 @@ impl<'x, 'a> Interp<'x, 'a> {
             V::Null => 0.0,
             V::Bool(b) => *b as u8 as f64,
             V::Num(n) => *n,
-            V::Str(s) => parse_number(&str_of(s)),
+            V::Str(s) => {
+                // Reading a number out of a string walks all of it.
+                self.charge(s.len(), 2)?;
+                parse_number(&str_of(s))
+            }
             V::Arr(_) => {
                 let s = self.to_primitive_str(v)?;
                 parse_number(&str_of(&s))
@@ -1198,6 +1202,10 @@ impl<'x, 'a> Interp<'x, 'a> {
 
     fn binary(&mut self, op: BinaryOperator, l: V, r: V) -> R<V> {
         use BinaryOperator as B;
+        // Comparing two strings reads them.
+        if let (V::Str(a), V::Str(b)) = (&l, &r) {
+            self.charge(a.len().min(b.len()), 2)?;
+        }
         Ok(match op {
             B::Addition => {
                 let strings = |v: &V| matches!(v, V::Str(_) | V::Arr(_) | V::Obj(_));
@@ -1292,6 +1300,9 @@ impl<'x, 'a> Interp<'x, 'a> {
     }
 
     fn get(&mut self, obj: &V, key: &V) -> R<V> {
+        if let V::Str(k) = key {
+            self.charge(k.len(), 2)?;
+        }
         let idx = Self::index_of(key);
         let name = || match key {
             V::Str(s) => Some(str_of(s)),

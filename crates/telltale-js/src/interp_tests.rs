@@ -242,6 +242,9 @@ fn hostile_decoders_end_at_a_bound() {
         // Found by the decoder fuzz target: an endless loop of expression statements, run
         // again by every pass that asked for the call's value.
         "function f(s) { for(;;)'\u{fffd}\u{fffd}\u{fffd}\u{fffd}execa.\u{fffd}\u{fffd}\u{fffd}\u{fffd}ab', 0 }",
+        // Also found by the fuzz target: a string read as a number on every turn while it
+        // grows (`+s` walks all of it).
+        "function f(s) { for(;;)s+=+s; }",
         // Calls through closures and callbacks without end.
         "function f(s) { const g = (x) => [x].map(g); return g(s); }",
     ];
