@@ -106,6 +106,25 @@ enum Flow<'a> {
     Continue(Option<&'a str>),
 }
 
+/// What a loop does after one turn of its body.
+enum Turn<'a> {
+    Go,
+    Stop,
+    /// Leave the loop and its statement with this flow (a `return`, or a labelled jump to
+    /// an outer statement).
+    Leave(Flow<'a>),
+}
+
+/// The loop's answer to how its body ended, for a loop with this label.
+fn turn<'a>(flow: Flow<'a>, label: Option<&'a str>) -> Turn<'a> {
+    match flow {
+        Flow::Break(l) if l.is_none() || l == label => Turn::Stop,
+        Flow::Continue(l) if l.is_none() || l == label => Turn::Go,
+        Flow::Next => Turn::Go,
+        other => Turn::Leave(other),
+    }
+}
+
 /// Techniques met during a run, in the order first met.
 #[derive(Clone, Copy, PartialEq)]
 pub(crate) enum Technique {
@@ -652,12 +671,10 @@ impl<'x, 'a> Interp<'x, 'a> {
                             break;
                         }
                     }
-                    match self.exec(&f.body)? {
-                        Flow::Return(v) => return Ok(Flow::Return(v)),
-                        Flow::Break(l) if l.is_none() || l == label => break,
-                        Flow::Continue(l) if l.is_none() || l == label => {}
-                        Flow::Next => {}
-                        other => return Ok(other),
+                    match turn(self.exec(&f.body)?, label) {
+                        Turn::Go => {}
+                        Turn::Stop => break,
+                        Turn::Leave(flow) => return Ok(flow),
                     }
                     if let Some(u) = &f.update {
                         self.eval(u)?;
@@ -667,24 +684,20 @@ impl<'x, 'a> Interp<'x, 'a> {
             }
             Statement::WhileStatement(w) => {
                 while truthy(&self.eval(&w.test)?) {
-                    match self.exec(&w.body)? {
-                        Flow::Return(v) => return Ok(Flow::Return(v)),
-                        Flow::Break(l) if l.is_none() || l == label => break,
-                        Flow::Continue(l) if l.is_none() || l == label => {}
-                        Flow::Next => {}
-                        other => return Ok(other),
+                    match turn(self.exec(&w.body)?, label) {
+                        Turn::Go => {}
+                        Turn::Stop => break,
+                        Turn::Leave(flow) => return Ok(flow),
                     }
                 }
                 Ok(Flow::Next)
             }
             Statement::DoWhileStatement(w) => {
                 loop {
-                    match self.exec(&w.body)? {
-                        Flow::Return(v) => return Ok(Flow::Return(v)),
-                        Flow::Break(l) if l.is_none() || l == label => break,
-                        Flow::Continue(l) if l.is_none() || l == label => {}
-                        Flow::Next => {}
-                        other => return Ok(other),
+                    match turn(self.exec(&w.body)?, label) {
+                        Turn::Go => {}
+                        Turn::Stop => break,
+                        Turn::Leave(flow) => return Ok(flow),
                     }
                     if !truthy(&self.eval(&w.test)?) {
                         break;
@@ -794,12 +807,10 @@ impl<'x, 'a> Interp<'x, 'a> {
                     self.assign(target, item)?;
                 }
             }
-            match self.exec(body)? {
-                Flow::Return(v) => return Ok(Flow::Return(v)),
-                Flow::Break(l) if l.is_none() || l == label => break,
-                Flow::Continue(l) if l.is_none() || l == label => {}
-                Flow::Next => {}
-                other => return Ok(other),
+            match turn(self.exec(body)?, label) {
+                Turn::Go => {}
+                Turn::Stop => break,
+                Turn::Leave(flow) => return Ok(flow),
             }
         }
         Ok(Flow::Next)
