@@ -54,7 +54,7 @@ impl<'a> Analyzer<'a> {
             Expression::ThisExpression(t) => self.this_class_at(t),
             Expression::Identifier(id) => {
                 let sym = self.symbol_of(id)?;
-                if self.scoping.symbol_is_mutated(sym) {
+                if self.is_mutated(sym) {
                     return None;
                 }
                 match self.inits.get(&sym)? {

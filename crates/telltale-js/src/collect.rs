@@ -11,7 +11,7 @@ use oxc_semantic::SymbolId;
 use oxc_span::GetSpan;
 use oxc_syntax::scope::ScopeFlags;
 use std::rc::Rc;
-use telltale_facts::{DataKind, EndpointFact, Kinds, SdkImportFact, SourceFact};
+use telltale_facts::{DataKind, EndpointFact, Kinds, ObfuscationFact, SdkImportFact, SourceFact};
 use telltale_knowledge::{js_api::js_api, vendors};
 
 /// Extend a node reference to the arena lifetime.
@@ -57,6 +57,46 @@ struct Collector<'a, 'b> {
     methods: Vec<(usize, &'a str, u32)>,
     /// The class whose body is being visited.
     current_class: Option<usize>,
+    /// `let x;` (not a loop's head): may get its one assignment as init.
+    declared_bare: rustc_hash::FxHashSet<SymbolId>,
+    /// `for (let x of …)`, `for (var k in …)`: given by the loop, never an init.
+    loop_heads: rustc_hash::FxHashSet<SymbolId>,
+    /// `x = v` of a variable: (variable, value).
+    assignments: Vec<(SymbolId, &'a Expression<'a>)>,
+}
+
+impl<'a> Collector<'a, '_> {
+    /// `let x; … x = require("os")` (bundlers' lazy module inits, memoised values) and names a
+    /// script assigns without declaring: the one assignment is the variable's init, as if it
+    /// had been written in the declaration. A second write, or a loop's, and it stays unknown.
+    fn inits_of_assigned_once(&mut self) {
+        let mut count: rustc_hash::FxHashMap<SymbolId, (u32, &'a Expression<'a>)> =
+            Default::default();
+        for &(sym, value) in &self.assignments {
+            count.entry(sym).or_insert((0, value)).0 += 1;
+        }
+        for (sym, (n, value)) in count {
+            let scoping = self.an.scoping;
+            let undeclared = scoping.symbol_declaration(sym) == oxc_syntax::node::NodeId::DUMMY;
+            if n != 1
+                || self.loop_heads.contains(&sym)
+                || !(undeclared || self.declared_bare.contains(&sym))
+                || self.an.inits.get(&sym).is_some()
+                || scoping
+                    .get_resolved_references(sym)
+                    .filter(|r| r.is_write())
+                    .count()
+                    != 1
+            {
+                continue;
+            }
+            self.an.inits.insert(sym, Init::Expr(value));
+            self.an.assigned_once.insert(sym, ());
+            if let Some(start) = function_start(value) {
+                self.fn_aliases.push((sym, start));
+            }
+        }
+    }
 }
 
 pub(crate) fn collect<'a>(an: &mut Analyzer<'a>, program: &'a Program<'a>) {
@@ -71,8 +111,12 @@ pub(crate) fn collect<'a>(an: &mut Analyzer<'a>, program: &'a Program<'a>) {
         class_names: Default::default(),
         methods: Vec::new(),
         current_class: None,
+        declared_bare: Default::default(),
+        loop_heads: Default::default(),
+        assignments: Vec::new(),
     };
     c.visit_program(program);
+    c.inits_of_assigned_once();
     for (class, name, start) in std::mem::take(&mut c.methods) {
         if let Some(&f) = c.an.fn_by_start.get(&start) {
             c.an.classes[class].methods.entry(name).or_insert(f);
@@ -510,6 +554,9 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
         ) {
             self.class_names.insert(class.span.start, sym);
         }
+        if let (None, BindingPattern::BindingIdentifier(b)) = (&it.init, &it.id) {
+            self.declared_bare.extend(b.symbol_id.get());
+        }
         if let Some(init) = &it.init {
             let init_a: &'a Expression<'a> = arena(init);
             match &it.id {
@@ -775,6 +822,11 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
         };
         if let Some(sym) = target {
             self.edge(Node::Sym(sym), &it.right);
+            if let (AssignmentTarget::AssignmentTargetIdentifier(_), AssignmentOperator::Assign) =
+                (&it.left, it.operator)
+            {
+                self.assignments.push((sym, right));
+            }
         }
         walk::walk_assignment_expression(self, it);
     }
@@ -785,6 +837,7 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
                 let mut syms = Vec::new();
                 pattern_symbols(&decl.id, &mut syms);
                 for s in syms {
+                    self.loop_heads.insert(s);
                     self.edge(Node::Sym(s), &it.right);
                 }
             }
@@ -798,6 +851,7 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
                 let mut syms = Vec::new();
                 pattern_symbols(&decl.id, &mut syms);
                 for s in syms {
+                    self.loop_heads.insert(s);
                     self.edge(Node::Sym(s), &it.right);
                 }
             }
@@ -1030,7 +1084,39 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
 
     fn visit_string_literal(&mut self, it: &StringLiteral<'a>) {
         let v = it.value.as_str();
-        self.endpoint_from_literal(v, it.span);
+        let raw = self
+            .an
+            .src
+            .get(it.span.start as usize + 1..(it.span.end as usize).saturating_sub(1))
+            .unwrap_or("");
+        match strings::escape_technique(raw).filter(|_| strings::interesting_decoded(v)) {
+            // `"\x68\x74\x74\x70…"`: text written as escapes it does not need is hidden.
+            Some(technique) => {
+                let provenance = self.an.provenance(&crate::Decoded {
+                    val: crate::Val::Str(String::new()),
+                    encodings: vec![technique.into()],
+                    origin: Some(it.span),
+                });
+                for (host, url) in strings::decoded_endpoints(v) {
+                    self.an.facts.endpoints.push(EndpointFact {
+                        host,
+                        url,
+                        span: fspan(it.span),
+                        encodings: vec![technique.to_string()],
+                        provenance: provenance.clone(),
+                        origin: Some(fspan(it.span)),
+                    });
+                }
+                self.an.facts.obfuscations.push(ObfuscationFact {
+                    technique: technique.to_string(),
+                    decoded: v.chars().take(300).collect(),
+                    span: fspan(it.span),
+                    provenance,
+                    origin: Some(fspan(it.span)),
+                });
+            }
+            None => self.endpoint_from_literal(v, it.span),
+        }
         if v.len() < 512 {
             if let Some(m) = MACHINE_ID_MARKERS.find(v) {
                 self.an.facts.sources.push(SourceFact {

@@ -386,7 +386,7 @@ impl<'a> Analyzer<'a> {
         };
         let mut sym = self.symbol_of(id)?;
         for _ in 0..8 {
-            if self.scoping.symbol_is_mutated(sym) {
+            if self.is_mutated(sym) {
                 return None;
             }
             if let Some(&f) = self.fn_by_symbol.get(&sym) {
@@ -741,7 +741,7 @@ impl<'a> Analyzer<'a> {
                 },
                 FnBody::Expr(_) => None,
             },
-            (None, Some(Init::Expr(e))) if !self.scoping.symbol_is_mutated(sym) => Some(*e),
+            (None, Some(Init::Expr(e))) if !self.is_mutated(sym) => Some(*e),
             _ => None,
         };
         let items = literal.and_then(|e| match e.without_parentheses() {

@@ -567,7 +567,7 @@ impl<'x, 'a> Interp<'x, 'a> {
         if let Some(v) = self.lookup(sym) {
             return Ok(v.clone());
         }
-        if !self.an.scoping.symbol_is_mutated(sym) {
+        if !self.an.is_mutated(sym) {
             if let Some(&f) = self.an.fn_by_symbol.get(&sym) {
                 return Ok(V::Func(f));
             }

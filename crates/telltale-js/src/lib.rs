@@ -230,6 +230,9 @@ pub(crate) struct Analyzer<'a> {
     pub src: &'a str,
     pub scoping: &'a Scoping,
     pub inits: SymMap<Init<'a>>,
+    /// Variables declared without a value and assigned exactly once (`let x; … x = v`), whose
+    /// init is that one value: not "mutated" for the passes that trust inits.
+    pub assigned_once: SymMap<()>,
     pub path_memo: RefCell<SymMap<Option<Rc<str>>>>,
     pub value_memo: RefCell<SymMap<Option<Decoded>>>,
     pub funcs: Vec<FuncInfo<'a>>,
@@ -717,12 +720,14 @@ fn analyze_on_this_stack(path: &str, src: &str, opts: &Options, depth: u32) -> F
     let semantic = SemanticBuilder::new()
         .with_stats(estimated_stats(src.len()))
         .build(program);
-    let scoping = semantic.semantic.into_scoping();
+    let mut scoping = semantic.semantic.into_scoping();
+    resolve::declare_implicit_globals(&mut scoping);
     let symbols = scoping.symbols_len();
     let mut an = Analyzer {
         src,
         scoping: &scoping,
         inits: SymMap::new(symbols),
+        assigned_once: SymMap::new(symbols),
         path_memo: RefCell::new(SymMap::new(symbols)),
         value_memo: RefCell::new(SymMap::new(symbols)),
         funcs: Vec::new(),

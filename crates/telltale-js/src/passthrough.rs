@@ -127,7 +127,7 @@ impl<'a> OwnData<'_, 'a> {
         if declared.start < body.start || declared.end > body.end {
             return false;
         }
-        if self.an.scoping.symbol_is_mutated(sym) || self.depth >= MAX_DEPTH {
+        if self.an.is_mutated(sym) || self.depth >= MAX_DEPTH {
             return false;
         }
         match self.an.inits.get(&sym) {

