@@ -1319,6 +1319,20 @@ fn link_emitters<'a>(an: &Analyzer<'a>, new_edges: &mut Vec<Edge<'a>>) {
     }
 }
 
+/// `process.env`, `window.navigator`: a member chain of a host global (a name no declaration
+/// binds), written out; `None` for anything else.
+fn global_chain<'a>(an: &Analyzer<'a>, e: &Expression<'a>) -> Option<String> {
+    match e.without_parentheses() {
+        Expression::Identifier(id) if an.symbol_of(id).is_none() => Some(id.name.to_string()),
+        Expression::StaticMemberExpression(m) => Some(format!(
+            "{}.{}",
+            global_chain(an, &m.object)?,
+            m.property.name
+        )),
+        _ => None,
+    }
+}
+
 fn link_calls(an: &mut Analyzer<'_>) {
     let api = js_api();
     let mut call_counts = vec![0u32; an.funcs.len()];
@@ -1505,17 +1519,38 @@ fn link_calls(an: &mut Analyzer<'_>) {
         }
     }
     // A function called from exactly one place: its parameters are aliases of the arguments
-    // there (IIFEs, UMD factories, helpers like `fetchIpInfo(url)`).
-    for (f, ci) in single_site {
-        if call_counts[f] != 1 {
-            continue;
-        }
+    // there (IIFEs, UMD factories, helpers like `fetchIpInfo(url)`). Called from several, a
+    // parameter every call gives the same host object (`threadId(process.env)`) is that
+    // object, so `env.AMP_THREAD_ID` in it reads one variable, not the whole environment.
+    let mut same_global: rustc_hash::FxHashMap<(usize, usize), Option<(String, usize)>> =
+        Default::default();
+    for &(f, ci) in &single_site {
         let call = &an.calls[ci];
         let params = &an.params[an.funcs[f].params.start as usize..an.funcs[f].params.end as usize];
         for (i, p) in params.iter().enumerate() {
-            if let (Some(sym), Some(arg)) = (p, call.args.get(i).and_then(|a| a.as_expression())) {
-                an.inits.or_insert(*sym, Init::Expr(arg));
+            let Some(sym) = *p else { continue };
+            let arg = call.args.get(i).and_then(|a| a.as_expression());
+            if call_counts[f] == 1 {
+                if let Some(arg) = arg {
+                    an.inits.or_insert(sym, Init::Expr(arg));
+                }
+                continue;
             }
+            let global = arg.and_then(|a| global_chain(an, a));
+            let slot = same_global
+                .entry((f, i))
+                .or_insert_with(|| global.clone().map(|g| (g, ci)));
+            if slot.as_ref().map(|(g, _)| g) != global.as_ref() {
+                *slot = None;
+            }
+        }
+    }
+    for ((f, i), same) in same_global {
+        let (Some((_, ci)), Some(Some(sym))) = (same, an.params_of(f).get(i).copied()) else {
+            continue;
+        };
+        if let Some(arg) = an.calls[ci].args.get(i).and_then(|a| a.as_expression()) {
+            an.inits.or_insert(sym, Init::Expr(arg));
         }
     }
     an.edges.extend(new_edges);

