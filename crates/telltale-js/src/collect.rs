@@ -1374,6 +1374,24 @@ fn link_calls(an: &mut Analyzer<'_>) {
                         Expression::Identifier(id) if an.symbol_of(id).is_some() => {
                             local_args.push((*sym, &**id, arg.span()))
                         }
+                        // `kIe(process.env)` of a function that only reads `H[ROOTS_VAR]`:
+                        // those variables, not the whole environment.
+                        _ if global_chain(an, arg).as_deref() == Some("process.env")
+                            && an.env_names_of_param(f, *sym).is_some() =>
+                        {
+                            for name in an.env_names_of_param(f, *sym).unwrap_or_default() {
+                                if let Some(k) = api.env_var(&name) {
+                                    bindings.push(Edge {
+                                        target: Node::Sym(*sym),
+                                        src: EdgeSrc::Kinds(
+                                            Kinds::of(k),
+                                            Rc::from(format!("process.env.{name}").as_str()),
+                                        ),
+                                        span: arg.span(),
+                                    });
+                                }
+                            }
+                        }
                         _ => bindings.push(Edge {
                             target: Node::Sym(*sym),
                             src: an.edge_src(arg),

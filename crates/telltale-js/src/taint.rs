@@ -66,39 +66,51 @@ impl<'a> oxc_ast_visit::Visit<'a> for EnvLookup<'_, 'a> {
     }
 }
 
-/// The variable names a function reads from one parameter, when it uses that parameter
-/// only as `p.NAME` (see [`Analyzer::env_names_of_param`]).
-struct ParamFields<'a> {
+/// The names a function reads from one parameter, when it uses that parameter only as
+/// `p.NAME` or `p[KEY]` with a constant key (see [`Analyzer::env_names_of_param`]).
+struct ParamFields<'x, 'a> {
+    an: &'x Analyzer<'a>,
     param: SymbolId,
-    scoping: &'a oxc_semantic::Scoping,
     names: Vec<String>,
     whole: bool,
 }
 
-impl<'a> oxc_ast_visit::Visit<'a> for ParamFields<'_> {
+impl<'a> ParamFields<'_, 'a> {
+    fn is_param(&self, e: &Expression<'a>) -> bool {
+        matches!(e.without_parentheses(), Expression::Identifier(id)
+            if self.an.symbol_of(id) == Some(self.param))
+    }
+}
+
+impl<'a> oxc_ast_visit::Visit<'a> for ParamFields<'_, 'a> {
     fn visit_static_member_expression(&mut self, it: &StaticMemberExpression<'a>) {
-        if let Expression::Identifier(id) = it.object.without_parentheses() {
-            let sym = id
-                .reference_id
-                .get()
-                .and_then(|r| self.scoping.get_reference(r).symbol_id());
-            if sym == Some(self.param) {
-                self.names.push(it.property.name.to_string());
-                return;
-            }
+        if self.is_param(&it.object) {
+            self.names.push(it.property.name.to_string());
+            return;
         }
         oxc_ast_visit::walk::walk_static_member_expression(self, it);
     }
+    fn visit_computed_member_expression(&mut self, it: &ComputedMemberExpression<'a>) {
+        if self.is_param(&it.object) {
+            let key: &'a Expression<'a> = crate::collect::arena(&it.expression);
+            match self.an.value_of(key).and_then(|v| v.text()) {
+                Some(name) => self.names.push(name),
+                None => self.whole = true,
+            }
+            self.visit_expression(&it.expression);
+            return;
+        }
+        oxc_ast_visit::walk::walk_computed_member_expression(self, it);
+    }
     fn visit_identifier_reference(&mut self, it: &IdentifierReference<'a>) {
-        let sym = it
-            .reference_id
-            .get()
-            .and_then(|r| self.scoping.get_reference(r).symbol_id());
-        if sym == Some(self.param) {
+        if self.an.symbol_of(it) == Some(self.param) {
             self.whole = true;
         }
     }
 }
+
+/// Claims of a token that say where it is valid (OIDC/JWT `iss`, `aud`): see `atoms_into`.
+const TOKEN_ROUTING_CLAIMS: &[&str] = &["iss", "issuer", "aud", "audience"];
 
 /// Methods whose result is a boolean or an index: comparing data does not carry it.
 const PREDICATE_METHODS: &[&str] = &[
@@ -260,6 +272,11 @@ impl<'a> Analyzer<'a> {
             Expression::Identifier(id) => {
                 self.name_atoms(self.symbol_of(id), id.name.as_str(), id.span, out)
             }
+            // A token's issuer and audience claims (`decode(token).issuer`) name the identity
+            // provider and the service it is meant for: where the token is exchanged, public,
+            // not the token nor who holds it.
+            Expression::StaticMemberExpression(m)
+                if TOKEN_ROUTING_CLAIMS.contains(&m.property.name.as_str()) => {}
             Expression::StaticMemberExpression(_)
             | Expression::ComputedMemberExpression(_)
             | Expression::ChainExpression(_) => {
@@ -614,12 +631,12 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    /// The names a function reads from parameter `p`, when it uses `p` only as `p.NAME`
-    /// (never whole, spread, or by a computed key).
-    fn env_names_of_param(&self, f: usize, p: SymbolId) -> Option<Vec<String>> {
+    /// The names a function reads from parameter `p`, when it uses `p` only as `p.NAME` or
+    /// `p[KEY]` with a constant key (never whole, spread, or by a key it computes).
+    pub(crate) fn env_names_of_param(&self, f: usize, p: SymbolId) -> Option<Vec<String>> {
         let mut v = ParamFields {
+            an: self,
             param: p,
-            scoping: self.scoping,
             names: Vec::new(),
             whole: false,
         };

