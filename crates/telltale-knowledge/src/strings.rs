@@ -133,9 +133,10 @@ pub fn is_chmod_command(line: &str) -> bool {
 }
 
 /// Hosts that deserve an endpoint fact even as a bare string: catalogued telemetry and
-/// geo-IP services, and cloud metadata addresses.
+/// geo-IP services, and cloud metadata addresses. (A vendor's product name as the first label
+/// of another domain counts in URLs only: `sentry.sdk.name` is an attribute key.)
 pub fn is_catalogued_host(host: &str) -> bool {
-    vendors::telemetry_vendor_for_host(host).is_some()
+    vendors::is_catalogued_telemetry_host(host)
         || vendors::geoip_service(host).is_some()
         || vendors::is_cloud_metadata_host(host)
 }
@@ -432,6 +433,18 @@ pub fn escape_technique(raw: &str) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dotted_attribute_keys_are_not_hosts() {
+        for key in ["sentry.sdk.name", "sentry.user.id", "posthog.user.email"] {
+            assert!(literal_endpoints(key).is_empty(), "{key}");
+        }
+        assert_eq!(literal_endpoints("o1.ingest.us.sentry.io").len(), 1);
+        assert_eq!(
+            literal_endpoints("https://sentry.corp.example.com/api/1/envelope/").len(),
+            1
+        );
+    }
+
     #[test]
     fn escapes_that_hide_printable_text() {
         assert_eq!(

@@ -362,6 +362,14 @@ pub fn telemetry_vendor_for_host(host: &str) -> Option<&'static TelemetryVendor>
     t.vendors.iter().find(|v| v.host_label == Some(first))
 }
 
+/// Whether a host is a catalogued telemetry ingest host or a subdomain of one, without
+/// [`telemetry_vendor_for_host`]'s reading of a first label as a product name: for bare
+/// strings, where dotted attribute keys (`sentry.sdk.name`, `posthog.user.id`) end in words
+/// that are also top-level domains.
+pub fn is_catalogued_telemetry_host(host: &str) -> bool {
+    TELEMETRY.index.host(&normalize_host(host)).is_some()
+}
+
 /// The telemetry vendor a URL reaches, by host or by `host/path` endpoint
 /// (`https://play.googleapis.com/log?format=json` → Google Clearcut).
 pub fn telemetry_vendor_for_url(url: &str) -> Option<&'static TelemetryVendor> {
