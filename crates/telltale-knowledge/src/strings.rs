@@ -88,7 +88,22 @@ pub fn decoded_endpoints(text: &str) -> Vec<(String, Option<String>)> {
         .map(|(url, host)| (host, Some(url)))
         .collect();
     out.extend(decoded_host(t).map(|h| (h, None)));
+    // A hidden `http://localhost:3000` is a service on this machine, no destination.
+    out.retain(|(h, _)| !is_loopback(h));
     out
+}
+
+/// This machine: `localhost`, `*.localhost`, `127.0.0.0/8`, `::1`, `0.0.0.0`.
+fn is_loopback(host: &str) -> bool {
+    let h = host.trim_end_matches('.').to_ascii_lowercase();
+    let h = h
+        .rsplit_once(':')
+        .filter(|(_, p)| p.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(h.as_str(), |(h, _)| h);
+    h == "localhost"
+        || h.ends_with(".localhost")
+        || h.starts_with("127.")
+        || matches!(h, "::1" | "[::1]" | "0.0.0.0")
 }
 
 /// Words of a sentence: three or more, the first a plain word that is not a program (a
@@ -433,6 +448,14 @@ pub fn escape_technique(raw: &str) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn hidden_loopback_addresses_are_no_destinations() {
+        assert!(decoded_endpoints("http://localhost:3000/api").is_empty());
+        assert!(decoded_endpoints("http://127.0.0.1:8080/x").is_empty());
+        assert_eq!(decoded_endpoints("http://10.0.0.5/x").len(), 1);
+        assert_eq!(decoded_endpoints("https://c6.x.top/a").len(), 1);
+    }
+
     #[test]
     fn dotted_attribute_keys_are_not_hosts() {
         for key in ["sentry.sdk.name", "sentry.user.id", "posthog.user.email"] {
