@@ -29,6 +29,7 @@ mod region_probe;
 mod resolve;
 mod settings;
 mod taint;
+mod wrappers;
 
 use oxc_allocator::Allocator;
 use oxc_ast::ast::*;
@@ -781,6 +782,7 @@ fn analyze_on_this_stack(path: &str, src: &str, opts: &Options, depth: u32) -> F
     collect::collect(&mut an, program);
     timer.lap("collect");
     taint::run(&mut an);
+    wrappers::run(&mut an);
     credentials::run(&mut an);
     settings::run(&mut an);
     taint::settle_generated_sources(&mut an);

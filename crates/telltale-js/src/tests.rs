@@ -2432,3 +2432,40 @@ fn a_token_exchanged_at_its_issuer_is_credential_use() {
         f.flows
     );
 }
+
+/// A function that sends to a constant base joined with a path parameter is a request
+/// wrapper: each call's constant path names the whole address, so a vendor's own telemetry
+/// intake behind its API client is judged by its path. A telemetry-looking path that goes to
+/// no request, and ordinary paths, name no intake.
+#[test]
+fn request_wrappers_name_the_address_each_call_reaches() {
+    let f = run(r#"const BASE = "https://api.acme-tools.dev";
+        async function api(path, body) { return fetch(BASE + path, { method: "POST", body: JSON.stringify(body) }); }
+        async function api2(path, body) { const u = new URL(path, "https://in.acme-tools.dev/v2/"); return fetch(u, { method: "POST", body }); }
+        async function api3(path, body) { return fetch(`${BASE}/${path}`, { method: "POST", body }); }
+        api("/api/telemetry", { event: "start" }); api2("/otlp/v1/metrics", "x"); api3("usage-stats", "y"); api("/api/chat", {});"#);
+    let urls: Vec<&str> = f
+        .endpoints
+        .iter()
+        .filter_map(|e| e.url.as_deref())
+        .collect();
+    for want in [
+        "https://api.acme-tools.dev/api/chat",
+        "https://api.acme-tools.dev/api/telemetry",
+        "https://api.acme-tools.dev/usage-stats",
+        "https://in.acme-tools.dev/otlp/v1/metrics",
+    ] {
+        assert!(urls.contains(&want), "{want} not in {urls:?}");
+    }
+    let f = run(
+        r#"function label(path) { return "see " + path; } console.log(label("/api/telemetry"));
+        const BASE = "https://api.acme-tools.dev"; function get(path) { return fetch(BASE + "/v1/items"); } get("/api/telemetry");"#,
+    );
+    assert!(
+        f.endpoints
+            .iter()
+            .all(|e| e.url.as_deref() != Some("https://api.acme-tools.dev/api/telemetry")),
+        "{:#?}",
+        f.endpoints
+    );
+}
