@@ -1749,9 +1749,15 @@ fn scan_calls(an: &mut Analyzer<'_>) {
                 });
                 endpoints_here.push(domain);
             }
+            // A request to this machine (`https.request({ host: "127.77.0.1" })`, a local
+            // gateway's health check) sends nothing off it.
+            let to_this_machine = kind != SinkKind::Dns
+                && !endpoints_here.is_empty()
+                && endpoints_here.iter().all(|h| strings::is_loopback(h));
             // A command's payload is its command line and argument list; its options (`env`,
             // `cwd`, `stdio`) set up the child process and are not sent anywhere.
             let payload = match kind {
+                _ if to_this_machine => &args[..0],
                 SinkKind::NetworkCommand => &args[..args.len().min(2)],
                 _ => &args[..],
             };

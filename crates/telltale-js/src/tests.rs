@@ -2469,3 +2469,23 @@ fn request_wrappers_name_the_address_each_call_reaches() {
         f.endpoints
     );
 }
+
+/// A request to this machine (a local gateway's health check, a dev server) sends nothing
+/// off it; a private network's address is another machine.
+#[test]
+fn requests_to_this_machine_send_nothing_off_it() {
+    for url in [
+        "http://127.0.0.1:8080/health",
+        "http://localhost/x",
+        "https://127.77.0.1/portal",
+    ] {
+        let f = run(&format!(
+            "fetch('{url}', {{ method: 'POST', body: require('os').hostname() }});"
+        ));
+        assert!(f.flows.is_empty(), "{url}: {:#?}", f.flows);
+    }
+    let f = run("require('https').request({ host: '127.77.0.1', port: 443, method: 'POST', headers: { 'x-cwd': process.cwd() } }).end();");
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+    let f = run("fetch('http://10.0.0.5/x', { method: 'POST', body: require('os').hostname() });");
+    assert_eq!(f.flows.len(), 1, "{:#?}", f.flows);
+}

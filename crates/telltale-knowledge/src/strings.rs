@@ -93,8 +93,9 @@ pub fn decoded_endpoints(text: &str) -> Vec<(String, Option<String>)> {
     out
 }
 
-/// This machine: `localhost`, `*.localhost`, `127.0.0.0/8`, `::1`, `0.0.0.0`.
-fn is_loopback(host: &str) -> bool {
+/// This machine: `localhost`, `*.localhost`, `127.0.0.0/8`, `::1`, `0.0.0.0` (a port after
+/// the host is allowed). What is sent there does not leave the machine.
+pub fn is_loopback(host: &str) -> bool {
     let h = host.trim_end_matches('.').to_ascii_lowercase();
     let h = h
         .rsplit_once(':')

@@ -339,6 +339,13 @@ fn send_flow<'a>(
         .call_endpoint(c, scope)
         .map(|(h, _)| vec![h])
         .unwrap_or_default();
+    // A request to this machine (`http://127.0.0.1:8080/…`) sends nothing off it.
+    if kind != SinkKind::Dns
+        && !endpoints.is_empty()
+        && endpoints.iter().all(|h| strings::is_loopback(h))
+    {
+        return;
+    }
     found.flows.push(FlowFact {
         kinds,
         sink: kind,

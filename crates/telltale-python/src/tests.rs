@@ -1315,3 +1315,15 @@ fn strings_written_as_escapes_are_hidden() {
         assert!(facts(src).obfuscations.is_empty(), "{src}");
     }
 }
+
+/// A request to this machine sends nothing off it; a private network's address is another
+/// machine.
+#[test]
+fn requests_to_this_machine_send_nothing_off_it() {
+    no_flow("import requests, socket\nrequests.post('http://localhost:8080/x', data=socket.gethostname())");
+    no_flow("import requests, socket\nrequests.post('http://127.0.0.1/x', json={'h': socket.gethostname()})");
+    let fl = one_flow(
+        "import requests, socket\nrequests.post('http://10.0.0.5/x', data=socket.gethostname())",
+    );
+    assert_eq!(fl.endpoints, vec!["10.0.0.5".to_string()]);
+}
