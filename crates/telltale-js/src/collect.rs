@@ -1367,6 +1367,11 @@ fn link_calls(an: &mut Analyzer<'_>) {
                         .and_then(|a| a.as_expression())
                         .filter(|a| !carries_nothing(a)),
                 ) {
+                    // `kIe(process.env)` of a function that only reads `H[ROOTS_VAR]`: those
+                    // variables, not the whole environment.
+                    let env_names = (global_chain(an, arg).as_deref() == Some("process.env"))
+                        .then(|| an.env_names_of_param(f, *sym))
+                        .flatten();
                     match arg.without_parentheses() {
                         // `send({ url, body })`: the parameter's fields are the literal's.
                         Expression::ObjectExpression(o) => object_args.push((*sym, &**o)),
@@ -1374,12 +1379,8 @@ fn link_calls(an: &mut Analyzer<'_>) {
                         Expression::Identifier(id) if an.symbol_of(id).is_some() => {
                             local_args.push((*sym, &**id, arg.span()))
                         }
-                        // `kIe(process.env)` of a function that only reads `H[ROOTS_VAR]`:
-                        // those variables, not the whole environment.
-                        _ if global_chain(an, arg).as_deref() == Some("process.env")
-                            && an.env_names_of_param(f, *sym).is_some() =>
-                        {
-                            for name in an.env_names_of_param(f, *sym).unwrap_or_default() {
+                        _ if env_names.is_some() => {
+                            for name in env_names.unwrap_or_default() {
                                 if let Some(k) = api.env_var(&name) {
                                     bindings.push(Edge {
                                         target: Node::Sym(*sym),

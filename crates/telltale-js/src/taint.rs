@@ -617,16 +617,7 @@ impl<'a> Analyzer<'a> {
                 Some(names) => {
                     self.env_names_read(whole, names, out);
                 }
-                None => match a {
-                    Argument::SpreadElement(sp) => self.atoms_into(&sp.argument, out, d),
-                    other => {
-                        if let Some(x) = other.as_expression() {
-                            if function_start(x).is_none() && !(i > 0 && self.is_environment(x)) {
-                                self.atoms_into(x, out, d);
-                            }
-                        }
-                    }
-                },
+                None => self.argument_atoms(i, a, None, out, d),
             }
         }
     }
@@ -664,15 +655,27 @@ impl<'a> Analyzer<'a> {
         d: u32,
     ) {
         for (i, a) in args.iter().enumerate().skip(skip) {
-            match a {
-                Argument::SpreadElement(s) => self.atoms_into(&s.argument, out, d),
-                other => {
-                    if let Some(x) = other.as_expression() {
-                        if function_start(x).is_none() && !(i > 0 && self.is_environment(x)) {
-                            match keys {
-                                Some(k) => self.object_atoms_except(x, k, out, d),
-                                None => self.atoms_into(x, out, d),
-                            }
+            self.argument_atoms(i, a, keys, out, d);
+        }
+    }
+
+    /// What the `i`th argument carries (see [`Self::arguments_atoms_except`]).
+    fn argument_atoms(
+        &self,
+        i: usize,
+        a: &'a Argument<'a>,
+        keys: Option<fn(&str) -> bool>,
+        out: &mut Atoms,
+        d: u32,
+    ) {
+        match a {
+            Argument::SpreadElement(s) => self.atoms_into(&s.argument, out, d),
+            other => {
+                if let Some(x) = other.as_expression() {
+                    if function_start(x).is_none() && !(i > 0 && self.is_environment(x)) {
+                        match keys {
+                            Some(k) => self.object_atoms_except(x, k, out, d),
+                            None => self.atoms_into(x, out, d),
                         }
                     }
                 }
