@@ -7,7 +7,7 @@
 //! use telltale_facts::graph::{propagate, Edge};
 //! use telltale_facts::{DataKind, Kinds};
 //! // node 0 = hostname(); node 1 = node 0 + "x"
-//! let edges = [Edge { target: 0, kinds: Kinds::of(DataKind::Hostname), deps: 0..0 }, Edge { target: 1, kinds: Kinds::EMPTY, deps: 0..1 }];
+//! let edges = [Edge { target: 0, kinds: Kinds::of(DataKind::Hostname), deps: 0..0, keep: Kinds::ALL }, Edge { target: 1, kinds: Kinds::EMPTY, deps: 0..1, keep: Kinds::ALL }];
 //! let (kinds, first) = propagate(2, &edges, &[0]);
 //! assert!(kinds[1].contains(DataKind::Hostname));
 //! assert_eq!(first[1].as_ref().unwrap().from, Some(0));
@@ -19,12 +19,14 @@ use std::hash::Hash;
 use std::ops::Range;
 
 /// `target` gets `kinds` and what the nodes at `deps` (a range of the shared dependency list)
-/// carry.
+/// carry, of the kinds `keep` lets through ([`Kinds::ALL`] but for a value read out of a
+/// container by name, which leaves the container's [`Kinds::PLACES`] behind).
 #[derive(Debug, Clone)]
 pub struct Edge {
     pub target: u32,
     pub kinds: Kinds,
     pub deps: Range<usize>,
+    pub keep: Kinds,
 }
 
 /// How a node first got data: through edge `edge`, from the dependency at position `from` of
@@ -68,9 +70,9 @@ pub fn propagate(nodes: usize, edges: &[Edge], deps: &[u32]) -> (Vec<Kinds>, Vec
         let ei = ei as usize;
         queued[ei] = false;
         let e = &edges[ei];
-        let k = deps[e.deps.clone()]
-            .iter()
-            .fold(e.kinds, |k, d| k.union(kinds[*d as usize]));
+        let k = deps[e.deps.clone()].iter().fold(e.kinds, |k, d| {
+            k.union(kinds[*d as usize].intersect(e.keep))
+        });
         let target = e.target as usize;
         let cur = kinds[target];
         if cur.union(k) == cur {
@@ -80,7 +82,7 @@ pub fn propagate(nodes: usize, edges: &[Edge], deps: &[u32]) -> (Vec<Kinds>, Vec
             let from = if e.kinds.is_empty() {
                 e.deps
                     .clone()
-                    .find(|&p| !kinds[deps[p] as usize].is_empty())
+                    .find(|&p| !kinds[deps[p] as usize].intersect(e.keep).is_empty())
             } else {
                 None
             };

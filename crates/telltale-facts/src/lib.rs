@@ -111,7 +111,7 @@ impl DataKind {
                 | DataKind::BuildVariant
         )
     }
-    pub fn bit(self) -> u32 {
+    pub const fn bit(self) -> u32 {
         1u32 << (self as u8)
     }
     pub const ALL: [DataKind; 28] = [
@@ -188,6 +188,15 @@ pub struct Kinds(pub u32);
 
 impl Kinds {
     pub const EMPTY: Kinds = Kinds(0);
+    pub const ALL: Kinds = Kinds(u32::MAX);
+    /// Where a process works and with what: the home and working directories and the whole
+    /// environment. A store or service is told these to find its data; a value read out of
+    /// it by name (`settings.get("url")`, `ctx.apiURL`) does not carry them.
+    pub const PLACES: Kinds = Kinds(
+        DataKind::HomeDir.bit()
+            | DataKind::WorkingDirectory.bit()
+            | DataKind::WholeEnvironment.bit(),
+    );
     pub fn of(k: DataKind) -> Kinds {
         Kinds(k.bit())
     }
@@ -199,6 +208,12 @@ impl Kinds {
     }
     pub fn union(self, o: Kinds) -> Kinds {
         Kinds(self.0 | o.0)
+    }
+    pub fn intersect(self, o: Kinds) -> Kinds {
+        Kinds(self.0 & o.0)
+    }
+    pub fn without(self, o: Kinds) -> Kinds {
+        Kinds(self.0 & !o.0)
     }
     pub fn insert(&mut self, k: DataKind) {
         self.0 |= k.bit();

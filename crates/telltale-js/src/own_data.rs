@@ -75,6 +75,7 @@ pub(crate) fn decide(an: &mut Analyzer<'_>) {
                     target: an.node_index(Node::Sym(*p)) as u32,
                     kinds: marker,
                     deps: deps_end..deps_end,
+                    keep: Kinds::ALL,
                 });
             }
         }

