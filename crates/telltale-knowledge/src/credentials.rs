@@ -19,6 +19,40 @@ static CREDENTIALS: LazyLock<Raw> = LazyLock::new(|| {
         .expect("data/credentials.toml is valid")
 });
 
+/// The position of credentials written into a URL before its host
+/// (`https://user:${token}@api.github.com/`): basic auth.
+pub const URL_USERINFO: &str = "url userinfo";
+
+/// How many of a URL's pieces are its user information, when the URL is written as text
+/// around values (`literals` are the text between them: one more than the values) and the
+/// values come before the `@` of its authority (`https://x-access-token:${token}@host/`).
+/// Zero for any other shape.
+pub fn userinfo_values<S: AsRef<str>>(literals: &[S]) -> usize {
+    let Some(first) = literals.first().map(AsRef::as_ref) else {
+        return 0;
+    };
+    let Some(after_scheme) = ["https://", "http://", "wss://", "ws://"]
+        .iter()
+        .find_map(|p| first.strip_prefix(p))
+    else {
+        return 0;
+    };
+    if after_scheme.contains(['/', '?', '#', '@']) {
+        return 0;
+    }
+    // The value pieces up to the literal that holds the authority's `@`.
+    for (i, lit) in literals.iter().map(AsRef::as_ref).enumerate().skip(1) {
+        let end = lit.find(['/', '?', '#']).unwrap_or(lit.len());
+        if lit[..end].contains('@') {
+            return i;
+        }
+        if end < lit.len() {
+            return 0;
+        }
+    }
+    0
+}
+
 /// Whether an object key or header name holds a request's credentials (`Authorization`,
 /// `x-api-key`, `PRIVATE-TOKEN`, the `auth` option). Called for every object key of a bundle:
 /// no allocation.
@@ -43,6 +77,9 @@ pub fn is_auth_key(key: &str) -> bool {
 /// How an auth key reads in a report: header names are written with dashes or are the
 /// standard ones (`Authorization header`); client options are identifiers (`apiKey option`).
 pub fn position_of(key: &str) -> String {
+    if key == URL_USERINFO {
+        return "user name and password of the URL (basic auth)".to_string();
+    }
     let header = key.contains('-')
         || key.eq_ignore_ascii_case("authorization")
         || key.eq_ignore_ascii_case("proxy-authorization");
@@ -117,6 +154,19 @@ pub fn belongs_to(secret: &str, host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_before_the_host_are_the_urls_user_information() {
+        assert_eq!(
+            userinfo_values(&["https://x-access-token:", "@api.github.com/user"]),
+            1
+        );
+        assert_eq!(userinfo_values(&["https://", ":", "@c6.x.top/a"]), 2);
+        assert_eq!(userinfo_values(&["https://api.github.com/users/", ""]), 0);
+        assert_eq!(userinfo_values(&["https://", "/repos?q=a@b"]), 0);
+        assert_eq!(userinfo_values(&["", "@x.top"]), 0);
+        assert_eq!(userinfo_values(&["mailto:", "@x.top"]), 0);
+    }
 
     #[test]
     fn auth_positions() {

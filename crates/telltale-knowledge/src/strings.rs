@@ -209,6 +209,12 @@ pub fn constant_host(shape: &str) -> Option<String> {
     let rest = ["https://", "http://", "wss://", "ws://"]
         .iter()
         .find_map(|p| shape.strip_prefix(p))?;
+    // Past the user information of a basic-auth URL (`https://user:*@host/`).
+    let authority = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let rest = match rest[..authority].rfind('@') {
+        Some(at) => &rest[at + 1..],
+        None => rest,
+    };
     let end = rest.find(['/', ':', '?', '#', '*']).unwrap_or(rest.len());
     if rest[end..].starts_with('*') {
         return None;

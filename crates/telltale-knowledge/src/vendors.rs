@@ -445,21 +445,7 @@ pub fn telemetry_shape(url: &str) -> Option<&'static str> {
         .unwrap_or(path)
         .to_ascii_lowercase();
     let path = path.trim_end_matches('/');
-    // A page about telemetry is documentation, not an intake.
-    let docs = [
-        "docs.",
-        "doc.",
-        "learn.",
-        "www.",
-        "github.com",
-        "gitlab.com",
-    ];
-    if docs.iter().any(|d| host.starts_with(d))
-        || path.contains("/docs")
-        || path.contains("/doc/")
-        || path.ends_with(".html")
-        || path.ends_with(".md")
-    {
+    if is_documentation(&host, path) {
         return None;
     }
     for (suffix, what) in [
@@ -477,6 +463,67 @@ pub fn telemetry_shape(url: &str) -> Option<&'static str> {
         "telemetry" | "usage-stats" | "usage_stats" | "usagestats" => Some("a telemetry API"),
         _ => None,
     })
+}
+
+/// A page about telemetry is documentation, not an intake.
+fn is_documentation(host: &str, path: &str) -> bool {
+    let docs = [
+        "docs.",
+        "doc.",
+        "learn.",
+        "www.",
+        "github.com",
+        "gitlab.com",
+    ];
+    docs.iter().any(|d| host.starts_with(d))
+        || path.contains("/docs")
+        || path.contains("/doc/")
+        || path.ends_with(".html")
+        || path.ends_with(".md")
+}
+
+/// [`telemetry_intake`], and where the code sends a request to the host (`requested`), also
+/// the paths analytics collectors use on any host ([`event_collection_shape`]): common words
+/// (`/collect`, `/track`), telemetry only with a request behind them.
+pub fn telemetry_intake_of(
+    host: &str,
+    url: Option<&str>,
+    requested: bool,
+) -> Option<TelemetryIntake> {
+    telemetry_intake(host, url).or_else(|| {
+        url.filter(|_| requested && !is_local_host(host))
+            .and_then(event_collection_shape)
+            .map(TelemetryIntake::Shape)
+    })
+}
+
+/// What a URL's path says when it is where analytics events are collected: `/collect`
+/// (Google Analytics' `/g/collect`), `/track`, `/beacon`, `/ingest`, `/analytics`,
+/// `/log_event`, `/events` and batches of events (`/v1/events/batch`, `/track/batch`). The
+/// words are common, so [`telemetry_intake_of`] counts them only for hosts the code sends to.
+pub fn event_collection_shape(url: &str) -> Option<&'static str> {
+    let (host, path) = split_url(url);
+    if host.is_empty() || path.len() < 2 {
+        return None;
+    }
+    let path = path
+        .split(['?', '#'])
+        .next()
+        .unwrap_or(path)
+        .to_ascii_lowercase();
+    let path = path.trim_end_matches('/');
+    if is_documentation(&host, path) {
+        return None;
+    }
+    const EVENT_WORDS: &[&str] = &["event", "events", "track", "analytics"];
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let last = *segments.last()?;
+    let collects = matches!(
+        last,
+        "collect" | "track" | "beacon" | "ingest" | "analytics" | "log_event" | "logevent"
+    ) || EVENT_WORDS.contains(&last)
+        || (last == "batch" && segments.iter().any(|s| EVENT_WORDS.contains(s)));
+    collects.then_some("event collection")
 }
 
 /// The telemetry vendor whose SDK an npm package is (`posthog-node`, `@sentry/node`).
@@ -645,6 +692,43 @@ fn parse_ipv4_loose(s: &str) -> Option<Ipv4Addr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn event_collection_paths_count_only_where_the_code_sends() {
+        for url in [
+            "https://api.acme-tools.dev/v1/events/batch",
+            "https://stats.acme-tools.dev/g/collect?v=2",
+            "https://in.acme-tools.dev/track",
+            "https://api.acme-tools.dev/api/analytics",
+        ] {
+            assert!(event_collection_shape(url).is_some(), "{url}");
+            let host = split_url(url).0;
+            assert!(
+                telemetry_intake_of(&host, Some(url), true).is_some(),
+                "{url}"
+            );
+            if telemetry_intake(&host, Some(url)).is_none() {
+                assert!(
+                    telemetry_intake_of(&host, Some(url), false).is_none(),
+                    "{url}"
+                );
+            }
+        }
+        for url in [
+            "https://api.acme-tools.dev/v1/batch",
+            "https://api.acme-tools.dev/v1/chat/completions",
+            "https://docs.acme-tools.dev/events",
+            "https://acme-tools.dev/docs/track",
+            "http://localhost:8080/track",
+            "https://api.acme-tools.dev/tracks/42",
+        ] {
+            let host = split_url(url).0;
+            assert!(
+                telemetry_intake_of(&host, Some(url), true).is_none(),
+                "{url}"
+            );
+        }
+    }
 
     #[test]
     fn telemetry_by_path_and_new_intakes() {

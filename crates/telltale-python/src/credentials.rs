@@ -13,7 +13,7 @@ use crate::{span_of, Analyzer, Binding, Call, ScopeId, Var};
 use ruff_python_ast::{self as ast, Expr};
 use ruff_text_size::{Ranged, TextRange};
 use telltale_facts::{CredentialUseFact, FlowFact, SinkKind, Step};
-use telltale_knowledge::credentials::{belongs_to, position_of};
+use telltale_knowledge::credentials::{self, belongs_to, position_of};
 use telltale_knowledge::py_api::py_api;
 
 /// One credential to judge: its value, position, and the requests that carry it.
@@ -35,9 +35,6 @@ fn sink_of<'a>(an: &Analyzer<'a>, c: &Call<'a>) -> Option<(SinkKind, String)> {
 }
 
 pub(crate) fn run(an: &mut Analyzer<'_>) {
-    if an.auth_values.is_empty() && !an.calls.iter().any(|c| kw(c.call, "auth").is_some()) {
-        return;
-    }
     let (uses, flows) = judge(an);
     an.facts.flows.extend(flows);
     an.facts.credential_uses.extend(uses);
@@ -45,6 +42,30 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
 
 fn judge<'a>(an: &Analyzer<'a>) -> (Vec<CredentialUseFact>, Vec<FlowFact>) {
     let mut placed: Vec<Placed<'a>> = Vec::new();
+    // `requests.get(f"https://oauth2:{token}@gitlab.com/…")`: basic auth in the URL.
+    for c in &an.calls {
+        let Some(url) = c.call.arguments.args.first().or_else(|| kw(c.call, "url")) else {
+            continue;
+        };
+        let Some((literals, values)) = crate::sinks::url_pieces(url) else {
+            continue;
+        };
+        let n = credentials::userinfo_values(&literals);
+        if n == 0 {
+            continue;
+        }
+        if let Some((kind, path)) = sink_of(an, c) {
+            for value in &values[..n] {
+                placed.push(Placed {
+                    value,
+                    key: credentials::URL_USERINFO,
+                    at: url.range(),
+                    scope: c.scope,
+                    requests: vec![(c.call, c.scope, kind, path.clone())],
+                });
+            }
+        }
+    }
     // `requests.get(url, auth=(user, token))`.
     for c in &an.calls {
         let Some(value) = kw(c.call, "auth") else {

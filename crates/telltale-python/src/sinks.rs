@@ -12,7 +12,7 @@ use telltale_facts::{
     DataKind, DynamicCodeFact, EndpointFact, FlowFact, Kinds, ObfuscationFact, RequestFact,
     SinkKind, SourceFact, Step,
 };
-use telltale_knowledge::{py_api::py_api, strings};
+use telltale_knowledge::{credentials, py_api::py_api, strings};
 
 /// The first argument of `requests.request("POST", url)` and kin is a method, not the URL.
 const HTTP_METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
@@ -25,6 +25,58 @@ fn carried(k: Kinds) -> Kinds {
         i => i,
     };
     Kinds(identity.0 | k.region().0)
+}
+
+/// A URL written as text around values: the literal pieces (one more than the values) and
+/// the values, of an f-string or a `+` chain (`"https://u:" + token + "@host/"`).
+pub(crate) fn url_pieces(e: &Expr) -> Option<(Vec<String>, Vec<&Expr>)> {
+    let mut literals = vec![String::new()];
+    let mut values = Vec::new();
+    match e {
+        Expr::FString(f) => {
+            for el in f.value.elements() {
+                match el {
+                    ast::InterpolatedStringElement::Literal(l) => {
+                        literals.last_mut().expect("never empty").push_str(&l.value)
+                    }
+                    ast::InterpolatedStringElement::Interpolation(i) => {
+                        values.push(&*i.expression);
+                        literals.push(String::new());
+                    }
+                }
+            }
+        }
+        Expr::BinOp(b) if b.op == ast::Operator::Add => {
+            let mut terms = Vec::new();
+            let mut left = e;
+            while let Expr::BinOp(b) = left {
+                if b.op != ast::Operator::Add {
+                    break;
+                }
+                terms.push(&*b.right);
+                left = &b.left;
+            }
+            terms.push(left);
+            terms.reverse();
+            for t in terms {
+                match t {
+                    Expr::StringLiteral(s) => literals
+                        .last_mut()
+                        .expect("never empty")
+                        .push_str(s.value.to_str()),
+                    other => {
+                        values.push(other);
+                        literals.push(String::new());
+                    }
+                }
+            }
+        }
+        _ => return None,
+    }
+    if values.is_empty() {
+        return None;
+    }
+    Some((literals, values))
 }
 
 pub(crate) fn kw<'a>(c: &'a ast::ExprCall, name: &str) -> Option<&'a Expr> {
@@ -308,7 +360,15 @@ fn send_flow<'a>(
     let mut kinds = Kinds::EMPTY;
     let mut steps = Vec::new();
     for a in payload {
-        let atoms = an.atoms(a, scope);
+        // A basic-auth URL's user information is its credentials, judged apart
+        // (`credentials`); the rest of the URL is what it sends.
+        let atoms = match url_pieces(a) {
+            Some((literals, values)) if credentials::userinfo_values(&literals) > 0 => {
+                let n = credentials::userinfo_values(&literals);
+                an.atoms_of_all(&values[n..], scope)
+            }
+            _ => an.atoms(a, scope),
+        };
         let all = an.resolve_kinds(&atoms);
         let generated = Kinds(all.0 & DataKind::GeneratedId.bit());
         let (k, kept) = crate::ids::settle(an, &atoms, carried(all).union(generated));

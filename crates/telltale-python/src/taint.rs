@@ -190,6 +190,15 @@ impl<'a> Analyzer<'a> {
         }
     }
 
+    /// What all of `es` carry together.
+    pub(crate) fn atoms_of_all(&self, es: &[&'a Expr], scope: ScopeId) -> Atoms {
+        let mut out = Atoms::default();
+        for e in es {
+            self.atoms_into(e, scope, &mut out, 0);
+        }
+        out
+    }
+
     pub(crate) fn atoms(&self, e: &'a Expr, scope: ScopeId) -> Atoms {
         let mut out = Atoms::default();
         self.atoms_into(e, scope, &mut out, 0);

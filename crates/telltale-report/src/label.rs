@@ -290,9 +290,12 @@ impl PrivacyLabel {
                 let loc = || location(input, e.span);
                 let named_only =
                     is_table && e.url.is_none() && !requested.contains(e.host.as_str());
-                if let Some(owner) =
-                    vendors::telemetry_intake(&e.host, e.url.as_deref()).map(|t| t.describe())
-                {
+                let intake = vendors::telemetry_intake_of(
+                    &e.host,
+                    e.url.as_deref(),
+                    requested.contains(e.host.as_str()),
+                );
+                if let Some(owner) = intake.map(|t| t.describe()) {
                     let role = if named_only {
                         "named-not-contacted"
                     } else {

@@ -718,3 +718,57 @@ fn prepare_is_not_install_time_but_postinstall_is() {
         .unwrap_or_else(|| panic!("{findings:#?}"));
     assert_eq!(exfil["install_time"], true, "{exfil}");
 }
+
+/// A product's own event collector (`/v1/events/batch` on its API host) is telemetry when the
+/// code sends to it, in JS and Python alike, and the summary line says to whom, what identity
+/// leaves and which switch turns it off; the same path only named in a help text is not.
+#[test]
+fn event_collection_by_path_is_telemetry_where_the_code_sends() {
+    let js = tempfile::tempdir().unwrap();
+    write(
+        js.path(),
+        "a.js",
+        b"const os = require('os');
+if (!process.env.ACME_TELEMETRY_DISABLED) {
+  fetch('https://in.acme-tools.dev/v1/events/batch', { method: 'POST', body: JSON.stringify({ host: os.hostname() }) });
+}
+console.log('Events go to https://stats.acme-tools.dev/v1/events/batch unless you opt out.');
+",
+    );
+    let py = tempfile::tempdir().unwrap();
+    write(
+        py.path(),
+        "acme/telemetry.py",
+        b"import argparse, os, socket
+import requests
+
+parser = argparse.ArgumentParser()
+parser.add_argument('--verbose', help='events are sent to https://stats.acme-tools.dev/track')
+if not os.environ.get('ACME_TELEMETRY_DISABLED'):
+    requests.post('https://in.acme-tools.dev/v1/events/batch', json={'host': socket.gethostname()})
+",
+    );
+    for dir in [js.path(), py.path()] {
+        let (_, doc) = scan_json([dir]);
+        let t = &doc["targets"][0];
+        let telemetry: Vec<&serde_json::Value> = t["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "TT301")
+            .collect();
+        assert_eq!(telemetry.len(), 1, "{t:#}");
+        assert_eq!(telemetry[0]["endpoints"][0], "in.acme-tools.dev", "{t:#}");
+        assert!(
+            telemetry[0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("event collection"),
+            "{t:#}"
+        );
+        let summary = t["summary"].as_str().unwrap();
+        assert!(summary.contains("telemetry to"), "{summary}");
+        assert!(summary.contains("ACME_TELEMETRY_DISABLED"), "{summary}");
+        assert!(summary.contains("host name"), "{summary}");
+    }
+}

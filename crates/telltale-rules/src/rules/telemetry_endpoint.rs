@@ -33,10 +33,12 @@ impl Rule for TelemetryEndpoint {
         let mut seen = BTreeSet::new();
         let table = f.holds_service_table();
         for e in &f.endpoints {
-            if table && e.url.is_none() && !f.requests.iter().any(|r| r.host == e.host) {
+            let requested = f.requests.iter().any(|r| r.host == e.host);
+            if table && e.url.is_none() && !requested {
                 continue;
             }
-            let Some(intake) = vendors::telemetry_intake(&e.host, e.url.as_deref()) else {
+            let Some(intake) = vendors::telemetry_intake_of(&e.host, e.url.as_deref(), requested)
+            else {
                 continue;
             };
             if !seen.insert(e.host.clone()) {
@@ -93,6 +95,29 @@ mod tests {
         let out = run(&TelemetryEndpoint, &f);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].endpoints, vec!["api.mixpanel.com"]);
+    }
+
+    /// `/track`, `/collect`, `/events/batch` are common words: event collection only on a
+    /// host the code sends a request to.
+    #[test]
+    fn an_event_collection_path_is_telemetry_where_the_code_sends() {
+        let mut f = facts();
+        let mut e = ep("in.acme-tools.dev");
+        e.url = Some("https://in.acme-tools.dev/v1/events/batch".into());
+        f.endpoints.push(e);
+        assert!(run(&TelemetryEndpoint, &f).is_empty());
+        f.requests.push(telltale_facts::RequestFact {
+            host: "in.acme-tools.dev".into(),
+            api: "fetch".into(),
+            span: Span::new(0, 1),
+        });
+        let out = run(&TelemetryEndpoint, &f);
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert!(
+            out[0].message.contains("event collection"),
+            "{}",
+            out[0].message
+        );
     }
 
     #[test]
