@@ -2588,3 +2588,27 @@ fn a_secret_in_a_urls_user_information_is_basic_auth() {
     );
     assert!(f.credential_uses.is_empty(), "{:#?}", f.credential_uses);
 }
+
+/// A send through a helper called before an opt-out check and again after it leaves before
+/// the user's choice is read (`sent_before_check`); called only after the check, it does not.
+#[test]
+fn a_send_before_the_opt_out_check_is_marked() {
+    let program = |main: &str| {
+        format!(
+            "const os = require('os');
+            function track(e) {{ fetch('https://t.x.top/e', {{ method: 'POST', body: os.hostname() + e }}); }}
+            function main() {{ {main} }}
+            main();"
+        )
+    };
+    let f = run(&program(
+        "track('start'); if (process.env.DO_NOT_TRACK) return; track('run');",
+    ));
+    assert_eq!(f.flows.len(), 1, "{:#?}", f.flows);
+    assert!(f.flows[0].sent_before_check, "{:#?}", f.flows);
+    let f = run(&program(
+        "if (process.env.DO_NOT_TRACK) return; track('start'); track('run');",
+    ));
+    assert_eq!(f.flows.len(), 1, "{:#?}", f.flows);
+    assert!(!f.flows[0].sent_before_check, "{:#?}", f.flows);
+}
