@@ -241,7 +241,7 @@ impl<'a> Analyzer<'a> {
     /// The writes of a whole object `sym` read as its part `key` (a parameter bound to a
     /// caller's object, `o = other`): a named part of them ([`Self::part_atoms`]).
     fn push_container(&self, sym: SymbolId, key: &str, out: &mut Atoms) {
-        if strings::names_a_place(key) || is_env_name(key) {
+        if strings::names_a_place(key) || strings::is_env_name(key) {
             out.deps.push(Node::Sym(sym));
         } else {
             out.parts.push(Node::Sym(sym));
@@ -322,7 +322,7 @@ impl<'a> Analyzer<'a> {
                     .as_member_expression()
                     .filter(|m| crate::last_name(m.object()).is_some_and(names_an_environment))
                     .and_then(|m| m.static_property_name())
-                    .filter(|n| is_env_name(n))
+                    .filter(|n| strings::is_env_name(n))
                 {
                     if let Some(k) = api.env_var(name) {
                         self.add_source(out, k, e.span(), Rc::from(format!("env.{name}").as_str()));
@@ -647,7 +647,7 @@ impl<'a> Analyzer<'a> {
         d: u32,
     ) {
         match name {
-            Some(n) if !strings::names_a_place(n) && !is_env_name(n) => {
+            Some(n) if !strings::names_a_place(n) && !strings::is_env_name(n) => {
                 self.without_places(out, |out| self.atoms_into(container, out, d))
             }
             _ => self.atoms_into(container, out, d),
@@ -1355,15 +1355,6 @@ impl<'a> Analyzer<'a> {
             _ => None,
         }
     }
-}
-
-/// An environment variable's name: upper-case letters, digits and `_`, with an `_` or at least
-/// four characters (`GITHUB_TOKEN`, `HOME`; not `ID` or `A`).
-fn is_env_name(n: &str) -> bool {
-    n.len() >= 4
-        && n.bytes().any(|b| b.is_ascii_uppercase())
-        && n.bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// Methods whose result is their receiver's own data, transformed (strings', arrays', any

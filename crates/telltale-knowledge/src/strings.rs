@@ -498,6 +498,15 @@ pub fn names_a_place(name: &str) -> bool {
             .contains(&name)
 }
 
+/// `NPM_TOKEN`, `AMP_URL`: a name written the way environment variables are (upper case,
+/// digits and `_`, at least 4 characters).
+pub fn is_env_name(n: &str) -> bool {
+    n.len() >= 4
+        && n.bytes().any(|b| b.is_ascii_uppercase())
+        && n.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -435,19 +435,8 @@ pub fn telemetry_intake(host: &str, url: Option<&str>) -> Option<TelemetryIntake
 /// event logging (`/api/event_logging/v2/batch`) and telemetry APIs (`/api/telemetry`,
 /// `/usage-stats`). `None` for other paths, and for bare hosts.
 pub fn telemetry_shape(url: &str) -> Option<&'static str> {
-    let (host, path) = split_url(url);
-    if host.is_empty() || path.len() < 2 {
-        return None;
-    }
-    let path = path
-        .split(['?', '#'])
-        .next()
-        .unwrap_or(path)
-        .to_ascii_lowercase();
-    let path = path.trim_end_matches('/');
-    if is_documentation(&host, path) {
-        return None;
-    }
+    let path = intake_path(url)?;
+    let path = path.as_str();
     for (suffix, what) in [
         ("/v1/traces", "OpenTelemetry traces (OTLP)"),
         ("/v1/metrics", "OpenTelemetry metrics (OTLP)"),
@@ -463,6 +452,22 @@ pub fn telemetry_shape(url: &str) -> Option<&'static str> {
         "telemetry" | "usage-stats" | "usage_stats" | "usagestats" => Some("a telemetry API"),
         _ => None,
     })
+}
+
+/// The path of a URL that may be an intake, lower case, without query, fragment or final
+/// slash: none for bare hosts and for documentation pages.
+fn intake_path(url: &str) -> Option<String> {
+    let (host, path) = split_url(url);
+    if host.is_empty() || path.len() < 2 {
+        return None;
+    }
+    let path = path
+        .split(['?', '#'])
+        .next()
+        .unwrap_or(path)
+        .to_ascii_lowercase();
+    let path = path.trim_end_matches('/');
+    (!is_documentation(&host, path)).then(|| path.to_string())
 }
 
 /// A page about telemetry is documentation, not an intake.
@@ -502,19 +507,8 @@ pub fn telemetry_intake_of(
 /// `/log_event`, `/events` and batches of events (`/v1/events/batch`, `/track/batch`). The
 /// words are common, so [`telemetry_intake_of`] counts them only for hosts the code sends to.
 pub fn event_collection_shape(url: &str) -> Option<&'static str> {
-    let (host, path) = split_url(url);
-    if host.is_empty() || path.len() < 2 {
-        return None;
-    }
-    let path = path
-        .split(['?', '#'])
-        .next()
-        .unwrap_or(path)
-        .to_ascii_lowercase();
-    let path = path.trim_end_matches('/');
-    if is_documentation(&host, path) {
-        return None;
-    }
+    let path = intake_path(url)?;
+    let path = path.as_str();
     const EVENT_WORDS: &[&str] = &["event", "events", "track", "analytics"];
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let last = *segments.last()?;

@@ -437,7 +437,7 @@ impl<'a> Analyzer<'a> {
         d: u32,
     ) {
         match name {
-            Some(n) if !strings::names_a_place(n) && !is_env_name(n) => {
+            Some(n) if !strings::names_a_place(n) && !strings::is_env_name(n) => {
                 self.without_places(out, |out| self.atoms_into(container, scope, out, d))
             }
             _ => self.atoms_into(container, scope, out, d),
@@ -624,14 +624,6 @@ fn accessor_part<'a>(method: &'a str, args: &'a [Expr]) -> Option<&'a str> {
         "get" | "get_value" | "get_setting" | "get_config" | "get_secret" | "get_option" => key,
         m => m.strip_prefix("get_").filter(|r| !r.is_empty()),
     }
-}
-
-/// `NPM_TOKEN`: a name in the style of an environment variable.
-fn is_env_name(n: &str) -> bool {
-    n.len() >= 4
-        && n.bytes().any(|b| b.is_ascii_uppercase())
-        && n.bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// A read of one environment variable: its kind by name, or nothing for other variables.
