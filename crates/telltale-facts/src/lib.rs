@@ -84,6 +84,18 @@ pub enum DataKind {
     /// `~/.kube/config`, `~/.git-credentials`, `~/.netrc`), a browser's saved passwords or
     /// cookies (`Login Data`, `Cookies`), a keychain or a cryptocurrency wallet.
     StoredCredentials,
+    // identity, added later
+    /// An account or user id of a service, stored where the code itself names it one (the
+    /// OpenTelemetry attribute `user.id`, `user.account_uuid`, an analytics `$user_id`): it
+    /// ties what is sent to the person's account.
+    AccountId,
+    /// The address of the git repository being worked in (`git remote get-url origin`,
+    /// `remote.origin.url`, a `.git/config` read): names the user's or employer's project.
+    RepositoryUrl,
+    /// Several traits of the machine sent together (host name, user name, network interfaces,
+    /// CPU, OS release, machine id): enough to recognise the device across runs. Derived by
+    /// the label from a send; front ends never read it.
+    DeviceFingerprint,
 }
 
 /// How a [`DataKind::BuildVariant`] step says the build is the variant compared (the rule
@@ -95,7 +107,12 @@ impl DataKind {
         (self as u8) <= (DataKind::WorkingDirectory as u8)
             || matches!(
                 self,
-                DataKind::Email | DataKind::InstallationId | DataKind::StoredCredentials
+                DataKind::Email
+                    | DataKind::InstallationId
+                    | DataKind::StoredCredentials
+                    | DataKind::AccountId
+                    | DataKind::RepositoryUrl
+                    | DataKind::DeviceFingerprint
             )
     }
     pub fn is_region(self) -> bool {
@@ -114,7 +131,7 @@ impl DataKind {
     pub const fn bit(self) -> u32 {
         1u32 << (self as u8)
     }
-    pub const ALL: [DataKind; 28] = [
+    pub const ALL: [DataKind; 31] = [
         DataKind::Hostname,
         DataKind::Username,
         DataKind::HomeDir,
@@ -143,6 +160,9 @@ impl DataKind {
         DataKind::NamedCountry,
         DataKind::BuildVariant,
         DataKind::StoredCredentials,
+        DataKind::AccountId,
+        DataKind::RepositoryUrl,
+        DataKind::DeviceFingerprint,
     ];
     /// Words a person reads in a report.
     pub fn describe(self) -> &'static str {
@@ -178,6 +198,9 @@ impl DataKind {
             DataKind::StoredCredentials => {
                 "stored credentials (a credential, password or wallet file)"
             }
+            DataKind::AccountId => "account or user id",
+            DataKind::RepositoryUrl => "git repository address",
+            DataKind::DeviceFingerprint => "device fingerprint (several machine traits together)",
         }
     }
 }
@@ -197,6 +220,28 @@ impl Kinds {
             | DataKind::WorkingDirectory.bit()
             | DataKind::WholeEnvironment.bit(),
     );
+    /// Traits of the machine and its user that stay the same across runs: two or more sent
+    /// together recognise the device ([`DataKind::DeviceFingerprint`]).
+    pub const DEVICE_TRAITS: Kinds = Kinds(
+        DataKind::Hostname.bit()
+            | DataKind::Username.bit()
+            | DataKind::NetworkInterfaces.bit()
+            | DataKind::CpuInfo.bit()
+            | DataKind::OsRelease.bit()
+            | DataKind::MachineId.bit(),
+    );
+    /// Where the user is, as data the user's own machine or settings give: listed among
+    /// what a package collects once it is sent (a time zone read only to pick a mirror stays
+    /// the region section's business).
+    pub const USER_PLACE: Kinds = Kinds(
+        DataKind::TimeZone.bit()
+            | DataKind::Locale.bit()
+            | DataKind::GeoIpAnswer.bit()
+            | DataKind::RegionSetting.bit(),
+    );
+    pub fn len(self) -> u32 {
+        self.0.count_ones()
+    }
     pub fn of(k: DataKind) -> Kinds {
         Kinds(k.bit())
     }
@@ -224,7 +269,10 @@ impl Kinds {
                 & (((DataKind::WorkingDirectory.bit() << 1) - 1)
                     | DataKind::Email.bit()
                     | DataKind::InstallationId.bit()
-                    | DataKind::StoredCredentials.bit()),
+                    | DataKind::StoredCredentials.bit()
+                    | DataKind::AccountId.bit()
+                    | DataKind::RepositoryUrl.bit()
+                    | DataKind::DeviceFingerprint.bit()),
         )
     }
     /// What a credential is, as data kinds: its secrets (tokens, keys), or, when it carries

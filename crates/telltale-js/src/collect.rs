@@ -63,9 +63,84 @@ struct Collector<'a, 'b> {
     loop_heads: rustc_hash::FxHashSet<SymbolId>,
     /// `x = v` of a variable: (variable, value).
     assignments: Vec<(SymbolId, &'a Expression<'a>)>,
+    /// `v[i] = x` and `v.set(x, i)`: (variable, index of the edge in `Analyzer::edges`), for
+    /// [`Collector::heap_writes_carry_nothing`].
+    element_writes: Vec<(SymbolId, usize)>,
 }
 
+/// Typed arrays, whose views over a WebAssembly memory are a compiled program's heap.
+const TYPED_ARRAYS: &[&str] = &[
+    "Int8Array",
+    "Uint8Array",
+    "Uint8ClampedArray",
+    "Int16Array",
+    "Uint16Array",
+    "Int32Array",
+    "Uint32Array",
+    "Float32Array",
+    "Float64Array",
+    "BigInt64Array",
+    "BigUint64Array",
+];
+
 impl<'a> Collector<'a, '_> {
+    /// Views over a memory's whole buffer (`HEAP8 = new Int8Array(wasmMemory.buffer)`, as
+    /// Emscripten and other wasm glue make them) are a compiled program's heap: every string
+    /// and file it handles is written into it at some address, and reading one address does
+    /// not read the others. Element writes into such a view carry nothing into it, so a time
+    /// zone written for `tzset` or a file fetched into the heap does not reach every string
+    /// the program later reads out (its own `EM_ASM` code evaluated, file names requested).
+    fn heap_writes_carry_nothing(&mut self) {
+        if self.element_writes.is_empty() {
+            return;
+        }
+        let an = &*self.an;
+        let is_buffer = |e: &Expression<'a>| {
+            matches!(e.without_parentheses(),
+                Expression::StaticMemberExpression(m) if m.property.name == "buffer")
+        };
+        let is_view = |e: &Expression<'a>| {
+            let Expression::NewExpression(n) = e.without_parentheses() else {
+                return false;
+            };
+            let Expression::Identifier(callee) = &n.callee else {
+                return false;
+            };
+            let [arg] = &n.arguments[..] else {
+                return false;
+            };
+            TYPED_ARRAYS.contains(&callee.name.as_str())
+                && match arg.as_expression().map(|a| a.without_parentheses()) {
+                    Some(a) if is_buffer(a) => true,
+                    // `var b = wasmMemory.buffer; HEAP8 = new Int8Array(b)`
+                    Some(Expression::Identifier(id)) => an
+                        .symbol_of(id)
+                        .and_then(|s| an.inits.get(&s))
+                        .is_some_and(|i| matches!(i, Init::Expr(e) if is_buffer(e))),
+                    _ => false,
+                }
+        };
+        let assigned: rustc_hash::FxHashSet<SymbolId> = self
+            .assignments
+            .iter()
+            .filter(|(_, v)| is_view(v))
+            .map(|(s, _)| *s)
+            .collect();
+        let views: rustc_hash::FxHashSet<SymbolId> = self
+            .element_writes
+            .iter()
+            .map(|(s, _)| *s)
+            .filter(|s| {
+                assigned.contains(s) || matches!(an.inits.get(s), Some(Init::Expr(e)) if is_view(e))
+            })
+            .collect();
+        for &(sym, i) in &self.element_writes {
+            if views.contains(&sym) {
+                self.an.edges[i].src = EdgeSrc::Kinds(Kinds::EMPTY, Rc::from("heap write"));
+            }
+        }
+    }
+
     /// `let x; … x = require("os")` (bundlers' lazy module inits, memoised values) and names a
     /// script assigns without declaring: the one assignment is the variable's init, as if it
     /// had been written in the declaration. A second write, or a loop's, and it stays unknown.
@@ -114,9 +189,11 @@ pub(crate) fn collect<'a>(an: &mut Analyzer<'a>, program: &'a Program<'a>) {
         declared_bare: Default::default(),
         loop_heads: Default::default(),
         assignments: Vec::new(),
+        element_writes: Vec::new(),
     };
     c.visit_program(program);
     c.inits_of_assigned_once();
+    c.heap_writes_carry_nothing();
     for (class, name, start) in std::mem::take(&mut c.methods) {
         if let Some(&f) = c.an.fn_by_start.get(&start) {
             c.an.classes[class].methods.entry(name).or_insert(f);
@@ -767,6 +844,21 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
                 return;
             }
         }
+        // `attrs["user.email"] = email`: a dotted attribute key set on an attributes object.
+        if let AssignmentTarget::ComputedMemberExpression(m) = &it.left {
+            if let Expression::StringLiteral(k) = &m.expression {
+                let key = arena(&k.value).as_str();
+                if key.contains('.')
+                    && js_api().is_telemetry_attribute(key)
+                    && it.operator == AssignmentOperator::Assign
+                    && !carries_nothing(right)
+                {
+                    self.an
+                        .telemetry_attributes
+                        .push((right, key.to_string(), it.span));
+                }
+            }
+        }
         // `this.k = v` in a method writes the field `k` of the class's instances.
         if let Some((class, key, direct)) = it
             .left
@@ -821,7 +913,15 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
             _ => None,
         };
         if let Some(sym) = target {
+            let before = self.an.edges.len();
             self.edge(Node::Sym(sym), &it.right);
+            if let AssignmentTarget::ComputedMemberExpression(m) = &it.left {
+                if matches!(m.object.without_parentheses(), Expression::Identifier(_))
+                    && self.an.edges.len() > before
+                {
+                    self.element_writes.push((sym, before));
+                }
+            }
             if let (AssignmentTarget::AssignmentTargetIdentifier(_), AssignmentOperator::Assign) =
                 (&it.left, it.operator)
             {
@@ -921,9 +1021,15 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
                 }
             } else if matches!(method, "push" | "unshift" | "set" | "add") {
                 if let Some(sym) = root_ident(&m.object).and_then(|id| self.an.symbol_of(id)) {
+                    let element = method == "set"
+                        && matches!(m.object.without_parentheses(), Expression::Identifier(_));
                     for a in &it.arguments {
                         if let Some(e) = a.as_expression() {
+                            let before = self.an.edges.len();
                             self.edge(Node::Sym(sym), e);
+                            if element && self.an.edges.len() > before {
+                                self.element_writes.push((sym, before));
+                            }
                         }
                     }
                 }

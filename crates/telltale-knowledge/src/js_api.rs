@@ -36,6 +36,8 @@ struct RawKeys {
     keys: Vec<String>,
     #[serde(default)]
     email_keys: Vec<String>,
+    #[serde(default)]
+    account_keys: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -123,6 +125,7 @@ pub struct JsApi {
     functions: PathTable<()>,
     telemetry_attributes: rustc_hash::FxHashSet<String>,
     email_attributes: rustc_hash::FxHashSet<String>,
+    account_attributes: rustc_hash::FxHashSet<String>,
 }
 
 static API: LazyLock<JsApi> = LazyLock::new(|| {
@@ -174,6 +177,7 @@ static API: LazyLock<JsApi> = LazyLock::new(|| {
         ui_style_properties: raw.assign_effects.ui_style_properties,
         functions: unit(raw.functions.paths),
         email_attributes: raw.telemetry_attributes.email_keys.into_iter().collect(),
+        account_attributes: raw.telemetry_attributes.account_keys.into_iter().collect(),
         telemetry_attributes: raw.telemetry_attributes.keys.into_iter().collect(),
     }
 });
@@ -272,9 +276,16 @@ impl JsApi {
     pub fn is_telemetry_attribute(&self, key: &str) -> bool {
         self.telemetry_attributes.contains(key)
     }
-    /// A telemetry attribute whose name says it holds the user's e-mail (`user.email`).
-    pub fn attribute_is_email(&self, key: &str) -> bool {
-        self.email_attributes.contains(key)
+    /// What a telemetry attribute holds when its name says so, whatever the value was read
+    /// from: the user's e-mail (`user.email`) or account id (`user.id`, `$user_id`).
+    pub fn attribute_names(&self, key: &str) -> Option<DataKind> {
+        if self.email_attributes.contains(key) {
+            Some(DataKind::Email)
+        } else if self.account_attributes.contains(key) {
+            Some(DataKind::AccountId)
+        } else {
+            None
+        }
     }
     /// The members of an object (`os`) that the catalogue knows as sources read by a call:
     /// the keys a reflective lookup (`Object.keys(os).find(k => …)`) can be after.

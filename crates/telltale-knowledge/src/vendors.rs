@@ -637,6 +637,53 @@ pub fn is_cloud_metadata_host(host: &str) -> bool {
     cloud_metadata_provider(host).is_some()
 }
 
+/// What a request to an instance-metadata service asks for, from its URL's path: what an SDK
+/// reads there and why (`/latest/meta-data/iam/security-credentials/` → credentials). `None`
+/// when the path says nothing (a bare host, a path built at run time).
+pub fn cloud_metadata_purpose(url: &str) -> Option<&'static str> {
+    let path = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .split_once('/')
+        .map(|(_, p)| p)?
+        .to_ascii_lowercase();
+    let has = |w: &str| path.contains(w);
+    Some(
+        if has("security-credentials")
+            || has("identity/oauth2/token")
+            || (has("service-accounts") && has("token"))
+            || has("/credentials")
+            || path.starts_with("credentials")
+            || has("ram/security-credentials")
+        {
+            "credentials"
+        } else if has("api/token") {
+            "a session token for the metadata service (IMDSv2)"
+        } else if has("service-accounts") {
+            "the instance's service account"
+        } else if has("placement/") || has("instance/zone") || has("/region") {
+            "the region or zone"
+        } else if has("instance-identity") || has("metadata/instance") {
+            "the instance identity document (account, region, instance id)"
+        } else if has("user-data") || has("attributes/startup-script") {
+            "the instance's user data (start-up scripts, often secrets)"
+        } else if has("project-id") || has("project/numeric-project-id") {
+            "the project id"
+        } else if has("instance-id")
+            || has("hostname")
+            || has("ipv4")
+            || has("mac")
+            || has("instance/id")
+        {
+            "the instance's id, host name or addresses"
+        } else if has("task") || has("v3") || has("v4") {
+            "the container's task metadata"
+        } else {
+            return None;
+        },
+    )
+}
+
 /// Every metadata host as catalogued (canonical spelling): literals for prefilters.
 pub fn cloud_metadata_hosts() -> Vec<&'static str> {
     let mut v: Vec<&'static str> = METADATA.names.keys().copied().collect();
@@ -686,6 +733,45 @@ fn parse_ipv4_loose(s: &str) -> Option<Ipv4Addr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_metadata_request_says_what_it_asks_for() {
+        let p = cloud_metadata_purpose;
+        assert_eq!(
+            p("http://169.254.169.254/latest/meta-data/iam/security-credentials/"),
+            Some("credentials")
+        );
+        assert_eq!(
+            p("http://169.254.170.2/v2/credentials/abc"),
+            Some("credentials")
+        );
+        assert_eq!(
+            p("http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token"),
+            Some("credentials")
+        );
+        assert_eq!(
+            p("http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01"),
+            Some("credentials")
+        );
+        assert_eq!(
+            p("http://169.254.169.254/latest/api/token"),
+            Some("a session token for the metadata service (IMDSv2)")
+        );
+        assert_eq!(
+            p("http://169.254.169.254/latest/meta-data/placement/region"),
+            Some("the region or zone")
+        );
+        assert_eq!(
+            p("http://169.254.169.254/latest/dynamic/instance-identity/document"),
+            Some("the instance identity document (account, region, instance id)")
+        );
+        assert_eq!(
+            p("http://169.254.169.254/latest/user-data"),
+            Some("the instance's user data (start-up scripts, often secrets)")
+        );
+        assert_eq!(p("http://169.254.169.254"), None);
+        assert_eq!(p("http://169.254.169.254/"), None);
+    }
 
     #[test]
     fn event_collection_paths_count_only_where_the_code_sends() {

@@ -14,7 +14,7 @@ use crate::{
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 use telltale_facts::{EndpointFact, SdkImportFact};
-use telltale_knowledge::{py_api::py_api, strings, vendors};
+use telltale_knowledge::{py_api::py_api, strings, telemetry_attributes, vendors};
 
 /// An edge whose target is a load (`d[k] = v` writes into whatever `d` names), resolved after
 /// the walk.
@@ -733,6 +733,18 @@ impl<'a> Collector<'a, '_> {
         // `{"Authorization": f"Bearer {tok}"}`: credentials, judged apart.
         if let Expr::Dict(d) = e {
             for item in &d.items {
+                // `{"host.name": socket.gethostname()}`: sent by the SDK with every event.
+                if let Some(Expr::StringLiteral(k)) = &item.key {
+                    let key = k.value.to_str();
+                    if telemetry_attributes::is_attribute(key) && !carries_nothing(&item.value) {
+                        self.an.telemetry_attributes.push((
+                            &item.value,
+                            key,
+                            TextRange::new(k.start(), item.value.end()),
+                            scope,
+                        ));
+                    }
+                }
                 if let Some(key) = item.key.as_ref().and_then(auth_key) {
                     if !carries_nothing(&item.value) {
                         self.an.auth_values.push(AuthValue {
@@ -787,8 +799,31 @@ impl<'a> Collector<'a, '_> {
             }
             Expr::Call(c) => {
                 self.an.calls.push(Call { call: c, scope });
+                // `sentry_sdk.init(server_name=socket.gethostname())`.
+                for k in &c.arguments.keywords {
+                    let Some(key) = k.arg.as_ref().map(|a| a.as_str()) else {
+                        continue;
+                    };
+                    if telemetry_attributes::is_attribute(key) && !carries_nothing(&k.value) {
+                        self.an
+                            .telemetry_attributes
+                            .push((&k.value, key, k.range(), scope));
+                    }
+                }
                 if let Expr::Attribute(a) = &*c.func {
                     let m = a.attr.as_str();
+                    // `span.set_attribute("user.id", account)`: OpenTelemetry's setter.
+                    if let [Expr::StringLiteral(k), value, ..] = &c.arguments.args[..] {
+                        let key = k.value.to_str();
+                        if matches!(m, "set_attribute" | "set_tag")
+                            && telemetry_attributes::is_attribute(key)
+                            && !carries_nothing(value)
+                        {
+                            self.an
+                                .telemetry_attributes
+                                .push((value, key, c.range(), scope));
+                        }
+                    }
                     if m == "join" && !self.in_concat {
                         self.an.assembled.push((e, scope));
                     }

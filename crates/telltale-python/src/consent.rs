@@ -21,7 +21,7 @@
 use crate::{span_of, Analyzer, ScopeId};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
-use telltale_facts::{OptOutFact, Span};
+use telltale_facts::{Kinds, OptOutFact, Span};
 use telltale_knowledge::{optout, py_api::py_api};
 
 /// An environment variable a condition reads, with the constants it is compared with.
@@ -148,9 +148,15 @@ fn range_of(body: &[Stmt]) -> Option<TextRange> {
     Some(TextRange::new(body.first()?.start(), body.last()?.end()))
 }
 
+/// How many calls deep gated code (and code run before a check) reaches into local functions.
+const MAX_CALL_DEPTH: u32 = 3;
+/// Calls before a check that are followed (the nearest ones).
+const MAX_BEFORE_CALLS: usize = 256;
+const MAX_GATED_CALLS: usize = 8;
+
 pub(crate) fn run(an: &mut Analyzer<'_>) {
-    let api = py_api();
-    let mut found: Vec<OptOutFact> = Vec::new();
+    // Each check with the statement and scope it sits in (for what runs before it).
+    let mut found: Vec<(OptOutFact, TextRange, ScopeId)> = Vec::new();
     for site in &an.guard_sites {
         let (stmt, scope) = (site.stmt, site.scope);
         let mut checks = Vec::new();
@@ -168,17 +174,7 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
             if leaves(&stmt.body) {
                 gates.extend(range_of(site.rest));
             }
-            let gated_calls = an
-                .calls
-                .iter()
-                .filter(|c| gates.iter().any(|g| g.contains_range(c.call.range())))
-                .filter_map(|c| {
-                    let p = an.path_of(&c.call.func, c.scope)?;
-                    (api.sink(&p).is_some() || api.handle_sink(&p).is_some())
-                        .then(|| format!("{p} at byte {}", c.call.start().to_u32()))
-                })
-                .collect();
-            found.push(OptOutFact {
+            let fact = OptOutFact {
                 setting: check.name,
                 product: setting.product.map(str::to_string),
                 check: if check.values.is_empty() {
@@ -189,21 +185,210 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
                 values: check.values,
                 span: span_of(stmt.test.range()),
                 gates: gates.into_iter().map(span_of).collect(),
-                gated_calls,
+                gated_calls: vec![],
                 sends_before_check: vec![],
-            });
+            };
+            found.push((fact, stmt.range(), scope));
         }
     }
-    reads_outside_conditions(an, &mut found);
+    let callers = if found.is_empty() {
+        CallerMap::default()
+    } else {
+        CallerMap::new(an)
+    };
+    for (fact, _, _) in &mut found {
+        // A local function every call of which is in controlled code is controlled too.
+        let mut gates: Vec<TextRange> = fact.gates.iter().map(range_of_span).collect();
+        callers.controlled(an, &mut gates);
+        fact.gated_calls = gated_calls(an, &gates);
+        fact.gates = gates.into_iter().map(span_of).collect();
+    }
     let inside = |g: &Span, s: &Span| g.start <= s.start && s.end <= g.end;
     for fl in &mut an.facts.flows {
-        for o in &found {
+        for (o, _, _) in &found {
             if o.gates.iter().any(|g| inside(g, &fl.span)) && !fl.gated_by.contains(&o.setting) {
                 fl.gated_by.push(o.setting.clone());
             }
         }
     }
+    for (fact, stmt, scope) in &mut found {
+        sends_before(an, &callers, fact, *stmt, *scope);
+    }
+    let mut found: Vec<OptOutFact> = found.into_iter().map(|(f, _, _)| f).collect();
+    reads_outside_conditions(an, &mut found);
     an.facts.opt_outs.extend(found);
+}
+
+fn range_of_span(s: &Span) -> TextRange {
+    TextRange::new(s.start.into(), s.end.into())
+}
+
+/// Sending calls in controlled code, for the label (`requests.post at byte 120`).
+fn gated_calls(an: &Analyzer<'_>, gates: &[TextRange]) -> Vec<String> {
+    let api = py_api();
+    an.calls
+        .iter()
+        .filter(|c| gates.iter().any(|g| g.contains_range(c.call.range())))
+        .filter_map(|c| {
+            let p = an.path_of(&c.call.func, c.scope)?;
+            (api.sink(&p).is_some() || api.handle_sink(&p).is_some())
+                .then(|| format!("{p} at byte {}", c.call.start().to_u32()))
+        })
+        .take(MAX_GATED_CALLS)
+        .collect()
+}
+
+/// The file's own functions each call reaches, and where each function is called from.
+#[derive(Default)]
+struct CallerMap {
+    /// Per call (index into `Analyzer::calls`): the local function it reaches.
+    callee: Vec<Option<usize>>,
+    /// Per function: the ranges of the calls that reach it.
+    calls_of: rustc_hash::FxHashMap<usize, Vec<TextRange>>,
+}
+
+impl CallerMap {
+    fn new(an: &Analyzer<'_>) -> Self {
+        let mut map = CallerMap::default();
+        for c in &an.calls {
+            let f = an.local_callee(&c.call.func, c.scope).map(|(f, _)| f);
+            if let Some(f) = f {
+                map.calls_of.entry(f).or_default().push(c.call.range());
+            }
+            map.callee.push(f);
+        }
+        map
+    }
+
+    /// Adds to `gates` the local functions called only from them (and used only by those
+    /// calls: a name also passed as a callback may run anywhere), a few calls deep.
+    fn controlled(&self, an: &Analyzer<'_>, gates: &mut Vec<TextRange>) {
+        for _ in 0..MAX_CALL_DEPTH {
+            let mut added = false;
+            for (&f, calls) in &self.calls_of {
+                let range = an.funcs[f].range;
+                let covered = |r: TextRange| gates.iter().any(|g| g.contains_range(r));
+                if covered(range) || !calls.iter().all(|&c| covered(c)) {
+                    continue;
+                }
+                if mentions(an.src, an.funcs[f].name) > calls.len() + 1 {
+                    continue;
+                }
+                gates.push(range);
+                added = true;
+            }
+            if !added {
+                break;
+            }
+        }
+    }
+
+    /// Adds to `ranges` the bodies of the local functions the code in them calls, a few calls
+    /// deep.
+    fn reach(&self, an: &Analyzer<'_>, ranges: &mut Vec<TextRange>) {
+        for _ in 0..MAX_CALL_DEPTH {
+            let mut added = false;
+            for (i, c) in an.calls.iter().enumerate() {
+                let Some(f) = self.callee.get(i).copied().flatten() else {
+                    continue;
+                };
+                let range = an.funcs[f].range;
+                if ranges.iter().any(|r| r.contains_range(c.call.range()))
+                    && !ranges.iter().any(|r| r.contains_range(range))
+                {
+                    ranges.push(range);
+                    added = true;
+                }
+            }
+            if !added {
+                break;
+            }
+        }
+    }
+}
+
+/// How often `name` appears in the source as a whole word.
+fn mentions(src: &str, name: &str) -> usize {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    src.match_indices(name)
+        .filter(|(i, _)| {
+            !word(src[..*i].chars().next_back()) && !word(src[i + name.len()..].chars().next())
+        })
+        .count()
+}
+
+/// Sends that run before the check in the function that checks (directly or through the
+/// local functions they call): the same identity leaves whatever the setting says. Such a
+/// send, and the controlled sends whose identity it already sent, are `sent_before_check`;
+/// the calls that send it are named on the opt-out.
+fn sends_before(
+    an: &mut Analyzer<'_>,
+    callers: &CallerMap,
+    fact: &mut OptOutFact,
+    stmt: TextRange,
+    scope: ScopeId,
+) {
+    let inside =
+        |ranges: &[TextRange], s: &Span| ranges.iter().any(|r| r.contains_range(range_of_span(s)));
+    let mut gated: Vec<TextRange> = fact.gates.iter().map(range_of_span).collect();
+    callers.reach(an, &mut gated);
+    let flows = &an.facts.flows;
+    let gated_kinds = flows
+        .iter()
+        .filter(|fl| inside(&gated, &fl.span))
+        .fold(Kinds::EMPTY, |k, fl| {
+            k.union(fl.kinds.identity().union(fl.kinds.region()))
+        });
+    if gated_kinds.is_empty() {
+        return;
+    }
+    let before: Vec<&crate::Call<'_>> = an
+        .calls
+        .iter()
+        .filter(|c| c.scope == scope && c.call.end() <= stmt.start())
+        .collect();
+    let before = &before[before.len().saturating_sub(MAX_BEFORE_CALLS)..];
+    let mut named = Vec::new();
+    let mut early: Vec<usize> = Vec::new();
+    for c in before {
+        let mut reached = vec![c.call.range()];
+        callers.reach(an, &mut reached);
+        let sends: Vec<usize> = flows
+            .iter()
+            .enumerate()
+            .filter(|(_, fl)| {
+                inside(&reached, &fl.span)
+                    && fl.gated_by.is_empty()
+                    && !Kinds(fl.kinds.0 & gated_kinds.0).is_empty()
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if sends.is_empty() {
+            continue;
+        }
+        if named.len() < MAX_GATED_CALLS {
+            let name = an
+                .path_of(&c.call.func, c.scope)
+                .map_or_else(|| an.snippet(c.call.func.range()), |p| p.to_string());
+            named.push(format!("{name} at byte {}", c.call.start().to_u32()));
+        }
+        early.extend(sends);
+    }
+    if early.is_empty() {
+        return;
+    }
+    let flows = &mut an.facts.flows;
+    let mut early_kinds = Kinds::EMPTY;
+    for &i in &early {
+        early_kinds = early_kinds.union(flows[i].kinds.identity());
+        flows[i].sent_before_check = true;
+    }
+    for fl in flows.iter_mut() {
+        if inside(&gated, &fl.span) && !Kinds(fl.kinds.0 & early_kinds.0).is_empty() {
+            fl.sent_before_check = true;
+        }
+    }
+    fact.sends_before_check = named;
 }
 
 /// Opt-out variables read by a getter outside the conditions above, compared with constants

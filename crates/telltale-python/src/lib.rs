@@ -41,6 +41,7 @@
 //! assert_eq!(facts.flows.len(), 1);
 //! ```
 
+mod attributes;
 mod cli_options;
 mod collect;
 mod command;
@@ -236,6 +237,9 @@ pub(crate) struct Analyzer<'a> {
     pub compares: Vec<(&'a Expr, ScopeId)>,
     /// Credentials placed in requests, judged apart from the data flow.
     pub auth_values: Vec<AuthValue<'a>>,
+    /// Values stored under a telemetry attribute key (`{"host.name": …}`,
+    /// `span.set_attribute("user.id", …)`), with the key and the entry (see [`attributes`]).
+    pub telemetry_attributes: Vec<(&'a Expr, &'a str, TextRange, ScopeId)>,
     /// Where generated ids that a write keeps on disk are made (see [`ids`]).
     pub persisted_ids: rustc_hash::FxHashMap<u32, telltale_facts::Step>,
     /// Outermost `a + b` chains, `sep.join(…)` calls and stepped slices: strings assembled
@@ -344,6 +348,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
         guard_sites: Vec::new(),
         compares: Vec::new(),
         auth_values: Vec::new(),
+        telemetry_attributes: Vec::new(),
         persisted_ids: Default::default(),
         assembled: Vec::new(),
         opened_params: Vec::new(),
@@ -363,6 +368,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
     sinks::run(&mut an);
     dropper::run(&mut an);
     credentials::run(&mut an);
+    attributes::run(&mut an);
     ids::settle_sources(&mut an);
     guards::run(&mut an);
     consent::run(&mut an);

@@ -607,6 +607,22 @@ fn cmdclass_install_overrides_are_install_scripts() {
 }
 
 #[test]
+fn develop_and_egg_info_overrides_are_install_scripts_too() {
+    // `pip install -e .` runs `develop`; every sdist install runs `egg_info` to read metadata.
+    let f = facts(
+        "from setuptools import setup\nfrom setuptools.command.develop import develop\n\
+         from setuptools.command.egg_info import egg_info\n\
+         class Dev(develop):\n    def run(self):\n        develop.run(self)\n\
+         class Info(egg_info):\n    def run(self):\n        egg_info.run(self)\n\
+         commands = {'develop': Dev, 'egg_info': Info, 'clean': Other}\n\
+         setup(name='x', cmdclass=commands)\n",
+    );
+    let mut hooks: Vec<&str> = f.install_scripts.iter().map(|s| s.hook.as_str()).collect();
+    hooks.sort_unstable();
+    assert_eq!(hooks, ["develop", "egg_info"], "{:#?}", f.install_scripts);
+}
+
+#[test]
 fn setup_entry_points_name_console_scripts() {
     let f = facts(
         "from setuptools import setup\nscripts = ['mytool = mypkg.cli:main', 'other=mypkg.o:run [x]']\n\
@@ -1462,4 +1478,140 @@ head = subprocess.check_output(["git", "rev-parse", "HEAD"]).decode().strip()
 requests.post("https://c6.x.top/u", json={"commit": head})
 "#,
     );
+}
+
+#[test]
+fn identity_under_a_telemetry_attribute_key_is_sent_by_the_sdk() {
+    let src = r#"import socket
+import sentry_sdk
+from opentelemetry.sdk.resources import Resource
+
+resource = Resource.create({"service.name": "tool", "host.name": socket.gethostname()})
+sentry_sdk.init(dsn=DSN, server_name=socket.gethostname())
+
+def record(span, account):
+    span.set_attribute("user.id", account.id)
+    span.set_attribute("user.email", account.email)
+"#;
+    let f = analyze("t.py", src, &Default::default());
+    let sinks: Vec<&str> = f.flows.iter().map(|fl| fl.sink_api.as_str()).collect();
+    assert_eq!(sinks.len(), 4, "{:#?}", f.flows);
+    assert!(f
+        .flows
+        .iter()
+        .all(|fl| fl.sink == SinkKind::TelemetryAttribute));
+    let kinds_at = |key: &str| {
+        f.flows
+            .iter()
+            .find(|fl| fl.sink_api == format!("telemetry attribute {key}"))
+            .map(|fl| fl.kinds)
+            .unwrap_or_default()
+    };
+    assert!(kinds_at("host.name").contains(DataKind::Hostname));
+    assert!(kinds_at("server_name").contains(DataKind::Hostname));
+    assert!(kinds_at("user.id").contains(DataKind::AccountId));
+    assert!(kinds_at("user.email").contains(DataKind::Email));
+    // Constants, values that carry no identity, and keys no SDK sends are quiet.
+    let neg = analyze(
+        "t.py",
+        r#"import socket
+attrs = {"host.name": "localhost", "user.id": "anonymous", "deviceId": args.device}
+row = {"user_id": request.user.id, "hostname": socket.gethostname()}
+model.to(device_id=args.gpu)
+"#,
+        &Default::default(),
+    );
+    assert!(neg.flows.is_empty(), "{:#?}", neg.flows);
+}
+
+#[test]
+fn the_repository_address_sent_is_reported() {
+    let kinds = one_flow(
+        r#"import subprocess
+import requests
+
+url = subprocess.check_output(["git", "remote", "get-url", "origin"], text=True).strip()
+requests.post("https://c6.x.top/u", json={"repo": url})
+"#,
+    )
+    .kinds;
+    assert!(kinds.contains(DataKind::RepositoryUrl), "{kinds:?}");
+    let kinds = one_flow(
+        r#"import subprocess
+import requests
+
+url = subprocess.run("git config --get remote.origin.url", shell=True, capture_output=True).stdout
+requests.post("https://c6.x.top/u", data=url)
+"#,
+    )
+    .kinds;
+    assert!(kinds.contains(DataKind::RepositoryUrl), "{kinds:?}");
+    no_flow(
+        r#"import subprocess
+import requests
+
+root = subprocess.check_output(["git", "rev-parse", "--show-toplevel"]).decode().strip()
+subprocess.check_call(["git", "remote", "add", "upstream", "https://example.com/x.git"])
+requests.post("https://c6.x.top/u", json={"root": root})
+"#,
+    );
+}
+
+#[test]
+fn a_send_before_the_opt_out_check_is_marked() {
+    let program = |main: &str| {
+        format!(
+            r#"import os
+import socket
+import requests
+
+def track(event):
+    requests.post("https://t.x.top/e", json={{"host": socket.gethostname(), "event": event}})
+
+def main():
+{main}
+
+main()
+"#
+        )
+    };
+    // Sent once before the check: the check stops only the later sends.
+    let f = analyze(
+        "t.py",
+        &program(
+            "    track(\"start\")\n    if os.environ.get(\"DO_NOT_TRACK\"):\n        return\n    track(\"run\")",
+        ),
+        &Default::default(),
+    );
+    assert_eq!(f.flows.len(), 1, "{:#?}", f.flows);
+    assert!(f.flows[0].sent_before_check, "{:#?}", f.flows);
+    let o = &f.opt_outs[0];
+    assert_eq!(o.setting, "DO_NOT_TRACK");
+    assert!(
+        o.sends_before_check
+            .iter()
+            .any(|c| c.starts_with("track at byte")),
+        "{o:#?}"
+    );
+    // Checked first: the helper runs only when allowed, so its send is gated.
+    let f = analyze(
+        "t.py",
+        &program(
+            "    if os.environ.get(\"DO_NOT_TRACK\"):\n        return\n    track(\"start\")\n    track(\"run\")",
+        ),
+        &Default::default(),
+    );
+    assert_eq!(f.flows.len(), 1, "{:#?}", f.flows);
+    assert!(!f.flows[0].sent_before_check, "{:#?}", f.flows);
+    assert_eq!(f.flows[0].gated_by, vec!["DO_NOT_TRACK".to_string()]);
+    assert!(f.opt_outs[0].sends_before_check.is_empty());
+    // A helper also handed out as a callback may run anywhere: not gated by the check.
+    let f = analyze(
+        "t.py",
+        &program(
+            "    atexit.register(track)\n    if os.environ.get(\"DO_NOT_TRACK\"):\n        return\n    track(\"run\")",
+        ),
+        &Default::default(),
+    );
+    assert!(f.flows[0].gated_by.is_empty(), "{:#?}", f.flows);
 }

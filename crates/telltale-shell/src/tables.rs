@@ -87,6 +87,9 @@ pub(crate) fn classify_path(path: &str) -> Option<(DataKind, String)> {
             DataKind::NpmToken
         } else if base == ".gitconfig" || l.ends_with(".config/git/config") {
             DataKind::GitConfig
+        } else if l.ends_with(".git/config") {
+            // A repository's own config: its remotes' addresses name the project.
+            DataKind::RepositoryUrl
         } else if l == "/etc/machine-id"
             || l == "/var/lib/dbus/machine-id"
             || l == "/etc/hostid"

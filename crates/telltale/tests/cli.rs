@@ -772,3 +772,62 @@ if not os.environ.get('ACME_TELEMETRY_DISABLED'):
         assert!(summary.contains("host name"), "{summary}");
     }
 }
+
+/// The summary line and the label of a package that runs an install script, picks a mirror by
+/// the user's time zone and reports machine traits and the time zone: each part in plain
+/// words, and the label lists the time zone and the device fingerprint as sent, with where.
+#[test]
+fn the_summary_says_region_install_and_fingerprint_in_plain_words() {
+    let js = tempfile::tempdir().unwrap();
+    write(
+        js.path(),
+        "package.json",
+        br#"{"name": "acme-cli", "version": "1.0.0", "scripts": {"postinstall": "node setup.js"}}"#,
+    );
+    write(
+        js.path(),
+        "setup.js",
+        b"const os = require('os');
+const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+if (tz === 'Asia/Shanghai') {
+  process.env.npm_config_registry = 'https://registry.npmmirror.com';
+}
+fetch('https://stats.acme-tools.dev/v1/install', { method: 'POST', body: JSON.stringify({ host: os.hostname(), cpu: os.cpus()[0].model, tz }) });
+",
+    );
+    let py = tempfile::tempdir().unwrap();
+    write(
+        py.path(),
+        "acme/report.py",
+        b"import platform, socket, time
+import requests
+
+requests.post('https://stats.acme-tools.dev/v1/install', json={'host': socket.gethostname(), 'os': platform.platform(), 'tz': time.tzname[0]})
+",
+    );
+    for (dir, js) in [(js.path(), true), (py.path(), false)] {
+        let (_, doc) = scan_json([dir]);
+        let t = &doc["targets"][0];
+        let summary = t["summary"].as_str().unwrap();
+        assert!(
+            summary.contains("together a device fingerprint"),
+            "{summary}"
+        );
+        let collects = t["label"]["collects"].as_array().unwrap();
+        let item = |kind: &str| {
+            collects
+                .iter()
+                .find(|c| c["kind"] == kind)
+                .unwrap_or_else(|| panic!("{kind}: {collects:#?}"))
+        };
+        for kind in ["device-fingerprint", "time-zone", "hostname"] {
+            assert_eq!(item(kind)["sent"], true, "{kind}: {collects:#?}");
+            assert_eq!(item(kind)["to"][0], "stats.acme-tools.dev", "{collects:#?}");
+        }
+        if js {
+            assert!(summary.contains("behaves differently in"), "{summary}");
+            assert!(summary.contains("runs postinstall at install"), "{summary}");
+            assert_eq!(item("time-zone")["when"][0], "install", "{collects:#?}");
+        }
+    }
+}

@@ -90,6 +90,10 @@ fn claude_code_label_names_telemetry_identity_and_opt_outs() {
         .filter_map(|c| c["kind"].as_str())
         .collect();
     assert!(sent.contains(&"hostname"), "{sent:?}");
+    // Its OpenTelemetry attributes, set one by one (`I["user.email"] = G`): the account's
+    // e-mail and ids, read out of the cached OAuth account.
+    assert!(sent.contains(&"email"), "{sent:?}");
+    assert!(sent.contains(&"account-id"), "{sent:?}");
     let sinks = strings(&label["sends"], "sink");
     assert!(
         sinks.iter().any(|s| s.starts_with("telemetry attribute")),
@@ -268,6 +272,38 @@ fn ai_assistants_hidden_programs_are_reached() {
                 .contains("package/bin/kilo 2 times"),
             "{}",
             doc["targets"][0]
+        );
+    }
+}
+
+/// Emscripten glue (wasm-vips, OpenCV.js) evaluates its own `EM_ASM` snippets read out of the
+/// module's heap and writes the time zone into that heap for `tzset`: neither is code from
+/// the network nor a time zone sent.
+#[test]
+#[ignore = "needs the npm registry"]
+fn emscripten_glue_is_not_network_code() {
+    for spec in ["wasm-vips@0.0.14", "@techstark/opencv-js@4.10.0-release.1"] {
+        let Some(pkg) = fetch(spec) else {
+            return;
+        };
+        let out = Command::new(env!("CARGO_BIN_EXE_telltale"))
+            .args(["scan", "--format", "json"])
+            .arg(&pkg)
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+        let t = &doc["targets"][0];
+        let rules: Vec<&str> = t["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f["rule"].as_str())
+            .collect();
+        assert!(!rules.contains(&"TT402"), "{spec}: {rules:?}");
+        assert!(
+            t["label"]["sends"].as_array().unwrap().is_empty(),
+            "{spec}: {}",
+            t["label"]["sends"]
         );
     }
 }

@@ -18,7 +18,9 @@ declare_rule! {
     /// user's events but reveals nothing of the machine. A path of the machine alone (the
     /// working or home directory) that reaches the request only through a long chain is
     /// medium: CLIs resolve every file they touch against these, and a chain of many values
-    /// merged without telling branches apart is a lead to read, not an alarm.
+    /// merged without telling branches apart is a lead to read, not an alarm. A git
+    /// repository's address alone is medium: it names a project, and tools built around a forge
+    /// send it to that forge.
     ///
     /// ## Example
     /// ```js
@@ -79,6 +81,12 @@ impl Rule for IdentityExfiltration {
             if identity.0 & !paths == 0 && flow.steps.len() > MAX_SURE_PATH_STEPS {
                 r.severity = r.severity.min(Severity::Medium);
             }
+            // A repository's address names a project, not the machine or its user, and tools
+            // that work with the forge it lives on (GitLab, GitHub) send it there by design.
+            let project = paths | DataKind::RepositoryUrl.bit();
+            if identity.contains(DataKind::RepositoryUrl) && identity.0 & !project == 0 {
+                r.severity = r.severity.min(Severity::Medium);
+            }
             r.evidence = what.iter().map(|s| s.to_string()).collect();
             r.evidence.extend(flow.steps.iter().map(|s| s.what.clone()));
             r.endpoints = flow.endpoints.clone();
@@ -115,6 +123,19 @@ mod tests {
         let out = run(&IdentityExfiltration, &f);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].severity, Severity::High);
+    }
+
+    #[test]
+    fn a_repository_address_alone_is_medium() {
+        let mut f = facts();
+        f.flows
+            .push(flow(DataKind::RepositoryUrl, "x.robotnowai.top"));
+        let mut with_host = flow(DataKind::RepositoryUrl, "x.robotnowai.top");
+        with_host.kinds.insert(DataKind::Hostname);
+        f.flows.push(with_host);
+        let out = run(&IdentityExfiltration, &f);
+        assert_eq!(out[0].severity, Severity::Medium);
+        assert_eq!(out[1].severity, Severity::High);
     }
 
     #[test]
