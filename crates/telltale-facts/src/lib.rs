@@ -275,8 +275,10 @@ impl Kinds {
                     | DataKind::DeviceFingerprint.bit()),
         )
     }
-    /// What a credential is, as data kinds: its secrets (tokens, keys), or, when it carries
-    /// none, whatever identity it carries.
+    /// What a credential is, as data kinds: its secrets (tokens, keys); one variable picked
+    /// out of the environment by a computed name (`process.env[name]` of a configured
+    /// `$VAR`), which the taint reads as the whole environment, when that is all it carries;
+    /// else whatever identity it carries.
     pub fn as_credential(self) -> Kinds {
         let secrets = DataKind::SecretEnv.bit()
             | DataKind::NpmToken.bit()
@@ -284,8 +286,24 @@ impl Kinds {
             | DataKind::StoredCredentials.bit();
         if self.0 & secrets != 0 {
             Kinds(self.0 & secrets)
+        } else if self.contains(DataKind::WholeEnvironment) {
+            Kinds::of(DataKind::SecretEnv)
         } else {
             self
+        }
+    }
+    /// How a credential read is named: a variable picked out of the environment by a computed
+    /// name is shown as such (`process.env[…]`), not as the environment.
+    pub fn credential_read(self, read: &str) -> String {
+        let secrets = self.as_credential();
+        if secrets == Kinds::of(DataKind::SecretEnv)
+            && self.contains(DataKind::WholeEnvironment)
+            && !self.contains(DataKind::SecretEnv)
+            && !read.ends_with(']')
+        {
+            format!("{read}[…]")
+        } else {
+            read.to_string()
         }
     }
     /// What a send carries once a generated id in it is judged: an installation id when the

@@ -77,7 +77,7 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
             }
             _ => uses.push(CredentialUseFact {
                 kinds: carried.as_credential(),
-                secret,
+                secret: carried.credential_read(&secret),
                 position: position_of(key),
                 host,
                 span: fspan(value.span()),

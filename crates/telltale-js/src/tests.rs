@@ -1423,6 +1423,17 @@ fn credentials_for_an_address_the_caller_gives_are_use() {
         fetch(process.argv[2], { headers: h });"#);
     assert!(f.flows.is_empty(), "{:#?}", f.flows);
     assert_eq!(f.credential_uses.len(), 1, "{:#?}", f.credential_uses);
+    // A key the configuration names as `$VAR`, read out of the environment by that name:
+    // one variable, a secret, not the whole environment.
+    let f = run(
+        r#"const resolve = (v) => v.startsWith("$") ? process.env[v.slice(1)] || undefined : v;
+        function client(cfg) { return new OpenAI({ apiKey: resolve(cfg.providerApiKey), baseURL: cfg.url }); }
+        module.exports = client;"#,
+    );
+    assert_eq!(f.credential_uses.len(), 1, "{:#?}", f.credential_uses);
+    let u = &f.credential_uses[0];
+    assert_eq!(u.kinds, Kinds::of(DataKind::SecretEnv), "{u:#?}");
+    assert!(u.secret.ends_with("[…]"), "{u:#?}");
 }
 
 #[test]

@@ -149,7 +149,7 @@ fn judge<'a>(an: &Analyzer<'a>) -> (Vec<CredentialUseFact>, Vec<FlowFact>) {
         if foreign.is_empty() {
             uses.push(CredentialUseFact {
                 kinds: carried.as_credential(),
-                secret,
+                secret: carried.credential_read(&secret),
                 position: position_of(p.key),
                 host,
                 span: span_of(p.value.range()),

@@ -1615,3 +1615,24 @@ main()
     );
     assert!(f.flows[0].gated_by.is_empty(), "{:#?}", f.flows);
 }
+
+/// A key the configuration names as `$VAR`, read out of the environment by that name and
+/// used as the caller's request credentials: one variable, a secret, not the environment.
+#[test]
+fn a_configured_variable_in_an_auth_position_is_one_secret() {
+    let f = facts(
+        r#"import os
+import requests
+
+def call(cfg):
+    key = cfg.api_key
+    if key.startswith("$"):
+        key = os.environ[key[1:]]
+    return requests.get(cfg.url, headers={"Authorization": f"Bearer {key}"})
+"#,
+    );
+    assert!(f.flows.is_empty(), "{:#?}", f.flows);
+    assert_eq!(f.credential_uses.len(), 1, "{:#?}", f.credential_uses);
+    let u = &f.credential_uses[0];
+    assert_eq!(u.kinds, Kinds::of(DataKind::SecretEnv), "{u:#?}");
+}

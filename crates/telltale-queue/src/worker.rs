@@ -105,12 +105,13 @@ struct Shared {
     /// The last error of each job this worker handed back, by stream sequence: a job whose
     /// final delivery is lost and reaches the dead letters by advisory keeps its real error.
     last_errors: std::sync::Mutex<std::collections::HashMap<u64, String>>,
-    /// The delivery count of each job this worker handed back, by stream sequence. nats-server
-    /// 2.9 can report a later delivery as the first again (seen in CI under load:
-    /// `pypi:broken==1` delivered 1, 2, then "1" while the server's advisory counted 3), which
-    /// would retry instead of dead-lettering with the job's real error; the count a worker
-    /// uses never goes back.
-    handed_back: std::sync::Mutex<std::collections::HashMap<u64, i64>>,
+    /// The highest delivery count this worker has taken each job at, by stream sequence,
+    /// recorded when the delivery arrives. nats-server 2.9 can report a later delivery as the
+    /// first again (seen in CI under load: `pypi:broken==1` delivered 1, 2, then "1" while the
+    /// server's advisory counted 3), also while the delivery before it is still running here;
+    /// taken at face value it would retry instead of dead-lettering with the job's real error.
+    /// The count a worker uses never goes back.
+    highest_delivery: std::sync::Mutex<std::collections::HashMap<u64, i64>>,
 }
 
 /// Run a worker until shutdown: SIGTERM/SIGINT (with `handle_signals`), the `shutdown` flag,
@@ -172,7 +173,7 @@ async fn worker_main(
         process,
         advisory_dead: AtomicU64::new(0),
         last_errors: Default::default(),
-        handed_back: Default::default(),
+        highest_delivery: Default::default(),
     });
 
     // Advisories are kept in a stream (see `ensure_on`): read them through its durable consumer.
@@ -387,12 +388,11 @@ async fn handle_message(
     let (seq, delivery) = match msg.info() {
         Ok(info) => {
             let seq = info.stream_sequence;
-            let seen = shared
-                .handed_back
-                .lock()
-                .ok()
-                .and_then(|mut m| m.remove(&seq));
-            (seq, info.delivered.max(seen.map_or(1, |d| d + 1)))
+            let delivery = match shared.highest_delivery.lock() {
+                Ok(mut highest) => take_delivery(&mut highest, seq, info.delivered),
+                Err(_) => info.delivered.max(1),
+            };
+            (seq, delivery)
         }
         Err(e) => {
             // Without a valid reply subject the message cannot be acknowledged at all.
@@ -492,13 +492,6 @@ async fn handle_message(
         }
         last.insert(seq, error.message.clone());
     }
-    if let Ok(mut handed_back) = shared.handed_back.lock() {
-        if handed_back.len() > 10_000 {
-            let cut = seq.saturating_sub(5_000);
-            handed_back.retain(|&k, _| k >= cut);
-        }
-        handed_back.insert(seq, delivery);
-    }
     let backoff = retry_backoff(delivery, shared.cfg.ack_wait);
     if let Err(e) = msg.ack_with(AckKind::Nak(Some(backoff))).await {
         eprintln!(
@@ -513,6 +506,26 @@ async fn handle_message(
         error.message
     );
     Outcome::Failed
+}
+
+/// The delivery count to run a job at: the server's, but never at or below one this worker
+/// already took the same stream sequence at (see `Shared::highest_delivery`), and recorded.
+fn take_delivery(
+    highest: &mut std::collections::HashMap<u64, i64>,
+    seq: u64,
+    reported: i64,
+) -> i64 {
+    // Bounded: a long-running worker forgets the oldest-looking half when it grows large.
+    if highest.len() > 10_000 {
+        let cut = seq.saturating_sub(5_000);
+        highest.retain(|&k, _| k >= cut);
+    }
+    let mut delivery = reported.max(1);
+    if let Some(&before) = highest.get(&seq) {
+        delivery = delivery.max(before + 1);
+    }
+    highest.insert(seq, delivery);
+    delivery
 }
 
 fn panic_text(join: tokio::task::JoinError) -> String {
@@ -717,4 +730,27 @@ async fn dead_letter_abandoned(shared: &Shared, seq: u64, deliveries: i64) -> Re
     shared.advisory_dead.fetch_add(1, Ordering::SeqCst);
     eprintln!("worker {}: dead {id} (abandoned): {error}", shared.name);
     Ok(())
+}
+
+#[cfg(test)]
+mod delivery_tests {
+    use super::take_delivery;
+
+    #[test]
+    fn a_delivery_count_reported_again_never_goes_back() {
+        let mut highest = Default::default();
+        assert_eq!(take_delivery(&mut highest, 7, 1), 1);
+        assert_eq!(take_delivery(&mut highest, 7, 2), 2);
+        // "1" again while delivery 2 still runs (the server had counted 3).
+        assert_eq!(take_delivery(&mut highest, 7, 1), 3);
+        // A count the worker never saw is taken as reported.
+        assert_eq!(take_delivery(&mut highest, 7, 5), 5);
+        // Other jobs keep their own counts.
+        assert_eq!(take_delivery(&mut highest, 8, 1), 1);
+        // Bounded memory: the oldest sequences are forgotten.
+        for seq in 100..10_102 {
+            take_delivery(&mut highest, seq, 1);
+        }
+        assert!(highest.len() <= 10_001, "{}", highest.len());
+    }
 }
