@@ -436,6 +436,11 @@ pub struct EndpointFact {
     pub provenance: String,
     /// That literal.
     pub origin: Option<Span>,
+    /// Named inside a sentence (a message, a help text, a docs link in prose), not as an
+    /// address on its own: a service named this way is not contacted unless a request goes
+    /// there.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub in_text: bool,
 }
 
 /// A request the code makes to a host known statically (`fetch("https://ipinfo.io/json")`,

@@ -518,6 +518,7 @@ impl<'a> Collector<'a, '_> {
     }
 
     fn endpoint_from_literal(&mut self, value: &str, span: oxc_span::Span) {
+        let in_text = strings::is_message(value);
         for (host, url) in strings::literal_endpoints(value) {
             self.an.facts.endpoints.push(EndpointFact {
                 host,
@@ -526,6 +527,7 @@ impl<'a> Collector<'a, '_> {
                 encodings: vec![],
                 provenance: String::new(),
                 origin: None,
+                in_text,
             });
         }
     }
@@ -1211,6 +1213,7 @@ impl<'a> Visit<'a> for Collector<'a, '_> {
                         encodings: vec![technique.to_string()],
                         provenance: provenance.clone(),
                         origin: Some(fspan(it.span)),
+                        in_text: false,
                     });
                 }
                 self.an.facts.obfuscations.push(ObfuscationFact {

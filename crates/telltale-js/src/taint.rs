@@ -1985,6 +1985,7 @@ fn scan_calls(an: &mut Analyzer<'_>) {
                     encodings: vec![],
                     provenance: String::new(),
                     origin: None,
+                    in_text: false,
                 });
                 endpoints_here.push(domain);
             }
@@ -2342,6 +2343,7 @@ fn report_decoded(
         encodings: encodings.clone(),
         provenance: provenance.clone(),
         origin,
+        in_text: false,
     };
     for (host, url) in strings::decoded_endpoints(&text) {
         endpoints.push(endpoint(host, url));

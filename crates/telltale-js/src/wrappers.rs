@@ -67,6 +67,7 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
                     encodings: vec![],
                     provenance: String::new(),
                     origin: None,
+                    in_text: false,
                 });
             }
         }

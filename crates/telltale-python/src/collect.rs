@@ -652,6 +652,7 @@ impl<'a> Collector<'a, '_> {
                 encodings: vec![technique.to_string()],
                 provenance: provenance.clone(),
                 origin: Some(crate::span_of(s.range)),
+                in_text: false,
             });
         }
         self.an
@@ -667,6 +668,7 @@ impl<'a> Collector<'a, '_> {
     }
 
     fn endpoints_in(&mut self, text: &str, r: TextRange) {
+        let in_text = strings::is_message(text);
         for (host, url) in strings::literal_endpoints(text) {
             self.an.facts.endpoints.push(EndpointFact {
                 host,
@@ -675,6 +677,7 @@ impl<'a> Collector<'a, '_> {
                 encodings: vec![],
                 provenance: String::new(),
                 origin: None,
+                in_text,
             });
         }
     }

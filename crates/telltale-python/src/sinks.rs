@@ -570,6 +570,7 @@ fn report_decoded(v: &Const, r: TextRange, found: &mut Found) {
             encodings: encodings.clone(),
             provenance: encodings.join(" → "),
             origin: None,
+            in_text: false,
         });
     }
     found.obfuscations.push(ObfuscationFact {

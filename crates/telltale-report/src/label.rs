@@ -350,8 +350,8 @@ impl PrivacyLabel {
             let is_table = f.holds_service_table();
             for e in &f.endpoints {
                 let loc = || location(input, e.span);
-                let named_only =
-                    is_table && e.url.is_none() && !requested.contains(e.host.as_str());
+                let named_only = ((is_table && e.url.is_none()) || e.in_text)
+                    && !requested.contains(e.host.as_str());
                 let intake = vendors::telemetry_intake_of(
                     &e.host,
                     e.url.as_deref(),
@@ -812,6 +812,7 @@ mod tests {
                 encodings: vec![],
                 provenance: String::new(),
                 origin: None,
+                in_text: false,
             }],
             region_guards: vec![RegionGuardFact {
                 source: Kinds::of(DataKind::TimeZone),
@@ -1031,6 +1032,7 @@ mod tests {
             encodings: vec![],
             provenance: String::new(),
             origin: None,
+            in_text: false,
         }
     }
 

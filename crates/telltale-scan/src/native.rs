@@ -117,6 +117,7 @@ pub(crate) fn native_strings(path: &str, bytes: &[u8]) -> Analysed {
                         encodings: vec![],
                         provenance: String::new(),
                         origin: None,
+                        in_text: false,
                     });
                 }
                 opt_outs_named(run, s, &mut facts.opt_outs);

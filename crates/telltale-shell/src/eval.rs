@@ -765,6 +765,7 @@ impl<'s, 'o> Analyzer<'s, 'o> {
                 encodings,
                 provenance: String::new(),
                 origin: None,
+                in_text: false,
             });
         }
     }

@@ -831,3 +831,63 @@ requests.post('https://stats.acme-tools.dev/v1/install', json={'host': socket.ge
         }
     }
 }
+
+/// A telemetry or geolocation service only mentioned in a message, a help text or an
+/// argument's description is named, not contacted: not a destination, not telemetry; the
+/// same address requested is.
+#[test]
+fn services_mentioned_in_help_texts_are_not_destinations() {
+    let js = tempfile::tempdir().unwrap();
+    write(
+        js.path(),
+        "a.js",
+        b"const program = require('commander');
+program.option('--geo', 'show where you are (looked up at https://ipinfo.io/json)');
+console.log('Usage statistics go to https://api.mixpanel.com/track unless DO_NOT_TRACK is set.');
+",
+    );
+    let py = tempfile::tempdir().unwrap();
+    write(
+        py.path(),
+        "tool/cli.py",
+        b"import argparse
+p = argparse.ArgumentParser(epilog='Your location is looked up at https://ipinfo.io/json; events go to https://api.mixpanel.com/track')
+",
+    );
+    for dir in [js.path(), py.path()] {
+        let (_, doc) = scan_json([dir]);
+        let t = &doc["targets"][0];
+        let rules: Vec<&str> = t["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f["rule"].as_str())
+            .collect();
+        assert!(!rules.contains(&"TT301"), "{t:#}");
+        for d in t["label"]["destinations"].as_array().unwrap() {
+            assert_eq!(d["role"], "named-not-contacted", "{d}");
+        }
+        assert!(
+            t["summary"]
+                .as_str()
+                .unwrap()
+                .starts_with("no telemetry service named"),
+            "{t:#}"
+        );
+    }
+    let requested = tempfile::tempdir().unwrap();
+    write(
+        requested.path(),
+        "a.js",
+        b"fetch('https://ipinfo.io/json').then(r => r.json()).then(g => console.log('You are in ' + g.country + ', see https://ipinfo.io/json for details'));",
+    );
+    let (_, doc) = scan_json([requested.path()]);
+    let d = &doc["targets"][0]["label"]["destinations"];
+    assert!(
+        d.as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["host"] == "ipinfo.io" && d["role"] == "ip-geolocation"),
+        "{d:#}"
+    );
+}

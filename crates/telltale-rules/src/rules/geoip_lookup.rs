@@ -96,6 +96,7 @@ mod tests {
             encodings: vec![],
             provenance: String::new(),
             origin: None,
+            in_text: false,
         }
     }
 

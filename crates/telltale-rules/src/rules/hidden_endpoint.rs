@@ -67,6 +67,7 @@ mod tests {
             encodings: vec![],
             provenance: String::new(),
             origin: None,
+            in_text: false,
         });
         assert!(run(&HiddenEndpoint, &f).is_empty());
         f.endpoints.push(EndpointFact {
@@ -76,6 +77,7 @@ mod tests {
             encodings: vec!["base64".into()],
             provenance: String::new(),
             origin: None,
+            in_text: false,
         });
         assert_eq!(run(&HiddenEndpoint, &f).len(), 1);
     }
@@ -91,6 +93,7 @@ mod tests {
             encodings: vec!["base64".into(), "hex".into()],
             provenance: provenance.clone(),
             origin: Some(Span::new(40, 60)),
+            in_text: false,
         });
         assert_eq!(
             run(&HiddenEndpoint, &f)[0].evidence,

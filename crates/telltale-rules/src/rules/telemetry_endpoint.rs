@@ -12,7 +12,9 @@ declare_rule! {
     /// Also an address whose path says it takes telemetry whoever runs the host: the
     /// OpenTelemetry signal paths (`/v1/traces`, `/v1/metrics`, `/v1/logs`), event logging
     /// (`/api/event_logging/v2/batch`) and telemetry APIs (`/api/telemetry`), so a vendor's
-    /// own first-party telemetry is found too; documentation pages are not.
+    /// own first-party telemetry is found too; documentation pages are not, nor an address
+    /// only mentioned in a message or help text ("events go to https://… unless you opt
+    /// out") that no request goes to.
     ///
     /// ## Why it matters
     /// It answers "where does it send data". Disclosed telemetry is not an attack, so this is
@@ -34,7 +36,9 @@ impl Rule for TelemetryEndpoint {
         let table = f.holds_service_table();
         for e in &f.endpoints {
             let requested = f.requests.iter().any(|r| r.host == e.host);
-            if table && e.url.is_none() && !requested {
+            // A row of a table of services, or an address named in a message or help text,
+            // is not where anything is sent unless a request goes there.
+            if ((table && e.url.is_none()) || e.in_text) && !requested {
                 continue;
             }
             let Some(intake) = vendors::telemetry_intake_of(&e.host, e.url.as_deref(), requested)
@@ -71,7 +75,23 @@ mod tests {
             encodings: vec![],
             provenance: String::new(),
             origin: None,
+            in_text: false,
         }
+    }
+
+    #[test]
+    fn an_address_only_mentioned_in_a_message_is_not_telemetry() {
+        let mut f = facts();
+        let mut e = ep("api.mixpanel.com");
+        e.in_text = true;
+        f.endpoints.push(e);
+        assert!(run(&TelemetryEndpoint, &f).is_empty());
+        f.requests.push(telltale_facts::RequestFact {
+            host: "api.mixpanel.com".into(),
+            api: "fetch".into(),
+            span: Span::new(0, 1),
+        });
+        assert_eq!(run(&TelemetryEndpoint, &f).len(), 1);
     }
 
     #[test]
