@@ -9,32 +9,7 @@ use oxc_ast::ast::*;
 use oxc_span::GetSpan;
 use telltale_facts::SettingSourceFact;
 
-/// Words that make a property a telemetry switch, when it also ends like one.
-const SWITCH_WORDS: &[&str] = &[
-    "telemetry",
-    "usagestatistic",
-    "usagestats",
-    "analytics",
-    "tracking",
-    "crashreport",
-    "errorreporting",
-    "metrics",
-];
-
-/// Whether a property name looks like a telemetry on/off switch (`usageStatisticsEnabled`,
-/// `telemetryDisabled`, `analyticsOptOut`).
-pub(crate) fn is_switch_property(key: &str) -> bool {
-    if key.len() < 10 || key.len() > 48 {
-        return false;
-    }
-    let k = key.to_ascii_lowercase().replace(['_', '-'], "");
-    [
-        "enabled", "disabled", "optout", "optin", "enable", "disable",
-    ]
-    .iter()
-    .any(|e| k.ends_with(e))
-        && SWITCH_WORDS.iter().any(|w| k.contains(w))
-}
+pub(crate) use telltale_knowledge::optout::is_switch_property;
 
 pub(crate) fn run(an: &mut Analyzer<'_>) {
     let mut out = Vec::new();

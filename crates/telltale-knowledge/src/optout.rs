@@ -308,6 +308,44 @@ const GENERAL_PURPOSE: &[&str] = &[
     "TERM",
 ];
 
+/// Words that make a property a telemetry switch, when it also ends (or, verb first, starts)
+/// like one.
+const SWITCH_WORDS: &[&str] = &[
+    "telemetry",
+    "usagestatistic",
+    "usagestats",
+    "analytics",
+    "tracking",
+    "crashreport",
+    "errorreporting",
+    "metrics",
+];
+
+/// Whether a property name looks like a telemetry on/off switch (`usageStatisticsEnabled`,
+/// `telemetryDisabled`, `analyticsOptOut`, Python's `disable_telemetry`).
+pub fn is_switch_property(key: &str) -> bool {
+    if key.len() < 10 || key.len() > 48 {
+        return false;
+    }
+    let k = key.to_ascii_lowercase().replace(['_', '-'], "");
+    let switch = [
+        "enabled", "disabled", "optout", "optin", "enable", "disable",
+    ];
+    // `telemetryDisabled`, or verb first as Python names attributes: `disable_telemetry`,
+    // `enable_analytics`, `no_telemetry` (not an environment variable's `DISABLE_TELEMETRY`,
+    // which the environment reads judge).
+    let attribute = key.bytes().any(|b| b.is_ascii_lowercase());
+    (switch.iter().any(|e| k.ends_with(e))
+        || attribute
+            && ["disable", "enable", "optout", "optin", "no"]
+                .iter()
+                .any(|v| {
+                    k.strip_prefix(v)
+                        .is_some_and(|rest| SWITCH_WORDS.iter().any(|w| rest.starts_with(w)))
+                }))
+        && SWITCH_WORDS.iter().any(|w| k.contains(w))
+}
+
 /// The opt-out setting an environment variable is, if it is one.
 pub fn env_setting(name: &str) -> Option<OptOutSetting> {
     // Asked of every property name in a condition: most are camelCase, and only a few
@@ -348,6 +386,28 @@ pub fn is_config_key(key: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn switch_properties_in_either_order_but_not_environment_names() {
+        for yes in [
+            "usageStatisticsEnabled",
+            "telemetryDisabled",
+            "analyticsOptOut",
+            "disable_telemetry",
+            "enable_analytics",
+            "no_telemetry_at_all",
+        ] {
+            assert!(is_switch_property(yes), "{yes}");
+        }
+        for no in [
+            "DISABLE_TELEMETRY",
+            "telemetry_endpoint",
+            "disable_cache_dir",
+            "anonymous_telemetry",
+        ] {
+            assert!(!is_switch_property(no), "{no}");
+        }
+    }
 
     #[test]
     fn command_line_switches() {

@@ -20,7 +20,7 @@
 use crate::{span_of, Analyzer, ScopeId};
 use ruff_python_ast::{self as ast, Expr};
 use ruff_text_size::Ranged;
-use telltale_facts::OptOutFact;
+use telltale_facts::{OptOutFact, SettingSourceFact};
 use telltale_knowledge::optout;
 
 /// Methods that declare an option on a parser or option group (argparse, configargparse,
@@ -105,6 +105,7 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
         an.value_of(&k.value, c.scope).and_then(|v| v.text())
     });
     let mut found = Vec::new();
+    let mut sources = Vec::new();
     for c in &an.calls {
         let Some(declaration) = an.option_declaration(c.call, c.scope) else {
             continue;
@@ -155,9 +156,33 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
             flags.push(negative);
         }
         let mut setting = flags.join("/");
-        for name in env {
+        for name in &env {
             setting.push_str(" or ");
-            setting.push_str(&name);
+            setting.push_str(name);
+        }
+        // Where the parsed value lands (`args.analytics_disable`): a switch set by these, so
+        // a check of that attribute is named by the flag (`settings.rs`, the label).
+        let dest = c
+            .call
+            .arguments
+            .keywords
+            .iter()
+            .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == "dest"))
+            .and_then(|k| an.value_of(&k.value, c.scope))
+            .and_then(|v| v.text())
+            .or_else(|| {
+                let long = flags.iter().find(|f| f.starts_with("--"))?;
+                Some(long.trim_start_matches('-').replace('-', "_"))
+            });
+        if let Some(dest) = dest {
+            let mut names = vec![flags.join("/")];
+            names.extend(env.iter().cloned());
+            sources.push(SettingSourceFact {
+                property: dest,
+                settings: names,
+                default: None,
+                span: span_of(c.call.range()),
+            });
         }
         found.push(OptOutFact {
             setting,
@@ -171,4 +196,5 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
         });
     }
     an.facts.opt_outs.extend(found);
+    an.facts.setting_sources.extend(sources);
 }

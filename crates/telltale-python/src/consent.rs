@@ -46,6 +46,16 @@ impl<'a> Analyzer<'a> {
             }
             // `_is_true(os.getenv("X") or os.getenv("DO_NOT_TRACK"))`
             Expr::Call(c) if self.env_read_in(e, scope).is_none() => {
+                // `config.get_telemetry_enabled()`: a method named as the switch.
+                if let Expr::Attribute(m) = &*c.func {
+                    if optout::is_switch_property(m.attr.as_str()) {
+                        out.push(EnvCheck {
+                            name: m.attr.to_string(),
+                            values: vec![],
+                        });
+                        return;
+                    }
+                }
                 for a in &c.arguments.args {
                     self.env_checks(a, scope, out, depth + 1);
                 }
@@ -100,6 +110,23 @@ impl<'a> Analyzer<'a> {
                     });
                     return;
                 }
+                // `interpreter.disable_telemetry`, `settings.telemetry_enabled`: an attribute
+                // named as the switch, wherever it is set (`settings.rs` reads where from).
+                if let Some(name) = name.filter(|n| optout::is_switch_property(n)) {
+                    out.push(EnvCheck {
+                        name: name.to_string(),
+                        values: vec![],
+                    });
+                    return;
+                }
+                // `self.anonymous_telemetry`: a property of the file's own class whose value
+                // is computed from the switch (`return not self.disable_telemetry`).
+                if let Some(returned) = self.property_returns(other, scope) {
+                    for (value, s) in returned {
+                        self.env_checks(value, s, out, depth + 1);
+                    }
+                    return;
+                }
                 if let Some(var) = self.var_of(other, scope) {
                     for b in self.bindings_of(var) {
                         if let crate::Binding::Assign {
@@ -112,6 +139,32 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
+    }
+
+    /// What a property of the file's own class returns (`self.anonymous_telemetry` of a
+    /// method `anonymous_telemetry` that is one `return`), with the method's scope.
+    fn property_returns(&self, e: &'a Expr, scope: ScopeId) -> Option<Vec<(&'a Expr, ScopeId)>> {
+        if !matches!(e, Expr::Attribute(_)) {
+            return None;
+        }
+        let crate::Var::Attr(class_scope, name) = self.var_of(e, scope)? else {
+            return None;
+        };
+        let crate::ScopeKind::Class(class) = self.scopes[class_scope as usize].kind else {
+            return None;
+        };
+        let f = self.method_of(class, name, 0)?;
+        let crate::FnBody::Block(body) = self.funcs[f].body else {
+            return None;
+        };
+        let returned: Vec<(&'a Expr, ScopeId)> = body
+            .iter()
+            .filter_map(|st| match st {
+                Stmt::Return(r) => r.value.as_deref().map(|v| (v, self.funcs[f].scope)),
+                _ => None,
+            })
+            .collect();
+        (!returned.is_empty()).then_some(returned)
     }
 
     /// The variable `e` reads, also through a normalising call (`os.getenv("X", "").lower()`,
@@ -162,7 +215,13 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
         let mut checks = Vec::new();
         an.env_checks(&stmt.test, scope, &mut checks, 0);
         for check in checks {
-            let Some(setting) = optout::env_setting(&check.name) else {
+            let setting = optout::env_setting(&check.name).or_else(|| {
+                optout::is_switch_property(&check.name).then_some(optout::OptOutSetting {
+                    product: None,
+                    opt_out_value: None,
+                })
+            });
+            let Some(setting) = setting else {
                 continue;
             };
             let mut gates: Vec<TextRange> = range_of(&stmt.body).into_iter().collect();

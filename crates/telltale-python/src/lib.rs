@@ -56,6 +56,7 @@ mod interp;
 pub mod metadata;
 mod nested;
 mod resolve;
+mod settings;
 mod sinks;
 mod taint;
 mod value;
@@ -372,6 +373,7 @@ pub(crate) fn analyze_at_depth(path: &str, src: &str, opts: &Options, depth: u32
     ids::settle_sources(&mut an);
     guards::run(&mut an);
     consent::run(&mut an);
+    settings::run(&mut an);
     cli_options::run(&mut an);
     entry::run(&mut an, &module.body);
     if an.too_deep.get() {

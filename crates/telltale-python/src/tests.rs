@@ -1636,3 +1636,96 @@ def call(cfg):
     let u = &f.credential_uses[0];
     assert_eq!(u.kinds, Kinds::of(DataKind::SecretEnv), "{u:#?}");
 }
+
+/// open-interpreter's shape: a property of the class computed from the switch gates the send,
+/// and the switch is set from an environment variable elsewhere, off unless it is `true`.
+#[test]
+fn a_switch_attribute_gates_and_names_where_it_is_set() {
+    let f = facts(
+        r#"import os
+import socket
+import requests
+
+class Interpreter:
+    def __init__(self, disable_telemetry=False, offline=False):
+        self.disable_telemetry = disable_telemetry
+        self.offline = offline
+
+    @property
+    def anonymous_telemetry(self):
+        return not self.disable_telemetry and not self.offline
+
+    def chat(self, message):
+        if self.anonymous_telemetry:
+            requests.post("https://t.x.top/e", json={"host": socket.gethostname()})
+
+def start(interpreter, args):
+    interpreter.disable_telemetry = (
+        os.getenv("DISABLE_TELEMETRY", "false").lower() == "true" or args.disable_telemetry
+    )
+"#,
+    );
+    assert_eq!(f.flows.len(), 1, "{:#?}", f.flows);
+    assert_eq!(f.flows[0].gated_by, vec!["disable_telemetry".to_string()]);
+    assert!(
+        f.opt_outs.iter().any(|o| o.setting == "disable_telemetry"),
+        "{:#?}",
+        f.opt_outs
+    );
+    let from_env = f
+        .setting_sources
+        .iter()
+        .find(|s| s.settings == ["DISABLE_TELEMETRY"])
+        .unwrap_or_else(|| panic!("{:#?}", f.setting_sources));
+    assert_eq!(from_env.property, "disable_telemetry");
+    assert_eq!(from_env.default, Some(false));
+    // A configuration key with its default, and a switch no condition reads: sources only.
+    let f = facts(
+        r#"class Settings:
+    def __init__(self, config):
+        self.telemetry_enabled = config.get("telemetry", True)
+"#,
+    );
+    assert!(f.opt_outs.is_empty(), "{:#?}", f.opt_outs);
+    assert_eq!(f.setting_sources.len(), 1, "{:#?}", f.setting_sources);
+    assert_eq!(f.setting_sources[0].settings, ["telemetry"]);
+    assert_eq!(f.setting_sources[0].default, Some(true));
+    // A property that computes something else is no switch.
+    let f = facts(
+        r#"import requests
+class C:
+    @property
+    def ready(self):
+        return self.connected
+    def run(self):
+        if self.ready:
+            requests.post("https://t.x.top/e", json={"x": 1})
+"#,
+    );
+    assert!(f.opt_outs.is_empty(), "{:#?}", f.opt_outs);
+}
+
+/// aider's shape: a flag declared on the parser and its parsed value checked by name — the
+/// check is the flag's, so the label can name it by the flag and its variable.
+#[test]
+fn a_parsed_flag_checked_by_its_attribute_is_that_flag() {
+    let f = facts(
+        r#"import configargparse
+parser = configargparse.ArgumentParser(auto_env_var_prefix="TOOL_")
+parser.add_argument("--analytics-disable", action="store_true")
+args = parser.parse_args()
+if args.analytics_disable:
+    print("analytics off")
+"#,
+    );
+    let s = f
+        .setting_sources
+        .iter()
+        .find(|s| s.property == "analytics_disable")
+        .unwrap_or_else(|| panic!("{:#?}", f.setting_sources));
+    assert_eq!(
+        s.settings,
+        ["--analytics-disable", "TOOL_ANALYTICS_DISABLE"]
+    );
+    assert!(f.opt_outs.iter().any(|o| o.setting == "analytics_disable"));
+}

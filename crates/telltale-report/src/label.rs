@@ -685,6 +685,13 @@ impl PrivacyLabel {
 fn switch_property(setting: &str) -> String {
     let last = setting.rsplit('.').next().unwrap_or(setting);
     let last = last.trim_end_matches("()");
+    // Python's `get_telemetry_enabled()` / `is_telemetry_enabled()`.
+    if let Some(rest) = last
+        .strip_prefix("get_")
+        .or_else(|| last.strip_prefix("is_"))
+    {
+        return rest.to_string();
+    }
     match last.strip_prefix("get").or_else(|| last.strip_prefix("is")) {
         Some(rest) if rest.starts_with(|c: char| c.is_ascii_uppercase()) => {
             let mut c = rest.chars();
