@@ -641,12 +641,8 @@ pub fn is_cloud_metadata_host(host: &str) -> bool {
 /// reads there and why (`/latest/meta-data/iam/security-credentials/` → credentials). `None`
 /// when the path says nothing (a bare host, a path built at run time).
 pub fn cloud_metadata_purpose(url: &str) -> Option<&'static str> {
-    let path = url
-        .split_once("://")
-        .map_or(url, |(_, rest)| rest)
-        .split_once('/')
-        .map(|(_, p)| p)?
-        .to_ascii_lowercase();
+    let (_, path) = split_url(url);
+    let path = path.strip_prefix('/')?.to_ascii_lowercase();
     let has = |w: &str| path.contains(w);
     Some(
         if has("security-credentials")

@@ -6,6 +6,7 @@
 //! the key says what the value is (`user.email`, `user.id`), wherever it came from.
 
 use crate::{span_of, Analyzer};
+use ruff_text_size::Ranged;
 use telltale_facts::{FlowFact, SinkKind, SourceFact, Step};
 use telltale_knowledge::telemetry_attributes;
 
@@ -28,11 +29,11 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
             sources.push(SourceFact {
                 kind,
                 api: api.to_string(),
-                span: span_of(value_range(value)),
+                span: span_of(value.range()),
             });
             steps.push(Step {
-                span: span_of(value_range(value)),
-                what: format!("reads {api}: {}", an.snippet(value_range(value))),
+                span: span_of(value.range()),
+                what: format!("reads {api}: {}", an.snippet(value.range())),
             });
         }
         steps.push(Step {
@@ -53,8 +54,4 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
     }
     an.facts.sources.extend(sources);
     an.facts.flows.extend(flows);
-}
-
-fn value_range(e: &ruff_python_ast::Expr) -> ruff_text_size::TextRange {
-    ruff_text_size::Ranged::range(e)
 }

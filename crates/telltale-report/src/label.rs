@@ -219,7 +219,8 @@ fn dependency_of(file: &str) -> Option<String> {
     Some(name)
 }
 
-fn listed<S: AsRef<str>>(items: &BTreeSet<S>) -> String {
+/// Every item, in order, comma-separated (none left out: a metadata row's few purposes).
+fn joined<S: AsRef<str>>(items: &BTreeSet<S>) -> String {
     items
         .iter()
         .map(AsRef::as_ref)
@@ -513,10 +514,10 @@ impl PrivacyLabel {
         for (host, m) in metadata {
             let mut owner = m.provider.to_string();
             if !m.purposes.is_empty() {
-                owner.push_str(&format!("; asked for {}", listed(&m.purposes)));
+                owner.push_str(&format!("; asked for {}", joined(&m.purposes)));
             }
             if !m.packages.is_empty() {
-                owner.push_str(&format!("; by {}", listed(&m.packages)));
+                owner.push_str(&format!("; by {}", joined(&m.packages)));
             }
             add_destination(&host, "cloud-metadata", Some(owner), m.location);
         }

@@ -46,14 +46,19 @@ fn fetch(spec: &str) -> Option<PathBuf> {
     status.success().then(|| dir.join("package"))
 }
 
-fn label_of(target: &Path) -> serde_json::Value {
+/// The JSON report of the first target of `telltale scan` of a folder.
+fn target_of(target: &Path) -> serde_json::Value {
     let out = Command::new(env!("CARGO_BIN_EXE_telltale"))
         .args(["scan", "--format", "json"])
         .arg(target)
         .output()
         .unwrap();
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
-    doc["targets"][0]["label"].clone()
+    doc["targets"][0].clone()
+}
+
+fn label_of(target: &Path) -> serde_json::Value {
+    target_of(target)["label"].clone()
 }
 
 fn strings<'a>(v: &'a serde_json::Value, key: &str) -> Vec<&'a str> {
@@ -286,13 +291,7 @@ fn emscripten_glue_is_not_network_code() {
         let Some(pkg) = fetch(spec) else {
             return;
         };
-        let out = Command::new(env!("CARGO_BIN_EXE_telltale"))
-            .args(["scan", "--format", "json"])
-            .arg(&pkg)
-            .output()
-            .unwrap();
-        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
-        let t = &doc["targets"][0];
+        let t = &target_of(&pkg);
         let rules: Vec<&str> = t["findings"]
             .as_array()
             .unwrap()
