@@ -765,6 +765,24 @@ pub struct ModuleSummary {
     pub exports: Vec<ExportSummary>,
     /// Calls into package-local modules with identity or region data in an argument.
     pub local_calls: Vec<LocalCall>,
+    /// Python: every call of a function imported by name from another module, with the
+    /// opt-out settings whose controlled code holds it.
+    pub imported_calls: Vec<ImportedCall>,
+    /// Python: the functions the module defines at its top level.
+    pub functions: Vec<(String, Span)>,
+}
+
+/// `send_telemetry(…)` after `from .utils.telemetry import send_telemetry`: the module as
+/// the import writes it (leading dots for relative imports), the name it defines there, the
+/// name used here, and the settings of this file's opt-out checks that control the call. Lets
+/// a scan carry a check in one module to the send inside the function another module defines.
+#[derive(Debug, Clone)]
+pub struct ImportedCall {
+    pub module: String,
+    pub name: String,
+    pub local: String,
+    pub span: Span,
+    pub gated_by: Vec<String>,
 }
 
 /// `exports.getId = () => os.hostname()`: name `getId`, `call` (the data is what calling it

@@ -5,6 +5,7 @@ use crate::{Analyzer, Init};
 use oxc_ast::ast::*;
 use std::borrow::Cow;
 use std::rc::Rc;
+use telltale_knowledge::vendors;
 
 /// A constant value computed statically.
 #[derive(Debug, Clone)]
@@ -859,10 +860,20 @@ impl<'a> Analyzer<'a> {
                     _ => out.push('*'),
                 }
             }
-            Expression::StaticMemberExpression(_) => match self.path_at(e, depth + 1).as_deref() {
-                Some("process.env.HOME" | "process.env.USERPROFILE") => out.push('~'),
-                _ => out.push('*'),
-            },
+            Expression::StaticMemberExpression(_) | Expression::ComputedMemberExpression(_) => {
+                match self.path_at(e, depth + 1).as_deref() {
+                    Some("process.env.HOME" | "process.env.USERPROFILE") => out.push('~'),
+                    // The platform's own address, whatever it holds (`KUBERNETES_SERVICE_HOST`).
+                    Some(p) => match p
+                        .strip_prefix("process.env.")
+                        .and_then(vendors::platform_variable_address)
+                    {
+                        Some(address) => out.push_str(address),
+                        None => out.push('*'),
+                    },
+                    None => out.push('*'),
+                }
+            }
             _ => out.push('*'),
         }
     }

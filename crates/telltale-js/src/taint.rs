@@ -1990,10 +1990,11 @@ fn scan_calls(an: &mut Analyzer<'_>) {
                 endpoints_here.push(domain);
             }
             // A request to this machine (`https.request({ host: "127.77.0.1" })`, a local
-            // gateway's health check) sends nothing off it.
+            // gateway's health check) or the platform it runs on (instance metadata, the
+            // cluster's API server) sends nothing to anyone else.
             let to_this_machine = kind != SinkKind::Dns
                 && !endpoints_here.is_empty()
-                && endpoints_here.iter().all(|h| strings::is_loopback(h));
+                && endpoints_here.iter().all(|h| strings::stays_on_platform(h));
             // A command's payload is its command line and argument list; its options (`env`,
             // `cwd`, `stdio`) set up the child process and are not sent anywhere.
             let payload = match kind {

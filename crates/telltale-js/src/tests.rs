@@ -2501,6 +2501,22 @@ fn requests_to_this_machine_send_nothing_off_it() {
     assert_eq!(f.flows.len(), 1, "{:#?}", f.flows);
 }
 
+/// A request built on the platform's own address (`KUBERNETES_SERVICE_HOST`: the cluster's
+/// API server) goes to the platform the process runs on; a host from another variable is
+/// anyone's.
+#[test]
+fn requests_to_the_platform_it_runs_on_send_nothing_off_it() {
+    for src in [
+        "fetch(`https://${process.env.KUBERNETES_SERVICE_HOST}:${process.env.KUBERNETES_SERVICE_PORT}/api/v1/namespaces/default/pods/${require('os').hostname()}`);",
+        "fetch('http://' + process.env['GCE_METADATA_HOST'] + '/computeMetadata/v1/x/' + require('os').hostname());",
+    ] {
+        let f = run(src);
+        assert!(f.flows.is_empty(), "{src}: {:#?}", f.flows);
+    }
+    let f = run("fetch(`https://${process.env.COLLECTOR_HOST}/pods/${require('os').hostname()}`);");
+    assert_eq!(f.flows.len(), 1, "{:#?}", f.flows);
+}
+
 /// A named part of a container (`ctx.apiURL`, `settings.get("url")`, `auth.getHeaders(cfg)`)
 /// carries the container's data but not the places it was told to work in: a settings store
 /// opened in the working directory does not put the directory into the URL read out of it

@@ -107,6 +107,25 @@ pub fn is_loopback(host: &str) -> bool {
         || matches!(h, "::1" | "[::1]" | "0.0.0.0")
 }
 
+/// How often `name` appears in `src` as a whole word (not inside a longer identifier): how
+/// the front ends and the scan tell a function used only where they looked from one named
+/// elsewhere too.
+pub fn word_mentions(src: &str, name: &str) -> usize {
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    src.match_indices(name)
+        .filter(|(i, _)| {
+            !word(src[..*i].chars().next_back()) && !word(src[i + name.len()..].chars().next())
+        })
+        .count()
+}
+
+/// This machine or the platform it runs on: loopback, and the addresses reachable only from
+/// inside an instance or cluster (cloud instance metadata, the cluster's API server). What is
+/// sent there reaches the machine's own operator, no one the package chose.
+pub fn stays_on_platform(host: &str) -> bool {
+    is_loopback(host) || vendors::is_cloud_metadata_host(host)
+}
+
 /// Words of a sentence: three or more, the first a plain word that is not a program (a
 /// command line, `curl https://… | sh`, is not prose), and nothing that reads as code.
 fn is_prose(t: &str) -> bool {

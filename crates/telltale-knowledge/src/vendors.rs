@@ -101,6 +101,12 @@ struct RawMetadata {
     #[allow(dead_code)]
     source: String,
     endpoints: Vec<RawMetadataEndpoint>,
+    variables: Vec<RawPlatformVariable>,
+}
+#[derive(Deserialize)]
+struct RawPlatformVariable {
+    name: String,
+    stands_for: String,
 }
 #[derive(Deserialize)]
 struct RawMetadataEndpoint {
@@ -598,6 +604,7 @@ fn normalize_pypi(name: &str) -> String {
 struct MetadataCatalog {
     names: HashMap<&'static str, &'static str>,
     ips: HashMap<IpAddr, &'static str>,
+    variables: HashMap<&'static str, &'static str>,
 }
 
 static METADATA: LazyLock<MetadataCatalog> = LazyLock::new(|| {
@@ -613,7 +620,16 @@ static METADATA: LazyLock<MetadataCatalog> = LazyLock::new(|| {
         };
         names.insert(host, provider);
     }
-    MetadataCatalog { names, ips }
+    let variables = raw
+        .variables
+        .into_iter()
+        .map(|v| (leak(v.name), leak(v.stands_for)))
+        .collect();
+    MetadataCatalog {
+        names,
+        ips,
+        variables,
+    }
 });
 
 /// The cloud provider(s) whose instance-metadata service a host is, if it is one. IP addresses
@@ -630,6 +646,13 @@ pub fn cloud_metadata_provider(host: &str) -> Option<&'static str> {
         Err(_) => IpAddr::V4(parse_ipv4_loose(&host)?),
     };
     m.ips.get(&ip).copied()
+}
+
+/// The platform address an environment variable holds, as the catalogued host or URL it stands
+/// for (`KUBERNETES_SERVICE_HOST` → `kubernetes.default.svc`): front ends put it where the
+/// variable is read into a URL, so the request is known to go to the platform.
+pub fn platform_variable_address(name: &str) -> Option<&'static str> {
+    METADATA.variables.get(name).copied()
 }
 
 /// Whether a host is a cloud instance-metadata endpoint (see [`cloud_metadata_provider`]).
@@ -1058,6 +1081,7 @@ mod tests {
             "METADATA.GOOGLE.INTERNAL.",
             "metadata.goog",
             "169.254.170.2",
+            "kubernetes.default.svc",
         ] {
             assert!(is_cloud_metadata_host(h), "{h}");
         }
@@ -1077,6 +1101,11 @@ mod tests {
             .unwrap()
             .contains("Alibaba"));
         assert!(cloud_metadata_hosts().contains(&"169.254.169.254"));
+        assert_eq!(
+            platform_variable_address("KUBERNETES_SERVICE_HOST"),
+            Some("kubernetes.default.svc")
+        );
+        assert_eq!(platform_variable_address("KUBERNETES_SERVICE_PORT"), None);
     }
 
     #[test]

@@ -18,11 +18,11 @@
 //! The JavaScript front end finds more shapes (predicates, configuration keys, methods named
 //! as switches: `telltale-js/src/consent.rs`).
 
-use crate::{span_of, Analyzer, ScopeId};
+use crate::{span_of, Analyzer, Binding, ScopeId, MODULE};
 use ruff_python_ast::{self as ast, Expr, Stmt};
 use ruff_text_size::{Ranged, TextRange};
-use telltale_facts::{Kinds, OptOutFact, Span};
-use telltale_knowledge::{optout, py_api::py_api};
+use telltale_facts::{ImportedCall, Kinds, OptOutFact, Span};
+use telltale_knowledge::{optout, py_api::py_api, strings};
 
 /// An environment variable a condition reads, with the constants it is compared with.
 struct EnvCheck {
@@ -270,6 +270,16 @@ pub(crate) fn run(an: &mut Analyzer<'_>) {
             }
         }
     }
+    let gated: Vec<(String, Vec<TextRange>)> = found
+        .iter()
+        .map(|(o, _, _)| {
+            (
+                o.setting.clone(),
+                o.gates.iter().map(range_of_span).collect(),
+            )
+        })
+        .collect();
+    record_module_calls(an, &gated);
     for (fact, stmt, scope) in &mut found {
         sends_before(an, &callers, fact, *stmt, *scope);
     }
@@ -295,6 +305,45 @@ fn gated_calls(an: &Analyzer<'_>, gates: &[TextRange]) -> Vec<String> {
         })
         .take(MAX_GATED_CALLS)
         .collect()
+}
+
+/// Every call of a function imported by name (`from .utils.telemetry import send_telemetry`),
+/// with the settings whose controlled code holds it, and the module's own top-level
+/// functions: what a scan needs to carry a check here to a send that another module makes
+/// (`telltale-scan`'s `gates`).
+fn record_module_calls(an: &mut Analyzer<'_>, gated: &[(String, Vec<TextRange>)]) {
+    let mut calls = Vec::new();
+    for c in &an.calls {
+        let Expr::Name(local) = &*c.call.func else {
+            continue;
+        };
+        let Some(var) = an.var_of(&c.call.func, c.scope) else {
+            continue;
+        };
+        let [Binding::Import(module, Some(name), level)] = an.bindings_of(var) else {
+            continue;
+        };
+        let at = c.call.range();
+        calls.push(ImportedCall {
+            module: format!("{}{module}", ".".repeat(*level as usize)),
+            name: name.to_string(),
+            local: local.id.to_string(),
+            span: span_of(at),
+            gated_by: gated
+                .iter()
+                .filter(|(_, g)| g.iter().any(|r| r.contains_range(at)))
+                .map(|(setting, _)| setting.clone())
+                .collect(),
+        });
+    }
+    let functions = an
+        .funcs
+        .iter()
+        .filter(|f| an.scopes[f.scope as usize].parent == Some(MODULE) && f.name != "<lambda>")
+        .map(|f| (f.name.to_string(), span_of(f.range)))
+        .collect();
+    an.facts.module.imported_calls = calls;
+    an.facts.module.functions = functions;
 }
 
 /// The file's own functions each call reaches, and where each function is called from.
@@ -330,7 +379,7 @@ impl CallerMap {
                 if covered(range) || !calls.iter().all(|&c| covered(c)) {
                     continue;
                 }
-                if mentions(an.src, an.funcs[f].name) > calls.len() + 1 {
+                if strings::word_mentions(an.src, an.funcs[f].name) > calls.len() + 1 {
                     continue;
                 }
                 gates.push(range);
@@ -364,16 +413,6 @@ impl CallerMap {
             }
         }
     }
-}
-
-/// How often `name` appears in the source as a whole word.
-fn mentions(src: &str, name: &str) -> usize {
-    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-    src.match_indices(name)
-        .filter(|(i, _)| {
-            !word(src[..*i].chars().next_back()) && !word(src[i + name.len()..].chars().next())
-        })
-        .count()
 }
 
 /// Sends that run before the check in the function that checks (directly or through the

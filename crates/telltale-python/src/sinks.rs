@@ -399,10 +399,11 @@ fn send_flow<'a>(
         .call_endpoint(c, scope)
         .map(|(h, _)| vec![h])
         .unwrap_or_default();
-    // A request to this machine (`http://127.0.0.1:8080/…`) sends nothing off it.
+    // A request to this machine (`http://127.0.0.1:8080/…`) or the platform it runs on (the
+    // pod's own record from its cluster's API server) sends nothing to anyone else.
     if kind != SinkKind::Dns
         && !endpoints.is_empty()
-        && endpoints.iter().all(|h| strings::is_loopback(h))
+        && endpoints.iter().all(|h| strings::stays_on_platform(h))
     {
         return;
     }

@@ -1344,6 +1344,23 @@ fn requests_to_this_machine_send_nothing_off_it() {
     assert_eq!(fl.endpoints, vec!["10.0.0.5".to_string()]);
 }
 
+/// A request built on the platform's own address (the cluster's API server from
+/// `KUBERNETES_SERVICE_HOST`, as wandb asks for its pod's record) goes to the platform the
+/// process runs on; the same pod name sent to a host read from another variable still flows.
+#[test]
+fn requests_to_the_platform_it_runs_on_send_nothing_off_it() {
+    no_flow(
+        "import os, requests\n\
+         url = 'https://{}:{}/api/v1/namespaces/{}/pods/{}'.format(os.getenv('KUBERNETES_SERVICE_HOST'), os.getenv('KUBERNETES_PORT_443_TCP_PORT'), 'default', os.getenv('HOSTNAME'))\n\
+         requests.get(url, timeout=3)",
+    );
+    no_flow("import os, requests, socket\nrequests.get(f\"http://{os.environ['GCE_METADATA_HOST']}/computeMetadata/v1/x/{socket.gethostname()}\")");
+    let fl = one_flow(
+        "import os, requests\nrequests.get('https://{}/pods/{}'.format(os.getenv('COLLECTOR_HOST'), os.getenv('HOSTNAME')))",
+    );
+    assert!(fl.kinds.contains(DataKind::Hostname), "{fl:#?}");
+}
+
 /// A named part of a container (`ctx.api_url`, `settings.get("url")`,
 /// `auth.get_headers(cfg)`, a service's other methods) carries the container's data but not
 /// the places it was told to work in: a settings store opened in the working directory does

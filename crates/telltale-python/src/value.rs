@@ -25,6 +25,7 @@ use ruff_python_ast::{
 use ruff_text_size::Ranged;
 use std::rc::Rc;
 use telltale_knowledge::py_api::py_api;
+use telltale_knowledge::vendors;
 
 /// Evaluation steps one file may spend.
 pub(crate) const EVAL_BUDGET: u32 = 400_000;
@@ -1256,6 +1257,15 @@ impl<'a> Analyzer<'a> {
         }
         let d = depth + 1;
         let api = py_api();
+        // `os.getenv("KUBERNETES_SERVICE_HOST")`: the platform's own address, whatever it holds.
+        if matches!(e, Expr::Call(_) | Expr::Subscript(_)) {
+            if let Some(address) = self
+                .env_name(e, scope)
+                .and_then(|n| vendors::platform_variable_address(&n))
+            {
+                return address.into();
+            }
+        }
         match e {
             Expr::FString(f) => fstring_pieces(f)
                 .into_iter()

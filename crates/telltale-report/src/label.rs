@@ -378,6 +378,19 @@ impl PrivacyLabel {
                     };
                     add_destination(&e.host, role, Some(g.name.to_string()), loc());
                 } else if let Some(provider) = vendors::cloud_metadata_provider(&e.host) {
+                    // An address in a sentence, or in a test's table of cases (an SSRF test's
+                    // tricky URLs) that no request goes to, is not a use of the service.
+                    if (named_only || !crate::coverage::runs(&f.file))
+                        && !requested.contains(e.host.as_str())
+                    {
+                        add_destination(
+                            &e.host,
+                            "named-not-contacted",
+                            Some(provider.to_string()),
+                            loc(),
+                        );
+                        continue;
+                    }
                     let m = metadata
                         .entry(e.host.clone())
                         .or_insert_with(|| MetadataUse {
@@ -520,6 +533,28 @@ impl PrivacyLabel {
                 owner.push_str(&format!("; by {}", joined(&m.packages)));
             }
             add_destination(&host, "cloud-metadata", Some(owner), m.location);
+        }
+        // Sends gated by a check in another module (a Python function called only under the
+        // check, see telltale-scan's `gates`): counted for that check, and named as it controls.
+        for input in files {
+            let f = input.facts;
+            for fl in f.flows.iter().filter(|fl| !fl.sent_before_check) {
+                let elsewhere = fl
+                    .gated_by
+                    .iter()
+                    .filter(|s| !f.opt_outs.iter().any(|o| &o.setting == *s));
+                for setting in elsewhere {
+                    if let Some(x) = label.opt_outs.iter_mut().find(|x| &x.setting == setting) {
+                        x.gates += 1;
+                        if x.controls.len() < MAX_CONTROLS {
+                            x.controls.push(format!(
+                                "{}: {} at byte {}",
+                                f.file, fl.sink_api, fl.span.start
+                            ));
+                        }
+                    }
+                }
+            }
         }
         resolve_switches(&mut label.opt_outs, files);
         // Identity, and where the user is once it leaves the machine (a time zone only read
@@ -1016,6 +1051,36 @@ mod tests {
             Some("botocore")
         );
         assert_eq!(dependency_of("node_modules/six.js"), None);
+    }
+
+    /// A metadata address in a test's cases or in a sentence, with no request to it, is named;
+    /// the same address in code the package runs is the service's use.
+    #[test]
+    fn a_metadata_address_no_request_reaches_in_a_test_is_named() {
+        let role_in = |file: &str, in_text: bool| {
+            let mut e = endpoint(
+                "169.254.169.254",
+                Some("https://169.254.169.254/latest/meta-data/"),
+            );
+            e.in_text = in_text;
+            let facts = FileFacts {
+                file: file.into(),
+                endpoints: vec![e],
+                ..Default::default()
+            };
+            let index = LineIndex::new(b"");
+            let label = PrivacyLabel::build(&[LabelInput {
+                facts: &facts,
+                index: &index,
+            }]);
+            label.destinations[0].role.clone()
+        };
+        assert_eq!(
+            role_in("package/test/security.test.js", false),
+            "named-not-contacted"
+        );
+        assert_eq!(role_in("package/lib/imds.js", true), "named-not-contacted");
+        assert_eq!(role_in("package/lib/imds.js", false), "cloud-metadata");
     }
 
     #[test]

@@ -8,6 +8,7 @@
 pub mod analyse;
 mod containers;
 pub mod delegate;
+mod gates;
 mod imports;
 mod install_time;
 mod link;

@@ -131,6 +131,7 @@ pub(crate) fn scan_loaded(
     drop(inputs);
     let mut analysed: Vec<Analysed> = groups.into_iter().flatten().collect();
     mark_install_time(&mut analysed);
+    crate::gates::gate_across_modules(&mut analysed);
     for a in &analysed {
         for d in &a.facts.diagnostics {
             warnings.push(format!("{}: {d}", a.facts.file));

@@ -773,6 +773,56 @@ if not os.environ.get('ACME_TELEMETRY_DISABLED'):
     }
 }
 
+/// A check in one Python module gates the send inside a function another module defines when
+/// every call of that function is under the check (open-interpreter: `if
+/// self.anonymous_telemetry: send_telemetry(…)` in core.py, the PostHog request in
+/// utils/telemetry.py); a second, unchecked call leaves the send ungated.
+#[test]
+fn an_opt_out_in_one_module_gates_the_send_another_module_makes() {
+    let telemetry = b"import socket, requests
+
+def send_telemetry(event):
+    requests.post('https://app.posthog.com/capture', json={'event': event, 'host': socket.gethostname()})
+";
+    let core = b"import os
+from .utils.telemetry import send_telemetry
+
+class Tool:
+    def __init__(self):
+        self.disable_telemetry = os.getenv('DISABLE_TELEMETRY', 'false').lower() == 'true'
+
+    def run(self):
+        if not self.disable_telemetry:
+            send_telemetry('started')
+        if not self.disable_telemetry:
+            send_telemetry('ended')
+";
+    let gated_sends = |core: &[u8]| {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "acme/utils/telemetry.py", telemetry);
+        write(dir.path(), "acme/utils/__init__.py", b"");
+        write(dir.path(), "acme/__init__.py", b"");
+        write(dir.path(), "acme/core.py", core);
+        let (_, doc) = scan_json([dir.path()]);
+        let t = doc["targets"][0].clone();
+        let sends = t["label"]["sends"].as_array().unwrap().clone();
+        assert_eq!(sends.len(), 1, "{t:#}");
+        (sends[0]["gated_by"].as_array().unwrap().len(), t)
+    };
+    let (gated, t) = gated_sends(core);
+    assert_eq!(gated, 1, "{t:#}");
+    let summary = t["summary"].as_str().unwrap();
+    assert!(summary.contains("off with DISABLE_TELEMETRY"), "{summary}");
+    assert!(!summary.contains("not traced"), "{summary}");
+    let once_more = [
+        &core[..],
+        b"\ndef report():\n    send_telemetry('report')\n",
+    ]
+    .concat();
+    let (gated, t) = gated_sends(&once_more);
+    assert_eq!(gated, 0, "{t:#}");
+}
+
 /// The summary line and the label of a package that runs an install script, picks a mirror by
 /// the user's time zone and reports machine traits and the time zone: each part in plain
 /// words, and the label lists the time zone and the device fingerprint as sent, with where.
