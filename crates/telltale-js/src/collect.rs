@@ -1526,7 +1526,8 @@ fn link_calls(an: &mut Analyzer<'_>) {
                 span: fspan(call.span),
             });
         }
-        let response: Option<Kinds> = callee_path
+        let response: Option<Kinds> = an
+            .call_path(call.callee, call.args)
             .filter(|p| api.sink(p).is_some())
             .map(|_| crate::taint::response_kinds(an, call.args));
         let receiver = match callee {

