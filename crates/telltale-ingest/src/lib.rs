@@ -93,6 +93,10 @@ pub enum IngestError {
         /// The spec as given.
         spec: String,
     },
+    /// The target names a kind of package telltale does not fetch (`cargo:serde`): no file of
+    /// that name exists, and its prefix is no target kind.
+    #[error("unknown target kind `{prefix}:` in `{spec}`: a target is npm:NAME[@VERSION], pypi:NAME[==VERSION], a folder, a file or archive, a node_modules folder, or a lockfile")]
+    UnknownKind { spec: String, prefix: String },
     /// The named target is neither a regular file nor a directory (a FIFO, a device, ...).
     #[error("target `{spec}` is neither a regular file nor a directory")]
     NotAFile {
@@ -217,6 +221,19 @@ pub enum IngestError {
 /// kept in memory (for archives their bytes are still decompressed and counted toward
 /// [`Limits::max_total_bytes`]). A gzip stream that does not hold a tar is loaded as one file
 /// named after the target without its `.gz` suffix.
+/// The prefix of a spec written as `kind:name` (`cargo:serde`, `gem:rails`), if it reads as
+/// one: two or more letters before the colon (not a Windows drive, `C:\x`) and no path
+/// separator before it.
+fn unknown_kind(spec: &str) -> Option<&str> {
+    let (prefix, rest) = spec.split_once(':')?;
+    (prefix.len() >= 2
+        && !rest.is_empty()
+        && prefix
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+    .then_some(prefix)
+}
+
 pub fn load_target(
     spec: &str,
     limits: &Limits,
@@ -229,8 +246,14 @@ pub fn load_target(
     };
     let meta = fs::metadata(path).map_err(|e| {
         if e.kind() == io::ErrorKind::NotFound {
-            IngestError::NotFound {
-                spec: spec.to_string(),
+            match unknown_kind(spec) {
+                Some(prefix) => IngestError::UnknownKind {
+                    spec: spec.to_string(),
+                    prefix: prefix.to_string(),
+                },
+                None => IngestError::NotFound {
+                    spec: spec.to_string(),
+                },
             }
         } else {
             io_err(e)

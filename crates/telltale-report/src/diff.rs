@@ -351,12 +351,7 @@ fn changes_of(r: &Report, with_package: bool) -> BTreeMap<String, Change> {
             put(
                 aspect,
                 format!("{}|{first}", f.rule),
-                format!(
-                    "{} ({} {})",
-                    first.chars().take(160).collect::<String>(),
-                    f.rule,
-                    f.name
-                ),
+                format!("{} ({} {})", crate::clip(first, 160), f.rule, f.name),
                 f.countries.clone(),
                 f.endpoints.clone(),
                 format!("{}:{}:{}", f.file, f.line, f.column),

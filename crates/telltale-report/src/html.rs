@@ -133,14 +133,6 @@ fn is_hidden_char(c: char) -> bool {
         | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
 }
 
-/// At most `max` characters of `s`, with `…` when cut.
-fn clip(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]).into(),
-        None => s.into(),
-    }
-}
-
 // ------------------------------------------------------------------------------ page frame
 
 fn write_head(out: &mut String, report: &Report, script: &str) {
@@ -321,7 +313,7 @@ fn is_clean(t: &TargetReport) -> bool {
 /// What the target does, in a few words (as the text summary).
 fn target_summary(t: &TargetReport) -> String {
     if let Some(e) = &t.error {
-        return format!("could not be read: {}", clip(e, 120));
+        return format!("could not be read: {}", crate::clip(e, 120));
     }
     let mut parts = crate::label_summary(&t.label);
     if !t.coverage.complete {
@@ -965,7 +957,7 @@ fn countries_svg(out: &mut String, rows: &[(String, CountryCount)]) {
             out,
             "<text class=\"name\" x=\"52\" y=\"{}\">{}</text>",
             y + 18,
-            esc(&clip(label, NAME_CHARS))
+            esc(&crate::clip(label, NAME_CHARS))
         );
         w!(out, "<rect class=\"bar\" x=\"{bar_x}\" y=\"{}\" width=\"{len}\" height=\"18\" rx=\"3\"></rect>", y + 4);
         w!(
@@ -1097,7 +1089,7 @@ fn write_finding(out: &mut String, id: &str, f: &Finding) {
     w!(
         out,
         "<span class=\"gist\">{}</span></summary>\n<div class=\"body\">\n",
-        esc(&clip(&f.message, 200))
+        esc(&crate::clip(&f.message, 200))
     );
     w!(out, "<p class=\"message\">{}</p>\n", esc(&f.message));
     w!(
@@ -1195,7 +1187,7 @@ fn write_finding_facts(out: &mut String, f: &Finding) {
             w!(
                 out,
                 "<li><code>{}</code></li>",
-                esc(&clip(e, MAX_EVIDENCE_CHARS))
+                esc(&crate::clip(e, MAX_EVIDENCE_CHARS))
             );
         }
         if f.evidence.len() > MAX_EVIDENCE {

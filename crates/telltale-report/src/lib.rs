@@ -7,6 +7,7 @@
 pub mod coverage;
 pub mod diff;
 pub mod fingerprint;
+mod github;
 mod html;
 mod label;
 pub mod sarif;
@@ -18,6 +19,7 @@ use std::fmt::Write;
 use telltale_rules::{Finding, Severity};
 
 pub use coverage::Coverage;
+pub use github::to_github;
 pub use html::to_html;
 pub use label::{LabelInput, PrivacyLabel};
 pub use sarif::to_sarif;
@@ -201,7 +203,185 @@ pub fn to_json(report: &Report) -> String {
 /// Control characters from packages (decoded binary, terminal escape sequences) are shown
 /// as `\x1b`, never sent to the terminal.
 pub fn to_text(report: &Report, min_severity: Severity) -> String {
-    printable(&text_of(report, min_severity))
+    to_text_with(
+        report,
+        &TextOptions {
+            min_severity,
+            full: true,
+            ..TextOptions::default()
+        },
+    )
+}
+
+/// How much the text report says.
+#[derive(Debug, Clone, Copy)]
+pub struct TextOptions {
+    /// Findings below this severity are not shown.
+    pub min_severity: Severity,
+    /// Only the targets that need attention (a finding of low severity or above shown, a
+    /// policy failure, code not all analysed, an error), each finding on one line, then
+    /// the totals: what a CI log or a lockfile of hundreds of packages wants.
+    pub quiet: bool,
+    /// Counts of findings by rule instead of the findings, then the totals.
+    pub statistics: bool,
+    /// Every target in full even when there are several. By default a report of several
+    /// targets (a lockfile, a `node_modules` folder, `--deps`) is concise: the targets that
+    /// need attention as with `quiet`, and a count of the others.
+    pub full: bool,
+}
+
+impl Default for TextOptions {
+    fn default() -> Self {
+        TextOptions {
+            min_severity: Severity::Info,
+            quiet: false,
+            statistics: false,
+            full: false,
+        }
+    }
+}
+
+/// [`to_text`] with the output modes of [`TextOptions`].
+pub fn to_text_with(report: &Report, opts: &TextOptions) -> String {
+    let concise = report.targets.len() > 1 && !opts.full;
+    let mut out = if opts.statistics {
+        statistics_of(report, opts.min_severity)
+    } else if opts.quiet || concise {
+        let mut out = quiet_text_of(report, opts.min_severity);
+        let others = report
+            .targets
+            .iter()
+            .filter(|t| !needs_attention(t, opts.min_severity))
+            .count();
+        if !opts.quiet && others > 0 {
+            let _ = writeln!(
+                out,
+                "{others} other target{} need{} no attention (--full shows every target)",
+                if others == 1 { "" } else { "s" },
+                if others == 1 { "s" } else { "" }
+            );
+        }
+        out
+    } else {
+        text_of(report, opts.min_severity)
+    };
+    write_totals(&mut out, report);
+    printable(&out)
+}
+
+/// The findings shown for a target: at or above `min`, not accepted by the policy.
+fn shown<'r>(t: &'r TargetReport, min: Severity) -> impl Iterator<Item = &'r Finding> {
+    t.findings
+        .iter()
+        .filter(move |f| f.severity >= min && !f.accepted_by_policy())
+}
+
+/// Whether a target needs a reader's attention (see [`TextOptions::quiet`]).
+fn needs_attention(t: &TargetReport, min: Severity) -> bool {
+    t.error.is_some()
+        || !t.coverage.complete
+        || t.findings.iter().any(|f| f.fails_policy())
+        || shown(t, min).any(|f| f.severity >= Severity::Low)
+}
+
+/// Each target that needs attention: its answer in one line, then one line per finding
+/// (`file:line:col: severity RULE message`), as ruff and compilers print them.
+fn quiet_text_of(report: &Report, min: Severity) -> String {
+    let mut out = String::new();
+    for t in report.targets.iter().filter(|t| needs_attention(t, min)) {
+        if let Some(e) = &t.error {
+            let _ = writeln!(out, "{}: error: {e}", t.target);
+            continue;
+        }
+        let _ = writeln!(out, "{}: {}", t.target, in_short(t));
+        for f in shown(t, min) {
+            let _ = writeln!(
+                out,
+                "  {}:{}:{}: {} {} {}{}",
+                f.file,
+                f.line,
+                f.column,
+                f.severity.as_str(),
+                f.rule,
+                f.message,
+                if f.fails_policy() {
+                    " [fails the policy]"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    out
+}
+
+/// Findings counted by rule, most first (`--statistics`).
+fn statistics_of(report: &Report, min: Severity) -> String {
+    let mut counts: std::collections::BTreeMap<(&str, &str, Severity), usize> =
+        std::collections::BTreeMap::new();
+    for f in report.targets.iter().flat_map(|t| shown(t, min)) {
+        *counts.entry((f.rule, f.name, f.severity)).or_default() += 1;
+    }
+    let mut rows: Vec<_> = counts.into_iter().collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut out = String::new();
+    for ((rule, name, severity), n) in rows {
+        let _ = writeln!(out, "{n:>6}  {rule}  {:<8}  {name}", severity.as_str());
+    }
+    out
+}
+
+/// Text output with the severity of each finding coloured (critical and high red, medium
+/// yellow, low cyan, info dimmed) and target headers bold. Runs on [`to_text_with`]'s
+/// output, after control characters from packages were escaped, so the only escape
+/// sequences in the result are these.
+pub fn colorize(text: &str) -> String {
+    use anstyle::{AnsiColor, Style};
+    let style = |word: &str| -> Option<Style> {
+        Some(match word {
+            "critical" => Style::new().bold().fg_color(Some(AnsiColor::Red.into())),
+            "high" => Style::new().fg_color(Some(AnsiColor::Red.into())),
+            "medium" => Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+            "low" => Style::new().fg_color(Some(AnsiColor::Cyan.into())),
+            "info" => Style::new().dimmed(),
+            _ => return None,
+        })
+    };
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    for line in text.split_inclusive('\n') {
+        if line.starts_with("== ") {
+            let bold = Style::new().bold();
+            let body = line.trim_end_matches('\n');
+            let _ = write!(out, "{bold}{body}{bold:#}");
+            out.push_str(&line[body.len()..]);
+            continue;
+        }
+        // `high TT102 [exfiltration] …` (full) or `  a.js:3:1: high TT102 …` (concise).
+        let at = if line.starts_with(|c: char| c.is_ascii_lowercase()) {
+            Some(0)
+        } else {
+            line.find(": ").map(|i| i + 2)
+        };
+        let coloured = at.and_then(|i| {
+            let rest = &line[i..];
+            let (word, after) = rest.split_once(' ')?;
+            after
+                .strip_prefix("TT")
+                .filter(|a| a.starts_with(|c: char| c.is_ascii_digit()))?;
+            let s = style(word)?;
+            Some(format!("{}{s}{word}{s:#} {after}", &line[..i]))
+        });
+        out.push_str(coloured.as_deref().unwrap_or(line));
+    }
+    out
+}
+
+/// At most `max` characters of `s`, with `…` when cut.
+pub(crate) fn clip(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]).into(),
+        None => s.into(),
+    }
 }
 
 /// `s` with every control character but newline and tab written as `\xHH`.
@@ -230,17 +410,20 @@ fn text_of(report: &Report, min_severity: Severity) -> String {
             .filter(|f| f.severity >= min_severity && !f.accepted_by_policy())
             .collect();
         let hidden = t.findings.iter().filter(|f| f.accepted_by_policy()).count();
+        // A target that could not be read has no label to show, clean or not.
+        if let Some(e) = &t.error {
+            let _ = writeln!(out, "== {}: error: {e}", t.target);
+            continue;
+        }
         let _ = writeln!(
             out,
-            "== {} ({} files, {} findings)",
+            "== {} ({} files, {} finding{})",
             t.target,
             t.files_scanned,
-            t.findings.len()
+            t.findings.len(),
+            if t.findings.len() == 1 { "" } else { "s" }
         );
-        if let Some(e) = &t.error {
-            let _ = writeln!(out, "error: {e}");
-        }
-        if t.error.is_none() {
+        {
             let _ = writeln!(out, "in short: {}", in_short(t));
             let _ = writeln!(out, "coverage: {}", t.coverage.summary());
             let gaps = t.coverage.gaps().count();
@@ -323,11 +506,7 @@ fn text_of(report: &Report, min_severity: Severity) -> String {
                 let _ = writeln!(out, "   = endpoints: {}", f.endpoints.join(", "));
             }
             for e in f.evidence.iter().take(8) {
-                let _ = writeln!(
-                    out,
-                    "   = evidence: {}",
-                    e.chars().take(160).collect::<String>()
-                );
+                let _ = writeln!(out, "   = evidence: {}", clip(e, 160));
             }
             if !f.flow.is_empty() {
                 let _ = writeln!(out, "   = flow:");
@@ -354,6 +533,11 @@ fn text_of(report: &Report, min_severity: Severity) -> String {
     if report.targets.len() > 1 {
         write_summary(&mut out, report);
     }
+    out
+}
+
+/// The last line: targets, findings, the worst, what fails the policy, what was not read.
+fn write_totals(out: &mut String, report: &Report) {
     let total: usize = report.targets.iter().map(|t| t.findings.len()).sum();
     let failing = report.policy_failures();
     let judged = report
@@ -388,7 +572,6 @@ fn text_of(report: &Report, min_severity: Severity) -> String {
             String::new()
         }
     );
-    out
 }
 
 /// One line per target, worst first: what a platform team reads after scanning a tree.
@@ -416,7 +599,7 @@ fn write_summary(out: &mut String, report: &Report) {
     for t in rows {
         let highest = t.findings.iter().map(|f| f.severity).max();
         let what = match &t.error {
-            Some(e) => format!("error: {}", e.chars().take(80).collect::<String>()),
+            Some(e) => format!("error: {}", clip(e, 80)),
             None if !t.coverage.complete => {
                 let mut parts = vec![format!(
                     "INCOMPLETE ({} not analysed)",
@@ -427,7 +610,7 @@ fn write_summary(out: &mut String, report: &Report) {
             }
             None => label_summary(&t.label).join("; "),
         };
-        let name: String = t.target.chars().take(60).collect();
+        let name = clip(&t.target, 60);
         let _ = writeln!(
             out,
             "  {:<width$}  {:>6}  {:>8}  {:<8}  {}",
@@ -494,7 +677,7 @@ fn write_label(out: &mut String, l: &PrivacyLabel) {
         for c in &l.collects {
             let _ = writeln!(
                 out,
-                "    - {} ({}){}, at {} time, read {} time(s)",
+                "    - {} ({}){}, at {} time, read {}",
                 c.item,
                 c.apis.join(", "),
                 match (c.sent, c.to.is_empty()) {
@@ -503,7 +686,10 @@ fn write_label(out: &mut String, l: &PrivacyLabel) {
                     _ => String::new(),
                 },
                 c.when.join("/"),
-                c.reads
+                match c.reads {
+                    1 => "once".to_string(),
+                    n => format!("{n} times"),
+                }
             );
         }
     }
@@ -702,6 +888,17 @@ fn write_label(out: &mut String, l: &PrivacyLabel) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colour_marks_severities_and_headers_only() {
+        let text = "== pkg (1 files, 1 finding)\nhigh TT102 [exfiltration] identity-exfiltration\n  a.js:3:1: low TT701 sends\nin short: high TT102 is not a finding line\n";
+        let c = colorize(text);
+        assert!(c.starts_with("\x1b[1m== pkg"), "{c:?}");
+        assert!(c.contains("\x1b[31mhigh\x1b[0m TT102"), "{c:?}");
+        assert!(c.contains("a.js:3:1: \x1b[36mlow\x1b[0m TT701"), "{c:?}");
+        assert!(c.contains("in short: high TT102"), "prose untouched: {c:?}");
+        assert_eq!(colorize("plain\n"), "plain\n");
+    }
 
     #[test]
     fn empty_report_has_schema_version() {

@@ -299,7 +299,7 @@ fn message_text(f: &Finding) -> String {
         text.push_str(&format!(" (countries: {})", f.countries.join(", ")));
     }
     if let Some(e) = f.evidence.first() {
-        text.push_str(&format!(" — {}", e.chars().take(200).collect::<String>()));
+        text.push_str(&format!(" — {}", crate::clip(e, 200)));
     }
     text
 }

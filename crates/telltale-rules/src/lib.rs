@@ -6,6 +6,7 @@ use serde::Serialize;
 use telltale_facts::{FileFacts, LineIndex, Span, Step};
 
 pub mod rules;
+pub mod select;
 
 /// What a finding is about. Part of the public JSON contract: never rename a variant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

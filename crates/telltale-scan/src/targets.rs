@@ -121,12 +121,15 @@ fn scan_lockfile(path: &str, opts: &ScanOptions) -> Vec<TargetReport> {
         })
         .collect();
     let mut head = TargetReport::empty(path);
-    head.source = Some(format!(
-        "lockfile: {} registry packages, {} for other platforms, {} skipped",
-        wanted.len(),
-        lock.packages.len() - wanted.len(),
-        lock.skipped.len()
-    ));
+    let mut source = format!("lockfile: {} registry packages", wanted.len());
+    let other = lock.packages.len() - wanted.len();
+    if other > 0 {
+        source.push_str(&format!(", {other} for other platforms (not scanned)"));
+    }
+    if !lock.skipped.is_empty() {
+        source.push_str(&format!(", {} skipped", lock.skipped.len()));
+    }
+    head.source = Some(source);
     head.warnings = lock
         .skipped
         .iter()

@@ -3,7 +3,7 @@
 
 mod commands;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use commands::*;
 use std::process::ExitCode;
 
@@ -62,8 +62,14 @@ enum Command {
     ProbeExec(probe::ExecArgs),
     /// List every rule.
     Rules,
-    /// Print a rule's documentation.
+    /// Print a rule's documentation and how to accept its findings.
     Explain(rules::ExplainArgs),
+    /// Write a starter `telltale.toml`: the policy's keys, explained.
+    Init(init::InitArgs),
+    /// Print shell completions (bash, zsh, fish, powershell, elvish).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff).
+    Man,
 }
 
 fn main() -> ExitCode {
@@ -80,5 +86,8 @@ fn main() -> ExitCode {
         Command::ProbeExec(a) => probe::exec(a),
         Command::Rules => rules::list(),
         Command::Explain(a) => rules::explain(a),
+        Command::Init(a) => init::run(a),
+        Command::Completions(a) => completions::completions(a, Cli::command()),
+        Command::Man => completions::man(Cli::command()),
     }
 }

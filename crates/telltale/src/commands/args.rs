@@ -159,7 +159,18 @@ pub fn write_out(path: Option<&Path>, text: &str) -> Result<(), String> {
         Some(p) => std::fs::write(p, text.as_bytes()),
         None => std::io::stdout().lock().write_all(text.as_bytes()),
     };
-    written.map_err(|e| format!("cannot write the report: {e}"))
+    // A reader that stopped reading (`telltale rules | head`) got what it wanted.
+    if path.is_none()
+        && written
+            .as_ref()
+            .is_err_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    {
+        return Ok(());
+    }
+    written.map_err(|e| match path {
+        Some(p) => format!("cannot write the report to {}: {e}", p.display()),
+        None => format!("cannot write the report: {e}"),
+    })
 }
 
 /// The policy: `--config`, else `telltale.toml` found upward (unless `--no-config`), with

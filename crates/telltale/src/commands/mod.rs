@@ -2,7 +2,9 @@
 
 pub mod args;
 pub mod baseline;
+pub mod completions;
 pub mod diff;
+pub mod init;
 pub mod probe;
 pub mod query;
 pub mod queue_status;
