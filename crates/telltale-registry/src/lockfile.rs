@@ -18,6 +18,9 @@ pub struct Locked {
     /// Platform restrictions the lockfile records (package-lock v2/v3), for `--platform`.
     pub os: Vec<String>,
     pub cpu: Vec<String>,
+    /// The line (from 1) of the lockfile's entry for it: where an alert about the package
+    /// lands in code scanning.
+    pub line: Option<u32>,
 }
 
 /// What a lockfile lists.
@@ -61,6 +64,9 @@ pub fn parse(path: &str, text: &str) -> Result<Lockfile, LockfileError> {
                 .into(),
         )),
     };
+    if out.packages.iter().any(|p| p.line.is_none()) {
+        npm_lines(text, &mut out.packages);
+    }
     out.packages.sort();
     out.packages
         .dedup_by(|a, b| a.name == b.name && a.version == b.version);
@@ -72,6 +78,34 @@ pub fn parse(path: &str, text: &str) -> Result<Lockfile, LockfileError> {
         return Err(err("no packages found: is this a lockfile?".into()));
     }
     Ok(out)
+}
+
+/// package-lock.json keeps no positions through serde: each entry's line is where its key is
+/// written, `"node_modules/NAME"` (v2, v3) or `"NAME": {` (v1), the first such line whose
+/// entry names the version.
+fn npm_lines(text: &str, packages: &mut [Locked]) {
+    // Compared without spaces: pretty-printed and compact lockfiles alike.
+    let lines: Vec<String> = text.lines().map(|l| l.replace([' ', '\t'], "")).collect();
+    for p in packages.iter_mut().filter(|p| p.line.is_none()) {
+        let keys = [
+            format!("node_modules/{}\":", p.name),
+            format!("\"{}\":{{", p.name),
+        ];
+        let version = format!("\"version\":\"{}\"", p.version);
+        let mut first = None;
+        for (i, l) in lines.iter().enumerate() {
+            if !keys.iter().any(|k| l.contains(k.as_str())) {
+                continue;
+            }
+            first.get_or_insert(i);
+            // The entry's own fields follow its key (on the same line when compact).
+            if lines[i..].iter().take(12).any(|x| x.contains(&version)) {
+                first = Some(i);
+                break;
+            }
+        }
+        p.line = first.map(|i| i as u32 + 1);
+    }
 }
 
 /// Whether a `resolved` URL or version names a registry tarball rather than a link, a local
@@ -163,6 +197,7 @@ fn add_npm_entry(out: &mut Lockfile, name: &str, meta: &serde_json::Value) {
         integrity: s("integrity").map(str::to_string),
         os: list("os"),
         cpu: list("cpu"),
+        line: None,
     });
 }
 
@@ -180,9 +215,11 @@ fn name_of_key(key: &str) -> &str {
 /// (`version: 1.2.3`, `resolution: "name@npm:1.2.3"`) blocks, keyed at column 0.
 fn yarn(text: &str) -> Lockfile {
     let mut out = Lockfile::default();
-    let mut block: Option<(String, BTreeMap<String, String>)> = None;
-    let flush = |out: &mut Lockfile, block: Option<(String, BTreeMap<String, String>)>| {
-        let Some((key, fields)) = block else { return };
+    let mut block: Option<(String, BTreeMap<String, String>, u32)> = None;
+    let flush = |out: &mut Lockfile, block: Option<(String, BTreeMap<String, String>, u32)>| {
+        let Some((key, fields, line)) = block else {
+            return;
+        };
         if key == "__metadata" {
             return;
         }
@@ -205,18 +242,23 @@ fn yarn(text: &str) -> Lockfile {
                 integrity: fields.get("integrity").cloned(),
                 os: vec![],
                 cpu: vec![],
+                line: Some(line),
             }),
             Some(why) => out.skipped.push((format!("{name}@{version}"), why)),
         }
     };
-    for line in text.lines() {
+    for (n, line) in text.lines().enumerate() {
         if line.trim().is_empty() || line.trim_start().starts_with('#') {
             continue;
         }
         if !line.starts_with(' ') {
             flush(&mut out, block.take());
-            block = Some((line.trim_end_matches(':').to_string(), BTreeMap::new()));
-        } else if let Some((_, fields)) = &mut block {
+            block = Some((
+                line.trim_end_matches(':').to_string(),
+                BTreeMap::new(),
+                n as u32 + 1,
+            ));
+        } else if let Some((_, fields, _)) = &mut block {
             let l = line.trim();
             let (k, v) = match l.split_once(": ") {
                 Some((k, v)) => (k, v),
@@ -241,7 +283,7 @@ fn pnpm(text: &str) -> Lockfile {
     let mut out = Lockfile::default();
     let mut in_packages = false;
     let mut current: Option<usize> = None;
-    for line in text.lines() {
+    for (n, line) in text.lines().enumerate() {
         if !line.starts_with(' ') && !line.trim().is_empty() {
             in_packages = line.trim_end() == "packages:";
             current = None;
@@ -279,6 +321,7 @@ fn pnpm(text: &str) -> Lockfile {
                 integrity: None,
                 os: vec![],
                 cpu: vec![],
+                line: Some(n as u32 + 1),
             });
             current = Some(out.packages.len() - 1);
         } else if let (Some(i), Some(at)) = (current, l.find("integrity: ")) {
@@ -318,6 +361,18 @@ mod tests {
         assert_eq!(names(&l), vec!["a@1.0.0", "b@2.0.0"]);
         assert_eq!(l.skipped.len(), 1);
         assert!(parse("package-lock.json", "{ not json").is_err());
+        let pretty =
+            serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(v3).unwrap())
+                .unwrap();
+        let l = parse("package-lock.json", &pretty).unwrap();
+        let line_of = |l: &Lockfile, n: &str| l.packages.iter().find(|p| p.name == n).unwrap().line;
+        let want = pretty
+            .lines()
+            .position(|x| x.contains("\"node_modules/a/node_modules/@s/b\""))
+            .unwrap() as u32
+            + 1;
+        assert_eq!(line_of(&l, "@s/b"), Some(want));
+        assert!(line_of(&l, "a").is_some_and(|n| n < want));
         assert!(parse("package-lock.json", r#"{"name":"x"}"#).is_err());
     }
 
@@ -335,6 +390,11 @@ mod tests {
             .unwrap()
             .starts_with("sha512-HV1"));
         assert_eq!(l.skipped.len(), 1);
+        assert_eq!(
+            l.packages[1].line,
+            Some(10),
+            "left-pad's block starts on line 10"
+        );
         let berry = "__metadata:\n  version: 6\n  cacheKey: 8\n\n\"@babel/code-frame@npm:^7.0.0\":\n  version: 7.12.13\n  resolution: \"@babel/code-frame@npm:7.12.13\"\n  dependencies:\n    \"@babel/highlight\": ^7.12.13\n  checksum: 471532bb7c\n  languageName: node\n  linkType: hard\n\n\"app@workspace:.\":\n  version: 0.0.0-use.local\n  resolution: \"app@workspace:.\"\n  languageName: unknown\n  linkType: soft\n";
         let l = parse("yarn.lock", berry).unwrap();
         assert_eq!(names(&l), vec!["@babel/code-frame@7.12.13"]);
@@ -351,6 +411,7 @@ mod tests {
         let v9 = "lockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    dependencies:\n      c:\n        specifier: ^3\n        version: 3.1.0\n\npackages:\n\n  c@3.1.0:\n    resolution: {integrity: sha512-CCC=}\n\n  '@s/d@4.0.0':\n    resolution: {integrity: sha512-DDD=}\n\nsnapshots:\n\n  c@3.1.0: {}\n";
         let l = parse("pnpm-lock.yaml", v9).unwrap();
         assert_eq!(names(&l), vec!["@s/d@4.0.0", "c@3.1.0"]);
+        assert_eq!(l.packages[1].line, Some(13), "c@3.1.0 under packages:");
     }
 
     #[test]

@@ -62,6 +62,20 @@ fn annotate(out: &mut String, t: &TargetReport, f: &Finding) {
     if let Some(p) = f.policy.as_ref().filter(|p| p.fails) {
         let _ = write!(text, "\nfails the policy: {}", p.reason);
     }
+    // A package a lockfile pins: on the lockfile's line, with where in the package.
+    if let Some(entry) = &t.lockfile {
+        let _ = writeln!(
+            out,
+            "::{level} file={},line={},title={title}::{}",
+            property(entry.path.trim_start_matches("./")),
+            entry.line,
+            message(&format!(
+                "{}: {text}\n({}:{}:{} in the package)",
+                t.target, f.file, f.line, f.column
+            ))
+        );
+        return;
+    }
     match repository_path(&t.target, &f.file) {
         Some(path) => {
             let _ = writeln!(

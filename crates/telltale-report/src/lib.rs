@@ -63,6 +63,10 @@ pub struct TargetReport {
     /// The local folder that `file` paths are relative to, for a folder target.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub root: Option<String>,
+    /// For a package a lockfile pins: the lockfile and the line of its entry, where code
+    /// scanning and annotations put what is found in the package.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lockfile: Option<LockfileEntry>,
     /// What the package collects, where it sends it, when, behind which opt-out, and for
     /// which regions it behaves differently.
     pub label: PrivacyLabel,
@@ -74,6 +78,14 @@ pub struct TargetReport {
     /// the report.
     #[serde(skip)]
     pub cross_package: telltale_facts::CrossPackage,
+}
+
+/// Where a lockfile pins a package: the lockfile as it was named, and the line (from 1) of the
+/// package's entry.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct LockfileEntry {
+    pub path: String,
+    pub line: u32,
 }
 
 impl TargetReport {
@@ -93,6 +105,7 @@ impl TargetReport {
             delegation: None,
             dependency_of: None,
             root: None,
+            lockfile: None,
             label: PrivacyLabel::default(),
             coverage: Coverage::default(),
             findings: vec![],
@@ -293,7 +306,14 @@ fn quiet_text_of(report: &Report, min: Severity) -> String {
             let _ = writeln!(out, "{}: error: {e}", t.target);
             continue;
         }
-        let _ = writeln!(out, "{}: {}", t.target, in_short(t));
+        match &t.lockfile {
+            Some(e) => {
+                let _ = writeln!(out, "{} ({}:{}): {}", t.target, e.path, e.line, in_short(t));
+            }
+            None => {
+                let _ = writeln!(out, "{}: {}", t.target, in_short(t));
+            }
+        }
         for f in shown(t, min) {
             let _ = writeln!(
                 out,

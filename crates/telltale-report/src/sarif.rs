@@ -179,7 +179,27 @@ impl RunBuilder {
         }
         result.insert("level".into(), json!(level(f.severity)));
         result.insert("message".into(), json!({ "text": message_text(f) }));
-        result.insert("locations".into(), json!([location]));
+        // A package a lockfile pins: the alert lands on the lockfile's line for it, the file
+        // inside the package kept as a related location.
+        match &t.lockfile {
+            Some(entry) => {
+                let lock = json!({
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": encode_uri(entry.path.trim_start_matches("./")) },
+                        "region": { "startLine": entry.line.max(1) },
+                    },
+                    "message": { "text": format!("{} is pinned here", t.target) },
+                });
+                let mut related = location;
+                related["id"] = json!(0);
+                related["message"] = json!({ "text": format!("{}:{}:{} in {}", f.file, f.line, f.column, t.target) });
+                result.insert("locations".into(), json!([lock]));
+                result.insert("relatedLocations".into(), json!([related]));
+            }
+            None => {
+                result.insert("locations".into(), json!([location]));
+            }
+        }
         result.insert(
             "partialFingerprints".into(),
             json!({ crate::fingerprint::SCHEME: f.fingerprint }),

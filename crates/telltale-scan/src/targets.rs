@@ -59,7 +59,7 @@ fn scan_node_modules(root: &std::path::Path, opts: &ScanOptions) -> Vec<TargetRe
     }
     packages.sort();
     let seen = SeenFiles::default();
-    let progress = package_progress(packages.len());
+    let progress = PackageProgress::new(packages.len());
     let reports = packages
         .par_iter()
         .map(|p| {
@@ -75,22 +75,66 @@ fn scan_node_modules(root: &std::path::Path, opts: &ScanOptions) -> Vec<TargetRe
             if let (Some(n), Some(v)) = (&report.package, &report.version) {
                 report.target = format!("{n}@{v} ({spec})");
             }
-            progress.inc(1);
+            progress.inc();
             report
         })
         .collect();
-    progress.finish_and_clear();
+    progress.finish();
     reports
 }
 
-/// A bar counting packages on a terminal (hidden when stderr is not one).
-fn package_progress(len: usize) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::new(len as u64);
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} packages {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-    );
-    bar
+/// Progress over the packages of a tree or lockfile, on standard error: a bar on a terminal;
+/// in a CI log (no terminal) a line every `TELLTALE_PROGRESS_SECS` seconds (30 by default),
+/// so a long scan shows it is alive without filling the log.
+struct PackageProgress {
+    bar: indicatif::ProgressBar,
+    log: Option<ProgressLog>,
+}
+
+struct ProgressLog {
+    total: usize,
+    done: std::sync::atomic::AtomicUsize,
+    every: std::time::Duration,
+    last: std::sync::Mutex<std::time::Instant>,
+}
+
+impl PackageProgress {
+    fn new(len: usize) -> Self {
+        use std::io::IsTerminal;
+        let bar = indicatif::ProgressBar::new(len as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} packages {msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        let every = std::env::var("TELLTALE_PROGRESS_SECS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(30);
+        let log = (!std::io::stderr().is_terminal()).then(|| ProgressLog {
+            total: len,
+            done: Default::default(),
+            every: std::time::Duration::from_secs(every),
+            last: std::sync::Mutex::new(std::time::Instant::now()),
+        });
+        PackageProgress { bar, log }
+    }
+
+    fn inc(&self) {
+        self.bar.inc(1);
+        let Some(log) = &self.log else { return };
+        let done = log.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let Ok(mut last) = log.last.lock() else {
+            return;
+        };
+        if last.elapsed() >= log.every && done < log.total {
+            eprintln!("telltale: {done}/{} packages scanned", log.total);
+            *last = std::time::Instant::now();
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
 }
 
 /// Downloads in flight at once for a lockfile.
@@ -137,7 +181,7 @@ fn scan_lockfile(path: &str, opts: &ScanOptions) -> Vec<TargetReport> {
         .collect();
     let client = telltale_registry::Client::new(opts.npm.registry.clone()).deferring_cache_checks();
     let seen = SeenFiles::default();
-    let progress = package_progress(wanted.len());
+    let progress = PackageProgress::new(wanted.len());
     // Downloads wait on the network, not the CPU: more of them run at once than scans do.
     let fetchers = rayon::ThreadPoolBuilder::new()
         .num_threads(FETCH_CONCURRENCY)
@@ -184,16 +228,23 @@ fn scan_lockfile(path: &str, opts: &ScanOptions) -> Vec<TargetReport> {
                     TargetReport::failed(&format!("npm:{}@{}", p.name, p.version), e.to_string())
                 }
             };
-            progress.inc(1);
+            progress.inc();
+            let mut report = report;
+            report.lockfile = p.line.map(|line| telltale_report::LockfileEntry {
+                path: path.to_string(),
+                line,
+            });
             report
         }));
     }
-    progress.finish_and_clear();
+    progress.finish();
     // Packages that branch on another package's region detector, linked to it.
     let identities: Vec<Option<(String, String)>> = reports
         .iter()
         .map(|r| Some((r.package.clone()?, r.version.clone()?)))
         .collect();
+    let entries: Vec<Option<telltale_report::LockfileEntry>> =
+        reports.iter().map(|r| r.lockfile.clone()).collect();
     crate::npm::relink(&mut reports, opts, |i, again| {
         let (name, version) = identities[i].clone()?;
         let pkg = client
@@ -202,7 +253,9 @@ fn scan_lockfile(path: &str, opts: &ScanOptions) -> Vec<TargetReport> {
                 wanted: Some(version),
             })
             .ok()?;
-        Some(crate::npm::scan_registry_package(pkg, again, &seen))
+        let mut report = crate::npm::scan_registry_package(pkg, again, &seen);
+        report.lockfile = entries[i].clone();
+        Some(report)
     });
     reports.insert(0, head);
     reports

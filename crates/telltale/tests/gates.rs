@@ -1,6 +1,9 @@
 //! Reports and gates: SARIF validated against the official schema, policy files, baselines
 //! and `telltale diff`, through the binary.
 
+mod common;
+
+use common::assert_valid_sarif;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -35,49 +38,6 @@ fn json(out: &Output) -> Value {
             String::from_utf8_lossy(&out.stderr)
         )
     })
-}
-
-/// Validate a document against the vendored SARIF 2.1.0 schema, listing every violation.
-fn assert_valid_sarif(doc: &Value) {
-    let schema_path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif-schema-2.1.0.json");
-    let mut schema: Value = serde_json::from_slice(&std::fs::read(schema_path).unwrap()).unwrap();
-    // The published schema's `language` patterns have a stray `]`, legal in ECMAScript
-    // regexes (Annex B) but not in Rust's: escape it, there and nowhere else.
-    fn escape_stray_bracket(v: &mut Value) -> usize {
-        match v {
-            Value::Object(m) => m
-                .iter_mut()
-                .map(|(k, x)| {
-                    if k == "pattern" && x == "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$" {
-                        *x = Value::from(r"^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}\]?$");
-                        1
-                    } else {
-                        escape_stray_bracket(x)
-                    }
-                })
-                .sum(),
-            Value::Array(a) => a.iter_mut().map(escape_stray_bracket).sum(),
-            _ => 0,
-        }
-    }
-    assert!(
-        escape_stray_bracket(&mut schema) > 0,
-        "the vendored schema changed"
-    );
-    let validator = jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft4)
-        .build(&schema)
-        .expect("the schema compiles");
-    let errors: Vec<String> = validator
-        .iter_errors(doc)
-        .map(|e| format!("{} at {}", e, e.instance_path()))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "SARIF violates the schema:\n{}",
-        errors.join("\n")
-    );
 }
 
 /// A package with a flow, code run by `eval` and a region guard, in a temp folder.

