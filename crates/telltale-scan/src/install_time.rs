@@ -86,11 +86,19 @@ pub(crate) fn drop_uninstalled_manifests(
     if workspaces {
         return;
     }
-    let installed = |file: &str| Some(file) == root || file.contains("node_modules/");
+    // Only manifests inside the root package's own folder: a folder of several packages
+    // (`vendor/a/package.json`, `vendor/b/package.json`) keeps each one's.
+    let Some(root) = root else { return };
+    let inside = root.strip_suffix("package.json").unwrap_or("");
     let nested: HashSet<String> = analysed
         .iter()
         .map(|a| a.facts.file.as_str())
-        .filter(|f| f.rsplit('/').next() == Some("package.json") && !installed(f))
+        .filter(|f| {
+            f.rsplit('/').next() == Some("package.json")
+                && *f != root
+                && f.starts_with(inside)
+                && !f.contains("node_modules/")
+        })
         .map(str::to_string)
         .collect();
     if nested.is_empty() {

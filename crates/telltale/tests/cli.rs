@@ -856,6 +856,21 @@ fn only_installed_manifests_have_install_scripts() {
     assert!(findings >= 1);
     let (scripts, _) = hooks(br#"{"name": "mono", "workspaces": ["test/*"]}"#);
     assert_eq!(scripts, 1, "a workspace's hook runs in the checkout");
+    // A folder of packages side by side: each one's manifest is its own root.
+    let dir = tempfile::tempdir().unwrap();
+    for n in ["a", "b"] {
+        write(
+            dir.path(),
+            &format!("{n}/package.json"),
+            format!(r#"{{"name": "{n}", "scripts": {{"postinstall": "node {n}.js"}}}}"#).as_bytes(),
+        );
+    }
+    let (_, doc) = scan_json([dir.path()]);
+    let scripts = doc["targets"][0]["label"]["install_scripts"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(scripts, 2, "{doc:#}");
 }
 
 /// The summary line and the label of a package that runs an install script, picks a mirror by
