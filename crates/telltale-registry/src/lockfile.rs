@@ -6,7 +6,7 @@
 //! format keeps npm's, its integrity hash. Packages that do not come from a registry (links,
 //! workspaces, `file:` and git dependencies) are listed as skipped with the reason.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// One package a lockfile pins.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -82,29 +82,39 @@ pub fn parse(path: &str, text: &str) -> Result<Lockfile, LockfileError> {
 
 /// package-lock.json keeps no positions through serde: each entry's line is where its key is
 /// written, `"node_modules/NAME"` (v2, v3) or `"NAME": {` (v1), the first such line whose
-/// entry names the version.
+/// entry names the version. One pass collects every key's lines; each package then looks at
+/// its own.
 fn npm_lines(text: &str, packages: &mut [Locked]) {
     // Compared without spaces: pretty-printed and compact lockfiles alike.
     let lines: Vec<String> = text.lines().map(|l| l.replace([' ', '\t'], "")).collect();
-    for p in packages.iter_mut().filter(|p| p.line.is_none()) {
-        let keys = [
-            format!("node_modules/{}\":", p.name),
-            format!("\"{}\":{{", p.name),
-        ];
-        let version = format!("\"version\":\"{}\"", p.version);
-        let mut first = None;
-        for (i, l) in lines.iter().enumerate() {
-            if !keys.iter().any(|k| l.contains(k.as_str())) {
-                continue;
-            }
-            first.get_or_insert(i);
-            // The entry's own fields follow its key (on the same line when compact).
-            if lines[i..].iter().take(12).any(|x| x.contains(&version)) {
-                first = Some(i);
-                break;
-            }
+    let mut keys: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, l) in lines.iter().enumerate() {
+        // `"node_modules/a/node_modules/@s/b":` names @s/b (its last segment), every such key
+        // of a compact line too.
+        let installed = l
+            .match_indices("node_modules/")
+            .filter_map(|(at, m)| l[at + m.len()..].split_once("\":"))
+            .map(|(name, _)| name)
+            .filter(|name| !name.contains("node_modules/") && !name.contains('"'));
+        let nested_v1 = l
+            .strip_prefix('"')
+            .and_then(|rest| rest.split_once("\":{"))
+            .map(|(name, _)| name)
+            .filter(|_| !l.contains("node_modules/"));
+        for name in installed.chain(nested_v1) {
+            keys.entry(name).or_default().push(i);
         }
-        p.line = first.map(|i| i as u32 + 1);
+    }
+    for p in packages.iter_mut().filter(|p| p.line.is_none()) {
+        let Some(at) = keys.get(p.name.as_str()) else {
+            continue;
+        };
+        let version = format!("\"version\":\"{}\"", p.version);
+        // The entry's own fields follow its key (on the same line when compact).
+        let with_version = at
+            .iter()
+            .find(|&&i| lines[i..].iter().take(12).any(|x| x.contains(&version)));
+        p.line = with_version.or(at.first()).map(|&i| i as u32 + 1);
     }
 }
 

@@ -28,11 +28,7 @@ pub fn to_github(report: &Report, min_severity: Severity) -> String {
             );
             continue;
         }
-        for f in t
-            .findings
-            .iter()
-            .filter(|f| f.severity >= min_severity && !f.accepted_by_policy())
-        {
+        for f in crate::shown(t, min_severity) {
             annotate(&mut out, t, f);
         }
         if !t.coverage.complete {

@@ -282,8 +282,9 @@ pub fn to_text_with(report: &Report, opts: &TextOptions) -> String {
     printable(&out)
 }
 
-/// The findings shown for a target: at or above `min`, not accepted by the policy.
-fn shown<'r>(t: &'r TargetReport, min: Severity) -> impl Iterator<Item = &'r Finding> {
+/// The findings shown for a target: at or above `min`, not accepted by the policy (text and
+/// annotations alike).
+pub(crate) fn shown<'r>(t: &'r TargetReport, min: Severity) -> impl Iterator<Item = &'r Finding> {
     t.findings
         .iter()
         .filter(move |f| f.severity >= min && !f.accepted_by_policy())
@@ -424,11 +425,7 @@ fn text_of(report: &Report, min_severity: Severity) -> String {
     let mut out = String::new();
     for t in &report.targets {
         // Findings the policy accepted (allowed, excepted, in the baseline) are listed in JSON only.
-        let shown: Vec<&Finding> = t
-            .findings
-            .iter()
-            .filter(|f| f.severity >= min_severity && !f.accepted_by_policy())
-            .collect();
+        let shown: Vec<&Finding> = shown(t, min_severity).collect();
         let hidden = t.findings.iter().filter(|f| f.accepted_by_policy()).count();
         // A target that could not be read has no label to show, clean or not.
         if let Some(e) = &t.error {

@@ -1,6 +1,6 @@
 //! Install time: what npm and pip run while installing, followed through package-local imports.
 
-use crate::analyse::Analysed;
+use crate::analyse::{kind_of, Analysed, Kind};
 use crate::imports::{parent, resolve_import, resolve_local};
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -94,7 +94,7 @@ pub(crate) fn drop_uninstalled_manifests(
         .iter()
         .map(|a| a.facts.file.as_str())
         .filter(|f| {
-            f.rsplit('/').next() == Some("package.json")
+            kind_of(f) == Some(Kind::Manifest)
                 && *f != root
                 && f.starts_with(inside)
                 && !f.contains("node_modules/")

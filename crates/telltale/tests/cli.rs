@@ -1,17 +1,9 @@
 //! The command line: exit codes, formats, and hostile input through the whole pipeline.
 
 use std::io::Write;
-use std::process::Command;
+mod common;
 
-fn telltale() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_telltale"))
-}
-
-fn write(dir: &std::path::Path, name: &str, body: &[u8]) {
-    let p = dir.join(name);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, body).unwrap();
-}
+use common::{telltale, write};
 
 #[test]
 fn exit_codes_follow_fail_on() {

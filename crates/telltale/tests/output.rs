@@ -1,17 +1,10 @@
 //! Output modes for terminals and CI logs: `--quiet`, `--statistics`, `--format github`,
 //! `--select`/`--ignore`, `--exit-zero`, and targets that cannot be read said once.
 
-use std::process::{Command, Output};
+mod common;
 
-fn telltale() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_telltale"))
-}
-
-fn write(dir: &std::path::Path, name: &str, body: &[u8]) {
-    let p = dir.join(name);
-    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-    std::fs::write(p, body).unwrap();
-}
+use common::{telltale, write};
+use std::process::Output;
 
 fn text(out: &Output) -> (String, String) {
     (

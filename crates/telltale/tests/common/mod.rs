@@ -1,9 +1,24 @@
 //! Helpers shared by the integration tests: the npm registry's reachability, and running
 //! `telltale probe` (which passes, saying so, only where the kernel forbids namespaces), and
-//! validating SARIF against the vendored 2.1.0 schema.
+//! validating SARIF against the vendored 2.1.0 schema; the binary and a file writer.
 
 use serde_json::Value;
 use std::path::Path;
+use std::process::Command;
+
+/// The binary under test.
+#[allow(dead_code)]
+pub fn telltale() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_telltale"))
+}
+
+/// Writes `body` at `dir/name`, making the folders on the way.
+#[allow(dead_code)]
+pub fn write(dir: &Path, name: &str, body: &[u8]) {
+    let p = dir.join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, body).unwrap();
+}
 
 /// Whether the registry answers for `spec`; prints why not (`TELLTALE_SKIP_REGISTRY=1`
 /// skips on purpose).
