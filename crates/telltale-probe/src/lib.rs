@@ -18,6 +18,7 @@
 
 pub mod agent;
 pub mod compare;
+pub mod html;
 mod isolation;
 pub mod persona;
 pub mod prepare;

@@ -71,7 +71,7 @@ pub struct Diff<'a> {
     removed_in: Vec<&'a TargetReport>,
     /// The policy fails incomplete coverage of the new side.
     #[serde(skip)]
-    incomplete_fails: bool,
+    pub(crate) incomplete_fails: bool,
 }
 
 /// Compare two reports.
@@ -381,6 +381,11 @@ impl Diff<'_> {
 
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("diff serialises")
+    }
+
+    /// One self-contained page (see [`crate::html::diff`]).
+    pub fn to_html(&self) -> String {
+        crate::html::diff::to_html(self)
     }
 
     /// Added findings that fail the policy, and new coverage gaps when the policy fails

@@ -8,7 +8,7 @@ pub mod coverage;
 pub mod diff;
 pub mod fingerprint;
 mod github;
-mod html;
+pub mod html;
 mod label;
 pub mod sarif;
 mod summary;
@@ -284,7 +284,7 @@ pub fn to_text_with(report: &Report, opts: &TextOptions) -> String {
 
 /// The findings shown for a target: at or above `min`, not accepted by the policy (text and
 /// annotations alike).
-pub(crate) fn shown<'r>(t: &'r TargetReport, min: Severity) -> impl Iterator<Item = &'r Finding> {
+pub(crate) fn shown(t: &TargetReport, min: Severity) -> impl Iterator<Item = &Finding> {
     t.findings
         .iter()
         .filter(move |f| f.severity >= min && !f.accepted_by_policy())
@@ -398,7 +398,7 @@ pub fn colorize(text: &str) -> String {
 }
 
 /// At most `max` characters of `s`, with `…` when cut.
-pub(crate) fn clip(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+pub fn clip(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
     match s.char_indices().nth(max) {
         Some((i, _)) => format!("{}…", &s[..i]).into(),
         None => s.into(),

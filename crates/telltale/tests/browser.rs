@@ -176,6 +176,37 @@ fn write_report(cwd: &Path, target: &Path, page: &Path) {
     assert!(page.is_file(), "no report written to {}", page.display());
 }
 
+/// A 1280×2000 PNG of `page` at `shot`, checked to be one.
+fn screenshot(browser: &Path, page: &Path, shot: &Path) {
+    let _ = std::fs::remove_file(shot);
+    run_chromium(
+        browser,
+        &[
+            format!("--screenshot={}", shot.display()),
+            "--window-size=1280,2000".to_string(),
+            file_url(page),
+        ],
+    );
+    let png =
+        std::fs::read(shot).unwrap_or_else(|e| panic!("no screenshot at {}: {e}", shot.display()));
+    assert!(
+        png.len() > 10_000,
+        "the screenshot is only {} bytes",
+        png.len()
+    );
+    assert_eq!(
+        &png[..8],
+        b"\x89PNG\r\n\x1a\n",
+        "the screenshot is not a PNG"
+    );
+    assert_eq!(&png[12..16], b"IHDR");
+    let (w, h) = (
+        u32::from_be_bytes(png[16..20].try_into().unwrap()),
+        u32::from_be_bytes(png[20..24].try_into().unwrap()),
+    );
+    assert_eq!((w, h), (1280, 2000), "the screenshot's size");
+}
+
 fn assert_has(dom: &str, want: &str, what: &str) {
     assert!(
         dom.contains(want),
@@ -195,12 +226,21 @@ fn html_report_renders_in_chromium() {
     let dir = keep_dir();
     let page = dir.join("es5-ext-0.10.64.html");
     let shot = dir.join("es5-ext-0.10.64.png");
-    let _ = std::fs::remove_file(&shot);
     write_report(&root, case, &page);
 
     let dom = dump_dom(&browser, &page);
     assert_has(&dom, "<code>npm/es5-ext-0.10.64.tgz</code>", "the target");
     assert_has(&dom, "<h3>Privacy label</h3>", "the privacy label");
+    assert_has(
+        &dom,
+        "<section class=\"verdict passes\" id=\"verdict\"",
+        "the verdict banner",
+    );
+    assert_has(
+        &dom,
+        "<p class=\"verdict-headline\">Passes the policy</p>",
+        "the verdict in words",
+    );
     assert_has(&dom, "Behaves differently in", "the label's region part");
     assert_has(
         &dom,
@@ -247,32 +287,7 @@ fn html_report_renders_in_chromium() {
         "the severity filter the script builds",
     );
 
-    run_chromium(
-        &browser,
-        &[
-            format!("--screenshot={}", shot.display()),
-            "--window-size=1280,2000".to_string(),
-            file_url(&page),
-        ],
-    );
-    let png =
-        std::fs::read(&shot).unwrap_or_else(|e| panic!("no screenshot at {}: {e}", shot.display()));
-    assert!(
-        png.len() > 10_000,
-        "the screenshot is only {} bytes",
-        png.len()
-    );
-    assert_eq!(
-        &png[..8],
-        b"\x89PNG\r\n\x1a\n",
-        "the screenshot is not a PNG"
-    );
-    assert_eq!(&png[12..16], b"IHDR");
-    let (w, h) = (
-        u32::from_be_bytes(png[16..20].try_into().unwrap()),
-        u32::from_be_bytes(png[20..24].try_into().unwrap()),
-    );
-    assert_eq!((w, h), (1280, 2000), "the screenshot's size");
+    screenshot(&browser, &page, &shot);
     say(&format!(
         "html report: {}\nscreenshot: {}",
         page.display(),
@@ -321,4 +336,169 @@ fn hostile_text_stays_text_in_chromium() {
         "data-tt-js=\"ready\"",
         "the mark the page's own script sets",
     );
+}
+
+/// `telltale diff --format html` of es5-ext 0.10.53 → 0.10.64, the release that added the
+/// protestware: the banner fails at `--fail-on medium`, with the added region finding as the
+/// reason, and the added region behaviour leads the table of changes.
+#[test]
+fn diff_page_renders_in_chromium() {
+    let Some(browser) = chromium() else { return };
+    let root = corpus_root();
+    let dir = keep_dir();
+    let page = dir.join("diff-es5-ext.html");
+    let out = Command::new(env!("CARGO_BIN_EXE_telltale"))
+        .current_dir(&root)
+        .args([
+            "diff",
+            "npm/es5-ext-0.10.53.tgz",
+            "npm/es5-ext-0.10.64.tgz",
+            "--fail-on",
+            "medium",
+            "--format",
+            "html",
+            "-o",
+        ])
+        .arg(&page)
+        .output()
+        .expect("run telltale");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "an added medium finding fails at --fail-on medium: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dom = dump_dom(&browser, &page);
+    assert_has(
+        &dom,
+        "<section class=\"verdict fails\" id=\"verdict\"",
+        "the verdict banner",
+    );
+    assert_has(
+        &dom,
+        "Fails the policy: 1 thing the new version adds",
+        "the verdict in words",
+    );
+    assert_has(
+        &dom,
+        "1 finding: medium is at or above fail-on medium (--fail-on)",
+        "the reason",
+    );
+    assert_has(&dom, "es5-ext 0.10.53 → es5-ext 0.10.64", "the two sides");
+    let added = dom
+        .split("id=\"changes-added\"")
+        .nth(1)
+        .expect("the table of what the new version adds");
+    let region = added.find(">region</span>").expect("the region change");
+    let install = added
+        .find(">install-script</span>")
+        .expect("the install script change");
+    assert!(region < install, "the region change comes first");
+    assert_has(added, "<span class=\"iso\">RU</span> Russia", "Russia");
+    assert_has(
+        &dom,
+        "<span class=\"rule\">TT201</span>",
+        "the added region finding",
+    );
+    assert_has(
+        &dom,
+        "data-tt-js=\"ready\"",
+        "the mark the page's script sets",
+    );
+    let shot = dir.join("diff-es5-ext.png");
+    screenshot(&browser, &page, &shot);
+    say(&format!(
+        "diff page: {}\nscreenshot: {}",
+        page.display(),
+        shot.display()
+    ));
+}
+
+/// `telltale probe --format html` of es5-ext 0.10.64 as US and RU users: the message only the
+/// Russian persona was shown leads the page, and the persona table marks Russia's cell.
+#[test]
+fn probe_page_renders_in_chromium() {
+    let Some(browser) = chromium() else { return };
+    let dir = keep_dir();
+    let page = dir.join("probe-es5-ext.html");
+    let cache = tempfile::tempdir().expect("cache folder");
+    let out = Command::new(env!("CARGO_BIN_EXE_telltale"))
+        .current_dir(corpus_root())
+        .env("TELLTALE_CACHE_DIR", cache.path())
+        .args([
+            "probe",
+            "--offline",
+            "npm/es5-ext-0.10.64.tgz",
+            "--persona",
+            "us,ru",
+            "--timeout",
+            "20",
+            "--format",
+            "html",
+            "-o",
+        ])
+        .arg(&page)
+        .output()
+        .expect("run telltale");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() == Some(3) && stderr.contains("the kernel forbids the namespaces") {
+        say(&format!("NOT RUN: {}", stderr.trim()));
+        return;
+    }
+    assert_eq!(out.status.code(), Some(0), "probe failed: {stderr}");
+    let dom = dump_dom(&browser, &page);
+    assert_has(
+        &dom,
+        "<section class=\"verdict passes\" id=\"verdict\"",
+        "the verdict banner",
+    );
+    assert_has(
+        &dom,
+        "Passes: no finding at or above high",
+        "the verdict in words",
+    );
+    let differences = dom
+        .find("<h2>Differences between countries</h2>")
+        .expect("the differences");
+    let table = dom
+        .find("<h2>What each persona saw</h2>")
+        .expect("the persona table");
+    assert!(differences < table, "the differences come first");
+    assert_has(
+        &dom[differences..table],
+        "<span class=\"only\">Only as</span> <span class=\"country\"><span class=\"iso\">RU</span> Russia",
+        "the country that was shown the message",
+    );
+    assert_has(
+        &dom[differences..table],
+        "Россия вторглась на Украину",
+        "the message as printed",
+    );
+    assert_eq!(
+        dom[table..].matches("<th scope=\"col\">").count(),
+        2,
+        "one column per persona"
+    );
+    assert_has(
+        &dom,
+        "<tr class=\"differs\"><th scope=\"row\">postinstall (install script)</th>",
+        "the postinstall row marked as differing",
+    );
+    assert_eq!(
+        dom.matches("<td class=\"diff\">").count(),
+        1,
+        "only Russia's cell is marked"
+    );
+    assert_has(
+        &dom,
+        "data-tt-js=\"ready\"",
+        "the mark the page's script sets",
+    );
+    let shot = dir.join("probe-es5-ext.png");
+    screenshot(&browser, &page, &shot);
+    say(&format!(
+        "probe page: {}\nscreenshot: {}",
+        page.display(),
+        shot.display()
+    ));
 }

@@ -584,14 +584,31 @@ fn diff_fails_only_on_added_findings_that_fail_the_policy() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    // An HTML page is for scan: diff refuses it as a usage error, before scanning anything.
-    let out = telltale()
-        .args(["diff", "--format", "html"])
-        .arg(&old)
-        .arg(&new)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    // The page decides as the exit status does, and says so in its banner.
+    for (fail_on, code, banner) in [
+        ("medium", 1, "<section class=\"verdict fails\""),
+        ("high", 0, "<section class=\"verdict passes\""),
+    ] {
+        let out = telltale()
+            .args([
+                "diff",
+                "--no-config",
+                "--format",
+                "html",
+                "--fail-on",
+                fail_on,
+            ])
+            .arg(&old)
+            .arg(&new)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(code));
+        let page = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            page.starts_with("<!DOCTYPE html>") && page.contains(banner),
+            "{page}"
+        );
+    }
 }
 
 #[test]

@@ -13,7 +13,11 @@
   title.textContent = "Show";
   bar.appendChild(title);
   ["critical", "high", "medium", "low", "info"].forEach(function (sev) {
-    var n = main.querySelectorAll("details.finding.sev-" + sev).length;
+    // A grouped entry stands for data-count findings.
+    var n = 0;
+    main.querySelectorAll("details.finding.sev-" + sev).forEach(function (e) {
+      n += parseInt(e.getAttribute("data-count"), 10) || 1;
+    });
     if (n === 0) { return; }
     var box = d.createElement("input");
     box.type = "checkbox";

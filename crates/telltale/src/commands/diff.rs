@@ -8,13 +8,15 @@ use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// What `diff` writes (an HTML page is for `scan`).
+/// What `diff` (and `probe`) writes.
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
 pub enum DiffFormat {
     Text,
     Json,
     /// SARIF 2.1.0; results are marked `new` or `absent` in `baselineState`.
     Sarif,
+    /// One self-contained page with a verdict banner (no URL of any kind).
+    Html,
 }
 
 #[derive(Args)]
@@ -25,7 +27,8 @@ pub struct DiffArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub policy: PolicyArgs,
-    /// Output format (SARIF marks results `new` or `absent` in `baselineState`).
+    /// Output format (SARIF marks results `new` or `absent` in `baselineState`; HTML is one
+    /// self-contained page).
     #[arg(long, value_enum, default_value = "text")]
     pub format: DiffFormat,
     /// Write the result to this file instead of standard output.
@@ -60,6 +63,7 @@ pub fn run(args: DiffArgs) -> ExitCode {
         DiffFormat::Text => diff.to_text(),
         DiffFormat::Json => diff.to_json(),
         DiffFormat::Sarif => diff.sarif(&new_report),
+        DiffFormat::Html => diff.to_html(),
     };
     if let Err(e) = write_out(output.as_deref(), &rendered) {
         return usage_error(&e);

@@ -39,7 +39,8 @@ pub struct ProbeArgs {
     pub repeat: usize,
     #[command(flatten)]
     pub input: InputArgs,
-    /// Output format (text or json; json has every captured event).
+    /// Output format (text, json or html; json has every captured event, html is one
+    /// self-contained page with the differences between countries first).
     #[arg(long, value_enum, default_value = "text")]
     pub format: DiffFormat,
     /// Fail (exit 1) when a finding is at least this severe.
@@ -105,7 +106,8 @@ pub fn run(args: ProbeArgs) -> ExitCode {
             .map(|s| s + "\n")
             .unwrap_or_default(),
         DiffFormat::Text => telltale_probe::render::text(&report),
-        DiffFormat::Sarif => return usage_error("probe writes text or json"),
+        DiffFormat::Html => telltale_probe::html::to_html(&report, fail_on.into()),
+        DiffFormat::Sarif => return usage_error("probe writes text, json or html"),
     };
     if let Err(e) = write_out(output.as_deref(), &rendered) {
         return usage_error(&e);
