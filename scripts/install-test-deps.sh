@@ -2,6 +2,7 @@
 # Installs what the test suite needs beyond Rust, with apt-get, each only when missing:
 #   - chromium, for the real-browser test of the HTML report (crates/telltale/tests/browser.rs);
 #     TELLTALE_SKIP_BROWSER=1 skips it, TELLTALE_CHROMIUM names another one;
+#   - npm and pip, driven through the package firewall (crates/telltale/tests/firewall.rs);
 #   - bubblewrap, Node.js and iproute2, for `telltale probe`'s sandbox tests
 #     (crates/telltale/tests/probe.rs). Those tests fail without them, by design: a probe that
 #     cannot build its sandbox must not pass for working. TELLTALE_BWRAP names another bwrap;
@@ -21,6 +22,12 @@ if [ -z "${TELLTALE_BWRAP:-}" ] && ! command -v bwrap >/dev/null 2>&1; then
 fi
 if ! command -v node >/dev/null 2>&1; then
   want+=(nodejs)
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  want+=(npm)
+fi
+if ! command -v pip >/dev/null 2>&1; then
+  want+=(python3-pip)
 fi
 if ! command -v ip >/dev/null 2>&1 && [ ! -x /usr/sbin/ip ] && [ ! -x /sbin/ip ]; then
   want+=(iproute2)

@@ -157,6 +157,25 @@ enum Conn {
     Postgres(postgres::Client),
 }
 
+/// A verdict of the firewall as stored: `allow`, `warn` or `block`, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CachedVerdict {
+    pub action: String,
+    pub reason: String,
+}
+
+/// A verdict to record. `key` holds everything the verdict depends on: the artifact's
+/// integrity, telltale's version and rule set, and the policy.
+#[derive(Debug, Clone)]
+pub struct NewVerdict<'a> {
+    pub key: &'a str,
+    pub ecosystem: &'a str,
+    pub name: &'a str,
+    pub version: &'a str,
+    pub action: &'a str,
+    pub reason: &'a str,
+}
+
 /// One connection to a store. `Send`, not shared: give each worker thread its own.
 /// After a transient error on PostgreSQL the connection may be gone for good: open a new
 /// `Store` when retrying.
@@ -223,6 +242,23 @@ impl Store {
         match &mut self.conn {
             Conn::Sqlite(c) => sqlite::schema_version(c),
             Conn::Postgres(c) => pg::schema_version(c),
+        }
+    }
+
+    /// The firewall's verdict recorded under `key`, if any.
+    pub fn verdict(&mut self, key: &str) -> Result<Option<CachedVerdict>, StoreError> {
+        match &mut self.conn {
+            Conn::Sqlite(c) => sqlite::verdict(c, key),
+            Conn::Postgres(c) => pg::verdict(c, key),
+        }
+    }
+
+    /// Record a firewall verdict; when one exists under the key it stays (several firewalls
+    /// sharing a store agree on the first).
+    pub fn record_verdict(&mut self, v: &NewVerdict<'_>) -> Result<(), StoreError> {
+        match &mut self.conn {
+            Conn::Sqlite(c) => sqlite::record_verdict(c, v),
+            Conn::Postgres(c) => pg::record_verdict(c, v),
         }
     }
 

@@ -6,15 +6,25 @@
 use crate::StoreError;
 
 /// The schema version this build writes: the number of the last migration.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// SQLite migrations, in order. Each file's number is its version.
-pub(crate) const SQLITE: &[(u32, &str)] =
-    &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
+pub(crate) const SQLITE: &[(u32, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_init.sql")),
+    (
+        2,
+        include_str!("../migrations/sqlite/0002_firewall_verdicts.sql"),
+    ),
+];
 
 /// PostgreSQL migrations, in order; the same versions as [`SQLITE`].
-pub(crate) const POSTGRES: &[(u32, &str)] =
-    &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+pub(crate) const POSTGRES: &[(u32, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (
+        2,
+        include_str!("../migrations/postgres/0002_firewall_verdicts.sql"),
+    ),
+];
 
 /// Refuse a store that a newer telltale has migrated.
 pub(crate) fn check_not_newer(found: i64) -> Result<u32, StoreError> {

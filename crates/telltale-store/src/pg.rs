@@ -9,7 +9,10 @@ use crate::migrate::{self, check_not_newer};
 use crate::prepare::PreparedScan;
 use crate::query::{Param, Query, Table};
 use crate::sql::{self, Dialect};
-use crate::{Counts, RecordOutcome, ScanKey, StoreError, StoredFinding, StoredScan};
+use crate::{
+    CachedVerdict, Counts, NewVerdict, RecordOutcome, ScanKey, StoreError, StoredFinding,
+    StoredScan,
+};
 use postgres::types::{ToSql, Type};
 use postgres::{Client, Config, NoTls, Row};
 use std::str::FromStr;
@@ -302,4 +305,29 @@ pub(crate) fn counts(client: &mut Client) -> Result<Counts, StoreError> {
         scans: r.try_get(2)?,
         findings: r.try_get(3)?,
     })
+}
+
+pub(crate) fn verdict(client: &mut Client, key: &str) -> Result<Option<CachedVerdict>, StoreError> {
+    Ok(match client.query_opt(sql::SELECT_VERDICT, &[&key])? {
+        Some(r) => Some(CachedVerdict {
+            action: r.try_get(0)?,
+            reason: r.try_get(1)?,
+        }),
+        None => None,
+    })
+}
+
+pub(crate) fn record_verdict(client: &mut Client, v: &NewVerdict<'_>) -> Result<(), StoreError> {
+    client.execute(
+        sql::INSERT_VERDICT,
+        &[
+            &v.key,
+            &v.ecosystem,
+            &v.name,
+            &v.version,
+            &v.action,
+            &v.reason,
+        ],
+    )?;
+    Ok(())
 }

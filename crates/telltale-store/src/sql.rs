@@ -80,3 +80,10 @@ pub(crate) fn previous_scan(d: Dialect, except: bool) -> String {
         ts = d.ts("s.scanned_at")
     )
 }
+
+/// A firewall verdict by its key.
+pub(crate) const SELECT_VERDICT: &str =
+    "SELECT action, reason FROM firewall_verdicts WHERE key = $1";
+
+/// Record a firewall verdict; the first one recorded for a key stays.
+pub(crate) const INSERT_VERDICT: &str = "INSERT INTO firewall_verdicts (key, ecosystem, name, version, action, reason) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING";

@@ -6,7 +6,10 @@ use crate::migrate::{self, check_not_newer};
 use crate::prepare::PreparedScan;
 use crate::query::{Param, Query, Table};
 use crate::sql::{self, for_sqlite, Dialect};
-use crate::{Counts, RecordOutcome, ScanKey, StoreError, StoredFinding, StoredScan};
+use crate::{
+    CachedVerdict, Counts, NewVerdict, RecordOutcome, ScanKey, StoreError, StoredFinding,
+    StoredScan,
+};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::time::Duration;
 
@@ -316,4 +319,29 @@ pub(crate) fn counts(conn: &Connection) -> Result<Counts, StoreError> {
             findings: r.get(3)?,
         })
     })?)
+}
+
+pub(crate) fn verdict(conn: &Connection, key: &str) -> Result<Option<CachedVerdict>, StoreError> {
+    let mut st = conn.prepare_cached(&for_sqlite(sql::SELECT_VERDICT))?;
+    Ok(st
+        .query_row(params![key], |r| {
+            Ok(CachedVerdict {
+                action: r.get(0)?,
+                reason: r.get(1)?,
+            })
+        })
+        .optional()?)
+}
+
+pub(crate) fn record_verdict(conn: &Connection, v: &NewVerdict<'_>) -> Result<(), StoreError> {
+    let mut st = conn.prepare_cached(&for_sqlite(sql::INSERT_VERDICT))?;
+    st.execute(params![
+        v.key,
+        v.ecosystem,
+        v.name,
+        v.version,
+        v.action,
+        v.reason
+    ])?;
+    Ok(())
 }

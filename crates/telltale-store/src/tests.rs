@@ -450,6 +450,7 @@ fn bad_input_is_not_transient(store: &mut Store) {
 }
 
 fn contract(store: &mut Store) {
+    firewall_verdicts_are_kept_by_key_and_the_first_stays(store);
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     record_is_idempotent(store);
     failures_are_recorded(store);
@@ -489,7 +490,7 @@ fn sqlite_file_keeps_the_contract_and_reopens_without_migrating() {
             .collect()
     };
     let before = applied(&path);
-    assert_eq!(before.len(), 1);
+    assert_eq!(before.len(), SCHEMA_VERSION as usize);
     std::thread::sleep(std::time::Duration::from_millis(5));
     // A plain path opens the same file.
     let mut again = Store::open(path.to_str().unwrap()).unwrap();
@@ -649,7 +650,7 @@ fn postgres_keeps_the_contract() {
         .collect::<Vec<_>>()
     };
     let before = applied(&mut c);
-    assert_eq!(before.len(), 1);
+    assert_eq!(before.len(), SCHEMA_VERSION as usize);
     Store::open(&url).unwrap();
     assert_eq!(applied(&mut c), before);
 
@@ -739,4 +740,41 @@ fn postgres_down_is_a_transient_error_and_reopening_works() {
         RecordOutcome::Inserted { .. }
     ));
     assert_eq!(store.counts().unwrap().scans, 2);
+}
+
+/// Part of the contract both backends keep (called from `contract`).
+fn firewall_verdicts_are_kept_by_key_and_the_first_stays(store: &mut Store) {
+    assert_eq!(store.verdict("sha512-x|0.1.0|r|p").unwrap(), None);
+    let v = NewVerdict {
+        key: "sha512-x|0.1.0|r|p",
+        ecosystem: "npm",
+        name: "es5-ext",
+        version: "0.10.64",
+        action: "block",
+        reason: "TT201 region-conditional: denied: category region",
+    };
+    store.record_verdict(&v).unwrap();
+    store
+        .record_verdict(&NewVerdict {
+            action: "allow",
+            reason: "later",
+            ..v.clone()
+        })
+        .unwrap();
+    assert_eq!(
+        store.verdict(v.key).unwrap(),
+        Some(CachedVerdict {
+            action: "block".into(),
+            reason: "TT201 region-conditional: denied: category region".into()
+        })
+    );
+    let bad = store.record_verdict(&NewVerdict {
+        key: "k2",
+        action: "maybe",
+        ..v
+    });
+    assert!(
+        bad.is_err(),
+        "an action other than allow, warn or block is refused"
+    );
 }

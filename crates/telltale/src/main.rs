@@ -54,6 +54,16 @@ enum Command {
     /// isolation check inside the sandbox passed. Needs bubblewrap (`bwrap`).
     #[command(after_help = probe::PROBE_EXIT_CODES)]
     Probe(probe::ProbeArgs),
+    /// A package firewall on loopback, in front of npm's registry and PyPI: each tarball,
+    /// sdist or wheel is fetched, its integrity checked, scanned and judged by the policy,
+    /// then served byte for byte or refused with 403 and the reason.
+    Firewall(firewall::FirewallArgs),
+    /// Run npm through the firewall: `telltale npm install lodash`. Exit status: npm's, or
+    /// 1 when something was blocked.
+    Npm(firewall::WrapArgs),
+    /// Run pip through the firewall: `telltale pip install requests`. Exit status: pip's,
+    /// or 1 when something was blocked.
+    Pip(firewall::WrapArgs),
     /// Inside the probe's sandbox: the agent (not for direct use).
     #[command(name = "__probe-agent", hide = true)]
     ProbeAgent(probe::AgentArgs),
@@ -82,6 +92,9 @@ fn main() -> ExitCode {
         Command::Baseline(a) => baseline::run(a),
         Command::Diff(a) => diff::run(a),
         Command::Probe(a) => probe::run(a),
+        Command::Firewall(a) => firewall::run(a),
+        Command::Npm(a) => firewall::wrap(firewall::Manager::Npm, a),
+        Command::Pip(a) => firewall::wrap(firewall::Manager::Pip, a),
         Command::ProbeAgent(a) => probe::agent(a),
         Command::ProbeExec(a) => probe::exec(a),
         Command::Rules => rules::list(),

@@ -19,6 +19,10 @@
 //! package = "es5-ext"                   # or "es5-ext@0.10.64"
 //! rules = ["TT201"]                     # optional: only these rules / categories
 //! reason = "prints a message; reviewed by security, 2026-11"
+//!
+//! [firewall]                            # `telltale firewall`, `telltale npm|pip`
+//! mode = "warn"                         # what fails the policy: "block" (default) or "warn"
+//! on-error = "warn"                     # an artifact that cannot be scanned: "block" (default) or "warn"
 //! ```
 //!
 //! A target whose coverage is incomplete (code the package runs was not analysed: bytecode
@@ -50,6 +54,33 @@ struct RawConfig {
     deny: RawLists,
     #[serde(default, rename = "exception")]
     exceptions: Vec<Spanned<RawException>>,
+    #[serde(default)]
+    firewall: RawFirewall,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawFirewall {
+    mode: Option<Spanned<String>>,
+    on_error: Option<Spanned<String>>,
+}
+
+/// What the firewall does with what the policy fails, and with what it cannot scan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FirewallPolicy {
+    /// Serve what fails the policy, with a warning, instead of refusing it.
+    pub warn_only: bool,
+    /// Refuse an artifact that could not be scanned (else serve it with a warning).
+    pub block_on_error: bool,
+}
+
+impl Default for FirewallPolicy {
+    fn default() -> Self {
+        FirewallPolicy {
+            warn_only: false,
+            block_on_error: true,
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -114,6 +145,8 @@ pub struct Policy {
     deny: Lists,
     exceptions: Vec<Exception>,
     baseline: Option<crate::baseline::Baseline>,
+    /// The `[firewall]` table.
+    pub firewall: FirewallPolicy,
     /// The file read, if any.
     pub path: Option<PathBuf>,
 }
@@ -129,6 +162,7 @@ impl Default for Policy {
             deny: Lists::default(),
             exceptions: vec![],
             baseline: None,
+            firewall: FirewallPolicy::default(),
             path: None,
         }
     }
@@ -187,6 +221,32 @@ impl Policy {
                 }
             };
             policy.incomplete_from = at(s.span());
+        }
+        for (key, raw, set) in [
+            (
+                "firewall.mode",
+                raw.firewall.mode,
+                &mut policy.firewall.warn_only,
+            ),
+            (
+                "firewall.on-error",
+                raw.firewall.on_error,
+                &mut policy.firewall.block_on_error,
+            ),
+        ] {
+            if let Some(s) = raw {
+                *set = match (key, s.get_ref().as_str()) {
+                    ("firewall.mode", "warn") | ("firewall.on-error", "block") => true,
+                    ("firewall.mode", "block") | ("firewall.on-error", "warn") => false,
+                    (_, other) => {
+                        return Err(fail(
+                            s.span(),
+                            key,
+                            format!("`{other}` is not \"block\" or \"warn\""),
+                        ))
+                    }
+                };
+            }
         }
         for (name, raw_lists, lists) in [
             ("allow", raw.allow, &mut policy.allow),
@@ -525,6 +585,20 @@ mod tests {
         );
         let e = parse("[deny]\nendpoints = [\"https://x.com/a\"]\n").unwrap_err();
         assert!(e.contains("deny.endpoints"), "{e}");
+    }
+
+    #[test]
+    fn the_firewall_table_sets_its_modes_and_refuses_other_words() {
+        assert_eq!(parse("").unwrap().firewall, FirewallPolicy::default());
+        let p = parse("[firewall]\nmode = \"warn\"\non-error = \"warn\"\n").unwrap();
+        assert!(p.firewall.warn_only && !p.firewall.block_on_error);
+        let e = parse("[firewall]\nmode = \"ask\"\n").unwrap_err();
+        assert!(
+            e.contains("telltale.toml:2") && e.contains("firewall.mode") && e.contains("ask"),
+            "{e}"
+        );
+        let e = parse("[firewall]\nmin-age = 3\n").unwrap_err();
+        assert!(e.contains("min-age"), "{e}");
     }
 
     #[test]

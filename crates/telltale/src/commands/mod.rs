@@ -4,6 +4,7 @@ pub mod args;
 pub mod baseline;
 pub mod completions;
 pub mod diff;
+pub mod firewall;
 pub mod init;
 pub mod probe;
 pub mod query;
