@@ -48,6 +48,9 @@ pub struct Options {
     pub workers: usize,
     /// Append every decision here as one JSON line.
     pub audit_log: Option<PathBuf>,
+    /// Find each version's publish time (npm's `time`, PyPI's `upload-time`) for the judge,
+    /// reading a package's full document when the one the package manager asked for lacks it.
+    pub publish_times: bool,
 }
 
 impl Default for Options {
@@ -60,6 +63,7 @@ impl Default for Options {
             max_bytes: 512 << 20,
             workers: 16,
             audit_log: None,
+            publish_times: false,
         }
     }
 }
@@ -89,6 +93,8 @@ pub struct Known {
     pub file: String,
     pub upstream: String,
     pub expected: Expected,
+    /// When it was published (Unix seconds), where the document said.
+    pub published: Option<i64>,
 }
 
 /// An artifact to judge: fetched and checked against its published integrity.
@@ -101,6 +107,8 @@ pub struct Artifact<'a> {
     /// The checked integrity as SRI (`sha512-…`, `sha256-…`).
     pub integrity: &'a str,
     pub bytes: &'a [u8],
+    /// When it was published (Unix seconds), when known (see [`Options::publish_times`]).
+    pub published: Option<i64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -128,6 +136,9 @@ pub struct Decision {
     pub reason: String,
     /// Taken from a cache rather than decided by a scan now.
     pub cached: bool,
+    /// Holds for this artifact from now on (not one that depends on the time, like a
+    /// minimum release age): reused for later requests.
+    pub lasting: bool,
 }
 
 /// Decides about artifacts. Called from several threads at once, never twice at once for
@@ -183,6 +194,8 @@ struct State {
     events: Mutex<Vec<Event>>,
     audit: Option<Mutex<std::fs::File>>,
     on_event: Option<OnEvent>,
+    /// npm package → version → publish time, from full documents read for them.
+    times: Mutex<HashMap<String, HashMap<String, i64>>>,
 }
 
 /// What a file request ends in.
@@ -262,6 +275,7 @@ impl Firewall {
             events: Mutex::new(Vec::new()),
             audit,
             on_event,
+            times: Mutex::new(HashMap::new()),
         });
         let handler_state = state.clone();
         let server = server::Server::start(
@@ -608,10 +622,17 @@ fn decide(state: &State, k: &Known) -> Served {
             reason,
         };
     }
-    let earlier = lock(&state.decided).get(&integrity).cloned();
+    // With publish times in play the judge is asked every time: an answer may change with
+    // the clock (its own store still spares the scan).
+    let earlier = if state.opts.publish_times {
+        None
+    } else {
+        lock(&state.decided).get(&integrity).cloned()
+    };
     let decision = match earlier {
         Some(d) => Decision { cached: true, ..d },
         None => {
+            let published = k.published.or_else(|| publish_time(state, k));
             let d = state.judge.judge(&Artifact {
                 ecosystem: k.ecosystem,
                 name: &k.name,
@@ -619,8 +640,11 @@ fn decide(state: &State, k: &Known) -> Served {
                 file: &k.file,
                 integrity: &integrity,
                 bytes: &bytes,
+                published,
             });
-            lock(&state.decided).insert(integrity.clone(), d.clone());
+            if d.lasting {
+                lock(&state.decided).insert(integrity.clone(), d.clone());
+            }
             d
         }
     };
@@ -640,6 +664,46 @@ fn decide(state: &State, k: &Known) -> Served {
         },
         Action::Allow | Action::Warn => Served::Bytes(bytes),
     }
+}
+
+/// An npm version's publish time from the package's full document (the abbreviated one npm
+/// installs from has none), read once per package; `None` unless asked for or not said.
+fn publish_time(state: &State, k: &Known) -> Option<i64> {
+    if !state.opts.publish_times || k.ecosystem != Ecosystem::Npm {
+        return None;
+    }
+    if let Some(t) = lock(&state.times).get(&k.name) {
+        return t.get(&k.version).copied();
+    }
+    let url = format!(
+        "{}/{}",
+        state.opts.npm_upstream.trim_end_matches('/'),
+        npm::escaped(&k.name)
+    );
+    let (status, _, body) = fetch(state, &url, "application/json", 256 << 20).ok()?;
+    if status != 200 {
+        return None;
+    }
+    let doc: serde_json::Value = serde_json::from_slice(&body).ok()?;
+    let times: HashMap<String, i64> = doc
+        .get("time")
+        .and_then(|t| t.as_object())
+        .map(|m| {
+            m.iter()
+                .filter_map(|(v, t)| Some((v.clone(), unix_time(t.as_str()?)?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let found = times.get(&k.version).copied();
+    lock(&state.times).insert(k.name.clone(), times);
+    found
+}
+
+/// An RFC 3339 time (`2024-05-01T12:00:00.000Z`) as Unix seconds.
+pub fn unix_time(s: &str) -> Option<i64> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| t.unix_timestamp())
 }
 
 /// A refusal the package manager prints: npm shows a JSON body's `error` after the status

@@ -71,6 +71,16 @@ pub fn rewrite(doc: &mut Value, base: &str, upstream: &str) -> Vec<(String, Know
     let Some(name) = doc.get("name").and_then(Value::as_str).map(str::to_string) else {
         return known;
     };
+    // The full document says when each version was published; the abbreviated one does not.
+    let times: std::collections::HashMap<String, i64> = doc
+        .get("time")
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(v, t)| Some((v.clone(), crate::unix_time(t.as_str()?)?)))
+                .collect()
+        })
+        .unwrap_or_default();
     let Some(versions) = doc.get_mut("versions").and_then(Value::as_object_mut) else {
         return known;
     };
@@ -118,6 +128,7 @@ pub fn rewrite(doc: &mut Value, base: &str, upstream: &str) -> Vec<(String, Know
                 file,
                 upstream: upstream_url,
                 expected,
+                published: times.get(version.as_str()).copied(),
             },
         ));
     }

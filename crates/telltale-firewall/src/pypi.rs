@@ -63,6 +63,8 @@ struct File {
     url: String,
     name: String,
     expected: Option<Expected>,
+    /// PEP 700's `upload-time`, in JSON pages.
+    published: Option<i64>,
 }
 
 /// Rewrite a project page (JSON or HTML, as `content_type` says) so its files are fetched
@@ -85,6 +87,7 @@ pub fn rewrite(
                 file: f.name,
                 upstream: f.url,
                 expected,
+                published: f.published,
             }),
             None => "/-/pypi/unchecked".to_string(),
         }
@@ -106,10 +109,15 @@ pub fn rewrite(
                 .and_then(|h| h.get("sha256"))
                 .and_then(Value::as_str)
                 .and_then(|h| Expected::from_hex("sha256", h));
+            let published = f
+                .get("upload-time")
+                .and_then(Value::as_str)
+                .and_then(crate::unix_time);
             let path = file_known(File {
                 url: strip_fragment(&url),
                 name,
                 expected,
+                published,
             });
             f["url"] = Value::String(path);
         }
@@ -138,6 +146,7 @@ pub fn rewrite(
             name: file_name(&plain),
             url: plain,
             expected,
+            published: None,
         });
         out.push_str(&path);
         if let Some(f) = fragment {

@@ -25,6 +25,7 @@ impl Judge for ByName {
             action,
             reason: format!("{} {} bytes", a.file, a.bytes.len()),
             cached: false,
+            lasting: true,
         }
     }
 }

@@ -23,6 +23,8 @@
 //! [firewall]                            # `telltale firewall`, `telltale npm|pip`
 //! mode = "warn"                         # what fails the policy: "block" (default) or "warn"
 //! on-error = "warn"                     # an artifact that cannot be scanned: "block" (default) or "warn"
+//! min-release-age = "72h"               # refuse versions younger than this (s, m, h, d)
+//! scan-timeout = "120s"                 # a scan that takes longer counts as "cannot be scanned"
 //! ```
 //!
 //! A target whose coverage is incomplete (code the package runs was not analysed: bytecode
@@ -63,6 +65,8 @@ struct RawConfig {
 struct RawFirewall {
     mode: Option<Spanned<String>>,
     on_error: Option<Spanned<String>>,
+    min_release_age: Option<Spanned<String>>,
+    scan_timeout: Option<Spanned<String>>,
 }
 
 /// What the firewall does with what the policy fails, and with what it cannot scan.
@@ -72,6 +76,11 @@ pub struct FirewallPolicy {
     pub warn_only: bool,
     /// Refuse an artifact that could not be scanned (else serve it with a warning).
     pub block_on_error: bool,
+    /// Versions published more recently than this are refused (a freshly hijacked release
+    /// is usually found and pulled within days).
+    pub min_release_age: Option<std::time::Duration>,
+    /// A scan that takes longer is treated as one that could not finish.
+    pub scan_timeout: std::time::Duration,
 }
 
 impl Default for FirewallPolicy {
@@ -79,8 +88,25 @@ impl Default for FirewallPolicy {
         FirewallPolicy {
             warn_only: false,
             block_on_error: true,
+            min_release_age: None,
+            scan_timeout: std::time::Duration::from_secs(300),
         }
     }
+}
+
+/// `90s`, `15m`, `72h`, `7d`.
+fn parse_duration(s: &str) -> Option<std::time::Duration> {
+    let s = s.trim();
+    let (number, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
+    let n: u64 = number.parse().ok()?;
+    let secs = match unit.trim() {
+        "s" => n,
+        "m" => n.checked_mul(60)?,
+        "h" => n.checked_mul(3600)?,
+        "d" => n.checked_mul(86_400)?,
+        _ => return None,
+    };
+    Some(std::time::Duration::from_secs(secs))
 }
 
 #[derive(Deserialize, Default)]
@@ -221,6 +247,27 @@ impl Policy {
                 }
             };
             policy.incomplete_from = at(s.span());
+        }
+        for (key, raw) in [
+            ("firewall.min-release-age", raw.firewall.min_release_age),
+            ("firewall.scan-timeout", raw.firewall.scan_timeout),
+        ] {
+            let Some(s) = raw else { continue };
+            let d = parse_duration(s.get_ref()).ok_or_else(|| {
+                fail(
+                    s.span(),
+                    key,
+                    format!(
+                        "`{}` is not a duration (a number and s, m, h or d: \"72h\")",
+                        s.get_ref()
+                    ),
+                )
+            })?;
+            if key == "firewall.scan-timeout" {
+                policy.firewall.scan_timeout = d.max(std::time::Duration::from_secs(1));
+            } else {
+                policy.firewall.min_release_age = Some(d);
+            }
         }
         for (key, raw, set) in [
             (
@@ -599,6 +646,17 @@ mod tests {
         );
         let e = parse("[firewall]\nmin-age = 3\n").unwrap_err();
         assert!(e.contains("min-age"), "{e}");
+        let p = parse("[firewall]\nmin-release-age = \"3d\"\nscan-timeout = \"90s\"\n").unwrap();
+        assert_eq!(
+            p.firewall.min_release_age,
+            Some(std::time::Duration::from_secs(3 * 86_400))
+        );
+        assert_eq!(p.firewall.scan_timeout, std::time::Duration::from_secs(90));
+        let e = parse("[firewall]\nmin-release-age = \"soon\"\n").unwrap_err();
+        assert!(
+            e.contains("telltale.toml:2") && e.contains("firewall.min-release-age"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -100,11 +100,15 @@ fn npm_registry() -> FakeRegistry {
 
 /// An npm tarball of `name@1.0.0` with these files under `package/`.
 fn tarball(name: &str, files: &[(&str, &str)]) -> Vec<u8> {
+    tarball_of(name, "1.0.0", files)
+}
+
+fn tarball_of(name: &str, version: &str, files: &[(&str, &str)]) -> Vec<u8> {
     let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
         Vec::new(),
         flate2::Compression::fast(),
     ));
-    let manifest = format!(r#"{{"name":"{name}","version":"1.0.0","main":"index.js"}}"#);
+    let manifest = format!(r#"{{"name":"{name}","version":"{version}","main":"index.js"}}"#);
     let all = std::iter::once(("package.json", manifest.as_str())).chain(files.iter().copied());
     for (path, body) in all {
         let mut header = tar::Header::new_gnu();
@@ -370,4 +374,157 @@ fn a_hand_over_to_a_dependency_is_judged_at_the_dependency() {
         "{err}"
     );
     assert!(err.contains("BLOCK npm dep@1.0.0: TT102"), "{err}");
+}
+
+/// A registry that accepts connections and never answers.
+fn silent_registry() -> (std::net::TcpListener, String) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    (listener, url)
+}
+
+#[test]
+fn a_silent_registry_times_out_and_a_killed_firewall_leaves_nothing_half_installed() {
+    let (_silent, url) = silent_registry();
+    let p = Project::new("");
+    let home = p.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let npm = |registry: &str| {
+        std::process::Command::new("npm")
+            .current_dir(p.path())
+            .args([
+                "install",
+                "--ignore-scripts",
+                "--no-audit",
+                "--fetch-retries=0",
+                "lodash@4.17.21",
+            ])
+            .env("HOME", &home)
+            .env("npm_config_userconfig", home.join(".npmrc"))
+            .env("npm_config_registry", registry)
+            .env("npm_config_cache", p.path().join("npm-cache"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("npm")
+    };
+    // The standing firewall in front of a registry that never answers: the install waits on
+    // the firewall, which is then killed; npm fails, and nothing was installed.
+    let mut fw = telltale()
+        .current_dir(p.path())
+        .args(["firewall", "--no-store", "--listen", "127.0.0.1:0"])
+        .args(["--registry", &url, "--upstream-timeout", "60"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    {
+        use std::io::BufRead;
+        let mut lines = std::io::BufReader::new(fw.stderr.take().unwrap());
+        lines.read_line(&mut first).unwrap();
+    }
+    let proxy = first
+        .split("npm registry ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_string();
+    let install = npm(&proxy);
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    fw.kill().unwrap();
+    fw.wait().unwrap();
+    let out = install.wait_with_output().unwrap();
+    assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!p.path().join("node_modules/lodash").exists());
+
+    // Through the wrapper with a short upstream limit: a clean error, in bounded time.
+    let started = std::time::Instant::now();
+    let out = telltale()
+        .current_dir(p.path())
+        .args(["npm", "--no-store", "--upstream-timeout", "2"])
+        .args(["--registry", &url])
+        .args([
+            "install",
+            "--ignore-scripts",
+            "--fetch-retries=0",
+            "lodash@4.17.21",
+        ])
+        .env("HOME", &home)
+        .env("npm_config_userconfig", home.join(".npmrc"))
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        started.elapsed().as_secs() < 60,
+        "ended in {:?}",
+        started.elapsed()
+    );
+    assert!(stderr(&out).contains("502"), "{}", stderr(&out));
+}
+
+/// `min-release-age`: a version published an hour ago is refused, an old one served.
+#[test]
+fn a_version_younger_than_the_minimum_release_age_is_refused() {
+    let old = tarball_of("fresh", "1.0.0", &[("index.js", "module.exports = 1;\n")]);
+    let new = tarball_of("fresh", "2.0.0", &[("index.js", "module.exports = 2;\n")]);
+    let an_hour_ago = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - 3600;
+    let stamp = |secs: u64| {
+        // Days to a civil date (Howard Hinnant's algorithm), enough for an RFC 3339 stamp.
+        let days = (secs / 86_400) as i64;
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = doy - (153 * mp + 2) / 5 + 1;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 };
+        let y = yoe + era * 400 + i64::from(m <= 2);
+        let rest = secs % 86_400;
+        format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z",
+            rest / 3600,
+            rest / 60 % 60,
+            rest % 60
+        )
+    };
+    let doc = serde_json::json!({
+        "name": "fresh",
+        "dist-tags": { "latest": "2.0.0" },
+        "time": { "1.0.0": "2020-01-01T00:00:00.000Z", "2.0.0": stamp(an_hour_ago) },
+        "versions": {
+            "1.0.0": { "name": "fresh", "version": "1.0.0", "dist": { "tarball": "/fresh/-/fresh-1.0.0.tgz", "integrity": sri(&old) } },
+            "2.0.0": { "name": "fresh", "version": "2.0.0", "dist": { "tarball": "/fresh/-/fresh-2.0.0.tgz", "integrity": sri(&new) } }
+        }
+    });
+    let reg = FakeRegistry::with_routes(vec![
+        ("/fresh".into(), serde_json::to_vec(&doc).unwrap()),
+        ("/fresh/-/fresh-1.0.0.tgz".into(), old),
+        ("/fresh/-/fresh-2.0.0.tgz".into(), new),
+    ]);
+    let p = Project::new("[firewall]\nmin-release-age = \"3d\"\n");
+    let out = p.run(
+        "npm",
+        &reg,
+        &[],
+        &["install", "--ignore-scripts", "fresh@2.0.0"],
+    );
+    let err = stderr(&out);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("BLOCK npm fresh@2.0.0: published 1 h ago, less than the policy's min-release-age of 3 d"),
+        "{err}"
+    );
+    let out = p.run(
+        "npm",
+        &reg,
+        &[],
+        &["install", "--ignore-scripts", "fresh@1.0.0"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("ALLOW npm fresh@1.0.0"));
 }

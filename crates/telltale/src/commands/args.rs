@@ -40,7 +40,7 @@ pub enum QueryFormat {
 }
 
 /// Where targets come from and the limits on reading them.
-#[derive(Args)]
+#[derive(Args, Clone)]
 pub struct InputArgs {
     /// Registry for `npm:` targets (default: npm_config_registry, then `.npmrc`, then the public registry).
     #[arg(long)]

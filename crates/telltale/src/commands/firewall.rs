@@ -100,6 +100,7 @@ impl PolicyJudge {
             timeout: std::time::Duration::from_secs(upstream_timeout.max(1)),
             max_bytes: input.max_archive_bytes,
             audit_log,
+            publish_times: policy.firewall.min_release_age.is_some(),
             ..Options::default()
         };
         let warn_only = warn || dry_run || policy.firewall.warn_only;
@@ -141,7 +142,7 @@ impl PolicyJudge {
         if let Err(e) = std::fs::write(&path, a.bytes) {
             return (fail, format!("could not be scanned: {e}"));
         }
-        let mut report = match scan_all(vec![path.display().to_string()], &self.input) {
+        let mut report = match self.scan_within(path.display().to_string()) {
             Ok(r) => r,
             Err(e) => return (fail, format!("could not be scanned: {e}")),
         };
@@ -206,8 +207,73 @@ impl PolicyJudge {
     }
 }
 
+impl PolicyJudge {
+    /// Scan one file, giving up after the policy's `scan-timeout` (the scan goes on in the
+    /// background and its result is dropped).
+    fn scan_within(&self, path: String) -> Result<telltale_report::Report, String> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let input = self.input.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(scan_all(vec![path], &input));
+        });
+        let limit = self.policy.firewall.scan_timeout;
+        rx.recv_timeout(limit).unwrap_or_else(|_| {
+            Err(format!(
+                "the scan did not finish in {} s (scan-timeout)",
+                limit.as_secs()
+            ))
+        })
+    }
+
+    /// A version younger than the policy's minimum release age: refused whatever it holds
+    /// (not stored: the answer changes with time).
+    fn too_young(&self, a: &Artifact<'_>) -> Option<String> {
+        let min = self.policy.firewall.min_release_age?;
+        let published = a.published?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .ok()?
+            .as_secs() as i64;
+        let age = now.saturating_sub(published).max(0) as u64;
+        (age < min.as_secs()).then(|| {
+            format!(
+                "published {} ago, less than the policy's min-release-age of {}",
+                human_age(age),
+                human_age(min.as_secs())
+            )
+        })
+    }
+}
+
+/// `45 min`, `5 h`, `3 d`.
+fn human_age(secs: u64) -> String {
+    match secs {
+        s if s < 3600 => format!("{} min", s / 60),
+        s if s < 2 * 86_400 => format!("{} h", s / 3600),
+        s => format!("{} d", s / 86_400),
+    }
+}
+
 impl Judge for PolicyJudge {
     fn judge(&self, a: &Artifact<'_>) -> Decision {
+        if let Some(why) = self.too_young(a) {
+            let action = if self.warn_only {
+                Action::Warn
+            } else {
+                Action::Block
+            };
+            let reason = if self.warn_only {
+                format!("would block: {why}")
+            } else {
+                why
+            };
+            return Decision {
+                action,
+                reason,
+                cached: false,
+                lasting: false,
+            };
+        }
         let key = self.cache_key(a);
         let cached = self.store.as_ref().and_then(|s| {
             let mut s = s.lock().unwrap_or_else(|e| e.into_inner());
@@ -249,6 +315,7 @@ impl Judge for PolicyJudge {
             action,
             reason,
             cached: was_cached,
+            lasting: true,
         }
     }
 }
