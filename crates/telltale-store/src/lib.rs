@@ -176,6 +176,25 @@ pub struct NewVerdict<'a> {
     pub reason: &'a str,
 }
 
+/// A watched package as last read: the document's `ETag` and every version it listed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WatchState {
+    pub etag: Option<String>,
+    pub versions: Vec<String>,
+}
+
+impl WatchState {
+    fn from_row(etag: Option<String>, versions: &str) -> Result<WatchState, StoreError> {
+        let versions = serde_json::from_str(versions)
+            .map_err(|e| StoreError::Data(format!("watch_state.versions: {e}")))?;
+        Ok(WatchState { etag, versions })
+    }
+
+    fn versions_json(&self) -> String {
+        serde_json::to_string(&self.versions).unwrap_or_else(|_| "[]".into())
+    }
+}
+
 /// One connection to a store. `Send`, not shared: give each worker thread its own.
 /// After a transient error on PostgreSQL the connection may be gone for good: open a new
 /// `Store` when retrying.
@@ -259,6 +278,39 @@ impl Store {
         match &mut self.conn {
             Conn::Sqlite(c) => sqlite::record_verdict(c, v),
             Conn::Postgres(c) => pg::record_verdict(c, v),
+        }
+    }
+
+    /// What `telltale watch` last saw of a package.
+    pub fn watch_state(
+        &mut self,
+        ecosystem: &str,
+        name: &str,
+    ) -> Result<Option<WatchState>, StoreError> {
+        match &mut self.conn {
+            Conn::Sqlite(c) => sqlite::watch_state(c, ecosystem, name),
+            Conn::Postgres(c) => pg::watch_state(c, ecosystem, name),
+        }
+    }
+
+    pub fn save_watch_state(
+        &mut self,
+        ecosystem: &str,
+        name: &str,
+        state: &WatchState,
+    ) -> Result<(), StoreError> {
+        match &mut self.conn {
+            Conn::Sqlite(c) => sqlite::save_watch_state(c, ecosystem, name, state),
+            Conn::Postgres(c) => pg::save_watch_state(c, ecosystem, name, state),
+        }
+    }
+
+    /// Record an alert under `key`; true when this call recorded it (and so should send it),
+    /// false when a watcher already had.
+    pub fn claim_alert(&mut self, key: &str, alert: &str) -> Result<bool, StoreError> {
+        match &mut self.conn {
+            Conn::Sqlite(c) => sqlite::claim_alert(c, key, alert),
+            Conn::Postgres(c) => pg::claim_alert(c, key, alert),
         }
     }
 

@@ -6,7 +6,7 @@
 use crate::StoreError;
 
 /// The schema version this build writes: the number of the last migration.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// SQLite migrations, in order. Each file's number is its version.
 pub(crate) const SQLITE: &[(u32, &str)] = &[
@@ -15,6 +15,7 @@ pub(crate) const SQLITE: &[(u32, &str)] = &[
         2,
         include_str!("../migrations/sqlite/0002_firewall_verdicts.sql"),
     ),
+    (3, include_str!("../migrations/sqlite/0003_watch.sql")),
 ];
 
 /// PostgreSQL migrations, in order; the same versions as [`SQLITE`].
@@ -24,6 +25,7 @@ pub(crate) const POSTGRES: &[(u32, &str)] = &[
         2,
         include_str!("../migrations/postgres/0002_firewall_verdicts.sql"),
     ),
+    (3, include_str!("../migrations/postgres/0003_watch.sql")),
 ];
 
 /// Refuse a store that a newer telltale has migrated.

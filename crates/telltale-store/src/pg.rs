@@ -11,7 +11,7 @@ use crate::query::{Param, Query, Table};
 use crate::sql::{self, Dialect};
 use crate::{
     CachedVerdict, Counts, NewVerdict, RecordOutcome, ScanKey, StoreError, StoredFinding,
-    StoredScan,
+    StoredScan, WatchState,
 };
 use postgres::types::{ToSql, Type};
 use postgres::{Client, Config, NoTls, Row};
@@ -330,4 +330,36 @@ pub(crate) fn record_verdict(client: &mut Client, v: &NewVerdict<'_>) -> Result<
         ],
     )?;
     Ok(())
+}
+
+pub(crate) fn watch_state(
+    client: &mut Client,
+    ecosystem: &str,
+    name: &str,
+) -> Result<Option<WatchState>, StoreError> {
+    match client.query_opt(sql::SELECT_WATCH_STATE, &[&ecosystem, &name])? {
+        Some(r) => {
+            let etag: Option<String> = r.try_get(0)?;
+            let versions: String = r.try_get(1)?;
+            WatchState::from_row(etag, &versions).map(Some)
+        }
+        None => Ok(None),
+    }
+}
+
+pub(crate) fn save_watch_state(
+    client: &mut Client,
+    ecosystem: &str,
+    name: &str,
+    state: &WatchState,
+) -> Result<(), StoreError> {
+    client.execute(
+        sql::UPSERT_WATCH_STATE,
+        &[&ecosystem, &name, &state.etag, &state.versions_json()],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn claim_alert(client: &mut Client, key: &str, alert: &str) -> Result<bool, StoreError> {
+    Ok(client.execute(sql::INSERT_WATCH_ALERT, &[&key, &alert])? == 1)
 }

@@ -1,6 +1,6 @@
 //! The shipped questions ([`Query`]) and their answers ([`Table`]). Each question selects
 //! from a view the migrations create (`region_gained`, `identity_endpoints_first_seen`,
-//! `label_history`, `scan_summary`), so the same answer is one `SELECT` away in `sqlite3` or
+//! `label_history`, `scan_summary`; `watch_alerts` is a table), so the same answer is one `SELECT` away in `sqlite3` or
 //! `psql`; the parameters are filters and a total order on top.
 
 use crate::sql::Dialect;
@@ -25,6 +25,9 @@ pub enum Query {
     /// Every scan, newest first: package, version, scanned_at, telltale version, error,
     /// findings by severity.
     Scans { limit: usize },
+    /// `telltale watch`'s alerts since a date (all without one), oldest first: when, the
+    /// alert's key (`npm|name|version`) and the alert as JSON.
+    Alerts { since: Option<String> },
 }
 
 /// A bound parameter.
@@ -81,6 +84,22 @@ impl Query {
                 ),
                 vec![Param::Int(i64::try_from(*limit).unwrap_or(i64::MAX))],
             ),
+            Query::Alerts { since } => {
+                let (filter, params) = match since {
+                    Some(s) => (
+                        format!("WHERE created_at >= {}", d.since("$1")),
+                        vec![Param::Text(check_since(s)?)],
+                    ),
+                    None => (String::new(), vec![]),
+                };
+                (
+                    format!(
+                        "SELECT {} AS created_at, key, alert FROM watch_alerts {filter} ORDER BY created_at, key",
+                        ts("created_at")
+                    ),
+                    params,
+                )
+            }
         })
     }
 }

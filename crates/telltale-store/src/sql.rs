@@ -87,3 +87,14 @@ pub(crate) const SELECT_VERDICT: &str =
 
 /// Record a firewall verdict; the first one recorded for a key stays.
 pub(crate) const INSERT_VERDICT: &str = "INSERT INTO firewall_verdicts (key, ecosystem, name, version, action, reason) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING";
+
+/// A watched package's last state.
+pub(crate) const SELECT_WATCH_STATE: &str =
+    "SELECT etag, versions FROM watch_state WHERE ecosystem = $1 AND name = $2";
+
+/// Save a watched package's state.
+pub(crate) const UPSERT_WATCH_STATE: &str = "INSERT INTO watch_state (ecosystem, name, etag, versions) VALUES ($1, $2, $3, $4) ON CONFLICT (ecosystem, name) DO UPDATE SET etag = excluded.etag, versions = excluded.versions";
+
+/// Claim an alert: one row per key, the first watcher to write it sends it.
+pub(crate) const INSERT_WATCH_ALERT: &str =
+    "INSERT INTO watch_alerts (key, alert) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";

@@ -8,7 +8,7 @@ use crate::query::{Param, Query, Table};
 use crate::sql::{self, for_sqlite, Dialect};
 use crate::{
     CachedVerdict, Counts, NewVerdict, RecordOutcome, ScanKey, StoreError, StoredFinding,
-    StoredScan,
+    StoredScan, WatchState,
 };
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::time::Duration;
@@ -344,4 +344,33 @@ pub(crate) fn record_verdict(conn: &Connection, v: &NewVerdict<'_>) -> Result<()
         v.reason
     ])?;
     Ok(())
+}
+
+pub(crate) fn watch_state(
+    conn: &Connection,
+    ecosystem: &str,
+    name: &str,
+) -> Result<Option<WatchState>, StoreError> {
+    let mut st = conn.prepare_cached(&for_sqlite(sql::SELECT_WATCH_STATE))?;
+    let row: Option<(Option<String>, String)> = st
+        .query_row(params![ecosystem, name], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    row.map(|(etag, versions)| WatchState::from_row(etag, &versions))
+        .transpose()
+}
+
+pub(crate) fn save_watch_state(
+    conn: &Connection,
+    ecosystem: &str,
+    name: &str,
+    state: &WatchState,
+) -> Result<(), StoreError> {
+    let mut st = conn.prepare_cached(&for_sqlite(sql::UPSERT_WATCH_STATE))?;
+    st.execute(params![ecosystem, name, state.etag, state.versions_json()])?;
+    Ok(())
+}
+
+pub(crate) fn claim_alert(conn: &Connection, key: &str, alert: &str) -> Result<bool, StoreError> {
+    let mut st = conn.prepare_cached(&for_sqlite(sql::INSERT_WATCH_ALERT))?;
+    Ok(st.execute(params![key, alert])? == 1)
 }

@@ -451,6 +451,7 @@ fn bad_input_is_not_transient(store: &mut Store) {
 
 fn contract(store: &mut Store) {
     firewall_verdicts_are_kept_by_key_and_the_first_stays(store);
+    watch_state_is_kept_and_alerts_claimed_once(store);
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     record_is_idempotent(store);
     failures_are_recorded(store);
@@ -777,4 +778,20 @@ fn firewall_verdicts_are_kept_by_key_and_the_first_stays(store: &mut Store) {
         bad.is_err(),
         "an action other than allow, warn or block is refused"
     );
+}
+
+/// Part of the contract both backends keep (called from `contract`).
+fn watch_state_is_kept_and_alerts_claimed_once(store: &mut Store) {
+    assert_eq!(store.watch_state("npm", "x").unwrap(), None);
+    let mut st = WatchState {
+        etag: Some("\"abc\"".into()),
+        versions: vec!["1.0.0".into()],
+    };
+    store.save_watch_state("npm", "x", &st).unwrap();
+    st.versions.push("1.1.0".into());
+    st.etag = None;
+    store.save_watch_state("npm", "x", &st).unwrap();
+    assert_eq!(store.watch_state("npm", "x").unwrap(), Some(st));
+    assert!(store.claim_alert("npm|x|1.1.0", "{}").unwrap());
+    assert!(!store.claim_alert("npm|x|1.1.0", "{}").unwrap());
 }

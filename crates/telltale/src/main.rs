@@ -64,6 +64,11 @@ enum Command {
     /// Run pip through the firewall: `telltale pip install requests`. Exit status: pip's,
     /// or 1 when something was blocked.
     Pip(firewall::WrapArgs),
+    /// Watch npm packages: each new version is compared with the one before it by meaning,
+    /// and what matters (new destinations, identity sent, region behaviour, install scripts,
+    /// hidden code, lost coverage, a removed opt-out) is alerted on stdout as JSON lines, to a
+    /// log and a webhook. State in the store: restarts neither miss nor repeat a version.
+    Watch(watch::WatchArgs),
     /// Inside the probe's sandbox: the agent (not for direct use).
     #[command(name = "__probe-agent", hide = true)]
     ProbeAgent(probe::AgentArgs),
@@ -95,6 +100,7 @@ fn main() -> ExitCode {
         Command::Firewall(a) => firewall::run(a),
         Command::Npm(a) => firewall::wrap(firewall::Manager::Npm, a),
         Command::Pip(a) => firewall::wrap(firewall::Manager::Pip, a),
+        Command::Watch(a) => watch::run(a),
         Command::ProbeAgent(a) => probe::agent(a),
         Command::ProbeExec(a) => probe::exec(a),
         Command::Rules => rules::list(),

@@ -12,4 +12,5 @@ pub mod queue_status;
 pub mod rules;
 pub mod scan;
 pub mod submit;
+pub mod watch;
 pub mod worker;

@@ -25,6 +25,12 @@ pub enum Question {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
+    /// The alerts `telltale watch` sent, oldest first: the digest of what changed across the
+    /// watched packages (`--since 2026-12-01` for the last days).
+    Alerts {
+        #[arg(long)]
+        since: Option<String>,
+    },
 }
 
 #[derive(Args)]
@@ -61,6 +67,7 @@ pub fn run(args: QueryArgs) -> ExitCode {
             telltale_store::Query::LabelHistory { ecosystem, name }
         }
         Question::Scans { limit } => telltale_store::Query::Scans { limit },
+        Question::Alerts { since } => telltale_store::Query::Alerts { since },
     };
     match store.query(&q) {
         Ok(table) => {

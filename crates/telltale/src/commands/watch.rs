@@ -1,0 +1,339 @@
+//! `telltale watch`: poll npm packages' documents and, for every version published since the
+//! last look, compare it with the version before it by meaning and alert on what matters —
+//! new destinations, identity collected or sent, region behaviour, install scripts, hidden or
+//! run-from-the-network code, destructive code, coverage lost, an opt-out removed.
+//!
+//! State lives in the store (`watch_state`: each package's `ETag` and versions; `watch_alerts`:
+//! one row per alert), so a restarted watcher neither misses nor repeats a version, and
+//! several watchers on one database send each alert once.
+
+use super::args::{scan_all, scan_options, usage_error, InputArgs};
+use clap::Args;
+use serde_json::{json, Value};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+use telltale_report::diff::{Change, Diff};
+use telltale_store::{Store, WatchState};
+
+#[derive(Args)]
+pub struct WatchArgs {
+    /// npm packages to watch (`name` or `npm:name`).
+    pub packages: Vec<String>,
+    /// A file with one package a line (`#` starts a comment).
+    #[arg(long)]
+    pub from: Option<PathBuf>,
+    /// Seconds between polls.
+    #[arg(long, default_value_t = 300)]
+    pub interval: u64,
+    /// Poll once and exit.
+    #[arg(long)]
+    pub once: bool,
+    /// Append each alert here as one JSON line.
+    #[arg(long)]
+    pub log: Option<PathBuf>,
+    /// POST each alert's JSON here (retried).
+    #[arg(long)]
+    pub webhook: Option<String>,
+    /// Store for the watcher's state and alerts (default: `$TELLTALE_STORE`, else the SQLite
+    /// store on this machine).
+    #[arg(long)]
+    pub store: Option<String>,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+/// Attempts per registry or webhook request (errors, 5xx, 429 and unreadable answers).
+const ATTEMPTS: u32 = 4;
+
+pub fn run(args: WatchArgs) -> ExitCode {
+    let mut names: Vec<String> = args
+        .packages
+        .iter()
+        .map(|p| p.strip_prefix("npm:").unwrap_or(p).to_string())
+        .collect();
+    if let Some(f) = &args.from {
+        match std::fs::read_to_string(f) {
+            Ok(text) => names.extend(
+                text.lines()
+                    .map(|l| l.split('#').next().unwrap_or("").trim())
+                    .filter(|l| !l.is_empty())
+                    .map(|l| l.strip_prefix("npm:").unwrap_or(l).to_string()),
+            ),
+            Err(e) => return usage_error(&format!("cannot read {}: {e}", f.display())),
+        }
+    }
+    if names.is_empty() {
+        return usage_error("name the packages to watch, or --from FILE");
+    }
+    let registry = match scan_options(&args.input) {
+        Ok(o) => o.npm.registry.registry,
+        Err(e) => return usage_error(&e),
+    };
+    let mut store = match telltale::history::open(args.store.as_deref()) {
+        Ok(s) => s,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(60)))
+        .http_status_as_error(false)
+        .tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::PlatformVerifier)
+                .build(),
+        )
+        .build()
+        .into();
+    loop {
+        for name in &names {
+            if let Err(e) = poll(&agent, &registry, name, &mut store, &args) {
+                eprintln!("telltale watch: {name}: {e}");
+            }
+        }
+        if args.once {
+            return ExitCode::SUCCESS;
+        }
+        std::thread::sleep(Duration::from_secs(args.interval.max(1)));
+    }
+}
+
+/// A registry document, or that it has not changed since `etag`.
+enum Document {
+    Unchanged,
+    Changed { etag: Option<String>, doc: Value },
+}
+
+/// GET the package's document, conditionally; 5xx, 429 (after its `Retry-After`, at most a
+/// minute), transport errors and unreadable JSON are retried with growing pauses.
+fn fetch(agent: &ureq::Agent, url: &str, etag: Option<&str>) -> Result<Document, String> {
+    let mut last = String::new();
+    for attempt in 0..ATTEMPTS {
+        if attempt > 0 {
+            std::thread::sleep(Duration::from_millis(500 << attempt));
+        }
+        let mut req = agent.get(url).header("Accept", "application/json");
+        if let Some(e) = etag {
+            req = req.header("If-None-Match", e);
+        }
+        let mut resp = match req.call() {
+            Ok(r) => r,
+            Err(e) => {
+                last = e.to_string();
+                continue;
+            }
+        };
+        let status = resp.status().as_u16();
+        let header = |n: &str| {
+            resp.headers()
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        match status {
+            304 => return Ok(Document::Unchanged),
+            200 => {
+                let etag = header("etag");
+                match resp.body_mut().read_json::<Value>() {
+                    Ok(doc) if doc.get("versions").is_some() => {
+                        return Ok(Document::Changed { etag, doc })
+                    }
+                    _ => last = "the registry sent something other than a package document".into(),
+                }
+            }
+            429 => {
+                let wait = header("retry-after")
+                    .and_then(|s| s.trim().parse::<u64>().ok())
+                    .unwrap_or(1)
+                    .min(60);
+                last = format!("429, retry after {wait} s");
+                std::thread::sleep(Duration::from_secs(wait));
+            }
+            s if s >= 500 => last = format!("the registry answered {s}"),
+            s => return Err(format!("the registry answered {s}")),
+        }
+    }
+    Err(format!("gave up after {ATTEMPTS} attempts: {last}"))
+}
+
+fn poll(
+    agent: &ureq::Agent,
+    registry: &str,
+    name: &str,
+    store: &mut Store,
+    args: &WatchArgs,
+) -> Result<(), String> {
+    let state = store.watch_state("npm", name).map_err(|e| e.to_string())?;
+    let url = format!("{registry}{}", name.replace('/', "%2f"));
+    let etag = state.as_ref().and_then(|s| s.etag.as_deref());
+    let (etag, doc) = match fetch(agent, &url, etag)? {
+        Document::Unchanged => return Ok(()),
+        Document::Changed { etag, doc } => (etag, doc),
+    };
+    let mut versions: Vec<(String, String)> = doc["versions"]
+        .as_object()
+        .map(|m| {
+            m.keys()
+                .map(|v| {
+                    let t = doc["time"][v].as_str().unwrap_or("").to_string();
+                    (t, v.clone())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // Publish order (time, then the version string where the document gives no time).
+    versions.sort();
+    let all: Vec<String> = versions.iter().map(|(_, v)| v.clone()).collect();
+    let Some(state) = state else {
+        eprintln!(
+            "telltale watch: {name}: now watching ({} versions known, the latest {})",
+            all.len(),
+            all.last().map(String::as_str).unwrap_or("none")
+        );
+        return store
+            .save_watch_state(
+                "npm",
+                name,
+                &WatchState {
+                    etag,
+                    versions: all,
+                },
+            )
+            .map_err(|e| e.to_string());
+    };
+    let mut seen: Vec<String> = state.versions.clone();
+    for (_, version) in versions.iter().filter(|(_, v)| !state.versions.contains(v)) {
+        // The version before it: the latest already seen, in publish order.
+        let previous = all
+            .iter()
+            .take_while(|v| *v != version)
+            .filter(|v| seen.contains(v))
+            .last()
+            .cloned();
+        if let Some(prev) = previous {
+            compare(name, &prev, version, store, args)?;
+        }
+        seen.push(version.clone());
+    }
+    store
+        .save_watch_state(
+            "npm",
+            name,
+            &WatchState {
+                etag,
+                versions: all,
+            },
+        )
+        .map_err(|e| e.to_string())
+}
+
+/// Scan both versions, compare them, and alert when something that matters changed.
+fn compare(
+    name: &str,
+    old: &str,
+    new: &str,
+    store: &mut Store,
+    args: &WatchArgs,
+) -> Result<(), String> {
+    let old_report = scan_all(vec![format!("npm:{name}@{old}")], &args.input)?;
+    let new_report = scan_all(vec![format!("npm:{name}@{new}")], &args.input)?;
+    let diff = telltale_report::diff::diff(&old_report, &new_report);
+    let Some(alert) = alert(name, old, new, &diff) else {
+        eprintln!("telltale watch: {name} {new}: nothing that matters changed since {old}");
+        return Ok(());
+    };
+    let line = alert.to_string();
+    let key = format!("npm|{name}|{new}");
+    if !store.claim_alert(&key, &line).map_err(|e| e.to_string())? {
+        return Ok(());
+    }
+    println!("{line}");
+    let _ = std::io::stdout().flush();
+    if let Some(log) = &args.log {
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .and_then(|mut f| writeln!(f, "{line}"));
+        if let Err(e) = written {
+            eprintln!("telltale watch: cannot append to {}: {e}", log.display());
+        }
+    }
+    if let Some(url) = &args.webhook {
+        post(url, &line);
+    }
+    Ok(())
+}
+
+/// The alert, when the diff holds something that matters: any change added (destinations,
+/// identity, region, install scripts, hidden or fetched code, mass deletes, code not analysed)
+/// and opt-outs removed; with the findings added.
+fn alert(name: &str, old: &str, new: &str, diff: &Diff) -> Option<Value> {
+    let change = |kind: &str, c: &Change| {
+        json!({
+            "change": kind,
+            "aspect": c.aspect,
+            "what": c.what,
+            "countries": c.countries,
+            "endpoints": c.endpoints,
+            "location": c.location,
+        })
+    };
+    let mut changes: Vec<Value> = diff.added.iter().map(|c| change("added", c)).collect();
+    changes.extend(
+        diff.removed
+            .iter()
+            .filter(|c| c.aspect == "opt-out")
+            .map(|c| change("removed", c)),
+    );
+    if changes.is_empty() {
+        return None;
+    }
+    let findings: Vec<Value> = diff
+        .findings
+        .added
+        .iter()
+        .map(|f| {
+            json!({
+                "rule": f.rule,
+                "severity": f.severity.as_str(),
+                "message": f.message,
+                "location": format!("{}:{}:{}", f.file, f.line, f.column),
+            })
+        })
+        .collect();
+    Some(json!({
+        "package": format!("npm:{name}"),
+        "from": old,
+        "to": new,
+        "changes": changes,
+        "findings_added": findings,
+    }))
+}
+
+/// POST the alert, retrying server errors and failed connections.
+fn post(url: &str, body: &str) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(30)))
+        .http_status_as_error(false)
+        .build()
+        .into();
+    for attempt in 0..ATTEMPTS {
+        if attempt > 0 {
+            std::thread::sleep(Duration::from_millis(500 << attempt));
+        }
+        match agent
+            .post(url)
+            .header("Content-Type", "application/json")
+            .send(body)
+        {
+            Ok(r) if r.status().as_u16() < 300 => return,
+            Ok(r) if r.status().as_u16() < 500 && r.status().as_u16() != 429 => {
+                eprintln!("telltale watch: the webhook answered {}", r.status());
+                return;
+            }
+            _ => {}
+        }
+    }
+    eprintln!("telltale watch: the webhook did not take the alert after {ATTEMPTS} attempts");
+}

