@@ -25,6 +25,9 @@
 //! on-error = "warn"                     # an artifact that cannot be scanned: "block" (default) or "warn"
 //! min-release-age = "72h"               # refuse versions younger than this (s, m, h, d)
 //! scan-timeout = "120s"                 # a scan that takes longer counts as "cannot be scanned"
+//!
+//! [watch]                               # `telltale watch`
+//! aspects = ["region", "sends"]         # the kinds of change that alert (default: all)
 //! ```
 //!
 //! A target whose coverage is incomplete (code the package runs was not analysed: bytecode
@@ -58,7 +61,30 @@ struct RawConfig {
     exceptions: Vec<Spanned<RawException>>,
     #[serde(default)]
     firewall: RawFirewall,
+    #[serde(default)]
+    watch: RawWatch,
 }
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawWatch {
+    aspects: Option<Vec<Spanned<String>>>,
+}
+
+/// What `telltale watch` alerts on: changes of these aspects (all when not said), and always
+/// a new finding the policy fails.
+pub const WATCH_ASPECTS: &[&str] = &[
+    "endpoint",
+    "collects",
+    "sends",
+    "region",
+    "install-script",
+    "opt-out",
+    "obfuscation",
+    "dynamic-code",
+    "destructive",
+    "coverage",
+];
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -173,6 +199,8 @@ pub struct Policy {
     baseline: Option<crate::baseline::Baseline>,
     /// The `[firewall]` table.
     pub firewall: FirewallPolicy,
+    /// `[watch] aspects`: the kinds of change that alert (`None`: all).
+    pub watch_aspects: Option<Vec<String>>,
     /// The file read, if any.
     pub path: Option<PathBuf>,
 }
@@ -189,6 +217,7 @@ impl Default for Policy {
             exceptions: vec![],
             baseline: None,
             firewall: FirewallPolicy::default(),
+            watch_aspects: None,
             path: None,
         }
     }
@@ -247,6 +276,24 @@ impl Policy {
                 }
             };
             policy.incomplete_from = at(s.span());
+        }
+        if let Some(list) = raw.watch.aspects {
+            let mut aspects = Vec::new();
+            for a in list {
+                if !WATCH_ASPECTS.contains(&a.get_ref().as_str()) {
+                    return Err(fail(
+                        a.span(),
+                        "watch.aspects",
+                        format!(
+                            "`{}` is not an aspect ({})",
+                            a.get_ref(),
+                            WATCH_ASPECTS.join(", ")
+                        ),
+                    ));
+                }
+                aspects.push(a.into_inner());
+            }
+            policy.watch_aspects = Some(aspects);
         }
         for (key, raw) in [
             ("firewall.min-release-age", raw.firewall.min_release_age),
@@ -652,6 +699,13 @@ mod tests {
             Some(std::time::Duration::from_secs(3 * 86_400))
         );
         assert_eq!(p.firewall.scan_timeout, std::time::Duration::from_secs(90));
+        let p = parse("[watch]\naspects = [\"region\", \"sends\"]\n").unwrap();
+        assert_eq!(p.watch_aspects, Some(vec!["region".into(), "sends".into()]));
+        let e = parse("[watch]\naspects = [\"vibes\"]\n").unwrap_err();
+        assert!(
+            e.contains("telltale.toml:2") && e.contains("watch.aspects"),
+            "{e}"
+        );
         let e = parse("[firewall]\nmin-release-age = \"soon\"\n").unwrap_err();
         assert!(
             e.contains("telltale.toml:2") && e.contains("firewall.min-release-age"),

@@ -375,3 +375,104 @@ fn a_new_version_that_phones_home_by_region_is_one_alert_everywhere() {
     }
     assert_eq!(text.matches("npm|x|").count(), 4, "{text}");
 }
+
+/// `[watch] aspects` chooses what alerts: a new telemetry send is not asked for, a region
+/// condition is.
+#[test]
+fn the_policy_chooses_which_changes_alert() {
+    let reg = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("telltale.toml");
+    std::fs::write(&config, "[watch]\naspects = [\"region\"]\n").unwrap();
+    let run = || {
+        telltale()
+            .args(["watch", "--once", "--platform", "none", "x"])
+            .args(["--registry", &reg.url])
+            .arg("--config")
+            .arg(&config)
+            .arg("--store")
+            .arg(dir.path().join("store.sqlite"))
+            .env("TELLTALE_CACHE_DIR", dir.path().join("cache"))
+            .output()
+            .unwrap()
+    };
+    reg.publish("x", "1.0.0", BENIGN);
+    assert!(alerts(&run()).is_empty());
+    reg.publish(
+        "x",
+        "1.1.0",
+        &format!(
+            "fetch('https://api.mixpanel.com/track', {{ method: 'POST', body: 'x' }});\n{BENIGN}"
+        ),
+    );
+    let out = run();
+    assert!(
+        alerts(&out).is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    reg.publish("x", "1.2.0", PHONES_HOME);
+    let got = alerts(&run());
+    assert_eq!(got.len(), 1);
+    let aspects: Vec<&str> = got[0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["aspect"].as_str().unwrap())
+        .collect();
+    assert_eq!(aspects, ["region"], "{}", got[0]);
+}
+
+/// A watcher running on its interval is killed between two publishes and started again:
+/// one alert for each version, none repeated, none missed.
+#[test]
+fn a_killed_watcher_restarts_without_missing_or_repeating() {
+    let reg = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let start = || {
+        let mut child = telltale()
+            .args(["watch", "--interval", "1", "--platform", "none", "x"])
+            .args(["--registry", &reg.url])
+            .arg("--store")
+            .arg(dir.path().join("store.sqlite"))
+            .env("TELLTALE_CACHE_DIR", dir.path().join("cache"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        let stdout = child.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        (child, rx)
+    };
+    let next_alert = |rx: &std::sync::mpsc::Receiver<String>| {
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("an alert within a minute");
+        serde_json::from_str::<serde_json::Value>(&line).unwrap()
+    };
+    reg.publish("x", "1.0.0", BENIGN);
+    let (mut watcher, rx) = start();
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    reg.publish("x", "1.1.0", PHONES_HOME);
+    assert_eq!(next_alert(&rx)["to"], "1.1.0");
+    watcher.kill().unwrap();
+    watcher.wait().unwrap();
+
+    // Published while no watcher runs.
+    reg.publish(
+        "x",
+        "1.2.0",
+        &format!("{PHONES_HOME}require('https').get('https://ipinfo.io/json', () => {{}});\n"),
+    );
+    let (mut watcher, rx) = start();
+    assert_eq!(next_alert(&rx)["to"], "1.2.0");
+    // A few more polls: nothing repeated.
+    assert!(rx.recv_timeout(std::time::Duration::from_secs(3)).is_err());
+    watcher.kill().unwrap();
+    watcher.wait().unwrap();
+}

@@ -7,7 +7,7 @@
 //! one row per alert), so a restarted watcher neither misses nor repeats a version, and
 //! several watchers on one database send each alert once.
 
-use super::args::{scan_all, scan_options, usage_error, InputArgs};
+use super::args::{load_policy, scan_all, scan_options, usage_error, InputArgs, PolicyArgs};
 use clap::Args;
 use serde_json::{json, Value};
 use std::io::Write;
@@ -42,6 +42,10 @@ pub struct WatchArgs {
     pub store: Option<String>,
     #[command(flatten)]
     pub input: InputArgs,
+    /// `telltale.toml`: `[watch] aspects` says which changes alert; a new finding the policy
+    /// fails always does.
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 /// Attempts per registry or webhook request (errors, 5xx, 429 and unreadable answers).
@@ -67,6 +71,10 @@ pub fn run(args: WatchArgs) -> ExitCode {
     if names.is_empty() {
         return usage_error("name the packages to watch, or --from FILE");
     }
+    let policy = match load_policy(&args.policy) {
+        Ok(p) => p,
+        Err(e) => return usage_error(&e),
+    };
     let registry = match scan_options(&args.input) {
         Ok(o) => o.npm.registry.registry,
         Err(e) => return usage_error(&e),
@@ -87,7 +95,7 @@ pub fn run(args: WatchArgs) -> ExitCode {
         .into();
     loop {
         for name in &names {
-            if let Err(e) = poll(&agent, &registry, name, &mut store, &args) {
+            if let Err(e) = poll(&agent, &registry, name, &mut store, &args, &policy) {
                 eprintln!("telltale watch: {name}: {e}");
             }
         }
@@ -162,6 +170,7 @@ fn poll(
     name: &str,
     store: &mut Store,
     args: &WatchArgs,
+    policy: &telltale::policy::Policy,
 ) -> Result<(), String> {
     let state = store.watch_state("npm", name).map_err(|e| e.to_string())?;
     let url = format!("{registry}{}", name.replace('/', "%2f"));
@@ -211,7 +220,7 @@ fn poll(
             .last()
             .cloned();
         if let Some(prev) = previous {
-            compare(name, &prev, version, store, args)?;
+            compare(name, &prev, version, store, args, policy)?;
         }
         seen.push(version.clone());
     }
@@ -234,11 +243,13 @@ fn compare(
     new: &str,
     store: &mut Store,
     args: &WatchArgs,
+    policy: &telltale::policy::Policy,
 ) -> Result<(), String> {
     let old_report = scan_all(vec![format!("npm:{name}@{old}")], &args.input)?;
-    let new_report = scan_all(vec![format!("npm:{name}@{new}")], &args.input)?;
+    let mut new_report = scan_all(vec![format!("npm:{name}@{new}")], &args.input)?;
+    policy.apply(&mut new_report);
     let diff = telltale_report::diff::diff(&old_report, &new_report);
-    let Some(alert) = alert(name, old, new, &diff) else {
+    let Some(alert) = alert(name, old, new, &diff, policy.watch_aspects.as_deref()) else {
         eprintln!("telltale watch: {name} {new}: nothing that matters changed since {old}");
         return Ok(());
     };
@@ -265,10 +276,18 @@ fn compare(
     Ok(())
 }
 
-/// The alert, when the diff holds something that matters: any change added (destinations,
+/// The alert, when the diff holds something that matters: a change added (destinations,
 /// identity, region, install scripts, hidden or fetched code, mass deletes, code not analysed)
-/// and opt-outs removed; with the findings added.
-fn alert(name: &str, old: &str, new: &str, diff: &Diff) -> Option<Value> {
+/// or an opt-out removed, of the aspects asked for (all by default), or an added finding the
+/// policy fails; with the findings added.
+fn alert(
+    name: &str,
+    old: &str,
+    new: &str,
+    diff: &Diff,
+    aspects: Option<&[String]>,
+) -> Option<Value> {
+    let wanted = |c: &&Change| aspects.is_none_or(|a| a.iter().any(|x| x == c.aspect));
     let change = |kind: &str, c: &Change| {
         json!({
             "change": kind,
@@ -279,14 +298,21 @@ fn alert(name: &str, old: &str, new: &str, diff: &Diff) -> Option<Value> {
             "location": c.location,
         })
     };
-    let mut changes: Vec<Value> = diff.added.iter().map(|c| change("added", c)).collect();
+    let mut changes: Vec<Value> = diff
+        .added
+        .iter()
+        .filter(wanted)
+        .map(|c| change("added", c))
+        .collect();
     changes.extend(
         diff.removed
             .iter()
             .filter(|c| c.aspect == "opt-out")
+            .filter(wanted)
             .map(|c| change("removed", c)),
     );
-    if changes.is_empty() {
+    let failing = diff.findings.added.iter().any(|f| f.fails_policy());
+    if changes.is_empty() && !failing {
         return None;
     }
     let findings: Vec<Value> = diff
@@ -299,6 +325,7 @@ fn alert(name: &str, old: &str, new: &str, diff: &Diff) -> Option<Value> {
                 "severity": f.severity.as_str(),
                 "message": f.message,
                 "location": format!("{}:{}:{}", f.file, f.line, f.column),
+                "fails_policy": f.fails_policy(),
             })
         })
         .collect();
