@@ -38,6 +38,19 @@ incomplete = "fail"
 # package = "es5-ext@0.10.64"                # or "es5-ext", "@scope/name"
 # rules = ["TT201"]                          # optional: only these rules or categories
 # reason = "prints a message; reviewed by security, 2026-11"
+
+# `telltale npm …`, `telltale pip …`, `telltale firewall`: what happens to a file that fails
+# the policy ("block", refused with 403, or "warn", served and reported) and to one that
+# cannot be scanned.
+[firewall]
+mode = "block"
+on-error = "block"
+scan-timeout = "300s"
+# min-release-age = "72h"                    # refuse versions published less than this ago
+
+# `telltale watch`: the kinds of change that alert (default: all of them).
+[watch]
+# aspects = ["region", "sends", "collects", "endpoint", "opt-out", "install-script"]
 "#;
 
 #[derive(Args)]
