@@ -476,3 +476,68 @@ fn a_killed_watcher_restarts_without_missing_or_repeating() {
     watcher.kill().unwrap();
     watcher.wait().unwrap();
 }
+
+/// `--changes`: a registry's changes feed, followed from where the last run stopped; each
+/// package it names has its newest version compared with the one before.
+#[test]
+fn the_changes_feed_is_followed_from_its_checkpoint() {
+    let reg = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    reg.publish("a", "1.0.0", BENIGN);
+    reg.publish("a", "1.1.0", PHONES_HOME);
+    reg.publish("b", "1.0.0", BENIGN);
+    reg.publish("c", "1.0.0", PHONES_HOME);
+    reg.publish("c", "1.1.0", PHONES_HOME);
+    let page = |path: &str, ids: &[&str], last: u64| {
+        let results: Vec<serde_json::Value> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| serde_json::json!({ "seq": last as usize - ids.len() + i + 1, "id": id, "changes": [] }))
+            .collect();
+        reg.shared.routes.lock().unwrap().insert(
+            path.to_string(),
+            serde_json::to_vec(&serde_json::json!({ "results": results, "last_seq": last }))
+                .unwrap(),
+        );
+    };
+    page("/_changes?since=0&limit=2", &["a", "b"], 2);
+    page("/_changes?since=2&limit=2", &["c"], 3);
+    page("/_changes?since=3&limit=2", &[], 3);
+    let run = || {
+        telltale()
+            .args(["watch", "--once", "--platform", "none", "--batch", "2"])
+            .args(["--changes", &format!("{}_changes", reg.url)])
+            .args(["--registry", &reg.url])
+            .arg("--store")
+            .arg(dir.path().join("store.sqlite"))
+            .env("TELLTALE_CACHE_DIR", dir.path().join("cache"))
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let got = alerts(&out);
+    assert_eq!(got.len(), 1, "{err}");
+    assert_eq!(
+        (got[0]["package"].as_str(), got[0]["to"].as_str()),
+        (Some("npm:a"), Some("1.1.0"))
+    );
+    assert!(err.contains("3 changes, 3 packages checked"), "{err}");
+
+    // Restarted: the feed goes on from 3; a new version of `a` is the only news.
+    reg.publish(
+        "a",
+        "1.2.0",
+        &format!("{PHONES_HOME}require('https').get('https://ipinfo.io/json', () => {{}});\n"),
+    );
+    page("/_changes?since=3&limit=2", &["a"], 4);
+    page("/_changes?since=4&limit=2", &[], 4);
+    let out = run();
+    let got = alerts(&out);
+    assert_eq!(got.len(), 1, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        (got[0]["from"].as_str(), got[0]["to"].as_str()),
+        (Some("1.1.0"), Some("1.2.0"))
+    );
+}

@@ -27,9 +27,20 @@ pub struct WatchArgs {
     /// Seconds between polls.
     #[arg(long, default_value_t = 300)]
     pub interval: u64,
-    /// Poll once and exit.
+    /// Poll once and exit (with `--changes`: follow the feed to its end, then exit).
     #[arg(long)]
     pub once: bool,
+    /// Follow a registry's changes feed (CouchDB `_changes`, as npm's replication endpoint
+    /// serves it) instead of a list: every package it names is checked, its newest version
+    /// compared with the one before it. The feed's position is kept in the store.
+    #[arg(long, value_name = "URL")]
+    pub changes: Option<String>,
+    /// Start the feed at this sequence (default: where the last run stopped, else 0).
+    #[arg(long, requires = "changes")]
+    pub since: Option<String>,
+    /// Changes read per request of the feed.
+    #[arg(long, default_value_t = 100, requires = "changes")]
+    pub batch: usize,
     /// Append each alert here as one JSON line.
     #[arg(long)]
     pub log: Option<PathBuf>,
@@ -68,8 +79,8 @@ pub fn run(args: WatchArgs) -> ExitCode {
             Err(e) => return usage_error(&format!("cannot read {}: {e}", f.display())),
         }
     }
-    if names.is_empty() {
-        return usage_error("name the packages to watch, or --from FILE");
+    if names.is_empty() && args.changes.is_none() {
+        return usage_error("name the packages to watch, or --from FILE, or --changes URL");
     }
     let policy = match load_policy(&args.policy) {
         Ok(p) => p,
@@ -93,9 +104,15 @@ pub fn run(args: WatchArgs) -> ExitCode {
         )
         .build()
         .into();
+    if let Some(feed) = &args.changes {
+        return match follow(&agent, &registry, feed, &mut store, &args, &policy) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => usage_error(&e),
+        };
+    }
     loop {
         for name in &names {
-            if let Err(e) = poll(&agent, &registry, name, &mut store, &args, &policy) {
+            if let Err(e) = poll(&agent, &registry, name, &mut store, &args, &policy, false) {
                 eprintln!("telltale watch: {name}: {e}");
             }
         }
@@ -112,9 +129,15 @@ enum Document {
     Changed { etag: Option<String>, doc: Value },
 }
 
-/// GET the package's document, conditionally; 5xx, 429 (after its `Retry-After`, at most a
-/// minute), transport errors and unreadable JSON are retried with growing pauses.
-fn fetch(agent: &ureq::Agent, url: &str, etag: Option<&str>) -> Result<Document, String> {
+/// GET a document (a package's, or a page of the changes feed), conditionally; 5xx, 429
+/// (after its `Retry-After`, at most a minute), transport errors and JSON that `valid` refuses
+/// are retried with growing pauses.
+fn fetch(
+    agent: &ureq::Agent,
+    url: &str,
+    etag: Option<&str>,
+    valid: fn(&Value) -> bool,
+) -> Result<Document, String> {
     let mut last = String::new();
     for attempt in 0..ATTEMPTS {
         if attempt > 0 {
@@ -143,10 +166,8 @@ fn fetch(agent: &ureq::Agent, url: &str, etag: Option<&str>) -> Result<Document,
             200 => {
                 let etag = header("etag");
                 match resp.body_mut().read_json::<Value>() {
-                    Ok(doc) if doc.get("versions").is_some() => {
-                        return Ok(Document::Changed { etag, doc })
-                    }
-                    _ => last = "the registry sent something other than a package document".into(),
+                    Ok(doc) if valid(&doc) => return Ok(Document::Changed { etag, doc }),
+                    _ => last = "the registry sent something unreadable".into(),
                 }
             }
             429 => {
@@ -171,11 +192,13 @@ fn poll(
     store: &mut Store,
     args: &WatchArgs,
     policy: &telltale::policy::Policy,
+    from_feed: bool,
 ) -> Result<(), String> {
     let state = store.watch_state("npm", name).map_err(|e| e.to_string())?;
     let url = format!("{registry}{}", name.replace('/', "%2f"));
     let etag = state.as_ref().and_then(|s| s.etag.as_deref());
-    let (etag, doc) = match fetch(agent, &url, etag)? {
+    let is_document: fn(&Value) -> bool = |d| d.get("versions").is_some();
+    let (etag, doc) = match fetch(agent, &url, etag, is_document)? {
         Document::Unchanged => return Ok(()),
         Document::Changed { etag, doc } => (etag, doc),
     };
@@ -193,6 +216,14 @@ fn poll(
     // Publish order (time, then the version string where the document gives no time).
     versions.sort();
     let all: Vec<String> = versions.iter().map(|(_, v)| v.clone()).collect();
+    // A package the feed names changed just now: its newest version is the news.
+    let state = match state {
+        None if from_feed && all.len() > 1 => Some(WatchState {
+            etag: None,
+            versions: all[..all.len() - 1].to_vec(),
+        }),
+        other => other,
+    };
     let Some(state) = state else {
         eprintln!(
             "telltale watch: {name}: now watching ({} versions known, the latest {})",
@@ -234,6 +265,79 @@ fn poll(
             },
         )
         .map_err(|e| e.to_string())
+}
+
+/// Follow a changes feed from the stored position (or `--since`): each batch's packages
+/// checked, then the position saved, so a restart goes on where the last run stopped.
+fn follow(
+    agent: &ureq::Agent,
+    registry: &str,
+    feed: &str,
+    store: &mut Store,
+    args: &WatchArgs,
+    policy: &telltale::policy::Policy,
+) -> Result<(), String> {
+    const FEED: &str = "changes-feed";
+    let mut seq = match &args.since {
+        Some(s) => s.clone(),
+        None => store
+            .watch_state(FEED, feed)
+            .map_err(|e| e.to_string())?
+            .and_then(|s| s.etag)
+            .unwrap_or_else(|| "0".into()),
+    };
+    let started = std::time::Instant::now();
+    let (mut changes, mut packages) = (0usize, 0usize);
+    let sep = if feed.contains('?') { '&' } else { '?' };
+    let is_feed: fn(&Value) -> bool = |d| d.get("results").is_some_and(Value::is_array);
+    loop {
+        let url = format!("{feed}{sep}since={seq}&limit={}", args.batch.max(1));
+        let doc = match fetch(agent, &url, None, is_feed)? {
+            Document::Changed { doc, .. } => doc,
+            Document::Unchanged => Value::Null,
+        };
+        let results = doc["results"].as_array().cloned().unwrap_or_default();
+        if results.is_empty() {
+            if args.once {
+                let secs = started.elapsed().as_secs_f64();
+                eprintln!(
+                    "telltale watch: {changes} changes, {packages} packages checked in {secs:.1} s ({:.2} packages/s); feed at {seq}",
+                    packages as f64 / secs.max(0.001)
+                );
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_secs(args.interval.max(1)));
+            continue;
+        }
+        let mut names: Vec<&str> = results
+            .iter()
+            .filter_map(|r| r["id"].as_str())
+            .filter(|id| !id.starts_with("_design/"))
+            .collect();
+        names.dedup();
+        changes += results.len();
+        for name in names {
+            packages += 1;
+            if let Err(e) = poll(agent, registry, name, store, args, policy, true) {
+                eprintln!("telltale watch: {name}: {e}");
+            }
+        }
+        seq = match &doc["last_seq"] {
+            Value::String(s) => s.clone(),
+            Value::Null => seq,
+            other => other.to_string(),
+        };
+        store
+            .save_watch_state(
+                FEED,
+                feed,
+                &WatchState {
+                    etag: Some(seq.clone()),
+                    versions: vec![],
+                },
+            )
+            .map_err(|e| e.to_string())?;
+    }
 }
 
 /// Scan both versions, compare them, and alert when something that matters changed.
