@@ -42,4 +42,4 @@ server=$!
 while [ ! -s "$work/port" ]; do sleep 0.1; done
 "$bin" watch --once --changes "http://127.0.0.1:$(cat "$work/port")/_changes" --batch 20 \
   --store "$work/store.sqlite" --log "$work/alerts.jsonl" 2>&1 | grep -E "packages checked|^telltale watch: .*: [a-z]" | tail -5
-echo "alerts: $(wc -l < "$work/alerts.jsonl" 2>/dev/null || echo 0)"
+if [ -f "$work/alerts.jsonl" ]; then echo "alerts: $(wc -l < "$work/alerts.jsonl")"; else echo "alerts: 0"; fi

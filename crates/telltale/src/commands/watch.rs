@@ -243,13 +243,16 @@ fn poll(
     };
     let mut seen: Vec<String> = state.versions.clone();
     for (_, version) in versions.iter().filter(|(_, v)| !state.versions.contains(v)) {
-        // The version before it: the latest already seen, in publish order.
-        let previous = all
-            .iter()
-            .take_while(|v| *v != version)
-            .filter(|v| seen.contains(v))
-            .last()
-            .cloned();
+        // The version before it: the highest already seen below it (a 7.x backport is
+        // compared with 7.x, not with the 8.x published the day before); in publish order
+        // where versions are not semver.
+        let previous = semver_below(&seen, version).or_else(|| {
+            all.iter()
+                .take_while(|v| *v != version)
+                .filter(|v| seen.contains(v))
+                .last()
+                .cloned()
+        });
         if let Some(prev) = previous {
             compare(name, &prev, version, store, args, policy)?;
         }
@@ -265,6 +268,16 @@ fn poll(
             },
         )
         .map_err(|e| e.to_string())
+}
+
+/// The highest of `seen` below `version`, by semver; `None` when `version` is not semver.
+fn semver_below(seen: &[String], version: &str) -> Option<String> {
+    let v = nodejs_semver::Version::parse(version).ok()?;
+    seen.iter()
+        .filter_map(|s| Some((nodejs_semver::Version::parse(s).ok()?, s)))
+        .filter(|(p, _)| *p < v)
+        .max_by(|a, b| a.0.cmp(&b.0))
+        .map(|(_, s)| s.clone())
 }
 
 /// Follow a changes feed from the stored position (or `--since`): each batch's packages
