@@ -293,17 +293,6 @@ fn list_cell(p: &PersonaRun, items: &[String]) -> Cell {
     }
 }
 
-/// How a step ended, in words.
-fn step_status(s: &crate::supervise::StepRun) -> String {
-    match (s.timed_out, s.exit_code, s.signal, &s.error) {
-        (_, _, _, Some(e)) => e.clone(),
-        (true, _, _, _) => "stopped at the time limit".into(),
-        (_, Some(c), _, _) => format!("exit {c}"),
-        (_, None, Some(sig), _) => format!("signal {sig}"),
-        _ => "did not run".into(),
-    }
-}
-
 /// The printed lines of a step (both streams, escape sequences removed, blank lines left out).
 fn printed(s: &crate::supervise::StepRun) -> Vec<String> {
     [&s.stdout, &s.stderr]
@@ -325,7 +314,7 @@ fn step_cell(p: &PersonaRun, name: &str) -> Cell {
             key: "not run".into(),
         };
     };
-    let status = step_status(s);
+    let status = s.outcome();
     let lines = printed(s);
     let mut html = format!("<div class=\"status\">{} · {} ms</div>", esc(&status), s.ms);
     if lines.is_empty() {
@@ -479,29 +468,14 @@ fn write_persona_table(out: &mut String, r: &ProbeReport) {
         r.personas.iter().map(|p| list_cell(p, &p.hosts)).collect(),
         true,
     );
-    let leaks = |p: &PersonaRun| -> Vec<String> {
-        let mut v: Vec<String> = Vec::new();
-        for l in &p.leaks {
-            let line = format!(
-                "{} ({}) in {}{}",
-                l.kind,
-                l.encoding,
-                l.channel,
-                l.host
-                    .as_deref()
-                    .map(|h| format!(" to {h}"))
-                    .unwrap_or_default()
-            );
-            if !v.contains(&line) {
-                v.push(line);
-            }
-        }
-        v
-    };
+
     row(
         out,
         "Sent (honey values)",
-        r.personas.iter().map(|p| list_cell(p, &leaks(p))).collect(),
+        r.personas
+            .iter()
+            .map(|p| list_cell(p, &p.leaks_in_words()))
+            .collect(),
         true,
     );
     row(
@@ -563,7 +537,7 @@ fn write_outputs(out: &mut String, r: &ProbeReport) {
                 out,
                 "<h4>{} <span class=\"muted\">— {}, {} ms</span></h4>\n<p><code>{}</code></p>\n",
                 esc(&s.name),
-                esc(&step_status(s)),
+                esc(&s.outcome()),
                 s.ms,
                 esc(&telltale_report::clip(&s.command.join(" "), 400))
             );

@@ -56,13 +56,7 @@ pub fn text(r: &ProbeReport) -> String {
             .collect();
         let _ = writeln!(o, "  isolation verified: {}", passed.join(", "));
         for s in &p.steps {
-            let status = match (s.timed_out, s.exit_code, s.signal, &s.error) {
-                (_, _, _, Some(e)) => e.clone(),
-                (true, _, _, _) => "stopped at the time limit".into(),
-                (_, Some(c), _, _) => format!("exit {c}"),
-                (_, None, Some(sig), _) => format!("signal {sig}"),
-                _ => "?".into(),
-            };
+            let status = s.outcome();
             let command = s.command.join(" ");
             let command = if command.chars().count() > 100 {
                 format!("{}…", command.chars().take(100).collect::<String>())
@@ -91,23 +85,8 @@ pub fn text(r: &ProbeReport) -> String {
                 p.hosts.join(", ")
             }
         );
-        let mut shown_leaks: Vec<String> = Vec::new();
-        for l in &p.leaks {
-            let line = format!(
-                "  LEAK {} ({}) in {}{}",
-                l.kind,
-                l.encoding,
-                l.channel,
-                l.host
-                    .as_deref()
-                    .map(|h| format!(" to {h}"))
-                    .unwrap_or_default()
-            );
-            // An A and an AAAA query carry the same leak: say it once.
-            if !shown_leaks.contains(&line) {
-                let _ = writeln!(o, "{line}");
-                shown_leaks.push(line);
-            }
+        for leak in p.leaks_in_words() {
+            let _ = writeln!(o, "  LEAK {leak}");
         }
         if !p.sensitive_reads.is_empty() {
             let _ = writeln!(

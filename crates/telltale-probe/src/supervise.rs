@@ -47,6 +47,19 @@ pub struct StepRun {
     pub error: Option<String>,
 }
 
+impl StepRun {
+    /// How the step ended, in words: its error, the time limit, `exit N` or `signal N`.
+    pub fn outcome(&self) -> String {
+        match (self.timed_out, self.exit_code, self.signal, &self.error) {
+            (_, _, _, Some(e)) => e.clone(),
+            (true, _, _, _) => "stopped at the time limit".into(),
+            (_, Some(c), _, _) => format!("exit {c}"),
+            (_, None, Some(sig), _) => format!("signal {sig}"),
+            _ => "did not run".into(),
+        }
+    }
+}
+
 /// Everything observed under one persona.
 #[derive(Debug, Clone, Serialize)]
 pub struct PersonaRun {
@@ -85,6 +98,28 @@ pub struct PersonaRun {
 }
 
 impl PersonaRun {
+    /// Each honey value sent, in words (`ssh-key (base64) in http body to x.io`), once: an A
+    /// and an AAAA query carry the same leak.
+    pub fn leaks_in_words(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for l in &self.leaks {
+            let line = format!(
+                "{} ({}) in {}{}",
+                l.kind,
+                l.encoding,
+                l.channel,
+                l.host
+                    .as_deref()
+                    .map(|h| format!(" to {h}"))
+                    .unwrap_or_default()
+            );
+            if !out.contains(&line) {
+                out.push(line);
+            }
+        }
+        out
+    }
+
     /// A run of `p` with nothing observed yet.
     pub fn new(p: &Persona, attempt: usize) -> PersonaRun {
         PersonaRun {

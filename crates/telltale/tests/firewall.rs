@@ -104,22 +104,11 @@ fn tarball(name: &str, files: &[(&str, &str)]) -> Vec<u8> {
 }
 
 fn tarball_of(name: &str, version: &str, files: &[(&str, &str)]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
-        Vec::new(),
-        flate2::Compression::fast(),
-    ));
     let manifest = format!(r#"{{"name":"{name}","version":"{version}","main":"index.js"}}"#);
-    let all = std::iter::once(("package.json", manifest.as_str())).chain(files.iter().copied());
-    for (path, body) in all {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(body.len() as u64);
-        header.set_mode(0o644);
-        header.set_cksum();
-        builder
-            .append_data(&mut header, format!("package/{path}"), body.as_bytes())
-            .unwrap();
-    }
-    builder.into_inner().unwrap().finish().unwrap()
+    let all: Vec<(&str, &str)> = std::iter::once(("package.json", manifest.as_str()))
+        .chain(files.iter().copied())
+        .collect();
+    common::npm_package(&all)
 }
 
 fn locked_integrity(project: &Path, name: &str) -> String {

@@ -7,26 +7,10 @@ use telltale_registry::testing::{sri, FakeRegistry};
 
 /// An npm tarball holding `package/package.json` and `package/index.js`.
 fn tarball(index_js: &str) -> Vec<u8> {
-    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
-        Vec::new(),
-        flate2::Compression::fast(),
-    ));
-    for (path, body) in [
-        (
-            "package/package.json",
-            r#"{"name":"demo","version":"1.0.0"}"#,
-        ),
-        ("package/index.js", index_js),
-    ] {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(body.len() as u64);
-        header.set_mode(0o644);
-        header.set_cksum();
-        builder
-            .append_data(&mut header, path, body.as_bytes())
-            .unwrap();
-    }
-    builder.into_inner().unwrap().finish().unwrap()
+    common::npm_package(&[
+        ("package.json", r#"{"name":"demo","version":"1.0.0"}"#),
+        ("index.js", index_js),
+    ])
 }
 
 fn scan(
@@ -240,20 +224,7 @@ fn lockfile_packages_are_fetched_and_scanned_each() {
 
 /// A tarball of `package/…` files.
 fn package(files: &[(&str, &str)]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
-        Vec::new(),
-        flate2::Compression::fast(),
-    ));
-    for (path, body) in files {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(body.len() as u64);
-        header.set_mode(0o644);
-        header.set_cksum();
-        builder
-            .append_data(&mut header, format!("package/{path}"), body.as_bytes())
-            .unwrap();
-    }
-    builder.into_inner().unwrap().finish().unwrap()
+    common::npm_package(files)
 }
 
 fn scan_with(

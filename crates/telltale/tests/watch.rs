@@ -154,24 +154,8 @@ impl Registry {
 }
 
 fn tarball(name: &str, version: &str, index_js: &str) -> Vec<u8> {
-    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
-        Vec::new(),
-        flate2::Compression::fast(),
-    ));
     let manifest = format!(r#"{{"name":"{name}","version":"{version}","main":"index.js"}}"#);
-    for (path, body) in [
-        ("package/package.json", manifest.as_str()),
-        ("package/index.js", index_js),
-    ] {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(body.len() as u64);
-        header.set_mode(0o644);
-        header.set_cksum();
-        builder
-            .append_data(&mut header, path, body.as_bytes())
-            .unwrap();
-    }
-    builder.into_inner().unwrap().finish().unwrap()
+    common::npm_package(&[("package.json", &manifest), ("index.js", index_js)])
 }
 
 /// A webhook on loopback that keeps every body posted to it.

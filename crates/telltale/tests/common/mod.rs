@@ -20,6 +20,25 @@ pub fn write(dir: &Path, name: &str, body: &[u8]) {
     std::fs::write(p, body).unwrap();
 }
 
+/// An npm tarball (gzip) holding these files under `package/`.
+#[allow(dead_code)] // for the tests that publish packages
+pub fn npm_package(files: &[(&str, &str)]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::fast(),
+    ));
+    for (path, body) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(body.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, format!("package/{path}"), body.as_bytes())
+            .unwrap();
+    }
+    builder.into_inner().unwrap().finish().unwrap()
+}
+
 /// Whether the registry answers for `spec`; prints why not (`TELLTALE_SKIP_REGISTRY=1`
 /// skips on purpose).
 #[allow(dead_code)] // not every test file needs the registry
