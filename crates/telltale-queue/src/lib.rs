@@ -84,6 +84,21 @@ pub struct Job {
     pub spec: String,
     /// When it was submitted, RFC 3339.
     pub submitted_at: String,
+    /// Set by `telltale watch` on a fleet: compare the scanned version with an earlier one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compare: Option<Comparison>,
+}
+
+/// A new version to compare with the version before it, as `telltale watch` asks a fleet's
+/// worker to: both are scanned and stored, and the alert the watcher's policy decides is
+/// left in the store for the watcher to send.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct Comparison {
+    /// The version before it: `npm:name@1.0.0`.
+    pub previous: String,
+    /// The watcher's policy as it read it (opaque here: the worker reads it).
+    #[serde(default)]
+    pub policy: serde_json::Value,
 }
 
 impl Job {
@@ -93,6 +108,20 @@ impl Job {
             id: spec.to_string(),
             spec: spec.to_string(),
             submitted_at: now_rfc3339(),
+            compare: None,
+        }
+    }
+
+    /// A job that scans `spec` and compares it with `previous` (ids differ from plain scans
+    /// of the same version, so the queue's de-duplication keeps both).
+    pub fn comparison(previous: &str, spec: &str, policy: serde_json::Value) -> Job {
+        Job {
+            id: format!("{spec} since {previous}"),
+            compare: Some(Comparison {
+                previous: previous.to_string(),
+                policy,
+            }),
+            ..Job::new(spec)
         }
     }
 

@@ -192,6 +192,7 @@ fn ensure_submit_stats_and_duplicates() {
             id: String::new(),
             spec: "npm:x@1".into(),
             submitted_at: now_rfc3339(),
+            compare: None,
         }],
     );
     assert!(matches!(bad, Err(QueueError::InvalidJob { .. })));

@@ -546,6 +546,7 @@ fn unparsed_job(seq: u64, payload: &[u8]) -> Job {
         id: format!("unparsed:{seq}"),
         spec: text,
         submitted_at: String::new(),
+        compare: None,
     }
 }
 

@@ -40,6 +40,7 @@ macro_rules! w {
 
 pub mod audit;
 pub mod diff;
+pub mod digest;
 pub mod kit;
 
 use kit::{

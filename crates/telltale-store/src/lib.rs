@@ -176,18 +176,28 @@ pub struct NewVerdict<'a> {
     pub reason: &'a str,
 }
 
-/// A watched package as last read: the document's `ETag` and every version it listed.
+/// A watched package as last read: the document's `ETag` and `Last-Modified`, and every
+/// version it listed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WatchState {
     pub etag: Option<String>,
     pub versions: Vec<String>,
+    pub last_modified: Option<String>,
 }
 
 impl WatchState {
-    fn from_row(etag: Option<String>, versions: &str) -> Result<WatchState, StoreError> {
+    fn from_row(
+        etag: Option<String>,
+        versions: &str,
+        last_modified: Option<String>,
+    ) -> Result<WatchState, StoreError> {
         let versions = serde_json::from_str(versions)
             .map_err(|e| StoreError::Data(format!("watch_state.versions: {e}")))?;
-        Ok(WatchState { etag, versions })
+        Ok(WatchState {
+            etag,
+            versions,
+            last_modified,
+        })
     }
 
     fn versions_json(&self) -> String {
@@ -305,12 +315,30 @@ impl Store {
         }
     }
 
-    /// Record an alert under `key`; true when this call recorded it (and so should send it),
-    /// false when a watcher already had.
+    /// Record an alert under `key` as sent; true when this call recorded it (and so should
+    /// send it), false when a watcher or a worker already had.
     pub fn claim_alert(&mut self, key: &str, alert: &str) -> Result<bool, StoreError> {
         match &mut self.conn {
             Conn::Sqlite(c) => sqlite::claim_alert(c, key, alert),
             Conn::Postgres(c) => pg::claim_alert(c, key, alert),
+        }
+    }
+
+    /// Record an alert under `key` for a watcher to send ([`Store::take_unsent_alerts`]);
+    /// true when this call recorded it. What a fleet's worker does with the alert it decides.
+    pub fn queue_alert(&mut self, key: &str, alert: &str) -> Result<bool, StoreError> {
+        match &mut self.conn {
+            Conn::Sqlite(c) => sqlite::queue_alert(c, key, alert),
+            Conn::Postgres(c) => pg::queue_alert(c, key, alert),
+        }
+    }
+
+    /// Alerts recorded but not sent, oldest first (at most 500), each marked sent by this
+    /// call: watchers sharing a store each get different ones. Returns `(key, alert)`.
+    pub fn take_unsent_alerts(&mut self) -> Result<Vec<(String, String)>, StoreError> {
+        match &mut self.conn {
+            Conn::Sqlite(c) => sqlite::take_unsent_alerts(c),
+            Conn::Postgres(c) => pg::take_unsent_alerts(c),
         }
     }
 

@@ -6,7 +6,7 @@
 use crate::StoreError;
 
 /// The schema version this build writes: the number of the last migration.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// SQLite migrations, in order. Each file's number is its version.
 pub(crate) const SQLITE: &[(u32, &str)] = &[
@@ -16,6 +16,10 @@ pub(crate) const SQLITE: &[(u32, &str)] = &[
         include_str!("../migrations/sqlite/0002_firewall_verdicts.sql"),
     ),
     (3, include_str!("../migrations/sqlite/0003_watch.sql")),
+    (
+        4,
+        include_str!("../migrations/sqlite/0004_watch_delivery.sql"),
+    ),
 ];
 
 /// PostgreSQL migrations, in order; the same versions as [`SQLITE`].
@@ -26,6 +30,10 @@ pub(crate) const POSTGRES: &[(u32, &str)] = &[
         include_str!("../migrations/postgres/0002_firewall_verdicts.sql"),
     ),
     (3, include_str!("../migrations/postgres/0003_watch.sql")),
+    (
+        4,
+        include_str!("../migrations/postgres/0004_watch_delivery.sql"),
+    ),
 ];
 
 /// Refuse a store that a newer telltale has migrated.

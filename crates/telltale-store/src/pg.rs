@@ -341,7 +341,8 @@ pub(crate) fn watch_state(
         Some(r) => {
             let etag: Option<String> = r.try_get(0)?;
             let versions: String = r.try_get(1)?;
-            WatchState::from_row(etag, &versions).map(Some)
+            let modified: Option<String> = r.try_get(2)?;
+            WatchState::from_row(etag, &versions, modified).map(Some)
         }
         None => Ok(None),
     }
@@ -355,11 +356,36 @@ pub(crate) fn save_watch_state(
 ) -> Result<(), StoreError> {
     client.execute(
         sql::UPSERT_WATCH_STATE,
-        &[&ecosystem, &name, &state.etag, &state.versions_json()],
+        &[
+            &ecosystem,
+            &name,
+            &state.etag,
+            &state.versions_json(),
+            &state.last_modified,
+        ],
     )?;
     Ok(())
 }
 
 pub(crate) fn claim_alert(client: &mut Client, key: &str, alert: &str) -> Result<bool, StoreError> {
+    let text = sql::insert_sent_alert(Dialect::Postgres);
+    Ok(client.execute(text.as_str(), &[&key, &alert])? == 1)
+}
+
+pub(crate) fn queue_alert(client: &mut Client, key: &str, alert: &str) -> Result<bool, StoreError> {
     Ok(client.execute(sql::INSERT_WATCH_ALERT, &[&key, &alert])? == 1)
+}
+
+pub(crate) fn take_unsent_alerts(client: &mut Client) -> Result<Vec<(String, String)>, StoreError> {
+    let rows = client.query(sql::SELECT_UNSENT_ALERTS, &[])?;
+    let mark = sql::mark_alert_sent(Dialect::Postgres);
+    let mut taken = Vec::new();
+    for r in rows {
+        let key: String = r.try_get(0)?;
+        let alert: String = r.try_get(1)?;
+        if client.execute(mark.as_str(), &[&key])? == 1 {
+            taken.push((key, alert));
+        }
+    }
+    Ok(taken)
 }

@@ -20,6 +20,14 @@ impl Dialect {
         }
     }
 
+    /// The current time as the dialect's timestamp columns hold it.
+    pub fn now(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+            Dialect::Postgres => "now()",
+        }
+    }
+
     /// A text parameter holding an RFC 3339 date or datetime, as a value comparable with
     /// timestamp columns.
     pub fn since(self, param: &str) -> String {
@@ -90,11 +98,32 @@ pub(crate) const INSERT_VERDICT: &str = "INSERT INTO firewall_verdicts (key, eco
 
 /// A watched package's last state.
 pub(crate) const SELECT_WATCH_STATE: &str =
-    "SELECT etag, versions FROM watch_state WHERE ecosystem = $1 AND name = $2";
+    "SELECT etag, versions, last_modified FROM watch_state WHERE ecosystem = $1 AND name = $2";
 
 /// Save a watched package's state.
-pub(crate) const UPSERT_WATCH_STATE: &str = "INSERT INTO watch_state (ecosystem, name, etag, versions) VALUES ($1, $2, $3, $4) ON CONFLICT (ecosystem, name) DO UPDATE SET etag = excluded.etag, versions = excluded.versions";
+pub(crate) const UPSERT_WATCH_STATE: &str = "INSERT INTO watch_state (ecosystem, name, etag, versions, last_modified) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ecosystem, name) DO UPDATE SET etag = excluded.etag, versions = excluded.versions, last_modified = excluded.last_modified";
 
-/// Claim an alert: one row per key, the first watcher to write it sends it.
+/// Record an alert a watcher is sending now: one row per key, the first watcher to write it
+/// sends it.
+pub(crate) fn insert_sent_alert(d: Dialect) -> String {
+    format!(
+        "INSERT INTO watch_alerts (key, alert, delivered_at) VALUES ($1, $2, {}) ON CONFLICT (key) DO NOTHING",
+        d.now()
+    )
+}
+
+/// Record an alert for a watcher to send (a fleet's worker decided it).
 pub(crate) const INSERT_WATCH_ALERT: &str =
     "INSERT INTO watch_alerts (key, alert) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
+
+/// Alerts no watcher has sent yet, oldest first.
+pub(crate) const SELECT_UNSENT_ALERTS: &str =
+    "SELECT key, alert FROM watch_alerts WHERE delivered_at IS NULL ORDER BY created_at, key LIMIT 500";
+
+/// Mark an alert sent; one row changed means this watcher sends it.
+pub(crate) fn mark_alert_sent(d: Dialect) -> String {
+    format!(
+        "UPDATE watch_alerts SET delivered_at = {} WHERE key = $1 AND delivered_at IS NULL",
+        d.now()
+    )
+}

@@ -352,10 +352,12 @@ pub(crate) fn watch_state(
     name: &str,
 ) -> Result<Option<WatchState>, StoreError> {
     let mut st = conn.prepare_cached(&for_sqlite(sql::SELECT_WATCH_STATE))?;
-    let row: Option<(Option<String>, String)> = st
-        .query_row(params![ecosystem, name], |r| Ok((r.get(0)?, r.get(1)?)))
+    let row: Option<(Option<String>, String, Option<String>)> = st
+        .query_row(params![ecosystem, name], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .optional()?;
-    row.map(|(etag, versions)| WatchState::from_row(etag, &versions))
+    row.map(|(etag, versions, modified)| WatchState::from_row(etag, &versions, modified))
         .transpose()
 }
 
@@ -366,11 +368,38 @@ pub(crate) fn save_watch_state(
     state: &WatchState,
 ) -> Result<(), StoreError> {
     let mut st = conn.prepare_cached(&for_sqlite(sql::UPSERT_WATCH_STATE))?;
-    st.execute(params![ecosystem, name, state.etag, state.versions_json()])?;
+    st.execute(params![
+        ecosystem,
+        name,
+        state.etag,
+        state.versions_json(),
+        state.last_modified
+    ])?;
     Ok(())
 }
 
 pub(crate) fn claim_alert(conn: &Connection, key: &str, alert: &str) -> Result<bool, StoreError> {
+    let mut st = conn.prepare_cached(&for_sqlite(&sql::insert_sent_alert(Dialect::Sqlite)))?;
+    Ok(st.execute(params![key, alert])? == 1)
+}
+
+pub(crate) fn queue_alert(conn: &Connection, key: &str, alert: &str) -> Result<bool, StoreError> {
     let mut st = conn.prepare_cached(&for_sqlite(sql::INSERT_WATCH_ALERT))?;
     Ok(st.execute(params![key, alert])? == 1)
+}
+
+pub(crate) fn take_unsent_alerts(conn: &Connection) -> Result<Vec<(String, String)>, StoreError> {
+    let unsent: Vec<(String, String)> = {
+        let mut st = conn.prepare_cached(&for_sqlite(sql::SELECT_UNSENT_ALERTS))?;
+        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect::<Result<_, _>>()?
+    };
+    let mut mark = conn.prepare_cached(&for_sqlite(&sql::mark_alert_sent(Dialect::Sqlite)))?;
+    let mut taken = Vec::new();
+    for (key, alert) in unsent {
+        if mark.execute(params![key])? == 1 {
+            taken.push((key, alert));
+        }
+    }
+    Ok(taken)
 }

@@ -786,12 +786,37 @@ fn watch_state_is_kept_and_alerts_claimed_once(store: &mut Store) {
     let mut st = WatchState {
         etag: Some("\"abc\"".into()),
         versions: vec!["1.0.0".into()],
+        last_modified: Some("Mon, 07 Dec 2026 10:00:00 GMT".into()),
     };
     store.save_watch_state("npm", "x", &st).unwrap();
+    assert_eq!(store.watch_state("npm", "x").unwrap(), Some(st.clone()));
     st.versions.push("1.1.0".into());
     st.etag = None;
+    st.last_modified = None;
     store.save_watch_state("npm", "x", &st).unwrap();
     assert_eq!(store.watch_state("npm", "x").unwrap(), Some(st));
+    // Sent by the watcher that claims it: never waiting to be sent.
     assert!(store.claim_alert("npm|x|1.1.0", "{}").unwrap());
     assert!(!store.claim_alert("npm|x|1.1.0", "{}").unwrap());
+    assert_eq!(store.take_unsent_alerts().unwrap(), vec![]);
+    // Decided by a worker: recorded once, then taken by one watcher, once.
+    assert!(store
+        .queue_alert("npm|x|1.2.0", "{\"to\":\"1.2.0\"}")
+        .unwrap());
+    assert!(!store.queue_alert("npm|x|1.2.0", "{}").unwrap());
+    assert!(!store.claim_alert("npm|x|1.2.0", "{}").unwrap());
+    assert!(store
+        .queue_alert("npm|x|1.3.0", "{\"to\":\"1.3.0\"}")
+        .unwrap());
+    let taken = store.take_unsent_alerts().unwrap();
+    assert_eq!(
+        taken,
+        vec![
+            ("npm|x|1.2.0".to_string(), "{\"to\":\"1.2.0\"}".to_string()),
+            ("npm|x|1.3.0".to_string(), "{\"to\":\"1.3.0\"}".to_string()),
+        ]
+    );
+    assert_eq!(store.take_unsent_alerts().unwrap(), vec![]);
+    let digest = store.query(&crate::Query::Alerts { since: None }).unwrap();
+    assert_eq!(digest.rows.len(), 3, "every alert is in the digest");
 }

@@ -60,6 +60,21 @@ impl Baseline {
         })
     }
 
+    /// A baseline of these fingerprints, as read from `path` elsewhere.
+    pub fn from_fingerprints(path: &Path, fingerprints: impl IntoIterator<Item = String>) -> Self {
+        Baseline {
+            path: path.to_path_buf(),
+            fingerprints: fingerprints.into_iter().collect(),
+        }
+    }
+
+    /// Its fingerprints, sorted.
+    pub fn fingerprints(&self) -> Vec<String> {
+        let mut all: Vec<String> = self.fingerprints.iter().cloned().collect();
+        all.sort();
+        all
+    }
+
     pub fn contains(&self, fingerprint: &str) -> bool {
         self.fingerprints.contains(fingerprint)
     }

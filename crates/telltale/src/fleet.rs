@@ -121,6 +121,9 @@ fn process_job(
     pool: &Mutex<Vec<Store>>,
     worker: &str,
 ) -> Result<(), JobError> {
+    if let Some(cmp) = &job.compare {
+        return process_comparison(job, cmp, ctx, setup, pool, worker);
+    }
     let started = Instant::now();
     let targets = scan_spec(&job.spec, &setup.scan);
     let report = Report::new(targets);
@@ -148,6 +151,76 @@ fn process_job(
     let ms = started.elapsed().as_millis() as u64;
     with_store(setup, pool, |s| {
         for t in &report.targets {
+            crate::history::record(s, t, ms, Some(worker))?;
+        }
+        Ok(())
+    })
+}
+
+/// `telltale watch` on a fleet: scan the new version and the one before it, store both, and
+/// leave the alert the watcher's policy decides in the store for the watcher to send. A
+/// comparison whose scans keep failing is an alert too (coverage lost), on its last delivery.
+fn process_comparison(
+    job: &Job,
+    cmp: &telltale_queue::Comparison,
+    ctx: &JobContext,
+    setup: &WorkerSetup,
+    pool: &Mutex<Vec<Store>>,
+    worker: &str,
+) -> Result<(), JobError> {
+    let started = Instant::now();
+    let (Some((name, new_version)), Some((_, old_version))) = (
+        crate::watch::split_spec(&job.spec),
+        crate::watch::split_spec(&cmp.previous),
+    ) else {
+        return Err(JobError::permanent(format!(
+            "a comparison takes npm:NAME@VERSION specs, not `{}` and `{}`",
+            job.spec, cmp.previous
+        )));
+    };
+    let policy = serde_json::from_value::<crate::policy::PortablePolicy>(cmp.policy.clone())
+        .map_err(|e| e.to_string())
+        .and_then(|p| crate::policy::Policy::from_portable(&p))
+        .map_err(|e| JobError::permanent(format!("the watcher's policy: {e}")))?;
+    let old = Report::new(scan_spec(&cmp.previous, &setup.scan));
+    let mut new = Report::new(scan_spec(&job.spec, &setup.scan));
+    let key = crate::watch::alert_key("npm", name, new_version);
+    let failed: Vec<String> = old
+        .targets
+        .iter()
+        .chain(&new.targets)
+        .filter_map(|t| t.error.as_ref().map(|e| format!("{}: {e}", t.target)))
+        .collect();
+    if !failed.is_empty() {
+        let error = failed.join("; ");
+        if ctx.delivery >= ctx.max_deliver {
+            let alert = crate::watch::failure_alert(
+                name,
+                old_version,
+                new_version,
+                &error,
+                policy.watch_aspects.as_deref(),
+            );
+            let _ = with_store(setup, pool, |s| {
+                for t in old.targets.iter().chain(&new.targets) {
+                    crate::history::record(s, t, 0, Some(worker))?;
+                }
+                if let Some(a) = &alert {
+                    s.queue_alert(&key, &a.to_string())?;
+                }
+                Ok(())
+            });
+        }
+        return Err(JobError::transient(error));
+    }
+    let alert = crate::watch::decide(name, old_version, new_version, &old, &mut new, &policy);
+    let ms = started.elapsed().as_millis() as u64;
+    // The alert before the scans: a watcher that sees the new version stored finds its alert.
+    with_store(setup, pool, |s| {
+        if let Some(a) = &alert {
+            s.queue_alert(&key, &a.to_string())?;
+        }
+        for t in old.targets.iter().chain(&new.targets) {
             crate::history::record(s, t, ms, Some(worker))?;
         }
         Ok(())

@@ -203,6 +203,29 @@ pub struct Policy {
     pub watch_aspects: Option<Vec<String>>,
     /// The file read, if any.
     pub path: Option<PathBuf>,
+    /// Its text, kept so the policy can travel to a fleet's worker ([`Policy::portable`]).
+    text: Option<String>,
+}
+
+/// A policy as it travels to another machine (a fleet's worker deciding `telltale watch`'s
+/// alerts): the file's text and the name it had, the `--fail-on` given, and the baseline's
+/// fingerprints — the worker reads no file of the watcher's machine.
+#[derive(Debug, Default, serde::Serialize, Deserialize)]
+pub struct PortablePolicy {
+    #[serde(default)]
+    pub path: Option<String>,
+    #[serde(default)]
+    pub text: Option<String>,
+    #[serde(default)]
+    pub fail_on: Option<String>,
+    #[serde(default)]
+    pub baseline: Option<PortableBaseline>,
+}
+
+#[derive(Debug, serde::Serialize, Deserialize)]
+pub struct PortableBaseline {
+    pub path: String,
+    pub fingerprints: Vec<String>,
 }
 
 impl Default for Policy {
@@ -219,6 +242,7 @@ impl Default for Policy {
             firewall: FirewallPolicy::default(),
             watch_aspects: None,
             path: None,
+            text: None,
         }
     }
 }
@@ -240,6 +264,46 @@ impl Policy {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Policy, String> {
+        Policy::parse_with(text, path, true)
+    }
+
+    /// What [`Policy::from_portable`] reads back.
+    pub fn portable(&self) -> PortablePolicy {
+        PortablePolicy {
+            path: self.path.as_ref().map(|p| p.display().to_string()),
+            text: self.text.clone(),
+            fail_on: (self.fail_on_from == "--fail-on").then(|| self.fail_on.as_str().to_string()),
+            baseline: self.baseline.as_ref().map(|b| PortableBaseline {
+                path: b.path.display().to_string(),
+                fingerprints: b.fingerprints(),
+            }),
+        }
+    }
+
+    /// The policy [`Policy::portable`] describes, as the machine that sent it read it.
+    pub fn from_portable(p: &PortablePolicy) -> Result<Policy, String> {
+        let path = PathBuf::from(p.path.as_deref().unwrap_or(FILE_NAME));
+        let mut policy = match &p.text {
+            Some(text) => Policy::parse_with(text, &path, false)?,
+            None => Policy::default(),
+        };
+        if let Some(level) = &p.fail_on {
+            let level =
+                Severity::parse(level).ok_or_else(|| format!("`{level}` is not a severity"))?;
+            policy.set_fail_on(level);
+        }
+        if let Some(b) = &p.baseline {
+            policy.set_baseline(crate::baseline::Baseline::from_fingerprints(
+                Path::new(&b.path),
+                b.fingerprints.iter().cloned(),
+            ));
+        }
+        Ok(policy)
+    }
+
+    /// `read_baseline`: whether to read the file `baseline = "…"` names (not when the policy
+    /// came from another machine, which sends the fingerprints instead).
+    fn parse_with(text: &str, path: &Path, read_baseline: bool) -> Result<Policy, String> {
         let shown = path.display().to_string();
         let raw: RawConfig = toml::from_str(text).map_err(|e| format!("{shown}: {e}"))?;
         let at = |span: std::ops::Range<usize>| format!("{shown}:{}", line_of(text, span.start));
@@ -248,6 +312,7 @@ impl Policy {
         };
         let mut policy = Policy {
             path: Some(path.to_path_buf()),
+            text: Some(text.to_string()),
             ..Policy::default()
         };
         if let Some(s) = raw.fail_on {
@@ -462,7 +527,7 @@ impl Policy {
                 at: where_,
             });
         }
-        if let Some(b) = raw.baseline {
+        if let Some(b) = raw.baseline.filter(|_| read_baseline) {
             let file = path.parent().unwrap_or(Path::new(".")).join(b.get_ref());
             let baseline = crate::baseline::Baseline::load(&file)
                 .map_err(|e| fail(b.span(), "baseline", e))?;

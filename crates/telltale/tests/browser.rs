@@ -502,3 +502,100 @@ fn probe_page_renders_in_chromium() {
         shot.display()
     ));
 }
+
+/// `telltale query alerts --format html`: the watch digest from a store holding two alerts —
+/// one adding a region condition and a send the policy fails, one a version that could not be
+/// compared — renders with the failing banner, the package cards and Russia named.
+#[test]
+fn digest_page_renders_in_chromium() {
+    let Some(browser) = chromium() else { return };
+    let dir = keep_dir();
+    let db = dir.join("digest.sqlite");
+    let _ = std::fs::remove_file(&db);
+    let mut store = telltale_store::Store::open(&db.display().to_string()).unwrap();
+    let region = serde_json::json!({
+        "package": "npm:es5-ext", "from": "0.10.53", "to": "0.10.64",
+        "changes": [
+            {"change": "added", "aspect": "install-script", "what": "postinstall: node ./_postinstall.js",
+             "countries": [], "endpoints": [], "location": "package/package.json:1:1"},
+            {"change": "added", "aspect": "region", "what": "prints a message when the time zone is a Russian one",
+             "countries": ["RU"], "endpoints": [], "location": "package/_postinstall.js:9:5"}
+        ],
+        "findings_added": [{"rule": "TT201", "severity": "medium", "location": "package/_postinstall.js:9:5",
+                            "message": "behaviour depends on the user's region (time zone)", "fails_policy": true}]
+    });
+    let failed = serde_json::json!({
+        "package": "npm:@scope/tool", "from": "2.0.0", "to": "2.1.0",
+        "changes": [{"change": "added", "aspect": "coverage", "what": "2.1.0 could not be compared with 2.0.0",
+                     "countries": [], "endpoints": [], "location": ""}],
+        "findings_added": [], "error": "integrity mismatch"
+    });
+    assert!(store
+        .claim_alert("npm|es5-ext|0.10.64", &region.to_string())
+        .unwrap());
+    assert!(store
+        .queue_alert("npm|@scope/tool|2.1.0", &failed.to_string())
+        .unwrap());
+    drop(store);
+    let page = dir.join("digest.html");
+    let out = Command::new(env!("CARGO_BIN_EXE_telltale"))
+        .args([
+            "query",
+            "alerts",
+            "--since",
+            "2020-01-01",
+            "--format",
+            "html",
+            "--store",
+        ])
+        .arg(&db)
+        .arg("-o")
+        .arg(&page)
+        .output()
+        .expect("run telltale");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_eq!(
+        telltale_report::html::audit::problems(&html),
+        Vec::<String>::new()
+    );
+    let dom = dump_dom(&browser, &page);
+    assert_has(
+        &dom,
+        "<section class=\"verdict fails\" id=\"verdict\"",
+        "the verdict banner",
+    );
+    assert_has(
+        &dom,
+        "1 version added findings the policy fails",
+        "the verdict in words",
+    );
+    assert_has(
+        &dom,
+        "npm:@scope/tool 2.1.0 could not be compared: integrity mismatch",
+        "the caveat",
+    );
+    assert_has(&dom, "2 alerts across 2 packages", "the counts");
+    let card = dom
+        .split("<h2><code>npm:es5-ext</code>")
+        .nth(1)
+        .expect("the package's card");
+    let region = card.find(">region</span>").expect("the region change");
+    let install = card
+        .find(">install-script</span>")
+        .expect("the install script");
+    assert!(region < install, "region first");
+    assert_has(card, "<span class=\"iso\">RU</span> Russia", "Russia");
+    let shot = dir.join("digest.png");
+    screenshot(&browser, &page, &shot);
+    say(&format!(
+        "digest page: {}\nscreenshot: {}",
+        page.display(),
+        shot.display()
+    ));
+}

@@ -25,6 +25,9 @@ struct Shared {
     docs: Arc<Mutex<HashMap<String, serde_json::Value>>>,
     faults: Arc<Mutex<VecDeque<Fault>>>,
     document_requests: Arc<Mutex<usize>>,
+    /// Documents carry `Last-Modified` (and answer `If-Modified-Since`) instead of an `ETag`.
+    last_modified_only: Arc<Mutex<bool>>,
+    not_modified: Arc<Mutex<usize>>,
 }
 
 struct Registry {
@@ -103,17 +106,26 @@ impl Registry {
                     match body {
                         None => respond(&mut stream, 404, "", b"{}"),
                         Some(body) if is_doc => {
-                            let etag = format!(
-                                "\"{}\"",
-                                body.len() * 31 + body.iter().map(|b| *b as usize).sum::<usize>()
-                            );
-                            let matches = headers
-                                .iter()
-                                .any(|(k, v)| k == "if-none-match" && *v == etag);
-                            if matches {
-                                respond(&mut stream, 304, &format!("ETag: {etag}\r\n"), b"");
+                            let hash =
+                                body.len() * 31 + body.iter().map(|b| *b as usize).sum::<usize>();
+                            let (name, value, asked) = if *s.last_modified_only.lock().unwrap() {
+                                let date = format!(
+                                    "Mon, 07 Dec 2026 {:02}:{:02}:{:02} GMT",
+                                    hash / 3600 % 24,
+                                    hash / 60 % 60,
+                                    hash % 60
+                                );
+                                ("Last-Modified", date, "if-modified-since")
                             } else {
-                                respond(&mut stream, 200, &format!("ETag: {etag}\r\n"), &body);
+                                ("ETag", format!("\"{hash}\""), "if-none-match")
+                            };
+                            let matches = headers.iter().any(|(k, v)| k == asked && *v == value);
+                            let header = format!("{name}: {value}\r\n");
+                            if matches {
+                                *s.not_modified.lock().unwrap() += 1;
+                                respond(&mut stream, 304, &header, b"");
+                            } else {
+                                respond(&mut stream, 200, &header, &body);
                             }
                         }
                         Some(body) => respond(&mut stream, 200, "", &body),
@@ -358,6 +370,38 @@ fn a_new_version_that_phones_home_by_region_is_one_alert_everywhere() {
         assert!(text.contains(key), "{key} in {text}");
     }
     assert_eq!(text.matches("npm|x|").count(), 4, "{text}");
+
+    // The same digest as a page.
+    let page = dir.path().join("digest.html");
+    let out = telltale()
+        .args(["query", "alerts", "--format", "html", "-o"])
+        .arg(&page)
+        .arg("--store")
+        .arg(dir.path().join("store.sqlite"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_eq!(
+        telltale_report::html::audit::problems(&html),
+        Vec::<String>::new()
+    );
+    assert!(html.contains("4 alerts across 1 package"), "{html}");
+    for v in ["1.1.0", "1.2.0", "1.3.0", "1.4.0"] {
+        assert!(html.contains(&format!("→ {v} <span")), "{v}");
+    }
+    assert!(html.contains("<span class=\"iso\">RU</span> Russia"));
+    let refused = telltale()
+        .args(["query", "scans", "--format", "html", "--store"])
+        .arg(dir.path().join("store.sqlite"))
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
 }
 
 /// `[watch] aspects` chooses what alerts: a new telemetry send is not asked for, a region
@@ -524,4 +568,180 @@ fn the_changes_feed_is_followed_from_its_checkpoint() {
         (got[0]["from"].as_str(), got[0]["to"].as_str()),
         (Some("1.1.0"), Some("1.2.0"))
     );
+}
+
+/// Packages taken from a lockfile; a registry that validates by `Last-Modified` (no `ETag`)
+/// is asked with `If-Modified-Since`, and an unchanged document is not downloaded again.
+#[test]
+fn a_lockfile_names_the_packages_and_last_modified_spares_downloads() {
+    let reg = Registry::start();
+    *reg.shared.last_modified_only.lock().unwrap() = true;
+    let dir = tempfile::tempdir().unwrap();
+    reg.publish("x", "1.0.0", BENIGN);
+    reg.publish("y", "2.0.0", BENIGN);
+    let lock = dir.path().join("package-lock.json");
+    std::fs::write(
+        &lock,
+        r#"{"name":"app","lockfileVersion":3,"packages":{"":{"name":"app"},
+  "node_modules/x":{"version":"1.0.0"},
+  "node_modules/y":{"version":"2.0.0"},
+  "node_modules/y/node_modules/x":{"version":"1.0.0"}}}"#,
+    )
+    .unwrap();
+    let run = || {
+        telltale()
+            .args(["watch", "--once", "--platform", "none"])
+            .arg(&lock)
+            .args(["--registry", &reg.url])
+            .arg("--store")
+            .arg(dir.path().join("store.sqlite"))
+            .env("TELLTALE_CACHE_DIR", dir.path().join("cache"))
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("x: now watching"), "{stderr}");
+    assert!(stderr.contains("y: now watching"), "{stderr}");
+    assert_eq!(*reg.shared.document_requests.lock().unwrap(), 2, "x once");
+
+    let out = run();
+    assert!(alerts(&out).is_empty());
+    assert_eq!(
+        *reg.shared.not_modified.lock().unwrap(),
+        2,
+        "both unchanged"
+    );
+
+    reg.publish("x", "1.1.0", PHONES_HOME);
+    let got = alerts(&run());
+    assert_eq!(got.len(), 1);
+    assert_eq!(
+        (got[0]["package"].as_str(), got[0]["to"].as_str()),
+        (Some("npm:x"), Some("1.1.0"))
+    );
+    assert_eq!(*reg.shared.not_modified.lock().unwrap(), 3, "y unchanged");
+}
+
+/// `--fleet`: the watcher queues each comparison; a worker scans both versions, stores them
+/// and decides the alert with the watcher's policy (sent with the job: the worker has no
+/// `telltale.toml`); the watcher sends what was decided, once. A comparison whose scan keeps
+/// failing is an alert (coverage lost), not silence.
+#[test]
+fn a_fleet_worker_decides_and_the_watcher_sends_once() {
+    let Some(nats) = telltale_queue::testing::TestNats::start_or_skip() else {
+        return;
+    };
+    let reg = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (hook, posted) = webhook();
+    let store = dir.path().join("store.sqlite");
+    let config = dir.path().join("telltale.toml");
+    std::fs::write(&config, "[watch]\naspects = [\"region\", \"coverage\"]\n").unwrap();
+    let fleet_args = |c: &mut std::process::Command| {
+        c.env("TELLTALE_NATS", nats.url())
+            .env("TELLTALE_CACHE_DIR", dir.path().join("cache"))
+            .args(["--platform", "none", "--max-deliver", "1"])
+            .args(["--registry", &reg.url]);
+    };
+    let watcher = || {
+        let mut c = telltale();
+        c.args(["watch", "--once", "--fleet", "x"])
+            .arg("--config")
+            .arg(&config);
+        c.arg("--store")
+            .arg(&store)
+            .arg("--log")
+            .arg(dir.path().join("alerts.jsonl"));
+        c.args(["--webhook", &hook]);
+        fleet_args(&mut c);
+        c.output().unwrap()
+    };
+    let worker = || {
+        let work = tempfile::tempdir().unwrap();
+        let mut c = telltale();
+        c.current_dir(work.path())
+            .args(["worker", "--exit-when-idle", "2", "--db"])
+            .arg(&store);
+        fleet_args(&mut c);
+        let out = c.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        stderr
+    };
+    reg.publish("x", "1.0.0", BENIGN);
+    let out = watcher();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(alerts(&out).is_empty());
+
+    reg.publish("x", "1.1.0", PHONES_HOME);
+    let out = watcher();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(stderr.contains("x: 1 comparison(s) queued"), "{stderr}");
+    assert!(
+        alerts(&out).is_empty(),
+        "nothing is decided before a worker runs"
+    );
+
+    let log = worker();
+    assert!(log.contains("1 processed"), "{log}");
+    let mut db = telltale_store::Store::open(&store.display().to_string()).unwrap();
+    let scans = db
+        .query(&telltale_store::Query::Scans { limit: 10 })
+        .unwrap();
+    assert_eq!(
+        scans.rows.len(),
+        2,
+        "both versions stored: {}",
+        scans.to_text()
+    );
+
+    let got = alerts(&watcher());
+    assert_eq!(got.len(), 1);
+    let aspects: Vec<&str> = got[0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["aspect"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        aspects,
+        ["region"],
+        "the watcher's aspects, not all: {}",
+        got[0]
+    );
+    assert_eq!(got[0]["changes"][0]["countries"], serde_json::json!(["RU"]));
+    assert_eq!(posted.lock().unwrap().len(), 1);
+    assert!(alerts(&watcher()).is_empty(), "sent once");
+
+    // A version whose tarball does not match its published integrity cannot be scanned.
+    reg.publish("x", "1.2.0", BENIGN);
+    reg.shared
+        .routes
+        .lock()
+        .unwrap()
+        .insert("/x/-/x-1.2.0.tgz".into(), b"not a tarball".to_vec());
+    assert!(alerts(&watcher()).is_empty());
+    let log = worker();
+    assert!(
+        log.contains("dead-lettered") || log.contains("failed"),
+        "{log}"
+    );
+    let got = alerts(&watcher());
+    assert_eq!(got.len(), 1, "a failed comparison is an alert");
+    assert_eq!(got[0]["to"], "1.2.0");
+    assert_eq!(got[0]["changes"][0]["aspect"], "coverage");
+    assert!(
+        got[0]["error"].as_str().unwrap().contains("1.2.0"),
+        "{}",
+        got[0]
+    );
+    let lines = std::fs::read_to_string(dir.path().join("alerts.jsonl")).unwrap();
+    assert_eq!(lines.lines().count(), 2);
 }

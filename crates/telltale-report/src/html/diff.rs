@@ -239,7 +239,7 @@ fn write_sides(out: &mut String, diff: &Diff) {
 
 /// Aspects in the order a reader cares about them: behaviour by country, what leaves the
 /// machine, what is read, where it goes, then the rest.
-fn aspect_rank(aspect: &str) -> usize {
+pub(super) fn aspect_rank(aspect: &str) -> usize {
     [
         "region",
         "sends",
@@ -257,7 +257,7 @@ fn aspect_rank(aspect: &str) -> usize {
     .unwrap_or(usize::MAX)
 }
 
-fn aspect_class(aspect: &str) -> &'static str {
+pub(super) fn aspect_class(aspect: &str) -> &'static str {
     match aspect {
         "region" | "sends" | "destructive" | "coverage" => "bad",
         "collects" | "install-script" | "dynamic-code" | "obfuscation" => "warn",

@@ -1,8 +1,18 @@
 //! `telltale query`: the store's shipped questions across versions.
 
-use super::args::{usage_error, write_out, QueryFormat};
-use clap::{Args, Subcommand};
+use super::args::{usage_error, write_out};
+use clap::{Args, Subcommand, ValueEnum};
+use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// How an answer is written.
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+pub enum QueryFormat {
+    Text,
+    Json,
+    /// A self-contained page; for `alerts` only (the digest).
+    Html,
+}
 
 /// The store's shipped questions.
 #[derive(Subcommand)]
@@ -42,6 +52,9 @@ pub struct QueryArgs {
     pub store: Option<String>,
     #[arg(long, value_enum, default_value = "text", global = true)]
     pub format: QueryFormat,
+    /// Write the answer to this file instead of standard output.
+    #[arg(short, long, global = true, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 pub fn run(args: QueryArgs) -> ExitCode {
@@ -49,7 +62,15 @@ pub fn run(args: QueryArgs) -> ExitCode {
         question,
         store,
         format,
+        output,
     } = args;
+    let digest_since = match &question {
+        Question::Alerts { since } => Some(since.clone()),
+        _ => None,
+    };
+    if format == QueryFormat::Html && digest_since.is_none() {
+        return usage_error("--format html renders `telltale query alerts` (the digest) only");
+    }
     let mut store = match telltale::history::open(store.as_deref()) {
         Ok(s) => s,
         Err(e) => return usage_error(&e.to_string()),
@@ -83,12 +104,31 @@ pub fn run(args: QueryArgs) -> ExitCode {
                 QueryFormat::Json => serde_json::to_string_pretty(&table.to_json())
                     .map(|s| s + "\n")
                     .unwrap_or_default(),
+                QueryFormat::Html => digest(&table, digest_since.flatten().as_deref()),
             };
-            match write_out(None, &text) {
+            match write_out(output.as_deref(), &text) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => usage_error(&e),
             }
         }
         Err(e) => usage_error(&e.to_string()),
     }
+}
+
+/// The alerts table as the digest page.
+fn digest(table: &telltale_store::Table, since: Option<&str>) -> String {
+    let at = table.columns.iter().position(|c| c == "created_at");
+    let alert = table.columns.iter().position(|c| c == "alert");
+    let entries: Vec<telltale_report::html::digest::DigestEntry> = table
+        .rows
+        .iter()
+        .filter_map(|r| {
+            let text = r.get(alert?)?.as_str()?;
+            Some(telltale_report::html::digest::DigestEntry {
+                at: r.get(at?)?.as_str().unwrap_or("").to_string(),
+                alert: serde_json::from_str(text).ok()?,
+            })
+        })
+        .collect();
+    telltale_report::html::digest::to_html(&entries, since)
 }

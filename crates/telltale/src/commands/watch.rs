@@ -3,25 +3,30 @@
 //! new destinations, identity collected or sent, region behaviour, install scripts, hidden or
 //! run-from-the-network code, destructive code, coverage lost, an opt-out removed.
 //!
-//! State lives in the store (`watch_state`: each package's `ETag` and versions; `watch_alerts`:
-//! one row per alert), so a restarted watcher neither misses nor repeats a version, and
-//! several watchers on one database send each alert once.
+//! State lives in the store (`watch_state`: each package's `ETag`, `Last-Modified` and
+//! versions; `watch_alerts`: one row per alert), so a restarted watcher neither misses nor
+//! repeats a version, and several watchers on one database send each alert once. With
+//! `--fleet` the comparisons go to the queue: a worker scans, stores and decides each alert
+//! (`telltale::fleet`), and the watcher sends what the workers decided.
 
-use super::args::{load_policy, scan_all, scan_options, usage_error, InputArgs, PolicyArgs};
+use super::args::{
+    load_policy, scan_all, scan_options, usage_error, InputArgs, PolicyArgs, QueueArgs,
+};
 use clap::Args;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
-use telltale_report::diff::{Change, Diff};
+use std::time::{Duration, Instant};
+use telltale::policy::Policy;
 use telltale_store::{Store, WatchState};
 
 #[derive(Args)]
 pub struct WatchArgs {
-    /// npm packages to watch (`name` or `npm:name`).
+    /// npm packages to watch (`name` or `npm:name`), or lockfiles (`package-lock.json`,
+    /// `npm-shrinkwrap.json`, `yarn.lock`, `pnpm-lock.yaml`): every package they pin.
     pub packages: Vec<String>,
-    /// A file with one package a line (`#` starts a comment).
+    /// A file with one package a line (`#` starts a comment), or a lockfile.
     #[arg(long)]
     pub from: Option<PathBuf>,
     /// Seconds between polls.
@@ -41,6 +46,14 @@ pub struct WatchArgs {
     /// Changes read per request of the feed.
     #[arg(long, default_value_t = 100, requires = "changes")]
     pub batch: usize,
+    /// Hand each comparison to the fleet's queue (`--nats`) instead of scanning here: a
+    /// worker scans both versions, stores them and decides the alert with this watcher's
+    /// policy; the watcher sends the alerts the workers decided. Watcher and workers share
+    /// the store (`--store` here, `--db` on the workers).
+    #[arg(long)]
+    pub fleet: bool,
+    #[command(flatten)]
+    pub queue: QueueArgs,
     /// Append each alert here as one JSON line.
     #[arg(long)]
     pub log: Option<PathBuf>,
@@ -62,23 +75,29 @@ pub struct WatchArgs {
 /// Attempts per registry or webhook request (errors, 5xx, 429 and unreadable answers).
 const ATTEMPTS: u32 = 4;
 
+/// How often a fleet watcher looks for alerts the workers decided while it waits to poll.
+const DELIVERY_TICK: Duration = Duration::from_secs(2);
+
 pub fn run(args: WatchArgs) -> ExitCode {
-    let mut names: Vec<String> = args
-        .packages
-        .iter()
-        .map(|p| p.strip_prefix("npm:").unwrap_or(p).to_string())
-        .collect();
-    if let Some(f) = &args.from {
-        match std::fs::read_to_string(f) {
-            Ok(text) => names.extend(
-                text.lines()
-                    .map(|l| l.split('#').next().unwrap_or("").trim())
-                    .filter(|l| !l.is_empty())
-                    .map(|l| l.strip_prefix("npm:").unwrap_or(l).to_string()),
-            ),
-            Err(e) => return usage_error(&format!("cannot read {}: {e}", f.display())),
+    let mut names: Vec<String> = Vec::new();
+    for item in &args.packages {
+        match packages_in(item, None) {
+            Ok(found) => names.extend(found),
+            Err(e) => return usage_error(&e),
         }
     }
+    if let Some(f) = &args.from {
+        let text = match std::fs::read_to_string(f) {
+            Ok(text) => text,
+            Err(e) => return usage_error(&format!("cannot read {}: {e}", f.display())),
+        };
+        match packages_in(&f.display().to_string(), Some(&text)) {
+            Ok(found) => names.extend(found),
+            Err(e) => return usage_error(&e),
+        }
+    }
+    let mut unique = std::collections::HashSet::new();
+    names.retain(|n| unique.insert(n.clone()));
     if names.is_empty() && args.changes.is_none() {
         return usage_error("name the packages to watch, or --from FILE, or --changes URL");
     }
@@ -90,9 +109,18 @@ pub fn run(args: WatchArgs) -> ExitCode {
         Ok(o) => o.npm.registry.registry,
         Err(e) => return usage_error(&e),
     };
-    let mut store = match telltale::history::open(args.store.as_deref()) {
+    let store = match telltale::history::open(args.store.as_deref()) {
         Ok(s) => s,
         Err(e) => return usage_error(&e.to_string()),
+    };
+    let fleet = if args.fleet {
+        let cfg = args.queue.config();
+        if let Err(e) = telltale_queue::ensure(&cfg) {
+            return usage_error(&e.to_string());
+        }
+        Some(cfg)
+    } else {
+        None
     };
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(Duration::from_secs(60)))
@@ -104,29 +132,97 @@ pub fn run(args: WatchArgs) -> ExitCode {
         )
         .build()
         .into();
+    let portable = serde_json::to_value(policy.portable()).unwrap_or_default();
+    let mut watcher = Watcher {
+        agent,
+        registry,
+        store,
+        args: &args,
+        policy,
+        fleet,
+        portable,
+    };
     if let Some(feed) = &args.changes {
-        return match follow(&agent, &registry, feed, &mut store, &args, &policy) {
+        return match watcher.follow(feed) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => usage_error(&e),
         };
     }
     loop {
         for name in &names {
-            if let Err(e) = poll(&agent, &registry, name, &mut store, &args, &policy, false) {
+            if let Err(e) = watcher.poll(name, false) {
                 eprintln!("telltale watch: {name}: {e}");
             }
         }
+        watcher.send_decided();
         if args.once {
             return ExitCode::SUCCESS;
         }
-        std::thread::sleep(Duration::from_secs(args.interval.max(1)));
+        watcher.wait(Duration::from_secs(args.interval.max(1)));
     }
 }
 
-/// A registry document, or that it has not changed since `etag`.
+/// The packages an item names: a lockfile's (read here, or `text` when given), a file of
+/// names when `text` is given, else the item itself.
+fn packages_in(item: &str, text: Option<&str>) -> Result<Vec<String>, String> {
+    let plain = |n: &str| n.strip_prefix("npm:").unwrap_or(n).to_string();
+    if telltale_registry::lockfile::is_lockfile(item)
+        && (text.is_some() || Path::new(item).is_file())
+    {
+        let read;
+        let text = match text {
+            Some(t) => t,
+            None => {
+                read = std::fs::read_to_string(item)
+                    .map_err(|e| format!("cannot read {item}: {e}"))?;
+                &read
+            }
+        };
+        let lock = telltale_registry::lockfile::parse(item, text).map_err(|e| e.to_string())?;
+        let mut names: Vec<String> = lock.packages.into_iter().map(|p| p.name).collect();
+        names.sort();
+        names.dedup();
+        return Ok(names);
+    }
+    match text {
+        Some(text) => Ok(text
+            .lines()
+            .map(|l| l.split('#').next().unwrap_or("").trim())
+            .filter(|l| !l.is_empty())
+            .map(plain)
+            .collect()),
+        None => Ok(vec![plain(item)]),
+    }
+}
+
+/// One watcher's connections and settings.
+struct Watcher<'a> {
+    agent: ureq::Agent,
+    registry: String,
+    store: Store,
+    args: &'a WatchArgs,
+    policy: Policy,
+    /// The queue comparisons go to, with `--fleet`.
+    fleet: Option<telltale_queue::QueueConfig>,
+    /// The policy as the fleet's workers read it.
+    portable: Value,
+}
+
+/// A registry document, or that it has not changed since the validators sent.
 enum Document {
     Unchanged,
-    Changed { etag: Option<String>, doc: Value },
+    Changed {
+        etag: Option<String>,
+        last_modified: Option<String>,
+        doc: Value,
+    },
+}
+
+/// What a conditional GET sends back: the `ETag` and `Last-Modified` last seen.
+#[derive(Default)]
+struct Validators<'v> {
+    etag: Option<&'v str>,
+    last_modified: Option<&'v str>,
 }
 
 /// GET a document (a package's, or a page of the changes feed), conditionally; 5xx, 429
@@ -135,7 +231,7 @@ enum Document {
 fn fetch(
     agent: &ureq::Agent,
     url: &str,
-    etag: Option<&str>,
+    validators: &Validators<'_>,
     valid: fn(&Value) -> bool,
 ) -> Result<Document, String> {
     let mut last = String::new();
@@ -144,8 +240,11 @@ fn fetch(
             std::thread::sleep(Duration::from_millis(500 << attempt));
         }
         let mut req = agent.get(url).header("Accept", "application/json");
-        if let Some(e) = etag {
+        if let Some(e) = validators.etag {
             req = req.header("If-None-Match", e);
+        }
+        if let Some(m) = validators.last_modified {
+            req = req.header("If-Modified-Since", m);
         }
         let mut resp = match req.call() {
             Ok(r) => r,
@@ -165,8 +264,15 @@ fn fetch(
             304 => return Ok(Document::Unchanged),
             200 => {
                 let etag = header("etag");
+                let last_modified = header("last-modified");
                 match resp.body_mut().read_json::<Value>() {
-                    Ok(doc) if valid(&doc) => return Ok(Document::Changed { etag, doc }),
+                    Ok(doc) if valid(&doc) => {
+                        return Ok(Document::Changed {
+                            etag,
+                            last_modified,
+                            doc,
+                        })
+                    }
                     _ => last = "the registry sent something unreadable".into(),
                 }
             }
@@ -185,89 +291,250 @@ fn fetch(
     Err(format!("gave up after {ATTEMPTS} attempts: {last}"))
 }
 
-fn poll(
-    agent: &ureq::Agent,
-    registry: &str,
-    name: &str,
-    store: &mut Store,
-    args: &WatchArgs,
-    policy: &telltale::policy::Policy,
-    from_feed: bool,
-) -> Result<(), String> {
-    let state = store.watch_state("npm", name).map_err(|e| e.to_string())?;
-    let url = format!("{registry}{}", name.replace('/', "%2f"));
-    let etag = state.as_ref().and_then(|s| s.etag.as_deref());
-    let is_document: fn(&Value) -> bool = |d| d.get("versions").is_some();
-    let (etag, doc) = match fetch(agent, &url, etag, is_document)? {
-        Document::Unchanged => return Ok(()),
-        Document::Changed { etag, doc } => (etag, doc),
-    };
-    let mut versions: Vec<(String, String)> = doc["versions"]
-        .as_object()
-        .map(|m| {
-            m.keys()
-                .map(|v| {
-                    let t = doc["time"][v].as_str().unwrap_or("").to_string();
-                    (t, v.clone())
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    // Publish order (time, then the version string where the document gives no time).
-    versions.sort();
-    let all: Vec<String> = versions.iter().map(|(_, v)| v.clone()).collect();
-    // A package the feed names changed just now: its newest version is the news.
-    let state = match state {
-        None if from_feed && all.len() > 1 => Some(WatchState {
-            etag: None,
-            versions: all[..all.len() - 1].to_vec(),
-        }),
-        other => other,
-    };
-    let Some(state) = state else {
-        eprintln!(
-            "telltale watch: {name}: now watching ({} versions known, the latest {})",
-            all.len(),
-            all.last().map(String::as_str).unwrap_or("none")
-        );
-        return store
-            .save_watch_state(
-                "npm",
-                name,
-                &WatchState {
-                    etag,
-                    versions: all,
-                },
-            )
-            .map_err(|e| e.to_string());
-    };
-    let mut seen: Vec<String> = state.versions.clone();
-    for (_, version) in versions.iter().filter(|(_, v)| !state.versions.contains(v)) {
-        // The version before it: the highest already seen below it (a 7.x backport is
-        // compared with 7.x, not with the 8.x published the day before); in publish order
-        // where versions are not semver.
-        let previous = semver_below(&seen, version).or_else(|| {
-            all.iter()
-                .take_while(|v| *v != version)
-                .filter(|v| seen.contains(v))
-                .last()
-                .cloned()
-        });
-        if let Some(prev) = previous {
-            compare(name, &prev, version, store, args, policy)?;
-        }
-        seen.push(version.clone());
-    }
-    store
-        .save_watch_state(
-            "npm",
-            name,
-            &WatchState {
+impl Watcher<'_> {
+    /// Read a package's document and compare every version published since the last look
+    /// with the version before it (`from_feed`: the feed says it just changed, so a package
+    /// never seen has its newest version compared rather than only recorded).
+    fn poll(&mut self, name: &str, from_feed: bool) -> Result<(), String> {
+        let state = self
+            .store
+            .watch_state("npm", name)
+            .map_err(|e| e.to_string())?;
+        let url = format!("{}{}", self.registry, name.replace('/', "%2f"));
+        let validators = Validators {
+            etag: state.as_ref().and_then(|s| s.etag.as_deref()),
+            last_modified: state.as_ref().and_then(|s| s.last_modified.as_deref()),
+        };
+        let is_document: fn(&Value) -> bool = |d| d.get("versions").is_some();
+        let (etag, last_modified, doc) = match fetch(&self.agent, &url, &validators, is_document)? {
+            Document::Unchanged => return Ok(()),
+            Document::Changed {
                 etag,
-                versions: all,
-            },
-        )
-        .map_err(|e| e.to_string())
+                last_modified,
+                doc,
+            } => (etag, last_modified, doc),
+        };
+        let mut versions: Vec<(String, String)> = doc["versions"]
+            .as_object()
+            .map(|m| {
+                m.keys()
+                    .map(|v| {
+                        let t = doc["time"][v].as_str().unwrap_or("").to_string();
+                        (t, v.clone())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        // Publish order (time, then the version string where the document gives no time).
+        versions.sort();
+        let all: Vec<String> = versions.iter().map(|(_, v)| v.clone()).collect();
+        let now_seen = WatchState {
+            etag,
+            versions: all.clone(),
+            last_modified,
+        };
+        // A package the feed names changed just now: its newest version is the news.
+        let state = match state {
+            None if from_feed && all.len() > 1 => Some(WatchState {
+                versions: all[..all.len() - 1].to_vec(),
+                ..WatchState::default()
+            }),
+            other => other,
+        };
+        let Some(state) = state else {
+            eprintln!(
+                "telltale watch: {name}: now watching ({} versions known, the latest {})",
+                all.len(),
+                all.last().map(String::as_str).unwrap_or("none")
+            );
+            return self
+                .store
+                .save_watch_state("npm", name, &now_seen)
+                .map_err(|e| e.to_string());
+        };
+        let mut seen: Vec<String> = state.versions.clone();
+        let mut jobs = Vec::new();
+        for (_, version) in versions.iter().filter(|(_, v)| !state.versions.contains(v)) {
+            // The version before it: the highest already seen below it (a 7.x backport is
+            // compared with 7.x, not with the 8.x published the day before); in publish order
+            // where versions are not semver.
+            let previous = semver_below(&seen, version).or_else(|| {
+                all.iter()
+                    .take_while(|v| *v != version)
+                    .filter(|v| seen.contains(v))
+                    .last()
+                    .cloned()
+            });
+            if let Some(prev) = previous {
+                if self.fleet.is_some() {
+                    jobs.push(telltale_queue::Job::comparison(
+                        &format!("npm:{name}@{prev}"),
+                        &format!("npm:{name}@{version}"),
+                        self.portable.clone(),
+                    ));
+                } else {
+                    self.compare(name, &prev, version)?;
+                }
+            }
+            seen.push(version.clone());
+        }
+        if let (Some(cfg), false) = (&self.fleet, jobs.is_empty()) {
+            // Saved as seen only once the queue holds the comparisons.
+            let sum = telltale_queue::submit(cfg, &jobs).map_err(|e| e.to_string())?;
+            eprintln!(
+                "telltale watch: {name}: {} comparison(s) queued ({} already queued)",
+                sum.new, sum.duplicates
+            );
+        }
+        self.store
+            .save_watch_state("npm", name, &now_seen)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Follow a changes feed from the stored position (or `--since`): each batch's packages
+    /// checked, then the position saved, so a restart goes on where the last run stopped.
+    fn follow(&mut self, feed: &str) -> Result<(), String> {
+        const FEED: &str = "changes-feed";
+        let mut seq = match &self.args.since {
+            Some(s) => s.clone(),
+            None => self
+                .store
+                .watch_state(FEED, feed)
+                .map_err(|e| e.to_string())?
+                .and_then(|s| s.etag)
+                .unwrap_or_else(|| "0".into()),
+        };
+        let started = Instant::now();
+        let (mut changes, mut packages) = (0usize, 0usize);
+        let sep = if feed.contains('?') { '&' } else { '?' };
+        let is_feed: fn(&Value) -> bool = |d| d.get("results").is_some_and(Value::is_array);
+        loop {
+            let url = format!("{feed}{sep}since={seq}&limit={}", self.args.batch.max(1));
+            let doc = match fetch(&self.agent, &url, &Validators::default(), is_feed)? {
+                Document::Changed { doc, .. } => doc,
+                Document::Unchanged => Value::Null,
+            };
+            let results = doc["results"].as_array().cloned().unwrap_or_default();
+            if results.is_empty() {
+                self.send_decided();
+                if self.args.once {
+                    let secs = started.elapsed().as_secs_f64();
+                    eprintln!(
+                        "telltale watch: {changes} changes, {packages} packages checked in {secs:.1} s ({:.2} packages/s); feed at {seq}",
+                        packages as f64 / secs.max(0.001)
+                    );
+                    return Ok(());
+                }
+                self.wait(Duration::from_secs(self.args.interval.max(1)));
+                continue;
+            }
+            let mut names: Vec<&str> = results
+                .iter()
+                .filter_map(|r| r["id"].as_str())
+                .filter(|id| !id.starts_with("_design/"))
+                .collect();
+            names.dedup();
+            changes += results.len();
+            for name in names {
+                packages += 1;
+                if let Err(e) = self.poll(name, true) {
+                    eprintln!("telltale watch: {name}: {e}");
+                }
+            }
+            seq = match &doc["last_seq"] {
+                Value::String(s) => s.clone(),
+                Value::Null => seq,
+                other => other.to_string(),
+            };
+            self.store
+                .save_watch_state(
+                    FEED,
+                    feed,
+                    &WatchState {
+                        etag: Some(seq.clone()),
+                        ..WatchState::default()
+                    },
+                )
+                .map_err(|e| e.to_string())?;
+            self.send_decided();
+        }
+    }
+
+    /// Scan both versions here, store them, compare them, and alert when something that
+    /// matters changed.
+    fn compare(&mut self, name: &str, old: &str, new: &str) -> Result<(), String> {
+        let old_report = scan_all(vec![format!("npm:{name}@{old}")], &self.args.input)?;
+        let mut new_report = scan_all(vec![format!("npm:{name}@{new}")], &self.args.input)?;
+        let alert =
+            telltale::watch::decide(name, old, new, &old_report, &mut new_report, &self.policy);
+        for t in old_report.targets.iter().chain(&new_report.targets) {
+            telltale::history::record(&mut self.store, t, 0, None).map_err(|e| e.to_string())?;
+        }
+        let Some(alert) = alert else {
+            eprintln!("telltale watch: {name} {new}: nothing that matters changed since {old}");
+            return Ok(());
+        };
+        let line = alert.to_string();
+        let key = telltale::watch::alert_key("npm", name, new);
+        if self
+            .store
+            .claim_alert(&key, &line)
+            .map_err(|e| e.to_string())?
+        {
+            self.send(&line);
+        }
+        Ok(())
+    }
+
+    /// Send the alerts the fleet's workers decided that no watcher has sent yet.
+    fn send_decided(&mut self) {
+        if self.fleet.is_none() {
+            return;
+        }
+        match self.store.take_unsent_alerts() {
+            Ok(alerts) => {
+                for (_, line) in alerts {
+                    self.send(&line);
+                }
+            }
+            Err(e) => eprintln!("telltale watch: cannot read the decided alerts: {e}"),
+        }
+    }
+
+    /// Wait until the next poll; a fleet watcher sends decided alerts meanwhile.
+    fn wait(&mut self, total: Duration) {
+        let until = Instant::now() + total;
+        while let Some(left) = until
+            .checked_duration_since(Instant::now())
+            .filter(|d| !d.is_zero())
+        {
+            std::thread::sleep(if self.fleet.is_some() {
+                left.min(DELIVERY_TICK)
+            } else {
+                left
+            });
+            self.send_decided();
+        }
+    }
+
+    /// One JSON line on stdout, appended to `--log`, POSTed to `--webhook`.
+    fn send(&self, line: &str) {
+        println!("{line}");
+        let _ = std::io::stdout().flush();
+        if let Some(log) = &self.args.log {
+            let written = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(log)
+                .and_then(|mut f| writeln!(f, "{line}"));
+            if let Err(e) = written {
+                eprintln!("telltale watch: cannot append to {}: {e}", log.display());
+            }
+        }
+        if let Some(url) = &self.args.webhook {
+            post(url, line);
+        }
+    }
 }
 
 /// The highest of `seen` below `version`, by semver; `None` when `version` is not semver.
@@ -278,181 +545,6 @@ fn semver_below(seen: &[String], version: &str) -> Option<String> {
         .filter(|(p, _)| *p < v)
         .max_by(|a, b| a.0.cmp(&b.0))
         .map(|(_, s)| s.clone())
-}
-
-/// Follow a changes feed from the stored position (or `--since`): each batch's packages
-/// checked, then the position saved, so a restart goes on where the last run stopped.
-fn follow(
-    agent: &ureq::Agent,
-    registry: &str,
-    feed: &str,
-    store: &mut Store,
-    args: &WatchArgs,
-    policy: &telltale::policy::Policy,
-) -> Result<(), String> {
-    const FEED: &str = "changes-feed";
-    let mut seq = match &args.since {
-        Some(s) => s.clone(),
-        None => store
-            .watch_state(FEED, feed)
-            .map_err(|e| e.to_string())?
-            .and_then(|s| s.etag)
-            .unwrap_or_else(|| "0".into()),
-    };
-    let started = std::time::Instant::now();
-    let (mut changes, mut packages) = (0usize, 0usize);
-    let sep = if feed.contains('?') { '&' } else { '?' };
-    let is_feed: fn(&Value) -> bool = |d| d.get("results").is_some_and(Value::is_array);
-    loop {
-        let url = format!("{feed}{sep}since={seq}&limit={}", args.batch.max(1));
-        let doc = match fetch(agent, &url, None, is_feed)? {
-            Document::Changed { doc, .. } => doc,
-            Document::Unchanged => Value::Null,
-        };
-        let results = doc["results"].as_array().cloned().unwrap_or_default();
-        if results.is_empty() {
-            if args.once {
-                let secs = started.elapsed().as_secs_f64();
-                eprintln!(
-                    "telltale watch: {changes} changes, {packages} packages checked in {secs:.1} s ({:.2} packages/s); feed at {seq}",
-                    packages as f64 / secs.max(0.001)
-                );
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_secs(args.interval.max(1)));
-            continue;
-        }
-        let mut names: Vec<&str> = results
-            .iter()
-            .filter_map(|r| r["id"].as_str())
-            .filter(|id| !id.starts_with("_design/"))
-            .collect();
-        names.dedup();
-        changes += results.len();
-        for name in names {
-            packages += 1;
-            if let Err(e) = poll(agent, registry, name, store, args, policy, true) {
-                eprintln!("telltale watch: {name}: {e}");
-            }
-        }
-        seq = match &doc["last_seq"] {
-            Value::String(s) => s.clone(),
-            Value::Null => seq,
-            other => other.to_string(),
-        };
-        store
-            .save_watch_state(
-                FEED,
-                feed,
-                &WatchState {
-                    etag: Some(seq.clone()),
-                    versions: vec![],
-                },
-            )
-            .map_err(|e| e.to_string())?;
-    }
-}
-
-/// Scan both versions, compare them, and alert when something that matters changed.
-fn compare(
-    name: &str,
-    old: &str,
-    new: &str,
-    store: &mut Store,
-    args: &WatchArgs,
-    policy: &telltale::policy::Policy,
-) -> Result<(), String> {
-    let old_report = scan_all(vec![format!("npm:{name}@{old}")], &args.input)?;
-    let mut new_report = scan_all(vec![format!("npm:{name}@{new}")], &args.input)?;
-    policy.apply(&mut new_report);
-    let diff = telltale_report::diff::diff(&old_report, &new_report);
-    let Some(alert) = alert(name, old, new, &diff, policy.watch_aspects.as_deref()) else {
-        eprintln!("telltale watch: {name} {new}: nothing that matters changed since {old}");
-        return Ok(());
-    };
-    let line = alert.to_string();
-    let key = format!("npm|{name}|{new}");
-    if !store.claim_alert(&key, &line).map_err(|e| e.to_string())? {
-        return Ok(());
-    }
-    println!("{line}");
-    let _ = std::io::stdout().flush();
-    if let Some(log) = &args.log {
-        let written = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(log)
-            .and_then(|mut f| writeln!(f, "{line}"));
-        if let Err(e) = written {
-            eprintln!("telltale watch: cannot append to {}: {e}", log.display());
-        }
-    }
-    if let Some(url) = &args.webhook {
-        post(url, &line);
-    }
-    Ok(())
-}
-
-/// The alert, when the diff holds something that matters: a change added (destinations,
-/// identity, region, install scripts, hidden or fetched code, mass deletes, code not analysed)
-/// or an opt-out removed, of the aspects asked for (all by default), or an added finding the
-/// policy fails; with the findings added.
-fn alert(
-    name: &str,
-    old: &str,
-    new: &str,
-    diff: &Diff,
-    aspects: Option<&[String]>,
-) -> Option<Value> {
-    let wanted = |c: &&Change| aspects.is_none_or(|a| a.iter().any(|x| x == c.aspect));
-    let change = |kind: &str, c: &Change| {
-        json!({
-            "change": kind,
-            "aspect": c.aspect,
-            "what": c.what,
-            "countries": c.countries,
-            "endpoints": c.endpoints,
-            "location": c.location,
-        })
-    };
-    let mut changes: Vec<Value> = diff
-        .added
-        .iter()
-        .filter(wanted)
-        .map(|c| change("added", c))
-        .collect();
-    changes.extend(
-        diff.removed
-            .iter()
-            .filter(|c| c.aspect == "opt-out")
-            .filter(wanted)
-            .map(|c| change("removed", c)),
-    );
-    let failing = diff.findings.added.iter().any(|f| f.fails_policy());
-    if changes.is_empty() && !failing {
-        return None;
-    }
-    let findings: Vec<Value> = diff
-        .findings
-        .added
-        .iter()
-        .map(|f| {
-            json!({
-                "rule": f.rule,
-                "severity": f.severity.as_str(),
-                "message": f.message,
-                "location": format!("{}:{}:{}", f.file, f.line, f.column),
-                "fails_policy": f.fails_policy(),
-            })
-        })
-        .collect();
-    Some(json!({
-        "package": format!("npm:{name}"),
-        "from": old,
-        "to": new,
-        "changes": changes,
-        "findings_added": findings,
-    }))
 }
 
 /// POST the alert, retrying server errors and failed connections.
