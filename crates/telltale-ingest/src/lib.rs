@@ -26,6 +26,7 @@ use std::path::Path;
 mod asar;
 mod dir;
 pub mod executable;
+mod gzip_members;
 mod paths;
 mod tar_gz;
 mod zip_archive;

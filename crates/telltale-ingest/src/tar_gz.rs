@@ -4,7 +4,6 @@
 use std::cell::Cell;
 use std::io::{self, Cursor, Read};
 
-use flate2::read::MultiGzDecoder;
 use tar::EntryType;
 
 use crate::paths::{normalize_entry, parent, resolve_link};
@@ -91,7 +90,7 @@ pub(crate) fn load_gzip<R: Read>(
 ) -> Result<Target, IngestError> {
     let state = MeterState::default();
     let mut meter = Meter {
-        inner: MultiGzDecoder::new(reader),
+        inner: crate::gzip_members::GzipMembers::new(reader),
         used: 0,
         cap: limits.max_total_bytes,
         state: &state,

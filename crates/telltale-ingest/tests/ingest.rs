@@ -523,6 +523,21 @@ fn truncated_gzip_is_an_error_at_every_cut() {
     assert!(err.to_string().starts_with("corrupt or truncated"), "{err}");
 }
 
+/// npm's early tarballs (punycode 0.1.1, require-directory 0.0.1, 2011) end in zero padding
+/// after the gzip data; gzip and npm ignore it, and so does the scan. A second member is read.
+#[test]
+fn zero_padding_after_the_gzip_data_is_ignored_and_members_are_joined() {
+    let mut bytes = tgz(&[
+        file("package/a.js", b"module.exports = 1;"),
+        file("package/package.json", b"{}"),
+    ]);
+    bytes.extend(vec![0u8; 8192]);
+    let t = load("punycode-0.1.1.tgz", &bytes).expect("a padded tarball loads");
+    let mut names: Vec<&str> = t.files.iter().map(|f| f.path.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["package/a.js", "package/package.json"]);
+}
+
 #[test]
 fn truncated_and_corrupt_tar_are_errors() {
     let tar = tar_of(&[file("package/a.js", b"0123456789")]);

@@ -263,6 +263,35 @@ pub fn country_of_zone_name(name: &str) -> Option<&'static str> {
     ZONE_NAMES.iter().find(|(z, _)| *z == n).map(|(_, c)| *c)
 }
 
+/// Time-zone abbreviations that name one country's zones only — what Python's
+/// `time.tzname` and `strftime("%Z")` give on Linux (`MSK`, not `Europe/Moscow`). Ones
+/// several countries share (`CST`, `IST`, `KST`, `EET`) are left out.
+const ZONE_ABBREVIATIONS: &[(&str, &str)] = &[
+    ("MSK", "RU"),
+    ("MSD", "RU"),
+    ("JST", "JP"),
+    ("HKT", "HK"),
+    ("SGT", "SG"),
+    ("PKT", "PK"),
+    ("IRST", "IR"),
+    ("IRDT", "IR"),
+    ("WIB", "ID"),
+    ("WITA", "ID"),
+    ("WIT", "ID"),
+    ("NZST", "NZ"),
+    ("NZDT", "NZ"),
+];
+
+/// The country of a time-zone abbreviation one country alone uses (upper case, as the C
+/// library prints it).
+pub fn country_of_zone_abbreviation(abbreviation: &str) -> Option<&'static str> {
+    let a = abbreviation.trim();
+    ZONE_ABBREVIATIONS
+        .iter()
+        .find(|(z, _)| *z == a)
+        .map(|(_, c)| *c)
+}
+
 /// The countries of a `getTimezoneOffset()` value, where they are few.
 pub fn countries_of_offset(minutes: &str) -> &'static [&'static str] {
     OFFSETS
@@ -598,7 +627,10 @@ pub fn countries_of(kinds: Kinds, constant: &str, out: &mut BTreeSet<String>) {
         return;
     }
     if kinds.contains(DataKind::TimeZone) {
-        if let Some(cc) = country_of_time_zone(c).or_else(|| country_of_zone_name(c)) {
+        if let Some(cc) = country_of_time_zone(c)
+            .or_else(|| country_of_zone_name(c))
+            .or_else(|| country_of_zone_abbreviation(c))
+        {
             out.insert(cc.to_string());
         }
         out.extend(countries_of_offset(c).iter().map(|c| c.to_string()));
@@ -698,7 +730,17 @@ mod tests {
         assert_eq!(country_of_zone_name("China Standard Time"), Some("CN"));
         assert_eq!(country_of_zone_name("Russian Standard Time"), Some("RU"));
         assert_eq!(country_of_zone_name("Eastern European Standard Time"), None);
+        // Abbreviations as `time.tzname` gives them: one country's only, upper case only.
+        assert_eq!(country_of_zone_abbreviation("MSK"), Some("RU"));
+        assert_eq!(country_of_zone_abbreviation("CST"), None);
+        assert_eq!(country_of_zone_abbreviation("IST"), None);
+        assert_eq!(country_of_zone_abbreviation("wit"), None);
         let mut out = BTreeSet::new();
+        countries_of(Kinds::of(DataKind::TimeZone), "MSK", &mut out);
+        assert_eq!(out.iter().collect::<Vec<_>>(), ["RU"]);
+        out.clear();
+        countries_of(Kinds::of(DataKind::Locale), "MSK", &mut out);
+        assert!(out.is_empty(), "an abbreviation is a zone, not a locale");
         countries_of(Kinds::of(DataKind::TimeZone), "-480", &mut out);
         assert!(out.contains("CN"));
         out.clear();

@@ -90,6 +90,43 @@ pub fn pick_version<'v>(
     Ok(final_release.or_else(|| fitting.last().map(|(_, s)| *s)))
 }
 
+/// A project's releases from its PEP 691 JSON page, each as (first upload time, version),
+/// in upload order (PEP 700 `upload-time`; the version string breaks ties and orders files
+/// without one). Releases whose every file is yanked are left out.
+pub fn releases(page: &serde_json::Value) -> Vec<(String, String)> {
+    let mut first: std::collections::BTreeMap<String, String> = Default::default();
+    for f in page["files"].as_array().into_iter().flatten() {
+        let yanked = f["yanked"].as_bool() == Some(true) || f["yanked"].is_string();
+        let (Some(name), false) = (f["filename"].as_str(), yanked) else {
+            continue;
+        };
+        let Some(version) = version_of(name) else {
+            continue;
+        };
+        let time = f["upload-time"].as_str().unwrap_or("").to_string();
+        let entry = first
+            .entry(version.to_string())
+            .or_insert_with(|| time.clone());
+        if !time.is_empty() && (entry.is_empty() || time < *entry) {
+            *entry = time;
+        }
+    }
+    let mut out: Vec<(String, String)> = first.into_iter().map(|(v, t)| (t, v)).collect();
+    out.sort();
+    out
+}
+
+/// The highest of `seen` below `version` by PEP 440; `None` when `version` is not PEP 440.
+pub fn highest_below(seen: &[String], version: &str) -> Option<String> {
+    use std::str::FromStr;
+    let v = pep440_rs::Version::from_str(version).ok()?;
+    seen.iter()
+        .filter_map(|s| Some((pep440_rs::Version::from_str(s).ok()?, s)))
+        .filter(|(p, _)| *p < v)
+        .max_by(|a, b| a.0.cmp(&b.0))
+        .map(|(_, s)| s.clone())
+}
+
 /// PEP 503: lowercase, runs of `-_.` as one `-`.
 pub fn normalize(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
@@ -448,5 +485,33 @@ mod tests {
             .fetch_pypi(&index, &PySpec::parse("demo==5").unwrap())
             .unwrap_err();
         assert!(matches!(e, RegistryError::NoSuchVersion { .. }), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod release_tests {
+    use super::*;
+
+    #[test]
+    fn releases_in_upload_order_without_yanked_ones() {
+        let page = serde_json::json!({"files": [
+            {"filename": "x-1.10.0.tar.gz", "upload-time": "2026-03-01T00:00:00Z"},
+            {"filename": "x-1.9.0-py3-none-any.whl", "upload-time": "2026-02-02T00:00:00Z"},
+            {"filename": "x-1.9.0.tar.gz", "upload-time": "2026-02-01T00:00:00Z"},
+            {"filename": "x-1.2.0.post1.tar.gz", "upload-time": "2026-04-01T00:00:00Z"},
+            {"filename": "x-2.0.0.tar.gz", "upload-time": "2026-05-01T00:00:00Z", "yanked": "broken"},
+            {"filename": "not-a-distribution.txt"}
+        ]});
+        let got: Vec<String> = releases(&page).into_iter().map(|(_, v)| v).collect();
+        assert_eq!(got, ["1.9.0", "1.10.0", "1.2.0.post1"]);
+    }
+
+    #[test]
+    fn the_version_before_is_by_pep_440() {
+        let seen: Vec<String> = ["1.9.0", "1.10.0", "2.0.0rc1"].map(String::from).to_vec();
+        assert_eq!(highest_below(&seen, "1.10.1").as_deref(), Some("1.10.0"));
+        assert_eq!(highest_below(&seen, "2.0.0").as_deref(), Some("2.0.0rc1"));
+        assert_eq!(highest_below(&seen, "1.2.0.post1"), None);
+        assert_eq!(highest_below(&seen, "not a version"), None);
     }
 }

@@ -169,12 +169,12 @@ fn process_comparison(
     worker: &str,
 ) -> Result<(), JobError> {
     let started = Instant::now();
-    let (Some((name, new_version)), Some((_, old_version))) = (
+    let (Some((package, new_version)), Some((_, old_version))) = (
         crate::watch::split_spec(&job.spec),
         crate::watch::split_spec(&cmp.previous),
     ) else {
         return Err(JobError::permanent(format!(
-            "a comparison takes npm:NAME@VERSION specs, not `{}` and `{}`",
+            "a comparison takes npm:NAME@VERSION or pypi:NAME==VERSION specs, not `{}` and `{}`",
             job.spec, cmp.previous
         )));
     };
@@ -184,7 +184,7 @@ fn process_comparison(
         .map_err(|e| JobError::permanent(format!("the watcher's policy: {e}")))?;
     let old = Report::new(scan_spec(&cmp.previous, &setup.scan));
     let mut new = Report::new(scan_spec(&job.spec, &setup.scan));
-    let key = crate::watch::alert_key("npm", name, new_version);
+    let key = crate::watch::alert_key(package.ecosystem, &package.name, new_version);
     let failed: Vec<String> = old
         .targets
         .iter()
@@ -195,7 +195,7 @@ fn process_comparison(
         let error = failed.join("; ");
         if ctx.delivery >= ctx.max_deliver {
             let alert = crate::watch::failure_alert(
-                name,
+                &package,
                 old_version,
                 new_version,
                 &error,
@@ -213,7 +213,7 @@ fn process_comparison(
         }
         return Err(JobError::transient(error));
     }
-    let alert = crate::watch::decide(name, old_version, new_version, &old, &mut new, &policy);
+    let alert = crate::watch::decide(&package, old_version, new_version, &old, &mut new, &policy);
     let ms = started.elapsed().as_millis() as u64;
     // The alert before the scans: a watcher that sees the new version stored finds its alert.
     with_store(setup, pool, |s| {

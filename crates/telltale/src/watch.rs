@@ -13,17 +13,69 @@ pub fn alert_key(ecosystem: &str, name: &str, version: &str) -> String {
     format!("{ecosystem}|{name}|{version}")
 }
 
-/// `npm:name@version` → (`name`, `version`); scoped names keep their `@`.
-pub fn split_spec(spec: &str) -> Option<(&str, &str)> {
-    let rest = spec.strip_prefix("npm:")?;
-    rest.rsplit_once('@')
-        .filter(|(n, v)| !n.is_empty() && !v.is_empty())
+/// A watched package: its ecosystem (`npm` or `pypi`) and name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Package {
+    pub ecosystem: &'static str,
+    pub name: String,
+}
+
+impl Package {
+    /// `name` or `npm:name` → npm; `pypi:name` → PyPI (the name as PEP 503 normalises it).
+    pub fn parse(item: &str) -> Package {
+        match item.strip_prefix("pypi:") {
+            Some(name) => Package {
+                ecosystem: "pypi",
+                name: telltale_registry::pypi::normalize(name),
+            },
+            None => Package {
+                ecosystem: "npm",
+                name: item.strip_prefix("npm:").unwrap_or(item).to_string(),
+            },
+        }
+    }
+
+    /// The spec that scans one version: `npm:name@1.0.0`, `pypi:name==1.0.0`.
+    pub fn spec(&self, version: &str) -> String {
+        match self.ecosystem {
+            "pypi" => format!("pypi:{}=={version}", self.name),
+            _ => format!("npm:{}@{version}", self.name),
+        }
+    }
+}
+
+impl std::fmt::Display for Package {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.ecosystem, self.name)
+    }
+}
+
+/// `npm:name@version` or `pypi:name==version` → the package and the version; scoped npm
+/// names keep their `@`.
+pub fn split_spec(spec: &str) -> Option<(Package, &str)> {
+    let (ecosystem, name, version) = if let Some(rest) = spec.strip_prefix("npm:") {
+        let (n, v) = rest.rsplit_once('@')?;
+        ("npm", n, v)
+    } else {
+        let (n, v) = spec.strip_prefix("pypi:")?.split_once("==")?;
+        ("pypi", n, v)
+    };
+    if name.is_empty() || version.is_empty() {
+        return None;
+    }
+    Some((
+        Package {
+            ecosystem,
+            name: name.to_string(),
+        },
+        version,
+    ))
 }
 
 /// Compare two scanned versions of `name` (the policy's verdicts are written into `new`) and
 /// return the alert, if the change matters.
 pub fn decide(
-    name: &str,
+    package: &Package,
     old_version: &str,
     new_version: &str,
     old: &Report,
@@ -33,7 +85,7 @@ pub fn decide(
     policy.apply(new);
     let diff = telltale_report::diff::diff(old, new);
     alert(
-        name,
+        package,
         old_version,
         new_version,
         &diff,
@@ -46,7 +98,7 @@ pub fn decide(
 /// or an opt-out removed, of the aspects asked for (all by default), or an added finding the
 /// policy fails; with the findings added.
 pub fn alert(
-    name: &str,
+    package: &Package,
     old: &str,
     new: &str,
     diff: &Diff,
@@ -95,7 +147,7 @@ pub fn alert(
         })
         .collect();
     Some(json!({
-        "package": format!("npm:{name}"),
+        "package": package.to_string(),
         "from": old,
         "to": new,
         "changes": changes,
@@ -107,7 +159,7 @@ pub fn alert(
 /// was watched is no longer known, which is coverage lost (`None` when the policy's aspects
 /// leave coverage out).
 pub fn failure_alert(
-    name: &str,
+    package: &Package,
     old: &str,
     new: &str,
     error: &str,
@@ -117,7 +169,7 @@ pub fn failure_alert(
         return None;
     }
     Some(json!({
-        "package": format!("npm:{name}"),
+        "package": package.to_string(),
         "from": old,
         "to": new,
         "changes": [{
@@ -138,25 +190,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn specs_split_at_the_last_at() {
+    fn specs_split_into_package_and_version() {
+        let split = |s| split_spec(s).map(|(p, v)| (p.to_string(), v));
         assert_eq!(
-            split_spec("npm:lodash@4.17.21"),
-            Some(("lodash", "4.17.21"))
+            split("npm:lodash@4.17.21"),
+            Some(("npm:lodash".into(), "4.17.21"))
         );
         assert_eq!(
-            split_spec("npm:@scope/pkg@1.0.0-beta.1"),
-            Some(("@scope/pkg", "1.0.0-beta.1"))
+            split("npm:@scope/pkg@1.0.0-beta.1"),
+            Some(("npm:@scope/pkg".into(), "1.0.0-beta.1"))
         );
-        assert_eq!(split_spec("npm:@scope/pkg"), None);
-        assert_eq!(split_spec("pypi:x==1"), None);
+        assert_eq!(split("npm:@scope/pkg"), None);
+        assert_eq!(split("pypi:x==1.0"), Some(("pypi:x".into(), "1.0")));
+        assert_eq!(split("pypi:x"), None);
+        let p = Package::parse("pypi:Foo_Bar");
+        assert_eq!(p.to_string(), "pypi:foo-bar");
+        assert_eq!(p.spec("2.0"), "pypi:foo-bar==2.0");
+        assert_eq!(Package::parse("@a/b").spec("1.0.0"), "npm:@a/b@1.0.0");
     }
 
     #[test]
     fn a_failed_comparison_alerts_unless_coverage_is_left_out() {
-        let a = failure_alert("x", "1.0.0", "1.1.0", "corrupt tarball", None).unwrap();
+        let x = Package::parse("x");
+        let a = failure_alert(&x, "1.0.0", "1.1.0", "corrupt tarball", None).unwrap();
         assert_eq!(a["changes"][0]["aspect"], "coverage");
         assert_eq!(a["error"], "corrupt tarball");
+        assert_eq!(a["package"], "npm:x");
         let only_region = vec!["region".to_string()];
-        assert!(failure_alert("x", "1.0.0", "1.1.0", "e", Some(&only_region)).is_none());
+        assert!(failure_alert(&x, "1.0.0", "1.1.0", "e", Some(&only_region)).is_none());
     }
 }

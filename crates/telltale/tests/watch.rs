@@ -156,6 +156,43 @@ impl Registry {
         routes.insert(format!("/{name}"), serde_json::to_vec(doc).unwrap());
     }
 
+    /// Publish `name==version` on the PyPI index (`/simple/NAME/`, PEP 691 JSON with PEP 700
+    /// upload times) as an sdist whose module is `init_py`.
+    fn publish_pypi(&self, name: &str, version: &str, init_py: &str) {
+        use sha2::Digest;
+        let root = format!("{name}-{version}");
+        let pkg_info = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
+        let setup = format!("from setuptools import setup\nsetup(name='{name}', version='{version}', packages=['{name}'])\n");
+        let sdist = sdist(&[
+            (&format!("{root}/PKG-INFO"), &pkg_info),
+            (&format!("{root}/setup.py"), &setup),
+            (&format!("{root}/{name}/__init__.py"), init_py),
+        ]);
+        let file = format!("{root}.tar.gz");
+        let sha: String = sha2::Sha256::digest(&sdist)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let mut docs = self.shared.docs.lock().unwrap();
+        let key = format!("pypi:{name}");
+        let doc = docs.entry(key).or_insert_with(
+            || serde_json::json!({ "meta": {"api-version": "1.1"}, "name": name, "files": [] }),
+        );
+        let n = doc["files"].as_array().unwrap().len();
+        doc["files"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({
+                "filename": file,
+                "url": format!("{}files/{file}", self.url),
+                "hashes": { "sha256": sha },
+                "upload-time": format!("2026-01-01T00:00:{n:02}.000000Z"),
+            }));
+        let mut routes = self.shared.routes.lock().unwrap();
+        routes.insert(format!("/files/{file}"), sdist);
+        routes.insert(format!("/simple/{name}/"), serde_json::to_vec(doc).unwrap());
+    }
+
     fn fail_next(&self, faults: &[Fault]) {
         self.shared
             .faults
@@ -168,6 +205,24 @@ impl Registry {
 fn tarball(name: &str, version: &str, index_js: &str) -> Vec<u8> {
     let manifest = format!(r#"{{"name":"{name}","version":"{version}","main":"index.js"}}"#);
     common::npm_package(&[("package.json", &manifest), ("index.js", index_js)])
+}
+
+/// A gzipped tar of these files, as an sdist is.
+fn sdist(files: &[(&str, &str)]) -> Vec<u8> {
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::fast(),
+    ));
+    for (path, body) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(body.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        builder
+            .append_data(&mut header, path, body.as_bytes())
+            .unwrap();
+    }
+    builder.into_inner().unwrap().finish().unwrap()
 }
 
 /// A webhook on loopback that keeps every body posted to it.
@@ -744,4 +799,73 @@ fn a_fleet_worker_decides_and_the_watcher_sends_once() {
     );
     let lines = std::fs::read_to_string(dir.path().join("alerts.jsonl")).unwrap();
     assert_eq!(lines.lines().count(), 2);
+}
+
+/// A PyPI project (`pypi:name`) is watched through its PEP 691 index page: a release whose
+/// module starts sending the host name to a telemetry service, in one country only, is one
+/// alert naming `pypi:x`; an unchanged page is a 304.
+#[test]
+fn a_pypi_project_is_watched_through_its_index_page() {
+    let reg = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    reg.publish_pypi("x", "1.0.0", "def add(a, b):\n    return a + b\n");
+    let run = || {
+        telltale()
+            .args(["watch", "--once", "pypi:X"])
+            .args(["--pypi-index", &format!("{}simple/", reg.url)])
+            .arg("--store")
+            .arg(dir.path().join("store.sqlite"))
+            .env("TELLTALE_CACHE_DIR", dir.path().join("cache"))
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("pypi:x: now watching (1 versions known, the latest 1.0.0)"),
+        "{stderr}"
+    );
+    reg.publish_pypi(
+        "x",
+        "1.1.0",
+        "import socket, time, urllib.request\n\
+         if time.tzname[0] == 'MSK':\n    print('Слава')\n\
+         urllib.request.urlopen('https://api.mixpanel.com/track', data=socket.gethostname().encode())\n\
+         def add(a, b):\n    return a + b\n",
+    );
+    let out = run();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let got = alerts(&out);
+    assert_eq!(got.len(), 1, "{stderr}");
+    assert_eq!(
+        (
+            got[0]["package"].as_str(),
+            got[0]["from"].as_str(),
+            got[0]["to"].as_str()
+        ),
+        (Some("pypi:x"), Some("1.0.0"), Some("1.1.0"))
+    );
+    let aspects: Vec<&str> = got[0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["aspect"].as_str().unwrap())
+        .collect();
+    assert!(aspects.contains(&"endpoint"), "{}", got[0]);
+    let region = got[0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["aspect"] == "region")
+        .unwrap_or_else(|| {
+            panic!(
+                "`time.tzname[0] == 'MSK'` is a region condition: {}",
+                got[0]
+            )
+        });
+    assert_eq!(region["countries"], serde_json::json!(["RU"]));
+    let before = *reg.shared.not_modified.lock().unwrap();
+    assert!(alerts(&run()).is_empty());
+    assert_eq!(*reg.shared.not_modified.lock().unwrap(), before + 1);
 }

@@ -1,4 +1,4 @@
-//! `telltale watch`: poll npm packages' documents and, for every version published since the
+//! `telltale watch`: poll npm packages' documents (and PyPI projects' index pages) and, for every version published since the
 //! last look, compare it with the version before it by meaning and alert on what matters —
 //! new destinations, identity collected or sent, region behaviour, install scripts, hidden or
 //! run-from-the-network code, destructive code, coverage lost, an opt-out removed.
@@ -19,12 +19,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use telltale::policy::Policy;
+use telltale::watch::Package;
 use telltale_store::{Store, WatchState};
 
 #[derive(Args)]
 pub struct WatchArgs {
-    /// npm packages to watch (`name` or `npm:name`), or lockfiles (`package-lock.json`,
-    /// `npm-shrinkwrap.json`, `yarn.lock`, `pnpm-lock.yaml`): every package they pin.
+    /// Packages to watch (`name` or `npm:name`; `pypi:name` for a PyPI project), or lockfiles
+    /// (`package-lock.json`, `npm-shrinkwrap.json`, `yarn.lock`, `pnpm-lock.yaml`): every
+    /// package they pin.
     pub packages: Vec<String>,
     /// A file with one package a line (`#` starts a comment), or a lockfile.
     #[arg(long)]
@@ -79,7 +81,7 @@ const ATTEMPTS: u32 = 4;
 const DELIVERY_TICK: Duration = Duration::from_secs(2);
 
 pub fn run(args: WatchArgs) -> ExitCode {
-    let mut names: Vec<String> = Vec::new();
+    let mut names: Vec<Package> = Vec::new();
     for item in &args.packages {
         match packages_in(item, None) {
             Ok(found) => names.extend(found),
@@ -105,8 +107,8 @@ pub fn run(args: WatchArgs) -> ExitCode {
         Ok(p) => p,
         Err(e) => return usage_error(&e),
     };
-    let registry = match scan_options(&args.input) {
-        Ok(o) => o.npm.registry.registry,
+    let (registry, pypi_index) = match scan_options(&args.input) {
+        Ok(o) => (o.npm.registry.registry, o.npm.pypi_index),
         Err(e) => return usage_error(&e),
     };
     let store = match telltale::history::open(args.store.as_deref()) {
@@ -136,6 +138,7 @@ pub fn run(args: WatchArgs) -> ExitCode {
     let mut watcher = Watcher {
         agent,
         registry,
+        pypi_index,
         store,
         args: &args,
         policy,
@@ -149,9 +152,9 @@ pub fn run(args: WatchArgs) -> ExitCode {
         };
     }
     loop {
-        for name in &names {
-            if let Err(e) = watcher.poll(name, false) {
-                eprintln!("telltale watch: {name}: {e}");
+        for package in &names {
+            if let Err(e) = watcher.poll(package, false) {
+                eprintln!("telltale watch: {package}: {e}");
             }
         }
         watcher.send_decided();
@@ -164,8 +167,7 @@ pub fn run(args: WatchArgs) -> ExitCode {
 
 /// The packages an item names: a lockfile's (read here, or `text` when given), a file of
 /// names when `text` is given, else the item itself.
-fn packages_in(item: &str, text: Option<&str>) -> Result<Vec<String>, String> {
-    let plain = |n: &str| n.strip_prefix("npm:").unwrap_or(n).to_string();
+fn packages_in(item: &str, text: Option<&str>) -> Result<Vec<Package>, String> {
     if telltale_registry::lockfile::is_lockfile(item)
         && (text.is_some() || Path::new(item).is_file())
     {
@@ -182,16 +184,16 @@ fn packages_in(item: &str, text: Option<&str>) -> Result<Vec<String>, String> {
         let mut names: Vec<String> = lock.packages.into_iter().map(|p| p.name).collect();
         names.sort();
         names.dedup();
-        return Ok(names);
+        return Ok(names.iter().map(|n| Package::parse(n)).collect());
     }
     match text {
         Some(text) => Ok(text
             .lines()
             .map(|l| l.split('#').next().unwrap_or("").trim())
             .filter(|l| !l.is_empty())
-            .map(plain)
+            .map(Package::parse)
             .collect()),
-        None => Ok(vec![plain(item)]),
+        None => Ok(vec![Package::parse(item)]),
     }
 }
 
@@ -199,6 +201,8 @@ fn packages_in(item: &str, text: Option<&str>) -> Result<Vec<String>, String> {
 struct Watcher<'a> {
     agent: ureq::Agent,
     registry: String,
+    /// The PEP 691 index `pypi:` packages are read from.
+    pypi_index: String,
     store: Store,
     args: &'a WatchArgs,
     policy: Policy,
@@ -231,6 +235,7 @@ struct Validators<'v> {
 fn fetch(
     agent: &ureq::Agent,
     url: &str,
+    accept: &str,
     validators: &Validators<'_>,
     valid: fn(&Value) -> bool,
 ) -> Result<Document, String> {
@@ -239,7 +244,7 @@ fn fetch(
         if attempt > 0 {
             std::thread::sleep(Duration::from_millis(500 << attempt));
         }
-        let mut req = agent.get(url).header("Accept", "application/json");
+        let mut req = agent.get(url).header("Accept", accept);
         if let Some(e) = validators.etag {
             req = req.header("If-None-Match", e);
         }
@@ -295,18 +300,33 @@ impl Watcher<'_> {
     /// Read a package's document and compare every version published since the last look
     /// with the version before it (`from_feed`: the feed says it just changed, so a package
     /// never seen has its newest version compared rather than only recorded).
-    fn poll(&mut self, name: &str, from_feed: bool) -> Result<(), String> {
+    fn poll(&mut self, package: &Package, from_feed: bool) -> Result<(), String> {
         let state = self
             .store
-            .watch_state("npm", name)
+            .watch_state(package.ecosystem, &package.name)
             .map_err(|e| e.to_string())?;
-        let url = format!("{}{}", self.registry, name.replace('/', "%2f"));
         let validators = Validators {
             etag: state.as_ref().and_then(|s| s.etag.as_deref()),
             last_modified: state.as_ref().and_then(|s| s.last_modified.as_deref()),
         };
-        let is_document: fn(&Value) -> bool = |d| d.get("versions").is_some();
-        let (etag, last_modified, doc) = match fetch(&self.agent, &url, &validators, is_document)? {
+        let (url, accept, valid): (String, &str, fn(&Value) -> bool) = match package.ecosystem {
+            "pypi" => (
+                format!(
+                    "{}/{}/",
+                    self.pypi_index.trim_end_matches('/'),
+                    package.name
+                ),
+                "application/vnd.pypi.simple.v1+json",
+                |d| d.get("files").is_some_and(Value::is_array),
+            ),
+            _ => (
+                format!("{}{}", self.registry, package.name.replace('/', "%2f")),
+                "application/json",
+                |d| d.get("versions").is_some(),
+            ),
+        };
+        let (etag, last_modified, doc) = match fetch(&self.agent, &url, accept, &validators, valid)?
+        {
             Document::Unchanged => return Ok(()),
             Document::Changed {
                 etag,
@@ -314,19 +334,25 @@ impl Watcher<'_> {
                 doc,
             } => (etag, last_modified, doc),
         };
-        let mut versions: Vec<(String, String)> = doc["versions"]
-            .as_object()
-            .map(|m| {
-                m.keys()
-                    .map(|v| {
-                        let t = doc["time"][v].as_str().unwrap_or("").to_string();
-                        (t, v.clone())
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
         // Publish order (time, then the version string where the document gives no time).
-        versions.sort();
+        let versions: Vec<(String, String)> = match package.ecosystem {
+            "pypi" => telltale_registry::pypi::releases(&doc),
+            _ => {
+                let mut v: Vec<(String, String)> = doc["versions"]
+                    .as_object()
+                    .map(|m| {
+                        m.keys()
+                            .map(|v| {
+                                let t = doc["time"][v].as_str().unwrap_or("").to_string();
+                                (t, v.clone())
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                v.sort();
+                v
+            }
+        };
         let all: Vec<String> = versions.iter().map(|(_, v)| v.clone()).collect();
         let now_seen = WatchState {
             etag,
@@ -343,13 +369,13 @@ impl Watcher<'_> {
         };
         let Some(state) = state else {
             eprintln!(
-                "telltale watch: {name}: now watching ({} versions known, the latest {})",
+                "telltale watch: {package}: now watching ({} versions known, the latest {})",
                 all.len(),
                 all.last().map(String::as_str).unwrap_or("none")
             );
             return self
                 .store
-                .save_watch_state("npm", name, &now_seen)
+                .save_watch_state(package.ecosystem, &package.name, &now_seen)
                 .map_err(|e| e.to_string());
         };
         let mut seen: Vec<String> = state.versions.clone();
@@ -357,8 +383,12 @@ impl Watcher<'_> {
         for (_, version) in versions.iter().filter(|(_, v)| !state.versions.contains(v)) {
             // The version before it: the highest already seen below it (a 7.x backport is
             // compared with 7.x, not with the 8.x published the day before); in publish order
-            // where versions are not semver.
-            let previous = semver_below(&seen, version).or_else(|| {
+            // where versions are not semver (PEP 440 on PyPI).
+            let below = match package.ecosystem {
+                "pypi" => telltale_registry::pypi::highest_below(&seen, version),
+                _ => semver_below(&seen, version),
+            };
+            let previous = below.or_else(|| {
                 all.iter()
                     .take_while(|v| *v != version)
                     .filter(|v| seen.contains(v))
@@ -368,12 +398,12 @@ impl Watcher<'_> {
             if let Some(prev) = previous {
                 if self.fleet.is_some() {
                     jobs.push(telltale_queue::Job::comparison(
-                        &format!("npm:{name}@{prev}"),
-                        &format!("npm:{name}@{version}"),
+                        &package.spec(&prev),
+                        &package.spec(version),
                         self.portable.clone(),
                     ));
                 } else {
-                    self.compare(name, &prev, version)?;
+                    self.compare(package, &prev, version)?;
                 }
             }
             seen.push(version.clone());
@@ -382,12 +412,12 @@ impl Watcher<'_> {
             // Saved as seen only once the queue holds the comparisons.
             let sum = telltale_queue::submit(cfg, &jobs).map_err(|e| e.to_string())?;
             eprintln!(
-                "telltale watch: {name}: {} comparison(s) queued ({} already queued)",
+                "telltale watch: {package}: {} comparison(s) queued ({} already queued)",
                 sum.new, sum.duplicates
             );
         }
         self.store
-            .save_watch_state("npm", name, &now_seen)
+            .save_watch_state(package.ecosystem, &package.name, &now_seen)
             .map_err(|e| e.to_string())
     }
 
@@ -410,7 +440,13 @@ impl Watcher<'_> {
         let is_feed: fn(&Value) -> bool = |d| d.get("results").is_some_and(Value::is_array);
         loop {
             let url = format!("{feed}{sep}since={seq}&limit={}", self.args.batch.max(1));
-            let doc = match fetch(&self.agent, &url, &Validators::default(), is_feed)? {
+            let doc = match fetch(
+                &self.agent,
+                &url,
+                "application/json",
+                &Validators::default(),
+                is_feed,
+            )? {
                 Document::Changed { doc, .. } => doc,
                 Document::Unchanged => Value::Null,
             };
@@ -437,8 +473,9 @@ impl Watcher<'_> {
             changes += results.len();
             for name in names {
                 packages += 1;
-                if let Err(e) = self.poll(name, true) {
-                    eprintln!("telltale watch: {name}: {e}");
+                let package = Package::parse(name);
+                if let Err(e) = self.poll(&package, true) {
+                    eprintln!("telltale watch: {package}: {e}");
                 }
             }
             seq = match &doc["last_seq"] {
@@ -462,20 +499,26 @@ impl Watcher<'_> {
 
     /// Scan both versions here, store them, compare them, and alert when something that
     /// matters changed.
-    fn compare(&mut self, name: &str, old: &str, new: &str) -> Result<(), String> {
-        let old_report = scan_all(vec![format!("npm:{name}@{old}")], &self.args.input)?;
-        let mut new_report = scan_all(vec![format!("npm:{name}@{new}")], &self.args.input)?;
-        let alert =
-            telltale::watch::decide(name, old, new, &old_report, &mut new_report, &self.policy);
+    fn compare(&mut self, package: &Package, old: &str, new: &str) -> Result<(), String> {
+        let old_report = scan_all(vec![package.spec(old)], &self.args.input)?;
+        let mut new_report = scan_all(vec![package.spec(new)], &self.args.input)?;
+        let alert = telltale::watch::decide(
+            package,
+            old,
+            new,
+            &old_report,
+            &mut new_report,
+            &self.policy,
+        );
         for t in old_report.targets.iter().chain(&new_report.targets) {
             telltale::history::record(&mut self.store, t, 0, None).map_err(|e| e.to_string())?;
         }
         let Some(alert) = alert else {
-            eprintln!("telltale watch: {name} {new}: nothing that matters changed since {old}");
+            eprintln!("telltale watch: {package} {new}: nothing that matters changed since {old}");
             return Ok(());
         };
         let line = alert.to_string();
-        let key = telltale::watch::alert_key("npm", name, new);
+        let key = telltale::watch::alert_key(package.ecosystem, &package.name, new);
         if self
             .store
             .claim_alert(&key, &line)
