@@ -8,6 +8,7 @@
 # when the feed revealed it. Prints the lag's median, p90 and maximum, the worker's
 # throughput, and the backlog when the feed ended. Needs nats-server and the registry.
 #   bash bench/watch-fleet.sh [N changes, default 60] [RATE changes/s, default 1] [OFFSET into the lockfile, default 100]
+#   NAMES=bench/ai-clis.txt bash bench/watch-fleet.sh 8 0.05   # the feed names these packages instead
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-60}
@@ -24,11 +25,14 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 pids+=($!)
 export TELLTALE_NATS="nats://127.0.0.1:$port"
 export TELLTALE_CACHE_DIR="$work/cache"
-python3 - "$n" "$rate" "$offset" "$work" <<'PY' &
+python3 - "$n" "$rate" "$offset" "$work" "${NAMES:-}" <<'PY' &
 import http.server, json, sys, time, urllib.parse
-n, rate, offset, work = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-lock = json.load(open("tests/fixtures/lockfiles/large/package-lock.json"))
-names = sorted({p.split("node_modules/")[-1] for p in lock["packages"] if p})[offset:offset + n]
+n, rate, offset, work, names_file = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+if names_file:
+    names = [l.split("#")[0].strip() for l in open(names_file) if l.split("#")[0].strip()][:n]
+else:
+    lock = json.load(open("tests/fixtures/lockfiles/large/package-lock.json"))
+    names = sorted({p.split("node_modules/")[-1] for p in lock["packages"] if p})[offset:offset + n]
 t0 = time.time()
 json.dump({"t0": t0, "rate": rate, "names": names}, open(f"{work}/feed.json", "w"))
 class H(http.server.BaseHTTPRequestHandler):
@@ -81,8 +85,14 @@ if lags:
     print(f"worker throughput: {len(lags) / span:.2f} comparisons/s ({len(lags)} in {span:.0f} s from the first change)")
     behind = sum(1 for e in ends if e > feed_end)
     print(f"when the feed ended, {behind} comparison(s) were still to finish; the last finished {max(ends) - feed_end:.0f} s after")
-alerts = sum(1 for _ in open(f"{work}/alerts.jsonl")) if __import__("os").path.exists(f"{work}/alerts.jsonl") else 0
-print(f"alerts sent: {alerts}")
+import os
+lines = open(f"{work}/alerts.jsonl").read().splitlines() if os.path.exists(f"{work}/alerts.jsonl") else []
+print(f"alerts sent: {len(lines)}")
+for line in lines:
+    a = json.loads(line)
+    what = "; ".join(f"{c['change']} {c['aspect']}: {c['what'][:90]}" for c in a.get("changes", [])[:4])
+    failing = [f["rule"] for f in a.get("findings_added", []) if f.get("fails_policy")]
+    print(f"  {a['package']} {a['from']} -> {a['to']}: {what}" + (f" [fails: {', '.join(failing)}]" if failing else ""))
 print("queue:", open(f"{work}/queue.json").read().strip())
 PY
 grep -E "processed" "$work/worker.log" | tail -1

@@ -499,6 +499,31 @@ fn sqlite_file_keeps_the_contract_and_reopens_without_migrating() {
     assert!(again.has_scan(&key("left-pad", "1.3.0")).unwrap().is_some());
 }
 
+/// A store from before migration 4 keeps its alerts as sent: a fleet watcher on the upgraded
+/// store does not send them again.
+#[test]
+fn alerts_sent_before_migration_4_are_not_sent_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.sqlite");
+    drop(Store::open(path.to_str().unwrap()).unwrap());
+    // Back to schema 3, with an alert a watcher sent then.
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(
+        "DROP INDEX watch_alerts_undelivered;
+         ALTER TABLE watch_alerts DROP COLUMN delivered_at;
+         ALTER TABLE watch_state DROP COLUMN last_modified;
+         DELETE FROM schema_migrations WHERE version = 4;
+         INSERT INTO watch_alerts (key, alert) VALUES ('npm|x|1.1.0', '{}');",
+    )
+    .unwrap();
+    drop(c);
+    let mut store = Store::open(path.to_str().unwrap()).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(store.take_unsent_alerts().unwrap(), vec![]);
+    let digest = store.query(&crate::Query::Alerts { since: None }).unwrap();
+    assert_eq!(digest.rows.len(), 1, "still in the digest");
+}
+
 #[test]
 fn sqlite_newer_schema_is_refused_naming_both_versions() {
     let dir = tempfile::tempdir().unwrap();

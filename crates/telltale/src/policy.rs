@@ -746,6 +746,51 @@ mod tests {
         assert!(e.contains("deny.endpoints"), "{e}");
     }
 
+    /// What a fleet's worker reads back decides as the watcher's policy did, with no file
+    /// of the watcher's machine to read.
+    #[test]
+    fn a_portable_policy_decides_as_the_original() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("accepted.json"),
+            r#"{"telltale_baseline":1,"created_by":"t","findings":[{"fingerprint":"abc:1"}]}"#,
+        )
+        .unwrap();
+        let file = dir.path().join("telltale.toml");
+        std::fs::write(
+            &file,
+            "baseline = \"accepted.json\"\n[deny]\ncategories = [\"region\"]\n[watch]\naspects = [\"region\", \"sends\"]\n",
+        )
+        .unwrap();
+        let mut original = Policy::load(&file).unwrap();
+        original.set_fail_on(Severity::Medium);
+        let wire = serde_json::to_string(&original.portable()).unwrap();
+        drop(dir); // the worker has none of these files
+        let copy = Policy::from_portable(&serde_json::from_str(&wire).unwrap()).unwrap();
+        assert_eq!(copy.watch_aspects, original.watch_aspects);
+        assert_eq!(copy.fail_on, Severity::Medium);
+        assert_eq!(copy.fail_on_from, "--fail-on");
+        assert!(copy.baseline.as_ref().unwrap().contains("abc:1"));
+        let denied = |p: &Policy| -> Vec<(Category, String)> {
+            p.deny
+                .categories
+                .iter()
+                .map(|e| (e.value, e.at.clone()))
+                .collect()
+        };
+        assert_eq!(denied(&copy), denied(&original));
+        assert_eq!(denied(&copy).len(), 1);
+        assert_eq!(copy.path, original.path, "reasons name the watcher's file");
+        // No file at all: the defaults.
+        let none = Policy::from_portable(&PortablePolicy::default()).unwrap();
+        assert_eq!(none.fail_on, Severity::High);
+        assert!(Policy::from_portable(&PortablePolicy {
+            fail_on: Some("severe".into()),
+            ..PortablePolicy::default()
+        })
+        .is_err());
+    }
+
     #[test]
     fn the_firewall_table_sets_its_modes_and_refuses_other_words() {
         assert_eq!(parse("").unwrap().firewall, FirewallPolicy::default());
