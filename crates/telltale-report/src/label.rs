@@ -21,6 +21,10 @@ fn when_word(facts: &FileFacts) -> &'static str {
 }
 
 /// One identity item the package reads.
+/// How an install script that npm runs only for git and folder installs (`prepare`) ends in
+/// `install_scripts`: a package installed from a registry never runs it.
+pub const GIT_AND_FOLDER_ONLY: &str = " (git and folder installs only, not from a registry)";
+
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Collected {
     /// Kebab-case kind (`hostname`, `whole-environment`), as in finding evidence.
@@ -459,7 +463,7 @@ impl PrivacyLabel {
             }
             for s in &f.install_scripts {
                 let only = if !s.runs_from_registry() {
-                    " (git and folder installs only, not from a registry)"
+                    GIT_AND_FOLDER_ONLY
                 } else {
                     ""
                 };

@@ -21,7 +21,7 @@ use telltale_rules::{Finding, Severity};
 pub use coverage::Coverage;
 pub use github::to_github;
 pub use html::to_html;
-pub use label::{LabelInput, PrivacyLabel};
+pub use label::{LabelInput, PrivacyLabel, GIT_AND_FOLDER_ONLY};
 pub use sarif::to_sarif;
 
 /// Bumped only on incompatible changes.

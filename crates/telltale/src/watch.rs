@@ -104,7 +104,13 @@ pub fn alert(
     diff: &Diff,
     aspects: Option<&[String]>,
 ) -> Option<Value> {
-    let wanted = |c: &&Change| aspects.is_none_or(|a| a.iter().any(|x| x == c.aspect));
+    // A watched version is installed from its registry: a hook npm runs only for git and
+    // folder installs (`prepare`) never runs there, so adding one changes nothing users get.
+    let wanted = |c: &&Change| {
+        aspects.is_none_or(|a| a.iter().any(|x| x == c.aspect))
+            && !(c.aspect == "install-script"
+                && c.what.ends_with(telltale_report::GIT_AND_FOLDER_ONLY))
+    };
     let change = |kind: &str, c: &Change| {
         json!({
             "change": kind,

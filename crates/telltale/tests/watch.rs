@@ -138,7 +138,10 @@ impl Registry {
 
     /// Publish `name@version` with this `index.js`.
     fn publish(&self, name: &str, version: &str, index_js: &str) {
-        let tgz = tarball(name, version, index_js);
+        self.publish_tarball(name, version, tarball(name, version, index_js));
+    }
+
+    fn publish_tarball(&self, name: &str, version: &str, tgz: Vec<u8>) {
         let path = format!("/{name}/-/{name}-{version}.tgz");
         let mut docs = self.shared.docs.lock().unwrap();
         let doc = docs.entry(name.to_string()).or_insert_with(
@@ -191,6 +194,15 @@ impl Registry {
         let mut routes = self.shared.routes.lock().unwrap();
         routes.insert(format!("/files/{file}"), sdist);
         routes.insert(format!("/simple/{name}/"), serde_json::to_vec(doc).unwrap());
+    }
+
+    /// Publish `name@version` whose `package.json` has these `scripts`, and `index.js`.
+    fn publish_with_scripts(&self, name: &str, version: &str, scripts: &str, index_js: &str) {
+        let manifest = format!(
+            r#"{{"name":"{name}","version":"{version}","main":"index.js","scripts":{scripts}}}"#
+        );
+        let tgz = common::npm_package(&[("package.json", &manifest), ("index.js", index_js)]);
+        self.publish_tarball(name, version, tgz);
     }
 
     fn fail_next(&self, faults: &[Fault]) {
@@ -868,4 +880,50 @@ fn a_pypi_project_is_watched_through_its_index_page() {
     let before = *reg.shared.not_modified.lock().unwrap();
     assert!(alerts(&run()).is_empty());
     assert_eq!(*reg.shared.not_modified.lock().unwrap(), before + 1);
+}
+
+/// A watched version is installed from the registry: adding a `prepare` script (run for git
+/// and folder installs only) is no alert; adding a `postinstall` is.
+#[test]
+fn only_install_scripts_a_registry_install_runs_alert() {
+    let reg = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let run = || {
+        telltale()
+            .args(["watch", "--once", "--platform", "none", "x"])
+            .args(["--registry", &reg.url])
+            .arg("--store")
+            .arg(dir.path().join("store.sqlite"))
+            .env("TELLTALE_CACHE_DIR", dir.path().join("cache"))
+            .output()
+            .unwrap()
+    };
+    reg.publish("x", "1.0.0", BENIGN);
+    assert!(alerts(&run()).is_empty());
+    reg.publish_with_scripts("x", "1.1.0", r#"{"prepare":"tsc -p ."}"#, BENIGN);
+    let out = run();
+    assert!(
+        alerts(&out).is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    reg.publish_with_scripts(
+        "x",
+        "1.2.0",
+        r#"{"prepare":"tsc -p .","postinstall":"node index.js"}"#,
+        BENIGN,
+    );
+    let got = alerts(&run());
+    assert_eq!(got.len(), 1);
+    let changes = got[0]["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{}", got[0]);
+    assert_eq!(changes[0]["aspect"], "install-script");
+    assert!(
+        changes[0]["what"]
+            .as_str()
+            .unwrap()
+            .starts_with("postinstall"),
+        "{}",
+        got[0]
+    );
 }
