@@ -136,19 +136,29 @@ fn product(t: &TargetReport) -> Option<&str> {
 }
 
 /// A coverage gap's path or reason with versions and numbers masked, so the same gap in two
-/// versions is one key (`npm:@x/cli@1.2.3` and `npm:@x/cli@1.2.4`).
+/// versions is one key (`npm:@x/cli@1.2.3` and `npm:@x/cli@1.2.4`). A dotted version takes
+/// its pre-release or build suffix with it (`0.0.1790121694-g18bb0a`: amp's versions end
+/// in a commit hash).
 fn masked(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut in_number = false;
-    for c in s.chars() {
-        let digit = c.is_ascii_digit();
-        if digit && !in_number {
-            out.push('#');
-        }
-        if !(digit || in_number && c == '.') {
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        if !c.is_ascii_digit() {
             out.push(c);
+            rest = &rest[c.len_utf8()..];
+            continue;
         }
-        in_number = digit || (in_number && c == '.');
+        let number = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let mut end = number;
+        if rest[..number].contains('.') && rest[number..].starts_with(['-', '+']) {
+            end += rest[number..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+')))
+                .unwrap_or(rest.len() - number);
+        }
+        out.push('#');
+        rest = &rest[end..];
     }
     out
 }
@@ -533,7 +543,14 @@ mod tests {
         assert!(d.new.complete);
         assert_eq!(
             masked("npm:@x/cli@0.0.1790142911-g7618fb (3.1 MB)"),
-            "npm:@x/cli@#-g#fb (# MB)"
+            "npm:@x/cli@# (# MB)"
         );
+        assert_eq!(
+            masked("npm:@ampcode/cli@0.0.1790121694-g18bb0a: its bin amp is node_modules/@ampcode/cli/bin/amp.exe"),
+            masked("npm:@ampcode/cli@0.0.1790113007-gc0c797: its bin amp is node_modules/@ampcode/cli/bin/amp.exe"),
+        );
+        // Only a dotted version takes a suffix: a platform's word stays.
+        assert_eq!(masked("linux-x64-musl 12 files"), "linux-x#-musl # files");
+        assert_eq!(masked("ends at 1.2."), "ends at #");
     }
 }

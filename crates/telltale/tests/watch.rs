@@ -205,6 +205,18 @@ impl Registry {
         self.publish_tarball(name, version, tgz);
     }
 
+    /// Set `key` of `name@version`'s entry in the document (`optionalDependencies`, …).
+    fn set_in_document(&self, name: &str, version: &str, key: &str, value: serde_json::Value) {
+        let mut docs = self.shared.docs.lock().unwrap();
+        let doc = docs.get_mut(name).unwrap();
+        doc["versions"][version][key] = value;
+        self.shared
+            .routes
+            .lock()
+            .unwrap()
+            .insert(format!("/{name}"), serde_json::to_vec(doc).unwrap());
+    }
+
     fn fail_next(&self, faults: &[Fault]) {
         self.shared
             .faults
@@ -925,5 +937,49 @@ fn only_install_scripts_a_registry_install_runs_alert() {
             .starts_with("postinstall"),
         "{}",
         got[0]
+    );
+}
+
+/// A release's platform builds published as versions of the package itself (`@openai/codex`:
+/// `0.171.0-linux-x64`, installed through the release's `optionalDependencies`) are parts of
+/// the release: the news is the release, compared with the release before it, even when a
+/// platform build is the last thing published.
+#[test]
+fn platform_builds_published_as_versions_are_not_releases() {
+    let reg = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let run = || {
+        telltale()
+            .args(["watch", "--once", "--platform", "none", "x"])
+            .args(["--registry", &reg.url])
+            .arg("--store")
+            .arg(dir.path().join("store.sqlite"))
+            .env("TELLTALE_CACHE_DIR", dir.path().join("cache"))
+            .output()
+            .unwrap()
+    };
+    let release = |v: &str, code: &str| {
+        reg.publish("x", v, code);
+        reg.set_in_document(
+            "x",
+            v,
+            "optionalDependencies",
+            serde_json::json!({ "x-linux-x64": format!("npm:x@{v}-linux-x64") }),
+        );
+        reg.publish(
+            "x",
+            &format!("{v}-linux-x64"),
+            "module.exports = require('child_process').execSync('uname');\n",
+        );
+    };
+    release("1.0.0", BENIGN);
+    assert!(alerts(&run()).is_empty());
+    release("1.1.0", PHONES_HOME);
+    let out = run();
+    let got = alerts(&out);
+    assert_eq!(got.len(), 1, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        (got[0]["from"].as_str(), got[0]["to"].as_str()),
+        (Some("1.0.0"), Some("1.1.0"))
     );
 }

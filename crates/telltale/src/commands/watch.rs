@@ -359,12 +359,20 @@ impl Watcher<'_> {
             versions: all.clone(),
             last_modified,
         };
-        // A package the feed names changed just now: its newest version is the news.
+        // Versions that are a platform's part of a release (`@openai/codex@0.171.0-darwin-x64`,
+        // installed through the release's `optionalDependencies`) are seen, never compared:
+        // the release's scan follows them for this machine's platform.
+        let parts = platform_parts(&doc, &package.name);
+        let releases: Vec<&String> = all.iter().filter(|v| !parts.contains(*v)).collect();
+        // A package the feed names changed just now: its newest release is the news.
         let state = match state {
-            None if from_feed && all.len() > 1 => Some(WatchState {
-                versions: all[..all.len() - 1].to_vec(),
-                ..WatchState::default()
-            }),
+            None if from_feed && releases.len() > 1 => {
+                let newest = releases[releases.len() - 1];
+                Some(WatchState {
+                    versions: all.iter().filter(|v| *v != newest).cloned().collect(),
+                    ..WatchState::default()
+                })
+            }
             other => other,
         };
         let Some(state) = state else {
@@ -378,9 +386,17 @@ impl Watcher<'_> {
                 .save_watch_state(package.ecosystem, &package.name, &now_seen)
                 .map_err(|e| e.to_string());
         };
-        let mut seen: Vec<String> = state.versions.clone();
+        let mut seen: Vec<String> = state
+            .versions
+            .iter()
+            .filter(|v| !parts.contains(*v))
+            .cloned()
+            .collect();
         let mut jobs = Vec::new();
-        for (_, version) in versions.iter().filter(|(_, v)| !state.versions.contains(v)) {
+        let new = versions
+            .iter()
+            .filter(|(_, v)| !state.versions.contains(v) && !parts.contains(v));
+        for (_, version) in new {
             // The version before it: the highest already seen below it (a 7.x backport is
             // compared with 7.x, not with the 8.x published the day before); in publish order
             // where versions are not semver (PEP 440 on PyPI).
@@ -578,6 +594,24 @@ impl Watcher<'_> {
             post(url, line);
         }
     }
+}
+
+/// The versions of an npm document that its own versions install as platform packages
+/// (`"optionalDependencies": {"@openai/codex-linux-x64": "npm:@openai/codex@0.171.0-linux-x64"}`).
+fn platform_parts(doc: &Value, name: &str) -> std::collections::HashSet<String> {
+    let prefix = format!("npm:{name}@");
+    doc["versions"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.values())
+        .flat_map(|v| {
+            ["optionalDependencies", "dependencies"]
+                .into_iter()
+                .filter_map(move |k| v[k].as_object())
+                .flat_map(|deps| deps.values())
+        })
+        .filter_map(|spec| spec.as_str()?.strip_prefix(&prefix).map(str::to_string))
+        .collect()
 }
 
 /// The highest of `seen` below `version`, by semver; `None` when `version` is not semver.
