@@ -983,3 +983,51 @@ fn platform_builds_published_as_versions_are_not_releases() {
         (Some("1.0.0"), Some("1.1.0"))
     );
 }
+
+/// An opt-out made ineffective: the same send, no longer behind the setting users turn it off
+/// with, is an alert (the send's gate is part of its meaning).
+#[test]
+fn an_opt_out_made_ineffective_alerts() {
+    let reg = Registry::start();
+    let dir = tempfile::tempdir().unwrap();
+    let run = || {
+        telltale()
+            .args(["watch", "--once", "--platform", "none", "x"])
+            .args(["--registry", &reg.url])
+            .arg("--store")
+            .arg(dir.path().join("store.sqlite"))
+            .env("TELLTALE_CACHE_DIR", dir.path().join("cache"))
+            .output()
+            .unwrap()
+    };
+    let send = "fetch('https://api.mixpanel.com/track', { method: 'POST', body: JSON.stringify({ host: require('os').hostname() }) });";
+    reg.publish(
+        "x",
+        "1.0.0",
+        &format!("if (!process.env.X_TELEMETRY_DISABLED) {{\n  {send}\n}}\n"),
+    );
+    assert!(alerts(&run()).is_empty());
+    reg.publish(
+        "x",
+        "1.1.0",
+        &format!("if (!process.env.X_TELEMETRY_DISABLED) {{\n  console.log('telemetry on');\n}}\n{send}\n"),
+    );
+    let out = run();
+    let got = alerts(&out);
+    assert_eq!(got.len(), 1, "{}", String::from_utf8_lossy(&out.stderr));
+    let sends: Vec<&serde_json::Value> = got[0]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["aspect"] == "sends" && c["change"] == "added")
+        .collect();
+    assert_eq!(sends.len(), 1, "{}", got[0]);
+    assert!(
+        !sends[0]["what"]
+            .as_str()
+            .unwrap()
+            .contains("X_TELEMETRY_DISABLED"),
+        "the send added is the ungated one: {}",
+        got[0]
+    );
+}
