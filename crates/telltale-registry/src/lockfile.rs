@@ -48,6 +48,15 @@ pub fn is_lockfile(path: &str) -> bool {
     )
 }
 
+/// Read the lockfile at `path` (its kind by its name).
+pub fn read(path: &str) -> Result<Lockfile, LockfileError> {
+    let text = std::fs::read_to_string(path).map_err(|e| LockfileError {
+        file: path.to_string(),
+        reason: format!("cannot read: {e}"),
+    })?;
+    parse(path, &text)
+}
+
 /// Read a lockfile by its name's kind.
 pub fn parse(path: &str, text: &str) -> Result<Lockfile, LockfileError> {
     let name = path.rsplit(['/', '\\']).next().unwrap_or(path);

@@ -433,6 +433,14 @@ impl Store {
     }
 }
 
+/// `(created_at, key, alert)` rows as `(key, alert)`, oldest first (`RETURNING` keeps no order).
+fn oldest_first(mut rows: Vec<(String, String, String)>) -> Vec<(String, String)> {
+    rows.sort();
+    rows.into_iter()
+        .map(|(_, key, alert)| (key, alert))
+        .collect()
+}
+
 /// Where [`Store::open_default`] looks, given the environment.
 fn default_location(
     env: impl Fn(&str) -> Option<std::ffi::OsString>,

@@ -377,15 +377,10 @@ pub(crate) fn queue_alert(client: &mut Client, key: &str, alert: &str) -> Result
 }
 
 pub(crate) fn take_unsent_alerts(client: &mut Client) -> Result<Vec<(String, String)>, StoreError> {
-    let rows = client.query(sql::SELECT_UNSENT_ALERTS, &[])?;
-    let mark = sql::mark_alert_sent(Dialect::Postgres);
+    let text = sql::take_unsent_alerts(Dialect::Postgres);
     let mut taken = Vec::new();
-    for r in rows {
-        let key: String = r.try_get(0)?;
-        let alert: String = r.try_get(1)?;
-        if client.execute(mark.as_str(), &[&key])? == 1 {
-            taken.push((key, alert));
-        }
+    for r in client.query(text.as_str(), &[])? {
+        taken.push((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?));
     }
-    Ok(taken)
+    Ok(crate::oldest_first(taken))
 }

@@ -116,14 +116,14 @@ pub(crate) fn insert_sent_alert(d: Dialect) -> String {
 pub(crate) const INSERT_WATCH_ALERT: &str =
     "INSERT INTO watch_alerts (key, alert) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
 
-/// Alerts no watcher has sent yet, oldest first.
-pub(crate) const SELECT_UNSENT_ALERTS: &str =
-    "SELECT key, alert FROM watch_alerts WHERE delivered_at IS NULL ORDER BY created_at, key LIMIT 500";
-
-/// Mark an alert sent; one row changed means this watcher sends it.
-pub(crate) fn mark_alert_sent(d: Dialect) -> String {
+/// Mark the oldest alerts no watcher has sent as sent, returning them: the rows one watcher's
+/// statement changed are its own to send (another's finds them sent).
+pub(crate) fn take_unsent_alerts(d: Dialect) -> String {
     format!(
-        "UPDATE watch_alerts SET delivered_at = {} WHERE key = $1 AND delivered_at IS NULL",
-        d.now()
+        "UPDATE watch_alerts SET delivered_at = {} WHERE delivered_at IS NULL AND key IN \
+         (SELECT key FROM watch_alerts WHERE delivered_at IS NULL ORDER BY created_at, key LIMIT 500) \
+         RETURNING {} AS created_at, key, alert",
+        d.now(),
+        d.ts("created_at")
     )
 }

@@ -389,17 +389,7 @@ pub(crate) fn queue_alert(conn: &Connection, key: &str, alert: &str) -> Result<b
 }
 
 pub(crate) fn take_unsent_alerts(conn: &Connection) -> Result<Vec<(String, String)>, StoreError> {
-    let unsent: Vec<(String, String)> = {
-        let mut st = conn.prepare_cached(&for_sqlite(sql::SELECT_UNSENT_ALERTS))?;
-        let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-        rows.collect::<Result<_, _>>()?
-    };
-    let mut mark = conn.prepare_cached(&for_sqlite(&sql::mark_alert_sent(Dialect::Sqlite)))?;
-    let mut taken = Vec::new();
-    for (key, alert) in unsent {
-        if mark.execute(params![key])? == 1 {
-            taken.push((key, alert));
-        }
-    }
-    Ok(taken)
+    let mut st = conn.prepare_cached(&for_sqlite(&sql::take_unsent_alerts(Dialect::Sqlite)))?;
+    let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    Ok(crate::oldest_first(rows.collect::<Result<_, _>>()?))
 }

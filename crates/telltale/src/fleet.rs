@@ -46,10 +46,7 @@ pub fn jobs_for(
         } else if telltale_registry::lockfile::is_lockfile(item)
             && std::path::Path::new(item).is_file()
         {
-            let text =
-                std::fs::read_to_string(item).map_err(|e| format!("cannot read {item}: {e}"))?;
-            let lock = telltale_registry::lockfile::parse(item, &text)
-                .map_err(|e| format!("{item}: {e}"))?;
+            let lock = telltale_registry::lockfile::read(item).map_err(|e| e.to_string())?;
             jobs.extend(
                 lock.packages
                     .iter()

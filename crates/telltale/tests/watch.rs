@@ -166,7 +166,7 @@ impl Registry {
         let root = format!("{name}-{version}");
         let pkg_info = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
         let setup = format!("from setuptools import setup\nsetup(name='{name}', version='{version}', packages=['{name}'])\n");
-        let sdist = sdist(&[
+        let sdist = common::tar_gz(&[
             (&format!("{root}/PKG-INFO"), &pkg_info),
             (&format!("{root}/setup.py"), &setup),
             (&format!("{root}/{name}/__init__.py"), init_py),
@@ -231,24 +231,6 @@ fn tarball(name: &str, version: &str, index_js: &str) -> Vec<u8> {
     common::npm_package(&[("package.json", &manifest), ("index.js", index_js)])
 }
 
-/// A gzipped tar of these files, as an sdist is.
-fn sdist(files: &[(&str, &str)]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
-        Vec::new(),
-        flate2::Compression::fast(),
-    ));
-    for (path, body) in files {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(body.len() as u64);
-        header.set_mode(0o644);
-        header.set_cksum();
-        builder
-            .append_data(&mut header, path, body.as_bytes())
-            .unwrap();
-    }
-    builder.into_inner().unwrap().finish().unwrap()
-}
-
 /// A webhook on loopback that keeps every body posted to it.
 fn webhook() -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -269,18 +251,30 @@ fn webhook() -> (String, Arc<Mutex<Vec<String>>>) {
     (url, got)
 }
 
-fn watch(reg: &Registry, dir: &Path, hook: &str) -> std::process::Output {
-    telltale()
-        .args(["watch", "--once", "--platform", "none", "x"])
-        .args(["--registry", &reg.url])
+/// `telltale watch` against `reg` for any platform, its store and download cache in `dir`;
+/// the caller adds what to watch and how.
+fn watcher(reg: &Registry, dir: &Path) -> std::process::Command {
+    let mut c = telltale();
+    c.args(["watch", "--platform", "none", "--registry", &reg.url])
         .arg("--store")
         .arg(dir.join("store.sqlite"))
+        .env("TELLTALE_CACHE_DIR", dir.join("cache"));
+    c
+}
+
+/// One poll of `x`, with what it says to stdout, the log and `hook`.
+fn watch(reg: &Registry, dir: &Path, hook: &str) -> std::process::Output {
+    watcher(reg, dir)
+        .args(["--once", "x", "--webhook", hook])
         .arg("--log")
         .arg(dir.join("alerts.jsonl"))
-        .args(["--webhook", hook])
-        .env("TELLTALE_CACHE_DIR", dir.join("cache"))
         .output()
         .unwrap()
+}
+
+/// One poll of `x`, its alerts on stdout.
+fn watch_x(reg: &Registry, dir: &Path) -> std::process::Output {
+    watcher(reg, dir).args(["--once", "x"]).output().unwrap()
 }
 
 fn alerts(out: &std::process::Output) -> Vec<serde_json::Value> {
@@ -406,12 +400,8 @@ fn a_new_version_that_phones_home_by_region_is_one_alert_everywhere() {
     // Two watchers on one store at once: the alert goes out once.
     reg.publish("x", "1.4.0", &format!("{PHONES_HOME}require('fs').rmSync(require('os').homedir(), {{ recursive: true, force: true }});\n"));
     let spawn = || {
-        telltale()
-            .args(["watch", "--once", "--platform", "none", "x"])
-            .args(["--registry", &reg.url])
-            .arg("--store")
-            .arg(dir.path().join("store.sqlite"))
-            .env("TELLTALE_CACHE_DIR", dir.path().join("cache"))
+        watcher(&reg, dir.path())
+            .args(["--once", "x"])
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -492,14 +482,9 @@ fn the_policy_chooses_which_changes_alert() {
     let config = dir.path().join("telltale.toml");
     std::fs::write(&config, "[watch]\naspects = [\"region\"]\n").unwrap();
     let run = || {
-        telltale()
-            .args(["watch", "--once", "--platform", "none", "x"])
-            .args(["--registry", &reg.url])
-            .arg("--config")
+        watcher(&reg, dir.path())
+            .args(["--once", "x", "--config"])
             .arg(&config)
-            .arg("--store")
-            .arg(dir.path().join("store.sqlite"))
-            .env("TELLTALE_CACHE_DIR", dir.path().join("cache"))
             .output()
             .unwrap()
     };
@@ -537,12 +522,8 @@ fn a_killed_watcher_restarts_without_missing_or_repeating() {
     let reg = Registry::start();
     let dir = tempfile::tempdir().unwrap();
     let start = || {
-        let mut child = telltale()
-            .args(["watch", "--interval", "1", "--platform", "none", "x"])
-            .args(["--registry", &reg.url])
-            .arg("--store")
-            .arg(dir.path().join("store.sqlite"))
-            .env("TELLTALE_CACHE_DIR", dir.path().join("cache"))
+        let mut child = watcher(&reg, dir.path())
+            .args(["--interval", "1", "x"])
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -611,13 +592,9 @@ fn the_changes_feed_is_followed_from_its_checkpoint() {
     page("/_changes?since=2&limit=2", &["c"], 3);
     page("/_changes?since=3&limit=2", &[], 3);
     let run = || {
-        telltale()
-            .args(["watch", "--once", "--platform", "none", "--batch", "2"])
+        watcher(&reg, dir.path())
+            .args(["--once", "--batch", "2"])
             .args(["--changes", &format!("{}_changes", reg.url)])
-            .args(["--registry", &reg.url])
-            .arg("--store")
-            .arg(dir.path().join("store.sqlite"))
-            .env("TELLTALE_CACHE_DIR", dir.path().join("cache"))
             .output()
             .unwrap()
     };
@@ -668,13 +645,9 @@ fn a_lockfile_names_the_packages_and_last_modified_spares_downloads() {
     )
     .unwrap();
     let run = || {
-        telltale()
-            .args(["watch", "--once", "--platform", "none"])
+        watcher(&reg, dir.path())
+            .arg("--once")
             .arg(&lock)
-            .args(["--registry", &reg.url])
-            .arg("--store")
-            .arg(dir.path().join("store.sqlite"))
-            .env("TELLTALE_CACHE_DIR", dir.path().join("cache"))
             .output()
             .unwrap()
     };
@@ -834,12 +807,9 @@ fn a_pypi_project_is_watched_through_its_index_page() {
     let dir = tempfile::tempdir().unwrap();
     reg.publish_pypi("x", "1.0.0", "def add(a, b):\n    return a + b\n");
     let run = || {
-        telltale()
-            .args(["watch", "--once", "pypi:X"])
+        watcher(&reg, dir.path())
+            .args(["--once", "pypi:X"])
             .args(["--pypi-index", &format!("{}simple/", reg.url)])
-            .arg("--store")
-            .arg(dir.path().join("store.sqlite"))
-            .env("TELLTALE_CACHE_DIR", dir.path().join("cache"))
             .output()
             .unwrap()
     };
@@ -900,16 +870,7 @@ fn a_pypi_project_is_watched_through_its_index_page() {
 fn only_install_scripts_a_registry_install_runs_alert() {
     let reg = Registry::start();
     let dir = tempfile::tempdir().unwrap();
-    let run = || {
-        telltale()
-            .args(["watch", "--once", "--platform", "none", "x"])
-            .args(["--registry", &reg.url])
-            .arg("--store")
-            .arg(dir.path().join("store.sqlite"))
-            .env("TELLTALE_CACHE_DIR", dir.path().join("cache"))
-            .output()
-            .unwrap()
-    };
+    let run = || watch_x(&reg, dir.path());
     reg.publish("x", "1.0.0", BENIGN);
     assert!(alerts(&run()).is_empty());
     reg.publish_with_scripts("x", "1.1.0", r#"{"prepare":"tsc -p ."}"#, BENIGN);
@@ -948,16 +909,7 @@ fn only_install_scripts_a_registry_install_runs_alert() {
 fn platform_builds_published_as_versions_are_not_releases() {
     let reg = Registry::start();
     let dir = tempfile::tempdir().unwrap();
-    let run = || {
-        telltale()
-            .args(["watch", "--once", "--platform", "none", "x"])
-            .args(["--registry", &reg.url])
-            .arg("--store")
-            .arg(dir.path().join("store.sqlite"))
-            .env("TELLTALE_CACHE_DIR", dir.path().join("cache"))
-            .output()
-            .unwrap()
-    };
+    let run = || watch_x(&reg, dir.path());
     let release = |v: &str, code: &str| {
         reg.publish("x", v, code);
         reg.set_in_document(
@@ -990,16 +942,7 @@ fn platform_builds_published_as_versions_are_not_releases() {
 fn an_opt_out_made_ineffective_alerts() {
     let reg = Registry::start();
     let dir = tempfile::tempdir().unwrap();
-    let run = || {
-        telltale()
-            .args(["watch", "--once", "--platform", "none", "x"])
-            .args(["--registry", &reg.url])
-            .arg("--store")
-            .arg(dir.path().join("store.sqlite"))
-            .env("TELLTALE_CACHE_DIR", dir.path().join("cache"))
-            .output()
-            .unwrap()
-    };
+    let run = || watch_x(&reg, dir.path());
     let send = "fetch('https://api.mixpanel.com/track', { method: 'POST', body: JSON.stringify({ host: require('os').hostname() }) });";
     reg.publish(
         "x",

@@ -83,17 +83,31 @@ const DELIVERY_TICK: Duration = Duration::from_secs(2);
 pub fn run(args: WatchArgs) -> ExitCode {
     let mut names: Vec<Package> = Vec::new();
     for item in &args.packages {
-        match packages_in(item, None) {
-            Ok(found) => names.extend(found),
-            Err(e) => return usage_error(&e),
+        if telltale_registry::lockfile::is_lockfile(item) && Path::new(item).is_file() {
+            match lockfile_packages(item) {
+                Ok(found) => names.extend(found),
+                Err(e) => return usage_error(&e),
+            }
+        } else {
+            names.push(Package::parse(item));
         }
     }
     if let Some(f) = &args.from {
-        let text = match std::fs::read_to_string(f) {
-            Ok(text) => text,
-            Err(e) => return usage_error(&format!("cannot read {}: {e}", f.display())),
+        let path = f.display().to_string();
+        let found = if telltale_registry::lockfile::is_lockfile(&path) {
+            lockfile_packages(&path)
+        } else {
+            std::fs::read_to_string(f)
+                .map(|text| {
+                    text.lines()
+                        .map(|l| l.split('#').next().unwrap_or("").trim())
+                        .filter(|l| !l.is_empty())
+                        .map(Package::parse)
+                        .collect()
+                })
+                .map_err(|e| format!("cannot read {path}: {e}"))
         };
-        match packages_in(&f.display().to_string(), Some(&text)) {
+        match found {
             Ok(found) => names.extend(found),
             Err(e) => return usage_error(&e),
         }
@@ -165,36 +179,13 @@ pub fn run(args: WatchArgs) -> ExitCode {
     }
 }
 
-/// The packages an item names: a lockfile's (read here, or `text` when given), a file of
-/// names when `text` is given, else the item itself.
-fn packages_in(item: &str, text: Option<&str>) -> Result<Vec<Package>, String> {
-    if telltale_registry::lockfile::is_lockfile(item)
-        && (text.is_some() || Path::new(item).is_file())
-    {
-        let read;
-        let text = match text {
-            Some(t) => t,
-            None => {
-                read = std::fs::read_to_string(item)
-                    .map_err(|e| format!("cannot read {item}: {e}"))?;
-                &read
-            }
-        };
-        let lock = telltale_registry::lockfile::parse(item, text).map_err(|e| e.to_string())?;
-        let mut names: Vec<String> = lock.packages.into_iter().map(|p| p.name).collect();
-        names.sort();
-        names.dedup();
-        return Ok(names.iter().map(|n| Package::parse(n)).collect());
-    }
-    match text {
-        Some(text) => Ok(text
-            .lines()
-            .map(|l| l.split('#').next().unwrap_or("").trim())
-            .filter(|l| !l.is_empty())
-            .map(Package::parse)
-            .collect()),
-        None => Ok(vec![Package::parse(item)]),
-    }
+/// Every package a lockfile pins, once.
+fn lockfile_packages(path: &str) -> Result<Vec<Package>, String> {
+    let lock = telltale_registry::lockfile::read(path).map_err(|e| e.to_string())?;
+    let mut names: Vec<String> = lock.packages.into_iter().map(|p| p.name).collect();
+    names.sort();
+    names.dedup();
+    Ok(names.iter().map(|n| Package::parse(n)).collect())
 }
 
 /// One watcher's connections and settings.
@@ -334,24 +325,9 @@ impl Watcher<'_> {
                 doc,
             } => (etag, last_modified, doc),
         };
-        // Publish order (time, then the version string where the document gives no time).
-        let versions: Vec<(String, String)> = match package.ecosystem {
+        let versions = match package.ecosystem {
             "pypi" => telltale_registry::pypi::releases(&doc),
-            _ => {
-                let mut v: Vec<(String, String)> = doc["versions"]
-                    .as_object()
-                    .map(|m| {
-                        m.keys()
-                            .map(|v| {
-                                let t = doc["time"][v].as_str().unwrap_or("").to_string();
-                                (t, v.clone())
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                v.sort();
-                v
-            }
+            _ => npm_versions(&doc),
         };
         let all: Vec<String> = versions.iter().map(|(_, v)| v.clone()).collect();
         let now_seen = WatchState {
@@ -594,6 +570,19 @@ impl Watcher<'_> {
             post(url, line);
         }
     }
+}
+
+/// An npm document's versions as (publish time, version), in publish order (the version
+/// string orders those the document gives no time).
+fn npm_versions(doc: &Value) -> Vec<(String, String)> {
+    let mut versions: Vec<(String, String)> = doc["versions"]
+        .as_object()
+        .into_iter()
+        .flat_map(|m| m.keys())
+        .map(|v| (doc["time"][v].as_str().unwrap_or("").to_string(), v.clone()))
+        .collect();
+    versions.sort();
+    versions
 }
 
 /// The versions of an npm document that its own versions install as platform packages

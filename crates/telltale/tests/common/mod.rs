@@ -23,6 +23,17 @@ pub fn write(dir: &Path, name: &str, body: &[u8]) {
 /// An npm tarball (gzip) holding these files under `package/`.
 #[allow(dead_code)] // for the tests that publish packages
 pub fn npm_package(files: &[(&str, &str)]) -> Vec<u8> {
+    let under: Vec<(String, &str)> = files
+        .iter()
+        .map(|(path, body)| (format!("package/{path}"), *body))
+        .collect();
+    let entries: Vec<(&str, &str)> = under.iter().map(|(p, b)| (p.as_str(), *b)).collect();
+    tar_gz(&entries)
+}
+
+/// A gzipped tar of these files at these paths (an sdist, or an npm tarball).
+#[allow(dead_code)] // for the tests that publish packages
+pub fn tar_gz(files: &[(&str, &str)]) -> Vec<u8> {
     let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
         Vec::new(),
         flate2::Compression::fast(),
@@ -33,7 +44,7 @@ pub fn npm_package(files: &[(&str, &str)]) -> Vec<u8> {
         header.set_mode(0o644);
         header.set_cksum();
         builder
-            .append_data(&mut header, format!("package/{path}"), body.as_bytes())
+            .append_data(&mut header, path, body.as_bytes())
             .unwrap();
     }
     builder.into_inner().unwrap().finish().unwrap()
